@@ -1,0 +1,60 @@
+// Clock: the one source of "now" in privet.
+//
+// Retention, deadlines, consent events and token expiry all take a Clock&; nothing calls the
+// system clock directly, so a test can say "six months later" as one step:
+//
+//   privet::ManualClock clock(privet::CivilDayToTime({2024, 3, 4}));
+//   clock.Advance(std::chrono::days(183));
+//
+// Time is UTC, as a std::chrono::system_clock time point. SystemClock is thread-safe;
+// ManualClock is thread-safe for concurrent Now() with Advance()/Set().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+
+namespace privet {
+
+using Time = std::chrono::system_clock::time_point;
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Time Now() const = 0;
+};
+
+// The real wall clock.
+class SystemClock final : public Clock {
+ public:
+  Time Now() const override { return std::chrono::system_clock::now(); }
+};
+
+// A clock that moves only when told to; for tests and for replaying history.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Time start) : now_(start.time_since_epoch().count()) {}
+  Time Now() const override { return Time(Time::duration(now_.load())); }
+  void Set(Time t) { now_.store(t.time_since_epoch().count()); }
+  template <typename Rep, typename Period>
+  void Advance(std::chrono::duration<Rep, Period> d) {
+    now_.fetch_add(std::chrono::duration_cast<Time::duration>(d).count());
+  }
+
+ private:
+  std::atomic<Time::rep> now_;
+};
+
+// A calendar date (proleptic Gregorian, UTC).
+struct CivilDay {
+  int year = 1970;
+  unsigned month = 1;  // 1..12
+  unsigned day = 1;    // 1..31
+  friend bool operator==(const CivilDay&, const CivilDay&) = default;
+};
+
+inline Time CivilDayToTime(CivilDay d) {
+  using namespace std::chrono;
+  return sys_days(year{d.year} / month{d.month} / day{d.day});
+}
+
+}  // namespace privet

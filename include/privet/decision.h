@@ -1,0 +1,120 @@
+// Decide: may this principal do this action on these categories of this subject's data, for
+// this purpose? The answer is allow or deny, a reason code and the legal basis relied on.
+//
+//   privet::SubjectState state;               // no consents, no objections
+//   state.consents.Set(*policy->FindPurpose("marketing.email"));
+//   privet::Decision d = privet::Decide(*policy, privet::Principal::Service(),
+//                                       privet::Action::kRead, state, categories, purpose);
+//   if (!d.allowed()) return PermissionDenied(std::string(ReasonName(d.reason)));
+//
+// Semantics (the purpose-based access control of Byun & Li, VLDB J. 2008):
+//  - purposes form a tree; a purpose inherits its ancestors' categories, basis and consent
+//    mode; a prohibited purpose (or a descendant of one) is always denied, whatever else holds;
+//  - the categories asked for must all be ones the purpose may use;
+//  - kRequired consent purposes need an active consent on the purpose or an ancestor;
+//    kOptOut purposes are allowed until the subject opts out (of it or an ancestor);
+//    an objection stops objectable purposes unless an overriding ground is recorded, and always
+//    stops direct marketing;
+//  - a restricted subject's data may only be stored;
+//  - a staff principal sees only the purposes and categories its role's need-to-know covers;
+//  - data collected under policy version v is not used for a purpose first declared after v,
+//    unless the subject consented to that purpose;
+//  - processor purposes serve only the tenant that submitted the data; a tenant's data serves
+//    no other purpose, and no principal reaches another tenant's or organization's subject.
+//
+// Decide() reads only its arguments: no allocation, no locks, no I/O; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "privet/compiled_policy.h"
+
+namespace privet {
+
+enum class Action : uint8_t {
+  kWrite,     // collect or update
+  kRead,      // use for the purpose
+  kStore,     // keep at rest (the only action a restriction allows)
+  kDisclose,  // release to a recipient (see the disclosure register for recipient checks)
+  kErase,
+};
+
+enum class PrincipalKind : uint8_t {
+  kSubject,             // the data subject, acting on their own data
+  kStaff,               // an employee acting in a policy role
+  kService,             // an application of the controller's
+  kOrganizationAdmin,   // admin of the organization that provides the subject's account
+  kTenant,              // a customer for whom the controller processes data as processor
+  kAdmin,               // privet administrator: configuration, never data reads for a purpose
+};
+
+inline constexpr uint64_t kNoId = 0;
+
+struct Principal {
+  PrincipalKind kind = PrincipalKind::kService;
+  RoleId role = 0;               // kStaff only
+  uint64_t subject_id = kNoId;   // kSubject: who they are
+  uint64_t organization_id = kNoId;  // kOrganizationAdmin: the organization administered
+  uint64_t tenant_id = kNoId;    // kTenant: the customer
+
+  static Principal Service() { return {}; }
+  static Principal Staff(RoleId role) { return {.kind = PrincipalKind::kStaff, .role = role}; }
+  static Principal Subject(uint64_t id) {
+    return {.kind = PrincipalKind::kSubject, .subject_id = id};
+  }
+  static Principal OrganizationAdmin(uint64_t org) {
+    return {.kind = PrincipalKind::kOrganizationAdmin, .organization_id = org};
+  }
+  static Principal Tenant(uint64_t tenant) {
+    return {.kind = PrincipalKind::kTenant, .tenant_id = tenant};
+  }
+};
+
+// What the engine knows of one subject that bears on decisions; kept as bitsets.
+struct SubjectState {
+  uint64_t subject_id = kNoId;
+  uint64_t organization_id = kNoId;  // the organization that provides the account, if any
+  uint64_t tenant_id = kNoId;        // the customer that submitted this subject, if any
+  PurposeSet consents;     // active opt-in consents
+  PurposeSet opt_outs;     // opt-outs (including honoured GPC/DNT signals)
+  PurposeSet objections;   // objections (Art. 21)
+  PurposeSet overriding_grounds;  // objections overridden by a recorded compelling ground
+  bool restricted = false;        // Art. 18 restriction in force
+  int collected_under_version = 0;  // policy version in force at collection; 0: current
+};
+
+enum class Reason : uint8_t {
+  kAllowed,
+  kUnknownPurpose,
+  kProhibitedPurpose,
+  kForbiddenCategory,
+  kSpecialCategoryRefused,
+  kCategoryNotForPurpose,
+  kRestricted,
+  kNoConsent,
+  kOptedOut,
+  kObjected,
+  kNotNeedToKnow,
+  kPurposeNotInForceAtCollection,
+  kNotSubjectsOwnData,
+  kOtherOrganization,
+  kOtherTenant,
+  kProcessorPurposeNeedsTenant,
+  kControllerPurposeOnProcessorData,
+  kAdminHasNoDataAccess,
+};
+
+struct Decision {
+  Reason reason = Reason::kAllowed;
+  LegalBasis basis = LegalBasis::kContract;  // the basis relied on (meaningful when allowed)
+  bool allowed() const { return reason == Reason::kAllowed; }
+};
+
+// "prohibited_purpose", ... : stable codes for APIs, logs and audit entries.
+std::string_view ReasonName(Reason r);
+
+Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action action,
+                const SubjectState& subject, const CategorySet& categories, PurposeId purpose);
+
+}  // namespace privet

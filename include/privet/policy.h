@@ -1,0 +1,371 @@
+// Policy: a company's privacy policy as data.
+//
+// A policy file (YAML, documented key by key in docs/policy.md) states who the controller is,
+// which data categories it processes, for which purposes and on which legal basis, who may see
+// what, to whom data goes, how long it is kept, which rights are offered and how signals such as
+// Do Not Track are treated. LoadPolicy() parses and checks a file into a `Policy`; Compile()
+// (see compiled_policy.h) turns it into the dense, integer-indexed form the decision engine uses.
+//
+//   privet::PolicyLoadResult r = privet::LoadPolicyFile("policies/starter.yaml");
+//   for (const auto& d : r.diagnostics) std::cerr << d.ToString() << "\n";
+//   if (!r.policy) return 1;
+//
+// Identifiers are dotted, fideslang-compatible paths (`user.contact.email`); a purpose or
+// category is the parent of every id that extends it by one or more segments.
+//
+// Every element keeps the `SourceLocation` of the YAML node it came from, so later checks and
+// tools can point at the line that declared it. Values of this header are plain data:
+// copyable, immutable once loaded, thread-compatible.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "privet/clock.h"
+
+namespace privet {
+
+struct SourceLocation {
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based
+};
+
+// GDPR Art. 6(1) legal bases, plus vital interests.
+enum class LegalBasis {
+  kConsent,
+  kContract,  // includes steps taken before entering a contract (e.g. a job application)
+  kLegalObligation,
+  kVitalInterests,
+  kPublicTask,
+  kLegitimateInterests,
+};
+
+// How the subject's choice gates a purpose.
+enum class ConsentMode {
+  kNone,      // no choice: the basis alone suffices (contract, legal obligation, ...)
+  kRequired,  // opt-in: allowed only while an active consent is held
+  kOptOut,    // allowed until the subject opts out or objects
+};
+
+// How a datum reached the controller (CF02).
+enum class DataSource {
+  kSubject,            // provided by the subject
+  kConnectedPerson,    // people connected to the customer (e.g. a colleague)
+  kCookies,            // cookies and tracking technologies
+  kAggregator,         // third party: data aggregator
+  kPartner,            // third party: partner
+  kPublicSource,       // public source / public record
+  kSocialNetwork,      // social network
+  kDerived,            // computed by the controller (profiles, scores)
+  kCustomer,           // submitted by a customer about others (controller is the customer)
+};
+
+enum class TimeUnit { kDays, kBusinessDays, kWeeks, kMonths, kYears, kHours };
+
+// "6 months", "45 days", "10 business days", "72 hours".
+struct Duration {
+  int count = 0;
+  TimeUnit unit = TimeUnit::kDays;
+  friend bool operator==(const Duration&, const Duration&) = default;
+};
+
+struct Contact {
+  std::string name;
+  std::string email;
+  std::string address;
+  std::string phone;
+  std::string web_form;
+  std::string dpo_email;  // data protection officer, where one is appointed
+};
+
+struct Category {
+  std::string id;  // dotted, e.g. user.contact.email
+  std::string description;
+  bool special = false;    // GDPR Art. 9 special category
+  bool forbidden = false;  // never stored (e.g. payment card numbers)
+  // Lookup key kind for blind indexes: "", "email", "phone" or "username".
+  std::string identifier;
+  // Identifies a device or browser rather than a named person (cookie ids): never joined
+  // with named subjects' data (CU04).
+  bool pseudonymous_identifier = false;
+  bool public_record = false;  // may be a matter of public record (CX06)
+  SourceLocation where;
+};
+
+struct Purpose {
+  std::string id;      // dotted, e.g. marketing.email
+  std::string parent;  // explicit parent id; empty means the dotted prefix (or root)
+  std::string description;
+  std::optional<LegalBasis> basis;  // inherited from the parent when absent
+  std::optional<ConsentMode> consent;  // inherited; default follows the basis
+  std::vector<std::string> categories;  // category ids (prefixes cover descendants)
+  bool prohibited = false;  // never allowed, whatever else says (e.g. sale of data)
+  // Processing on a customer's instructions, as processor (CN05, CF04): only principals of the
+  // customer (tenant) that submitted the data may use it.
+  bool processor = false;
+  // The subject may object to this processing; the objection holds unless an overriding ground
+  // is recorded (CN07, CF13). Unset: true for legitimate interests and public task (Art. 21),
+  // inherited from the parent otherwise.
+  std::optional<bool> objectable;
+  bool direct_marketing = false;  // objection always succeeds (CF13)
+  bool profiling = false;         // profiling; opt-out deletes the profile (CF15)
+  // The policy version that first declared this purpose (CN17, CU11). Defaults to 1.
+  int since_version = 1;
+  SourceLocation where;
+};
+
+struct SubjectKind {
+  std::string id;  // customer, member, applicant, lead, visitor, supervisee, ...
+  std::string description;
+  int minimum_age = 0;  // 0: no age gate
+  // Every interaction must carry the subject's location (CX03) ...
+  bool location_required = false;
+  // ... unless the subject holds one of these recorded exemptions.
+  std::vector<std::string> location_exemptions;
+  SourceLocation where;
+};
+
+// A product feature or business action and the data it needs (CT01, CT02, CU02).
+struct Feature {
+  std::string id;  // e.g. register, personalization
+  std::string description;
+  std::string purpose;
+  std::vector<std::string> requires_categories;
+  bool optional = false;  // optional features are off when the data is declined (CT01)
+  std::vector<std::string> subject_kinds;  // empty: all
+  SourceLocation where;
+};
+
+// A staff role and its need-to-know (CU08): categories × purposes.
+struct Role {
+  std::string id;
+  std::string description;
+  std::vector<std::string> purposes;
+  std::vector<std::string> categories;
+  SourceLocation where;
+};
+
+enum class RecipientKind {
+  kProcessor,
+  kSubProcessor,
+  kAffiliate,   // group company (CF06)
+  kPartner,
+  kAuthority,   // courts, police, regulators
+  kController,  // an independent controller (e.g. a supervising agency)
+  kThirdParty,  // unaffiliated third party
+};
+
+struct Recipient {
+  std::string id;
+  std::string name;
+  RecipientKind kind = RecipientKind::kProcessor;
+  std::string function;  // what it does for the controller
+  std::string country;   // ISO 3166-1 alpha-2
+  bool dpa = false;      // a data processing agreement is on file
+  // scc, bcr, adequacy, derogation; empty when none.
+  std::string transfer_mechanism;
+  std::vector<std::string> categories;
+  std::vector<std::string> purposes;
+  // Evidence each disclosure must carry: court_order, subject_request, contract, ...
+  std::vector<std::string> preconditions;
+  bool sale = false;  // the disclosure is a sale or lease (refused where the policy forbids it)
+  int since_version = 1;  // a recipient new in a version waits for notice + opt-out (CU06)
+  SourceLocation where;
+};
+
+enum class AnchorEvent {
+  kCollection,
+  kLastActivity,
+  kLastApplication,
+  kContractEnd,
+  kProcessEnd,
+  kAnalysis,  // after the statistical analysis that used it (CX04)
+};
+
+enum class RetentionAction { kDelete, kAnonymize };
+
+struct RetentionRule {
+  std::string id;
+  std::string description;
+  std::vector<std::string> categories;     // empty: all
+  std::vector<std::string> purposes;       // empty: all
+  std::vector<std::string> subject_kinds;  // empty: all
+  Duration duration;
+  std::optional<AnchorEvent> anchor;  // required; optional only so the loader can say so
+  RetentionAction action = RetentionAction::kDelete;
+  bool legal_obligation = false;  // kept because a law requires it; survives erasure
+  // A purpose whose consent extends retention ("unless the applicant agreed otherwise", CF10).
+  std::string unless_consent;
+  SourceLocation where;
+};
+
+enum class Right {
+  kAccess,
+  kRectification,
+  kErasure,
+  kRestriction,
+  kPortability,
+  kObjection,
+  kOptOutOfSale,
+  kChildDataReport,
+  kLegalBasisInquiry,  // which basis applies, and is it a statutory/contractual requirement (CN06)
+};
+
+struct Deadline {
+  std::string jurisdiction;  // EU, UK, US-CA, ...
+  Duration period;
+  Duration extension;  // zero when no extension is allowed
+  std::vector<CivilDay> holidays;  // for business-day rules
+};
+
+struct Fee {
+  Right right = Right::kAccess;
+  int amount_cents = 0;
+  std::string currency;
+};
+
+struct RightsPolicy {
+  std::vector<Right> offered;
+  // How subjects exercise them: dashboard, web_form, email, support, post.
+  std::vector<std::string> channels;
+  std::vector<Deadline> deadlines;
+  std::vector<Fee> fees;
+  // Rights requests of organization members go to the organization's admin (CT13).
+  bool route_members_to_organization_admin = false;
+  SourceLocation where;
+};
+
+enum class SignalResponse { kHonor, kIgnore };
+
+struct Signals {
+  SignalResponse dnt = SignalResponse::kIgnore;
+  SignalResponse gpc = SignalResponse::kHonor;
+  // Purposes a honoured signal opts the subject out of (sale, sharing, targeted ads).
+  std::vector<std::string> opt_out_purposes;
+  std::string statement;  // the notice's words on signals
+};
+
+struct Cookie {
+  std::string id;
+  std::string purpose;
+  std::string description;
+  bool essential = false;  // needed for the site to work; cannot be declined (CX05)
+  SourceLocation where;
+};
+
+struct MarketingChannel {
+  std::string id;  // email, sms, phone, postal
+  std::string purpose;
+  bool opt_in = true;  // off until the subject chooses it
+  bool unsubscribe_link = true;  // every message carries a working unsubscribe (CN14)
+  SourceLocation where;
+};
+
+struct BreachPolicy {
+  bool notify_subjects = false;
+  std::vector<std::string> channels;  // email, website, post
+  std::string threshold;              // e.g. reasonable_risk_of_harm
+  std::optional<Duration> authority_within;
+  std::optional<Duration> subjects_within;
+};
+
+struct ChangePolicy {
+  std::vector<std::string> notify;  // email, website, none
+  std::optional<Duration> advance_notice;  // material changes announced before they apply
+  bool material_change_requires_consent = false;
+  // New recipients / incompatible purposes wait this long after notice (CU06).
+  std::optional<Duration> opt_out_window;
+};
+
+struct AutomaticCollection {
+  std::vector<std::string> fields;    // ip, browser, os, language, referrer, pages, ...
+  std::vector<std::string> purposes;  // only these may use request logs (CN01)
+  std::vector<std::string> drop_fields;  // removed before statistics (CN02)
+  int min_group_size = 0;  // no statistic over fewer subjects (CN02)
+  std::optional<Duration> retention;
+  SourceLocation where;
+};
+
+struct Sharing {
+  bool sale = false;  // may data be sold, rented or leased?
+  bool unaffiliated_third_parties = false;
+};
+
+struct Policy {
+  int format = 1;
+  std::string organization;
+  Contact contact;
+  std::vector<std::string> jurisdictions;  // where it applies: EU, UK, US-CA, ...
+  std::string governing_law;               // e.g. US-MA (CU12)
+  int version = 1;
+  CivilDay effective;
+  std::string summary;
+
+  std::vector<Category> categories;
+  std::vector<Purpose> purposes;
+  std::vector<SubjectKind> subject_kinds;
+  std::vector<Feature> features;
+  std::vector<Role> roles;
+  std::vector<Recipient> recipients;
+  Sharing sharing;
+  // Special-category (Art. 9) data may be stored only if this is true; otherwise every write of
+  // a `special` category is refused (CF01).
+  bool special_categories_allowed = false;
+  std::vector<RetentionRule> retention;
+  RightsPolicy rights;
+  Signals signals;
+  std::vector<Cookie> cookies;
+  std::vector<MarketingChannel> marketing_channels;
+  BreachPolicy breach;
+  ChangePolicy changes;
+  std::optional<AutomaticCollection> automatic_collection;
+};
+
+// One finding about a policy file, as `path:line:column: severity: message`.
+struct Diagnostic {
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
+  std::string path;
+  SourceLocation where;
+  std::string message;
+  std::string ToString() const;
+};
+
+struct PolicyLoadResult {
+  std::optional<Policy> policy;  // set iff there is no error
+  std::vector<Diagnostic> diagnostics;
+  bool ok() const { return policy.has_value(); }
+};
+
+// Limits a policy file must stay under; larger inputs are refused before parsing.
+inline constexpr std::size_t kMaxPolicyFileBytes = 10 * 1024 * 1024;
+inline constexpr int kMaxPolicyNesting = 32;
+
+// Parses and checks a policy. Never throws; every problem is a Diagnostic. `path` is used only
+// in diagnostics. Unknown keys, duplicate keys, wrong types, dangling references, cycles,
+// invalid UTF-8, files over kMaxPolicyFileBytes and nesting over kMaxPolicyNesting are errors;
+// risky-but-legal choices are warnings.
+PolicyLoadResult LoadPolicy(std::string_view yaml_text, std::string_view path);
+PolicyLoadResult LoadPolicyFile(const std::string& path);
+
+// Names used in the file format and in rendered output.
+std::string_view LegalBasisName(LegalBasis b);         // "legitimate_interests"
+std::string_view LegalBasisTitle(LegalBasis b);        // "Legitimate interests"
+std::string_view ConsentModeName(ConsentMode m);       // "opt_out"
+std::string_view DataSourceName(DataSource s);         // "social_network"
+std::string_view RecipientKindName(RecipientKind k);   // "sub_processor"
+std::string_view AnchorEventName(AnchorEvent a);       // "last_activity"
+std::string_view RetentionActionName(RetentionAction a);
+std::string_view RightName(Right r);                   // "portability"
+std::string_view SignalResponseName(SignalResponse r); // "honor"
+std::string DurationToString(const Duration& d);       // "6 months"
+std::string CivilDayToString(const CivilDay& d);       // "2024-03-04"
+
+// True for ISO codes of EU/EEA member states (and "EU"/"EEA" themselves).
+bool IsEeaCountry(std::string_view iso_code);
+// True if `id` equals `ancestor` or extends it by dotted segments ("a.b" covers "a.b.c").
+bool IdCovers(std::string_view ancestor, std::string_view id);
+
+}  // namespace privet

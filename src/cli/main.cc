@@ -1,0 +1,53 @@
+// The privet command. main() only parses flags and dispatches; the work lives in the command
+// modules beside this file and in the library.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+#include "cli/policy_command.h"
+
+int main(int argc, char** argv) {
+  using privet::cli::NoticeFormat;
+  CLI::App app{"privet: a personal-data vault and policy engine"};
+  app.require_subcommand(1);
+
+  CLI::App* policy = app.add_subcommand("policy", "Check, render and compare policy files");
+  policy->require_subcommand(1);
+
+  std::string path;
+  CLI::App* check = policy->add_subcommand("check", "Validate a policy file (exit 0 valid, 1 invalid)");
+  check->add_option("FILE", path, "Policy file")->required();
+
+  std::string format = "md";
+  CLI::App* render = policy->add_subcommand(
+      "render", "Render the privacy notice (md, html) or the Art. 30 record of processing (ropa)");
+  render->add_option("FILE", path, "Policy file")->required();
+  render->add_option("--format", format, "md, html or ropa")
+      ->check(CLI::IsMember({"md", "html", "ropa"}));
+
+  std::string before, after;
+  CLI::App* diff = policy->add_subcommand("diff", "List changes between two policy versions; material ones marked");
+  diff->add_option("OLD", before, "Earlier policy file")->required();
+  diff->add_option("NEW", after, "Later policy file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;  // usage error
+  }
+
+  if (*check) return privet::cli::PolicyCheck(path, std::cout, std::cerr);
+  if (*render) {
+    static const std::map<std::string, NoticeFormat> kFormats = {
+        {"md", NoticeFormat::kMarkdown}, {"html", NoticeFormat::kHtml}, {"ropa", NoticeFormat::kRopa}};
+    return privet::cli::PolicyRender(path, kFormats.at(format), std::cout, std::cerr);
+  }
+  if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
+  return 2;
+}

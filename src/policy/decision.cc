@@ -1,0 +1,115 @@
+#include "privet/decision.h"
+
+namespace privet {
+
+std::string_view ReasonName(Reason r) {
+  switch (r) {
+    case Reason::kAllowed: return "allowed";
+    case Reason::kUnknownPurpose: return "unknown_purpose";
+    case Reason::kProhibitedPurpose: return "prohibited_purpose";
+    case Reason::kForbiddenCategory: return "forbidden_category";
+    case Reason::kSpecialCategoryRefused: return "special_category_refused";
+    case Reason::kCategoryNotForPurpose: return "category_not_for_purpose";
+    case Reason::kRestricted: return "restricted";
+    case Reason::kNoConsent: return "no_consent";
+    case Reason::kOptedOut: return "opted_out";
+    case Reason::kObjected: return "objected";
+    case Reason::kNotNeedToKnow: return "not_need_to_know";
+    case Reason::kPurposeNotInForceAtCollection: return "purpose_not_in_force_at_collection";
+    case Reason::kNotSubjectsOwnData: return "not_subjects_own_data";
+    case Reason::kOtherOrganization: return "other_organization";
+    case Reason::kOtherTenant: return "other_tenant";
+    case Reason::kProcessorPurposeNeedsTenant: return "processor_purpose_needs_tenant";
+    case Reason::kControllerPurposeOnProcessorData: return "controller_purpose_on_processor_data";
+    case Reason::kAdminHasNoDataAccess: return "admin_has_no_data_access";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// May this principal act on this subject at all, and (for staff) within its need-to-know?
+Reason CheckPrincipal(const CompiledPolicy& policy, const Principal& principal,
+                      const SubjectState& subject, const CategorySet& categories, PurposeId purpose) {
+  switch (principal.kind) {
+    case PrincipalKind::kSubject:
+      return principal.subject_id == subject.subject_id && subject.subject_id != kNoId
+                 ? Reason::kAllowed
+                 : Reason::kNotSubjectsOwnData;
+    case PrincipalKind::kOrganizationAdmin:
+      return principal.organization_id == subject.organization_id && subject.organization_id != kNoId
+                 ? Reason::kAllowed
+                 : Reason::kOtherOrganization;
+    case PrincipalKind::kTenant:
+      return principal.tenant_id == subject.tenant_id && subject.tenant_id != kNoId
+                 ? Reason::kAllowed
+                 : Reason::kOtherTenant;
+    case PrincipalKind::kStaff: {
+      if (principal.role >= policy.policy().roles.size()) return Reason::kNotNeedToKnow;
+      const CompiledRole& role = policy.role(principal.role);
+      return role.purposes.Test(purpose) && categories.IsSubsetOf(role.categories)
+                 ? Reason::kAllowed
+                 : Reason::kNotNeedToKnow;
+    }
+    case PrincipalKind::kAdmin:
+      return Reason::kAdminHasNoDataAccess;
+    case PrincipalKind::kService:
+      return Reason::kAllowed;
+  }
+  return Reason::kAdminHasNoDataAccess;
+}
+
+}  // namespace
+
+Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action action,
+                const SubjectState& subject, const CategorySet& categories, PurposeId purpose) {
+  Decision d;
+  if (purpose >= policy.purpose_count()) {
+    d.reason = Reason::kUnknownPurpose;
+    return d;
+  }
+  const CompiledPurpose& p = policy.purpose(purpose);
+  d.basis = p.basis;
+  auto deny = [&d](Reason r) {
+    d.reason = r;
+    return d;
+  };
+
+  if (p.prohibited) return deny(Reason::kProhibitedPurpose);
+
+  if (Reason who = CheckPrincipal(policy, principal, subject, categories, purpose);
+      who != Reason::kAllowed)
+    return deny(who);
+
+  // Controller vs processor data (CN05): a tenant's subjects serve only processor purposes, and
+  // processor purposes serve only tenants' subjects.
+  if (subject.tenant_id != kNoId && !p.processor) return deny(Reason::kControllerPurposeOnProcessorData);
+  if (subject.tenant_id == kNoId && p.processor) return deny(Reason::kProcessorPurposeNeedsTenant);
+
+  if (action == Action::kWrite && categories.Intersects(policy.refused_on_write())) {
+    return deny(categories.Intersects(policy.forbidden_categories()) ? Reason::kForbiddenCategory
+                                                                     : Reason::kSpecialCategoryRefused);
+  }
+  if (!categories.IsSubsetOf(p.categories)) return deny(Reason::kCategoryNotForPurpose);
+
+  if (subject.restricted && action != Action::kStore && action != Action::kErase)
+    return deny(Reason::kRestricted);
+  if (action == Action::kStore || action == Action::kErase) return d;
+
+  const bool consented = subject.consents.Intersects(p.self_and_ancestors);
+  if (p.consent == ConsentMode::kRequired && !consented) return deny(Reason::kNoConsent);
+  if (p.consent == ConsentMode::kOptOut && subject.opt_outs.Intersects(p.self_and_ancestors))
+    return deny(Reason::kOptedOut);
+  if ((p.objectable || p.direct_marketing) && subject.objections.Intersects(p.self_and_ancestors)) {
+    const bool overridden = subject.overriding_grounds.Intersects(p.self_and_ancestors);
+    if (p.direct_marketing || !overridden) return deny(Reason::kObjected);
+  }
+
+  // Data is used only for purposes declared when it was collected, unless consented (CN17, CU11).
+  if (action != Action::kWrite && subject.collected_under_version > 0 &&
+      subject.collected_under_version < p.since_version && !consented)
+    return deny(Reason::kPurposeNotInForceAtCollection);
+  return d;
+}
+
+}  // namespace privet

@@ -1,0 +1,407 @@
+// LoadPolicy: YAML text -> Policy. Reads the structure strictly (yaml_reader.h), then hands the
+// result to CheckPolicy (policy_checks.cc) for references and consistency.
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <sys/stat.h>
+
+#include "policy/policy_checks.h"
+#include "policy/yaml_reader.h"
+#include "privet/policy.h"
+
+namespace privet {
+namespace {
+
+using policy_internal::DiagnosticSink;
+using policy_internal::MapReader;
+using Need = MapReader::Need;
+
+constexpr std::initializer_list<LegalBasis> kBases = {
+    LegalBasis::kConsent,       LegalBasis::kContract,   LegalBasis::kLegalObligation,
+    LegalBasis::kVitalInterests, LegalBasis::kPublicTask, LegalBasis::kLegitimateInterests};
+constexpr std::initializer_list<ConsentMode> kConsentModes = {
+    ConsentMode::kNone, ConsentMode::kRequired, ConsentMode::kOptOut};
+constexpr std::initializer_list<RecipientKind> kRecipientKinds = {
+    RecipientKind::kProcessor, RecipientKind::kSubProcessor, RecipientKind::kAffiliate,
+    RecipientKind::kPartner,   RecipientKind::kAuthority,    RecipientKind::kController,
+    RecipientKind::kThirdParty};
+constexpr std::initializer_list<AnchorEvent> kAnchors = {
+    AnchorEvent::kCollection,  AnchorEvent::kLastActivity, AnchorEvent::kLastApplication,
+    AnchorEvent::kContractEnd, AnchorEvent::kProcessEnd,   AnchorEvent::kAnalysis};
+constexpr std::initializer_list<RetentionAction> kRetentionActions = {
+    RetentionAction::kDelete, RetentionAction::kAnonymize};
+constexpr std::initializer_list<Right> kRights = {
+    Right::kAccess,      Right::kRectification, Right::kErasure,
+    Right::kRestriction, Right::kPortability,   Right::kObjection,
+    Right::kOptOutOfSale, Right::kChildDataReport, Right::kLegalBasisInquiry};
+constexpr std::initializer_list<SignalResponse> kSignalResponses = {SignalResponse::kHonor,
+                                                                    SignalResponse::kIgnore};
+
+class PolicyReader {
+ public:
+  explicit PolicyReader(DiagnosticSink& sink) : sink_(sink) {}
+
+  Policy Read(const YAML::Node& root) {
+    Policy p;
+    MapReader m(root, "", sink_);
+    if (!m.valid()) return p;
+    m.Int("privet_policy", p.format, 1, 1, Need::kRequired);
+    m.String("organization", p.organization, Need::kRequired);
+    ReadContact(m.Get("contact"), p.contact);
+    m.StringList("jurisdictions", p.jurisdictions, Need::kRequired);
+    m.String("governing_law", p.governing_law);
+    m.Int("version", p.version, 1, 1'000'000, Need::kRequired);
+    m.Date("effective", p.effective, Need::kRequired);
+    m.String("summary", p.summary);
+    m.Bool("special_categories_allowed", p.special_categories_allowed);
+    ReadList(m, "categories", Need::kRequired, p.categories, &PolicyReader::ReadCategory);
+    ReadList(m, "purposes", Need::kRequired, p.purposes, &PolicyReader::ReadPurpose);
+    ReadList(m, "subject_kinds", Need::kOptional, p.subject_kinds, &PolicyReader::ReadSubjectKind);
+    ReadList(m, "features", Need::kOptional, p.features, &PolicyReader::ReadFeature);
+    ReadList(m, "roles", Need::kOptional, p.roles, &PolicyReader::ReadRole);
+    ReadList(m, "recipients", Need::kOptional, p.recipients, &PolicyReader::ReadRecipient);
+    ReadSharing(m.Get("sharing"), p.sharing);
+    ReadList(m, "retention", Need::kOptional, p.retention, &PolicyReader::ReadRetention);
+    ReadRights(m.Get("rights"), p.rights);
+    ReadSignals(m.Get("signals"), p.signals);
+    ReadList(m, "cookies", Need::kOptional, p.cookies, &PolicyReader::ReadCookie);
+    ReadList(m, "marketing_channels", Need::kOptional, p.marketing_channels,
+             &PolicyReader::ReadChannel);
+    ReadBreach(m.Get("breach"), p.breach);
+    ReadChanges(m.Get("changes"), p.changes);
+    if (YAML::Node n = m.Get("automatic_collection"); n.IsDefined()) {
+      p.automatic_collection.emplace();
+      ReadAutomaticCollection(n, *p.automatic_collection);
+    }
+    m.Finish();
+    return p;
+  }
+
+ private:
+  template <typename T>
+  void ReadList(MapReader& m, std::string_view key, Need need, std::vector<T>& out,
+                void (PolicyReader::*read_one)(MapReader&, T&)) {
+    YAML::Node seq = m.Sequence(key, need);
+    if (!seq.IsDefined()) return;
+    for (size_t i = 0; i < seq.size(); ++i) {
+      MapReader item(seq[i], std::string(key) + "[" + std::to_string(i) + "]", sink_);
+      if (!item.valid()) continue;
+      T value;
+      value.where = item.where();
+      (this->*read_one)(item, value);
+      item.Finish();
+      out.push_back(std::move(value));
+    }
+  }
+
+  void ReadContact(const YAML::Node& n, Contact& c) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "contact", sink_);
+    m.String("name", c.name);
+    m.String("email", c.email);
+    m.String("address", c.address);
+    m.String("phone", c.phone);
+    m.String("web_form", c.web_form);
+    m.String("dpo_email", c.dpo_email);
+    m.Finish();
+  }
+
+  void ReadCategory(MapReader& m, Category& c) {
+    m.Id("id", c.id);
+    m.String("description", c.description);
+    m.Bool("special", c.special);
+    m.Bool("forbidden", c.forbidden);
+    m.String("identifier", c.identifier);
+    m.Bool("pseudonymous_identifier", c.pseudonymous_identifier);
+    m.Bool("public_record", c.public_record);
+  }
+
+  void ReadPurpose(MapReader& m, Purpose& p) {
+    m.Id("id", p.id);
+    m.Id("parent", p.parent, Need::kOptional);
+    m.String("description", p.description);
+    m.Enum("basis", p.basis, kBases, LegalBasisName);
+    m.Enum("consent", p.consent, kConsentModes, ConsentModeName);
+    m.IdList("categories", p.categories);
+    m.Bool("prohibited", p.prohibited);
+    m.Bool("processor", p.processor);
+    if (m.Get("objectable").IsDefined()) {
+      bool objectable = true;
+      m.Bool("objectable", objectable);
+      p.objectable = objectable;
+    }
+    m.Bool("direct_marketing", p.direct_marketing);
+    m.Bool("profiling", p.profiling);
+    m.Int("since_version", p.since_version, 1, 1'000'000);
+  }
+
+  void ReadSubjectKind(MapReader& m, SubjectKind& k) {
+    m.Id("id", k.id);
+    m.String("description", k.description);
+    m.Int("minimum_age", k.minimum_age, 0, 120);
+    m.Bool("location_required", k.location_required);
+    m.IdList("location_exemptions", k.location_exemptions);
+  }
+
+  void ReadFeature(MapReader& m, Feature& f) {
+    m.Id("id", f.id);
+    m.String("description", f.description);
+    m.Id("purpose", f.purpose);
+    m.IdList("requires", f.requires_categories);
+    m.Bool("optional", f.optional);
+    m.IdList("subject_kinds", f.subject_kinds);
+  }
+
+  void ReadRole(MapReader& m, Role& r) {
+    m.Id("id", r.id);
+    m.String("description", r.description);
+    m.IdList("purposes", r.purposes);
+    m.IdList("categories", r.categories);
+  }
+
+  void ReadRecipient(MapReader& m, Recipient& r) {
+    m.Id("id", r.id);
+    m.String("name", r.name);
+    std::optional<RecipientKind> kind;
+    m.Require("kind");
+    if (m.Enum("kind", kind, kRecipientKinds, RecipientKindName)) r.kind = *kind;
+    m.String("function", r.function);
+    m.String("country", r.country, Need::kRequired);
+    m.Bool("dpa", r.dpa);
+    m.String("transfer_mechanism", r.transfer_mechanism);
+    m.IdList("categories", r.categories);
+    m.IdList("purposes", r.purposes);
+    m.IdList("preconditions", r.preconditions);
+    m.Bool("sale", r.sale);
+    m.Int("since_version", r.since_version, 1, 1'000'000);
+  }
+
+  void ReadSharing(const YAML::Node& n, Sharing& s) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "sharing", sink_);
+    m.Bool("sale", s.sale);
+    m.Bool("unaffiliated_third_parties", s.unaffiliated_third_parties);
+    m.Finish();
+  }
+
+  void ReadRetention(MapReader& m, RetentionRule& r) {
+    m.Id("id", r.id);
+    m.String("description", r.description);
+    m.IdList("categories", r.categories);
+    m.IdList("purposes", r.purposes);
+    m.IdList("subject_kinds", r.subject_kinds);
+    m.DurationValue("duration", r.duration, Need::kRequired);
+    m.Enum("anchor", r.anchor, kAnchors, AnchorEventName);
+    std::optional<RetentionAction> action;
+    if (m.Enum("action", action, kRetentionActions, RetentionActionName)) r.action = *action;
+    m.Bool("legal_obligation", r.legal_obligation);
+    m.Id("unless_consent", r.unless_consent, Need::kOptional);
+  }
+
+  void ReadRights(const YAML::Node& n, RightsPolicy& r) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "rights", sink_);
+    if (!m.valid()) return;
+    r.where = m.where();
+    if (YAML::Node offered = m.Sequence("offered"); offered.IsDefined()) {
+      for (size_t i = 0; i < offered.size(); ++i) {
+        ReadRightName(offered[i], "rights.offered[" + std::to_string(i) + "]", r.offered);
+      }
+    }
+    m.StringList("channels", r.channels);
+    if (YAML::Node deadlines = m.Sequence("deadlines"); deadlines.IsDefined()) {
+      for (size_t i = 0; i < deadlines.size(); ++i) {
+        MapReader d(deadlines[i], "rights.deadlines[" + std::to_string(i) + "]", sink_);
+        if (!d.valid()) continue;
+        Deadline dl;
+        d.String("jurisdiction", dl.jurisdiction, Need::kRequired);
+        d.DurationValue("period", dl.period, Need::kRequired);
+        d.DurationValue("extension", dl.extension);
+        if (YAML::Node hs = d.Sequence("holidays"); hs.IsDefined()) {
+          for (size_t k = 0; k < hs.size(); ++k) {
+            auto day = hs[k].IsScalar() ? policy_internal::ParseDate(hs[k].Scalar())
+                                        : std::nullopt;
+            if (!day) {
+              sink_.Error(policy_internal::LocationOf(hs[k]),
+                          d.Path("holidays") + "[" + std::to_string(k) + "]: expected a date YYYY-MM-DD");
+              continue;
+            }
+            dl.holidays.push_back(*day);
+          }
+        }
+        d.Finish();
+        r.deadlines.push_back(std::move(dl));
+      }
+    }
+    if (YAML::Node fees = m.Sequence("fees"); fees.IsDefined()) {
+      for (size_t i = 0; i < fees.size(); ++i) {
+        MapReader f(fees[i], "rights.fees[" + std::to_string(i) + "]", sink_);
+        if (!f.valid()) continue;
+        Fee fee;
+        std::optional<Right> right;
+        f.Require("right");
+        if (f.Enum("right", right, kRights, RightName)) fee.right = *right;
+        ReadAmount(f, fee.amount_cents);
+        f.String("currency", fee.currency, Need::kRequired);
+        f.Finish();
+        r.fees.push_back(std::move(fee));
+      }
+    }
+    m.Bool("route_members_to_organization_admin", r.route_members_to_organization_admin);
+    m.Finish();
+  }
+
+  void ReadRightName(const YAML::Node& n, const std::string& where, std::vector<Right>& out) {
+    if (n.IsScalar()) {
+      for (Right r : kRights) {
+        if (RightName(r) == n.Scalar()) {
+          out.push_back(r);
+          return;
+        }
+      }
+    }
+    std::vector<std::string> names;
+    for (Right r : kRights) names.emplace_back(RightName(r));
+    std::string msg = where + ": expected one of: ";
+    for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];
+    if (n.IsScalar()) {
+      if (auto near = policy_internal::ClosestName(n.Scalar(), names))
+        msg += " (did you mean '" + *near + "'?)";
+    }
+    sink_.Error(policy_internal::LocationOf(n), msg);
+  }
+
+  // "10", "10.5" or "10.50" -> cents.
+  void ReadAmount(MapReader& f, int& cents) {
+    YAML::Node n = f.Require("amount");
+    if (!n.IsDefined()) return;
+    const std::string s = n.IsScalar() ? n.Scalar() : std::string();
+    const size_t dot = s.find('.');
+    std::optional<int> whole = policy_internal::ParseInt(s.substr(0, dot));
+    std::optional<int> frac = 0;
+    if (dot != std::string::npos) {
+      std::string f2 = s.substr(dot + 1);
+      if (f2.size() == 1) f2 += '0';
+      frac = f2.size() == 2 ? policy_internal::ParseInt(f2) : std::nullopt;
+    }
+    if (!whole || !frac || *whole < 0 || *whole > 1'000'000 || *frac < 0) {
+      sink_.Error(policy_internal::LocationOf(n),
+                  f.Path("amount") + ": expected an amount such as 10 or 10.50");
+      return;
+    }
+    cents = *whole * 100 + *frac;
+  }
+
+  void ReadSignals(const YAML::Node& n, Signals& s) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "signals", sink_);
+    std::optional<SignalResponse> dnt, gpc;
+    if (m.Enum("dnt", dnt, kSignalResponses, SignalResponseName)) s.dnt = *dnt;
+    if (m.Enum("gpc", gpc, kSignalResponses, SignalResponseName)) s.gpc = *gpc;
+    m.IdList("opt_out_purposes", s.opt_out_purposes);
+    m.String("statement", s.statement);
+    m.Finish();
+  }
+
+  void ReadCookie(MapReader& m, Cookie& c) {
+    m.Id("id", c.id);
+    m.Id("purpose", c.purpose);
+    m.String("description", c.description);
+    m.Bool("essential", c.essential);
+  }
+
+  void ReadChannel(MapReader& m, MarketingChannel& c) {
+    m.Id("id", c.id);
+    m.Id("purpose", c.purpose);
+    m.Bool("opt_in", c.opt_in);
+    m.Bool("unsubscribe_link", c.unsubscribe_link);
+  }
+
+  void ReadBreach(const YAML::Node& n, BreachPolicy& b) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "breach", sink_);
+    m.Bool("notify_subjects", b.notify_subjects);
+    m.StringList("channels", b.channels);
+    m.String("threshold", b.threshold);
+    m.OptionalDuration("authority_within", b.authority_within);
+    m.OptionalDuration("subjects_within", b.subjects_within);
+    m.Finish();
+  }
+
+  void ReadChanges(const YAML::Node& n, ChangePolicy& c) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "changes", sink_);
+    m.StringList("notify", c.notify);
+    m.OptionalDuration("advance_notice", c.advance_notice);
+    m.Bool("material_change_requires_consent", c.material_change_requires_consent);
+    m.OptionalDuration("opt_out_window", c.opt_out_window);
+    m.Finish();
+  }
+
+  void ReadAutomaticCollection(const YAML::Node& n, AutomaticCollection& a) {
+    MapReader m(n, "automatic_collection", sink_);
+    a.where = m.where();
+    m.StringList("fields", a.fields);
+    m.IdList("purposes", a.purposes);
+    m.StringList("drop_fields", a.drop_fields);
+    m.Int("min_group_size", a.min_group_size, 0, 1'000'000);
+    m.OptionalDuration("retention", a.retention);
+    m.Finish();
+  }
+
+  DiagnosticSink& sink_;
+};
+
+}  // namespace
+
+PolicyLoadResult LoadPolicy(std::string_view yaml_text, std::string_view path) {
+  DiagnosticSink sink{std::string(path)};
+  PolicyLoadResult result;
+  if (!policy_internal::CheckRawText(yaml_text, sink)) {
+    result.diagnostics = sink.Take();
+    return result;
+  }
+  std::optional<YAML::Node> root = policy_internal::ParseDocument(yaml_text, sink);
+  if (!root) {
+    result.diagnostics = sink.Take();
+    return result;
+  }
+  Policy policy;
+  try {
+    policy = PolicyReader(sink).Read(*root);
+  } catch (const std::exception& e) {  // yaml-cpp may throw on odd nodes; never let it escape
+    sink.Error({}, std::string("cannot read the policy: ") + e.what());
+  }
+  if (!sink.has_errors()) policy_internal::CheckPolicy(policy, sink);
+  result.diagnostics = sink.Take();
+  const bool any_error =
+      std::any_of(result.diagnostics.begin(), result.diagnostics.end(),
+                  [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::kError; });
+  if (!any_error) result.policy = std::move(policy);
+  return result;
+}
+
+PolicyLoadResult LoadPolicyFile(const std::string& path) {
+  PolicyLoadResult result;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    result.diagnostics.push_back({Diagnostic::Severity::kError, path, {}, "cannot read the file"});
+    return result;
+  }
+  if (static_cast<size_t>(st.st_size) > kMaxPolicyFileBytes) {
+    result.diagnostics.push_back(
+        {Diagnostic::Severity::kError, path, {1, 1},
+         "file is " + std::to_string(st.st_size) + " bytes; policy files are limited to " +
+             std::to_string(kMaxPolicyFileBytes) + " bytes"});
+    return result;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    result.diagnostics.push_back({Diagnostic::Severity::kError, path, {}, "cannot read the file"});
+    return result;
+  }
+  return LoadPolicy(text, path);
+}
+
+}  // namespace privet

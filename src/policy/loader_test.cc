@@ -1,0 +1,199 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "privet/policy.h"
+#include "testing/policy_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A small valid policy; tests break it one line at a time.
+constexpr std::string_view kMinimal = R"(privet_policy: 1
+organization: Example Ltd
+jurisdictions: [EU]
+version: 2
+effective: 2024-03-04
+categories:
+  - id: user.contact.email
+    identifier: email
+  - id: user.name
+  - id: user.health
+    special: true
+purposes:
+  - id: provide
+    basis: contract
+    categories: [user.contact, user.name]
+  - id: provide.support
+  - id: marketing
+    basis: consent
+    categories: [user.contact.email]
+    direct_marketing: true
+retention:
+  - id: accounts
+    categories: [user]
+    duration: 2 years
+    anchor: last_activity
+)";
+
+PolicyLoadResult Load(std::string_view text) { return LoadPolicy(text, "p.yaml"); }
+
+std::string Errors(const PolicyLoadResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics)
+    if (d.severity == Diagnostic::Severity::kError) out += d.ToString() + "\n";
+  return out;
+}
+
+std::string Replace(std::string_view text, std::string_view from, std::string_view to) {
+  std::string s(text);
+  size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) s.replace(at, from.size(), to);
+  return s;
+}
+
+TEST(PolicyLoader, LoadsMinimalPolicy) {
+  PolicyLoadResult r = Load(kMinimal);
+  ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
+  EXPECT_EQ(r.policy->organization, "Example Ltd");
+  EXPECT_EQ(r.policy->version, 2);
+  EXPECT_EQ(r.policy->effective, (CivilDay{2024, 3, 4}));
+  ASSERT_EQ(r.policy->purposes.size(), 3u);
+  EXPECT_EQ(r.policy->retention[0].duration, (Duration{2, TimeUnit::kYears}));
+  EXPECT_EQ(r.policy->retention[0].anchor, AnchorEvent::kLastActivity);
+}
+
+TEST(PolicyLoader, ErrorsCarryPathLineColumnAndKey) {
+  PolicyLoadResult r = Load(Replace(kMinimal, "basis: contract", "basis: contrakt"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("p.yaml:14:12: error: purposes[0].basis: 'contrakt' is not one of"));
+  EXPECT_THAT(Errors(r), HasSubstr("did you mean 'contract'?"));
+}
+
+TEST(PolicyLoader, UnknownKeyIsAnError) {
+  PolicyLoadResult r = Load(Replace(kMinimal, "    direct_marketing: true", "    direct_marketting: true"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("p.yaml:20:5: error: unknown key 'purposes[2].direct_marketting'"));
+  EXPECT_THAT(Errors(r), HasSubstr("did you mean 'direct_marketing'?"));
+}
+
+TEST(PolicyLoader, UnknownTopLevelKeyIsAnError) {
+  PolicyLoadResult r = Load(std::string(kMinimal) + "sharring: {sale: false}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("unknown key 'sharring' (did you mean 'sharing'?)"));
+}
+
+TEST(PolicyLoader, DuplicateKeyIsAnError) {
+  PolicyLoadResult r = Load(Replace(kMinimal, "version: 2\n", "version: 2\nversion: 3\n"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("p.yaml:5:1: error: duplicate key version (first at line 4)"));
+}
+
+TEST(PolicyLoader, MissingRequiredKeysAreNamed) {
+  PolicyLoadResult r = Load(Replace(kMinimal, "effective: 2024-03-04\n", ""));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("missing required key effective"));
+}
+
+TEST(PolicyLoader, WrongTypesAreErrors) {
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "version: 2", "version: two"))),
+              HasSubstr("version: expected a whole number from 1 to 1000000, got 'two'"));
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "special: true", "special: yes"))),
+              HasSubstr("categories[2].special: expected true or false, got 'yes'"));
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "jurisdictions: [EU]", "jurisdictions: EU"))),
+              HasSubstr("jurisdictions: expected a list"));
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "effective: 2024-03-04", "effective: 2024-02-30"))),
+              HasSubstr("effective: expected a date YYYY-MM-DD, got '2024-02-30'"));
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "duration: 2 years", "duration: 2 fortnights"))),
+              HasSubstr("retention[0].duration: expected a duration"));
+}
+
+TEST(PolicyLoader, UnknownReferencesAreErrors) {
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "categories: [user.contact.email]", "categories: [user.contact.emial]"))),
+              HasSubstr("unknown category 'user.contact.emial' (did you mean 'user.contact.email'?)"));
+  std::string role = std::string(kMinimal) +
+                     "roles:\n  - id: support\n    purposes: [suport]\n    categories: [user.name]\n";
+  EXPECT_THAT(Errors(Load(role)), HasSubstr("roles[0] 'support'.purposes: unknown purpose 'suport'"));
+}
+
+TEST(PolicyLoader, RetentionWithoutAnchorIsAnError) {
+  PolicyLoadResult r = Load(Replace(kMinimal, "    anchor: last_activity\n", ""));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("missing required key retention[0] 'accounts'.anchor"));
+}
+
+TEST(PolicyLoader, PurposeCycleIsAnError) {
+  std::string text = Replace(kMinimal, "  - id: provide.support\n",
+                             "  - id: a\n    parent: b\n  - id: b\n    parent: a\n");
+  PolicyLoadResult r = Load(text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("its parents form a cycle (a -> b -> a)"));
+}
+
+TEST(PolicyLoader, TransferOutsideEeaNeedsMechanism) {
+  std::string text = std::string(kMinimal) +
+                     "recipients:\n  - id: mailer\n    kind: processor\n    country: US\n"
+                     "    dpa: true\n    categories: [user.contact.email]\n";
+  EXPECT_THAT(Errors(Load(text)),
+              HasSubstr("recipients[0] 'mailer': is in US, outside the EU/EEA, and the policy applies under GDPR"));
+  EXPECT_TRUE(Load(text + "    transfer_mechanism: scc\n").ok());
+}
+
+TEST(PolicyLoader, ConsentBasisMustBeOptIn) {
+  PolicyLoadResult r =
+      Load(Replace(kMinimal, "    basis: consent\n", "    basis: consent\n    consent: opt_out\n"));
+  EXPECT_THAT(Errors(r), HasSubstr("consent must be 'required' (opt-in)"));
+}
+
+TEST(PolicyLoader, RiskyChoicesAreWarnings) {
+  std::string text = std::string(kMinimal) +
+                     "recipients:\n  - id: police\n    kind: authority\n    country: DE\n"
+                     "    categories: [user.name]\n";
+  PolicyLoadResult r = Load(text);
+  ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
+  EXPECT_THAT(testing::DiagnosticsText(r), HasSubstr("warning: recipients[0] 'police': an authority that needs no court_order"));
+}
+
+TEST(PolicyLoader, RefusesNonUtf8) {
+  PolicyLoadResult r = Load(Replace(kMinimal, "Example Ltd", "Exampl\xC3\x28 Ltd"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("p.yaml:2:21: error: the file is not valid UTF-8"));
+}
+
+TEST(PolicyLoader, RefusesDeepNesting) {
+  std::string deep = "organization: " + std::string(100, '[') + std::string(100, ']') + "\n";
+  EXPECT_THAT(Errors(Load(deep)), HasSubstr("nesting deeper than 32 levels"));
+  std::string very_deep = "x: " + std::string(100000, '[');
+  EXPECT_FALSE(Load(very_deep).ok());  // no stack overflow
+}
+
+TEST(PolicyLoader, RefusesAliases) {
+  EXPECT_THAT(Errors(Load("a: &x [1]\nb: *x\n")), HasSubstr("anchors and aliases are not supported"));
+}
+
+TEST(PolicyLoader, RefusesOversizedInput) {
+  std::string big(kMaxPolicyFileBytes + 1, ' ');
+  EXPECT_THAT(Errors(Load(big)), HasSubstr("policy files are limited to 10485760 bytes"));
+}
+
+TEST(PolicyLoader, RefusesGarbageWithoutCrashing) {
+  for (std::string_view text : {"", "---\n---\n", "[1, 2", "\"unterminated", ": :", "- a\n- b\n",
+                                "privet_policy: {", "\t\tx: 1"}) {
+    PolicyLoadResult r = Load(text);
+    EXPECT_FALSE(r.ok()) << text;
+    EXPECT_FALSE(r.diagnostics.empty()) << text;
+  }
+}
+
+TEST(PolicyLoader, MissingFileIsAnError) {
+  PolicyLoadResult r = LoadPolicyFile("/nonexistent/policy.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(Errors(r), HasSubstr("cannot read the file"));
+}
+
+}  // namespace
+}  // namespace privet

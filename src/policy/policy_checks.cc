@@ -1,0 +1,381 @@
+#include "policy/policy_checks.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "privet/compiled_policy.h"
+
+namespace privet::policy_internal {
+namespace {
+
+bool IsGdprJurisdiction(std::string_view j) {
+  return j == "EU" || j == "EEA" || j == "UK" || j == "GB" || IsEeaCountry(j);
+}
+
+double ApproxDays(const Duration& d) {
+  switch (d.unit) {
+    case TimeUnit::kHours: return d.count / 24.0;
+    case TimeUnit::kDays: return d.count;
+    case TimeUnit::kBusinessDays: return d.count * 1.4;
+    case TimeUnit::kWeeks: return d.count * 7.0;
+    case TimeUnit::kMonths: return d.count * 30.44;
+    case TimeUnit::kYears: return d.count * 365.25;
+  }
+  return d.count;
+}
+
+class Checker {
+ public:
+  Checker(Policy& policy, DiagnosticSink& sink) : p_(policy), sink_(sink) {}
+
+  void Run() {
+    CheckUnique(p_.categories, "categories");
+    CheckUnique(p_.purposes, "purposes");
+    CheckUnique(p_.subject_kinds, "subject_kinds");
+    CheckUnique(p_.features, "features");
+    CheckUnique(p_.roles, "roles");
+    CheckUnique(p_.recipients, "recipients");
+    CheckUnique(p_.retention, "retention");
+    CheckUnique(p_.cookies, "cookies");
+    CheckUnique(p_.marketing_channels, "marketing_channels");
+    if (p_.categories.size() > static_cast<size_t>(kMaxCategories))
+      sink_.Error({}, "categories: " + std::to_string(p_.categories.size()) +
+                          " declared; at most " + std::to_string(kMaxCategories) + " allowed");
+    if (p_.purposes.size() > static_cast<size_t>(kMaxPurposes))
+      sink_.Error({}, "purposes: " + std::to_string(p_.purposes.size()) + " declared; at most " +
+                          std::to_string(kMaxPurposes) + " allowed");
+    if (p_.jurisdictions.empty()) sink_.Error({1, 1}, "jurisdictions: at least one is needed");
+    gdpr_ = std::any_of(p_.jurisdictions.begin(), p_.jurisdictions.end(), IsGdprJurisdiction);
+
+    CheckPurposes();
+    CheckSubjectKinds();
+    CheckFeatures();
+    CheckRoles();
+    CheckRecipients();
+    CheckRetention();
+    CheckRights();
+    CheckSignalsCookiesChannels();
+    CheckUnusedCategories();
+  }
+
+ private:
+  template <typename T>
+  void CheckUnique(const std::vector<T>& items, std::string_view section) {
+    std::map<std::string, int> seen;
+    for (size_t i = 0; i < items.size(); ++i) {
+      auto [it, inserted] = seen.emplace(items[i].id, items[i].where.line);
+      if (!inserted)
+        sink_.Error(items[i].where, std::string(section) + "[" + std::to_string(i) + "].id: '" +
+                                        items[i].id + "' is declared twice (first at line " +
+                                        std::to_string(it->second) + ")");
+    }
+  }
+
+  void CategoryRefs(const std::vector<std::string>& refs, SourceLocation where,
+                    const std::string& context) {
+    for (const auto& ref : refs) {
+      const bool covers = std::any_of(p_.categories.begin(), p_.categories.end(),
+                                      [&](const Category& c) { return IdCovers(ref, c.id); });
+      if (!covers)
+        sink_.Error(where, context + ": unknown category '" + ref + "'" + Suggest(ref, CategoryIds()));
+    }
+  }
+
+  bool PurposeRef(const std::string& ref, SourceLocation where, const std::string& context) {
+    if (FindPurpose(ref) >= 0) return true;
+    sink_.Error(where, context + ": unknown purpose '" + ref + "'" + Suggest(ref, PurposeIds()));
+    return false;
+  }
+  void PurposeRefs(const std::vector<std::string>& refs, SourceLocation where,
+                   const std::string& context) {
+    for (const auto& ref : refs) PurposeRef(ref, where, context);
+  }
+
+  void SubjectKindRefs(const std::vector<std::string>& refs, SourceLocation where,
+                       const std::string& context) {
+    for (const auto& ref : refs) {
+      const bool known = std::any_of(p_.subject_kinds.begin(), p_.subject_kinds.end(),
+                                     [&](const SubjectKind& k) { return k.id == ref; });
+      if (!known) sink_.Error(where, context + ": unknown subject kind '" + ref + "'");
+    }
+  }
+
+  int FindPurpose(std::string_view id) const {
+    for (size_t i = 0; i < p_.purposes.size(); ++i)
+      if (p_.purposes[i].id == id) return static_cast<int>(i);
+    return -1;
+  }
+  std::vector<std::string> CategoryIds() const {
+    std::vector<std::string> ids;
+    for (const auto& c : p_.categories) ids.push_back(c.id);
+    return ids;
+  }
+  std::vector<std::string> PurposeIds() const {
+    std::vector<std::string> ids;
+    for (const auto& x : p_.purposes) ids.push_back(x.id);
+    return ids;
+  }
+  static std::string Suggest(const std::string& got, const std::vector<std::string>& names) {
+    if (auto near = ClosestName(got, names)) return " (did you mean '" + *near + "'?)";
+    return "";
+  }
+
+  void CheckPurposes() {
+    for (size_t i = 0; i < p_.purposes.size(); ++i) {
+      const Purpose& x = p_.purposes[i];
+      const std::string ctx = "purposes[" + std::to_string(i) + "] '" + x.id + "'";
+      if (!x.parent.empty()) PurposeRef(x.parent, x.where, ctx + ".parent");
+      CategoryRefs(x.categories, x.where, ctx + ".categories");
+      if (x.since_version > p_.version)
+        sink_.Error(x.where, ctx + ".since_version: " + std::to_string(x.since_version) +
+                                 " is after the policy's version " + std::to_string(p_.version));
+    }
+    const std::vector<int> parent = ResolvePurposeParents(p_);
+    // Cycles: follow parents; a walk longer than the number of purposes has looped.
+    std::vector<bool> in_cycle(p_.purposes.size(), false);
+    for (size_t i = 0; i < p_.purposes.size(); ++i) {
+      int at = static_cast<int>(i);
+      size_t steps = 0;
+      while (at >= 0 && steps <= p_.purposes.size()) {
+        at = parent[at];
+        ++steps;
+      }
+      if (at >= 0) {
+        in_cycle[i] = true;
+        sink_.Error(p_.purposes[i].where, "purposes[" + std::to_string(i) + "] '" +
+                                              p_.purposes[i].id +
+                                              "': its parents form a cycle (" + CyclePath(parent, i) + ")");
+      }
+    }
+    for (size_t i = 0; i < p_.purposes.size(); ++i) {
+      if (in_cycle[i]) continue;
+      Purpose& x = p_.purposes[i];
+      const std::string ctx = "purposes[" + std::to_string(i) + "] '" + x.id + "'";
+      // Effective basis and consent mode, inherited along the tree.
+      std::optional<LegalBasis> basis;
+      std::optional<ConsentMode> consent;
+      for (int at = static_cast<int>(i); at >= 0 && (!basis || !consent); at = parent[at]) {
+        if (!basis) basis = p_.purposes[at].basis;
+        if (!consent) consent = p_.purposes[at].consent;
+      }
+      if (!basis) {
+        sink_.Error(x.where, ctx + ".basis: missing, and no parent purpose states one; expected "
+                                   "consent, contract, legal_obligation, vital_interests, "
+                                   "public_task or legitimate_interests");
+        continue;
+      }
+      const ConsentMode mode =
+          consent.value_or(*basis == LegalBasis::kConsent ? ConsentMode::kRequired : ConsentMode::kNone);
+      if (*basis == LegalBasis::kConsent && mode != ConsentMode::kRequired && !x.prohibited)
+        sink_.Error(x.where, ctx + ".consent: the legal basis is consent, so consent must be "
+                                   "'required' (opt-in), not '" + std::string(ConsentModeName(mode)) + "'");
+      if (*basis != LegalBasis::kConsent && mode == ConsentMode::kRequired)
+        sink_.Warning(x.where, ctx + ": consent is required but the legal basis is " +
+                                   std::string(LegalBasisName(*basis)) +
+                                   "; if consent is what makes it lawful, state basis: consent");
+      if (x.direct_marketing && *basis == LegalBasis::kLegitimateInterests && mode == ConsentMode::kNone)
+        sink_.Warning(x.where, ctx + ": direct marketing on legitimate interests with no opt-out; "
+                                     "subjects must be able to object at any time");
+      if (x.categories.empty() && parent[i] < 0 && !x.prohibited)
+        sink_.Warning(x.where, ctx + ": uses no categories, so no data can be read for it");
+    }
+  }
+
+  std::string CyclePath(const std::vector<int>& parent, size_t start) const {
+    std::string path = p_.purposes[start].id;
+    int at = parent[start];
+    for (size_t n = 0; at >= 0 && n <= p_.purposes.size(); ++n) {
+      path += " -> " + p_.purposes[at].id;
+      if (static_cast<size_t>(at) == start) break;
+      at = parent[at];
+    }
+    return path;
+  }
+
+  void CheckSubjectKinds() {
+    for (size_t i = 0; i < p_.subject_kinds.size(); ++i) {
+      const SubjectKind& k = p_.subject_kinds[i];
+      if (!k.location_exemptions.empty() && !k.location_required)
+        sink_.Warning(k.where, "subject_kinds[" + std::to_string(i) +
+                                   "]: location_exemptions without location_required has no effect");
+    }
+  }
+
+  void CheckFeatures() {
+    for (size_t i = 0; i < p_.features.size(); ++i) {
+      const Feature& f = p_.features[i];
+      const std::string ctx = "features[" + std::to_string(i) + "] '" + f.id + "'";
+      if (f.purpose.empty()) {
+        sink_.Error(f.where, "missing required key " + ctx + ".purpose");
+      } else {
+        PurposeRef(f.purpose, f.where, ctx + ".purpose");
+      }
+      CategoryRefs(f.requires_categories, f.where, ctx + ".requires");
+      SubjectKindRefs(f.subject_kinds, f.where, ctx + ".subject_kinds");
+    }
+  }
+
+  void CheckRoles() {
+    for (size_t i = 0; i < p_.roles.size(); ++i) {
+      const Role& r = p_.roles[i];
+      const std::string ctx = "roles[" + std::to_string(i) + "] '" + r.id + "'";
+      PurposeRefs(r.purposes, r.where, ctx + ".purposes");
+      CategoryRefs(r.categories, r.where, ctx + ".categories");
+      if (r.purposes.empty() || r.categories.empty())
+        sink_.Warning(r.where, ctx + ": needs both purposes and categories to see any data");
+    }
+  }
+
+  void CheckRecipients() {
+    static const std::set<std::string, std::less<>> kMechanisms = {"scc", "bcr", "adequacy",
+                                                                   "derogation", "idta"};
+    for (size_t i = 0; i < p_.recipients.size(); ++i) {
+      const Recipient& r = p_.recipients[i];
+      const std::string ctx = "recipients[" + std::to_string(i) + "] '" + r.id + "'";
+      CategoryRefs(r.categories, r.where, ctx + ".categories");
+      PurposeRefs(r.purposes, r.where, ctx + ".purposes");
+      const bool iso = r.country.size() == 2 && std::all_of(r.country.begin(), r.country.end(),
+                                                            [](char c) { return c >= 'A' && c <= 'Z'; });
+      if (!iso && r.country != "EU")
+        sink_.Error(r.where, ctx + ".country: expected an ISO 3166-1 alpha-2 code such as DE or US, got '" +
+                                 r.country + "'");
+      if (!r.transfer_mechanism.empty() && !kMechanisms.count(r.transfer_mechanism))
+        sink_.Error(r.where, ctx + ".transfer_mechanism: '" + r.transfer_mechanism +
+                                 "' is not one of: adequacy, bcr, derogation, idta, scc");
+      if (gdpr_ && iso && !IsEeaCountry(r.country) && r.transfer_mechanism.empty())
+        sink_.Error(r.where, ctx + ": is in " + r.country +
+                                 ", outside the EU/EEA, and the policy applies under GDPR; state a "
+                                 "transfer_mechanism (scc, bcr, adequacy, ...)");
+      const bool processor = r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor;
+      if (processor && !r.dpa) {
+        if (gdpr_) {
+          sink_.Error(r.where, ctx + ": a processor needs a data processing agreement (dpa: true) under GDPR Art. 28");
+        } else {
+          sink_.Warning(r.where, ctx + ": a processor without a data processing agreement (dpa: false)");
+        }
+      }
+      if (r.kind == RecipientKind::kAuthority &&
+          std::find(r.preconditions.begin(), r.preconditions.end(), "court_order") == r.preconditions.end())
+        sink_.Warning(r.where, ctx + ": an authority that needs no court_order precondition");
+      if (r.sale && !p_.sharing.sale)
+        sink_.Error(r.where, ctx + ".sale: the policy says data is never sold (sharing.sale: false)");
+      if (r.kind == RecipientKind::kThirdParty && !p_.sharing.unaffiliated_third_parties)
+        sink_.Error(r.where, ctx + ".kind: third_party, but sharing.unaffiliated_third_parties is false");
+      if (r.since_version > p_.version)
+        sink_.Error(r.where, ctx + ".since_version: after the policy's version " + std::to_string(p_.version));
+      if (r.categories.empty())
+        sink_.Warning(r.where, ctx + ": may receive no categories, so nothing can be disclosed to it");
+    }
+  }
+
+  void CheckRetention() {
+    for (size_t i = 0; i < p_.retention.size(); ++i) {
+      const RetentionRule& r = p_.retention[i];
+      const std::string ctx = "retention[" + std::to_string(i) + "] '" + r.id + "'";
+      if (!r.anchor)
+        sink_.Error(r.where, "missing required key " + ctx +
+                                 ".anchor: the event the duration counts from (collection, "
+                                 "last_activity, last_application, contract_end, process_end, analysis)");
+      if (r.duration.count <= 0 && r.anchor != AnchorEvent::kAnalysis)
+        sink_.Error(r.where, ctx + ".duration: must be longer than zero");
+      CategoryRefs(r.categories, r.where, ctx + ".categories");
+      PurposeRefs(r.purposes, r.where, ctx + ".purposes");
+      SubjectKindRefs(r.subject_kinds, r.where, ctx + ".subject_kinds");
+      if (!r.unless_consent.empty()) PurposeRef(r.unless_consent, r.where, ctx + ".unless_consent");
+      if (ApproxDays(r.duration) > 10 * 365.25)
+        sink_.Warning(r.where, ctx + ": keeps data for more than ten years");
+    }
+  }
+
+  void CheckRights() {
+    const RightsPolicy& r = p_.rights;
+    std::set<std::string> seen;
+    for (const auto& d : r.deadlines) {
+      if (!seen.insert(d.jurisdiction).second)
+        sink_.Error(r.where, "rights.deadlines: jurisdiction '" + d.jurisdiction + "' has two deadlines");
+      if (d.period.count <= 0)
+        sink_.Error(r.where, "rights.deadlines '" + d.jurisdiction + "'.period: must be longer than zero");
+    }
+    if (!r.offered.empty()) {
+      for (const auto& j : p_.jurisdictions)
+        if (!seen.count(j))
+          sink_.Warning(r.where, "rights.deadlines: no deadline for jurisdiction '" + j + "'");
+      if (r.channels.empty())
+        sink_.Warning(r.where, "rights.channels: rights are offered but no channel says how to exercise them");
+    }
+    for (const auto& fee : r.fees)
+      if (std::find(r.offered.begin(), r.offered.end(), fee.right) == r.offered.end())
+        sink_.Error(r.where, "rights.fees: a fee for '" + std::string(RightName(fee.right)) +
+                                 "', which is not offered");
+  }
+
+  void CheckSignalsCookiesChannels() {
+    PurposeRefs(p_.signals.opt_out_purposes, {}, "signals.opt_out_purposes");
+    const bool honors = p_.signals.dnt == SignalResponse::kHonor || p_.signals.gpc == SignalResponse::kHonor;
+    if (honors && p_.signals.opt_out_purposes.empty())
+      sink_.Warning({}, "signals: a signal is honoured but opt_out_purposes is empty, so it changes nothing");
+    for (size_t i = 0; i < p_.cookies.size(); ++i)
+      PurposeRef(p_.cookies[i].purpose, p_.cookies[i].where,
+                 "cookies[" + std::to_string(i) + "] '" + p_.cookies[i].id + "'.purpose");
+    for (size_t i = 0; i < p_.marketing_channels.size(); ++i) {
+      const MarketingChannel& c = p_.marketing_channels[i];
+      const std::string ctx = "marketing_channels[" + std::to_string(i) + "] '" + c.id + "'";
+      PurposeRef(c.purpose, c.where, ctx + ".purpose");
+      if (!c.unsubscribe_link)
+        sink_.Warning(c.where, ctx + ": marketing messages without an unsubscribe link");
+      if (gdpr_ && !c.opt_in)
+        sink_.Warning(c.where, ctx + ": opt-out marketing; electronic marketing in the EU usually needs opt-in");
+    }
+    if (p_.automatic_collection) {
+      const AutomaticCollection& a = *p_.automatic_collection;
+      PurposeRefs(a.purposes, a.where, "automatic_collection.purposes");
+      if (!a.purposes.empty() && a.min_group_size > 0 && a.min_group_size < 5)
+        sink_.Warning(a.where, "automatic_collection.min_group_size: groups under 5 may identify people");
+    }
+  }
+
+  void CheckUnusedCategories() {
+    for (const Category& c : p_.categories) {
+      // Forbidden and refused special categories are declared precisely so writes can be refused.
+      if (c.forbidden || (c.special && !p_.special_categories_allowed)) continue;
+      const bool used = std::any_of(p_.purposes.begin(), p_.purposes.end(), [&](const Purpose& x) {
+        return std::any_of(x.categories.begin(), x.categories.end(),
+                           [&](const std::string& ref) { return IdCovers(ref, c.id); });
+      });
+      if (!used)
+        sink_.Warning(c.where, "category '" + c.id + "' is declared but no purpose may use it");
+    }
+  }
+
+  Policy& p_;
+  DiagnosticSink& sink_;
+  bool gdpr_ = false;
+};
+
+}  // namespace
+
+std::vector<int> ResolvePurposeParents(const Policy& policy) {
+  const auto& ps = policy.purposes;
+  std::vector<int> parent(ps.size(), -1);
+  for (size_t i = 0; i < ps.size(); ++i) {
+    if (!ps[i].parent.empty()) {
+      for (size_t k = 0; k < ps.size(); ++k)
+        if (ps[k].id == ps[i].parent) parent[i] = static_cast<int>(k);
+      continue;
+    }
+    size_t best_len = 0;
+    for (size_t k = 0; k < ps.size(); ++k) {
+      if (k == i || ps[k].id.size() >= ps[i].id.size()) continue;
+      if (IdCovers(ps[k].id, ps[i].id) && ps[k].id.size() > best_len) {
+        best_len = ps[k].id.size();
+        parent[i] = static_cast<int>(k);
+      }
+    }
+  }
+  return parent;
+}
+
+void CheckPolicy(Policy& policy, DiagnosticSink& sink) { Checker(policy, sink).Run(); }
+
+}  // namespace privet::policy_internal
