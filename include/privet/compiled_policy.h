@@ -120,8 +120,13 @@ struct CompiledRole {
 };
 
 struct CompiledRecipient {
-  PurposeSet purposes;
-  CategorySet categories;
+  PurposeSet purposes;     // expanded to descendants
+  CategorySet categories;  // expanded to descendants
+  bool sale_refused = false;          // a sale, and the policy forbids sales
+  bool third_party_refused = false;   // unaffiliated, and the policy forbids that
+  bool needs_dpa = false;             // a processor without a DPA on file
+  bool needs_transfer_mechanism = false;  // outside the EU/EEA under GDPR, without a mechanism
+  int since_version = 1;
 };
 
 class CompiledPolicy {
@@ -156,6 +161,11 @@ class CompiledPolicy {
   const CategorySet& special_categories() const { return special_; }
   // Categories no write may carry: forbidden ones, and special ones unless the policy allows them.
   const CategorySet& refused_on_write() const { return refused_on_write_; }
+  // Purposes an honoured GPC / DNT signal opts out of (empty when the signal is ignored).
+  const PurposeSet& gpc_opt_outs() const { return gpc_opt_outs_; }
+  const PurposeSet& dnt_opt_outs() const { return dnt_opt_outs_; }
+  // True when a jurisdiction of the policy is in the EU/EEA or the UK.
+  bool under_gdpr() const { return under_gdpr_; }
 
  private:
   explicit CompiledPolicy(Policy policy) : policy_(std::move(policy)) {}
@@ -168,6 +178,9 @@ class CompiledPolicy {
   CategorySet forbidden_;
   CategorySet special_;
   CategorySet refused_on_write_;
+  PurposeSet gpc_opt_outs_;
+  PurposeSet dnt_opt_outs_;
+  bool under_gdpr_ = false;
   std::unordered_map<std::string, CategoryId> category_index_;
   std::unordered_map<std::string, PurposeId> purpose_index_;
   std::unordered_map<std::string, RoleId> role_index_;

@@ -26,7 +26,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "privet/compiled_policy.h"
 
@@ -103,6 +105,16 @@ enum class Reason : uint8_t {
   kProcessorPurposeNeedsTenant,
   kControllerPurposeOnProcessorData,
   kAdminHasNoDataAccess,
+  // Disclosure to a recipient (DecideDisclosure).
+  kUnknownRecipient,
+  kRecipientNotForPurpose,
+  kCategoryNotForRecipient,
+  kMissingPrecondition,
+  kSaleProhibited,
+  kUnaffiliatedThirdPartyProhibited,
+  kNoDataProcessingAgreement,
+  kNoTransferMechanism,
+  kRecipientNotYetInForce,
 };
 
 struct Decision {
@@ -116,5 +128,34 @@ std::string_view ReasonName(Reason r);
 
 Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action action,
                 const SubjectState& subject, const CategorySet& categories, PurposeId purpose);
+
+// May these categories go to this recipient for this purpose, given the evidence at hand?
+// The policy-level half of a disclosure (the register adds the subject's state and records it):
+//  - the recipient must be declared, and the policy must let it receive the purpose (or an
+//    ancestor of it) and every category asked for; only what its function needs goes (CN08);
+//  - never a sale where the policy forbids sales (CU05, CX07), never an unaffiliated third
+//    party where the policy forbids it (CN08);
+//  - processors and sub-processors need a DPA; a recipient outside the EU/EEA needs a transfer
+//    mechanism when the policy applies under GDPR (CF09);
+//  - every precondition the recipient carries (e.g. court_order, CF08) must be among `evidence`;
+//  - a recipient first declared in a later version than `notified_version` (the version the
+//    subject was notified of and whose opt-out window has passed) receives nothing (CU06).
+// `evidence` names the preconditions met, e.g. {"court_order"}. Thread-safe; no allocation.
+struct DisclosureRequest {
+  RecipientId recipient = 0;
+  CategorySet categories;
+  PurposeId purpose = 0;
+  const std::vector<std::string>* evidence = nullptr;  // may be null: no evidence
+  int notified_version = 0;                            // 0: the current version
+};
+Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest& request);
+
+// Privacy signals a browser sends with a request.
+enum class PrivacySignal : uint8_t { kGlobalPrivacyControl, kDoNotTrack };
+
+// The purposes a signal opts the subject out of under this policy: the policy's
+// signals.opt_out_purposes (with their descendants) when it honours the signal, and the empty
+// set when it declares that it does not (CN11). Thread-safe.
+const PurposeSet& SignalOptOuts(const CompiledPolicy& policy, PrivacySignal signal);
 
 }  // namespace privet

@@ -222,6 +222,7 @@ struct Deadline {
 
 struct Fee {
   Right right = Right::kAccess;
+  std::string jurisdiction;  // where the fee applies; empty: everywhere
   int amount_cents = 0;
   std::string currency;
 };

@@ -1,5 +1,7 @@
 #include "privet/compiled_policy.h"
 
+#include <algorithm>
+
 #include "policy/policy_checks.h"
 
 namespace privet {
@@ -141,11 +143,25 @@ Status CompiledPolicy::Build() {
     ASSIGN_OR_RETURN(role.categories, Categories(r.categories));
     roles_.push_back(role);
   }
+  under_gdpr_ = std::any_of(p.jurisdictions.begin(), p.jurisdictions.end(), [](const std::string& j) {
+    return j == "UK" || j == "GB" || IsEeaCountry(j);
+  });
   for (const Recipient& r : p.recipients) {
     CompiledRecipient rec;
     ASSIGN_OR_RETURN(rec.purposes, expand_purposes(r.purposes));
     ASSIGN_OR_RETURN(rec.categories, Categories(r.categories));
+    rec.sale_refused = r.sale && !p.sharing.sale;
+    rec.third_party_refused = r.kind == RecipientKind::kThirdParty && !p.sharing.unaffiliated_third_parties;
+    rec.needs_dpa = (r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor) && !r.dpa;
+    rec.needs_transfer_mechanism = under_gdpr_ && !IsEeaCountry(r.country) && r.transfer_mechanism.empty();
+    rec.since_version = r.since_version;
     recipients_.push_back(rec);
+  }
+  if (p.signals.gpc == SignalResponse::kHonor) {
+    ASSIGN_OR_RETURN(gpc_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
+  }
+  if (p.signals.dnt == SignalResponse::kHonor) {
+    ASSIGN_OR_RETURN(dnt_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
   }
   if (!p.special_categories_allowed) refused_on_write_ = forbidden_ | special_;
   else refused_on_write_ = forbidden_;

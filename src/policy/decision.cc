@@ -1,5 +1,7 @@
 #include "privet/decision.h"
 
+#include <algorithm>
+
 namespace privet {
 
 std::string_view ReasonName(Reason r) {
@@ -22,6 +24,15 @@ std::string_view ReasonName(Reason r) {
     case Reason::kProcessorPurposeNeedsTenant: return "processor_purpose_needs_tenant";
     case Reason::kControllerPurposeOnProcessorData: return "controller_purpose_on_processor_data";
     case Reason::kAdminHasNoDataAccess: return "admin_has_no_data_access";
+    case Reason::kUnknownRecipient: return "unknown_recipient";
+    case Reason::kRecipientNotForPurpose: return "recipient_not_for_purpose";
+    case Reason::kCategoryNotForRecipient: return "category_not_for_recipient";
+    case Reason::kMissingPrecondition: return "missing_precondition";
+    case Reason::kSaleProhibited: return "sale_prohibited";
+    case Reason::kUnaffiliatedThirdPartyProhibited: return "unaffiliated_third_party_prohibited";
+    case Reason::kNoDataProcessingAgreement: return "no_data_processing_agreement";
+    case Reason::kNoTransferMechanism: return "no_transfer_mechanism";
+    case Reason::kRecipientNotYetInForce: return "recipient_not_yet_in_force";
   }
   return "unknown";
 }
@@ -110,6 +121,40 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
       subject.collected_under_version < p.since_version && !consented)
     return deny(Reason::kPurposeNotInForceAtCollection);
   return d;
+}
+
+Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest& request) {
+  Decision d;
+  auto deny = [&d](Reason r) {
+    d.reason = r;
+    return d;
+  };
+  if (request.purpose >= policy.purpose_count()) return deny(Reason::kUnknownPurpose);
+  const CompiledPurpose& purpose = policy.purpose(request.purpose);
+  d.basis = purpose.basis;
+  if (purpose.prohibited) return deny(Reason::kProhibitedPurpose);
+  if (request.recipient >= policy.policy().recipients.size()) return deny(Reason::kUnknownRecipient);
+  const CompiledRecipient& to = policy.recipient(request.recipient);
+  if (to.sale_refused) return deny(Reason::kSaleProhibited);
+  if (to.third_party_refused) return deny(Reason::kUnaffiliatedThirdPartyProhibited);
+  if (to.needs_dpa) return deny(Reason::kNoDataProcessingAgreement);
+  if (to.needs_transfer_mechanism) return deny(Reason::kNoTransferMechanism);
+  if (!to.purposes.Test(request.purpose)) return deny(Reason::kRecipientNotForPurpose);
+  if (!request.categories.IsSubsetOf(to.categories)) return deny(Reason::kCategoryNotForRecipient);
+  if (!request.categories.IsSubsetOf(purpose.categories)) return deny(Reason::kCategoryNotForPurpose);
+  const int notified = request.notified_version > 0 ? request.notified_version : policy.version();
+  if (to.since_version > notified) return deny(Reason::kRecipientNotYetInForce);
+  for (const std::string& needed : policy.policy().recipients[request.recipient].preconditions) {
+    const bool met = request.evidence != nullptr &&
+                     std::find(request.evidence->begin(), request.evidence->end(), needed) !=
+                         request.evidence->end();
+    if (!met) return deny(Reason::kMissingPrecondition);
+  }
+  return d;
+}
+
+const PurposeSet& SignalOptOuts(const CompiledPolicy& policy, PrivacySignal signal) {
+  return signal == PrivacySignal::kGlobalPrivacyControl ? policy.gpc_opt_outs() : policy.dnt_opt_outs();
 }
 
 }  // namespace privet

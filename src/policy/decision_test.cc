@@ -58,6 +58,30 @@ roles:
   - id: support
     purposes: [provide]
     categories: [user.contact]
+recipients:
+  - id: mailer
+    kind: processor
+    country: US
+    dpa: true
+    transfer_mechanism: scc
+    purposes: [marketing]
+    categories: [user.contact.email]
+  - id: police
+    kind: authority
+    country: DE
+    purposes: [security]
+    categories: [user.contact, user.behavior]
+    preconditions: [court_order]
+  - id: new_partner
+    kind: partner
+    country: FR
+    purposes: [provide]
+    categories: [user.name]
+    since_version: 3
+signals:
+  gpc: honor
+  dnt: ignore
+  opt_out_purposes: [marketing, analytics]
 )";
 
 class DecideTest : public ::testing::Test {
@@ -199,6 +223,68 @@ TEST_F(DecideTest, AdminHasNoDataAccessAndUnknownPurposeDenied) {
   EXPECT_EQ(Read(Subject(), {"user.name"}, "provide", admin).reason, Reason::kAdminHasNoDataAccess);
   EXPECT_EQ(Decide(*policy_, Principal::Service(), Action::kRead, Subject(), C({"user.name"}), 999).reason,
             Reason::kUnknownPurpose);
+}
+
+class DiscloseTest : public DecideTest {
+ protected:
+  Decision Disclose(std::string_view recipient, std::vector<std::string> cats, std::string_view purpose,
+                    const std::vector<std::string>* evidence = nullptr, int notified_version = 0) {
+    return DecideDisclosure(*policy_, {.recipient = *policy_->FindRecipient(recipient),
+                                       .categories = C(std::move(cats)),
+                                       .purpose = P(purpose),
+                                       .evidence = evidence,
+                                       .notified_version = notified_version});
+  }
+};
+
+TEST_F(DiscloseTest, RecipientGetsOnlyItsCategoriesForItsPurposes) {
+  EXPECT_TRUE(Disclose("mailer", {"user.contact.email"}, "marketing.email").allowed());
+  EXPECT_EQ(Disclose("mailer", {"user.contact.phone"}, "marketing.email").reason,
+            Reason::kCategoryNotForRecipient);
+  EXPECT_EQ(Disclose("mailer", {"user.contact.email"}, "provide").reason, Reason::kRecipientNotForPurpose);
+}
+
+TEST_F(DiscloseTest, PreconditionsNeedEvidence) {
+  EXPECT_EQ(Disclose("police", {"user.contact.email"}, "security").reason, Reason::kMissingPrecondition);
+  const std::vector<std::string> wrong = {"subject_request"};
+  EXPECT_EQ(Disclose("police", {"user.contact.email"}, "security", &wrong).reason,
+            Reason::kMissingPrecondition);
+  const std::vector<std::string> order = {"court_order"};
+  EXPECT_TRUE(Disclose("police", {"user.contact.email"}, "security", &order).allowed());
+}
+
+TEST_F(DiscloseTest, RecipientNewInAVersionWaitsForNotice) {
+  EXPECT_EQ(Disclose("new_partner", {"user.name"}, "provide", nullptr, 2).reason,
+            Reason::kRecipientNotYetInForce);
+  EXPECT_TRUE(Disclose("new_partner", {"user.name"}, "provide", nullptr, 3).allowed());
+}
+
+TEST_F(DiscloseTest, ProcessorWithoutDpaOrTransferMechanismIsRefused) {
+  PolicyLoadResult r = LoadPolicy(kPolicy, "test.yaml");
+  ASSERT_TRUE(r.ok());
+  Policy without_scc = *r.policy;
+  without_scc.recipients[0].transfer_mechanism.clear();
+  auto compiled = *CompiledPolicy::Compile(without_scc);
+  DisclosureRequest req{.recipient = 0, .categories = *compiled->Categories({"user.contact.email"}),
+                        .purpose = *compiled->FindPurpose("marketing")};
+  EXPECT_EQ(DecideDisclosure(*compiled, req).reason, Reason::kNoTransferMechanism);
+  Policy without_dpa = *r.policy;
+  without_dpa.recipients[0].dpa = false;
+  EXPECT_EQ(DecideDisclosure(**CompiledPolicy::Compile(without_dpa), req).reason,
+            Reason::kNoDataProcessingAgreement);
+}
+
+TEST_F(DecideTest, HonouredSignalOptsOutOfDeclaredPurposesOnly) {
+  const PurposeSet& gpc = SignalOptOuts(*policy_, PrivacySignal::kGlobalPrivacyControl);
+  EXPECT_TRUE(gpc.Test(P("marketing")));
+  EXPECT_TRUE(gpc.Test(P("marketing.email")));
+  EXPECT_TRUE(gpc.Test(P("analytics")));
+  EXPECT_FALSE(gpc.Test(P("provide")));
+  EXPECT_TRUE(SignalOptOuts(*policy_, PrivacySignal::kDoNotTrack).None());
+  SubjectState s = Subject();
+  s.opt_outs |= gpc;
+  EXPECT_EQ(Read(s, {"user.contact.email"}, "marketing.email").reason, Reason::kOptedOut);
+  EXPECT_TRUE(Read(s, {"user.name"}, "provide").allowed());
 }
 
 }  // namespace

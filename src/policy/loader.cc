@@ -241,6 +241,7 @@ class PolicyReader {
         std::optional<Right> right;
         f.Require("right");
         if (f.Enum("right", right, kRights, RightName)) fee.right = *right;
+        f.String("jurisdiction", fee.jurisdiction);
         ReadAmount(f, fee.amount_cents);
         f.String("currency", fee.currency, Need::kRequired);
         f.Finish();

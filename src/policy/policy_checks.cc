@@ -153,11 +153,14 @@ class Checker {
       Purpose& x = p_.purposes[i];
       const std::string ctx = "purposes[" + std::to_string(i) + "] '" + x.id + "'";
       // Effective basis and consent mode, inherited along the tree.
+      // A purpose inherits both from the nearest ancestor that states a basis; a consent mode
+      // stated on the way up (at or below that ancestor) wins over the basis's default. This is
+      // exactly what CompiledPolicy computes.
       std::optional<LegalBasis> basis;
       std::optional<ConsentMode> consent;
-      for (int at = static_cast<int>(i); at >= 0 && (!basis || !consent); at = parent[at]) {
-        if (!basis) basis = p_.purposes[at].basis;
+      for (int at = static_cast<int>(i); at >= 0 && !basis; at = parent[at]) {
         if (!consent) consent = p_.purposes[at].consent;
+        basis = p_.purposes[at].basis;
       }
       if (!basis) {
         sink_.Error(x.where, ctx + ".basis: missing, and no parent purpose states one; expected "
@@ -277,8 +280,14 @@ class Checker {
         sink_.Error(r.where, "missing required key " + ctx +
                                  ".anchor: the event the duration counts from (collection, "
                                  "last_activity, last_application, contract_end, process_end, analysis)");
-      if (r.duration.count <= 0 && r.anchor != AnchorEvent::kAnalysis)
-        sink_.Error(r.where, ctx + ".duration: must be longer than zero");
+      // Zero means "as soon as the anchor event happens", which only makes sense for events that
+      // end something: the analysis, the process or the contract.
+      const bool ends_something = r.anchor == AnchorEvent::kAnalysis ||
+                                  r.anchor == AnchorEvent::kProcessEnd ||
+                                  r.anchor == AnchorEvent::kContractEnd;
+      if (r.duration.count <= 0 && !ends_something)
+        sink_.Error(r.where, ctx + ".duration: must be longer than zero for anchor '" +
+                                 std::string(r.anchor ? AnchorEventName(*r.anchor) : "") + "'");
       CategoryRefs(r.categories, r.where, ctx + ".categories");
       PurposeRefs(r.purposes, r.where, ctx + ".purposes");
       SubjectKindRefs(r.subject_kinds, r.where, ctx + ".subject_kinds");
@@ -304,10 +313,14 @@ class Checker {
       if (r.channels.empty())
         sink_.Warning(r.where, "rights.channels: rights are offered but no channel says how to exercise them");
     }
-    for (const auto& fee : r.fees)
+    for (const auto& fee : r.fees) {
+      if (!fee.jurisdiction.empty() &&
+          std::find(p_.jurisdictions.begin(), p_.jurisdictions.end(), fee.jurisdiction) == p_.jurisdictions.end())
+        sink_.Error(r.where, "rights.fees: jurisdiction '" + fee.jurisdiction + "' is not one of the policy's jurisdictions");
       if (std::find(r.offered.begin(), r.offered.end(), fee.right) == r.offered.end())
         sink_.Error(r.where, "rights.fees: a fee for '" + std::string(RightName(fee.right)) +
                                  "', which is not offered");
+    }
   }
 
   void CheckSignalsCookiesChannels() {
