@@ -1,0 +1,54 @@
+// Notice: the human-readable privacy notice and the GDPR Art. 30 record, rendered from a Policy.
+//
+// The published promise and the running system come from the same policy file, so they cannot
+// drift apart. The notice says, in plain English and in sections with headings, who the
+// controller is and how to reach them, where the notice applies, every data category (special
+// and never-stored ones marked), every purpose with its legal basis and the subject's choice,
+// every recipient with its country, transfer safeguard and preconditions, sharing, every
+// retention rule, every right and how to exercise it (channels, deadlines, fees), Do Not Track
+// and Global Privacy Control, cookies, marketing channels, automatic collection, minimum ages,
+// breach and change notification.
+//
+//   privet::PolicyLoadResult r = privet::LoadPolicyFile("policies/starter.yaml");
+//   if (r.ok()) std::cout << privet::RenderNoticeMarkdown(*r.policy);
+//
+// Every function is deterministic (same policy, same bytes), never throws, and states only what
+// the policy states. They accept any Policy value, including hand-built ones with dangling
+// references (those are rendered as written). Thread-safe: pure functions of their argument.
+#pragma once
+
+#include <string>
+
+#include "privet/policy.h"
+
+namespace privet {
+
+// The notice as CommonMark. Policy text is escaped so that it cannot inject markup; ids appear
+// as code spans.
+std::string RenderNoticeMarkdown(const Policy& p);
+
+// The notice as a complete, standalone HTML5 document (lang="en", UTF-8, inline CSS, no
+// scripts, a Content-Security-Policy that forbids them). Every policy string is HTML-escaped.
+std::string RenderNoticeHtml(const Policy& p);
+
+// The record of processing activities (GDPR Art. 30(1)) as pretty-printed JSON:
+//
+//   {"record": "...", "policy_version": 3, "effective": "2024-03-04",
+//    "controller": {"name", "contact": {...}, "data_protection_officer": {"email"}},
+//    "jurisdictions": [...], "governing_law": "...",
+//    "processing_activities": [{"purpose_id", "purposes", "legal_basis": {"name", "title",
+//        "article"}, "consent", "role", "categories_of_data_subjects",
+//        "categories_of_personal_data": [{"id", "description", "special"}], "recipients",
+//        "transfers_to_third_countries": [{"recipient", "country", "safeguards"}],
+//        "retention": [{"rule", "period", "from", "action", ...}]}],
+//    "recipients": [...], "automatic_collection": {...}}
+//
+// Prohibited purposes are not processing activities and are left out; so are never-stored
+// (forbidden) categories. Keys with nothing to say (no DPO, no governing law, no security
+// measures in the policy) are omitted rather than filled with placeholders. A transfer to a
+// third country is a disclosure to a recipient outside the EEA (when a jurisdiction is in the
+// EEA) and outside the policy's own jurisdictions. Invalid UTF-8 in policy strings is replaced
+// with U+FFFD.
+std::string RenderRecordOfProcessingJson(const Policy& p);
+
+}  // namespace privet

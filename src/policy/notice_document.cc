@@ -1,0 +1,723 @@
+// Builds the privacy notice document from a Policy (see notice_document.h). One function per
+// section, in the order the notice reads.
+#include "policy/notice_document.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "policy/notice_text.h"
+#include "policy/purpose_inheritance.h"
+
+namespace privet::policy_internal {
+
+Rich& Rich::CodeList(const std::vector<std::string>& items) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) Text(i + 1 == items.size() ? " and " : ", ");
+    Code(items[i]);
+  }
+  return *this;
+}
+
+Rich& Rich::Append(const Rich& other) {
+  spans_.insert(spans_.end(), other.spans_.begin(), other.spans_.end());
+  return *this;
+}
+
+namespace {
+
+Section NewSection(std::string anchor, Rich title) {
+  Section s;
+  s.anchor = std::move(anchor);
+  s.title = std::move(title);
+  return s;
+}
+
+// "a sentence" -> "a sentence."; leaves text that already ends in punctuation alone.
+std::string Sentence(std::string_view text) {
+  std::string out(text);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+  if (!out.empty() && out.back() != '.' && out.back() != '!' && out.back() != '?') out += '.';
+  return out;
+}
+
+// Trimmed text without a trailing period, for use as a title.
+std::string OneSentence(std::string_view text) {
+  std::string out(text);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+  return out;
+}
+
+// "independent controller" -> "an independent controller".
+std::string WithArticle(std::string_view noun) {
+  bool vowel = !noun.empty() && std::string_view("aeiou").find(noun[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(noun);
+}
+
+// When a breach is notified to the people it affects, as a clause after "affects you".
+std::string ThresholdText(std::string_view threshold) {
+  if (threshold.empty() || threshold == "any") return "";
+  if (threshold == "reasonable_risk_of_harm") return " and creates a reasonable risk of harm";
+  if (threshold == "risk") return " and is likely to result in a risk to you";
+  if (threshold == "high_risk") return " and is likely to result in a high risk to you";
+  if (threshold == "required_by_law") return " and the law requires notification";
+  return " and meets our notification threshold (" + Humanize(threshold) + ")";
+}
+
+std::string Capitalized(std::string text) {
+  if (!text.empty() && text[0] >= 'a' && text[0] <= 'z') text[0] = static_cast<char>(text[0] - 32);
+  return text;
+}
+
+std::string Organization(const Policy& p) {
+  return p.organization.empty() ? std::string("We") : p.organization;
+}
+
+Section IntroSection(const Policy& p) {
+  Section s = NewSection("who-we-are", Rich("Who we are and how to reach us"));
+  bool acts_as_processor = std::any_of(p.purposes.begin(), p.purposes.end(),
+                                       [](const Purpose& x) { return x.processor; });
+  s.Paragraph(Rich()
+                  .Text(Organization(p))
+                  .Text(acts_as_processor
+                            ? " is responsible for the personal data described in this notice (the "
+                              "controller), "
+                              "except where a purpose below says we act for a business customer."
+                            : " is responsible for the personal data described in this notice (the "
+                              "controller)."));
+  const Contact& c = p.contact;
+  std::vector<Rich> items;
+  if (!c.name.empty()) items.push_back(Rich().Strong("Contact:").Text(" " + c.name));
+  if (!c.email.empty()) items.push_back(Rich().Strong("Email:").Text(" " + c.email));
+  if (!c.address.empty()) items.push_back(Rich().Strong("Postal address:").Text(" " + c.address));
+  if (!c.phone.empty()) items.push_back(Rich().Strong("Phone:").Text(" " + c.phone));
+  if (!c.web_form.empty()) items.push_back(Rich().Strong("Web form:").Text(" " + c.web_form));
+  if (!c.dpo_email.empty()) {
+    items.push_back(Rich().Strong("Data protection officer:").Text(" " + c.dpo_email));
+  }
+  if (items.empty()) {
+    s.Paragraph(Rich("This policy gives no contact details."));
+  } else {
+    s.Paragraph(Rich("You can reach us here about anything in this notice:"));
+    s.List(std::move(items));
+  }
+  return s;
+}
+
+Section WhereSection(const Policy& p) {
+  Section s = NewSection("where", Rich("Where this notice applies"));
+  std::vector<std::string> places;
+  for (const std::string& j : p.jurisdictions) places.push_back(JurisdictionText(j));
+  if (places.empty()) {
+    s.Paragraph(Rich("This notice names no jurisdiction."));
+  } else {
+    s.Paragraph(Rich("This notice applies to people in " + JoinWords(places) + "."));
+  }
+  if (!p.governing_law.empty()) {
+    s.Paragraph(Rich("It is governed by the law of " + JurisdictionText(p.governing_law) + "."));
+  }
+  return s;
+}
+
+Section SubjectsSection(const Policy& p) {
+  Section s = NewSection("people", Rich("Whose data we process and age limits"));
+  std::vector<Rich> items;
+  std::vector<const SubjectKind*> gated;
+  for (const SubjectKind& k : p.subject_kinds) {
+    Rich item;
+    item.Code(k.id);
+    if (!k.description.empty()) item.Text(": " + Sentence(k.description));
+    if (k.minimum_age > 0) {
+      item.Text(" You must be at least " + std::to_string(k.minimum_age) + " years old.");
+      gated.push_back(&k);
+    }
+    if (k.location_required) {
+      item.Text(" Every interaction records your location");
+      if (!k.location_exemptions.empty()) {
+        item.Text(", unless you hold one of these exemptions: ").CodeList(k.location_exemptions);
+      }
+      item.Text(".");
+    }
+    items.push_back(std::move(item));
+  }
+  if (!items.empty()) {
+    s.Paragraph(Rich("We hold personal data about these groups of people:"));
+    s.List(std::move(items));
+  }
+  if (gated.empty()) {
+    s.Paragraph(Rich("This policy sets no minimum age."));
+  } else {
+    int youngest = gated.front()->minimum_age;
+    for (const SubjectKind* k : gated) youngest = std::min(youngest, k->minimum_age);
+    s.Paragraph(
+        Rich("We do not knowingly collect personal data from children below the minimum "
+             "age: we refuse a sign-up that gives an age under it (the lowest is " +
+             std::to_string(youngest) + ")."));
+  }
+  bool child_report = std::find(p.rights.offered.begin(), p.rights.offered.end(),
+                                Right::kChildDataReport) != p.rights.offered.end();
+  if (child_report) {
+    s.Paragraph(
+        Rich("If you believe a child's personal data was given to us, tell us and we "
+             "will delete it."));
+  }
+  return s;
+}
+
+Section CategoriesSection(const Policy& p) {
+  Section s = NewSection("data", Rich("What personal data we process"));
+  std::vector<Rich> items;
+  for (const Category& c : p.categories) {
+    Rich item;
+    item.Code(c.id);
+    if (!c.description.empty()) item.Text(": " + Sentence(c.description));
+    if (c.forbidden) {
+      item.Text(" ").Strong("Never stored:").Text(" we refuse it wherever it is submitted.");
+    }
+    if (c.special) {
+      item.Text(" ").Strong("Special category").Text(" (sensitive data under GDPR Art. 9).");
+    }
+    if (c.public_record) {
+      item.Text(
+          " It may be a matter of public record; we still release it only as this "
+          "notice describes.");
+    }
+    if (c.pseudonymous_identifier) {
+      item.Text(
+          " It identifies a device or browser, and we never link it to your name or other "
+          "personal data.");
+    }
+    items.push_back(std::move(item));
+  }
+  if (items.empty()) {
+    s.Paragraph(Rich("This policy lists no categories of personal data."));
+  } else {
+    s.List(std::move(items));
+  }
+  if (p.special_categories_allowed) {
+    s.Paragraph(
+        Rich("We process special categories of personal data only where marked above, "
+             "and only as the law allows."));
+  } else {
+    s.Paragraph(
+        Rich("We do not accept special categories of personal data (such as health, "
+             "religious beliefs or ethnic origin): we refuse them when they are "
+             "submitted."));
+  }
+  return s;
+}
+
+Rich ChoiceText(const EffectivePurpose& e) {
+  Rich r;
+  r.Strong("Your choice:").Text(" ");
+  switch (e.consent) {
+    case ConsentMode::kRequired:
+      return r.Text(
+          "we do this only with your consent. You can withdraw your consent at any "
+          "time, and the withdrawal takes effect immediately.");
+    case ConsentMode::kOptOut:
+      return r.Text("we do this unless you opt out, and you can opt out at any time.");
+    case ConsentMode::kNone:
+      break;
+  }
+  if (e.basis == LegalBasis::kContract) {
+    return r.Text(
+        "this is needed to provide what you asked for, so there is no separate "
+        "choice.");
+  }
+  if (e.basis == LegalBasis::kLegalObligation) {
+    return r.Text("the law requires this, so there is no separate choice.");
+  }
+  if (e.objectable || e.direct_marketing) {
+    return r.Text("no prior consent is asked, but you can object (see below).");
+  }
+  return r.Text("no separate consent is asked; the legal basis above applies.");
+}
+
+Section PurposeSubsection(const Policy& p, const Purpose& purpose) {
+  Section s = NewSection("purpose-" + purpose.id, Rich());
+  if (!purpose.description.empty()) {
+    s.title.Text(purpose.description).Text(" (").Code(purpose.id).Text(")");
+  } else {
+    s.title.Code(purpose.id);
+  }
+  EffectivePurpose e = ResolvePurpose(p, purpose);
+  if (e.prohibited) {
+    s.Paragraph(Rich().Strong("We never do this,").Text(" whatever else this notice says."));
+    return s;
+  }
+  std::vector<Rich> items;
+  Rich basis;
+  basis.Strong("Legal basis:").Text(" ");
+  if (e.basis) {
+    basis.Text(std::string(LegalBasisTitle(*e.basis)) + " (GDPR " +
+               std::string(LegalBasisArticle(*e.basis)) + ").");
+  } else {
+    basis.Text("not stated.");
+  }
+  items.push_back(std::move(basis));
+  items.push_back(ChoiceText(e));
+  Rich data;
+  data.Strong("Data used:").Text(" ");
+  const Purpose* parent = ParentPurpose(p, purpose);
+  if (!purpose.categories.empty()) {
+    data.CodeList(purpose.categories);
+    if (parent != nullptr) data.Text(", and the data listed for ").Code(parent->id);
+    data.Text(".");
+  } else if (parent != nullptr) {
+    data.Text("the data listed for ").Code(parent->id).Text(".");
+  } else {
+    data.Text("no categories are listed.");
+  }
+  items.push_back(std::move(data));
+  if (e.processor) {
+    items.push_back(
+        Rich("We do this on behalf of our business customers, only on their "
+             "instructions (we act as their processor)."));
+  }
+  if (e.direct_marketing) {
+    items.push_back(
+        Rich("This is direct marketing: you can object at any time, and we will "
+             "always stop."));
+  } else if (e.objectable &&
+             (e.basis == LegalBasis::kLegitimateInterests || e.basis == LegalBasis::kPublicTask)) {
+    items.push_back(
+        Rich("You can object to this processing; we then stop unless we record an "
+             "overriding legitimate ground."));
+  }
+  if (purpose.profiling) {
+    items.push_back(
+        Rich("This involves profiling. If you opt out, we stop and delete your "
+             "profile."));
+  }
+  if (purpose.since_version > 1) {
+    items.push_back(
+        Rich("New in version " + std::to_string(purpose.since_version) + " of this notice."));
+  }
+  s.List(std::move(items));
+  return s;
+}
+
+Section PurposesSection(const Policy& p) {
+  Section s = NewSection("purposes", Rich("Why we use your data"));
+  if (p.purposes.empty()) {
+    s.Paragraph(Rich("This policy lists no purposes, so we use no personal data."));
+    return s;
+  }
+  s.Paragraph(
+      Rich("We use personal data only for the purposes below. Each one names its legal "
+           "basis, the choice you have and the data it may use."));
+  for (const Purpose& purpose : p.purposes) s.subsections.push_back(PurposeSubsection(p, purpose));
+  return s;
+}
+
+Rich RecipientItem(const Policy& p, const Recipient& r) {
+  Rich item;
+  item.Strong(r.name.empty() ? r.id : r.name);
+  if (!r.name.empty()) item.Text(" (").Code(r.id).Text(")");
+  item.Text(", " + WithArticle(RecipientKindText(r.kind)));
+  if (!r.country.empty()) item.Text(", in " + CountryText(r.country));
+  item.Text(".");
+  if (!r.function.empty()) item.Text(" " + Capitalized(Sentence(r.function)));
+  if (!r.categories.empty()) item.Text(" Receives: ").CodeList(r.categories).Text(".");
+  if (!r.purposes.empty()) item.Text(" For: ").CodeList(r.purposes).Text(".");
+  if (r.dpa) item.Text(" A data processing agreement binds it.");
+  if (!r.transfer_mechanism.empty()) {
+    item.Text(" Transfers are protected by " + TransferMechanismText(r.transfer_mechanism) + ".");
+  } else if (IsThirdCountryTransfer(p, r.country)) {
+    item.Text(" The policy names no transfer safeguard for this country.");
+  }
+  if (!r.preconditions.empty()) {
+    std::vector<std::string> conditions;
+    for (const std::string& c : r.preconditions) conditions.push_back(PreconditionText(c));
+    item.Text(" We disclose data to it " + JoinWords(conditions, "or") + ".");
+  }
+  if (r.sale) item.Text(" This disclosure is a sale of personal data.");
+  if (r.since_version > 1) {
+    item.Text(" New in version " + std::to_string(r.since_version) + " of this notice.");
+  }
+  return item;
+}
+
+Section SharingSection(const Policy& p) {
+  Section s = NewSection("sharing", Rich("Who we share your data with"));
+  if (p.sharing.sale) {
+    s.Paragraph(Rich("We may sell personal data to the recipients marked below."));
+  } else {
+    s.Paragraph(Rich("We do not sell, rent or lease your personal data."));
+  }
+  if (p.sharing.unaffiliated_third_parties) {
+    s.Paragraph(
+        Rich("We may share personal data with the unaffiliated third parties listed "
+             "below."));
+  } else {
+    s.Paragraph(Rich("We do not share your personal data with unaffiliated third parties."));
+  }
+  std::vector<Rich> items;
+  for (const Recipient& r : p.recipients) items.push_back(RecipientItem(p, r));
+  if (items.empty()) {
+    s.Paragraph(Rich("We disclose personal data to no other organization."));
+  } else {
+    s.Paragraph(
+        Rich("We disclose personal data only to these recipients, and each disclosure "
+             "is recorded:"));
+    s.List(std::move(items));
+  }
+  if (!p.roles.empty()) {
+    s.Paragraph(
+        Rich("Inside " + Organization(p) + ", staff see only the personal data their role needs."));
+  }
+  return s;
+}
+
+Rich RetentionItem(const RetentionRule& rule) {
+  Rich item;
+  if (!rule.description.empty()) {
+    std::string title = OneSentence(rule.description);
+    while (!title.empty() && title.back() == '.') title.pop_back();
+    item.Strong(title).Text(" (rule ").Code(rule.id).Text("): ");
+  } else {
+    item.Text("Rule ").Code(rule.id).Text(": ");
+  }
+  if (rule.categories.empty()) {
+    item.Text("all personal data");
+  } else {
+    item.Text("data in ").CodeList(rule.categories);
+  }
+  if (!rule.purposes.empty()) item.Text(" used for ").CodeList(rule.purposes);
+  if (!rule.subject_kinds.empty()) item.Text(" about ").CodeList(rule.subject_kinds);
+  item.Text(rule.action == RetentionAction::kDelete ? " is deleted " : " is anonymized ");
+  item.Text(rule.duration.count == 0 ? "immediately" : DurationToString(rule.duration));
+  if (rule.anchor) {
+    item.Text(" " + std::string(AnchorText(*rule.anchor)));
+  } else {
+    item.Text(" (the policy names no starting event)");
+  }
+  if (!rule.unless_consent.empty()) {
+    item.Text(", unless you agreed to keep it longer (").Code(rule.unless_consent).Text(")");
+  }
+  item.Text(".");
+  if (rule.action == RetentionAction::kAnonymize) {
+    item.Text(" What remains can no longer identify you.");
+  }
+  if (rule.legal_obligation) {
+    item.Text(" We keep it this long because the law requires it, even if you ask for erasure.");
+  }
+  return item;
+}
+
+Section RetentionSection(const Policy& p) {
+  Section s = NewSection("retention", Rich("How long we keep your data"));
+  std::vector<Rich> items;
+  for (const RetentionRule& rule : p.retention) items.push_back(RetentionItem(rule));
+  if (items.empty()) {
+    s.Paragraph(Rich("This policy sets no retention periods."));
+  } else {
+    s.Paragraph(
+        Rich("We keep personal data only as long as these rules allow, then delete or "
+             "anonymize it:"));
+    s.List(std::move(items));
+  }
+  return s;
+}
+
+std::string ChannelText(const Policy& p, std::string_view channel) {
+  const Contact& c = p.contact;
+  if (channel == "dashboard") return "in your privacy dashboard";
+  if (channel == "web_form") {
+    return c.web_form.empty() ? "through our web form" : "through our web form at " + c.web_form;
+  }
+  if (channel == "email") return c.email.empty() ? "by email" : "by email to " + c.email;
+  if (channel == "support") return "through our support team";
+  if (channel == "post") return c.address.empty() ? "by post" : "by post to " + c.address;
+  if (channel == "phone") return c.phone.empty() ? "by phone" : "by phone at " + c.phone;
+  if (channel == "profile_settings") return "in your profile settings";
+  return "through " + Humanize(channel);
+}
+
+Section RightsSection(const Policy& p) {
+  const RightsPolicy& rights = p.rights;
+  Section s = NewSection("rights", Rich("Your rights and how to use them"));
+  std::vector<Rich> items;
+  for (Right right : rights.offered) {
+    items.push_back(Rich()
+                        .Strong(std::string(RightTitle(right)) + ":")
+                        .Text(" you can " + std::string(RightDescription(right)) + "."));
+  }
+  if (items.empty()) {
+    s.Paragraph(Rich("This policy offers no data-subject rights beyond what the law gives you."));
+  } else {
+    s.Paragraph(Rich("You have these rights over your personal data:"));
+    s.List(std::move(items));
+  }
+  if (!rights.channels.empty()) {
+    std::vector<std::string> ways;
+    for (const std::string& c : rights.channels) ways.push_back(ChannelText(p, c));
+    s.Paragraph(Rich("You can make a request " + JoinWords(ways, "or") +
+                     ". We track every request until it is complete."));
+  }
+  std::vector<Rich> deadlines;
+  for (const Deadline& d : rights.deadlines) {
+    Rich item;
+    item.Strong(Capitalized(JurisdictionText(d.jurisdiction)) + ":")
+        .Text(" we answer within " + DurationToString(d.period));
+    if (d.extension.count > 0) {
+      item.Text("; when requests are complex or numerous we may extend this by " +
+                DurationToString(d.extension) + ", and we tell you if we do");
+    }
+    item.Text(".");
+    if (!d.holidays.empty()) item.Text(" Public holidays do not count as business days.");
+    deadlines.push_back(std::move(item));
+  }
+  if (!deadlines.empty()) {
+    s.Paragraph(Rich("How fast we answer:"));
+    s.List(std::move(deadlines));
+  }
+  if (rights.fees.empty()) {
+    s.Paragraph(Rich("We do not charge a fee for rights requests."));
+  } else {
+    std::vector<Rich> fees;
+    for (const Fee& f : rights.fees) {
+      std::string where = f.jurisdiction.empty() ? "" : ", in " + JurisdictionText(f.jurisdiction);
+      fees.push_back(Rich()
+                         .Strong(std::string(RightTitle(f.right)) + where + ":")
+                         .Text(" " + MoneyText(f.amount_cents, f.currency) +
+                               " per request; we serve the request once the fee is paid."));
+    }
+    s.Paragraph(Rich("These requests carry a fee (all others are free):"));
+    s.List(std::move(fees));
+  }
+  if (rights.route_members_to_organization_admin) {
+    s.Paragraph(
+        Rich("If your account is provided by an organization, your request goes to that "
+             "organization's administrator."));
+  }
+  if (!rights.offered.empty()) {
+    s.Paragraph(
+        Rich("If we cannot meet a request in full, we tell you which exception applies "
+             "and its legal ground."));
+  }
+  return s;
+}
+
+Section SignalsSection(const Policy& p) {
+  const Signals& sig = p.signals;
+  Section s = NewSection("signals", Rich("Do Not Track and Global Privacy Control"));
+  Rich opt_out;
+  if (!sig.opt_out_purposes.empty()) opt_out.CodeList(sig.opt_out_purposes);
+  auto honour = [&](std::string_view signal) {
+    Rich r("We honour " + std::string(signal) + " signals: when your browser sends one, we ");
+    if (opt_out.empty())
+      return r.Text(
+          "treat it as a request to opt out of the sale and sharing "
+          "of your personal data.");
+    return r.Text("treat it as an opt-out of ").Append(opt_out).Text(".");
+  };
+  if (sig.dnt == SignalResponse::kHonor) {
+    s.Paragraph(honour("Do Not Track"));
+  } else {
+    s.Paragraph(Rich("We do not respond to Do Not Track signals."));
+  }
+  if (sig.gpc == SignalResponse::kHonor) {
+    s.Paragraph(honour("Global Privacy Control"));
+  } else {
+    s.Paragraph(Rich("We do not respond to Global Privacy Control signals."));
+  }
+  if (!sig.statement.empty()) s.Paragraph(Rich(Sentence(sig.statement)));
+  return s;
+}
+
+Section CookiesSection(const Policy& p) {
+  Section s = NewSection("cookies", Rich("Cookies"));
+  std::vector<Rich> essential;
+  std::vector<Rich> optional;
+  for (const Cookie& c : p.cookies) {
+    Rich item;
+    item.Code(c.id);
+    if (!c.description.empty()) item.Text(": " + Sentence(c.description));
+    if (!c.purpose.empty()) item.Text(" (purpose ").Code(c.purpose).Text(")");
+    (c.essential ? essential : optional).push_back(std::move(item));
+  }
+  if (essential.empty() && optional.empty()) {
+    s.Paragraph(Rich("This notice lists no cookies."));
+    return s;
+  }
+  if (!essential.empty()) {
+    s.Paragraph(
+        Rich("Essential cookies are needed for the site to work, so they cannot be "
+             "turned off:"));
+    s.List(std::move(essential));
+  }
+  if (!optional.empty()) {
+    s.Paragraph(
+        Rich("Optional cookies are set only if you agree. Each is a separate choice; you "
+             "can decline them, or clear or block them later, and the site still works:"));
+    s.List(std::move(optional));
+  }
+  return s;
+}
+
+Section MarketingSection(const Policy& p) {
+  Section s = NewSection("marketing", Rich("Marketing messages"));
+  std::vector<Rich> items;
+  for (const MarketingChannel& m : p.marketing_channels) {
+    Rich item;
+    item.Strong(MarketingChannelText(m.id));
+    if (!m.purpose.empty()) item.Text(" (").Code(m.purpose).Text(")");
+    item.Text(m.opt_in ? ": sent only if you opt in." : ": sent unless you opt out.");
+    if (m.unsubscribe_link) {
+      item.Text(
+          " Every message names us, gives our contact details and has a working "
+          "unsubscribe link.");
+    }
+    items.push_back(std::move(item));
+  }
+  if (items.empty()) {
+    s.Paragraph(Rich("This policy declares no marketing channels."));
+    return s;
+  }
+  s.Paragraph(Rich("You choose each marketing channel separately:"));
+  s.List(std::move(items));
+  s.Paragraph(
+      Rich("You can unsubscribe from any channel at any time, and we then stop sending "
+           "marketing through it."));
+  return s;
+}
+
+Section AutomaticSection(const AutomaticCollection& a) {
+  Section s = NewSection("automatic", Rich("What we collect automatically"));
+  std::vector<std::string> fields;
+  for (const std::string& f : a.fields) fields.push_back(CollectedFieldText(f));
+  if (fields.empty()) {
+    s.Paragraph(Rich("When you use our service, we keep request logs."));
+  } else {
+    s.Paragraph(
+        Rich("When you use our service, we automatically record: " + JoinWords(fields) + "."));
+  }
+  if (!a.purposes.empty()) {
+    s.Paragraph(Rich("We use these records only for ").CodeList(a.purposes).Text("."));
+  }
+  if (!a.drop_fields.empty()) {
+    std::vector<std::string> dropped;
+    for (const std::string& f : a.drop_fields) dropped.push_back(CollectedFieldText(f));
+    s.Paragraph(Rich("Before we compute statistics we remove: " + JoinWords(dropped) + "."));
+  }
+  if (a.min_group_size > 0) {
+    s.Paragraph(Rich("No statistic we produce describes fewer than " +
+                     std::to_string(a.min_group_size) + " people, so it never identifies you."));
+  }
+  if (a.retention) {
+    s.Paragraph(Rich("We keep these records for " + DurationToString(*a.retention) + "."));
+  }
+  return s;
+}
+
+std::string DurationPhrase(const std::optional<Duration>& d) {
+  return d ? " within " + DurationToString(*d) : std::string();
+}
+
+Section BreachSection(const Policy& p) {
+  const BreachPolicy& b = p.breach;
+  Section s = NewSection("breach", Rich("If something goes wrong"));
+  if (b.notify_subjects) {
+    std::string text = "If a personal data breach affects you";
+    text += ThresholdText(b.threshold);
+    text += ", we will tell you";
+    std::vector<std::string> how;
+    for (const std::string& c : b.channels) {
+      if (c == "email")
+        how.push_back("by email");
+      else if (c == "website")
+        how.push_back("with a notice on our website");
+      else if (c == "post")
+        how.push_back("by post");
+      else
+        how.push_back("by " + Humanize(c));
+    }
+    if (!how.empty()) text += " " + JoinWords(how);
+    text += DurationPhrase(b.subjects_within) + ".";
+    s.Paragraph(Rich(text));
+  } else {
+    s.Paragraph(
+        Rich("Where the law requires it, we tell the people affected by a personal data "
+             "breach."));
+  }
+  if (b.authority_within) {
+    s.Paragraph(Rich("We report breaches to the supervisory authority" +
+                     DurationPhrase(b.authority_within) + "."));
+  }
+  return s;
+}
+
+Section ChangesSection(const Policy& p) {
+  const ChangePolicy& c = p.changes;
+  Section s = NewSection("changes", Rich("Changes to this notice"));
+  std::vector<std::string> how;
+  bool none = false;
+  for (const std::string& n : c.notify) {
+    if (n == "email")
+      how.push_back("email you");
+    else if (n == "website")
+      how.push_back("post the updated notice on our website");
+    else if (n == "none")
+      none = true;
+    else
+      how.push_back("tell you by " + Humanize(n));
+  }
+  if (!how.empty()) {
+    s.Paragraph(Rich("When we change this notice, we revise its version and effective date and " +
+                     JoinWords(how) + "."));
+  } else if (none) {
+    s.Paragraph(Rich("We may change this notice without telling you individually."));
+  }
+  s.Paragraph(
+      Rich("The current version is always published with its effective date. This is "
+           "version " +
+           std::to_string(p.version) + ", effective " + CivilDayToString(p.effective) + "."));
+  if (c.advance_notice) {
+    s.Paragraph(Rich("We announce material changes at least " +
+                     DurationToString(*c.advance_notice) + " before they take effect."));
+  }
+  if (c.material_change_requires_consent) {
+    s.Paragraph(
+        Rich("We will not use data we already hold in a materially different way "
+             "without your consent."));
+  }
+  if (c.opt_out_window) {
+    s.Paragraph(
+        Rich("Before we share your data with a new recipient or use it for a new "
+             "purpose, we tell you and give you " +
+             DurationToString(*c.opt_out_window) + " to opt out."));
+  }
+  return s;
+}
+
+}  // namespace
+
+NoticeDocument BuildNotice(const Policy& p) {
+  NoticeDocument doc;
+  doc.title = "Privacy notice of " + (p.organization.empty() ? "our organization" : p.organization);
+  doc.intro.push_back(Rich("This notice explains how " + Organization(p) +
+                           " handles your personal data, and the choices and rights you have."));
+  doc.intro.push_back(Rich()
+                          .Strong("Version " + std::to_string(p.version))
+                          .Text(", effective " + CivilDayToString(p.effective) + "."));
+  if (!p.summary.empty()) doc.intro.push_back(Rich(Sentence(p.summary)));
+  doc.sections.push_back(IntroSection(p));
+  doc.sections.push_back(WhereSection(p));
+  doc.sections.push_back(SubjectsSection(p));
+  doc.sections.push_back(CategoriesSection(p));
+  doc.sections.push_back(PurposesSection(p));
+  doc.sections.push_back(SharingSection(p));
+  doc.sections.push_back(RetentionSection(p));
+  doc.sections.push_back(RightsSection(p));
+  doc.sections.push_back(SignalsSection(p));
+  doc.sections.push_back(CookiesSection(p));
+  doc.sections.push_back(MarketingSection(p));
+  if (p.automatic_collection) doc.sections.push_back(AutomaticSection(*p.automatic_collection));
+  doc.sections.push_back(BreachSection(p));
+  doc.sections.push_back(ChangesSection(p));
+  return doc;
+}
+
+}  // namespace privet::policy_internal

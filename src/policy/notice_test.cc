@@ -1,0 +1,482 @@
+#include "privet/notice.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "privet/policy.h"
+
+namespace privet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+Category MakeCategory(std::string id, std::string description) {
+  Category c;
+  c.id = std::move(id);
+  c.description = std::move(description);
+  return c;
+}
+
+Purpose MakePurpose(std::string id, std::string description, std::optional<LegalBasis> basis,
+                    std::vector<std::string> categories) {
+  Purpose p;
+  p.id = std::move(id);
+  p.description = std::move(description);
+  p.basis = basis;
+  p.categories = std::move(categories);
+  return p;
+}
+
+Recipient MakeRecipient(std::string id, std::string name, RecipientKind kind, std::string country,
+                        std::vector<std::string> categories, std::vector<std::string> purposes) {
+  Recipient r;
+  r.id = std::move(id);
+  r.name = std::move(name);
+  r.kind = kind;
+  r.country = std::move(country);
+  r.categories = std::move(categories);
+  r.purposes = std::move(purposes);
+  return r;
+}
+
+RetentionRule MakeRule(std::string id, std::vector<std::string> categories, Duration duration,
+                       AnchorEvent anchor) {
+  RetentionRule r;
+  r.id = std::move(id);
+  r.categories = std::move(categories);
+  r.duration = duration;
+  r.anchor = anchor;
+  return r;
+}
+
+// A policy that uses every section, built by hand so the test does not depend on the loader.
+Policy FullPolicy() {
+  Policy p;
+  p.organization = "Acme Widgets Ltd";
+  p.contact.name = "Privacy Team";
+  p.contact.email = "privacy@acme.example";
+  p.contact.address = "1 Main Street, Dublin";
+  p.contact.phone = "+353 1 555 0100";
+  p.contact.web_form = "https://acme.example/privacy/request";
+  p.contact.dpo_email = "dpo@acme.example";
+  p.jurisdictions = {"EU", "US-CA"};
+  p.governing_law = "US-MA";
+  p.version = 3;
+  p.effective = {2024, 3, 4};
+  p.summary = "We keep as little as we can";
+
+  p.categories.push_back(MakeCategory("user.contact.email", "Email address"));
+  p.categories.push_back(MakeCategory("user.contact.phone", "Phone number"));
+  p.categories.push_back(MakeCategory("user.financial.card_number", "Payment card number"));
+  p.categories.back().forbidden = true;
+  p.categories.push_back(MakeCategory("user.health", "Health data"));
+  p.categories.back().special = true;
+  p.categories.push_back(MakeCategory("user.job_application", "CV and cover letter"));
+  p.categories.push_back(MakeCategory("user.device.cookie_id", "Cookie identifier"));
+  p.categories.back().pseudonymous_identifier = true;
+
+  p.purposes.push_back(
+      MakePurpose("provide", "Providing the service", LegalBasis::kContract, {"user.contact"}));
+  p.purposes.push_back(
+      MakePurpose("marketing", "Marketing", LegalBasis::kConsent, {"user.contact.email"}));
+  p.purposes.back().direct_marketing = true;
+  p.purposes.push_back(MakePurpose("marketing.email", "Sending newsletters", std::nullopt, {}));
+  p.purposes.push_back(MakePurpose("analytics", "Usage statistics",
+                                   LegalBasis::kLegitimateInterests, {"user.device"}));
+  p.purposes.back().consent = ConsentMode::kOptOut;
+  p.purposes.back().profiling = true;
+  p.purposes.push_back(MakePurpose("recruitment", "Hiring", LegalBasis::kContract,
+                                   {"user.job_application", "user.contact"}));
+  p.purposes.push_back(MakePurpose("sale", "Selling data", LegalBasis::kConsent, {}));
+  p.purposes.back().prohibited = true;
+
+  SubjectKind customer;
+  customer.id = "customer";
+  customer.description = "People who buy from us";
+  customer.minimum_age = 18;
+  SubjectKind applicant;
+  applicant.id = "applicant";
+  applicant.description = "Job applicants";
+  p.subject_kinds = {customer, applicant};
+
+  p.recipients.push_back(MakeRecipient("mailer", "MailCo Inc.", RecipientKind::kProcessor, "US",
+                                       {"user.contact.email"}, {"marketing.email"}));
+  p.recipients.back().function = "sends our newsletters";
+  p.recipients.back().dpa = true;
+  p.recipients.back().transfer_mechanism = "scc";
+  p.recipients.push_back(MakeRecipient("police", "Law enforcement", RecipientKind::kAuthority, "DE",
+                                       {"user.contact"}, {"provide"}));
+  p.recipients.back().preconditions = {"court_order"};
+
+  p.retention.push_back(MakeRule("recruitment_data", {"user.job_application"},
+                                 {6, TimeUnit::kMonths}, AnchorEvent::kLastApplication));
+  p.retention.back().purposes = {"recruitment"};
+  p.retention.back().subject_kinds = {"applicant"};
+  p.retention.back().unless_consent = "recruitment";
+  p.retention.push_back(
+      MakeRule("leads", {"user.contact"}, {24, TimeUnit::kMonths}, AnchorEvent::kLastActivity));
+  p.retention.push_back(
+      MakeRule("logs", {"user.device"}, {30, TimeUnit::kDays}, AnchorEvent::kCollection));
+  p.retention.back().action = RetentionAction::kAnonymize;
+
+  p.rights.offered = {Right::kAccess, Right::kErasure, Right::kPortability, Right::kObjection,
+                      Right::kChildDataReport};
+  p.rights.channels = {"dashboard", "email", "web_form"};
+  Deadline eu;
+  eu.jurisdiction = "EU";
+  eu.period = {1, TimeUnit::kMonths};
+  eu.extension = {2, TimeUnit::kMonths};
+  Deadline ca;
+  ca.jurisdiction = "US-CA";
+  ca.period = {45, TimeUnit::kDays};
+  p.rights.deadlines = {eu, ca};
+  Fee fee;
+  fee.right = Right::kAccess;
+  fee.amount_cents = 1050;
+  fee.currency = "EUR";
+  p.rights.fees = {fee};
+
+  p.signals.dnt = SignalResponse::kIgnore;
+  p.signals.gpc = SignalResponse::kHonor;
+  p.signals.opt_out_purposes = {"marketing"};
+
+  Cookie session;
+  session.id = "session";
+  session.purpose = "provide";
+  session.description = "Keeps you signed in";
+  session.essential = true;
+  Cookie ads;
+  ads.id = "ads";
+  ads.purpose = "marketing";
+  ads.description = "Interest-based ads";
+  p.cookies = {session, ads};
+
+  MarketingChannel email;
+  email.id = "email";
+  email.purpose = "marketing.email";
+  MarketingChannel sms;
+  sms.id = "sms";
+  sms.purpose = "marketing";
+  p.marketing_channels = {email, sms};
+
+  p.breach.notify_subjects = true;
+  p.breach.channels = {"email", "website"};
+  p.breach.threshold = "reasonable_risk_of_harm";
+  p.breach.authority_within = Duration{72, TimeUnit::kHours};
+  p.changes.notify = {"email", "website"};
+  p.changes.advance_notice = Duration{30, TimeUnit::kDays};
+
+  AutomaticCollection logs;
+  logs.fields = {"ip", "browser"};
+  logs.purposes = {"analytics"};
+  logs.drop_fields = {"ip"};
+  logs.min_group_size = 10;
+  logs.retention = Duration{30, TimeUnit::kDays};
+  p.automatic_collection = logs;
+  return p;
+}
+
+TEST(Notice, MarkdownNamesEveryElementOfThePolicy) {
+  const Policy p = FullPolicy();
+  const std::string md = RenderNoticeMarkdown(p);
+  for (const Category& c : p.categories) EXPECT_THAT(md, HasSubstr("`" + c.id + "`"));
+  for (const Purpose& x : p.purposes) EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
+  for (const Recipient& r : p.recipients) EXPECT_THAT(md, HasSubstr(r.name));
+  for (const RetentionRule& r : p.retention) EXPECT_THAT(md, HasSubstr("`" + r.id + "`"));
+  for (const SubjectKind& k : p.subject_kinds) EXPECT_THAT(md, HasSubstr("`" + k.id + "`"));
+  for (const Cookie& c : p.cookies) EXPECT_THAT(md, HasSubstr("`" + c.id + "`"));
+  for (const char* right : {"**Access:**", "**Erasure:**", "**Portability:**", "**Objection:**",
+                            "**Report a child's data:**"}) {
+    EXPECT_THAT(md, HasSubstr(right));
+  }
+}
+
+TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
+  const std::string md = RenderNoticeMarkdown(FullPolicy());
+  // Organization, contact, version and effective date, jurisdictions and governing law.
+  EXPECT_THAT(md, HasSubstr("# Privacy notice of Acme Widgets Ltd"));
+  EXPECT_THAT(md, HasSubstr("**Version 3**, effective 2024-03-04."));
+  EXPECT_THAT(md, HasSubstr("**Data protection officer:** dpo@acme.example"));
+  EXPECT_THAT(md, HasSubstr("the European Union (EU)"));
+  EXPECT_THAT(md, HasSubstr("California, United States (US-CA)"));
+  EXPECT_THAT(md, HasSubstr("governed by the law of Massachusetts, United States (US-MA)"));
+  // Categories: forbidden and special ones are marked.
+  EXPECT_THAT(md,
+              HasSubstr("`user.financial.card_number`: Payment card number. **Never stored:**"));
+  EXPECT_THAT(md, HasSubstr("`user.health`: Health data. **Special category**"));
+  EXPECT_THAT(md, HasSubstr("never link it to your name"));
+  // Purposes: basis titles, consent modes in plain words, inheritance from the parent.
+  EXPECT_THAT(md, HasSubstr("**Legal basis:** Contract (GDPR Art. 6(1)(b))."));
+  EXPECT_THAT(md, HasSubstr("**Legal basis:** Legitimate interests (GDPR Art. 6(1)(f))."));
+  EXPECT_THAT(md, HasSubstr("### Sending newsletters (`marketing.email`)\n\n"
+                            "- **Legal basis:** Consent (GDPR Art. 6(1)(a)).\n"
+                            "- **Your choice:** we do this only with your consent."));
+  EXPECT_THAT(md, HasSubstr("we do this unless you opt out"));
+  EXPECT_THAT(md, HasSubstr("**Data used:** `user.job_application` and `user.contact`."));
+  EXPECT_THAT(md, HasSubstr("**We never do this,**"));
+  EXPECT_THAT(md, HasSubstr("If you opt out, we stop and delete your profile."));
+  // Recipients and sharing.
+  EXPECT_THAT(md, HasSubstr("in the United States (US)"));
+  EXPECT_THAT(md, HasSubstr("Transfers are protected by standard contractual clauses."));
+  EXPECT_THAT(md, HasSubstr("We disclose data to it only with a court order."));
+  EXPECT_THAT(md, HasSubstr("We do not sell, rent or lease your personal data."));
+  EXPECT_THAT(md, HasSubstr("We do not share your personal data with unaffiliated third parties."));
+  // Retention in plain words.
+  EXPECT_THAT(md, HasSubstr("is deleted 6 months after the last application date, unless you "
+                            "agreed to keep it longer"));
+  EXPECT_THAT(md, HasSubstr("is deleted 24 months after the last recorded activity."));
+  EXPECT_THAT(md, HasSubstr("is anonymized 30 days after it was collected."));
+  // Rights: channels, deadlines per jurisdiction, fees.
+  EXPECT_THAT(md, HasSubstr("in your privacy dashboard, by email to privacy@acme.example or "
+                            "through our web form at https://acme.example/privacy/request"));
+  EXPECT_THAT(md, HasSubstr("we answer within 1 month; when requests are complex or numerous we "
+                            "may extend this by 2 months"));
+  EXPECT_THAT(md, HasSubstr("we answer within 45 days."));
+  EXPECT_THAT(md, HasSubstr("**Access:** 10.50 EUR per request"));
+  // Signals, cookies, marketing, automatic collection, age, breach, changes.
+  EXPECT_THAT(md, HasSubstr("We do not respond to Do Not Track signals."));
+  EXPECT_THAT(md, HasSubstr("We honour Global Privacy Control signals"));
+  EXPECT_THAT(md, HasSubstr("Essential cookies are needed for the site to work"));
+  EXPECT_THAT(md, HasSubstr("Optional cookies are set only if you agree"));
+  EXPECT_THAT(md, HasSubstr("**Text messages (SMS)** (`marketing`): sent only if you opt in."));
+  EXPECT_THAT(md, HasSubstr("working unsubscribe link"));
+  EXPECT_THAT(md, HasSubstr("we automatically record: IP address and browser type."));
+  EXPECT_THAT(md, HasSubstr("Before we compute statistics we remove: IP address."));
+  EXPECT_THAT(md, HasSubstr("fewer than 10 people"));
+  EXPECT_THAT(md, HasSubstr("You must be at least 18 years old."));
+  EXPECT_THAT(md, HasSubstr("If you believe a child's personal data was given to us"));
+  EXPECT_THAT(md, HasSubstr("reasonable risk of harm, we will tell you by email and with a "
+                            "notice on our website."));
+  EXPECT_THAT(md, HasSubstr("supervisory authority within 72 hours."));
+  EXPECT_THAT(md, HasSubstr("email you and post the updated notice on our website."));
+  EXPECT_THAT(md, HasSubstr("at least 30 days before they take effect."));
+}
+
+TEST(Notice, SmallWordingCases) {
+  Policy p = FullPolicy();
+  p.purposes[2].categories = {"user.contact.phone"};  // marketing.email: own data plus parent's
+  p.retention[1].duration = {0, TimeUnit::kDays};
+  p.retention[1].description = "Leads, once inactive.";
+  p.rights.fees[0].jurisdiction = "UK";
+  p.recipients[1].kind = RecipientKind::kController;
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr("**Data used:** `user.contact.phone`, and the data listed for "
+                            "`marketing`."));
+  EXPECT_THAT(md, HasSubstr("**Leads, once inactive** (rule `leads`): data in `user.contact` is "
+                            "deleted immediately after the last recorded activity."));
+  EXPECT_THAT(md, HasSubstr("**Access, in the United Kingdom (UK):** 10.50 EUR per request"));
+  EXPECT_THAT(md, HasSubstr("(`police`), an independent controller, in Germany (DE)."));
+}
+
+TEST(Notice, ThirdCountryTransfersFollowTheJurisdictions) {
+  Policy p = FullPolicy();
+  p.jurisdictions = {"US-CA"};  // a US-only controller: a US recipient is no transfer
+  nlohmann::json ropa = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  for (const nlohmann::json& a : ropa["processing_activities"]) {
+    for (const nlohmann::json& t : a["transfers_to_third_countries"]) {
+      EXPECT_NE(t["recipient"], "mailer");
+    }
+  }
+  p.jurisdictions = {"UK"};  // UK GDPR: the US is a third country, and so is Germany
+  ropa = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  std::set<std::string> transferred;
+  for (const nlohmann::json& a : ropa["processing_activities"]) {
+    for (const nlohmann::json& t : a["transfers_to_third_countries"]) {
+      transferred.insert(t["recipient"].get<std::string>());
+    }
+  }
+  EXPECT_THAT(transferred, ::testing::ElementsAre("mailer", "police"));
+}
+
+TEST(Notice, DntWordingFollowsThePolicy) {
+  Policy p = FullPolicy();
+  p.signals.dnt = SignalResponse::kIgnore;
+  EXPECT_THAT(RenderNoticeMarkdown(p), HasSubstr("We do not respond to Do Not Track signals."));
+  p.signals.dnt = SignalResponse::kHonor;
+  p.signals.gpc = SignalResponse::kIgnore;
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, Not(HasSubstr("We do not respond to Do Not Track")));
+  EXPECT_THAT(md, HasSubstr("We honour Do Not Track signals: when your browser sends one, we "
+                            "treat it as an opt-out of `marketing`."));
+  EXPECT_THAT(md, HasSubstr("We do not respond to Global Privacy Control signals."));
+}
+
+TEST(Notice, SharingStatementsFollowThePolicy) {
+  Policy p = FullPolicy();
+  p.sharing.sale = true;
+  p.sharing.unaffiliated_third_parties = true;
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, Not(HasSubstr("We do not sell")));
+  EXPECT_THAT(md, HasSubstr("We may sell personal data"));
+  EXPECT_THAT(md, HasSubstr("We may share personal data with the unaffiliated third parties"));
+}
+
+TEST(Notice, MarkdownEscapesPolicyText) {
+  Policy p = FullPolicy();
+  p.organization = "<script>alert(1)</script> *Evil* [x](javascript:y)";
+  p.categories[0].description = "line one\n\n# injected heading";
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, Not(HasSubstr("<script>")));
+  EXPECT_THAT(md, HasSubstr("\\<script\\>alert(1)\\</script\\> \\*Evil\\* \\[x\\](javascript:y)"));
+  EXPECT_THAT(md, Not(HasSubstr("\n# injected")));
+}
+
+TEST(Notice, HtmlIsAStandaloneDocumentWithEveryStringEscaped) {
+  Policy p = FullPolicy();
+  p.organization = "<script>alert('x')</script> & Co";
+  p.purposes[0].description = "Providing \"the\" service";
+  const std::string html = RenderNoticeHtml(p);
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>\n<html lang=\"en\">", 0), 0u);
+  EXPECT_THAT(html, HasSubstr("<meta charset=\"utf-8\">"));
+  EXPECT_THAT(html, HasSubstr("<style>"));
+  EXPECT_THAT(html, HasSubstr("</html>\n"));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+  EXPECT_THAT(html, HasSubstr("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co"));
+  EXPECT_THAT(html, HasSubstr("Providing &quot;the&quot; service"));
+}
+
+TEST(Notice, HtmlSaysWhatTheMarkdownSays) {
+  const Policy p = FullPolicy();
+  const std::string html = RenderNoticeHtml(p);
+  EXPECT_THAT(html, HasSubstr("<h1>Privacy notice of Acme Widgets Ltd</h1>"));
+  EXPECT_THAT(html, HasSubstr("<h2>Your rights and how to use them</h2>"));
+  EXPECT_THAT(html, HasSubstr("<code>user.financial.card_number</code>"));
+  EXPECT_THAT(html, HasSubstr("<strong>Never stored:</strong>"));
+  EXPECT_THAT(html, HasSubstr("<strong>Legal basis:</strong> Consent (GDPR Art. 6(1)(a))."));
+  EXPECT_THAT(html, HasSubstr("We do not respond to Do Not Track signals."));
+  EXPECT_THAT(html, HasSubstr("is deleted 6 months after the last application date"));
+  EXPECT_THAT(html, HasSubstr("<a href=\"#rights\">"));
+  for (const Recipient& r : p.recipients) EXPECT_THAT(html, HasSubstr(r.name));
+}
+
+TEST(Notice, OutputIsDeterministic) {
+  const Policy p = FullPolicy();
+  EXPECT_EQ(RenderNoticeMarkdown(p), RenderNoticeMarkdown(p));
+  EXPECT_EQ(RenderNoticeHtml(p), RenderNoticeHtml(p));
+  EXPECT_EQ(RenderRecordOfProcessingJson(p), RenderRecordOfProcessingJson(p));
+}
+
+TEST(Notice, EmptyPolicyRendersWithoutInventingPromises) {
+  const Policy p;
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr("This policy lists no purposes"));
+  EXPECT_THAT(md, HasSubstr("This notice lists no cookies."));
+  EXPECT_THAT(md, Not(HasSubstr("Never stored")));
+  EXPECT_FALSE(RenderNoticeHtml(p).empty());
+  nlohmann::json ropa = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  EXPECT_TRUE(ropa["processing_activities"].empty());
+  EXPECT_FALSE(ropa["controller"].contains("data_protection_officer"));
+}
+
+const nlohmann::json* Activity(const nlohmann::json& ropa, const std::string& purpose) {
+  for (const nlohmann::json& a : ropa["processing_activities"]) {
+    if (a["purpose_id"] == purpose) return &a;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Ids(const nlohmann::json& list, const char* key = "id") {
+  std::vector<std::string> out;
+  for (const nlohmann::json& x : list) out.push_back(x[key].get<std::string>());
+  return out;
+}
+
+TEST(Notice, RecordOfProcessingHasTheArticle30Structure) {
+  const std::string text = RenderRecordOfProcessingJson(FullPolicy());
+  ASSERT_TRUE(nlohmann::json::accept(text)) << text;
+  const nlohmann::json ropa = nlohmann::json::parse(text);
+  EXPECT_EQ(ropa["policy_version"], 3);
+  EXPECT_EQ(ropa["effective"], "2024-03-04");
+  EXPECT_EQ(ropa["controller"]["name"], "Acme Widgets Ltd");
+  EXPECT_EQ(ropa["controller"]["contact"]["email"], "privacy@acme.example");
+  EXPECT_EQ(ropa["controller"]["data_protection_officer"]["email"], "dpo@acme.example");
+  EXPECT_EQ(ropa["governing_law"], "US-MA");
+  EXPECT_FALSE(ropa.contains("security_measures"));  // the policy states none
+
+  // One activity per purpose, except the prohibited one.
+  EXPECT_EQ(ropa["processing_activities"].size(), 5u);
+  EXPECT_EQ(Activity(ropa, "sale"), nullptr);
+
+  const nlohmann::json* email = Activity(ropa, "marketing.email");
+  ASSERT_NE(email, nullptr);
+  EXPECT_EQ((*email)["purposes"][0], "Sending newsletters");
+  EXPECT_EQ((*email)["legal_basis"]["name"], "consent");  // inherited from `marketing`
+  EXPECT_EQ((*email)["legal_basis"]["title"], "Consent");
+  EXPECT_EQ((*email)["legal_basis"]["article"], "Art. 6(1)(a)");
+  EXPECT_EQ((*email)["consent"], "required");
+  EXPECT_EQ((*email)["role"], "controller");
+  // Its own categories are those of its parent.
+  EXPECT_THAT(Ids((*email)["categories_of_personal_data"]),
+              ::testing::ElementsAre("user.contact.email"));
+  EXPECT_THAT(Ids((*email)["recipients"]), ::testing::ElementsAre("mailer"));
+  ASSERT_EQ((*email)["transfers_to_third_countries"].size(), 1u);
+  EXPECT_EQ((*email)["transfers_to_third_countries"][0]["recipient"], "mailer");
+  EXPECT_EQ((*email)["transfers_to_third_countries"][0]["country"], "US");
+  EXPECT_EQ((*email)["transfers_to_third_countries"][0]["safeguards"],
+            "standard contractual clauses");
+
+  const nlohmann::json* recruitment = Activity(ropa, "recruitment");
+  ASSERT_NE(recruitment, nullptr);
+  EXPECT_THAT(
+      Ids((*recruitment)["categories_of_personal_data"]),
+      ::testing::ElementsAre("user.contact.email", "user.contact.phone", "user.job_application"));
+  EXPECT_THAT(Ids((*recruitment)["categories_of_data_subjects"]),
+              ::testing::ElementsAre("applicant"));
+  std::vector<std::string> rules = Ids((*recruitment)["retention"], "rule");
+  EXPECT_THAT(rules, ::testing::ElementsAre("recruitment_data", "leads"));
+  EXPECT_EQ((*recruitment)["retention"][0]["period"], "6 months");
+  EXPECT_EQ((*recruitment)["retention"][0]["from"], "last_application");
+  EXPECT_EQ((*recruitment)["retention"][0]["action"], "delete");
+
+  // The authority in Germany is no third-country transfer for an EU controller.
+  const nlohmann::json* provide = Activity(ropa, "provide");
+  ASSERT_NE(provide, nullptr);
+  EXPECT_THAT(Ids((*provide)["recipients"]), ::testing::ElementsAre("police"));
+  EXPECT_TRUE((*provide)["transfers_to_third_countries"].empty());
+
+  // Never-stored categories are in no activity.
+  for (const nlohmann::json& a : ropa["processing_activities"]) {
+    EXPECT_THAT(Ids(a["categories_of_personal_data"]),
+                Not(::testing::Contains("user.financial.card_number")));
+  }
+  EXPECT_EQ(ropa["recipients"].size(), 2u);
+  EXPECT_EQ(ropa["automatic_collection"]["retention"], "30 days");
+}
+
+TEST(Notice, RecordOfProcessingSurvivesInvalidUtf8) {
+  Policy p = FullPolicy();
+  p.organization = "Acme \xff\xfe Ltd";
+  const std::string text = RenderRecordOfProcessingJson(p);
+  EXPECT_TRUE(nlohmann::json::accept(text));
+}
+
+// Every reference policy renders, and its notice names every element it declares.
+TEST(Notice, ReferencePoliciesRenderCompletely) {
+  for (const char* name :
+       {"starter", "confitrek", "connact", "confect", "connectrex", "customertrackr"}) {
+    SCOPED_TRACE(name);
+    PolicyLoadResult r =
+        LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/" + name + ".yaml");
+    ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics.front().ToString());
+    const std::string md = RenderNoticeMarkdown(*r.policy);
+    for (const Category& c : r.policy->categories) EXPECT_THAT(md, HasSubstr("`" + c.id + "`"));
+    for (const Purpose& x : r.policy->purposes) EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
+    for (const Recipient& x : r.policy->recipients) EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
+    for (const RetentionRule& x : r.policy->retention) {
+      EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
+    }
+    EXPECT_TRUE(nlohmann::json::accept(RenderRecordOfProcessingJson(*r.policy)));
+    EXPECT_THAT(RenderNoticeHtml(*r.policy), Not(HasSubstr("<script")));
+  }
+}
+
+}  // namespace
+}  // namespace privet
