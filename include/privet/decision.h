@@ -12,7 +12,8 @@
 //    mode; a prohibited purpose (or a descendant of one) is always denied, whatever else holds;
 //  - the categories asked for must all be ones the purpose may use;
 //  - kRequired consent purposes need an active consent on the purpose or an ancestor;
-//    kOptOut purposes are allowed until the subject opts out (of it or an ancestor);
+//    kOptOut purposes are allowed until the subject opts out (of it or an ancestor); an
+//    opt-out of an ancestor also ends a consent given to a descendant;
 //    an objection stops objectable purposes unless an overriding ground is recorded, and always
 //    stops direct marketing;
 //  - a restricted subject's data may only be stored;

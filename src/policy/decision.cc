@@ -107,9 +107,11 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
     return deny(Reason::kRestricted);
   if (action == Action::kStore || action == Action::kErase) return d;
 
+  // An opt-out of a purpose or of any purpose above it ends every choice-based use beneath it,
+  // even one consented to on its own ("no marketing" stops marketing email, CF16).
   const bool consented = subject.consents.Intersects(p.self_and_ancestors);
   if (p.consent == ConsentMode::kRequired && !consented) return deny(Reason::kNoConsent);
-  if (p.consent == ConsentMode::kOptOut && subject.opt_outs.Intersects(p.self_and_ancestors))
+  if (p.consent != ConsentMode::kNone && subject.opt_outs.Intersects(p.self_and_ancestors))
     return deny(Reason::kOptedOut);
   if ((p.objectable || p.direct_marketing) && subject.objections.Intersects(p.self_and_ancestors)) {
     const bool overridden = subject.overriding_grounds.Intersects(p.self_and_ancestors);

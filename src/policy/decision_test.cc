@@ -142,6 +142,17 @@ TEST_F(DecideTest, OptOutPurposeAllowedUntilOptOutOfItOrAnAncestor) {
   EXPECT_EQ(Read(s, {"user.contact.email"}, "marketing.email").reason, Reason::kOptedOut);
 }
 
+TEST_F(DecideTest, OptOutOfAncestorEndsConsentGivenToDescendant) {
+  SubjectState s = Subject();
+  s.consents.Set(P("personalize"));
+  EXPECT_TRUE(Read(s, {"user.behavior.clicks"}, "personalize").allowed());
+  s.opt_outs.Set(P("personalize"));
+  EXPECT_EQ(Read(s, {"user.behavior.clicks"}, "personalize").reason, Reason::kOptedOut);
+  // Contract purposes are not a choice: an opt-out changes nothing for them.
+  s.opt_outs.Set(P("provide"));
+  EXPECT_TRUE(Read(s, {"user.name"}, "provide.support").allowed());
+}
+
 TEST_F(DecideTest, ObjectionStopsLegitimateInterestUnlessOverridden) {
   SubjectState s = Subject();
   s.objections.Set(P("security"));
