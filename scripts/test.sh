@@ -13,6 +13,9 @@ scripts/build.sh
 echo "== tests"
 ctest --test-dir build -j "$jobs" --output-on-failure --timeout 300
 
+echo "== benchmark smoke (decisions; the full run is scripts/bench-decisions.sh)"
+build/bench/decision_bench --seconds=0.3
+
 echo "== build (ASan+UBSan)"
 PRIVET_BUILD_DIR=build-asan scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DPRIVET_SANITIZE=ON -DPRIVET_BENCH=OFF
 echo "== tests under ASan+UBSan"
