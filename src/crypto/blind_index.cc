@@ -1,0 +1,151 @@
+// Identifier normalization and blind indexes (keyed BLAKE2b, one derived key per kind).
+
+#include <sodium.h>
+
+#include "crypto/crypto.h"
+
+namespace privet::crypto {
+namespace {
+
+constexpr size_t kMaxIdentifierBytes = 1024;
+constexpr size_t kMaxPhoneDigits = 20;
+constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "privetbi";
+static_assert(crypto_kdf_CONTEXTBYTES == 8);
+static_assert(crypto_generichash_BYTES == 32);
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool IsControl(char c) {
+  auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && IsSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ToLowerAscii(c);
+  return out;
+}
+
+// Messages name the kind and the problem, never the value (it is personal data).
+Status Invalid(IdentifierKind kind, std::string_view problem) {
+  return InvalidArgument(std::string(IdentifierKindName(kind)) + " identifier " +
+                         std::string(problem));
+}
+
+StatusOr<std::string> NormalizeEmail(std::string_view value) {
+  constexpr IdentifierKind kind = IdentifierKind::kEmail;
+  for (char c : value) {
+    if (IsSpace(c) || IsControl(c)) {
+      return Invalid(kind, "contains whitespace or a control character");
+    }
+  }
+  size_t at = value.rfind('@');
+  if (at == std::string_view::npos) return Invalid(kind, "has no '@'");
+  if (at == 0 || at + 1 == value.size()) {
+    return Invalid(kind, "needs a non-empty part on both sides of the '@'");
+  }
+  return LowerAscii(value);
+}
+
+StatusOr<std::string> NormalizePhone(std::string_view value) {
+  constexpr IdentifierKind kind = IdentifierKind::kPhone;
+  std::string out;
+  if (value.front() == '+') {
+    out.push_back('+');
+    value.remove_prefix(1);
+  }
+  size_t digits = 0;
+  for (char c : value) {
+    if (c >= '0' && c <= '9') {
+      out.push_back(c);
+      ++digits;
+    } else if (c != ' ' && c != '-' && c != '.' && c != '/' && c != '(' && c != ')') {
+      return Invalid(kind, "may hold only digits, a leading '+', spaces and - . / ( )");
+    }
+  }
+  if (digits == 0) return Invalid(kind, "has no digits");
+  if (digits > kMaxPhoneDigits) return Invalid(kind, "has more than 20 digits");
+  return out;
+}
+
+StatusOr<std::string> NormalizeUsername(std::string_view value) {
+  for (char c : value) {
+    if (IsControl(c)) return Invalid(IdentifierKind::kUsername, "contains a control character");
+  }
+  return LowerAscii(value);
+}
+
+int KindIndex(IdentifierKind kind) {
+  switch (kind) {
+    case IdentifierKind::kEmail:
+      return 0;
+    case IdentifierKind::kPhone:
+      return 1;
+    case IdentifierKind::kUsername:
+      return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string_view IdentifierKindName(IdentifierKind kind) {
+  switch (kind) {
+    case IdentifierKind::kEmail:
+      return "email";
+    case IdentifierKind::kPhone:
+      return "phone";
+    case IdentifierKind::kUsername:
+      return "username";
+  }
+  return "unknown";
+}
+
+StatusOr<std::string> NormalizeIdentifier(IdentifierKind kind, std::string_view value) {
+  if (value.size() > kMaxIdentifierBytes) return Invalid(kind, "is longer than 1024 bytes");
+  value = Trim(value);
+  if (value.empty()) return Invalid(kind, "is empty");
+  switch (kind) {
+    case IdentifierKind::kEmail:
+      return NormalizeEmail(value);
+    case IdentifierKind::kPhone:
+      return NormalizePhone(value);
+    case IdentifierKind::kUsername:
+      return NormalizeUsername(value);
+  }
+  return InvalidArgument("unknown identifier kind");
+}
+
+BlindIndexer::BlindIndexer(const SecretKey& root) {
+  (void)InitCrypto();  // crypto_kdf and crypto_generichash work without it (portable code).
+  for (IdentifierKind kind :
+       {IdentifierKind::kEmail, IdentifierKind::kPhone, IdentifierKind::kUsername}) {
+    const int index = KindIndex(kind);
+    std::array<uint8_t, kKeyBytes> derived;
+    crypto_kdf_derive_from_key(derived.data(), derived.size(), /*subkey_id=*/index + 1, kKdfContext,
+                               root.data());
+    StatusOr<SecretKey> key =
+        SecretKey::FromBytes({reinterpret_cast<const char*>(derived.data()), derived.size()});
+    sodium_memzero(derived.data(), derived.size());
+    keys_[index] = std::move(key).value();  // the size is right, so FromBytes cannot fail
+  }
+}
+
+StatusOr<std::string> BlindIndexer::Compute(IdentifierKind kind, std::string_view value) const {
+  ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentifier(kind, value));
+  std::string index(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(index.data()), index.size(),
+                     reinterpret_cast<const unsigned char*>(normalized.data()), normalized.size(),
+                     keys_[KindIndex(kind)].data(), kKeyBytes);
+  return index;
+}
+
+}  // namespace privet::crypto
