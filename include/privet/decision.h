@@ -105,6 +105,7 @@ enum class Reason : uint8_t {
   kOtherTenant,
   kProcessorPurposeNeedsTenant,
   kControllerPurposeOnProcessorData,
+  kNotCollectedForPurpose,  // the datum was collected for other purposes (vault reads)
   kAdminHasNoDataAccess,
   // Disclosure to a recipient (DecideDisclosure).
   kUnknownRecipient,

@@ -23,6 +23,7 @@ std::string_view ReasonName(Reason r) {
     case Reason::kOtherTenant: return "other_tenant";
     case Reason::kProcessorPurposeNeedsTenant: return "processor_purpose_needs_tenant";
     case Reason::kControllerPurposeOnProcessorData: return "controller_purpose_on_processor_data";
+    case Reason::kNotCollectedForPurpose: return "not_collected_for_purpose";
     case Reason::kAdminHasNoDataAccess: return "admin_has_no_data_access";
     case Reason::kUnknownRecipient: return "unknown_recipient";
     case Reason::kRecipientNotForPurpose: return "recipient_not_for_purpose";

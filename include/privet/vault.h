@@ -1,0 +1,234 @@
+// Vault: the personal-data store that puts every write and read through the policy.
+//
+// A vault is a data file (SQLite) plus a separate key store and a master key. Each subject gets a
+// random data key, wrapped by the master key and kept in the key store; each field is sealed
+// with its subject's key (XChaCha20-Poly1305, bound to subject, category and field id). Nothing
+// personal is stored in plaintext: not values, not lookup keys (blind indexes), not birth dates.
+//
+//   privet::ManualClock clock(privet::CivilDayToTime({2024, 3, 4}));
+//   auto vault = privet::Vault::Open({.data_dir = "/var/lib/privet", .policy = policy,
+//                                     .clock = &clock});
+//   if (!vault.ok()) return vault.status();
+//   auto id = (*vault)->CreateSubject({.kind = "customer", .birth_date = privet::CivilDay{1990, 5, 1}});
+//   auto written = (*vault)->Write({.subject_id = *id, .purposes = {"provide"},
+//                                   .fields = {{.category = "user.contact.email",
+//                                               .value = "ada@example.com"}}});
+//   auto read = (*vault)->Read(privet::Principal::Service(), *id, "provide");
+//   // read->fields: what the policy allows; read->withheld: the rest, with reason codes.
+//   (*vault)->Erase(*id);  // crypto-shredding: the subject's key is destroyed
+//
+// What every write enforces: a declared purpose (CU01); the decision engine for each purpose
+// (consent, restriction, need-to-know, organization and tenant scope); forbidden categories and
+// anything that looks like a payment card number, without echoing the value (CX02); special
+// categories where the policy refuses them (CF01); the minimum age at sign-up (CN03); the data a
+// feature requires (CT02, CU02); a location on each interaction where the subject kind requires
+// one, unless the subject holds a recorded exemption (CX03); and cookie identifiers never mixed
+// with a named subject's data (CU04).
+//
+// Errors are Status values: InvalidArgument for bad input (nothing changed), PermissionDenied
+// with the decision's reason code, FailedPrecondition for a wrong master key or a missing datum,
+// NotFound for an unknown or erased subject, DataLoss for corrupt files. Messages never contain
+// field values.
+//
+// Thread-safety: a Vault is safe to use from many threads. Ownership: the caller keeps the clock
+// alive for the vault's lifetime; the policy is shared.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "privet/clock.h"
+#include "privet/compiled_policy.h"
+#include "privet/decision.h"
+#include "privet/policy.h"
+#include "privet/status.h"
+
+namespace privet {
+
+namespace store {
+class DataStore;
+class KeyStore;
+}  // namespace store
+
+struct VaultOptions {
+  // Directory for the data file (`data.db`); created if missing.
+  std::string data_dir;
+  // The key store; default `<data_dir>/keys.db`. Keep it apart from data backups.
+  std::string key_store_path;
+  // The master key file (64 hex chars, mode 0600), created on first run; default
+  // `<data_dir>/master.key`. The environment variable PRIVET_MASTER_KEY, when set, wins.
+  std::string master_key_file;
+  std::shared_ptr<const CompiledPolicy> policy;  // required
+  const Clock* clock = nullptr;                  // required
+};
+
+// Largest value a field may hold, in bytes.
+inline constexpr size_t kMaxFieldValueBytes = 64 * 1024;
+
+struct NewSubject {
+  std::string kind;                    // one of the policy's subject kinds
+  std::optional<CivilDay> birth_date;  // or:
+  std::optional<int> age_years;        // an age (band lower bound) when no birth date is known
+  std::string jurisdiction;            // e.g. EU, US-CA; sealed at rest
+  uint64_t organization_id = 0;        // the organization that provides the account (CT11)
+  uint64_t tenant_id = 0;              // the customer that submitted this subject (CN05)
+  std::vector<std::string> location_exemptions;  // recorded exemptions (CX03)
+  Principal principal = Principal::Service();    // who creates it (a tenant for CN05)
+};
+
+struct FieldInput {
+  std::string category;
+  std::string value;
+  DataSource source = DataSource::kSubject;
+};
+
+struct WriteRequest {
+  Principal principal = Principal::Service();
+  uint64_t subject_id = 0;
+  // The purposes the data is collected for; each must be declared and allow the write.
+  std::vector<std::string> purposes;
+  std::vector<FieldInput> fields;
+  // The feature or action this write serves (e.g. "register"): every category it requires
+  // must be in this write or already held (CT02, CU02).
+  std::string feature;
+};
+
+struct FieldValue {
+  uint64_t id = 0;
+  std::string category;
+  std::string value;
+  DataSource source = DataSource::kSubject;
+  std::vector<std::string> purposes;
+  LegalBasis basis = LegalBasis::kContract;
+  Time collected_at;
+  Time last_activity;
+  int policy_version = 0;
+};
+
+struct WithheldField {
+  std::string category;
+  Reason reason = Reason::kAllowed;
+};
+
+struct ReadResult {
+  std::vector<FieldValue> fields;      // what the policy lets this principal see
+  std::vector<WithheldField> withheld;  // the rest, one entry per field, with the reason
+};
+
+enum class ConsentAction {
+  kGrant,               // opt in to a purpose or channel
+  kWithdraw,            // withdraw an opt-in
+  kOptOut,              // opt out of an opt-out purpose (or a channel)
+  kUndoOptOut,          // take an opt-out back
+  kObject,              // Art. 21 objection
+  kWithdrawObjection,
+  kOverridingGround,    // staff record a compelling ground that overrides an objection (CN07)
+  kRestrict,            // Art. 18 restriction starts
+  kLiftRestriction,
+};
+
+enum class ConsentSource { kForm, kCookieBanner, kApi, kGpc, kDnt, kStaff };
+
+std::string_view ConsentActionName(ConsentAction a);
+std::string_view ConsentSourceName(ConsentSource s);
+
+struct ConsentChange {
+  std::string purpose;  // a purpose id, or empty for a channel-only change
+  std::string channel;  // a marketing channel id; its purpose is implied
+  ConsentAction action = ConsentAction::kGrant;
+  ConsentSource source = ConsentSource::kApi;
+};
+
+struct ConsentEvent {
+  std::string purpose;
+  std::string channel;
+  ConsentAction action = ConsentAction::kGrant;
+  ConsentSource source = ConsentSource::kApi;
+  Time at;
+  int policy_version = 0;
+};
+
+struct SubjectInfo {
+  uint64_t id = 0;
+  std::string kind;
+  uint64_t organization_id = 0;
+  uint64_t tenant_id = 0;
+  Time created_at;
+  int policy_version = 0;
+  std::optional<CivilDay> birth_date;
+  std::optional<int> age_years;
+  std::string jurisdiction;
+  std::vector<std::string> location_exemptions;
+};
+
+class Vault {
+ public:
+  // Opens (or creates) a vault. FailedPrecondition if the master key does not open the key
+  // store ("wrong master key"); DataLoss for corrupt or foreign files. Nothing is changed on
+  // error.
+  static StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options);
+  ~Vault();
+
+  // Creates a subject with a fresh data key. PermissionDenied below the kind's minimum age
+  // (CN03); InvalidArgument for an unknown kind or a kind with a minimum age and no age given.
+  StatusOr<uint64_t> CreateSubject(const NewSubject& subject);
+  StatusOr<SubjectInfo> GetSubject(uint64_t subject_id);
+
+  // Writes fields of one subject in one transaction (all or nothing). Returns their ids.
+  StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
+
+  // Rectification (CX09, CU09): replaces one field's value, keeping its id, purposes and
+  // collection date; last-activity becomes now. The new value passes every write check, and
+  // the principal must be allowed to write it for the field's purposes.
+  Status Rectify(const Principal& principal, uint64_t subject_id, uint64_t field_id,
+                 std::string_view new_value);
+  // Deletes one field (and its blind-index entry) at the subject's or an allowed principal's
+  // request (CT08, CU09).
+  Status DeleteField(const Principal& principal, uint64_t subject_id, uint64_t field_id);
+
+  // The subject's fields the principal may use for `purpose`; the others are withheld with the
+  // reason. Also withheld: fields not collected for `purpose` or an ancestor of it.
+  StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id, std::string_view purpose);
+
+  // Appends to the consent ledger (append-only) and updates the cached state.
+  Status RecordConsent(uint64_t subject_id, const ConsentChange& change);
+  StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t subject_id);
+  // The derived state the decision engine reads.
+  StatusOr<SubjectState> State(uint64_t subject_id);
+
+  // Exact-match lookup by email, phone or username through blind indexes.
+  enum class Identifier { kEmail, kPhone, kUsername };
+  StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
+
+  // Subjects of an organization (for its admins, CT11).
+  StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t organization_id);
+
+  // Crypto-shredding: destroys the subject's wrapped key (gone from disk), then purges its rows,
+  // blind-index entries and cached state. Idempotent.
+  Status Erase(uint64_t subject_id);
+
+  // Re-wraps every subject key (and the index root key) under `new_master_key_hex` without
+  // re-encrypting fields, then replaces the master key file (if the vault uses one). Crash-safe:
+  // the new key is written beside the old one first, and Open() finishes an interrupted rotation.
+  Status RotateMasterKey(std::string_view new_master_key_hex);
+
+  // A consistent online copy of the data file alone (never the key store) to `dest`.
+  Status BackupData(const std::string& dest);
+
+  const CompiledPolicy& policy() const;
+
+ private:
+  class Impl;
+  explicit Vault(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// True if `text` contains a run of 13-19 digits (single spaces or dashes allowed between
+// them) that passes the Luhn check: what a payment card number looks like (CX02).
+bool LooksLikePaymentCardNumber(std::string_view text);
+
+}  // namespace privet

@@ -1,0 +1,244 @@
+// The SQLite KeyStore: wrapped subject keys and a few named values, in a file of their own
+// (never inside the data file, so a backup of the data holds no keys).
+//
+// The file runs with secure_delete=ON: SQLite overwrites deleted content with zeros. In WAL
+// mode the old page images stay in the -wal file until a checkpoint copies the zeroed pages
+// into the database file, so DestroyWrappedKey (and RewrapAll) end with
+// wal_checkpoint(TRUNCATE), which also empties the -wal file.
+#include <cstdint>
+#include <limits>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/sqlite_util.h"
+#include "store/store.h"
+
+namespace privet::store {
+namespace {
+
+using sqlite::FromDb;
+using sqlite::ScopedReset;
+using sqlite::SqliteStatus;
+using sqlite::Statement;
+using sqlite::ToDb;
+
+constexpr int32_t kKeyApplicationId = 0x5052564B;  // "PRVK"
+constexpr int kKeySchemaVersion = 1;
+constexpr int kRewrapChunk = 512;  // keys read per query during RewrapAll
+
+constexpr char kKeySchema[] = R"sql(
+CREATE TABLE keys (
+  subject_id INTEGER PRIMARY KEY,
+  wrapped BLOB NOT NULL
+);
+CREATE TABLE meta (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID
+)sql";
+
+Status Run(Statement& stmt, std::string_view what) {
+  int rc = stmt.Step();
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  return Status::Ok();
+}
+
+class SqliteKeyStore final : public KeyStore {
+ public:
+  explicit SqliteKeyStore(std::unique_ptr<sqlite::Connection> conn) : conn_(std::move(conn)) {}
+  Status Prepare();
+
+  Status PutWrappedKey(uint64_t subject_id, std::string_view wrapped) override;
+  StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) override;
+  Status DestroyWrappedKey(uint64_t subject_id) override;
+  StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
+  Status PutMeta(std::string_view name, std::string_view value) override;
+  Status RewrapAll(const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
+                   const std::function<StatusOr<std::string>(std::string_view, std::string_view)>&
+                       rewrap_meta) override;
+
+ private:
+  Status RewrapLocked(
+      const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
+      const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta);
+  // Copies the WAL into the database file and truncates the WAL to zero bytes.
+  Status CheckpointTruncateLocked(std::string_view what);
+
+  std::mutex mu_;
+  // Guarded by mu_: the connection and every cached statement below.
+  std::unique_ptr<sqlite::Connection> conn_;
+  Statement insert_key_;
+  Statement get_key_;
+  Statement delete_key_;
+  Statement update_key_;
+  Statement scan_keys_;
+  Statement get_meta_;
+  Statement put_meta_;
+  Statement scan_meta_;
+};
+
+Status SqliteKeyStore::Prepare() {
+  struct {
+    Statement* stmt;
+    const char* sql;
+  } const kStatements[] = {
+      {&insert_key_, "INSERT INTO keys (subject_id, wrapped) VALUES (?, ?)"},
+      {&get_key_, "SELECT wrapped FROM keys WHERE subject_id = ?"},
+      {&delete_key_, "DELETE FROM keys WHERE subject_id = ?"},
+      {&update_key_, "UPDATE keys SET wrapped = ? WHERE subject_id = ?"},
+      {&scan_keys_,
+       "SELECT subject_id, wrapped FROM keys WHERE subject_id >= ? ORDER BY subject_id LIMIT ?"},
+      {&get_meta_, "SELECT value FROM meta WHERE name = ?"},
+      {&put_meta_, "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)"},
+      {&scan_meta_, "SELECT name, value FROM meta ORDER BY name"},
+  };
+  for (const auto& s : kStatements) {
+    ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
+  }
+  return Status::Ok();
+}
+
+Status SqliteKeyStore::PutWrappedKey(uint64_t subject_id, std::string_view wrapped) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(insert_key_);
+  insert_key_.BindInt64(1, ToDb(subject_id));
+  insert_key_.BindBlob(2, wrapped);
+  int rc = insert_key_.Step();
+  if (rc == SQLITE_DONE) return Status::Ok();
+  Status status = SqliteStatus(rc, "key store put wrapped key");
+  if (status.code() == StatusCode::kAlreadyExists) {
+    return Status(StatusCode::kAlreadyExists, "key store: the subject already has a key");
+  }
+  return status;
+}
+
+StatusOr<std::optional<std::string>> SqliteKeyStore::GetWrappedKey(uint64_t subject_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(get_key_);
+  get_key_.BindInt64(1, ToDb(subject_id));
+  int rc = get_key_.Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return SqliteStatus(rc, "key store get wrapped key");
+  return std::optional<std::string>(get_key_.ColumnBlob(0));
+}
+
+Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    ScopedReset reset(delete_key_);
+    delete_key_.BindInt64(1, ToDb(subject_id));
+    RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
+  }
+  // Also when nothing was deleted: a retry after a failed checkpoint must finish the job.
+  return CheckpointTruncateLocked("key store destroy wrapped key: checkpoint");
+}
+
+Status SqliteKeyStore::CheckpointTruncateLocked(std::string_view what) {
+  int wal_frames = 0;
+  int checkpointed = 0;
+  int rc = sqlite3_wal_checkpoint_v2(conn_->db(), "main", SQLITE_CHECKPOINT_TRUNCATE, &wal_frames,
+                                     &checkpointed);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, what);
+  return Status::Ok();
+}
+
+StatusOr<std::optional<std::string>> SqliteKeyStore::GetMeta(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(get_meta_);
+  get_meta_.BindText(1, name);
+  int rc = get_meta_.Step();
+  if (rc == SQLITE_DONE) return std::optional<std::string>();
+  if (rc != SQLITE_ROW) return SqliteStatus(rc, "key store get meta");
+  return std::optional<std::string>(get_meta_.ColumnBlob(0));
+}
+
+Status SqliteKeyStore::PutMeta(std::string_view name, std::string_view value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(put_meta_);
+  put_meta_.BindText(1, name);
+  put_meta_.BindBlob(2, value);
+  return Run(put_meta_, "key store put meta");
+}
+
+Status SqliteKeyStore::RewrapAll(
+    const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
+    const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(RewrapLocked(rewrap, rewrap_meta));
+  // Best effort: the keys wrapped by the old master key are already overwritten in the
+  // database (secure_delete); the checkpoint removes their old images from the WAL. The rewrap
+  // itself is committed, so a busy checkpoint is not an error of RewrapAll; the next
+  // DestroyWrappedKey or automatic checkpoint finishes it.
+  (void)CheckpointTruncateLocked("key store rewrap: checkpoint");
+  return Status::Ok();
+}
+
+Status SqliteKeyStore::RewrapLocked(
+    const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
+    const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) {
+  sqlite::Transaction txn(*conn_);
+  RETURN_IF_ERROR(txn.Begin("key store rewrap: begin"));
+
+  // Keys, in chunks so memory stays bounded and no cursor is open on a table being updated.
+  int64_t next = std::numeric_limits<int64_t>::min();
+  bool more = true;
+  while (more) {
+    std::vector<std::pair<int64_t, std::string>> chunk;
+    {
+      ScopedReset reset(scan_keys_);
+      scan_keys_.BindInt64(1, next);
+      scan_keys_.BindInt64(2, kRewrapChunk);
+      int rc;
+      while ((rc = scan_keys_.Step()) == SQLITE_ROW) {
+        chunk.emplace_back(scan_keys_.ColumnInt64(0), scan_keys_.ColumnBlob(1));
+      }
+      if (rc != SQLITE_DONE) return SqliteStatus(rc, "key store rewrap: read keys");
+    }
+    more = chunk.size() == static_cast<size_t>(kRewrapChunk) &&
+           chunk.back().first != std::numeric_limits<int64_t>::max();
+    if (!chunk.empty()) next = chunk.back().first + (more ? 1 : 0);
+    for (const auto& [id, old_wrapped] : chunk) {
+      ASSIGN_OR_RETURN(std::string wrapped, rewrap(FromDb(id), old_wrapped));
+      ScopedReset reset(update_key_);
+      update_key_.BindBlob(1, wrapped);
+      update_key_.BindInt64(2, id);
+      RETURN_IF_ERROR(Run(update_key_, "key store rewrap: write key"));
+    }
+  }
+
+  // Meta: a handful of rows.
+  std::vector<std::pair<std::string, std::string>> meta;
+  {
+    ScopedReset reset(scan_meta_);
+    int rc;
+    while ((rc = scan_meta_.Step()) == SQLITE_ROW) {
+      meta.emplace_back(scan_meta_.ColumnText(0), scan_meta_.ColumnBlob(1));
+    }
+    if (rc != SQLITE_DONE) return SqliteStatus(rc, "key store rewrap: read meta");
+  }
+  for (const auto& [name, old_value] : meta) {
+    ASSIGN_OR_RETURN(std::string value, rewrap_meta(name, old_value));
+    ScopedReset reset(put_meta_);
+    put_meta_.BindText(1, name);
+    put_meta_.BindBlob(2, value);
+    RETURN_IF_ERROR(Run(put_meta_, "key store rewrap: write meta"));
+  }
+  return txn.Commit("key store rewrap: commit");
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
+                   sqlite::OpenStoreFile(path, {.label = "key store",
+                                                .application_id = kKeyApplicationId,
+                                                .schema_version = kKeySchemaVersion,
+                                                .schema_sql = kKeySchema,
+                                                .secure_delete = true}));
+  auto store = std::make_unique<SqliteKeyStore>(std::move(conn));
+  RETURN_IF_ERROR(store->Prepare());
+  return std::unique_ptr<KeyStore>(std::move(store));
+}
+
+}  // namespace privet::store

@@ -1,0 +1,260 @@
+#include "store/sqlite/sqlite_util.h"
+
+#include <utility>
+
+namespace privet::store::sqlite {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+std::string Message(int rc, std::string_view what) {
+  std::string out(what);
+  out += ": ";
+  out += sqlite3_errstr(rc);
+  return out;
+}
+
+// Reads a single integer from a query such as "PRAGMA user_version".
+StatusOr<int64_t> QueryInt(sqlite3* db, const char* sql, std::string_view what) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  Statement stmt(raw);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, what);
+  rc = stmt.Step();
+  if (rc != SQLITE_ROW) return SqliteStatus(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, what);
+  return stmt.ColumnInt64(0);
+}
+
+StatusOr<std::string> QueryText(sqlite3* db, const char* sql, std::string_view what) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql, -1, &raw, nullptr);
+  Statement stmt(raw);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, what);
+  rc = stmt.Step();
+  if (rc != SQLITE_ROW) return SqliteStatus(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, what);
+  return stmt.ColumnText(0);
+}
+
+// "ok" as the only row, or DataLoss.
+Status QuickCheck(sqlite3* db, std::string_view what) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &raw, nullptr);
+  Statement stmt(raw);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, what);
+  bool ok = false;
+  int rows = 0;
+  while ((rc = stmt.Step()) == SQLITE_ROW) {
+    ++rows;
+    ok = stmt.ColumnText(0) == "ok";
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  if (!ok || rows != 1) return SqliteStatus(SQLITE_CORRUPT, what);
+  return Status::Ok();
+}
+
+struct Header {
+  int64_t application_id = 0;
+  int64_t user_version = 0;
+  int64_t objects = 0;  // rows of sqlite_schema
+  bool fresh() const { return application_id == 0 && user_version == 0 && objects == 0; }
+};
+
+StatusOr<Header> ReadHeader(sqlite3* db, std::string_view what) {
+  Header h;
+  ASSIGN_OR_RETURN(h.application_id, QueryInt(db, "PRAGMA application_id", what));
+  ASSIGN_OR_RETURN(h.user_version, QueryInt(db, "PRAGMA user_version", what));
+  ASSIGN_OR_RETURN(h.objects, QueryInt(db, "SELECT count(*) FROM sqlite_master", what));
+  return h;
+}
+
+}  // namespace
+
+Status SqliteStatus(int rc, std::string_view what) {
+  switch (rc) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_ROWID:
+      return Status(StatusCode::kAlreadyExists, Message(rc, what));
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+      return Status(StatusCode::kInternal, Message(rc, what) + " (unexpected success code)");
+    case SQLITE_CONSTRAINT:
+      return Status(StatusCode::kFailedPrecondition, Message(rc, what));
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+    case SQLITE_FORMAT:
+      return Status(StatusCode::kDataLoss, Message(rc, what));
+    case SQLITE_FULL:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status(StatusCode::kUnavailable, Message(rc, what));
+    case SQLITE_TOOBIG:
+      return Status(StatusCode::kResourceExhausted, Message(rc, what));
+    default:  // IOERR, CANTOPEN, NOMEM, READONLY, MISUSE, ...
+      return Status(StatusCode::kInternal, Message(rc, what));
+  }
+}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    stmt_ = std::exchange(other.stmt_, nullptr);
+    bind_error_ = other.bind_error_;
+  }
+  return *this;
+}
+
+void Statement::BindText(int index, std::string_view value) {
+  // A non-null pointer makes an empty value '' rather than NULL.
+  static constexpr char kEmpty[] = "";
+  Check(sqlite3_bind_text64(stmt_, index, value.empty() ? kEmpty : value.data(), value.size(),
+                            SQLITE_STATIC, SQLITE_UTF8));
+}
+
+void Statement::BindBlob(int index, std::string_view value) {
+  static constexpr char kEmpty[] = "";
+  Check(sqlite3_bind_blob64(stmt_, index, value.empty() ? kEmpty : value.data(), value.size(),
+                            SQLITE_STATIC));
+}
+
+int Statement::Step() {
+  if (bind_error_ != SQLITE_OK) return bind_error_;
+  return sqlite3_step(stmt_);
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_error_ = SQLITE_OK;
+}
+
+std::string Statement::ColumnText(int column) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(n));
+}
+
+std::string Statement::ColumnBlob(int column) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+  int n = sqlite3_column_bytes(stmt_, column);
+  return p == nullptr ? std::string() : std::string(p, static_cast<size_t>(n));
+}
+
+Connection::~Connection() {
+  // Statements first: sqlite3_close_v2 would otherwise defer the close until they are gone.
+  begin_ = Statement();
+  commit_ = Statement();
+  rollback_ = Statement();
+  sqlite3_close_v2(db_);
+}
+
+Status Connection::Exec(const char* sql, std::string_view what) {
+  int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, what);
+  return Status::Ok();
+}
+
+StatusOr<Statement> Connection::Prepare(std::string_view sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  Statement stmt(raw);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, std::string(label_) + " prepare");
+  return stmt;
+}
+
+Status Connection::PrepareTransactionStatements() {
+  ASSIGN_OR_RETURN(begin_, Prepare("BEGIN IMMEDIATE"));
+  ASSIGN_OR_RETURN(commit_, Prepare("COMMIT"));
+  ASSIGN_OR_RETURN(rollback_, Prepare("ROLLBACK"));
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
+                                                    const StoreFormat& format) {
+  const std::string what = std::string(format.label) + " " + path;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close_v2(db);
+    return SqliteStatus(rc, what + ": open");
+  }
+  std::unique_ptr<Connection> conn(new Connection(db, path, std::string(format.label)));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  if (format.secure_delete) {
+    RETURN_IF_ERROR(conn->Exec("PRAGMA secure_delete=ON", what + ": secure_delete"));
+  }
+
+  // Read before writing anything, so a foreign or damaged file is left untouched.
+  ASSIGN_OR_RETURN(Header header, ReadHeader(db, what + ": read header"));
+  if (header.fresh()) {
+    RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL", what + ": journal_mode"));
+    RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE", what + ": create schema"));
+    // Another process may have created the schema while we were not holding the lock.
+    StatusOr<Header> again = ReadHeader(db, what + ": read header");
+    Status status = again.ok() ? Status::Ok() : again.status();
+    if (status.ok() && again->fresh()) {
+      std::string sql(format.schema_sql);
+      sql += "; PRAGMA application_id=" + std::to_string(format.application_id) +
+             "; PRAGMA user_version=" + std::to_string(format.schema_version) + ";";
+      status = conn->Exec(sql.c_str(), what + ": create schema");
+    }
+    if (status.ok()) status = conn->Exec("COMMIT", what + ": create schema");
+    if (!status.ok()) {
+      if (!sqlite3_get_autocommit(db)) (void)conn->Exec("ROLLBACK", what + ": rollback");
+      return status;
+    }
+    ASSIGN_OR_RETURN(header, ReadHeader(db, what + ": read header"));
+  }
+  if (header.application_id != format.application_id) {
+    return Status(StatusCode::kDataLoss,
+                  what + ": not a privet " + std::string(format.label) + " file");
+  }
+  if (header.user_version != format.schema_version) {
+    return Status(StatusCode::kDataLoss, what + ": unknown schema version " +
+                                             std::to_string(header.user_version) + " (expected " +
+                                             std::to_string(format.schema_version) + ")");
+  }
+
+  ASSIGN_OR_RETURN(std::string mode, QueryText(db, "PRAGMA journal_mode=WAL", what + ": WAL"));
+  if (mode != "wal") {
+    return Status(StatusCode::kUnavailable, what + ": cannot switch to WAL mode");
+  }
+  RETURN_IF_ERROR(
+      conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", what + ": pragmas"));
+  RETURN_IF_ERROR(QuickCheck(db, what + ": quick_check"));
+  RETURN_IF_ERROR(conn->PrepareTransactionStatements());
+  return conn;
+}
+
+Transaction::~Transaction() {
+  if (active_ && !sqlite3_get_autocommit(conn_.db())) {
+    conn_.rollback_.Step();
+    conn_.rollback_.Reset();
+  }
+}
+
+Status Transaction::Begin(std::string_view what) {
+  int rc = conn_.begin_.Step();
+  conn_.begin_.Reset();
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  active_ = true;
+  return Status::Ok();
+}
+
+Status Transaction::Commit(std::string_view what) {
+  int rc = conn_.commit_.Step();
+  conn_.commit_.Reset();
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);  // the destructor rolls back
+  active_ = false;
+  return Status::Ok();
+}
+
+}  // namespace privet::store::sqlite

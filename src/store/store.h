@@ -1,0 +1,153 @@
+// The storage interface under the vault: rows of subjects, sealed fields, consent events and
+// blind-index entries in a data store, and wrapped keys in a separate key store.
+//
+// Nothing above src/store/ sees a database type or an SQL dialect: the SQLite backend
+// (sqlite/) implements these interfaces now, and a PostgreSQL backend will implement the same
+// ones. Values that are personal data arrive here already sealed (`sealed_*` members); ids,
+// category and purpose names, times and versions are stored as they are.
+//
+// Times are Unix seconds (UTC). Every method returns a Status; none throws. Implementations are
+// thread-safe (one writer at a time is serialized inside the store).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "privet/status.h"
+
+namespace privet::store {
+
+struct SubjectRecord {
+  uint64_t id = 0;  // pseudonymous, random; carries no personal data
+  std::string kind;
+  uint64_t organization_id = 0;  // 0: none
+  uint64_t tenant_id = 0;        // 0: none (the controller's own subject)
+  int64_t created_at = 0;
+  int policy_version = 0;        // in force when the subject was created
+  std::string sealed_profile;    // sealed attributes (birth date or age band, jurisdiction, ...)
+};
+
+struct FieldRecord {
+  uint64_t id = 0;  // random; bound into the seal's associated data
+  uint64_t subject_id = 0;
+  std::string category;               // policy category id, e.g. user.contact.email
+  std::string source;                 // DataSourceName()
+  std::vector<std::string> purposes;  // purpose ids it was collected for
+  std::string basis;                  // LegalBasisName() at collection
+  int64_t collected_at = 0;
+  int64_t last_activity = 0;
+  int policy_version = 0;
+  std::string sealed_value;
+};
+
+struct ConsentEventRecord {
+  uint64_t subject_id = 0;
+  int64_t seq = 0;       // assigned by the store on append: increasing per store
+  std::string purpose;   // purpose id; empty when the event is about a channel only
+  std::string channel;   // marketing channel id; empty when none
+  std::string action;    // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
+  std::string source;    // form, cookie_banner, api, gpc, dnt, staff
+  int64_t at = 0;
+  int policy_version = 0;
+};
+
+struct BlindIndexRecord {
+  std::string index;  // email, phone, username
+  std::string hash;   // 32 bytes
+  uint64_t subject_id = 0;
+};
+
+// Writes applied together as one durable transaction, in this order: subjects, fields (insert or
+// replace by id), deleted fields, consent events, deleted blind-index entries, blind-index
+// entries. Fields, events and index entries need their subject to exist (FailedPrecondition).
+// A blind-index value is unique per index: an entry naming another subject is AlreadyExists.
+class WriteBatch {
+ public:
+  void PutSubject(SubjectRecord s) { subjects_.push_back(std::move(s)); }
+  void PutField(FieldRecord f) { fields_.push_back(std::move(f)); }  // insert or replace by id
+  void AppendConsent(ConsentEventRecord e) { consents_.push_back(std::move(e)); }
+  void PutBlindIndex(BlindIndexRecord b) { indexes_.push_back(std::move(b)); }
+  void DeleteField(uint64_t field_id) { deleted_fields_.push_back(field_id); }
+  void DeleteBlindIndex(BlindIndexRecord b) { deleted_indexes_.push_back(std::move(b)); }
+
+  const std::vector<SubjectRecord>& subjects() const { return subjects_; }
+  const std::vector<FieldRecord>& fields() const { return fields_; }
+  const std::vector<ConsentEventRecord>& consents() const { return consents_; }
+  const std::vector<BlindIndexRecord>& indexes() const { return indexes_; }
+  const std::vector<uint64_t>& deleted_fields() const { return deleted_fields_; }
+  // Entries to remove (only where they name that subject); applied before PutBlindIndex entries.
+  const std::vector<BlindIndexRecord>& deleted_indexes() const { return deleted_indexes_; }
+  bool empty() const {
+    return subjects_.empty() && fields_.empty() && consents_.empty() && indexes_.empty() &&
+           deleted_fields_.empty() && deleted_indexes_.empty();
+  }
+
+ private:
+  std::vector<SubjectRecord> subjects_;
+  std::vector<FieldRecord> fields_;
+  std::vector<ConsentEventRecord> consents_;
+  std::vector<BlindIndexRecord> indexes_;
+  std::vector<uint64_t> deleted_fields_;
+  std::vector<BlindIndexRecord> deleted_indexes_;
+};
+
+class DataStore {
+ public:
+  virtual ~DataStore() = default;
+
+  // Applies the batch atomically and durably: when this returns OK, the batch survives a crash
+  // or power loss; when it fails, nothing of it was applied. A subject id that already exists in
+  // PutSubject is AlreadyExists (nothing applied).
+  virtual Status Apply(const WriteBatch& batch) = 0;
+
+  virtual StatusOr<std::optional<SubjectRecord>> GetSubject(uint64_t id) = 0;
+  virtual StatusOr<std::vector<FieldRecord>> GetFields(uint64_t subject_id) = 0;
+  // In append order.
+  virtual StatusOr<std::vector<ConsentEventRecord>> GetConsentEvents(uint64_t subject_id) = 0;
+  virtual StatusOr<std::optional<uint64_t>> FindByBlindIndex(std::string_view index,
+                                                             std::string_view hash) = 0;
+  // Subjects of an organization (for its admins), in id order.
+  virtual StatusOr<std::vector<uint64_t>> ListOrganizationMembers(uint64_t organization_id) = 0;
+
+  // Removes every row of the subject: fields, consent events, blind-index entries, the subject.
+  // Idempotent (OK when nothing is left).
+  virtual Status PurgeSubject(uint64_t id) = 0;
+
+  // A consistent online copy of the data file alone to `path` (SQLite: the backup API).
+  virtual Status BackupTo(const std::string& path) = 0;
+};
+
+class KeyStore {
+ public:
+  virtual ~KeyStore() = default;
+
+  // Stores a wrapped subject key durably. AlreadyExists if the subject has one.
+  virtual Status PutWrappedKey(uint64_t subject_id, std::string_view wrapped) = 0;
+  virtual StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) = 0;
+  // Destroys the subject's wrapped key so its bytes are gone from disk: secure_delete, then the
+  // WAL checkpointed and truncated. Idempotent.
+  virtual Status DestroyWrappedKey(uint64_t subject_id) = 0;
+
+  // Small named values: the master-key check, the wrapped blind-index root key.
+  virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view name) = 0;
+  virtual Status PutMeta(std::string_view name, std::string_view value) = 0;
+
+  // Master-key rotation: replaces every wrapped key by rewrap(subject_id, old_wrapped) and every
+  // meta value by rewrap_meta(name, old_value), in one transaction; nothing changes on error.
+  virtual Status RewrapAll(
+      const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
+      const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) = 0;
+};
+
+// SQLite backends. The data file and the key store are separate files; both are opened in WAL
+// mode with synchronous=FULL; the key store also with secure_delete. A file that is not a
+// privet store (or is corrupt or truncated) yields DataLoss with the path, never a crash.
+StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path);
+StatusOr<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path);
+
+}  // namespace privet::store

@@ -1,0 +1,21 @@
+// The consent ledger's derived state: folding events into the bitsets the decision engine reads.
+// Private to src/vault/.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "privet/compiled_policy.h"
+#include "privet/decision.h"
+#include "privet/vault.h"
+
+namespace privet::vault_internal {
+
+std::optional<ConsentAction> ParseConsentAction(std::string_view name);
+std::optional<ConsentSource> ParseConsentSource(std::string_view name);
+
+// Applies one event to `state`. Purposes the current policy no longer declares are ignored.
+void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
+                       ConsentAction action, SubjectState& state);
+
+}  // namespace privet::vault_internal

@@ -1,0 +1,34 @@
+// Ids for subjects and fields: random-looking 63-bit numbers that carry nothing about the
+// subject, drawn without a system call. splitmix64 is a bijection, so within one generator
+// (one random seed) ids never repeat; across processes the store's uniqueness check catches the
+// rare collision. Thread-safe. Private to src/vault/.
+#pragma once
+
+#include <sodium.h>
+
+#include <atomic>
+#include <cstdint>
+
+namespace privet::vault_internal {
+
+class IdGenerator {
+ public:
+  IdGenerator() { randombytes_buf(&seed_, sizeof seed_); }
+
+  uint64_t Next() {
+    for (;;) {
+      uint64_t z = seed_ + counter_.fetch_add(1, std::memory_order_relaxed) * 0x9E3779B97F4A7C15ull;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      z ^= z >> 31;
+      z &= 0x7FFFFFFFFFFFFFFFull;  // positive as a signed 64-bit database key
+      if (z != 0) return z;
+    }
+  }
+
+ private:
+  uint64_t seed_ = 0;
+  std::atomic<uint64_t> counter_{1};
+};
+
+}  // namespace privet::vault_internal

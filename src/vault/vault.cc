@@ -1,0 +1,735 @@
+// The vault: ties the compiled policy, the crypto layer and the stores together.
+#include "privet/vault.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+#include <unordered_map>
+
+#include "crypto/crypto.h"
+#include "nlohmann/json.hpp"
+#include "store/store.h"
+#include "vault/consent_state.h"
+#include "vault/id_generator.h"
+#include "vault/master_key_rotation.h"
+
+namespace privet {
+namespace {
+
+using crypto::SecretKey;
+
+constexpr std::string_view kKeyCheckMeta = "key_check";
+constexpr std::string_view kIndexRootMeta = "index_root_key";
+constexpr uint64_t kIndexRootKeyId = 0;  // the "subject id" the index root key is wrapped under
+constexpr size_t kMaxCachedSubjects = 100'000;
+constexpr size_t kMaxFieldsPerWrite = 1'000;
+
+int64_t ToUnix(Time t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+Time FromUnix(int64_t s) { return Time(std::chrono::seconds(s)); }
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (int k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+// Whole years between `birth` and `today`.
+int AgeOn(CivilDay birth, CivilDay today) {
+  int age = today.year - birth.year;
+  if (today.month < birth.month || (today.month == birth.month && today.day < birth.day)) --age;
+  return age;
+}
+
+CivilDay TodayOf(Time t) {
+  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
+  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day())};
+}
+
+std::optional<crypto::IdentifierKind> IdentifierKindOf(std::string_view name) {
+  if (name == "email") return crypto::IdentifierKind::kEmail;
+  if (name == "phone") return crypto::IdentifierKind::kPhone;
+  if (name == "username") return crypto::IdentifierKind::kUsername;
+  return std::nullopt;
+}
+
+// Everything the vault keeps in memory about a subject; immutable once built, replaced whole.
+struct CachedSubject {
+  store::SubjectRecord record;  // sealed_profile kept sealed
+  SubjectState state;
+  SecretKey key;
+  bool holds_pseudonymous_ids = false;  // cookie identifiers (CU04)
+  bool holds_named_data = false;
+  std::vector<std::string> location_exemptions;
+};
+
+std::string ProfileAd(uint64_t subject_id) {
+  return crypto::FieldAssociatedData(subject_id, "privet.subject_profile", 0);
+}
+
+}  // namespace
+
+class Vault::Impl {
+ public:
+  Impl(VaultOptions options, SecretKey master, std::unique_ptr<store::DataStore> data,
+       std::unique_ptr<store::KeyStore> keys, SecretKey index_root)
+      : options_(std::move(options)),
+        policy_(options_.policy),
+        clock_(*options_.clock),
+        master_(std::move(master)),
+        indexer_(index_root),
+        data_(std::move(data)),
+        keys_(std::move(keys)) {}
+
+  const CompiledPolicy& policy() const { return *policy_; }
+
+  StatusOr<uint64_t> CreateSubject(const NewSubject& s);
+  StatusOr<SubjectInfo> GetSubject(uint64_t id);
+  StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
+  StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose);
+  Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
+  Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
+  Status RecordConsent(uint64_t id, const ConsentChange& change);
+  StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t id);
+  StatusOr<SubjectState> State(uint64_t id);
+  StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
+  StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t org) {
+    return data_->ListOrganizationMembers(org);
+  }
+  Status Erase(uint64_t id);
+  Status RotateMasterKey(std::string_view new_master_key_hex);
+  Status BackupData(const std::string& dest) { return data_->BackupTo(dest); }
+
+ private:
+  // The cached subject, loading it (record, key, consent ledger) on a miss.
+  StatusOr<std::shared_ptr<const CachedSubject>> Load(uint64_t id);
+  void Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry);
+  void Forget(uint64_t id);
+  Status CheckWriteFields(const WriteRequest& request, const CachedSubject& subject,
+                          std::vector<CategoryId>& categories);
+  // The stored field `field_id` of the subject, or NotFound.
+  StatusOr<store::FieldRecord> FindField(uint64_t id, uint64_t field_id);
+  // Allowed if `action` on the field's category is allowed for at least one of its purposes
+  // (every one of them, when `all` is kAll); otherwise PermissionDenied with the reason.
+  enum class Quantifier { kAny, kAll };
+  Status CheckFieldAction(const Principal& principal, const CachedSubject& subject,
+                          const store::FieldRecord& field, Action action, Quantifier quantifier);
+  // The blind-index entry a value of this category produces, if the category is an identifier.
+  StatusOr<std::optional<store::BlindIndexRecord>> IndexEntry(const Category& category, uint64_t id,
+                                                              std::string_view value);
+
+  VaultOptions options_;
+  std::shared_ptr<const CompiledPolicy> policy_;
+  const Clock& clock_;
+  SecretKey master_;
+  crypto::BlindIndexer indexer_;
+  crypto::NonceSource nonces_;
+  vault_internal::IdGenerator ids_;
+  std::unique_ptr<store::DataStore> data_;
+  std::unique_ptr<store::KeyStore> keys_;
+
+  std::mutex mu_;  // guards cache_ and serializes ledger appends with their cache update
+  std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
+  std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
+};
+
+// --- Opening ----------------------------------------------------------------------------------
+
+StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
+  if (!options.policy) return InvalidArgument("a vault needs a policy", "policy");
+  if (options.clock == nullptr) return InvalidArgument("a vault needs a clock", "clock");
+  if (options.data_dir.empty()) return InvalidArgument("a vault needs a data directory", "data_dir");
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return FailedPrecondition("cannot create the data directory " + options.data_dir);
+  ::chmod(options.data_dir.c_str(), 0700);
+  if (options.key_store_path.empty()) options.key_store_path = options.data_dir + "/keys.db";
+  if (options.master_key_file.empty()) options.master_key_file = options.data_dir + "/master.key";
+
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                   store::OpenSqliteKeyStore(options.key_store_path));
+  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(kKeyCheckMeta));
+  ASSIGN_OR_RETURN(SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
+                                         options.master_key_file, check));
+  crypto::NonceSource nonces;
+  SecretKey index_root;
+  if (!check) {
+    // A new key store: the check value and the index root key are created together.
+    index_root = SecretKey::Random();
+    RETURN_IF_ERROR(keys->PutMeta(kIndexRootMeta,
+                                  crypto::WrapKey(master, index_root, kIndexRootKeyId, nonces)));
+    RETURN_IF_ERROR(keys->PutMeta(kKeyCheckMeta, crypto::MakeKeyCheck(master, nonces)));
+  } else {
+    RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+    ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root, keys->GetMeta(kIndexRootMeta));
+    if (!wrapped_root)
+      return Status(StatusCode::kDataLoss, "the key store has no blind-index key: " + options.key_store_path);
+    ASSIGN_OR_RETURN(index_root, crypto::UnwrapKey(master, *wrapped_root, kIndexRootKeyId));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
+                   store::OpenSqliteDataStore(options.data_dir + "/data.db"));
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(master), std::move(data),
+                                     std::move(keys), std::move(index_root));
+  return std::unique_ptr<Vault>(new Vault(std::move(impl)));
+}
+
+Vault::Vault(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Vault::~Vault() = default;
+
+// --- Subjects ---------------------------------------------------------------------------------
+
+StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
+  const Policy& policy = policy_->policy();
+  auto kind = std::find_if(policy.subject_kinds.begin(), policy.subject_kinds.end(),
+                           [&](const SubjectKind& k) { return k.id == s.kind; });
+  if (kind == policy.subject_kinds.end() && !policy.subject_kinds.empty())
+    return InvalidArgument("unknown subject kind '" + s.kind + "'", "kind");
+  if (s.birth_date && s.age_years) return InvalidArgument("give a birth date or an age, not both", "age_years");
+  if (s.age_years && (*s.age_years < 0 || *s.age_years > 150)) return InvalidArgument("age out of range", "age_years");
+  const CivilDay today = TodayOf(clock_.Now());
+  std::optional<int> age = s.age_years;
+  if (s.birth_date) {
+    const std::chrono::year_month_day ymd{std::chrono::year{s.birth_date->year},
+                                          std::chrono::month{s.birth_date->month},
+                                          std::chrono::day{s.birth_date->day}};
+    if (!ymd.ok()) return InvalidArgument("birth date is not a calendar date", "birth_date");
+    age = AgeOn(*s.birth_date, today);
+    if (*age < 0 || *age > 150) return InvalidArgument("birth date out of range", "birth_date");
+  }
+  const int minimum_age = kind != policy.subject_kinds.end() ? kind->minimum_age : 0;
+  if (minimum_age > 0) {
+    if (!age) return InvalidArgument("this kind of subject must give a birth date or an age", "birth_date");
+    if (*age < minimum_age)  // CN03
+      return PermissionDenied("below the minimum age of " + std::to_string(minimum_age) + " for '" +
+                                  s.kind + "'",
+                              "birth_date");
+  }
+  if (s.principal.kind == PrincipalKind::kTenant && s.principal.tenant_id != s.tenant_id)
+    return PermissionDenied("a customer may only create subjects of its own", "tenant_id");
+
+  nlohmann::json profile = {{"jurisdiction", s.jurisdiction},
+                            {"location_exemptions", s.location_exemptions}};
+  if (s.birth_date) profile["birth_date"] = CivilDayToString(*s.birth_date);
+  if (s.age_years) profile["age_years"] = *s.age_years;
+
+  SecretKey key = SecretKey::Random();
+  std::lock_guard write_lock(write_mu_);
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const uint64_t id = ids_.Next();
+    // The key goes first, durably: a crash before the data commit leaves an unused key, never
+    // data without a key.
+    Status put = keys_->PutWrappedKey(id, crypto::WrapKey(master_, key, id, nonces_));
+    if (put.code() == StatusCode::kAlreadyExists) continue;
+    RETURN_IF_ERROR(put);
+    store::WriteBatch batch;
+    batch.PutSubject({.id = id,
+                      .kind = s.kind,
+                      .organization_id = s.organization_id,
+                      .tenant_id = s.tenant_id,
+                      .created_at = ToUnix(clock_.Now()),
+                      .policy_version = policy_->version(),
+                      .sealed_profile = crypto::Seal(key, profile.dump(), ProfileAd(id), nonces_)});
+    Status applied = data_->Apply(batch);
+    if (!applied.ok()) {
+      (void)keys_->DestroyWrappedKey(id);
+      if (applied.code() == StatusCode::kAlreadyExists) continue;
+      return applied;
+    }
+    return id;
+  }
+  return Internal("could not draw an unused subject id");
+}
+
+StatusOr<std::shared_ptr<const CachedSubject>> Vault::Impl::Load(uint64_t id) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(id);
+    if (it != cache_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> record, data_->GetSubject(id));
+  if (!record) return NotFound("no such subject", "subject_id");
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_->GetWrappedKey(id));
+  if (!wrapped) return NotFound("the subject was erased", "subject_id");
+  auto entry = std::make_shared<CachedSubject>();
+  ASSIGN_OR_RETURN(entry->key, crypto::UnwrapKey(master_, *wrapped, id));
+  entry->record = std::move(*record);
+  entry->state.subject_id = id;
+  entry->state.organization_id = entry->record.organization_id;
+  entry->state.tenant_id = entry->record.tenant_id;
+  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events, data_->GetConsentEvents(id));
+  for (const auto& e : events) {
+    if (auto action = vault_internal::ParseConsentAction(e.action))
+      vault_internal::ApplyConsentEvent(*policy_, e.purpose, *action, entry->state);
+  }
+  ASSIGN_OR_RETURN(std::string profile_json,
+                   crypto::Open(entry->key, entry->record.sealed_profile, ProfileAd(id)));
+  nlohmann::json profile = nlohmann::json::parse(profile_json, nullptr, false);
+  if (profile.is_object() && profile.contains("location_exemptions"))
+    entry->location_exemptions = profile["location_exemptions"].get<std::vector<std::string>>();
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  for (const auto& f : fields) {
+    std::optional<CategoryId> c = policy_->FindCategory(f.category);
+    const bool pseudonymous = c && policy_->category(*c).pseudonymous_identifier;
+    (pseudonymous ? entry->holds_pseudonymous_ids : entry->holds_named_data) = true;
+  }
+  std::shared_ptr<const CachedSubject> shared = std::move(entry);
+  Publish(id, shared);
+  return shared;
+}
+
+void Vault::Impl::Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry) {
+  std::lock_guard lock(mu_);
+  if (cache_.size() >= kMaxCachedSubjects && !cache_.count(id)) cache_.erase(cache_.begin());
+  cache_[id] = std::move(entry);
+}
+
+void Vault::Impl::Forget(uint64_t id) {
+  std::lock_guard lock(mu_);
+  cache_.erase(id);
+}
+
+StatusOr<SubjectInfo> Vault::Impl::GetSubject(uint64_t id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> s, Load(id));
+  SubjectInfo info;
+  info.id = id;
+  info.kind = s->record.kind;
+  info.organization_id = s->record.organization_id;
+  info.tenant_id = s->record.tenant_id;
+  info.created_at = FromUnix(s->record.created_at);
+  info.policy_version = s->record.policy_version;
+  info.location_exemptions = s->location_exemptions;
+  ASSIGN_OR_RETURN(std::string profile_json, crypto::Open(s->key, s->record.sealed_profile, ProfileAd(id)));
+  nlohmann::json profile = nlohmann::json::parse(profile_json, nullptr, false);
+  if (!profile.is_object()) return Status(StatusCode::kDataLoss, "unreadable subject profile");
+  info.jurisdiction = profile.value("jurisdiction", "");
+  if (profile.contains("birth_date")) {
+    const std::string day = profile["birth_date"].get<std::string>();
+    info.birth_date = CivilDay{std::stoi(day.substr(0, 4)),
+                               static_cast<unsigned>(std::stoi(day.substr(5, 2))),
+                               static_cast<unsigned>(std::stoi(day.substr(8, 2)))};
+  }
+  if (profile.contains("age_years")) info.age_years = profile["age_years"].get<int>();
+  return info;
+}
+
+// --- Writes -----------------------------------------------------------------------------------
+
+Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const CachedSubject& subject,
+                                     std::vector<CategoryId>& categories) {
+  const CompiledPolicy& policy = *policy_;
+  if (request.fields.empty()) return InvalidArgument("nothing to write", "fields");
+  if (request.fields.size() > kMaxFieldsPerWrite)
+    return ResourceExhausted("at most " + std::to_string(kMaxFieldsPerWrite) + " fields per write", "fields");
+  bool pseudonymous = subject.holds_pseudonymous_ids;
+  bool named = subject.holds_named_data;
+  for (size_t i = 0; i < request.fields.size(); ++i) {
+    const FieldInput& f = request.fields[i];
+    const std::string where = "fields[" + std::to_string(i) + "]";
+    std::optional<CategoryId> c = policy.FindCategory(f.category);
+    if (!c) return InvalidArgument(where + ": unknown category '" + f.category + "'", where + ".category");
+    if (f.value.size() > kMaxFieldValueBytes)
+      return ResourceExhausted(where + ": value over " + std::to_string(kMaxFieldValueBytes) + " bytes",
+                               where + ".value");
+    if (!ValidUtf8(f.value)) return InvalidArgument(where + ": value is not valid UTF-8", where + ".value");
+    // CX02: refused wherever it appears, and never echoed.
+    if (LooksLikePaymentCardNumber(f.value))
+      return PermissionDenied(where + ": the value looks like a payment card number, which is never stored",
+                              where + ".value");
+    (policy.category(*c).pseudonymous_identifier ? pseudonymous : named) = true;
+    categories.push_back(*c);
+  }
+  if (pseudonymous && named)  // CU04
+    return PermissionDenied("cookie and tracking identifiers are never stored with a named subject's data",
+                            "fields");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) {
+  const CompiledPolicy& policy = *policy_;
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(request.subject_id));
+  std::vector<CategoryId> categories;
+  RETURN_IF_ERROR(CheckWriteFields(request, *subject, categories));
+
+  // CU01: data is written only for declared purposes, each allowing the write.
+  if (request.purposes.empty()) return PermissionDenied("a write needs the purpose it is for", "purposes");
+  std::vector<PurposeId> purposes;
+  for (const std::string& p : request.purposes) {
+    std::optional<PurposeId> id = policy.FindPurpose(p);
+    if (!id) return PermissionDenied("unknown_purpose: '" + p + "' is not a declared purpose", "purposes");
+    purposes.push_back(*id);
+  }
+  // Each field is collected for the requested purposes that may use its category; a purpose
+  // that refuses the write for any other reason (consent, restriction, scope) refuses it all.
+  std::vector<std::vector<std::string>> field_purposes(categories.size());
+  std::vector<LegalBasis> field_basis(categories.size(), LegalBasis::kContract);
+  for (size_t i = 0; i < categories.size(); ++i) {
+    CategorySet one;
+    one.Set(categories[i]);
+    Reason last = Reason::kCategoryNotForPurpose;
+    for (size_t k = 0; k < purposes.size(); ++k) {
+      Decision d = Decide(policy, request.principal, Action::kWrite, subject->state, one, purposes[k]);
+      if (d.allowed()) {
+        if (field_purposes[i].empty()) field_basis[i] = d.basis;
+        field_purposes[i].push_back(request.purposes[k]);
+      } else if (d.reason != Reason::kCategoryNotForPurpose) {
+        return PermissionDenied(std::string(ReasonName(d.reason)) + ": writing '" +
+                                    request.fields[i].category + "' for '" + request.purposes[k] + "' is refused",
+                                "fields[" + std::to_string(i) + "]");
+      } else {
+        last = d.reason;
+      }
+    }
+    if (field_purposes[i].empty())
+      return PermissionDenied(std::string(ReasonName(last)) + ": no requested purpose may use '" +
+                                  request.fields[i].category + "'",
+                              "fields[" + std::to_string(i) + "].category");
+  }
+
+  // CT02, CU02: a feature's required data must be present.
+  if (!request.feature.empty()) {
+    const auto& features = policy.policy().features;
+    auto feature = std::find_if(features.begin(), features.end(),
+                                [&](const Feature& f) { return f.id == request.feature; });
+    if (feature == features.end()) return InvalidArgument("unknown feature '" + request.feature + "'", "feature");
+    ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(request.subject_id));
+    std::vector<std::string> missing;
+    for (const std::string& needed : feature->requires_categories) {
+      auto covers = [&](std::string_view cat) { return IdCovers(needed, cat); };
+      const bool in_write = std::any_of(request.fields.begin(), request.fields.end(),
+                                        [&](const FieldInput& f) { return covers(f.category); });
+      const bool already = std::any_of(held.begin(), held.end(),
+                                       [&](const store::FieldRecord& f) { return covers(f.category); });
+      if (!in_write && !already) missing.push_back(needed);
+    }
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& m : missing) names += (names.empty() ? "" : ", ") + m;
+      return FailedPrecondition("'" + request.feature + "' requires " + names + ", which was not provided",
+                                "fields");
+    }
+  }
+
+  // CX03: where the subject kind requires it, every interaction carries a location.
+  const auto& kinds = policy.policy().subject_kinds;
+  auto kind = std::find_if(kinds.begin(), kinds.end(),
+                           [&](const SubjectKind& k) { return k.id == subject->record.kind; });
+  if (kind != kinds.end() && kind->location_required) {
+    const bool exempt = std::any_of(subject->location_exemptions.begin(), subject->location_exemptions.end(),
+                                    [&](const std::string& e) {
+                                      return std::find(kind->location_exemptions.begin(),
+                                                       kind->location_exemptions.end(),
+                                                       e) != kind->location_exemptions.end();
+                                    });
+    const bool has_location = std::any_of(request.fields.begin(), request.fields.end(), [](const FieldInput& f) {
+      return IdCovers("user.location", f.category);
+    });
+    if (!exempt && !has_location)
+      return FailedPrecondition("every interaction of a '" + kind->id +
+                                    "' must record the subject's location (a user.location field)",
+                                "fields");
+  }
+
+  store::WriteBatch batch;
+  std::vector<uint64_t> ids;
+  const int64_t now = ToUnix(clock_.Now());
+  for (size_t i = 0; i < request.fields.size(); ++i) {
+    const FieldInput& f = request.fields[i];
+    const uint64_t field_id = ids_.Next();
+    const Category& category = policy.category(categories[i]);
+    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry, IndexEntry(category, request.subject_id, f.value));
+    if (entry) batch.PutBlindIndex(std::move(*entry));
+    batch.PutField({.id = field_id,
+                    .subject_id = request.subject_id,
+                    .category = f.category,
+                    .source = std::string(DataSourceName(f.source)),
+                    .purposes = field_purposes[i],
+                    .basis = std::string(LegalBasisName(field_basis[i])),
+                    .collected_at = now,
+                    .last_activity = now,
+                    .policy_version = policy.version(),
+                    .sealed_value = crypto::Seal(subject->key, f.value,
+                                                 crypto::FieldAssociatedData(request.subject_id, f.category, field_id),
+                                                 nonces_)});
+    ids.push_back(field_id);
+  }
+  {
+    std::lock_guard write_lock(write_mu_);
+    RETURN_IF_ERROR(data_->Apply(batch));
+  }
+  // The subject now holds this kind of data (CU04); refresh the cached flags.
+  if ((!subject->holds_named_data || !subject->holds_pseudonymous_ids)) Forget(request.subject_id);
+  return ids;
+}
+
+// --- Reads ------------------------------------------------------------------------------------
+
+StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, std::string_view purpose) {
+  const CompiledPolicy& policy = *policy_;
+  std::optional<PurposeId> pid = policy.FindPurpose(purpose);
+  if (!pid) return PermissionDenied("unknown_purpose: '" + std::string(purpose) + "' is not a declared purpose", "purpose");
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  const PurposeSet& wanted = policy.purpose(*pid).self_and_ancestors;
+  ReadResult result;
+  SubjectState state = subject->state;
+  for (store::FieldRecord& f : fields) {
+    std::optional<CategoryId> c = policy.FindCategory(f.category);
+    if (!c) {  // a category the current policy no longer declares is used for nothing
+      result.withheld.push_back({f.category, Reason::kCategoryNotForPurpose});
+      continue;
+    }
+    // Purpose limitation: only for what it was collected for, or a narrower purpose of that.
+    bool collected_for = false;
+    for (const std::string& p : f.purposes) {
+      std::optional<PurposeId> fp = policy.FindPurpose(p);
+      if (fp && wanted.Test(*fp)) collected_for = true;
+    }
+    if (!collected_for) {
+      result.withheld.push_back({f.category, Reason::kNotCollectedForPurpose});
+      continue;
+    }
+    CategorySet one;
+    one.Set(*c);
+    state.collected_under_version = f.policy_version;
+    Decision d = Decide(policy, principal, Action::kRead, state, one, *pid);
+    if (!d.allowed()) {
+      result.withheld.push_back({f.category, d.reason});
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::string value,
+                     crypto::Open(subject->key, f.sealed_value, crypto::FieldAssociatedData(id, f.category, f.id)));
+    FieldValue v{.id = f.id,
+                 .category = std::move(f.category),
+                 .value = std::move(value),
+                 .purposes = std::move(f.purposes),
+                 .basis = d.basis,
+                 .collected_at = FromUnix(f.collected_at),
+                 .last_activity = FromUnix(f.last_activity),
+                 .policy_version = f.policy_version};
+    for (DataSource s : {DataSource::kSubject, DataSource::kConnectedPerson, DataSource::kCookies,
+                         DataSource::kAggregator, DataSource::kPartner, DataSource::kPublicSource,
+                         DataSource::kSocialNetwork, DataSource::kDerived, DataSource::kCustomer}) {
+      if (DataSourceName(s) == f.source) v.source = s;
+    }
+    result.fields.push_back(std::move(v));
+  }
+  return result;
+}
+
+// --- Rectification and deletion ----------------------------------------------------------------
+
+StatusOr<store::FieldRecord> Vault::Impl::FindField(uint64_t id, uint64_t field_id) {
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  for (store::FieldRecord& f : fields)
+    if (f.id == field_id) return std::move(f);
+  return NotFound("no such field", "field_id");
+}
+
+Status Vault::Impl::CheckFieldAction(const Principal& principal, const CachedSubject& subject,
+                                     const store::FieldRecord& field, Action action, Quantifier quantifier) {
+  std::optional<CategoryId> c = policy_->FindCategory(field.category);
+  if (!c) return PermissionDenied("category_not_for_purpose: '" + field.category + "' is no longer declared");
+  CategorySet one;
+  one.Set(*c);
+  Reason refused = Reason::kUnknownPurpose;
+  bool any_allowed = false;
+  for (const std::string& p : field.purposes) {
+    std::optional<PurposeId> pid = policy_->FindPurpose(p);
+    Decision d = pid ? Decide(*policy_, principal, action, subject.state, one, *pid)
+                     : Decision{.reason = Reason::kUnknownPurpose};
+    if (d.allowed()) {
+      any_allowed = true;
+    } else {
+      refused = d.reason;
+      if (quantifier == Quantifier::kAll) break;
+    }
+  }
+  const bool ok = quantifier == Quantifier::kAny ? any_allowed : (any_allowed && refused == Reason::kUnknownPurpose);
+  if (ok) return Status::Ok();
+  return PermissionDenied(std::string(ReasonName(refused)) + ": not allowed on this field", "field_id");
+}
+
+StatusOr<std::optional<store::BlindIndexRecord>> Vault::Impl::IndexEntry(const Category& category, uint64_t id,
+                                                                         std::string_view value) {
+  std::optional<crypto::IdentifierKind> kind = IdentifierKindOf(category.identifier);
+  if (!kind) return std::optional<store::BlindIndexRecord>();
+  ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(*kind, value));
+  return std::optional<store::BlindIndexRecord>(
+      store::BlindIndexRecord{.index = category.identifier, .hash = std::move(hash), .subject_id = id});
+}
+
+Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
+  // The new value passes the checks of any write (size, UTF-8, card numbers).
+  WriteRequest check{.principal = principal, .subject_id = id, .fields = {{.category = field.category,
+                                                                            .value = std::string(value)}}};
+  std::vector<CategoryId> categories;
+  RETURN_IF_ERROR(CheckWriteFields(check, *subject, categories));
+  RETURN_IF_ERROR(CheckFieldAction(principal, *subject, field, Action::kWrite, Quantifier::kAll));
+
+  const Category& category = policy_->category(categories[0]);
+  ASSIGN_OR_RETURN(std::string old_value,
+                   crypto::Open(subject->key, field.sealed_value, crypto::FieldAssociatedData(id, field.category, field.id)));
+  ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> old_entry, IndexEntry(category, id, old_value));
+  ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> new_entry, IndexEntry(category, id, value));
+  store::WriteBatch batch;
+  if (old_entry) batch.DeleteBlindIndex(std::move(*old_entry));
+  if (new_entry) batch.PutBlindIndex(std::move(*new_entry));
+  field.sealed_value =
+      crypto::Seal(subject->key, value, crypto::FieldAssociatedData(id, field.category, field.id), nonces_);
+  field.last_activity = ToUnix(clock_.Now());
+  batch.PutField(std::move(field));
+  std::lock_guard write_lock(write_mu_);
+  return data_->Apply(batch);
+}
+
+Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_t field_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
+  RETURN_IF_ERROR(CheckFieldAction(principal, *subject, field, Action::kErase, Quantifier::kAny));
+  store::WriteBatch batch;
+  if (std::optional<CategoryId> c = policy_->FindCategory(field.category)) {
+    ASSIGN_OR_RETURN(std::string value,
+                     crypto::Open(subject->key, field.sealed_value, crypto::FieldAssociatedData(id, field.category, field.id)));
+    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry, IndexEntry(policy_->category(*c), id, value));
+    if (entry) batch.DeleteBlindIndex(std::move(*entry));
+  }
+  batch.DeleteField(field_id);
+  std::lock_guard write_lock(write_mu_);
+  return data_->Apply(batch);
+}
+
+// --- Consent ledger ---------------------------------------------------------------------------
+
+Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
+  const CompiledPolicy& policy = *policy_;
+  std::string purpose = change.purpose;
+  const bool restriction = change.action == ConsentAction::kRestrict ||
+                           change.action == ConsentAction::kLiftRestriction;
+  if (!change.channel.empty()) {
+    const auto& channels = policy.policy().marketing_channels;
+    auto ch = std::find_if(channels.begin(), channels.end(),
+                           [&](const MarketingChannel& m) { return m.id == change.channel; });
+    if (ch == channels.end()) return InvalidArgument("unknown marketing channel '" + change.channel + "'", "channel");
+    if (!purpose.empty() && purpose != ch->purpose)
+      return InvalidArgument("channel '" + change.channel + "' serves purpose '" + ch->purpose + "'", "purpose");
+    purpose = ch->purpose;
+  }
+  if (!restriction && !policy.FindPurpose(purpose))
+    return InvalidArgument("unknown purpose '" + purpose + "'", "purpose");
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+
+  store::WriteBatch batch;
+  batch.AppendConsent({.subject_id = id,
+                       .purpose = purpose,
+                       .channel = change.channel,
+                       .action = std::string(ConsentActionName(change.action)),
+                       .source = std::string(ConsentSourceName(change.source)),
+                       .at = ToUnix(clock_.Now()),
+                       .policy_version = policy.version()});
+  std::lock_guard write_lock(write_mu_);  // ledger order == cache order
+  RETURN_IF_ERROR(data_->Apply(batch));
+  auto updated = std::make_shared<CachedSubject>();
+  updated->record = subject->record;
+  updated->state = subject->state;
+  updated->holds_pseudonymous_ids = subject->holds_pseudonymous_ids;
+  updated->holds_named_data = subject->holds_named_data;
+  updated->location_exemptions = subject->location_exemptions;
+  ASSIGN_OR_RETURN(updated->key, SecretKey::FromBytes(subject->key.view()));
+  vault_internal::ApplyConsentEvent(policy, purpose, change.action, updated->state);
+  Publish(id, std::move(updated));
+  return Status::Ok();
+}
+
+StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> records, data_->GetConsentEvents(id));
+  std::vector<ConsentEvent> events;
+  for (const auto& r : records) {
+    ConsentEvent e{.purpose = r.purpose, .channel = r.channel, .at = FromUnix(r.at), .policy_version = r.policy_version};
+    if (auto a = vault_internal::ParseConsentAction(r.action)) e.action = *a;
+    if (auto s = vault_internal::ParseConsentSource(r.source)) e.source = *s;
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+StatusOr<SubjectState> Vault::Impl::State(uint64_t id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  return subject->state;
+}
+
+// --- Lookup, erasure, keys --------------------------------------------------------------------
+
+StatusOr<std::optional<uint64_t>> Vault::Impl::FindSubject(Identifier kind, std::string_view value) {
+  crypto::IdentifierKind k = kind == Identifier::kEmail   ? crypto::IdentifierKind::kEmail
+                             : kind == Identifier::kPhone ? crypto::IdentifierKind::kPhone
+                                                          : crypto::IdentifierKind::kUsername;
+  ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(k, value));
+  return data_->FindByBlindIndex(crypto::IdentifierKindName(k), hash);
+}
+
+Status Vault::Impl::Erase(uint64_t id) {
+  // The key goes first: once it is destroyed, every copy of the subject's fields is noise.
+  RETURN_IF_ERROR(keys_->DestroyWrappedKey(id));
+  Forget(id);
+  std::lock_guard write_lock(write_mu_);
+  return data_->PurgeSubject(id);
+}
+
+Status Vault::Impl::RotateMasterKey(std::string_view new_master_key_hex) {
+  ASSIGN_OR_RETURN(SecretKey next, SecretKey::FromHex(new_master_key_hex));
+  std::lock_guard write_lock(write_mu_);
+  RETURN_IF_ERROR(vault_internal::RotateMasterKey(options_.master_key_file, master_, next, *keys_, nonces_));
+  master_ = std::move(next);
+  return Status::Ok();
+}
+
+// --- Forwarding -------------------------------------------------------------------------------
+
+StatusOr<uint64_t> Vault::CreateSubject(const NewSubject& s) { return impl_->CreateSubject(s); }
+StatusOr<SubjectInfo> Vault::GetSubject(uint64_t id) { return impl_->GetSubject(id); }
+StatusOr<std::vector<uint64_t>> Vault::Write(const WriteRequest& r) { return impl_->Write(r); }
+StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_view purpose) {
+  return impl_->Read(p, id, purpose);
+}
+Status Vault::Rectify(const Principal& p, uint64_t id, uint64_t field_id, std::string_view value) {
+  return impl_->Rectify(p, id, field_id, value);
+}
+Status Vault::DeleteField(const Principal& p, uint64_t id, uint64_t field_id) {
+  return impl_->DeleteField(p, id, field_id);
+}
+Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) { return impl_->RecordConsent(id, c); }
+StatusOr<std::vector<ConsentEvent>> Vault::ConsentHistory(uint64_t id) { return impl_->ConsentHistory(id); }
+StatusOr<SubjectState> Vault::State(uint64_t id) { return impl_->State(id); }
+StatusOr<std::optional<uint64_t>> Vault::FindSubject(Identifier kind, std::string_view value) {
+  return impl_->FindSubject(kind, value);
+}
+StatusOr<std::vector<uint64_t>> Vault::OrganizationMembers(uint64_t org) { return impl_->OrganizationMembers(org); }
+Status Vault::Erase(uint64_t id) { return impl_->Erase(id); }
+Status Vault::RotateMasterKey(std::string_view hex) { return impl_->RotateMasterKey(hex); }
+Status Vault::BackupData(const std::string& dest) { return impl_->BackupData(dest); }
+const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
+
+}  // namespace privet

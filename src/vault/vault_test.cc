@@ -1,0 +1,270 @@
+#include "privet/vault.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "testing/vault_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::UnorderedElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+class StarterVault : public testing::VaultTest {
+ protected:
+  StarterVault() : VaultTest("policies/starter.yaml") {}
+
+  uint64_t Customer() { return NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"}); }
+
+  StatusOr<std::vector<uint64_t>> WriteOne(uint64_t id, std::string category, std::string value,
+                                           std::vector<std::string> purposes = {"service"}) {
+    return vault().Write({.subject_id = id,
+                          .purposes = std::move(purposes),
+                          .fields = {{.category = std::move(category), .value = std::move(value)}}});
+  }
+
+  // Every category and value the principal can read for `purpose`.
+  std::vector<std::string> Values(uint64_t id, std::string_view purpose,
+                                  Principal who = Principal::Service()) {
+    auto r = vault().Read(who, id, purpose);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> out;
+    if (r.ok())
+      for (const auto& f : r->fields) out.push_back(f.category + "=" + f.value);
+    return out;
+  }
+};
+
+TEST_F(StarterVault, WritesAndReadsFieldsThroughThePolicy) {
+  const uint64_t id = Customer();
+  auto written = vault().Write({.subject_id = id,
+                                .purposes = {"service"},
+                                .fields = {{.category = "user.name", .value = "Ada Lovelace"},
+                                           {.category = "user.contact.email", .value = "ada@example.com"}}});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->size(), 2u);
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada Lovelace", "user.contact.email=ada@example.com"));
+  EXPECT_THAT(Values(id, "service.support"), UnorderedElementsAre("user.name=Ada Lovelace", "user.contact.email=ada@example.com"));
+
+  auto read = vault().Read(Principal::Service(), id, "service");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->fields[0].basis, LegalBasis::kContract);
+  EXPECT_EQ(read->fields[0].policy_version, compiled().version());
+  EXPECT_EQ(read->fields[0].collected_at, clock_.Now());
+}
+
+TEST_F(StarterVault, FieldsAreUsedOnlyForThePurposesTheyWereCollectedFor) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  auto read = vault().Read(Principal::Service(), id, "marketing");
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(read->fields, IsEmpty());
+  ASSERT_EQ(read->withheld.size(), 1u);
+  EXPECT_EQ(read->withheld[0].reason, Reason::kNotCollectedForPurpose);
+}
+
+TEST_F(StarterVault, ConsentLedgerIsAppendOnlyAndDrivesReads) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant,
+                                         .source = ConsentSource::kForm}).ok());
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com", {"service", "marketing"}).ok());
+  EXPECT_THAT(Values(id, "marketing"), UnorderedElementsAre("user.contact.email=ada@example.com"));
+
+  clock_.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kWithdraw}).ok());
+  auto read = vault().Read(Principal::Service(), id, "marketing");
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(read->fields, IsEmpty());
+  EXPECT_EQ(read->withheld[0].reason, Reason::kNoConsent);
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.contact.email=ada@example.com"));
+
+  auto history = vault().ConsentHistory(id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].action, ConsentAction::kGrant);
+  EXPECT_EQ((*history)[0].source, ConsentSource::kForm);
+  EXPECT_EQ((*history)[1].action, ConsentAction::kWithdraw);
+  EXPECT_EQ((*history)[1].at - (*history)[0].at, std::chrono::hours(1));
+
+  // The state is derived from the ledger, so it survives a restart.
+  Reopen();
+  auto state = vault().State(id);
+  ASSERT_TRUE(state.ok());
+  EXPECT_FALSE(state->consents.Test(*compiled().FindPurpose("marketing")));
+}
+
+TEST_F(StarterVault, RestrictionAllowsStorageOnly) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kRestrict}).ok());
+  auto read = vault().Read(Principal::Service(), id, "service");
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(read->fields, IsEmpty());
+  EXPECT_EQ(read->withheld[0].reason, Reason::kRestricted);
+  EXPECT_EQ(WriteOne(id, "user.name", "Ada L").status().code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kLiftRestriction}).ok());
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+}
+
+TEST_F(StarterVault, StaffSeeOnlyTheirNeedToKnow) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  ASSERT_TRUE(WriteOne(id, "user.device.ip_address", "192.0.2.7", {"security"}).ok());
+  Principal support = Principal::Staff(*compiled().FindRole("support"));
+  EXPECT_THAT(Values(id, "service.support", support), UnorderedElementsAre("user.name=Ada"));
+  auto security = vault().Read(support, id, "security");
+  ASSERT_TRUE(security.ok());
+  EXPECT_THAT(security->fields, IsEmpty());
+  ASSERT_EQ(security->withheld.size(), 2u);
+  for (const WithheldField& w : security->withheld) {
+    // The name was never collected for security; the IP address is outside support's need-to-know.
+    EXPECT_EQ(w.reason, w.category == "user.name" ? Reason::kNotCollectedForPurpose : Reason::kNotNeedToKnow);
+  }
+}
+
+TEST_F(StarterVault, BadInputIsRefusedAndChangesNothing) {
+  const uint64_t id = Customer();
+  auto unknown = WriteOne(id, "user.shoe_size", "42");
+  EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.status().field(), "fields[0].category");
+  EXPECT_EQ(WriteOne(id, "user.name", std::string(kMaxFieldValueBytes + 1, 'a')).status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_EQ(WriteOne(id, "user.name", "bad \xC3\x28 utf8").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteOne(id, "user.name", "x", {"no_such_purpose"}).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(WriteOne(id, "user.name", "x", {}).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(WriteOne(999, "user.name", "x").status().code(), StatusCode::kNotFound);
+  // A batch with one bad field writes none of them.
+  auto batch = vault().Write({.subject_id = id,
+                              .purposes = {"service"},
+                              .fields = {{.category = "user.name", .value = "Ada"},
+                                         {.category = "user.contact.email", .value = "4111 1111 1111 1111"}}});
+  EXPECT_EQ(batch.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(Values(id, "service"), IsEmpty());
+}
+
+TEST_F(StarterVault, PaymentCardNumbersAreRefusedWithoutEchoingThem) {
+  const uint64_t id = Customer();
+  for (std::string value : {"4111111111111111", "my card is 4111-1111-1111-1111 thanks",
+                            "5500 0000 0000 0004", "378282246310005"}) {
+    auto r = WriteOne(id, "user.name", value);
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << value;
+    EXPECT_THAT(r.status().message(), Not(HasSubstr("1111"))) << value;
+    EXPECT_THAT(r.status().message(), HasSubstr("payment card"));
+  }
+  // Not Luhn-valid, or not 13-19 digits: ordinary data.
+  EXPECT_TRUE(WriteOne(id, "user.name", "4111111111111112").ok());
+  EXPECT_TRUE(WriteOne(id, "user.name", "order 123456789012").ok());
+  EXPECT_EQ(WriteOne(id, "user.financial.payment_card", "tok_123", {"service"}).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(StarterVault, MinimumAgeIsEnforcedAtSignUp) {
+  clock_.Set(CivilDayToTime({2024, 6, 1}));
+  auto young = vault().CreateSubject({.kind = "customer", .birth_date = CivilDay{2008, 6, 2}});
+  EXPECT_EQ(young.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_TRUE(vault().CreateSubject({.kind = "customer", .birth_date = CivilDay{2008, 6, 1}}).ok());
+  EXPECT_EQ(vault().CreateSubject({.kind = "customer"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault().CreateSubject({.kind = "martian", .age_years = 30}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(StarterVault, FeatureRefusesWhenRequiredDataIsMissingAndNamesIt) {
+  const uint64_t id = Customer();
+  auto r = vault().Write({.subject_id = id,
+                          .purposes = {"service"},
+                          .fields = {{.category = "user.name", .value = "Ada"}},
+                          .feature = "sign_up"});
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("user.contact.email"));
+  EXPECT_TRUE(vault().Write({.subject_id = id,
+                             .purposes = {"service"},
+                             .fields = {{.category = "user.name", .value = "Ada"},
+                                        {.category = "user.contact.email", .value = "a@example.com"}},
+                             .feature = "sign_up"})
+                  .ok());
+}
+
+TEST_F(StarterVault, FindsSubjectsByBlindIndexOnly) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "Ada@Example.com").ok());
+  auto found = vault().FindSubject(Vault::Identifier::kEmail, "  ada@example.COM ");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(*found, id);
+  auto missing = vault().FindSubject(Vault::Identifier::kEmail, "bob@example.com");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(*missing, std::nullopt);
+}
+
+TEST_F(StarterVault, ErasureShredsTheSubject) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
+  ASSERT_TRUE(vault().Erase(id).ok());
+  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), std::nullopt);
+  EXPECT_TRUE(vault().Erase(id).ok());  // idempotent
+}
+
+TEST_F(StarterVault, WrongMasterKeyIsRefused) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  vault_.reset();
+  const std::string key_file = dir_ / "master.key";
+  const std::string good = ReadFile(key_file);
+  std::filesystem::remove(key_file);
+  auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(opened.status().message(), HasSubstr("wrong master key"));
+  // The right key opens it again, data intact.
+  std::filesystem::remove(key_file);
+  {
+    std::ofstream out(key_file);
+    out << good;
+  }
+  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  Reopen();
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+}
+
+TEST_F(StarterVault, MasterKeyRotationRewrapsWithoutLosingData) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
+  const std::string old_key = ReadFile(dir_ / "master.key");
+  const std::string new_key(64, 'a');
+  ASSERT_TRUE(vault().RotateMasterKey(new_key).ok());
+  EXPECT_EQ(ReadFile(dir_ / "master.key"), new_key + "\n");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "master.key.next"));
+  Reopen();
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.contact.email=ada@example.com"));
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), id);
+  EXPECT_EQ(vault().RotateMasterKey("not hex").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(StarterVault, BackupHoldsDataButNoKeys) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  const std::string backup = dir_ / "backup.db";
+  ASSERT_TRUE(vault().BackupData(backup).ok());
+  EXPECT_TRUE(std::filesystem::exists(backup));
+  EXPECT_EQ(vault().BackupData(backup).code(), StatusCode::kAlreadyExists);
+}
+
+TEST(PaymentCard, DetectsLuhnValidRunsOfThirteenToNineteenDigits) {
+  EXPECT_TRUE(LooksLikePaymentCardNumber("4111111111111111"));
+  EXPECT_TRUE(LooksLikePaymentCardNumber("card: 4111 1111 1111 1111, exp 12/25"));
+  EXPECT_TRUE(LooksLikePaymentCardNumber("4222222222222"));  // 13 digits
+  EXPECT_FALSE(LooksLikePaymentCardNumber("4111111111111112"));
+  EXPECT_FALSE(LooksLikePaymentCardNumber("123456789012"));  // 12 digits
+  EXPECT_FALSE(LooksLikePaymentCardNumber("call 555 0100"));
+  EXPECT_FALSE(LooksLikePaymentCardNumber(""));
+}
+
+}  // namespace
+}  // namespace privet

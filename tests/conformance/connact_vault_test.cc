@@ -1,0 +1,69 @@
+// CONNACT promises the vault keeps (policies/connact.yaml).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/vault_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::IsEmpty;
+
+class ConnactVault : public testing::VaultTest {
+ protected:
+  ConnactVault() : VaultTest("policies/connact.yaml") {}
+};
+
+TEST_F(ConnactVault, CN03_NoSignUpUnderEighteen) {
+  clock_.Set(CivilDayToTime({2024, 6, 1}));
+  for (const char* kind : {"user", "subscriber"}) {
+    auto minor = vault().CreateSubject({.kind = kind, .birth_date = CivilDay{2006, 6, 2}});
+    EXPECT_EQ(minor.status().code(), StatusCode::kPermissionDenied) << kind;
+    EXPECT_EQ(vault().CreateSubject({.kind = kind, .age_years = 17}).status().code(),
+              StatusCode::kPermissionDenied);
+    EXPECT_TRUE(vault().CreateSubject({.kind = kind, .birth_date = CivilDay{2006, 6, 1}}).ok()) << kind;
+  }
+  // No age at all is not a way around the gate.
+  EXPECT_EQ(vault().CreateSubject({.kind = "user"}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConnactVault, CN05_CustomerSubmittedDataServesOnlyThatCustomer) {
+  constexpr uint64_t kCustomerA = 7, kCustomerB = 8;
+  const Principal a = Principal::Tenant(kCustomerA);
+  const uint64_t contact =
+      NewSubject({.kind = "customer_contact", .tenant_id = kCustomerA, .principal = a});
+  ASSERT_TRUE(vault()
+                  .Write({.principal = a,
+                          .subject_id = contact,
+                          .purposes = {"customer_instructions"},
+                          .fields = {{.category = "customer_data", .value = "lead notes",
+                                      .source = DataSource::kCustomer}}})
+                  .ok());
+  auto own = vault().Read(a, contact, "customer_instructions");
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->fields.size(), 1u);
+  EXPECT_EQ(own->fields[0].value, "lead notes");
+
+  auto other_customer = vault().Read(Principal::Tenant(kCustomerB), contact, "customer_instructions");
+  ASSERT_TRUE(other_customer.ok());
+  EXPECT_THAT(other_customer->fields, IsEmpty());
+  EXPECT_EQ(other_customer->withheld.at(0).reason, Reason::kOtherTenant);
+
+  // Invisible to CONNACT's own purposes, whoever asks.
+  for (const char* purpose : {"service", "statistics", "abuse_detection"}) {
+    auto operator_read = vault().Read(Principal::Service(), contact, purpose);
+    if (!operator_read.ok()) {
+      EXPECT_EQ(operator_read.status().code(), StatusCode::kPermissionDenied) << purpose;
+      continue;
+    }
+    EXPECT_THAT(operator_read->fields, IsEmpty()) << purpose;
+  }
+  // A customer cannot file subjects for another customer.
+  EXPECT_EQ(vault().CreateSubject({.kind = "customer_contact", .tenant_id = kCustomerB, .principal = a})
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace privet

@@ -1,0 +1,94 @@
+// CustomerTrackr promises the vault keeps (policies/customertrackr.yaml).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/vault_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::UnorderedElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+class CustomerTrackrVault : public testing::VaultTest {
+ protected:
+  CustomerTrackrVault() : VaultTest("policies/customertrackr.yaml") {}
+
+  std::vector<std::string> OwnValues(uint64_t id) {
+    auto r = vault().Read(Principal::Subject(id), id, "service.profile");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> out;
+    if (r.ok())
+      for (const auto& f : r->fields) out.push_back(f.category + "=" + f.value);
+    return out;
+  }
+};
+
+TEST_F(CustomerTrackrVault, CU02_RegistrationRequiresAnEmailAddress) {
+  const uint64_t id = NewSubject({.kind = "user"});
+  auto r = vault().Write({.subject_id = id, .purposes = {"service.registration"},
+                          .fields = {{.category = "user.name", .value = "Kim"}}, .feature = "register"});
+  ASSERT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(r.status().message(), HasSubstr("user.contact.email"));
+  EXPECT_TRUE(vault()
+                  .Write({.subject_id = id, .purposes = {"service.registration"},
+                          .fields = {{.category = "user.name", .value = "Kim"},
+                                     {.category = "user.contact.email", .value = "kim@example.com"}},
+                          .feature = "register"})
+                  .ok());
+}
+
+TEST_F(CustomerTrackrVault, CU04_CookieIdentifiersAreNeverJoinedWithPersonalData) {
+  const uint64_t visitor = NewSubject({.kind = "visitor"});
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = visitor, .purposes = {"analytics"},
+                          .fields = {{.category = "user.device.cookie_id", .value = "ck-77", .source = DataSource::kCookies},
+                                     {.category = "user.behavior.page_visits", .value = "/pricing", .source = DataSource::kCookies}}})
+                  .ok());
+  // Named data never joins the cookie identifier's record ...
+  auto join = vault().Write({.subject_id = visitor, .purposes = {"service"},
+                             .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}});
+  EXPECT_EQ(join.status().code(), StatusCode::kPermissionDenied);
+  // ... nor does a cookie identifier join a named subject's record, even in one write.
+  const uint64_t user = NewSubject({.kind = "user"});
+  ASSERT_TRUE(vault().Write({.subject_id = user, .purposes = {"service"},
+                             .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}}).ok());
+  EXPECT_EQ(vault()
+                .Write({.subject_id = user, .purposes = {"analytics"},
+                        .fields = {{.category = "user.device.cookie_id", .value = "ck-77"}}})
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+  // And no lookup joins them: the email finds the user, nothing finds the visitor by it.
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "kim@example.com"), user);
+  auto visitor_read = vault().Read(Principal::Service(), visitor, "service");
+  ASSERT_TRUE(visitor_read.ok());
+  EXPECT_THAT(visitor_read->fields, IsEmpty());
+}
+
+TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
+  const uint64_t id = NewSubject({.kind = "user"});
+  auto ids = vault().Write({.subject_id = id, .purposes = {"service"},
+                            .fields = {{.category = "user.name", .value = "Kim"},
+                                       {.category = "user.profile", .value = "likes: tea"}}});
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim", "user.profile=likes: tea"));
+  ASSERT_TRUE(vault().Rectify(Principal::Subject(id), id, (*ids)[1], "likes: coffee").ok());
+  EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim", "user.profile=likes: coffee"));
+  ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, (*ids)[1]).ok());
+  EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim"));
+
+  // Another subject sees, corrects and deletes none of it.
+  const uint64_t other = NewSubject({.kind = "user"});
+  auto peek = vault().Read(Principal::Subject(other), id, "service.profile");
+  ASSERT_TRUE(peek.ok());
+  EXPECT_THAT(peek->fields, IsEmpty());
+  EXPECT_EQ(peek->withheld.at(0).reason, Reason::kNotSubjectsOwnData);
+  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, (*ids)[0], "Mallory").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, (*ids)[0]).code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim"));
+}
+
+}  // namespace
+}  // namespace privet

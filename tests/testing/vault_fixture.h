@@ -1,0 +1,56 @@
+// A vault on a fresh temp directory with a manual clock, for tests.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "privet/vault.h"
+#include "testing/policy_fixture.h"
+#include "testing/temp_dir.h"
+
+namespace privet::testing {
+
+class VaultTest : public ::testing::Test {
+ protected:
+  // `policy_file` relative to the source tree, e.g. "policies/confect.yaml".
+  explicit VaultTest(std::string policy_file) : policy_file_(std::move(policy_file)) {}
+
+  void SetUp() override {
+    policy_ = CompileFile(policy_file_);
+    ASSERT_NE(policy_, nullptr);
+    Reopen();
+  }
+
+  void Reopen() {
+    vault_.reset();
+    auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    vault_ = std::move(*opened);
+  }
+
+  Vault& vault() { return *vault_; }
+  const CompiledPolicy& compiled() const { return *policy_; }
+
+  uint64_t NewSubject(privet::NewSubject s) {
+    auto id = vault_->CreateSubject(s);
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    return id.ok() ? *id : 0;
+  }
+
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+  std::string policy_file_;
+  TempDir dir_;
+  ManualClock clock_{CivilDayToTime({2024, 3, 4})};
+  std::shared_ptr<const CompiledPolicy> policy_;
+  std::unique_ptr<Vault> vault_;
+};
+
+}  // namespace privet::testing
