@@ -97,6 +97,14 @@ struct WriteRequest {
   std::string feature;
 };
 
+// One subject to import with its first fields (Vault::Import).
+struct ImportedSubject {
+  NewSubject subject;
+  // The subject's first write, checked exactly as Write() checks it; `write.subject_id` is
+  // ignored (the subject gets a new id). No fields: the subject alone is created.
+  WriteRequest write;
+};
+
 struct FieldValue {
   uint64_t id = 0;
   std::string category;
@@ -178,6 +186,17 @@ class Vault {
   StatusOr<uint64_t> CreateSubject(const NewSubject& subject);
   StatusOr<SubjectInfo> GetSubject(uint64_t subject_id);
 
+  // Bulk import: creates many subjects, each with its first fields, as CreateSubject followed
+  // by Write would, with exactly their checks, but in one key-store transaction and one data
+  // transaction for the whole call (all or nothing), so loading existing data does not pay two
+  // or three durable commits per subject. Returns the new subject ids in input order.
+  // Errors are those of CreateSubject and Write, for the first subject that fails, with the
+  // place prefixed ("subjects[3].write: ...", field "subjects[3].write.fields[0].value");
+  // nothing is stored then. InvalidArgument for an empty list; ResourceExhausted above 10,000
+  // subjects per call. AlreadyExists if an identifier (blind index) belongs to another subject,
+  // including another subject of the same call.
+  StatusOr<std::vector<uint64_t>> Import(const std::vector<ImportedSubject>& subjects);
+
   // Writes fields of one subject in one transaction (all or nothing). Returns their ids.
   StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
 
@@ -226,6 +245,24 @@ class Vault {
   explicit Vault(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Operations on a vault's files that need no policy: the `privet backup` and `privet keys`
+// commands. `data_dir`, `key_store_path` and `master_key_file` default as in VaultOptions.
+struct VaultFiles {
+  std::string data_dir;
+  std::string key_store_path;   // default <data_dir>/keys.db
+  std::string master_key_file;  // default <data_dir>/master.key (PRIVET_MASTER_KEY wins)
+};
+// A consistent online copy of the data file alone (no keys) to a new file `dest`.
+Status BackupDataFile(const VaultFiles& files, const std::string& dest);
+// A consistent online copy of the key store alone to a new file `dest`. Keep it apart from data
+// backups: together they undo crypto-shredding.
+Status BackupKeyStore(const VaultFiles& files, const std::string& dest);
+// Checks the current master key against the key store, then re-wraps every key under
+// `new_master_key_hex` and replaces the key file (crash-safe; see Vault::RotateMasterKey).
+Status RotateMasterKeyFile(const VaultFiles& files, std::string_view new_master_key_hex);
+// A fresh random master key as 64 hex characters.
+std::string NewMasterKeyHex();
 
 // True if `text` contains a run of 13-19 digits (single spaces or dashes allowed between
 // them) that passes the Luhn check: what a payment card number looks like (CX02).

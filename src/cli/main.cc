@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/policy_command.h"
+#include "cli/vault_command.h"
 
 int main(int argc, char** argv) {
   using privet::cli::NoticeFormat;
@@ -31,6 +32,26 @@ int main(int argc, char** argv) {
   diff->add_option("OLD", before, "Earlier policy file")->required();
   diff->add_option("NEW", after, "Later policy file")->required();
 
+  privet::VaultFiles files;
+  std::string dest;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Copy the data file alone (never the keys) while privet runs: privet backup DATA_DIR DEST");
+  backup->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  backup->add_option("DEST", dest, "New file to write")->required();
+
+  CLI::App* keys = app.add_subcommand("keys", "Key store operations");
+  keys->require_subcommand(1);
+  CLI::App* keys_backup = keys->add_subcommand("backup", "Copy the key store alone: privet keys backup DATA_DIR DEST");
+  keys_backup->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  keys_backup->add_option("DEST", dest, "New file to write")->required();
+  keys_backup->add_option("--key-store", files.key_store_path, "Key store path (default DATA_DIR/keys.db)");
+  std::string new_key_file;
+  CLI::App* rotate = keys->add_subcommand("rotate", "Re-wrap every subject key under a new master key");
+  rotate->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  rotate->add_option("--key-store", files.key_store_path, "Key store path (default DATA_DIR/keys.db)");
+  rotate->add_option("--key-file", files.master_key_file, "Master key file (default DATA_DIR/master.key)");
+  rotate->add_option("--new-key-file", new_key_file, "File holding the new key (default: a fresh random key)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -49,5 +70,8 @@ int main(int argc, char** argv) {
     return privet::cli::PolicyRender(path, kFormats.at(format), std::cout, std::cerr);
   }
   if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
+  if (*backup) return privet::cli::Backup(files, dest, std::cout, std::cerr);
+  if (*keys_backup) return privet::cli::KeysBackup(files, dest, std::cout, std::cerr);
+  if (*rotate) return privet::cli::KeysRotate(files, new_key_file, std::cout, std::cerr);
   return 2;
 }

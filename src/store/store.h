@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "privet/status.h"
@@ -128,14 +129,22 @@ class KeyStore {
 
   // Stores a wrapped subject key durably. AlreadyExists if the subject has one.
   virtual Status PutWrappedKey(uint64_t subject_id, std::string_view wrapped) = 0;
+  // PutWrappedKey for many subjects in one durable transaction: all or nothing. AlreadyExists
+  // (nothing stored) if any of the subjects already has a key or appears twice.
+  virtual Status PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) = 0;
   virtual StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) = 0;
   // Destroys the subject's wrapped key so its bytes are gone from disk: secure_delete, then the
   // WAL checkpointed and truncated. Idempotent.
   virtual Status DestroyWrappedKey(uint64_t subject_id) = 0;
+  // DestroyWrappedKey for many subjects: one transaction, one checkpoint. Idempotent.
+  virtual Status DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) = 0;
 
   // Small named values: the master-key check, the wrapped blind-index root key.
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view name) = 0;
   virtual Status PutMeta(std::string_view name, std::string_view value) = 0;
+
+  // A consistent online copy of the key store alone to `path` (never mixed with data backups).
+  virtual Status BackupTo(const std::string& path) = 0;
 
   // Master-key rotation: replaces every wrapped key by rewrap(subject_id, old_wrapped) and every
   // meta value by rewrap_meta(name, old_value), in one transaction; nothing changes on error.

@@ -26,6 +26,7 @@ constexpr std::string_view kIndexRootMeta = "index_root_key";
 constexpr uint64_t kIndexRootKeyId = 0;  // the "subject id" the index root key is wrapped under
 constexpr size_t kMaxCachedSubjects = 100'000;
 constexpr size_t kMaxFieldsPerWrite = 1'000;
+constexpr size_t kMaxSubjectsPerImport = 10'000;
 
 int64_t ToUnix(Time t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -103,6 +104,7 @@ class Vault::Impl {
   const CompiledPolicy& policy() const { return *policy_; }
 
   StatusOr<uint64_t> CreateSubject(const NewSubject& s);
+  StatusOr<std::vector<uint64_t>> Import(const std::vector<ImportedSubject>& subjects);
   StatusOr<SubjectInfo> GetSubject(uint64_t id);
   StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose);
@@ -124,6 +126,15 @@ class Vault::Impl {
   StatusOr<std::shared_ptr<const CachedSubject>> Load(uint64_t id);
   void Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry);
   void Forget(uint64_t id);
+  // CreateSubject's checks; returns the profile to seal.
+  StatusOr<std::string> CheckNewSubject(const NewSubject& s);
+  // Write's checks for `request` on `subject_id`; adds the rows it writes to `batch` and returns
+  // the new field ids. Nothing is stored. `held` says where the subject's stored fields are (read
+  // only when the request names a feature).
+  enum class HeldFields { kInStore, kNone };
+  StatusOr<std::vector<uint64_t>> PrepareWrite(const WriteRequest& request, uint64_t subject_id,
+                                               const CachedSubject& subject, HeldFields held,
+                                               store::WriteBatch& batch);
   Status CheckWriteFields(const WriteRequest& request, const CachedSubject& subject,
                           std::vector<CategoryId>& categories);
   // The stored field `field_id` of the subject, or NotFound.
@@ -198,7 +209,7 @@ Vault::~Vault() = default;
 
 // --- Subjects ---------------------------------------------------------------------------------
 
-StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
+StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
   const Policy& policy = policy_->policy();
   auto kind = std::find_if(policy.subject_kinds.begin(), policy.subject_kinds.end(),
                            [&](const SubjectKind& k) { return k.id == s.kind; });
@@ -231,7 +242,11 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
                             {"location_exemptions", s.location_exemptions}};
   if (s.birth_date) profile["birth_date"] = CivilDayToString(*s.birth_date);
   if (s.age_years) profile["age_years"] = *s.age_years;
+  return profile.dump();
+}
 
+StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
+  ASSIGN_OR_RETURN(const std::string profile, CheckNewSubject(s));
   SecretKey key = SecretKey::Random();
   std::lock_guard write_lock(write_mu_);
   for (int attempt = 0; attempt < 8; ++attempt) {
@@ -248,7 +263,7 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
                       .tenant_id = s.tenant_id,
                       .created_at = ToUnix(clock_.Now()),
                       .policy_version = policy_->version(),
-                      .sealed_profile = crypto::Seal(key, profile.dump(), ProfileAd(id), nonces_)});
+                      .sealed_profile = crypto::Seal(key, profile, ProfileAd(id), nonces_)});
     Status applied = data_->Apply(batch);
     if (!applied.ok()) {
       (void)keys_->DestroyWrappedKey(id);
@@ -365,8 +380,26 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const CachedSu
 }
 
 StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) {
-  const CompiledPolicy& policy = *policy_;
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(request.subject_id));
+  store::WriteBatch batch;
+  ASSIGN_OR_RETURN(std::vector<uint64_t> ids, PrepareWrite(request, request.subject_id, *subject,
+                                                           HeldFields::kInStore, batch));
+  {
+    std::lock_guard write_lock(write_mu_);
+    RETURN_IF_ERROR(data_->Apply(batch));
+  }
+  // The subject now holds this kind of data (CU04); refresh the cached flags.
+  if ((!subject->holds_named_data || !subject->holds_pseudonymous_ids)) Forget(request.subject_id);
+  return ids;
+}
+
+StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& request,
+                                                          uint64_t subject_id,
+                                                          const CachedSubject& subject_entry,
+                                                          HeldFields held_fields,
+                                                          store::WriteBatch& batch) {
+  const CompiledPolicy& policy = *policy_;
+  const CachedSubject* subject = &subject_entry;
   std::vector<CategoryId> categories;
   RETURN_IF_ERROR(CheckWriteFields(request, *subject, categories));
 
@@ -411,7 +444,10 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) 
     auto feature = std::find_if(features.begin(), features.end(),
                                 [&](const Feature& f) { return f.id == request.feature; });
     if (feature == features.end()) return InvalidArgument("unknown feature '" + request.feature + "'", "feature");
-    ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(request.subject_id));
+    std::vector<store::FieldRecord> held;
+    if (held_fields == HeldFields::kInStore) {
+      ASSIGN_OR_RETURN(held, data_->GetFields(subject_id));
+    }
     std::vector<std::string> missing;
     for (const std::string& needed : feature->requires_categories) {
       auto covers = [&](std::string_view cat) { return IdCovers(needed, cat); };
@@ -449,17 +485,16 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) 
                                 "fields");
   }
 
-  store::WriteBatch batch;
   std::vector<uint64_t> ids;
   const int64_t now = ToUnix(clock_.Now());
   for (size_t i = 0; i < request.fields.size(); ++i) {
     const FieldInput& f = request.fields[i];
     const uint64_t field_id = ids_.Next();
     const Category& category = policy.category(categories[i]);
-    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry, IndexEntry(category, request.subject_id, f.value));
+    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry, IndexEntry(category, subject_id, f.value));
     if (entry) batch.PutBlindIndex(std::move(*entry));
     batch.PutField({.id = field_id,
-                    .subject_id = request.subject_id,
+                    .subject_id = subject_id,
                     .category = f.category,
                     .source = std::string(DataSourceName(f.source)),
                     .purposes = field_purposes[i],
@@ -468,17 +503,90 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) 
                     .last_activity = now,
                     .policy_version = policy.version(),
                     .sealed_value = crypto::Seal(subject->key, f.value,
-                                                 crypto::FieldAssociatedData(request.subject_id, f.category, field_id),
+                                                 crypto::FieldAssociatedData(subject_id, f.category, field_id),
                                                  nonces_)});
     ids.push_back(field_id);
   }
-  {
-    std::lock_guard write_lock(write_mu_);
-    RETURN_IF_ERROR(data_->Apply(batch));
-  }
-  // The subject now holds this kind of data (CU04); refresh the cached flags.
-  if ((!subject->holds_named_data || !subject->holds_pseudonymous_ids)) Forget(request.subject_id);
   return ids;
+}
+
+namespace {
+// An error of subjects[i] of an import: the same code, the place prefixed.
+Status AtImported(size_t i, std::string_view part, const Status& status) {
+  const std::string where = "subjects[" + std::to_string(i) + "]." + std::string(part);
+  return Status(status.code(), where + ": " + status.message(),
+                status.field().empty() ? where : where + "." + status.field());
+}
+}  // namespace
+
+StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSubject>& subjects) {
+  if (subjects.empty()) return InvalidArgument("nothing to import", "subjects");
+  if (subjects.size() > kMaxSubjectsPerImport)
+    return ResourceExhausted("at most " + std::to_string(kMaxSubjectsPerImport) + " subjects per import",
+                             "subjects");
+  std::vector<std::string> profiles;
+  profiles.reserve(subjects.size());
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    StatusOr<std::string> profile = CheckNewSubject(subjects[i].subject);
+    if (!profile.ok()) return AtImported(i, "subject", profile.status());
+    profiles.push_back(std::move(*profile));
+  }
+  // What Load() would build for each new subject: no consent events, no fields yet.
+  std::vector<CachedSubject> fresh(subjects.size());
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    const NewSubject& s = subjects[i].subject;
+    fresh[i].key = SecretKey::Random();
+    fresh[i].record.kind = s.kind;
+    fresh[i].record.organization_id = s.organization_id;
+    fresh[i].record.tenant_id = s.tenant_id;
+    fresh[i].state.organization_id = s.organization_id;
+    fresh[i].state.tenant_id = s.tenant_id;
+    fresh[i].location_exemptions = s.location_exemptions;
+  }
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::vector<std::pair<uint64_t, std::string>> wrapped;
+    std::vector<uint64_t> ids;
+    wrapped.reserve(subjects.size());
+    ids.reserve(subjects.size());
+    store::WriteBatch batch;
+    const int64_t now = ToUnix(clock_.Now());
+    for (size_t i = 0; i < subjects.size(); ++i) {
+      const uint64_t id = ids_.Next();
+      CachedSubject& subject = fresh[i];
+      subject.record.id = id;
+      subject.record.created_at = now;
+      subject.record.policy_version = policy_->version();
+      subject.record.sealed_profile = crypto::Seal(subject.key, profiles[i], ProfileAd(id), nonces_);
+      subject.state.subject_id = id;
+      batch.PutSubject(subject.record);
+      if (!subjects[i].write.fields.empty()) {
+        StatusOr<std::vector<uint64_t>> written =
+            PrepareWrite(subjects[i].write, id, subject, HeldFields::kNone, batch);
+        if (!written.ok()) return AtImported(i, "write", written.status());
+      }
+      wrapped.emplace_back(id, crypto::WrapKey(master_, subject.key, id, nonces_));
+      ids.push_back(id);
+    }
+    std::lock_guard write_lock(write_mu_);
+    // As in CreateSubject, the keys go first, durably: a crash before the data commit leaves
+    // unused keys, never data without a key.
+    Status put = keys_->PutWrappedKeys(wrapped);
+    if (put.code() == StatusCode::kAlreadyExists) continue;  // an id collision: draw again
+    RETURN_IF_ERROR(put);
+    Status applied = data_->Apply(batch);
+    if (applied.ok()) return ids;
+    (void)keys_->DestroyWrappedKeys(ids);
+    if (applied.code() != StatusCode::kAlreadyExists) return applied;
+    // AlreadyExists is an id collision with a stored subject, or a blind-index entry (an
+    // identifier) that belongs to another subject: only the first is worth another draw.
+    bool collision = false;
+    for (uint64_t id : ids) {
+      ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> existing, data_->GetSubject(id));
+      if (existing) collision = true;
+    }
+    if (!collision) return applied;
+  }
+  return Internal("could not draw unused subject ids");
 }
 
 // --- Reads ------------------------------------------------------------------------------------
@@ -709,6 +817,9 @@ Status Vault::Impl::RotateMasterKey(std::string_view new_master_key_hex) {
 // --- Forwarding -------------------------------------------------------------------------------
 
 StatusOr<uint64_t> Vault::CreateSubject(const NewSubject& s) { return impl_->CreateSubject(s); }
+StatusOr<std::vector<uint64_t>> Vault::Import(const std::vector<ImportedSubject>& subjects) {
+  return impl_->Import(subjects);
+}
 StatusOr<SubjectInfo> Vault::GetSubject(uint64_t id) { return impl_->GetSubject(id); }
 StatusOr<std::vector<uint64_t>> Vault::Write(const WriteRequest& r) { return impl_->Write(r); }
 StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_view purpose) {

@@ -256,6 +256,32 @@ TEST_F(StarterVault, BackupHoldsDataButNoKeys) {
   EXPECT_EQ(vault().BackupData(backup).code(), StatusCode::kAlreadyExists);
 }
 
+TEST_F(StarterVault, CorruptOrTruncatedFilesAreRefusedWithoutChange) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  vault_.reset();
+  for (const char* name : {"data.db", "keys.db"}) {
+    const std::string path = dir_ / name;
+    const std::string original = ReadFile(path);
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << original.substr(0, original.size() / 3);
+    }
+    auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+    ASSERT_FALSE(opened.ok()) << name;
+    EXPECT_EQ(opened.status().code(), StatusCode::kDataLoss) << name << ": " << opened.status().ToString();
+    {
+      std::ofstream out(path, std::ios::binary | std::ios::trunc);
+      out << "this is not a database, just some text that is long enough to look like one";
+    }
+    opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+    EXPECT_EQ(opened.status().code(), StatusCode::kDataLoss) << name;
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << original;
+  }
+  Reopen();
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+}
+
 TEST(PaymentCard, DetectsLuhnValidRunsOfThirteenToNineteenDigits) {
   EXPECT_TRUE(LooksLikePaymentCardNumber("4111111111111111"));
   EXPECT_TRUE(LooksLikePaymentCardNumber("card: 4111 1111 1111 1111, exp 12/25"));

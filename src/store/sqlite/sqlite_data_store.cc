@@ -408,38 +408,8 @@ Status SqliteDataStore::PurgeSubject(uint64_t id) {
 }
 
 Status SqliteDataStore::BackupTo(const std::string& path) {
-  // Create the file exclusively so an existing file (or a racing backup) is never overwritten.
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return Status(StatusCode::kAlreadyExists, "data store backup: " + path + " already exists");
-    }
-    return Internal("data store backup: cannot create " + path + ": " +
-                    std::generic_category().message(errno));
-  }
-  ::close(fd);
-
-  sqlite3* dest = nullptr;
-  int rc =
-      sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc == SQLITE_OK) {
-    std::lock_guard<std::mutex> lock(mu_);
-    sqlite3_backup* backup = sqlite3_backup_init(dest, "main", conn_->db(), "main");
-    if (backup == nullptr) {
-      rc = sqlite3_errcode(dest);
-    } else {
-      rc = sqlite3_backup_step(backup, -1);
-      int finish = sqlite3_backup_finish(backup);
-      rc = rc == SQLITE_DONE ? finish : rc;
-    }
-  }
-  sqlite3_close_v2(dest);
-  if (rc != SQLITE_OK) {
-    std::error_code ignored;
-    std::filesystem::remove(path, ignored);
-    return SqliteStatus(rc, "data store backup to " + path);
-  }
-  return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  return sqlite::BackupDatabase(conn_->db(), path, "data store backup");
 }
 
 }  // namespace

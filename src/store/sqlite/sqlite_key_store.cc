@@ -50,15 +50,22 @@ class SqliteKeyStore final : public KeyStore {
   Status Prepare();
 
   Status PutWrappedKey(uint64_t subject_id, std::string_view wrapped) override;
+  Status PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) override;
   StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) override;
   Status DestroyWrappedKey(uint64_t subject_id) override;
+  Status DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status PutMeta(std::string_view name, std::string_view value) override;
+  Status BackupTo(const std::string& path) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sqlite::BackupDatabase(conn_->db(), path, "key store backup");
+  }
   Status RewrapAll(const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
                    const std::function<StatusOr<std::string>(std::string_view, std::string_view)>&
                        rewrap_meta) override;
 
  private:
+  Status InsertKeyLocked(uint64_t subject_id, std::string_view wrapped);
   Status RewrapLocked(
       const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
       const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta);
@@ -101,6 +108,21 @@ Status SqliteKeyStore::Prepare() {
 
 Status SqliteKeyStore::PutWrappedKey(uint64_t subject_id, std::string_view wrapped) {
   std::lock_guard<std::mutex> lock(mu_);
+  return InsertKeyLocked(subject_id, wrapped);
+}
+
+Status SqliteKeyStore::PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) {
+  if (keys.empty()) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  sqlite::Transaction txn(*conn_);
+  RETURN_IF_ERROR(txn.Begin("key store put wrapped keys: begin"));
+  for (const auto& [subject_id, wrapped] : keys) {
+    RETURN_IF_ERROR(InsertKeyLocked(subject_id, wrapped));
+  }
+  return txn.Commit("key store put wrapped keys: commit");
+}
+
+Status SqliteKeyStore::InsertKeyLocked(uint64_t subject_id, std::string_view wrapped) {
   ScopedReset reset(insert_key_);
   insert_key_.BindInt64(1, ToDb(subject_id));
   insert_key_.BindBlob(2, wrapped);
@@ -132,6 +154,21 @@ Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
   }
   // Also when nothing was deleted: a retry after a failed checkpoint must finish the job.
   return CheckpointTruncateLocked("key store destroy wrapped key: checkpoint");
+}
+
+Status SqliteKeyStore::DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) {
+  std::lock_guard<std::mutex> lock(mu_);
+  {
+    sqlite::Transaction txn(*conn_);
+    RETURN_IF_ERROR(txn.Begin("key store destroy wrapped keys: begin"));
+    for (uint64_t subject_id : subject_ids) {
+      ScopedReset reset(delete_key_);
+      delete_key_.BindInt64(1, ToDb(subject_id));
+      RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped keys"));
+    }
+    RETURN_IF_ERROR(txn.Commit("key store destroy wrapped keys: commit"));
+  }
+  return CheckpointTruncateLocked("key store destroy wrapped keys: checkpoint");
 }
 
 Status SqliteKeyStore::CheckpointTruncateLocked(std::string_view what) {

@@ -1,5 +1,11 @@
 #include "store/sqlite/sqlite_util.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace privet::store::sqlite {
@@ -254,6 +260,35 @@ Status Transaction::Commit(std::string_view what) {
   conn_.commit_.Reset();
   if (rc != SQLITE_DONE) return SqliteStatus(rc, what);  // the destructor rolls back
   active_ = false;
+  return Status::Ok();
+}
+
+Status BackupDatabase(sqlite3* db, const std::string& path, std::string_view what) {
+  // Create the file exclusively so an existing file (or a racing backup) is never overwritten.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return Status(StatusCode::kAlreadyExists, std::string(what) + ": " + path + " already exists");
+    return Internal(std::string(what) + ": cannot create " + path + ": " + std::generic_category().message(errno));
+  }
+  ::close(fd);
+  sqlite3* dest = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db, "main");
+    if (backup == nullptr) {
+      rc = sqlite3_errcode(dest);
+    } else {
+      rc = sqlite3_backup_step(backup, -1);
+      const int finish = sqlite3_backup_finish(backup);
+      rc = rc == SQLITE_DONE ? finish : rc;
+    }
+  }
+  sqlite3_close_v2(dest);
+  if (rc != SQLITE_OK) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    return SqliteStatus(rc, std::string(what) + " to " + path);
+  }
   return Status::Ok();
 }
 

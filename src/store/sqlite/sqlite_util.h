@@ -152,4 +152,9 @@ class Transaction {
   bool active_ = false;
 };
 
+// A consistent copy of `db` into a new file at `path` (sqlite3 backup API), created 0600 and
+// exclusively: an existing file is AlreadyExists and never overwritten. On failure the partial
+// file is removed. The caller holds whatever lock guards `db`.
+Status BackupDatabase(sqlite3* db, const std::string& path, std::string_view what);
+
 }  // namespace privet::store::sqlite

@@ -1,0 +1,99 @@
+// Drives `privet backup` and `privet keys backup|rotate` against a vault made by the library.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "privet/vault.h"
+#include "store/store.h"
+#include "testing/policy_fixture.h"
+#include "testing/temp_dir.h"
+
+namespace privet {
+namespace {
+
+using ::testing::HasSubstr;
+
+int RunPrivet(const std::string& args, std::string* output = nullptr) {
+  FILE* pipe = ::popen((std::string(PRIVET_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  std::array<char, 4096> buf{};
+  std::string out;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) out.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  if (output) *output = out;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+class VaultCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    policy_ = testing::CompileFile("policies/starter.yaml");
+    ASSERT_NE(policy_, nullptr);
+    auto vault = Open();
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30});
+    ASSERT_TRUE(id.ok());
+    id_ = *id;
+    ASSERT_TRUE((*vault)->Write({.subject_id = id_, .purposes = {"service"},
+                                 .fields = {{.category = "user.name", .value = "Ada"}}}).ok());
+  }
+  StatusOr<std::unique_ptr<Vault>> Open() {
+    return Vault::Open({.data_dir = dir_ / "vault", .policy = policy_, .clock = &clock_});
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{CivilDayToTime({2024, 3, 4})};
+  std::shared_ptr<const CompiledPolicy> policy_;
+  uint64_t id_ = 0;
+};
+
+TEST_F(VaultCli, BackupCopiesTheDataFileAloneAndNeverOverwrites) {
+  std::string out;
+  ASSERT_EQ(RunPrivet("backup " + (dir_ / "vault") + " " + (dir_ / "copy.db"), &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("no keys"));
+  auto copy = store::OpenSqliteDataStore(dir_ / "copy.db");
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  auto subject = (*copy)->GetSubject(id_);
+  ASSERT_TRUE(subject.ok());
+  EXPECT_TRUE(subject->has_value());
+  // The copy is a data file, not a key store: no wrapped key of the subject is in it.
+  auto keys = store::OpenSqliteKeyStore(dir_ / "vault/keys.db");
+  ASSERT_TRUE(keys.ok());
+  auto wrapped = (*keys)->GetWrappedKey(id_);
+  ASSERT_TRUE(wrapped.ok() && wrapped->has_value());
+  EXPECT_EQ(Slurp(dir_ / "copy.db").find(**wrapped), std::string::npos);
+  EXPECT_EQ(RunPrivet("backup " + (dir_ / "vault") + " " + (dir_ / "copy.db"), &out), 1);
+  EXPECT_THAT(out, HasSubstr("already exists"));
+}
+
+TEST_F(VaultCli, KeysBackupAndRotateKeepTheVaultReadable) {
+  std::string out;
+  ASSERT_EQ(RunPrivet("keys backup " + (dir_ / "vault") + " " + (dir_ / "keys-copy.db"), &out), 0) << out;
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "keys-copy.db"));
+  const std::string before = Slurp(dir_ / "vault/master.key");
+  ASSERT_EQ(RunPrivet("keys rotate " + (dir_ / "vault"), &out), 0) << out;
+  EXPECT_NE(Slurp(dir_ / "vault/master.key"), before);
+  auto vault = Open();
+  ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+  auto read = (*vault)->Read(Principal::Service(), id_, "service");
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->fields.size(), 1u);
+  EXPECT_EQ(read->fields[0].value, "Ada");
+  EXPECT_EQ(RunPrivet("keys rotate", &out), 2);
+}
+
+}  // namespace
+}  // namespace privet

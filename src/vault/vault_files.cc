@@ -1,0 +1,49 @@
+// Policy-free operations on a vault's files (backups, key rotation) for the CLI.
+#include "crypto/crypto.h"
+#include "privet/vault.h"
+#include "store/store.h"
+#include "vault/master_key_rotation.h"
+
+namespace privet {
+namespace {
+
+VaultFiles WithDefaults(VaultFiles files) {
+  if (files.key_store_path.empty()) files.key_store_path = files.data_dir + "/keys.db";
+  if (files.master_key_file.empty()) files.master_key_file = files.data_dir + "/master.key";
+  return files;
+}
+
+}  // namespace
+
+Status BackupDataFile(const VaultFiles& files, const std::string& dest) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
+                   store::OpenSqliteDataStore(WithDefaults(files).data_dir + "/data.db"));
+  return data->BackupTo(dest);
+}
+
+Status BackupKeyStore(const VaultFiles& files, const std::string& dest) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                   store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
+  return keys->BackupTo(dest);
+}
+
+Status RotateMasterKeyFile(const VaultFiles& given, std::string_view new_master_key_hex) {
+  const VaultFiles files = WithDefaults(given);
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  ASSIGN_OR_RETURN(crypto::SecretKey next, crypto::SecretKey::FromHex(new_master_key_hex));
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
+  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));
+  if (!check) return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
+  ASSIGN_OR_RETURN(crypto::SecretKey current,
+                   vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
+  RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, *check));
+  crypto::NonceSource nonces;
+  return vault_internal::RotateMasterKey(files.master_key_file, current, next, *keys, nonces);
+}
+
+std::string NewMasterKeyHex() {
+  (void)crypto::InitCrypto();
+  return crypto::SecretKey::Random().ToHex();
+}
+
+}  // namespace privet
