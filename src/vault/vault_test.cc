@@ -292,5 +292,64 @@ TEST(PaymentCard, DetectsLuhnValidRunsOfThirteenToNineteenDigits) {
   EXPECT_FALSE(LooksLikePaymentCardNumber(""));
 }
 
+TEST_F(StarterVault, ImportCreatesSubjectsWithTheirFirstFields) {
+  auto ids = vault().Import(
+      {{.subject = {.kind = "customer", .age_years = 30, .jurisdiction = "EU"},
+        .write = {.purposes = {"service"},
+                  .fields = {{.category = "user.name", .value = "Ada"},
+                             {.category = "user.contact.email", .value = "ada@example.com"}},
+                  .feature = "sign_up"}},
+       {.subject = {.kind = "customer", .birth_date = CivilDay{1990, 5, 1}}},
+       {.subject = {.kind = "customer", .age_years = 40},
+        .write = {.purposes = {"service"}, .fields = {{.category = "user.name", .value = "Bob"}}}}});
+  ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+  ASSERT_EQ(ids->size(), 3u);
+  Reopen();
+  EXPECT_THAT(Values((*ids)[0], "service"),
+              UnorderedElementsAre("user.name=Ada", "user.contact.email=ada@example.com"));
+  EXPECT_THAT(Values((*ids)[1], "service"), IsEmpty());
+  EXPECT_THAT(Values((*ids)[2], "service"), UnorderedElementsAre("user.name=Bob"));
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), (*ids)[0]);
+  auto info = vault().GetSubject((*ids)[1]);
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->birth_date, (CivilDay{1990, 5, 1}));
+  EXPECT_EQ(info->created_at, clock_.Now());
+  ASSERT_TRUE(vault().Erase((*ids)[0]).ok());
+  EXPECT_EQ(vault().Read(Principal::Service(), (*ids)[0], "service").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(StarterVault, ImportChecksLikeCreateAndWriteAndStoresNothingOnError) {
+  const privet::NewSubject adult{.kind = "customer", .age_years = 30};
+  const WriteRequest ada{.purposes = {"service"},
+                         .fields = {{.category = "user.contact.email", .value = "ada@example.com"}}};
+  auto young = vault().Import({{.subject = adult, .write = ada},
+                               {.subject = {.kind = "customer", .age_years = 12}}});
+  EXPECT_EQ(young.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(young.status().field(), "subjects[1].subject.birth_date");
+
+  auto card = vault().Import(
+      {{.subject = adult, .write = ada},
+       {.subject = adult,
+        .write = {.purposes = {"service"}, .fields = {{.category = "user.name", .value = "4111 1111 1111 1111"}}}}});
+  EXPECT_EQ(card.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(card.status().field(), "subjects[1].write.fields[0].value");
+  EXPECT_THAT(card.status().message(), Not(HasSubstr("4111")));
+
+  auto feature = vault().Import(
+      {{.subject = adult,
+        .write = {.purposes = {"service"}, .fields = {{.category = "user.name", .value = "Ada"}}, .feature = "sign_up"}}});
+  EXPECT_EQ(feature.status().code(), StatusCode::kFailedPrecondition);
+
+  auto same_email = vault().Import({{.subject = adult, .write = ada}, {.subject = adult, .write = ada}});
+  EXPECT_EQ(same_email.status().code(), StatusCode::kAlreadyExists);
+
+  EXPECT_EQ(vault().Import({}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), std::nullopt);
+  // None of the failed calls left a subject behind.
+  auto ok = vault().Import({{.subject = adult, .write = ada}});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), (*ok)[0]);
+}
+
 }  // namespace
 }  // namespace privet
