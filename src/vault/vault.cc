@@ -78,8 +78,6 @@ struct CachedSubject {
   store::SubjectRecord record;  // sealed_profile kept sealed
   SubjectState state;
   SecretKey key;
-  bool holds_pseudonymous_ids = false;  // cookie identifiers (CU04)
-  bool holds_named_data = false;
   std::vector<std::string> location_exemptions;
 };
 
@@ -135,7 +133,8 @@ class Vault::Impl {
   StatusOr<std::vector<uint64_t>> PrepareWrite(const WriteRequest& request, uint64_t subject_id,
                                                const CachedSubject& subject, HeldFields held,
                                                store::WriteBatch& batch);
-  Status CheckWriteFields(const WriteRequest& request, const CachedSubject& subject,
+  // `held`: the fields the subject already has (for CU04: never cookie ids beside named data).
+  Status CheckWriteFields(const WriteRequest& request, const std::vector<store::FieldRecord>& held,
                           std::vector<CategoryId>& categories);
   // The stored field `field_id` of the subject, or NotFound.
   StatusOr<store::FieldRecord> FindField(uint64_t id, uint64_t field_id);
@@ -301,12 +300,6 @@ StatusOr<std::shared_ptr<const CachedSubject>> Vault::Impl::Load(uint64_t id) {
   nlohmann::json profile = nlohmann::json::parse(profile_json, nullptr, false);
   if (profile.is_object() && profile.contains("location_exemptions"))
     entry->location_exemptions = profile["location_exemptions"].get<std::vector<std::string>>();
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
-  for (const auto& f : fields) {
-    std::optional<CategoryId> c = policy_->FindCategory(f.category);
-    const bool pseudonymous = c && policy_->category(*c).pseudonymous_identifier;
-    (pseudonymous ? entry->holds_pseudonymous_ids : entry->holds_named_data) = true;
-  }
   std::shared_ptr<const CachedSubject> shared = std::move(entry);
   Publish(id, shared);
   return shared;
@@ -349,14 +342,18 @@ StatusOr<SubjectInfo> Vault::Impl::GetSubject(uint64_t id) {
 
 // --- Writes -----------------------------------------------------------------------------------
 
-Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const CachedSubject& subject,
+Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const std::vector<store::FieldRecord>& held,
                                      std::vector<CategoryId>& categories) {
   const CompiledPolicy& policy = *policy_;
   if (request.fields.empty()) return InvalidArgument("nothing to write", "fields");
   if (request.fields.size() > kMaxFieldsPerWrite)
     return ResourceExhausted("at most " + std::to_string(kMaxFieldsPerWrite) + " fields per write", "fields");
-  bool pseudonymous = subject.holds_pseudonymous_ids;
-  bool named = subject.holds_named_data;
+  bool pseudonymous = false;
+  bool named = false;
+  for (const store::FieldRecord& f : held) {
+    std::optional<CategoryId> c = policy.FindCategory(f.category);
+    (c && policy.category(*c).pseudonymous_identifier ? pseudonymous : named) = true;
+  }
   for (size_t i = 0; i < request.fields.size(); ++i) {
     const FieldInput& f = request.fields[i];
     const std::string where = "fields[" + std::to_string(i) + "]";
@@ -388,8 +385,6 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) 
     std::lock_guard write_lock(write_mu_);
     RETURN_IF_ERROR(data_->Apply(batch));
   }
-  // The subject now holds this kind of data (CU04); refresh the cached flags.
-  if ((!subject->holds_named_data || !subject->holds_pseudonymous_ids)) Forget(request.subject_id);
   return ids;
 }
 
@@ -400,8 +395,12 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
                                                           store::WriteBatch& batch) {
   const CompiledPolicy& policy = *policy_;
   const CachedSubject* subject = &subject_entry;
+  std::vector<store::FieldRecord> held;
+  if (held_fields == HeldFields::kInStore) {
+    ASSIGN_OR_RETURN(held, data_->GetFields(subject_id));
+  }
   std::vector<CategoryId> categories;
-  RETURN_IF_ERROR(CheckWriteFields(request, *subject, categories));
+  RETURN_IF_ERROR(CheckWriteFields(request, held, categories));
 
   // CU01: data is written only for declared purposes, each allowing the write.
   if (request.purposes.empty()) return PermissionDenied("a write needs the purpose it is for", "purposes");
@@ -444,10 +443,6 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
     auto feature = std::find_if(features.begin(), features.end(),
                                 [&](const Feature& f) { return f.id == request.feature; });
     if (feature == features.end()) return InvalidArgument("unknown feature '" + request.feature + "'", "feature");
-    std::vector<store::FieldRecord> held;
-    if (held_fields == HeldFields::kInStore) {
-      ASSIGN_OR_RETURN(held, data_->GetFields(subject_id));
-    }
     std::vector<std::string> missing;
     for (const std::string& needed : feature->requires_categories) {
       auto covers = [&](std::string_view cat) { return IdCovers(needed, cat); };
@@ -688,12 +683,16 @@ StatusOr<std::optional<store::BlindIndexRecord>> Vault::Impl::IndexEntry(const C
 
 Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value) {
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
-  ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
-  // The new value passes the checks of any write (size, UTF-8, card numbers).
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
+  auto found = std::find_if(held.begin(), held.end(), [&](const store::FieldRecord& f) { return f.id == field_id; });
+  if (found == held.end()) return NotFound("no such field", "field_id");
+  store::FieldRecord field = *found;
+  held.erase(found);
+  // The new value passes the checks of any write (size, UTF-8, card numbers, CU04).
   WriteRequest check{.principal = principal, .subject_id = id, .fields = {{.category = field.category,
                                                                             .value = std::string(value)}}};
   std::vector<CategoryId> categories;
-  RETURN_IF_ERROR(CheckWriteFields(check, *subject, categories));
+  RETURN_IF_ERROR(CheckWriteFields(check, held, categories));
   RETURN_IF_ERROR(CheckFieldAction(principal, *subject, field, Action::kWrite, Quantifier::kAll));
 
   const Category& category = policy_->category(categories[0]);
@@ -761,8 +760,6 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
   auto updated = std::make_shared<CachedSubject>();
   updated->record = subject->record;
   updated->state = subject->state;
-  updated->holds_pseudonymous_ids = subject->holds_pseudonymous_ids;
-  updated->holds_named_data = subject->holds_named_data;
   updated->location_exemptions = subject->location_exemptions;
   ASSIGN_OR_RETURN(updated->key, SecretKey::FromBytes(subject->key.view()));
   vault_internal::ApplyConsentEvent(policy, purpose, change.action, updated->state);
