@@ -54,6 +54,8 @@ class DataStore;
 class KeyStore;
 }  // namespace store
 
+struct SignedTreeHead;  // privet/audit.h
+
 struct VaultOptions {
   // Directory for the data file (`data.db`); created if missing.
   std::string data_dir;
@@ -237,6 +239,12 @@ class Vault {
 
   // A consistent online copy of the data file alone (never the key store) to `dest`.
   Status BackupData(const std::string& dest);
+
+  // The audit log (include/privet/audit.h): every call above that decides or changes something
+  // appends an entry in the same transaction as the change. SignTreeHead() signs and stores the
+  // current tree head (publish it); AuditSize() is the number of entries.
+  StatusOr<SignedTreeHead> SignTreeHead();
+  uint64_t AuditSize() const;
 
   const CompiledPolicy& policy() const;
 

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/policy_command.h"
+#include "cli/audit_command.h"
 #include "cli/vault_command.h"
 
 int main(int argc, char** argv) {
@@ -52,6 +53,27 @@ int main(int argc, char** argv) {
   rotate->add_option("--key-file", files.master_key_file, "Master key file (default DATA_DIR/master.key)");
   rotate->add_option("--new-key-file", new_key_file, "File holding the new key (default: a fresh random key)");
 
+  CLI::App* audit = app.add_subcommand("audit", "Verify the audit log and print proofs");
+  audit->require_subcommand(1);
+  std::string public_key, tree_head_file;
+  CLI::App* verify = audit->add_subcommand("verify", "Recompute the Merkle tree and check every signed tree head");
+  verify->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  verify->add_option("--public-key", public_key, "The published signing key (base64); default: the key store's");
+  verify->add_option("--tree-head", tree_head_file, "A tree head published earlier (JSON): detects truncation");
+  uint64_t entry = 0, tree_size = 0, old_size = 0, new_size = 0;
+  CLI::App* proof = audit->add_subcommand("proof", "Inclusion proof of an entry in a signed tree");
+  proof->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  proof->add_option("ENTRY", entry, "Entry index (0-based)")->required();
+  proof->add_option("--tree-size", tree_size, "Tree size (default: the latest signed tree head)");
+  CLI::App* consistency = audit->add_subcommand("consistency", "Consistency proof between two tree sizes");
+  consistency->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  consistency->add_option("OLD", old_size, "Earlier tree size")->required();
+  consistency->add_option("NEW", new_size, "Later tree size")->required();
+  CLI::App* sign = audit->add_subcommand("sign", "Sign and store the current tree head (needs the master key)");
+  sign->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  CLI::App* pubkey = audit->add_subcommand("public-key", "Print the tree-head signing public key (base64)");
+  pubkey->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -73,5 +95,10 @@ int main(int argc, char** argv) {
   if (*backup) return privet::cli::Backup(files, dest, std::cout, std::cerr);
   if (*keys_backup) return privet::cli::KeysBackup(files, dest, std::cout, std::cerr);
   if (*rotate) return privet::cli::KeysRotate(files, new_key_file, std::cout, std::cerr);
+  if (*verify) return privet::cli::AuditVerify(files, public_key, tree_head_file, std::cout, std::cerr);
+  if (*proof) return privet::cli::AuditProof(files, entry, tree_size, std::cout, std::cerr);
+  if (*consistency) return privet::cli::AuditConsistency(files, old_size, new_size, std::cout, std::cerr);
+  if (*sign) return privet::cli::AuditSign(files, std::cout, std::cerr);
+  if (*pubkey) return privet::cli::AuditPublicKeyCommand(files, std::cout, std::cerr);
   return 2;
 }

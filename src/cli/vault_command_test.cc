@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +94,37 @@ TEST_F(VaultCli, KeysBackupAndRotateKeepTheVaultReadable) {
   ASSERT_EQ(read->fields.size(), 1u);
   EXPECT_EQ(read->fields[0].value, "Ada");
   EXPECT_EQ(RunPrivet("keys rotate", &out), 2);
+}
+
+TEST_F(VaultCli, AuditSignVerifyProveAndDetectTruncation) {
+  const std::string dir = dir_ / "vault";
+  std::string out;
+  ASSERT_EQ(RunPrivet("audit sign " + dir, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("\"tree_size\": 2"));  // the subject's creation and its write
+  const std::string head_file = dir_ / "published-head.json";
+  std::ofstream(head_file) << out;
+  ASSERT_EQ(RunPrivet("audit verify " + dir, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("audit log verifies: 2 entries, 1 signed tree heads"));
+  ASSERT_EQ(RunPrivet("audit verify " + dir + " --tree-head " + head_file, &out), 0) << out;
+  ASSERT_EQ(RunPrivet("audit proof " + dir + " 1", &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("inclusion_path"));
+  ASSERT_EQ(RunPrivet("audit consistency " + dir + " 1 2", &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("consistency_path"));
+  ASSERT_EQ(RunPrivet("audit public-key " + dir, &out), 0) << out;
+  EXPECT_EQ(out.size(), 45u);  // 44 base64 characters of a 32-byte key, and a newline
+  EXPECT_EQ(RunPrivet("audit proof " + dir + " 99", &out), 1);
+
+  // Truncating the log (and dropping the stored heads) passes a naive check but not the
+  // published head.
+  {
+    auto data = store::OpenSqliteDataStore(dir + "/data.db");
+    ASSERT_TRUE(data.ok());
+  }
+  const std::string sql = "sqlite3 " + dir + "/data.db 'DELETE FROM audit_log WHERE idx = 1; DELETE FROM tree_heads;'";
+  ASSERT_EQ(std::system(sql.c_str()), 0);
+  EXPECT_EQ(RunPrivet("audit verify " + dir, &out), 0) << out;
+  EXPECT_EQ(RunPrivet("audit verify " + dir + " --tree-head " + head_file, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("truncated"));
 }
 
 }  // namespace

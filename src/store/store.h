@@ -63,6 +63,20 @@ struct BlindIndexRecord {
   uint64_t subject_id = 0;
 };
 
+// One entry of the audit log: its position (0-based leaf index) and its canonical bytes.
+struct AuditRecord {
+  uint64_t index = 0;
+  std::string entry;
+};
+
+// A signed tree head of the audit log.
+struct TreeHeadRecord {
+  uint64_t tree_size = 0;
+  std::string root;       // 32 bytes
+  std::string timestamp;  // RFC 3339, UTC
+  std::string signature;  // 64 bytes, Ed25519
+};
+
 // Writes applied together as one durable transaction, in this order: subjects, fields (insert or
 // replace by id), deleted fields, consent events, deleted blind-index entries, blind-index
 // entries. Fields, events and index entries need their subject to exist (FailedPrecondition).
@@ -75,6 +89,9 @@ class WriteBatch {
   void PutBlindIndex(BlindIndexRecord b) { indexes_.push_back(std::move(b)); }
   void DeleteField(uint64_t field_id) { deleted_fields_.push_back(field_id); }
   void DeleteBlindIndex(BlindIndexRecord b) { deleted_indexes_.push_back(std::move(b)); }
+  // Audit entries must extend the log contiguously: the first index is the log's current size.
+  void AppendAudit(AuditRecord a) { audit_.push_back(std::move(a)); }
+  void PutTreeHead(TreeHeadRecord t) { tree_heads_.push_back(std::move(t)); }
 
   const std::vector<SubjectRecord>& subjects() const { return subjects_; }
   const std::vector<FieldRecord>& fields() const { return fields_; }
@@ -83,9 +100,12 @@ class WriteBatch {
   const std::vector<uint64_t>& deleted_fields() const { return deleted_fields_; }
   // Entries to remove (only where they name that subject); applied before PutBlindIndex entries.
   const std::vector<BlindIndexRecord>& deleted_indexes() const { return deleted_indexes_; }
+  const std::vector<AuditRecord>& audit() const { return audit_; }
+  const std::vector<TreeHeadRecord>& tree_heads() const { return tree_heads_; }
   bool empty() const {
     return subjects_.empty() && fields_.empty() && consents_.empty() && indexes_.empty() &&
-           deleted_fields_.empty() && deleted_indexes_.empty();
+           deleted_fields_.empty() && deleted_indexes_.empty() && audit_.empty() &&
+           tree_heads_.empty();
   }
 
  private:
@@ -95,6 +115,8 @@ class WriteBatch {
   std::vector<BlindIndexRecord> indexes_;
   std::vector<uint64_t> deleted_fields_;
   std::vector<BlindIndexRecord> deleted_indexes_;
+  std::vector<AuditRecord> audit_;
+  std::vector<TreeHeadRecord> tree_heads_;
 };
 
 class DataStore {
@@ -121,6 +143,17 @@ class DataStore {
 
   // A consistent online copy of the data file alone to `path` (SQLite: the backup API).
   virtual Status BackupTo(const std::string& path) = 0;
+
+  // The audit log: entries [start, start + limit) in index order, and every signed tree head
+  // in tree-size order.
+  virtual StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) = 0;
+  virtual StatusOr<std::vector<TreeHeadRecord>> GetTreeHeads() = 0;
+
+  // Durability of the next Apply() calls that hold only audit entries: kFull survives power
+  // loss (fsync); kProcessCrash survives the process being killed (the OS still holds the
+  // write) and costs no fsync. Batches with anything else are always kFull.
+  enum class AuditOnlyDurability { kFull, kProcessCrash };
+  virtual void SetAuditOnlyDurability(AuditOnlyDurability d) = 0;
 };
 
 class KeyStore {

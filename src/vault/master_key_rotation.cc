@@ -10,7 +10,9 @@
 namespace privet::vault_internal {
 namespace {
 
+// The "subject ids" the vault wraps its own keys under (see vault.cc).
 constexpr uint64_t kIndexRootKeyId = 0;
+constexpr uint64_t kAuditSeedKeyId = 1;
 
 bool UsingEnvironmentKey() { return std::getenv("PRIVET_MASTER_KEY") != nullptr; }
 
@@ -71,6 +73,10 @@ Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& cur
         if (name == "index_root_key") {
           ASSIGN_OR_RETURN(crypto::SecretKey root, crypto::UnwrapKey(current, value, kIndexRootKeyId));
           return crypto::WrapKey(next, root, kIndexRootKeyId, nonces);
+        }
+        if (name == "audit_signing_seed") {
+          ASSIGN_OR_RETURN(crypto::SecretKey seed, crypto::UnwrapKey(current, value, kAuditSeedKeyId));
+          return crypto::WrapKey(next, seed, kAuditSeedKeyId, nonces);
         }
         return std::string(value);
       });

@@ -9,7 +9,9 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "audit/audit_log.h"
 #include "crypto/crypto.h"
+#include "privet/audit.h"
 #include "nlohmann/json.hpp"
 #include "store/store.h"
 #include "vault/consent_state.h"
@@ -24,6 +26,9 @@ using crypto::SecretKey;
 constexpr std::string_view kKeyCheckMeta = "key_check";
 constexpr std::string_view kIndexRootMeta = "index_root_key";
 constexpr uint64_t kIndexRootKeyId = 0;  // the "subject id" the index root key is wrapped under
+constexpr std::string_view kAuditSeedMeta = "audit_signing_seed";
+constexpr std::string_view kAuditPublicKeyMeta = "audit_public_key";
+constexpr uint64_t kAuditSeedKeyId = 1;  // the "subject id" the audit signing seed is wrapped under
 constexpr size_t kMaxCachedSubjects = 100'000;
 constexpr size_t kMaxFieldsPerWrite = 1'000;
 constexpr size_t kMaxSubjectsPerImport = 10'000;
@@ -90,14 +95,15 @@ std::string ProfileAd(uint64_t subject_id) {
 class Vault::Impl {
  public:
   Impl(VaultOptions options, SecretKey master, std::unique_ptr<store::DataStore> data,
-       std::unique_ptr<store::KeyStore> keys, SecretKey index_root)
+       std::unique_ptr<store::KeyStore> keys, SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
       : options_(std::move(options)),
         policy_(options_.policy),
         clock_(*options_.clock),
         master_(std::move(master)),
         indexer_(index_root),
         data_(std::move(data)),
-        keys_(std::move(keys)) {}
+        keys_(std::move(keys)),
+        audit_(std::move(audit)) {}
 
   const CompiledPolicy& policy() const { return *policy_; }
 
@@ -118,8 +124,18 @@ class Vault::Impl {
   Status Erase(uint64_t id);
   Status RotateMasterKey(std::string_view new_master_key_hex);
   Status BackupData(const std::string& dest) { return data_->BackupTo(dest); }
+  StatusOr<SignedTreeHead> SignTreeHead();
+  uint64_t AuditSize() const { return audit_->size(); }
 
  private:
+  // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
+  AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
+  // Applies `batch` with `entries` appended to the audit log, in one transaction: the change and
+  // its record are stored together or not at all. REQUIRES: write_mu_ held.
+  Status ApplyAudited(store::WriteBatch& batch, const std::vector<AuditEntry>& entries);
+  // Records a refused request (a decision too); the refusal's own status is what callers return.
+  void AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject, const Status& refusal,
+                    std::string purpose = {});
   // The cached subject, loading it (record, key, consent ledger) on a miss.
   StatusOr<std::shared_ptr<const CachedSubject>> Load(uint64_t id);
   void Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry);
@@ -156,6 +172,7 @@ class Vault::Impl {
   vault_internal::IdGenerator ids_;
   std::unique_ptr<store::DataStore> data_;
   std::unique_ptr<store::KeyStore> keys_;
+  std::unique_ptr<audit::AuditLog> audit_;
 
   std::mutex mu_;  // guards cache_ and serializes ledger appends with their cache update
   std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
@@ -196,15 +213,104 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
       return Status(StatusCode::kDataLoss, "the key store has no blind-index key: " + options.key_store_path);
     ASSIGN_OR_RETURN(index_root, crypto::UnwrapKey(master, *wrapped_root, kIndexRootKeyId));
   }
+  // The tree-head signing key: created once, kept wrapped; its public half is published.
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed, keys->GetMeta(kAuditSeedMeta));
+  std::string seed;
+  if (!wrapped_seed) {
+    seed = audit::NewSigningSeed();
+    ASSIGN_OR_RETURN(SecretKey seed_key, SecretKey::FromBytes(seed));
+    RETURN_IF_ERROR(keys->PutMeta(kAuditSeedMeta, crypto::WrapKey(master, seed_key, kAuditSeedKeyId, nonces)));
+    RETURN_IF_ERROR(keys->PutMeta(kAuditPublicKeyMeta, audit::PublicKeyBase64(seed)));
+  } else {
+    ASSIGN_OR_RETURN(SecretKey seed_key, crypto::UnwrapKey(master, *wrapped_seed, kAuditSeedKeyId));
+    seed = std::string(seed_key.view());
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
                    store::OpenSqliteDataStore(options.data_dir + "/data.db"));
+  // Decision entries of reads are committed without an fsync of their own: they survive the
+  // process being killed at once, and power loss once the next change (or tree head) commits.
+  data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log, audit::AuditLog::Open(*data, std::move(seed)));
   auto impl = std::make_unique<Impl>(std::move(options), std::move(master), std::move(data),
-                                     std::move(keys), std::move(index_root));
+                                     std::move(keys), std::move(index_root), std::move(audit_log));
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
 
 Vault::Vault(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Vault::~Vault() = default;
+
+// --- Audit ------------------------------------------------------------------------------------
+
+namespace {
+
+std::string PrincipalName(const Principal& p, const CompiledPolicy& policy) {
+  switch (p.kind) {
+    case PrincipalKind::kSubject: return "subject";
+    case PrincipalKind::kStaff:
+      return p.role < policy.policy().roles.size() ? "staff:" + policy.policy().roles[p.role].id : "staff:?";
+    case PrincipalKind::kService: return "service";
+    case PrincipalKind::kOrganizationAdmin: return "organization_admin:" + std::to_string(p.organization_id);
+    case PrincipalKind::kTenant: return "tenant:" + std::to_string(p.tenant_id);
+    case PrincipalKind::kAdmin: return "admin";
+  }
+  return "unknown";
+}
+
+// The reason code a refusal carries ("no_consent: ..."), or its status code name.
+std::string RefusalCode(const Status& s) {
+  const std::string& m = s.message();
+  const size_t colon = m.find(':');
+  if (colon != std::string::npos && colon > 0 &&
+      std::all_of(m.begin(), m.begin() + static_cast<long>(colon), [](char c) { return c == '_' || std::islower(c); }))
+    return m.substr(0, colon);
+  return std::string(StatusCodeName(s.code()));
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out;
+}
+
+}  // namespace
+
+AuditEntry Vault::Impl::Audit(AuditEvent event, const Principal& principal, uint64_t subject) const {
+  AuditEntry e;
+  e.event = event;
+  e.at = clock_.Now();
+  e.subject_id = subject;
+  e.principal = PrincipalName(principal, *policy_);
+  e.outcome = "allowed";
+  e.policy_version = policy_->version();
+  return e;
+}
+
+Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, const std::vector<AuditEntry>& entries) {
+  std::vector<audit::Hash> staged = audit_->Stage(entries, batch);
+  RETURN_IF_ERROR(data_->Apply(batch));
+  audit_->Commit(staged);
+  return Status::Ok();
+}
+
+void Vault::Impl::AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,
+                               const Status& refusal, std::string purpose) {
+  if (refusal.code() != StatusCode::kPermissionDenied && refusal.code() != StatusCode::kFailedPrecondition) return;
+  AuditEntry e = Audit(event, principal, subject);
+  e.action = "refused";
+  e.outcome = RefusalCode(refusal);
+  e.purpose = std::move(purpose);
+  store::WriteBatch batch;
+  std::lock_guard write_lock(write_mu_);
+  (void)ApplyAudited(batch, {e});  // the refusal stands whether or not its record could be stored
+}
+
+StatusOr<SignedTreeHead> Vault::Impl::SignTreeHead() {
+  std::lock_guard write_lock(write_mu_);
+  store::WriteBatch batch;
+  SignedTreeHead head = audit_->SignHead(clock_.Now(), batch);
+  RETURN_IF_ERROR(data_->Apply(batch));
+  return head;
+}
 
 // --- Subjects ---------------------------------------------------------------------------------
 
@@ -245,7 +351,12 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
 }
 
 StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
-  ASSIGN_OR_RETURN(const std::string profile, CheckNewSubject(s));
+  StatusOr<std::string> checked = CheckNewSubject(s);
+  if (!checked.ok()) {
+    AuditRefusal(AuditEvent::kSubjectCreated, s.principal, 0, checked.status());  // CN03 refusals too
+    return checked.status();
+  }
+  const std::string profile = std::move(*checked);
   SecretKey key = SecretKey::Random();
   std::lock_guard write_lock(write_mu_);
   for (int attempt = 0; attempt < 8; ++attempt) {
@@ -263,7 +374,10 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
                       .created_at = ToUnix(clock_.Now()),
                       .policy_version = policy_->version(),
                       .sealed_profile = crypto::Seal(key, profile, ProfileAd(id), nonces_)});
-    Status applied = data_->Apply(batch);
+    AuditEntry created = Audit(AuditEvent::kSubjectCreated, s.principal, id);
+    created.action = "create";
+    created.detail = s.kind;
+    Status applied = ApplyAudited(batch, {created});
     if (!applied.ok()) {
       (void)keys_->DestroyWrappedKey(id);
       if (applied.code() == StatusCode::kAlreadyExists) continue;
@@ -379,11 +493,22 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const std::vec
 StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) {
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(request.subject_id));
   store::WriteBatch batch;
-  ASSIGN_OR_RETURN(std::vector<uint64_t> ids, PrepareWrite(request, request.subject_id, *subject,
-                                                           HeldFields::kInStore, batch));
+  StatusOr<std::vector<uint64_t>> prepared =
+      PrepareWrite(request, request.subject_id, *subject, HeldFields::kInStore, batch);
+  if (!prepared.ok()) {
+    AuditRefusal(AuditEvent::kWrite, request.principal, request.subject_id, prepared.status(),
+                 Joined(request.purposes));
+    return prepared.status();
+  }
+  std::vector<uint64_t> ids = std::move(*prepared);
+  AuditEntry written = Audit(AuditEvent::kWrite, request.principal, request.subject_id);
+  written.action = "write";
+  written.purpose = Joined(request.purposes);
+  for (const FieldInput& f : request.fields) written.categories.push_back(f.category);
+  written.detail = request.feature;
   {
     std::lock_guard write_lock(write_mu_);
-    RETURN_IF_ERROR(data_->Apply(batch));
+    RETURN_IF_ERROR(ApplyAudited(batch, {written}));
   }
   return ids;
 }
@@ -568,7 +693,16 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     Status put = keys_->PutWrappedKeys(wrapped);
     if (put.code() == StatusCode::kAlreadyExists) continue;  // an id collision: draw again
     RETURN_IF_ERROR(put);
-    Status applied = data_->Apply(batch);
+    std::vector<AuditEntry> entries;
+    for (size_t i = 0; i < ids.size(); ++i) {
+      AuditEntry created = Audit(AuditEvent::kSubjectCreated, subjects[i].subject.principal, ids[i]);
+      created.action = "import";
+      created.detail = subjects[i].subject.kind;
+      for (const FieldInput& f : subjects[i].write.fields) created.categories.push_back(f.category);
+      created.purpose = Joined(subjects[i].write.purposes);
+      entries.push_back(std::move(created));
+    }
+    Status applied = ApplyAudited(batch, entries);
     if (applied.ok()) return ids;
     (void)keys_->DestroyWrappedKeys(ids);
     if (applied.code() != StatusCode::kAlreadyExists) return applied;
@@ -589,7 +723,11 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
 StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, std::string_view purpose) {
   const CompiledPolicy& policy = *policy_;
   std::optional<PurposeId> pid = policy.FindPurpose(purpose);
-  if (!pid) return PermissionDenied("unknown_purpose: '" + std::string(purpose) + "' is not a declared purpose", "purpose");
+  if (!pid) {
+    Status refused = PermissionDenied("unknown_purpose: '" + std::string(purpose) + "' is not a declared purpose", "purpose");
+    AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
+    return refused;
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
   const PurposeSet& wanted = policy.purpose(*pid).self_and_ancestors;
@@ -636,6 +774,18 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
     }
     result.fields.push_back(std::move(v));
   }
+  // The decision is recorded before any value is handed out.
+  AuditEntry decision = Audit(AuditEvent::kDecision, principal, id);
+  decision.action = "read";
+  decision.purpose = std::string(purpose);
+  for (const FieldValue& f : result.fields) decision.categories.push_back(f.category);
+  for (const WithheldField& w : result.withheld)
+    decision.withheld.push_back(w.category + ":" + std::string(ReasonName(w.reason)));
+  if (result.fields.empty() && !result.withheld.empty()) decision.outcome = "denied";
+  if (!result.fields.empty()) decision.basis = std::string(LegalBasisName(result.fields.front().basis));
+  store::WriteBatch batch;
+  std::lock_guard write_lock(write_mu_);
+  RETURN_IF_ERROR(ApplyAudited(batch, {decision}));
   return result;
 }
 
@@ -692,8 +842,12 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
   WriteRequest check{.principal = principal, .subject_id = id, .fields = {{.category = field.category,
                                                                             .value = std::string(value)}}};
   std::vector<CategoryId> categories;
-  RETURN_IF_ERROR(CheckWriteFields(check, held, categories));
-  RETURN_IF_ERROR(CheckFieldAction(principal, *subject, field, Action::kWrite, Quantifier::kAll));
+  Status allowed = CheckWriteFields(check, held, categories);
+  if (allowed.ok()) allowed = CheckFieldAction(principal, *subject, field, Action::kWrite, Quantifier::kAll);
+  if (!allowed.ok()) {
+    AuditRefusal(AuditEvent::kRectification, principal, id, allowed);
+    return allowed;
+  }
 
   const Category& category = policy_->category(categories[0]);
   ASSIGN_OR_RETURN(std::string old_value,
@@ -706,15 +860,22 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
   field.sealed_value =
       crypto::Seal(subject->key, value, crypto::FieldAssociatedData(id, field.category, field.id), nonces_);
   field.last_activity = ToUnix(clock_.Now());
+  AuditEntry rectified = Audit(AuditEvent::kRectification, principal, id);
+  rectified.action = "rectify";
+  rectified.categories = {field.category};
   batch.PutField(std::move(field));
+  rectified.detail = "field:" + std::to_string(field_id);
   std::lock_guard write_lock(write_mu_);
-  return data_->Apply(batch);
+  return ApplyAudited(batch, {rectified});
 }
 
 Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_t field_id) {
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
-  RETURN_IF_ERROR(CheckFieldAction(principal, *subject, field, Action::kErase, Quantifier::kAny));
+  if (Status allowed = CheckFieldAction(principal, *subject, field, Action::kErase, Quantifier::kAny); !allowed.ok()) {
+    AuditRefusal(AuditEvent::kFieldDeletion, principal, id, allowed);
+    return allowed;
+  }
   store::WriteBatch batch;
   if (std::optional<CategoryId> c = policy_->FindCategory(field.category)) {
     ASSIGN_OR_RETURN(std::string value,
@@ -723,8 +884,12 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
     if (entry) batch.DeleteBlindIndex(std::move(*entry));
   }
   batch.DeleteField(field_id);
+  AuditEntry deleted = Audit(AuditEvent::kFieldDeletion, principal, id);
+  deleted.action = "delete";
+  deleted.categories = {field.category};
+  deleted.detail = "field:" + std::to_string(field_id);
   std::lock_guard write_lock(write_mu_);
-  return data_->Apply(batch);
+  return ApplyAudited(batch, {deleted});
 }
 
 // --- Consent ledger ---------------------------------------------------------------------------
@@ -755,8 +920,16 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
                        .source = std::string(ConsentSourceName(change.source)),
                        .at = ToUnix(clock_.Now()),
                        .policy_version = policy.version()});
+  AuditEntry consent = Audit(AuditEvent::kConsent, change.source == ConsentSource::kStaff
+                                                       ? Principal::Staff(0)
+                                                       : Principal::Subject(id),
+                             id);
+  consent.principal = std::string(ConsentSourceName(change.source));  // who spoke: form, gpc, staff, ...
+  consent.action = std::string(ConsentActionName(change.action));
+  consent.purpose = purpose;
+  consent.detail = change.channel.empty() ? "" : "channel:" + change.channel;
   std::lock_guard write_lock(write_mu_);  // ledger order == cache order
-  RETURN_IF_ERROR(data_->Apply(batch));
+  RETURN_IF_ERROR(ApplyAudited(batch, {consent}));
   auto updated = std::make_shared<CachedSubject>();
   updated->record = subject->record;
   updated->state = subject->state;
@@ -800,7 +973,12 @@ Status Vault::Impl::Erase(uint64_t id) {
   RETURN_IF_ERROR(keys_->DestroyWrappedKey(id));
   Forget(id);
   std::lock_guard write_lock(write_mu_);
-  return data_->PurgeSubject(id);
+  RETURN_IF_ERROR(data_->PurgeSubject(id));
+  AuditEntry erased = Audit(AuditEvent::kErasure, Principal::Service(), id);
+  erased.action = "erase";
+  erased.detail = "crypto_shredding";
+  store::WriteBatch batch;
+  return ApplyAudited(batch, {erased});
 }
 
 Status Vault::Impl::RotateMasterKey(std::string_view new_master_key_hex) {
@@ -808,7 +986,10 @@ Status Vault::Impl::RotateMasterKey(std::string_view new_master_key_hex) {
   std::lock_guard write_lock(write_mu_);
   RETURN_IF_ERROR(vault_internal::RotateMasterKey(options_.master_key_file, master_, next, *keys_, nonces_));
   master_ = std::move(next);
-  return Status::Ok();
+  AuditEntry rotated = Audit(AuditEvent::kKeyEvent, Principal{.kind = PrincipalKind::kAdmin}, 0);
+  rotated.action = "rotate_master_key";
+  store::WriteBatch batch;
+  return ApplyAudited(batch, {rotated});
 }
 
 // --- Forwarding -------------------------------------------------------------------------------
@@ -838,6 +1019,8 @@ StatusOr<std::vector<uint64_t>> Vault::OrganizationMembers(uint64_t org) { retur
 Status Vault::Erase(uint64_t id) { return impl_->Erase(id); }
 Status Vault::RotateMasterKey(std::string_view hex) { return impl_->RotateMasterKey(hex); }
 Status Vault::BackupData(const std::string& dest) { return impl_->BackupData(dest); }
+StatusOr<SignedTreeHead> Vault::SignTreeHead() { return impl_->SignTreeHead(); }
+uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
 
 }  // namespace privet

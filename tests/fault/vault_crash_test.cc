@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "privet/audit.h"
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
 #include "testing/temp_dir.h"
@@ -106,6 +107,13 @@ TEST(VaultCrash, AcknowledgedWritesSurviveSigkillAndNothingIsHalfWritten) {
       EXPECT_EQ(values, expected);
     }
   }
+  // The audit log survived too: every acknowledged write has its entries (creation + write),
+  // and the log verifies, including a tree head signed after the restart.
+  EXPECT_GE((*vault)->AuditSize(), 2 * acknowledged.size());
+  ASSERT_TRUE((*vault)->SignTreeHead().ok());
+  auto report = VerifyAuditLog({.data_dir = dir.path()}, std::nullopt);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok()) << report->problems.front();
   std::printf("crash test: %d kills, %zu acknowledged writes, %zu subjects present\n", kRounds,
               acknowledged.size(), present.size());
 }

@@ -72,7 +72,17 @@ CREATE TABLE blind_index (
   subject_id INTEGER NOT NULL REFERENCES subjects (id),
   PRIMARY KEY (index_name, hash)
 ) WITHOUT ROWID;
-CREATE INDEX blind_index_by_subject ON blind_index (subject_id)
+CREATE INDEX blind_index_by_subject ON blind_index (subject_id);
+CREATE TABLE audit_log (
+  idx INTEGER PRIMARY KEY,
+  entry BLOB NOT NULL
+);
+CREATE TABLE tree_heads (
+  tree_size INTEGER PRIMARY KEY,
+  root BLOB NOT NULL,
+  timestamp TEXT NOT NULL,
+  signature BLOB NOT NULL
+)
 )sql";
 
 // Purposes are stored as a JSON array of strings. Encoding uses nlohmann::json; decoding takes
@@ -139,6 +149,12 @@ class SqliteDataStore final : public DataStore {
   StatusOr<std::vector<uint64_t>> ListOrganizationMembers(uint64_t organization_id) override;
   Status PurgeSubject(uint64_t id) override;
   Status BackupTo(const std::string& path) override;
+  StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override;
+  StatusOr<std::vector<TreeHeadRecord>> GetTreeHeads() override;
+  void SetAuditOnlyDurability(AuditOnlyDurability d) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    audit_only_durability_ = d;
+  }
 
  private:
   Status ApplyLocked(const WriteBatch& batch);
@@ -163,6 +179,11 @@ class SqliteDataStore final : public DataStore {
   Statement purge_consents_;
   Statement purge_index_;
   Statement purge_subject_;
+  Statement append_audit_;
+  Statement put_tree_head_;
+  Statement get_audit_;
+  Statement get_tree_heads_;
+  AuditOnlyDurability audit_only_durability_ = AuditOnlyDurability::kFull;
 };
 
 Status SqliteDataStore::Prepare() {
@@ -186,6 +207,11 @@ Status SqliteDataStore::Prepare() {
        " ON CONFLICT (index_name, hash) DO NOTHING"},
       {&delete_index_,
        "DELETE FROM blind_index WHERE index_name = ? AND hash = ? AND subject_id = ?"},
+      {&append_audit_, "INSERT INTO audit_log (idx, entry) VALUES (?, ?)"},
+      {&put_tree_head_,
+       "INSERT OR REPLACE INTO tree_heads (tree_size, root, timestamp, signature) VALUES (?, ?, ?, ?)"},
+      {&get_audit_, "SELECT idx, entry FROM audit_log WHERE idx >= ? ORDER BY idx LIMIT ?"},
+      {&get_tree_heads_, "SELECT tree_size, root, timestamp, signature FROM tree_heads ORDER BY tree_size"},
       {&get_subject_,
        "SELECT kind, organization_id, tenant_id, created_at, policy_version, sealed_profile"
        " FROM subjects WHERE id = ?"},
@@ -211,10 +237,23 @@ Status SqliteDataStore::Prepare() {
 Status SqliteDataStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
-  sqlite::Transaction txn(*conn_);
-  RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
-  RETURN_IF_ERROR(ApplyLocked(batch));
-  return txn.Commit("data store apply: commit");
+  const bool audit_only = batch.subjects().empty() && batch.fields().empty() &&
+                          batch.deleted_fields().empty() && batch.consents().empty() &&
+                          batch.indexes().empty() && batch.deleted_indexes().empty() &&
+                          batch.tree_heads().empty();
+  const bool relaxed = audit_only && audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
+  if (relaxed) RETURN_IF_ERROR(conn_->Exec("PRAGMA synchronous = NORMAL", "data store apply: durability"));
+  Status applied = [&]() -> Status {
+    sqlite::Transaction txn(*conn_);
+    RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
+    RETURN_IF_ERROR(ApplyLocked(batch));
+    return txn.Commit("data store apply: commit");
+  }();
+  if (relaxed) {
+    Status restored = conn_->Exec("PRAGMA synchronous = FULL", "data store apply: durability");
+    if (applied.ok()) return restored;
+  }
+  return applied;
 }
 
 Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
@@ -266,6 +305,20 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
     insert_consent_.BindInt64(6, e.at);
     insert_consent_.BindInt64(7, e.policy_version);
     RETURN_IF_ERROR(Run(insert_consent_, "data store apply: append consent"));
+  }
+  for (const AuditRecord& a : batch.audit()) {
+    ScopedReset reset(append_audit_);
+    append_audit_.BindInt64(1, ToDb(a.index));
+    append_audit_.BindBlob(2, a.entry);
+    RETURN_IF_ERROR(Run(append_audit_, "data store apply: append audit entry"));
+  }
+  for (const TreeHeadRecord& t : batch.tree_heads()) {
+    ScopedReset reset(put_tree_head_);
+    put_tree_head_.BindInt64(1, ToDb(t.tree_size));
+    put_tree_head_.BindBlob(2, t.root);
+    put_tree_head_.BindText(3, t.timestamp);
+    put_tree_head_.BindBlob(4, t.signature);
+    RETURN_IF_ERROR(Run(put_tree_head_, "data store apply: put tree head"));
   }
   for (const BlindIndexRecord& b : batch.deleted_indexes()) {
     ScopedReset reset(delete_index_);
@@ -405,6 +458,35 @@ Status SqliteDataStore::PurgeSubject(uint64_t id) {
     RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
   }
   return txn.Commit("data store purge subject: commit");
+}
+
+StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t start, uint64_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(get_audit_);
+  get_audit_.BindInt64(1, ToDb(start));
+  get_audit_.BindInt64(2, static_cast<int64_t>(std::min<uint64_t>(limit, INT64_MAX)));
+  std::vector<AuditRecord> out;
+  int rc;
+  while ((rc = get_audit_.Step()) == SQLITE_ROW) {
+    out.push_back({.index = FromDb(get_audit_.ColumnInt64(0)), .entry = get_audit_.ColumnBlob(1)});
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read audit entries");
+  return out;
+}
+
+StatusOr<std::vector<TreeHeadRecord>> SqliteDataStore::GetTreeHeads() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(get_tree_heads_);
+  std::vector<TreeHeadRecord> out;
+  int rc;
+  while ((rc = get_tree_heads_.Step()) == SQLITE_ROW) {
+    out.push_back({.tree_size = FromDb(get_tree_heads_.ColumnInt64(0)),
+                   .root = get_tree_heads_.ColumnBlob(1),
+                   .timestamp = get_tree_heads_.ColumnText(2),
+                   .signature = get_tree_heads_.ColumnBlob(3)});
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read tree heads");
+  return out;
 }
 
 Status SqliteDataStore::BackupTo(const std::string& path) {

@@ -1,0 +1,137 @@
+// Audit entries and tree heads: canonical bytes, signatures, JSON (include/privet/audit.h).
+#include <sodium.h>
+
+#include <ctime>
+
+#include "nlohmann/json.hpp"
+#include "privet/audit.h"
+
+namespace privet {
+namespace {
+
+constexpr std::initializer_list<AuditEvent> kEvents = {
+    AuditEvent::kDecision, AuditEvent::kSubjectCreated, AuditEvent::kWrite,
+    AuditEvent::kRectification, AuditEvent::kFieldDeletion, AuditEvent::kErasure,
+    AuditEvent::kConsent, AuditEvent::kKeyEvent, AuditEvent::kDisclosure, AuditEvent::kRequest};
+
+int64_t UnixSeconds(Time t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  std::string out(text.size(), '\0');
+  size_t len = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
+                        nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return std::nullopt;
+  out.resize(len);
+  return out;
+}
+
+}  // namespace
+
+std::string_view AuditEventName(AuditEvent e) {
+  switch (e) {
+    case AuditEvent::kDecision: return "decision";
+    case AuditEvent::kSubjectCreated: return "subject_created";
+    case AuditEvent::kWrite: return "write";
+    case AuditEvent::kRectification: return "rectification";
+    case AuditEvent::kFieldDeletion: return "field_deletion";
+    case AuditEvent::kErasure: return "erasure";
+    case AuditEvent::kConsent: return "consent";
+    case AuditEvent::kKeyEvent: return "key_event";
+    case AuditEvent::kDisclosure: return "disclosure";
+    case AuditEvent::kRequest: return "request";
+  }
+  return "unknown";
+}
+
+std::string SerializeAuditEntry(const AuditEntry& e) {
+  nlohmann::ordered_json j;
+  j["event"] = AuditEventName(e.event);
+  j["at"] = UnixSeconds(e.at);
+  j["subject"] = e.subject_id;
+  j["principal"] = e.principal;
+  j["action"] = e.action;
+  j["purpose"] = e.purpose;
+  j["categories"] = e.categories;
+  j["outcome"] = e.outcome;
+  j["basis"] = e.basis;
+  j["withheld"] = e.withheld;
+  j["detail"] = e.detail;
+  j["policy_version"] = e.policy_version;
+  return j.dump(-1, ' ', /*ensure_ascii=*/true);
+}
+
+StatusOr<AuditEntry> ParseAuditEntry(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return InvalidArgument("audit entry is not a JSON object");
+  try {
+    AuditEntry e;
+    const std::string event = j.at("event").get<std::string>();
+    bool known = false;
+    for (AuditEvent candidate : kEvents) {
+      if (AuditEventName(candidate) == event) {
+        e.event = candidate;
+        known = true;
+      }
+    }
+    if (!known) return InvalidArgument("audit entry has an unknown event");
+    e.at = Time(std::chrono::seconds(j.at("at").get<int64_t>()));
+    e.subject_id = j.at("subject").get<uint64_t>();
+    e.principal = j.at("principal").get<std::string>();
+    e.action = j.at("action").get<std::string>();
+    e.purpose = j.at("purpose").get<std::string>();
+    e.categories = j.at("categories").get<std::vector<std::string>>();
+    e.outcome = j.at("outcome").get<std::string>();
+    e.basis = j.at("basis").get<std::string>();
+    e.withheld = j.at("withheld").get<std::vector<std::string>>();
+    e.detail = j.at("detail").get<std::string>();
+    e.policy_version = j.at("policy_version").get<int>();
+    if (j.size() != 12) return InvalidArgument("audit entry has unexpected keys");
+    return e;
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgument("audit entry is missing a key or has a wrong type");
+  }
+}
+
+std::string TreeHeadSigningInput(const SignedTreeHead& head) {
+  return "privet-tree-head/v1\n" + std::to_string(head.tree_size) + "\n" + head.root_hash + "\n" +
+         head.timestamp + "\n";
+}
+
+bool VerifyTreeHeadSignature(const SignedTreeHead& head, std::string_view public_key_base64) {
+  if (sodium_init() < 0) return false;
+  std::optional<std::string> key = Base64Decode(public_key_base64);
+  std::optional<std::string> sig = Base64Decode(head.signature);
+  if (!key || !sig || key->size() != crypto_sign_PUBLICKEYBYTES || sig->size() != crypto_sign_BYTES)
+    return false;
+  const std::string message = TreeHeadSigningInput(head);
+  return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
+                                     reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                     reinterpret_cast<const unsigned char*>(key->data())) == 0;
+}
+
+std::string TreeHeadToJson(const SignedTreeHead& head) {
+  nlohmann::ordered_json j;
+  j["tree_size"] = head.tree_size;
+  j["root_hash"] = head.root_hash;
+  j["timestamp"] = head.timestamp;
+  j["signature"] = head.signature;
+  return j.dump(2);
+}
+
+StatusOr<SignedTreeHead> TreeHeadFromJson(std::string_view json) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+  if (!j.is_object()) return InvalidArgument("a tree head is a JSON object");
+  try {
+    return SignedTreeHead{.tree_size = j.at("tree_size").get<uint64_t>(),
+                          .root_hash = j.at("root_hash").get<std::string>(),
+                          .timestamp = j.at("timestamp").get<std::string>(),
+                          .signature = j.at("signature").get<std::string>()};
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgument("a tree head needs tree_size, root_hash, timestamp and signature");
+  }
+}
+
+}  // namespace privet

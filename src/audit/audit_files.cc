@@ -1,0 +1,168 @@
+// Offline audit operations on a vault's files: verification and proofs (include/privet/audit.h).
+#include <sodium.h>
+
+#include <cstring>
+
+#include "audit/audit_log.h"
+#include "nlohmann/json.hpp"
+#include "privet/audit.h"
+#include "crypto/crypto.h"
+#include "store/store.h"
+#include "vault/master_key_rotation.h"
+
+namespace privet {
+namespace {
+
+constexpr uint64_t kChunk = 65536;
+
+VaultFiles WithDefaults(VaultFiles files) {
+  if (files.key_store_path.empty()) files.key_store_path = files.data_dir + "/keys.db";
+  if (files.master_key_file.empty()) files.master_key_file = files.data_dir + "/master.key";
+  return files;
+}
+
+StatusOr<std::unique_ptr<store::DataStore>> OpenData(const VaultFiles& files) {
+  return store::OpenSqliteDataStore(WithDefaults(files).data_dir + "/data.db");
+}
+
+SignedTreeHead FromRecord(const store::TreeHeadRecord& r) {
+  audit::Hash root{};
+  if (r.root.size() == root.size()) std::copy(r.root.begin(), r.root.end(), root.begin());
+  std::string b64(sodium_base64_ENCODED_LEN(r.signature.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(r.signature.data()),
+                    r.signature.size(), sodium_base64_VARIANT_ORIGINAL);
+  b64.resize(std::strlen(b64.c_str()));
+  return {.tree_size = r.tree_size,
+          .root_hash = r.root.size() == root.size() ? audit::HashToHex(root) : std::string("invalid"),
+          .timestamp = r.timestamp,
+          .signature = b64};
+}
+
+std::vector<std::string> Hex(const std::vector<audit::Hash>& hashes) {
+  std::vector<std::string> out;
+  for (const auto& h : hashes) out.push_back(audit::HashToHex(h));
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::string> AuditPublicKey(const VaultFiles& files) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
+  ASSIGN_OR_RETURN(std::optional<std::string> key, keys->GetMeta("audit_public_key"));
+  if (!key) return NotFound("the key store holds no audit signing key yet");
+  return *key;
+}
+
+StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
+                                           const std::optional<std::string>& public_key_base64,
+                                           const std::optional<SignedTreeHead>& published) {
+  std::string public_key;
+  if (public_key_base64) {
+    public_key = *public_key_base64;
+  } else {
+    ASSIGN_OR_RETURN(public_key, AuditPublicKey(files));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  AuditVerification report;
+  audit::MerkleTree tree;
+  for (bool more = true; more;) {
+    ASSIGN_OR_RETURN(std::vector<store::AuditRecord> chunk, data->GetAuditEntries(tree.size(), kChunk));
+    more = chunk.size() == kChunk;
+    for (const store::AuditRecord& r : chunk) {
+      if (r.index != tree.size()) {
+        report.problems.push_back("entries are not contiguous: expected entry " + std::to_string(tree.size()) +
+                                  ", found " + std::to_string(r.index));
+        more = false;
+        break;
+      }
+      StatusOr<AuditEntry> parsed = ParseAuditEntry(r.entry);
+      if (!parsed.ok() || SerializeAuditEntry(*parsed) != r.entry)
+        report.problems.push_back("entry " + std::to_string(r.index) + " is not a canonical audit entry");
+      tree.Append(audit::LeafHash(r.entry));
+    }
+  }
+  report.entries = tree.size();
+
+  ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
+  report.tree_heads = heads.size();
+  std::vector<SignedTreeHead> to_check;
+  for (const auto& r : heads) to_check.push_back(FromRecord(r));
+  if (published) to_check.push_back(*published);
+  for (size_t i = 0; i < to_check.size(); ++i) {
+    const SignedTreeHead& head = to_check[i];
+    const std::string which = (published && i + 1 == to_check.size() ? "the published tree head of size "
+                                                                       : "tree head of size ") +
+                              std::to_string(head.tree_size);
+    if (!VerifyTreeHeadSignature(head, public_key)) report.problems.push_back(which + ": bad signature");
+    StatusOr<audit::Hash> root = tree.RootAt(head.tree_size);
+    if (!root.ok()) {
+      report.problems.push_back(which + ": the log holds only " + std::to_string(tree.size()) +
+                                " entries (truncated?)");
+      continue;
+    }
+    if (audit::HashToHex(*root) != head.root_hash)
+      report.problems.push_back(which + ": the entries do not hash to its root (rewritten?)");
+  }
+  return report;
+}
+
+StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index, uint64_t tree_size) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
+  ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
+  std::optional<SignedTreeHead> head;
+  for (const auto& r : heads)
+    if ((tree_size == 0 && (!head || r.tree_size >= head->tree_size)) || r.tree_size == tree_size) head = FromRecord(r);
+  if (tree_size == 0) {
+    if (!head) return FailedPrecondition("no signed tree head yet; sign one first");
+    tree_size = head->tree_size;
+  }
+  ASSIGN_OR_RETURN(std::vector<audit::Hash> proof, tree.InclusionProof(index, tree_size));
+  ASSIGN_OR_RETURN(std::vector<store::AuditRecord> entry, data->GetAuditEntries(index, 1));
+  ASSIGN_OR_RETURN(audit::Hash root, tree.RootAt(tree_size));
+  nlohmann::ordered_json j;
+  j["index"] = index;
+  j["tree_size"] = tree_size;
+  j["entry"] = entry.empty() ? std::string() : entry[0].entry;
+  j["leaf_hash"] = entry.empty() ? std::string() : audit::HashToHex(audit::LeafHash(entry[0].entry));
+  j["root_hash"] = audit::HashToHex(root);
+  j["inclusion_path"] = Hex(proof);
+  if (head && head->tree_size == tree_size) j["tree_head"] = nlohmann::json::parse(TreeHeadToJson(*head));
+  return j.dump(2);
+}
+
+StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size, uint64_t new_size) {
+  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
+  ASSIGN_OR_RETURN(std::vector<audit::Hash> proof, tree.ConsistencyProof(old_size, new_size));
+  ASSIGN_OR_RETURN(audit::Hash old_root, tree.RootAt(old_size));
+  ASSIGN_OR_RETURN(audit::Hash new_root, tree.RootAt(new_size));
+  nlohmann::ordered_json j;
+  j["old_size"] = old_size;
+  j["new_size"] = new_size;
+  j["old_root_hash"] = audit::HashToHex(old_root);
+  j["new_root_hash"] = audit::HashToHex(new_root);
+  j["consistency_path"] = Hex(proof);
+  return j.dump(2);
+}
+
+StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock& clock) {
+  const VaultFiles files = WithDefaults(given);
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
+  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed, keys->GetMeta("audit_signing_seed"));
+  if (!check || !wrapped_seed) return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
+  ASSIGN_OR_RETURN(crypto::SecretKey master,
+                   vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
+  RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+  ASSIGN_OR_RETURN(crypto::SecretKey seed, crypto::UnwrapKey(master, *wrapped_seed, /*audit seed id=*/1));
+  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, audit::AuditLog::Open(*data, std::string(seed.view())));
+  store::WriteBatch batch;
+  SignedTreeHead head = log->SignHead(clock.Now(), batch);
+  RETURN_IF_ERROR(data->Apply(batch));
+  return head;
+}
+
+}  // namespace privet

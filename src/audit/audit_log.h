@@ -1,0 +1,50 @@
+// The vault's audit log: a Merkle tree over the entries stored in the data store, and the key
+// that signs its tree heads. Private to src/; the public face is include/privet/audit.h.
+#pragma once
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "audit/merkle.h"
+#include "privet/audit.h"
+#include "store/store.h"
+
+namespace privet::audit {
+
+// "2024-03-04T12:00:00Z"
+std::string Rfc3339(Time t);
+
+// Ed25519 signing keys for tree heads: a 32-byte seed kept wrapped in the key store, and the
+// public key published as base64.
+std::string NewSigningSeed();
+std::string PublicKeyBase64(const std::string& seed);
+
+// Rebuilds the tree of every entry stored in `data`, reporting gaps as DataLoss.
+StatusOr<MerkleTree> LoadTree(store::DataStore& data);
+
+class AuditLog {
+ public:
+  static StatusOr<std::unique_ptr<AuditLog>> Open(store::DataStore& data, std::string signing_seed);
+
+  // Adds `entries` to `batch` at the end of the log and returns their leaf hashes, which
+  // Commit() adds to the tree once the batch is applied. REQUIRES: callers serialize
+  // Stage → Apply → Commit (the vault's write lock), so indices stay contiguous.
+  std::vector<Hash> Stage(const std::vector<AuditEntry>& entries, store::WriteBatch& batch) const;
+  void Commit(const std::vector<Hash>& staged);
+
+  // Signs the head of the tree as it is (after the last Commit), adds it to `batch`.
+  SignedTreeHead SignHead(Time now, store::WriteBatch& batch) const;
+
+  uint64_t size() const;
+
+ private:
+  AuditLog(MerkleTree tree, std::string seed) : tree_(std::move(tree)), seed_(std::move(seed)) {}
+
+  mutable std::shared_mutex mu_;  // guards tree_
+  MerkleTree tree_;
+  std::string seed_;
+};
+
+}  // namespace privet::audit

@@ -1,0 +1,189 @@
+// The audit log as the vault keeps it: what is recorded, signed tree heads, proofs, and tamper
+// detection by VerifyAuditLog.
+#include "privet/audit.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "audit/merkle.h"
+#include "nlohmann/json.hpp"
+#include "testing/vault_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+class AuditLogTest : public testing::VaultTest {
+ protected:
+  AuditLogTest() : VaultTest("policies/starter.yaml") {}
+
+  VaultFiles Files() const { return {.data_dir = dir_.path()}; }
+  int populated_ = 0;
+
+  // A subject with a little history: creation, a write, a read, a consent, a refused read.
+  uint64_t Populate() {
+    const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});
+    const std::string email = "canary.audit." + std::to_string(populated_++) + "@example.com";
+    EXPECT_TRUE(vault().Write({.subject_id = id, .purposes = {"service"},
+                               .fields = {{.category = "user.contact.email", .value = email}}}).ok());
+    EXPECT_TRUE(vault().Read(Principal::Service(), id, "service").ok());
+    EXPECT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+    EXPECT_FALSE(vault().Read(Principal::Service(), id, "no_such_purpose").ok());
+    return id;
+  }
+
+  // Runs `sql` on the data file directly, as an attacker with file access would.
+  void Sql(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+
+  std::vector<std::string> Blobs(const std::string& query) {
+    sqlite3* db = nullptr;
+    std::vector<std::string> out;
+    EXPECT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+      out.emplace_back(static_cast<const char*>(sqlite3_column_blob(stmt, 0)), sqlite3_column_bytes(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  }
+
+  // Sets `column` of the row whose `key` (as text) is `key_value`, with a bound blob.
+  void SetBlob(const std::string& table, const std::string& column, const std::string& key,
+               const std::string& key_value, const std::string& value) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    const std::string sql = "UPDATE " + table + " SET " + column + " = ? WHERE CAST(" + key + " AS BLOB) = ?";
+    ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
+    sqlite3_bind_blob(stmt, 1, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt, 2, key_value.data(), static_cast<int>(key_value.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+    EXPECT_EQ(sqlite3_changes(db), 1);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+
+  AuditVerification Verify(const std::optional<SignedTreeHead>& published = std::nullopt) {
+    auto report = VerifyAuditLog(Files(), std::nullopt, published);
+    EXPECT_TRUE(report.ok()) << report.status().ToString();
+    return report.ok() ? *report : AuditVerification{.problems = {"cannot verify"}};
+  }
+};
+
+TEST_F(AuditLogTest, RecordsEveryDecisionAndChangeWithIdsOnly) {
+  const uint64_t id = Populate();
+  EXPECT_EQ(vault().AuditSize(), 5u);
+  const std::vector<std::string> entries = Blobs("SELECT entry FROM audit_log ORDER BY idx");
+  ASSERT_EQ(entries.size(), 5u);
+  std::vector<std::string> events;
+  for (const std::string& bytes : entries) {
+    auto e = ParseAuditEntry(bytes);
+    ASSERT_TRUE(e.ok()) << bytes;
+    EXPECT_EQ(SerializeAuditEntry(*e), bytes);  // canonical
+    EXPECT_EQ(e->subject_id, id);
+    EXPECT_THAT(bytes, Not(HasSubstr("canary")));  // never a value
+    events.push_back(std::string(AuditEventName(e->event)) + "/" + e->outcome);
+  }
+  EXPECT_EQ(events, (std::vector<std::string>{"subject_created/allowed", "write/allowed", "decision/allowed",
+                                              "consent/allowed", "decision/unknown_purpose"}));
+  auto read = ParseAuditEntry(entries[2]);
+  EXPECT_EQ(read->categories, std::vector<std::string>{"user.contact.email"});
+  EXPECT_EQ(read->basis, "contract");
+}
+
+TEST_F(AuditLogTest, SignedTreeHeadsProofsAndVerification) {
+  Populate();
+  auto first = vault().SignTreeHead();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  Populate();
+  auto second = vault().SignTreeHead();
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(first->tree_size, 5u);
+  EXPECT_EQ(second->tree_size, 10u);
+  auto public_key = AuditPublicKey(Files());
+  ASSERT_TRUE(public_key.ok());
+  EXPECT_TRUE(VerifyTreeHeadSignature(*second, *public_key));
+  SignedTreeHead forged = *second;
+  forged.tree_size = 9;
+  EXPECT_FALSE(VerifyTreeHeadSignature(forged, *public_key));
+
+  AuditVerification report = Verify();
+  EXPECT_THAT(report.problems, IsEmpty());
+  EXPECT_EQ(report.entries, 10u);
+  EXPECT_EQ(report.tree_heads, 2u);
+
+  // An inclusion proof a third party can check against the signed head.
+  auto proof_json = AuditInclusionProofJson(Files(), 7, 0);
+  ASSERT_TRUE(proof_json.ok()) << proof_json.status().ToString();
+  nlohmann::json proof = nlohmann::json::parse(*proof_json);
+  std::vector<audit::Hash> path;
+  for (const auto& h : proof["inclusion_path"]) path.push_back(*audit::HashFromHex(h.get<std::string>()));
+  EXPECT_EQ(proof["tree_size"], 10);
+  EXPECT_EQ(proof["tree_head"]["root_hash"], second->root_hash);
+  EXPECT_TRUE(audit::VerifyInclusion(audit::LeafHash(proof["entry"].get<std::string>()), 7, 10, path,
+                                     *audit::HashFromHex(second->root_hash)));
+
+  auto consistency_json = AuditConsistencyProofJson(Files(), 5, 10);
+  ASSERT_TRUE(consistency_json.ok());
+  nlohmann::json consistency = nlohmann::json::parse(*consistency_json);
+  std::vector<audit::Hash> cpath;
+  for (const auto& h : consistency["consistency_path"]) cpath.push_back(*audit::HashFromHex(h.get<std::string>()));
+  EXPECT_TRUE(audit::VerifyConsistency(5, 10, *audit::HashFromHex(first->root_hash),
+                                       *audit::HashFromHex(second->root_hash), cpath));
+}
+
+TEST_F(AuditLogTest, FlippingAnyByteOfAnyEntryOrTreeHeadIsDetected) {
+  Populate();
+  ASSERT_TRUE(vault().SignTreeHead().ok());
+  vault_.reset();
+  ASSERT_THAT(Verify().problems, IsEmpty());
+  struct Target {
+    std::string table, column, key;
+  };
+  for (const Target& t : {Target{"audit_log", "entry", "idx"}, Target{"tree_heads", "root", "tree_size"},
+                          Target{"tree_heads", "signature", "tree_size"}}) {
+    const std::vector<std::string> keys = Blobs("SELECT CAST(" + t.key + " AS BLOB) FROM " + t.table);
+    const std::vector<std::string> values = Blobs("SELECT " + t.column + " FROM " + t.table + " ORDER BY " + t.key);
+    ASSERT_EQ(keys.size(), values.size());
+    for (size_t row = 0; row < values.size(); ++row) {
+      for (size_t byte = 0; byte < values[row].size(); ++byte) {
+        std::string flipped = values[row];
+        flipped[byte] = static_cast<char>(flipped[byte] ^ 0x01);
+        SetBlob(t.table, t.column, t.key, keys[row], flipped);
+        EXPECT_THAT(Verify().problems, Not(IsEmpty())) << t.table << "." << t.column << " row " << row << " byte " << byte;
+        SetBlob(t.table, t.column, t.key, keys[row], values[row]);
+      }
+    }
+  }
+  EXPECT_THAT(Verify().problems, IsEmpty());
+  Sql("UPDATE tree_heads SET tree_size = tree_size - 1");
+  EXPECT_THAT(Verify().problems, Not(IsEmpty()));
+}
+
+TEST_F(AuditLogTest, TruncationIsDetectedAgainstAPublishedTreeHead) {
+  Populate();
+  auto published = vault().SignTreeHead();
+  ASSERT_TRUE(published.ok());
+  vault_.reset();
+  EXPECT_THAT(Verify(*published).problems, IsEmpty());
+  // Cut the last two entries and every stored head: the log alone looks fine ...
+  Sql("DELETE FROM audit_log WHERE idx >= 3; DELETE FROM tree_heads;");
+  EXPECT_THAT(Verify().problems, IsEmpty());
+  // ... but not against the head published before.
+  EXPECT_THAT(Verify(*published).problems, Not(IsEmpty()));
+}
+
+}  // namespace
+}  // namespace privet
