@@ -92,6 +92,10 @@ class WriteBatch {
   // Audit entries must extend the log contiguously: the first index is the log's current size.
   void AppendAudit(AuditRecord a) { audit_.push_back(std::move(a)); }
   void PutTreeHead(TreeHeadRecord t) { tree_heads_.push_back(std::move(t)); }
+  // An audit-only batch that must survive power loss even when the store relaxes audit-only
+  // commits (erasures, key events).
+  void RequireFullDurability() { full_durability_ = true; }
+  bool full_durability() const { return full_durability_; }
 
   const std::vector<SubjectRecord>& subjects() const { return subjects_; }
   const std::vector<FieldRecord>& fields() const { return fields_; }
@@ -117,6 +121,7 @@ class WriteBatch {
   std::vector<BlindIndexRecord> deleted_indexes_;
   std::vector<AuditRecord> audit_;
   std::vector<TreeHeadRecord> tree_heads_;
+  bool full_durability_ = false;
 };
 
 class DataStore {
@@ -169,8 +174,13 @@ class KeyStore {
   // Destroys the subject's wrapped key so its bytes are gone from disk: secure_delete, then the
   // WAL checkpointed and truncated. Idempotent.
   virtual Status DestroyWrappedKey(uint64_t subject_id) = 0;
-  // DestroyWrappedKey for many subjects: one transaction, one checkpoint. Idempotent.
+  // DestroyWrappedKey for many subjects: one transaction, one checkpoint. Idempotent. Unlike
+  // DestroyWrappedKey it records no pending purge (it undoes keys whose data never committed).
   virtual Status DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) = 0;
+  // DestroyWrappedKey also records, in the same transaction, that the subject's rows in the data
+  // store must be purged; the vault purges them and then calls PurgeDone. Survives crashes.
+  virtual StatusOr<std::vector<uint64_t>> PendingPurges() = 0;
+  virtual Status PurgeDone(uint64_t subject_id) = 0;
 
   // Small named values: the master-key check, the wrapped blind-index root key.
   virtual StatusOr<std::optional<std::string>> GetMeta(std::string_view name) = 0;

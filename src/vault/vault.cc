@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "audit/audit_log.h"
@@ -119,7 +122,13 @@ class Vault::Impl {
   StatusOr<SubjectState> State(uint64_t id);
   StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
   StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t org) {
-    return data_->ListOrganizationMembers(org);
+    ASSIGN_OR_RETURN(std::vector<uint64_t> members, data_->ListOrganizationMembers(org));
+    std::vector<uint64_t> live;  // without subjects erased but not yet purged
+    for (uint64_t id : members) {
+      ASSIGN_OR_RETURN(std::optional<std::string> key, keys_->GetWrappedKey(id));
+      if (key) live.push_back(id);
+    }
+    return live;
   }
   Status Erase(uint64_t id);
   Status RotateMasterKey(std::string_view new_master_key_hex);
@@ -127,7 +136,15 @@ class Vault::Impl {
   StatusOr<SignedTreeHead> SignTreeHead();
   uint64_t AuditSize() const { return audit_->size(); }
 
+  // The background purge of erased subjects' rows: started by Open (with the purges a crash
+  // left pending), drained and stopped before the vault closes.
+  void StartPurger();
+  void StopPurger();
+  ~Impl() { StopPurger(); }
+
  private:
+  void SchedulePurge(uint64_t id);
+  void RunPurger();
   // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
   AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
   // Applies `batch` with `entries` appended to the audit log, in one transaction: the change and
@@ -177,6 +194,12 @@ class Vault::Impl {
   std::mutex mu_;  // guards cache_ and serializes ledger appends with their cache update
   std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
   std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
+
+  std::mutex purge_mu_;  // guards purge_queue_ and purge_stop_
+  std::condition_variable purge_cv_;
+  std::deque<uint64_t> purge_queue_;
+  bool purge_stop_ = false;
+  std::thread purger_;  // declared last: stopped (in ~Impl) before anything it uses goes
 };
 
 // --- Opening ----------------------------------------------------------------------------------
@@ -233,6 +256,7 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log, audit::AuditLog::Open(*data, std::move(seed)));
   auto impl = std::make_unique<Impl>(std::move(options), std::move(master), std::move(data),
                                      std::move(keys), std::move(index_root), std::move(audit_log));
+  impl->StartPurger();
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
 
@@ -965,20 +989,74 @@ StatusOr<std::optional<uint64_t>> Vault::Impl::FindSubject(Identifier kind, std:
                              : kind == Identifier::kPhone ? crypto::IdentifierKind::kPhone
                                                           : crypto::IdentifierKind::kUsername;
   ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(k, value));
-  return data_->FindByBlindIndex(crypto::IdentifierKindName(k), hash);
+  ASSIGN_OR_RETURN(std::optional<uint64_t> found, data_->FindByBlindIndex(crypto::IdentifierKindName(k), hash));
+  if (!found) return found;
+  // An erased subject's entries may outlive its key until the purge runs: they find nothing.
+  ASSIGN_OR_RETURN(std::optional<std::string> key, keys_->GetWrappedKey(*found));
+  return key ? found : std::optional<uint64_t>();
 }
 
 Status Vault::Impl::Erase(uint64_t id) {
-  // The key goes first: once it is destroyed, every copy of the subject's fields is noise.
+  // The key goes first, with a durable note that the rows must be purged: from then on every
+  // copy of the subject's fields is noise, so the call returns without waiting for the purge,
+  // whose cost grows with the subject's data. Lookups and listings skip subjects without a key.
   RETURN_IF_ERROR(keys_->DestroyWrappedKey(id));
   Forget(id);
-  std::lock_guard write_lock(write_mu_);
-  RETURN_IF_ERROR(data_->PurgeSubject(id));
   AuditEntry erased = Audit(AuditEvent::kErasure, Principal::Service(), id);
   erased.action = "erase";
   erased.detail = "crypto_shredding";
   store::WriteBatch batch;
-  return ApplyAudited(batch, {erased});
+  batch.RequireFullDurability();
+  {
+    std::lock_guard write_lock(write_mu_);
+    RETURN_IF_ERROR(ApplyAudited(batch, {erased}));
+  }
+  SchedulePurge(id);
+  return Status::Ok();
+}
+
+void Vault::Impl::SchedulePurge(uint64_t id) {
+  {
+    std::lock_guard lock(purge_mu_);
+    purge_queue_.push_back(id);
+  }
+  purge_cv_.notify_one();
+}
+
+void Vault::Impl::StartPurger() {
+  StatusOr<std::vector<uint64_t>> pending = keys_->PendingPurges();  // left by a crash
+  if (pending.ok())
+    for (uint64_t id : *pending) purge_queue_.push_back(id);
+  purger_ = std::thread([this] { RunPurger(); });
+}
+
+void Vault::Impl::RunPurger() {
+  for (;;) {
+    uint64_t id;
+    {
+      std::unique_lock lock(purge_mu_);
+      purge_cv_.wait(lock, [this] { return purge_stop_ || !purge_queue_.empty(); });
+      if (purge_queue_.empty()) return;  // stopping, and nothing left to do
+      id = purge_queue_.front();
+      purge_queue_.pop_front();
+    }
+    Status purged;
+    {
+      std::lock_guard write_lock(write_mu_);
+      purged = data_->PurgeSubject(id);
+    }
+    // A failed purge stays pending in the key store and is retried at the next open.
+    if (purged.ok()) (void)keys_->PurgeDone(id);
+  }
+}
+
+void Vault::Impl::StopPurger() {
+  {
+    std::lock_guard lock(purge_mu_);
+    purge_stop_ = true;
+  }
+  purge_cv_.notify_one();
+  if (purger_.joinable()) purger_.join();
 }
 
 Status Vault::Impl::RotateMasterKey(std::string_view new_master_key_hex) {

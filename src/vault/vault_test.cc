@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "store/store.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -209,6 +210,32 @@ TEST_F(StarterVault, ErasureShredsTheSubject) {
   EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
   EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), std::nullopt);
   EXPECT_TRUE(vault().Erase(id).ok());  // idempotent
+}
+
+TEST_F(StarterVault, PurgeLeftPendingByACrashFinishesAtTheNextOpen) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "pending@example.com").ok());
+  vault_.reset();
+  {  // A crash right after Erase destroyed the key, before the rows were purged.
+    auto keys = store::OpenSqliteKeyStore(dir_ / "keys.db");
+    ASSERT_TRUE(keys.ok());
+    ASSERT_TRUE((*keys)->DestroyWrappedKey(id).ok());
+  }
+  {
+    auto data = store::OpenSqliteDataStore(dir_ / "data.db");
+    ASSERT_TRUE(data.ok());
+    EXPECT_TRUE((*data)->GetSubject(id)->has_value());
+  }
+  Reopen();
+  EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "pending@example.com"), std::nullopt);
+  vault_.reset();  // closing drains the purge queue
+  auto data = store::OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(data.ok());
+  EXPECT_FALSE((*data)->GetSubject(id)->has_value());
+  EXPECT_TRUE((*data)->GetFields(id)->empty());
+  auto keys = store::OpenSqliteKeyStore(dir_ / "keys.db");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_TRUE((*keys)->PendingPurges()->empty());
 }
 
 TEST_F(StarterVault, WrongMasterKeyIsRefused) {

@@ -241,7 +241,8 @@ Status SqliteDataStore::Apply(const WriteBatch& batch) {
                           batch.deleted_fields().empty() && batch.consents().empty() &&
                           batch.indexes().empty() && batch.deleted_indexes().empty() &&
                           batch.tree_heads().empty();
-  const bool relaxed = audit_only && audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
+  const bool relaxed = audit_only && !batch.full_durability() &&
+                       audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
   if (relaxed) RETURN_IF_ERROR(conn_->Exec("PRAGMA synchronous = NORMAL", "data store apply: durability"));
   Status applied = [&]() -> Status {
     sqlite::Transaction txn(*conn_);

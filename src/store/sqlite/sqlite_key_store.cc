@@ -35,7 +35,10 @@ CREATE TABLE keys (
 CREATE TABLE meta (
   name TEXT PRIMARY KEY,
   value BLOB NOT NULL
-) WITHOUT ROWID
+) WITHOUT ROWID;
+CREATE TABLE pending_purges (
+  subject_id INTEGER PRIMARY KEY
+)
 )sql";
 
 Status Run(Statement& stmt, std::string_view what) {
@@ -54,6 +57,8 @@ class SqliteKeyStore final : public KeyStore {
   StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) override;
   Status DestroyWrappedKey(uint64_t subject_id) override;
   Status DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) override;
+  StatusOr<std::vector<uint64_t>> PendingPurges() override;
+  Status PurgeDone(uint64_t subject_id) override;
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status PutMeta(std::string_view name, std::string_view value) override;
   Status BackupTo(const std::string& path) override {
@@ -83,6 +88,9 @@ class SqliteKeyStore final : public KeyStore {
   Statement get_meta_;
   Statement put_meta_;
   Statement scan_meta_;
+  Statement add_pending_;
+  Statement list_pending_;
+  Statement remove_pending_;
 };
 
 Status SqliteKeyStore::Prepare() {
@@ -99,6 +107,9 @@ Status SqliteKeyStore::Prepare() {
       {&get_meta_, "SELECT value FROM meta WHERE name = ?"},
       {&put_meta_, "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)"},
       {&scan_meta_, "SELECT name, value FROM meta ORDER BY name"},
+      {&add_pending_, "INSERT OR IGNORE INTO pending_purges (subject_id) VALUES (?)"},
+      {&list_pending_, "SELECT subject_id FROM pending_purges ORDER BY subject_id"},
+      {&remove_pending_, "DELETE FROM pending_purges WHERE subject_id = ?"},
   };
   for (const auto& s : kStatements) {
     ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
@@ -148,9 +159,20 @@ StatusOr<std::optional<std::string>> SqliteKeyStore::GetWrappedKey(uint64_t subj
 Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
   std::lock_guard<std::mutex> lock(mu_);
   {
-    ScopedReset reset(delete_key_);
-    delete_key_.BindInt64(1, ToDb(subject_id));
-    RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
+    // The key goes and the purge of the subject's rows is remembered, in one transaction.
+    sqlite::Transaction txn(*conn_);
+    RETURN_IF_ERROR(txn.Begin("key store destroy wrapped key: begin"));
+    {
+      ScopedReset reset(delete_key_);
+      delete_key_.BindInt64(1, ToDb(subject_id));
+      RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
+    }
+    {
+      ScopedReset reset(add_pending_);
+      add_pending_.BindInt64(1, ToDb(subject_id));
+      RETURN_IF_ERROR(Run(add_pending_, "key store destroy wrapped key: pending purge"));
+    }
+    RETURN_IF_ERROR(txn.Commit("key store destroy wrapped key: commit"));
   }
   // Also when nothing was deleted: a retry after a failed checkpoint must finish the job.
   return CheckpointTruncateLocked("key store destroy wrapped key: checkpoint");
@@ -169,6 +191,23 @@ Status SqliteKeyStore::DestroyWrappedKeys(const std::vector<uint64_t>& subject_i
     RETURN_IF_ERROR(txn.Commit("key store destroy wrapped keys: commit"));
   }
   return CheckpointTruncateLocked("key store destroy wrapped keys: checkpoint");
+}
+
+StatusOr<std::vector<uint64_t>> SqliteKeyStore::PendingPurges() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(list_pending_);
+  std::vector<uint64_t> out;
+  int rc;
+  while ((rc = list_pending_.Step()) == SQLITE_ROW) out.push_back(FromDb(list_pending_.ColumnInt64(0)));
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, "key store list pending purges");
+  return out;
+}
+
+Status SqliteKeyStore::PurgeDone(uint64_t subject_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(remove_pending_);
+  remove_pending_.BindInt64(1, ToDb(subject_id));
+  return Run(remove_pending_, "key store purge done");
 }
 
 Status SqliteKeyStore::CheckpointTruncateLocked(std::string_view what) {
