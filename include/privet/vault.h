@@ -139,6 +139,7 @@ enum class ConsentAction {
   kOverridingGround,    // staff record a compelling ground that overrides an objection (CN07)
   kRestrict,            // Art. 18 restriction starts
   kLiftRestriction,
+  kNotified,            // the subject was sent the notice of the policy version in force (CU06)
 };
 
 enum class ConsentSource { kForm, kCookieBanner, kApi, kGpc, kDnt, kStaff };
@@ -173,6 +174,32 @@ struct SubjectInfo {
   std::optional<int> age_years;
   std::string jurisdiction;
   std::vector<std::string> location_exemptions;
+};
+
+// A release of a subject's data to a recipient of the policy (the disclosure register).
+struct Disclosure {
+  std::string recipient;                // a policy recipient id
+  uint64_t subject_id = 0;
+  std::vector<std::string> categories;  // what the caller would send
+  std::string purpose;                  // why
+  // Preconditions met, as "<precondition>" or "<precondition>:<reference>", e.g.
+  // "court_order:2024-CV-118". References are case numbers, never personal data.
+  std::vector<std::string> evidence;
+};
+
+struct DisclosureResult {
+  std::vector<FieldValue> released;     // the values to hand over: only what may go
+  std::vector<WithheldField> withheld;  // requested categories the recipient may not receive
+};
+
+// A disclosure as recorded, for the subject's list of who received their data.
+struct DisclosureEntry {
+  std::string recipient;
+  std::string purpose;
+  std::vector<std::string> categories;
+  std::vector<std::string> evidence;
+  Time at;
+  int policy_version = 0;
 };
 
 class Vault {
@@ -220,6 +247,17 @@ class Vault {
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t subject_id);
   // The derived state the decision engine reads.
   StatusOr<SubjectState> State(uint64_t subject_id);
+
+  // Releases data to a recipient if the policy lets that recipient receive it for that purpose
+  // and its preconditions hold (DecideDisclosure: court orders, DPAs, transfer mechanisms, no
+  // sale, no unaffiliated third parties, a new recipient only after notice and the opt-out
+  // window), and the subject's state allows the purpose (consent, objection, restriction). Only
+  // the requested categories the recipient's function needs are released (CN08); the rest are
+  // reported withheld. Recorded in the register and the audit log in one transaction.
+  // PermissionDenied "<reason>: ..." when nothing may go.
+  StatusOr<DisclosureResult> Disclose(const Disclosure& disclosure);
+  // The subject's disclosures, oldest first (CF09: who received my data).
+  StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t subject_id);
 
   // Exact-match lookup by email, phone or username through blind indexes.
   enum class Identifier { kEmail, kPhone, kUsername };

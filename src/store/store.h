@@ -63,6 +63,18 @@ struct BlindIndexRecord {
   uint64_t subject_id = 0;
 };
 
+// One release of a subject's data to a recipient (the disclosure register).
+struct DisclosureRecord {
+  uint64_t subject_id = 0;
+  int64_t seq = 0;  // assigned by the store on append
+  std::string recipient;                // policy recipient id
+  std::string purpose;                  // policy purpose id
+  std::vector<std::string> categories;  // released categories
+  std::vector<std::string> evidence;    // preconditions met, e.g. court_order:<reference id>
+  int64_t at = 0;
+  int policy_version = 0;
+};
+
 // One entry of the audit log: its position (0-based leaf index) and its canonical bytes.
 struct AuditRecord {
   uint64_t index = 0;
@@ -86,6 +98,7 @@ class WriteBatch {
   void PutSubject(SubjectRecord s) { subjects_.push_back(std::move(s)); }
   void PutField(FieldRecord f) { fields_.push_back(std::move(f)); }  // insert or replace by id
   void AppendConsent(ConsentEventRecord e) { consents_.push_back(std::move(e)); }
+  void AppendDisclosure(DisclosureRecord d) { disclosures_.push_back(std::move(d)); }
   void PutBlindIndex(BlindIndexRecord b) { indexes_.push_back(std::move(b)); }
   void DeleteField(uint64_t field_id) { deleted_fields_.push_back(field_id); }
   void DeleteBlindIndex(BlindIndexRecord b) { deleted_indexes_.push_back(std::move(b)); }
@@ -100,6 +113,7 @@ class WriteBatch {
   const std::vector<SubjectRecord>& subjects() const { return subjects_; }
   const std::vector<FieldRecord>& fields() const { return fields_; }
   const std::vector<ConsentEventRecord>& consents() const { return consents_; }
+  const std::vector<DisclosureRecord>& disclosures() const { return disclosures_; }
   const std::vector<BlindIndexRecord>& indexes() const { return indexes_; }
   const std::vector<uint64_t>& deleted_fields() const { return deleted_fields_; }
   // Entries to remove (only where they name that subject); applied before PutBlindIndex entries.
@@ -107,7 +121,7 @@ class WriteBatch {
   const std::vector<AuditRecord>& audit() const { return audit_; }
   const std::vector<TreeHeadRecord>& tree_heads() const { return tree_heads_; }
   bool empty() const {
-    return subjects_.empty() && fields_.empty() && consents_.empty() && indexes_.empty() &&
+    return subjects_.empty() && fields_.empty() && consents_.empty() && disclosures_.empty() && indexes_.empty() &&
            deleted_fields_.empty() && deleted_indexes_.empty() && audit_.empty() &&
            tree_heads_.empty();
   }
@@ -116,6 +130,7 @@ class WriteBatch {
   std::vector<SubjectRecord> subjects_;
   std::vector<FieldRecord> fields_;
   std::vector<ConsentEventRecord> consents_;
+  std::vector<DisclosureRecord> disclosures_;
   std::vector<BlindIndexRecord> indexes_;
   std::vector<uint64_t> deleted_fields_;
   std::vector<BlindIndexRecord> deleted_indexes_;
@@ -137,6 +152,7 @@ class DataStore {
   virtual StatusOr<std::vector<FieldRecord>> GetFields(uint64_t subject_id) = 0;
   // In append order.
   virtual StatusOr<std::vector<ConsentEventRecord>> GetConsentEvents(uint64_t subject_id) = 0;
+  virtual StatusOr<std::vector<DisclosureRecord>> GetDisclosures(uint64_t subject_id) = 0;
   virtual StatusOr<std::optional<uint64_t>> FindByBlindIndex(std::string_view index,
                                                              std::string_view hash) = 0;
   // Subjects of an organization (for its admins), in id order.

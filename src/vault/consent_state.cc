@@ -16,6 +16,7 @@ std::string_view ConsentActionName(ConsentAction a) {
     case ConsentAction::kOverridingGround: return "overriding_ground";
     case ConsentAction::kRestrict: return "restrict";
     case ConsentAction::kLiftRestriction: return "lift_restriction";
+    case ConsentAction::kNotified: return "notified";
   }
   return "unknown";
 }
@@ -38,7 +39,8 @@ std::optional<ConsentAction> ParseConsentAction(std::string_view name) {
   for (ConsentAction a : {ConsentAction::kGrant, ConsentAction::kWithdraw, ConsentAction::kOptOut,
                           ConsentAction::kUndoOptOut, ConsentAction::kObject,
                           ConsentAction::kWithdrawObjection, ConsentAction::kOverridingGround,
-                          ConsentAction::kRestrict, ConsentAction::kLiftRestriction}) {
+                          ConsentAction::kRestrict, ConsentAction::kLiftRestriction,
+                          ConsentAction::kNotified}) {
     if (ConsentActionName(a) == name) return a;
   }
   return std::nullopt;
@@ -62,6 +64,7 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
     state.restricted = false;
     return;
   }
+  if (action == ConsentAction::kNotified) return;  // read by the disclosure register, not here
   std::optional<PurposeId> id = policy.FindPurpose(purpose);
   if (!id) return;
   switch (action) {
@@ -79,7 +82,8 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
       break;
     case ConsentAction::kOverridingGround: state.overriding_grounds.Set(*id); break;
     case ConsentAction::kRestrict:
-    case ConsentAction::kLiftRestriction: break;
+    case ConsentAction::kLiftRestriction:
+    case ConsentAction::kNotified: break;
   }
 }
 

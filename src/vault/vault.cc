@@ -119,6 +119,8 @@ class Vault::Impl {
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
   Status RecordConsent(uint64_t id, const ConsentChange& change);
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t id);
+  StatusOr<DisclosureResult> Disclose(const Disclosure& d);
+  StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
   StatusOr<SubjectState> State(uint64_t id);
   StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
   StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t org) {
@@ -145,6 +147,13 @@ class Vault::Impl {
  private:
   void SchedulePurge(uint64_t id);
   void RunPurger();
+  // The latest policy version the subject was notified of whose opt-out window has passed (the
+  // version they signed up under counts as notified).
+  StatusOr<int> NotifiedVersion(const CachedSubject& subject);
+  // Opens the subject's fields whose category is in `categories` and that were collected for
+  // `purpose` or a purpose above it.
+  StatusOr<std::vector<FieldValue>> OpenFields(const CachedSubject& subject, const CategorySet& categories,
+                                               PurposeId purpose, LegalBasis basis);
   // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
   AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
   // Applies `batch` with `entries` appended to the audit log, in one transaction: the change and
@@ -294,6 +303,18 @@ std::string Joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
   return out;
+}
+
+// Purpose limitation: a field serves the purposes it was collected for and the narrower
+// purposes beneath them. A legal obligation or a vital interest reaches any field its purpose
+// covers, whatever it was collected for (GDPR Art. 6(1)(c), (d)).
+bool CollectedFor(const CompiledPolicy& policy, const std::vector<std::string>& field_purposes, PurposeId purpose) {
+  const CompiledPurpose& p = policy.purpose(purpose);
+  if (p.basis == LegalBasis::kLegalObligation || p.basis == LegalBasis::kVitalInterests) return true;
+  return std::any_of(field_purposes.begin(), field_purposes.end(), [&](const std::string& id) {
+    std::optional<PurposeId> fp = policy.FindPurpose(id);
+    return fp && p.self_and_ancestors.Test(*fp);
+  });
 }
 
 }  // namespace
@@ -754,7 +775,6 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
-  const PurposeSet& wanted = policy.purpose(*pid).self_and_ancestors;
   ReadResult result;
   SubjectState state = subject->state;
   for (store::FieldRecord& f : fields) {
@@ -763,13 +783,7 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
       result.withheld.push_back({f.category, Reason::kCategoryNotForPurpose});
       continue;
     }
-    // Purpose limitation: only for what it was collected for, or a narrower purpose of that.
-    bool collected_for = false;
-    for (const std::string& p : f.purposes) {
-      std::optional<PurposeId> fp = policy.FindPurpose(p);
-      if (fp && wanted.Test(*fp)) collected_for = true;
-    }
-    if (!collected_for) {
+    if (!CollectedFor(policy, f.purposes, *pid)) {
       result.withheld.push_back({f.category, Reason::kNotCollectedForPurpose});
       continue;
     }
@@ -921,8 +935,10 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
 Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
   const CompiledPolicy& policy = *policy_;
   std::string purpose = change.purpose;
+  // Events about the subject as a whole carry no purpose.
   const bool restriction = change.action == ConsentAction::kRestrict ||
-                           change.action == ConsentAction::kLiftRestriction;
+                           change.action == ConsentAction::kLiftRestriction ||
+                           change.action == ConsentAction::kNotified;
   if (!change.channel.empty()) {
     const auto& channels = policy.policy().marketing_channels;
     auto ch = std::find_if(channels.begin(), channels.end(),
@@ -980,6 +996,128 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
 StatusOr<SubjectState> Vault::Impl::State(uint64_t id) {
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   return subject->state;
+}
+
+// --- Disclosure register ------------------------------------------------------------------------
+
+StatusOr<int> Vault::Impl::NotifiedVersion(const CachedSubject& subject) {
+  int version = subject.record.policy_version;
+  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events, data_->GetConsentEvents(subject.record.id));
+  const std::optional<Duration>& window = policy_->policy().changes.opt_out_window;
+  const Time now = clock_.Now();
+  for (const auto& e : events) {
+    if (e.action != ConsentActionName(ConsentAction::kNotified)) continue;
+    Time usable_from = FromUnix(e.at);
+    if (window) {
+      switch (window->unit) {
+        case TimeUnit::kHours: usable_from += std::chrono::hours(window->count); break;
+        case TimeUnit::kDays:
+        case TimeUnit::kBusinessDays: usable_from += std::chrono::days(window->count); break;
+        case TimeUnit::kWeeks: usable_from += std::chrono::weeks(window->count); break;
+        case TimeUnit::kMonths: usable_from += std::chrono::months(window->count); break;
+        case TimeUnit::kYears: usable_from += std::chrono::years(window->count); break;
+      }
+    }
+    if (usable_from <= now) version = std::max(version, e.policy_version);
+  }
+  return version;
+}
+
+StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& subject, const CategorySet& categories,
+                                                          PurposeId purpose, LegalBasis basis) {
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject.record.id));
+  std::vector<FieldValue> out;
+  for (store::FieldRecord& f : fields) {
+    std::optional<CategoryId> c = policy_->FindCategory(f.category);
+    if (!c || !categories.Test(*c) || !CollectedFor(*policy_, f.purposes, purpose)) continue;
+    ASSIGN_OR_RETURN(std::string value, crypto::Open(subject.key, f.sealed_value,
+                                                     crypto::FieldAssociatedData(subject.record.id, f.category, f.id)));
+    out.push_back({.id = f.id,
+                   .category = std::move(f.category),
+                   .value = std::move(value),
+                   .purposes = std::move(f.purposes),
+                   .basis = basis,
+                   .collected_at = FromUnix(f.collected_at),
+                   .last_activity = FromUnix(f.last_activity),
+                   .policy_version = f.policy_version});
+  }
+  return out;
+}
+
+StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
+  const CompiledPolicy& policy = *policy_;
+  std::optional<RecipientId> recipient = policy.FindRecipient(d.recipient);
+  if (!recipient) return InvalidArgument("unknown recipient '" + d.recipient + "'", "recipient");
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(d.subject_id));
+  ASSIGN_OR_RETURN(CategorySet requested, policy.Categories(d.categories));
+  std::vector<std::string> evidence_names;  // "court_order:REF" -> "court_order"
+  for (const std::string& e : d.evidence) evidence_names.push_back(e.substr(0, e.find(':')));
+
+  AuditEntry audited = Audit(AuditEvent::kDisclosure, Principal::Service(), d.subject_id);
+  audited.action = "disclose";
+  audited.purpose = d.purpose;
+  audited.detail = "recipient:" + d.recipient;
+  auto refuse = [&](Reason reason, const std::string& why) -> Status {
+    Status refused = PermissionDenied(std::string(ReasonName(reason)) + ": " + why, "recipient");
+    AuditRefusal(AuditEvent::kDisclosure, Principal::Service(), d.subject_id, refused, d.purpose);
+    return refused;
+  };
+  std::optional<PurposeId> purpose = policy.FindPurpose(d.purpose);
+  if (!purpose) return refuse(Reason::kUnknownPurpose, "'" + d.purpose + "' is not a declared purpose");
+
+  // CN08: only what the recipient's function needs goes; the rest is withheld.
+  const CategorySet allowed = requested & policy.recipient(*recipient).categories;
+  DisclosureResult result;
+  for (int c = 0; c < policy.category_count(); ++c)
+    if (requested.Test(c) && !allowed.Test(c))
+      result.withheld.push_back({policy.category(static_cast<CategoryId>(c)).id, Reason::kCategoryNotForRecipient});
+  ASSIGN_OR_RETURN(int notified, NotifiedVersion(*subject));
+  Decision to_recipient = DecideDisclosure(policy, {.recipient = *recipient,
+                                                    .categories = allowed.Any() ? allowed : requested,
+                                                    .purpose = *purpose,
+                                                    .evidence = &evidence_names,
+                                                    .notified_version = notified});
+  if (!to_recipient.allowed())
+    return refuse(to_recipient.reason, "'" + d.recipient + "' may not receive this for '" + d.purpose + "'");
+  // The subject's side: consent, opt-outs, objections, restriction, tenant scope.
+  Decision for_subject = Decide(policy, Principal::Service(), Action::kDisclose, subject->state, allowed, *purpose);
+  if (!for_subject.allowed())
+    return refuse(for_subject.reason, "the subject's choices do not allow this disclosure");
+
+  ASSIGN_OR_RETURN(result.released, OpenFields(*subject, allowed, *purpose, for_subject.basis));
+  if (result.released.empty()) return result;  // nothing held for that purpose: nothing went
+  store::WriteBatch batch;
+  store::DisclosureRecord record{.subject_id = d.subject_id,
+                                 .recipient = d.recipient,
+                                 .purpose = d.purpose,
+                                 .evidence = d.evidence,
+                                 .at = ToUnix(clock_.Now()),
+                                 .policy_version = policy.version()};
+  for (const FieldValue& f : result.released) {
+    if (std::find(record.categories.begin(), record.categories.end(), f.category) == record.categories.end())
+      record.categories.push_back(f.category);
+  }
+  audited.categories = record.categories;
+  audited.basis = std::string(LegalBasisName(for_subject.basis));
+  for (const WithheldField& w : result.withheld) audited.withheld.push_back(w.category + ":" + std::string(ReasonName(w.reason)));
+  batch.AppendDisclosure(std::move(record));
+  std::lock_guard write_lock(write_mu_);
+  RETURN_IF_ERROR(ApplyAudited(batch, {audited}));
+  return result;
+}
+
+StatusOr<std::vector<DisclosureEntry>> Vault::Impl::Disclosures(uint64_t id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  ASSIGN_OR_RETURN(std::vector<store::DisclosureRecord> records, data_->GetDisclosures(id));
+  std::vector<DisclosureEntry> out;
+  for (auto& r : records)
+    out.push_back({.recipient = std::move(r.recipient),
+                   .purpose = std::move(r.purpose),
+                   .categories = std::move(r.categories),
+                   .evidence = std::move(r.evidence),
+                   .at = FromUnix(r.at),
+                   .policy_version = r.policy_version});
+  return out;
 }
 
 // --- Lookup, erasure, keys --------------------------------------------------------------------
@@ -1098,6 +1236,8 @@ Status Vault::Erase(uint64_t id) { return impl_->Erase(id); }
 Status Vault::RotateMasterKey(std::string_view hex) { return impl_->RotateMasterKey(hex); }
 Status Vault::BackupData(const std::string& dest) { return impl_->BackupData(dest); }
 StatusOr<SignedTreeHead> Vault::SignTreeHead() { return impl_->SignTreeHead(); }
+StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->Disclose(d); }
+StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) { return impl_->Disclosures(id); }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
 

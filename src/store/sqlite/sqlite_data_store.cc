@@ -73,6 +73,17 @@ CREATE TABLE blind_index (
   PRIMARY KEY (index_name, hash)
 ) WITHOUT ROWID;
 CREATE INDEX blind_index_by_subject ON blind_index (subject_id);
+CREATE TABLE disclosures (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject_id INTEGER NOT NULL REFERENCES subjects (id),
+  recipient TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  categories TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  policy_version INTEGER NOT NULL
+);
+CREATE INDEX disclosures_by_subject ON disclosures (subject_id);
 CREATE TABLE audit_log (
   idx INTEGER PRIMARY KEY,
   entry BLOB NOT NULL
@@ -150,6 +161,7 @@ class SqliteDataStore final : public DataStore {
   Status PurgeSubject(uint64_t id) override;
   Status BackupTo(const std::string& path) override;
   StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override;
+  StatusOr<std::vector<DisclosureRecord>> GetDisclosures(uint64_t subject_id) override;
   StatusOr<std::vector<TreeHeadRecord>> GetTreeHeads() override;
   void SetAuditOnlyDurability(AuditOnlyDurability d) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -180,6 +192,9 @@ class SqliteDataStore final : public DataStore {
   Statement purge_index_;
   Statement purge_subject_;
   Statement append_audit_;
+  Statement insert_disclosure_;
+  Statement get_disclosures_;
+  Statement purge_disclosures_;
   Statement put_tree_head_;
   Statement get_audit_;
   Statement get_tree_heads_;
@@ -208,6 +223,13 @@ Status SqliteDataStore::Prepare() {
       {&delete_index_,
        "DELETE FROM blind_index WHERE index_name = ? AND hash = ? AND subject_id = ?"},
       {&append_audit_, "INSERT INTO audit_log (idx, entry) VALUES (?, ?)"},
+      {&insert_disclosure_,
+       "INSERT INTO disclosures (subject_id, recipient, purpose, categories, evidence, at, policy_version)"
+       " VALUES (?, ?, ?, ?, ?, ?, ?)"},
+      {&get_disclosures_,
+       "SELECT seq, recipient, purpose, categories, evidence, at, policy_version FROM disclosures"
+       " WHERE subject_id = ? ORDER BY seq"},
+      {&purge_disclosures_, "DELETE FROM disclosures WHERE subject_id = ?"},
       {&put_tree_head_,
        "INSERT OR REPLACE INTO tree_heads (tree_size, root, timestamp, signature) VALUES (?, ?, ?, ?)"},
       {&get_audit_, "SELECT idx, entry FROM audit_log WHERE idx >= ? ORDER BY idx LIMIT ?"},
@@ -237,7 +259,7 @@ Status SqliteDataStore::Prepare() {
 Status SqliteDataStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
-  const bool audit_only = batch.subjects().empty() && batch.fields().empty() &&
+  const bool audit_only = batch.subjects().empty() && batch.fields().empty() && batch.disclosures().empty() &&
                           batch.deleted_fields().empty() && batch.consents().empty() &&
                           batch.indexes().empty() && batch.deleted_indexes().empty() &&
                           batch.tree_heads().empty();
@@ -306,6 +328,19 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
     insert_consent_.BindInt64(6, e.at);
     insert_consent_.BindInt64(7, e.policy_version);
     RETURN_IF_ERROR(Run(insert_consent_, "data store apply: append consent"));
+  }
+  for (const DisclosureRecord& d : batch.disclosures()) {
+    ASSIGN_OR_RETURN(std::string categories, EncodePurposes(d.categories));
+    ASSIGN_OR_RETURN(std::string evidence, EncodePurposes(d.evidence));
+    ScopedReset reset(insert_disclosure_);
+    insert_disclosure_.BindInt64(1, ToDb(d.subject_id));
+    insert_disclosure_.BindText(2, d.recipient);
+    insert_disclosure_.BindText(3, d.purpose);
+    insert_disclosure_.BindText(4, categories);
+    insert_disclosure_.BindText(5, evidence);
+    insert_disclosure_.BindInt64(6, d.at);
+    insert_disclosure_.BindInt64(7, d.policy_version);
+    RETURN_IF_ERROR(Run(insert_disclosure_, "data store apply: record disclosure"));
   }
   for (const AuditRecord& a : batch.audit()) {
     ScopedReset reset(append_audit_);
@@ -453,7 +488,7 @@ Status SqliteDataStore::PurgeSubject(uint64_t id) {
   sqlite::Transaction txn(*conn_);
   RETURN_IF_ERROR(txn.Begin("data store purge subject: begin"));
   // Children first: they reference the subject.
-  for (Statement* stmt : {&purge_fields_, &purge_consents_, &purge_index_, &purge_subject_}) {
+  for (Statement* stmt : {&purge_fields_, &purge_consents_, &purge_disclosures_, &purge_index_, &purge_subject_}) {
     ScopedReset reset(*stmt);
     stmt->BindInt64(1, ToDb(id));
     RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
@@ -472,6 +507,27 @@ StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t sta
     out.push_back({.index = FromDb(get_audit_.ColumnInt64(0)), .entry = get_audit_.ColumnBlob(1)});
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read audit entries");
+  return out;
+}
+
+StatusOr<std::vector<DisclosureRecord>> SqliteDataStore::GetDisclosures(uint64_t subject_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ScopedReset reset(get_disclosures_);
+  get_disclosures_.BindInt64(1, ToDb(subject_id));
+  std::vector<DisclosureRecord> out;
+  int rc;
+  while ((rc = get_disclosures_.Step()) == SQLITE_ROW) {
+    DisclosureRecord d{.subject_id = subject_id,
+                       .seq = get_disclosures_.ColumnInt64(0),
+                       .recipient = get_disclosures_.ColumnText(1),
+                       .purpose = get_disclosures_.ColumnText(2),
+                       .at = get_disclosures_.ColumnInt64(5),
+                       .policy_version = static_cast<int>(get_disclosures_.ColumnInt64(6))};
+    ASSIGN_OR_RETURN(d.categories, DecodePurposes(get_disclosures_.ColumnText(3)));
+    ASSIGN_OR_RETURN(d.evidence, DecodePurposes(get_disclosures_.ColumnText(4)));
+    out.push_back(std::move(d));
+  }
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read disclosures");
   return out;
 }
 

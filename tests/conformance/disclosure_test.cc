@@ -1,0 +1,292 @@
+// Disclosure-register promises of the five customers: every release of data to a recipient goes
+// through Vault::Disclose against the company's own policy file and is recorded.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/vault_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+// A vault on a company's policy with helpers to fill a subject and disclose.
+class DisclosureTest : public testing::VaultTest {
+ protected:
+  using VaultTest::VaultTest;
+
+  uint64_t Subject(const std::string& kind, std::vector<std::string> purposes, std::vector<FieldInput> fields) {
+    const uint64_t id = NewSubject({.kind = kind, .age_years = 30});
+    auto w = vault().Write({.subject_id = id, .purposes = std::move(purposes), .fields = std::move(fields)});
+    EXPECT_TRUE(w.ok()) << w.status().ToString();
+    return id;
+  }
+
+  StatusOr<DisclosureResult> Disclose(const std::string& recipient, uint64_t id, std::vector<std::string> categories,
+                                      const std::string& purpose, std::vector<std::string> evidence = {}) {
+    return vault().Disclose({.recipient = recipient, .subject_id = id, .categories = std::move(categories),
+                             .purpose = purpose, .evidence = std::move(evidence)});
+  }
+
+  static std::vector<std::string> Released(const StatusOr<DisclosureResult>& r) {
+    std::vector<std::string> out;
+    if (r.ok())
+      for (const auto& f : r->released) out.push_back(f.category + "=" + f.value);
+    return out;
+  }
+
+  std::vector<std::string> Register(uint64_t id) {
+    std::vector<std::string> out;
+    auto entries = vault().Disclosures(id);
+    EXPECT_TRUE(entries.ok());
+    if (entries.ok())
+      for (const auto& e : *entries) out.push_back(e.recipient + "/" + e.purpose);
+    return out;
+  }
+};
+
+class ConfiTrekDisclosure : public DisclosureTest {
+ protected:
+  ConfiTrekDisclosure() : DisclosureTest("policies/confitrek.yaml") {}
+};
+
+TEST_F(ConfiTrekDisclosure, CT05_SharingOnlyWithConsentARequestOrDeclaredRecipientsAndRecorded) {
+  const uint64_t id = Subject("customer", {"provide"}, {{.category = "user.name", .value = "Dee"},
+                                                       {.category = "user.contact.email", .value = "dee@example.com"}});
+  // Vendors acting for CT: allowed for the declared purposes.
+  EXPECT_THAT(Released(Disclose("vendors", id, {"user.contact.email"}, "provide")),
+              ElementsAre("user.contact.email=dee@example.com"));
+  // A third party for a transaction only when the subject asked for it ...
+  auto unrequested = Disclose("transaction_parties", id, {"user.name"}, "provide.transactions");
+  EXPECT_EQ(unrequested.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(unrequested.status().message(), HasSubstr("missing_precondition"));
+  EXPECT_THAT(Released(Disclose("transaction_parties", id, {"user.name"}, "provide.transactions",
+                                {"subject_request:order-1182"})),
+              ElementsAre("user.name=Dee"));
+  // ... and to consented third parties only with consent.
+  EXPECT_EQ(Disclose("consented_third_parties", id, {"user.name"}, "provide.transactions").status().code(),
+            StatusCode::kPermissionDenied);
+  // Each release is recorded with its recipient and reason; refusals are not releases.
+  EXPECT_THAT(Register(id), ElementsAre("vendors/provide", "transaction_parties/provide.transactions"));
+  auto entries = vault().Disclosures(id);
+  ASSERT_TRUE(entries.ok());
+  EXPECT_THAT((*entries)[1].evidence, ElementsAre("subject_request:order-1182"));
+}
+
+class ConfectDisclosure : public DisclosureTest {
+ protected:
+  ConfectDisclosure() : DisclosureTest("policies/confect.yaml") {}
+  uint64_t Customer() {
+    return Subject("customer", {"purchase", "security"},
+                   {{.category = "user.name", .value = "Sam"},
+                    {.category = "user.contact.email", .value = "sam@example.com"},
+                    {.category = "user.account.login_id", .value = "sam-7"}});
+  }
+};
+
+TEST_F(ConfectDisclosure, CF06_GroupCompaniesReceiveWhatThePolicyLetsThem) {
+  const uint64_t id = Customer();
+  EXPECT_THAT(Released(Disclose("group_companies", id, {"user.name", "user.contact.email"}, "purchase")),
+              UnorderedElementsAre("user.name=Sam", "user.contact.email=sam@example.com"));
+  EXPECT_EQ(Disclose("group_companies", id, {"user.name"}, "recruitment").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Register(id), ElementsAre("group_companies/purchase"));
+}
+
+TEST_F(ConfectDisclosure, CF08_AuthoritiesGetDataOnlyWithACourtOrder) {
+  const uint64_t id = Customer();
+  auto without = Disclose("authorities", id, {"user.account.login_id"}, "security");
+  ASSERT_EQ(without.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(without.status().message(), HasSubstr("missing_precondition"));
+  EXPECT_EQ(Disclose("authorities", id, {"user.account.login_id"}, "security", {"police_request"}).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Register(id), IsEmpty());
+  auto with = Disclose("authorities", id, {"user.account.login_id"}, "security", {"court_order:B 1234-24"});
+  EXPECT_THAT(Released(with), ElementsAre("user.account.login_id=sam-7"));
+  EXPECT_THAT(Register(id), ElementsAre("authorities/security"));
+}
+
+TEST_F(ConfectDisclosure, CF09_SubProcessorsAreBoundAndListedForTheSubject) {
+  const uint64_t id = Customer();
+  // The US sub-processor has a DPA and standard contractual clauses: data may go.
+  EXPECT_THAT(Released(Disclose("it_provider_us", id, {"user.contact.email"}, "purchase")),
+              ElementsAre("user.contact.email=sam@example.com"));
+  // Without clauses, nothing goes: the same vault on a policy whose US provider lacks them.
+  Policy changed = compiled().policy();
+  for (Recipient& r : changed.recipients)
+    if (r.id == "it_provider_us") r.transfer_mechanism.clear();
+  auto without_scc = CompiledPolicy::Compile(changed);
+  ASSERT_TRUE(without_scc.ok());
+  policy_ = *without_scc;
+  Reopen();
+  auto refused = Disclose("it_provider_us", id, {"user.contact.email"}, "purchase");
+  ASSERT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.status().message(), HasSubstr("no_transfer_mechanism"));
+  // The subject can list the sub-processors and where their data went.
+  std::vector<std::string> sub_processors;
+  for (const Recipient& r : compiled().policy().recipients)
+    if (r.kind == RecipientKind::kSubProcessor) sub_processors.push_back(r.id + "@" + r.country);
+  EXPECT_THAT(sub_processors, UnorderedElementsAre("cloud_provider_eu@SE", "it_provider_us@US"));
+  EXPECT_THAT(Register(id), ElementsAre("it_provider_us/purchase"));
+}
+
+class ConnactDisclosure : public DisclosureTest {
+ protected:
+  ConnactDisclosure() : DisclosureTest("policies/connact.yaml") {}
+};
+
+TEST_F(ConnactDisclosure, CN08_ProvidersGetOnlyWhatTheirFunctionNeeds) {
+  const uint64_t id = NewSubject({.kind = "subscriber", .age_years = 40});
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"newsletter", "service"},
+                             .fields = {{.category = "user.contact.email", .value = "ann@example.com"},
+                                        {.category = "user.name", .value = "Ann"},
+                                        {.category = "user.account", .value = "ann-acct"}}}).ok());
+  // The email provider asks for more than sending needs: the account stays home.
+  auto r = Disclose("email_provider", id, {"user.contact.email", "user.name", "user.account"}, "newsletter");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_THAT(Released(r), UnorderedElementsAre("user.contact.email=ann@example.com", "user.name=Ann"));
+  ASSERT_EQ(r->withheld.size(), 1u);
+  EXPECT_EQ(r->withheld[0].category, "user.account");
+  EXPECT_EQ(r->withheld[0].reason, Reason::kCategoryNotForRecipient);
+  // An unaffiliated third party is not even a declared recipient.
+  EXPECT_EQ(Disclose("data_broker", id, {"user.contact.email"}, "newsletter").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_FALSE(compiled().policy().sharing.unaffiliated_third_parties);
+}
+
+TEST_F(ConnactDisclosure, CN13_TheEmailAddressGoesToNoOneButTheSendingProvider) {
+  // A newsletter subscriber gives the address for the newsletter.
+  const uint64_t id = NewSubject({.kind = "subscriber", .age_years = 40});
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"newsletter"},
+                             .fields = {{.category = "user.contact.email", .value = "ann@example.com"}}}).ok());
+  EXPECT_THAT(Released(Disclose("email_provider", id, {"user.contact.email"}, "newsletter")),
+              ElementsAre("user.contact.email=ann@example.com"));
+  for (const Recipient& r : compiled().policy().recipients) {
+    if (r.id == "email_provider") continue;
+    for (const std::string& purpose : r.purposes) {
+      auto other = Disclose(r.id, id, {"user.contact.email"}, purpose, {"legal_process:ref"});
+      const bool email_released = other.ok() && !other->released.empty();
+      EXPECT_FALSE(email_released) << r.id << " for " << purpose;
+    }
+  }
+  // Without the opt-in, not even the provider gets it.
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kWithdraw}).ok());
+  EXPECT_EQ(Disclose("email_provider", id, {"user.contact.email"}, "newsletter").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Register(id), ElementsAre("email_provider/newsletter"));
+}
+
+class CustomerTrackrDisclosure : public DisclosureTest {
+ protected:
+  CustomerTrackrDisclosure() : DisclosureTest("policies/customertrackr.yaml") {}
+};
+
+TEST_F(CustomerTrackrDisclosure, CU05_PersonalDataIsNeverRentedOrSold) {
+  const uint64_t id = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "kim@example.com"}});
+  EXPECT_FALSE(compiled().policy().sharing.sale);
+  for (const Recipient& r : compiled().policy().recipients) EXPECT_FALSE(r.sale) << r.id;
+  // A buyer added to the policy by hand is refused even with the subject's consent.
+  Policy changed = compiled().policy();
+  changed.sharing.sale = true;  // the loader would refuse a sale recipient otherwise
+  changed.recipients.push_back({.id = "list_buyer", .kind = RecipientKind::kThirdParty, .country = "US",
+                                .categories = {"user.contact.email"}, .purposes = {"sale"}, .sale = true});
+  auto compiled_sale = CompiledPolicy::Compile(changed);
+  ASSERT_TRUE(compiled_sale.ok());
+  policy_ = *compiled_sale;
+  Reopen();
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "sale", .action = ConsentAction::kGrant}).ok());
+  auto sold = Disclose("list_buyer", id, {"user.contact.email"}, "sale");
+  ASSERT_EQ(sold.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(sold.status().message(), HasSubstr("prohibited_purpose"));
+  EXPECT_THAT(Register(id), IsEmpty());
+}
+
+TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyWaitsForNoticeAndTheOptOutWindow) {
+  const uint64_t id = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "kim@example.com"}});
+  // Version 2 adds a recipient.
+  Policy v2 = compiled().policy();
+  v2.version = 2;
+  v2.recipients.push_back({.id = "newsletter_partner", .kind = RecipientKind::kPartner, .country = "US",
+                           .categories = {"user.contact.email"}, .purposes = {"service"}, .since_version = 2});
+  auto compiled_v2 = CompiledPolicy::Compile(v2);
+  ASSERT_TRUE(compiled_v2.ok());
+  policy_ = *compiled_v2;
+  Reopen();
+  auto before_notice = Disclose("newsletter_partner", id, {"user.contact.email"}, "service");
+  ASSERT_EQ(before_notice.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(before_notice.status().message(), HasSubstr("recipient_not_yet_in_force"));
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kNotified}).ok());
+  clock_.Advance(std::chrono::days(29));  // the policy's opt-out window is 30 days
+  EXPECT_EQ(Disclose("newsletter_partner", id, {"user.contact.email"}, "service").status().code(),
+            StatusCode::kPermissionDenied);
+  clock_.Advance(std::chrono::days(2));
+  EXPECT_THAT(Released(Disclose("newsletter_partner", id, {"user.contact.email"}, "service")),
+              ElementsAre("user.contact.email=kim@example.com"));
+  // A subject who opted out in the window is not shared.
+  const uint64_t objector = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "lee@example.com"}});
+  ASSERT_TRUE(vault().RecordConsent(objector, {.action = ConsentAction::kNotified}).ok());
+  ASSERT_TRUE(vault().RecordConsent(objector, {.purpose = "service", .action = ConsentAction::kRestrict}).ok());
+  clock_.Advance(std::chrono::days(31));
+  EXPECT_EQ(Disclose("newsletter_partner", objector, {"user.contact.email"}, "service").status().code(),
+            StatusCode::kPermissionDenied);
+}
+
+class ConnectrexDisclosure : public DisclosureTest {
+ protected:
+  ConnectrexDisclosure() : DisclosureTest("policies/connectrex.yaml") {}
+  uint64_t Supervisee() {
+    return Subject("supervisee", {"service", "service.location", "agency"},
+                   {{.category = "user.name", .value = "Pat"},
+                    {.category = "user.supervision.conditions", .value = "curfew 21:00"},
+                    {.category = "user.location.precise", .value = "37.65,-122.41"}});
+  }
+};
+
+TEST_F(ConnectrexDisclosure, CX06_PublicRecordDataIsStillReleasedOnlyAsThePolicyAllows) {
+  const uint64_t id = Supervisee();
+  std::optional<CategoryId> conditions = compiled().FindCategory("user.supervision.conditions");
+  ASSERT_TRUE(conditions.has_value());
+  EXPECT_TRUE(compiled().category(*conditions).public_record);
+  // The agency's contract: released.
+  EXPECT_THAT(Released(Disclose("supervising_agency", id, {"user.supervision.conditions"}, "agency",
+                                {"contract:agency-7"})),
+              ElementsAre("user.supervision.conditions=curfew 21:00"));
+  // Being public record opens no other door: not to the payment provider, nor to collections.
+  EXPECT_EQ(Disclose("payment_provider", id, {"user.supervision.conditions"}, "billing").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(Disclose("collection_agency", id, {"user.supervision.conditions"}, "billing.collections",
+                     {"unpaid_balance:inv-9"})
+                .status()
+                .code(),
+            StatusCode::kPermissionDenied);
+}
+
+TEST_F(ConnectrexDisclosure, CX07_NoSaleAndDisclosuresOnlyForTheStatedReasonsEachRecorded) {
+  const uint64_t id = Supervisee();
+  ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"billing", "service.location"},
+                             .fields = {{.category = "user.financial.account_balance", .value = "-45.00"},
+                                        {.category = "user.location.precise", .value = "37.65,-122.41"}}}).ok());
+  EXPECT_FALSE(compiled().policy().sharing.sale);
+  // (i) law and legal process, (ii) unpaid bills, (iv) disputes: each needs its occasion.
+  EXPECT_EQ(Disclose("courts_and_law_enforcement", id, {"user.name"}, "legal").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Released(Disclose("courts_and_law_enforcement", id, {"user.name"}, "legal", {"legal_process:sub-1"})),
+              ElementsAre("user.name=Pat"));
+  EXPECT_EQ(Disclose("collection_agency", id, {"user.financial.account_balance"}, "billing.collections").status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Released(Disclose("collection_agency", id, {"user.financial.account_balance"}, "billing.collections",
+                                {"unpaid_balance:inv-9"})),
+              ElementsAre("user.financial.account_balance=-45.00"));
+  // No recipient for any other reason (marketing, statistics).
+  EXPECT_EQ(Disclose("dispute_resolution", id, {"user.name"}, "statistics", {"dispute:d-1"}).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Register(id), ElementsAre("courts_and_law_enforcement/legal", "collection_agency/billing.collections"));
+}
+
+}  // namespace
+}  // namespace privet
