@@ -34,6 +34,7 @@
 // alive for the vault's lifetime; the policy is shared.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -66,6 +67,9 @@ struct VaultOptions {
   std::string master_key_file;
   std::shared_ptr<const CompiledPolicy> policy;  // required
   const Clock* clock = nullptr;                  // required
+  // The audit log's tree head is signed on demand (SignTreeHead) and, when this is positive,
+  // with the first change after each interval has passed.
+  std::chrono::seconds tree_head_interval{3600};
 };
 
 // Largest value a field may hold, in bytes.

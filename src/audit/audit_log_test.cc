@@ -144,6 +144,18 @@ TEST_F(AuditLogTest, SignedTreeHeadsProofsAndVerification) {
                                        *audit::HashFromHex(second->root_hash), cpath));
 }
 
+TEST_F(AuditLogTest, TreeHeadsAreSignedAtTheConfiguredInterval) {
+  Populate();  // within the first hour: no head yet
+  EXPECT_EQ(Verify().tree_heads, 0u);
+  clock_.Advance(std::chrono::minutes(61));
+  Populate();  // the first change after the hour signs one, covering that change
+  AuditVerification report = Verify();
+  EXPECT_EQ(report.tree_heads, 1u);
+  EXPECT_THAT(report.problems, IsEmpty());
+  Populate();
+  EXPECT_EQ(Verify().tree_heads, 1u);
+}
+
 TEST_F(AuditLogTest, FlippingAnyByteOfAnyEntryOrTreeHeadIsDetected) {
   Populate();
   ASSERT_TRUE(vault().SignTreeHead().ok());

@@ -106,7 +106,8 @@ class Vault::Impl {
         indexer_(index_root),
         data_(std::move(data)),
         keys_(std::move(keys)),
-        audit_(std::move(audit)) {}
+        audit_(std::move(audit)),
+        last_head_(clock_.Now()) {}
 
   const CompiledPolicy& policy() const { return *policy_; }
 
@@ -199,6 +200,7 @@ class Vault::Impl {
   std::unique_ptr<store::DataStore> data_;
   std::unique_ptr<store::KeyStore> keys_;
   std::unique_ptr<audit::AuditLog> audit_;
+  Time last_head_;  // when a tree head was last signed (or the vault opened); GUARDED_BY(write_mu_)
 
   std::mutex mu_;  // guards cache_ and serializes ledger appends with their cache update
   std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
@@ -332,8 +334,15 @@ AuditEntry Vault::Impl::Audit(AuditEvent event, const Principal& principal, uint
 
 Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, const std::vector<AuditEntry>& entries) {
   std::vector<audit::Hash> staged = audit_->Stage(entries, batch);
+  const Time now = clock_.Now();
+  const bool sign = options_.tree_head_interval.count() > 0 && now - last_head_ >= options_.tree_head_interval;
   RETURN_IF_ERROR(data_->Apply(batch));
   audit_->Commit(staged);
+  if (sign) {  // the interval's tree head, covering this change too
+    store::WriteBatch head;
+    (void)audit_->SignHead(now, head);
+    if (data_->Apply(head).ok()) last_head_ = now;
+  }
   return Status::Ok();
 }
 
@@ -354,6 +363,7 @@ StatusOr<SignedTreeHead> Vault::Impl::SignTreeHead() {
   store::WriteBatch batch;
   SignedTreeHead head = audit_->SignHead(clock_.Now(), batch);
   RETURN_IF_ERROR(data_->Apply(batch));
+  last_head_ = clock_.Now();
   return head;
 }
 
