@@ -28,6 +28,75 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
+// True if nlohmann::json's dump writes `s` unchanged between its quotes: printable ASCII
+// other than a quote or a backslash (no escape sequence, no UTF-8 to validate).
+bool WrittenAsIs(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+bool WrittenAsIs(const std::vector<std::string>& items) {
+  for (const std::string& s : items)
+    if (!WrittenAsIs(s)) return false;
+  return true;
+}
+
+void AppendKey(std::string& out, std::string_view key) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+}
+
+void AppendString(std::string& out, std::string_view key, std::string_view value) {
+  AppendKey(out, key);
+  out += '"';
+  out += value;
+  out += '"';
+}
+
+void AppendArray(std::string& out, std::string_view key, const std::vector<std::string>& items) {
+  AppendKey(out, key);
+  out += '[';
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    out += items[i];
+    out += '"';
+  }
+  out += ']';
+}
+
+// The canonical bytes built directly, for entries whose strings need no escaping (every entry
+// the vault writes: ids, codes and policy ids). Byte for byte what the nlohmann::ordered_json
+// path below produces for them, at a tenth of the cost (audit_log_test checks the two agree).
+std::string SerializePlain(const AuditEntry& e) {
+  std::string out;
+  out.reserve(160 + e.principal.size() + e.action.size() + e.purpose.size() + e.outcome.size() +
+              e.basis.size() + e.detail.size() + 32 * (e.categories.size() + e.withheld.size()));
+  out += "{\"event\":\"";
+  out += AuditEventName(e.event);
+  out += '"';
+  AppendKey(out, "at");
+  out += std::to_string(UnixSeconds(e.at));
+  AppendKey(out, "subject");
+  out += std::to_string(e.subject_id);
+  AppendString(out, "principal", e.principal);
+  AppendString(out, "action", e.action);
+  AppendString(out, "purpose", e.purpose);
+  AppendArray(out, "categories", e.categories);
+  AppendString(out, "outcome", e.outcome);
+  AppendString(out, "basis", e.basis);
+  AppendArray(out, "withheld", e.withheld);
+  AppendString(out, "detail", e.detail);
+  AppendKey(out, "policy_version");
+  out += std::to_string(e.policy_version);
+  out += '}';
+  return out;
+}
+
 }  // namespace
 
 std::string_view AuditEventName(AuditEvent e) {
@@ -47,6 +116,9 @@ std::string_view AuditEventName(AuditEvent e) {
 }
 
 std::string SerializeAuditEntry(const AuditEntry& e) {
+  if (WrittenAsIs(e.principal) && WrittenAsIs(e.action) && WrittenAsIs(e.purpose) && WrittenAsIs(e.categories) &&
+      WrittenAsIs(e.outcome) && WrittenAsIs(e.basis) && WrittenAsIs(e.withheld) && WrittenAsIs(e.detail))
+    return SerializePlain(e);
   nlohmann::ordered_json j;
   j["event"] = AuditEventName(e.event);
   j["at"] = UnixSeconds(e.at);

@@ -17,6 +17,64 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
+// The canonical bytes as first defined: nlohmann::ordered_json, compact, ensure_ascii.
+// SerializeAuditEntry builds plain entries directly; both must give the same bytes.
+std::string ReferenceBytes(const AuditEntry& e) {
+  nlohmann::ordered_json j;
+  j["event"] = AuditEventName(e.event);
+  j["at"] = std::chrono::duration_cast<std::chrono::seconds>(e.at.time_since_epoch()).count();
+  j["subject"] = e.subject_id;
+  j["principal"] = e.principal;
+  j["action"] = e.action;
+  j["purpose"] = e.purpose;
+  j["categories"] = e.categories;
+  j["outcome"] = e.outcome;
+  j["basis"] = e.basis;
+  j["withheld"] = e.withheld;
+  j["detail"] = e.detail;
+  j["policy_version"] = e.policy_version;
+  return j.dump(-1, ' ', /*ensure_ascii=*/true);
+}
+
+TEST(AuditEntryTest, CanonicalBytesMatchTheReferenceEncoding) {
+  AuditEntry decision{.event = AuditEvent::kDecision,
+                      .at = Time(std::chrono::seconds(1'790'000'123)),
+                      .subject_id = 18'446'744'073'709'551'615u,
+                      .principal = "organization_admin:4611686018427387911",
+                      .action = "read",
+                      .purpose = "marketing.email",
+                      .categories = {"user.contact.email", "user.name.given"},
+                      .outcome = "allowed",
+                      .basis = "consent",
+                      .withheld = {"user.contact.phone:no_consent"},
+                      .policy_version = 7};
+  AuditEntry empty;  // every string and list empty, time 0
+  AuditEntry negative_time = decision;
+  negative_time.at = Time(std::chrono::seconds(-86'400));
+  negative_time.policy_version = -1;
+  AuditEntry printable = decision;  // every printable ASCII character that needs no escape
+  for (char c = 0x20; c < 0x7f; ++c)
+    if (c != '"' && c != '\\') printable.detail += c;
+  std::vector<AuditEntry> entries = {decision, empty, negative_time, printable};
+  // Strings that need escaping take the reference path.
+  for (std::string odd : {std::string("quote\"d"), std::string("back\\slash"), std::string("tab\there"),
+                          std::string("del\x7f"), std::string("caf\xc3\xa9"), std::string(1, '\0')}) {
+    AuditEntry e = decision;
+    e.detail = odd;
+    entries.push_back(e);
+    e = decision;
+    e.withheld.push_back(odd);
+    entries.push_back(e);
+  }
+  for (const AuditEntry& e : entries) {
+    const std::string bytes = SerializeAuditEntry(e);
+    EXPECT_EQ(bytes, ReferenceBytes(e));
+    auto parsed = ParseAuditEntry(bytes);
+    ASSERT_TRUE(parsed.ok()) << bytes;
+    EXPECT_EQ(SerializeAuditEntry(*parsed), bytes);
+  }
+}
+
 class AuditLogTest : public testing::VaultTest {
  protected:
   AuditLogTest() : VaultTest("policies/starter.yaml") {}
