@@ -181,11 +181,18 @@ class CompiledPolicy {
   PurposeSet gpc_opt_outs_;
   PurposeSet dnt_opt_outs_;
   bool under_gdpr_ = false;
-  std::unordered_map<std::string, CategoryId> category_index_;
-  std::unordered_map<std::string, PurposeId> purpose_index_;
-  std::unordered_map<std::string, RoleId> role_index_;
-  std::unordered_map<std::string, RecipientId> recipient_index_;
-  std::unordered_map<std::string, SubjectKindId> subject_kind_index_;
+  // Id lookups take a string_view without building a std::string (they sit on every read path).
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename V>
+  using IdIndex = std::unordered_map<std::string, V, IdHash, std::equal_to<>>;
+  IdIndex<CategoryId> category_index_;
+  IdIndex<PurposeId> purpose_index_;
+  IdIndex<RoleId> role_index_;
+  IdIndex<RecipientId> recipient_index_;
+  IdIndex<SubjectKindId> subject_kind_index_;
 };
 
 }  // namespace privet

@@ -14,9 +14,9 @@ StatusOr<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::Compile(Policy p
 }
 
 namespace {
-template <typename T>
-std::optional<uint16_t> Lookup(const std::unordered_map<std::string, T>& index, std::string_view id) {
-  auto it = index.find(std::string(id));
+template <typename Index>
+std::optional<uint16_t> Lookup(const Index& index, std::string_view id) {
+  auto it = index.find(id);
   if (it == index.end()) return std::nullopt;
   return it->second;
 }

@@ -89,7 +89,7 @@ struct TreeHeadRecord {
   std::string signature;  // 64 bytes, Ed25519
 };
 
-// Writes applied together as one durable transaction, in this order: subjects, fields (insert or
+// Writes applied together as one durable transaction, in this order: purged subjects, subjects, fields (insert or
 // replace by id), deleted fields, consent events, deleted blind-index entries, blind-index
 // entries. Fields, events and index entries need their subject to exist (FailedPrecondition).
 // A blind-index value is unique per index: an entry naming another subject is AlreadyExists.
@@ -99,6 +99,8 @@ class WriteBatch {
   void PutField(FieldRecord f) { fields_.push_back(std::move(f)); }  // insert or replace by id
   void AppendConsent(ConsentEventRecord e) { consents_.push_back(std::move(e)); }
   void AppendDisclosure(DisclosureRecord d) { disclosures_.push_back(std::move(d)); }
+  // Removes every row of the subject, as DataStore::PurgeSubject, within this batch.
+  void PurgeSubject(uint64_t subject_id) { purged_.push_back(subject_id); }
   void PutBlindIndex(BlindIndexRecord b) { indexes_.push_back(std::move(b)); }
   void DeleteField(uint64_t field_id) { deleted_fields_.push_back(field_id); }
   void DeleteBlindIndex(BlindIndexRecord b) { deleted_indexes_.push_back(std::move(b)); }
@@ -114,6 +116,7 @@ class WriteBatch {
   const std::vector<FieldRecord>& fields() const { return fields_; }
   const std::vector<ConsentEventRecord>& consents() const { return consents_; }
   const std::vector<DisclosureRecord>& disclosures() const { return disclosures_; }
+  const std::vector<uint64_t>& purged() const { return purged_; }
   const std::vector<BlindIndexRecord>& indexes() const { return indexes_; }
   const std::vector<uint64_t>& deleted_fields() const { return deleted_fields_; }
   // Entries to remove (only where they name that subject); applied before PutBlindIndex entries.
@@ -121,7 +124,8 @@ class WriteBatch {
   const std::vector<AuditRecord>& audit() const { return audit_; }
   const std::vector<TreeHeadRecord>& tree_heads() const { return tree_heads_; }
   bool empty() const {
-    return subjects_.empty() && fields_.empty() && consents_.empty() && disclosures_.empty() && indexes_.empty() &&
+    return subjects_.empty() && fields_.empty() && consents_.empty() && disclosures_.empty() && purged_.empty() &&
+           indexes_.empty() &&
            deleted_fields_.empty() && deleted_indexes_.empty() && audit_.empty() &&
            tree_heads_.empty();
   }
@@ -131,6 +135,7 @@ class WriteBatch {
   std::vector<FieldRecord> fields_;
   std::vector<ConsentEventRecord> consents_;
   std::vector<DisclosureRecord> disclosures_;
+  std::vector<uint64_t> purged_;
   std::vector<BlindIndexRecord> indexes_;
   std::vector<uint64_t> deleted_fields_;
   std::vector<BlindIndexRecord> deleted_indexes_;

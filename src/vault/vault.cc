@@ -1145,21 +1145,13 @@ StatusOr<std::optional<uint64_t>> Vault::Impl::FindSubject(Identifier kind, std:
 }
 
 Status Vault::Impl::Erase(uint64_t id) {
-  // The key goes first, with a durable note that the rows must be purged: from then on every
-  // copy of the subject's fields is noise, so the call returns without waiting for the purge,
-  // whose cost grows with the subject's data. Lookups and listings skip subjects without a key.
+  // The key goes, with a durable note in the key store that the rows must be purged: from then
+  // on every copy of the subject's fields is noise, so the call returns without waiting for the
+  // purge, whose cost grows with the subject's data. The purge and its audit entry are committed
+  // together in the background (or at the next open, after a crash); meanwhile lookups and
+  // listings skip subjects without a key.
   RETURN_IF_ERROR(keys_->DestroyWrappedKey(id));
   Forget(id);
-  AuditEntry erased = Audit(AuditEvent::kErasure, Principal::Service(), id);
-  erased.action = "erase";
-  erased.detail = "crypto_shredding";
-  // The erasure itself is durable (the key store committed and checkpointed); its audit entry
-  // rides the relaxed audit commit like a decision's, reaching the disk with the next change.
-  store::WriteBatch batch;
-  {
-    std::lock_guard write_lock(write_mu_);
-    RETURN_IF_ERROR(ApplyAudited(batch, {erased}));
-  }
   SchedulePurge(id);
   return Status::Ok();
 }
@@ -1189,10 +1181,15 @@ void Vault::Impl::RunPurger() {
       id = purge_queue_.front();
       purge_queue_.pop_front();
     }
+    AuditEntry erased = Audit(AuditEvent::kErasure, Principal::Service(), id);
+    erased.action = "erase";
+    erased.detail = "crypto_shredding";
+    store::WriteBatch batch;
+    batch.PurgeSubject(id);
     Status purged;
     {
       std::lock_guard write_lock(write_mu_);
-      purged = data_->PurgeSubject(id);
+      purged = ApplyAudited(batch, {erased});
     }
     // A failed purge stays pending in the key store and is retried at the next open.
     if (purged.ok()) (void)keys_->PurgeDone(id);

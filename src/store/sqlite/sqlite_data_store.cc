@@ -170,6 +170,7 @@ class SqliteDataStore final : public DataStore {
 
  private:
   Status ApplyLocked(const WriteBatch& batch);
+  Status PurgeLocked(uint64_t id);
   Status PutBlindIndexLocked(const BlindIndexRecord& b);
 
   std::mutex mu_;
@@ -193,6 +194,8 @@ class SqliteDataStore final : public DataStore {
   Statement purge_subject_;
   Statement append_audit_;
   Statement insert_disclosure_;
+  Statement sync_normal_;  // PRAGMA synchronous toggles for relaxed audit-only commits
+  Statement sync_full_;
   Statement get_disclosures_;
   Statement purge_disclosures_;
   Statement put_tree_head_;
@@ -223,6 +226,8 @@ Status SqliteDataStore::Prepare() {
       {&delete_index_,
        "DELETE FROM blind_index WHERE index_name = ? AND hash = ? AND subject_id = ?"},
       {&append_audit_, "INSERT INTO audit_log (idx, entry) VALUES (?, ?)"},
+      {&sync_normal_, "PRAGMA synchronous = NORMAL"},
+      {&sync_full_, "PRAGMA synchronous = FULL"},
       {&insert_disclosure_,
        "INSERT INTO disclosures (subject_id, recipient, purpose, categories, evidence, at, policy_version)"
        " VALUES (?, ?, ?, ?, ?, ?, ?)"},
@@ -260,12 +265,16 @@ Status SqliteDataStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
   const bool audit_only = batch.subjects().empty() && batch.fields().empty() && batch.disclosures().empty() &&
+                          batch.purged().empty() &&
                           batch.deleted_fields().empty() && batch.consents().empty() &&
                           batch.indexes().empty() && batch.deleted_indexes().empty() &&
                           batch.tree_heads().empty();
   const bool relaxed = audit_only && !batch.full_durability() &&
                        audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
-  if (relaxed) RETURN_IF_ERROR(conn_->Exec("PRAGMA synchronous = NORMAL", "data store apply: durability"));
+  if (relaxed) {
+    ScopedReset reset(sync_normal_);
+    RETURN_IF_ERROR(Run(sync_normal_, "data store apply: durability"));
+  }
   Status applied = [&]() -> Status {
     sqlite::Transaction txn(*conn_);
     RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
@@ -273,13 +282,15 @@ Status SqliteDataStore::Apply(const WriteBatch& batch) {
     return txn.Commit("data store apply: commit");
   }();
   if (relaxed) {
-    Status restored = conn_->Exec("PRAGMA synchronous = FULL", "data store apply: durability");
+    ScopedReset reset(sync_full_);
+    Status restored = Run(sync_full_, "data store apply: durability");
     if (applied.ok()) return restored;
   }
   return applied;
 }
 
 Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
+  for (uint64_t id : batch.purged()) RETURN_IF_ERROR(PurgeLocked(id));
   for (const SubjectRecord& s : batch.subjects()) {
     ScopedReset reset(insert_subject_);
     insert_subject_.BindInt64(1, ToDb(s.id));
@@ -487,13 +498,18 @@ Status SqliteDataStore::PurgeSubject(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
   sqlite::Transaction txn(*conn_);
   RETURN_IF_ERROR(txn.Begin("data store purge subject: begin"));
+  RETURN_IF_ERROR(PurgeLocked(id));
+  return txn.Commit("data store purge subject: commit");
+}
+
+Status SqliteDataStore::PurgeLocked(uint64_t id) {
   // Children first: they reference the subject.
   for (Statement* stmt : {&purge_fields_, &purge_consents_, &purge_disclosures_, &purge_index_, &purge_subject_}) {
     ScopedReset reset(*stmt);
     stmt->BindInt64(1, ToDb(id));
     RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
   }
-  return txn.Commit("data store purge subject: commit");
+  return Status::Ok();
 }
 
 StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t start, uint64_t limit) {
