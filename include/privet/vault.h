@@ -70,6 +70,13 @@ struct VaultOptions {
   // The audit log's tree head is signed on demand (SignTreeHead) and, when this is positive,
   // with the first change after each interval has passed.
   std::chrono::seconds tree_head_interval{3600};
+  // When the decision entry of a read is stored. kBeforeReturn: before Read() returns (a commit
+  // without fsync per read; survives a killed process). kBatched: buffered, and stored with the
+  // next change, tree head or close, and at the latest after `read_audit_flush`, so a crash may
+  // lose up to that much of read decisions; reads no longer pay for a commit each.
+  enum class ReadAuditing { kBeforeReturn, kBatched };
+  ReadAuditing read_auditing = ReadAuditing::kBeforeReturn;
+  std::chrono::milliseconds read_audit_flush{5};
 };
 
 // Largest value a field may hold, in bytes.

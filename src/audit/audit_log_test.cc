@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <thread>
+
 #include "audit/merkle.h"
 #include "nlohmann/json.hpp"
 #include "testing/vault_fixture.h"
@@ -212,6 +214,33 @@ TEST_F(AuditLogTest, TreeHeadsAreSignedAtTheConfiguredInterval) {
   EXPECT_THAT(report.problems, IsEmpty());
   Populate();
   EXPECT_EQ(Verify().tree_heads, 1u);
+}
+
+TEST_F(AuditLogTest, BatchedReadDecisionsAreStoredWithTheNextCommitOrShortlyAfter) {
+  vault_.reset();
+  auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_,
+                             .read_auditing = VaultOptions::ReadAuditing::kBatched,
+                             .read_audit_flush = std::chrono::milliseconds(20)});
+  ASSERT_TRUE(opened.ok());
+  vault_ = std::move(*opened);
+  const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});  // entry 0
+  ASSERT_TRUE(vault().Read(Principal::Service(), id, "service").ok());    // buffered
+  // Within the flush interval the decision is stored (by the background flush) ...
+  for (int i = 0; i < 200 && vault().AuditSize() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(vault().AuditSize(), 2u);
+  // ... and a change stores buffered decisions before itself, in order.
+  ASSERT_TRUE(vault().Read(Principal::Service(), id, "service").ok());
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  EXPECT_EQ(vault().AuditSize(), 4u);
+  const std::vector<std::string> entries = Blobs("SELECT entry FROM audit_log ORDER BY idx");
+  ASSERT_EQ(entries.size(), 4u);
+  EXPECT_EQ(ParseAuditEntry(entries[2])->event, AuditEvent::kDecision);
+  EXPECT_EQ(ParseAuditEntry(entries[3])->event, AuditEvent::kConsent);
+  // Closing stores whatever is still buffered.
+  ASSERT_TRUE(vault().Read(Principal::Service(), id, "service").ok());
+  vault_.reset();
+  EXPECT_EQ(Blobs("SELECT entry FROM audit_log ORDER BY idx").size(), 5u);
+  EXPECT_THAT(Verify().problems, IsEmpty());
 }
 
 TEST_F(AuditLogTest, FlippingAnyByteOfAnyEntryOrTreeHeadIsDetected) {

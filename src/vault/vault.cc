@@ -148,6 +148,8 @@ class Vault::Impl {
  private:
   void SchedulePurge(uint64_t id);
   void RunPurger();
+  // Stores the buffered read decisions (ReadAuditing::kBatched), if any.
+  void FlushDecisions();
   // The latest policy version the subject was notified of whose opt-out window has passed (the
   // version they signed up under counts as notified).
   StatusOr<int> NotifiedVersion(const CachedSubject& subject);
@@ -205,6 +207,9 @@ class Vault::Impl {
   std::mutex mu_;  // guards cache_ and serializes ledger appends with their cache update
   std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
   std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
+
+  std::mutex decisions_mu_;  // guards pending_decisions_
+  std::vector<AuditEntry> pending_decisions_;  // read decisions not yet stored (kBatched)
 
   std::mutex purge_mu_;  // guards purge_queue_ and purge_stop_
   std::condition_variable purge_cv_;
@@ -333,10 +338,24 @@ AuditEntry Vault::Impl::Audit(AuditEvent event, const Principal& principal, uint
 }
 
 Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, const std::vector<AuditEntry>& entries) {
-  std::vector<audit::Hash> staged = audit_->Stage(entries, batch);
+  // Buffered read decisions (ReadAuditing::kBatched) go first, in the order they were made.
+  std::vector<AuditEntry> all;
+  {
+    std::lock_guard lock(decisions_mu_);
+    all.swap(pending_decisions_);
+  }
+  const size_t buffered = all.size();
+  all.insert(all.end(), entries.begin(), entries.end());
+  if (all.empty()) return Status::Ok();
+  std::vector<audit::Hash> staged = audit_->Stage(all, batch);
   const Time now = clock_.Now();
   const bool sign = options_.tree_head_interval.count() > 0 && now - last_head_ >= options_.tree_head_interval;
-  RETURN_IF_ERROR(data_->Apply(batch));
+  if (Status applied = data_->Apply(batch); !applied.ok()) {
+    std::lock_guard lock(decisions_mu_);  // keep the buffered decisions for the next commit
+    pending_decisions_.insert(pending_decisions_.begin(), std::make_move_iterator(all.begin()),
+                              std::make_move_iterator(all.begin() + static_cast<long>(buffered)));
+    return applied;
+  }
   audit_->Commit(staged);
   if (sign) {  // the interval's tree head, covering this change too
     store::WriteBatch head;
@@ -360,6 +379,8 @@ void Vault::Impl::AuditRefusal(AuditEvent event, const Principal& principal, uin
 
 StatusOr<SignedTreeHead> Vault::Impl::SignTreeHead() {
   std::lock_guard write_lock(write_mu_);
+  store::WriteBatch flush;
+  RETURN_IF_ERROR(ApplyAudited(flush, {}));  // the head covers every decision made so far
   store::WriteBatch batch;
   SignedTreeHead head = audit_->SignHead(clock_.Now(), batch);
   RETURN_IF_ERROR(data_->Apply(batch));
@@ -831,6 +852,11 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
     decision.withheld.push_back(w.category + ":" + std::string(ReasonName(w.reason)));
   if (result.fields.empty() && !result.withheld.empty()) decision.outcome = "denied";
   if (!result.fields.empty()) decision.basis = std::string(LegalBasisName(result.fields.front().basis));
+  if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
+    std::lock_guard lock(decisions_mu_);
+    pending_decisions_.push_back(std::move(decision));
+    return result;
+  }
   store::WriteBatch batch;
   std::lock_guard write_lock(write_mu_);
   RETURN_IF_ERROR(ApplyAudited(batch, {decision}));
@@ -1176,8 +1202,19 @@ void Vault::Impl::RunPurger() {
     uint64_t id;
     {
       std::unique_lock lock(purge_mu_);
-      purge_cv_.wait(lock, [this] { return purge_stop_ || !purge_queue_.empty(); });
-      if (purge_queue_.empty()) return;  // stopping, and nothing left to do
+      auto ready = [this] { return purge_stop_ || !purge_queue_.empty(); };
+      if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
+        purge_cv_.wait_for(lock, options_.read_audit_flush, ready);
+      } else {
+        purge_cv_.wait(lock, ready);
+      }
+      if (purge_queue_.empty()) {
+        const bool stopping = purge_stop_;
+        lock.unlock();
+        FlushDecisions();
+        if (stopping) return;  // nothing left to purge, and every decision stored
+        continue;
+      }
       id = purge_queue_.front();
       purge_queue_.pop_front();
     }
@@ -1194,6 +1231,16 @@ void Vault::Impl::RunPurger() {
     // A failed purge stays pending in the key store and is retried at the next open.
     if (purged.ok()) (void)keys_->PurgeDone(id);
   }
+}
+
+void Vault::Impl::FlushDecisions() {
+  {
+    std::lock_guard lock(decisions_mu_);
+    if (pending_decisions_.empty()) return;
+  }
+  store::WriteBatch batch;
+  std::lock_guard write_lock(write_mu_);
+  (void)ApplyAudited(batch, {});  // on failure the decisions stay buffered for the next try
 }
 
 void Vault::Impl::StopPurger() {
