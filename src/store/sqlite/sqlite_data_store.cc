@@ -202,6 +202,18 @@ class SqliteDataStore final : public DataStore {
   Statement get_audit_;
   Statement get_tree_heads_;
   AuditOnlyDurability audit_only_durability_ = AuditOnlyDurability::kFull;
+
+  // The hot reads run on a second, read-only connection, so they never wait behind a commit
+  // (WAL lets them read the last committed state meanwhile). Guarded by read_mu_; the
+  // statements are declared after the connection so they are finalized first.
+  std::mutex read_mu_;
+  std::unique_ptr<sqlite::Connection> reader_;
+  Statement r_get_subject_;
+  Statement r_get_fields_;
+  Statement r_get_consents_;
+  Statement r_find_index_;
+  Statement r_list_members_;
+  Statement r_get_disclosures_;
 };
 
 Status SqliteDataStore::Prepare() {
@@ -257,6 +269,19 @@ Status SqliteDataStore::Prepare() {
   };
   for (const auto& s : kStatements) {
     ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
+  }
+  // The reader's copies of the read statements.
+  ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
+  struct {
+    Statement* stmt;
+    const Statement* writer_copy;
+  } const kReaderStatements[] = {
+      {&r_get_subject_, &get_subject_},   {&r_get_fields_, &get_fields_},
+      {&r_get_consents_, &get_consents_}, {&r_find_index_, &find_index_},
+      {&r_list_members_, &list_members_}, {&r_get_disclosures_, &get_disclosures_},
+  };
+  for (const auto& r : kReaderStatements) {
+    ASSIGN_OR_RETURN(*r.stmt, reader_->Prepare(r.writer_copy->Sql()));
   }
   return Status::Ok();
 }
@@ -404,62 +429,62 @@ Status SqliteDataStore::PutBlindIndexLocked(const BlindIndexRecord& b) {
 }
 
 StatusOr<std::optional<SubjectRecord>> SqliteDataStore::GetSubject(uint64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ScopedReset reset(get_subject_);
-  get_subject_.BindInt64(1, ToDb(id));
-  int rc = get_subject_.Step();
+  std::lock_guard<std::mutex> lock(read_mu_);
+  ScopedReset reset(r_get_subject_);
+  r_get_subject_.BindInt64(1, ToDb(id));
+  int rc = r_get_subject_.Step();
   if (rc == SQLITE_DONE) return std::optional<SubjectRecord>();
   if (rc != SQLITE_ROW) return SqliteStatus(rc, "data store get subject");
   SubjectRecord s;
   s.id = id;
-  s.kind = get_subject_.ColumnText(0);
-  s.organization_id = FromDb(get_subject_.ColumnInt64(1));
-  s.tenant_id = FromDb(get_subject_.ColumnInt64(2));
-  s.created_at = get_subject_.ColumnInt64(3);
-  s.policy_version = get_subject_.ColumnInt(4);
-  s.sealed_profile = get_subject_.ColumnBlob(5);
+  s.kind = r_get_subject_.ColumnText(0);
+  s.organization_id = FromDb(r_get_subject_.ColumnInt64(1));
+  s.tenant_id = FromDb(r_get_subject_.ColumnInt64(2));
+  s.created_at = r_get_subject_.ColumnInt64(3);
+  s.policy_version = r_get_subject_.ColumnInt(4);
+  s.sealed_profile = r_get_subject_.ColumnBlob(5);
   return std::optional<SubjectRecord>(std::move(s));
 }
 
 StatusOr<std::vector<FieldRecord>> SqliteDataStore::GetFields(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ScopedReset reset(get_fields_);
-  get_fields_.BindInt64(1, ToDb(subject_id));
+  std::lock_guard<std::mutex> lock(read_mu_);
+  ScopedReset reset(r_get_fields_);
+  r_get_fields_.BindInt64(1, ToDb(subject_id));
   std::vector<FieldRecord> out;
   int rc;
-  while ((rc = get_fields_.Step()) == SQLITE_ROW) {
+  while ((rc = r_get_fields_.Step()) == SQLITE_ROW) {
     FieldRecord& f = out.emplace_back();
-    f.id = FromDb(get_fields_.ColumnInt64(0));
+    f.id = FromDb(r_get_fields_.ColumnInt64(0));
     f.subject_id = subject_id;
-    f.category = get_fields_.ColumnText(1);
-    f.source = get_fields_.ColumnText(2);
-    ASSIGN_OR_RETURN(f.purposes, DecodePurposes(get_fields_.ColumnText(3)));
-    f.basis = get_fields_.ColumnText(4);
-    f.collected_at = get_fields_.ColumnInt64(5);
-    f.last_activity = get_fields_.ColumnInt64(6);
-    f.policy_version = get_fields_.ColumnInt(7);
-    f.sealed_value = get_fields_.ColumnBlob(8);
+    f.category = r_get_fields_.ColumnText(1);
+    f.source = r_get_fields_.ColumnText(2);
+    ASSIGN_OR_RETURN(f.purposes, DecodePurposes(r_get_fields_.ColumnText(3)));
+    f.basis = r_get_fields_.ColumnText(4);
+    f.collected_at = r_get_fields_.ColumnInt64(5);
+    f.last_activity = r_get_fields_.ColumnInt64(6);
+    f.policy_version = r_get_fields_.ColumnInt(7);
+    f.sealed_value = r_get_fields_.ColumnBlob(8);
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store get fields");
   return out;
 }
 
 StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ScopedReset reset(get_consents_);
-  get_consents_.BindInt64(1, ToDb(subject_id));
+  std::lock_guard<std::mutex> lock(read_mu_);
+  ScopedReset reset(r_get_consents_);
+  r_get_consents_.BindInt64(1, ToDb(subject_id));
   std::vector<ConsentEventRecord> out;
   int rc;
-  while ((rc = get_consents_.Step()) == SQLITE_ROW) {
+  while ((rc = r_get_consents_.Step()) == SQLITE_ROW) {
     ConsentEventRecord& e = out.emplace_back();
     e.subject_id = subject_id;
-    e.seq = get_consents_.ColumnInt64(0);
-    e.purpose = get_consents_.ColumnText(1);
-    e.channel = get_consents_.ColumnText(2);
-    e.action = get_consents_.ColumnText(3);
-    e.source = get_consents_.ColumnText(4);
-    e.at = get_consents_.ColumnInt64(5);
-    e.policy_version = get_consents_.ColumnInt(6);
+    e.seq = r_get_consents_.ColumnInt64(0);
+    e.purpose = r_get_consents_.ColumnText(1);
+    e.channel = r_get_consents_.ColumnText(2);
+    e.action = r_get_consents_.ColumnText(3);
+    e.source = r_get_consents_.ColumnText(4);
+    e.at = r_get_consents_.ColumnInt64(5);
+    e.policy_version = r_get_consents_.ColumnInt(6);
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store get consent events");
   return out;
@@ -467,25 +492,25 @@ StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint
 
 StatusOr<std::optional<uint64_t>> SqliteDataStore::FindByBlindIndex(std::string_view index,
                                                                     std::string_view hash) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ScopedReset reset(find_index_);
-  find_index_.BindText(1, index);
-  find_index_.BindBlob(2, hash);
-  int rc = find_index_.Step();
+  std::lock_guard<std::mutex> lock(read_mu_);
+  ScopedReset reset(r_find_index_);
+  r_find_index_.BindText(1, index);
+  r_find_index_.BindBlob(2, hash);
+  int rc = r_find_index_.Step();
   if (rc == SQLITE_DONE) return std::optional<uint64_t>();
   if (rc != SQLITE_ROW) return SqliteStatus(rc, "data store find by blind index");
-  return std::optional<uint64_t>(FromDb(find_index_.ColumnInt64(0)));
+  return std::optional<uint64_t>(FromDb(r_find_index_.ColumnInt64(0)));
 }
 
 StatusOr<std::vector<uint64_t>> SqliteDataStore::ListOrganizationMembers(uint64_t organization_id) {
   std::vector<uint64_t> out;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    ScopedReset reset(list_members_);
-    list_members_.BindInt64(1, ToDb(organization_id));
+    std::lock_guard<std::mutex> lock(read_mu_);
+    ScopedReset reset(r_list_members_);
+    r_list_members_.BindInt64(1, ToDb(organization_id));
     int rc;
-    while ((rc = list_members_.Step()) == SQLITE_ROW) {
-      out.push_back(FromDb(list_members_.ColumnInt64(0)));
+    while ((rc = r_list_members_.Step()) == SQLITE_ROW) {
+      out.push_back(FromDb(r_list_members_.ColumnInt64(0)));
     }
     if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store list organization members");
   }
@@ -527,20 +552,20 @@ StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t sta
 }
 
 StatusOr<std::vector<DisclosureRecord>> SqliteDataStore::GetDisclosures(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ScopedReset reset(get_disclosures_);
-  get_disclosures_.BindInt64(1, ToDb(subject_id));
+  std::lock_guard<std::mutex> lock(read_mu_);
+  ScopedReset reset(r_get_disclosures_);
+  r_get_disclosures_.BindInt64(1, ToDb(subject_id));
   std::vector<DisclosureRecord> out;
   int rc;
-  while ((rc = get_disclosures_.Step()) == SQLITE_ROW) {
+  while ((rc = r_get_disclosures_.Step()) == SQLITE_ROW) {
     DisclosureRecord d{.subject_id = subject_id,
-                       .seq = get_disclosures_.ColumnInt64(0),
-                       .recipient = get_disclosures_.ColumnText(1),
-                       .purpose = get_disclosures_.ColumnText(2),
-                       .at = get_disclosures_.ColumnInt64(5),
-                       .policy_version = static_cast<int>(get_disclosures_.ColumnInt64(6))};
-    ASSIGN_OR_RETURN(d.categories, DecodePurposes(get_disclosures_.ColumnText(3)));
-    ASSIGN_OR_RETURN(d.evidence, DecodePurposes(get_disclosures_.ColumnText(4)));
+                       .seq = r_get_disclosures_.ColumnInt64(0),
+                       .recipient = r_get_disclosures_.ColumnText(1),
+                       .purpose = r_get_disclosures_.ColumnText(2),
+                       .at = r_get_disclosures_.ColumnInt64(5),
+                       .policy_version = static_cast<int>(r_get_disclosures_.ColumnInt64(6))};
+    ASSIGN_OR_RETURN(d.categories, DecodePurposes(r_get_disclosures_.ColumnText(3)));
+    ASSIGN_OR_RETURN(d.evidence, DecodePurposes(r_get_disclosures_.ColumnText(4)));
     out.push_back(std::move(d));
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read disclosures");

@@ -263,6 +263,21 @@ Status Transaction::Commit(std::string_view what) {
   return Status::Ok();
 }
 
+StatusOr<std::unique_ptr<Connection>> OpenReader(const Connection& writer) {
+  const std::string what = std::string(writer.label()) + " " + writer.path() + " (reader)";
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(writer.path().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close_v2(db);
+    return SqliteStatus(rc, what + ": open");
+  }
+  std::unique_ptr<Connection> conn(new Connection(db, writer.path(), std::string(writer.label())));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-65536", what + ": cache_size"));
+  return conn;
+}
+
 Status BackupDatabase(sqlite3* db, const std::string& path, std::string_view what) {
   // Create the file exclusively so an existing file (or a racing backup) is never overwritten.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -58,6 +58,8 @@ class Statement {
   void Reset();
 
   int64_t ColumnInt64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  // The statement's SQL text, e.g. to prepare the same statement on another connection.
+  const char* Sql() const { return sqlite3_sql(stmt_); }
   int ColumnInt(int column) const { return sqlite3_column_int(stmt_, column); }
   std::string ColumnText(int column) const;
   std::string ColumnBlob(int column) const;
@@ -114,6 +116,7 @@ class Connection {
  private:
   friend StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
                                                              const StoreFormat& format);
+  friend StatusOr<std::unique_ptr<Connection>> OpenReader(const Connection& writer);
   friend class Transaction;
   Connection(sqlite3* db, std::string path, std::string label)
       : db_(db), path_(std::move(path)), label_(std::move(label)) {}
@@ -151,6 +154,10 @@ class Transaction {
   Connection& conn_;
   bool active_ = false;
 };
+
+// A second, read-only connection to the file `writer` has open (WAL lets it read while the
+// writer commits), with the same page cache size. For the hot read paths.
+StatusOr<std::unique_ptr<Connection>> OpenReader(const Connection& writer);
 
 // A consistent copy of `db` into a new file at `path` (sqlite3 backup API), created 0600 and
 // exclusively: an existing file is AlreadyExists and never overwritten. On failure the partial
