@@ -51,10 +51,11 @@
 #include "privet/audit.h"
 #include "store/store.h"
 
+#include "bench_util.h"
+
 namespace privet::bench {
 namespace {
 
-using SteadyClock = std::chrono::steady_clock;
 
 constexpr uint64_t kSeed = 0x6175646974;  // "audit"
 
@@ -87,40 +88,6 @@ struct Options {
   std::string dir;
 };
 
-std::string& CleanupDir() {
-  static std::string dir;
-  return dir;
-}
-void RemoveCleanupDir() {
-  if (!CleanupDir().empty()) std::filesystem::remove_all(CleanupDir());
-}
-
-[[noreturn]] void Die(std::string_view what, const Status& status) {
-  std::fprintf(stderr, "audit_bench: %.*s: %s\n", static_cast<int>(what.size()), what.data(),
-               status.ToString().c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Check(StatusOr<T> v, std::string_view what) {
-  if (!v.ok()) Die(what, v.status());
-  return std::move(*v);
-}
-
-void Check(const Status& s, std::string_view what) {
-  if (!s.ok()) Die(what, s);
-}
-
-double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d).count(); }
-double Micros(SteadyClock::duration d) {
-  return std::chrono::duration<double, std::micro>(d).count();
-}
-
-long PeakRssMib() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_maxrss / 1024;  // KiB on Linux
-}
 
 long RssKib() {
   std::ifstream status("/proc/self/status");

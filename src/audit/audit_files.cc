@@ -9,20 +9,17 @@
 #include "crypto/crypto.h"
 #include "store/store.h"
 #include "vault/master_key_rotation.h"
+#include "vault/vault_files.h"
 
 namespace privet {
 namespace {
 
 constexpr uint64_t kChunk = 65536;
 
-VaultFiles WithDefaults(VaultFiles files) {
-  if (files.key_store_path.empty()) files.key_store_path = files.data_dir + "/keys.db";
-  if (files.master_key_file.empty()) files.master_key_file = files.data_dir + "/master.key";
-  return files;
-}
+using vault_internal::WithDefaults;
 
 StatusOr<std::unique_ptr<store::DataStore>> OpenData(const VaultFiles& files) {
-  return store::OpenSqliteDataStore(WithDefaults(files).data_dir + "/data.db");
+  return store::OpenSqliteDataStore(vault_internal::DataFilePath(files));
 }
 
 SignedTreeHead FromRecord(const store::TreeHeadRecord& r) {

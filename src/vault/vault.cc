@@ -20,6 +20,7 @@
 #include "vault/consent_state.h"
 #include "vault/id_generator.h"
 #include "vault/master_key_rotation.h"
+#include "vault/vault_files.h"
 
 namespace privet {
 namespace {
@@ -229,8 +230,10 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return FailedPrecondition("cannot create the data directory " + options.data_dir);
   ::chmod(options.data_dir.c_str(), 0700);
-  if (options.key_store_path.empty()) options.key_store_path = options.data_dir + "/keys.db";
-  if (options.master_key_file.empty()) options.master_key_file = options.data_dir + "/master.key";
+  const VaultFiles files = vault_internal::WithDefaults(
+      {.data_dir = options.data_dir, .key_store_path = options.key_store_path, .master_key_file = options.master_key_file});
+  options.key_store_path = files.key_store_path;
+  options.master_key_file = files.master_key_file;
 
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                    store::OpenSqliteKeyStore(options.key_store_path));
@@ -265,7 +268,7 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
     seed = std::string(seed_key.view());
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
-                   store::OpenSqliteDataStore(options.data_dir + "/data.db"));
+                   store::OpenSqliteDataStore(vault_internal::DataFilePath(files)));
   // Decision entries of reads are committed without an fsync of their own: they survive the
   // process being killed at once, and power loss once the next change (or tree head) commits.
   data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);

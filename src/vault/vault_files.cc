@@ -3,21 +3,22 @@
 #include "privet/vault.h"
 #include "store/store.h"
 #include "vault/master_key_rotation.h"
+#include "vault/vault_files.h"
 
 namespace privet {
-namespace {
 
-VaultFiles WithDefaults(VaultFiles files) {
+VaultFiles vault_internal::WithDefaults(VaultFiles files) {
   if (files.key_store_path.empty()) files.key_store_path = files.data_dir + "/keys.db";
   if (files.master_key_file.empty()) files.master_key_file = files.data_dir + "/master.key";
   return files;
 }
 
-}  // namespace
+using vault_internal::DataFilePath;
+using vault_internal::WithDefaults;
 
 Status BackupDataFile(const VaultFiles& files, const std::string& dest) {
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
-                   store::OpenSqliteDataStore(WithDefaults(files).data_dir + "/data.db"));
+                   store::OpenSqliteDataStore(DataFilePath(files)));
   return data->BackupTo(dest);
 }
 
