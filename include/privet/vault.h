@@ -28,7 +28,8 @@
 // Errors are Status values: InvalidArgument for bad input (nothing changed), PermissionDenied
 // with the decision's reason code, FailedPrecondition for a wrong master key or a missing datum,
 // NotFound for an unknown or erased subject, DataLoss for corrupt files. Messages never contain
-// field values.
+// field values, nor repeat names the policy does not declare (they are the caller's words, not
+// ids): Status::field() says which input was wrong.
 //
 // Thread-safety: a Vault is safe to use from many threads. Ownership: the caller keeps the clock
 // alive for the vault's lifetime; the policy is shared.

@@ -163,6 +163,19 @@ TEST_F(AuditLogTest, RecordsEveryDecisionAndChangeWithIdsOnly) {
   EXPECT_EQ(read->basis, "contract");
 }
 
+TEST_F(AuditLogTest, RefusalsRecordOnlyDeclaredPurposeIds) {
+  const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});
+  // Whatever a caller passes as a purpose must not enter the permanent log verbatim.
+  EXPECT_FALSE(vault().Read(Principal::Service(), id, "ada@example.com").ok());
+  EXPECT_FALSE(vault().Write({.subject_id = id, .purposes = {"service", "bob@example.com"},
+                              .fields = {{.category = "user.name", .value = "Ada"}}}).ok());
+  const std::vector<std::string> entries = Blobs("SELECT entry FROM audit_log ORDER BY idx");
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(ParseAuditEntry(entries[1])->purpose, "undeclared");
+  EXPECT_EQ(ParseAuditEntry(entries[2])->purpose, "service,undeclared");
+  for (const std::string& e : entries) EXPECT_THAT(e, Not(HasSubstr("example.com")));
+}
+
 TEST_F(AuditLogTest, SignedTreeHeadsProofsAndVerification) {
   Populate();
   auto first = vault().SignTreeHead();

@@ -374,7 +374,16 @@ void Vault::Impl::AuditRefusal(AuditEvent event, const Principal& principal, uin
   AuditEntry e = Audit(event, principal, subject);
   e.action = "refused";
   e.outcome = RefusalCode(refusal);
-  e.purpose = std::move(purpose);
+  // A refused request may name purposes the policy never declared: those are the caller's
+  // words, not ids, and the log keeps ids and codes only (and can never forget anything).
+  std::string declared;
+  for (size_t start = 0; start <= purpose.size() && !purpose.empty();) {
+    const size_t comma = std::min(purpose.find(',', start), purpose.size());
+    const std::string_view one = std::string_view(purpose).substr(start, comma - start);
+    declared += (declared.empty() ? "" : ",") + std::string(policy_->FindPurpose(one) ? one : "undeclared");
+    start = comma + 1;
+  }
+  e.purpose = std::move(declared);
   store::WriteBatch batch;
   std::lock_guard write_lock(write_mu_);
   (void)ApplyAudited(batch, {e});  // the refusal stands whether or not its record could be stored
@@ -398,7 +407,7 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
   auto kind = std::find_if(policy.subject_kinds.begin(), policy.subject_kinds.end(),
                            [&](const SubjectKind& k) { return k.id == s.kind; });
   if (kind == policy.subject_kinds.end() && !policy.subject_kinds.empty())
-    return InvalidArgument("unknown subject kind '" + s.kind + "'", "kind");
+    return InvalidArgument("not a subject kind of the policy", "kind");
   if (s.birth_date && s.age_years) return InvalidArgument("give a birth date or an age, not both", "age_years");
   if (s.age_years && (*s.age_years < 0 || *s.age_years > 150)) return InvalidArgument("age out of range", "age_years");
   const CivilDay today = TodayOf(clock_.Now());
@@ -551,7 +560,7 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const std::vec
     const FieldInput& f = request.fields[i];
     const std::string where = "fields[" + std::to_string(i) + "]";
     std::optional<CategoryId> c = policy.FindCategory(f.category);
-    if (!c) return InvalidArgument(where + ": unknown category '" + f.category + "'", where + ".category");
+    if (!c) return InvalidArgument(where + ": not a category of the policy", where + ".category");
     if (f.value.size() > kMaxFieldValueBytes)
       return ResourceExhausted(where + ": value over " + std::to_string(kMaxFieldValueBytes) + " bytes",
                                where + ".value");
@@ -611,7 +620,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
   std::vector<PurposeId> purposes;
   for (const std::string& p : request.purposes) {
     std::optional<PurposeId> id = policy.FindPurpose(p);
-    if (!id) return PermissionDenied("unknown_purpose: '" + p + "' is not a declared purpose", "purposes");
+    if (!id) return PermissionDenied("unknown_purpose: a purpose the policy does not declare", "purposes");
     purposes.push_back(*id);
   }
   // Each field is collected for the requested purposes that may use its category; a purpose
@@ -646,7 +655,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
     const auto& features = policy.policy().features;
     auto feature = std::find_if(features.begin(), features.end(),
                                 [&](const Feature& f) { return f.id == request.feature; });
-    if (feature == features.end()) return InvalidArgument("unknown feature '" + request.feature + "'", "feature");
+    if (feature == features.end()) return InvalidArgument("not a feature of the policy", "feature");
     std::vector<std::string> missing;
     for (const std::string& needed : feature->requires_categories) {
       auto covers = [&](std::string_view cat) { return IdCovers(needed, cat); };
@@ -803,7 +812,7 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
   const CompiledPolicy& policy = *policy_;
   std::optional<PurposeId> pid = policy.FindPurpose(purpose);
   if (!pid) {
-    Status refused = PermissionDenied("unknown_purpose: '" + std::string(purpose) + "' is not a declared purpose", "purpose");
+    Status refused = PermissionDenied("unknown_purpose: a purpose the policy does not declare", "purpose");
     AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
     return refused;
   }
@@ -982,13 +991,13 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
     const auto& channels = policy.policy().marketing_channels;
     auto ch = std::find_if(channels.begin(), channels.end(),
                            [&](const MarketingChannel& m) { return m.id == change.channel; });
-    if (ch == channels.end()) return InvalidArgument("unknown marketing channel '" + change.channel + "'", "channel");
+    if (ch == channels.end()) return InvalidArgument("not a marketing channel of the policy", "channel");
     if (!purpose.empty() && purpose != ch->purpose)
       return InvalidArgument("channel '" + change.channel + "' serves purpose '" + ch->purpose + "'", "purpose");
     purpose = ch->purpose;
   }
   if (!restriction && !policy.FindPurpose(purpose))
-    return InvalidArgument("unknown purpose '" + purpose + "'", "purpose");
+    return InvalidArgument("a purpose the policy does not declare", "purpose");
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
 
   store::WriteBatch batch;
@@ -999,10 +1008,7 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
                        .source = std::string(ConsentSourceName(change.source)),
                        .at = ToUnix(clock_.Now()),
                        .policy_version = policy.version()});
-  AuditEntry consent = Audit(AuditEvent::kConsent, change.source == ConsentSource::kStaff
-                                                       ? Principal::Staff(0)
-                                                       : Principal::Subject(id),
-                             id);
+  AuditEntry consent = Audit(AuditEvent::kConsent, Principal::Subject(id), id);
   consent.principal = std::string(ConsentSourceName(change.source));  // who spoke: form, gpc, staff, ...
   consent.action = std::string(ConsentActionName(change.action));
   consent.purpose = purpose;
@@ -1086,9 +1092,11 @@ StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& s
 StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   const CompiledPolicy& policy = *policy_;
   std::optional<RecipientId> recipient = policy.FindRecipient(d.recipient);
-  if (!recipient) return InvalidArgument("unknown recipient '" + d.recipient + "'", "recipient");
+  if (!recipient) return InvalidArgument("not a recipient of the policy", "recipient");
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(d.subject_id));
-  ASSIGN_OR_RETURN(CategorySet requested, policy.Categories(d.categories));
+  StatusOr<CategorySet> categories = policy.Categories(d.categories);
+  if (!categories.ok()) return InvalidArgument("a category the policy does not declare", "categories");
+  const CategorySet requested = *categories;
   std::vector<std::string> evidence_names;  // "court_order:REF" -> "court_order"
   for (const std::string& e : d.evidence) evidence_names.push_back(e.substr(0, e.find(':')));
 
@@ -1102,7 +1110,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
     return refused;
   };
   std::optional<PurposeId> purpose = policy.FindPurpose(d.purpose);
-  if (!purpose) return refuse(Reason::kUnknownPurpose, "'" + d.purpose + "' is not a declared purpose");
+  if (!purpose) return refuse(Reason::kUnknownPurpose, "a purpose the policy does not declare");
 
   // CN08: only what the recipient's function needs goes; the rest is withheld.
   const CategorySet allowed = requested & policy.recipient(*recipient).categories;

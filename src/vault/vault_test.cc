@@ -135,6 +135,7 @@ TEST_F(StarterVault, BadInputIsRefusedAndChangesNothing) {
   auto unknown = WriteOne(id, "user.shoe_size", "42");
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.status().field(), "fields[0].category");
+  EXPECT_THAT(unknown.status().message(), Not(HasSubstr("shoe_size")));  // the caller's words stay theirs
   EXPECT_EQ(WriteOne(id, "user.name", std::string(kMaxFieldValueBytes + 1, 'a')).status().code(),
             StatusCode::kResourceExhausted);
   EXPECT_EQ(WriteOne(id, "user.name", "bad \xC3\x28 utf8").status().code(), StatusCode::kInvalidArgument);
