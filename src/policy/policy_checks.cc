@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "policy/purpose_inheritance.h"
 #include "privet/compiled_policy.h"
 
 namespace privet::policy_internal {
@@ -369,22 +370,12 @@ class Checker {
 }  // namespace
 
 std::vector<int> ResolvePurposeParents(const Policy& policy) {
-  const auto& ps = policy.purposes;
-  std::vector<int> parent(ps.size(), -1);
-  for (size_t i = 0; i < ps.size(); ++i) {
-    if (!ps[i].parent.empty()) {
-      for (size_t k = 0; k < ps.size(); ++k)
-        if (ps[k].id == ps[i].parent) parent[i] = static_cast<int>(k);
-      continue;
-    }
-    size_t best_len = 0;
-    for (size_t k = 0; k < ps.size(); ++k) {
-      if (k == i || ps[k].id.size() >= ps[i].id.size()) continue;
-      if (IdCovers(ps[k].id, ps[i].id) && ps[k].id.size() > best_len) {
-        best_len = ps[k].id.size();
-        parent[i] = static_cast<int>(k);
-      }
-    }
+  // One rule for the whole project (purpose_inheritance.h): the explicit parent, else the
+  // longest declared dotted prefix.
+  std::vector<int> parent(policy.purposes.size(), -1);
+  for (size_t i = 0; i < policy.purposes.size(); ++i) {
+    if (const Purpose* up = ParentPurpose(policy, policy.purposes[i]))
+      parent[i] = static_cast<int>(up - policy.purposes.data());
   }
   return parent;
 }

@@ -89,9 +89,10 @@ struct TreeHeadRecord {
   std::string signature;  // 64 bytes, Ed25519
 };
 
-// Writes applied together as one durable transaction, in this order: purged subjects, subjects, fields (insert or
-// replace by id), deleted fields, consent events, deleted blind-index entries, blind-index
-// entries. Fields, events and index entries need their subject to exist (FailedPrecondition).
+// Writes applied together as one durable transaction, in this order: purged subjects, subjects,
+// fields (insert or replace by id), deleted fields, consent events, disclosures, audit entries,
+// tree heads, deleted blind-index entries, blind-index entries. Fields, events, disclosures and
+// index entries need their subject to exist (FailedPrecondition).
 // A blind-index value is unique per index: an entry naming another subject is AlreadyExists.
 class WriteBatch {
  public:
