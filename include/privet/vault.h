@@ -278,8 +278,10 @@ class Vault {
   // Subjects of an organization (for its admins, CT11).
   StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t organization_id);
 
-  // Crypto-shredding: destroys the subject's wrapped key (gone from disk), then purges its rows,
-  // blind-index entries and cached state. Idempotent.
+  // Crypto-shredding: returns once the destruction of the subject's wrapped key is durable (from
+  // then on every copy of its fields is noise). Its rows, blind-index entries and cached state
+  // are purged, and the key's old bytes scrubbed from the key store's files, in the background,
+  // at the latest when the vault closes. Idempotent.
   Status Erase(uint64_t subject_id);
 
   // Re-wraps every subject key (and the index root key) under `new_master_key_hex` without

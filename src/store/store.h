@@ -193,8 +193,9 @@ class KeyStore {
   // (nothing stored) if any of the subjects already has a key or appears twice.
   virtual Status PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) = 0;
   virtual StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) = 0;
-  // Destroys the subject's wrapped key so its bytes are gone from disk: secure_delete, then the
-  // WAL checkpointed and truncated. Idempotent.
+  // Destroys the subject's wrapped key durably (one commit: it cannot be read back, also after a
+  // crash or power loss) and records a pending purge. Its old bytes stay in the files until the
+  // scrub PurgeDone runs. Idempotent.
   virtual Status DestroyWrappedKey(uint64_t subject_id) = 0;
   // DestroyWrappedKey for many subjects: one transaction, one checkpoint. Idempotent. Unlike
   // DestroyWrappedKey it records no pending purge (it undoes keys whose data never committed).
@@ -202,6 +203,9 @@ class KeyStore {
   // DestroyWrappedKey also records, in the same transaction, that the subject's rows in the data
   // store must be purged; the vault purges them and then calls PurgeDone. Survives crashes.
   virtual StatusOr<std::vector<uint64_t>> PendingPurges() = 0;
+  // First scrubs every key destroyed since the last scrub (secure_delete, then the WAL
+  // checkpointed and truncated), then drops the note: when it returns OK, those keys' bytes are
+  // gone from disk.
   virtual Status PurgeDone(uint64_t subject_id) = 0;
 
   // Small named values: the master-key check, the wrapped blind-index root key.

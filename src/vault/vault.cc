@@ -36,6 +36,10 @@ constexpr uint64_t kAuditSeedKeyId = 1;  // the "subject id" the audit signing s
 constexpr size_t kMaxCachedSubjects = 100'000;
 constexpr size_t kMaxFieldsPerWrite = 1'000;
 constexpr size_t kMaxSubjectsPerImport = 10'000;
+constexpr size_t kMaxPurgesPerCommit = 64;  // erased subjects purged per background commit
+constexpr size_t kMaxPurgesBeforeScrub = 1'024;  // purged subjects waiting for the key scrub
+constexpr size_t kMaxPurgesWaiting = 1'024;  // erased subjects whose purge waits for a pause
+constexpr std::chrono::milliseconds kPurgeSettle{2};  // the pause in erasures a purge waits for
 
 int64_t ToUnix(Time t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -212,9 +216,10 @@ class Vault::Impl {
   std::mutex decisions_mu_;  // guards pending_decisions_
   std::vector<AuditEntry> pending_decisions_;  // read decisions not yet stored (kBatched)
 
-  std::mutex purge_mu_;  // guards purge_queue_ and purge_stop_
+  std::mutex purge_mu_;  // guards purge_queue_, last_erasure_ and purge_stop_
   std::condition_variable purge_cv_;
   std::deque<uint64_t> purge_queue_;
+  std::chrono::steady_clock::time_point last_erasure_;  // when the newest was queued
   bool purge_stop_ = false;
   std::thread purger_;  // declared last: stopped (in ~Impl) before anything it uses goes
 };
@@ -1186,7 +1191,9 @@ Status Vault::Impl::Erase(uint64_t id) {
   // on every copy of the subject's fields is noise, so the call returns without waiting for the
   // purge, whose cost grows with the subject's data. The purge and its audit entry are committed
   // together in the background (or at the next open, after a crash); meanwhile lookups and
-  // listings skip subjects without a key.
+  // listings skip subjects without a key. The only wait here is the key store's durable commit
+  // (one fsync); the scrub of the key's old bytes from the key store's files follows the purge
+  // (KeyStore::PurgeDone), so they are gone from disk once the purge is, at the latest at close.
   RETURN_IF_ERROR(keys_->DestroyWrappedKey(id));
   Forget(id);
   SchedulePurge(id);
@@ -1197,6 +1204,7 @@ void Vault::Impl::SchedulePurge(uint64_t id) {
   {
     std::lock_guard lock(purge_mu_);
     purge_queue_.push_back(id);
+    last_erasure_ = std::chrono::steady_clock::now();
   }
   purge_cv_.notify_one();
 }
@@ -1209,38 +1217,72 @@ void Vault::Impl::StartPurger() {
 }
 
 void Vault::Impl::RunPurger() {
+  // Subjects purged whose KeyStore::PurgeDone is still to come. PurgeDone scrubs the destroyed
+  // keys' old bytes from the key store's files (a checkpoint, two fsyncs and a truncation, the
+  // slowest disk work of an erasure), and one scrub covers every key destroyed before it. So it
+  // waits until the queue is empty (or kMaxPurgesBeforeScrub purges wait): a burst of erasures
+  // is scrubbed once, after it, instead of competing with the erasures' own commits.
+  std::vector<uint64_t> purged_ids;
+  auto finish_purges = [&] {
+    for (uint64_t id : purged_ids) (void)keys_->PurgeDone(id);  // on error: redone at next open
+    purged_ids.clear();
+  };
   for (;;) {
-    uint64_t id;
+    // Every erasure queued meanwhile, up to kMaxPurgesPerCommit, is purged in one commit: a
+    // burst of erasures costs one fsync of the data file per batch rather than one per subject.
+    // While erasures keep coming (the newest less than kPurgeSettle ago, fewer than
+    // kMaxPurgesWaiting queued), the purge waits: its commits and checkpoints would otherwise
+    // queue the erasures' own fsyncs behind theirs. The rows are crypto-shredded already.
+    std::vector<uint64_t> ids;
     {
       std::unique_lock lock(purge_mu_);
-      auto ready = [this] { return purge_stop_ || !purge_queue_.empty(); };
+      auto settling = [this] {
+        return !purge_stop_ && purge_queue_.size() < kMaxPurgesWaiting &&
+               std::chrono::steady_clock::now() - last_erasure_ < kPurgeSettle;
+      };
+      auto ready = [&] { return purge_stop_ || (!purge_queue_.empty() && !settling()); };
       if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
         purge_cv_.wait_for(lock, options_.read_audit_flush, ready);
+      } else if (!purge_queue_.empty()) {
+        purge_cv_.wait_for(lock, kPurgeSettle, ready);
       } else {
         purge_cv_.wait(lock, ready);
       }
-      if (purge_queue_.empty()) {
+      if (purge_queue_.empty() || settling()) {
         const bool stopping = purge_stop_;
+        const bool idle = purge_queue_.empty();
         lock.unlock();
+        if (idle) finish_purges();
         FlushDecisions();
-        if (stopping) return;  // nothing left to purge, and every decision stored
+        if (stopping) return;  // nothing left to purge or scrub, and every decision stored
         continue;
       }
-      id = purge_queue_.front();
-      purge_queue_.pop_front();
+      while (!purge_queue_.empty() && ids.size() < kMaxPurgesPerCommit) {
+        ids.push_back(purge_queue_.front());
+        purge_queue_.pop_front();
+      }
     }
-    AuditEntry erased = Audit(AuditEvent::kErasure, Principal::Service(), id);
-    erased.action = "erase";
-    erased.detail = "crypto_shredding";
     store::WriteBatch batch;
-    batch.PurgeSubject(id);
+    std::vector<AuditEntry> erased;
+    for (uint64_t id : ids) {
+      batch.PurgeSubject(id);
+      AuditEntry& e = erased.emplace_back(Audit(AuditEvent::kErasure, Principal::Service(), id));
+      e.action = "erase";
+      e.detail = "crypto_shredding";
+    }
     Status purged;
     {
       std::lock_guard write_lock(write_mu_);
-      purged = ApplyAudited(batch, {erased});
+      purged = ApplyAudited(batch, erased);
     }
     // A failed purge stays pending in the key store and is retried at the next open.
-    if (purged.ok()) (void)keys_->PurgeDone(id);
+    if (purged.ok()) purged_ids.insert(purged_ids.end(), ids.begin(), ids.end());
+    bool burst_over;
+    {
+      std::lock_guard lock(purge_mu_);
+      burst_over = purge_queue_.empty();
+    }
+    if (burst_over || purged_ids.size() >= kMaxPurgesBeforeScrub) finish_purges();
   }
 }
 

@@ -2,16 +2,34 @@
 // (never inside the data file, so a backup of the data holds no keys).
 //
 // The file runs with secure_delete=ON: SQLite overwrites deleted content with zeros. In WAL
-// mode the old page images stay in the -wal file until a checkpoint copies the zeroed pages
-// into the database file, so DestroyWrappedKey (and RewrapAll) end with
-// wal_checkpoint(TRUNCATE), which also empties the -wal file.
+// mode the old page images stay in the database file and the -wal file until a checkpoint copies
+// the zeroed pages into the database file, and the -wal file is only emptied by truncating it:
+// wal_checkpoint(TRUNCATE), the "scrub" below.
+//
+// Erasure splits that work in two so that Vault::Erase waits for one durable commit only:
+//  - DestroyWrappedKey commits the deletion (and the pending-purge note) durably: one fsync, two
+//    when the WAL was just truncated (SQLite syncs a restarted WAL's header). From then on the key
+//    cannot be read back, also after a crash or power loss.
+//  - PurgeDone, called by the vault's background purger once the subject's rows are gone, first
+//    scrubs (checkpoint and truncate: an fsync of the WAL, one of the database file) if a key was
+//    destroyed since the last scrub, then drops the note. When the pending purge is gone, the key
+//    bytes are gone from disk; tests wait for that (PendingPurges() empty, or the vault closed).
+// A crash in between leaves the note, so the purge and the scrub are redone at the next open.
+// DestroyWrappedKeys and RewrapAll scrub before they return, as before.
+//
+// Between scrubs, WAL checkpoints run in the background (wal_checkpointer.h), not inside an
+// erasure's commit: a burst of erasures grows the WAL by a few frames each.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 
 namespace privet::store {
@@ -51,6 +69,10 @@ class SqliteKeyStore final : public KeyStore {
  public:
   explicit SqliteKeyStore(std::unique_ptr<sqlite::Connection> conn) : conn_(std::move(conn)) {}
   Status Prepare();
+  Status StartCheckpointer() {
+    ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
+    return Status::Ok();
+  }
 
   Status PutWrappedKey(uint64_t subject_id, std::string_view wrapped) override;
   Status PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) override;
@@ -76,6 +98,9 @@ class SqliteKeyStore final : public KeyStore {
       const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta);
   // Copies the WAL into the database file and truncates the WAL to zero bytes.
   Status CheckpointTruncateLocked(std::string_view what);
+  // Runs `body` in one transaction committed without an fsync (synchronous=NORMAL): for writes
+  // whose loss in a power failure only repeats idempotent work.
+  Status CommitUnsyncedLocked(std::string_view what, const std::function<Status()>& body);
 
   std::mutex mu_;
   // Guarded by mu_: the connection and every cached statement below.
@@ -91,6 +116,12 @@ class SqliteKeyStore final : public KeyStore {
   Statement add_pending_;
   Statement list_pending_;
   Statement remove_pending_;
+  Statement sync_normal_;
+  Statement sync_full_;
+  // A key was destroyed and not yet scrubbed from disk. True at open: a crash may have left one.
+  bool unscrubbed_ = true;
+  // Declared last, so it stops (and closes its connection) before conn_ closes.
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 };
 
 Status SqliteKeyStore::Prepare() {
@@ -110,6 +141,8 @@ Status SqliteKeyStore::Prepare() {
       {&add_pending_, "INSERT OR IGNORE INTO pending_purges (subject_id) VALUES (?)"},
       {&list_pending_, "SELECT subject_id FROM pending_purges ORDER BY subject_id"},
       {&remove_pending_, "DELETE FROM pending_purges WHERE subject_id = ?"},
+      {&sync_normal_, "PRAGMA synchronous = NORMAL"},
+      {&sync_full_, "PRAGMA synchronous = FULL"},
   };
   for (const auto& s : kStatements) {
     ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
@@ -158,24 +191,24 @@ StatusOr<std::optional<std::string>> SqliteKeyStore::GetWrappedKey(uint64_t subj
 
 Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
   std::lock_guard<std::mutex> lock(mu_);
+  // The key goes and the purge of the subject's rows is remembered, in one durable transaction
+  // (synchronous=FULL). The scrub of the key's old page images waits for PurgeDone (see the top
+  // of this file): it costs two more fsyncs, which Erase no longer waits for.
+  sqlite::Transaction txn(*conn_);
+  RETURN_IF_ERROR(txn.Begin("key store destroy wrapped key: begin"));
   {
-    // The key goes and the purge of the subject's rows is remembered, in one transaction.
-    sqlite::Transaction txn(*conn_);
-    RETURN_IF_ERROR(txn.Begin("key store destroy wrapped key: begin"));
-    {
-      ScopedReset reset(delete_key_);
-      delete_key_.BindInt64(1, ToDb(subject_id));
-      RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
-    }
-    {
-      ScopedReset reset(add_pending_);
-      add_pending_.BindInt64(1, ToDb(subject_id));
-      RETURN_IF_ERROR(Run(add_pending_, "key store destroy wrapped key: pending purge"));
-    }
-    RETURN_IF_ERROR(txn.Commit("key store destroy wrapped key: commit"));
+    ScopedReset reset(delete_key_);
+    delete_key_.BindInt64(1, ToDb(subject_id));
+    RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
   }
-  // Also when nothing was deleted: a retry after a failed checkpoint must finish the job.
-  return CheckpointTruncateLocked("key store destroy wrapped key: checkpoint");
+  {
+    ScopedReset reset(add_pending_);
+    add_pending_.BindInt64(1, ToDb(subject_id));
+    RETURN_IF_ERROR(Run(add_pending_, "key store destroy wrapped key: pending purge"));
+  }
+  // Set before the commit: if the commit fails after writing part of the WAL, a scrub is due too.
+  unscrubbed_ = true;
+  return txn.Commit("key store destroy wrapped key: commit");
 }
 
 Status SqliteKeyStore::DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) {
@@ -205,16 +238,51 @@ StatusOr<std::vector<uint64_t>> SqliteKeyStore::PendingPurges() {
 
 Status SqliteKeyStore::PurgeDone(uint64_t subject_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  ScopedReset reset(remove_pending_);
-  remove_pending_.BindInt64(1, ToDb(subject_id));
-  return Run(remove_pending_, "key store purge done");
+  // The scrub first: if it fails, the note stays and the next open retries both. One scrub
+  // covers every key destroyed before it, so a burst of erasures scrubs once, not once each.
+  if (unscrubbed_) {
+    RETURN_IF_ERROR(CheckpointTruncateLocked("key store purge done: checkpoint"));
+    unscrubbed_ = false;
+  }
+  // Dropping the note needs no fsync of its own: if a power failure undoes it, the next open
+  // purges (and scrubs) again, which changes nothing. Committed after the truncation, it also
+  // writes the new WAL's header, so the next erasure's commit does not pay for syncing it.
+  return CommitUnsyncedLocked("key store purge done", [&]() -> Status {
+    ScopedReset reset(remove_pending_);
+    remove_pending_.BindInt64(1, ToDb(subject_id));
+    return Run(remove_pending_, "key store purge done");
+  });
+}
+
+Status SqliteKeyStore::CommitUnsyncedLocked(std::string_view what,
+                                            const std::function<Status()>& body) {
+  {
+    ScopedReset reset(sync_normal_);
+    RETURN_IF_ERROR(Run(sync_normal_, what));
+  }
+  Status applied = [&]() -> Status {
+    sqlite::Transaction txn(*conn_);
+    RETURN_IF_ERROR(txn.Begin(what));
+    RETURN_IF_ERROR(body());
+    return txn.Commit(what);
+  }();
+  // Every other write of the key store must stay durable.
+  ScopedReset reset(sync_full_);
+  Status restored = Run(sync_full_, what);
+  return applied.ok() ? restored : applied;
 }
 
 Status SqliteKeyStore::CheckpointTruncateLocked(std::string_view what) {
-  int wal_frames = 0;
-  int checkpointed = 0;
-  int rc = sqlite3_wal_checkpoint_v2(conn_->db(), "main", SQLITE_CHECKPOINT_TRUNCATE, &wal_frames,
-                                     &checkpointed);
+  int rc = SQLITE_BUSY;
+  // A background checkpoint under way makes this one SQLITE_BUSY at once (SQLite does not wait
+  // for the checkpoint lock); it takes a few milliseconds, so wait for it a little.
+  for (int attempt = 0; attempt < 100 && rc == SQLITE_BUSY; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    int wal_frames = 0;
+    int checkpointed = 0;
+    rc = sqlite3_wal_checkpoint_v2(conn_->db(), "main", SQLITE_CHECKPOINT_TRUNCATE, &wal_frames,
+                                   &checkpointed);
+  }
   if (rc != SQLITE_OK) return SqliteStatus(rc, what);
   return Status::Ok();
 }
@@ -314,6 +382,7 @@ StatusOr<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path) 
                                                 .secure_delete = true}));
   auto store = std::make_unique<SqliteKeyStore>(std::move(conn));
   RETURN_IF_ERROR(store->Prepare());
+  RETURN_IF_ERROR(store->StartCheckpointer());
   return std::unique_ptr<KeyStore>(std::move(store));
 }
 

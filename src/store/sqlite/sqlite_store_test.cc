@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/sqlite/sqlite_util.h"
+#include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
 #include "testing/temp_dir.h"
 
@@ -466,6 +469,32 @@ TEST_F(SqliteKeyStore, MetaRoundTripsAndReplaces) {
   EXPECT_THAT(*value, Optional(std::string("c\0d", 3)));
 }
 
+TEST(WalCheckpointer, CheckpointsInTheBackgroundAndKeepsTheWalBounded) {
+  testing::TempDir dir;
+  const std::string path = dir / "wal.db";
+  auto conn = sqlite::OpenStoreFile(path, {.label = "test store",
+                                           .application_id = 0x54455354,
+                                           .schema_version = 1,
+                                           .schema_sql = "CREATE TABLE t (v BLOB NOT NULL)"});
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto checkpointer =
+      sqlite::WalCheckpointer::Start(**conn, {.checkpoint_frames = 8, .backstop_frames = 64});
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status().ToString();
+  // 500 commits of one 4 KiB row each: two or more WAL frames per commit.
+  for (int i = 0; i < 500; ++i) {
+    ASSERT_TRUE((*conn)->Exec("INSERT INTO t (v) VALUES (zeroblob(4096))", "insert").ok());
+  }
+  for (int wait = 0; wait < 2000 && (*checkpointer)->CheckpointsForTest() == 0; ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_GT((*checkpointer)->CheckpointsForTest(), 0u);
+  // Without any checkpoint the WAL would hold every page written: over 2 MB.
+  EXPECT_LT(std::filesystem::file_size(path + "-wal"), 100u * 4096 * 2);
+  checkpointer->reset();
+  // The writer's close is still the last: it checkpoints and removes the WAL.
+  conn->reset();
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
 TEST_F(SqliteKeyStore, DestroyedKeyBytesAreGoneFromEveryFile) {
   // 32 bytes unique to key n.
   auto distinctive = [](int n) {
@@ -493,9 +522,16 @@ TEST_F(SqliteKeyStore, DestroyedKeyBytesAreGoneFromEveryFile) {
   for (uint64_t id : destroyed) ASSERT_TRUE(store_->DestroyWrappedKey(id).ok());
   EXPECT_TRUE(store_->DestroyWrappedKey(kSubject).ok());  // idempotent
 
+  // Destroyed (durably) at once; the old bytes are scrubbed from the files once the purges are
+  // done, which is what the vault's background purger reports.
   auto gone = store_->GetWrappedKey(kSubject);
   ASSERT_TRUE(gone.ok());
   EXPECT_FALSE(gone->has_value());
+  auto pending = store_->PendingPurges();
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->size(), destroyed.size());
+  for (uint64_t id : destroyed) ASSERT_TRUE(store_->PurgeDone(id).ok());
+  EXPECT_TRUE(store_->PendingPurges()->empty());
   for (const auto& f : files) {
     EXPECT_EQ(CountOccurrences(f, target), 0) << f;
     for (uint64_t id : destroyed) {
