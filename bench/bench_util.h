@@ -6,12 +6,14 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "privet/status.h"
 
@@ -54,5 +56,37 @@ inline long PeakRssMib() {
   getrusage(RUSAGE_SELF, &usage);
   return usage.ru_maxrss / 1024;  // KiB on Linux
 }
+
+// splitmix64: small, fast and the same on every platform (std distributions are not), so every
+// run of a benchmark loads the same data.
+class Random {
+ public:
+  explicit Random(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+    return z ^ (z >> 31);
+  }
+  uint64_t Id() {  // as the vault's ids: positive as a signed 64-bit key, never 0
+    for (;;)
+      if (uint64_t z = Next() & 0x7FFFFFFFFFFFFFFFull; z != 0) return z;
+  }
+  std::string Bytes(size_t n) {
+    std::string out(n, '\0');
+    for (size_t i = 0; i < n; i += 8) {
+      const uint64_t r = Next();
+      for (size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<char>(r >> (8 * k));
+    }
+    return out;
+  }
+  template <typename T>
+  void Shuffle(std::vector<T>& v) {
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[Next() % i]);
+  }
+
+ private:
+  uint64_t state_;
+};
 
 }  // namespace privet::bench

@@ -41,6 +41,9 @@ enum class AuditEvent {
   kKeyEvent,        // master key rotation, signing key creation
   kDisclosure,
   kRequest,
+  kRetention,   // fields removed (or anonymized) by a retention rule
+  kLegalHold,   // a legal hold placed or released
+  kLifecycle,   // a retention anchor recorded (end of contract, of a process, ...)
 };
 std::string_view AuditEventName(AuditEvent e);
 

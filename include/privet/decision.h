@@ -84,6 +84,7 @@ struct SubjectState {
   PurposeSet objections;   // objections (Art. 21)
   PurposeSet overriding_grounds;  // objections overridden by a recorded compelling ground
   bool restricted = false;        // Art. 18 restriction in force
+  bool removed_from_organization = false;  // the organization removed this member (CT12)
   int collected_under_version = 0;  // policy version in force at collection; 0: current
 };
 
@@ -117,6 +118,9 @@ enum class Reason : uint8_t {
   kNoDataProcessingAgreement,
   kNoTransferMechanism,
   kRecipientNotYetInForce,
+  // The subject was removed from the organization that provides the account: the account's
+  // content stays with the organization, and the former member loses access to it (CT12).
+  kRemovedFromOrganization,
 };
 
 struct Decision {

@@ -58,6 +58,10 @@ class KeyStore;
 
 struct SignedTreeHead;  // privet/audit.h
 
+namespace vault_internal {
+struct Access;  // src/vault/vault_internal.h: what the rights and retention layers build on
+}  // namespace vault_internal
+
 struct VaultOptions {
   // Directory for the data file (`data.db`); created if missing.
   std::string data_dir;
@@ -152,6 +156,7 @@ enum class ConsentAction {
   kRestrict,            // Art. 18 restriction starts
   kLiftRestriction,
   kNotified,            // the subject was sent the notice of the policy version in force (CU06)
+  kRemovedFromOrganization,  // the organization's admin removed this member (CT12)
 };
 
 enum class ConsentSource { kForm, kCookieBanner, kApi, kGpc, kDnt, kStaff };
@@ -212,6 +217,23 @@ struct DisclosureEntry {
   std::vector<std::string> evidence;
   Time at;
   int policy_version = 0;
+};
+
+// A legal hold on a subject's data (retention and erasure stop for it).
+struct LegalHold {
+  uint64_t subject_id = 0;
+  std::string rule;    // a retention rule id; empty: every rule, and erasure
+  std::string ground;  // a code or case reference, never personal data
+  Time placed_at;
+};
+
+// A count left by retention's anonymize action: fields of `category` collected on `day` that
+// rule `rule` removed. It identifies no one.
+struct RetentionAggregate {
+  std::string rule;
+  std::string category;
+  CivilDay day;
+  int64_t count = 0;
 };
 
 class Vault {
@@ -300,7 +322,28 @@ class Vault {
 
   const CompiledPolicy& policy() const;
 
+  // --- Retention (include/privet/retention.h) and organizations --------------------------------
+
+  // Records that a retention anchor happened for a subject, at `at` (default: now): the end of a
+  // contract, of a recruitment process, the last application or activity, or the statistical
+  // analysis (subject 0: of everything collected before `at`, CX04). Only the latest time per
+  // subject and event is kept. InvalidArgument for `collection` (fields carry their own).
+  Status RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::optional<Time> at = std::nullopt);
+  // A legal hold keeps, until released, the fields its retention rule covers (every field of the
+  // subject with an empty rule): retention sweeps and erasure requests leave them, and report
+  // them with the hold's `ground`, a code or case reference.
+  Status PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::string_view ground);
+  Status ReleaseLegalHold(uint64_t subject_id, std::string_view rule);
+  StatusOr<std::vector<LegalHold>> LegalHolds(uint64_t subject_id);
+  StatusOr<std::vector<RetentionAggregate>> Aggregates();
+
+  // The organization's admin removes a member (CT12): the account and its content stay with the
+  // organization, the member no longer reaches them (Reason::kRemovedFromOrganization).
+  // PermissionDenied unless `admin` administers the subject's organization.
+  Status RemoveFromOrganization(const Principal& admin, uint64_t subject_id);
+
  private:
+  friend struct vault_internal::Access;
   class Impl;
   explicit Vault(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

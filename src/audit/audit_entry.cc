@@ -12,7 +12,8 @@ namespace {
 constexpr std::initializer_list<AuditEvent> kEvents = {
     AuditEvent::kDecision, AuditEvent::kSubjectCreated, AuditEvent::kWrite,
     AuditEvent::kRectification, AuditEvent::kFieldDeletion, AuditEvent::kErasure,
-    AuditEvent::kConsent, AuditEvent::kKeyEvent, AuditEvent::kDisclosure, AuditEvent::kRequest};
+    AuditEvent::kConsent, AuditEvent::kKeyEvent, AuditEvent::kDisclosure, AuditEvent::kRequest,
+    AuditEvent::kRetention, AuditEvent::kLegalHold, AuditEvent::kLifecycle};
 
 int64_t UnixSeconds(Time t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -111,6 +112,9 @@ std::string_view AuditEventName(AuditEvent e) {
     case AuditEvent::kKeyEvent: return "key_event";
     case AuditEvent::kDisclosure: return "disclosure";
     case AuditEvent::kRequest: return "request";
+    case AuditEvent::kRetention: return "retention";
+    case AuditEvent::kLegalHold: return "legal_hold";
+    case AuditEvent::kLifecycle: return "lifecycle";
   }
   return "unknown";
 }

@@ -2,11 +2,14 @@
 // modules beside this file and in the library.
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 #include <map>
 
 #include "cli/policy_command.h"
 #include "cli/audit_command.h"
+#include "cli/rights_command.h"
 #include "cli/vault_command.h"
 
 int main(int argc, char** argv) {
@@ -74,6 +77,26 @@ int main(int argc, char** argv) {
   CLI::App* pubkey = audit->add_subcommand("public-key", "Print the tree-head signing public key (base64)");
   pubkey->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
 
+  privet::cli::VaultSpec spec;
+  int within_days = 0;
+  bool dry_run = false;
+  auto add_vault_options = [&](CLI::App* cmd) {
+    cmd->add_option("--policy", spec.policy_path, "The policy file in force")->required();
+    cmd->add_option("--data", spec.files.data_dir, "The vault's data directory")->required();
+    cmd->add_option("--key-store", spec.files.key_store_path, "The key store (default DATA/keys.db)");
+    cmd->add_option("--master-key-file", spec.files.master_key_file, "Default DATA/master.key; PRIVET_MASTER_KEY wins");
+  };
+  CLI::App* request = app.add_subcommand("request", "Data-subject rights requests");
+  request->require_subcommand(1);
+  CLI::App* overdue = request->add_subcommand("overdue", "List open requests that are late or due soon (exit 1 if any)");
+  add_vault_options(overdue);
+  overdue->add_option("--within", within_days, "Also list requests due within this many days")->capture_default_str();
+  CLI::App* retention = app.add_subcommand("retention", "Retention rules");
+  retention->require_subcommand(1);
+  CLI::App* retention_run = retention->add_subcommand("run", "Delete (or anonymize) what the retention rules say is due");
+  add_vault_options(retention_run);
+  retention_run->add_flag("--dry-run", dry_run, "List what would go; change nothing");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -100,5 +123,9 @@ int main(int argc, char** argv) {
   if (*consistency) return privet::cli::AuditConsistency(files, old_size, new_size, std::cout, std::cerr);
   if (*sign) return privet::cli::AuditSign(files, std::cout, std::cerr);
   if (*pubkey) return privet::cli::AuditPublicKeyCommand(files, std::cout, std::cerr);
+  if (*overdue) return privet::cli::RequestOverdue(spec, within_days, std::cout, std::cerr);
+  if (*retention_run) {
+    return privet::cli::RetentionRun(spec, dry_run, isatty(STDERR_FILENO) != 0, std::cout, std::cerr);
+  }
   return 2;
 }

@@ -137,6 +137,21 @@ BlindIndexer::BlindIndexer(const SecretKey& root) {
     sodium_memzero(derived.data(), derived.size());
     keys_[index] = std::move(key).value();  // the size is right, so FromBytes cannot fail
   }
+  // The fourth derived key hashes one-time codes (subkey 4: after the three identifier kinds).
+  std::array<uint8_t, kKeyBytes> derived;
+  crypto_kdf_derive_from_key(derived.data(), derived.size(), /*subkey_id=*/4, kKdfContext, root.data());
+  code_key_ = SecretKey::FromBytes({reinterpret_cast<const char*>(derived.data()), derived.size()}).value();
+  sodium_memzero(derived.data(), derived.size());
+}
+
+std::string BlindIndexer::CodeHash(std::string_view context, std::string_view code) const {
+  std::string message = std::string(context) + '\0' + std::string(code);
+  std::string hash(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(hash.data()), hash.size(),
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size(), code_key_.data(),
+                     kKeyBytes);
+  sodium_memzero(message.data(), message.size());
+  return hash;
 }
 
 StatusOr<std::string> BlindIndexer::Compute(IdentifierKind kind, std::string_view value) const {

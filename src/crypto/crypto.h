@@ -149,9 +149,13 @@ class BlindIndexer {
   explicit BlindIndexer(const SecretKey& root);
   // 32-byte keyed BLAKE2b of the normalized value; InvalidArgument as NormalizeIdentifier.
   StatusOr<std::string> Compute(IdentifierKind kind, std::string_view value) const;
+  // 32-byte keyed BLAKE2b of a one-time code bound to `context` (e.g. the request id), under its
+  // own derived key: a stored hash gives no way to test codes without the key.
+  std::string CodeHash(std::string_view context, std::string_view code) const;
 
  private:
   std::array<SecretKey, 3> keys_;
+  SecretKey code_key_;
 };
 
 }  // namespace privet::crypto

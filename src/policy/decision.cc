@@ -25,6 +25,7 @@ std::string_view ReasonName(Reason r) {
     case Reason::kControllerPurposeOnProcessorData: return "controller_purpose_on_processor_data";
     case Reason::kNotCollectedForPurpose: return "not_collected_for_purpose";
     case Reason::kAdminHasNoDataAccess: return "admin_has_no_data_access";
+    case Reason::kRemovedFromOrganization: return "removed_from_organization";
     case Reason::kUnknownRecipient: return "unknown_recipient";
     case Reason::kRecipientNotForPurpose: return "recipient_not_for_purpose";
     case Reason::kCategoryNotForRecipient: return "category_not_for_recipient";
@@ -45,9 +46,8 @@ Reason CheckPrincipal(const CompiledPolicy& policy, const Principal& principal,
                       const SubjectState& subject, const CategorySet& categories, PurposeId purpose) {
   switch (principal.kind) {
     case PrincipalKind::kSubject:
-      return principal.subject_id == subject.subject_id && subject.subject_id != kNoId
-                 ? Reason::kAllowed
-                 : Reason::kNotSubjectsOwnData;
+      if (principal.subject_id != subject.subject_id || subject.subject_id == kNoId) return Reason::kNotSubjectsOwnData;
+      return subject.removed_from_organization ? Reason::kRemovedFromOrganization : Reason::kAllowed;
     case PrincipalKind::kOrganizationAdmin:
       return principal.organization_id == subject.organization_id && subject.organization_id != kNoId
                  ? Reason::kAllowed

@@ -89,9 +89,73 @@ struct TreeHeadRecord {
   std::string signature;  // 64 bytes, Ed25519
 };
 
+// A data-subject rights request (src/rights). The store keeps the columns it filters on apart
+// and the rest as the rights layer's own JSON document, which holds no personal data (ids,
+// codes, times, hashes).
+struct RequestRecord {
+  uint64_t id = 0;
+  uint64_t subject_id = 0;
+  bool open = true;     // not yet completed or denied
+  int64_t due_at = 0;   // the current deadline (Unix seconds); 0: none applies
+  std::string document;
+};
+
+// A message waiting to be sent (identity codes, notices to the subject): the outbox. Delivery
+// adapters read it and mark messages sent. The body is sealed with the subject's key, so an
+// erasure also makes its messages unreadable; the rows go with the subject's purge.
+struct OutboxRecord {
+  int64_t seq = 0;  // assigned by the store on append
+  uint64_t subject_id = 0;
+  uint64_t organization_id = 0;  // set when the message goes to the organization's admin
+  std::string topic;             // identity_code, request_extended, restriction_lift, ...
+  std::string sealed_body;
+  int64_t created_at = 0;
+  int64_t sent_at = 0;  // 0: not sent yet
+};
+
+// A legal hold: suspends a retention rule (or, with an empty rule, every rule and erasure) for
+// one subject. The ground is a code or case reference, never personal data.
+struct LegalHoldRecord {
+  uint64_t subject_id = 0;
+  std::string rule;  // retention rule id; empty: all
+  std::string ground;
+  int64_t placed_at = 0;
+};
+
+// When a retention anchor last happened for a subject (last_activity, contract_end, ...); the
+// store keeps the latest time per (subject, event). Subject 0 holds events that concern
+// everyone (the statistical analysis that used all logs collected before it, CX04).
+struct LifecycleEventRecord {
+  uint64_t subject_id = 0;
+  std::string event;
+  int64_t at = 0;
+};
+
+// A count that survives the fields it was derived from (retention's anonymize action): how many
+// fields of a category a rule removed, per day of collection. It identifies no one.
+struct AggregateRecord {
+  std::string rule;
+  std::string category;
+  int64_t day = 0;  // Unix seconds of the UTC day the fields were collected
+  int64_t count = 0;
+};
+
+// A field without its value, with its subject's kind: what retention sweeps look at.
+struct FieldMetadata {
+  uint64_t id = 0;
+  uint64_t subject_id = 0;
+  std::string subject_kind;
+  std::string category;
+  std::vector<std::string> purposes;
+  int64_t collected_at = 0;
+  int64_t last_activity = 0;
+};
+
 // Writes applied together as one durable transaction, in this order: purged subjects, subjects,
 // fields (insert or replace by id), deleted fields, consent events, disclosures, audit entries,
-// tree heads, deleted blind-index entries, blind-index entries. Fields, events, disclosures and
+// tree heads, deleted blind-index entries, blind-index entries, then requests, outbox messages,
+// sent marks, legal holds (removed, then placed), lifecycle events and aggregates. Fields, events,
+// disclosures and
 // index entries need their subject to exist (FailedPrecondition).
 // A blind-index value is unique per index: an entry naming another subject is AlreadyExists.
 class WriteBatch {
@@ -108,6 +172,17 @@ class WriteBatch {
   // Audit entries must extend the log contiguously: the first index is the log's current size.
   void AppendAudit(AuditRecord a) { audit_.push_back(std::move(a)); }
   void PutTreeHead(TreeHeadRecord t) { tree_heads_.push_back(std::move(t)); }
+  void PutRequest(RequestRecord r) { requests_.push_back(std::move(r)); }  // insert or replace
+  void AppendOutbox(OutboxRecord m) { outbox_.push_back(std::move(m)); }
+  void MarkOutboxSent(int64_t seq, int64_t at) { outbox_sent_.emplace_back(seq, at); }
+  void PutLegalHold(LegalHoldRecord h) { holds_.push_back(std::move(h)); }  // insert or replace
+  void RemoveLegalHold(uint64_t subject_id, std::string rule) {
+    removed_holds_.emplace_back(subject_id, std::move(rule));
+  }
+  // Keeps the later of the stored and the new time.
+  void PutLifecycleEvent(LifecycleEventRecord e) { lifecycle_.push_back(std::move(e)); }
+  // Adds `count` to the stored aggregate.
+  void AddAggregate(AggregateRecord a) { aggregates_.push_back(std::move(a)); }
   // An audit-only batch that must survive power loss even when the store relaxes audit-only
   // commits (erasures, key events).
   void RequireFullDurability() { full_durability_ = true; }
@@ -124,12 +199,21 @@ class WriteBatch {
   const std::vector<BlindIndexRecord>& deleted_indexes() const { return deleted_indexes_; }
   const std::vector<AuditRecord>& audit() const { return audit_; }
   const std::vector<TreeHeadRecord>& tree_heads() const { return tree_heads_; }
-  bool empty() const {
-    return subjects_.empty() && fields_.empty() && consents_.empty() && disclosures_.empty() && purged_.empty() &&
-           indexes_.empty() &&
-           deleted_fields_.empty() && deleted_indexes_.empty() && audit_.empty() &&
-           tree_heads_.empty();
+  const std::vector<RequestRecord>& requests() const { return requests_; }
+  const std::vector<OutboxRecord>& outbox() const { return outbox_; }
+  const std::vector<std::pair<int64_t, int64_t>>& outbox_sent() const { return outbox_sent_; }
+  const std::vector<LegalHoldRecord>& holds() const { return holds_; }
+  const std::vector<std::pair<uint64_t, std::string>>& removed_holds() const { return removed_holds_; }
+  const std::vector<LifecycleEventRecord>& lifecycle_events() const { return lifecycle_; }
+  const std::vector<AggregateRecord>& aggregates() const { return aggregates_; }
+  // True when the batch holds nothing but audit entries.
+  bool audit_only() const {
+    return subjects_.empty() && fields_.empty() && consents_.empty() && disclosures_.empty() &&
+           purged_.empty() && indexes_.empty() && deleted_fields_.empty() && deleted_indexes_.empty() &&
+           tree_heads_.empty() && requests_.empty() && outbox_.empty() && outbox_sent_.empty() &&
+           holds_.empty() && removed_holds_.empty() && lifecycle_.empty() && aggregates_.empty();
   }
+  bool empty() const { return audit_only() && audit_.empty(); }
 
  private:
   std::vector<SubjectRecord> subjects_;
@@ -142,6 +226,13 @@ class WriteBatch {
   std::vector<BlindIndexRecord> deleted_indexes_;
   std::vector<AuditRecord> audit_;
   std::vector<TreeHeadRecord> tree_heads_;
+  std::vector<RequestRecord> requests_;
+  std::vector<OutboxRecord> outbox_;
+  std::vector<std::pair<int64_t, int64_t>> outbox_sent_;  // (seq, sent_at)
+  std::vector<LegalHoldRecord> holds_;
+  std::vector<std::pair<uint64_t, std::string>> removed_holds_;  // (subject, rule)
+  std::vector<LifecycleEventRecord> lifecycle_;
+  std::vector<AggregateRecord> aggregates_;
   bool full_durability_ = false;
 };
 
@@ -164,8 +255,25 @@ class DataStore {
   // Subjects of an organization (for its admins), in id order.
   virtual StatusOr<std::vector<uint64_t>> ListOrganizationMembers(uint64_t organization_id) = 0;
 
-  // Removes every row of the subject: fields, consent events, blind-index entries, the subject.
-  // Idempotent (OK when nothing is left).
+  // Rights requests: one by id; a subject's, oldest first; the open ones, by deadline.
+  virtual StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id) = 0;
+  virtual StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id) = 0;
+  virtual StatusOr<std::vector<RequestRecord>> ListOpenRequests() = 0;
+  // Outbox messages in append order; only the unsent ones when `unsent_only`.
+  virtual StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) = 0;
+  // Legal holds of one subject, or of everyone (subject_id 0).
+  virtual StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) = 0;
+  // Lifecycle events of one subject, or of everyone (subject_id 0 means all, including the
+  // events recorded for everyone under subject 0).
+  virtual StatusOr<std::vector<LifecycleEventRecord>> GetLifecycleEvents(uint64_t subject_id) = 0;
+  virtual StatusOr<std::vector<AggregateRecord>> GetAggregates() = 0;
+  // Every field's metadata (no values), ordered by subject, then field id. `visit` returning
+  // false stops the scan. Runs on the read connection: writes may continue meanwhile.
+  virtual Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) = 0;
+
+  // Removes every row of the subject: fields, consent events, blind-index entries, disclosures,
+  // outbox messages, legal holds, lifecycle events, the subject. Requests stay (they record what
+  // was done, and hold no personal data). Idempotent (OK when nothing is left).
   virtual Status PurgeSubject(uint64_t id) = 0;
 
   // A consistent online copy of the data file alone to `path` (SQLite: the backup API).

@@ -17,6 +17,7 @@ std::string_view ConsentActionName(ConsentAction a) {
     case ConsentAction::kRestrict: return "restrict";
     case ConsentAction::kLiftRestriction: return "lift_restriction";
     case ConsentAction::kNotified: return "notified";
+    case ConsentAction::kRemovedFromOrganization: return "removed_from_organization";
   }
   return "unknown";
 }
@@ -40,7 +41,7 @@ std::optional<ConsentAction> ParseConsentAction(std::string_view name) {
                           ConsentAction::kUndoOptOut, ConsentAction::kObject,
                           ConsentAction::kWithdrawObjection, ConsentAction::kOverridingGround,
                           ConsentAction::kRestrict, ConsentAction::kLiftRestriction,
-                          ConsentAction::kNotified}) {
+                          ConsentAction::kNotified, ConsentAction::kRemovedFromOrganization}) {
     if (ConsentActionName(a) == name) return a;
   }
   return std::nullopt;
@@ -65,6 +66,10 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
     return;
   }
   if (action == ConsentAction::kNotified) return;  // read by the disclosure register, not here
+  if (action == ConsentAction::kRemovedFromOrganization) {
+    state.removed_from_organization = true;
+    return;
+  }
   std::optional<PurposeId> id = policy.FindPurpose(purpose);
   if (!id) return;
   switch (action) {
@@ -83,7 +88,8 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
     case ConsentAction::kOverridingGround: state.overriding_grounds.Set(*id); break;
     case ConsentAction::kRestrict:
     case ConsentAction::kLiftRestriction:
-    case ConsentAction::kNotified: break;
+    case ConsentAction::kNotified:
+    case ConsentAction::kRemovedFromOrganization: break;
   }
 }
 

@@ -21,6 +21,7 @@
 #include "vault/id_generator.h"
 #include "vault/master_key_rotation.h"
 #include "vault/vault_files.h"
+#include "vault/vault_internal.h"
 
 namespace privet {
 namespace {
@@ -102,6 +103,8 @@ std::string ProfileAd(uint64_t subject_id) {
 
 class Vault::Impl {
  public:
+  friend class Vault;                    // its retention and organization calls, below
+  friend struct vault_internal::Access;  // vault_internal.h: rights and retention
   Impl(VaultOptions options, SecretKey master, std::unique_ptr<store::DataStore> data,
        std::unique_ptr<store::KeyStore> keys, SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
       : options_(std::move(options)),
@@ -354,7 +357,7 @@ Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, const std::vector<Aud
   }
   const size_t buffered = all.size();
   all.insert(all.end(), entries.begin(), entries.end());
-  if (all.empty()) return Status::Ok();
+  if (all.empty()) return batch.empty() ? Status::Ok() : data_->Apply(batch);  // nothing to record
   std::vector<audit::Hash> staged = audit_->Stage(all, batch);
   const Time now = clock_.Now();
   const bool sign = options_.tree_head_interval.count() > 0 && now - last_head_ >= options_.tree_head_interval;
@@ -991,7 +994,8 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
   // Events about the subject as a whole carry no purpose.
   const bool restriction = change.action == ConsentAction::kRestrict ||
                            change.action == ConsentAction::kLiftRestriction ||
-                           change.action == ConsentAction::kNotified;
+                           change.action == ConsentAction::kNotified ||
+                           change.action == ConsentAction::kRemovedFromOrganization;
   if (!change.channel.empty()) {
     const auto& channels = policy.policy().marketing_channels;
     auto ch = std::find_if(channels.begin(), channels.end(),
@@ -1349,5 +1353,206 @@ StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->
 StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) { return impl_->Disclosures(id); }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
+
+// --- Retention anchors, legal holds, organizations ---------------------------------------------
+
+Status Vault::RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::optional<Time> at) {
+  if (event == AnchorEvent::kCollection) {
+    return InvalidArgument("collection is recorded with each field, not as an event", "event");
+  }
+  if (subject_id == 0 && event != AnchorEvent::kAnalysis) {
+    return InvalidArgument("only the analysis can be recorded for everyone", "subject_id");
+  }
+  if (subject_id != 0) RETURN_IF_ERROR(impl_->Load(subject_id).status());
+  const Time when = at.value_or(impl_->clock_.Now());
+  store::WriteBatch batch;
+  batch.PutLifecycleEvent({.subject_id = subject_id, .event = std::string(AnchorEventName(event)), .at = ToUnix(when)});
+  AuditEntry e = impl_->Audit(AuditEvent::kLifecycle, Principal::Service(), subject_id);
+  e.action = std::string(AnchorEventName(event));
+  std::lock_guard write_lock(impl_->write_mu_);
+  return impl_->ApplyAudited(batch, {e});
+}
+
+namespace {
+
+// Rule ids and grounds are stored and audited; they must be codes, not prose about a person.
+Status CheckCode(std::string_view value, std::string_view name, bool may_be_empty) {
+  if (value.empty() && may_be_empty) return Status::Ok();
+  if (value.empty() || value.size() > 200) {
+    return InvalidArgument(std::string(name) + ": 1 to 200 characters", std::string(name));
+  }
+  for (char c : value) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':' ||
+                    c == '/';
+    if (!ok) return InvalidArgument(std::string(name) + ": letters, digits and _-.:/ only", std::string(name));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Vault::PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::string_view ground) {
+  RETURN_IF_ERROR(CheckCode(rule, "rule", /*may_be_empty=*/true));
+  RETURN_IF_ERROR(CheckCode(ground, "ground", /*may_be_empty=*/false));
+  const auto& rules = impl_->policy_->policy().retention;
+  if (!rule.empty() &&
+      std::none_of(rules.begin(), rules.end(), [&](const RetentionRule& r) { return r.id == rule; })) {
+    return InvalidArgument("not a retention rule of the policy", "rule");
+  }
+  RETURN_IF_ERROR(impl_->Load(subject_id).status());
+  store::WriteBatch batch;
+  batch.PutLegalHold({.subject_id = subject_id,
+                      .rule = std::string(rule),
+                      .ground = std::string(ground),
+                      .placed_at = ToUnix(impl_->clock_.Now())});
+  AuditEntry e = impl_->Audit(AuditEvent::kLegalHold, Principal::Service(), subject_id);
+  e.action = "place";
+  e.detail = std::string(rule.empty() ? "*" : rule) + ":" + std::string(ground);
+  std::lock_guard write_lock(impl_->write_mu_);
+  return impl_->ApplyAudited(batch, {e});
+}
+
+Status Vault::ReleaseLegalHold(uint64_t subject_id, std::string_view rule) {
+  RETURN_IF_ERROR(CheckCode(rule, "rule", /*may_be_empty=*/true));
+  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, impl_->data_->GetLegalHolds(subject_id));
+  if (std::none_of(holds.begin(), holds.end(),
+                   [&](const auto& h) { return h.subject_id == subject_id && h.rule == rule; })) {
+    return NotFound("no such legal hold", "rule");
+  }
+  store::WriteBatch batch;
+  batch.RemoveLegalHold(subject_id, std::string(rule));
+  AuditEntry e = impl_->Audit(AuditEvent::kLegalHold, Principal::Service(), subject_id);
+  e.action = "release";
+  e.detail = std::string(rule.empty() ? "*" : rule);
+  std::lock_guard write_lock(impl_->write_mu_);
+  return impl_->ApplyAudited(batch, {e});
+}
+
+StatusOr<std::vector<LegalHold>> Vault::LegalHolds(uint64_t subject_id) {
+  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, impl_->data_->GetLegalHolds(subject_id));
+  std::vector<LegalHold> out;
+  for (auto& h : holds) {
+    out.push_back({.subject_id = h.subject_id, .rule = std::move(h.rule), .ground = std::move(h.ground),
+                   .placed_at = FromUnix(h.placed_at)});
+  }
+  return out;
+}
+
+StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
+  ASSIGN_OR_RETURN(std::vector<store::AggregateRecord> rows, impl_->data_->GetAggregates());
+  std::vector<RetentionAggregate> out;
+  for (auto& a : rows) {
+    out.push_back({.rule = std::move(a.rule), .category = std::move(a.category), .day = TodayOf(FromUnix(a.day)),
+                   .count = a.count});
+  }
+  return out;
+}
+
+Status Vault::RemoveFromOrganization(const Principal& admin, uint64_t subject_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, impl_->Load(subject_id));
+  const uint64_t org = subject->record.organization_id;
+  if (admin.kind != PrincipalKind::kOrganizationAdmin || org == 0 || admin.organization_id != org) {
+    Status refused = PermissionDenied(std::string(ReasonName(Reason::kOtherOrganization)) +
+                                          ": only the admin of the subject's organization may remove it",
+                                      "principal");
+    impl_->AuditRefusal(AuditEvent::kConsent, admin, subject_id, refused);
+    return refused;
+  }
+  return impl_->RecordConsent(subject_id, {.action = ConsentAction::kRemovedFromOrganization,
+                                           .source = ConsentSource::kStaff});
+}
+
+// --- vault_internal::Access ---------------------------------------------------------------------
+
+namespace vault_internal {
+
+store::DataStore& Access::Data(Vault& vault) { return *vault.impl_->data_; }
+const Clock& Access::ClockOf(Vault& vault) { return vault.impl_->clock_; }
+
+AuditEntry Access::Audit(Vault& vault, AuditEvent event, const Principal& principal, uint64_t subject_id) {
+  return vault.impl_->Audit(event, principal, subject_id);
+}
+
+Status Access::Apply(Vault& vault, store::WriteBatch& batch, const std::vector<AuditEntry>& entries) {
+  std::lock_guard write_lock(vault.impl_->write_mu_);
+  return vault.impl_->ApplyAudited(batch, entries);
+}
+
+StatusOr<std::string> Access::Seal(Vault& vault, uint64_t subject_id, std::string_view context,
+                                   std::string_view plaintext) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, vault.impl_->Load(subject_id));
+  return crypto::Seal(subject->key, plaintext, crypto::FieldAssociatedData(subject_id, context, 0),
+                      vault.impl_->nonces_);
+}
+
+StatusOr<std::string> Access::Open(Vault& vault, uint64_t subject_id, std::string_view context,
+                                   std::string_view sealed) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, vault.impl_->Load(subject_id));
+  return crypto::Open(subject->key, sealed, crypto::FieldAssociatedData(subject_id, context, 0));
+}
+
+std::string Access::CodeHash(Vault& vault, std::string_view context, std::string_view code) {
+  return vault.impl_->indexer_.CodeHash(context, code);
+}
+
+StatusOr<std::vector<FieldValue>> Access::AllFields(Vault& vault, uint64_t subject_id) {
+  Vault::Impl& impl = *vault.impl_;
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, impl.Load(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, impl.data_->GetFields(subject_id));
+  std::vector<FieldValue> out;
+  for (store::FieldRecord& f : fields) {
+    ASSIGN_OR_RETURN(std::string value, crypto::Open(subject->key, f.sealed_value,
+                                                     crypto::FieldAssociatedData(subject_id, f.category, f.id)));
+    FieldValue v{.id = f.id,
+                 .category = std::move(f.category),
+                 .value = std::move(value),
+                 .purposes = std::move(f.purposes),
+                 .collected_at = FromUnix(f.collected_at),
+                 .last_activity = FromUnix(f.last_activity),
+                 .policy_version = f.policy_version};
+    for (DataSource s : {DataSource::kSubject, DataSource::kConnectedPerson, DataSource::kCookies,
+                         DataSource::kAggregator, DataSource::kPartner, DataSource::kPublicSource,
+                         DataSource::kSocialNetwork, DataSource::kDerived, DataSource::kCustomer}) {
+      if (DataSourceName(s) == f.source) v.source = s;
+    }
+    for (LegalBasis b : {LegalBasis::kConsent, LegalBasis::kContract, LegalBasis::kLegalObligation,
+                         LegalBasis::kVitalInterests, LegalBasis::kPublicTask, LegalBasis::kLegitimateInterests}) {
+      if (LegalBasisName(b) == f.basis) v.basis = b;
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+Status Access::DeleteFields(Vault& vault, uint64_t subject_id, const std::vector<store::FieldRecord>& fields,
+                            store::WriteBatch& batch) {
+  Vault::Impl& impl = *vault.impl_;
+  std::shared_ptr<const CachedSubject> subject;
+  for (const store::FieldRecord& f : fields) {
+    std::optional<CategoryId> c = impl.policy_->FindCategory(f.category);
+    if (c && !impl.policy_->category(*c).identifier.empty()) {
+      // An identifier: its blind-index entry goes too, found by hashing the value.
+      if (!subject) {
+        ASSIGN_OR_RETURN(subject, impl.Load(subject_id));
+      }
+      std::string sealed = f.sealed_value;
+      if (sealed.empty()) {  // metadata only: fetch the value
+        ASSIGN_OR_RETURN(store::FieldRecord full, impl.FindField(subject_id, f.id));
+        sealed = std::move(full.sealed_value);
+      }
+      ASSIGN_OR_RETURN(std::string value,
+                       crypto::Open(subject->key, sealed, crypto::FieldAssociatedData(subject_id, f.category, f.id)));
+      ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
+                       impl.IndexEntry(impl.policy_->category(*c), subject_id, value));
+      if (entry) batch.DeleteBlindIndex(std::move(*entry));
+    }
+    batch.DeleteField(f.id);
+  }
+  return Status::Ok();
+}
+
+void Access::Forget(Vault& vault, uint64_t subject_id) { vault.impl_->Forget(subject_id); }
+
+}  // namespace vault_internal
 
 }  // namespace privet

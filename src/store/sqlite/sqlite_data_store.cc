@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "store/sqlite/sqlite_rights_tables.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
@@ -22,6 +23,8 @@
 namespace privet::store {
 namespace {
 
+using sqlite::DecodeStringArray;
+using sqlite::EncodeStringArray;
 using sqlite::FromDb;
 using sqlite::ScopedReset;
 using sqlite::SqliteStatus;
@@ -29,7 +32,9 @@ using sqlite::Statement;
 using sqlite::ToDb;
 
 constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
-constexpr int kDataSchemaVersion = 1;
+// Version 2 added the rights and retention tables (sqlite_rights_tables.cc); a version-1 file
+// is upgraded in place on open.
+constexpr int kDataSchemaVersion = 2;
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
 
 constexpr char kDataSchema[] = R"sql(
@@ -97,49 +102,6 @@ CREATE TABLE tree_heads (
 )
 )sql";
 
-// Purposes are stored as a JSON array of strings. Encoding uses nlohmann::json; decoding takes
-// a fast path for the common case (no escapes, no whitespace) and falls back to the parser.
-StatusOr<std::string> EncodePurposes(const std::vector<std::string>& purposes) {
-  try {
-    return nlohmann::json(purposes).dump();
-  } catch (const nlohmann::json::exception&) {
-    return InvalidArgument("field purposes: a purpose id is not valid UTF-8", "purposes");
-  }
-}
-
-bool DecodePurposesFast(std::string_view text, std::vector<std::string>& out) {
-  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
-  if (text.find('\\') != std::string_view::npos) return false;
-  size_t i = 1;
-  const size_t end = text.size() - 1;
-  if (i == end) return true;
-  while (true) {
-    if (text[i] != '"') return false;
-    size_t close = text.find('"', i + 1);
-    if (close == std::string_view::npos || close >= end) return false;
-    out.emplace_back(text.substr(i + 1, close - i - 1));
-    i = close + 1;
-    if (i == end) return true;
-    if (text[i] != ',') return false;
-    ++i;
-  }
-}
-
-StatusOr<std::vector<std::string>> DecodePurposes(std::string_view text) {
-  std::vector<std::string> out;
-  if (DecodePurposesFast(text, out)) return out;
-  out.clear();
-  try {
-    nlohmann::json j = nlohmann::json::parse(text);
-    out = j.get<std::vector<std::string>>();
-    return out;
-  } catch (const nlohmann::json::exception&) {
-    return Status(StatusCode::kDataLoss,
-                  "data store: fields.purposes is not a JSON array of "
-                  "strings");
-  }
-}
-
 // Runs a statement that returns no rows.
 Status Run(Statement& stmt, std::string_view what) {
   int rc = stmt.Step();
@@ -170,6 +132,38 @@ class SqliteDataStore final : public DataStore {
   StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override;
   StatusOr<std::vector<DisclosureRecord>> GetDisclosures(uint64_t subject_id) override;
   StatusOr<std::vector<TreeHeadRecord>> GetTreeHeads() override;
+  // Rights and retention tables: under the writer lock (they are not on the hot read path).
+  StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->GetRequest(id);
+  }
+  StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->ListRequests(subject_id);
+  }
+  StatusOr<std::vector<RequestRecord>> ListOpenRequests() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->ListOpenRequests();
+  }
+  StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->GetOutbox(unsent_only);
+  }
+  StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->GetLegalHolds(subject_id);
+  }
+  StatusOr<std::vector<LifecycleEventRecord>> GetLifecycleEvents(uint64_t subject_id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->GetLifecycleEvents(subject_id);
+  }
+  StatusOr<std::vector<AggregateRecord>> GetAggregates() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rights_->GetAggregates();
+  }
+  Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override {
+    return rights_->ScanFieldMetadata(visit);  // its own connection: no lock
+  }
   void SetAuditOnlyDurability(AuditOnlyDurability d) override {
     std::lock_guard<std::mutex> lock(mu_);
     audit_only_durability_ = d;
@@ -184,6 +178,7 @@ class SqliteDataStore final : public DataStore {
   // Guarded by mu_: the connection and every cached statement below (an SQLite connection
   // opened with SQLITE_OPEN_NOMUTEX must not be used by two threads at once).
   std::unique_ptr<sqlite::Connection> conn_;
+  std::unique_ptr<sqlite::RightsTables> rights_;
   Statement insert_subject_;
   Statement put_field_;
   Statement delete_field_;
@@ -280,6 +275,8 @@ Status SqliteDataStore::Prepare() {
   for (const auto& s : kStatements) {
     ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
   }
+  rights_ = std::make_unique<sqlite::RightsTables>(*conn_);
+  RETURN_IF_ERROR(rights_->Prepare());
   // The reader's copies of the read statements.
   ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
   struct {
@@ -299,12 +296,7 @@ Status SqliteDataStore::Prepare() {
 Status SqliteDataStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
-  const bool audit_only = batch.subjects().empty() && batch.fields().empty() && batch.disclosures().empty() &&
-                          batch.purged().empty() &&
-                          batch.deleted_fields().empty() && batch.consents().empty() &&
-                          batch.indexes().empty() && batch.deleted_indexes().empty() &&
-                          batch.tree_heads().empty();
-  const bool relaxed = audit_only && !batch.full_durability() &&
+  const bool relaxed = batch.audit_only() && !batch.full_durability() &&
                        audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
   if (relaxed) {
     ScopedReset reset(sync_normal_);
@@ -345,7 +337,7 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
     }
   }
   for (const FieldRecord& f : batch.fields()) {
-    ASSIGN_OR_RETURN(std::string purposes, EncodePurposes(f.purposes));
+    ASSIGN_OR_RETURN(std::string purposes, EncodeStringArray(f.purposes));
     ScopedReset reset(put_field_);
     put_field_.BindInt64(1, ToDb(f.id));
     put_field_.BindInt64(2, ToDb(f.subject_id));
@@ -376,8 +368,8 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
     RETURN_IF_ERROR(Run(insert_consent_, "data store apply: append consent"));
   }
   for (const DisclosureRecord& d : batch.disclosures()) {
-    ASSIGN_OR_RETURN(std::string categories, EncodePurposes(d.categories));
-    ASSIGN_OR_RETURN(std::string evidence, EncodePurposes(d.evidence));
+    ASSIGN_OR_RETURN(std::string categories, EncodeStringArray(d.categories));
+    ASSIGN_OR_RETURN(std::string evidence, EncodeStringArray(d.evidence));
     ScopedReset reset(insert_disclosure_);
     insert_disclosure_.BindInt64(1, ToDb(d.subject_id));
     insert_disclosure_.BindText(2, d.recipient);
@@ -412,7 +404,7 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
   for (const BlindIndexRecord& b : batch.indexes()) {
     RETURN_IF_ERROR(PutBlindIndexLocked(b));
   }
-  return Status::Ok();
+  return rights_->Apply(batch);
 }
 
 Status SqliteDataStore::PutBlindIndexLocked(const BlindIndexRecord& b) {
@@ -468,7 +460,7 @@ StatusOr<std::vector<FieldRecord>> SqliteDataStore::GetFields(uint64_t subject_i
     f.subject_id = subject_id;
     f.category = r_get_fields_.ColumnText(1);
     f.source = r_get_fields_.ColumnText(2);
-    ASSIGN_OR_RETURN(f.purposes, DecodePurposes(r_get_fields_.ColumnText(3)));
+    ASSIGN_OR_RETURN(f.purposes, DecodeStringArray(r_get_fields_.ColumnText(3)));
     f.basis = r_get_fields_.ColumnText(4);
     f.collected_at = r_get_fields_.ColumnInt64(5);
     f.last_activity = r_get_fields_.ColumnInt64(6);
@@ -539,6 +531,7 @@ Status SqliteDataStore::PurgeSubject(uint64_t id) {
 
 Status SqliteDataStore::PurgeLocked(uint64_t id) {
   // Children first: they reference the subject.
+  RETURN_IF_ERROR(rights_->Purge(id));
   for (Statement* stmt : {&purge_fields_, &purge_consents_, &purge_disclosures_, &purge_index_, &purge_subject_}) {
     ScopedReset reset(*stmt);
     stmt->BindInt64(1, ToDb(id));
@@ -574,8 +567,8 @@ StatusOr<std::vector<DisclosureRecord>> SqliteDataStore::GetDisclosures(uint64_t
                        .purpose = r_get_disclosures_.ColumnText(2),
                        .at = r_get_disclosures_.ColumnInt64(5),
                        .policy_version = static_cast<int>(r_get_disclosures_.ColumnInt64(6))};
-    ASSIGN_OR_RETURN(d.categories, DecodePurposes(r_get_disclosures_.ColumnText(3)));
-    ASSIGN_OR_RETURN(d.evidence, DecodePurposes(r_get_disclosures_.ColumnText(4)));
+    ASSIGN_OR_RETURN(d.categories, DecodeStringArray(r_get_disclosures_.ColumnText(3)));
+    ASSIGN_OR_RETURN(d.evidence, DecodeStringArray(r_get_disclosures_.ColumnText(4)));
     out.push_back(std::move(d));
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read disclosures");
@@ -605,11 +598,13 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 }  // namespace
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
+  const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema;
   ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
                    sqlite::OpenStoreFile(path, {.label = "data store",
                                                 .application_id = kDataApplicationId,
                                                 .schema_version = kDataSchemaVersion,
-                                                .schema_sql = kDataSchema}));
+                                                .schema_sql = schema,
+                                                .upgrades = {sqlite::RightsTables::kSchema}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <system_error>
 #include <utility>
@@ -71,6 +72,22 @@ StatusOr<Header> ReadHeader(sqlite3* db, std::string_view what) {
   ASSIGN_OR_RETURN(h.user_version, QueryInt(db, "PRAGMA user_version", what));
   ASSIGN_OR_RETURN(h.objects, QueryInt(db, "SELECT count(*) FROM sqlite_master", what));
   return h;
+}
+
+// Brings an older file up to format.schema_version in one transaction (all upgrades or none).
+Status Upgrade(Connection& conn, const StoreFormat& format, const std::string& what) {
+  RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", what + ": upgrade schema"));
+  Status status = [&]() -> Status {
+    ASSIGN_OR_RETURN(Header header, ReadHeader(conn.db(), what + ": read header"));  // may have moved on
+    for (int64_t v = header.user_version; v >= 1 && v < format.schema_version; ++v) {
+      RETURN_IF_ERROR(conn.Exec(std::string(format.upgrades[v - 1]).c_str(), what + ": upgrade schema"));
+    }
+    std::string version = "PRAGMA user_version=" + std::to_string(format.schema_version);
+    return conn.Exec(version.c_str(), what + ": upgrade schema");
+  }();
+  if (status.ok()) status = conn.Exec("COMMIT", what + ": upgrade schema");
+  if (!status.ok() && !sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK", what + ": rollback");
+  return status;
 }
 
 }  // namespace
@@ -223,6 +240,11 @@ StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
     return Status(StatusCode::kDataLoss,
                   what + ": not a privet " + std::string(format.label) + " file");
   }
+  if (header.user_version >= 1 && header.user_version < format.schema_version &&
+      static_cast<size_t>(format.schema_version - 1) <= format.upgrades.size()) {
+    RETURN_IF_ERROR(Upgrade(*conn, format, what));
+    ASSIGN_OR_RETURN(header, ReadHeader(db, what + ": read header"));
+  }
   if (header.user_version != format.schema_version) {
     return Status(StatusCode::kDataLoss, what + ": unknown schema version " +
                                              std::to_string(header.user_version) + " (expected " +
@@ -305,6 +327,52 @@ Status BackupDatabase(sqlite3* db, const std::string& path, std::string_view wha
     return SqliteStatus(rc, std::string(what) + " to " + path);
   }
   return Status::Ok();
+}
+
+// Encoding uses nlohmann::json; decoding takes a fast path for the common case (no escapes, no
+// whitespace) and falls back to the parser.
+StatusOr<std::string> EncodeStringArray(const std::vector<std::string>& purposes) {
+  try {
+    return nlohmann::json(purposes).dump();
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgument("a list item is not valid UTF-8", "purposes");
+  }
+}
+
+namespace {
+
+bool DecodeStringArrayFast(std::string_view text, std::vector<std::string>& out) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return false;
+  if (text.find('\\') != std::string_view::npos) return false;
+  size_t i = 1;
+  const size_t end = text.size() - 1;
+  if (i == end) return true;
+  while (true) {
+    if (text[i] != '"') return false;
+    size_t close = text.find('"', i + 1);
+    if (close == std::string_view::npos || close >= end) return false;
+    out.emplace_back(text.substr(i + 1, close - i - 1));
+    i = close + 1;
+    if (i == end) return true;
+    if (text[i] != ',') return false;
+    ++i;
+  }
+}
+
+}  // namespace
+
+StatusOr<std::vector<std::string>> DecodeStringArray(std::string_view text) {
+  std::vector<std::string> out;
+  if (DecodeStringArrayFast(text, out)) return out;
+  out.clear();
+  try {
+    nlohmann::json j = nlohmann::json::parse(text);
+    out = j.get<std::vector<std::string>>();
+    return out;
+  } catch (const nlohmann::json::exception&) {
+    return Status(StatusCode::kDataLoss,
+                  "data store: a list column is not a JSON array of strings");
+  }
 }
 
 }  // namespace privet::store::sqlite

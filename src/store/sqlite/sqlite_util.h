@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "privet/status.h"
 
@@ -94,6 +95,8 @@ struct StoreFormat {
   int schema_version = 0;
   std::string_view schema_sql;
   bool secure_delete = false;
+  // Upgrades of older files, applied in order on open: upgrades[i] takes version i + 1 to i + 2.
+  std::vector<std::string_view> upgrades;
 };
 
 // One open database file. Closing is sqlite3_close_v2 on destruction; Statements prepared on
@@ -163,5 +166,10 @@ StatusOr<std::unique_ptr<Connection>> OpenReader(const Connection& writer);
 // exclusively: an existing file is AlreadyExists and never overwritten. On failure the partial
 // file is removed. The caller holds whatever lock guards `db`.
 Status BackupDatabase(sqlite3* db, const std::string& path, std::string_view what);
+
+// Lists of ids (purposes, categories, evidence) are stored as a JSON array of strings.
+// InvalidArgument for an item that is not UTF-8; DataLoss for a stored value that is no such array.
+StatusOr<std::string> EncodeStringArray(const std::vector<std::string>& items);
+StatusOr<std::vector<std::string>> DecodeStringArray(std::string_view text);
 
 }  // namespace privet::store::sqlite

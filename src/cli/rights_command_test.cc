@@ -1,0 +1,89 @@
+// Drives `privet retention run` and `privet request overdue` against a vault made by the library
+// in 2024: by the real clock's today, its security log is long due and its request late.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "privet/rights.h"
+#include "privet/vault.h"
+#include "testing/policy_fixture.h"
+#include "testing/temp_dir.h"
+
+namespace privet {
+namespace {
+
+using ::testing::HasSubstr;
+
+int RunPrivet(const std::string& args, std::string* output) {
+  FILE* pipe = ::popen((std::string(PRIVET_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  std::array<char, 4096> buf{};
+  size_t n;
+  output->clear();
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) output->append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class RightsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    policy_ = testing::CompileFile("policies/starter.yaml");
+    ASSERT_NE(policy_, nullptr);
+    auto vault = Vault::Open({.data_dir = dir_ / "vault", .policy = policy_, .clock = &clock_});
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+    ASSERT_TRUE(id.ok());
+    ASSERT_TRUE((*vault)->Write({.subject_id = *id, .purposes = {"security"},
+                                 .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
+                    .ok());
+    ASSERT_TRUE((*vault)->Write({.subject_id = *id, .purposes = {"service"},
+                                 .fields = {{.category = "user.name", .value = "Ada"}}})
+                    .ok());
+    RequestDesk desk(**vault);
+    auto request = desk.File({.right = Right::kAccess, .subject_id = *id, .channel = "email"});
+    ASSERT_TRUE(request.ok());
+    request_ = request->id;
+    args_ = " --policy " + std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml --data " + (dir_ / "vault");
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_{CivilDayToTime({2024, 3, 4})};
+  std::shared_ptr<const CompiledPolicy> policy_;
+  uint64_t request_ = 0;
+  std::string args_;
+};
+
+TEST_F(RightsCli, RetentionDryRunListsThenTheRunDeletes) {
+  std::string out;
+  ASSERT_EQ(RunPrivet("retention run --dry-run" + args_, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("would delete"));
+  EXPECT_THAT(out, HasSubstr("user.device.ip_address  (rule security_logs)"));
+  EXPECT_THAT(out, HasSubstr("dry run: 2 fields scanned, 1 due, 0 removed"));
+  EXPECT_EQ(out.find("203.0.113.9"), std::string::npos);  // never a value
+  ASSERT_EQ(RunPrivet("retention run" + args_, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("2 fields scanned, 1 due, 1 removed"));
+  ASSERT_EQ(RunPrivet("retention run" + args_, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("1 fields scanned, 0 due, 0 removed"));
+}
+
+TEST_F(RightsCli, OverdueListsTheLateRequestAndExitsOne) {
+  std::string out;
+  ASSERT_EQ(RunPrivet("request overdue" + args_, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr(std::to_string(request_) + "  access  identity_pending  due 2024-04-04  LATE"));
+  EXPECT_THAT(out, HasSubstr("1 request(s) late"));
+  EXPECT_EQ(RunPrivet("request overdue --within -1" + args_, &out), 2);
+}
+
+TEST_F(RightsCli, AWrongPolicyIsRefused) {
+  std::string out;
+  EXPECT_EQ(RunPrivet("retention run --policy /nonexistent.yaml --data " + (dir_ / "vault"), &out), 1);
+  EXPECT_THAT(out, HasSubstr("does not load"));
+}
+
+}  // namespace
+}  // namespace privet

@@ -1,0 +1,232 @@
+// Retention sweeps (include/privet/retention.h).
+//
+// One pass over every field's metadata (no values, on its own read connection), subject by
+// subject, decides what is due; then the due fields go in batches, each batch one transaction
+// holding the deletions, the aggregates of anonymized fields and one audit entry per subject and
+// rule. Nothing is remembered between sweeps: a sweep killed half-way has committed whole
+// batches only, and the next one recomputes exactly what is still due.
+//
+// A subject that goes whole is erased in two steps: its fields go like any others (so their
+// aggregates are counted exactly once), with a `retention_erase` marker among its lifecycle
+// events in the same transaction; then its key is destroyed. A sweep killed in between finds the
+// marker next time (the subject has no fields left to scan) and finishes the erasure.
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "privet/audit.h"
+#include "privet/retention.h"
+#include "privet/vault.h"
+#include "retention/rules.h"
+#include "vault/vault_internal.h"
+
+namespace privet {
+
+using retention_internal::RuleSet;
+using retention_internal::SubjectFacts;
+using retention_internal::Verdict;
+using vault_internal::Access;
+
+namespace {
+
+// Among a subject's lifecycle events: its fields are gone and its key must go too.
+constexpr std::string_view kEraseMarker = "retention_erase";
+
+int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+
+// A due field, compactly: a million of them fit in a few tens of megabytes.
+struct Due {
+  uint64_t subject_id;
+  uint64_t field_id;
+  int64_t collected_at;
+  uint32_t category;  // index into Sweep::categories_
+  const RetentionRule* rule;
+};
+
+class Sweep {
+ public:
+  Sweep(Vault& vault, const SweepOptions& options)
+      : vault_(vault), options_(options), rules_(vault.policy()), now_(ToUnix(Access::ClockOf(vault).Now())) {}
+
+  StatusOr<SweepReport> Run();
+
+ private:
+  Status LoadEvents();
+  // Decides the fields of one subject (all of its fields, in `fields`).
+  Status Decide(uint64_t subject_id, const std::string& kind, const std::vector<store::FieldMetadata>& fields);
+  Status DeleteDue();
+  Status EraseWhole();
+  uint32_t Intern(const std::string& category);
+
+  Vault& vault_;
+  const SweepOptions& options_;
+  RuleSet rules_;
+  const int64_t now_;
+  bool needs_consents_ = false;
+  std::unordered_map<uint64_t, std::map<std::string, int64_t>> events_;  // subject → event → latest
+  std::map<std::string, int64_t> everyone_;                              // events for everyone
+  std::unordered_map<uint64_t, std::vector<store::LegalHoldRecord>> holds_;
+  std::vector<std::string> categories_;
+  std::unordered_map<std::string, uint32_t> category_index_;
+  std::vector<Due> due_;
+  std::unordered_set<uint64_t> erase_;  // subjects to erase whole (their fields are in due_)
+  SweepReport report_;
+};
+
+uint32_t Sweep::Intern(const std::string& category) {
+  auto [it, inserted] = category_index_.try_emplace(category, static_cast<uint32_t>(categories_.size()));
+  if (inserted) categories_.push_back(category);
+  return it->second;
+}
+
+Status Sweep::LoadEvents() {
+  store::DataStore& data = Access::Data(vault_);
+  ASSIGN_OR_RETURN(std::vector<store::LifecycleEventRecord> events, data.GetLifecycleEvents(0));
+  for (store::LifecycleEventRecord& e : events) {
+    int64_t& at = e.subject_id == 0 ? everyone_[e.event] : events_[e.subject_id][e.event];
+    at = std::max(at, e.at);
+  }
+  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, data.GetLegalHolds(0));
+  for (store::LegalHoldRecord& h : holds) holds_[h.subject_id].push_back(std::move(h));
+  for (const RetentionRule& r : vault_.policy().policy().retention) needs_consents_ |= !r.unless_consent.empty();
+  return Status::Ok();
+}
+
+Status Sweep::Decide(uint64_t subject_id, const std::string& kind, const std::vector<store::FieldMetadata>& fields) {
+  SubjectFacts facts{.kind = kind, .events = everyone_};
+  if (auto it = events_.find(subject_id); it != events_.end()) {
+    for (const auto& [event, at] : it->second) facts.events[event] = std::max(facts.events[event], at);
+  }
+  if (auto it = facts.events.find("last_activity"); it != facts.events.end()) facts.last_activity = it->second;
+  for (const store::FieldMetadata& f : fields) facts.last_activity = std::max(facts.last_activity, f.last_activity);
+  if (auto it = holds_.find(subject_id); it != holds_.end()) facts.holds = it->second;
+  if (needs_consents_) {
+    StatusOr<SubjectState> state = vault_.State(subject_id);
+    if (state.status().code() == StatusCode::kNotFound) return Status::Ok();  // erased, not yet purged
+    RETURN_IF_ERROR(state.status());
+    facts.consents = state->consents;
+  }
+  size_t due_here = 0;
+  bool whole = true;  // every field due under rules that cover the whole subject
+  for (const store::FieldMetadata& f : fields) {
+    Verdict v = rules_.Evaluate(f.category, f.purposes, f.collected_at, facts, now_);
+    if (v.due == nullptr || v.kept()) {
+      whole = false;
+      if (v.due != nullptr) ++report_.fields_held;
+      continue;
+    }
+    ++report_.fields_due;
+    ++due_here;
+    whole = whole && v.whole_due != nullptr;
+    if (options_.dry_run) {
+      report_.due.push_back({.subject_id = subject_id,
+                             .field_id = f.id,
+                             .category = f.category,
+                             .rule = v.due->id,
+                             .action = std::string(RetentionActionName(v.due->action))});
+    }
+    due_.push_back({subject_id, f.id, f.collected_at, Intern(f.category), v.due});
+  }
+  if (whole && due_here > 0 && due_here == fields.size()) erase_.insert(subject_id);  // nothing may stay
+  return Status::Ok();
+}
+
+Status Sweep::EraseWhole() {
+  // Subjects whose fields this sweep removed, and those a killed sweep left marked.
+  for (const auto& [subject_id, events] : events_) {
+    if (events.contains(std::string(kEraseMarker))) erase_.insert(subject_id);
+  }
+  for (uint64_t subject_id : erase_) {
+    Status erased = vault_.Erase(subject_id);  // audited by the vault's purge
+    if (erased.code() == StatusCode::kNotFound) continue;
+    RETURN_IF_ERROR(erased);
+    ++report_.subjects_erased;
+  }
+  return Status::Ok();
+}
+
+Status Sweep::DeleteDue() {
+  const uint64_t total = due_.size();
+  for (size_t start = 0; start < due_.size();) {
+    const size_t end = std::min(due_.size(), start + std::max<size_t>(1, options_.batch_size));
+    store::WriteBatch batch;
+    std::vector<AuditEntry> entries;
+    std::map<std::tuple<std::string, std::string, int64_t>, int64_t> aggregates;  // (rule, category, day) → n
+    // Fields are in subject order: one group per subject, one audit entry per subject and rule.
+    for (size_t i = start; i < end;) {
+      const uint64_t subject_id = due_[i].subject_id;
+      std::vector<store::FieldRecord> fields;
+      std::map<const RetentionRule*, std::vector<std::string>> categories_by_rule;
+      std::map<std::tuple<std::string, std::string, int64_t>, int64_t> subject_aggregates;
+      for (; i < end && due_[i].subject_id == subject_id; ++i) {
+        const Due& d = due_[i];
+        const std::string& category = categories_[d.category];
+        fields.push_back({.id = d.field_id, .subject_id = subject_id, .category = category});
+        categories_by_rule[d.rule].push_back(category);
+        if (d.rule->action == RetentionAction::kAnonymize) {
+          ++subject_aggregates[{d.rule->id, category, d.collected_at - ((d.collected_at % 86400) + 86400) % 86400}];
+        }
+      }
+      Status deleted = Access::DeleteFields(vault_, subject_id, fields, batch);
+      if (deleted.code() == StatusCode::kNotFound) continue;  // erased meanwhile: the purge takes it
+      RETURN_IF_ERROR(deleted);
+      report_.fields_deleted += fields.size();
+      for (const auto& [key, count] : subject_aggregates) aggregates[key] += count;
+      if (erase_.contains(subject_id)) {
+        batch.PutLifecycleEvent({.subject_id = subject_id, .event = std::string(kEraseMarker), .at = now_});
+      }
+      for (auto& [rule, categories] : categories_by_rule) {
+        AuditEntry e = Access::Audit(vault_, AuditEvent::kRetention, Principal::Service(), subject_id);
+        e.action = std::string(RetentionActionName(rule->action));
+        e.detail = "rule:" + rule->id + ":fields:" + std::to_string(categories.size());
+        std::sort(categories.begin(), categories.end());
+        categories.erase(std::unique(categories.begin(), categories.end()), categories.end());
+        e.categories = std::move(categories);
+        entries.push_back(std::move(e));
+      }
+    }
+    for (const auto& [key, count] : aggregates) {
+      batch.AddAggregate({.rule = std::get<0>(key), .category = std::get<1>(key), .day = std::get<2>(key), .count = count});
+    }
+    RETURN_IF_ERROR(Access::Apply(vault_, batch, entries));
+    start = end;
+    if (options_.progress) options_.progress(start, total);
+  }
+  return Status::Ok();
+}
+
+StatusOr<SweepReport> Sweep::Run() {
+  if (rules_.empty()) return report_;
+  RETURN_IF_ERROR(LoadEvents());
+  // Group the scan by subject (it is ordered by subject), deciding each group as it closes.
+  std::vector<store::FieldMetadata> group;
+  std::string kind;
+  Status decided = Status::Ok();
+  RETURN_IF_ERROR(Access::Data(vault_).ScanFieldMetadata([&](const store::FieldMetadata& f) {
+    ++report_.fields_scanned;
+    if (!group.empty() && group.front().subject_id != f.subject_id) {
+      decided = Decide(group.front().subject_id, kind, group);
+      group.clear();
+      if (!decided.ok()) return false;
+    }
+    kind = f.subject_kind;
+    group.push_back(f);
+    return true;
+  }));
+  RETURN_IF_ERROR(decided);
+  if (!group.empty()) RETURN_IF_ERROR(Decide(group.front().subject_id, kind, group));
+  if (options_.dry_run) return report_;  // `due` lists every field, including whole subjects'
+  RETURN_IF_ERROR(DeleteDue());
+  RETURN_IF_ERROR(EraseWhole());
+  return report_;
+}
+
+}  // namespace
+
+StatusOr<SweepReport> RunRetention(Vault& vault, const SweepOptions& options) {
+  Sweep sweep(vault, options);
+  return sweep.Run();
+}
+
+}  // namespace privet

@@ -1,0 +1,318 @@
+// The request lifecycle on the starter policy: codes, fees, extensions, denials, deadlines, the
+// outbox, exports, and the push of a portability export to another controller over HTTPS.
+#include "privet/rights.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "privet/retention.h"
+#include "testing/vault_fixture.h"
+
+namespace privet {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using nlohmann::json;
+
+class RequestDeskTest : public testing::VaultTest {
+ protected:
+  RequestDeskTest() : VaultTest("policies/starter.yaml") {}
+
+  void SetUp() override {
+    VaultTest::SetUp();
+    desk_ = std::make_unique<RequestDesk>(vault());
+    subject_ = NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+    auto ids = vault().Write({.subject_id = subject_,
+                              .purposes = {"service"},
+                              .fields = {{.category = "user.contact.email", .value = "ada@example.com"},
+                                         {.category = "user.name", .value = "Ada Lovelace"}}});
+    ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+    email_field_ = (*ids)[0];
+  }
+
+  // The code of the latest identity_code message for the request.
+  std::string CodeFor(uint64_t request_id) {
+    auto outbox = desk_->Outbox();
+    EXPECT_TRUE(outbox.ok());
+    std::string code;
+    for (const OutboxMessage& m : *outbox) {
+      json body = json::parse(m.body);
+      if (m.topic == "identity_code" && body["request"] == std::to_string(request_id)) code = body["code"];
+    }
+    return code;
+  }
+
+  RightsRequest FileVerified(Right right, std::string purpose = {}) {
+    auto r = desk_->File({.right = right, .subject_id = subject_, .channel = "dashboard", .purpose = purpose});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    auto verified = desk_->VerifyIdentity(r->id, CodeFor(r->id));
+    EXPECT_TRUE(verified.ok()) << verified.status().ToString();
+    return *verified;
+  }
+
+  std::unique_ptr<RequestDesk> desk_;
+  uint64_t subject_ = 0;
+  uint64_t email_field_ = 0;
+};
+
+TEST_F(RequestDeskTest, FiledRequestWaitsForTheCodeThenCompletes) {
+  auto r = desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "dashboard"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->state, RequestState::kIdentityPending);
+  ASSERT_TRUE(r->due);
+  EXPECT_EQ(*r->due, (CivilDay{2024, 4, 4}));  // received 4 March, EU: one month
+  EXPECT_EQ(desk_->Fulfil(r->id).status().code(), StatusCode::kFailedPrecondition);
+
+  auto verified = desk_->VerifyIdentity(r->id, CodeFor(r->id));
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_EQ(verified->state, RequestState::kInProgress);
+  auto done = desk_->Fulfil(r->id);
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->request.state, RequestState::kCompleted);
+  json exported = json::parse(done->export_json);
+  ASSERT_EQ(exported["fields"].size(), 2u);
+  EXPECT_EQ(exported["fields"][0]["source"], "subject");
+  EXPECT_EQ(exported["fields"][0]["legal_basis"], "contract");
+  EXPECT_THAT(done->export_csv.at("user.contact.email"), HasSubstr("ada@example.com"));
+  std::vector<RequestState> states;
+  for (const RequestTransition& t : done->request.history) states.push_back(t.state);
+  EXPECT_EQ(states, (std::vector<RequestState>{RequestState::kReceived, RequestState::kIdentityPending,
+                                               RequestState::kInProgress, RequestState::kCompleted}));
+  // Stored: reopening the vault finds the same request.
+  desk_.reset();
+  Reopen();
+  desk_ = std::make_unique<RequestDesk>(vault());
+  auto again = desk_->Get(r->id);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->state, RequestState::kCompleted);
+  EXPECT_EQ(again->history.size(), 4u);
+}
+
+TEST_F(RequestDeskTest, WrongCodesUseUpTheAttempts) {
+  auto r = desk_->File({.right = Right::kErasure, .subject_id = subject_, .channel = "email"});
+  ASSERT_TRUE(r.ok());
+  const std::string code = CodeFor(r->id);
+  const std::string wrong = code == "00000000" ? "11111111" : "00000000";
+  for (int i = 4; i >= 0; --i) {
+    auto refused = desk_->VerifyIdentity(r->id, wrong);
+    ASSERT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+    EXPECT_THAT(refused.status().message(), HasSubstr("wrong_code"));
+    EXPECT_THAT(refused.status().message(), ::testing::Not(HasSubstr(code)));
+  }
+  // Even the right code no longer works: a new one must be sent.
+  EXPECT_EQ(desk_->VerifyIdentity(r->id, code).status().code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(desk_->ResendCode(r->id).ok());
+  const std::string fresh = CodeFor(r->id);
+  EXPECT_TRUE(desk_->VerifyIdentity(r->id, fresh).ok());
+  EXPECT_TRUE(vault().GetSubject(subject_).ok());  // nothing erased yet
+}
+
+TEST_F(RequestDeskTest, CodesExpire) {
+  auto r = desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "dashboard"});
+  ASSERT_TRUE(r.ok());
+  const std::string code = CodeFor(r->id);
+  clock_.Advance(std::chrono::minutes(16));
+  auto refused = desk_->VerifyIdentity(r->id, code);
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(refused.status().message(), HasSubstr("code_expired"));
+}
+
+TEST_F(RequestDeskTest, CodesAreStoredOnlyAsHashesAndSealedInTheOutbox) {
+  auto r = desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "dashboard"});
+  ASSERT_TRUE(r.ok());
+  const std::string code = CodeFor(r->id);
+  ASSERT_EQ(code.size(), 8u);
+  desk_.reset();
+  vault_.reset();  // closes and checkpoints
+  for (const char* file : {"data.db", "data.db-wal", "keys.db", "keys.db-wal"}) {
+    EXPECT_EQ(ReadFile(dir_ / file).find(code), std::string::npos) << file;
+  }
+}
+
+TEST_F(RequestDeskTest, ExtensionTellsTheSubjectAndMovesTheDeadline) {
+  RightsRequest r = FileVerified(Right::kAccess);
+  auto extended = desk_->Extend(r.id, "complexity");
+  ASSERT_TRUE(extended.ok()) << extended.status().ToString();
+  EXPECT_EQ(extended->state, RequestState::kExtended);
+  EXPECT_EQ(*extended->due, (CivilDay{2024, 6, 4}));  // three months from receipt
+  EXPECT_EQ(desk_->Extend(r.id, "complexity").status().code(), StatusCode::kFailedPrecondition);  // once
+  auto outbox = desk_->Outbox();
+  ASSERT_TRUE(outbox.ok());
+  EXPECT_EQ(outbox->back().topic, "request_extended");
+  EXPECT_EQ(json::parse(outbox->back().body)["reason"], "complexity");
+  EXPECT_EQ(desk_->Extend(r.id, "free text with spaces").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(RequestDeskTest, OverdueListsLateAndSoonDueRequests) {
+  RightsRequest r = FileVerified(Right::kAccess);
+  auto late = desk_->Overdue();
+  ASSERT_TRUE(late.ok());
+  EXPECT_THAT(*late, IsEmpty());
+  late = desk_->Overdue(std::chrono::days(31));  // due 4 April: within 31 days of 4 March
+  ASSERT_TRUE(late.ok());
+  ASSERT_EQ(late->size(), 1u);
+  clock_.Advance(std::chrono::days(32));
+  late = desk_->Overdue();
+  ASSERT_EQ(late->size(), 1u);
+  EXPECT_EQ(late->front().id, r.id);
+  ASSERT_TRUE(desk_->Fulfil(r.id).ok());  // answered (late): no longer listed
+  EXPECT_THAT(*desk_->Overdue(), IsEmpty());
+}
+
+TEST_F(RequestDeskTest, DenialCarriesTheGroundAndTheLaw) {
+  RightsRequest r = FileVerified(Right::kErasure);
+  EXPECT_EQ(desk_->Deny(r.id, {.scope = "user.name", .ground = "legal_claims"}).status().code(),
+            StatusCode::kInvalidArgument);  // no provision named
+  auto denied = desk_->Deny(r.id, {.scope = "user.name", .ground = "legal_claims", .law = "GDPR Art. 17(3)(e)"});
+  ASSERT_TRUE(denied.ok()) << denied.status().ToString();
+  EXPECT_EQ(denied->state, RequestState::kDenied);
+  EXPECT_EQ(desk_->Fulfil(r.id).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(vault().GetSubject(subject_).ok());
+}
+
+TEST_F(RequestDeskTest, BadRequestsChangeNothing) {
+  const uint64_t audit_before = vault().AuditSize();
+  EXPECT_EQ(desk_->File({.right = Right::kChildDataReport, .subject_id = subject_, .channel = "email"}).status().code(),
+            StatusCode::kInvalidArgument);  // not offered by the starter policy
+  EXPECT_EQ(desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "fax"}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(desk_->File({.right = Right::kObjection, .subject_id = subject_, .channel = "email", .purpose = "service"})
+                .status()
+                .code(),
+            StatusCode::kInvalidArgument);  // contract processing is not open to objection
+  EXPECT_EQ(desk_->File({.right = Right::kAccess, .subject_id = 12345, .channel = "email"}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(desk_->Get(999).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().AuditSize(), audit_before);
+}
+
+TEST_F(RequestDeskTest, RestrictionIsLiftedOnlyAfterTellingTheSubject) {
+  RightsRequest r = FileVerified(Right::kRestriction);
+  ASSERT_TRUE(desk_->Fulfil(r.id).ok());
+  EXPECT_TRUE(vault().State(subject_)->restricted);
+  auto read = vault().Read(Principal::Service(), subject_, "service");
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(read->fields, IsEmpty());
+  ASSERT_TRUE(desk_->LiftRestriction(subject_, "accuracy_verified").ok());
+  EXPECT_FALSE(vault().State(subject_)->restricted);
+  auto outbox = desk_->Outbox();
+  ASSERT_TRUE(outbox.ok());
+  EXPECT_TRUE(std::any_of(outbox->begin(), outbox->end(),
+                          [](const OutboxMessage& m) { return m.topic == "restriction_lift"; }));
+  EXPECT_EQ(desk_->LiftRestriction(subject_, "again").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(RequestDeskTest, OutboxMessagesAreMarkedSent) {
+  auto r = desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "dashboard"});
+  ASSERT_TRUE(r.ok());
+  auto unsent = desk_->Outbox();
+  ASSERT_EQ(unsent->size(), 1u);
+  ASSERT_TRUE(desk_->MarkSent(unsent->front().seq).ok());
+  EXPECT_THAT(*desk_->Outbox(), IsEmpty());
+  EXPECT_EQ(desk_->Outbox(/*unsent_only=*/false)->size(), 1u);
+}
+
+// A receiving controller on loopback: HTTPS with a self-signed certificate made by openssl.
+class Receiver {
+ public:
+  explicit Receiver(const std::string& dir) : ssl_(boost::asio::ssl::context::tls_server) {
+    cert_ = dir + "/cert.pem";
+    const std::string key = dir + "/key.pem";
+    const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert_ +
+                            " -days 1 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 2>/dev/null";
+    ok_ = std::system(cmd.c_str()) == 0;
+    if (!ok_) return;
+    ssl_.use_certificate_chain_file(cert_);
+    ssl_.use_private_key_file(key, boost::asio::ssl::context::pem);
+    acceptor_.open(boost::asio::ip::tcp::v4());
+    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { ServeOne(); });
+  }
+  ~Receiver() {
+    if (thread_.joinable()) thread_.join();
+  }
+  bool ok() const { return ok_; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/import"; }
+  const std::string& cert() const { return cert_; }
+  std::string Received() {
+    if (thread_.joinable()) thread_.join();
+    return body_;
+  }
+
+ private:
+  void ServeOne() {
+    namespace http = boost::beast::http;
+    boost::system::error_code ec;
+    boost::asio::ip::tcp::socket socket(io_);
+    acceptor_.accept(socket, ec);
+    if (ec) return;
+    boost::beast::ssl_stream<boost::asio::ip::tcp::socket> stream(std::move(socket), ssl_);
+    stream.handshake(boost::asio::ssl::stream_base::server, ec);
+    if (ec) return;
+    boost::beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    http::read(stream, buffer, req, ec);
+    if (ec) return;
+    body_ = req.body();
+    http::response<http::string_body> res{http::status::accepted, req.version()};
+    res.set(http::field::content_type, "application/json");
+    res.body() = "{}";
+    res.prepare_payload();
+    http::write(stream, res, ec);
+    stream.shutdown(ec);
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ssl::context ssl_;
+  boost::asio::ip::tcp::acceptor acceptor_{io_};
+  std::string cert_;
+  bool ok_ = false;
+  unsigned short port_ = 0;
+  std::thread thread_;
+  std::string body_;
+};
+
+TEST_F(RequestDeskTest, PortabilityExportIsSentToAnotherController) {
+  ASSERT_TRUE(vault().Write({.subject_id = subject_,
+                             .purposes = {"security"},
+                             .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
+                  .ok());
+  Receiver receiver(dir_.path());
+  ASSERT_TRUE(receiver.ok()) << "openssl could not make a certificate";
+  RightsRequest r = FileVerified(Right::kPortability);
+  auto done = desk_->Fulfil(r.id, {.push_to = PushTarget{.url = receiver.url(), .ca_file = receiver.cert()}});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->push_status, 202);
+  json received = json::parse(receiver.Received());
+  EXPECT_EQ(received["format"], "privet.portable/1");
+  // Only what the subject provided under contract or consent: not the security log.
+  ASSERT_EQ(received["fields"].size(), 2u);
+  EXPECT_EQ(received.dump().find("203.0.113.9"), std::string::npos);
+  EXPECT_NE(received.dump().find("ada@example.com"), std::string::npos);
+}
+
+TEST_F(RequestDeskTest, PushRefusesPlainHttpAndUntrustedCertificates) {
+  RightsRequest r = FileVerified(Right::kPortability);
+  auto refused = desk_->Fulfil(r.id, {.push_to = PushTarget{.url = "http://127.0.0.1:1/import"}});
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  Receiver receiver(dir_.path());
+  ASSERT_TRUE(receiver.ok());
+  // The system's trust store does not know the self-signed certificate.
+  refused = desk_->Fulfil(r.id, {.push_to = PushTarget{.url = receiver.url(), .timeout = std::chrono::seconds(5)}});
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(desk_->Get(r.id)->open());  // not completed: it can be retried
+}
+
+}  // namespace
+}  // namespace privet

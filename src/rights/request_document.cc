@@ -1,0 +1,162 @@
+// The stored form of a request: a JSON document of ids, codes and times (no personal data).
+#include <chrono>
+#include <cstdio>
+
+#include <sodium.h>
+
+#include "rights/internal.h"
+
+namespace privet::rights_internal {
+namespace {
+
+using nlohmann::json;
+
+int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+Time FromUnix(int64_t s) { return Time(std::chrono::seconds(s)); }
+
+std::string Hex(const std::string& bytes) {
+  std::string hex(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  hex.pop_back();
+  return hex;
+}
+
+std::string Unhex(const std::string& hex) {
+  std::string bytes(hex.size() / 2, '\0');
+  size_t len = 0;
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), hex.data(), hex.size(), nullptr,
+                     &len, nullptr) != 0)
+    return {};
+  bytes.resize(len);
+  return bytes;
+}
+
+std::optional<CivilDay> ParseDay(const json& j) {
+  if (!j.is_string()) return std::nullopt;
+  CivilDay d;
+  if (std::sscanf(j.get<std::string>().c_str(), "%d-%u-%u", &d.year, &d.month, &d.day) != 3) return std::nullopt;
+  return d;
+}
+
+template <typename E, size_t N>
+std::optional<E> ParseName(std::string_view name, const E (&all)[N], std::string_view (*to_name)(E)) {
+  for (E e : all) {
+    if (to_name(e) == name) return e;
+  }
+  return std::nullopt;
+}
+
+constexpr Right kRights[] = {Right::kAccess,       Right::kRectification,   Right::kErasure,
+                             Right::kRestriction,  Right::kPortability,     Right::kObjection,
+                             Right::kOptOutOfSale, Right::kChildDataReport, Right::kLegalBasisInquiry};
+constexpr RequestState kStates[] = {RequestState::kReceived,   RequestState::kIdentityPending,
+                                    RequestState::kAwaitingFee, RequestState::kInProgress,
+                                    RequestState::kExtended,   RequestState::kCompleted,
+                                    RequestState::kDenied,     RequestState::kRouted};
+
+}  // namespace
+
+std::string Rfc3339(Time t) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  const auto day = std::chrono::floor<std::chrono::days>(secs);
+  const std::chrono::year_month_day ymd(day);
+  const std::chrono::hh_mm_ss hms(secs - day);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf;
+}
+
+std::string DayString(CivilDay d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
+  return buf;
+}
+
+json ExceptionsJson(const std::vector<RequestException>& exceptions) {
+  json out = json::array();
+  for (const RequestException& e : exceptions) out.push_back({{"scope", e.scope}, {"ground", e.ground}, {"law", e.law}});
+  return out;
+}
+
+store::RequestRecord ToRecord(const Tracked& r) {
+  json history = json::array();
+  for (const RequestTransition& t : r.history) {
+    history.push_back({{"state", RequestStateName(t.state)}, {"at", ToUnix(t.at)}, {"actor", t.actor}, {"note", t.note}});
+  }
+  json doc = {{"right", RightName(r.right)},
+              {"state", RequestStateName(r.state)},
+              {"channel", r.channel},
+              {"filed_by", r.filed_by},
+              {"purpose", r.purpose},
+              {"received_at", ToUnix(r.received_at)},
+              {"due", r.due ? json(DayString(*r.due)) : json(nullptr)},
+              {"extended_due", r.extended_due ? json(DayString(*r.extended_due)) : json(nullptr)},
+              {"extended", r.extended},
+              {"routed_to_organization", std::to_string(r.routed_to_organization)},
+              {"fee", r.fee ? json{{"amount_cents", r.fee->amount_cents}, {"currency", r.fee->currency},
+                                   {"jurisdiction", r.fee->jurisdiction}}
+                            : json(nullptr)},
+              {"fee_reference", r.fee_reference},
+              {"code_hash", Hex(r.code_hash)},
+              {"code_expires_at", ToUnix(r.code_expires_at)},
+              {"code_attempts_left", r.code_attempts_left},
+              {"exceptions", ExceptionsJson(r.exceptions)},
+              {"history", history}};
+  // The moment a request becomes late: the end of its last day.
+  const int64_t due_at = r.due ? ToUnix(CivilDayToTime(*r.due)) + 86400 : 0;
+  return {.id = r.id, .subject_id = r.subject_id, .open = r.open(), .due_at = due_at, .document = doc.dump()};
+}
+
+StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {
+  const Status corrupt(StatusCode::kDataLoss, "data store: a request document is damaged");
+  json doc = json::parse(record.document, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return corrupt;
+  try {
+    Tracked r;
+    r.id = record.id;
+    r.subject_id = record.subject_id;
+    std::optional<Right> right = ParseName(doc.at("right").get<std::string>(), kRights, &RightName);
+    std::optional<RequestState> state = ParseName(doc.at("state").get<std::string>(), kStates, &RequestStateName);
+    if (!right || !state) return corrupt;
+    r.right = *right;
+    r.state = *state;
+    r.channel = doc.at("channel").get<std::string>();
+    r.filed_by = doc.at("filed_by").get<std::string>();
+    r.purpose = doc.at("purpose").get<std::string>();
+    r.received_at = FromUnix(doc.at("received_at").get<int64_t>());
+    r.due = ParseDay(doc.at("due"));
+    r.extended_due = ParseDay(doc.at("extended_due"));
+    r.extended = doc.at("extended").get<bool>();
+    r.routed_to_organization = std::stoull(doc.at("routed_to_organization").get<std::string>());
+    if (const json& fee = doc.at("fee"); fee.is_object()) {
+      r.fee = Fee{.right = r.right,
+                  .jurisdiction = fee.at("jurisdiction").get<std::string>(),
+                  .amount_cents = fee.at("amount_cents").get<int>(),
+                  .currency = fee.at("currency").get<std::string>()};
+    }
+    r.fee_reference = doc.at("fee_reference").get<std::string>();
+    r.code_hash = Unhex(doc.at("code_hash").get<std::string>());
+    r.code_expires_at = FromUnix(doc.at("code_expires_at").get<int64_t>());
+    r.code_attempts_left = doc.at("code_attempts_left").get<int>();
+    for (const json& e : doc.at("exceptions")) {
+      r.exceptions.push_back({e.at("scope").get<std::string>(), e.at("ground").get<std::string>(),
+                              e.at("law").get<std::string>()});
+    }
+    for (const json& t : doc.at("history")) {
+      std::optional<RequestState> s = ParseName(t.at("state").get<std::string>(), kStates, &RequestStateName);
+      if (!s) return corrupt;
+      r.history.push_back({.state = *s,
+                           .at = FromUnix(t.at("at").get<int64_t>()),
+                           .actor = t.at("actor").get<std::string>(),
+                           .note = t.at("note").get<std::string>()});
+    }
+    return r;
+  } catch (const std::exception&) {
+    return corrupt;
+  }
+}
+
+}  // namespace privet::rights_internal

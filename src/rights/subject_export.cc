@@ -1,0 +1,185 @@
+// Access and portability exports, the legal-basis report (CN06), and what erasure must keep.
+#include <algorithm>
+
+#include "privet/rights.h"
+#include "privet/vault.h"
+#include "retention/facts.h"
+#include "retention/rules.h"
+#include "rights/internal.h"
+#include "vault/vault_internal.h"
+
+namespace privet::rights_internal {
+namespace {
+
+using nlohmann::json;
+using vault_internal::Access;
+
+int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
+
+// True if the released category `released` covers `category` (the same, or an ancestor).
+bool Covers(const std::string& released, const std::string& category) {
+  return category == released || (category.size() > released.size() && category.rfind(released + ".", 0) == 0);
+}
+
+bool Portable(const FieldValue& f) {
+  return f.source == DataSource::kSubject && (f.basis == LegalBasis::kConsent || f.basis == LegalBasis::kContract);
+}
+
+// RFC 4180: quote when needed, double the quotes.
+std::string CsvCell(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string Joined(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : std::string(sep)) + i;
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable) {
+  ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
+  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, Access::AllFields(vault, subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records, Access::Data(vault).GetFields(subject_id));
+  ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts, retention_internal::LoadFacts(vault, subject_id, records));
+  ASSIGN_OR_RETURN(std::vector<DisclosureEntry> disclosures, vault.Disclosures(subject_id));
+  const retention_internal::RuleSet rules(vault.policy());
+  const int64_t now = ToUnix(Access::ClockOf(vault).Now());
+
+  json out;
+  out["format"] = portable ? "privet.portable/1" : "privet.export/1";
+  out["generated_at"] = Rfc3339(Access::ClockOf(vault).Now());
+  json subject = {{"id", std::to_string(info.id)}, {"kind", info.kind}};
+  if (!portable) {
+    subject["created_at"] = Rfc3339(info.created_at);
+    subject["jurisdiction"] = info.jurisdiction;
+    if (info.birth_date) subject["birth_date"] = DayString(*info.birth_date);
+    if (info.age_years) subject["age_years"] = *info.age_years;
+    if (info.organization_id != 0) subject["organization"] = std::to_string(info.organization_id);
+    subject["policy_version"] = info.policy_version;
+  }
+  out["subject"] = subject;
+
+  json jfields = json::array();
+  for (const FieldValue& f : fields) {
+    if (portable && !Portable(f)) continue;
+    json jf = {{"category", f.category}, {"value", f.value}};
+    if (!portable) {
+      jf["id"] = std::to_string(f.id);
+      jf["source"] = DataSourceName(f.source);
+      jf["purposes"] = f.purposes;
+      jf["legal_basis"] = LegalBasisName(f.basis);
+      jf["collected_at"] = Rfc3339(f.collected_at);
+      jf["last_activity"] = Rfc3339(f.last_activity);
+      jf["policy_version"] = f.policy_version;
+      retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), facts, now);
+      jf["retention_ends"] = v.ends_at ? json(Rfc3339(Time(std::chrono::seconds(*v.ends_at)))) : json(nullptr);
+      json recipients = json::array();
+      for (const DisclosureEntry& d : disclosures) {
+        const bool released = std::any_of(d.categories.begin(), d.categories.end(),
+                                          [&](const std::string& c) { return Covers(c, f.category); });
+        if (released && std::find(recipients.begin(), recipients.end(), d.recipient) == recipients.end())
+          recipients.push_back(d.recipient);
+      }
+      jf["disclosed_to"] = recipients;
+    }
+    jfields.push_back(std::move(jf));
+  }
+  out["fields"] = jfields;
+  if (portable) return out.dump(2);
+
+  ASSIGN_OR_RETURN(std::vector<ConsentEvent> history, vault.ConsentHistory(subject_id));
+  json consents = json::array();
+  for (const ConsentEvent& e : history) {
+    consents.push_back({{"purpose", e.purpose},
+                        {"channel", e.channel},
+                        {"action", ConsentActionName(e.action)},
+                        {"source", ConsentSourceName(e.source)},
+                        {"at", Rfc3339(e.at)},
+                        {"policy_version", e.policy_version}});
+  }
+  out["consent_history"] = consents;
+  json jdisclosures = json::array();
+  for (const DisclosureEntry& d : disclosures) {
+    jdisclosures.push_back({{"recipient", d.recipient},
+                            {"purpose", d.purpose},
+                            {"categories", d.categories},
+                            {"at", Rfc3339(d.at)}});
+  }
+  out["disclosures"] = jdisclosures;
+  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> requests, Access::Data(vault).ListRequests(subject_id));
+  json jrequests = json::array();
+  for (const store::RequestRecord& row : requests) {
+    ASSIGN_OR_RETURN(Tracked r, FromRecord(row));
+    jrequests.push_back({{"id", std::to_string(r.id)},
+                         {"right", RightName(r.right)},
+                         {"state", RequestStateName(r.state)},
+                         {"received_at", Rfc3339(r.received_at)}});
+  }
+  out["requests"] = jrequests;
+  return out.dump(2);
+}
+
+StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t subject_id) {
+  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, Access::AllFields(vault, subject_id));
+  std::map<std::string, std::string> out;
+  for (const FieldValue& f : fields) {
+    std::string& csv = out[f.category];
+    if (csv.empty()) csv = "field_id,category,value,source,purposes,legal_basis,collected_at\r\n";
+    csv += std::to_string(f.id) + "," + CsvCell(f.category) + "," + CsvCell(f.value) + "," +
+           std::string(DataSourceName(f.source)) + "," + CsvCell(Joined(f.purposes, ";")) + "," +
+           std::string(LegalBasisName(f.basis)) + "," + Rfc3339(f.collected_at) + "\r\n";
+  }
+  return out;
+}
+
+StatusOr<std::string> LegalBasisReport(Vault& vault, uint64_t subject_id) {
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, Access::Data(vault).GetFields(subject_id));
+  const CompiledPolicy& policy = vault.policy();
+  std::map<std::string, std::vector<std::string>> categories_by_purpose;
+  for (const store::FieldRecord& f : fields) {
+    for (const std::string& p : f.purposes) categories_by_purpose[p].push_back(f.category);
+  }
+  json purposes = json::array();
+  for (auto& [purpose, categories] : categories_by_purpose) {
+    std::optional<PurposeId> id = policy.FindPurpose(purpose);
+    if (!id) continue;
+    const LegalBasis basis = policy.purpose(*id).basis;
+    std::sort(categories.begin(), categories.end());
+    categories.erase(std::unique(categories.begin(), categories.end()), categories.end());
+    purposes.push_back({{"purpose", purpose},
+                        {"legal_basis", LegalBasisName(basis)},
+                        {"categories", categories},
+                        // Providing data is a requirement only where a contract or a law needs it.
+                        {"statutory_requirement", basis == LegalBasis::kLegalObligation},
+                        {"contractual_requirement", basis == LegalBasis::kContract}});
+  }
+  return json{{"format", "privet.legal_basis/1"}, {"subject", std::to_string(subject_id)}, {"purposes", purposes}}
+      .dump(2);
+}
+
+StatusOr<std::vector<Kept>> KeptFields(Vault& vault, uint64_t subject_id) {
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, Access::Data(vault).GetFields(subject_id));
+  ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts, retention_internal::LoadFacts(vault, subject_id, fields));
+  const retention_internal::RuleSet rules(vault.policy());
+  const int64_t now = ToUnix(Access::ClockOf(vault).Now());
+  std::vector<Kept> kept;
+  for (const store::FieldRecord& f : fields) {
+    retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, f.collected_at, facts, now);
+    if (v.hold) {
+      kept.push_back({f.id, "legal_hold:" + v.hold->ground, "GDPR Art. 17(3)(e)"});
+    } else if (v.obligation) {
+      kept.push_back({f.id, "legal_obligation:" + v.obligation->id, "GDPR Art. 17(3)(b)"});
+    }
+  }
+  return kept;
+}
+
+}  // namespace privet::rights_internal

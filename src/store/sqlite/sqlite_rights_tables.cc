@@ -1,0 +1,291 @@
+#include "store/sqlite/sqlite_rights_tables.h"
+
+#include <nlohmann/json.hpp>
+
+namespace privet::store::sqlite {
+namespace {
+
+Status Run(Statement& stmt, std::string_view what) {
+  int rc = stmt.Step();
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  return Status::Ok();
+}
+
+// Collects rows of `stmt` (already bound) through `row`.
+template <typename T, typename RowFn>
+StatusOr<std::vector<T>> Collect(Statement& stmt, std::string_view what, RowFn row) {
+  ScopedReset reset(stmt);
+  std::vector<T> out;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) out.push_back(row(stmt));
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  return out;
+}
+
+RequestRecord RequestRow(const Statement& s) {
+  return {.id = FromDb(s.ColumnInt64(0)),
+          .subject_id = FromDb(s.ColumnInt64(1)),
+          .open = s.ColumnInt64(2) != 0,
+          .due_at = s.ColumnInt64(3),
+          .document = s.ColumnText(4)};
+}
+
+OutboxRecord OutboxRow(const Statement& s) {
+  return {.seq = s.ColumnInt64(0),
+          .subject_id = FromDb(s.ColumnInt64(1)),
+          .organization_id = FromDb(s.ColumnInt64(2)),
+          .topic = s.ColumnText(3),
+          .sealed_body = s.ColumnBlob(4),
+          .created_at = s.ColumnInt64(5),
+          .sent_at = s.ColumnInt64(6)};
+}
+
+LegalHoldRecord HoldRow(const Statement& s) {
+  return {.subject_id = FromDb(s.ColumnInt64(0)),
+          .rule = s.ColumnText(1),
+          .ground = s.ColumnText(2),
+          .placed_at = s.ColumnInt64(3)};
+}
+
+LifecycleEventRecord LifecycleRow(const Statement& s) {
+  return {.subject_id = FromDb(s.ColumnInt64(0)), .event = s.ColumnText(1), .at = s.ColumnInt64(2)};
+}
+
+}  // namespace
+
+// Requests and aggregates have no foreign key to subjects: a request outlives the erasure it
+// carried out, and aggregates belong to no one. Subject 0 in lifecycle_events is "everyone".
+const char RightsTables::kSchema[] = R"sql(
+CREATE TABLE requests (
+  id INTEGER PRIMARY KEY,
+  subject_id INTEGER NOT NULL,
+  open INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  document TEXT NOT NULL
+);
+CREATE INDEX requests_by_subject ON requests (subject_id);
+CREATE INDEX open_requests_by_due ON requests (due_at) WHERE open = 1;
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  subject_id INTEGER NOT NULL REFERENCES subjects (id),
+  organization_id INTEGER NOT NULL,
+  topic TEXT NOT NULL,
+  sealed_body BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_subject ON outbox (subject_id);
+CREATE TABLE legal_holds (
+  subject_id INTEGER NOT NULL REFERENCES subjects (id),
+  rule TEXT NOT NULL,
+  ground TEXT NOT NULL,
+  placed_at INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, rule)
+) WITHOUT ROWID;
+CREATE TABLE lifecycle_events (
+  subject_id INTEGER NOT NULL,
+  event TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (subject_id, event)
+) WITHOUT ROWID;
+CREATE TABLE aggregates (
+  rule TEXT NOT NULL,
+  category TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (rule, category, day)
+) WITHOUT ROWID
+)sql";
+
+Status RightsTables::Prepare() {
+  struct {
+    Statement* stmt;
+    const char* sql;
+  } const kStatements[] = {
+      {&put_request_,
+       "INSERT OR REPLACE INTO requests (id, subject_id, open, due_at, document) VALUES (?, ?, ?, ?, ?)"},
+      {&get_request_, "SELECT id, subject_id, open, due_at, document FROM requests WHERE id = ?"},
+      {&list_requests_,
+       "SELECT id, subject_id, open, due_at, document FROM requests WHERE subject_id = ? ORDER BY rowid"},
+      {&list_open_requests_,
+       "SELECT id, subject_id, open, due_at, document FROM requests WHERE open = 1 ORDER BY due_at, id"},
+      {&append_outbox_,
+       "INSERT INTO outbox (subject_id, organization_id, topic, sealed_body, created_at, sent_at)"
+       " VALUES (?, ?, ?, ?, ?, 0)"},
+      {&mark_sent_, "UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at = 0"},
+      {&get_outbox_,
+       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM outbox ORDER BY seq"},
+      {&get_unsent_outbox_,
+       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM outbox"
+       " WHERE sent_at = 0 ORDER BY seq"},
+      {&put_hold_,
+       "INSERT OR REPLACE INTO legal_holds (subject_id, rule, ground, placed_at) VALUES (?, ?, ?, ?)"},
+      {&remove_hold_, "DELETE FROM legal_holds WHERE subject_id = ? AND rule = ?"},
+      {&get_holds_, "SELECT subject_id, rule, ground, placed_at FROM legal_holds WHERE subject_id = ?"},
+      {&get_all_holds_, "SELECT subject_id, rule, ground, placed_at FROM legal_holds ORDER BY subject_id"},
+      {&put_lifecycle_,
+       "INSERT INTO lifecycle_events (subject_id, event, at) VALUES (?, ?, ?)"
+       " ON CONFLICT (subject_id, event) DO UPDATE SET at = max(at, excluded.at)"},
+      {&get_lifecycle_, "SELECT subject_id, event, at FROM lifecycle_events WHERE subject_id = ?"},
+      {&get_all_lifecycle_, "SELECT subject_id, event, at FROM lifecycle_events ORDER BY subject_id"},
+      {&add_aggregate_,
+       "INSERT INTO aggregates (rule, category, day, count) VALUES (?, ?, ?, ?)"
+       " ON CONFLICT (rule, category, day) DO UPDATE SET count = count + excluded.count"},
+      {&get_aggregates_, "SELECT rule, category, day, count FROM aggregates ORDER BY rule, category, day"},
+      {&purge_outbox_, "DELETE FROM outbox WHERE subject_id = ?"},
+      {&purge_holds_, "DELETE FROM legal_holds WHERE subject_id = ?"},
+      {&purge_lifecycle_, "DELETE FROM lifecycle_events WHERE subject_id = ?"},
+  };
+  for (const auto& s : kStatements) {
+    ASSIGN_OR_RETURN(*s.stmt, conn_.Prepare(s.sql));
+  }
+  return Status::Ok();
+}
+
+Status RightsTables::Apply(const WriteBatch& batch) {
+  for (const RequestRecord& r : batch.requests()) {
+    ScopedReset reset(put_request_);
+    put_request_.BindInt64(1, ToDb(r.id));
+    put_request_.BindInt64(2, ToDb(r.subject_id));
+    put_request_.BindInt64(3, r.open ? 1 : 0);
+    put_request_.BindInt64(4, r.due_at);
+    put_request_.BindText(5, r.document);
+    RETURN_IF_ERROR(Run(put_request_, "data store apply: put request"));
+  }
+  for (const OutboxRecord& m : batch.outbox()) {
+    ScopedReset reset(append_outbox_);
+    append_outbox_.BindInt64(1, ToDb(m.subject_id));
+    append_outbox_.BindInt64(2, ToDb(m.organization_id));
+    append_outbox_.BindText(3, m.topic);
+    append_outbox_.BindBlob(4, m.sealed_body);
+    append_outbox_.BindInt64(5, m.created_at);
+    RETURN_IF_ERROR(Run(append_outbox_, "data store apply: append outbox message"));
+  }
+  for (const auto& [seq, at] : batch.outbox_sent()) {
+    ScopedReset reset(mark_sent_);
+    mark_sent_.BindInt64(1, at);
+    mark_sent_.BindInt64(2, seq);
+    RETURN_IF_ERROR(Run(mark_sent_, "data store apply: mark outbox message sent"));
+  }
+  for (const auto& [subject, rule] : batch.removed_holds()) {
+    ScopedReset reset(remove_hold_);
+    remove_hold_.BindInt64(1, ToDb(subject));
+    remove_hold_.BindText(2, rule);
+    RETURN_IF_ERROR(Run(remove_hold_, "data store apply: remove legal hold"));
+  }
+  for (const LegalHoldRecord& h : batch.holds()) {
+    ScopedReset reset(put_hold_);
+    put_hold_.BindInt64(1, ToDb(h.subject_id));
+    put_hold_.BindText(2, h.rule);
+    put_hold_.BindText(3, h.ground);
+    put_hold_.BindInt64(4, h.placed_at);
+    RETURN_IF_ERROR(Run(put_hold_, "data store apply: put legal hold"));
+  }
+  for (const LifecycleEventRecord& e : batch.lifecycle_events()) {
+    ScopedReset reset(put_lifecycle_);
+    put_lifecycle_.BindInt64(1, ToDb(e.subject_id));
+    put_lifecycle_.BindText(2, e.event);
+    put_lifecycle_.BindInt64(3, e.at);
+    RETURN_IF_ERROR(Run(put_lifecycle_, "data store apply: put lifecycle event"));
+  }
+  for (const AggregateRecord& a : batch.aggregates()) {
+    ScopedReset reset(add_aggregate_);
+    add_aggregate_.BindText(1, a.rule);
+    add_aggregate_.BindText(2, a.category);
+    add_aggregate_.BindInt64(3, a.day);
+    add_aggregate_.BindInt64(4, a.count);
+    RETURN_IF_ERROR(Run(add_aggregate_, "data store apply: add aggregate"));
+  }
+  return Status::Ok();
+}
+
+Status RightsTables::Purge(uint64_t subject_id) {
+  for (Statement* stmt : {&purge_outbox_, &purge_holds_, &purge_lifecycle_}) {
+    ScopedReset reset(*stmt);
+    stmt->BindInt64(1, ToDb(subject_id));
+    RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<RequestRecord>> RightsTables::Requests(Statement& stmt, std::string_view what) {
+  return Collect<RequestRecord>(stmt, what, RequestRow);
+}
+
+StatusOr<std::optional<RequestRecord>> RightsTables::GetRequest(uint64_t id) {
+  get_request_.BindInt64(1, ToDb(id));
+  ASSIGN_OR_RETURN(std::vector<RequestRecord> rows, Requests(get_request_, "data store get request"));
+  if (rows.empty()) return std::optional<RequestRecord>();
+  return std::optional<RequestRecord>(std::move(rows.front()));
+}
+
+StatusOr<std::vector<RequestRecord>> RightsTables::ListRequests(uint64_t subject_id) {
+  list_requests_.BindInt64(1, ToDb(subject_id));
+  return Requests(list_requests_, "data store list requests");
+}
+
+StatusOr<std::vector<RequestRecord>> RightsTables::ListOpenRequests() {
+  return Requests(list_open_requests_, "data store list open requests");
+}
+
+StatusOr<std::vector<OutboxRecord>> RightsTables::GetOutbox(bool unsent_only) {
+  return Collect<OutboxRecord>(unsent_only ? get_unsent_outbox_ : get_outbox_, "data store read outbox",
+                               OutboxRow);
+}
+
+StatusOr<std::vector<LegalHoldRecord>> RightsTables::GetLegalHolds(uint64_t subject_id) {
+  if (subject_id == 0) return Collect<LegalHoldRecord>(get_all_holds_, "data store read legal holds", HoldRow);
+  get_holds_.BindInt64(1, ToDb(subject_id));
+  return Collect<LegalHoldRecord>(get_holds_, "data store read legal holds", HoldRow);
+}
+
+StatusOr<std::vector<LifecycleEventRecord>> RightsTables::GetLifecycleEvents(uint64_t subject_id) {
+  if (subject_id == 0) {
+    return Collect<LifecycleEventRecord>(get_all_lifecycle_, "data store read lifecycle events", LifecycleRow);
+  }
+  get_lifecycle_.BindInt64(1, ToDb(subject_id));
+  return Collect<LifecycleEventRecord>(get_lifecycle_, "data store read lifecycle events", LifecycleRow);
+}
+
+StatusOr<std::vector<AggregateRecord>> RightsTables::GetAggregates() {
+  return Collect<AggregateRecord>(get_aggregates_, "data store read aggregates", [](const Statement& s) {
+    return AggregateRecord{
+        .rule = s.ColumnText(0), .category = s.ColumnText(1), .day = s.ColumnInt64(2), .count = s.ColumnInt64(3)};
+  });
+}
+
+Status RightsTables::ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) {
+  // Its own read connection: a scan of millions of rows must not hold the writer's lock, and
+  // WAL gives it one consistent snapshot while writes go on.
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenReader(conn_));
+  ASSIGN_OR_RETURN(Statement scan, reader->Prepare(
+                                       "SELECT f.id, f.subject_id, s.kind, f.category, f.purposes,"
+                                       " f.collected_at, f.last_activity"
+                                       " FROM fields f JOIN subjects s ON s.id = f.subject_id"
+                                       " ORDER BY f.subject_id, f.id"));
+  RETURN_IF_ERROR(reader->Exec("BEGIN", "data store scan fields: begin"));
+  FieldMetadata meta;
+  int rc;
+  Status status = Status::Ok();
+  while ((rc = scan.Step()) == SQLITE_ROW) {
+    meta.id = FromDb(scan.ColumnInt64(0));
+    meta.subject_id = FromDb(scan.ColumnInt64(1));
+    meta.subject_kind = scan.ColumnText(2);
+    meta.category = scan.ColumnText(3);
+    StatusOr<std::vector<std::string>> purposes = DecodeStringArray(scan.ColumnText(4));
+    if (!purposes.ok()) {
+      status = purposes.status();
+      break;
+    }
+    meta.purposes = std::move(*purposes);
+    meta.collected_at = scan.ColumnInt64(5);
+    meta.last_activity = scan.ColumnInt64(6);
+    if (!visit(meta)) break;
+  }
+  if (status.ok() && rc != SQLITE_ROW && rc != SQLITE_DONE) status = SqliteStatus(rc, "data store scan fields");
+  scan.Reset();
+  (void)reader->Exec("COMMIT", "data store scan fields: end");
+  return status;
+}
+
+}  // namespace privet::store::sqlite
