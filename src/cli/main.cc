@@ -10,6 +10,7 @@
 #include "cli/policy_command.h"
 #include "cli/audit_command.h"
 #include "cli/rights_command.h"
+#include "cli/serve_command.h"
 #include "cli/vault_command.h"
 
 int main(int argc, char** argv) {
@@ -97,6 +98,17 @@ int main(int argc, char** argv) {
   add_vault_options(retention_run);
   retention_run->add_flag("--dry-run", dry_run, "List what would go; change nothing");
 
+  privet::cli::ServeFlags serve_flags;
+  CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP JSON API (docs/api.md)");
+  serve->add_option("--policy", serve_flags.vault.policy_path, "The policy file in force")->required();
+  serve->add_option("--data", serve_flags.vault.files.data_dir, "The vault's data directory")->required();
+  serve->add_option("--key-store", serve_flags.vault.files.key_store_path, "The key store (default DATA/keys.db)");
+  serve->add_option("--master-key-file", serve_flags.vault.files.master_key_file,
+                    "Default DATA/master.key; PRIVET_MASTER_KEY wins");
+  serve->add_option("--listen", serve_flags.listen, "HOST:PORT to listen on")->capture_default_str();
+  serve->add_option("--threads", serve_flags.threads, "Server threads")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -108,6 +120,7 @@ int main(int argc, char** argv) {
     return 2;  // usage error
   }
 
+  if (*serve) return privet::cli::Serve(serve_flags, std::cout, std::cerr, std::clog);
   if (*check) return privet::cli::PolicyCheck(path, std::cout, std::cerr);
   if (*render) {
     static const std::map<std::string, NoticeFormat> kFormats = {

@@ -1,0 +1,95 @@
+// Server: the HTTP JSON API over a vault (`privet serve`).
+//
+// One process holds the policy, the vault and its key store, and answers HTTP/1.1 (keep-alive)
+// on an io_context run by a configurable number of threads (Boost.Beast). Every route but the
+// public documents (/healthz, /.well-known/gpc.json, /privacy) and the login (POST /v1/sessions)
+// needs an API key or a data subject's session token:
+//
+//   Authorization: Bearer pvk_<key id>_<secret>      (API key)
+//   Authorization: Bearer pss_<session id>_<secret>  (a subject's session: its own record only)
+//
+// Each key acts as one principal of decision.h, written as "service", "admin",
+// "staff:<policy role>", "organization_admin:<organization id>" or "tenant:<tenant id>". Keys
+// are 32 random bytes, shown once, stored only as a hash in the key store (keys.db) and compared
+// in constant time. On first start (no key stored yet) the server creates an admin key and
+// hands it out once through initial_admin_key(). Data subjects' passwords are kept as Argon2id
+// hashes and their sessions as hashes, in the key store too (docs/api.md).
+//
+//   privet::ManualClock clock(...);   // or a SystemClock
+//   auto server = privet::Server::Start({.vault = {.data_dir = dir, .policy = policy,
+//                                                  .clock = &clock},
+//                                        .port = 0});
+//   if (!server.ok()) return server.status();
+//   std::cout << (*server)->port() << " " << *(*server)->initial_admin_key();
+//   (*server)->Stop();   // also on destruction
+//
+// Errors are JSON {"error":{"code","message","field"}} (plus "reason" on 403) with the status
+// of HttpStatusFor(); see docs/api.md and api/openapi.yaml for every route. Access logs are
+// JSON lines (method, route pattern, status, duration): never bodies, query values, tokens or
+// personal data.
+//
+// Thread-safety: Start/Stop from one thread; CreateApiKey and routes() from any.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "privet/status.h"
+#include "privet/vault.h"
+
+namespace privet {
+
+// Largest request body accepted, in bytes; larger ones are answered 413.
+inline constexpr size_t kMaxRequestBodyBytes = 1024 * 1024;
+
+struct ServerOptions {
+  VaultOptions vault;                    // the vault to serve (policy and clock required)
+  std::string address = "127.0.0.1";    // IPv4 or IPv6 literal
+  uint16_t port = 8080;                  // 0: any free port (see Server::port())
+  int threads = 2;                       // io_context threads, at least 1
+  size_t body_limit = kMaxRequestBodyBytes;
+  // A request (headers and body) must arrive within this, and an idle keep-alive connection
+  // is closed after it: slow or stalled clients cannot hold a connection.
+  std::chrono::milliseconds read_timeout{10000};
+  // Where the JSON-lines access log goes; null: nowhere. Must outlive the server.
+  std::ostream* access_log = nullptr;
+};
+
+// A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").
+struct RouteInfo {
+  std::string method;   // GET, POST, PUT, DELETE
+  std::string pattern;
+};
+
+class Server {
+ public:
+  // Opens the vault and the API key table, creates the first admin key when none exists, binds
+  // and starts serving. Errors: those of Vault::Open; Unavailable if the address cannot be
+  // bound; InvalidArgument for bad options.
+  static StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  ~Server();
+
+  uint16_t port() const;
+  // The admin key created by this start, when it created one (first run). Show it once.
+  const std::optional<std::string>& initial_admin_key() const;
+  // Creates a key for a principal ("staff:support", ...) and returns the token (shown once).
+  // InvalidArgument for a malformed principal or a role the policy does not declare.
+  StatusOr<std::string> CreateApiKey(const std::string& principal, const std::string& label);
+  // Every route served, for the OpenAPI test.
+  std::vector<RouteInfo> routes() const;
+  // Stops accepting, closes connections and joins the threads. Idempotent.
+  void Stop();
+
+ private:
+  class Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace privet

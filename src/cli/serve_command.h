@@ -1,0 +1,21 @@
+// `privet serve`: the HTTP JSON API (include/privet/server.h) until SIGINT or SIGTERM.
+// Prints the listening address, and on first run the admin API key, once, to `out`; the
+// access log (JSON lines) goes to `log`. Exit codes: 0 stopped by a signal, 1 failure, 2 usage.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "cli/rights_command.h"
+
+namespace privet::cli {
+
+struct ServeFlags {
+  VaultSpec vault;
+  std::string listen = "127.0.0.1:8080";  // HOST:PORT, [IPv6]:PORT
+  int threads = 2;
+};
+
+int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log);
+
+}  // namespace privet::cli

@@ -1,0 +1,147 @@
+#include "server/accounts.h"
+
+#include <sodium.h>
+
+namespace privet::server {
+namespace {
+
+constexpr std::string_view kSessionPrefix = "pss_";
+constexpr size_t kIdBytes = 8;
+constexpr size_t kSecretBytes = 32;
+constexpr size_t kMinPassword = 10;
+constexpr size_t kMaxPassword = 1024;
+
+std::string Hash(std::string_view bytes) {
+  std::string hash(crypto_generichash_BYTES, '\0');
+  crypto_generichash(reinterpret_cast<unsigned char*>(hash.data()), hash.size(),
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr, 0);
+  return hash;
+}
+
+std::string Random(size_t n, bool hex) {
+  std::string raw(n, '\0');
+  randombytes_buf(raw.data(), n);
+  std::string out;
+  if (hex) {
+    out.resize(n * 2 + 1);
+    sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), n);
+  } else {
+    out.resize(sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(raw.data()), n,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  }
+  sodium_memzero(raw.data(), raw.size());
+  out.resize(out.find('\0'));
+  return out;
+}
+
+StatusOr<std::string> HashPassword(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return Internal("password hashing ran out of memory");
+  }
+  return std::string(out);
+}
+
+int64_t Seconds(Time t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+bool IsSessionToken(std::string_view token) { return token.substr(0, kSessionPrefix.size()) == kSessionPrefix; }
+
+Accounts::Accounts(std::unique_ptr<store::AccountStore> store, Vault& vault, const Clock& clock,
+                   AccountOptions options)
+    : store_(std::move(store)), vault_(vault), clock_(clock), options_(options) {
+  auto dummy = HashPassword(Random(16, true));
+  if (dummy.ok()) dummy_hash_ = *dummy;
+}
+
+Status Accounts::SetPassword(uint64_t subject_id, std::string_view password) {
+  if (password.size() < kMinPassword || password.size() > kMaxPassword) {
+    return InvalidArgument("must be 10 to 1024 bytes", "password");
+  }
+  ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
+  return store_->PutPassword(subject_id, hash);
+}
+
+bool Accounts::RateLimited(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = failures_.find(key);
+  if (it == failures_.end()) return false;
+  if (clock_.Now() - it->second.window_start >= options_.failure_window) {
+    failures_.erase(it);
+    return false;
+  }
+  return it->second.count >= options_.max_failures;
+}
+
+void Accounts::RecordFailure(const std::string& key) {
+  std::lock_guard lock(mu_);
+  Failures& f = failures_[key];
+  if (f.count == 0 || clock_.Now() - f.window_start >= options_.failure_window) {
+    f = {.count = 0, .window_start = clock_.Now()};
+  }
+  ++f.count;
+}
+
+StatusOr<Session> Accounts::Login(std::string_view email, std::string_view password) {
+  const Status bad(StatusCode::kUnauthenticated, "unknown email or wrong password");
+  const std::string key = Hash(email);
+  if (RateLimited(key)) {
+    return ResourceExhausted("too many failed logins; try again later", "email");
+  }
+  std::optional<std::string> stored;
+  ASSIGN_OR_RETURN(std::optional<uint64_t> subject, vault_.FindSubject(Vault::Identifier::kEmail, email));
+  if (subject) {
+    ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
+  }
+  const std::string& against = stored ? *stored : dummy_hash_;
+  bool verified = password.size() <= kMaxPassword &&
+                  crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0;
+  if (!verified || !stored) {
+    RecordFailure(key);
+    return bad;
+  }
+  {
+    std::lock_guard lock(mu_);
+    failures_.erase(key);
+  }
+  const std::string id = Random(kIdBytes, true);
+  const std::string secret = Random(kSecretBytes, false);
+  const Time expires = clock_.Now() + options_.session_lifetime;
+  RETURN_IF_ERROR(store_->PutSession(
+      {.id = id, .secret_hash = Hash(secret), .subject_id = *subject, .expires_at = Seconds(expires)}));
+  return Session{.token = std::string(kSessionPrefix) + id + "_" + secret, .expires_at = expires};
+}
+
+StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
+  const Status bad(StatusCode::kUnauthenticated, "invalid or expired session");
+  if (!IsSessionToken(token)) return bad;
+  token.remove_prefix(kSessionPrefix.size());
+  if (token.size() < kIdBytes * 2 + 1 || token[kIdBytes * 2] != '_') return bad;
+  ASSIGN_OR_RETURN(std::optional<store::SessionRecord> session, store_->GetSession(token.substr(0, kIdBytes * 2)));
+  if (!session) return bad;
+  const std::string hash = Hash(token.substr(kIdBytes * 2 + 1));
+  if (session->secret_hash.size() != hash.size() ||
+      sodium_memcmp(session->secret_hash.data(), hash.data(), hash.size()) != 0) {
+    return bad;
+  }
+  if (Seconds(clock_.Now()) >= session->expires_at) {
+    RETURN_IF_ERROR(store_->DeleteSession(session->id));
+    return bad;
+  }
+  return Principal::Subject(session->subject_id);
+}
+
+Status Accounts::Logout(std::string_view token) {
+  RETURN_IF_ERROR(Authenticate(token).status());
+  token.remove_prefix(kSessionPrefix.size());
+  return store_->DeleteSession(token.substr(0, kIdBytes * 2));
+}
+
+Status Accounts::Forget(uint64_t subject_id) { return store_->ForgetSubject(subject_id); }
+
+}  // namespace privet::server

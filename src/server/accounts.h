@@ -1,0 +1,82 @@
+// Accounts: data subjects signing in with a password, and their sessions (CU07).
+//
+// Passwords are hashed with Argon2id (libsodium crypto_pwhash_str, the "interactive" limits:
+// 2 passes over 64 MiB) and never stored or logged in the clear; 10 to 1024 bytes. A login names
+// the subject by email (the vault's blind index) and returns a session token
+// "pss_<id>_<secret>" (32 random bytes), stored only as a hash, valid for `session_lifetime`
+// and ended by Logout. An unknown email and a wrong password are the same 401, and cost the
+// same Argon2id verification.
+//
+// Login rate limiting: after `max_failures` failed logins for one email within `failure_window`,
+// further attempts for it are refused (ResourceExhausted → 429) until the window has passed,
+// right password or not. The counters are in memory, keyed by a hash of the email.
+//
+// Thread-safety: safe to use from many threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "privet/clock.h"
+#include "privet/decision.h"
+#include "privet/status.h"
+#include "privet/vault.h"
+#include "store/account_store.h"
+
+namespace privet::server {
+
+struct AccountOptions {
+  std::chrono::seconds session_lifetime{std::chrono::hours(12)};
+  int max_failures = 5;
+  std::chrono::seconds failure_window{std::chrono::minutes(15)};
+};
+
+struct Session {
+  std::string token;  // shown once
+  Time expires_at;
+};
+
+class Accounts {
+ public:
+  Accounts(std::unique_ptr<store::AccountStore> store, Vault& vault, const Clock& clock,
+           AccountOptions options = {});
+
+  // Sets the subject's password. InvalidArgument (field "password") outside 10..1024 bytes.
+  Status SetPassword(uint64_t subject_id, std::string_view password);
+  // Unauthenticated for an unknown email or a wrong password; ResourceExhausted when the email
+  // is rate limited.
+  StatusOr<Session> Login(std::string_view email, std::string_view password);
+  // The subject principal of a live session token; Unauthenticated otherwise.
+  StatusOr<Principal> Authenticate(std::string_view token);
+  // Ends the session of `token`. Idempotent.
+  Status Logout(std::string_view token);
+  // Erasure: the password and every session of the subject.
+  Status Forget(uint64_t subject_id);
+
+ private:
+  bool RateLimited(const std::string& key);
+  void RecordFailure(const std::string& key);
+
+  std::unique_ptr<store::AccountStore> store_;
+  Vault& vault_;
+  const Clock& clock_;
+  AccountOptions options_;
+  std::string dummy_hash_;  // verified against when the email is unknown
+
+  struct Failures {
+    int count = 0;
+    Time window_start;
+  };
+  std::mutex mu_;
+  std::map<std::string, Failures> failures_;  // GUARDED_BY(mu_), by BLAKE2b(email)
+};
+
+// True if `token` looks like a session token (as opposed to an API key).
+bool IsSessionToken(std::string_view token);
+
+}  // namespace privet::server

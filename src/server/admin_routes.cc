@@ -1,0 +1,135 @@
+// Routes for operators: the policy in force, retention sweeps, the audit log, disclosures,
+// API keys and metrics.
+#include "privet/audit.h"
+#include "privet/notice.h"
+#include "privet/retention.h"
+#include "server/api.h"
+#include "server/json_io.h"
+
+namespace privet::server {
+namespace {
+
+Json Values(const std::vector<FieldValue>& fields) {
+  Json out = Json::array();
+  for (const FieldValue& f : fields) {
+    out.push_back({{"id", IdString(f.id)}, {"category", f.category}, {"value", f.value}});
+  }
+  return out;
+}
+
+StatusOr<HttpResponse> GetPolicy(const Call& call) {
+  const Policy& p = call.ctx.policy->policy();
+  Json ropa = Json::parse(RenderRecordOfProcessingJson(p), nullptr, false);
+  return JsonResponse(200, {{"organization", p.organization},
+                            {"version", p.version},
+                            {"effective", CivilDayToString(p.effective)},
+                            {"notice", "/privacy"},
+                            {"signals",
+                             {{"gpc", SignalResponseName(p.signals.gpc)},
+                              {"dnt", SignalResponseName(p.signals.dnt)},
+                              {"opt_out_purposes", p.signals.opt_out_purposes}}},
+                            {"record_of_processing", ropa}});
+}
+
+StatusOr<HttpResponse> RunRetentionRoute(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"dry_run"}));
+  ASSIGN_OR_RETURN(std::optional<bool> dry_run, (Field{body, ""}.Bool("dry_run")));
+  ASSIGN_OR_RETURN(SweepReport report,
+                   RunRetention(call.ctx.vault, {.dry_run = dry_run.value_or(false)}));
+  Json due = Json::array();
+  for (const DueField& d : report.due) {
+    due.push_back({{"subject_id", IdString(d.subject_id)}, {"field_id", IdString(d.field_id)},
+                   {"category", d.category}, {"rule", d.rule}, {"action", d.action}});
+  }
+  return JsonResponse(200, {{"fields_scanned", report.fields_scanned},
+                            {"fields_due", report.fields_due},
+                            {"fields_deleted", report.fields_deleted},
+                            {"fields_held", report.fields_held},
+                            {"subjects_erased", report.subjects_erased},
+                            {"due", due}});
+}
+
+StatusOr<HttpResponse> TreeHead(const Call& call) {
+  ASSIGN_OR_RETURN(SignedTreeHead head, call.ctx.vault.SignTreeHead());
+  Json out = Json::parse(TreeHeadToJson(head), nullptr, false);
+  return JsonResponse(200, out);
+}
+
+StatusOr<HttpResponse> Proof(const Call& call) {
+  const std::string* index = call.request.Query("index");
+  if (index == nullptr) return InvalidArgument("is required", "index");
+  ASSIGN_OR_RETURN(uint64_t entry, ParseId(*index, "index"));
+  uint64_t tree_size = 0;
+  if (const std::string* size = call.request.Query("tree_size")) {
+    ASSIGN_OR_RETURN(tree_size, ParseId(*size, "tree_size"));
+  }
+  ASSIGN_OR_RETURN(std::string proof, AuditInclusionProofJson(call.ctx.files, entry, tree_size));
+  return HttpResponse{.status = 200, .body = proof};
+}
+
+StatusOr<HttpResponse> Disclose(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"recipient", "subject_id", "categories",
+                                                              "purpose", "evidence"}));
+  Field f{body, ""};
+  Disclosure d;
+  ASSIGN_OR_RETURN(auto recipient, f.String("recipient", true));
+  ASSIGN_OR_RETURN(auto subject_id, f.Id("subject_id", true));
+  ASSIGN_OR_RETURN(auto categories, f.Strings("categories", true));
+  ASSIGN_OR_RETURN(auto purpose, f.String("purpose", true));
+  ASSIGN_OR_RETURN(auto evidence, f.Strings("evidence"));
+  d.recipient = *recipient;
+  d.subject_id = *subject_id;
+  d.categories = *categories;
+  d.purpose = *purpose;
+  d.evidence = evidence.value_or(std::vector<std::string>{});
+  ASSIGN_OR_RETURN(DisclosureResult result, call.ctx.vault.Disclose(d));
+  Json withheld = Json::array();
+  for (const WithheldField& w : result.withheld) {
+    withheld.push_back({{"category", w.category}, {"reason", ReasonName(w.reason)}});
+  }
+  call.ctx.metrics.RecordDecision("allowed", result.released.size());
+  return JsonResponse(200, {{"released", Values(result.released)}, {"withheld", withheld}});
+}
+
+StatusOr<HttpResponse> CreateKey(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"principal", "label"}));
+  Field f{body, ""};
+  ASSIGN_OR_RETURN(auto principal, f.String("principal", true));
+  ASSIGN_OR_RETURN(auto label, f.String("label"));
+  ASSIGN_OR_RETURN(std::string token, call.ctx.keys.Create(*principal, label.value_or("")));
+  std::string id = token.substr(4, 16);
+  return JsonResponse(201, {{"id", id}, {"principal", *principal}, {"token", token}});
+}
+
+StatusOr<HttpResponse> ListKeys(const Call& call) {
+  Json keys = Json::array();
+  for (const ApiKeyInfo& k : call.ctx.keys.List()) {
+    keys.push_back({{"id", k.id}, {"principal", k.principal}, {"label", k.label},
+                    {"created_at", Rfc3339(Time(std::chrono::seconds(k.created_at)))}});
+  }
+  return JsonResponse(200, {{"keys", keys}});
+}
+
+StatusOr<HttpResponse> RevokeKey(const Call& call) {
+  RETURN_IF_ERROR(call.ctx.keys.Revoke(call.params.at("key_id")));
+  return NoContent();
+}
+
+}  // namespace
+
+void AddAdminRoutes(RouteTable& table) {
+  table.Add("GET", "/v1/policy", kAnyKey, GetPolicy);
+  table.Add("POST", "/v1/retention/run", kOperators, RunRetentionRoute);
+  table.Add("GET", "/v1/audit/tree-head", kOperators, TreeHead);
+  table.Add("GET", "/v1/audit/proof", kOperators, Proof);
+  table.Add("POST", "/v1/disclosures", kServiceOnly, Disclose);
+  table.Add("POST", "/v1/api-keys", kAdminOnly, CreateKey);
+  table.Add("GET", "/v1/api-keys", kAdminOnly, ListKeys);
+  table.Add("DELETE", "/v1/api-keys/{key_id}", kAdminOnly, RevokeKey);
+  table.Add("GET", "/metrics", kOperators, [](const Call& call) -> StatusOr<HttpResponse> {
+    return HttpResponse{.status = 200, .content_type = "text/plain; version=0.0.4",
+                        .body = call.ctx.metrics.Render()};
+  });
+}
+
+}  // namespace privet::server

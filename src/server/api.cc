@@ -1,0 +1,164 @@
+#include "server/api.h"
+
+#include <optional>
+
+#include "server/json_io.h"
+
+namespace privet::server {
+
+void RouteTable::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
+  router_.Add(std::move(method), std::move(pattern), access);
+  handlers_.push_back(std::move(handler));
+}
+
+StatusOr<uint64_t> Call::IdParam(const std::string& name) const {
+  auto it = params.find(name);
+  if (it == params.end()) return Internal("route has no parameter " + name);
+  return ParseId(it->second, name);
+}
+
+Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s) {
+  if (principal.kind == PrincipalKind::kTenant && s.tenant_id != principal.tenant_id) {
+    return PermissionDenied("other_tenant: the subject belongs to another tenant");
+  }
+  if (principal.kind == PrincipalKind::kOrganizationAdmin &&
+      s.organization_id != principal.organization_id) {
+    return PermissionDenied("other_organization: the subject belongs to another organization");
+  }
+  if (principal.kind == PrincipalKind::kSubject && s.id != principal.subject_id) {
+    return PermissionDenied("not_subjects_own_data: a subject reaches its own record only");
+  }
+  return Status::Ok();
+}
+
+StatusOr<SubjectInfo> Call::Subject() const {
+  if (subject == nullptr) return Internal("route has no subject");
+  RETURN_IF_ERROR(ApplyPrivacySignals(*this, subject->id));
+  return *subject;
+}
+
+namespace {
+
+constexpr std::string_view kSubjectRoutePrefix = "/v1/subjects/{id}";
+
+bool IsSubjectRoute(const std::string& pattern) {
+  return pattern.compare(0, kSubjectRoutePrefix.size(), kSubjectRoutePrefix) == 0;
+}
+
+}  // namespace
+
+namespace {
+
+bool SignalOn(const HttpRequest& request, const char* header) {
+  const std::string* v = request.Header(header);
+  return v != nullptr && *v == "1";
+}
+
+}  // namespace
+
+Status ApplyPrivacySignals(const Call& call, uint64_t subject_id) {
+  const CompiledPolicy& policy = *call.ctx.policy;
+  struct Signal {
+    const char* header;
+    PrivacySignal signal;
+    ConsentSource source;
+  };
+  for (const Signal& s : {Signal{"sec-gpc", PrivacySignal::kGlobalPrivacyControl, ConsentSource::kGpc},
+                          Signal{"dnt", PrivacySignal::kDoNotTrack, ConsentSource::kDnt}}) {
+    if (!SignalOn(call.request, s.header)) continue;
+    const PurposeSet& covered = SignalOptOuts(policy, s.signal);
+    if (covered.None()) continue;  // the policy declares it does not respond (CN11)
+    ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(subject_id));
+    if (covered.IsSubsetOf(state.opt_outs)) continue;  // already honoured
+    // The signal's declared purposes; their descendants follow from the purpose tree.
+    for (const std::string& purpose : policy.policy().signals.opt_out_purposes) {
+      auto id = policy.FindPurpose(purpose);
+      if (!id || state.opt_outs.Test(*id)) continue;
+      RETURN_IF_ERROR(call.ctx.vault.RecordConsent(
+          subject_id, {.purpose = purpose, .action = ConsentAction::kOptOut, .source = s.source}));
+    }
+  }
+  return Status::Ok();
+}
+
+Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
+  AddPublicRoutes(table_);
+  AddSubjectRoutes(table_);
+  AddRequestRoutes(table_);
+  AddAdminRoutes(table_);
+  AddSessionRoutes(table_);
+}
+
+HttpResponse Api::Handle(const HttpRequest& request, std::string* route, std::string* principal_kind) {
+  RouteMatch match = table_.router().Match(request.method, request.path);
+  *route = "unmatched";
+  if (match.outcome == RouteMatch::Outcome::kNotFound) {
+    return ErrorResponse(NotFound("no such route"));
+  }
+  if (match.outcome == RouteMatch::Outcome::kMethodNotAllowed) {
+    HttpResponse r = ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed on this route");
+    r.headers.emplace_back("Allow", match.allow);
+    return r;
+  }
+  *route = match.route->pattern;
+  Principal principal = Principal::Service();
+  if (!match.route->access.is_public) {
+    const std::string* auth = request.Header("authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    Status denied(StatusCode::kUnauthenticated, "an API key is required (Authorization: Bearer)");
+    if (auth == nullptr || auth->compare(0, kBearer.size(), kBearer) != 0) {
+      HttpResponse r = ErrorResponse(denied);
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    const std::string_view token = std::string_view(*auth).substr(kBearer.size());
+    auto authenticated = IsSessionToken(token) ? ctx_.accounts.Authenticate(token)
+                                               : ctx_.keys.Authenticate(token);
+    if (!authenticated.ok()) {
+      HttpResponse r = ErrorResponse(authenticated.status());
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    principal = *authenticated;
+    *principal_kind = PrincipalSpec(*ctx_.policy, principal);
+    if (principal.kind == PrincipalKind::kStaff) *principal_kind = "staff";
+    if (principal.kind == PrincipalKind::kTenant) *principal_kind = "tenant";
+    if (principal.kind == PrincipalKind::kOrganizationAdmin) *principal_kind = "organization_admin";
+    if ((match.route->access.kinds & Kind(principal.kind)) == 0) {
+      ctx_.metrics.RecordDecision(principal.kind == PrincipalKind::kAdmin
+                                      ? ReasonName(Reason::kAdminHasNoDataAccess)
+                                      : "principal_not_allowed");
+      return ErrorResponse(PermissionDenied(
+          principal.kind == PrincipalKind::kAdmin
+              ? std::string(ReasonName(Reason::kAdminHasNoDataAccess)) +
+                    ": the admin key configures privet and reaches no personal data"
+              : "principal_not_allowed: this kind of key may not use this route"));
+    }
+  }
+  Call call{.request = request, .params = match.params, .principal = principal, .ctx = ctx_};
+  std::optional<SubjectInfo> subject;
+  if (IsSubjectRoute(match.route->pattern)) {
+    Status scoped = [&]() -> Status {
+      ASSIGN_OR_RETURN(uint64_t id, call.IdParam("id"));
+      ASSIGN_OR_RETURN(SubjectInfo s, ctx_.vault.GetSubject(id));
+      RETURN_IF_ERROR(CheckSubjectScope(principal, s));
+      subject = std::move(s);
+      return Status::Ok();
+    }();
+    if (!scoped.ok()) {
+      std::string reason = ReasonOf(scoped);
+      if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
+      return ErrorResponse(scoped);
+    }
+    call.subject = &*subject;
+  }
+  StatusOr<HttpResponse> response = table_.handler(match.index)(call);
+  if (!response.ok()) {
+    std::string reason = ReasonOf(response.status());
+    if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
+    return ErrorResponse(response.status());
+  }
+  return std::move(response).value();
+}
+
+}  // namespace privet::server

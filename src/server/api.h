@@ -1,0 +1,125 @@
+// Api: the route table of `privet serve` and the request pipeline in front of it:
+// match (404/405) → authenticate (401) → route access by principal kind (403) → handler.
+// Handlers return StatusOr<HttpResponse>; a non-OK Status becomes the JSON error document.
+//
+// Routes are registered by the files beside this one, one concern each: public_routes.cc
+// (/healthz, /.well-known/gpc.json, /privacy), subject_routes.cc (subjects, fields, consents),
+// request_routes.cc (rights requests), session_routes.cc (subjects' passwords and sessions),
+// admin_routes.cc (policy, retention, audit,
+// disclosures, API keys, metrics).
+//
+// Thread-safety: Handle() may run on many threads at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "privet/compiled_policy.h"
+#include "privet/decision.h"
+#include "privet/rights.h"
+#include "privet/vault.h"
+#include "server/accounts.h"
+#include "server/api_keys.h"
+#include "server/http_message.h"
+#include "server/metrics.h"
+#include "server/router.h"
+
+namespace privet::server {
+
+struct ApiContext {
+  Vault& vault;
+  RequestDesk& desk;
+  ApiKeys& keys;
+  Accounts& accounts;
+  Metrics& metrics;
+  VaultFiles files;  // for the audit proofs, which open their own handles
+  std::shared_ptr<const CompiledPolicy> policy;
+};
+
+// One request being handled.
+struct Call {
+  const HttpRequest& request;
+  const PathParams& params;
+  const Principal& principal;  // Service() on public routes (unused there)
+  ApiContext& ctx;
+
+  // Routes under /v1/subjects/{id}: the subject, loaded and scope-checked by the pipeline
+  // before the handler runs (tenants reach their own subjects only, organization admins their
+  // organization's, a subject's session itself), so a cross-scope call is 403 whatever its body.
+  const SubjectInfo* subject = nullptr;
+
+  // The path parameter `name` as an id; InvalidArgument naming it otherwise.
+  StatusOr<uint64_t> IdParam(const std::string& name) const;
+  // The route's subject, after acting on the request's privacy signals for it
+  // (ApplyPrivacySignals). Handlers call it once their input is checked, so bad input changes
+  // nothing. REQUIRES: a route under /v1/subjects/{id}.
+  StatusOr<SubjectInfo> Subject() const;
+};
+
+// Records Sec-GPC: 1 / DNT: 1 as opt-out consent events (source gpc / dnt) for the purposes the
+// policy's honoured signals cover, unless the subject already opted out of them; nothing when the
+// policy ignores the signal (CN11).
+Status ApplyPrivacySignals(const Call& call, uint64_t subject_id);
+// PermissionDenied with other_tenant / other_organization / not_subjects_own_data when
+// `principal` may not reach `s` at all.
+Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s);
+
+using Handler = std::function<StatusOr<HttpResponse>(const Call&)>;
+
+// Principal kinds, as RouteAccess bits.
+constexpr unsigned Kind(PrincipalKind k) { return 1u << static_cast<unsigned>(k); }
+inline constexpr RouteAccess kPublic{.is_public = true};
+inline constexpr RouteAccess kAnyKey{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff) |
+                                              Kind(PrincipalKind::kOrganizationAdmin) |
+                                              Kind(PrincipalKind::kTenant) | Kind(PrincipalKind::kAdmin)};
+// Routes that touch personal data: never the admin (who configures, and reads no data).
+inline constexpr RouteAccess kDataKeys{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff) |
+                                                Kind(PrincipalKind::kOrganizationAdmin) |
+                                                Kind(PrincipalKind::kTenant)};
+inline constexpr RouteAccess kOwnerKeys{.kinds = Kind(PrincipalKind::kService) |
+                                                 Kind(PrincipalKind::kOrganizationAdmin) |
+                                                 Kind(PrincipalKind::kTenant)};
+inline constexpr RouteAccess kServiceStaff{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff)};
+inline constexpr RouteAccess kServiceOnly{.kinds = Kind(PrincipalKind::kService)};
+inline constexpr RouteAccess kOperators{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kAdmin)};
+inline constexpr RouteAccess kAdminOnly{.kinds = Kind(PrincipalKind::kAdmin)};
+inline constexpr RouteAccess kSubjectOnly{.kinds = Kind(PrincipalKind::kSubject)};
+// `access` plus a data subject's session (on its own record only: CheckSubjectScope).
+constexpr RouteAccess AndSubject(RouteAccess access) {
+  return {.is_public = access.is_public, .kinds = access.kinds | Kind(PrincipalKind::kSubject)};
+}
+
+class RouteTable {
+ public:
+  void Add(std::string method, std::string pattern, RouteAccess access, Handler handler);
+  const Router& router() const { return router_; }
+  const Handler& handler(size_t index) const { return handlers_[index]; }
+
+ private:
+  Router router_;
+  std::vector<Handler> handlers_;
+};
+
+void AddPublicRoutes(RouteTable& table);
+void AddSubjectRoutes(RouteTable& table);
+void AddRequestRoutes(RouteTable& table);
+void AddAdminRoutes(RouteTable& table);
+void AddSessionRoutes(RouteTable& table);
+
+class Api {
+ public:
+  explicit Api(ApiContext ctx);
+  // Answers one request. `route` receives the matched route pattern ("unmatched" for 404s), for
+  // the access log and metrics.
+  HttpResponse Handle(const HttpRequest& request, std::string* route, std::string* principal_kind);
+  const Router& router() const { return table_.router(); }
+  ApiContext& context() { return ctx_; }
+
+ private:
+  ApiContext ctx_;
+  RouteTable table_;
+};
+
+}  // namespace privet::server

@@ -1,0 +1,242 @@
+#include "server/http_listener.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "server/json_io.h"
+
+namespace privet::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+
+struct Shared {
+  ListenerOptions options;
+  HttpListener::Handler handler;
+  HttpListener::Observer observer;
+};
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Splits the target into a decoded path and decoded query parameters.
+bool ParseTarget(std::string_view target, HttpRequest* out) {
+  size_t q = target.find('?');
+  if (!PercentDecode(target.substr(0, q), false, &out->path)) return false;
+  if (out->path.empty() || out->path.front() != '/') return false;
+  if (q == std::string_view::npos) return true;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string name, value;
+    if (!PercentDecode(pair.substr(0, eq), true, &name)) return false;
+    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value)) return false;
+    if (!name.empty()) out->query[name] = value;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return true;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, std::shared_ptr<const Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {}
+
+  void Run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this()));
+  }
+
+ private:
+  void Read() {
+    parser_.emplace();
+    parser_->body_limit(shared_->options.body_limit);
+    parser_->header_limit(kHeaderLimit);
+    stream_.expires_after(shared_->options.read_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    const auto start = std::chrono::steady_clock::now();
+    if (ec == http::error::end_of_stream) return Close();
+    if (ec == http::error::body_limit) {
+      std::string method(parser_->get().method_string());
+      return Send(ErrorResponse(413, "PAYLOAD_TOO_LARGE",
+                                "the body is over the limit of " +
+                                    std::to_string(shared_->options.body_limit) + " bytes",
+                                "body"),
+                  {.method = method, .route = "malformed"}, start, 11, /*keep_alive=*/false);
+    }
+    if (ec == http::error::header_limit) {
+      return Send(ErrorResponse(431, "HEADERS_TOO_LARGE", "the headers are too large"),
+                  {.method = "", .route = "malformed"}, start, 11, false);
+    }
+    if (ec && ec.category() == http::make_error_code(http::error::bad_target).category() &&
+        ec != http::error::partial_message) {
+      return Send(ErrorResponse(400, "INVALID_ARGUMENT", "malformed HTTP request"),
+                  {.method = "", .route = "malformed"}, start, 11, false);
+    }
+    if (ec) return Close();  // timeout, reset, partial message: nothing to answer
+
+    http::request<http::string_body> req = parser_->release();
+    HttpRequest request;
+    request.method = std::string(req.method_string());
+    request.body = std::move(req.body());
+    for (const char* name : {"authorization", "sec-gpc", "dnt", "content-type"}) {
+      auto it = req.find(name);
+      if (it != req.end()) request.headers[name] = std::string(it->value());
+    }
+    if (!ParseTarget(std::string_view(req.target().data(), req.target().size()), &request)) {
+      return Send(ErrorResponse(400, "INVALID_ARGUMENT", "malformed request target", "target"),
+                  {.method = request.method, .route = "malformed"}, start, req.version(),
+                  req.keep_alive());
+    }
+    Handled handled = shared_->handler(request);
+    Send(std::move(handled.response),
+         {.method = request.method, .route = std::move(handled.route),
+          .principal = std::move(handled.principal)},
+         start, req.version(), req.keep_alive());
+  }
+
+  void Send(HttpResponse response, Exchange exchange, std::chrono::steady_clock::time_point start,
+            unsigned version, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(response.status), version);
+    res->set(http::field::server, "privet");
+    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) res->set(name, value);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    exchange.status = response.status;
+    exchange.duration = std::chrono::steady_clock::now() - start;
+    if (shared_->observer) shared_->observer(exchange);
+    response_ = res;
+    stream_.expires_after(shared_->options.read_timeout);
+    http::async_write(stream_, *res,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
+  }
+
+  void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+    response_.reset();
+    if (ec) return;
+    if (!keep_alive) return Close();
+    Read();
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  std::shared_ptr<const Shared> shared_;
+};
+
+}  // namespace
+
+struct HttpListener::State {
+  explicit State(int thread_count) : ioc(thread_count), acceptor(ioc) {}
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  std::shared_ptr<const Shared> shared;
+  std::vector<std::thread> threads;
+  bool stopped = false;
+  uint16_t port = 0;
+
+  void Accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (!ec) std::make_shared<Session>(std::move(socket), shared)->Run();
+      Accept();
+    });
+  }
+};
+
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = HexValue(in[i + 1]);
+      int lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out->push_back(' ');
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const ListenerOptions& options,
+                                                            Handler handler, Observer on_response) {
+  if (options.threads < 1) return InvalidArgument("must be at least 1", "threads");
+  beast::error_code ec;
+  auto address = net::ip::make_address(options.address, ec);
+  if (ec) return InvalidArgument("is not an IP address", "listen");
+  auto state = std::make_unique<State>(options.threads);
+  state->shared = std::make_shared<Shared>(Shared{options, std::move(handler), std::move(on_response)});
+  tcp::endpoint endpoint(address, options.port);
+  state->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) state->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) state->acceptor.bind(endpoint, ec);
+  if (!ec) state->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status(StatusCode::kUnavailable, "cannot listen: " + ec.message(), "listen");
+  state->port = state->acceptor.local_endpoint(ec).port();
+  state->Accept();
+  for (int i = 0; i < options.threads; ++i) {
+    state->threads.emplace_back([s = state.get()] { s->ioc.run(); });
+  }
+  return std::unique_ptr<HttpListener>(new HttpListener(std::move(state)));
+}
+
+HttpListener::HttpListener(std::unique_ptr<State> state) : state_(std::move(state)) {}
+HttpListener::~HttpListener() { Stop(); }
+
+uint16_t HttpListener::port() const { return state_->port; }
+
+void HttpListener::Stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  net::post(state_->acceptor.get_executor(), [s = state_.get()] {
+    beast::error_code ignored;
+    s->acceptor.close(ignored);
+  });
+  state_->ioc.stop();
+  for (std::thread& t : state_->threads) t.join();
+  state_->threads.clear();
+}
+
+}  // namespace privet::server

@@ -1,0 +1,69 @@
+// HttpListener: the Boost.Beast HTTP/1.1 server under the API.
+//
+// Accepts on one address, serves each connection on its own strand with keep-alive, and runs an
+// io_context on `threads` threads. A request (headers and body) must arrive within
+// `read_timeout`, and an idle keep-alive connection is closed after it. Bodies over
+// `body_limit` are answered 413 and the connection closed; unparseable requests 400. Every
+// response, including those, is reported to `on_response` (for the access log and metrics).
+//
+// The handler runs on an io thread and may block (vault calls); it must be thread-safe.
+// Thread-safety: Start/Stop from one thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "privet/status.h"
+#include "server/http_message.h"
+
+namespace privet::server {
+
+struct ListenerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;
+  int threads = 1;
+  size_t body_limit = 1024 * 1024;
+  std::chrono::milliseconds read_timeout{10000};
+};
+
+// What the access log records of one exchange: never bodies, query values or tokens.
+struct Exchange {
+  std::string method;
+  std::string route;      // the route pattern, or "unmatched" / "malformed"
+  std::string principal;  // the key's principal kind, or empty
+  int status = 0;
+  std::chrono::nanoseconds duration{0};
+};
+
+struct Handled {
+  HttpResponse response;
+  std::string route;
+  std::string principal;
+};
+
+class HttpListener {
+ public:
+  using Handler = std::function<Handled(const HttpRequest&)>;
+  using Observer = std::function<void(const Exchange&)>;
+
+  // Unavailable if the address cannot be bound; InvalidArgument for a bad address or threads < 1.
+  static StatusOr<std::unique_ptr<HttpListener>> Start(const ListenerOptions& options,
+                                                       Handler handler, Observer on_response);
+  ~HttpListener();
+  uint16_t port() const;
+  // Stops accepting, drops open connections and joins the threads. Idempotent.
+  void Stop();
+
+ private:
+  struct State;
+  explicit HttpListener(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Percent-decoding into `out` ('+' is a space only in queries). False on a bad escape.
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
+
+}  // namespace privet::server

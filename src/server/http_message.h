@@ -1,0 +1,37 @@
+// The request and response the routes see: plain values, no Beast types, so routes, the
+// router and their tests compile without the networking headers. The listener converts.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace privet::server {
+
+struct HttpRequest {
+  std::string method;  // "GET", ...
+  std::string path;    // decoded path, without the query
+  std::map<std::string, std::string> query;  // decoded query parameters (last one wins)
+  // The few headers privet reads, by lower-case name: authorization, sec-gpc, dnt, content-type.
+  std::map<std::string, std::string> headers;
+  std::string body;
+
+  const std::string* Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? nullptr : &it->second;
+  }
+  const std::string* Query(const std::string& name) const {
+    auto it = query.find(name);
+    return it == query.end() ? nullptr : &it->second;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
+};
+
+}  // namespace privet::server

@@ -1,0 +1,151 @@
+#include "server/json_io.h"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace privet::server {
+
+StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed) {
+  if (body.empty()) return Json::object();
+  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return InvalidArgument("the body is not valid JSON", "body");
+  if (!parsed.is_object()) return InvalidArgument("the body must be a JSON object", "body");
+  for (const auto& item : parsed.items()) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || item.key() == a;
+    // The unknown name is the caller's word: it is named in `field`, not echoed in the message.
+    if (!known) return InvalidArgument("unknown field", item.key());
+  }
+  return parsed;
+}
+
+namespace {
+Status WrongType(const std::string& where, std::string_view name, const char* want) {
+  return InvalidArgument(std::string("must be ") + want, where + std::string(name));
+}
+Status Missing(const std::string& where, std::string_view name) {
+  return InvalidArgument("is required", where + std::string(name));
+}
+}  // namespace
+
+StatusOr<std::optional<std::string>> Field::String(std::string_view name, bool required) const {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return Missing(where, name);
+    return std::optional<std::string>();
+  }
+  if (!it->is_string()) return WrongType(where, name, "a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+StatusOr<std::string> Field::RequiredString(std::string_view name) const {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return Missing(where, name);
+  if (!it->is_string()) return WrongType(where, name, "a string");
+  return it->get<std::string>();
+}
+
+StatusOr<std::optional<bool>> Field::Bool(std::string_view name) const {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return WrongType(where, name, "a boolean");
+  return std::optional<bool>(it->get<bool>());
+}
+
+StatusOr<std::optional<int64_t>> Field::Int(std::string_view name, bool required) const {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return Missing(where, name);
+    return std::optional<int64_t>();
+  }
+  if (!it->is_number_integer()) return WrongType(where, name, "an integer");
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+StatusOr<std::optional<uint64_t>> Field::Id(std::string_view name, bool required) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> text, String(name, required));
+  if (!text) return std::optional<uint64_t>();
+  ASSIGN_OR_RETURN(uint64_t id, ParseId(*text, where + std::string(name)));
+  return std::optional<uint64_t>(id);
+}
+
+StatusOr<std::optional<std::vector<std::string>>> Field::Strings(std::string_view name,
+                                                                 bool required) const {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) {
+    if (required) return Missing(where, name);
+    return std::optional<std::vector<std::string>>();
+  }
+  if (!it->is_array()) return WrongType(where, name, "an array of strings");
+  std::vector<std::string> out;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& item = (*it)[i];
+    if (!item.is_string()) {
+      return WrongType(where, std::string(name) + "[" + std::to_string(i) + "]", "a string");
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+StatusOr<uint64_t> ParseId(std::string_view text, std::string_view field) {
+  uint64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return InvalidArgument("must be a decimal id", std::string(field));
+  }
+  return id;
+}
+
+std::string IdString(uint64_t id) { return std::to_string(id); }
+
+std::string Rfc3339(Time t) {
+  std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string DayString(const CivilDay& d) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
+  return buf;
+}
+
+HttpResponse JsonResponse(int status, const Json& body) {
+  return {.status = status,
+          .body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"};
+}
+
+HttpResponse NoContent() { return {.status = 204, .content_type = "", .body = ""}; }
+
+std::string ReasonOf(const Status& status) {
+  if (status.code() != StatusCode::kPermissionDenied) return "";
+  const std::string& m = status.message();
+  size_t end = 0;
+  while (end < m.size() && ((m[end] >= 'a' && m[end] <= 'z') || m[end] == '_')) ++end;
+  if (end == 0 || (end < m.size() && m[end] != ':')) return "";
+  return m.substr(0, end);
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  Json error = {{"code", std::string(StatusCodeName(status.code()))},
+                {"message", status.message()},
+                {"field", status.field().empty() ? Json(nullptr) : Json(status.field())}};
+  std::string reason = ReasonOf(status);
+  if (!reason.empty()) error["reason"] = reason;
+  return JsonResponse(HttpStatusFor(status.code()), Json{{"error", error}});
+}
+
+HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message,
+                           std::string_view field) {
+  Json error = {{"code", std::string(code)},
+                {"message", std::string(message)},
+                {"field", field.empty() ? Json(nullptr) : Json(std::string(field))}};
+  return JsonResponse(http_status, Json{{"error", error}});
+}
+
+}  // namespace privet::server

@@ -1,0 +1,60 @@
+// JSON in and out for the routes: strict body reading (malformed JSON, wrong types and unknown
+// fields are InvalidArgument naming the field, before anything changes), responses, and the
+// error document {"error":{"code","message","field"[,"reason"]}}.
+//
+// Ids (subjects, fields, requests, organizations, tenants) are 64-bit and travel as decimal
+// strings, so JavaScript clients do not round them.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "privet/clock.h"
+#include "privet/status.h"
+#include "server/http_message.h"
+
+namespace privet::server {
+
+using Json = nlohmann::json;
+
+// Parses a body that must be a JSON object whose keys are all in `allowed`. An empty body is
+// an empty object.
+StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed);
+
+// Typed members. Absent: nullopt (or InvalidArgument when `required`); present with another type:
+// InvalidArgument naming `name` (prefixed by `where`, e.g. "fields[0].").
+struct Field {
+  const Json& object;
+  std::string where;
+  StatusOr<std::optional<std::string>> String(std::string_view name, bool required = false) const;
+  // A required string member, without the optional (GCC 12 misreads optional<string> here).
+  StatusOr<std::string> RequiredString(std::string_view name) const;
+  StatusOr<std::optional<bool>> Bool(std::string_view name) const;
+  StatusOr<std::optional<int64_t>> Int(std::string_view name, bool required = false) const;
+  StatusOr<std::optional<uint64_t>> Id(std::string_view name, bool required = false) const;
+  StatusOr<std::optional<std::vector<std::string>>> Strings(std::string_view name,
+                                                            bool required = false) const;
+};
+
+// A decimal id (path parameter or string member). InvalidArgument naming `field` otherwise.
+StatusOr<uint64_t> ParseId(std::string_view text, std::string_view field);
+std::string IdString(uint64_t id);
+std::string Rfc3339(Time t);
+std::string DayString(const CivilDay& d);  // 2024-03-04
+
+HttpResponse JsonResponse(int status, const Json& body);
+HttpResponse NoContent();
+HttpResponse ErrorResponse(const Status& status);
+// An error the Status codes do not name (405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE, ...).
+HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message,
+                           std::string_view field = {});
+// The policy reason code of a PermissionDenied message "<reason>: ...", or empty.
+std::string ReasonOf(const Status& status);
+
+}  // namespace privet::server

@@ -1,0 +1,76 @@
+#include "server/metrics.h"
+
+#include <array>
+#include <cstdio>
+
+namespace privet::server {
+namespace {
+
+constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                             0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+void Metrics::RecordRequest(std::string_view method, std::string_view route, int status,
+                            std::chrono::nanoseconds latency) {
+  double seconds = std::chrono::duration<double>(latency).count();
+  std::lock_guard lock(mu_);
+  ++requests_[{std::string(route), std::string(method), status}];
+  Histogram& h = latency_[std::string(route)];
+  if (h.buckets.empty()) h.buckets.assign(kBuckets.size(), 0);
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++h.buckets[i];
+      break;
+    }
+  }
+  h.sum_seconds += seconds;
+  ++h.count;
+}
+
+void Metrics::RecordDecision(std::string_view outcome, uint64_t count) {
+  std::lock_guard lock(mu_);
+  decisions_[std::string(outcome)] += count;
+}
+
+std::string Metrics::Render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  out += "# HELP privet_http_requests_total HTTP requests by route pattern, method and status.\n";
+  out += "# TYPE privet_http_requests_total counter\n";
+  for (const auto& [key, n] : requests_) {
+    const auto& [route, method, status] = key;
+    out += "privet_http_requests_total{route=\"" + route + "\",method=\"" + method +
+           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP privet_http_request_duration_seconds Request latency by route pattern.\n";
+  out += "# TYPE privet_http_request_duration_seconds histogram\n";
+  for (const auto& [route, h] : latency_) {
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += h.buckets[i];
+      out += "privet_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"" +
+             Number(kBuckets[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += "privet_http_request_duration_seconds_bucket{route=\"" + route + "\",le=\"+Inf\"} " +
+           std::to_string(h.count) + "\n";
+    out += "privet_http_request_duration_seconds_sum{route=\"" + route + "\"} " +
+           Number(h.sum_seconds) + "\n";
+    out += "privet_http_request_duration_seconds_count{route=\"" + route + "\"} " +
+           std::to_string(h.count) + "\n";
+  }
+  out += "# HELP privet_decisions_total Policy decisions by outcome (allowed or reason code).\n";
+  out += "# TYPE privet_decisions_total counter\n";
+  for (const auto& [outcome, n] : decisions_) {
+    out += "privet_decisions_total{outcome=\"" + outcome + "\"} " + std::to_string(n) + "\n";
+  }
+  return out;
+}
+
+}  // namespace privet::server

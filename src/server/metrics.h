@@ -1,0 +1,38 @@
+// Metrics in the Prometheus text format (/metrics): requests by route pattern, method and
+// status, request latency histograms by route, and policy decisions by outcome (allowed or the
+// reason code). Labels are route patterns and codes only, never ids or personal data.
+//
+// Thread-safety: safe to use from many threads.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace privet::server {
+
+class Metrics {
+ public:
+  void RecordRequest(std::string_view method, std::string_view route, int status,
+                     std::chrono::nanoseconds latency);
+  // One decision on one field or action; `outcome` is "allowed" or a reason code.
+  void RecordDecision(std::string_view outcome, uint64_t count = 1);
+  std::string Render() const;
+
+ private:
+  struct Histogram {
+    std::vector<uint64_t> buckets;  // cumulative at render time; here per bucket
+    double sum_seconds = 0;
+    uint64_t count = 0;
+  };
+  mutable std::mutex mu_;
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // GUARDED_BY(mu_)
+  std::map<std::string, Histogram> latency_;                               // GUARDED_BY(mu_)
+  std::map<std::string, uint64_t> decisions_;                              // GUARDED_BY(mu_)
+};
+
+}  // namespace privet::server

@@ -1,0 +1,31 @@
+// The public documents: no key needed, nothing personal in them.
+#include "privet/notice.h"
+#include "server/api.h"
+#include "server/json_io.h"
+
+namespace privet::server {
+
+void AddPublicRoutes(RouteTable& table) {
+  table.Add("GET", "/healthz", kPublic, [](const Call&) -> StatusOr<HttpResponse> {
+    return JsonResponse(200, {{"status", "ok"}});
+  });
+
+  // https://privacycg.github.io/gpc-spec/: whether the site honours Global Privacy Control.
+  table.Add("GET", "/.well-known/gpc.json", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
+    const Policy& p = call.ctx.policy->policy();
+    bool honoured = !SignalOptOuts(*call.ctx.policy, PrivacySignal::kGlobalPrivacyControl).None();
+    return JsonResponse(200, {{"gpc", honoured}, {"lastUpdate", CivilDayToString(p.effective)}});
+  });
+
+  // The notice as rendered from the policy in force (it carries its effective date).
+  table.Add("GET", "/privacy", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
+    const Policy& p = call.ctx.policy->policy();
+    HttpResponse r{.status = 200, .content_type = "text/html; charset=utf-8",
+                   .body = RenderNoticeHtml(p)};
+    r.headers.emplace_back("X-Policy-Version", std::to_string(p.version));
+    r.headers.emplace_back("X-Policy-Effective", CivilDayToString(p.effective));
+    return r;
+  });
+}
+
+}  // namespace privet::server

@@ -1,0 +1,100 @@
+#include "server/router.h"
+
+#include <cassert>
+
+namespace privet::server {
+namespace {
+
+bool IsParam(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+// Number of literal segments: more literals is a more specific match.
+int Specificity(const Route& r) {
+  int n = 0;
+  for (const auto& s : r.segments) n += IsParam(s) ? 0 : 1;
+  return n;
+}
+
+bool Matches(const Route& r, const std::vector<std::string>& segments, PathParams* params) {
+  if (r.segments.size() != segments.size()) return false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = r.segments[i];
+    if (IsParam(want)) {
+      if (segments[i].empty()) return false;
+      if (params) (*params)[want.substr(1, want.size() - 2)] = segments[i];
+    } else if (want != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
+  size_t start = 0;
+  while (true) {
+    size_t slash = path.find('/', start);
+    out.emplace_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return out;
+}
+
+size_t Router::Add(std::string method, std::string pattern, RouteAccess access) {
+  assert(!pattern.empty() && pattern.front() == '/');
+  Route r{.method = std::move(method), .pattern = std::move(pattern), .access = access};
+  r.segments = SplitPath(r.pattern);
+  routes_.push_back(std::move(r));
+  return routes_.size() - 1;
+}
+
+RouteMatch Router::Match(std::string_view method, std::string_view path) const {
+  const std::vector<std::string> segments = SplitPath(path);
+  RouteMatch result;
+  int best = -1;
+  int best_any_method = -1;
+  std::vector<const Route*> same_shape;  // routes of the most specific pattern, any method
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const Route& r = routes_[i];
+    if (!Matches(r, segments, nullptr)) continue;
+    int spec = Specificity(r);
+    if (spec > best_any_method) {
+      best_any_method = spec;
+      same_shape.clear();
+    }
+    if (spec == best_any_method) same_shape.push_back(&r);
+    if (r.method == method && spec > best) {
+      best = spec;
+      result.route = &r;
+      result.index = i;
+    }
+  }
+  if (result.route != nullptr && best == best_any_method) {
+    result.outcome = RouteMatch::Outcome::kFound;
+    Matches(*result.route, segments, &result.params);
+    return result;
+  }
+  if (same_shape.empty()) {
+    result.outcome = RouteMatch::Outcome::kNotFound;
+    result.route = nullptr;
+    return result;
+  }
+  if (result.route != nullptr) {  // a less specific pattern serves this method
+    result.outcome = RouteMatch::Outcome::kFound;
+    Matches(*result.route, segments, &result.params);
+    return result;
+  }
+  result.outcome = RouteMatch::Outcome::kMethodNotAllowed;
+  for (const Route* r : same_shape) {
+    if (!result.allow.empty()) result.allow += ", ";
+    result.allow += r->method;
+  }
+  return result;
+}
+
+}  // namespace privet::server

@@ -1,0 +1,72 @@
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+#include "server/json_io.h"
+
+namespace privet::server {
+namespace {
+
+using Outcome = RouteMatch::Outcome;
+
+Router Table() {
+  Router r;
+  r.Add("GET", "/v1/subjects/{id}", {});
+  r.Add("DELETE", "/v1/subjects/{id}", {});
+  r.Add("POST", "/v1/subjects", {});
+  r.Add("GET", "/v1/subjects/{id}/fields", {});
+  r.Add("PUT", "/v1/subjects/{id}/fields/{field_id}", {});
+  r.Add("GET", "/v1/audit/tree-head", {});
+  r.Add("GET", "/v1/audit/{thing}", {});
+  return r;
+}
+
+TEST(Router, MatchesPatternsAndBindsParameters) {
+  Router r = Table();
+  RouteMatch m = r.Match("PUT", "/v1/subjects/42/fields/7");
+  ASSERT_EQ(m.outcome, Outcome::kFound);
+  EXPECT_EQ(m.route->pattern, "/v1/subjects/{id}/fields/{field_id}");
+  EXPECT_EQ(m.params.at("id"), "42");
+  EXPECT_EQ(m.params.at("field_id"), "7");
+}
+
+TEST(Router, LiteralSegmentsWinOverParameters) {
+  Router r = Table();
+  EXPECT_EQ(r.Match("GET", "/v1/audit/tree-head").route->pattern, "/v1/audit/tree-head");
+  EXPECT_EQ(r.Match("GET", "/v1/audit/proof").route->pattern, "/v1/audit/{thing}");
+}
+
+TEST(Router, UnknownPathsAre404AndOtherMethods405WithAllow) {
+  Router r = Table();
+  EXPECT_EQ(r.Match("GET", "/v1/nothing").outcome, Outcome::kNotFound);
+  EXPECT_EQ(r.Match("GET", "/v1/subjects/").outcome, Outcome::kNotFound);  // empty parameter
+  EXPECT_EQ(r.Match("GET", "/v1/subjects/1/fields/2/x").outcome, Outcome::kNotFound);
+  RouteMatch m = r.Match("POST", "/v1/subjects/1");
+  ASSERT_EQ(m.outcome, Outcome::kMethodNotAllowed);
+  EXPECT_EQ(m.allow, "GET, DELETE");
+}
+
+TEST(JsonIo, BodiesAreStrict) {
+  EXPECT_EQ(ParseObject("[1]", {"a"}).status().field(), "body");
+  EXPECT_EQ(ParseObject("{\"a\":1", {"a"}).status().field(), "body");
+  EXPECT_EQ(ParseObject("{\"b\":1}", {"a"}).status().field(), "b");
+  auto ok = ParseObject("{\"a\":\"x\"}", {"a"});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((Field{*ok, ""}.Int("a").status().field()), "a");
+  EXPECT_EQ(ParseId("12x", "id").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ParseId("18446744073709551615", "id"), 18446744073709551615u);
+  EXPECT_EQ(ParseId("18446744073709551616", "id").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(JsonIo, ErrorsCarryCodeFieldAndReason) {
+  HttpResponse r = ErrorResponse(PermissionDenied("not_need_to_know: the role does not cover it", "purpose"));
+  EXPECT_EQ(r.status, 403);
+  auto j = Json::parse(r.body);
+  EXPECT_EQ(j["error"]["code"], "PERMISSION_DENIED");
+  EXPECT_EQ(j["error"]["reason"], "not_need_to_know");
+  EXPECT_EQ(j["error"]["field"], "purpose");
+  EXPECT_TRUE(Json::parse(ErrorResponse(NotFound("x")).body)["error"]["field"].is_null());
+}
+
+}  // namespace
+}  // namespace privet::server

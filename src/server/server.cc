@@ -1,0 +1,103 @@
+// Server: wires the vault, the request desk, the API keys, the route table, the listener, the
+// access log and the metrics together (include/privet/server.h).
+#include "privet/server.h"
+
+#include "privet/rights.h"
+#include "server/access_log.h"
+#include "server/api.h"
+#include "server/http_listener.h"
+#include "store/account_store.h"
+#include "store/api_key_store.h"
+#include "vault/vault_files.h"
+
+namespace privet {
+
+class Server::Impl {
+ public:
+  // Members in destruction order: the listener (and its threads) go first, the vault last.
+  std::unique_ptr<Vault> vault;
+  std::unique_ptr<RequestDesk> desk;
+  std::unique_ptr<server::ApiKeys> keys;
+  std::unique_ptr<server::Accounts> accounts;
+  server::Metrics metrics;
+  std::unique_ptr<server::AccessLog> access_log;
+  std::unique_ptr<server::Api> api;
+  std::unique_ptr<server::HttpListener> listener;
+  std::optional<std::string> initial_admin_key;
+};
+
+StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+  if (options.vault.policy == nullptr || options.vault.clock == nullptr) {
+    return InvalidArgument("a policy and a clock are required", "vault");
+  }
+  if (options.threads < 1) return InvalidArgument("must be at least 1", "threads");
+  auto impl = std::make_unique<Impl>();
+  VaultFiles files = vault_internal::WithDefaults({.data_dir = options.vault.data_dir,
+                                                   .key_store_path = options.vault.key_store_path,
+                                                   .master_key_file = options.vault.master_key_file});
+  std::shared_ptr<const CompiledPolicy> policy = options.vault.policy;
+  const Clock& clock = *options.vault.clock;
+  ASSIGN_OR_RETURN(impl->vault, Vault::Open(options.vault));
+  impl->desk = std::make_unique<RequestDesk>(*impl->vault);
+  ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> key_table,
+                   store::OpenSqliteApiKeyStore(files.key_store_path));
+  ASSIGN_OR_RETURN(impl->keys, server::ApiKeys::Load(std::move(key_table), policy, clock));
+  if (impl->keys->empty()) {
+    ASSIGN_OR_RETURN(std::string token, impl->keys->Create("admin", "initial admin key"));
+    impl->initial_admin_key = std::move(token);
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
+                   store::OpenSqliteAccountStore(files.key_store_path));
+  impl->accounts = std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
+  impl->access_log = std::make_unique<server::AccessLog>(options.access_log, clock);
+  impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,
+                                                              .desk = *impl->desk,
+                                                              .keys = *impl->keys,
+                                                              .accounts = *impl->accounts,
+                                                              .metrics = impl->metrics,
+                                                              .files = files,
+                                                              .policy = policy});
+  Impl* raw = impl.get();
+  auto handler = [raw](const server::HttpRequest& request) {
+    server::Handled handled;
+    handled.response = raw->api->Handle(request, &handled.route, &handled.principal);
+    return handled;
+  };
+  auto observer = [raw](const server::Exchange& e) {
+    raw->access_log->Write(e);
+    raw->metrics.RecordRequest(e.method, e.route, e.status, e.duration);
+  };
+  ASSIGN_OR_RETURN(impl->listener,
+                   server::HttpListener::Start({.address = options.address,
+                                                .port = options.port,
+                                                .threads = options.threads,
+                                                .body_limit = options.body_limit,
+                                                .read_timeout = options.read_timeout},
+                                               handler, observer));
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { Stop(); }
+
+uint16_t Server::port() const { return impl_->listener->port(); }
+
+const std::optional<std::string>& Server::initial_admin_key() const {
+  return impl_->initial_admin_key;
+}
+
+StatusOr<std::string> Server::CreateApiKey(const std::string& principal, const std::string& label) {
+  return impl_->keys->Create(principal, label);
+}
+
+std::vector<RouteInfo> Server::routes() const {
+  std::vector<RouteInfo> out;
+  for (const server::Route& r : impl_->api->router().routes()) out.push_back({r.method, r.pattern});
+  return out;
+}
+
+void Server::Stop() {
+  if (impl_ && impl_->listener) impl_->listener->Stop();
+}
+
+}  // namespace privet

@@ -1,0 +1,237 @@
+// Subjects, their fields and their consents. Every data decision is the vault's (Decide with
+// the key's principal); this file adds the tenant and organization scope for the calls that
+// take no principal, and the privacy signals (Call::Subject).
+#include <chrono>
+#include <cstdio>
+
+#include "server/api.h"
+#include "server/enum_names.h"
+#include "server/json_io.h"
+
+namespace privet::server {
+namespace {
+
+StatusOr<CivilDay> ParseDay(const std::string& text, const std::string& field) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  char tail = 0;
+  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+      !std::chrono::year_month_day(std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)).ok()) {
+    return InvalidArgument("must be a date YYYY-MM-DD", field);
+  }
+  return CivilDay{y, m, d};
+}
+
+Json SubjectJson(const SubjectInfo& s) {
+  Json j = {{"id", IdString(s.id)},
+            {"kind", s.kind},
+            {"organization_id", s.organization_id ? Json(IdString(s.organization_id)) : Json(nullptr)},
+            {"tenant_id", s.tenant_id ? Json(IdString(s.tenant_id)) : Json(nullptr)},
+            {"created_at", Rfc3339(s.created_at)},
+            {"policy_version", s.policy_version},
+            {"jurisdiction", s.jurisdiction},
+            {"location_exemptions", s.location_exemptions}};
+  j["birth_date"] = s.birth_date ? Json(DayString(*s.birth_date)) : Json(nullptr);
+  j["age_years"] = s.age_years ? Json(*s.age_years) : Json(nullptr);
+  return j;
+}
+
+Json FieldJson(const FieldValue& f) {
+  return {{"id", IdString(f.id)},
+          {"category", f.category},
+          {"value", f.value},
+          {"source", DataSourceName(f.source)},
+          {"purposes", f.purposes},
+          {"basis", LegalBasisName(f.basis)},
+          {"collected_at", Rfc3339(f.collected_at)},
+          {"last_activity", Rfc3339(f.last_activity)},
+          {"policy_version", f.policy_version}};
+}
+
+StatusOr<HttpResponse> CreateSubject(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body,
+                                          {"kind", "birth_date", "age_years", "jurisdiction",
+                                           "organization_id", "tenant_id", "location_exemptions"}));
+  Field f{body, ""};
+  NewSubject s{.principal = call.principal};
+  ASSIGN_OR_RETURN(auto kind, f.String("kind", true));
+  ASSIGN_OR_RETURN(auto birth_date, f.String("birth_date"));
+  ASSIGN_OR_RETURN(auto age, f.Int("age_years"));
+  ASSIGN_OR_RETURN(auto jurisdiction, f.String("jurisdiction"));
+  ASSIGN_OR_RETURN(auto organization, f.Id("organization_id"));
+  ASSIGN_OR_RETURN(auto tenant, f.Id("tenant_id"));
+  ASSIGN_OR_RETURN(auto exemptions, f.Strings("location_exemptions"));
+  s.kind = *kind;
+  if (birth_date) {
+    ASSIGN_OR_RETURN(CivilDay day, ParseDay(*birth_date, "birth_date"));
+    s.birth_date = day;
+  }
+  if (age) {
+    if (*age < 0 || *age > 150) return InvalidArgument("must be between 0 and 150", "age_years");
+    s.age_years = static_cast<int>(*age);
+  }
+  s.jurisdiction = jurisdiction.value_or("");
+  s.organization_id = organization.value_or(0);
+  s.tenant_id = tenant.value_or(0);
+  s.location_exemptions = exemptions.value_or(std::vector<std::string>{});
+  // Tenants and organization admins create subjects in their own scope only.
+  if (call.principal.kind == PrincipalKind::kTenant) {
+    if (tenant && *tenant != call.principal.tenant_id) {
+      return PermissionDenied("other_tenant: a tenant creates subjects for itself only", "tenant_id");
+    }
+    s.tenant_id = call.principal.tenant_id;
+  }
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin) {
+    if (organization && *organization != call.principal.organization_id) {
+      return PermissionDenied("other_organization: an organization admin creates members of its own organization only",
+                              "organization_id");
+    }
+    s.organization_id = call.principal.organization_id;
+  }
+  ASSIGN_OR_RETURN(uint64_t id, call.ctx.vault.CreateSubject(s));
+  RETURN_IF_ERROR(ApplyPrivacySignals(call, id));
+  HttpResponse r = JsonResponse(201, {{"id", IdString(id)}});
+  r.headers.emplace_back("Location", "/v1/subjects/" + IdString(id));
+  return r;
+}
+
+StatusOr<HttpResponse> GetSubject(const Call& call) {
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  return JsonResponse(200, SubjectJson(s));
+}
+
+StatusOr<HttpResponse> EraseSubject(const Call& call) {
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(call.ctx.vault.Erase(s.id));
+  RETURN_IF_ERROR(call.ctx.accounts.Forget(s.id));
+  return NoContent();
+}
+
+StatusOr<HttpResponse> WriteFields(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"purposes", "fields", "feature"}));
+  Field f{body, ""};
+  WriteRequest w{.principal = call.principal};
+  ASSIGN_OR_RETURN(auto purposes, f.Strings("purposes", true));
+  ASSIGN_OR_RETURN(auto feature, f.String("feature"));
+  w.purposes = *purposes;
+  w.feature = feature.value_or("");
+  auto fields = body.find("fields");
+  if (fields == body.end()) return InvalidArgument("is required", "fields");
+  if (!fields->is_array()) return InvalidArgument("must be an array of objects", "fields");
+  for (size_t i = 0; i < fields->size(); ++i) {
+    const Json& item = (*fields)[i];
+    std::string where = "fields[" + std::to_string(i) + "]";
+    if (!item.is_object()) return InvalidArgument("must be an object", where);
+    for (const auto& member : item.items()) {
+      if (member.key() != "category" && member.key() != "value" && member.key() != "source") {
+        return InvalidArgument("unknown field", where + "." + member.key());
+      }
+    }
+    Field fi{item, where + "."};
+    ASSIGN_OR_RETURN(auto category, fi.String("category", true));
+    ASSIGN_OR_RETURN(auto value, fi.String("value", true));
+    ASSIGN_OR_RETURN(auto source, fi.String("source"));
+    FieldInput input{.category = *category, .value = *value};
+    if (source) {
+      auto parsed = ParseDataSourceName(*source);
+      if (!parsed) return InvalidArgument("is not a data source", where + ".source");
+      input.source = *parsed;
+    }
+    w.fields.push_back(std::move(input));
+  }
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  w.subject_id = s.id;
+  ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.Write(w));
+  call.ctx.metrics.RecordDecision("allowed", ids.size());
+  Json out = Json::array();
+  for (uint64_t id : ids) out.push_back(IdString(id));
+  return JsonResponse(201, {{"field_ids", out}});
+}
+
+StatusOr<HttpResponse> ReadFields(const Call& call) {
+  const std::string* purpose = call.request.Query("purpose");
+  if (purpose == nullptr || purpose->empty()) return InvalidArgument("is required", "purpose");
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  ASSIGN_OR_RETURN(ReadResult read, call.ctx.vault.Read(call.principal, s.id, *purpose));
+  Json fields = Json::array();
+  for (const FieldValue& v : read.fields) fields.push_back(FieldJson(v));
+  Json withheld = Json::array();
+  for (const WithheldField& w : read.withheld) {
+    withheld.push_back({{"category", w.category}, {"reason", ReasonName(w.reason)}});
+    call.ctx.metrics.RecordDecision(ReasonName(w.reason));
+  }
+  call.ctx.metrics.RecordDecision("allowed", read.fields.size());
+  return JsonResponse(200, {{"fields", fields}, {"withheld", withheld}});
+}
+
+StatusOr<HttpResponse> RectifyField(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"value"}));
+  ASSIGN_OR_RETURN(auto value, (Field{body, ""}.String("value", true)));
+  ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(call.ctx.vault.Rectify(call.principal, s.id, field_id, *value));
+  return NoContent();
+}
+
+StatusOr<HttpResponse> DeleteField(const Call& call) {
+  ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(call.ctx.vault.DeleteField(call.principal, s.id, field_id));
+  return NoContent();
+}
+
+StatusOr<HttpResponse> RecordConsent(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"purpose", "channel", "action", "source"}));
+  Field f{body, ""};
+  ASSIGN_OR_RETURN(auto purpose, f.String("purpose"));
+  ASSIGN_OR_RETURN(auto channel, f.String("channel"));
+  ASSIGN_OR_RETURN(auto action_name, f.String("action", true));
+  ASSIGN_OR_RETURN(auto source_name, f.String("source"));
+  ConsentChange change{.purpose = purpose.value_or(""), .channel = channel.value_or("")};
+  auto action = ParseConsentActionName(*action_name);
+  if (!action) return InvalidArgument("is not a consent action", "action");
+  change.action = *action;
+  if (source_name) {
+    auto source = ParseConsentSourceName(*source_name);
+    // gpc and dnt events come from the browser's headers only, never from a body.
+    if (!source || *source == ConsentSource::kGpc || *source == ConsentSource::kDnt) {
+      return InvalidArgument("must be form, cookie_banner, api or staff", "source");
+    }
+    change.source = *source;
+  }
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(call.ctx.vault.RecordConsent(s.id, change));
+  return JsonResponse(201, {{"recorded", true}});
+}
+
+StatusOr<HttpResponse> ConsentHistory(const Call& call) {
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  ASSIGN_OR_RETURN(std::vector<ConsentEvent> events, call.ctx.vault.ConsentHistory(s.id));
+  Json out = Json::array();
+  for (const ConsentEvent& e : events) {
+    out.push_back({{"purpose", e.purpose},
+                   {"channel", e.channel},
+                   {"action", ConsentActionName(e.action)},
+                   {"source", ConsentSourceName(e.source)},
+                   {"at", Rfc3339(e.at)},
+                   {"policy_version", e.policy_version}});
+  }
+  return JsonResponse(200, {{"events", out}});
+}
+
+}  // namespace
+
+void AddSubjectRoutes(RouteTable& table) {
+  table.Add("POST", "/v1/subjects", kOwnerKeys, CreateSubject);
+  table.Add("GET", "/v1/subjects/{id}", AndSubject(kOwnerKeys), GetSubject);
+  // A subject erases its data through an erasure request (POST .../requests), not directly.
+  table.Add("DELETE", "/v1/subjects/{id}", kOwnerKeys, EraseSubject);
+  table.Add("POST", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), WriteFields);
+  table.Add("GET", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), ReadFields);
+  table.Add("PUT", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), RectifyField);
+  table.Add("DELETE", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), DeleteField);
+  table.Add("POST", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), RecordConsent);
+  table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory);
+}
+
+}  // namespace privet::server

@@ -1,0 +1,120 @@
+// Every served route × every kind of principal: anonymous callers get 401 on every non-public
+// route; the admin key reaches no subject; tenants, organization admins and data subjects
+// (sessions) reach only their own subjects; subjects reach no other route; only the admin
+// manages keys. Cross-scope attempts are
+// refused before their body is even read, and change nothing (not even a privacy signal).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/server_fixture.h"
+
+namespace privet::testing {
+namespace {
+
+using ::testing::AnyOf;
+using ::testing::Eq;
+using Json = nlohmann::json;
+
+std::string Fill(std::string pattern, const std::string& subject) {
+  for (auto [param, value] : {std::pair<std::string, std::string>{"{id}", subject},
+                              {"{field_id}", "1"},
+                              {"{key_id}", "0000000000000000"}}) {
+    for (size_t at; (at = pattern.find(param)) != std::string::npos;) pattern.replace(at, param.size(), value);
+  }
+  return pattern;
+}
+
+bool IsPublic(const std::string& pattern) {
+  return pattern == "/healthz" || pattern == "/.well-known/gpc.json" || pattern == "/privacy" ||
+         pattern == "/v1/sessions";
+}
+bool IsSubjectRoute(const std::string& pattern) { return pattern.rfind("/v1/subjects/{id}", 0) == 0; }
+bool IsKeyRoute(const std::string& pattern) { return pattern.rfind("/v1/api-keys", 0) == 0; }
+
+class AccessMatrix : public ServerTest {
+ protected:
+  void SetUp() override { Start("policies/starter.yaml"); }
+};
+
+TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
+  const std::string tenant1 = Key("tenant:1"), tenant2 = Key("tenant:2");
+  const std::string org1 = Key("organization_admin:1"), org2 = Key("organization_admin:2");
+  const std::string service = Key("service"), staff = Key("staff:support");
+  const std::string of_tenant1 = NewSubject({{"kind", "customer"}, {"age_years", 30}}, tenant1);
+  const std::string of_org1 = NewSubject({{"kind", "customer"}, {"age_years", 30}}, org1);
+  const std::map<std::string, std::string> gpc = {{"Sec-GPC", "1"}};
+  // Two data subjects with accounts; each signs in.
+  auto account = [&](const std::string& email) {
+    const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
+    EXPECT_EQ(client().Post("/v1/subjects/" + id + "/fields",
+                            {{"purposes", {"service"}}, {"fields", {{{"category", "user.contact.email"}, {"value", email}}}}},
+                            service).status, 201);
+    EXPECT_EQ(client().Send("PUT", "/v1/subjects/" + id + "/password", R"({"password":"correct horse battery"})", service).status, 204);
+    HttpReply login = client().Post("/v1/sessions", {{"email", email}, {"password", "correct horse battery"}}, "");
+    EXPECT_EQ(login.status, 201) << login.body;
+    return std::pair{id, login.json().value("token", "")};
+  };
+  const auto [alice, alice_session] = account("alice@example.com");
+  const auto [bob, bob_session] = account("bob@example.com");
+
+  struct Outsider {
+    const char* who;
+    std::string token;
+    std::string subject;
+    const char* reason;
+  };
+  const std::vector<Outsider> outsiders = {
+      {"tenant 2 on tenant 1's subject", tenant2, of_tenant1, "other_tenant"},
+      {"tenant 1 on an organization's subject", tenant1, of_org1, "other_tenant"},
+      {"organization 2 on organization 1's member", org2, of_org1, "other_organization"},
+      {"organization 1 on tenant 1's subject", org1, of_tenant1, "other_organization"},
+      {"a subject on another subject", bob_session, alice, "not_subjects_own_data"},
+      {"a subject on a tenant's subject", alice_session, of_tenant1, "not_subjects_own_data"},
+  };
+
+  for (const RouteInfo& route : server().routes()) {
+    const std::string where = route.method + " " + route.pattern;
+    // Anonymous.
+    HttpReply anonymous = client().Send(route.method, Fill(route.pattern, of_tenant1), "", "", gpc);
+    if (IsPublic(route.pattern)) {
+      EXPECT_NE(anonymous.status, 401) << where;
+    } else {
+      EXPECT_EQ(anonymous.status, 401) << where;
+    }
+
+    if (IsSubjectRoute(route.pattern)) {
+      for (const Outsider& o : outsiders) {
+        HttpReply r = client().Send(route.method, Fill(route.pattern, o.subject), "{}", o.token, gpc);
+        EXPECT_EQ(r.status, 403) << where << " by " << o.who << ": " << r.body;
+        EXPECT_THAT(r.error("reason"), AnyOf(Eq(o.reason), Eq("principal_not_allowed"))) << where << " by " << o.who;
+      }
+      HttpReply admin_reply = client().Send(route.method, Fill(route.pattern, of_tenant1), "{}", admin(), gpc);
+      EXPECT_EQ(admin_reply.status, 403) << where << " by the admin";
+      EXPECT_EQ(admin_reply.error("reason"), "admin_has_no_data_access") << where;
+    }
+    if (IsKeyRoute(route.pattern)) {
+      for (const std::string& token : {service, staff, tenant1, org1, alice_session}) {
+        EXPECT_EQ(client().Send(route.method, Fill(route.pattern, "1"), "{}", token).status, 403) << where;
+      }
+    }
+  }
+
+  // Subjects' sessions reach none of the controller's routes.
+  for (const RouteInfo& route : server().routes()) {
+    if (IsPublic(route.pattern) || IsSubjectRoute(route.pattern) || route.pattern == "/v1/sessions/current") continue;
+    EXPECT_EQ(client().Send(route.method, Fill(route.pattern, alice), "{}", alice_session).status, 403)
+        << route.method << " " << route.pattern;
+  }
+
+  // Nothing the outsiders sent changed anything: the subjects are there, with no consent event.
+  for (const auto& [owner, subject] : {std::pair{tenant1, of_tenant1}, std::pair{org1, of_org1},
+                                       std::pair{service, alice}}) {
+    EXPECT_EQ(client().Get("/v1/subjects/" + subject, owner).status, 200);
+    HttpReply history = client().Get("/v1/subjects/" + subject + "/consents", owner);
+    ASSERT_EQ(history.status, 200);
+    EXPECT_TRUE(history.json()["events"].empty()) << history.body;
+  }
+}
+
+}  // namespace
+}  // namespace privet::testing

@@ -1,0 +1,101 @@
+// End-to-end: rights requests, retention, the audit log and disclosures over HTTP.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/server_fixture.h"
+
+namespace privet::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+class Operations : public ServerTest {
+ protected:
+  void SetUp() override {
+    Start("policies/starter.yaml");
+    service_ = Key("service");
+    subject_ = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service_);
+    HttpReply w = client().Post("/v1/subjects/" + subject_ + "/fields",
+                                {{"purposes", {"service"}},
+                                 {"fields", {{{"category", "user.contact.email"}, {"value", "ada@example.com"}},
+                                             {{"category", "user.name"}, {"value", "Ada"}}}}},
+                                service_);
+    ASSERT_EQ(w.status, 201) << w.body;
+  }
+  std::string service_;
+  std::string subject_;
+};
+
+TEST_F(Operations, ARightsRequestIsFiledTrackedAndDenied) {
+  HttpReply filed = client().Post("/v1/subjects/" + subject_ + "/requests",
+                                  {{"right", "access"}, {"channel", "dashboard"}}, service_);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const Json request = filed.json();
+  EXPECT_EQ(request["state"], "identity_pending");
+  EXPECT_EQ(request["due"], "2025-04-04");  // EU: one month
+  const std::string id = request["id"];
+  EXPECT_EQ(client().Get("/v1/requests/" + id, service_).json()["right"], "access");
+  // A wrong identity code is refused and uses an attempt.
+  HttpReply wrong = client().Post("/v1/requests/" + id + "/verify", {{"code", "00000000"}}, service_);
+  EXPECT_EQ(wrong.status, 403) << wrong.body;
+  // Fulfilling before the identity is verified is not possible.
+  EXPECT_EQ(client().Post("/v1/requests/" + id + "/fulfil", Json::object(), service_).status, 409);
+  // Nor is extending it: the deadline runs once the identity is confirmed.
+  HttpReply extended = client().Post("/v1/requests/" + id + "/extend", {{"reason", "complexity"}}, service_);
+  EXPECT_EQ(extended.status, 409) << extended.body;
+  EXPECT_EQ(extended.error(), "FAILED_PRECONDITION");
+  HttpReply denied = client().Post("/v1/requests/" + id + "/deny",
+                                   {{"scope", "user.name"}, {"ground", "manifestly_unfounded"}, {"law", "GDPR Art. 12(5)"}},
+                                   service_);
+  ASSERT_EQ(denied.status, 200) << denied.body;
+  EXPECT_EQ(denied.json()["state"], "denied");
+  // Bad input: an unknown right, an unknown field.
+  HttpReply bad = client().Post("/v1/subjects/" + subject_ + "/requests", {{"right", "everything"}, {"channel", "dashboard"}}, service_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.error("field"), "right");
+  EXPECT_EQ(client().Get("/v1/requests/999", service_).status, 404);
+  // Tenants do not run the controller's request desk.
+  EXPECT_EQ(client().Get("/v1/requests/" + id, Key("tenant:1")).status, 403);
+}
+
+TEST_F(Operations, RetentionRunsDryAndForReal) {
+  HttpReply dry = client().Post("/v1/retention/run", {{"dry_run", true}}, admin());
+  ASSERT_EQ(dry.status, 200) << dry.body;
+  EXPECT_EQ(dry.json()["fields_scanned"], 2);
+  EXPECT_EQ(client().Post("/v1/retention/run", {{"dry_run", "yes"}}, admin()).error("field"), "dry_run");
+  EXPECT_EQ(client().Post("/v1/retention/run", Json::object(), service_).status, 200);
+}
+
+TEST_F(Operations, TheAuditLogSignsTreeHeadsAndProvesEntries) {
+  HttpReply head = client().Get("/v1/audit/tree-head", admin());
+  ASSERT_EQ(head.status, 200) << head.body;
+  EXPECT_GE(head.json()["tree_size"].get<int>(), 2);
+  HttpReply proof = client().Get("/v1/audit/proof?index=0", admin());
+  ASSERT_EQ(proof.status, 200) << proof.body;
+  EXPECT_THAT(proof.body, HasSubstr("tree_head"));
+  EXPECT_EQ(client().Get("/v1/audit/proof?index=x", admin()).error("field"), "index");
+  EXPECT_EQ(client().Get("/v1/audit/proof", admin()).status, 400);
+}
+
+TEST_F(Operations, DisclosuresReleaseOnlyWhatTheRecipientMayReceive) {
+  HttpReply r = client().Post("/v1/disclosures",
+                              {{"recipient", "hosting"}, {"subject_id", subject_},
+                               {"categories", {"user.contact.email"}}, {"purpose", "service"}},
+                              service_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.json()["released"].size(), 1u);
+  EXPECT_EQ(r.json()["released"][0]["value"], "ada@example.com");
+  HttpReply unknown = client().Post("/v1/disclosures",
+                                    {{"recipient", "data_broker"}, {"subject_id", subject_},
+                                     {"categories", {"user.contact.email"}}, {"purpose", "service"}},
+                                    service_);
+  EXPECT_NE(unknown.status, 200);
+  // Staff keys cannot disclose.
+  EXPECT_EQ(client().Post("/v1/disclosures", {{"recipient", "hosting"}, {"subject_id", subject_},
+                                              {"categories", {"user.name"}}, {"purpose", "service"}},
+                          Key("staff:support")).status, 403);
+}
+
+}  // namespace
+}  // namespace privet::testing
