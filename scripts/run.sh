@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The README's first command: install what is missing, build, and run privet's main job on its
-# embedded default. Until the server lands that job is checking the starter policy and
-# rendering its privacy notice.
+# The README's first command: install what is missing, build, and start privet on its embedded
+# default: SQLite in ./data (PRIVET_DATA to change), the starter policy, the HTTP API and the
+# privacy notice on http://127.0.0.1:8080 (PRIVET_LISTEN to change). The first start prints the
+# admin API key once; keep it. Stop with Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh
 build/privet policy check policies/starter.yaml
-build/privet policy render policies/starter.yaml --format md
+data=${PRIVET_DATA:-data}
+listen=${PRIVET_LISTEN:-127.0.0.1:8080}
+echo "privet: serving http://$listen (notice at /privacy, API in docs/api.md), data in $data"
+exec build/privet serve --policy policies/starter.yaml --data "$data" --listen "$listen"
