@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -28,6 +29,24 @@ inline std::string& CleanupDir() {
 }
 inline void RemoveCleanupDir() {
   if (!CleanupDir().empty()) std::filesystem::remove_all(CleanupDir());
+}
+
+// Makes `dir` a fresh /tmp/privet-<name>-XXXXXX when empty, and unless `keep` removes it at exit.
+// False (after saying why) if it cannot be made.
+inline bool PrepareScratchDir(std::string& dir, bool keep, const char* name) {
+  if (dir.empty()) {
+    std::string templ = std::string("/tmp/privet-") + name + "-XXXXXX";
+    if (mkdtemp(templ.data()) == nullptr) {
+      std::fprintf(stderr, "%s: mkdtemp: %s\n", program_invocation_short_name, std::strerror(errno));
+      return false;
+    }
+    dir = templ;
+  }
+  if (!keep) {
+    CleanupDir() = dir;
+    std::atexit(RemoveCleanupDir);
+  }
+  return true;
 }
 
 [[noreturn]] inline void Die(std::string_view what, const Status& status) {

@@ -504,17 +504,6 @@ int main(int argc, char** argv) {
                  " value-bytes >= 24\n");
     return 2;
   }
-  if (o.dir.empty()) {
-    char templ[] = "/tmp/privet-rights-bench-XXXXXX";
-    if (mkdtemp(templ) == nullptr) {
-      std::perror("rights_bench: mkdtemp");
-      return 1;
-    }
-    o.dir = templ;
-  }
-  if (!keep) {
-    privet::bench::CleanupDir() = o.dir;
-    std::atexit(privet::bench::RemoveCleanupDir);
-  }
+  if (!privet::bench::PrepareScratchDir(o.dir, keep, "rights-bench")) return 1;
   return privet::bench::Run(o);
 }

@@ -69,37 +69,6 @@ namespace {
 constexpr uint64_t kSeed = 0x7661756c74;  // "vault"
 constexpr size_t kSealOverhead = 24 + 16;  // nonce + tag
 
-// splitmix64: small, fast and the same on every platform.
-class Random {
- public:
-  explicit Random(uint64_t seed) : state_(seed) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-    return z ^ (z >> 31);
-  }
-  uint64_t Id() {  // as the vault's ids: positive as a signed 64-bit key, never 0
-    for (;;)
-      if (uint64_t z = Next() & 0x7FFFFFFFFFFFFFFFull; z != 0) return z;
-  }
-  std::string Bytes(size_t n) {
-    std::string out(n, '\0');
-    for (size_t i = 0; i < n; i += 8) {
-      const uint64_t r = Next();
-      for (size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<char>(r >> (8 * k));
-    }
-    return out;
-  }
-  template <typename T>
-  void Shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[Next() % i]);
-  }
-
- private:
-  uint64_t state_;
-};
-
 struct Options {
   int subjects = 100'000;
   int fields = 10;
@@ -677,17 +646,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vault_bench: subjects, fields, batch, erase >= 1; value-bytes >= 24\n");
     return 2;
   }
-  if (o.dir.empty()) {
-    char templ[] = "/tmp/privet-vault-bench-XXXXXX";
-    if (mkdtemp(templ) == nullptr) {
-      std::perror("vault_bench: mkdtemp");
-      return 1;
-    }
-    o.dir = templ;
-  }
-  if (!keep) {
-    privet::bench::CleanupDir() = o.dir;
-    std::atexit(privet::bench::RemoveCleanupDir);
-  }
+  if (!privet::bench::PrepareScratchDir(o.dir, keep, "vault-bench")) return 1;
   return privet::bench::Run(o);
 }
