@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 
 namespace privet {
 
@@ -56,5 +57,9 @@ inline Time CivilDayToTime(CivilDay d) {
   using namespace std::chrono;
   return sys_days(year{d.year} / month{d.month} / day{d.day});
 }
+
+// Text forms used in documents, exports and audit entries (UTC).
+std::string Rfc3339(Time t);      // 2024-03-04T12:00:00Z
+std::string DayString(CivilDay d);  // 2024-03-04
 
 }  // namespace privet

@@ -21,15 +21,6 @@ std::string Base64(std::string_view bytes) {
 
 }  // namespace
 
-std::string Rfc3339(Time t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string NewSigningSeed() {
   std::string seed(crypto_sign_SEEDBYTES, '\0');
   randombytes_buf(seed.data(), seed.size());

@@ -13,9 +13,6 @@
 
 namespace privet::audit {
 
-// "2024-03-04T12:00:00Z"
-std::string Rfc3339(Time t);
-
 // Ed25519 signing keys for tree heads: a 32-byte seed kept wrapped in the key store, and the
 // public key published as base64.
 std::string NewSigningSeed();

@@ -22,11 +22,6 @@ StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
                       .clock = &clock});
 }
 
-std::string Day(CivilDay d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
-  return buf;
-}
 
 }  // namespace
 
@@ -49,7 +44,7 @@ int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, st
   const CivilDay today = CivilDayOf(SystemClock().Now());
   for (const RightsRequest& r : *late) {
     const bool overdue = CivilDayToTime(*r.due) < CivilDayToTime(today);
-    out << r.id << "  " << RightName(r.right) << "  " << RequestStateName(r.state) << "  due " << Day(*r.due)
+    out << r.id << "  " << RightName(r.right) << "  " << RequestStateName(r.state) << "  due " << DayString(*r.due)
         << (overdue ? "  LATE" : "") << (r.extended ? "  (extended)" : "") << "\n";
   }
   out << late->size() << " request(s) late or due within " << within_days << " day(s)\n";

@@ -24,8 +24,6 @@ struct Tracked : RightsRequest {
 store::RequestRecord ToRecord(const Tracked& r);
 StatusOr<Tracked> FromRecord(const store::RequestRecord& record);
 
-std::string Rfc3339(Time t);          // 2024-03-04T12:00:00Z
-std::string DayString(CivilDay d);    // 2024-03-04
 nlohmann::json ExceptionsJson(const std::vector<RequestException>& exceptions);
 
 // Exports (subject_export.cc). Portable: only what the subject provided, under consent or contract.

@@ -154,7 +154,7 @@ Status RequestDesk::Impl::IssueCode(Tracked& r, store::WriteBatch& batch) {
   nlohmann::json body = {{"request", std::to_string(r.id)},
                          {"right", RightName(r.right)},
                          {"code", code},
-                         {"expires_at", rights_internal::Rfc3339(r.code_expires_at)}};
+                         {"expires_at", Rfc3339(r.code_expires_at)}};
   Status queued = QueueMessage(r.subject_id, 0, "identity_code", body, batch);
   sodium_memzero(code.data(), code.size());
   return queued;
@@ -333,7 +333,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view 
   nlohmann::json body = {{"request", std::to_string(r.id)},
                          {"right", RightName(r.right)},
                          {"reason", reason},
-                         {"new_due", rights_internal::DayString(*r.due)}};
+                         {"new_due", DayString(*r.due)}};
   RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_extended", body, batch));
   RETURN_IF_ERROR(Transition(r, RequestState::kExtended, "staff", std::string(reason), batch));
   return r;

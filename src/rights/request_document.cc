@@ -56,25 +56,6 @@ constexpr RequestState kStates[] = {RequestState::kReceived,   RequestState::kId
 
 }  // namespace
 
-std::string Rfc3339(Time t) {
-  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
-  const auto day = std::chrono::floor<std::chrono::days>(secs);
-  const std::chrono::year_month_day ymd(day);
-  const std::chrono::hh_mm_ss hms(secs - day);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
-std::string DayString(CivilDay d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
-  return buf;
-}
-
 json ExceptionsJson(const std::vector<RequestException>& exceptions) {
   json out = json::array();
   for (const RequestException& e : exceptions) out.push_back({{"scope", e.scope}, {"ground", e.ground}, {"law", e.law}});

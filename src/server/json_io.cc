@@ -100,21 +100,6 @@ StatusOr<uint64_t> ParseId(std::string_view text, std::string_view field) {
 
 std::string IdString(uint64_t id) { return std::to_string(id); }
 
-std::string Rfc3339(Time t) {
-  std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string DayString(const CivilDay& d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
-  return buf;
-}
-
 HttpResponse JsonResponse(int status, const Json& body) {
   return {.status = status,
           .body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"};

@@ -45,8 +45,6 @@ struct Field {
 // A decimal id (path parameter or string member). InvalidArgument naming `field` otherwise.
 StatusOr<uint64_t> ParseId(std::string_view text, std::string_view field);
 std::string IdString(uint64_t id);
-std::string Rfc3339(Time t);
-std::string DayString(const CivilDay& d);  // 2024-03-04
 
 HttpResponse JsonResponse(int status, const Json& body);
 HttpResponse NoContent();
