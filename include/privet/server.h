@@ -57,6 +57,10 @@ struct ServerOptions {
   // A request (headers and body) must arrive within this, and an idle keep-alive connection
   // is closed after it: slow or stalled clients cannot hold a connection.
   std::chrono::milliseconds read_timeout{10000};
+  // Retention sweeps (RunRetention) run every this long, the first one this long after start;
+  // zero: only on POST /v1/retention/run. A failed sweep is counted in /metrics and retried
+  // at the next interval.
+  std::chrono::milliseconds retention_interval{0};
   // Where the JSON-lines access log goes; null: nowhere. Must outlive the server.
   std::ostream* access_log = nullptr;
 };

@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", serve_flags.listen, "HOST:PORT to listen on")->capture_default_str();
   serve->add_option("--threads", serve_flags.threads, "Server threads")
       ->check(CLI::Range(1, 256))->capture_default_str();
+  serve->add_option("--retention-interval", serve_flags.retention_interval_seconds,
+                    "Seconds between retention sweeps; 0: only on POST /v1/retention/run")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
 
   try {
     app.parse(argc, argv);

@@ -58,6 +58,7 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
                                .address = host,
                                .port = port,
                                .threads = flags.threads,
+                               .retention_interval = std::chrono::seconds(flags.retention_interval_seconds),
                                .access_log = &log});
   if (!server.ok()) {
     err << "privet serve: " << server.status().ToString() << "\n";

@@ -14,6 +14,7 @@ struct ServeFlags {
   VaultSpec vault;
   std::string listen = "127.0.0.1:8080";  // HOST:PORT, [IPv6]:PORT
   int threads = 2;
+  int retention_interval_seconds = 3600;  // 0: sweeps only on POST /v1/retention/run
 };
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log);

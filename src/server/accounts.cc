@@ -67,6 +67,21 @@ Status Accounts::SetPassword(uint64_t subject_id, std::string_view password) {
   return store_->PutPassword(subject_id, hash);
 }
 
+Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current, std::string_view password) {
+  const std::string key = Hash("subject:" + std::to_string(subject_id));
+  if (RateLimited(key)) {
+    return ResourceExhausted("too many wrong passwords; try again later", "current_password");
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->GetPassword(subject_id));
+  const bool verified = stored && current.size() <= kMaxPassword &&
+                        crypto_pwhash_str_verify(stored->c_str(), current.data(), current.size()) == 0;
+  if (!verified) {
+    RecordFailure(key);
+    return Status(StatusCode::kUnauthenticated, "the current password is wrong");
+  }
+  return SetPassword(subject_id, password);
+}
+
 bool Accounts::RateLimited(const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = failures_.find(key);

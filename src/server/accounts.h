@@ -48,6 +48,9 @@ class Accounts {
 
   // Sets the subject's password. InvalidArgument (field "password") outside 10..1024 bytes.
   Status SetPassword(uint64_t subject_id, std::string_view password);
+  // The subject changes its own password: the current one must match (Unauthenticated
+  // otherwise, counted against the same failure limit as logins, ResourceExhausted past it).
+  Status ChangePassword(uint64_t subject_id, std::string_view current, std::string_view password);
   // Unauthenticated for an unknown email or a wrong password; ResourceExhausted when the email
   // is rate limited.
   StatusOr<Session> Login(std::string_view email, std::string_view password);

@@ -35,7 +35,7 @@ StatusOr<HttpResponse> RunRetentionRoute(const Call& call) {
   ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"dry_run"}));
   ASSIGN_OR_RETURN(std::optional<bool> dry_run, (Field{body, ""}.Bool("dry_run")));
   ASSIGN_OR_RETURN(SweepReport report,
-                   RunRetention(call.ctx.vault, {.dry_run = dry_run.value_or(false)}));
+                   call.ctx.retention.RunNow({.dry_run = dry_run.value_or(false)}));
   Json due = Json::array();
   for (const DueField& d : report.due) {
     due.push_back({{"subject_id", IdString(d.subject_id)}, {"field_id", IdString(d.field_id)},
@@ -120,7 +120,7 @@ StatusOr<HttpResponse> RevokeKey(const Call& call) {
 void AddAdminRoutes(RouteTable& table) {
   table.Add("GET", "/v1/policy", kAnyKey, GetPolicy);
   table.Add("POST", "/v1/retention/run", kOperators, RunRetentionRoute);
-  table.Add("GET", "/v1/audit/tree-head", kOperators, TreeHead);
+  table.Add("POST", "/v1/audit/tree-heads", kOperators, TreeHead);
   table.Add("GET", "/v1/audit/proof", kOperators, Proof);
   table.Add("POST", "/v1/disclosures", kServiceOnly, Disclose);
   table.Add("POST", "/v1/api-keys", kAdminOnly, CreateKey);

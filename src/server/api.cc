@@ -87,6 +87,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddRequestRoutes(table_);
   AddAdminRoutes(table_);
   AddSessionRoutes(table_);
+  AddOrganizationRoutes(table_);
 }
 
 HttpResponse Api::Handle(const HttpRequest& request, std::string* route, std::string* principal_kind) {

@@ -5,8 +5,8 @@
 // Routes are registered by the files beside this one, one concern each: public_routes.cc
 // (/healthz, /.well-known/gpc.json, /privacy), subject_routes.cc (subjects, fields, consents),
 // request_routes.cc (rights requests), session_routes.cc (subjects' passwords and sessions),
-// admin_routes.cc (policy, retention, audit,
-// disclosures, API keys, metrics).
+// organization_routes.cc (members and routed requests), admin_routes.cc (policy, retention,
+// audit, disclosures, API keys, metrics).
 //
 // Thread-safety: Handle() may run on many threads at once.
 #pragma once
@@ -24,6 +24,7 @@
 #include "server/api_keys.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
+#include "server/retention_schedule.h"
 #include "server/router.h"
 
 namespace privet::server {
@@ -34,6 +35,7 @@ struct ApiContext {
   ApiKeys& keys;
   Accounts& accounts;
   Metrics& metrics;
+  RetentionSchedule& retention;
   VaultFiles files;  // for the audit proofs, which open their own handles
   std::shared_ptr<const CompiledPolicy> policy;
 };
@@ -107,6 +109,7 @@ void AddSubjectRoutes(RouteTable& table);
 void AddRequestRoutes(RouteTable& table);
 void AddAdminRoutes(RouteTable& table);
 void AddSessionRoutes(RouteTable& table);
+void AddOrganizationRoutes(RouteTable& table);
 
 class Api {
  public:

@@ -39,6 +39,18 @@ void Metrics::RecordDecision(std::string_view outcome, uint64_t count) {
   decisions_[std::string(outcome)] += count;
 }
 
+void Metrics::RecordSweep(const SweepReport* report) {
+  std::lock_guard lock(mu_);
+  if (report == nullptr) {
+    ++sweeps_.failed;
+    return;
+  }
+  ++sweeps_.ok;
+  sweeps_.fields_deleted += report->fields_deleted;
+  sweeps_.fields_held += report->fields_held;
+  sweeps_.subjects_erased += report->subjects_erased;
+}
+
 std::string Metrics::Render() const {
   std::lock_guard lock(mu_);
   std::string out;
@@ -70,6 +82,19 @@ std::string Metrics::Render() const {
   for (const auto& [outcome, n] : decisions_) {
     out += "privet_decisions_total{outcome=\"" + outcome + "\"} " + std::to_string(n) + "\n";
   }
+  out += "# HELP privet_retention_sweeps_total Retention sweeps run, by outcome.\n";
+  out += "# TYPE privet_retention_sweeps_total counter\n";
+  out += "privet_retention_sweeps_total{outcome=\"ok\"} " + std::to_string(sweeps_.ok) + "\n";
+  out += "privet_retention_sweeps_total{outcome=\"error\"} " + std::to_string(sweeps_.failed) + "\n";
+  out += "# HELP privet_retention_fields_deleted_total Fields retention sweeps deleted or anonymized.\n";
+  out += "# TYPE privet_retention_fields_deleted_total counter\n";
+  out += "privet_retention_fields_deleted_total " + std::to_string(sweeps_.fields_deleted) + "\n";
+  out += "# HELP privet_retention_fields_held_total Due fields kept by a legal hold or obligation.\n";
+  out += "# TYPE privet_retention_fields_held_total counter\n";
+  out += "privet_retention_fields_held_total " + std::to_string(sweeps_.fields_held) + "\n";
+  out += "# HELP privet_retention_subjects_erased_total Subjects erased whole by retention sweeps.\n";
+  out += "# TYPE privet_retention_subjects_erased_total counter\n";
+  out += "privet_retention_subjects_erased_total " + std::to_string(sweeps_.subjects_erased) + "\n";
   return out;
 }
 

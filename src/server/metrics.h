@@ -1,6 +1,7 @@
 // Metrics in the Prometheus text format (/metrics): requests by route pattern, method and
 // status, request latency histograms by route, and policy decisions by outcome (allowed or the
-// reason code). Labels are route patterns and codes only, never ids or personal data.
+// reason code), and retention sweeps with what they deleted. Labels are route patterns and codes
+// only, never ids or personal data.
 //
 // Thread-safety: safe to use from many threads.
 #pragma once
@@ -13,6 +14,8 @@
 #include <tuple>
 #include <vector>
 
+#include "privet/retention.h"
+
 namespace privet::server {
 
 class Metrics {
@@ -21,6 +24,8 @@ class Metrics {
                      std::chrono::nanoseconds latency);
   // One decision on one field or action; `outcome` is "allowed" or a reason code.
   void RecordDecision(std::string_view outcome, uint64_t count = 1);
+  // One retention sweep: its report, or null when it failed.
+  void RecordSweep(const SweepReport* report);
   std::string Render() const;
 
  private:
@@ -33,6 +38,9 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // GUARDED_BY(mu_)
   std::map<std::string, Histogram> latency_;                               // GUARDED_BY(mu_)
   std::map<std::string, uint64_t> decisions_;                              // GUARDED_BY(mu_)
+  struct Sweeps {
+    uint64_t ok = 0, failed = 0, fields_deleted = 0, fields_held = 0, subjects_erased = 0;
+  } sweeps_;  // GUARDED_BY(mu_)
 };
 
 }  // namespace privet::server

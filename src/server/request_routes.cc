@@ -1,46 +1,13 @@
 // Data-subject rights requests (RequestDesk): filing, identity codes, fees, extensions,
-// denials and fulfilment. Requests are run by the controller's services and staff.
+// denials and fulfilment. Requests are run by the controller's services and staff; a subject
+// files and follows its own, and an organization admin reads those routed to it (CT13).
 #include "server/api.h"
 #include "server/enum_names.h"
 #include "server/json_io.h"
+#include "server/request_json.h"
 
 namespace privet::server {
 namespace {
-
-Json RequestJson(const RightsRequest& r) {
-  Json exceptions = Json::array();
-  for (const RequestException& e : r.exceptions) {
-    exceptions.push_back({{"scope", e.scope}, {"ground", e.ground}, {"law", e.law}});
-  }
-  Json history = Json::array();
-  for (const RequestTransition& t : r.history) {
-    history.push_back({{"state", RequestStateName(t.state)}, {"at", Rfc3339(t.at)},
-                       {"actor", t.actor}, {"note", t.note}});
-  }
-  Json j = {{"id", IdString(r.id)},
-            {"right", RightName(r.right)},
-            {"subject_id", IdString(r.subject_id)},
-            {"state", RequestStateName(r.state)},
-            {"channel", r.channel},
-            {"filed_by", r.filed_by},
-            {"purpose", r.purpose},
-            {"received_at", Rfc3339(r.received_at)},
-            {"extended", r.extended},
-            {"code_attempts_left", r.code_attempts_left},
-            {"fee_reference", r.fee_reference},
-            {"exceptions", exceptions},
-            {"history", history}};
-  j["due"] = r.due ? Json(DayString(*r.due)) : Json(nullptr);
-  j["extended_due"] = r.extended_due ? Json(DayString(*r.extended_due)) : Json(nullptr);
-  j["routed_to_organization"] =
-      r.routed_to_organization ? Json(IdString(r.routed_to_organization)) : Json(nullptr);
-  if (r.fee) {
-    j["fee"] = {{"amount_cents", r.fee->amount_cents}, {"currency", r.fee->currency}};
-  } else {
-    j["fee"] = nullptr;
-  }
-  return j;
-}
 
 StatusOr<HttpResponse> FileRequest(const Call& call) {
   ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"right", "channel", "purpose"}));
@@ -65,10 +32,35 @@ StatusOr<HttpResponse> FileRequest(const Call& call) {
 
 StatusOr<uint64_t> RequestId(const Call& call) { return call.IdParam("id"); }
 
+// Besides the controller's service and staff, a request is read by the subject it is about and
+// by the organization admin it was routed to.
+Status CheckRequestScope(const Principal& principal, const RightsRequest& r) {
+  if (principal.kind == PrincipalKind::kSubject && r.subject_id != principal.subject_id) {
+    return PermissionDenied(std::string(ReasonName(Reason::kNotSubjectsOwnData)) +
+                            ": a subject reads its own requests only");
+  }
+  if (principal.kind == PrincipalKind::kOrganizationAdmin &&
+      (r.routed_to_organization == 0 || r.routed_to_organization != principal.organization_id)) {
+    return PermissionDenied(std::string(ReasonName(Reason::kOtherOrganization)) +
+                            ": an organization admin reads the requests routed to it only");
+  }
+  return Status::Ok();
+}
+
 StatusOr<HttpResponse> GetRequest(const Call& call) {
   ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
   ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Get(id));
+  RETURN_IF_ERROR(CheckRequestScope(call.principal, r));
   return JsonResponse(200, RequestJson(r));
+}
+
+// The subject's requests, oldest first (the pipeline has checked the caller's scope).
+StatusOr<HttpResponse> SubjectRequests(const Call& call) {
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  ASSIGN_OR_RETURN(std::vector<RightsRequest> requests, call.ctx.desk.ForSubject(s.id));
+  Json out = Json::array();
+  for (const RightsRequest& r : requests) out.push_back(RequestJson(r));
+  return JsonResponse(200, {{"requests", out}});
 }
 
 StatusOr<HttpResponse> Verify(const Call& call) {
@@ -130,8 +122,10 @@ StatusOr<HttpResponse> Fulfil(const Call& call) {
 }  // namespace
 
 void AddRequestRoutes(RouteTable& table) {
+  constexpr RouteAccess kReaders{.kinds = kServiceStaff.kinds | Kind(PrincipalKind::kOrganizationAdmin)};
   table.Add("POST", "/v1/subjects/{id}/requests", AndSubject(kServiceStaff), FileRequest);
-  table.Add("GET", "/v1/requests/{id}", kServiceStaff, GetRequest);
+  table.Add("GET", "/v1/subjects/{id}/requests", AndSubject(kReaders), SubjectRequests);
+  table.Add("GET", "/v1/requests/{id}", AndSubject(kReaders), GetRequest);
   table.Add("POST", "/v1/requests/{id}/verify", kServiceStaff, Verify);
   table.Add("POST", "/v1/requests/{id}/fee", kServiceStaff, Fee);
   table.Add("POST", "/v1/requests/{id}/extend", kServiceStaff, Extend);

@@ -20,6 +20,7 @@ class Server::Impl {
   std::unique_ptr<server::ApiKeys> keys;
   std::unique_ptr<server::Accounts> accounts;
   server::Metrics metrics;
+  std::unique_ptr<server::RetentionSchedule> retention;
   std::unique_ptr<server::AccessLog> access_log;
   std::unique_ptr<server::Api> api;
   std::unique_ptr<server::HttpListener> listener;
@@ -50,11 +51,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                    store::OpenSqliteAccountStore(files.key_store_path));
   impl->accounts = std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
   impl->access_log = std::make_unique<server::AccessLog>(options.access_log, clock);
+  impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
+                                                                options.retention_interval);
   impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,
                                                               .desk = *impl->desk,
                                                               .keys = *impl->keys,
                                                               .accounts = *impl->accounts,
                                                               .metrics = impl->metrics,
+                                                              .retention = *impl->retention,
                                                               .files = files,
                                                               .policy = policy});
   Impl* raw = impl.get();

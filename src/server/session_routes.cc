@@ -5,12 +5,30 @@
 namespace privet::server {
 namespace {
 
-// The subject's own session, or the service at sign-up, sets the password.
+HttpResponse RateLimited(const Status& status) {
+  HttpResponse r = ErrorResponse(429, "RATE_LIMITED", status.message(), status.field());
+  r.headers.emplace_back("Retry-After", "900");
+  return r;
+}
+
+// The service sets the password at sign-up, an organization admin resets a member's (CT11), and
+// the subject's own session changes it by giving the current one (a stolen session alone cannot).
 StatusOr<HttpResponse> SetPassword(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"password"}));
-  ASSIGN_OR_RETURN(std::string password, (Field{body, ""}.RequiredString("password")));
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"password", "current_password"}));
+  Field f{body, ""};
+  ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
+  ASSIGN_OR_RETURN(std::optional<std::string> current, f.String("current_password"));
+  const bool own = call.principal.kind == PrincipalKind::kSubject;
+  if (own && !current) return InvalidArgument("is required to change one's own password", "current_password");
+  if (!own && current) return InvalidArgument("is given by the subject only", "current_password");
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.accounts.SetPassword(s.id, password));
+  if (own) {
+    Status changed = call.ctx.accounts.ChangePassword(s.id, *current, password);
+    if (changed.code() == StatusCode::kResourceExhausted) return RateLimited(changed);
+    RETURN_IF_ERROR(changed);
+  } else {
+    RETURN_IF_ERROR(call.ctx.accounts.SetPassword(s.id, password));
+  }
   return NoContent();
 }
 
@@ -20,11 +38,7 @@ StatusOr<HttpResponse> Login(const Call& call) {
   ASSIGN_OR_RETURN(std::string email, f.RequiredString("email"));
   ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
   StatusOr<Session> session = call.ctx.accounts.Login(email, password);
-  if (session.status().code() == StatusCode::kResourceExhausted) {
-    HttpResponse r = ErrorResponse(429, "RATE_LIMITED", session.status().message(), "email");
-    r.headers.emplace_back("Retry-After", "900");
-    return r;
-  }
+  if (session.status().code() == StatusCode::kResourceExhausted) return RateLimited(session.status());
   if (!session.ok()) return session.status();
   return JsonResponse(201, {{"token", session->token}, {"expires_at", Rfc3339(session->expires_at)}});
 }
@@ -39,7 +53,9 @@ StatusOr<HttpResponse> Logout(const Call& call) {
 }  // namespace
 
 void AddSessionRoutes(RouteTable& table) {
-  table.Add("PUT", "/v1/subjects/{id}/password", AndSubject(kServiceOnly), SetPassword);
+  constexpr RouteAccess kAccountAdmins{.kinds = Kind(PrincipalKind::kService) |
+                                                Kind(PrincipalKind::kOrganizationAdmin)};
+  table.Add("PUT", "/v1/subjects/{id}/password", AndSubject(kAccountAdmins), SetPassword);
   table.Add("POST", "/v1/sessions", kPublic, Login);
   table.Add("DELETE", "/v1/sessions/current", kSubjectOnly, Logout);
 }

@@ -190,6 +190,20 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   ConsentChange change{.purpose = purpose.value_or(""), .channel = channel.value_or("")};
   auto action = ParseConsentActionName(*action_name);
   if (!action) return InvalidArgument("is not a consent action", "action");
+  // Two changes have their own route, which does what must go with them.
+  if (*action == ConsentAction::kLiftRestriction) {
+    return InvalidArgument("a restriction is lifted with DELETE /v1/subjects/{id}/restriction, which tells the subject first",
+                           "action");
+  }
+  if (*action == ConsentAction::kRemovedFromOrganization) {
+    return InvalidArgument("an organization admin removes a member with DELETE /v1/organizations/{org_id}/members/{id}",
+                           "action");
+  }
+  // A subject makes its own choices; recording staff decisions and notices is the controller's.
+  if (call.principal.kind == PrincipalKind::kSubject &&
+      (*action == ConsentAction::kOverridingGround || *action == ConsentAction::kNotified)) {
+    return PermissionDenied("principal_not_allowed: a subject does not record this action", "action");
+  }
   change.action = *action;
   if (source_name) {
     auto source = ParseConsentSourceName(*source_name);
@@ -202,6 +216,16 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   RETURN_IF_ERROR(call.ctx.vault.RecordConsent(s.id, change));
   return JsonResponse(201, {{"recorded", true}});
+}
+
+// Art. 18(3): the subject is told before processing resumes (the desk queues the notice in the
+// same transaction as the lift).
+StatusOr<HttpResponse> LiftRestriction(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reason"}));
+  ASSIGN_OR_RETURN(std::string reason, (Field{body, ""}.RequiredString("reason")));
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(call.ctx.desk.LiftRestriction(s.id, reason));
+  return NoContent();
 }
 
 StatusOr<HttpResponse> ConsentHistory(const Call& call) {
@@ -232,6 +256,7 @@ void AddSubjectRoutes(RouteTable& table) {
   table.Add("DELETE", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), DeleteField);
   table.Add("POST", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), RecordConsent);
   table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory);
+  table.Add("DELETE", "/v1/subjects/{id}/restriction", kServiceStaff, LiftRestriction);
 }
 
 }  // namespace privet::server

@@ -18,6 +18,7 @@ using Json = nlohmann::json;
 std::string Fill(std::string pattern, const std::string& subject) {
   for (auto [param, value] : {std::pair<std::string, std::string>{"{id}", subject},
                               {"{field_id}", "1"},
+                              {"{org_id}", "1"},
                               {"{key_id}", "0000000000000000"}}) {
     for (size_t at; (at = pattern.find(param)) != std::string::npos;) pattern.replace(at, param.size(), value);
   }
@@ -30,6 +31,8 @@ bool IsPublic(const std::string& pattern) {
 }
 bool IsSubjectRoute(const std::string& pattern) { return pattern.rfind("/v1/subjects/{id}", 0) == 0; }
 bool IsKeyRoute(const std::string& pattern) { return pattern.rfind("/v1/api-keys", 0) == 0; }
+bool IsOrganizationRoute(const std::string& pattern) { return pattern.rfind("/v1/organizations/{org_id}", 0) == 0; }
+bool IsRequestRoute(const std::string& pattern) { return pattern.rfind("/v1/requests/{id}", 0) == 0; }
 
 class AccessMatrix : public ServerTest {
  protected:
@@ -97,11 +100,38 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
         EXPECT_EQ(client().Send(route.method, Fill(route.pattern, "1"), "{}", token).status, 403) << where;
       }
     }
+    // Organization 1's routes: not for another organization's admin, nor for anyone but the
+    // service and organization admins.
+    if (IsOrganizationRoute(route.pattern)) {
+      HttpReply other = client().Send(route.method, Fill(route.pattern, of_org1), "", org2);
+      EXPECT_EQ(other.status, 403) << where;
+      EXPECT_EQ(other.error("reason"), "other_organization") << where;
+      for (const std::string& token : {staff, tenant1, admin(), alice_session}) {
+        EXPECT_EQ(client().Send(route.method, Fill(route.pattern, of_org1), "", token).status, 403) << where;
+      }
+    }
   }
 
-  // Subjects' sessions reach none of the controller's routes.
+  // A request is read by the controller, the subject it is about, and the organization admin it
+  // was routed to: not by another subject, an organization it was not routed to, or a tenant.
+  HttpReply filed = client().Post("/v1/subjects/" + alice + "/requests", {{"right", "access"}, {"channel", "dashboard"}},
+                                  alice_session);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string request = "/v1/requests/" + filed.json().value("id", "");
+  EXPECT_EQ(client().Get(request, alice_session).status, 200);
+  EXPECT_EQ(client().Get(request, staff).status, 200);
+  EXPECT_EQ(client().Get(request, bob_session).error("reason"), "not_subjects_own_data");
+  EXPECT_EQ(client().Get(request, org1).error("reason"), "other_organization");
+  EXPECT_EQ(client().Get(request, tenant1).status, 403);
+  EXPECT_EQ(client().Get(request, admin()).status, 403);
+
+  // Subjects' sessions reach none of the controller's routes (reading a request of their own
+  // is checked above).
   for (const RouteInfo& route : server().routes()) {
-    if (IsPublic(route.pattern) || IsSubjectRoute(route.pattern) || route.pattern == "/v1/sessions/current") continue;
+    if (IsPublic(route.pattern) || IsSubjectRoute(route.pattern) || route.pattern == "/v1/sessions/current" ||
+        (IsRequestRoute(route.pattern) && route.method == "GET")) {
+      continue;
+    }
     EXPECT_EQ(client().Send(route.method, Fill(route.pattern, alice), "{}", alice_session).status, 403)
         << route.method << " " << route.pattern;
   }

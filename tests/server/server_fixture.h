@@ -25,6 +25,7 @@ class ServerTest : public ::testing::Test {
                                  .port = 0,
                                  .threads = 2,
                                  .read_timeout = read_timeout,
+                                 .retention_interval = retention_interval_,
                                  .access_log = &log_});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
@@ -60,6 +61,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   std::unique_ptr<HttpClient> client_;
   std::string admin_;
+  std::chrono::milliseconds retention_interval_{0};  // set before Start() to sweep on a timer
 };
 
 }  // namespace privet::testing

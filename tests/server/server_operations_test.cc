@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "server/server_fixture.h"
 
 namespace privet::testing {
@@ -68,7 +71,7 @@ TEST_F(Operations, RetentionRunsDryAndForReal) {
 }
 
 TEST_F(Operations, TheAuditLogSignsTreeHeadsAndProvesEntries) {
-  HttpReply head = client().Get("/v1/audit/tree-head", admin());
+  HttpReply head = client().Post("/v1/audit/tree-heads", Json::object(), admin());
   ASSERT_EQ(head.status, 200) << head.body;
   EXPECT_GE(head.json()["tree_size"].get<int>(), 2);
   HttpReply proof = client().Get("/v1/audit/proof?index=0", admin());
@@ -95,6 +98,53 @@ TEST_F(Operations, DisclosuresReleaseOnlyWhatTheRecipientMayReceive) {
   EXPECT_EQ(client().Post("/v1/disclosures", {{"recipient", "hosting"}, {"subject_id", subject_},
                                               {"categories", {"user.name"}}, {"purpose", "service"}},
                           Key("staff:support")).status, 403);
+}
+
+// The server runs the retention rules on its own, on a timer, and counts what they did.
+class ScheduledRetention : public ServerTest {
+ protected:
+  void SetUp() override {
+    retention_interval_ = std::chrono::milliseconds(20);
+    Start("policies/starter.yaml");
+  }
+  // The value of a counter line of /metrics ("name{labels}" or "name"), or -1.
+  long Metric(const std::string& service, const std::string& line) {
+    std::string text = client().Get("/metrics", service).body;
+    size_t at = text.find("\n" + line + " ");
+    return at == std::string::npos ? -1 : std::stol(text.substr(at + line.size() + 2));
+  }
+};
+
+TEST_F(ScheduledRetention, ExpiredFieldsGoWithoutAnyoneAsking) {
+  const std::string service = Key("service");
+  const std::string subject = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
+  ASSERT_EQ(client().Post("/v1/subjects/" + subject + "/fields",
+                          {{"purposes", {"security"}},
+                           {"fields", {{{"category", "user.device.ip_address"}, {"value", "203.0.113.9"}}}}},
+                          service).status, 201);
+  // Sweeps run, and keep the field while its 30 days last.
+  auto swept = [&](long at_least) {
+    for (int i = 0; i < 500 && Metric(service, "privet_retention_sweeps_total{outcome=\"ok\"}") < at_least; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return Metric(service, "privet_retention_sweeps_total{outcome=\"ok\"}");
+  };
+  ASSERT_GE(swept(2), 2);
+  const std::string read = "/v1/subjects/" + subject + "/fields?purpose=security";
+  EXPECT_EQ(client().Get(read, service).json()["fields"].size(), 1u);
+  EXPECT_EQ(Metric(service, "privet_retention_fields_deleted_total"), 0);
+
+  clock_.Advance(std::chrono::days(31));
+  for (int i = 0; i < 500 && Metric(service, "privet_retention_fields_deleted_total") < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(Metric(service, "privet_retention_fields_deleted_total"), 1);
+  EXPECT_TRUE(client().Get(read, service).json()["fields"].empty());
+  EXPECT_EQ(Metric(service, "privet_retention_sweeps_total{outcome=\"error\"}"), 0);
+  // An operator's sweep waits for, and never overlaps, the scheduled ones.
+  HttpReply manual = client().Post("/v1/retention/run", Json::object(), service);
+  ASSERT_EQ(manual.status, 200) << manual.body;
+  EXPECT_EQ(manual.json()["fields_deleted"], 0);
 }
 
 }  // namespace

@@ -1,0 +1,265 @@
+// Organizations and processor tenants over HTTP, against the customers' own policies:
+// ConfiTrek's organization accounts (CT11, CT12, CT13, policies/confitrek.yaml) and CONNACT's
+// customer-submitted data (CN05, policies/connact.yaml). The library-level tests of the same
+// promises are in tests/conformance; these prove the keys, sessions and routes keep them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/server_fixture.h"
+
+namespace privet::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::UnorderedElementsAre;
+using ::testing::Each;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using Json = nlohmann::json;
+
+constexpr char kPassword[] = "correct horse battery";
+
+std::vector<std::string> Categories(const Json& read) {
+  std::vector<std::string> out;
+  for (const Json& f : read["fields"]) out.push_back(f.value("category", ""));
+  return out;
+}
+std::vector<std::string> WithheldReasons(const Json& read) {
+  std::vector<std::string> out;
+  for (const Json& w : read["withheld"]) out.push_back(w.value("reason", ""));
+  return out;
+}
+
+// ConfiTrek: organizations 41 (Acme) and 42 (Globex) provide accounts to their members.
+class ConfitrekOrganizations : public ServerTest {
+ protected:
+  void SetUp() override {
+    Start("policies/confitrek.yaml");
+    acme_ = Key("organization_admin:41");
+    globex_ = Key("organization_admin:42");
+    service_ = Key("service");
+  }
+
+  // A member of Acme, created and administered by Acme's admin, with an email, a workplace and
+  // private content, and a password the admin set; returns its id.
+  std::string AcmeMember(const std::string& email) {
+    const std::string id = NewSubject({{"kind", "member"}, {"jurisdiction", "EU"}, {"age_years", 30}}, acme_);
+    HttpReply wrote = client().Post(
+        "/v1/subjects/" + id + "/fields",
+        {{"purposes", {"provide"}},
+         {"fields", {{{"category", "user.contact.email"}, {"value", email}},
+                     {{"category", "user.workplace"}, {"value", "Acme"}},
+                     {{"category", "user.content.private"}, {"value", "q3-plan.xlsx"}}}}},
+        acme_);
+    EXPECT_EQ(wrote.status, 201) << wrote.body;
+    EXPECT_EQ(client().Send("PUT", "/v1/subjects/" + id + "/password",
+                            Json{{"password", kPassword}}.dump(), acme_).status, 204);
+    return id;
+  }
+
+  std::string SignIn(const std::string& email) {
+    HttpReply login = client().Post("/v1/sessions", {{"email", email}, {"password", kPassword}}, "");
+    EXPECT_EQ(login.status, 201) << login.body;
+    return login.json().value("token", "");
+  }
+
+  HttpReply ReadFields(const std::string& id, const std::string& token, const std::string& purpose = "provide") {
+    return client().Get("/v1/subjects/" + id + "/fields?purpose=" + purpose, token);
+  }
+
+  std::string acme_, globex_, service_;
+};
+
+TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminAdministersItsMembersOverHttp) {
+  const std::string member = AcmeMember("kim@acme.example");
+
+  // The member was created in Acme's organization, whatever the admin's body said.
+  HttpReply record = client().Get("/v1/subjects/" + member, acme_);
+  ASSERT_EQ(record.status, 200) << record.body;
+  EXPECT_EQ(record.json()["organization_id"], "41");
+  EXPECT_EQ(client().Post("/v1/subjects", {{"kind", "member"}, {"age_years", 30}, {"organization_id", "42"}}, acme_)
+                .error("reason"),
+            "other_organization");
+
+  // Acme's admin reads the account's data, lists it among its members, and administers its
+  // privacy settings.
+  HttpReply read = ReadFields(member, acme_);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_THAT(Categories(read.json()), SizeIs(3));
+  HttpReply members = client().Get("/v1/organizations/41/members", acme_);
+  ASSERT_EQ(members.status, 200) << members.body;
+  ASSERT_THAT(members.json()["members"], SizeIs(1));
+  EXPECT_EQ(members.json()["members"][0]["id"], member);
+  EXPECT_EQ(members.json()["members"][0]["removed"], false);
+  HttpReply opt_out = client().Post("/v1/subjects/" + member + "/consents",
+                                    {{"purpose", "advertise"}, {"action", "opt_out"}, {"source", "staff"}}, acme_);
+  EXPECT_EQ(opt_out.status, 201) << opt_out.body;
+  HttpReply history = client().Get("/v1/subjects/" + member + "/consents", acme_);
+  ASSERT_EQ(history.status, 200);
+  ASSERT_THAT(history.json()["events"], SizeIs(1));
+  EXPECT_EQ(history.json()["events"][0]["action"], "opt_out");
+
+  // The admin set the member's password, so the member can sign in and see its own account.
+  const std::string session = SignIn("kim@acme.example");
+  EXPECT_THAT(Categories(ReadFields(member, session).json()), SizeIs(3));
+
+  // No other organization reaches the account: not its record, data, settings, password or
+  // membership list, and nothing changes.
+  const std::string base = "/v1/subjects/" + member;
+  for (auto [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", base, ""},
+           {"GET", base + "/fields?purpose=provide", ""},
+           {"POST", base + "/fields", R"({"purposes":["provide"],"fields":[{"category":"user.workplace","value":"Globex"}]})"},
+           {"POST", base + "/consents", R"({"purpose":"advertise","action":"undo_opt_out"})"},
+           {"GET", base + "/consents", ""},
+           {"PUT", base + "/password", R"({"password":"globex owns you now"})"},
+           {"DELETE", base, ""},
+           {"GET", "/v1/organizations/41/members", ""},
+           {"DELETE", "/v1/organizations/41/members/" + member, ""},
+       }) {
+    HttpReply r = client().Send(method, path, body, globex_);
+    EXPECT_EQ(r.status, 403) << method << " " << path << ": " << r.body;
+    EXPECT_EQ(r.error("reason"), "other_organization") << method << " " << path;
+  }
+  EXPECT_THAT(Categories(ReadFields(member, acme_).json()), UnorderedElementsAre("user.contact.email", "user.workplace",
+                                                                        "user.content.private"));
+  EXPECT_THAT(client().Get(base + "/consents", acme_).json()["events"], SizeIs(1));
+  EXPECT_FALSE(SignIn("kim@acme.example").empty());  // the password is still the admin's
+  HttpReply globex_members = client().Get("/v1/organizations/42/members", globex_);
+  ASSERT_EQ(globex_members.status, 200);
+  EXPECT_THAT(globex_members.json()["members"], IsEmpty());
+}
+
+TEST_F(ConfitrekOrganizations, CT12_ARemovedMemberLosesAccessToTheAccountContentOverHttp) {
+  const std::string member = AcmeMember("kim@acme.example");
+  const std::string session = SignIn("kim@acme.example");
+  ASSERT_THAT(Categories(ReadFields(member, session).json()), SizeIs(3));
+
+  // Neither another organization's admin nor the member itself removes the member.
+  const std::string removal = "/v1/organizations/41/members/" + member;
+  EXPECT_EQ(client().Send("DELETE", removal, "", globex_).error("reason"), "other_organization");
+  EXPECT_EQ(client().Send("DELETE", removal, "", session).status, 403);
+  EXPECT_EQ(client().Send("DELETE", "/v1/organizations/42/members/" + member, "", globex_).status, 404);
+  // Nor does a consent event in disguise.
+  EXPECT_EQ(client().Post("/v1/subjects/" + member + "/consents",
+                          {{"action", "removed_from_organization"}}, acme_).error("field"), "action");
+  ASSERT_THAT(Categories(ReadFields(member, session).json()), SizeIs(3));
+
+  ASSERT_EQ(client().Send("DELETE", removal, "", acme_).status, 204);
+
+  // The member no longer reaches the content, for any purpose, and cannot clear it.
+  for (const char* purpose : {"provide", "provide.support"}) {
+    HttpReply own = ReadFields(member, session, purpose);
+    ASSERT_EQ(own.status, 200) << own.body;
+    EXPECT_THAT(own.json()["fields"], IsEmpty()) << purpose;
+  }
+  EXPECT_THAT(WithheldReasons(ReadFields(member, session).json()),
+              AllOf(SizeIs(3), Each(std::string("removed_from_organization"))));
+  HttpReply held = ReadFields(member, acme_);
+  ASSERT_EQ(held.status, 200);
+  ASSERT_THAT(held.json()["fields"], SizeIs(3));  // the account and its content stay with Acme
+  for (const Json& f : held.json()["fields"]) {
+    const std::string field = f.value("id", "");
+    EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + member + "/fields/" + field, "", session).status, 403);
+  }
+  EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
+  HttpReply members = client().Get("/v1/organizations/41/members", acme_);
+  ASSERT_THAT(members.json()["members"], SizeIs(1));
+  EXPECT_EQ(members.json()["members"][0]["removed"], true);
+}
+
+TEST_F(ConfitrekOrganizations, CT13_MembersRequestsAreRoutedToTheirOrganizationAdminOverHttp) {
+  const std::string member = AcmeMember("kim@acme.example");
+  const std::string session = SignIn("kim@acme.example");
+
+  // The member files an erasure request from its own session: privet routes it to Acme.
+  HttpReply filed = client().Post("/v1/subjects/" + member + "/requests",
+                                  {{"right", "erasure"}, {"channel", "web_form"}}, session);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string request = filed.json().value("id", "");
+  EXPECT_EQ(filed.json()["state"], "routed");
+  EXPECT_EQ(filed.json()["routed_to_organization"], "41");
+
+  // Acme's admin finds it among the requests routed to Acme, and reads it.
+  HttpReply routed = client().Get("/v1/organizations/41/requests", acme_);
+  ASSERT_EQ(routed.status, 200) << routed.body;
+  ASSERT_THAT(routed.json()["requests"], SizeIs(1));
+  EXPECT_EQ(routed.json()["requests"][0]["id"], request);
+  EXPECT_EQ(routed.json()["requests"][0]["right"], "erasure");
+  EXPECT_EQ(client().Get("/v1/requests/" + request, acme_).status, 200);
+  // The member follows it too; Globex and other subjects do not see it.
+  HttpReply mine = client().Get("/v1/subjects/" + member + "/requests", session);
+  ASSERT_EQ(mine.status, 200) << mine.body;
+  ASSERT_THAT(mine.json()["requests"], SizeIs(1));
+  EXPECT_EQ(client().Get("/v1/requests/" + request, session).json()["state"], "routed");
+  EXPECT_EQ(client().Get("/v1/requests/" + request, globex_).error("reason"), "other_organization");
+  EXPECT_EQ(client().Get("/v1/organizations/41/requests", globex_).error("reason"), "other_organization");
+  HttpReply globex_routed = client().Get("/v1/organizations/42/requests", globex_);
+  ASSERT_EQ(globex_routed.status, 200);
+  EXPECT_THAT(globex_routed.json()["requests"], IsEmpty());
+  const std::string other = NewSubject({{"kind", "customer"}, {"jurisdiction", "EU"}, {"age_years", 30}}, service_);
+  ASSERT_EQ(client().Post("/v1/subjects/" + other + "/fields",
+                          {{"purposes", {"provide"}}, {"fields", {{{"category", "user.contact.email"}, {"value", "lee@example.com"}}}}},
+                          service_).status, 201);
+  ASSERT_EQ(client().Send("PUT", "/v1/subjects/" + other + "/password", Json{{"password", kPassword}}.dump(), service_)
+                .status, 204);
+  EXPECT_EQ(client().Get("/v1/requests/" + request, SignIn("lee@example.com")).error("reason"), "not_subjects_own_data");
+
+  // ConfiTrek does not carry it out itself: the member's data stays for Acme to decide.
+  EXPECT_EQ(client().Post("/v1/requests/" + request + "/fulfil", Json::object(), service_).status, 409);
+  EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
+}
+
+// CONNACT: customers 7 and 8 submit data about their own contacts, which CONNACT holds as their
+// processor.
+class ConnactTenants : public ServerTest {
+ protected:
+  void SetUp() override { Start("policies/connact.yaml"); }
+};
+
+TEST_F(ConnactTenants, CN05_ACustomersKeySeesOnlyTheDataThatCustomerSubmitted) {
+  const std::string customer_a = Key("tenant:7"), customer_b = Key("tenant:8"), service = Key("service");
+  const std::string contact = NewSubject({{"kind", "customer_contact"}}, customer_a);
+  HttpReply wrote = client().Post(
+      "/v1/subjects/" + contact + "/fields",
+      {{"purposes", {"customer_instructions"}},
+       {"fields", {{{"category", "customer_data"}, {"value", "lead notes"}, {"source", "customer"}}}}},
+      customer_a);
+  ASSERT_EQ(wrote.status, 201) << wrote.body;
+  HttpReply record = client().Get("/v1/subjects/" + contact, customer_a);
+  ASSERT_EQ(record.status, 200);
+  EXPECT_EQ(record.json()["tenant_id"], "7");
+
+  // The customer reads (exports) what it submitted.
+  HttpReply own = client().Get("/v1/subjects/" + contact + "/fields?purpose=customer_instructions", customer_a);
+  ASSERT_EQ(own.status, 200) << own.body;
+  ASSERT_THAT(own.json()["fields"], SizeIs(1));
+  EXPECT_EQ(own.json()["fields"][0]["value"], "lead notes");
+
+  // Another customer reaches nothing of it, and cannot file subjects in A's name.
+  for (const std::string& path : {"/v1/subjects/" + contact,
+                                  "/v1/subjects/" + contact + "/fields?purpose=customer_instructions",
+                                  "/v1/subjects/" + contact + "/consents"}) {
+    EXPECT_EQ(client().Get(path, customer_b).error("reason"), "other_tenant") << path;
+  }
+  EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + contact, "", customer_b).error("reason"), "other_tenant");
+  EXPECT_EQ(client().Post("/v1/subjects", {{"kind", "customer_contact"}, {"tenant_id", "7"}}, customer_b)
+                .error("reason"),
+            "other_tenant");
+
+  // CONNACT's own purposes never see it, whichever of its keys asks.
+  for (const char* purpose : {"service", "statistics", "abuse_detection"}) {
+    HttpReply r = client().Get("/v1/subjects/" + contact + "/fields?purpose=" + purpose, service);
+    if (r.status == 403) continue;  // refused outright
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_THAT(r.json()["fields"], IsEmpty()) << purpose;
+  }
+
+  // Erased at the customer's request: gone for everyone.
+  ASSERT_EQ(client().Send("DELETE", "/v1/subjects/" + contact, "", customer_a).status, 204);
+  EXPECT_EQ(client().Get("/v1/subjects/" + contact, customer_a).status, 404);
+  EXPECT_EQ(client().Get("/v1/subjects/" + contact + "/fields?purpose=customer_instructions", customer_a).status, 404);
+}
+
+}  // namespace
+}  // namespace privet::testing
