@@ -10,7 +10,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  nodejs
+  nodejs wrk  # benchmarks: the Cedar comparison, the HTTP load generator
 )
 if [[ "${PRIVET_WITH_NPM:-0}" == 1 ]] && ! command -v npm >/dev/null; then packages+=(npm); fi
 
