@@ -26,8 +26,9 @@ void AccessLog::Write(const Exchange& e) {
       {"duration_ms", std::chrono::duration<double, std::milli>(e.duration).count()}};
   if (!e.principal.empty()) line["principal"] = e.principal;
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
   std::lock_guard lock(mu_);
-  *out_ << text << '\n';
+  out_->write(text.data(), static_cast<std::streamsize>(text.size()));  // one write per line
   out_->flush();
 }
 

@@ -105,6 +105,81 @@ HttpResponse JsonResponse(int status, const Json& body) {
           .body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"};
 }
 
+void JsonWriter::BeforeValue() {
+  if (need_comma_) out_ += ',';
+  need_comma_ = true;
+}
+
+JsonWriter& JsonWriter::Open(char bracket) {
+  BeforeValue();
+  out_ += bracket;
+  need_comma_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Close(char bracket) {
+  out_ += bracket;
+  need_comma_ = true;
+  return *this;
+}
+
+JsonWriter& JsonWriter::Key(std::string_view key) {
+  BeforeValue();
+  AppendEscaped(key);
+  out_ += ':';
+  need_comma_ = false;
+  return *this;
+}
+
+JsonWriter& JsonWriter::String(std::string_view value) {
+  BeforeValue();
+  AppendEscaped(value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Strings(const std::vector<std::string>& values) {
+  BeginArray();
+  for (const std::string& v : values) String(v);
+  return EndArray();
+}
+
+JsonWriter& JsonWriter::Int(int64_t value) {
+  BeforeValue();
+  out_ += std::to_string(value);
+  return *this;
+}
+
+std::string JsonWriter::Take() && {
+  out_ += '\n';
+  return std::move(out_);
+}
+
+// RFC 8259 section 7: quote, backslash and control characters escaped, everything else (UTF-8,
+// which the vault has validated on the way in) as is.
+void JsonWriter::AppendEscaped(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out_ += '"';
+  for (char c : s) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out_ += "\\\""; break;
+      case '\\': out_ += "\\\\"; break;
+      case '\n': out_ += "\\n"; break;
+      case '\r': out_ += "\\r"; break;
+      case '\t': out_ += "\\t"; break;
+      default:
+        if (byte < 0x20) {
+          out_ += "\\u00";
+          out_ += kHex[byte >> 4];
+          out_ += kHex[byte & 0xf];
+        } else {
+          out_ += c;
+        }
+    }
+  }
+  out_ += '"';
+}
+
 HttpResponse NoContent() { return {.status = 204, .content_type = "", .body = ""}; }
 
 std::string ReasonOf(const Status& status) {

@@ -36,16 +36,18 @@ Json SubjectJson(const SubjectInfo& s) {
   return j;
 }
 
-Json FieldJson(const FieldValue& f) {
-  return {{"id", IdString(f.id)},
-          {"category", f.category},
-          {"value", f.value},
-          {"source", DataSourceName(f.source)},
-          {"purposes", f.purposes},
-          {"basis", LegalBasisName(f.basis)},
-          {"collected_at", Rfc3339(f.collected_at)},
-          {"last_activity", Rfc3339(f.last_activity)},
-          {"policy_version", f.policy_version}};
+void WriteField(JsonWriter& out, const FieldValue& f) {
+  out.BeginObject()
+      .Key("id").String(IdString(f.id))
+      .Key("category").String(f.category)
+      .Key("value").String(f.value)
+      .Key("source").String(DataSourceName(f.source))
+      .Key("purposes").Strings(f.purposes)
+      .Key("basis").String(LegalBasisName(f.basis))
+      .Key("collected_at").String(Rfc3339(f.collected_at))
+      .Key("last_activity").String(Rfc3339(f.last_activity))
+      .Key("policy_version").Int(f.policy_version)
+      .EndObject();
 }
 
 StatusOr<HttpResponse> CreateSubject(const Call& call) {
@@ -153,15 +155,17 @@ StatusOr<HttpResponse> ReadFields(const Call& call) {
   if (purpose == nullptr || purpose->empty()) return InvalidArgument("is required", "purpose");
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   ASSIGN_OR_RETURN(ReadResult read, call.ctx.vault.Read(call.principal, s.id, *purpose));
-  Json fields = Json::array();
-  for (const FieldValue& v : read.fields) fields.push_back(FieldJson(v));
-  Json withheld = Json::array();
+  JsonWriter out;
+  out.BeginObject().Key("fields").BeginArray();
+  for (const FieldValue& v : read.fields) WriteField(out, v);
+  out.EndArray().Key("withheld").BeginArray();
   for (const WithheldField& w : read.withheld) {
-    withheld.push_back({{"category", w.category}, {"reason", ReasonName(w.reason)}});
+    out.BeginObject().Key("category").String(w.category).Key("reason").String(ReasonName(w.reason)).EndObject();
     call.ctx.metrics.RecordDecision(ReasonName(w.reason));
   }
+  out.EndArray().EndObject();
   call.ctx.metrics.RecordDecision("allowed", read.fields.size());
-  return JsonResponse(200, {{"fields", fields}, {"withheld", withheld}});
+  return HttpResponse{.status = 200, .body = std::move(out).Take()};
 }
 
 StatusOr<HttpResponse> RectifyField(const Call& call) {

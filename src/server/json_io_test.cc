@@ -1,0 +1,34 @@
+#include "server/json_io.h"
+
+#include <gtest/gtest.h>
+
+namespace privet::server {
+namespace {
+
+TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
+  const std::string tricky = std::string("quote \" backslash \\ newline \n tab \t nul ") + '\0' +
+                             " bell \x07 unit \x1f é 日本 🦜";
+  JsonWriter out;
+  out.BeginObject()
+      .Key("fields").BeginArray()
+      .BeginObject().Key("value").String(tricky).Key("n").Int(-42).EndObject()
+      .BeginObject().Key("purposes").Strings({"a", "b"}).Key("empty").Strings({}).EndObject()
+      .EndArray()
+      .Key("withheld").BeginArray().EndArray()
+      .Key(tricky).String("")
+      .EndObject();
+  const std::string text = std::move(out).Take();
+  ASSERT_EQ(text.back(), '\n');
+  const Json parsed = Json::parse(text);  // throws (and fails the test) on malformed JSON
+  EXPECT_EQ(parsed["fields"][0]["value"], tricky);
+  EXPECT_EQ(parsed["fields"][0]["n"], -42);
+  EXPECT_EQ(parsed["fields"][1]["purposes"], Json({"a", "b"}));
+  EXPECT_TRUE(parsed["fields"][1]["empty"].is_array());
+  EXPECT_TRUE(parsed["withheld"].empty());
+  EXPECT_EQ(parsed[tricky], "");
+  // Control characters never appear raw.
+  for (char c : text.substr(0, text.size() - 1)) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+}
+
+}  // namespace
+}  // namespace privet::server
