@@ -19,7 +19,9 @@
 //     is reopened and every subject is read once in random order (each read is the first of
 //     that subject since opening; the operating system's file cache stays warm). Warm: then
 //     as many reads of random subjects again (all cached). Plain SQLite's SELECT of one
-//     subject's rows is timed the same way for comparison.
+//     subject's rows is timed the same way for comparison. Then the same number of warm reads
+//     from 1, 2 and 8 threads at once: reads per second and the latency of each call (with a
+//     decision stored before each read returns, concurrent readers share commits).
 //  3. Erase: `erase` subjects each with 1, 10 and 100 fields are imported, then erased in a
 //     shuffled order; latency per field count. Around the erasures, the disk's own fsync latency
 //     (4 KiB appended to a file in the same directory, then fdatasync) is sampled, so the erase
@@ -52,6 +54,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "privet/clock.h"
@@ -386,6 +389,54 @@ ReadLatency TimeReads(Vault& vault, const std::vector<uint64_t>& order, int fiel
           .preempted = us.size() - unpreempted.size()};
 }
 
+// `threads` threads read random subjects of `ids`, `total` reads in all (split evenly); each
+// call is timed alone. On a machine with fewer cores than threads, a call's latency includes
+// the time its thread waited for a core.
+struct ConcurrentReads {
+  double per_second = 0;
+  Percentiles latency;
+  size_t calls = 0;
+};
+ConcurrentReads TimeConcurrentReads(Vault& vault, const std::vector<uint64_t>& ids, int threads, int total,
+                                    int fields) {
+  std::vector<std::vector<double>> us(static_cast<size_t>(threads));
+  std::vector<std::thread> workers;
+  const auto start = SteadyClock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      Random rng(kSeed ^ (0x7468 + static_cast<uint64_t>(t)));
+      std::vector<double>& mine = us[static_cast<size_t>(t)];
+      mine.reserve(static_cast<size_t>(total / threads));
+      for (int i = 0; i < total / threads; ++i) {
+        const uint64_t id = ids[rng.Next() % ids.size()];
+        const auto call = SteadyClock::now();
+        StatusOr<ReadResult> r = vault.Read(Principal::Service(), id, "service");
+        mine.push_back(Micros(SteadyClock::now() - call));
+        if (static_cast<int>(Check(std::move(r), "read").fields.size()) != fields) {
+          std::fprintf(stderr, "vault_bench: read the wrong number of fields, expected %d\n", fields);
+          std::exit(1);
+        }
+      }
+    });
+  }
+  for (std::thread& w : workers) w.join();
+  const double seconds = Seconds(SteadyClock::now() - start);
+  std::vector<double> all;
+  for (const std::vector<double>& u : us) all.insert(all.end(), u.begin(), u.end());
+  return {.per_second = static_cast<double>(all.size()) / seconds, .latency = Summarize(all), .calls = all.size()};
+}
+
+void PrintConcurrentReads(Vault& vault, const char* auditing, const std::vector<uint64_t>& ids, int total,
+                          int fields) {
+  for (int threads : {1, 2, 8}) {
+    const ConcurrentReads r = TimeConcurrentReads(vault, ids, threads, total, fields);
+    char name[64];
+    std::snprintf(name, sizeof name, "%s, %d thread%s", auditing, threads, threads == 1 ? "" : "s");
+    std::printf("%-34s %8.0f reads/s   p50 %8.1f us   p99 %8.1f us   (%zu calls)\n", name, r.per_second,
+                r.latency.p50, r.latency.p99, r.calls);
+  }
+}
+
 void PrintReads(const char* name, const ReadLatency& r) {
   PrintLatency(name, r.all, r.calls);
   std::printf("%-34s p50 %8.1f us   p99 %8.1f us   (%zu of %zu calls preempted)\n",
@@ -507,6 +558,8 @@ int Run(const Options& o) {
     std::vector<uint64_t> again(ids.size());
     for (uint64_t& id : again) id = ids[rng.Next() % ids.size()];
     PrintReads("vault Read, warm (cached subject)", TimeReads(*vault, again, o.fields));
+    std::printf("  concurrent warm reads (every subject cached), %d in all:\n", o.subjects);
+    PrintConcurrentReads(*vault, "  stored before return", ids, o.subjects, o.fields);
   }
   {
     // The same reads with decision entries batched (stored by the next change or within 5 ms)
@@ -520,6 +573,7 @@ int Run(const Options& o) {
     for (uint64_t& id : again) id = ids[rng.Next() % ids.size()];
     warm = TimeReads(*batched, again, o.fields);
     PrintReads("vault Read, warm, batched audit", warm);
+    PrintConcurrentReads(*batched, "  batched audit", ids, o.subjects, o.fields);
     batched.reset();
     vault = OpenVault(o.dir + "/vault-bulk", policy, clock);
   }

@@ -137,6 +137,12 @@ TEST(Crypto, ShortOrExtendedInputFailsWithDataLoss) {
             StatusCode::kDataLoss);
 }
 
+TEST(Crypto, AssociatedDataWrittenIntoABufferIsTheSame) {
+  std::string buffer = "left over from the previous field";
+  EXPECT_EQ(FieldAssociatedData(7, "contact.email", 42, buffer), FieldAssociatedData(7, "contact.email", 42));
+  EXPECT_EQ(FieldAssociatedData(8, "name", 1, buffer), FieldAssociatedData(8, "name", 1));
+}
+
 TEST(Crypto, WrongAssociatedDataOrKeyFailsWithDataLoss) {
   NonceSource nonces;
   SecretKey key = SecretKey::Random();

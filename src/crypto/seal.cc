@@ -73,12 +73,18 @@ StatusOr<std::string> Open(const SecretKey& key, std::string_view sealed, std::s
 std::string FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id) {
   std::string ad;
   ad.reserve(kFieldLabel.size() + 3 * 8 + category.size());
-  ad.append(kFieldLabel);
-  internal::AppendUint64(ad, subject_id);
-  internal::AppendUint64(ad, field_id);
-  internal::AppendUint64(ad, category.size());
-  ad.append(category);
+  FieldAssociatedData(subject_id, category, field_id, ad);
   return ad;
+}
+
+std::string_view FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id,
+                                     std::string& buffer) {
+  buffer.assign(kFieldLabel);
+  internal::AppendUint64(buffer, subject_id);
+  internal::AppendUint64(buffer, field_id);
+  internal::AppendUint64(buffer, category.size());
+  buffer.append(category);
+  return buffer;
 }
 
 std::string WrapKey(const SecretKey& master, const SecretKey& key, uint64_t subject_id,

@@ -167,7 +167,9 @@ class WriteBatch {
   // Removes every row of the subject, as DataStore::PurgeSubject, within this batch.
   void PurgeSubject(uint64_t subject_id) { purged_.push_back(subject_id); }
   void PutBlindIndex(BlindIndexRecord b) { indexes_.push_back(std::move(b)); }
-  void DeleteField(uint64_t field_id) { deleted_fields_.push_back(field_id); }
+  // Deletes field `field_id` of subject `subject_id` (nothing if the field is another subject's).
+  // The subject is named so that whoever applies the batch knows whose fields changed.
+  void DeleteField(uint64_t subject_id, uint64_t field_id) { deleted_fields_.push_back({subject_id, field_id}); }
   void DeleteBlindIndex(BlindIndexRecord b) { deleted_indexes_.push_back(std::move(b)); }
   // Audit entries must extend the log contiguously: the first index is the log's current size.
   void AppendAudit(AuditRecord a) { audit_.push_back(std::move(a)); }
@@ -194,7 +196,11 @@ class WriteBatch {
   const std::vector<DisclosureRecord>& disclosures() const { return disclosures_; }
   const std::vector<uint64_t>& purged() const { return purged_; }
   const std::vector<BlindIndexRecord>& indexes() const { return indexes_; }
-  const std::vector<uint64_t>& deleted_fields() const { return deleted_fields_; }
+  struct FieldRef {
+    uint64_t subject_id = 0;
+    uint64_t field_id = 0;
+  };
+  const std::vector<FieldRef>& deleted_fields() const { return deleted_fields_; }
   // Entries to remove (only where they name that subject); applied before PutBlindIndex entries.
   const std::vector<BlindIndexRecord>& deleted_indexes() const { return deleted_indexes_; }
   const std::vector<AuditRecord>& audit() const { return audit_; }
@@ -222,7 +228,7 @@ class WriteBatch {
   std::vector<DisclosureRecord> disclosures_;
   std::vector<uint64_t> purged_;
   std::vector<BlindIndexRecord> indexes_;
-  std::vector<uint64_t> deleted_fields_;
+  std::vector<FieldRef> deleted_fields_;
   std::vector<BlindIndexRecord> deleted_indexes_;
   std::vector<AuditRecord> audit_;
   std::vector<TreeHeadRecord> tree_heads_;

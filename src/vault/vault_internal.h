@@ -20,6 +20,8 @@ struct Access {
   // An audit entry stamped now under the vault's policy.
   static AuditEntry Audit(Vault& vault, AuditEvent event, const Principal& principal, uint64_t subject_id);
   // Applies the batch with its audit entries in one transaction, under the vault's write lock.
+  // Changes to fields and the consent ledger must go through here (never Data().Apply): the
+  // vault's caches of field rows and consent state follow the batches applied here.
   static Status Apply(Vault& vault, store::WriteBatch& batch, const std::vector<AuditEntry>& entries);
   // Seals / opens bytes under the subject's key, bound to the subject and `context`.
   static StatusOr<std::string> Seal(Vault& vault, uint64_t subject_id, std::string_view context,
@@ -35,7 +37,8 @@ struct Access {
   // NotFound if the subject is erased.
   static Status DeleteFields(Vault& vault, uint64_t subject_id, const std::vector<store::FieldRecord>& fields,
                              store::WriteBatch& batch);
-  // Drops the subject's cached state (after a ledger change made through Apply).
+  // Drops the subject's cached state and field rows. (Apply already keeps them in line with
+  // the batches it applies.)
   static void Forget(Vault& vault, uint64_t subject_id);
 };
 

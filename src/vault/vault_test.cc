@@ -3,11 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
+#include "privet/retention.h"
 #include "store/store.h"
 #include "testing/vault_fixture.h"
+#include "vault/sealed_field_cache.h"
 
 namespace privet {
 namespace {
@@ -377,6 +381,217 @@ TEST_F(StarterVault, ImportChecksLikeCreateAndWriteAndStoresNothingOnError) {
   auto ok = vault().Import({{.subject = adult, .write = ada}});
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), (*ok)[0]);
+}
+
+// --- Reads served from the cache of sealed field rows --------------------------------------------
+// Each test reads before the change, so the subject's rows are cached when it comes.
+
+TEST_F(StarterVault, ReadAfterAWriteSeesTheNewField) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada", "user.contact.email=ada@example.com"));
+}
+
+TEST_F(StarterVault, ReadAfterRectificationSeesTheNewValue) {
+  const uint64_t id = Customer();
+  auto ids = WriteOne(id, "user.name", "Ada");
+  ASSERT_TRUE(ids.ok());
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+  clock_.Advance(std::chrono::hours(2));
+  ASSERT_TRUE(vault().Rectify(Principal::Subject(id), id, (*ids)[0], "Ada Lovelace").ok());
+  auto read = vault().Read(Principal::Service(), id, "service");
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->fields.size(), 1u);
+  EXPECT_EQ(read->fields[0].value, "Ada Lovelace");
+  EXPECT_EQ(read->fields[0].last_activity, clock_.Now());
+}
+
+TEST_F(StarterVault, ReadAfterAFieldDeletionMissesIt) {
+  const uint64_t id = Customer();
+  auto ids = vault().Write({.subject_id = id,
+                            .purposes = {"service"},
+                            .fields = {{.category = "user.name", .value = "Ada"},
+                                       {.category = "user.contact.email", .value = "ada@example.com"}}});
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(Values(id, "service").size(), 2u);
+  ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, (*ids)[1]).ok());
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+}
+
+TEST_F(StarterVault, ReadAfterErasureIsNotFound) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  EXPECT_EQ(Values(id, "service").size(), 1u);
+  ASSERT_TRUE(vault().Erase(id).ok());
+  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(StarterVault, ReadAfterARetentionSweepMissesTheFieldsItDeleted) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.device.ip_address", "203.0.113.9", {"security"}).ok());
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  EXPECT_THAT(Values(id, "security"), UnorderedElementsAre("user.device.ip_address=203.0.113.9"));
+  clock_.Advance(std::chrono::days(31));  // security logs are kept 30 days
+  auto report = RunRetention(vault());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->fields_deleted, 1u);
+  EXPECT_THAT(Values(id, "security"), IsEmpty());
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+}
+
+TEST_F(StarterVault, ReadAfterARestrictionOrConsentChangeDecidesAnew) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com", {"service", "marketing"}).ok());
+  EXPECT_EQ(Values(id, "marketing").size(), 1u);
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kRestrict}).ok());
+  auto restricted = vault().Read(Principal::Service(), id, "service");
+  ASSERT_TRUE(restricted.ok());
+  EXPECT_THAT(restricted->fields, IsEmpty());
+  EXPECT_EQ(restricted->withheld[0].reason, Reason::kRestricted);
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kLiftRestriction}).ok());
+  EXPECT_EQ(Values(id, "marketing").size(), 1u);
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kWithdraw}).ok());
+  EXPECT_THAT(Values(id, "marketing"), IsEmpty());
+  EXPECT_EQ(Values(id, "service").size(), 1u);
+}
+
+// A commit that lands while another thread reads the subject's rows from the store (a cache
+// miss) must not leave those older rows cached: every read that starts after a rectification
+// returned sees that value or a later one. To make such misses frequent, the cache has room for
+// the rectified subject (100 fields, slow to fetch) and nothing beside it in its shard, and a
+// second thread reads a thousand other subjects round the clock, evicting it again and again.
+TEST_F(StarterVault, ConcurrentRectificationsNeverLeaveAStaleCachedValue) {
+  std::vector<store::FieldRecord> like_target(100, {.category = "user.name",
+                                                    .purposes = {"service"},
+                                                    .sealed_value = std::string(24 + 16 + 8, 's')});
+  const size_t target_bytes = vault_internal::CompactFields(compiled(), like_target).bytes();
+  vault_.reset();
+  auto opened = Vault::Open({.data_dir = dir_.path(),
+                             .policy = policy_,
+                             .clock = &clock_,
+                             .read_auditing = VaultOptions::ReadAuditing::kBatched,
+                             .field_cache_bytes = 16 * (target_bytes + 200)});
+  ASSERT_TRUE(opened.ok());
+  vault_ = std::move(*opened);
+  const uint64_t id = Customer();
+  WriteRequest fields{.subject_id = id, .purposes = {"service"}};
+  for (int i = 0; i < 100; ++i) fields.fields.push_back({.category = "user.name", .value = "name-" + std::to_string(100 + i)});
+  auto ids = vault().Write(fields);
+  ASSERT_TRUE(ids.ok());
+  const uint64_t rectified = (*ids)[0];
+  std::vector<ImportedSubject> many(1000, {.subject = {.kind = "customer", .age_years = 30},
+                                           .write = {.purposes = {"service"},
+                                                     .fields = {{.category = "user.name", .value = "other"}}}});
+  auto others = vault().Import(many);
+  ASSERT_TRUE(others.ok());
+
+  constexpr int kRectifications = 100;
+  std::atomic<int> returned{0};
+  std::atomic<bool> stale{false};
+  auto value_of_rectified = [&](const ReadResult& r) {
+    for (const FieldValue& f : r.fields)
+      if (f.id == rectified) return f.value;
+    return std::string();
+  };
+  std::thread reader([&] {
+    while (returned.load() < kRectifications && !stale.load()) {
+      const int at_least = returned.load();
+      auto read = vault().Read(Principal::Service(), id, "service");
+      if (!read.ok()) {
+        stale = true;
+        break;
+      }
+      const std::string value = value_of_rectified(*read);
+      const int seen = value.rfind("name-", 0) == 0 ? 0 : std::stoi(value.substr(1));
+      if (seen < at_least) stale = true;
+    }
+  });
+  std::thread evictor([&] {
+    for (size_t i = 0; returned.load() < kRectifications && !stale.load(); ++i)
+      (void)vault().Read(Principal::Service(), (*others)[i % others->size()], "service");
+  });
+  for (int v = 1; v <= kRectifications && !stale.load(); ++v) {
+    EXPECT_TRUE(vault().Rectify(Principal::Subject(id), id, rectified, "v" + std::to_string(v)).ok());
+    returned = v;
+  }
+  returned = kRectifications;
+  reader.join();
+  evictor.join();
+  EXPECT_FALSE(stale.load());
+  auto read = vault().Read(Principal::Service(), id, "service");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(value_of_rectified(*read), "v" + std::to_string(kRectifications));
+}
+
+// Consent changes made concurrently all reach the cached state (each commit folds its own
+// event into the state cached at that moment, never into a copy taken before the write lock).
+TEST_F(StarterVault, ConcurrentConsentChangesAllReachTheCachedState) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(vault().State(id).ok());
+  std::thread grants([&] {
+    for (int i = 0; i < 20; ++i)
+      ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  });
+  std::thread opt_outs([&] {
+    for (int i = 0; i < 20; ++i)
+      ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "analytics", .action = ConsentAction::kOptOut}).ok());
+  });
+  grants.join();
+  opt_outs.join();
+  auto cached = vault().State(id);
+  ASSERT_TRUE(cached.ok());
+  Reopen();  // the state folded from the ledger alone
+  auto folded = vault().State(id);
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(cached->consents, folded->consents);
+  EXPECT_EQ(cached->opt_outs, folded->opt_outs);
+  EXPECT_TRUE(folded->consents.Test(*compiled().FindPurpose("marketing")));
+}
+
+// Concurrent reads share commits of their decision entries (ReadAuditing::kBeforeReturn): every
+// read that returned has its entry stored, once.
+TEST_F(StarterVault, ConcurrentReadsStoreEveryDecisionOnce) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  const uint64_t before = vault().AuditSize();
+  constexpr int kThreads = 4;
+  constexpr int kReads = 50;
+  std::atomic<int> returned{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kThreads; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < kReads; ++i)
+        if (vault().Read(Principal::Service(), id, "service").ok()) ++returned;
+    });
+  }
+  for (std::thread& r : readers) r.join();
+  EXPECT_EQ(returned.load(), kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  Reopen();  // the stored log has no gap and holds them all
+  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+}
+
+TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {
+  for (size_t bytes : {size_t{0}, size_t{16} * 600}) {  // off; room for about one subject per shard
+    vault_.reset();
+    auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_, .field_cache_bytes = bytes});
+    ASSERT_TRUE(opened.ok());
+    vault_ = std::move(*opened);
+    std::vector<uint64_t> ids;
+    for (int i = 0; i < 40; ++i) {
+      ids.push_back(Customer());
+      ASSERT_TRUE(WriteOne(ids.back(), "user.name", "name " + std::to_string(i)).ok());
+    }
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int i = 0; i < 40; ++i)
+        EXPECT_THAT(Values(ids[i], "service"), UnorderedElementsAre("user.name=name " + std::to_string(i)));
+    }
+    ASSERT_TRUE(WriteOne(ids[0], "user.name", "second").ok());
+    EXPECT_THAT(Values(ids[0], "service"), UnorderedElementsAre("user.name=name 0", "user.name=second"));
+  }
 }
 
 }  // namespace

@@ -170,7 +170,10 @@ class SqliteDataStore final : public DataStore {
   }
 
  private:
+  enum class Synchronous { kFull, kNormal };
+
   Status ApplyLocked(const WriteBatch& batch);
+  Status SetSynchronousLocked(Synchronous wanted);
   Status PurgeLocked(uint64_t id);
   Status PutBlindIndexLocked(const BlindIndexRecord& b);
 
@@ -196,14 +199,15 @@ class SqliteDataStore final : public DataStore {
   Statement purge_subject_;
   Statement append_audit_;
   Statement insert_disclosure_;
-  Statement sync_normal_;  // PRAGMA synchronous toggles for relaxed audit-only commits
-  Statement sync_full_;
   Statement get_disclosures_;
   Statement purge_disclosures_;
   Statement put_tree_head_;
   Statement get_audit_;
   Statement get_tree_heads_;
   AuditOnlyDurability audit_only_durability_ = AuditOnlyDurability::kFull;
+  // The connection's PRAGMA synchronous (FULL when opened). Switched only when a commit needs
+  // the other setting, so a run of relaxed audit-only commits (one per read) switches nothing.
+  Synchronous synchronous_ = Synchronous::kFull;
 
   // The hot reads run on a second, read-only connection, so they never wait behind a commit
   // (WAL lets them read the last committed state meanwhile). Guarded by read_mu_; the
@@ -233,7 +237,7 @@ Status SqliteDataStore::Prepare() {
        "INSERT OR REPLACE INTO fields (id, subject_id, category, source, purposes, basis,"
        " collected_at, last_activity, policy_version, sealed_value)"
        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
-      {&delete_field_, "DELETE FROM fields WHERE id = ?"},
+      {&delete_field_, "DELETE FROM fields WHERE subject_id = ? AND id = ?"},
       {&insert_consent_,
        "INSERT INTO consent_events (subject_id, purpose, channel, action, source, at,"
        " policy_version) VALUES (?, ?, ?, ?, ?, ?, ?)"},
@@ -243,8 +247,6 @@ Status SqliteDataStore::Prepare() {
       {&delete_index_,
        "DELETE FROM blind_index WHERE index_name = ? AND hash = ? AND subject_id = ?"},
       {&append_audit_, "INSERT INTO audit_log (idx, entry) VALUES (?, ?)"},
-      {&sync_normal_, "PRAGMA synchronous = NORMAL"},
-      {&sync_full_, "PRAGMA synchronous = FULL"},
       {&insert_disclosure_,
        "INSERT INTO disclosures (subject_id, recipient, purpose, categories, evidence, at, policy_version)"
        " VALUES (?, ?, ?, ?, ?, ?, ?)"},
@@ -298,22 +300,22 @@ Status SqliteDataStore::Apply(const WriteBatch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool relaxed = batch.audit_only() && !batch.full_durability() &&
                        audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
-  if (relaxed) {
-    ScopedReset reset(sync_normal_);
-    RETURN_IF_ERROR(Run(sync_normal_, "data store apply: durability"));
-  }
-  Status applied = [&]() -> Status {
-    sqlite::Transaction txn(*conn_);
-    RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
-    RETURN_IF_ERROR(ApplyLocked(batch));
-    return txn.Commit("data store apply: commit");
-  }();
-  if (relaxed) {
-    ScopedReset reset(sync_full_);
-    Status restored = Run(sync_full_, "data store apply: durability");
-    if (applied.ok()) return restored;
-  }
-  return applied;
+  RETURN_IF_ERROR(SetSynchronousLocked(relaxed ? Synchronous::kNormal : Synchronous::kFull));
+  sqlite::Transaction txn(*conn_);
+  RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
+  RETURN_IF_ERROR(ApplyLocked(batch));
+  return txn.Commit("data store apply: commit");
+}
+
+Status SqliteDataStore::SetSynchronousLocked(Synchronous wanted) {
+  if (synchronous_ == wanted) return Status::Ok();
+  // Run as text, not as a cached statement: a PRAGMA takes effect when it is compiled, and a
+  // cached one would only take effect from its second step on (when SQLite recompiles it).
+  const char* pragma =
+      wanted == Synchronous::kNormal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL";
+  RETURN_IF_ERROR(conn_->Exec(pragma, "data store apply: durability"));
+  synchronous_ = wanted;
+  return Status::Ok();
 }
 
 Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
@@ -351,9 +353,10 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
     put_field_.BindBlob(10, f.sealed_value);
     RETURN_IF_ERROR(Run(put_field_, "data store apply: put field"));
   }
-  for (uint64_t id : batch.deleted_fields()) {
+  for (const WriteBatch::FieldRef& f : batch.deleted_fields()) {
     ScopedReset reset(delete_field_);
-    delete_field_.BindInt64(1, ToDb(id));
+    delete_field_.BindInt64(1, ToDb(f.subject_id));
+    delete_field_.BindInt64(2, ToDb(f.field_id));
     RETURN_IF_ERROR(Run(delete_field_, "data store apply: delete field"));
   }
   for (const ConsentEventRecord& e : batch.consents()) {
@@ -523,6 +526,7 @@ StatusOr<std::vector<uint64_t>> SqliteDataStore::ListOrganizationMembers(uint64_
 
 Status SqliteDataStore::PurgeSubject(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(SetSynchronousLocked(Synchronous::kFull));
   sqlite::Transaction txn(*conn_);
   RETURN_IF_ERROR(txn.Begin("data store purge subject: begin"));
   RETURN_IF_ERROR(PurgeLocked(id));

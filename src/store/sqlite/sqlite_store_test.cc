@@ -192,11 +192,24 @@ TEST_F(SqliteDataStore, PutFieldReplacesAndDeleteFieldRemoves) {
   changed.purposes = {"service"};
   WriteBatch batch;
   batch.PutField(changed);
-  batch.DeleteField(kSubject ^ 2);
+  batch.DeleteField(kSubject, kSubject ^ 2);
   ASSERT_TRUE(store_->Apply(batch).ok());
   auto fields = store_->GetFields(kSubject);
   ASSERT_TRUE(fields.ok());
   EXPECT_THAT(*fields, ElementsAre(changed));
+}
+
+TEST_F(SqliteDataStore, DeleteFieldNamingAnotherSubjectDeletesNothing) {
+  PopulateOne(kSubject);
+  auto before = store_->GetFields(kSubject);
+  ASSERT_TRUE(before.ok());
+  ASSERT_FALSE(before->empty());
+  WriteBatch batch;
+  batch.DeleteField(kOtherSubject, (*before)[0].id);
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  auto after = store_->GetFields(kSubject);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, *before);
 }
 
 TEST_F(SqliteDataStore, BatchWithDuplicateSubjectAppliesNothing) {
