@@ -176,8 +176,9 @@ class Vault::Impl {
   void RecycleDecisionBuffer(std::vector<AuditEntry> stored);
   void FreeStoredDecisionsLocked();  // REQUIRES: decisions_mu_ held
   // Stores a read's decision before the read returns (ReadAuditing::kBeforeReturn). Concurrent
-  // readers share commits: each queues its entry, and whoever holds the write lock first
-  // commits every entry queued so far; each returns once a commit holding its entry is done.
+  // readers share commits: each queues its entry; one reader at a time leads, committing every
+  // entry queued so far, while the others sleep until a commit holding theirs is done (or lead
+  // the next one). A reader waits at most for the commit in progress and the one after.
   Status StoreDecision(AuditEntry decision);
   // The subject's field rows, sealed: from the cache, or read from the store and cached.
   StatusOr<SealedFieldCache::Rows> SealedRows(uint64_t id);
@@ -253,10 +254,12 @@ class Vault::Impl {
   // A reader's decision waiting for a group commit (StoreDecision), on the reader's stack.
   struct QueuedDecision {
     AuditEntry entry;
-    bool done = false;  // GUARDED_BY(write_mu_)
-    Status stored;      // GUARDED_BY(write_mu_)
+    bool done = false;  // GUARDED_BY(decisions_mu_)
+    Status stored;      // GUARDED_BY(decisions_mu_)
   };
-  std::mutex decisions_mu_;  // guards the four below
+  std::mutex decisions_mu_;  // guards the five below
+  std::condition_variable decisions_done_;  // a group commit finished
+  bool leading_group_commit_ = false;  // a reader is committing queued_decisions_
   std::vector<AuditEntry> pending_decisions_;  // read decisions not yet stored (kBatched)
   std::vector<AuditEntry> stored_decisions_;   // stored, for the readers to free
   std::vector<AuditEntry> spare_decisions_;    // empty; the next pending_decisions_
@@ -1018,27 +1021,35 @@ StatusOr<SealedFieldCache::Rows> Vault::Impl::SealedRows(uint64_t id) {
 
 Status Vault::Impl::StoreDecision(AuditEntry decision) {
   QueuedDecision mine{.entry = std::move(decision)};
-  {
-    std::lock_guard lock(decisions_mu_);
-    queued_decisions_.push_back(&mine);
-  }
-  std::lock_guard write_lock(write_mu_);
-  // A reader that held the write lock before us may have committed our entry with its own.
+  std::unique_lock lock(decisions_mu_);
+  queued_decisions_.push_back(&mine);
+  // While another reader leads, ours is either in its group (done when it finishes) or queued
+  // for the next one, which we may lead.
+  decisions_done_.wait(lock, [&] { return mine.done || !leading_group_commit_; });
   if (mine.done) return mine.stored;
+  leading_group_commit_ = true;
   std::vector<QueuedDecision*> group;  // ours and every one queued behind it so far
-  {
-    std::lock_guard lock(decisions_mu_);
-    group.swap(queued_decisions_);
-  }
+  group.swap(queued_decisions_);
+  lock.unlock();
+
   std::vector<AuditEntry> entries;
   entries.reserve(group.size());
   for (QueuedDecision* q : group) entries.push_back(std::move(q->entry));
-  store::WriteBatch batch;
-  const Status stored = ApplyAudited(batch, std::move(entries));
-  for (QueuedDecision* q : group) {
+  Status stored;
+  {
+    std::lock_guard write_lock(write_mu_);
+    store::WriteBatch batch;
+    stored = ApplyAudited(batch, std::move(entries));
+  }
+
+  lock.lock();
+  for (QueuedDecision* q : group) {  // each lives on its reader's stack until it sees `done`
     q->stored = stored;
     q->done = true;
   }
+  leading_group_commit_ = false;
+  lock.unlock();
+  decisions_done_.notify_all();
   return stored;
 }
 
