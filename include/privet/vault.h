@@ -37,6 +37,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -282,6 +283,17 @@ class Vault {
   // The subject's fields the principal may use for `purpose`; the others are withheld with the
   // reason. Also withheld: fields not collected for `purpose` or an ancestor of it.
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id, std::string_view purpose);
+  // Read for callers that must not block, such as an event loop: `done` receives what Read would
+  // return, once the read's decision is stored as `read_auditing` says. With kBeforeReturn it
+  // runs on the vault's read committer thread, after the commit that stored the decision (the
+  // decisions of every ReadThen queued meanwhile share that commit); with kBatched, or when the
+  // read is refused, on this thread before ReadThen returns. `done` may call the vault, but not
+  // DrainReads.
+  using ReadDone = std::function<void(StatusOr<ReadResult>)>;
+  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadDone done);
+  // Returns once every ReadThen's `done` has run. REQUIRES: no ReadThen at the same time (stop
+  // the callers first). The vault's destructor does it too.
+  void DrainReads();
 
   // Appends to the consent ledger (append-only) and updates the cached state.
   Status RecordConsent(uint64_t subject_id, const ConsentChange& change);

@@ -7,6 +7,11 @@
 namespace privet::server {
 
 void RouteTable::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
+  AddAsync(std::move(method), std::move(pattern), access,
+           [handler = std::move(handler)](const Call& call, Respond respond) { respond(handler(call)); });
+}
+
+void RouteTable::AddAsync(std::string method, std::string pattern, RouteAccess access, AsyncHandler handler) {
   router_.Add(std::move(method), std::move(pattern), access);
   handlers_.push_back(std::move(handler));
 }
@@ -90,18 +95,22 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddOrganizationRoutes(table_);
 }
 
-HttpResponse Api::Handle(const HttpRequest& request, std::string* route, std::string* principal_kind) {
+void Api::Handle(const HttpRequest& request, Reply reply) {
+  Handled handled{.route = "unmatched"};
+  auto answer = [&](HttpResponse response) {
+    handled.response = std::move(response);
+    reply(std::move(handled));
+  };
   RouteMatch match = table_.router().Match(request.method, request.path);
-  *route = "unmatched";
   if (match.outcome == RouteMatch::Outcome::kNotFound) {
-    return ErrorResponse(NotFound("no such route"));
+    return answer(ErrorResponse(NotFound("no such route")));
   }
   if (match.outcome == RouteMatch::Outcome::kMethodNotAllowed) {
     HttpResponse r = ErrorResponse(405, "METHOD_NOT_ALLOWED", "method not allowed on this route");
     r.headers.emplace_back("Allow", match.allow);
-    return r;
+    return answer(std::move(r));
   }
-  *route = match.route->pattern;
+  handled.route = match.route->pattern;
   Principal principal = Principal::Service();
   if (!match.route->access.is_public) {
     const std::string* auth = request.Header("authorization");
@@ -110,7 +119,7 @@ HttpResponse Api::Handle(const HttpRequest& request, std::string* route, std::st
     if (auth == nullptr || auth->compare(0, kBearer.size(), kBearer) != 0) {
       HttpResponse r = ErrorResponse(denied);
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
+      return answer(std::move(r));
     }
     const std::string_view token = std::string_view(*auth).substr(kBearer.size());
     auto authenticated = IsSessionToken(token) ? ctx_.accounts.Authenticate(token)
@@ -118,22 +127,24 @@ HttpResponse Api::Handle(const HttpRequest& request, std::string* route, std::st
     if (!authenticated.ok()) {
       HttpResponse r = ErrorResponse(authenticated.status());
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
+      return answer(std::move(r));
     }
     principal = *authenticated;
-    *principal_kind = PrincipalSpec(*ctx_.policy, principal);
-    if (principal.kind == PrincipalKind::kStaff) *principal_kind = "staff";
-    if (principal.kind == PrincipalKind::kTenant) *principal_kind = "tenant";
-    if (principal.kind == PrincipalKind::kOrganizationAdmin) *principal_kind = "organization_admin";
+    switch (principal.kind) {
+      case PrincipalKind::kStaff: handled.principal = "staff"; break;
+      case PrincipalKind::kTenant: handled.principal = "tenant"; break;
+      case PrincipalKind::kOrganizationAdmin: handled.principal = "organization_admin"; break;
+      default: handled.principal = PrincipalSpec(*ctx_.policy, principal);
+    }
     if ((match.route->access.kinds & Kind(principal.kind)) == 0) {
       ctx_.metrics.RecordDecision(principal.kind == PrincipalKind::kAdmin
                                       ? ReasonName(Reason::kAdminHasNoDataAccess)
                                       : "principal_not_allowed");
-      return ErrorResponse(PermissionDenied(
+      return answer(ErrorResponse(PermissionDenied(
           principal.kind == PrincipalKind::kAdmin
               ? std::string(ReasonName(Reason::kAdminHasNoDataAccess)) +
                     ": the admin key configures privet and reaches no personal data"
-              : "principal_not_allowed: this kind of key may not use this route"));
+              : "principal_not_allowed: this kind of key may not use this route")));
     }
   }
   Call call{.request = request, .params = match.params, .principal = principal, .ctx = ctx_};
@@ -149,17 +160,21 @@ HttpResponse Api::Handle(const HttpRequest& request, std::string* route, std::st
     if (!scoped.ok()) {
       std::string reason = ReasonOf(scoped);
       if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
-      return ErrorResponse(scoped);
+      return answer(ErrorResponse(scoped));
     }
     call.subject = &*subject;
   }
-  StatusOr<HttpResponse> response = table_.handler(match.index)(call);
-  if (!response.ok()) {
-    std::string reason = ReasonOf(response.status());
-    if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
-    return ErrorResponse(response.status());
-  }
-  return std::move(response).value();
+  table_.handler(match.index)(call, [this, reply = std::move(reply), handled = std::move(handled)](
+                                        StatusOr<HttpResponse> response) mutable {
+    if (response.ok()) {
+      handled.response = std::move(response).value();
+    } else {
+      std::string reason = ReasonOf(response.status());
+      if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
+      handled.response = ErrorResponse(response.status());
+    }
+    reply(std::move(handled));
+  });
 }
 
 }  // namespace privet::server

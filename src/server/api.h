@@ -1,6 +1,7 @@
 // Api: the route table of `privet serve` and the request pipeline in front of it:
 // match (404/405) → authenticate (401) → route access by principal kind (403) → handler.
 // Handlers return StatusOr<HttpResponse>; a non-OK Status becomes the JSON error document.
+// Asynchronous handlers (AddAsync) answer the same through a callback, possibly later.
 //
 // Routes are registered by the files beside this one, one concern each: public_routes.cc
 // (/healthz, /.well-known/gpc.json, /privacy), subject_routes.cc (subjects, fields, consents),
@@ -69,6 +70,11 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id);
 Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s);
 
 using Handler = std::function<StatusOr<HttpResponse>(const Call&)>;
+// How an asynchronous handler answers: once, from any thread.
+using Respond = std::function<void(StatusOr<HttpResponse>)>;
+// A handler that may answer after it returns, so that no thread waits meanwhile (a read waiting
+// for its decision's commit). It copies what it needs of the Call, which is gone once it returns.
+using AsyncHandler = std::function<void(const Call&, Respond)>;
 
 // Principal kinds, as RouteAccess bits.
 constexpr unsigned Kind(PrincipalKind k) { return 1u << static_cast<unsigned>(k); }
@@ -96,12 +102,13 @@ constexpr RouteAccess AndSubject(RouteAccess access) {
 class RouteTable {
  public:
   void Add(std::string method, std::string pattern, RouteAccess access, Handler handler);
+  void AddAsync(std::string method, std::string pattern, RouteAccess access, AsyncHandler handler);
   const Router& router() const { return router_; }
-  const Handler& handler(size_t index) const { return handlers_[index]; }
+  const AsyncHandler& handler(size_t index) const { return handlers_[index]; }
 
  private:
   Router router_;
-  std::vector<Handler> handlers_;
+  std::vector<AsyncHandler> handlers_;  // synchronous ones wrapped
 };
 
 void AddPublicRoutes(RouteTable& table);
@@ -114,9 +121,10 @@ void AddOrganizationRoutes(RouteTable& table);
 class Api {
  public:
   explicit Api(ApiContext ctx);
-  // Answers one request. `route` receives the matched route pattern ("unmatched" for 404s), for
-  // the access log and metrics.
-  HttpResponse Handle(const HttpRequest& request, std::string* route, std::string* principal_kind);
+  // Answers one request through `reply`, during the call or (an asynchronous handler) after it,
+  // with the matched route pattern ("unmatched" for 404s) and the principal kind, for the
+  // access log and metrics.
+  void Handle(const HttpRequest& request, Reply reply);
   const Router& router() const { return table_.router(); }
   ApiContext& context() { return ctx_; }
 

@@ -112,11 +112,18 @@ class Session : public std::enable_shared_from_this<Session> {
                   {.method = request.method, .route = "malformed"}, start, req.version(),
                   req.keep_alive());
     }
-    Handled handled = shared_->handler(request);
-    Send(std::move(handled.response),
-         {.method = request.method, .route = std::move(handled.route),
-          .principal = std::move(handled.principal)},
-         start, req.version(), req.keep_alive());
+    // The answer may come from another thread (a read waiting for its decision's commit): it
+    // is sent from this session's strand, at once when it comes during the call.
+    shared_->handler(request, [self = shared_from_this(), method = request.method, start,
+                               version = req.version(), keep_alive = req.keep_alive()](Handled handled) {
+      net::dispatch(self->stream_.get_executor(),
+                    [self, method, start, version, keep_alive, handled = std::move(handled)]() mutable {
+                      self->Send(std::move(handled.response),
+                                 {.method = std::move(method), .route = std::move(handled.route),
+                                  .principal = std::move(handled.principal)},
+                                 start, version, keep_alive);
+                    });
+    });
   }
 
   void Send(HttpResponse response, Exchange exchange, std::chrono::steady_clock::time_point start,

@@ -38,15 +38,12 @@ struct Exchange {
   std::chrono::nanoseconds duration{0};
 };
 
-struct Handled {
-  HttpResponse response;
-  std::string route;
-  std::string principal;
-};
-
 class HttpListener {
  public:
-  using Handler = std::function<Handled(const HttpRequest&)>;
+  // Answers a request by calling `reply` once, from any thread, during or after the call: a
+  // handler waiting for a commit need not hold a thread. The request lives until the call
+  // returns.
+  using Handler = std::function<void(const HttpRequest&, Reply)>;
   using Observer = std::function<void(const Exchange&)>;
 
   // Unavailable if the address cannot be bound; InvalidArgument for a bad address or threads < 1.

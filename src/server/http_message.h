@@ -2,6 +2,7 @@
 // router and their tests compile without the networking headers. The listener converts.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -33,5 +34,14 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
 };
+
+// A request's answer, with what the access log and the metrics need to know of it.
+struct Handled {
+  HttpResponse response;
+  std::string route;      // the matched route pattern, "unmatched" or "malformed"
+  std::string principal;  // the key's principal kind, or empty
+};
+// Takes a request's answer: called once, from any thread.
+using Reply = std::function<void(Handled)>;
 
 }  // namespace privet::server

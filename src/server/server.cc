@@ -62,10 +62,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                                               .files = files,
                                                               .policy = policy});
   Impl* raw = impl.get();
-  auto handler = [raw](const server::HttpRequest& request) {
-    server::Handled handled;
-    handled.response = raw->api->Handle(request, &handled.route, &handled.principal);
-    return handled;
+  auto handler = [raw](const server::HttpRequest& request, server::Reply reply) {
+    raw->api->Handle(request, std::move(reply));
   };
   auto observer = [raw](const server::Exchange& e) {
     raw->access_log->Write(e);
@@ -101,7 +99,11 @@ std::vector<RouteInfo> Server::routes() const {
 }
 
 void Server::Stop() {
-  if (impl_ && impl_->listener) impl_->listener->Stop();
+  if (!impl_ || !impl_->listener) return;
+  impl_->listener->Stop();
+  // Reads still waiting for their decisions' commit answer into the stopped listener, whose
+  // queues are dropped with it; none may come after.
+  impl_->vault->DrainReads();
 }
 
 }  // namespace privet

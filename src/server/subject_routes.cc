@@ -150,22 +150,33 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
   return JsonResponse(201, {{"field_ids", out}});
 }
 
-StatusOr<HttpResponse> ReadFields(const Call& call) {
-  const std::string* purpose = call.request.Query("purpose");
-  if (purpose == nullptr || purpose->empty()) return InvalidArgument("is required", "purpose");
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  ASSIGN_OR_RETURN(ReadResult read, call.ctx.vault.Read(call.principal, s.id, *purpose));
+// The answer of GET /v1/subjects/{id}/fields.
+HttpResponse FieldsResponse(const ReadResult& read, Metrics& metrics) {
   JsonWriter out;
   out.BeginObject().Key("fields").BeginArray();
   for (const FieldValue& v : read.fields) WriteField(out, v);
   out.EndArray().Key("withheld").BeginArray();
   for (const WithheldField& w : read.withheld) {
     out.BeginObject().Key("category").String(w.category).Key("reason").String(ReasonName(w.reason)).EndObject();
-    call.ctx.metrics.RecordDecision(ReasonName(w.reason));
+    metrics.RecordDecision(ReasonName(w.reason));
   }
   out.EndArray().EndObject();
-  call.ctx.metrics.RecordDecision("allowed", read.fields.size());
+  metrics.RecordDecision("allowed", read.fields.size());
   return HttpResponse{.status = 200, .body = std::move(out).Take()};
+}
+
+// Asynchronous: the values go out once the read's decision is stored, and no thread waits for
+// that commit meanwhile (Vault::ReadThen).
+void ReadFields(const Call& call, Respond respond) {
+  const std::string* purpose = call.request.Query("purpose");
+  if (purpose == nullptr || purpose->empty()) return respond(InvalidArgument("is required", "purpose"));
+  StatusOr<SubjectInfo> s = call.Subject();
+  if (!s.ok()) return respond(s.status());
+  call.ctx.vault.ReadThen(call.principal, s->id, *purpose,
+                          [&metrics = call.ctx.metrics, respond = std::move(respond)](StatusOr<ReadResult> read) {
+                            if (!read.ok()) return respond(read.status());
+                            respond(FieldsResponse(*read, metrics));
+                          });
 }
 
 StatusOr<HttpResponse> RectifyField(const Call& call) {
@@ -255,7 +266,7 @@ void AddSubjectRoutes(RouteTable& table) {
   // A subject erases its data through an erasure request (POST .../requests), not directly.
   table.Add("DELETE", "/v1/subjects/{id}", kOwnerKeys, EraseSubject);
   table.Add("POST", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), WriteFields);
-  table.Add("GET", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), ReadFields);
+  table.AddAsync("GET", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), ReadFields);
   table.Add("PUT", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), RectifyField);
   table.Add("DELETE", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), DeleteField);
   table.Add("POST", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), RecordConsent);

@@ -133,6 +133,8 @@ class Vault::Impl {
   StatusOr<SubjectInfo> GetSubject(uint64_t id);
   StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose);
+  void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose, Vault::ReadDone done);
+  void DrainReads();
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
   Status RecordConsent(uint64_t id, const ConsentChange& change);
@@ -160,7 +162,10 @@ class Vault::Impl {
   // left pending), drained and stopped before the vault closes.
   void StartPurger();
   void StopPurger();
-  ~Impl() { StopPurger(); }
+  ~Impl() {
+    DrainReads();  // the committer stores what it holds and answers its readers
+    StopPurger();
+  }
 
  private:
   void SchedulePurge(uint64_t id);
@@ -180,6 +185,15 @@ class Vault::Impl {
   // entry queued so far, while the others sleep until a commit holding theirs is done (or lead
   // the next one). A reader waits at most for the commit in progress and the one after.
   Status StoreDecision(AuditEntry decision);
+  // Read without storing its decision: what Read returns, and in `decision` the entry to store
+  // before any value is handed out. A refusal is recorded here already.
+  StatusOr<ReadResult> ReadUnstored(const Principal& principal, uint64_t id, std::string_view purpose,
+                                    AuditEntry& decision);
+  // Buffers a read's decision (ReadAuditing::kBatched).
+  void BufferDecision(AuditEntry decision);
+  // The committer of ReadThen's decisions: commits every queued read's decision in one
+  // transaction, then hands each reader its result. Started by the first ReadThen.
+  void RunReadCommitter();
   // The subject's field rows, sealed: from the cache, or read from the store and cached.
   StatusOr<SealedFieldCache::Rows> SealedRows(uint64_t id);
   // The latest policy version the subject was notified of whose opt-out window has passed (the
@@ -257,13 +271,23 @@ class Vault::Impl {
     bool done = false;  // GUARDED_BY(decisions_mu_)
     Status stored;      // GUARDED_BY(decisions_mu_)
   };
-  std::mutex decisions_mu_;  // guards the five below
+  // A ReadThen waiting for its decision to be stored.
+  struct QueuedRead {
+    AuditEntry decision;
+    ReadResult result;
+    Vault::ReadDone done;
+  };
+  std::mutex decisions_mu_;  // guards the eight below
   std::condition_variable decisions_done_;  // a group commit finished
   bool leading_group_commit_ = false;  // a reader is committing queued_decisions_
   std::vector<AuditEntry> pending_decisions_;  // read decisions not yet stored (kBatched)
   std::vector<AuditEntry> stored_decisions_;   // stored, for the readers to free
   std::vector<AuditEntry> spare_decisions_;    // empty; the next pending_decisions_
   std::vector<QueuedDecision*> queued_decisions_;  // waiting for a group commit (kBeforeReturn)
+  std::vector<QueuedRead> queued_reads_;  // ReadThen's, for the committer (kBeforeReturn)
+  std::condition_variable reads_queued_;  // wakes the committer
+  bool read_committer_stop_ = false;
+  std::thread read_committer_;  // joined in DrainReads (and so in ~Impl)
 
   std::mutex purge_mu_;  // guards purge_queue_, last_erasure_ and purge_stop_
   std::condition_variable purge_cv_;
@@ -939,6 +963,92 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
 // --- Reads ------------------------------------------------------------------------------------
 
 StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, std::string_view purpose) {
+  AuditEntry decision;
+  ASSIGN_OR_RETURN(ReadResult result, ReadUnstored(principal, id, purpose, decision));
+  if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
+    BufferDecision(std::move(decision));
+  } else {
+    RETURN_IF_ERROR(StoreDecision(std::move(decision)));
+  }
+  return result;
+}
+
+void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_view purpose, Vault::ReadDone done) {
+  AuditEntry decision;
+  StatusOr<ReadResult> result = ReadUnstored(principal, id, purpose, decision);
+  if (!result.ok()) return done(std::move(result).status());
+  if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
+    BufferDecision(std::move(decision));
+    return done(std::move(result));
+  }
+  bool first;  // the committer waits only for a first read to queue
+  {
+    std::lock_guard lock(decisions_mu_);
+    first = queued_reads_.empty();
+    queued_reads_.push_back({.decision = std::move(decision), .result = std::move(*result), .done = std::move(done)});
+    if (!read_committer_.joinable()) {
+      read_committer_stop_ = false;
+      read_committer_ = std::thread([this] { RunReadCommitter(); });
+    }
+  }
+  if (first) reads_queued_.notify_one();
+}
+
+void Vault::Impl::RunReadCommitter() {
+  std::vector<QueuedRead> group;
+  std::vector<AuditEntry> entries;
+  std::unique_lock lock(decisions_mu_);
+  for (;;) {
+    reads_queued_.wait(lock, [&] { return read_committer_stop_ || !queued_reads_.empty(); });
+    if (queued_reads_.empty()) return;  // stopping, and every reader answered
+    group.swap(queued_reads_);
+    lock.unlock();
+    entries.clear();
+    entries.reserve(group.size());
+    for (QueuedRead& r : group) entries.push_back(std::move(r.decision));
+    Status stored;
+    {
+      std::lock_guard write_lock(write_mu_);
+      store::WriteBatch batch;
+      stored = ApplyAudited(batch, std::move(entries));
+    }
+    // Each reader gets its values only now, its decision stored; or the commit's error.
+    for (QueuedRead& r : group) {
+      if (stored.ok()) {
+        r.done(std::move(r.result));
+      } else {
+        r.done(stored);
+      }
+    }
+    group.clear();
+    lock.lock();
+  }
+}
+
+void Vault::Impl::DrainReads() {
+  std::thread committer;
+  {
+    std::lock_guard lock(decisions_mu_);
+    read_committer_stop_ = true;
+    committer.swap(read_committer_);
+  }
+  reads_queued_.notify_one();
+  if (committer.joinable()) committer.join();
+}
+
+void Vault::Impl::BufferDecision(AuditEntry decision) {
+  bool full;
+  {
+    std::lock_guard lock(decisions_mu_);
+    pending_decisions_.push_back(std::move(decision));
+    full = pending_decisions_.size() >= kMaxBufferedDecisions;
+    FreeStoredDecisionsLocked();
+  }
+  if (full) FlushDecisions();
+}
+
+StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint64_t id, std::string_view purpose,
+                                               AuditEntry& decision) {
   const CompiledPolicy& policy = *policy_;
   std::optional<PurposeId> pid = policy.FindPurpose(purpose);
   if (!pid) {
@@ -985,8 +1095,8 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
                              .last_activity = FromUnix(f.last_activity),
                              .policy_version = f.policy_version});
   }
-  // The decision is recorded before any value is handed out.
-  AuditEntry decision = Audit(AuditEvent::kDecision, principal, id);
+  // The decision, to be recorded before any value is handed out.
+  decision = Audit(AuditEvent::kDecision, principal, id);
   decision.action = "read";
   decision.purpose = std::string(purpose);
   decision.categories.reserve(result.fields.size());
@@ -995,18 +1105,6 @@ StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, 
     decision.withheld.push_back(w.category + ":" + std::string(ReasonName(w.reason)));
   if (result.fields.empty() && !result.withheld.empty()) decision.outcome = "denied";
   if (!result.fields.empty()) decision.basis = std::string(LegalBasisName(result.fields.front().basis));
-  if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
-    bool full;
-    {
-      std::lock_guard lock(decisions_mu_);
-      pending_decisions_.push_back(std::move(decision));
-      full = pending_decisions_.size() >= kMaxBufferedDecisions;
-      FreeStoredDecisionsLocked();
-    }
-    if (full) FlushDecisions();
-    return result;
-  }
-  RETURN_IF_ERROR(StoreDecision(std::move(decision)));
   return result;
 }
 
@@ -1513,6 +1611,12 @@ StatusOr<std::vector<uint64_t>> Vault::Write(const WriteRequest& r) { return imp
 StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_view purpose) {
   return impl_->Read(p, id, purpose);
 }
+
+void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, ReadDone done) {
+  impl_->ReadThen(p, id, purpose, std::move(done));
+}
+
+void Vault::DrainReads() { impl_->DrainReads(); }
 Status Vault::Rectify(const Principal& p, uint64_t id, uint64_t field_id, std::string_view value) {
   return impl_->Rectify(p, id, field_id, value);
 }

@@ -574,6 +574,55 @@ TEST_F(StarterVault, ConcurrentReadsStoreEveryDecisionOnce) {
   EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
 }
 
+TEST_F(StarterVault, ReadThenAnswersAfterItsDecisionIsStored) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  const uint64_t before = vault().AuditSize();
+  constexpr int kThreads = 4;
+  constexpr int kReads = 50;
+  std::atomic<int> answered{0};
+  std::atomic<int> unstored{0};  // answers handed out before their decision was in the log
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kThreads; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < kReads; ++i) {
+        const uint64_t issued = vault().AuditSize();
+        vault().ReadThen(Principal::Service(), id, "service", [&, issued](StatusOr<ReadResult> r) {
+          if (vault().AuditSize() <= issued) ++unstored;
+          if (r.ok() && r->fields.size() == 1 && r->fields[0].value == "Ada") ++answered;
+        });
+      }
+    });
+  }
+  for (std::thread& r : readers) r.join();
+  vault().DrainReads();
+  EXPECT_EQ(answered.load(), kThreads * kReads);
+  EXPECT_EQ(unstored.load(), 0);
+  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  Reopen();
+  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+}
+
+TEST_F(StarterVault, ReadThenRefusesAtOnce) {
+  const uint64_t id = Customer();
+  bool called = false;
+  vault().ReadThen(Principal::Service(), id, "no_such_purpose", [&](StatusOr<ReadResult> r) {
+    called = true;
+    EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
+  });
+  EXPECT_TRUE(called);  // on this thread, before ReadThen returned
+}
+
+TEST_F(StarterVault, ClosingTheVaultAnswersQueuedReads) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 20; ++i)
+    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+  vault_.reset();
+  EXPECT_EQ(answered.load(), 20);
+}
+
 TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {
   for (size_t bytes : {size_t{0}, size_t{16} * 600}) {  // off; room for about one subject per shard
     vault_.reset();
