@@ -1,17 +1,37 @@
 #include "privet/clock.h"
 
 #include <cstdio>
-#include <ctime>
 
 namespace privet {
 
+namespace {
+
+// Writes `value` as `width` decimal digits (zero-padded) at `out`.
+void PutDigits(char* out, unsigned value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+}
+
+}  // namespace
+
 std::string Rfc3339(Time t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  using namespace std::chrono;
+  const sys_seconds secs = time_point_cast<seconds>(t);  // toward zero, as to_time_t
+  const sys_days day = floor<days>(secs);
+  const year_month_day ymd(day);
+  // By hand rather than strftime: the API writes two of these per field it returns. Time
+  // (nanoseconds in 64 bits) spans the years 1677 to 2262, always four digits.
+  const hh_mm_ss<seconds> time(secs - day);
+  std::string out = "0000-00-00T00:00:00Z";
+  PutDigits(&out[0], static_cast<unsigned>(static_cast<int>(ymd.year())), 4);
+  PutDigits(&out[5], static_cast<unsigned>(ymd.month()), 2);
+  PutDigits(&out[8], static_cast<unsigned>(ymd.day()), 2);
+  PutDigits(&out[11], static_cast<unsigned>(time.hours().count()), 2);
+  PutDigits(&out[14], static_cast<unsigned>(time.minutes().count()), 2);
+  PutDigits(&out[17], static_cast<unsigned>(time.seconds().count()), 2);
+  return out;
 }
 
 std::string DayString(CivilDay d) {

@@ -159,24 +159,25 @@ std::string JsonWriter::Take() && {
 void JsonWriter::AppendEscaped(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out_ += '"';
-  for (char c : s) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  size_t pending = 0;  // start of the characters not yet written, which need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(s[i]);
+    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
+    out_.append(s.data() + pending, i - pending);
+    pending = i + 1;
+    switch (byte) {
       case '"': out_ += "\\\""; break;
       case '\\': out_ += "\\\\"; break;
       case '\n': out_ += "\\n"; break;
       case '\r': out_ += "\\r"; break;
       case '\t': out_ += "\\t"; break;
       default:
-        if (byte < 0x20) {
-          out_ += "\\u00";
-          out_ += kHex[byte >> 4];
-          out_ += kHex[byte & 0xf];
-        } else {
-          out_ += c;
-        }
+        out_ += "\\u00";
+        out_ += kHex[byte >> 4];
+        out_ += kHex[byte & 0xf];
     }
   }
+  out_.append(s.data() + pending, s.size() - pending);
   out_ += '"';
 }
 
