@@ -149,6 +149,22 @@ JsonWriter& JsonWriter::Int(int64_t value) {
   return *this;
 }
 
+std::string_view LoggedMethod(std::string_view m) {
+  for (std::string_view known : {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"}) {
+    if (m == known) return known;
+  }
+  return "other";
+}
+
+JsonWriter& JsonWriter::Double(double value) {
+  BeforeValue();
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, ec == std::errc() ? end : buf);
+  if (ec != std::errc()) out_ += '0';
+  return *this;
+}
+
 std::string JsonWriter::Take() && {
   out_ += '\n';
   return std::move(out_);

@@ -52,6 +52,10 @@ HttpResponse JsonResponse(int status, const Json& body);
 // node and a string per member, ten fields per answer) was a third of a request's CPU
 // (docs/performance.md). nlohmann/json has no streaming writer, so this small one only appends
 // and escapes; the caller keeps the structure balanced (the tests parse its output back).
+// Methods are the client's bytes: logs and metrics name only the standard ones, "other" for
+// the rest.
+std::string_view LoggedMethod(std::string_view method);
+
 class JsonWriter {
  public:
   JsonWriter& BeginObject() { return Open('{'); }
@@ -62,6 +66,7 @@ class JsonWriter {
   JsonWriter& String(std::string_view value);
   JsonWriter& Strings(const std::vector<std::string>& values);
   JsonWriter& Int(int64_t value);
+  JsonWriter& Double(double value);  // shortest form that reads back the same; finite values only
   // The text, with the newline every response body ends with.
   std::string Take() &&;
 

@@ -11,7 +11,7 @@ TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
   JsonWriter out;
   out.BeginObject()
       .Key("fields").BeginArray()
-      .BeginObject().Key("value").String(tricky).Key("n").Int(-42).EndObject()
+      .BeginObject().Key("value").String(tricky).Key("n").Int(-42).Key("x").Double(0.1).EndObject()
       .BeginObject().Key("purposes").Strings({"a", "b"}).Key("empty").Strings({}).EndObject()
       .EndArray()
       .Key("withheld").BeginArray().EndArray()
@@ -22,6 +22,7 @@ TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
   const Json parsed = Json::parse(text);  // throws (and fails the test) on malformed JSON
   EXPECT_EQ(parsed["fields"][0]["value"], tricky);
   EXPECT_EQ(parsed["fields"][0]["n"], -42);
+  EXPECT_EQ(parsed["fields"][0]["x"].get<double>(), 0.1);
   EXPECT_EQ(parsed["fields"][1]["purposes"], Json({"a", "b"}));
   EXPECT_TRUE(parsed["fields"][1]["empty"].is_array());
   EXPECT_TRUE(parsed["withheld"].empty());

@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdio>
 
+#include "server/json_io.h"
+
 namespace privet::server {
 namespace {
 
@@ -19,10 +21,13 @@ std::string Number(double v) {
 
 void Metrics::RecordRequest(std::string_view method, std::string_view route, int status,
                             std::chrono::nanoseconds latency) {
-  double seconds = std::chrono::duration<double>(latency).count();
+  const double seconds = std::chrono::duration<double>(latency).count();
   std::lock_guard lock(mu_);
-  ++requests_[{std::string(route), std::string(method), status}];
-  Histogram& h = latency_[std::string(route)];
+  auto it = routes_.find(route);
+  if (it == routes_.end()) it = routes_.emplace(std::string(route), RouteStats{}).first;
+  RouteStats& stats = it->second;
+  ++stats.requests[{LoggedMethod(method), status}];
+  Histogram& h = stats.latency;
   if (h.buckets.empty()) h.buckets.assign(kBuckets.size(), 0);
   for (size_t i = 0; i < kBuckets.size(); ++i) {
     if (seconds <= kBuckets[i]) {
@@ -36,7 +41,9 @@ void Metrics::RecordRequest(std::string_view method, std::string_view route, int
 
 void Metrics::RecordDecision(std::string_view outcome, uint64_t count) {
   std::lock_guard lock(mu_);
-  decisions_[std::string(outcome)] += count;
+  auto it = decisions_.find(outcome);
+  if (it == decisions_.end()) it = decisions_.emplace(std::string(outcome), 0).first;
+  it->second += count;
 }
 
 void Metrics::RecordSweep(const SweepReport* report) {
@@ -56,14 +63,17 @@ std::string Metrics::Render() const {
   std::string out;
   out += "# HELP privet_http_requests_total HTTP requests by route pattern, method and status.\n";
   out += "# TYPE privet_http_requests_total counter\n";
-  for (const auto& [key, n] : requests_) {
-    const auto& [route, method, status] = key;
-    out += "privet_http_requests_total{route=\"" + route + "\",method=\"" + method +
-           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+  for (const auto& [route, stats] : routes_) {
+    for (const auto& [key, n] : stats.requests) {
+      const auto& [method, status] = key;
+      out += "privet_http_requests_total{route=\"" + route + "\",method=\"" + std::string(method) +
+             "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+    }
   }
   out += "# HELP privet_http_request_duration_seconds Request latency by route pattern.\n";
   out += "# TYPE privet_http_request_duration_seconds histogram\n";
-  for (const auto& [route, h] : latency_) {
+  for (const auto& [route, stats] : routes_) {
+    const Histogram& h = stats.latency;
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += h.buckets[i];

@@ -1,5 +1,5 @@
-// Metrics in the Prometheus text format (/metrics): requests by route pattern, method and
-// status, request latency histograms by route, and policy decisions by outcome (allowed or the
+// Metrics in the Prometheus text format (/metrics): requests by route pattern, method (the
+// standard ones, "other" for the rest) and status, request latency histograms by route, and policy decisions by outcome (allowed or the
 // reason code), and retention sweeps with what they deleted. Labels are route patterns and codes
 // only, never ids or personal data.
 //
@@ -11,7 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "privet/retention.h"
@@ -34,10 +34,15 @@ class Metrics {
     double sum_seconds = 0;
     uint64_t count = 0;
   };
+  struct RouteStats {
+    // Requests by (method, status); methods as LoggedMethod names them (static strings).
+    std::map<std::pair<std::string_view, int>, uint64_t> requests;
+    Histogram latency;
+  };
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // GUARDED_BY(mu_)
-  std::map<std::string, Histogram> latency_;                               // GUARDED_BY(mu_)
-  std::map<std::string, uint64_t> decisions_;                              // GUARDED_BY(mu_)
+  // Looked up by string_view (std::less<>): a request records without allocating.
+  std::map<std::string, RouteStats, std::less<>> routes_;  // GUARDED_BY(mu_); by route pattern
+  std::map<std::string, uint64_t, std::less<>> decisions_;  // GUARDED_BY(mu_)
   struct Sweeps {
     uint64_t ok = 0, failed = 0, fields_deleted = 0, fields_held = 0, subjects_erased = 0;
   } sweeps_;  // GUARDED_BY(mu_)

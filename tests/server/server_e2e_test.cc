@@ -273,6 +273,15 @@ TEST_F(StarterServer, MetricsCountRequestsByRoutePattern) {
   EXPECT_THAT(m.body, HasSubstr("privet_decisions_total"));
 }
 
+TEST_F(StarterServer, MetricsNameUnknownMethodsOther) {
+  // A client's own method names would make as many series as it likes.
+  for (const char* method : {"BREW", "XYZZY"}) EXPECT_EQ(client().Send(method, "/healthz").status, 405);
+  HttpReply m = client().Get("/metrics", Key("service"));
+  ASSERT_EQ(m.status, 200);
+  EXPECT_THAT(m.body, HasSubstr("privet_http_requests_total{route=\"unmatched\",method=\"other\",status=\"405\"} 2"));
+  EXPECT_THAT(m.body, Not(HasSubstr("BREW")));
+}
+
 class ConnactServer : public ServerTest {
  protected:
   void SetUp() override { Start("policies/connact.yaml"); }
