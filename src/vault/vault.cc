@@ -100,8 +100,32 @@ struct CachedSubject {
   store::SubjectRecord record;  // sealed_profile kept sealed
   SubjectState state;
   SecretKey key;
+  // The profile, opened once when loaded (it is in memory with the key that opens it anyway):
+  // GetSubject runs for every request to a subject's routes.
   std::vector<std::string> location_exemptions;
+  std::string jurisdiction;
+  std::optional<CivilDay> birth_date;
+  std::optional<int> age_years;
+  bool profile_readable = true;
 };
+
+// Fills the profile's part of `s` from its opened JSON.
+void DecodeProfile(std::string_view json, CachedSubject& s) {
+  nlohmann::json profile = nlohmann::json::parse(json, nullptr, false);
+  if (!profile.is_object()) {
+    s.profile_readable = false;
+    return;
+  }
+  if (profile.contains("location_exemptions"))
+    s.location_exemptions = profile["location_exemptions"].get<std::vector<std::string>>();
+  s.jurisdiction = profile.value("jurisdiction", "");
+  if (profile.contains("birth_date")) {
+    const std::string day = profile["birth_date"].get<std::string>();
+    s.birth_date = CivilDay{std::stoi(day.substr(0, 4)), static_cast<unsigned>(std::stoi(day.substr(5, 2))),
+                            static_cast<unsigned>(std::stoi(day.substr(8, 2)))};
+  }
+  if (profile.contains("age_years")) s.age_years = profile["age_years"].get<int>();
+}
 
 std::string ProfileAd(uint64_t subject_id) {
   return crypto::FieldAssociatedData(subject_id, "privet.subject_profile", 0);
@@ -477,6 +501,10 @@ std::shared_ptr<const CachedSubject> WithConsentEvent(const CompiledPolicy& poli
   after->record = before.record;
   after->state = before.state;
   after->location_exemptions = before.location_exemptions;
+  after->jurisdiction = before.jurisdiction;
+  after->birth_date = before.birth_date;
+  after->age_years = before.age_years;
+  after->profile_readable = before.profile_readable;
   after->key = std::move(*key);
   vault_internal::ApplyConsentEvent(policy, event.purpose, *action, after->state);
   return after;
@@ -648,9 +676,7 @@ StatusOr<std::shared_ptr<const CachedSubject>> Vault::Impl::Load(uint64_t id) {
   }
   ASSIGN_OR_RETURN(std::string profile_json,
                    crypto::Open(entry->key, entry->record.sealed_profile, ProfileAd(id)));
-  nlohmann::json profile = nlohmann::json::parse(profile_json, nullptr, false);
-  if (profile.is_object() && profile.contains("location_exemptions"))
-    entry->location_exemptions = profile["location_exemptions"].get<std::vector<std::string>>();
+  DecodeProfile(profile_json, *entry);
   std::shared_ptr<const CachedSubject> shared = std::move(entry);
   Publish(id, shared, ticket);
   return shared;
@@ -681,18 +707,11 @@ StatusOr<SubjectInfo> Vault::Impl::GetSubject(uint64_t id) {
   info.tenant_id = s->record.tenant_id;
   info.created_at = FromUnix(s->record.created_at);
   info.policy_version = s->record.policy_version;
+  if (!s->profile_readable) return Status(StatusCode::kDataLoss, "unreadable subject profile");
   info.location_exemptions = s->location_exemptions;
-  ASSIGN_OR_RETURN(std::string profile_json, crypto::Open(s->key, s->record.sealed_profile, ProfileAd(id)));
-  nlohmann::json profile = nlohmann::json::parse(profile_json, nullptr, false);
-  if (!profile.is_object()) return Status(StatusCode::kDataLoss, "unreadable subject profile");
-  info.jurisdiction = profile.value("jurisdiction", "");
-  if (profile.contains("birth_date")) {
-    const std::string day = profile["birth_date"].get<std::string>();
-    info.birth_date = CivilDay{std::stoi(day.substr(0, 4)),
-                               static_cast<unsigned>(std::stoi(day.substr(5, 2))),
-                               static_cast<unsigned>(std::stoi(day.substr(8, 2)))};
-  }
-  if (profile.contains("age_years")) info.age_years = profile["age_years"].get<int>();
+  info.jurisdiction = s->jurisdiction;
+  info.birth_date = s->birth_date;
+  info.age_years = s->age_years;
   return info;
 }
 
