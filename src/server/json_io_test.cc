@@ -31,5 +31,25 @@ TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
   for (char c : text.substr(0, text.size() - 1)) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
 }
 
+TEST(JsonWriter, EscapesWhereverTheByteFalls) {
+  // Each escapable byte at every offset of strings of several lengths, against nlohmann.
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\0'}) {
+    for (size_t length = 1; length <= 20; ++length) {
+      for (size_t at = 0; at < length; ++at) {
+        std::string value(length, 'a');
+        value[at] = special;
+        JsonWriter out;
+        out.String(value);
+        const std::string text = std::move(out).Take();
+        EXPECT_EQ(Json::parse(text).get<std::string>(), value);
+        EXPECT_EQ(text.substr(0, text.size() - 1), Json(value).dump()) << length << " " << at;
+      }
+    }
+  }
+  JsonWriter plain;
+  plain.String("a plain value of more than eight bytes, with UTF-8: é 日本 ~\x7f");
+  EXPECT_EQ(std::move(plain).Take(), "\"a plain value of more than eight bytes, with UTF-8: é 日本 ~\x7f\"\n");
+}
+
 }  // namespace
 }  // namespace privet::server
