@@ -8,7 +8,9 @@ namespace privet::server {
 
 void RouteTable::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
   AddAsync(std::move(method), std::move(pattern), access,
-           [handler = std::move(handler)](const Call& call, Respond respond) { respond(handler(call)); });
+           [handler = std::move(handler)](const Call& call, Respond respond) {
+             respond([response = handler(call)]() mutable { return std::move(response); });
+           });
 }
 
 void RouteTable::AddAsync(std::string method, std::string pattern, RouteAccess access, AsyncHandler handler) {
@@ -99,7 +101,7 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
   Handled handled{.route = "unmatched"};
   auto answer = [&](HttpResponse response) {
     handled.response = std::move(response);
-    reply(std::move(handled));
+    reply([handled = std::move(handled)]() mutable { return std::move(handled); });
   };
   RouteMatch match = table_.router().Match(request.method, request.path);
   if (match.outcome == RouteMatch::Outcome::kNotFound) {
@@ -165,15 +167,18 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
     call.subject = &*subject;
   }
   table_.handler(match.index)(call, [this, reply = std::move(reply), handled = std::move(handled)](
-                                        StatusOr<HttpResponse> response) mutable {
-    if (response.ok()) {
-      handled.response = std::move(response).value();
-    } else {
-      std::string reason = ReasonOf(response.status());
-      if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
-      handled.response = ErrorResponse(response.status());
-    }
-    reply(std::move(handled));
+                                        MakeResponse make) mutable {
+    reply([this, handled = std::move(handled), make = std::move(make)]() mutable {
+      StatusOr<HttpResponse> response = make();
+      if (response.ok()) {
+        handled.response = std::move(response).value();
+      } else {
+        std::string reason = ReasonOf(response.status());
+        if (!reason.empty()) ctx_.metrics.RecordDecision(reason);
+        handled.response = ErrorResponse(response.status());
+      }
+      return std::move(handled);
+    });
   });
 }
 

@@ -70,8 +70,10 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id);
 Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s);
 
 using Handler = std::function<StatusOr<HttpResponse>(const Call&)>;
-// How an asynchronous handler answers: once, from any thread.
-using Respond = std::function<void(StatusOr<HttpResponse>)>;
+// How an asynchronous handler answers: once, from any thread, with a function that makes the
+// response, which runs on the connection's own thread (see Answer).
+using MakeResponse = std::function<StatusOr<HttpResponse>()>;
+using Respond = std::function<void(MakeResponse)>;
 // A handler that may answer after it returns, so that no thread waits meanwhile (a read waiting
 // for its decision's commit). It copies what it needs of the Call, which is gone once it returns.
 using AsyncHandler = std::function<void(const Call&, Respond)>;

@@ -115,9 +115,10 @@ class Session : public std::enable_shared_from_this<Session> {
     // The answer may come from another thread (a read waiting for its decision's commit): it
     // is sent from this session's strand, at once when it comes during the call.
     shared_->handler(request, [self = shared_from_this(), method = request.method, start,
-                               version = req.version(), keep_alive = req.keep_alive()](Handled handled) {
+                               version = req.version(), keep_alive = req.keep_alive()](Answer answer) {
       net::dispatch(self->stream_.get_executor(),
-                    [self, method, start, version, keep_alive, handled = std::move(handled)]() mutable {
+                    [self, method, start, version, keep_alive, answer = std::move(answer)]() mutable {
+                      Handled handled = answer();
                       self->Send(std::move(handled.response),
                                  {.method = std::move(method), .route = std::move(handled.route),
                                   .principal = std::move(handled.principal)},

@@ -41,7 +41,11 @@ struct Handled {
   std::string route;      // the matched route pattern, "unmatched" or "malformed"
   std::string principal;  // the key's principal kind, or empty
 };
+// Makes a request's answer. The listener calls it on the connection's own strand, so that a
+// handler whose result comes in on another thread (a read whose decision another thread
+// committed) leaves the rest of its work, such as writing the JSON, to the connection's thread.
+using Answer = std::function<Handled()>;
 // Takes a request's answer: called once, from any thread.
-using Reply = std::function<void(Handled)>;
+using Reply = std::function<void(Answer)>;
 
 }  // namespace privet::server

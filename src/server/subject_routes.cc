@@ -169,13 +169,18 @@ HttpResponse FieldsResponse(const ReadResult& read, Metrics& metrics) {
 // that commit meanwhile (Vault::ReadThen).
 void ReadFields(const Call& call, Respond respond) {
   const std::string* purpose = call.request.Query("purpose");
-  if (purpose == nullptr || purpose->empty()) return respond(InvalidArgument("is required", "purpose"));
-  StatusOr<SubjectInfo> s = call.Subject();
-  if (!s.ok()) return respond(s.status());
+  StatusOr<SubjectInfo> s = purpose == nullptr || purpose->empty()
+                                ? StatusOr<SubjectInfo>(InvalidArgument("is required", "purpose"))
+                                : call.Subject();
+  if (!s.ok()) return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
+  // `done` may run on the thread that committed the decision: the JSON is written on the
+  // connection's own thread.
   call.ctx.vault.ReadThen(call.principal, s->id, *purpose,
                           [&metrics = call.ctx.metrics, respond = std::move(respond)](StatusOr<ReadResult> read) {
-                            if (!read.ok()) return respond(read.status());
-                            respond(FieldsResponse(*read, metrics));
+                            respond([&metrics, read = std::move(read)]() -> StatusOr<HttpResponse> {
+                              if (!read.ok()) return read.status();
+                              return FieldsResponse(*read, metrics);
+                            });
                           });
 }
 
