@@ -23,7 +23,8 @@ class Server::Impl {
   std::unique_ptr<server::RetentionSchedule> retention;
   std::unique_ptr<server::AccessLog> access_log;
   std::unique_ptr<server::Api> api;
-  std::unique_ptr<server::HttpListener> listener;
+  std::unique_ptr<server::HttpListener> listener;  // null once stopped
+  uint16_t port = 0;
   std::optional<std::string> initial_admin_key;
 };
 
@@ -76,13 +77,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                                 .body_limit = options.body_limit,
                                                 .read_timeout = options.read_timeout},
                                                handler, observer));
+  impl->port = impl->listener->port();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Stop(); }
 
-uint16_t Server::port() const { return impl_->listener->port(); }
+uint16_t Server::port() const { return impl_->port; }
 
 const std::optional<std::string>& Server::initial_admin_key() const {
   return impl_->initial_admin_key;
@@ -101,9 +103,12 @@ std::vector<RouteInfo> Server::routes() const {
 void Server::Stop() {
   if (!impl_ || !impl_->listener) return;
   impl_->listener->Stop();
-  // Reads still waiting for their decisions' commit answer into the stopped listener, whose
-  // queues are dropped with it; none may come after.
+  // Reads still waiting for their decisions' commit answer into the stopped listener; none
+  // may come after it is gone.
   impl_->vault->DrainReads();
+  // Destroying the listener drops what its connections had queued, and closes them: clients
+  // waiting for an answer learn at once that none will come.
+  impl_->listener.reset();
 }
 
 }  // namespace privet

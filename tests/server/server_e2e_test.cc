@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "privet/vault.h"
 #include "server/server_fixture.h"
 
 namespace privet::testing {
@@ -271,6 +272,62 @@ TEST_F(StarterServer, MetricsCountRequestsByRoutePattern) {
   EXPECT_THAT(m.body, HasSubstr("privet_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"));
   EXPECT_THAT(m.body, HasSubstr("privet_http_request_duration_seconds_bucket{route=\"/healthz\""));
   EXPECT_THAT(m.body, HasSubstr("privet_decisions_total"));
+}
+
+// Reads answer once their decision is committed, possibly by another thread (Vault::ReadThen).
+// Stopping the server with reads in flight must neither crash nor answer a read whose decision
+// was not stored: afterwards the audit log holds a decision for every answer (and at most one
+// more per connection, for reads committed but not answered before the stop).
+TEST_F(StarterServer, StoppingWithReadsInFlightLosesNoDecision) {
+  const std::string service = Key("service");
+  const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
+  const std::string fields = "/v1/subjects/" + id + "/fields";
+  ASSERT_EQ(client().Post(fields, {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", "Ada"}}}}},
+                          service).status, 201);
+  server_.reset();
+  const auto audit_size = [&] {
+    auto vault = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+    EXPECT_TRUE(vault.ok()) << vault.status().ToString();
+    return vault.ok() ? (*vault)->AuditSize() : 0;
+  };
+  const uint64_t before = audit_size();
+
+  auto restarted = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
+                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  server_ = std::move(*restarted);
+  constexpr int kConnections = 6;
+  std::atomic<int> answered{0};
+  std::atomic<int> wrong{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> readers;
+  for (int c = 0; c < kConnections; ++c) {
+    readers.emplace_back([&, port = server_->port()] {
+      HttpClient mine(port);
+      while (!stop) {
+        try {
+          HttpReply r = mine.Get(fields + "?purpose=service", service);
+          if (r.status == 0) break;  // the server is gone
+          if (r.status == 200 && r.json()["fields"].size() == 1) {
+            ++answered;
+          } else {
+            ++wrong;
+          }
+        } catch (const std::exception&) {  // connection refused: the server is gone
+          break;
+        }
+      }
+    });
+  }
+  while (answered < 200) std::this_thread::yield();
+  server_->Stop();
+  stop = true;
+  for (std::thread& t : readers) t.join();
+  server_.reset();
+  EXPECT_EQ(wrong.load(), 0);
+  const uint64_t stored = audit_size() - before;
+  EXPECT_GE(stored, static_cast<uint64_t>(answered.load()));
+  EXPECT_LE(stored, static_cast<uint64_t>(answered.load()) + kConnections);
 }
 
 TEST_F(StarterServer, MetricsNameUnknownMethodsOther) {
