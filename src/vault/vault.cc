@@ -209,6 +209,8 @@ class Vault::Impl {
   // entry queued so far, while the others sleep until a commit holding theirs is done (or lead
   // the next one). A reader waits at most for the commit in progress and the one after.
   Status StoreDecision(AuditEntry decision);
+  // Stores read decisions in one transaction (with any buffered ones), under the write lock.
+  Status CommitDecisions(std::vector<AuditEntry> decisions);
   // Read without storing its decision: what Read returns, and in `decision` the entry to store
   // before any value is handed out. A refusal is recorded here already.
   StatusOr<ReadResult> ReadUnstored(const Principal& principal, uint64_t id, std::string_view purpose,
@@ -1015,22 +1017,16 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
 
 void Vault::Impl::RunReadCommitter() {
   std::vector<QueuedRead> group;
-  std::vector<AuditEntry> entries;
   std::unique_lock lock(decisions_mu_);
   for (;;) {
     reads_queued_.wait(lock, [&] { return read_committer_stop_ || !queued_reads_.empty(); });
     if (queued_reads_.empty()) return;  // stopping, and every reader answered
     group.swap(queued_reads_);
     lock.unlock();
-    entries.clear();
+    std::vector<AuditEntry> entries;
     entries.reserve(group.size());
     for (QueuedRead& r : group) entries.push_back(std::move(r.decision));
-    Status stored;
-    {
-      std::lock_guard write_lock(write_mu_);
-      store::WriteBatch batch;
-      stored = ApplyAudited(batch, std::move(entries));
-    }
+    const Status stored = CommitDecisions(std::move(entries));
     // Each reader gets its values only now, its decision stored; or the commit's error.
     for (QueuedRead& r : group) {
       if (stored.ok()) {
@@ -1136,6 +1132,12 @@ StatusOr<SealedFieldCache::Rows> Vault::Impl::SealedRows(uint64_t id) {
   return SealedFieldCache::Rows(std::move(rows));
 }
 
+Status Vault::Impl::CommitDecisions(std::vector<AuditEntry> decisions) {
+  std::lock_guard write_lock(write_mu_);
+  store::WriteBatch batch;
+  return ApplyAudited(batch, std::move(decisions));
+}
+
 Status Vault::Impl::StoreDecision(AuditEntry decision) {
   QueuedDecision mine{.entry = std::move(decision)};
   std::unique_lock lock(decisions_mu_);
@@ -1152,12 +1154,7 @@ Status Vault::Impl::StoreDecision(AuditEntry decision) {
   std::vector<AuditEntry> entries;
   entries.reserve(group.size());
   for (QueuedDecision* q : group) entries.push_back(std::move(q->entry));
-  Status stored;
-  {
-    std::lock_guard write_lock(write_mu_);
-    store::WriteBatch batch;
-    stored = ApplyAudited(batch, std::move(entries));
-  }
+  const Status stored = CommitDecisions(std::move(entries));
 
   lock.lock();
   for (QueuedDecision* q : group) {  // each lives on its reader's stack until it sees `done`
