@@ -85,6 +85,11 @@ struct VaultOptions {
   enum class ReadAuditing { kBeforeReturn, kBatched };
   ReadAuditing read_auditing = ReadAuditing::kBeforeReturn;
   std::chrono::milliseconds read_audit_flush{5};
+  // ReadThen with kBeforeReturn: while reads are concurrent (the previous commit stored more
+  // than one decision), the committer waits up to this long for more reads to join the next
+  // commit, which then costs each of them less (PostgreSQL's commit_delay). A read arriving
+  // after a lone one is committed at once; 0 never waits.
+  std::chrono::microseconds read_commit_delay{100};
   // Memory for caching subjects' field rows as stored (sealed values, never plaintext), so that
   // reads of recently read subjects need no database fetch; subjects not read again go first.
   // About 1.5 KiB per subject with ten 32-byte fields: the default holds ~175,000 such subjects.

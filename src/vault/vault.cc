@@ -49,6 +49,8 @@ constexpr std::chrono::milliseconds kPurgeSettle{2};  // the pause in erasures a
 // itself: reads served from memory can outpace the one thread that flushes, and the buffer must
 // not grow without bound (about 300 bytes an entry).
 constexpr size_t kMaxBufferedDecisions = 4'096;
+// Reads queued for the read committer (ReadThen) that end its commit delay at once.
+constexpr size_t kFullReadGroup = 256;
 
 int64_t ToUnix(Time t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -1002,26 +1004,34 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
     BufferDecision(std::move(decision));
     return done(std::move(result));
   }
-  bool first;  // the committer waits only for a first read to queue
+  bool wake;  // the committer waits for a first read, or for a full group while it delays
   {
     std::lock_guard lock(decisions_mu_);
-    first = queued_reads_.empty();
     queued_reads_.push_back({.decision = std::move(decision), .result = std::move(*result), .done = std::move(done)});
+    wake = queued_reads_.size() == 1 || queued_reads_.size() == kFullReadGroup;
     if (!read_committer_.joinable()) {
       read_committer_stop_ = false;
       read_committer_ = std::thread([this] { RunReadCommitter(); });
     }
   }
-  if (first) reads_queued_.notify_one();
+  if (wake) reads_queued_.notify_one();
 }
 
 void Vault::Impl::RunReadCommitter() {
   std::vector<QueuedRead> group;
+  size_t last_group = 0;
   std::unique_lock lock(decisions_mu_);
   for (;;) {
     reads_queued_.wait(lock, [&] { return read_committer_stop_ || !queued_reads_.empty(); });
     if (queued_reads_.empty()) return;  // stopping, and every reader answered
+    if (last_group > 1 && options_.read_commit_delay.count() > 0) {
+      // Reads are concurrent: more will queue within the delay, and share this commit.
+      reads_queued_.wait_for(lock, options_.read_commit_delay, [&] {
+        return read_committer_stop_ || queued_reads_.size() >= kFullReadGroup;
+      });
+    }
     group.swap(queued_reads_);
+    last_group = group.size();
     lock.unlock();
     std::vector<AuditEntry> entries;
     entries.reserve(group.size());

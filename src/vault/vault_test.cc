@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "privet/retention.h"
@@ -468,14 +469,7 @@ TEST_F(StarterVault, ConcurrentRectificationsNeverLeaveAStaleCachedValue) {
                                                     .purposes = {"service"},
                                                     .sealed_value = std::string(24 + 16 + 8, 's')});
   const size_t target_bytes = vault_internal::CompactFields(compiled(), like_target).bytes();
-  vault_.reset();
-  auto opened = Vault::Open({.data_dir = dir_.path(),
-                             .policy = policy_,
-                             .clock = &clock_,
-                             .read_auditing = VaultOptions::ReadAuditing::kBatched,
-                             .field_cache_bytes = 16 * (target_bytes + 200)});
-  ASSERT_TRUE(opened.ok());
-  vault_ = std::move(*opened);
+  ReopenWith({.read_auditing = VaultOptions::ReadAuditing::kBatched, .field_cache_bytes = 16 * (target_bytes + 200)});
   const uint64_t id = Customer();
   WriteRequest fields{.subject_id = id, .purposes = {"service"}};
   for (int i = 0; i < 100; ++i) fields.fields.push_back({.category = "user.name", .value = "name-" + std::to_string(100 + i)});
@@ -623,12 +617,49 @@ TEST_F(StarterVault, ClosingTheVaultAnswersQueuedReads) {
   EXPECT_EQ(answered.load(), 20);
 }
 
+// VaultOptions::read_commit_delay holds back only reads that come while others do: one read at a
+// time is committed at once, however long the delay.
+TEST_F(StarterVault, AReadAfterALoneOneIsCommittedAtOnce) {
+  ReopenWith({.read_commit_delay = std::chrono::hours(1)});
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  for (int i = 0; i < 5; ++i) {
+    std::promise<bool> answered;
+    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered.set_value(r.ok()); });
+    std::future<bool> answer = answered.get_future();
+    ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "read " << i;
+    EXPECT_TRUE(answer.get());
+  }
+}
+
+// Concurrent reads wait at most for a full group (256 reads) to queue, or for the vault to close:
+// with an hour's delay, only the last group below that size is still waiting, and closing the
+// vault answers it, every decision stored.
+TEST_F(StarterVault, AFullGroupOrClosingEndsTheReadCommitDelay) {
+  ReopenWith({.read_commit_delay = std::chrono::hours(1)});
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  const uint64_t before = vault().AuditSize();
+  constexpr int kReads = 1'000;
+  constexpr int kMaxWaiting = 255;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < kReads; ++i)
+    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (answered.load() < kReads - kMaxWaiting && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_GE(answered.load(), kReads - kMaxWaiting);
+  const auto closing = std::chrono::steady_clock::now();
+  vault_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - closing, std::chrono::seconds(30));
+  EXPECT_EQ(answered.load(), kReads);
+  Reopen();
+  EXPECT_EQ(vault().AuditSize(), before + kReads);
+}
+
 TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {
   for (size_t bytes : {size_t{0}, size_t{16} * 600}) {  // off; room for about one subject per shard
-    vault_.reset();
-    auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_, .field_cache_bytes = bytes});
-    ASSERT_TRUE(opened.ok());
-    vault_ = std::move(*opened);
+    ReopenWith({.field_cache_bytes = bytes});
     std::vector<uint64_t> ids;
     for (int i = 0; i < 40; ++i) {
       ids.push_back(Customer());

@@ -25,9 +25,15 @@ class VaultTest : public ::testing::Test {
     Reopen();
   }
 
-  void Reopen() {
+  void Reopen() { ReopenWith({}); }
+
+  // Reopens with `options`, its directory, policy and clock the fixture's.
+  void ReopenWith(VaultOptions options) {
     vault_.reset();
-    auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+    options.data_dir = dir_.path();
+    options.policy = policy_;
+    options.clock = &clock_;
+    auto opened = Vault::Open(std::move(options));
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     vault_ = std::move(*opened);
   }
