@@ -63,6 +63,9 @@ struct ServerOptions {
   std::chrono::milliseconds retention_interval{0};
   // Where the JSON-lines access log goes; null: nowhere. Must outlive the server.
   std::ostream* access_log = nullptr;
+  // Access-log lines are buffered and written out this often (and at 64 KiB, and on Stop);
+  // zero writes each line as it comes, a system call per request.
+  std::chrono::milliseconds access_log_flush{100};
 };
 
 // A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").

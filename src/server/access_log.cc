@@ -3,6 +3,26 @@
 #include "server/json_io.h"
 
 namespace privet::server {
+namespace {
+
+constexpr size_t kFlushBytes = 64 * 1024;  // buffered lines written out at once, whatever the time
+
+}  // namespace
+
+AccessLog::AccessLog(std::ostream* out, const Clock& clock, std::chrono::milliseconds flush_interval)
+    : out_(out), clock_(clock), flush_interval_(flush_interval) {
+  if (out_ != nullptr && flush_interval_.count() > 0) flusher_ = std::thread([this] { RunFlusher(); });
+}
+
+AccessLog::~AccessLog() {
+  std::unique_lock lock(mu_);
+  stop_ = true;
+  lock.unlock();
+  stop_cv_.notify_one();
+  if (flusher_.joinable()) flusher_.join();
+  lock.lock();
+  if (!buffer_.empty()) WriteOut(lock);
+}
 
 void AccessLog::Write(const Exchange& e) {
   if (out_ == nullptr) return;
@@ -16,9 +36,29 @@ void AccessLog::Write(const Exchange& e) {
       .Key("duration_ms").Double(std::chrono::duration<double, std::milli>(e.duration).count());
   if (!e.principal.empty()) line.Key("principal").String(e.principal);
   std::string text = std::move(line.EndObject()).Take();  // ends with the newline
-  std::lock_guard lock(mu_);
-  out_->write(text.data(), static_cast<std::streamsize>(text.size()));  // one write per line
+  std::unique_lock lock(mu_);
+  buffer_ += text;
+  if (flush_interval_.count() == 0 || buffer_.size() >= kFlushBytes) WriteOut(lock);
+}
+
+void AccessLog::RunFlusher() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    stop_cv_.wait_for(lock, flush_interval_, [&] { return stop_; });
+    if (!buffer_.empty()) WriteOut(lock);
+  }
+}
+
+void AccessLog::WriteOut(std::unique_lock<std::mutex>& buffer_lock) {
+  buffer_lock.unlock();
+  std::lock_guard write(write_mu_);  // taken before the lines are: they leave in the order buffered
+  buffer_lock.lock();
+  writing_.swap(buffer_);  // buffer_ gets the empty string, and keeps its capacity
+  buffer_lock.unlock();
+  out_->write(writing_.data(), static_cast<std::streamsize>(writing_.size()));
   out_->flush();
+  writing_.clear();
+  buffer_lock.lock();
 }
 
 }  // namespace privet::server

@@ -2,11 +2,20 @@
 // status, duration and the kind of principal. Never bodies, query values, path ids, tokens or
 // personal data: the route is the pattern ("/v1/subjects/{id}"), not the path.
 //
+// Lines are buffered and written out together every `flush_interval` (and whenever 64 KiB have
+// gathered, and when the log is destroyed), as a web server's buffered access log does: one
+// write per request would cost each request a system call. A crash may lose the lines of the
+// last interval; the audit log, not this one, is the record of who read what.
+//
 // Thread-safety: Write() may be called from many threads; lines never interleave.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <ostream>
+#include <string>
+#include <thread>
 
 #include "privet/clock.h"
 #include "server/http_listener.h"
@@ -15,14 +24,30 @@ namespace privet::server {
 
 class AccessLog {
  public:
-  // `out` may be null (no log); it must outlive this object.
-  AccessLog(std::ostream* out, const Clock& clock) : out_(out), clock_(clock) {}
+  // `out` may be null (no log); it must outlive this object. A zero `flush_interval` writes
+  // each line as it comes.
+  AccessLog(std::ostream* out, const Clock& clock, std::chrono::milliseconds flush_interval);
+  ~AccessLog();  // writes out what is buffered
+  AccessLog(const AccessLog&) = delete;
+  AccessLog& operator=(const AccessLog&) = delete;
+
   void Write(const Exchange& exchange);
 
  private:
-  std::mutex mu_;
-  std::ostream* out_;  // GUARDED_BY(mu_)
+  void RunFlusher();
+  // Writes out the buffered lines; `buffer_lock` holds mu_, and is released while writing.
+  void WriteOut(std::unique_lock<std::mutex>& buffer_lock);
+
+  std::ostream* const out_;
   const Clock& clock_;
+  const std::chrono::milliseconds flush_interval_;
+  std::mutex write_mu_;  // guards writing_ and out_; taken before mu_
+  std::string writing_;  // the lines being written out
+  std::mutex mu_;        // guards buffer_ and stop_
+  std::condition_variable stop_cv_;
+  std::string buffer_;   // lines not yet written out
+  bool stop_ = false;
+  std::thread flusher_;  // when flush_interval_ > 0
 };
 
 }  // namespace privet::server

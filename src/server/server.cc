@@ -51,7 +51,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
                    store::OpenSqliteAccountStore(files.key_store_path));
   impl->accounts = std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
-  impl->access_log = std::make_unique<server::AccessLog>(options.access_log, clock);
+  impl->access_log = std::make_unique<server::AccessLog>(options.access_log, clock, options.access_log_flush);
   impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
                                                                 options.retention_interval);
   impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,
@@ -109,6 +109,7 @@ void Server::Stop() {
   // Destroying the listener drops what its connections had queued, and closes them: clients
   // waiting for an answer learn at once that none will come.
   impl_->listener.reset();
+  impl_->access_log.reset();  // writes out its buffered lines
 }
 
 }  // namespace privet

@@ -26,7 +26,8 @@ class ServerTest : public ::testing::Test {
                                  .threads = 2,
                                  .read_timeout = read_timeout,
                                  .retention_interval = retention_interval_,
-                                 .access_log = &log_});
+                                 .access_log = &log_,
+                                 .access_log_flush = std::chrono::milliseconds(0)});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     ASSERT_TRUE(server_->initial_admin_key().has_value());
