@@ -508,6 +508,35 @@ TEST(WalCheckpointer, CheckpointsInTheBackgroundAndKeepsTheWalBounded) {
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
+// Under commits that never pause, no background checkpoint ends with the whole WAL copied; the
+// commit after one that left few frames copies them itself, so the WAL starts over long before
+// the backstop (here out of reach).
+TEST(WalCheckpointer, CatchesUpInlineSoTheWalStartsOverUnderSteadyCommits) {
+  testing::TempDir dir;
+  const std::string path = dir / "wal.db";
+  auto conn = sqlite::OpenStoreFile(path, {.label = "test store",
+                                           .application_id = 0x54455354,
+                                           .schema_version = 1,
+                                           .schema_sql = "CREATE TABLE t (v BLOB NOT NULL)"});
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto checkpointer = sqlite::WalCheckpointer::Start(
+      **conn, {.checkpoint_frames = 64, .backstop_frames = 1'000'000, .catch_up_frames = 1'000'000});
+  ASSERT_TRUE(checkpointer.ok()) << checkpointer.status().ToString();
+  // Commits of one 4 KiB row each (two or more frames) until the background has checkpointed
+  // ten times: 640 frames (2.5 MiB) or more went through the WAL.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int commits = 0;
+  while ((*checkpointer)->CheckpointsForTest() < 10 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*conn)->Exec("INSERT INTO t (v) VALUES (zeroblob(4096))", "insert").ok());
+    ++commits;
+  }
+  ASSERT_GE((*checkpointer)->CheckpointsForTest(), 10u) << commits << " commits";
+  // The WAL file keeps the longest length it reached; without starting over it would hold two
+  // frames or more per commit since the first checkpoint: over 4 KiB per commit.
+  EXPECT_LT(std::filesystem::file_size(path + "-wal"), uintmax_t{4096} * commits / 2)
+      << commits << " commits";
+}
+
 TEST_F(SqliteKeyStore, DestroyedKeyBytesAreGoneFromEveryFile) {
   // 32 bytes unique to key n.
   auto distinctive = [](int n) {
