@@ -17,7 +17,8 @@
 # Environment: PRIVET_BUILD_DIR (default build), PRIVET_BENCH_SECONDS (measured seconds per run,
 # default 20), PRIVET_BENCH_WARMUP (seconds, default 5), PRIVET_BENCH_CONNECTIONS (default 64),
 # PRIVET_BENCH_THREADS (server threads, default 2; wrk always gets -t2), PRIVET_BENCH_SUBJECTS
-# (default 1000; 0 or 1 skips that run), PRIVET_BENCH_VERBOSE (set: also print wrk's reports).
+# (default 1000; 0 or 1 skips that run), PRIVET_BENCH_VERBOSE (set: also print wrk's reports),
+# PRIVET_BENCH_SERVE_ARGS (more `privet serve` flags, e.g. "--read-commit-delay-us 50").
 # Builds with the build directory's configuration (the default build: RelWithDebInfo). Installs
 # wrk (Debian package) if missing. Everything runs in a fresh directory under /tmp, removed on
 # exit with the servers it started.
@@ -165,7 +166,7 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 
 # --- privet serve on a fresh vault, the starter policy -------------------------------------
 start_server privet "$build_dir/privet" serve --policy policies/starter.yaml --data "$work/data" \
-  --listen 127.0.0.1:0 --threads "$server_threads"
+  --listen 127.0.0.1:0 --threads "$server_threads" ${PRIVET_BENCH_SERVE_ARGS:-}
 privet_pid=$server_pid
 base="http://127.0.0.1:$port"
 admin=$(sed -n 's/^admin API key.*: \(pvk_[A-Za-z0-9_-]*\)$/\1/p' "$work/privet.out")
