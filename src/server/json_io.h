@@ -58,6 +58,9 @@ std::string_view LoggedMethod(std::string_view method);
 
 class JsonWriter {
  public:
+  JsonWriter() = default;
+  // Reserves room for about `expected_bytes` of text, so a large answer is not copied as it grows.
+  explicit JsonWriter(size_t expected_bytes) { out_.reserve(expected_bytes); }
   JsonWriter& BeginObject() { return Open('{'); }
   JsonWriter& EndObject() { return Close('}'); }
   JsonWriter& BeginArray() { return Open('['); }
