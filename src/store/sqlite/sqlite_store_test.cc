@@ -482,13 +482,18 @@ TEST_F(SqliteKeyStore, MetaRoundTripsAndReplaces) {
   EXPECT_THAT(*value, Optional(std::string("c\0d", 3)));
 }
 
+// A store file of one table, `t (v BLOB)`, for the checkpointer tests.
+StatusOr<std::unique_ptr<sqlite::Connection>> OpenWalTestStore(const std::string& path) {
+  return sqlite::OpenStoreFile(path, {.label = "test store",
+                                      .application_id = 0x54455354,
+                                      .schema_version = 1,
+                                      .schema_sql = "CREATE TABLE t (v BLOB NOT NULL)"});
+}
+
 TEST(WalCheckpointer, CheckpointsInTheBackgroundAndKeepsTheWalBounded) {
   testing::TempDir dir;
   const std::string path = dir / "wal.db";
-  auto conn = sqlite::OpenStoreFile(path, {.label = "test store",
-                                           .application_id = 0x54455354,
-                                           .schema_version = 1,
-                                           .schema_sql = "CREATE TABLE t (v BLOB NOT NULL)"});
+  auto conn = OpenWalTestStore(path);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   auto checkpointer =
       sqlite::WalCheckpointer::Start(**conn, {.checkpoint_frames = 8, .backstop_frames = 64});
@@ -514,10 +519,7 @@ TEST(WalCheckpointer, CheckpointsInTheBackgroundAndKeepsTheWalBounded) {
 TEST(WalCheckpointer, CatchesUpInlineSoTheWalStartsOverUnderSteadyCommits) {
   testing::TempDir dir;
   const std::string path = dir / "wal.db";
-  auto conn = sqlite::OpenStoreFile(path, {.label = "test store",
-                                           .application_id = 0x54455354,
-                                           .schema_version = 1,
-                                           .schema_sql = "CREATE TABLE t (v BLOB NOT NULL)"});
+  auto conn = OpenWalTestStore(path);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   auto checkpointer = sqlite::WalCheckpointer::Start(
       **conn, {.checkpoint_frames = 64, .backstop_frames = 1'000'000, .catch_up_frames = 1'000'000});
