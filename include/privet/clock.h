@@ -10,9 +10,11 @@
 // ManualClock is thread-safe for concurrent Now() with Advance()/Set().
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace privet {
 
@@ -60,6 +62,9 @@ inline Time CivilDayToTime(CivilDay d) {
 
 // Text forms used in documents, exports and audit entries (UTC).
 std::string Rfc3339(Time t);      // 2024-03-04T12:00:00Z
+// The same, written into `buffer` without allocating; returns a view of it.
+using Rfc3339Buffer = std::array<char, 20>;
+std::string_view Rfc3339(Time t, Rfc3339Buffer& buffer);
 std::string DayString(CivilDay d);  // 2024-03-04
 
 }  // namespace privet

@@ -29,7 +29,7 @@ void AccessLog::Write(const Exchange& e) {
   // Every value is privet's own (a route pattern, a known method, a principal kind).
   JsonWriter line;
   line.BeginObject()
-      .Key("time").String(Rfc3339(clock_.Now()))
+      .Key("time").Timestamp(clock_.Now())
       .Key("method").String(LoggedMethod(e.method))
       .Key("route").String(e.route)
       .Key("status").Int(e.status)

@@ -147,8 +147,25 @@ JsonWriter& JsonWriter::Strings(const std::vector<std::string>& values) {
 
 JsonWriter& JsonWriter::Int(int64_t value) {
   BeforeValue();
-  out_ += std::to_string(value);
+  char digits[24];
+  const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), value);
+  out_.append(digits, end);
   return *this;
+}
+
+JsonWriter& JsonWriter::Id(uint64_t id) {
+  BeforeValue();
+  char digits[24];
+  const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), id);
+  out_ += '"';
+  out_.append(digits, end);
+  out_ += '"';
+  return *this;
+}
+
+JsonWriter& JsonWriter::Timestamp(Time t) {
+  Rfc3339Buffer buffer;
+  return String(Rfc3339(t, buffer));
 }
 
 std::string_view LoggedMethod(std::string_view m) {

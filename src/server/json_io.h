@@ -69,6 +69,8 @@ class JsonWriter {
   JsonWriter& String(std::string_view value);
   JsonWriter& Strings(const std::vector<std::string>& values);
   JsonWriter& Int(int64_t value);
+  JsonWriter& Id(uint64_t id);             // as IdString: a string of decimal digits
+  JsonWriter& Timestamp(Time t);           // as Rfc3339
   JsonWriter& Double(double value);  // shortest form that reads back the same; finite values only
   // The text, with the newline every response body ends with.
   std::string Take() &&;

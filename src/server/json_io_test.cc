@@ -2,8 +2,26 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace privet::server {
 namespace {
+
+TEST(JsonWriter, WritesNumbersIdsAndTimestampsInPlace) {
+  const Time t = CivilDayToTime({2024, 3, 4}) + std::chrono::hours(13) + std::chrono::seconds(7);
+  JsonWriter out;
+  out.BeginArray()
+      .Int(std::numeric_limits<int64_t>::min())
+      .Int(0)
+      .Id(std::numeric_limits<uint64_t>::max())
+      .Id(0)
+      .Timestamp(t)
+      .EndArray();
+  EXPECT_EQ(std::move(out).Take(),
+            "[-9223372036854775808,0,\"18446744073709551615\",\"0\",\"2024-03-04T13:00:07Z\"]\n");
+  EXPECT_EQ(IdString(std::numeric_limits<uint64_t>::max()), "18446744073709551615");
+  EXPECT_EQ(Rfc3339(t), "2024-03-04T13:00:07Z");
+}
 
 TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
   const std::string tricky = std::string("quote \" backslash \\ newline \n tab \t nul ") + '\0' +

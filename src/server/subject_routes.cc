@@ -38,14 +38,14 @@ Json SubjectJson(const SubjectInfo& s) {
 
 void WriteField(JsonWriter& out, const FieldValue& f) {
   out.BeginObject()
-      .Key("id").String(IdString(f.id))
+      .Key("id").Id(f.id)
       .Key("category").String(f.category)
       .Key("value").String(f.value)
       .Key("source").String(DataSourceName(f.source))
       .Key("purposes").Strings(f.purposes)
       .Key("basis").String(LegalBasisName(f.basis))
-      .Key("collected_at").String(Rfc3339(f.collected_at))
-      .Key("last_activity").String(Rfc3339(f.last_activity))
+      .Key("collected_at").Timestamp(f.collected_at)
+      .Key("last_activity").Timestamp(f.last_activity)
       .Key("policy_version").Int(f.policy_version)
       .EndObject();
 }
