@@ -13,9 +13,11 @@
 //  - one io_context (concurrency hint = threads) run by `threads` threads;
 //  - the acceptor on the io_context, each accepted connection on its own strand;
 //  - per request a fresh request_parser (1 MiB body limit, 16 KiB header limit) and a read
-//    timeout of 10 s on the tcp_stream, renewed for the write;
+//    timeout of 10 s on the stream (a beast::basic_stream on the connection's strand type),
+//    renewed for the write;
 //  - the same response headers (Server, Content-Type, Cache-Control, X-Content-Type-Options,
 //    Content-Length) and keep-alive as the request asks.
+//  - the same allocator: both link jemalloc where the build does (CMakeLists.txt).
 // What it leaves out is privet's own work: target and header extraction, routing,
 // authentication, the vault, JSON, the access log and the metrics. It is not deliberately slow:
 // the body is shared and sent without a copy (span_body), the response is a member of the
@@ -57,6 +59,9 @@ constexpr uint32_t kHeaderLimit = 16 * 1024;
 constexpr uint64_t kBodyLimit = 1024 * 1024;
 constexpr std::chrono::seconds kReadTimeout{10};
 
+using Strand = net::strand<net::io_context::executor_type>;
+using Stream = beast::basic_stream<tcp, Strand>;
+
 // About what privet answers for a subject's ten fields read for one purpose (~2.5 KB).
 std::string DefaultBody() {
   constexpr char kTime[] = "2026-11-23T03:00:00Z";
@@ -77,7 +82,7 @@ std::string DefaultBody() {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, std::shared_ptr<const std::string> body)
+  Session(Stream::socket_type&& socket, std::shared_ptr<const std::string> body)
       : stream_(std::move(socket)), body_(std::move(body)) {}
 
   void Run() {
@@ -126,7 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::span_body<const char>> res_;
@@ -166,7 +171,7 @@ class Server {
  private:
   void Accept() {
     acceptor_.async_accept(net::make_strand(ioc_),
-                           [this](beast::error_code ec, tcp::socket socket) {
+                           [this](beast::error_code ec, Stream::socket_type socket) {
                              if (ec == net::error::operation_aborted || !acceptor_.is_open())
                                return;
                              if (!ec) std::make_shared<Session>(std::move(socket), body_)->Run();

@@ -8,7 +8,7 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libsodium-dev
   libsqlite3-dev sqlite3 libboost-dev libpq-dev
   libcurl4-openssl-dev libssl-dev openssl
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   clang-14 libclang-rt-14-dev
   nodejs wrk  # benchmarks: the Cedar comparison, the HTTP load generator
 )
