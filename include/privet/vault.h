@@ -87,8 +87,9 @@ struct VaultOptions {
   std::chrono::milliseconds read_audit_flush{5};
   // ReadThen with kBeforeReturn: while reads are concurrent (the previous commit stored more
   // than one decision), the committer waits up to this long for more reads to join the next
-  // commit, which then costs each of them less (PostgreSQL's commit_delay). A read arriving
-  // after a lone one is committed at once; 0 never waits.
+  // commit, which then costs each of them less (PostgreSQL's commit_delay); as many reads as
+  // the previous commit stored (at most 256) end the wait sooner. A read arriving after a lone
+  // one is committed at once; 0 never waits.
   std::chrono::microseconds read_commit_delay{100};
   // Memory for caching subjects' field rows as stored (sealed values, never plaintext), so that
   // reads of recently read subjects need no database fetch; subjects not read again go first.

@@ -632,9 +632,9 @@ TEST_F(StarterVault, AReadAfterALoneOneIsCommittedAtOnce) {
   }
 }
 
-// Concurrent reads wait at most for a full group (256 reads) to queue, or for the vault to close:
-// with an hour's delay, only the last group below that size is still waiting, and closing the
-// vault answers it, every decision stored.
+// Concurrent reads wait at most for as many reads as the last commit stored (at most 256) to
+// queue, or for the vault to close: with an hour's delay, only the last group below that size
+// is still waiting, and closing the vault answers it, every decision stored.
 TEST_F(StarterVault, AFullGroupOrClosingEndsTheReadCommitDelay) {
   ReopenWith({.read_commit_delay = std::chrono::hours(1)});
   const uint64_t id = Customer();
