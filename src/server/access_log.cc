@@ -27,7 +27,7 @@ AccessLog::~AccessLog() {
 void AccessLog::Write(const Exchange& e) {
   if (out_ == nullptr) return;
   // Every value is privet's own (a route pattern, a known method, a principal kind).
-  JsonWriter line;
+  JsonWriter line(192);  // a line is ~130 bytes
   line.BeginObject()
       .Key("time").Timestamp(clock_.Now())
       .Key("method").String(LoggedMethod(e.method))

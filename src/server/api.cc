@@ -117,9 +117,9 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
   if (!match.route->access.is_public) {
     const std::string* auth = request.Header("authorization");
     constexpr std::string_view kBearer = "Bearer ";
-    Status denied(StatusCode::kUnauthenticated, "an API key is required (Authorization: Bearer)");
     if (auth == nullptr || auth->compare(0, kBearer.size(), kBearer) != 0) {
-      HttpResponse r = ErrorResponse(denied);
+      HttpResponse r = ErrorResponse(
+          Status(StatusCode::kUnauthenticated, "an API key is required (Authorization: Bearer)"));
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return answer(std::move(r));
     }

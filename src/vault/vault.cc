@@ -1094,6 +1094,7 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
   result.fields.reserve(rows->fields.size());
   SubjectState state = subject->state;
   std::string ad;  // each field's associated data, in one buffer
+  ad.reserve(64);
   for (size_t i = 0; i < rows->fields.size(); ++i) {
     const SealedField& f = rows->fields[i];
     const std::string& category = rows->category_name(policy, i);
