@@ -297,6 +297,15 @@ class Vault {
   // DrainReads.
   using ReadDone = std::function<void(StatusOr<ReadResult>)>;
   void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadDone done);
+  // ReadThen for a caller that hands the values out in another form, such as a response body:
+  // `prepare` makes it from the result on this thread, before ReadThen returns, while the
+  // decision waits to be stored; `done` receives it as ReadThen's `done` would the result (or
+  // the refusal, or the commit's error). Making the answer while the commit is pending keeps
+  // the caller's thread busy rather than idle, and frees the plaintext result sooner.
+  using ReadPrepare = std::function<std::string(const ReadResult&)>;
+  using PreparedDone = std::function<void(StatusOr<std::string>)>;
+  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadPrepare prepare,
+                PreparedDone done);
   // Returns once every ReadThen's `done` has run. REQUIRES: no ReadThen at the same time (stop
   // the callers first). The vault's destructor does it too.
   void DrainReads();

@@ -150,8 +150,8 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
   return JsonResponse(201, {{"field_ids", out}});
 }
 
-// The answer of GET /v1/subjects/{id}/fields.
-HttpResponse FieldsResponse(const ReadResult& read, Metrics& metrics) {
+// The body of GET /v1/subjects/{id}/fields' answer.
+std::string FieldsBody(const ReadResult& read, Metrics& metrics) {
   // Each field's value and category, plus ~200 bytes of keys, id, purposes and timestamps.
   size_t expected = 64 + 64 * read.withheld.size();
   for (const FieldValue& v : read.fields) expected += v.value.size() + v.category.size() + 256;
@@ -165,26 +165,29 @@ HttpResponse FieldsResponse(const ReadResult& read, Metrics& metrics) {
   }
   out.EndArray().EndObject();
   metrics.RecordDecision("allowed", read.fields.size());
-  return HttpResponse{.status = 200, .body = std::move(out).Take()};
+  return std::move(out).Take();
 }
 
-// Asynchronous: the values go out once the read's decision is stored, and no thread waits for
-// that commit meanwhile (Vault::ReadThen).
+// Asynchronous: the body is written on this thread while the read's decision waits for its
+// commit, and goes out only once the decision is stored (Vault::ReadThen); no thread waits
+// for that commit meanwhile.
 void ReadFields(const Call& call, Respond respond) {
   const std::string* purpose = call.request.Query("purpose");
   StatusOr<SubjectInfo> s = purpose == nullptr || purpose->empty()
                                 ? StatusOr<SubjectInfo>(InvalidArgument("is required", "purpose"))
                                 : call.Subject();
   if (!s.ok()) return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
-  // `done` may run on the thread that committed the decision: the JSON is written on the
+  // `done` may run on the thread that committed the decision: the answer is sent from the
   // connection's own thread.
-  call.ctx.vault.ReadThen(call.principal, s->id, *purpose,
-                          [&metrics = call.ctx.metrics, respond = std::move(respond)](StatusOr<ReadResult> read) {
-                            respond([&metrics, read = std::move(read)]() -> StatusOr<HttpResponse> {
-                              if (!read.ok()) return read.status();
-                              return FieldsResponse(*read, metrics);
-                            });
-                          });
+  call.ctx.vault.ReadThen(
+      call.principal, s->id, *purpose,
+      [&metrics = call.ctx.metrics](const ReadResult& read) { return FieldsBody(read, metrics); },
+      [respond = std::move(respond)](StatusOr<std::string> body) {
+        respond([body = std::move(body)]() mutable -> StatusOr<HttpResponse> {
+          if (!body.ok()) return body.status();
+          return HttpResponse{.status = 200, .body = std::move(body).value()};
+        });
+      });
 }
 
 StatusOr<HttpResponse> RectifyField(const Call& call) {

@@ -161,6 +161,10 @@ class Vault::Impl {
   StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose);
   void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose, Vault::ReadDone done);
+  void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose, Vault::ReadPrepare prepare,
+                Vault::PreparedDone done);
+  // Queues a read's decision for the read committer, which calls `release` after its commit.
+  void QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release);
   void DrainReads();
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
@@ -303,8 +307,8 @@ class Vault::Impl {
   // A ReadThen waiting for its decision to be stored.
   struct QueuedRead {
     AuditEntry decision;
-    ReadResult result;
-    Vault::ReadDone done;
+    // Hands the reader its answer once `stored` is OK, or the commit's error.
+    std::function<void(const Status& stored)> release;
   };
   std::mutex decisions_mu_;  // guards the eight below
   std::condition_variable decisions_done_;  // a group commit finished
@@ -1006,10 +1010,42 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
     BufferDecision(std::move(decision));
     return done(std::move(result));
   }
+  QueueRead(std::move(decision), [result = std::move(*result), done = std::move(done)](const Status& stored) mutable {
+    if (stored.ok()) {
+      done(std::move(result));
+    } else {
+      done(stored);
+    }
+  });
+}
+
+void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_view purpose,
+                           Vault::ReadPrepare prepare, Vault::PreparedDone done) {
+  AuditEntry decision;
+  std::string answer;
+  {
+    StatusOr<ReadResult> result = ReadUnstored(principal, id, purpose, decision);
+    if (!result.ok()) return done(std::move(result).status());
+    answer = prepare(*result);
+  }  // the plaintext result is gone; only `answer` waits for the commit
+  if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
+    BufferDecision(std::move(decision));
+    return done(std::move(answer));
+  }
+  QueueRead(std::move(decision), [answer = std::move(answer), done = std::move(done)](const Status& stored) mutable {
+    if (stored.ok()) {
+      done(std::move(answer));
+    } else {
+      done(stored);
+    }
+  });
+}
+
+void Vault::Impl::QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release) {
   bool wake;  // the committer waits for a first read, or while it delays for its group to fill
   {
     std::lock_guard lock(decisions_mu_);
-    queued_reads_.push_back({.decision = std::move(decision), .result = std::move(*result), .done = std::move(done)});
+    queued_reads_.push_back({.decision = std::move(decision), .release = std::move(release)});
     wake = queued_reads_.size() == 1 || queued_reads_.size() == read_group_target_;
     if (!read_committer_.joinable()) {
       read_committer_stop_ = false;
@@ -1044,13 +1080,7 @@ void Vault::Impl::RunReadCommitter() {
     for (QueuedRead& r : group) entries.push_back(std::move(r.decision));
     const Status stored = CommitDecisions(std::move(entries));
     // Each reader gets its values only now, its decision stored; or the commit's error.
-    for (QueuedRead& r : group) {
-      if (stored.ok()) {
-        r.done(std::move(r.result));
-      } else {
-        r.done(stored);
-      }
-    }
+    for (QueuedRead& r : group) r.release(stored);
     group.clear();
     lock.lock();
   }
@@ -1647,6 +1677,10 @@ StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_vi
 
 void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, ReadDone done) {
   impl_->ReadThen(p, id, purpose, std::move(done));
+}
+void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, ReadPrepare prepare,
+                     PreparedDone done) {
+  impl_->ReadThen(p, id, purpose, std::move(prepare), std::move(done));
 }
 
 void Vault::DrainReads() { impl_->DrainReads(); }

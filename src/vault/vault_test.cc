@@ -607,6 +607,45 @@ TEST_F(StarterVault, ReadThenRefusesAtOnce) {
   EXPECT_TRUE(called);  // on this thread, before ReadThen returned
 }
 
+// The prepared form: the answer is made on the caller's thread before the decision is stored,
+// and handed out only after.
+TEST_F(StarterVault, PreparedReadThenHandsOutItsAnswerOnlyOnceTheDecisionIsStored) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  const uint64_t before = vault().AuditSize();
+  std::thread::id prepared_on;
+  uint64_t stored_when_prepared = 0;
+  std::promise<std::pair<StatusOr<std::string>, uint64_t>> answered;
+  vault().ReadThen(
+      Principal::Service(), id, "service",
+      [&](const ReadResult& r) {
+        prepared_on = std::this_thread::get_id();
+        stored_when_prepared = vault().AuditSize();
+        return r.fields.size() == 1 ? "answer: " + r.fields[0].value : std::string("wrong");
+      },
+      [&](StatusOr<std::string> answer) { answered.set_value({std::move(answer), vault().AuditSize()}); });
+  EXPECT_EQ(prepared_on, std::this_thread::get_id());
+  EXPECT_EQ(stored_when_prepared, before);
+  std::future<std::pair<StatusOr<std::string>, uint64_t>> answer = answered.get_future();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  auto [body, stored_when_answered] = answer.get();
+  ASSERT_TRUE(body.ok()) << body.status().ToString();
+  EXPECT_EQ(*body, "answer: Ada");
+  EXPECT_EQ(stored_when_answered, before + 1);
+
+  bool prepared = false;
+  bool refused = false;
+  vault().ReadThen(
+      Principal::Service(), id, "no_such_purpose",
+      [&](const ReadResult&) {
+        prepared = true;
+        return std::string();
+      },
+      [&](StatusOr<std::string> r) { refused = r.status().code() == StatusCode::kPermissionDenied; });
+  EXPECT_FALSE(prepared);
+  EXPECT_TRUE(refused);  // on this thread, before ReadThen returned
+}
+
 TEST_F(StarterVault, ClosingTheVaultAnswersQueuedReads) {
   const uint64_t id = Customer();
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
