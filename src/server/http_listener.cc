@@ -136,27 +136,28 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(HttpResponse response, Exchange exchange, std::chrono::steady_clock::time_point start,
             unsigned version, bool keep_alive) {
-    auto res = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(response.status), version);
-    res->set(http::field::server, "privet");
-    if (!response.content_type.empty()) res->set(http::field::content_type, response.content_type);
-    res->set(http::field::cache_control, "no-store");
-    res->set("X-Content-Type-Options", "nosniff");
-    for (const auto& [name, value] : response.headers) res->set(name, value);
-    res->body() = std::move(response.body);
-    res->keep_alive(keep_alive);
-    res->prepare_payload();
+    // A member, not an allocation per request: the session lives until the write completes.
+    response_ = {};
+    response_.result(static_cast<http::status>(response.status));
+    response_.version(version);
+    response_.set(http::field::server, "privet");
+    if (!response.content_type.empty()) response_.set(http::field::content_type, response.content_type);
+    response_.set(http::field::cache_control, "no-store");
+    response_.set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) response_.set(name, value);
+    response_.body() = std::move(response.body);
+    response_.keep_alive(keep_alive);
+    response_.prepare_payload();
     exchange.status = response.status;
     exchange.duration = std::chrono::steady_clock::now() - start;
     if (shared_->observer) shared_->observer(exchange);
-    response_ = res;
     stream_.expires_after(shared_->options.read_timeout);
-    http::async_write(stream_, *res,
+    http::async_write(stream_, response_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
-    response_.reset();
+    response_ = {};  // the body may hold personal data: not kept while the connection idles
     if (ec) return;
     if (!keep_alive) return Close();
     Read();
@@ -170,7 +171,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> response_;
+  http::response<http::string_body> response_;  // the one being written, if any
   std::shared_ptr<const Shared> shared_;
 };
 
