@@ -88,7 +88,7 @@ struct VaultOptions {
   // ReadThen with kBeforeReturn: while reads are concurrent (the previous commit stored more
   // than one decision), the committer waits up to this long for more reads to join the next
   // commit, which then costs each of them less (PostgreSQL's commit_delay); as many reads as
-  // the previous commit stored (at most 256) end the wait sooner. A read arriving after a lone
+  // the largest of the last 16 commits stored (at most 256) end the wait sooner. A read arriving after a lone
   // one is committed at once; 0 never waits.
   std::chrono::microseconds read_commit_delay{100};
   // Memory for caching subjects' field rows as stored (sealed values, never plaintext), so that

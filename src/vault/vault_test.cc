@@ -671,7 +671,7 @@ TEST_F(StarterVault, AReadAfterALoneOneIsCommittedAtOnce) {
   }
 }
 
-// Concurrent reads wait at most for as many reads as the last commit stored (at most 256) to
+// Concurrent reads wait at most for as many reads as recent commits stored (at most 256) to
 // queue, or for the vault to close: with an hour's delay, only the last group below that size
 // is still waiting, and closing the vault answers it, every decision stored.
 TEST_F(StarterVault, AFullGroupOrClosingEndsTheReadCommitDelay) {
