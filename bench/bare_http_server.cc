@@ -16,7 +16,7 @@
 //    timeout of 10 s on the stream (a beast::basic_stream on the connection's strand type),
 //    renewed for the write;
 //  - the same response headers (Server, Content-Type, Cache-Control, X-Content-Type-Options,
-//    Content-Length) and keep-alive as the request asks.
+//    Content-Length) and keep-alive as the request asks;
 //  - the same allocator: both link jemalloc where the build does (CMakeLists.txt).
 // What it leaves out is privet's own work: target and header extraction, routing,
 // authentication, the vault, JSON, the access log and the metrics. It is not deliberately slow:

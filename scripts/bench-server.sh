@@ -101,10 +101,10 @@ forget() {
   pids=("${kept[@]}")
 }
 
-stop_server() {
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  forget "$server_pid"
+stop_server() {  # stop_server PID
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  forget "$1"
 }
 
 # CPU time of a process, or of the whole machine, in clock ticks.
@@ -143,7 +143,8 @@ run_wrk() {
   wait "$wrk_pid" || die "wrk failed: $(cat "$work/wrk.txt")"
   forget "$wrk_pid"
   kill -0 "$server_pid" 2>/dev/null || die "the server died during the run: $(tail -5 "$work"/*.err)"
-  cp "$work/wrk.txt" "$work/wrk-$label.txt"
+  runs=$((runs + 1))
+  cp "$work/wrk.txt" "$work/wrk-$(printf %02d "$runs") $label.txt"
   local result
   result=$(grep '^RESULT ' "$work/wrk.txt") || die "no result from wrk: $(cat "$work/wrk.txt")"
   field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$result"; }
@@ -246,7 +247,7 @@ bare_base="http://127.0.0.1:$port"
 echo "== privet serve vs a bare Beast server: wrk -t$wrk_threads -c$connections," \
   "${warmup} s warm-up + ${seconds} s per run, $rounds rounds," \
   "$server_threads server threads, wrk on the same $(nproc) cores =="
-failed=0
+failed=0 runs=0
 ratios=() privet_p99s=()
 for ((round = 1; round <= rounds; round++)); do
   run_wrk "privet, 1 subject x $fields_per_subject fields" "$base" "$work/ids-one.txt" "$privet_pid"
@@ -267,11 +268,9 @@ if grep -q '"status":5' "$work/privet.err"; then
   echo "bench-server: privet logged 5xx answers" >&2
   failed=1
 fi
-server_pid=$privet_pid
-stop_server
+stop_server "$privet_pid"
 kill -0 "$privet_pid" 2>/dev/null && die "privet did not stop"
-server_pid=$bare_pid
-stop_server
+stop_server "$bare_pid"
 
 # The medians over the rounds: each ratio pairs two runs a minute apart at most, so a machine
 # that speeds up or slows down during the benchmark moves both sides of it.

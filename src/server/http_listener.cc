@@ -136,8 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Send(HttpResponse response, Exchange exchange, std::chrono::steady_clock::time_point start,
             unsigned version, bool keep_alive) {
-    // A member, not an allocation per request: the session lives until the write completes.
-    response_ = {};
+    // A member, not an allocation per request: the session lives until the write completes,
+    // and OnWrite empties it for the next one.
     response_.result(static_cast<http::status>(response.status));
     response_.version(version);
     response_.set(http::field::server, "privet");
