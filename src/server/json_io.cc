@@ -107,25 +107,7 @@ HttpResponse JsonResponse(int status, const Json& body) {
           .body = body.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n"};
 }
 
-void JsonWriter::BeforeValue() {
-  if (need_comma_) out_ += ',';
-  need_comma_ = true;
-}
-
-JsonWriter& JsonWriter::Open(char bracket) {
-  BeforeValue();
-  out_ += bracket;
-  need_comma_ = false;
-  return *this;
-}
-
-JsonWriter& JsonWriter::Close(char bracket) {
-  out_ += bracket;
-  need_comma_ = true;
-  return *this;
-}
-
-JsonWriter& JsonWriter::Key(std::string_view key) {
+JsonWriter& JsonWriter::EscapedKey(std::string_view key) {
   BeforeValue();
   AppendEscaped(key);
   out_ += ':';
@@ -164,8 +146,12 @@ JsonWriter& JsonWriter::Id(uint64_t id) {
 }
 
 JsonWriter& JsonWriter::Timestamp(Time t) {
-  Rfc3339Buffer buffer;
-  return String(Rfc3339(t, buffer));
+  BeforeValue();
+  Rfc3339Buffer buffer;  // digits, '-', ':', 'T' and 'Z': nothing to escape
+  out_ += '"';
+  out_.append(Rfc3339(t, buffer));
+  out_ += '"';
+  return *this;
 }
 
 std::string_view LoggedMethod(std::string_view m) {

@@ -56,6 +56,23 @@ HttpResponse JsonResponse(int status, const Json& body);
 // the rest.
 std::string_view LoggedMethod(std::string_view method);
 
+// A member name written into privet's code, checked when it is compiled to need no escape
+// (printable ASCII but a quote or a backslash), so the writer copies it without a scan.
+class PlainName {
+ public:
+  template <size_t N>
+  consteval PlainName(const char (&name)[N]) : name_(name, N - 1) {  // NOLINT: implicit by design
+    for (char c : name_) {
+      // Not a constant expression, so a name that needs escaping does not compile.
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') throw "this JSON name needs escaping: use EscapedKey";
+    }
+  }
+  std::string_view view() const { return name_; }
+
+ private:
+  std::string_view name_;
+};
+
 class JsonWriter {
  public:
   JsonWriter() = default;
@@ -65,7 +82,16 @@ class JsonWriter {
   JsonWriter& EndObject() { return Close('}'); }
   JsonWriter& BeginArray() { return Open('['); }
   JsonWriter& EndArray() { return Close(']'); }
-  JsonWriter& Key(std::string_view key);
+  // A name from the code, e.g. Key("fields"); EscapedKey for a name that comes from data.
+  JsonWriter& Key(PlainName name) {
+    BeforeValue();
+    out_ += '"';
+    out_.append(name.view());
+    out_ += "\":";
+    need_comma_ = false;
+    return *this;
+  }
+  JsonWriter& EscapedKey(std::string_view key);
   JsonWriter& String(std::string_view value);
   JsonWriter& Strings(const std::vector<std::string>& values);
   JsonWriter& Int(int64_t value);
@@ -76,9 +102,21 @@ class JsonWriter {
   std::string Take() &&;
 
  private:
-  JsonWriter& Open(char bracket);
-  JsonWriter& Close(char bracket);
-  void BeforeValue();
+  JsonWriter& Open(char bracket) {
+    BeforeValue();
+    out_ += bracket;
+    need_comma_ = false;
+    return *this;
+  }
+  JsonWriter& Close(char bracket) {
+    out_ += bracket;
+    need_comma_ = true;
+    return *this;
+  }
+  void BeforeValue() {
+    if (need_comma_) out_ += ',';
+    need_comma_ = true;
+  }
   void AppendEscaped(std::string_view s);
 
   std::string out_;

@@ -33,7 +33,7 @@ TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
       .BeginObject().Key("purposes").Strings({"a", "b"}).Key("empty").Strings({}).EndObject()
       .EndArray()
       .Key("withheld").BeginArray().EndArray()
-      .Key(tricky).String("")
+      .EscapedKey(tricky).String("")
       .EndObject();
   const std::string text = std::move(out).Take();
   ASSERT_EQ(text.back(), '\n');
@@ -47,6 +47,16 @@ TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
   EXPECT_EQ(parsed[tricky], "");
   // Control characters never appear raw.
   for (char c : text.substr(0, text.size() - 1)) EXPECT_GE(static_cast<unsigned char>(c), 0x20);
+}
+
+TEST(JsonWriter, NamesFromTheCodeAreWrittenAsEscapedOnesAre) {
+  JsonWriter from_code;
+  from_code.BeginObject().Key("collected_at").Int(1).Key("a").BeginArray().EndArray().EndObject();
+  JsonWriter escaped;
+  escaped.BeginObject().EscapedKey("collected_at").Int(1).EscapedKey("a").BeginArray().EndArray().EndObject();
+  const std::string text = std::move(from_code).Take();
+  EXPECT_EQ(text, "{\"collected_at\":1,\"a\":[]}\n");
+  EXPECT_EQ(text, std::move(escaped).Take());
 }
 
 TEST(JsonWriter, EscapesWhereverTheByteFalls) {
