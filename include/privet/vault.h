@@ -309,6 +309,18 @@ class Vault {
   // Returns once every ReadThen's `done` has run. REQUIRES: no ReadThen at the same time (stop
   // the callers first). The vault's destructor does it too.
   void DrainReads();
+  // Where ReadThen's decisions are committed. By default on a committer thread of the vault's
+  // own, which waits read_commit_delay for reads to share a commit. A caller with a thread pool
+  // that serves the reads, such as the HTTP server's io threads, can have the commits run there
+  // instead, without a thread hand-off per commit: `run` must run the task it is given later on
+  // one of its threads, after what it already has queued (never inline). At most one task is
+  // with it at a time; each commits every read queued by the time it starts (the reads the pool
+  // served while the task waited its turn) and hands itself back if more queued meanwhile.
+  // DrainReads returns to the committer thread, and commits what a task had not yet taken; a
+  // task that starts after it does nothing. A runner must not run a task once the vault is
+  // gone. REQUIRES: no ReadThen at the same time.
+  using TaskRunner = std::function<void(std::function<void()> task)>;
+  void RunReadCommitsOn(TaskRunner run);
 
   // Appends to the consent ledger (append-only) and updates the cached state.
   Status RecordConsent(uint64_t subject_id, const ConsentChange& change);

@@ -216,8 +216,8 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
   return true;
 }
 
-StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const ListenerOptions& options,
-                                                            Handler handler, Observer on_response) {
+StatusOr<std::unique_ptr<HttpListener>> HttpListener::Open(const ListenerOptions& options,
+                                                           Handler handler, Observer on_response) {
   if (options.threads < 1) return InvalidArgument("must be at least 1", "threads");
   beast::error_code ec;
   auto address = net::ip::make_address(options.address, ec);
@@ -231,12 +231,18 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Start(const ListenerOption
   if (!ec) state->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return Status(StatusCode::kUnavailable, "cannot listen: " + ec.message(), "listen");
   state->port = state->acceptor.local_endpoint(ec).port();
-  state->Accept();
-  for (int i = 0; i < options.threads; ++i) {
-    state->threads.emplace_back([s = state.get()] { s->ioc.run(); });
-  }
   return std::unique_ptr<HttpListener>(new HttpListener(std::move(state)));
 }
+
+void HttpListener::Run() {
+  if (state_->stopped || !state_->threads.empty()) return;
+  state_->Accept();
+  for (int i = 0; i < state_->shared->options.threads; ++i) {
+    state_->threads.emplace_back([s = state_.get()] { s->ioc.run(); });
+  }
+}
+
+void HttpListener::Post(std::function<void()> task) { net::post(state_->ioc, std::move(task)); }
 
 HttpListener::HttpListener(std::unique_ptr<State> state) : state_(std::move(state)) {}
 HttpListener::~HttpListener() { Stop(); }

@@ -46,11 +46,17 @@ class HttpListener {
   using Handler = std::function<void(const HttpRequest&, Reply)>;
   using Observer = std::function<void(const Exchange&)>;
 
-  // Unavailable if the address cannot be bound; InvalidArgument for a bad address or threads < 1.
-  static StatusOr<std::unique_ptr<HttpListener>> Start(const ListenerOptions& options,
-                                                       Handler handler, Observer on_response);
+  // Binds and listens; connections wait in the backlog until Run. Unavailable if the address
+  // cannot be bound; InvalidArgument for a bad address or threads < 1.
+  static StatusOr<std::unique_ptr<HttpListener>> Open(const ListenerOptions& options,
+                                                      Handler handler, Observer on_response);
   ~HttpListener();
+  // Starts the threads, which accept and serve connections. Once only.
+  void Run();
   uint16_t port() const;
+  // Runs `task` on one of the threads, after the work already queued there; dropped unrun if
+  // the listener stops first. From any thread.
+  void Post(std::function<void()> task);
   // Stops accepting, drops open connections and joins the threads. Idempotent.
   void Stop();
 

@@ -71,12 +71,18 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     raw->metrics.RecordRequest(e.method, e.route, e.status, e.duration);
   };
   ASSIGN_OR_RETURN(impl->listener,
-                   server::HttpListener::Start({.address = options.address,
+                   server::HttpListener::Open({.address = options.address,
                                                 .port = options.port,
                                                 .threads = options.threads,
                                                 .body_limit = options.body_limit,
                                                 .read_timeout = options.read_timeout},
                                                handler, observer));
+  // Reads' decisions are committed on the io threads, between the requests they serve: no
+  // hand-off to a committer thread and back for each commit.
+  impl->vault->RunReadCommitsOn([listener = impl->listener.get()](std::function<void()> task) {
+    listener->Post(std::move(task));
+  });
+  impl->listener->Run();
   impl->port = impl->listener->port();
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -167,6 +167,7 @@ class Vault::Impl {
   // Queues a read's decision for the read committer, which calls `release` after its commit.
   void QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release);
   void DrainReads();
+  void RunReadCommitsOn(Vault::TaskRunner run);
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
   Status RecordConsent(uint64_t id, const ConsentChange& change);
@@ -228,6 +229,9 @@ class Vault::Impl {
   // The committer of ReadThen's decisions: commits every queued read's decision in one
   // transaction, then hands each reader its result. Started by the first ReadThen.
   void RunReadCommitter();
+  // A task given to commit_runner_: commits every read queued when it starts, then hands
+  // itself to the runner again if more have queued meanwhile.
+  void CommitQueuedReads();
   // The subject's field rows, sealed: from the cache, or read from the store and cached.
   StatusOr<SealedFieldCache::Rows> SealedRows(uint64_t id);
   // The latest policy version the subject was notified of whose opt-out window has passed (the
@@ -311,7 +315,9 @@ class Vault::Impl {
     // Hands the reader its answer once `stored` is OK, or the commit's error.
     std::function<void(const Status& stored)> release;
   };
-  std::mutex decisions_mu_;  // guards the eight below
+  // Commits the decisions of `group` in one transaction, then hands each reader its answer.
+  void CommitReadGroup(std::vector<QueuedRead>& group);
+  std::mutex decisions_mu_;  // guards the eleven below
   std::condition_variable decisions_done_;  // a group commit finished
   bool leading_group_commit_ = false;  // a reader is committing queued_decisions_
   std::vector<AuditEntry> pending_decisions_;  // read decisions not yet stored (kBatched)
@@ -323,6 +329,11 @@ class Vault::Impl {
   bool read_committer_stop_ = false;
   size_t read_group_target_ = kFullReadGroup;  // reads that end the commit delay
   std::thread read_committer_;  // joined in DrainReads (and so in ~Impl)
+  // RunReadCommitsOn's runner, which then commits ReadThen's reads instead of read_committer_.
+  Vault::TaskRunner commit_runner_;
+  bool commit_task_queued_ = false;   // a CommitQueuedReads is with the runner, not yet started
+  int commit_tasks_running_ = 0;      // CommitQueuedReads under way (at most one, but in DrainReads)
+  std::condition_variable commit_task_ended_;
 
   std::mutex purge_mu_;  // guards purge_queue_, last_erasure_ and purge_stop_
   std::condition_variable purge_cv_;
@@ -1048,17 +1059,68 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
 }
 
 void Vault::Impl::QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release) {
-  bool wake;  // the committer waits for a first read, or while it delays for its group to fill
+  bool wake = false;  // the committer waits for a first read, or while it delays for its group to fill
+  bool hand_out = false;  // the runner gets a commit task: none is waiting to start
   {
     std::lock_guard lock(decisions_mu_);
     queued_reads_.push_back({.decision = std::move(decision), .release = std::move(release)});
-    wake = queued_reads_.size() == 1 || queued_reads_.size() == read_group_target_;
-    if (!read_committer_.joinable()) {
-      read_committer_stop_ = false;
-      read_committer_ = std::thread([this] { RunReadCommitter(); });
+    if (commit_runner_) {
+      hand_out = !commit_task_queued_;
+      commit_task_queued_ = true;
+    } else {
+      wake = queued_reads_.size() == 1 || queued_reads_.size() == read_group_target_;
+      if (!read_committer_.joinable()) {
+        read_committer_stop_ = false;
+        read_committer_ = std::thread([this] { RunReadCommitter(); });
+      }
     }
   }
+  // commit_runner_ changes only in RunReadCommitsOn and DrainReads, never during a ReadThen.
+  if (hand_out) commit_runner_([this] { CommitQueuedReads(); });
   if (wake) reads_queued_.notify_one();
+}
+
+void Vault::Impl::CommitQueuedReads() {
+  std::vector<QueuedRead> group;
+  {
+    std::lock_guard lock(decisions_mu_);
+    commit_task_queued_ = false;
+    if (!commit_runner_) return;  // DrainReads took over: it commits what is queued
+    group.swap(queued_reads_);
+    ++commit_tasks_running_;
+  }
+  // Every read queued before this task started shares its commit: on a busy server, the reads
+  // the runner's threads handled while the task waited its turn.
+  CommitReadGroup(group);
+  {
+    std::lock_guard lock(decisions_mu_);
+    // To the back of the runner's queue, not a loop here: the reads queued meanwhile wait for
+    // one commit, and the thread serves the requests ahead of it first. Under the lock, since
+    // DrainReads may be clearing the runner.
+    if (commit_runner_ && !queued_reads_.empty() && !commit_task_queued_) {
+      commit_task_queued_ = true;
+      commit_runner_([this] { CommitQueuedReads(); });
+    }
+    --commit_tasks_running_;
+  }
+  commit_task_ended_.notify_all();
+}
+
+void Vault::Impl::CommitReadGroup(std::vector<QueuedRead>& group) {
+  if (group.empty()) return;
+  std::vector<AuditEntry> entries;
+  entries.reserve(group.size());
+  for (QueuedRead& r : group) entries.push_back(std::move(r.decision));
+  const Status stored = CommitDecisions(std::move(entries));
+  // Each reader gets its values only now, its decision stored; or the commit's error.
+  for (QueuedRead& r : group) r.release(stored);
+  group.clear();
+}
+
+void Vault::Impl::RunReadCommitsOn(Vault::TaskRunner run) {
+  DrainReads();  // a committer thread started by earlier reads stores what it holds, and stops
+  std::lock_guard lock(decisions_mu_);
+  commit_runner_ = std::move(run);
 }
 
 void Vault::Impl::RunReadCommitter() {
@@ -1087,26 +1149,26 @@ void Vault::Impl::RunReadCommitter() {
     read_group_target_ = std::clamp<size_t>(*std::max_element(recent_groups.begin(), recent_groups.end()), 2,
                                             kFullReadGroup);
     lock.unlock();
-    std::vector<AuditEntry> entries;
-    entries.reserve(group.size());
-    for (QueuedRead& r : group) entries.push_back(std::move(r.decision));
-    const Status stored = CommitDecisions(std::move(entries));
-    // Each reader gets its values only now, its decision stored; or the commit's error.
-    for (QueuedRead& r : group) r.release(stored);
-    group.clear();
+    CommitReadGroup(group);
     lock.lock();
   }
 }
 
 void Vault::Impl::DrainReads() {
   std::thread committer;
+  std::vector<QueuedRead> left;  // queued for a runner's task that may never run
   {
-    std::lock_guard lock(decisions_mu_);
+    std::unique_lock lock(decisions_mu_);
     read_committer_stop_ = true;
     committer.swap(read_committer_);
+    commit_runner_ = nullptr;  // a task of it that starts from now on does nothing
+    commit_task_queued_ = false;
+    commit_task_ended_.wait(lock, [&] { return commit_tasks_running_ == 0; });
+    if (!committer.joinable()) left.swap(queued_reads_);
   }
   reads_queued_.notify_one();
   if (committer.joinable()) committer.join();
+  CommitReadGroup(left);
 }
 
 void Vault::Impl::BufferDecision(AuditEntry decision) {
@@ -1696,6 +1758,7 @@ void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, 
 }
 
 void Vault::DrainReads() { impl_->DrainReads(); }
+void Vault::RunReadCommitsOn(TaskRunner run) { impl_->RunReadCommitsOn(std::move(run)); }
 Status Vault::Rectify(const Principal& p, uint64_t id, uint64_t field_id, std::string_view value) {
   return impl_->Rectify(p, id, field_id, value);
 }

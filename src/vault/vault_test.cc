@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "privet/retention.h"
@@ -694,6 +697,168 @@ TEST_F(StarterVault, AFullGroupOrClosingEndsTheReadCommitDelay) {
   EXPECT_EQ(answered.load(), kReads);
   Reopen();
   EXPECT_EQ(vault().AuditSize(), before + kReads);
+}
+
+// A TaskRunner whose tasks the test runs by hand (Vault::RunReadCommitsOn).
+class HandRunTasks {
+ public:
+  Vault::TaskRunner runner() {
+    return [this](std::function<void()> task) {
+      std::lock_guard lock(mu_);
+      tasks_.push_back(std::move(task));
+    };
+  }
+  size_t queued() {
+    std::lock_guard lock(mu_);
+    return tasks_.size();
+  }
+  // Runs the task handed out first; false if there is none.
+  bool RunOne() {
+    std::function<void()> task;
+    {
+      std::lock_guard lock(mu_);
+      if (tasks_.empty()) return false;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+    return true;
+  }
+
+ private:
+  std::mutex mu_;
+  std::deque<std::function<void()>> tasks_;
+};
+
+// With the commits on a runner's threads, the reads queued before its task starts share one
+// commit, and each answer goes out only once that commit stored its decision.
+TEST_F(StarterVault, ReadsCommittedOnARunnerShareTheCommitOfItsTask) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  HandRunTasks tasks;
+  vault().RunReadCommitsOn(tasks.runner());
+  const uint64_t before = vault().AuditSize();
+  std::vector<uint64_t> stored_when_answered;
+  auto read = [&] {
+    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) {
+      EXPECT_TRUE(r.ok() && r->fields.size() == 1 && r->fields[0].value == "Ada");
+      stored_when_answered.push_back(vault().AuditSize());
+    });
+  };
+  for (int i = 0; i < 5; ++i) read();
+  EXPECT_TRUE(stored_when_answered.empty());  // nothing out before the commit
+  EXPECT_EQ(tasks.queued(), 1u);              // one task for the five
+  EXPECT_EQ(vault().AuditSize(), before);
+  ASSERT_TRUE(tasks.RunOne());
+  EXPECT_EQ(stored_when_answered, std::vector<uint64_t>(5, before + 5));
+  EXPECT_EQ(tasks.queued(), 0u);  // nothing was left queued: no task handed back
+
+  // A read that queues while a task commits gets the next task, handed out as this one ends.
+  stored_when_answered.clear();
+  vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) {
+    ASSERT_TRUE(r.ok());
+    stored_when_answered.push_back(vault().AuditSize());
+    if (stored_when_answered.size() == 1) read();  // during the first task, after its commit
+  });
+  ASSERT_TRUE(tasks.RunOne());
+  EXPECT_EQ(stored_when_answered, std::vector<uint64_t>{before + 6});
+  ASSERT_EQ(tasks.queued(), 1u);
+  ASSERT_TRUE(tasks.RunOne());
+  EXPECT_EQ(stored_when_answered, (std::vector<uint64_t>{before + 6, before + 7}));
+  Reopen();
+  EXPECT_EQ(vault().AuditSize(), before + 7);
+}
+
+// A runner that stops running tasks (a server's io threads, stopped) loses no read: DrainReads
+// commits and answers what its task never took, and the task, run late, does nothing.
+TEST_F(StarterVault, DrainReadsCommitsWhatARunnersTaskNeverTook) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  HandRunTasks tasks;
+  vault().RunReadCommitsOn(tasks.runner());
+  const uint64_t before = vault().AuditSize();
+  int answered = 0;
+  for (int i = 0; i < 3; ++i)
+    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+  ASSERT_EQ(tasks.queued(), 1u);
+  vault().DrainReads();
+  EXPECT_EQ(answered, 3);
+  EXPECT_EQ(vault().AuditSize(), before + 3);
+  ASSERT_TRUE(tasks.RunOne());  // late: nothing left to commit or answer
+  EXPECT_EQ(answered, 3);
+  EXPECT_EQ(vault().AuditSize(), before + 3);
+  // Back on the vault's own committer thread.
+  std::promise<bool> again;
+  vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { again.set_value(r.ok()); });
+  std::future<bool> answer = again.get_future();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(answer.get());
+  EXPECT_EQ(tasks.queued(), 0u);
+}
+
+// Many threads reading while two others run the tasks, as a server's io threads do.
+TEST_F(StarterVault, ReadsCommittedOnARunnersThreadsAreEachStoredOnce) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::function<void()>> queue;
+  bool stop = false;
+  vault().RunReadCommitsOn([&](std::function<void()> task) {
+    {
+      std::lock_guard lock(mu);
+      queue.push_back(std::move(task));
+    }
+    cv.notify_one();
+  });
+  std::vector<std::thread> pool;
+  for (int i = 0; i < 2; ++i) {
+    pool.emplace_back([&] {
+      std::unique_lock lock(mu);
+      for (;;) {
+        cv.wait(lock, [&] { return stop || !queue.empty(); });
+        if (queue.empty()) return;
+        std::function<void()> task = std::move(queue.front());
+        queue.pop_front();
+        lock.unlock();
+        task();
+        lock.lock();
+      }
+    });
+  }
+  const uint64_t before = vault().AuditSize();
+  constexpr int kThreads = 4;
+  constexpr int kReads = 200;
+  std::atomic<int> answered{0};
+  std::atomic<int> unstored{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < kThreads; ++t) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < kReads; ++i) {
+        const uint64_t issued = vault().AuditSize();
+        vault().ReadThen(Principal::Service(), id, "service", [&, issued](StatusOr<ReadResult> r) {
+          if (vault().AuditSize() <= issued) ++unstored;
+          answered += r.ok();
+        });
+      }
+    });
+  }
+  for (std::thread& r : readers) r.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (answered.load() < kThreads * kReads && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    std::lock_guard lock(mu);
+    stop = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : pool) t.join();
+  vault().DrainReads();
+  EXPECT_EQ(answered.load(), kThreads * kReads);
+  EXPECT_EQ(unstored.load(), 0);
+  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  Reopen();
+  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
 }
 
 TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {
