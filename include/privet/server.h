@@ -66,6 +66,12 @@ struct ServerOptions {
   // Access-log lines are buffered and written out this often (and at 64 KiB, and on Stop);
   // zero writes each line as it comes, a system call per request.
   std::chrono::milliseconds access_log_flush{100};
+  // Where reads' audit decisions are committed: on the io threads, between the requests they
+  // serve (Vault::RunReadCommitsOn), or on the vault's committer thread, which waits
+  // vault.read_commit_delay for reads to share a commit. The io threads are faster on a small
+  // machine (docs/performance.md); the thread keeps a slow disk's commit off them.
+  enum class ReadCommitter { kIoThreads, kCommitterThread };
+  ReadCommitter read_committer = ReadCommitter::kIoThreads;
 };
 
 // A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").

@@ -60,7 +60,10 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
                                .port = port,
                                .threads = flags.threads,
                                .retention_interval = std::chrono::seconds(flags.retention_interval_seconds),
-                               .access_log = &log});
+                               .access_log = &log,
+                               .read_committer = flags.read_committer == "thread"
+                                                     ? ServerOptions::ReadCommitter::kCommitterThread
+                                                     : ServerOptions::ReadCommitter::kIoThreads});
   if (!server.ok()) {
     err << "privet serve: " << server.status().ToString() << "\n";
     return 1;

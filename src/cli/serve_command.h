@@ -15,7 +15,8 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT, [IPv6]:PORT
   int threads = 2;
   int retention_interval_seconds = 3600;  // 0: sweeps only on POST /v1/retention/run
-  int read_commit_delay_us = 100;         // VaultOptions::read_commit_delay
+  std::string read_committer = "io";      // ServerOptions::read_committer: "io" or "thread"
+  int read_commit_delay_us = 100;         // VaultOptions::read_commit_delay (with "thread")
 };
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log);

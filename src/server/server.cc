@@ -79,9 +79,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                                handler, observer));
   // Reads' decisions are committed on the io threads, between the requests they serve: no
   // hand-off to a committer thread and back for each commit.
-  impl->vault->RunReadCommitsOn([listener = impl->listener.get()](std::function<void()> task) {
-    listener->Post(std::move(task));
-  });
+  if (options.read_committer == ServerOptions::ReadCommitter::kIoThreads) {
+    impl->vault->RunReadCommitsOn([listener = impl->listener.get()](std::function<void()> task) {
+      listener->Post(std::move(task));
+    });
+  }
   impl->listener->Run();
   impl->port = impl->listener->port();
   return std::unique_ptr<Server>(new Server(std::move(impl)));

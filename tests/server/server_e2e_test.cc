@@ -24,6 +24,9 @@ std::vector<std::string> Categories(const Json& list) {
 class StarterServer : public ServerTest {
  protected:
   void SetUp() override { Start("policies/starter.yaml"); }
+  // Restarts the server with `committer`, stops it while six connections read, and checks that
+  // every answer's decision was stored.
+  void StopWithReadsInFlight(ServerOptions::ReadCommitter committer);
 };
 
 TEST_F(StarterServer, PublicDocumentsNeedNoKey) {
@@ -278,7 +281,22 @@ TEST_F(StarterServer, MetricsCountRequestsByRoutePattern) {
 // Stopping the server with reads in flight must neither crash nor answer a read whose decision
 // was not stored: afterwards the audit log holds a decision for every answer (and at most one
 // more per connection, for reads committed but not answered before the stop).
+// Both read committers (ServerOptions::read_committer): the io threads, the committer thread.
 TEST_F(StarterServer, StoppingWithReadsInFlightLosesNoDecision) {
+  for (auto committer : {ServerOptions::ReadCommitter::kIoThreads, ServerOptions::ReadCommitter::kCommitterThread}) {
+    SCOPED_TRACE(committer == ServerOptions::ReadCommitter::kIoThreads ? "io threads" : "committer thread");
+    StopWithReadsInFlight(committer);
+  }
+}
+
+void StarterServer::StopWithReadsInFlight(ServerOptions::ReadCommitter committer) {
+  if (!server_) {
+    auto started = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
+                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0)});
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    server_ = std::move(*started);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
   const std::string service = Key("service");
   const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
   const std::string fields = "/v1/subjects/" + id + "/fields";
@@ -293,7 +311,8 @@ TEST_F(StarterServer, StoppingWithReadsInFlightLosesNoDecision) {
   const uint64_t before = audit_size();
 
   auto restarted = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
-                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0)});
+                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0),
+                                  .read_committer = committer});
   ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
   server_ = std::move(*restarted);
   constexpr int kConnections = 6;
