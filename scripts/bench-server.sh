@@ -22,7 +22,7 @@
 # PRIVET_BENCH_CONNECTIONS (default 64), PRIVET_BENCH_THREADS (server threads, default 2; wrk
 # always gets -t2), PRIVET_BENCH_SUBJECTS (default 1000; 0 or 1 skips that run),
 # PRIVET_BENCH_VERBOSE (set: also print wrk's reports), PRIVET_BENCH_SERVE_ARGS (more
-# `privet serve` flags, e.g. "--read-commit-delay-us 50").
+# `privet serve` flags, e.g. "--read-committer thread --read-commit-delay-us 50").
 # Builds with the build directory's configuration (the default build: RelWithDebInfo). Installs
 # wrk (Debian package) if missing. Everything runs in a fresh directory under /tmp, removed on
 # exit with the servers it started.
