@@ -571,30 +571,40 @@ TEST_F(StarterVault, ConcurrentReadsStoreEveryDecisionOnce) {
   EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
 }
 
+// ReadThen of a subject whose one field is user.name "Ada", from several threads at once.
+struct ConcurrentReads {
+  std::atomic<int> answered{0};  // right answers
+  std::atomic<int> unstored{0};  // answers handed out before their decision was in the log
+
+  // Returns once every read is issued (not answered).
+  void IssueFromThreads(Vault& vault, uint64_t id, int threads, int reads_each) {
+    std::vector<std::thread> readers;
+    for (int t = 0; t < threads; ++t) {
+      readers.emplace_back([&] {
+        for (int i = 0; i < reads_each; ++i) {
+          const uint64_t issued = vault.AuditSize();
+          vault.ReadThen(Principal::Service(), id, "service", [&, issued](StatusOr<ReadResult> r) {
+            if (vault.AuditSize() <= issued) ++unstored;
+            if (r.ok() && r->fields.size() == 1 && r->fields[0].value == "Ada") ++answered;
+          });
+        }
+      });
+    }
+    for (std::thread& r : readers) r.join();
+  }
+};
+
 TEST_F(StarterVault, ReadThenAnswersAfterItsDecisionIsStored) {
   const uint64_t id = Customer();
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
   const uint64_t before = vault().AuditSize();
   constexpr int kThreads = 4;
   constexpr int kReads = 50;
-  std::atomic<int> answered{0};
-  std::atomic<int> unstored{0};  // answers handed out before their decision was in the log
-  std::vector<std::thread> readers;
-  for (int t = 0; t < kThreads; ++t) {
-    readers.emplace_back([&] {
-      for (int i = 0; i < kReads; ++i) {
-        const uint64_t issued = vault().AuditSize();
-        vault().ReadThen(Principal::Service(), id, "service", [&, issued](StatusOr<ReadResult> r) {
-          if (vault().AuditSize() <= issued) ++unstored;
-          if (r.ok() && r->fields.size() == 1 && r->fields[0].value == "Ada") ++answered;
-        });
-      }
-    });
-  }
-  for (std::thread& r : readers) r.join();
+  ConcurrentReads reads;
+  reads.IssueFromThreads(vault(), id, kThreads, kReads);
   vault().DrainReads();
-  EXPECT_EQ(answered.load(), kThreads * kReads);
-  EXPECT_EQ(unstored.load(), 0);
+  EXPECT_EQ(reads.answered.load(), kThreads * kReads);
+  EXPECT_EQ(reads.unstored.load(), 0);
   EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
   Reopen();
   EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
@@ -829,23 +839,10 @@ TEST_F(StarterVault, ReadsCommittedOnARunnersThreadsAreEachStoredOnce) {
   const uint64_t before = vault().AuditSize();
   constexpr int kThreads = 4;
   constexpr int kReads = 200;
-  std::atomic<int> answered{0};
-  std::atomic<int> unstored{0};
-  std::vector<std::thread> readers;
-  for (int t = 0; t < kThreads; ++t) {
-    readers.emplace_back([&] {
-      for (int i = 0; i < kReads; ++i) {
-        const uint64_t issued = vault().AuditSize();
-        vault().ReadThen(Principal::Service(), id, "service", [&, issued](StatusOr<ReadResult> r) {
-          if (vault().AuditSize() <= issued) ++unstored;
-          answered += r.ok();
-        });
-      }
-    });
-  }
-  for (std::thread& r : readers) r.join();
+  ConcurrentReads reads;
+  reads.IssueFromThreads(vault(), id, kThreads, kReads);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (answered.load() < kThreads * kReads && std::chrono::steady_clock::now() < deadline)
+  while (reads.answered.load() < kThreads * kReads && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   {
     std::lock_guard lock(mu);
@@ -854,8 +851,8 @@ TEST_F(StarterVault, ReadsCommittedOnARunnersThreadsAreEachStoredOnce) {
   cv.notify_all();
   for (std::thread& t : pool) t.join();
   vault().DrainReads();
-  EXPECT_EQ(answered.load(), kThreads * kReads);
-  EXPECT_EQ(unstored.load(), 0);
+  EXPECT_EQ(reads.answered.load(), kThreads * kReads);
+  EXPECT_EQ(reads.unstored.load(), 0);
   EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
   Reopen();
   EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
