@@ -1060,13 +1060,15 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
 
 void Vault::Impl::QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release) {
   bool wake = false;  // the committer waits for a first read, or while it delays for its group to fill
-  bool hand_out = false;  // the runner gets a commit task: none is waiting to start
+  bool hand_out = false;  // the runner gets a commit task: none is waiting to start or running
   {
     std::lock_guard lock(decisions_mu_);
     queued_reads_.push_back({.decision = std::move(decision), .release = std::move(release)});
     if (commit_runner_) {
-      hand_out = !commit_task_queued_;
-      commit_task_queued_ = true;
+      // While a task commits, the reads queue for the one it hands out as it ends: a second
+      // task now would only hold another of the runner's threads, waiting for the write lock.
+      hand_out = !commit_task_queued_ && commit_tasks_running_ == 0;
+      if (hand_out) commit_task_queued_ = true;
     } else {
       wake = queued_reads_.size() == 1 || queued_reads_.size() == read_group_target_;
       if (!read_committer_.joinable()) {

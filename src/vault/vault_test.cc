@@ -763,12 +763,16 @@ TEST_F(StarterVault, ReadsCommittedOnARunnerShareTheCommitOfItsTask) {
   EXPECT_EQ(stored_when_answered, std::vector<uint64_t>(5, before + 5));
   EXPECT_EQ(tasks.queued(), 0u);  // nothing was left queued: no task handed back
 
-  // A read that queues while a task commits gets the next task, handed out as this one ends.
+  // A read that queues while a task commits gets the next task, handed out as this one ends
+  // (not at once: two tasks would hold two threads, one of them waiting for the other).
   stored_when_answered.clear();
   vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) {
     ASSERT_TRUE(r.ok());
     stored_when_answered.push_back(vault().AuditSize());
-    if (stored_when_answered.size() == 1) read();  // during the first task, after its commit
+    if (stored_when_answered.size() == 1) {
+      read();  // during the first task, after its commit
+      EXPECT_EQ(tasks.queued(), 0u);
+    }
   });
   ASSERT_TRUE(tasks.RunOne());
   EXPECT_EQ(stored_when_answered, std::vector<uint64_t>{before + 6});
