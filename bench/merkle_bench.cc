@@ -4,11 +4,12 @@
 //
 // First the Google Benchmark micro-benchmarks: SHA-256 leaf hashes of 200-byte entries (about
 // the size of an audit entry), interior node hashes (each also through libsodium's portable
-// SHA-256, the baseline the tree used before it hashed with OpenSSL), and appends to MerkleAccumulator and
-// MerkleTree (each append including the leaf hash of a 200-byte entry). Then, unless
-// --proof_leaves=0, one MerkleTree of --proof_leaves leaves is built and timed, its memory
-// reported, and --proofs inclusion and consistency proofs at random positions are generated and
-// timed one by one, with their p50, p99 and max latency (verification too, for reference).
+// SHA-256, the baseline the tree used before it hashed with OpenSSL), and appends to
+// MerkleAccumulator and MerkleTree (each append including the leaf hash of a 200-byte entry).
+// Then, unless --proof_leaves=0, one MerkleTree of --proof_leaves leaves is built and timed, its
+// memory reported, and --proofs inclusion and consistency proofs at random positions are
+// generated and timed one by one, with their p50, p99 and max latency (verification too, for
+// reference).
 
 #include <benchmark/benchmark.h>
 #include <sodium.h>
@@ -68,7 +69,8 @@ Hash SodiumSha256(std::initializer_list<std::string_view> parts) {
 void BM_LeafHash200_Libsodium(benchmark::State& state) {
   const std::string entry = Entry200(12345);
   const std::string prefix(1, '\0');
-  if (SodiumSha256({prefix, entry}) != LeafHash(entry)) state.SkipWithError("the two SHA-256 differ");
+  if (SodiumSha256({prefix, entry}) != LeafHash(entry))
+    state.SkipWithError("the two SHA-256 differ");
   for (auto _ : state) benchmark::DoNotOptimize(SodiumSha256({prefix, entry}));
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(entry.size()));
@@ -79,7 +81,9 @@ void BM_NodeHash_Libsodium(benchmark::State& state) {
   Hash left = LeafHash("left");
   const Hash right = LeafHash("right");
   const std::string prefix(1, '\1');
-  auto chars = [](const Hash& h) { return std::string_view(reinterpret_cast<const char*>(h.data()), h.size()); };
+  auto chars = [](const Hash& h) {
+    return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
+  };
   for (auto _ : state) {
     left = SodiumSha256({prefix, chars(left), chars(right)});
     benchmark::DoNotOptimize(left);

@@ -51,7 +51,8 @@ class Sha256Context {
   // The digest of the concatenation of `parts`.
   Hash Digest(std::initializer_list<std::string_view> parts) {
     bool ok = EVP_DigestInit_ex2(ctx_, Sha256(), nullptr) == 1;
-    for (std::string_view part : parts) ok = ok && EVP_DigestUpdate(ctx_, part.data(), part.size()) == 1;
+    for (std::string_view part : parts)
+      ok = ok && EVP_DigestUpdate(ctx_, part.data(), part.size()) == 1;
     Hash out;
     unsigned int size = 0;
     ok = ok && EVP_DigestFinal_ex(ctx_, out.data(), &size) == 1 && size == out.size();
@@ -68,7 +69,9 @@ Hash Sha256Of(std::initializer_list<std::string_view> parts) {
   return context.Digest(parts);
 }
 
-std::string_view AsChars(const Hash& h) { return {reinterpret_cast<const char*>(h.data()), h.size()}; }
+std::string_view AsChars(const Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
 
 // The largest power of two strictly less than n. REQUIRES: n >= 2.
 uint64_t LargestPowerOfTwoBelow(uint64_t n) {

@@ -112,10 +112,12 @@ int main(int argc, char** argv) {
                     "Seconds between retention sweeps; 0: only on POST /v1/retention/run")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   serve->add_option("--read-committer", serve_flags.read_committer,
-                    "Where reads' audit decisions are committed: io (the server threads) or thread (a committer thread)")
+                    "Where reads' audit decisions are committed: io (the server threads) or "
+                    "thread (a committer thread)")
       ->check(CLI::IsMember({"io", "thread"}))->capture_default_str();
   serve->add_option("--read-commit-delay-us", serve_flags.read_commit_delay_us,
-                    "With --read-committer thread: microseconds concurrent reads wait for others to share their audit commit; 0: none")
+                    "With --read-committer thread: microseconds concurrent reads wait for others "
+                    "to share their audit commit; 0: none")
       ->check(CLI::Range(0, 100'000))->capture_default_str();
 
   try {

@@ -50,20 +50,21 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   static SystemClock clock;
-  auto server = Server::Start({.vault = {.data_dir = flags.vault.files.data_dir,
-                                         .key_store_path = flags.vault.files.key_store_path,
-                                         .master_key_file = flags.vault.files.master_key_file,
-                                         .policy = *policy,
-                                         .clock = &clock,
-                                         .read_commit_delay = std::chrono::microseconds(flags.read_commit_delay_us)},
-                               .address = host,
-                               .port = port,
-                               .threads = flags.threads,
-                               .retention_interval = std::chrono::seconds(flags.retention_interval_seconds),
-                               .access_log = &log,
-                               .read_committer = flags.read_committer == "thread"
-                                                     ? ServerOptions::ReadCommitter::kCommitterThread
-                                                     : ServerOptions::ReadCommitter::kIoThreads});
+  auto server = Server::Start(
+      {.vault = {.data_dir = flags.vault.files.data_dir,
+                 .key_store_path = flags.vault.files.key_store_path,
+                 .master_key_file = flags.vault.files.master_key_file,
+                 .policy = *policy,
+                 .clock = &clock,
+                 .read_commit_delay = std::chrono::microseconds(flags.read_commit_delay_us)},
+       .address = host,
+       .port = port,
+       .threads = flags.threads,
+       .retention_interval = std::chrono::seconds(flags.retention_interval_seconds),
+       .access_log = &log,
+       .read_committer = flags.read_committer == "thread"
+                             ? ServerOptions::ReadCommitter::kCommitterThread
+                             : ServerOptions::ReadCommitter::kIoThreads});
   if (!server.ok()) {
     err << "privet serve: " << server.status().ToString() << "\n";
     return 1;

@@ -64,7 +64,8 @@ class PlainName {
   consteval PlainName(const char (&name)[N]) : name_(name, N - 1) {  // NOLINT: implicit by design
     for (char c : name_) {
       // Not a constant expression, so a name that needs escaping does not compile.
-      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') throw "this JSON name needs escaping: use EscapedKey";
+      if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+        throw "this JSON name needs escaping: use EscapedKey";
     }
   }
   std::string_view view() const { return name_; }

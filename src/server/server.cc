@@ -72,11 +72,11 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   };
   ASSIGN_OR_RETURN(impl->listener,
                    server::HttpListener::Open({.address = options.address,
-                                                .port = options.port,
-                                                .threads = options.threads,
-                                                .body_limit = options.body_limit,
-                                                .read_timeout = options.read_timeout},
-                                               handler, observer));
+                                               .port = options.port,
+                                               .threads = options.threads,
+                                               .body_limit = options.body_limit,
+                                               .read_timeout = options.read_timeout},
+                                              handler, observer));
   // Reads' decisions are committed on the io threads, between the requests they serve: no
   // hand-off to a committer thread and back for each commit.
   if (options.read_committer == ServerOptions::ReadCommitter::kIoThreads) {

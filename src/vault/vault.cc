@@ -331,8 +331,8 @@ class Vault::Impl {
   std::thread read_committer_;  // joined in DrainReads (and so in ~Impl)
   // RunReadCommitsOn's runner, which then commits ReadThen's reads instead of read_committer_.
   Vault::TaskRunner commit_runner_;
-  bool commit_task_queued_ = false;   // a CommitQueuedReads is with the runner, not yet started
-  int commit_tasks_running_ = 0;      // CommitQueuedReads under way (at most one, but in DrainReads)
+  bool commit_task_queued_ = false;  // a CommitQueuedReads is with the runner, not yet started
+  int commit_tasks_running_ = 0;     // CommitQueuedReads under way (at most one, but in DrainReads)
   std::condition_variable commit_task_ended_;
 
   std::mutex purge_mu_;  // guards purge_queue_, last_erasure_ and purge_stop_
@@ -1059,8 +1059,10 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
 }
 
 void Vault::Impl::QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release) {
-  bool wake = false;  // the committer waits for a first read, or while it delays for its group to fill
-  bool hand_out = false;  // the runner gets a commit task: none is waiting to start or running
+  // Wake the committer thread: it waits for a first read, or while its group fills.
+  bool wake = false;
+  // Hand the runner a commit task: none is waiting to start or running.
+  bool hand_out = false;
   {
     std::lock_guard lock(decisions_mu_);
     queued_reads_.push_back({.decision = std::move(decision), .release = std::move(release)});

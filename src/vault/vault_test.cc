@@ -793,7 +793,8 @@ TEST_F(StarterVault, DrainReadsCommitsWhatARunnersTaskNeverTook) {
   const uint64_t before = vault().AuditSize();
   int answered = 0;
   for (int i = 0; i < 3; ++i)
-    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+    vault().ReadThen(Principal::Service(), id, "service",
+                     [&](StatusOr<ReadResult> r) { answered += r.ok(); });
   ASSERT_EQ(tasks.queued(), 1u);
   vault().DrainReads();
   EXPECT_EQ(answered, 3);
@@ -803,7 +804,8 @@ TEST_F(StarterVault, DrainReadsCommitsWhatARunnersTaskNeverTook) {
   EXPECT_EQ(vault().AuditSize(), before + 3);
   // Back on the vault's own committer thread.
   std::promise<bool> again;
-  vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { again.set_value(r.ok()); });
+  vault().ReadThen(Principal::Service(), id, "service",
+                   [&](StatusOr<ReadResult> r) { again.set_value(r.ok()); });
   std::future<bool> answer = again.get_future();
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_TRUE(answer.get());

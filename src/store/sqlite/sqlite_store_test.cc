@@ -528,7 +528,8 @@ TEST(WalCheckpointer, CatchesUpInlineSoTheWalStartsOverUnderSteadyCommits) {
   // twenty times: 1,280 frames (5 MiB) or more went through the WAL.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   int commits = 0;
-  while ((*checkpointer)->CheckpointsForTest() < 20 && std::chrono::steady_clock::now() < deadline) {
+  while ((*checkpointer)->CheckpointsForTest() < 20 &&
+         std::chrono::steady_clock::now() < deadline) {
     ASSERT_TRUE((*conn)->Exec("INSERT INTO t (v) VALUES (zeroblob(4096))", "insert").ok());
     ++commits;
   }
