@@ -291,9 +291,10 @@ class Vault {
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id, std::string_view purpose);
   // Read for callers that must not block, such as an event loop: `done` receives what Read would
   // return, once the read's decision is stored as `read_auditing` says. With kBeforeReturn it
-  // runs on the vault's read committer thread, after the commit that stored the decision (the
-  // decisions of every ReadThen queued meanwhile share that commit); with kBatched, or when the
-  // read is refused, on this thread before ReadThen returns. `done` may call the vault, but not
+  // runs on the thread that committed the decision (the vault's read committer thread, or one
+  // of RunReadCommitsOn's runner's), after the commit that stored it (the decisions of every
+  // ReadThen queued meanwhile share that commit); with kBatched, or when the read is refused,
+  // on this thread before ReadThen returns. `done` may call the vault, but not
   // DrainReads.
   using ReadDone = std::function<void(StatusOr<ReadResult>)>;
   void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadDone done);

@@ -27,6 +27,15 @@ class StarterServer : public ServerTest {
   // Restarts the server with `committer`, stops it while six connections read, and checks that
   // every answer's decision was stored.
   void StopWithReadsInFlight(ServerOptions::ReadCommitter committer);
+  // Starts the server again on the same data, with `committer`, and a client for it.
+  void StartAgain(ServerOptions::ReadCommitter committer) {
+    auto started = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
+                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0),
+                                  .read_committer = committer});
+    ASSERT_TRUE(started.ok()) << started.status().ToString();
+    server_ = std::move(*started);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
 };
 
 TEST_F(StarterServer, PublicDocumentsNeedNoKey) {
@@ -290,12 +299,8 @@ TEST_F(StarterServer, StoppingWithReadsInFlightLosesNoDecision) {
 }
 
 void StarterServer::StopWithReadsInFlight(ServerOptions::ReadCommitter committer) {
-  if (!server_) {
-    auto started = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
-                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0)});
-    ASSERT_TRUE(started.ok()) << started.status().ToString();
-    server_ = std::move(*started);
-    client_ = std::make_unique<HttpClient>(server_->port());
+  if (!server_) {  // stopped by the last round
+    ASSERT_NO_FATAL_FAILURE(StartAgain(committer));
   }
   const std::string service = Key("service");
   const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
@@ -310,11 +315,7 @@ void StarterServer::StopWithReadsInFlight(ServerOptions::ReadCommitter committer
   };
   const uint64_t before = audit_size();
 
-  auto restarted = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
-                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0),
-                                  .read_committer = committer});
-  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
-  server_ = std::move(*restarted);
+  ASSERT_NO_FATAL_FAILURE(StartAgain(committer));
   constexpr int kConnections = 6;
   std::atomic<int> answered{0};
   std::atomic<int> wrong{0};
