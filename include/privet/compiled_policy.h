@@ -164,8 +164,18 @@ class CompiledPolicy {
   // Purposes an honoured GPC / DNT signal opts out of (empty when the signal is ignored).
   const PurposeSet& gpc_opt_outs() const { return gpc_opt_outs_; }
   const PurposeSet& dnt_opt_outs() const { return dnt_opt_outs_; }
+  // Request-log data (automatic_collection.categories): only the automatic collection's
+  // purposes and those beneath them have these among their categories (CN01, CX04).
+  const CategorySet& request_log_categories() const { return request_log_; }
   // True when a jurisdiction of the policy is in the EU/EEA or the UK.
   bool under_gdpr() const { return under_gdpr_; }
+  // changes.material_change_requires_consent: data serves only the purposes declared by the
+  // version it was collected under, unless the subject consents (CN17). When false, the version
+  // in force at the time of use governs (CU11).
+  bool use_bound_to_collection_version() const { return policy_.changes.material_change_requires_consent; }
+  // changes.opt_out_window: a new purpose or recipient reaches data collected before it only
+  // after the subject was told and the window passed (CU06).
+  bool changes_wait_for_notice() const { return policy_.changes.opt_out_window.has_value(); }
 
  private:
   explicit CompiledPolicy(Policy policy) : policy_(std::move(policy)) {}
@@ -178,6 +188,7 @@ class CompiledPolicy {
   CategorySet forbidden_;
   CategorySet special_;
   CategorySet refused_on_write_;
+  CategorySet request_log_;
   PurposeSet gpc_opt_outs_;
   PurposeSet dnt_opt_outs_;
   bool under_gdpr_ = false;

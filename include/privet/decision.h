@@ -18,8 +18,11 @@
 //    stops direct marketing;
 //  - a restricted subject's data may only be stored;
 //  - a staff principal sees only the purposes and categories its role's need-to-know covers;
-//  - data collected under policy version v is not used for a purpose first declared after v,
-//    unless the subject consented to that purpose;
+//  - where the policy says material changes need consent, data collected under policy version
+//    v is not used for a purpose first declared after v unless the subject consented to that
+//    purpose (CN17); otherwise the version in force at the time of use governs (CU11), once the
+//    subject was told of the version that declared the purpose and its opt-out window passed,
+//    where the policy has one (CU06);
 //  - processor purposes serve only the tenant that submitted the data; a tenant's data serves
 //    no other purpose, and no principal reaches another tenant's or organization's subject.
 //
@@ -86,6 +89,9 @@ struct SubjectState {
   bool restricted = false;        // Art. 18 restriction in force
   bool removed_from_organization = false;  // the organization removed this member (CT12)
   int collected_under_version = 0;  // policy version in force at collection; 0: current
+  // The latest policy version the subject was told of whose opt-out window has passed (CU06);
+  // read only where a purpose is newer than the data and the policy has an opt-out window.
+  int notified_version = 0;
 };
 
 enum class Reason : uint8_t {

@@ -283,6 +283,10 @@ struct ChangePolicy {
 struct AutomaticCollection {
   std::vector<std::string> fields;    // ip, browser, os, language, referrer, pages, ...
   std::vector<std::string> purposes;  // only these may use request logs (CN01)
+  // The categories that hold this data. Only `purposes` and purposes beneath them may use them,
+  // whatever their basis: another purpose that names one is an error, and one whose categories
+  // cover them by prefix (e.g. `user`) does not reach them (CN01, CX04).
+  std::vector<std::string> categories;
   std::vector<std::string> drop_fields;  // removed before statistics (CN02)
   int min_group_size = 0;  // no statistic over fewer subjects (CN02)
   std::optional<Duration> retention;

@@ -241,12 +241,16 @@ struct LegalHold {
   Time placed_at;
 };
 
-// A count left by retention's anonymize action: fields of `category` collected on `day` that
-// rule `rule` removed. It identifies no one.
+// A count left by retention's anonymize action: fields of `category` collected from `first_day`
+// to `last_day` that rule `rule` removed. It identifies no one: no period holds fewer fields than
+// the policy's automatic_collection.min_group_size (CN02). Days are merged, in order, until a
+// period reaches it; a last period that never does joins the one before it, and is not reported
+// when there is none.
 struct RetentionAggregate {
   std::string rule;
   std::string category;
-  CivilDay day;
+  CivilDay first_day;
+  CivilDay last_day;
   int64_t count = 0;
 };
 
@@ -417,5 +421,15 @@ std::string NewMasterKeyHex();
 // True if `text` contains a run of 13-19 digits (single spaces or dashes allowed between
 // them) that passes the Luhn check: what a payment card number looks like (CX02).
 bool LooksLikePaymentCardNumber(std::string_view text);
+
+// Checks a code or reference privet keeps beside personal data: a disclosure's evidence, a legal
+// hold's ground, a fee's payment reference, an extension's or a lift's reason, a denial's ground.
+// It must be 1 to kMaxReferenceBytes letters, digits and _-.:/ (a case number such as
+// "B-1234/24" or a code, never
+// prose about a person), and never anything that looks like a payment card number (CX02).
+// InvalidArgument, or PermissionDenied for a card number, with `field` as Status::field(); the
+// value is never echoed.
+inline constexpr size_t kMaxReferenceBytes = 200;
+Status CheckReference(std::string_view value, std::string_view field);
 
 }  // namespace privet

@@ -88,6 +88,17 @@ Status CompiledPolicy::Build() {
     for (int i = 0; i < n; ++i)
       if (depth[i] == d) order.push_back(i);
 
+  // Request-log data serves only the automatic collection's purposes (CN01), whatever the
+  // others' categories cover by prefix.
+  PurposeSet request_log_purposes;
+  if (p.automatic_collection) {
+    ASSIGN_OR_RETURN(request_log_, Categories(p.automatic_collection->categories));
+    for (const std::string& id : p.automatic_collection->purposes) {
+      std::optional<PurposeId> pid = FindPurpose(id);
+      if (!pid) return InvalidArgument("unknown purpose '" + id + "'", "purpose");
+      request_log_purposes.Set(*pid);
+    }
+  }
   purposes_.assign(n, CompiledPurpose{});
   for (int i : order) {
     const Purpose& decl = p.purposes[i];
@@ -99,6 +110,7 @@ Status CompiledPolicy::Build() {
     if (up) c.categories = up->categories;
     ASSIGN_OR_RETURN(CategorySet own, Categories(decl.categories));
     c.categories |= own;
+    if (!c.self_and_ancestors.Intersects(request_log_purposes)) c.categories = c.categories.Minus(request_log_);
     if (decl.basis) {
       c.basis = *decl.basis;
     } else if (up) {

@@ -119,10 +119,16 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
     if (p.direct_marketing || !overridden) return deny(Reason::kObjected);
   }
 
-  // Data is used only for purposes declared when it was collected, unless consented (CN17, CU11).
+  // A purpose first declared after the data was collected: where the policy binds use to the
+  // version in force at collection, only with consent (CN17); otherwise the current version
+  // governs (CU11), once the subject was told of it and could opt out (CU06).
   if (action != Action::kWrite && subject.collected_under_version > 0 &&
-      subject.collected_under_version < p.since_version && !consented)
-    return deny(Reason::kPurposeNotInForceAtCollection);
+      subject.collected_under_version < p.since_version) {
+    const bool allowed = policy.use_bound_to_collection_version()
+                             ? consented
+                             : !policy.changes_wait_for_notice() || subject.notified_version >= p.since_version;
+    if (!allowed) return deny(Reason::kPurposeNotInForceAtCollection);
+  }
   return d;
 }
 

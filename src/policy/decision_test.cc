@@ -82,6 +82,8 @@ signals:
   gpc: honor
   dnt: ignore
   opt_out_purposes: [marketing, analytics]
+changes:
+  material_change_requires_consent: true
 )";
 
 class DecideTest : public ::testing::Test {
@@ -200,6 +202,34 @@ TEST_F(DecideTest, DataFromOlderVersionNotUsedForNewerPurposeWithoutConsent) {
   EXPECT_EQ(Read(s, {"user.behavior.clicks"}, "research").reason, Reason::kNoConsent);
   s.consents.Set(P("research"));
   EXPECT_TRUE(Read(s, {"user.behavior.clicks"}, "research").allowed());
+}
+
+TEST_F(DecideTest, WithoutTheConsentRuleTheVersionInForceGovernsUse) {
+  Policy edited = policy_->policy();
+  edited.changes.material_change_requires_consent = false;
+  SubjectState s = Subject();
+  s.collected_under_version = 2;
+  const PurposeId security = P("security");
+  Purpose& newer = edited.purposes[security];
+  newer.since_version = 3;
+  auto v3 = CompiledPolicy::Compile(edited);
+  ASSERT_TRUE(v3.ok());
+  EXPECT_TRUE(Decide(**v3, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).allowed());
+  // With an opt-out window, the subject must have been told of version 3 and the window passed.
+  edited.changes.opt_out_window = Duration{30, TimeUnit::kDays};
+  auto with_window = CompiledPolicy::Compile(edited);
+  ASSERT_TRUE(with_window.ok());
+  EXPECT_EQ(Decide(**with_window, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).reason,
+            Reason::kPurposeNotInForceAtCollection);
+  s.notified_version = 3;
+  EXPECT_TRUE(
+      Decide(**with_window, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).allowed());
+  // The consent rule ignores notice: only consent lets old data serve the newer purpose.
+  edited.changes.material_change_requires_consent = true;
+  auto consent_rule = CompiledPolicy::Compile(edited);
+  ASSERT_TRUE(consent_rule.ok());
+  EXPECT_EQ(Decide(**consent_rule, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).reason,
+            Reason::kPurposeNotInForceAtCollection);
 }
 
 TEST_F(DecideTest, SubjectsReachOnlyTheirOwnData) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "policy/policy_checks.h"
+#include "policy/policy_settings.h"
 #include "policy/yaml_reader.h"
 #include "privet/policy.h"
 
@@ -344,6 +345,7 @@ class PolicyReader {
     a.where = m.where();
     m.StringList("fields", a.fields);
     m.IdList("purposes", a.purposes);
+    m.IdList("categories", a.categories);
     m.StringList("drop_fields", a.drop_fields);
     m.Int("min_group_size", a.min_group_size, 0, 1'000'000);
     m.OptionalDuration("retention", a.retention);
@@ -381,6 +383,23 @@ PolicyLoadResult LoadPolicy(std::string_view yaml_text, std::string_view path) {
   if (!any_error) result.policy = std::move(policy);
   return result;
 }
+
+namespace policy_internal {
+
+std::set<std::string> KeysReadFrom(std::string_view yaml_text) {
+  std::set<std::string> keys;
+  DiagnosticSink sink{"keys"};
+  sink.RecordKeysIn(&keys);
+  std::optional<YAML::Node> root = ParseDocument(yaml_text, sink);
+  if (!root) return keys;
+  try {
+    PolicyReader(sink).Read(*root);
+  } catch (const std::exception&) {  // as in LoadPolicy: nothing escapes
+  }
+  return keys;
+}
+
+}  // namespace policy_internal
 
 PolicyLoadResult LoadPolicyFile(const std::string& path) {
   PolicyLoadResult result;

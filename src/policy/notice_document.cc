@@ -529,16 +529,21 @@ Section SignalsSection(const Policy& p) {
 
 Section CookiesSection(const Policy& p) {
   Section s = NewSection("cookies", Rich("Cookies"));
+  // Grouped by what the subject's choice does, which is the cookie's purpose's consent mode
+  // (the loader makes a cookie essential exactly when its purpose needs no choice).
   std::vector<Rich> essential;
-  std::vector<Rich> optional;
+  std::vector<Rich> opt_in;
+  std::vector<Rich> opt_out;
   for (const Cookie& c : p.cookies) {
     Rich item;
     item.Code(c.id);
     if (!c.description.empty()) item.Text(": " + Sentence(c.description));
     if (!c.purpose.empty()) item.Text(" (purpose ").Code(c.purpose).Text(")");
-    (c.essential ? essential : optional).push_back(std::move(item));
+    const Purpose* purpose = FindPurposeById(p, c.purpose);
+    const ConsentMode mode = purpose != nullptr ? ResolvePurpose(p, *purpose).consent : ConsentMode::kNone;
+    (c.essential ? essential : mode == ConsentMode::kOptOut ? opt_out : opt_in).push_back(std::move(item));
   }
-  if (essential.empty() && optional.empty()) {
+  if (essential.empty() && opt_in.empty() && opt_out.empty()) {
     s.Paragraph(Rich("This notice lists no cookies."));
     return s;
   }
@@ -548,11 +553,17 @@ Section CookiesSection(const Policy& p) {
              "turned off:"));
     s.List(std::move(essential));
   }
-  if (!optional.empty()) {
+  if (!opt_in.empty()) {
     s.Paragraph(
         Rich("Optional cookies are set only if you agree. Each is a separate choice; you "
              "can decline them, or clear or block them later, and the site still works:"));
-    s.List(std::move(optional));
+    s.List(std::move(opt_in));
+  }
+  if (!opt_out.empty()) {
+    s.Paragraph(
+        Rich("These cookies are set unless you decline them. Each is a separate choice, and "
+             "the site still works without them:"));
+    s.List(std::move(opt_out));
   }
   return s;
 }

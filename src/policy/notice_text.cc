@@ -103,9 +103,6 @@ std::string TransferMechanismText(std::string_view mechanism) {
 std::string PreconditionText(std::string_view precondition) {
   if (precondition == "court_order") return "only with a court order";
   if (precondition == "subject_request") return "only when you ask us to";
-  if (precondition == "consent" || precondition == "subject_consent") {
-    return "only with your consent";
-  }
   if (precondition == "contract") return "only as a contract requires";
   if (precondition == "legal_obligation") return "only when the law requires it";
   if (precondition == "subpoena") return "only with a subpoena";

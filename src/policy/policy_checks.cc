@@ -259,6 +259,12 @@ class Checker {
           sink_.Warning(r.where, ctx + ": a processor without a data processing agreement (dpa: false)");
         }
       }
+      for (const std::string& needed : r.preconditions) {
+        if (needed == "consent" || needed == "subject_consent")
+          sink_.Error(r.where, ctx + ".preconditions: '" + needed +
+                                   "' would take the caller's word for consent; consent is read from the "
+                                   "consent ledger: let the recipient receive a purpose with basis consent");
+      }
       if (r.kind == RecipientKind::kAuthority &&
           std::find(r.preconditions.begin(), r.preconditions.end(), "court_order") == r.preconditions.end())
         sink_.Warning(r.where, ctx + ": an authority that needs no court_order precondition");
@@ -329,13 +335,35 @@ class Checker {
     const bool honors = p_.signals.dnt == SignalResponse::kHonor || p_.signals.gpc == SignalResponse::kHonor;
     if (honors && p_.signals.opt_out_purposes.empty())
       sink_.Warning({}, "signals: a signal is honoured but opt_out_purposes is empty, so it changes nothing");
-    for (size_t i = 0; i < p_.cookies.size(); ++i)
-      PurposeRef(p_.cookies[i].purpose, p_.cookies[i].where,
-                 "cookies[" + std::to_string(i) + "] '" + p_.cookies[i].id + "'.purpose");
+    for (size_t i = 0; i < p_.cookies.size(); ++i) {
+      const Cookie& c = p_.cookies[i];
+      const std::string ctx = "cookies[" + std::to_string(i) + "] '" + c.id + "'";
+      PurposeRef(c.purpose, c.where, ctx + ".purpose");
+      // The notice says an essential cookie cannot be turned off and an optional one can (CX05):
+      // the purpose's consent mode must say the same.
+      const Purpose* purpose = FindPurposeById(p_, c.purpose);
+      if (purpose == nullptr) continue;
+      const bool choice = ResolvePurpose(p_, *purpose).consent != ConsentMode::kNone;
+      if (c.essential && choice)
+        sink_.Error(c.where, ctx + ".essential: its purpose '" + c.purpose +
+                                 "' is one the subject may decline, so the cookie is not essential");
+      if (!c.essential && !choice)
+        sink_.Error(c.where, ctx + ": its purpose '" + c.purpose +
+                                 "' needs no choice, so the subject could not decline the cookie; mark it "
+                                 "essential or give it a purpose with consent");
+    }
     for (size_t i = 0; i < p_.marketing_channels.size(); ++i) {
       const MarketingChannel& c = p_.marketing_channels[i];
       const std::string ctx = "marketing_channels[" + std::to_string(i) + "] '" + c.id + "'";
       PurposeRef(c.purpose, c.where, ctx + ".purpose");
+      // "Sent only if you opt in" / "unless you opt out" (CN13) must be the purpose's own rule.
+      if (const Purpose* purpose = FindPurposeById(p_, c.purpose)) {
+        const ConsentMode mode = ResolvePurpose(p_, *purpose).consent;
+        if (c.opt_in && mode != ConsentMode::kRequired)
+          sink_.Error(c.where, ctx + ".opt_in: its purpose '" + c.purpose + "' does not wait for consent");
+        if (!c.opt_in && mode != ConsentMode::kOptOut)
+          sink_.Error(c.where, ctx + ".opt_in: false, but its purpose '" + c.purpose + "' is not opt-out");
+      }
       if (!c.unsubscribe_link)
         sink_.Warning(c.where, ctx + ": marketing messages without an unsubscribe link");
       if (gdpr_ && !c.opt_in)
@@ -344,8 +372,34 @@ class Checker {
     if (p_.automatic_collection) {
       const AutomaticCollection& a = *p_.automatic_collection;
       PurposeRefs(a.purposes, a.where, "automatic_collection.purposes");
+      CategoryRefs(a.categories, a.where, "automatic_collection.categories");
+      if (!a.categories.empty() && a.purposes.empty())
+        sink_.Error(a.where, "automatic_collection.categories: no purpose may use them (automatic_collection.purposes is empty)");
+      CheckRequestLogUse(a);
       if (!a.purposes.empty() && a.min_group_size > 0 && a.min_group_size < 5)
         sink_.Warning(a.where, "automatic_collection.min_group_size: groups under 5 may identify people");
+    }
+  }
+
+  // CN01: a purpose outside automatic_collection.purposes that names request-log data would
+  // make the notice's "used only for" untrue.
+  void CheckRequestLogUse(const AutomaticCollection& a) {
+    std::string allowed;
+    for (const std::string& id : a.purposes) allowed += (allowed.empty() ? "" : ", ") + id;
+    for (size_t i = 0; i < p_.purposes.size(); ++i) {
+      const Purpose& purpose = p_.purposes[i];
+      bool may_use = false;
+      for (const Purpose* at = &purpose; at != nullptr && !may_use; at = ParentPurpose(p_, *at))
+        may_use = std::find(a.purposes.begin(), a.purposes.end(), at->id) != a.purposes.end();
+      if (may_use) continue;
+      for (const std::string& named : purpose.categories) {
+        const bool request_log = std::any_of(a.categories.begin(), a.categories.end(),
+                                             [&](const std::string& log) { return IdCovers(log, named); });
+        if (request_log)
+          sink_.Error(purpose.where, "purposes[" + std::to_string(i) + "] '" + purpose.id + "'.categories: '" + named +
+                                         "' is request-log data (automatic_collection.categories), which only " +
+                                         allowed + " may use");
+      }
     }
   }
 

@@ -29,6 +29,18 @@ void DiagnosticSink::Warning(SourceLocation where, std::string message) {
   diagnostics_.push_back({Diagnostic::Severity::kWarning, path_, where, std::move(message)});
 }
 
+void DiagnosticSink::NoteKey(std::string_view path) {
+  if (keys_ == nullptr) return;
+  std::string key;  // "purposes[3].basis" -> "purposes[].basis"
+  bool in_index = false;
+  for (char c : path) {
+    if (c == '[') in_index = true;
+    if (!in_index || c == '[' || c == ']') key += c;
+    if (c == ']') in_index = false;
+  }
+  keys_->insert(std::move(key));
+}
+
 namespace {
 
 // Line and column (1-based, column in bytes) of byte `offset` in `text`.
@@ -310,6 +322,7 @@ std::string MapReader::Path(std::string_view key) const {
 
 YAML::Node MapReader::Get(std::string_view key) {
   known_.emplace(key);
+  sink_.NoteKey(Path(key));
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
   for (const auto& kv : node_) {
     if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second;

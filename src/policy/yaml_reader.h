@@ -28,8 +28,12 @@ class DiagnosticSink {
   void Warning(SourceLocation where, std::string message);
   bool has_errors() const { return errors_ > 0; }
   std::vector<Diagnostic> Take() { return std::move(diagnostics_); }
+  // Records every key path a MapReader asks for into `keys` ("purposes[].basis"); off when null.
+  void RecordKeysIn(std::set<std::string>* keys) { keys_ = keys; }
+  void NoteKey(std::string_view path);
 
  private:
+  std::set<std::string>* keys_ = nullptr;
   std::string path_;
   std::vector<Diagnostic> diagnostics_;
   int errors_ = 0;

@@ -49,16 +49,6 @@ bool Offered(const Policy& policy, Right right) {
   return std::find(offered.begin(), offered.end(), right) != offered.end();
 }
 
-// Codes shown to the subject or stored (reasons, references) are short tokens, never prose.
-Status CheckToken(std::string_view value, std::string_view name) {
-  if (value.empty() || value.size() > 100) return InvalidArgument(std::string(name) + ": 1 to 100 characters", std::string(name));
-  for (char c : value) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.' && c != ':' && c != '/')
-      return InvalidArgument(std::string(name) + ": letters, digits and _-.:/ only", std::string(name));
-  }
-  return Status::Ok();
-}
-
 std::string ActorName(const NewRequest& r) {
   switch (r.filed_by) {
     case Requester::kSubject: return "subject";
@@ -303,7 +293,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::ResendCode(uint64_t id) {
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::RecordFeePaid(uint64_t id, std::string_view reference) {
-  RETURN_IF_ERROR(CheckToken(reference, "payment_reference"));
+  RETURN_IF_ERROR(CheckReference(reference, "payment_reference"));
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kAwaitingFee) {
@@ -317,7 +307,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::RecordFeePaid(uint64_t id, std::strin
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view reason) {
-  RETURN_IF_ERROR(CheckToken(reason, "reason"));
+  RETURN_IF_ERROR(CheckReference(reason, "reason"));
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kInProgress) {
@@ -340,8 +330,14 @@ StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view 
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException why) {
-  RETURN_IF_ERROR(CheckToken(why.ground, "ground"));
+  RETURN_IF_ERROR(CheckReference(why.ground, "ground"));
+  if (!why.scope.empty()) RETURN_IF_ERROR(CheckReference(why.scope, "scope"));
+  // The provision is cited in words ("GDPR Art. 17(3)(b)"): bounded, and never a card number.
   if (why.law.empty()) return InvalidArgument("a denial names the provision it relies on", "law");
+  if (why.law.size() > kMaxReferenceBytes)
+    return InvalidArgument("law: at most " + std::to_string(kMaxReferenceBytes) + " characters", "law");
+  if (LooksLikePaymentCardNumber(why.law))
+    return PermissionDenied("law: looks like a payment card number, which is never stored", "law");
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (!r.open()) return FailedPrecondition("the request is closed", "request_id");
@@ -565,7 +561,7 @@ Status RequestDesk::Impl::MarkSent(int64_t seq) {
 }
 
 Status RequestDesk::Impl::LiftRestriction(uint64_t subject_id, std::string_view reason) {
-  RETURN_IF_ERROR(CheckToken(reason, "reason"));
+  RETURN_IF_ERROR(CheckReference(reason, "reason"));
   ASSIGN_OR_RETURN(SubjectState state, vault_.State(subject_id));
   if (!state.restricted) return FailedPrecondition("the subject's processing is not restricted", "subject_id");
   store::WriteBatch batch;

@@ -1,5 +1,8 @@
 // Payment card detection (CX02): a value that carries anything shaped like a card number is
-// refused wherever it appears, so a card number typed into a "notes" field is not stored either.
+// refused wherever it appears, so a card number typed into a "notes" field is not stored either;
+// and the one check of every code or reference kept beside personal data (CheckReference).
+#include <cctype>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -62,6 +65,20 @@ bool LooksLikePaymentCardNumber(std::string_view text) {
     i = j;
   }
   return false;
+}
+
+Status CheckReference(std::string_view value, std::string_view field) {
+  const std::string name(field);
+  if (value.empty() || value.size() > kMaxReferenceBytes)
+    return InvalidArgument(name + ": 1 to " + std::to_string(kMaxReferenceBytes) + " characters", name);
+  for (char c : value) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':' ||
+                    c == '/';
+    if (!ok) return InvalidArgument(name + ": letters, digits and _-.:/ only", name);
+  }
+  if (LooksLikePaymentCardNumber(value))
+    return PermissionDenied(name + ": looks like a payment card number, which is never stored", name);
+  return Status::Ok();
 }
 
 }  // namespace privet

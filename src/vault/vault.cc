@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "audit/audit_log.h"
@@ -41,6 +42,7 @@ constexpr std::string_view kAuditPublicKeyMeta = "audit_public_key";
 constexpr uint64_t kAuditSeedKeyId = 1;  // the "subject id" the audit signing seed is wrapped under
 constexpr size_t kMaxCachedSubjects = 100'000;
 constexpr size_t kMaxFieldsPerWrite = 1'000;
+constexpr size_t kMaxEvidence = 16;  // pieces of evidence on one disclosure, exemptions of a subject
 constexpr size_t kMaxSubjectsPerImport = 10'000;
 constexpr size_t kMaxPurgesPerCommit = 64;  // erased subjects purged per background commit
 constexpr size_t kMaxPurgesBeforeScrub = 1'024;  // purged subjects waiting for the key scrub
@@ -237,10 +239,11 @@ class Vault::Impl {
   // The latest policy version the subject was notified of whose opt-out window has passed (the
   // version they signed up under counts as notified).
   StatusOr<int> NotifiedVersion(const CachedSubject& subject);
-  // Opens the subject's fields whose category is in `categories` and that were collected for
-  // `purpose` or a purpose above it.
-  StatusOr<std::vector<FieldValue>> OpenFields(const CachedSubject& subject, const CategorySet& categories,
-                                               PurposeId purpose, LegalBasis basis);
+  // Opens the subject's fields whose category is in `categories`, that were collected for
+  // `purpose` or a purpose above it, and that the policy version they were collected under lets
+  // `purpose` use (CN17, CU11, CU06), `state` being the subject's.
+  StatusOr<std::vector<FieldValue>> OpenFields(const CachedSubject& subject, SubjectState state,
+                                               const CategorySet& categories, PurposeId purpose, LegalBasis basis);
   // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
   AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
   // Applies `batch` with `entries` appended to the audit log, in one transaction: the change and
@@ -627,6 +630,12 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
   }
   if (s.principal.kind == PrincipalKind::kTenant && s.principal.tenant_id != s.tenant_id)
     return PermissionDenied("a customer may only create subjects of its own", "tenant_id");
+  // Codes, sealed at rest like the rest of the profile, and still never a card number (CX02).
+  if (!s.jurisdiction.empty()) RETURN_IF_ERROR(CheckReference(s.jurisdiction, "jurisdiction"));
+  if (s.location_exemptions.size() > kMaxEvidence)
+    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " location exemptions", "location_exemptions");
+  for (size_t i = 0; i < s.location_exemptions.size(); ++i)
+    RETURN_IF_ERROR(CheckReference(s.location_exemptions[i], "location_exemptions[" + std::to_string(i) + "]"));
 
   nlohmann::json profile = {{"jurisdiction", s.jurisdiction},
                             {"location_exemptions", s.location_exemptions}};
@@ -1201,6 +1210,7 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
   ReadResult result;
   result.fields.reserve(rows->fields.size());
   SubjectState state = subject->state;
+  bool notified_known = false;  // state.notified_version, read from the ledger when first needed
   std::string ad;  // each field's associated data, in one buffer
   ad.reserve(64);
   for (size_t i = 0; i < rows->fields.size(); ++i) {
@@ -1218,6 +1228,10 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
     CategorySet one;
     one.Set(f.category);
     state.collected_under_version = f.policy_version;
+    if (f.policy_version < asked.since_version && !notified_known) {  // a purpose newer than the datum
+      ASSIGN_OR_RETURN(state.notified_version, NotifiedVersion(*subject));
+      notified_known = true;
+    }
     Decision d = Decide(policy, principal, Action::kRead, state, one, *pid);
     if (!d.allowed()) {
       result.withheld.push_back({category, d.reason});
@@ -1480,13 +1494,18 @@ StatusOr<int> Vault::Impl::NotifiedVersion(const CachedSubject& subject) {
   return version;
 }
 
-StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& subject, const CategorySet& categories,
-                                                          PurposeId purpose, LegalBasis basis) {
+StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& subject, SubjectState state,
+                                                          const CategorySet& categories, PurposeId purpose,
+                                                          LegalBasis basis) {
   ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject.record.id));
   std::vector<FieldValue> out;
   for (store::FieldRecord& f : fields) {
     std::optional<CategoryId> c = policy_->FindCategory(f.category);
     if (!c || !categories.Test(*c) || !CollectedFor(*policy_, f.purposes, purpose)) continue;
+    CategorySet one;
+    one.Set(*c);
+    state.collected_under_version = f.policy_version;
+    if (!Decide(*policy_, Principal::Service(), Action::kDisclose, state, one, purpose).allowed()) continue;
     ASSIGN_OR_RETURN(std::string value, crypto::Open(subject.key, f.sealed_value,
                                                      crypto::FieldAssociatedData(subject.record.id, f.category, f.id)));
     out.push_back({.id = f.id,
@@ -1509,8 +1528,13 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   StatusOr<CategorySet> categories = policy.Categories(d.categories);
   if (!categories.ok()) return InvalidArgument("a category the policy does not declare", "categories");
   const CategorySet requested = *categories;
+  if (d.evidence.size() > kMaxEvidence)
+    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " pieces of evidence", "evidence");
   std::vector<std::string> evidence_names;  // "court_order:REF" -> "court_order"
-  for (const std::string& e : d.evidence) evidence_names.push_back(e.substr(0, e.find(':')));
+  for (size_t i = 0; i < d.evidence.size(); ++i) {
+    RETURN_IF_ERROR(CheckReference(d.evidence[i], "evidence[" + std::to_string(i) + "]"));
+    evidence_names.push_back(d.evidence[i].substr(0, d.evidence[i].find(':')));
+  }
 
   AuditEntry audited = Audit(AuditEvent::kDisclosure, Principal::Service(), d.subject_id);
   audited.action = "disclose";
@@ -1543,7 +1567,9 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   if (!for_subject.allowed())
     return refuse(for_subject.reason, "the subject's choices do not allow this disclosure");
 
-  ASSIGN_OR_RETURN(result.released, OpenFields(*subject, allowed, *purpose, for_subject.basis));
+  SubjectState state = subject->state;
+  state.notified_version = notified;
+  ASSIGN_OR_RETURN(result.released, OpenFields(*subject, state, allowed, *purpose, for_subject.basis));
   if (result.released.empty()) return result;  // nothing held for that purpose: nothing went
   store::WriteBatch batch;
   store::DisclosureRecord record{.subject_id = d.subject_id,
@@ -1804,27 +1830,9 @@ Status Vault::RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::
   return impl_->ApplyAudited(batch, {e});
 }
 
-namespace {
-
-// Rule ids and grounds are stored and audited; they must be codes, not prose about a person.
-Status CheckCode(std::string_view value, std::string_view name, bool may_be_empty) {
-  if (value.empty() && may_be_empty) return Status::Ok();
-  if (value.empty() || value.size() > 200) {
-    return InvalidArgument(std::string(name) + ": 1 to 200 characters", std::string(name));
-  }
-  for (char c : value) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':' ||
-                    c == '/';
-    if (!ok) return InvalidArgument(std::string(name) + ": letters, digits and _-.:/ only", std::string(name));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
 Status Vault::PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::string_view ground) {
-  RETURN_IF_ERROR(CheckCode(rule, "rule", /*may_be_empty=*/true));
-  RETURN_IF_ERROR(CheckCode(ground, "ground", /*may_be_empty=*/false));
+  if (!rule.empty()) RETURN_IF_ERROR(CheckReference(rule, "rule"));
+  RETURN_IF_ERROR(CheckReference(ground, "ground"));
   const auto& rules = impl_->policy_->policy().retention;
   if (!rule.empty() &&
       std::none_of(rules.begin(), rules.end(), [&](const RetentionRule& r) { return r.id == rule; })) {
@@ -1844,7 +1852,7 @@ Status Vault::PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::st
 }
 
 Status Vault::ReleaseLegalHold(uint64_t subject_id, std::string_view rule) {
-  RETURN_IF_ERROR(CheckCode(rule, "rule", /*may_be_empty=*/true));
+  if (!rule.empty()) RETURN_IF_ERROR(CheckReference(rule, "rule"));
   ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, impl_->data_->GetLegalHolds(subject_id));
   if (std::none_of(holds.begin(), holds.end(),
                    [&](const auto& h) { return h.subject_id == subject_id && h.rule == rule; })) {
@@ -1871,10 +1879,30 @@ StatusOr<std::vector<LegalHold>> Vault::LegalHolds(uint64_t subject_id) {
 
 StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
   ASSIGN_OR_RETURN(std::vector<store::AggregateRecord> rows, impl_->data_->GetAggregates());
+  const std::optional<AutomaticCollection>& logs = impl_->policy_->policy().automatic_collection;
+  const int64_t min_group = logs ? std::max(logs->min_group_size, 1) : 1;
+  std::sort(rows.begin(), rows.end(), [](const store::AggregateRecord& a, const store::AggregateRecord& b) {
+    return std::tie(a.rule, a.category, a.day) < std::tie(b.rule, b.category, b.day);
+  });
+  // Per rule and category, days in order, merged into periods of at least `min_group` (CN02).
   std::vector<RetentionAggregate> out;
-  for (auto& a : rows) {
-    out.push_back({.rule = std::move(a.rule), .category = std::move(a.category), .day = TodayOf(FromUnix(a.day)),
-                   .count = a.count});
+  for (size_t i = 0; i < rows.size();) {
+    const size_t group_start = out.size();
+    RetentionAggregate open{.rule = rows[i].rule, .category = rows[i].category};
+    for (; i < rows.size() && rows[i].rule == open.rule && rows[i].category == open.category; ++i) {
+      const CivilDay day = TodayOf(FromUnix(rows[i].day));
+      if (open.count == 0) open.first_day = day;
+      open.last_day = day;
+      open.count += rows[i].count;
+      if (open.count >= min_group) {
+        out.push_back(open);
+        open.count = 0;
+      }
+    }
+    if (open.count > 0 && out.size() > group_start) {  // a short tail joins the period before it
+      out.back().last_day = open.last_day;
+      out.back().count += open.count;
+    }
   }
   return out;
 }

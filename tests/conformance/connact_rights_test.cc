@@ -33,6 +33,31 @@ class ConnactRights : public testing::RightsTest {
   }
 };
 
+// CN01: "Information collected automatically is used only to identify potential cases of abuse
+// and establish statistical information regarding the usage and traffic": through the vault,
+// for every other purpose of the policy, whoever asks and whatever the subject consented to.
+TEST_F(ConnactRights, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
+  const uint64_t id = NewUser();
+  for (const char* purpose : {"newsletter", "social_media"})
+    ASSERT_TRUE(vault().RecordConsent(id, {.purpose = purpose, .action = ConsentAction::kGrant}).ok());
+  MustWrite({.subject_id = id, .purposes = {"service"}, .fields = {{.category = "user.name", .value = "Alex"}}});
+  WriteLogs(id, "203.0.113.7");
+  EXPECT_THAT(Visible(Principal::Service(), id, "abuse_detection"),
+              ElementsAre("user.behavior.browsing", "user.device.browser", "user.device.ip_address"));
+  EXPECT_THAT(Visible(Principal::Service(), id, "statistics"),
+              ElementsAre("user.behavior.browsing", "user.device.browser", "user.device.ip_address"));
+  for (const Purpose& p : compiled().policy().purposes) {
+    if (p.id == "abuse_detection" || p.id == "statistics" || p.id.starts_with("statistics.") || p.processor) continue;
+    auto read = vault().Read(Principal::Service(), id, p.id);
+    ASSERT_TRUE(read.ok()) << p.id << ": " << read.status().ToString();
+    for (const FieldValue& f : read->fields)
+      EXPECT_EQ(f.category, "user.name") << p.id << " reads request-log data";
+  }
+  // Staff see them only in the role and for the purpose that covers them.
+  EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("security")), id, "abuse_detection"), SizeIs(3));
+  EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("legal")), id, "legal"), ElementsAre("user.name"));
+}
+
 TEST_F(ConnactRights, CN04_ChildDataReportNeedsNoCodeAndErasesTheData) {
   const uint64_t id = NewUser();  // signed up claiming to be an adult
   MustWrite({.subject_id = id, .purposes = {"service"},
@@ -130,18 +155,11 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
   }
   EXPECT_THAT(Visible(Principal::Service(), a, "service"), ElementsAre("user.contact.email", "user.name"));
 
-  // What stays: per-day counts by category, naming no one.
+  // What stays are counts naming no one, and none of two people (CN02: no statistic describes
+  // fewer than the policy's min_group_size).
   auto aggregates = vault().Aggregates();
   ASSERT_TRUE(aggregates.ok()) << aggregates.status().ToString();
-  std::map<std::string, int64_t> counts;
-  for (const RetentionAggregate& x : *aggregates) {
-    EXPECT_EQ(x.rule, "request_logs");
-    EXPECT_EQ(x.day, (CivilDay{2024, 3, 4}));
-    counts[x.category] += x.count;
-  }
-  EXPECT_EQ(counts, (std::map<std::string, int64_t>{{"user.behavior.browsing", 2},
-                                                    {"user.device.browser", 2},
-                                                    {"user.device.ip_address", 2}}));
+  EXPECT_THAT(*aggregates, IsEmpty());
 
   // No right finds the deleted data any more.
   auto access = Exercise({.right = Right::kAccess, .subject_id = a, .channel = "web_form"});
@@ -172,12 +190,26 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
   EXPECT_EQ(erased->request.state, RequestState::kCompleted);
   EXPECT_THAT(erased->request.exceptions, IsEmpty());  // nothing held back, nothing left to report
   EXPECT_EQ(vault().GetSubject(a).status().code(), StatusCode::kNotFound);
-  // The counts outlive the subjects they were made from.
+  // The counts outlive the subjects they were made from, reported once a group is large enough.
+  const int min_group = compiled().policy().automatic_collection->min_group_size;
+  ASSERT_EQ(min_group, 10);
+  const Time day_two = clock_.Now();
+  for (int i = 0; i < min_group; ++i) WriteLogs(NewUser(), "198.51.100." + std::to_string(i));
+  clock_.Advance(std::chrono::days(91));
+  ASSERT_TRUE(RunRetention(vault()).ok());
   auto after = vault().Aggregates();
   ASSERT_TRUE(after.ok());
-  int64_t total = 0;
-  for (const RetentionAggregate& x : *after) total += x.count;
-  EXPECT_EQ(total, 6);
+  std::map<std::string, int64_t> counts;
+  for (const RetentionAggregate& x : *after) {
+    EXPECT_EQ(x.rule, "request_logs");
+    EXPECT_GE(x.count, min_group);
+    EXPECT_EQ(x.first_day, (CivilDay{2024, 3, 4}));  // the first day's two joined the next day's ten
+    EXPECT_EQ(x.last_day, CivilDayOf(day_two));
+    counts[x.category] += x.count;
+  }
+  EXPECT_EQ(counts, (std::map<std::string, int64_t>{{"user.behavior.browsing", 12},
+                                                    {"user.device.browser", 12},
+                                                    {"user.device.ip_address", 12}}));
 }
 
 TEST_F(ConnactRights, CN09_AccountDataGoesTwelveMonthsAfterTheContractEnds) {

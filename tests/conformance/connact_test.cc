@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -35,17 +37,32 @@ TEST_F(Connact, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
               AllowedUnder(LegalBasis::kLegitimateInterests));
   EXPECT_THAT(Read(Subject(), kRequestLog, "statistics"),
               AllowedUnder(LegalBasis::kLegitimateInterests));
-  for (const char* other : {"service", "legal", "newsletter"}) {
+  // Every other purpose, whatever its basis, consented to or not: a legal obligation and the
+  // social media features too (their providers see IP and page in the browser, CN12).
+  for (const std::string& other : PurposeIds()) {
+    if (other == "abuse_detection" || other == "statistics" || other.starts_with("statistics.")) continue;
+    if (PurposeDecl(other)->processor) continue;  // serves only customers' data, none of CONNACT's (CN05)
     for (const std::string& field : kRequestLog) {
-      EXPECT_THAT(Read(ConsentedTo({"newsletter"}), {field}, other),
+      EXPECT_THAT(Read(ConsentedTo({"newsletter", "social_media"}), {field}, other),
                   DeniedBecause(Reason::kCategoryNotForPurpose))
           << field << " for " << other;
     }
   }
-  // The one exception is CN12: social media features see the IP address and the page.
-  EXPECT_THAT(CategoriesOf("social_media"),
-              UnorderedElementsAre("user.device.cookie_id", "user.device.ip_address",
-                                   "user.behavior.browsing"));
+  // The policy names the categories that hold request logs, and no other purpose names them.
+  EXPECT_THAT(model().automatic_collection->categories,
+              UnorderedElementsAre("user.device.ip_address", "user.device.browser", "user.device.os",
+                                   "user.device.language", "user.behavior"));
+  // A policy file that gave request-log data to another purpose is refused, naming it.
+  std::ifstream in(testing::SourcePath("policies/connact.yaml"));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string social = "    categories: [user.device.cookie_id]\n  - id: newsletter";
+  const size_t at = text.find(social);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, social.size(),
+               "    categories: [user.device.cookie_id, user.device.ip_address]\n  - id: newsletter");
+  PolicyLoadResult widened = LoadPolicy(text, "connact.yaml");
+  EXPECT_FALSE(widened.ok());
+  EXPECT_THAT(testing::DiagnosticsText(widened), HasSubstr("'social_media'.categories: 'user.device.ip_address' is request-log data"));
 }
 
 TEST_F(Connact, CN03_NoSubjectUnder18) {
@@ -203,12 +220,12 @@ TEST_F(Connact, CN11_TheEngineFollowsTheDeclaredSetting) {
 }
 
 TEST_F(Connact, CN12_SocialMediaFeaturesAreASeparateCookieConsent) {
-  EXPECT_THAT(Read(Subject(), {"user.device.cookie_id", "user.device.ip_address"}, "social_media"),
-              DeniedBecause(Reason::kNoConsent));
+  EXPECT_THAT(Read(Subject(), {"user.device.cookie_id"}, "social_media"), DeniedBecause(Reason::kNoConsent));
   const SubjectState s = ConsentedTo({"social_media"});
-  EXPECT_THAT(Read(s, {"user.device.cookie_id", "user.device.ip_address", "user.behavior.browsing"},
-                   "social_media"),
-              AllowedUnder(LegalBasis::kConsent));
+  EXPECT_THAT(Read(s, {"user.device.cookie_id"}, "social_media"), AllowedUnder(LegalBasis::kConsent));
+  // The features' providers see IP and page in the browser; CONNACT's request logs stay for
+  // abuse detection and statistics (CN01).
+  EXPECT_THAT(Read(s, {"user.device.ip_address"}, "social_media"), DeniedBecause(Reason::kCategoryNotForPurpose));
   // That consent covers no other cookie purpose, and declining analytics leaves it in place.
   EXPECT_THAT(Read(OptedOutOf({"statistics.analytics"}), {"user.device.cookie_id"}, "social_media"),
               DeniedBecause(Reason::kNoConsent));
@@ -261,15 +278,14 @@ TEST_F(Connact, CN17_DataIsNotUsedForAPurposeAddedAfterCollectionWithoutConsent)
     Purpose profiling;
     profiling.id = "profiling";
     profiling.basis = LegalBasis::kLegitimateInterests;
-    profiling.categories = {"user.behavior"};
+    profiling.categories = {"user.account"};
     profiling.since_version = 2;
     p.purposes.push_back(profiling);
   });
   ASSERT_NE(v2, nullptr);
   const PurposeId profiling = *v2->FindPurpose("profiling");
   auto read = [&](const SubjectState& s) {
-    return Decide(*v2, Principal::Service(), Action::kRead, s, C({"user.behavior.browsing"}),
-                  profiling);
+    return Decide(*v2, Principal::Service(), Action::kRead, s, C({"user.account"}), profiling);
   };
   SubjectState old_data = Subject();
   old_data.collected_under_version = 1;

@@ -65,5 +65,50 @@ TEST_F(ConnactVault, CN05_CustomerSubmittedDataServesOnlyThatCustomer) {
             StatusCode::kPermissionDenied);
 }
 
+// CN17: "we will not, without your consent, use your Personal Information in a manner materially
+// different than what was stated at the time your Personal Information was collected."
+TEST_F(ConnactVault, CN17_DataIsNotUsedForAPurposeAddedAfterCollectionWithoutConsent) {
+  ASSERT_TRUE(compiled().policy().changes.material_change_requires_consent);
+  const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = id,
+                          .purposes = {"service"},
+                          .fields = {{.category = "user.account", .value = "plan:team"}}})
+                  .ok());
+  // Version 2 adds a use of account data that version 1 did not state.
+  ReopenUnder([](Policy& p) {
+    p.version = 2;
+    Purpose insights;
+    insights.id = "service.insights";
+    insights.description = "Usage insights from your account";
+    insights.since_version = 2;
+    p.purposes.push_back(insights);
+  });
+  auto old_data = vault().Read(Principal::Service(), id, "service.insights");
+  ASSERT_TRUE(old_data.ok()) << old_data.status().ToString();
+  EXPECT_THAT(old_data->fields, IsEmpty());
+  ASSERT_EQ(old_data->withheld.size(), 1u);
+  EXPECT_EQ(old_data->withheld[0].reason, Reason::kPurposeNotInForceAtCollection);
+  // What version 1 stated still serves the data.
+  auto stated = vault().Read(Principal::Service(), id, "service");
+  ASSERT_TRUE(stated.ok());
+  EXPECT_EQ(stated->fields.size(), 1u);
+  // Data collected under version 2 serves it; so does version-1 data once the subject consents.
+  const uint64_t later = NewSubject({.kind = "user", .age_years = 30});
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = later,
+                          .purposes = {"service"},
+                          .fields = {{.category = "user.account", .value = "plan:solo"}}})
+                  .ok());
+  auto new_data = vault().Read(Principal::Service(), later, "service.insights");
+  ASSERT_TRUE(new_data.ok());
+  EXPECT_EQ(new_data->fields.size(), 1u);
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "service.insights", .action = ConsentAction::kGrant}).ok());
+  auto consented = vault().Read(Principal::Service(), id, "service.insights");
+  ASSERT_TRUE(consented.ok());
+  ASSERT_EQ(consented->fields.size(), 1u);
+  EXPECT_EQ(consented->fields[0].value, "plan:team");
+}
+
 }  // namespace
 }  // namespace privet

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -72,19 +73,24 @@ TEST_F(Connectrex, CX02_PaymentCardNumbersAreNeverStored) {
 }
 
 TEST_F(Connectrex, CX04_TrafficLogsServeStatisticsOnly) {
-  const std::vector<std::string> traffic_log = {"user.device.cookie_id",
-                                                "user.behavior.page_views"};
-  EXPECT_THAT(Read(Supervisee(), traffic_log, "statistics"),
-              AllowedUnder(LegalBasis::kLegitimateInterests));
-  // "legal" (compliance with law and legal process) is left out: it reaches every category.
-  for (const char* other : {"service", "billing", "agency", "disputes"}) {
-    EXPECT_THAT(Read(Supervisee(), {"user.behavior.page_views"}, other),
-                DeniedBecause(Reason::kCategoryNotForPurpose))
-        << other;
+  const std::vector<std::string> traffic_log = {"user.device.cookie_id.traffic_log", "user.behavior.page_views"};
+  EXPECT_THAT(model().automatic_collection->categories, ::testing::UnorderedElementsAreArray(traffic_log));
+  EXPECT_THAT(Read(ConsentedTo({"statistics"}), traffic_log, "statistics"), AllowedUnder(LegalBasis::kConsent));
+  // No other purpose, whatever its basis: compliance with law reaches every other category, not these.
+  for (const std::string& other : PurposeIds()) {
+    if (other == "statistics") continue;
+    for (const std::string& field : traffic_log)
+      EXPECT_FALSE(Read(ConsentedTo({"statistics", "service.preferences"}), {field}, other).allowed())
+          << field << " for " << other;
   }
+  EXPECT_THAT(Read(Supervisee(), {"user.name", "user.location.precise"}, "legal"),
+              AllowedUnder(LegalBasis::kLegalObligation));
 }
 
-TEST_F(Connectrex, CX05_DecliningCookiesLeavesEssentialFunctions) {
+// "A cookie ... asks permission to be placed on your computer's hard drive. Once you agree, the
+// file is added"; "You can choose to accept or decline cookies ... This may prevent you from
+// taking full advantage of the website."
+TEST_F(Connectrex, CX05_CookiesWaitForPermissionAndDecliningLeavesEssentialFunctions) {
   std::vector<std::string_view> optional_cookie_purposes;
   for (const Cookie& c : model().cookies) {
     if (c.essential) {
@@ -93,15 +99,22 @@ TEST_F(Connectrex, CX05_DecliningCookiesLeavesEssentialFunctions) {
       optional_cookie_purposes.push_back(c.purpose);
     }
   }
-  ASSERT_FALSE(optional_cookie_purposes.empty());
-  const SubjectState declined = OptedOutOf(optional_cookie_purposes);
+  ASSERT_EQ(optional_cookie_purposes.size(), 2u);
+  const std::map<std::string_view, std::string> cookie_category = {
+      {"service.preferences", "user.device.cookie_id.preferences"}, {"statistics", "user.device.cookie_id.traffic_log"}};
+  SubjectState agreed = Supervisee();
   for (std::string_view purpose : optional_cookie_purposes) {
-    EXPECT_TRUE(Read(Supervisee(), {"user.device.cookie_id"}, purpose).allowed()) << purpose;
-    EXPECT_FALSE(Read(declined, {"user.device.cookie_id"}, purpose).allowed())
-        << purpose << " cannot be declined";
+    const std::string& category = cookie_category.at(purpose);
+    // Off before any choice; on once agreed; off again once declined.
+    EXPECT_THAT(Write(Supervisee(), {category}, std::string(purpose)), DeniedBecause(Reason::kNoConsent)) << purpose;
+    EXPECT_THAT(Read(Supervisee(), {category}, std::string(purpose)), DeniedBecause(Reason::kNoConsent)) << purpose;
+    Add(agreed.consents, purpose);
+    EXPECT_TRUE(Read(agreed, {category}, std::string(purpose)).allowed()) << purpose;
   }
-  EXPECT_THAT(Read(declined, {"user.device.cookie_id", "user.behavior.page_views"}, "statistics"),
-              DeniedBecause(Reason::kOptedOut));
+  const SubjectState declined = Supervisee();  // withdrawing clears the consent bit
+  EXPECT_THAT(Read(declined, {"user.device.cookie_id.traffic_log", "user.behavior.page_views"}, "statistics"),
+              DeniedBecause(Reason::kNoConsent));
+  // The essential functions work without any cookie choice.
   EXPECT_THAT(Read(declined, {"user.name", "user.supervision.conditions"}, "service"),
               AllowedUnder(LegalBasis::kContract));
   EXPECT_THAT(Read(declined, {"user.location.precise"}, "service.location"),

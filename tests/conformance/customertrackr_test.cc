@@ -168,7 +168,9 @@ TEST_F(CustomerTrackr, CU09_SubjectsReachTheirOwnProfileOnly) {
 
 TEST_F(CustomerTrackr, CU11_DataIsUsedUnderTheVersionInForce) {
   for (const Purpose& p : model().purposes) EXPECT_LE(p.since_version, model().version) << p.id;
-  // Version 2 adds a purpose; data collected under version 1 does not serve it without consent.
+  // Version 2 adds a purpose; it governs data collected under version 1 too, once the subject
+  // was told of version 2 and the opt-out window passed (CU06). No consent is asked (CU11).
+  EXPECT_FALSE(model().changes.material_change_requires_consent);
   auto v2 = CompileEdited([](Policy& p) {
     p.version = 2;
     Purpose recommendations;
@@ -186,6 +188,9 @@ TEST_F(CustomerTrackr, CU11_DataIsUsedUnderTheVersionInForce) {
                   C({"user.behavior.purchase_history"}), recommendations);
   };
   EXPECT_THAT(read(s), DeniedBecause(Reason::kPurposeNotInForceAtCollection));
+  s.notified_version = 2;
+  EXPECT_THAT(read(s), AllowedUnder(LegalBasis::kContract));
+  s.notified_version = 0;
   s.collected_under_version = 2;
   EXPECT_THAT(read(s), AllowedUnder(LegalBasis::kContract));
   EXPECT_EQ(model().changes.notify, std::vector<std::string>{"website"});

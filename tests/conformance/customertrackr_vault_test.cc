@@ -90,5 +90,69 @@ TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
   EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim"));
 }
 
+// CU11: "Use of information we collect now is subject to the Privacy Policy in effect at the time
+// such information is used", with CU06's notice and opt-out before a new use reaches old data.
+TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse) {
+  ASSERT_FALSE(compiled().policy().changes.material_change_requires_consent);
+  const uint64_t id = NewSubject({.kind = "user"});
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = id,
+                          .purposes = {"service.purchasing"},
+                          .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
+                  .ok());
+  ReopenUnder([](Policy& p) {
+    p.version = 2;
+    Purpose recommendations;
+    recommendations.id = "service.purchasing.recommendations";
+    recommendations.description = "Recommendations from your purchases";
+    recommendations.since_version = 2;
+    p.purposes.push_back(recommendations);
+  });
+  auto read = [&] { return vault().Read(Principal::Service(), id, "service.purchasing.recommendations"); };
+  // Before the subject was told of version 2 and its opt-out window passed, the new use waits
+  // (CU06) ...
+  auto before_notice = read();
+  ASSERT_TRUE(before_notice.ok()) << before_notice.status().ToString();
+  EXPECT_THAT(before_notice->fields, IsEmpty());
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kNotified}).ok());
+  clock_.Advance(std::chrono::days(29));
+  auto in_window = read();
+  ASSERT_TRUE(in_window.ok());
+  EXPECT_THAT(in_window->fields, IsEmpty());
+  // ... then version 2 governs the use of data collected under version 1, without consent.
+  clock_.Advance(std::chrono::days(2));
+  auto after = read();
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->fields.size(), 1u);
+  EXPECT_EQ(after->fields[0].value, "order:17");
+  EXPECT_EQ(after->fields[0].policy_version, 1);
+}
+
+// The same rule the other way: a policy whose changes need consent keeps old data out of a new
+// purpose whatever notice was given (CN17's rule, from the same flag).
+TEST_F(CustomerTrackrVault, MaterialChangesNeedingConsentKeepOldDataOutOfNewPurposes) {
+  const uint64_t id = NewSubject({.kind = "user"});
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = id,
+                          .purposes = {"service.purchasing"},
+                          .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
+                  .ok());
+  ReopenUnder([](Policy& p) {
+    p.version = 2;
+    p.changes.material_change_requires_consent = true;
+    Purpose recommendations;
+    recommendations.id = "service.purchasing.recommendations";
+    recommendations.since_version = 2;
+    p.purposes.push_back(recommendations);
+  });
+  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kNotified}).ok());
+  clock_.Advance(std::chrono::days(60));
+  auto read = vault().Read(Principal::Service(), id, "service.purchasing.recommendations");
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(read->fields, IsEmpty());
+  ASSERT_EQ(read->withheld.size(), 1u);
+  EXPECT_EQ(read->withheld[0].reason, Reason::kPurposeNotInForceAtCollection);
+}
+
 }  // namespace
 }  // namespace privet

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
@@ -36,6 +37,16 @@ class VaultTest : public ::testing::Test {
     auto opened = Vault::Open(std::move(options));
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     vault_ = std::move(*opened);
+  }
+
+  // Reopens the vault under an edited copy of its policy, e.g. the policy's next version.
+  void ReopenUnder(const std::function<void(Policy&)>& edit) {
+    Policy edited = policy_->policy();
+    edit(edited);
+    auto compiled = CompiledPolicy::Compile(std::move(edited));
+    ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
+    policy_ = *compiled;
+    Reopen();
   }
 
   Vault& vault() { return *vault_; }

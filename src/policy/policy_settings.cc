@@ -1,0 +1,168 @@
+#include "policy/policy_settings.h"
+
+#include <algorithm>
+#include <array>
+
+namespace privet::policy_internal {
+namespace {
+
+using enum SettingEffect;
+
+// Ids and descriptions name things; the words readers see are theirs to choose.
+constexpr std::string_view kName = "a name other settings refer to; the engine uses it only to find them";
+constexpr std::string_view kWords = "the controller's own words for readers";
+
+constexpr auto kSettings = std::to_array<PolicySetting>({
+    {"privet_policy", kInformational, "the file format's version, read by the loader"},
+    {"organization", kInformational, "who the controller is, for readers"},
+    {"contact.name", kInformational, "how to reach the controller"},
+    {"contact.email", kInformational, "how to reach the controller"},
+    {"contact.address", kInformational, "how to reach the controller"},
+    {"contact.phone", kInformational, "how to reach the controller"},
+    {"contact.web_form", kInformational, "how to reach the controller"},
+    {"contact.dpo_email", kInformational, "how to reach the data protection officer"},
+    {"jurisdictions", kEnforced, "CompiledPolicy::under_gdpr: transfer mechanisms and DPAs (DecideDisclosure)"},
+    {"governing_law", kInformational, "the law the controller names (CU12); it changes no decision"},
+    {"version", kEnforced, "Decide: purposes and recipients newer than the data or the notice (CN17, CU06, CU11)"},
+    {"effective", kInformational, "published with the version (/privacy, /.well-known/gpc.json: CX10)"},
+    {"summary", kInformational, kWords},
+    {"special_categories_allowed", kEnforced, "Decide: special categories refused on write (CF01)"},
+
+    {"categories[].id", kInformational, kName},
+    {"categories[].description", kInformational, kWords},
+    {"categories[].special", kEnforced, "Decide: refused on write unless the policy allows them (CF01)"},
+    {"categories[].forbidden", kEnforced, "Decide: never written (CX02)"},
+    {"categories[].identifier", kEnforced, "Vault: blind-index lookup by email, phone or username"},
+    {"categories[].pseudonymous_identifier", kEnforced, "Vault::Write: never stored with a named subject's data (CU04)"},
+    {"categories[].public_record", kInformational,
+     "tells readers the data may be public elsewhere; privet releases it only as the policy allows, like any "
+     "other (CX06)"},
+
+    {"purposes[].id", kInformational, kName},
+    {"purposes[].parent", kEnforced, "CompiledPolicy: inheritance of basis, consent and categories"},
+    {"purposes[].description", kInformational, kWords},
+    {"purposes[].basis", kEnforced, "Decide: the basis relied on; consent and objection follow from it"},
+    {"purposes[].consent", kEnforced, "Decide: opt-in, opt-out or none"},
+    {"purposes[].categories", kEnforced, "Decide: the categories a purpose may use"},
+    {"purposes[].prohibited", kEnforced, "Decide: never allowed"},
+    {"purposes[].processor", kEnforced, "Decide: customers' data only (CN05)"},
+    {"purposes[].objectable", kEnforced, "Decide: an objection stops it (CN07)"},
+    {"purposes[].direct_marketing", kEnforced, "Decide: an objection always stops it (CF13)"},
+    {"purposes[].profiling", kEnforced, "RequestDesk: an objection deletes the profile (CF15)"},
+    {"purposes[].since_version", kEnforced, "Decide: data collected before it (CN17, CU11)"},
+
+    {"subject_kinds[].id", kInformational, kName},
+    {"subject_kinds[].description", kInformational, kWords},
+    {"subject_kinds[].minimum_age", kEnforced, "Vault::CreateSubject: sign-up below it refused (CN03)"},
+    {"subject_kinds[].location_required", kEnforced, "Vault::Write: every interaction carries a location (CX03)"},
+    {"subject_kinds[].location_exemptions", kEnforced, "Vault::Write: the recorded exemptions (CX03)"},
+
+    {"features[].id", kInformational, kName},
+    {"features[].description", kInformational, kWords},
+    {"features[].purpose", kEnforced, "Vault::Write: the feature's purpose"},
+    {"features[].requires", kEnforced, "Vault::Write: the data a feature needs, named when missing (CT02, CU02)"},
+    {"features[].optional", kInformational,
+     "marks a feature the subject may decline; declining is the consent to its purpose, which Decide enforces "
+     "(CT01)"},
+    {"features[].subject_kinds", kEnforced, "Vault::Write: who the feature is for"},
+
+    {"roles[].id", kInformational, kName},
+    {"roles[].description", kInformational, kWords},
+    {"roles[].purposes", kEnforced, "Decide: staff need-to-know (CU08)"},
+    {"roles[].categories", kEnforced, "Decide: staff need-to-know (CU08)"},
+
+    {"recipients[].id", kInformational, kName},
+    {"recipients[].name", kInformational, "who the recipient is, for readers"},
+    {"recipients[].kind", kEnforced, "DecideDisclosure: DPAs for processors, no unaffiliated third parties (CN08)"},
+    {"recipients[].function", kInformational, kWords},
+    {"recipients[].country", kEnforced, "DecideDisclosure: transfer mechanism outside the EU/EEA (CF09)"},
+    {"recipients[].dpa", kEnforced, "DecideDisclosure: a processor needs one (CF09)"},
+    {"recipients[].transfer_mechanism", kEnforced, "DecideDisclosure: transfers outside the EU/EEA (CF09)"},
+    {"recipients[].categories", kEnforced, "DecideDisclosure: only what its function needs (CN08)"},
+    {"recipients[].purposes", kEnforced, "DecideDisclosure: the purposes it receives for"},
+    {"recipients[].preconditions", kEnforced, "DecideDisclosure: evidence each disclosure carries (CF08)"},
+    {"recipients[].sale", kEnforced, "DecideDisclosure: refused where the policy forbids sales (CU05)"},
+    {"recipients[].since_version", kEnforced, "DecideDisclosure: after notice and the opt-out window (CU06)"},
+
+    {"sharing.sale", kEnforced, "DecideDisclosure: no sale (CU05, CX07)"},
+    {"sharing.unaffiliated_third_parties", kEnforced, "DecideDisclosure: no unaffiliated third party (CN08)"},
+
+    {"retention[].id", kInformational, kName},
+    {"retention[].description", kInformational, kWords},
+    {"retention[].categories", kEnforced, "RunRetention: what a rule covers"},
+    {"retention[].purposes", kEnforced, "RunRetention: what a rule covers"},
+    {"retention[].subject_kinds", kEnforced, "RunRetention: what a rule covers"},
+    {"retention[].duration", kEnforced, "RunRetention: when data is due"},
+    {"retention[].anchor", kEnforced, "RunRetention: when the period starts"},
+    {"retention[].action", kEnforced, "RunRetention: delete or anonymize"},
+    {"retention[].legal_obligation", kEnforced, "RequestDesk: erasure keeps what a law requires"},
+    {"retention[].unless_consent", kEnforced, "RunRetention: consent extends retention (CF10)"},
+
+    {"rights.offered", kEnforced, "RequestDesk::File: only offered rights"},
+    {"rights.channels", kEnforced, "RequestDesk::File: only declared channels"},
+    {"rights.deadlines[].jurisdiction", kEnforced, "RequestDesk: due dates per jurisdiction (CN18)"},
+    {"rights.deadlines[].period", kEnforced, "RequestDesk: due dates (CN18)"},
+    {"rights.deadlines[].extension", kEnforced, "RequestDesk::Extend"},
+    {"rights.deadlines[].holidays", kEnforced, "RequestDesk: business-day deadlines"},
+    {"rights.fees[].right", kEnforced, "RequestDesk: the request waits for its fee (CX08)"},
+    {"rights.fees[].jurisdiction", kEnforced, "RequestDesk: where the fee applies (CX08)"},
+    {"rights.fees[].amount", kEnforced, "RequestDesk: the fee asked (CX08)"},
+    {"rights.fees[].currency", kEnforced, "RequestDesk: the fee asked (CX08)"},
+    {"rights.route_members_to_organization_admin", kEnforced, "RequestDesk::File: routing (CT13)"},
+
+    {"signals.dnt", kEnforced, "SignalOptOuts: Do Not Track (CN11)"},
+    {"signals.gpc", kEnforced, "SignalOptOuts: Global Privacy Control"},
+    {"signals.opt_out_purposes", kEnforced, "SignalOptOuts: what a honoured signal opts out of"},
+    {"signals.statement", kInformational, kWords},
+
+    {"cookies[].id", kInformational, kName},
+    {"cookies[].purpose", kInformational,
+     "names the purpose whose consent governs the cookie; the engine enforces that purpose (CT10)"},
+    {"cookies[].description", kInformational, kWords},
+    {"cookies[].essential", kEnforced, "loader: only a cookie whose purpose needs no choice is essential (CX05)"},
+
+    {"marketing_channels[].id", kEnforced, "Vault::RecordConsent: a choice per channel (CT07)"},
+    {"marketing_channels[].purpose", kEnforced, "Vault::RecordConsent: the channel's purpose"},
+    {"marketing_channels[].opt_in", kEnforced, "loader: an opt-in channel's purpose needs consent (CN13)"},
+    {"marketing_channels[].unsubscribe_link", kNotYetEnforced,
+     "privet sends no marketing email yet, so it cannot add the unsubscribe (CN14; one-click unsubscribe is "
+     "its own issue)"},
+
+    {"breach.notify_subjects", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.channels", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.threshold", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.authority_within", kNotYetEnforced, "privet records and delivers no breach notices yet"},
+    {"breach.subjects_within", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
+
+    {"changes.notify", kNotYetEnforced,
+     "privet sends no change notices yet (CN16); it publishes the version in force at /privacy (CX10)"},
+    {"changes.advance_notice", kNotYetEnforced, "privet does not hold a new version back until announced (CF17)"},
+    {"changes.material_change_requires_consent", kEnforced, "Decide: consent (CN17) or the version in force (CU11)"},
+    {"changes.opt_out_window", kEnforced, "Decide, DecideDisclosure: notice and opt-out first (CU06)"},
+
+    {"automatic_collection.fields", kInformational,
+     "what the request logs hold, in readers' words; automatic_collection.categories is what the engine "
+     "enforces"},
+    {"automatic_collection.purposes", kEnforced, "CompiledPolicy: only they reach request-log data (CN01)"},
+    {"automatic_collection.categories", kEnforced, "CompiledPolicy: the request-log data (CN01, CX04)"},
+    {"automatic_collection.drop_fields", kNotYetEnforced, "privet computes no statistics from request logs yet"},
+    {"automatic_collection.min_group_size", kEnforced, "Vault::Aggregates: no count of fewer (CN02)"},
+    {"automatic_collection.retention", kNotYetEnforced,
+     "the retention rules covering the request-log categories delete them; this figure alone deletes nothing"},
+});
+
+}  // namespace
+
+std::span<const PolicySetting> PolicySettings() { return kSettings; }
+
+const PolicySetting* FindPolicySetting(std::string_view key) {
+  auto it = std::find_if(kSettings.begin(), kSettings.end(), [&](const PolicySetting& s) { return s.key == key; });
+  return it == kSettings.end() ? nullptr : &*it;
+}
+
+bool NoticeMayState(std::string_view key) {
+  const PolicySetting* s = FindPolicySetting(key);
+  return s == nullptr || s->effect != SettingEffect::kNotYetEnforced;
+}
+
+}  // namespace privet::policy_internal
