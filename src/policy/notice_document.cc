@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "policy/notice_text.h"
+#include "policy/policy_settings.h"
 #include "policy/purpose_inheritance.h"
 
 namespace privet::policy_internal {
@@ -260,8 +261,17 @@ Section PurposeSubsection(const Policy& p, const Purpose& purpose) {
   Rich data;
   data.Strong("Data used:").Text(" ");
   const Purpose* parent = ParentPurpose(p, purpose);
-  if (!purpose.categories.empty()) {
-    data.CodeList(purpose.categories);
+  // Its own categories beyond what the parent already covers: naming one twice changes nothing
+  // the engine does, so it changes nothing the notice says either.
+  std::vector<std::string> own;
+  const std::vector<std::string> inherited =
+      parent != nullptr ? EffectiveCategoryRefs(p, *parent) : std::vector<std::string>{};
+  for (const std::string& ref : purpose.categories) {
+    if (std::none_of(inherited.begin(), inherited.end(), [&](const std::string& up) { return IdCovers(up, ref); }))
+      own.push_back(ref);
+  }
+  if (!own.empty()) {
+    data.CodeList(own);
     if (parent != nullptr) data.Text(", and the data listed for ").Code(parent->id);
     data.Text(".");
   } else if (parent != nullptr) {
@@ -576,7 +586,7 @@ Section MarketingSection(const Policy& p) {
     item.Strong(MarketingChannelText(m.id));
     if (!m.purpose.empty()) item.Text(" (").Code(m.purpose).Text(")");
     item.Text(m.opt_in ? ": sent only if you opt in." : ": sent unless you opt out.");
-    if (m.unsubscribe_link) {
+    if (m.unsubscribe_link && NoticeMayState("marketing_channels[].unsubscribe_link")) {
       item.Text(
           " Every message names us, gives our contact details and has a working "
           "unsubscribe link.");
@@ -608,7 +618,7 @@ Section AutomaticSection(const AutomaticCollection& a) {
   if (!a.purposes.empty()) {
     s.Paragraph(Rich("We use these records only for ").CodeList(a.purposes).Text("."));
   }
-  if (!a.drop_fields.empty()) {
+  if (!a.drop_fields.empty() && NoticeMayState("automatic_collection.drop_fields")) {
     std::vector<std::string> dropped;
     for (const std::string& f : a.drop_fields) dropped.push_back(CollectedFieldText(f));
     s.Paragraph(Rich("Before we compute statistics we remove: " + JoinWords(dropped) + "."));
@@ -617,7 +627,7 @@ Section AutomaticSection(const AutomaticCollection& a) {
     s.Paragraph(Rich("No statistic we produce describes fewer than " +
                      std::to_string(a.min_group_size) + " people, so it never identifies you."));
   }
-  if (a.retention) {
+  if (a.retention && NoticeMayState("automatic_collection.retention")) {
     s.Paragraph(Rich("We keep these records for " + DurationToString(*a.retention) + "."));
   }
   return s;
@@ -630,7 +640,7 @@ std::string DurationPhrase(const std::optional<Duration>& d) {
 Section BreachSection(const Policy& p) {
   const BreachPolicy& b = p.breach;
   Section s = NewSection("breach", Rich("If something goes wrong"));
-  if (b.notify_subjects) {
+  if (b.notify_subjects && NoticeMayState("breach.notify_subjects")) {
     std::string text = "If a personal data breach affects you";
     text += ThresholdText(b.threshold);
     text += ", we will tell you";
@@ -653,7 +663,7 @@ Section BreachSection(const Policy& p) {
         Rich("Where the law requires it, we tell the people affected by a personal data "
              "breach."));
   }
-  if (b.authority_within) {
+  if (b.authority_within && NoticeMayState("breach.authority_within")) {
     s.Paragraph(Rich("We report breaches to the supervisory authority" +
                      DurationPhrase(b.authority_within) + "."));
   }
@@ -665,7 +675,7 @@ Section ChangesSection(const Policy& p) {
   Section s = NewSection("changes", Rich("Changes to this notice"));
   std::vector<std::string> how;
   bool none = false;
-  for (const std::string& n : c.notify) {
+  for (const std::string& n : NoticeMayState("changes.notify") ? c.notify : std::vector<std::string>{}) {
     if (n == "email")
       how.push_back("email you");
     else if (n == "website")
@@ -685,7 +695,7 @@ Section ChangesSection(const Policy& p) {
       Rich("The current version is always published with its effective date. This is "
            "version " +
            std::to_string(p.version) + ", effective " + CivilDayToString(p.effective) + "."));
-  if (c.advance_notice) {
+  if (c.advance_notice && NoticeMayState("changes.advance_notice")) {
     s.Paragraph(Rich("We announce material changes at least " +
                      DurationToString(*c.advance_notice) + " before they take effect."));
   }

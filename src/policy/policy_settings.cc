@@ -121,7 +121,8 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"cookies[].description", kInformational, kWords},
     {"cookies[].essential", kEnforced, "loader: only a cookie whose purpose needs no choice is essential (CX05)"},
 
-    {"marketing_channels[].id", kEnforced, "Vault::RecordConsent: a choice per channel (CT07)"},
+    {"marketing_channels[].id", kInformational,
+     "the channel's name; the choice it carries is the consent to its purpose, which the engine enforces (CT07)"},
     {"marketing_channels[].purpose", kEnforced, "Vault::RecordConsent: the channel's purpose"},
     {"marketing_channels[].opt_in", kEnforced, "loader: an opt-in channel's purpose needs consent (CN13)"},
     {"marketing_channels[].unsubscribe_link", kNotYetEnforced,

@@ -860,6 +860,10 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
     auto feature = std::find_if(features.begin(), features.end(),
                                 [&](const Feature& f) { return f.id == request.feature; });
     if (feature == features.end()) return InvalidArgument("not a feature of the policy", "feature");
+    const std::vector<std::string>& offered_to = feature->subject_kinds;
+    if (!offered_to.empty() &&
+        std::find(offered_to.begin(), offered_to.end(), subject->record.kind) == offered_to.end())
+      return InvalidArgument("'" + request.feature + "' is not offered to a '" + subject->record.kind + "'", "feature");
     std::vector<std::string> missing;
     for (const std::string& needed : feature->requires_categories) {
       auto covers = [&](std::string_view cat) { return IdCovers(needed, cat); };
