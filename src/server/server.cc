@@ -55,13 +55,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
                                                                 options.retention_interval);
   impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,
-                                                              .desk = *impl->desk,
-                                                              .keys = *impl->keys,
-                                                              .accounts = *impl->accounts,
-                                                              .metrics = impl->metrics,
-                                                              .retention = *impl->retention,
-                                                              .files = files,
-                                                              .policy = policy});
+                                                               .desk = *impl->desk,
+                                                               .keys = *impl->keys,
+                                                               .accounts = *impl->accounts,
+                                                               .metrics = impl->metrics,
+                                                               .retention = *impl->retention,
+                                                               .files = files,
+                                                               .policy = policy,
+                                                               .clock = clock});
   Impl* raw = impl.get();
   auto handler = [raw](const server::HttpRequest& request, server::Reply reply) {
     raw->api->Handle(request, std::move(reply));

@@ -100,6 +100,41 @@ TEST_F(Operations, DisclosuresReleaseOnlyWhatTheRecipientMayReceive) {
                           Key("staff:support")).status, 403);
 }
 
+// `privet request overdue` cannot run beside the server (it holds the vault): the same list,
+// over HTTP, for operators.
+TEST_F(Operations, OverdueRequestsAreListedForOperators) {
+  HttpReply filed = client().Post("/v1/subjects/" + subject_ + "/requests",
+                                  {{"right", "access"}, {"channel", "dashboard"}}, service_);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string id = filed.json()["id"];  // due 2025-04-04
+
+  HttpReply none = client().Get("/v1/requests/overdue", admin());
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(none.json()["requests"].empty()) << none.body;
+  EXPECT_EQ(none.json()["within_days"], 0);
+  HttpReply soon = client().Get("/v1/requests/overdue?within=31", service_);
+  ASSERT_EQ(soon.status, 200) << soon.body;
+  ASSERT_EQ(soon.json()["requests"].size(), 1u) << soon.body;
+  EXPECT_EQ(soon.json()["requests"][0]["id"], id);
+  EXPECT_EQ(soon.json()["requests"][0]["due"], "2025-04-04");
+  EXPECT_EQ(soon.json()["requests"][0]["late"], false);
+
+  clock_.Advance(std::chrono::days(32));
+  HttpReply late = client().Get("/v1/requests/overdue", admin());
+  ASSERT_EQ(late.status, 200) << late.body;
+  ASSERT_EQ(late.json()["requests"].size(), 1u) << late.body;
+  EXPECT_EQ(late.json()["requests"][0]["late"], true);
+
+  for (const char* bad : {"x", "-1", "100000"}) {
+    HttpReply r = client().Get(std::string("/v1/requests/overdue?within=") + bad, admin());
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.error("field"), "within") << bad;
+  }
+  EXPECT_EQ(client().Get("/v1/requests/overdue", Key("staff:support")).status, 403);
+  EXPECT_EQ(client().Get("/v1/requests/overdue").status, 401);
+}
+
+
 // The server runs the retention rules on its own, on a timer, and counts what they did.
 class ScheduledRetention : public ServerTest {
  protected:
