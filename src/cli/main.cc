@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
 
   privet::VaultFiles files;
   std::string dest;
-  CLI::App* backup = app.add_subcommand(
-      "backup", "Copy the data file alone (never the keys) while privet runs: privet backup DATA_DIR DEST");
+  CLI::App* backup = app.add_subcommand("backup",
+                                        "Copy the data file alone (never the keys), also beside "
+                                        "privet serve: privet backup DATA_DIR DEST");
   backup->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
   backup->add_option("DEST", dest, "New file to write")->required();
 

@@ -5,6 +5,8 @@
 #include <iterator>
 #include <ostream>
 
+#include "cli/vault_in_use.h"
+
 namespace privet::cli {
 namespace {
 
@@ -47,8 +49,13 @@ int KeysRotate(const VaultFiles& files, const std::string& new_key_file, std::os
   } else {
     key = NewMasterKeyHex();
   }
-  return Report(RotateMasterKeyFile(files, key),
-                "master key rotated: every subject key is re-wrapped; fields were not re-encrypted", out, err);
+  const Status rotated = RotateMasterKeyFile(files, key);
+  if (!rotated.ok()) {
+    PrintVaultError(rotated, "a rotation must wait: stop it, rotate, start it again", err);
+    return 1;
+  }
+  out << "master key rotated: every subject key is re-wrapped; fields were not re-encrypted\n";
+  return 0;
 }
 
 }  // namespace privet::cli

@@ -15,8 +15,8 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
-#include "privet/audit.h"
 #include "nlohmann/json.hpp"
+#include "privet/audit.h"
 #include "store/store.h"
 #include "vault/consent_state.h"
 #include "vault/id_generator.h"
@@ -24,6 +24,7 @@
 #include "vault/sealed_field_cache.h"
 #include "vault/vault_files.h"
 #include "vault/vault_internal.h"
+#include "vault/vault_lock.h"
 
 namespace privet {
 namespace {
@@ -141,9 +142,11 @@ class Vault::Impl {
  public:
   friend class Vault;                    // its retention and organization calls, below
   friend struct vault_internal::Access;  // vault_internal.h: rights and retention
-  Impl(VaultOptions options, SecretKey master, std::unique_ptr<store::DataStore> data,
-       std::unique_ptr<store::KeyStore> keys, SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
-      : options_(std::move(options)),
+  Impl(vault_internal::VaultLock lock, VaultOptions options, SecretKey master,
+       std::unique_ptr<store::DataStore> data, std::unique_ptr<store::KeyStore> keys,
+       SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
+      : lock_(std::move(lock)),
+        options_(std::move(options)),
         policy_(options_.policy),
         clock_(*options_.clock),
         master_(std::move(master)),
@@ -285,6 +288,7 @@ class Vault::Impl {
   StatusOr<std::optional<store::BlindIndexRecord>> IndexEntry(const Category& category, uint64_t id,
                                                               std::string_view value);
 
+  vault_internal::VaultLock lock_;  // declared first: released after everything else closed
   VaultOptions options_;
   std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
@@ -354,6 +358,9 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return FailedPrecondition("cannot create the data directory " + options.data_dir);
   ::chmod(options.data_dir.c_str(), 0700);
+  // Before anything is read: a second process would change the files under the holder.
+  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                   vault_internal::VaultLock::Acquire(options.data_dir));
   const VaultFiles files = vault_internal::WithDefaults(
       {.data_dir = options.data_dir, .key_store_path = options.key_store_path, .master_key_file = options.master_key_file});
   options.key_store_path = files.key_store_path;
@@ -397,8 +404,9 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   // process being killed at once, and power loss once the next change (or tree head) commits.
   data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);
   ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log, audit::AuditLog::Open(*data, std::move(seed)));
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(master), std::move(data),
-                                     std::move(keys), std::move(index_root), std::move(audit_log));
+  auto impl = std::make_unique<Impl>(std::move(lock), std::move(options), std::move(master),
+                                     std::move(data), std::move(keys), std::move(index_root),
+                                     std::move(audit_log));
   impl->StartPurger();
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
