@@ -377,6 +377,13 @@ class Vault {
   StatusOr<SignedTreeHead> SignTreeHead();
   uint64_t AuditSize() const;
 
+  // Whether the vault can serve, for a health check; cheap (one indexed read), but it waits for
+  // a commit under way. Unavailable when the last write to the data store failed and none has
+  // succeeded since, when the data store cannot be read, or when its audit log holds entries
+  // this Vault did not append (something wrote the files under it, and every change would now
+  // fail: reopen the vault). OK otherwise. The message holds no personal data.
+  Status Health();
+
   const CompiledPolicy& policy() const;
 
   // --- Retention (include/privet/retention.h) and organizations --------------------------------

@@ -193,6 +193,7 @@ class Vault::Impl {
   Status BackupData(const std::string& dest) { return data_->BackupTo(dest); }
   StatusOr<SignedTreeHead> SignTreeHead();
   uint64_t AuditSize() const { return audit_->size(); }
+  Status Health();
 
   // The background purge of erased subjects' rows: started by Open (with the purges a crash
   // left pending), drained and stopped before the vault closes.
@@ -306,6 +307,7 @@ class Vault::Impl {
   uint64_t subject_generation_ = 0;  // GUARDED_BY(mu_); bumped by ledger changes and Forget
   SealedFieldCache field_cache_;  // the subjects' sealed field rows; thread-safe
   std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
+  Status last_write_;    // GUARDED_BY(write_mu_): of the last batch applied to the data store
 
   // A reader's decision waiting for a group commit (StoreDecision), on the reader's stack.
   struct QueuedDecision {
@@ -513,6 +515,7 @@ Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntr
 Status Vault::Impl::ApplyBatch(const store::WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   Status applied = data_->Apply(batch);
+  last_write_ = applied;  // for Health()
   // Also after a failure: whatever happened to the batch, no cache keeps what it may have
   // changed.
   AfterCommit(batch, applied.ok());
@@ -603,6 +606,25 @@ StatusOr<SignedTreeHead> Vault::Impl::SignTreeHead() {
   RETURN_IF_ERROR(data_->Apply(batch));
   last_head_ = clock_.Now();
   return head;
+}
+
+Status Vault::Impl::Health() {
+  std::lock_guard write_lock(write_mu_);  // no commit half-way between the store and the tree
+  if (!last_write_.ok()) {
+    return Status(StatusCode::kUnavailable, "the vault's last write failed (" +
+                                                std::string(StatusCodeName(last_write_.code())) +
+                                                "); it serves again once a write succeeds");
+  }
+  StatusOr<std::vector<store::AuditRecord>> beyond = data_->GetAuditEntries(audit_->size(), 1);
+  if (!beyond.ok())
+    return Status(StatusCode::kUnavailable, "the vault's data store cannot be read");
+  if (!beyond->empty()) {
+    return Status(
+        StatusCode::kUnavailable,
+        "the audit log holds entries this process did not write: something changed the vault's "
+        "files under it; restart it");
+  }
+  return Status::Ok();
 }
 
 // --- Subjects ---------------------------------------------------------------------------------
@@ -1791,6 +1813,7 @@ StatusOr<SignedTreeHead> Vault::SignTreeHead() { return impl_->SignTreeHead(); }
 StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->Disclose(d); }
 StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) { return impl_->Disclosures(id); }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
+Status Vault::Health() { return impl_->Health(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
 
 // --- Retention anchors, legal holds, organizations ---------------------------------------------

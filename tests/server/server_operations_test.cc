@@ -1,6 +1,7 @@
 // End-to-end: rights requests, retention, the audit log and disclosures over HTTP.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
@@ -134,6 +135,35 @@ TEST_F(Operations, OverdueRequestsAreListedForOperators) {
   EXPECT_EQ(client().Get("/v1/requests/overdue").status, 401);
 }
 
+// The issue saw a wedged vault (every write failing) while /healthz answered 200. Here another
+// writer appends to the audit log behind the server's back, as a second process could before
+// the vault was locked: the server cannot append any more, and says so until it can.
+TEST_F(Operations, HealthzReportsAVaultThatCannotServe) {
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+  auto sql = [&](const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  sql("INSERT INTO audit_log (idx, entry) SELECT MAX(idx) + 1, x'00' FROM audit_log");
+  HttpReply health = client().Get("/healthz");
+  EXPECT_EQ(health.status, 503) << health.body;
+  EXPECT_EQ(health.error(), "UNAVAILABLE") << health.body;
+  HttpReply refused =
+      client().Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}}, service_);
+  EXPECT_NE(refused.status, 201) << refused.body;
+  EXPECT_EQ(client().Get("/healthz").status, 503);
+
+  // Once the foreign entry is gone, writes succeed again, and the vault is healthy.
+  sql("DELETE FROM audit_log WHERE entry = x'00'");
+  HttpReply created =
+      client().Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}}, service_);
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+}
 
 // The server runs the retention rules on its own, on a timer, and counts what they did.
 class ScheduledRetention : public ServerTest {
