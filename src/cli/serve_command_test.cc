@@ -269,5 +269,74 @@ TEST(ServeCommand, KeyRotationIsRefusedWhileServingAndEverySubjectReadsAfterARes
   EXPECT_EQ(Stop(served), 0);
 }
 
+// What the issue saw: a first start that could not listen had already created the admin key,
+// and never printed it; the next start printed none, and no command could make one.
+TEST(ServeCommand, AFirstStartThatCannotListenLeavesTheAdminKeyToTheNextStart) {
+  testing::TempDir dir;
+  const std::string data = dir / "data";
+  const int taken = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(taken, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(taken, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(taken, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(taken, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string busy = "127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+
+  Served failed = StartServe(data, busy);
+  ASSERT_GT(failed.pid, 0);
+  EXPECT_EQ(Line(failed.out), "");  // nothing printed: no key was handed out
+  int status = 0;
+  ::waitpid(std::exchange(failed.pid, -1), &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  ::close(taken);
+
+  Served served = StartServe(data);
+  std::string admin;
+  const uint16_t port = ListenPort(served, &admin);
+  ASSERT_NE(port, 0);
+  ASSERT_THAT(admin, StartsWith("pvk_"));
+  EXPECT_EQ(testing::HttpClient(port).Get("/v1/api-keys", admin).status, 200);
+  EXPECT_EQ(Stop(served), 0);
+}
+
+// An operator who lost the admin key mints a new one with the key store at hand; the old one
+// stops working, other keys do not.
+TEST(ServeCommand, KeysAdminNewReplacesTheAdminKey) {
+  testing::TempDir dir;
+  const std::string data = dir / "data";
+  Served served = StartServe(data);
+  std::string old_admin;
+  uint16_t port = ListenPort(served, &old_admin);
+  ASSERT_NE(port, 0);
+  const std::string service = [&] {
+    testing::HttpClient client(port);
+    return NewKey(client, old_admin, "service");
+  }();
+  std::string out;
+  EXPECT_EQ(RunPrivet("keys admin --new " + data, &out), 1) << out;  // not beside the server
+  EXPECT_THAT(out, HasSubstr("in use by another privet process"));
+  EXPECT_EQ(Stop(served), 0);
+
+  ASSERT_EQ(RunPrivet("keys admin --new " + data, &out), 0) << out;
+  const std::string new_admin = TokenIn(out);
+  ASSERT_THAT(new_admin, StartsWith("pvk_"));
+  EXPECT_THAT(out, HasSubstr("1 admin key revoked"));
+  EXPECT_EQ(RunPrivet("keys admin " + data, &out), 2) << out;  // --new is required
+
+  served = StartServe(data);
+  port = ListenPort(served, nullptr);
+  ASSERT_NE(port, 0);
+  testing::HttpClient client(port);
+  EXPECT_EQ(client.Get("/v1/api-keys", old_admin).status, 401);
+  testing::HttpReply keys = client.Get("/v1/api-keys", new_admin);
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  EXPECT_EQ(keys.json()["keys"].size(), 2u);  // the new admin key and the service key
+  EXPECT_EQ(client.Get("/v1/policy", service).status, 200);
+  EXPECT_EQ(Stop(served), 0);
+}
+
 }  // namespace
 }  // namespace privet
