@@ -103,6 +103,9 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
 StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index, uint64_t tree_size);
 StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size, uint64_t new_size);
 // Signs and stores the current tree head of a vault's log, with its key (needs the master key).
+// Holds the vault's lock: FailedPrecondition (VaultInUse()) while a Vault such as `privet serve`
+// holds it (use its POST /v1/audit/tree-heads, or Vault::SignTreeHead). The other functions
+// here only read, and run beside it.
 StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& files, const Clock& clock);
 // The audit signing public key (base64), from the key store.
 StatusOr<std::string> AuditPublicKey(const VaultFiles& files);

@@ -11,9 +11,10 @@
 // Each key acts as one principal of decision.h, written as "service", "admin",
 // "staff:<policy role>", "organization_admin:<organization id>" or "tenant:<tenant id>". Keys
 // are 32 random bytes, shown once, stored only as a hash in the key store (keys.db) and compared
-// in constant time. On first start (no key stored yet) the server creates an admin key and
-// hands it out once through initial_admin_key(). Data subjects' passwords are kept as Argon2id
-// hashes and their sessions as hashes, in the key store too (docs/api.md).
+// in constant time. On first start (no key stored yet) the server creates an admin key once it
+// listens, and hands it out once through initial_admin_key(); an operator who lost it makes a
+// new one with ReplaceAdminApiKey (`privet keys admin --new`). Data subjects' passwords are kept as
+// Argon2id hashes and their sessions as hashes, in the key store too (docs/api.md).
 //
 //   privet::ManualClock clock(...);   // or a SystemClock
 //   auto server = privet::Server::Start({.vault = {.data_dir = dir, .policy = policy,
@@ -82,9 +83,10 @@ struct RouteInfo {
 
 class Server {
  public:
-  // Opens the vault and the API key table, creates the first admin key when none exists, binds
-  // and starts serving. Errors: those of Vault::Open; Unavailable if the address cannot be
-  // bound; InvalidArgument for bad options.
+  // Opens the vault and the API key table, binds, creates the first admin key when none exists
+  // (only once bound: a start that fails leaves none behind) and starts serving. Errors: those
+  // of Vault::Open (FailedPrecondition, VaultInUse(), while another process holds the vault);
+  // Unavailable if the address cannot be bound; InvalidArgument for bad options.
   static StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
   ~Server();
 
@@ -104,5 +106,18 @@ class Server {
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// What ReplaceAdminApiKey did: the new admin key (its only copy) and how many it revoked.
+struct ReplacedAdminKey {
+  std::string token;
+  size_t revoked = 0;
+};
+// For an operator who lost the admin key (`privet keys admin --new`), with the server stopped:
+// creates a new admin key in the vault's key store and revokes every other admin key in it;
+// other principals' keys stay. The master key must open the key store, so whoever runs it
+// holds the vault's keys (and the admin's power) anyway. Errors: FailedPrecondition while
+// another process holds the vault (VaultInUse(): a running server keeps its keys in memory),
+// when the key store holds no vault, or for a wrong master key.
+StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& files, const Clock& clock);
 
 }  // namespace privet

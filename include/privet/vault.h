@@ -25,8 +25,17 @@
 // one, unless the subject holds a recorded exemption (CX03); and cookie identifiers never mixed
 // with a named subject's data (CU04).
 //
+// One process at a time holds a vault: Open takes an exclusive lock on `<data_dir>/privet.lock`
+// (0600) for the Vault's lifetime, and so do the file operations below that change a vault
+// (RotateMasterKeyFile; SignAuditTreeHead, ReplaceAdminApiKey). A second comer, in another
+// process such as a CLI command beside `privet serve` or in this one, is refused with
+// FailedPrecondition (VaultInUse()) naming the holder's pid, and changes nothing: two writers
+// would each keep a stale picture of the files in memory (the audit log, new subjects' keys
+// under a rotated master key). Backups only read, and stay allowed beside the holder.
+//
 // Errors are Status values: InvalidArgument for bad input (nothing changed), PermissionDenied
-// with the decision's reason code, FailedPrecondition for a wrong master key or a missing datum,
+// with the decision's reason code, FailedPrecondition for a wrong master key, a missing datum or
+// a vault another Vault holds (VaultInUse()),
 // NotFound for an unknown or erased subject, DataLoss for corrupt files. Messages never contain
 // field values, nor repeat names the policy does not declare (they are the caller's words, not
 // ids): Status::field() says which input was wrong.
@@ -256,9 +265,10 @@ struct RetentionAggregate {
 
 class Vault {
  public:
-  // Opens (or creates) a vault. FailedPrecondition if the master key does not open the key
-  // store ("wrong master key"); DataLoss for corrupt or foreign files. Nothing is changed on
-  // error.
+  // Opens (or creates) a vault, and holds its lock until destroyed. FailedPrecondition if the
+  // master key does not open the key store ("wrong master key") or another Vault holds the
+  // vault (VaultInUse(), checked before anything is read); DataLoss for corrupt or foreign
+  // files. Nothing is changed on error.
   static StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options);
   ~Vault();
 
@@ -371,6 +381,13 @@ class Vault {
   StatusOr<SignedTreeHead> SignTreeHead();
   uint64_t AuditSize() const;
 
+  // Whether the vault can serve, for a health check; cheap (one indexed read), but it waits for
+  // a commit under way. Unavailable when the last write to the data store failed and none has
+  // succeeded since, when the data store cannot be read, or when its audit log holds entries
+  // this Vault did not append (something wrote the files under it, and every change would now
+  // fail: reopen the vault). OK otherwise. The message holds no personal data.
+  Status Health();
+
   const CompiledPolicy& policy() const;
 
   // --- Retention (include/privet/retention.h) and organizations --------------------------------
@@ -407,13 +424,21 @@ struct VaultFiles {
   std::string key_store_path;   // default <data_dir>/keys.db
   std::string master_key_file;  // default <data_dir>/master.key (PRIVET_MASTER_KEY wins)
 };
-// A consistent online copy of the data file alone (no keys) to a new file `dest`.
+// True for the refusal of Vault::Open and of the operations below that change a vault's files
+// while another Vault holds it (in this or another process, e.g. `privet serve`):
+// FailedPrecondition naming the holder's pid; nothing was changed.
+bool VaultInUse(const Status& status);
+// A consistent online copy of the data file alone (no keys) to a new file `dest`. Takes no lock:
+// it only reads (SQLite's online backup), so it runs beside `privet serve`.
 Status BackupDataFile(const VaultFiles& files, const std::string& dest);
 // A consistent online copy of the key store alone to a new file `dest`. Keep it apart from data
-// backups: together they undo crypto-shredding.
+// backups: together they undo crypto-shredding. Takes no lock, as BackupDataFile.
 Status BackupKeyStore(const VaultFiles& files, const std::string& dest);
 // Checks the current master key against the key store, then re-wraps every key under
 // `new_master_key_hex` and replaces the key file (crash-safe; see Vault::RotateMasterKey).
+// Holds the vault's lock: FailedPrecondition (VaultInUse()) while a Vault, such as a running
+// `privet serve`, holds it (which would go on wrapping new subjects' keys under the old master
+// key); FailedPrecondition when `data_dir` does not exist.
 Status RotateMasterKeyFile(const VaultFiles& files, std::string_view new_master_key_hex);
 // A fresh random master key as 64 hex characters.
 std::string NewMasterKeyHex();

@@ -4,12 +4,13 @@
 #include <cstring>
 
 #include "audit/audit_log.h"
+#include "crypto/crypto.h"
 #include "nlohmann/json.hpp"
 #include "privet/audit.h"
-#include "crypto/crypto.h"
 #include "store/store.h"
 #include "vault/master_key_rotation.h"
 #include "vault/vault_files.h"
+#include "vault/vault_lock.h"
 
 namespace privet {
 namespace {
@@ -145,6 +146,9 @@ StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_
 
 StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock& clock) {
   const VaultFiles files = WithDefaults(given);
+  // It appends a tree head: a Vault open elsewhere keeps the log's state in memory.
+  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                   vault_internal::VaultLock::Acquire(files.data_dir));
   RETURN_IF_ERROR(crypto::InitCrypto());
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
   ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <ostream>
 
+#include "cli/vault_in_use.h"
 #include "privet/audit.h"
 
 namespace privet::cli {
@@ -60,7 +61,10 @@ int AuditSign(const VaultFiles& files, std::ostream& out, std::ostream& err) {
   SystemClock clock;
   StatusOr<SignedTreeHead> head = SignAuditTreeHead(files, clock);
   if (!head.ok()) {
-    err << "privet: " << head.status().ToString() << "\n";
+    PrintVaultError(
+        head.status(),
+        "have it sign one: POST /v1/audit/tree-heads with a service or admin key (docs/api.md)",
+        err);
     return 1;
   }
   out << TreeHeadToJson(*head) << "\n";

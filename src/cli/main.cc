@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
 
   privet::VaultFiles files;
   std::string dest;
-  CLI::App* backup = app.add_subcommand(
-      "backup", "Copy the data file alone (never the keys) while privet runs: privet backup DATA_DIR DEST");
+  CLI::App* backup = app.add_subcommand("backup",
+                                        "Copy the data file alone (never the keys), also beside "
+                                        "privet serve: privet backup DATA_DIR DEST");
   backup->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
   backup->add_option("DEST", dest, "New file to write")->required();
 
@@ -56,6 +57,18 @@ int main(int argc, char** argv) {
   rotate->add_option("--key-store", files.key_store_path, "Key store path (default DATA_DIR/keys.db)");
   rotate->add_option("--key-file", files.master_key_file, "Master key file (default DATA_DIR/master.key)");
   rotate->add_option("--new-key-file", new_key_file, "File holding the new key (default: a fresh random key)");
+  bool new_admin_key = false;
+  CLI::App* keys_admin =
+      keys->add_subcommand("admin",
+                           "Revoke every admin API key and print a new one, with privet serve "
+                           "stopped: privet keys admin --new DATA_DIR");
+  keys_admin->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
+  keys_admin->add_flag("--new", new_admin_key, "Make a new admin key (required: says what it does)")
+      ->required();
+  keys_admin->add_option("--key-store", files.key_store_path,
+                         "Key store path (default DATA_DIR/keys.db)");
+  keys_admin->add_option("--master-key-file", files.master_key_file,
+                         "Default DATA_DIR/master.key; PRIVET_MASTER_KEY wins");
 
   CLI::App* audit = app.add_subcommand("audit", "Verify the audit log and print proofs");
   audit->require_subcommand(1);
@@ -142,6 +155,7 @@ int main(int argc, char** argv) {
   if (*backup) return privet::cli::Backup(files, dest, std::cout, std::cerr);
   if (*keys_backup) return privet::cli::KeysBackup(files, dest, std::cout, std::cerr);
   if (*rotate) return privet::cli::KeysRotate(files, new_key_file, std::cout, std::cerr);
+  if (*keys_admin) return privet::cli::KeysAdminNew(files, std::cout, std::cerr);
   if (*verify) return privet::cli::AuditVerify(files, public_key, tree_head_file, std::cout, std::cerr);
   if (*proof) return privet::cli::AuditProof(files, entry, tree_size, std::cout, std::cerr);
   if (*consistency) return privet::cli::AuditConsistency(files, old_size, new_size, std::cout, std::cerr);

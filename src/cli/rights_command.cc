@@ -2,6 +2,7 @@
 
 #include <ostream>
 
+#include "cli/vault_in_use.h"
 #include "privet/retention.h"
 #include "privet/rights.h"
 
@@ -32,7 +33,11 @@ int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, st
   }
   StatusOr<std::unique_ptr<Vault>> vault = OpenVault(spec);
   if (!vault.ok()) {
-    err << "privet: " << vault.status().ToString() << "\n";
+    PrintVaultError(
+        vault.status(),
+        "ask it instead: GET /v1/requests/overdue?within=DAYS with a service or admin key "
+        "(docs/api.md)",
+        err);
     return 1;
   }
   RequestDesk desk(**vault);
@@ -54,7 +59,11 @@ int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, st
 int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostream& out, std::ostream& err) {
   StatusOr<std::unique_ptr<Vault>> vault = OpenVault(spec);
   if (!vault.ok()) {
-    err << "privet: " << vault.status().ToString() << "\n";
+    PrintVaultError(
+        vault.status(),
+        "it runs the retention rules itself (--retention-interval); to run them now: POST "
+        "/v1/retention/run {\"dry_run\": true} with a service or admin key (docs/api.md)",
+        err);
     return 1;
   }
   SweepOptions options{.dry_run = dry_run};

@@ -5,6 +5,9 @@
 #include <iterator>
 #include <ostream>
 
+#include "cli/vault_in_use.h"
+#include "privet/server.h"
+
 namespace privet::cli {
 namespace {
 
@@ -47,8 +50,28 @@ int KeysRotate(const VaultFiles& files, const std::string& new_key_file, std::os
   } else {
     key = NewMasterKeyHex();
   }
-  return Report(RotateMasterKeyFile(files, key),
-                "master key rotated: every subject key is re-wrapped; fields were not re-encrypted", out, err);
+  const Status rotated = RotateMasterKeyFile(files, key);
+  if (!rotated.ok()) {
+    PrintVaultError(rotated, "a rotation must wait: stop it, rotate, start it again", err);
+    return 1;
+  }
+  out << "master key rotated: every subject key is re-wrapped; fields were not re-encrypted\n";
+  return 0;
+}
+
+int KeysAdminNew(const VaultFiles& files, std::ostream& out, std::ostream& err) {
+  SystemClock clock;
+  StatusOr<ReplacedAdminKey> replaced = ReplaceAdminApiKey(files, clock);
+  if (!replaced.ok()) {
+    PrintVaultError(replaced.status(),
+                    "an admin key can make another (POST /v1/api-keys); otherwise stop it first",
+                    err);
+    return 1;
+  }
+  out << "admin API key (shown once, keep it safe): " << replaced->token << "\n"
+      << replaced->revoked << " admin key" << (replaced->revoked == 1 ? "" : "s")
+      << " revoked; other keys are unchanged\n";
+  return 0;
 }
 
 }  // namespace privet::cli

@@ -39,6 +39,7 @@ struct ApiContext {
   RetentionSchedule& retention;
   VaultFiles files;  // for the audit proofs, which open their own handles
   std::shared_ptr<const CompiledPolicy> policy;
+  const Clock& clock;  // the vault's
 };
 
 // One request being handled.

@@ -6,6 +6,13 @@
 #include <charconv>
 #include <mutex>
 
+#include "crypto/crypto.h"
+#include "privet/server.h"
+#include "store/store.h"
+#include "vault/master_key_rotation.h"
+#include "vault/vault_files.h"
+#include "vault/vault_lock.h"
+
 namespace privet::server {
 namespace {
 
@@ -26,6 +33,34 @@ std::string HashSecret(std::string_view secret) {
                      reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
                      nullptr, 0);
   return hash;
+}
+
+struct MintedKey {
+  store::ApiKeyRecord record;
+  std::string token;  // its only copy
+};
+
+// A new key's stored record and its token.
+MintedKey Mint(std::string_view principal_spec, std::string_view label, const Clock& clock) {
+  unsigned char id_bytes[kIdBytes];
+  unsigned char secret_bytes[kSecretBytes];
+  randombytes_buf(id_bytes, sizeof id_bytes);
+  randombytes_buf(secret_bytes, sizeof secret_bytes);
+  std::string secret(
+      sodium_base64_ENCODED_LEN(kSecretBytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(secret.data(), secret.size(), secret_bytes, kSecretBytes,
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  secret.resize(secret.find('\0'));
+  sodium_memzero(secret_bytes, sizeof secret_bytes);
+  MintedKey minted{.record = {.id = Hex(id_bytes, kIdBytes),
+                              .secret_hash = HashSecret(secret),
+                              .principal = std::string(principal_spec),
+                              .label = std::string(label),
+                              .created_at = std::chrono::duration_cast<std::chrono::seconds>(
+                                                clock.Now().time_since_epoch())
+                                                .count()}};
+  minted.token = std::string(kTokenPrefix) + minted.record.id + "_" + secret;
+  return minted;
 }
 
 std::optional<uint64_t> ParseDecimal(std::string_view text) {
@@ -91,25 +126,11 @@ StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeySt
 
 StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::string_view label) {
   RETURN_IF_ERROR(ParsePrincipal(*policy_, principal_spec).status());
-  unsigned char id_bytes[kIdBytes];
-  unsigned char secret_bytes[kSecretBytes];
-  randombytes_buf(id_bytes, sizeof id_bytes);
-  randombytes_buf(secret_bytes, sizeof secret_bytes);
-  std::string secret(sodium_base64_ENCODED_LEN(kSecretBytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(secret.data(), secret.size(), secret_bytes, kSecretBytes,
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  secret.resize(secret.find('\0'));
-  sodium_memzero(secret_bytes, sizeof secret_bytes);
-  store::ApiKeyRecord record{
-      .id = Hex(id_bytes, kIdBytes),
-      .secret_hash = HashSecret(secret),
-      .principal = std::string(principal_spec),
-      .label = std::string(label),
-      .created_at = std::chrono::duration_cast<std::chrono::seconds>(
-                        clock_.Now().time_since_epoch()).count()};
+  MintedKey minted = Mint(principal_spec, label, clock_);
+  store::ApiKeyRecord& record = minted.record;
   std::unique_lock lock(mu_);
   RETURN_IF_ERROR(store_->Put(record));
-  std::string token = std::string(kTokenPrefix) + record.id + "_" + secret;
+  std::string token = std::move(minted.token);
   keys_[record.id] = {.secret_hash = std::move(record.secret_hash),
                       .principal = std::move(record.principal),
                       .label = std::move(record.label),
@@ -160,3 +181,40 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
 }
 
 }  // namespace privet::server
+
+namespace privet {
+
+StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& given, const Clock& clock) {
+  const VaultFiles files = vault_internal::WithDefaults(given);
+  // A server that holds the vault keeps its keys in memory: it would neither see the new key
+  // nor forget the old ones. Refused while it runs.
+  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                   vault_internal::VaultLock::Acquire(files.data_dir));
+  RETURN_IF_ERROR(crypto::InitCrypto());
+  {
+    // Whoever runs this holds the vault's master key, and so the admin's power anyway.
+    ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                     store::OpenSqliteKeyStore(files.key_store_path));
+    ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));
+    if (!check)
+      return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
+    ASSIGN_OR_RETURN(crypto::SecretKey master,
+                     vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
+    RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> table,
+                   store::OpenSqliteApiKeyStore(files.key_store_path));
+  ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> stored, table->List());
+  // The new key is stored before the old ones go: interrupted, the vault keeps an admin key.
+  server::MintedKey minted = server::Mint("admin", "admin key (privet keys admin --new)", clock);
+  RETURN_IF_ERROR(table->Put(minted.record));
+  ReplacedAdminKey replaced{.token = std::move(minted.token)};
+  for (const store::ApiKeyRecord& r : stored) {
+    if (r.principal != "admin") continue;
+    RETURN_IF_ERROR(table->Delete(r.id));
+    ++replaced.revoked;
+  }
+  return replaced;
+}
+
+}  // namespace privet

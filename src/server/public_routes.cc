@@ -6,7 +6,10 @@
 namespace privet::server {
 
 void AddPublicRoutes(RouteTable& table) {
-  table.Add("GET", "/healthz", kPublic, [](const Call&) -> StatusOr<HttpResponse> {
+  // 200 while the vault can serve; 503 with the error document when it cannot (its last write
+  // failed, or another writer changed its files under it): take the server out of rotation.
+  table.Add("GET", "/healthz", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
+    RETURN_IF_ERROR(call.ctx.vault.Health());
     return JsonResponse(200, {{"status", "ok"}});
   });
 

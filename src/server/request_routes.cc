@@ -1,6 +1,8 @@
 // Data-subject rights requests (RequestDesk): filing, identity codes, fees, extensions,
 // denials and fulfilment. Requests are run by the controller's services and staff; a subject
 // files and follows its own, and an organization admin reads those routed to it (CT13).
+#include <charconv>
+
 #include "server/api.h"
 #include "server/enum_names.h"
 #include "server/json_io.h"
@@ -61,6 +63,38 @@ StatusOr<HttpResponse> SubjectRequests(const Call& call) {
   Json out = Json::array();
   for (const RightsRequest& r : requests) out.push_back(RequestJson(r));
   return JsonResponse(200, {{"requests", out}});
+}
+
+// The most days ahead GET /v1/requests/overdue looks (ten years: every deadline is nearer).
+constexpr int kMaxOverdueWithinDays = 3660;
+
+// Open requests that are late or due within `?within=` days (default 0), soonest first: what
+// `privet request overdue` prints, for operators while the server holds the vault (cron). Only
+// what the deadline needs, no subject or history: the admin key reads no data.
+StatusOr<HttpResponse> OverdueRequests(const Call& call) {
+  int within = 0;
+  if (const std::string* text = call.request.Query("within")) {
+    const char* end = text->data() + text->size();
+    auto [ptr, ec] = std::from_chars(text->data(), end, within);
+    if (text->empty() || ec != std::errc() || ptr != end || within < 0 ||
+        within > kMaxOverdueWithinDays) {
+      return InvalidArgument(
+          "must be a number of days from 0 to " + std::to_string(kMaxOverdueWithinDays), "within");
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<RightsRequest> due,
+                   call.ctx.desk.Overdue(std::chrono::days(within)));
+  const Time today = CivilDayToTime(CivilDayOf(call.ctx.clock.Now()));
+  Json out = Json::array();
+  for (const RightsRequest& r : due) {
+    out.push_back({{"id", IdString(r.id)},
+                   {"right", RightName(r.right)},
+                   {"state", RequestStateName(r.state)},
+                   {"due", r.due ? Json(DayString(*r.due)) : Json(nullptr)},
+                   {"extended", r.extended},
+                   {"late", r.due && CivilDayToTime(*r.due) < today}});
+  }
+  return JsonResponse(200, {{"requests", out}, {"within_days", within}});
 }
 
 StatusOr<HttpResponse> Verify(const Call& call) {
@@ -125,6 +159,7 @@ void AddRequestRoutes(RouteTable& table) {
   constexpr RouteAccess kReaders{.kinds = kServiceStaff.kinds | Kind(PrincipalKind::kOrganizationAdmin)};
   table.Add("POST", "/v1/subjects/{id}/requests", AndSubject(kServiceStaff), FileRequest);
   table.Add("GET", "/v1/subjects/{id}/requests", AndSubject(kReaders), SubjectRequests);
+  table.Add("GET", "/v1/requests/overdue", kOperators, OverdueRequests);
   table.Add("GET", "/v1/requests/{id}", AndSubject(kReaders), GetRequest);
   table.Add("POST", "/v1/requests/{id}/verify", kServiceStaff, Verify);
   table.Add("POST", "/v1/requests/{id}/fee", kServiceStaff, Fee);

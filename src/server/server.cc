@@ -44,10 +44,6 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> key_table,
                    store::OpenSqliteApiKeyStore(files.key_store_path));
   ASSIGN_OR_RETURN(impl->keys, server::ApiKeys::Load(std::move(key_table), policy, clock));
-  if (impl->keys->empty()) {
-    ASSIGN_OR_RETURN(std::string token, impl->keys->Create("admin", "initial admin key"));
-    impl->initial_admin_key = std::move(token);
-  }
   ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
                    store::OpenSqliteAccountStore(files.key_store_path));
   impl->accounts = std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
@@ -55,13 +51,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
                                                                 options.retention_interval);
   impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,
-                                                              .desk = *impl->desk,
-                                                              .keys = *impl->keys,
-                                                              .accounts = *impl->accounts,
-                                                              .metrics = impl->metrics,
-                                                              .retention = *impl->retention,
-                                                              .files = files,
-                                                              .policy = policy});
+                                                               .desk = *impl->desk,
+                                                               .keys = *impl->keys,
+                                                               .accounts = *impl->accounts,
+                                                               .metrics = impl->metrics,
+                                                               .retention = *impl->retention,
+                                                               .files = files,
+                                                               .policy = policy,
+                                                               .clock = clock});
   Impl* raw = impl.get();
   auto handler = [raw](const server::HttpRequest& request, server::Reply reply) {
     raw->api->Handle(request, std::move(reply));
@@ -77,6 +74,13 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                                .body_limit = options.body_limit,
                                                .read_timeout = options.read_timeout},
                                               handler, observer));
+  // The first admin key only once the server listens: a start that cannot (a port taken) must
+  // not leave a key behind that nobody was shown, which would keep the next start from making
+  // one. Nothing is served before Run, so no request can come before it exists.
+  if (impl->keys->empty()) {
+    ASSIGN_OR_RETURN(std::string token, impl->keys->Create("admin", "initial admin key"));
+    impl->initial_admin_key = std::move(token);
+  }
   // Reads' decisions are committed on the io threads, between the requests they serve: no
   // hand-off to a committer thread and back for each commit.
   if (options.read_committer == ServerOptions::ReadCommitter::kIoThreads) {

@@ -16,8 +16,8 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
-#include "privet/audit.h"
 #include "nlohmann/json.hpp"
+#include "privet/audit.h"
 #include "store/store.h"
 #include "vault/consent_state.h"
 #include "vault/id_generator.h"
@@ -25,6 +25,7 @@
 #include "vault/sealed_field_cache.h"
 #include "vault/vault_files.h"
 #include "vault/vault_internal.h"
+#include "vault/vault_lock.h"
 
 namespace privet {
 namespace {
@@ -143,9 +144,11 @@ class Vault::Impl {
  public:
   friend class Vault;                    // its retention and organization calls, below
   friend struct vault_internal::Access;  // vault_internal.h: rights and retention
-  Impl(VaultOptions options, SecretKey master, std::unique_ptr<store::DataStore> data,
-       std::unique_ptr<store::KeyStore> keys, SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
-      : options_(std::move(options)),
+  Impl(vault_internal::VaultLock lock, VaultOptions options, SecretKey master,
+       std::unique_ptr<store::DataStore> data, std::unique_ptr<store::KeyStore> keys,
+       SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
+      : lock_(std::move(lock)),
+        options_(std::move(options)),
         policy_(options_.policy),
         clock_(*options_.clock),
         master_(std::move(master)),
@@ -192,6 +195,7 @@ class Vault::Impl {
   Status BackupData(const std::string& dest) { return data_->BackupTo(dest); }
   StatusOr<SignedTreeHead> SignTreeHead();
   uint64_t AuditSize() const { return audit_->size(); }
+  Status Health();
 
   // The background purge of erased subjects' rows: started by Open (with the purges a crash
   // left pending), drained and stopped before the vault closes.
@@ -288,6 +292,7 @@ class Vault::Impl {
   StatusOr<std::optional<store::BlindIndexRecord>> IndexEntry(const Category& category, uint64_t id,
                                                               std::string_view value);
 
+  vault_internal::VaultLock lock_;  // declared first: released after everything else closed
   VaultOptions options_;
   std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
@@ -305,6 +310,7 @@ class Vault::Impl {
   uint64_t subject_generation_ = 0;  // GUARDED_BY(mu_); bumped by ledger changes and Forget
   SealedFieldCache field_cache_;  // the subjects' sealed field rows; thread-safe
   std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
+  Status last_write_;    // GUARDED_BY(write_mu_): of the last batch applied to the data store
 
   // A reader's decision waiting for a group commit (StoreDecision), on the reader's stack.
   struct QueuedDecision {
@@ -357,6 +363,9 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return FailedPrecondition("cannot create the data directory " + options.data_dir);
   ::chmod(options.data_dir.c_str(), 0700);
+  // Before anything is read: a second process would change the files under the holder.
+  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                   vault_internal::VaultLock::Acquire(options.data_dir));
   const VaultFiles files = vault_internal::WithDefaults(
       {.data_dir = options.data_dir, .key_store_path = options.key_store_path, .master_key_file = options.master_key_file});
   options.key_store_path = files.key_store_path;
@@ -400,8 +409,9 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   // process being killed at once, and power loss once the next change (or tree head) commits.
   data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);
   ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log, audit::AuditLog::Open(*data, std::move(seed)));
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(master), std::move(data),
-                                     std::move(keys), std::move(index_root), std::move(audit_log));
+  auto impl = std::make_unique<Impl>(std::move(lock), std::move(options), std::move(master),
+                                     std::move(data), std::move(keys), std::move(index_root),
+                                     std::move(audit_log));
   impl->StartPurger();
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
@@ -508,6 +518,7 @@ Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntr
 Status Vault::Impl::ApplyBatch(const store::WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   Status applied = data_->Apply(batch);
+  last_write_ = applied;  // for Health()
   // Also after a failure: whatever happened to the batch, no cache keeps what it may have
   // changed.
   AfterCommit(batch, applied.ok());
@@ -598,6 +609,25 @@ StatusOr<SignedTreeHead> Vault::Impl::SignTreeHead() {
   RETURN_IF_ERROR(data_->Apply(batch));
   last_head_ = clock_.Now();
   return head;
+}
+
+Status Vault::Impl::Health() {
+  std::lock_guard write_lock(write_mu_);  // no commit half-way between the store and the tree
+  if (!last_write_.ok()) {
+    return Status(StatusCode::kUnavailable, "the vault's last write failed (" +
+                                                std::string(StatusCodeName(last_write_.code())) +
+                                                "); it serves again once a write succeeds");
+  }
+  StatusOr<std::vector<store::AuditRecord>> beyond = data_->GetAuditEntries(audit_->size(), 1);
+  if (!beyond.ok())
+    return Status(StatusCode::kUnavailable, "the vault's data store cannot be read");
+  if (!beyond->empty()) {
+    return Status(
+        StatusCode::kUnavailable,
+        "the audit log holds entries this process did not write: something changed the vault's "
+        "files under it; restart it");
+  }
+  return Status::Ok();
 }
 
 // --- Subjects ---------------------------------------------------------------------------------
@@ -1813,6 +1843,7 @@ StatusOr<SignedTreeHead> Vault::SignTreeHead() { return impl_->SignTreeHead(); }
 StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->Disclose(d); }
 StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) { return impl_->Disclosures(id); }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
+Status Vault::Health() { return impl_->Health(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
 
 // --- Retention anchors, legal holds, organizations ---------------------------------------------

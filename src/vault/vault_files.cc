@@ -1,9 +1,11 @@
 // Policy-free operations on a vault's files (backups, key rotation) for the CLI.
+#include "vault/vault_files.h"
+
 #include "crypto/crypto.h"
 #include "privet/vault.h"
 #include "store/store.h"
 #include "vault/master_key_rotation.h"
-#include "vault/vault_files.h"
+#include "vault/vault_lock.h"
 
 namespace privet {
 
@@ -16,6 +18,8 @@ VaultFiles vault_internal::WithDefaults(VaultFiles files) {
 using vault_internal::DataFilePath;
 using vault_internal::WithDefaults;
 
+// The backups take no VaultLock: they only read, through SQLite's online backup, which copies a
+// consistent snapshot beside a writer in another process (`privet serve`).
 Status BackupDataFile(const VaultFiles& files, const std::string& dest) {
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
                    store::OpenSqliteDataStore(DataFilePath(files)));
@@ -30,6 +34,9 @@ Status BackupKeyStore(const VaultFiles& files, const std::string& dest) {
 
 Status RotateMasterKeyFile(const VaultFiles& given, std::string_view new_master_key_hex) {
   const VaultFiles files = WithDefaults(given);
+  // A Vault open elsewhere would go on wrapping new subjects' keys under the old master key.
+  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                   vault_internal::VaultLock::Acquire(files.data_dir));
   RETURN_IF_ERROR(crypto::InitCrypto());
   ASSIGN_OR_RETURN(crypto::SecretKey next, crypto::SecretKey::FromHex(new_master_key_hex));
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));

@@ -283,6 +283,37 @@ TEST_F(StarterVault, MasterKeyRotationRewrapsWithoutLosingData) {
   EXPECT_EQ(vault().RotateMasterKey("not hex").code(), StatusCode::kInvalidArgument);
 }
 
+// One process at a time changes a vault: a second Open of it (by another process, or here) is
+// refused before it reads or changes anything, and so is a master key rotation of its files,
+// which would otherwise wrap what the open vault writes next under a key about to be replaced.
+TEST_F(StarterVault, ASecondOpenOrARotationIsRefusedWhileTheVaultIsOpen) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
+  auto second = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(), HasSubstr("already open in this process"));
+  const std::string key = ReadFile(dir_ / "master.key");
+  const Status rotated = RotateMasterKeyFile({.data_dir = dir_.path()}, std::string(64, 'b'));
+  EXPECT_EQ(rotated.code(), StatusCode::kFailedPrecondition) << rotated.ToString();
+  EXPECT_EQ(ReadFile(dir_ / "master.key"), key);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "master.key.next"));
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+  // The lock file is its owner's alone.
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(dir_ / "privet.lock").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+
+  vault_.reset();  // closing releases the vault
+  ASSERT_TRUE(RotateMasterKeyFile({.data_dir = dir_.path()}, std::string(64, 'b')).ok());
+  Reopen();
+  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+  // A rotation of a vault that is not there creates nothing.
+  EXPECT_EQ(RotateMasterKeyFile({.data_dir = dir_ / "elsewhere"}, std::string(64, 'c')).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(fs::exists(dir_ / "elsewhere"));
+}
+
 TEST_F(StarterVault, BackupHoldsDataButNoKeys) {
   const uint64_t id = Customer();
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());

@@ -1,6 +1,7 @@
 // End-to-end: rights requests, retention, the audit log and disclosures over HTTP.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <chrono>
 #include <thread>
@@ -98,6 +99,70 @@ TEST_F(Operations, DisclosuresReleaseOnlyWhatTheRecipientMayReceive) {
   EXPECT_EQ(client().Post("/v1/disclosures", {{"recipient", "hosting"}, {"subject_id", subject_},
                                               {"categories", {"user.name"}}, {"purpose", "service"}},
                           Key("staff:support")).status, 403);
+}
+
+// `privet request overdue` cannot run beside the server (it holds the vault): the same list,
+// over HTTP, for operators.
+TEST_F(Operations, OverdueRequestsAreListedForOperators) {
+  HttpReply filed = client().Post("/v1/subjects/" + subject_ + "/requests",
+                                  {{"right", "access"}, {"channel", "dashboard"}}, service_);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string id = filed.json()["id"];  // due 2025-04-04
+
+  HttpReply none = client().Get("/v1/requests/overdue", admin());
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_TRUE(none.json()["requests"].empty()) << none.body;
+  EXPECT_EQ(none.json()["within_days"], 0);
+  HttpReply soon = client().Get("/v1/requests/overdue?within=31", service_);
+  ASSERT_EQ(soon.status, 200) << soon.body;
+  ASSERT_EQ(soon.json()["requests"].size(), 1u) << soon.body;
+  EXPECT_EQ(soon.json()["requests"][0]["id"], id);
+  EXPECT_EQ(soon.json()["requests"][0]["due"], "2025-04-04");
+  EXPECT_EQ(soon.json()["requests"][0]["late"], false);
+
+  clock_.Advance(std::chrono::days(32));
+  HttpReply late = client().Get("/v1/requests/overdue", admin());
+  ASSERT_EQ(late.status, 200) << late.body;
+  ASSERT_EQ(late.json()["requests"].size(), 1u) << late.body;
+  EXPECT_EQ(late.json()["requests"][0]["late"], true);
+
+  for (const char* bad : {"x", "-1", "100000"}) {
+    HttpReply r = client().Get(std::string("/v1/requests/overdue?within=") + bad, admin());
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(r.error("field"), "within") << bad;
+  }
+  EXPECT_EQ(client().Get("/v1/requests/overdue", Key("staff:support")).status, 403);
+  EXPECT_EQ(client().Get("/v1/requests/overdue").status, 401);
+}
+
+// The issue saw a wedged vault (every write failing) while /healthz answered 200. Here another
+// writer appends to the audit log behind the server's back, as a second process could before
+// the vault was locked: the server cannot append any more, and says so until it can.
+TEST_F(Operations, HealthzReportsAVaultThatCannotServe) {
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+  auto sql = [&](const std::string& statement) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  sql("INSERT INTO audit_log (idx, entry) SELECT MAX(idx) + 1, x'00' FROM audit_log");
+  HttpReply health = client().Get("/healthz");
+  EXPECT_EQ(health.status, 503) << health.body;
+  EXPECT_EQ(health.error(), "UNAVAILABLE") << health.body;
+  HttpReply refused =
+      client().Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}}, service_);
+  EXPECT_NE(refused.status, 201) << refused.body;
+  EXPECT_EQ(client().Get("/healthz").status, 503);
+
+  // Once the foreign entry is gone, writes succeed again, and the vault is healthy.
+  sql("DELETE FROM audit_log WHERE entry = x'00'");
+  HttpReply created =
+      client().Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}}, service_);
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(client().Get("/healthz").status, 200);
 }
 
 // The server runs the retention rules on its own, on a timer, and counts what they did.
