@@ -172,7 +172,9 @@ class CompiledPolicy {
   // changes.material_change_requires_consent: data serves only the purposes declared by the
   // version it was collected under, unless the subject consents (CN17). When false, the version
   // in force at the time of use governs (CU11).
-  bool use_bound_to_collection_version() const { return policy_.changes.material_change_requires_consent; }
+  bool use_bound_to_collection_version() const {
+    return policy_.changes.material_change_requires_consent;
+  }
   // changes.opt_out_window: a new purpose or recipient reaches data collected before it only
   // after the subject was told and the window passed (CU06).
   bool changes_wait_for_notice() const { return policy_.changes.opt_out_window.has_value(); }

@@ -9,8 +9,8 @@
 //   auto vault = privet::Vault::Open({.data_dir = "/var/lib/privet", .policy = policy,
 //                                     .clock = &clock});
 //   if (!vault.ok()) return vault.status();
-//   auto id = (*vault)->CreateSubject({.kind = "customer", .birth_date = privet::CivilDay{1990, 5, 1}});
-//   auto written = (*vault)->Write({.subject_id = *id, .purposes = {"provide"},
+//   auto id = (*vault)->CreateSubject({.kind = "customer", .birth_date = privet::CivilDay{1990, 5,
+//   1}}); auto written = (*vault)->Write({.subject_id = *id, .purposes = {"provide"},
 //                                   .fields = {{.category = "user.contact.email",
 //                                               .value = "ada@example.com"}}});
 //   auto read = (*vault)->Read(privet::Principal::Service(), *id, "provide");

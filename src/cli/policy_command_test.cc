@@ -28,8 +28,8 @@ struct RunResult {
 // document that warnings on standard error must not spoil).
 enum class Output { kBoth, kStdoutOnly };
 RunResult RunPrivet(const std::string& args, Output output = Output::kBoth) {
-  const std::string command =
-      std::string(PRIVET_BINARY) + " " + args + (output == Output::kBoth ? " 2>&1" : " 2>/dev/null");
+  const std::string command = std::string(PRIVET_BINARY) + " " + args +
+                              (output == Output::kBoth ? " 2>&1" : " 2>/dev/null");
   RunResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -96,7 +96,8 @@ TEST(PolicyCli, RenderMarkdownHtmlAndRopa) {
   EXPECT_THAT(html.output, HasSubstr("<!DOCTYPE html>"));
   EXPECT_THAT(html.output, Not(HasSubstr("<script")));
 
-  RunResult ropa = RunPrivet("policy render " + Policy("confect") + " --format ropa", Output::kStdoutOnly);
+  RunResult ropa =
+      RunPrivet("policy render " + Policy("confect") + " --format ropa", Output::kStdoutOnly);
   ASSERT_EQ(ropa.exit_code, 0) << ropa.output;
   nlohmann::json record = nlohmann::json::parse(ropa.output, nullptr, /*allow_exceptions=*/false);
   ASSERT_FALSE(record.is_discarded()) << ropa.output.substr(0, 200);

@@ -110,7 +110,8 @@ Status CompiledPolicy::Build() {
     if (up) c.categories = up->categories;
     ASSIGN_OR_RETURN(CategorySet own, Categories(decl.categories));
     c.categories |= own;
-    if (!c.self_and_ancestors.Intersects(request_log_purposes)) c.categories = c.categories.Minus(request_log_);
+    if (!c.self_and_ancestors.Intersects(request_log_purposes))
+      c.categories = c.categories.Minus(request_log_);
     if (decl.basis) {
       c.basis = *decl.basis;
     } else if (up) {

@@ -124,9 +124,10 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
   // governs (CU11), once the subject was told of it and could opt out (CU06).
   if (action != Action::kWrite && subject.collected_under_version > 0 &&
       subject.collected_under_version < p.since_version) {
-    const bool allowed = policy.use_bound_to_collection_version()
-                             ? consented
-                             : !policy.changes_wait_for_notice() || subject.notified_version >= p.since_version;
+    const bool allowed =
+        policy.use_bound_to_collection_version()
+            ? consented
+            : !policy.changes_wait_for_notice() || subject.notified_version >= p.since_version;
     if (!allowed) return deny(Reason::kPurposeNotInForceAtCollection);
   }
   return d;

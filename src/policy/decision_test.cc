@@ -214,21 +214,28 @@ TEST_F(DecideTest, WithoutTheConsentRuleTheVersionInForceGovernsUse) {
   newer.since_version = 3;
   auto v3 = CompiledPolicy::Compile(edited);
   ASSERT_TRUE(v3.ok());
-  EXPECT_TRUE(Decide(**v3, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).allowed());
+  EXPECT_TRUE(
+      Decide(**v3, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security)
+          .allowed());
   // With an opt-out window, the subject must have been told of version 3 and the window passed.
   edited.changes.opt_out_window = Duration{30, TimeUnit::kDays};
   auto with_window = CompiledPolicy::Compile(edited);
   ASSERT_TRUE(with_window.ok());
-  EXPECT_EQ(Decide(**with_window, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).reason,
+  EXPECT_EQ(Decide(**with_window, Principal::Service(), Action::kRead, s,
+                   C({"user.behavior.clicks"}), security)
+                .reason,
             Reason::kPurposeNotInForceAtCollection);
   s.notified_version = 3;
-  EXPECT_TRUE(
-      Decide(**with_window, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).allowed());
+  EXPECT_TRUE(Decide(**with_window, Principal::Service(), Action::kRead, s,
+                     C({"user.behavior.clicks"}), security)
+                  .allowed());
   // The consent rule ignores notice: only consent lets old data serve the newer purpose.
   edited.changes.material_change_requires_consent = true;
   auto consent_rule = CompiledPolicy::Compile(edited);
   ASSERT_TRUE(consent_rule.ok());
-  EXPECT_EQ(Decide(**consent_rule, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security).reason,
+  EXPECT_EQ(Decide(**consent_rule, Principal::Service(), Action::kRead, s,
+                   C({"user.behavior.clicks"}), security)
+                .reason,
             Reason::kPurposeNotInForceAtCollection);
 }
 

@@ -1,9 +1,10 @@
 // LoadPolicy: YAML text -> Policy. Reads the structure strictly (yaml_reader.h), then hands the
 // result to CheckPolicy (policy_checks.cc) for references and consistency.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iterator>
-#include <sys/stat.h>
 
 #include "policy/policy_checks.h"
 #include "policy/policy_settings.h"

@@ -267,7 +267,8 @@ Section PurposeSubsection(const Policy& p, const Purpose& purpose) {
   const std::vector<std::string> inherited =
       parent != nullptr ? EffectiveCategoryRefs(p, *parent) : std::vector<std::string>{};
   for (const std::string& ref : purpose.categories) {
-    if (std::none_of(inherited.begin(), inherited.end(), [&](const std::string& up) { return IdCovers(up, ref); }))
+    if (std::none_of(inherited.begin(), inherited.end(),
+                     [&](const std::string& up) { return IdCovers(up, ref); }))
       own.push_back(ref);
   }
   if (!own.empty()) {
@@ -550,8 +551,12 @@ Section CookiesSection(const Policy& p) {
     if (!c.description.empty()) item.Text(": " + Sentence(c.description));
     if (!c.purpose.empty()) item.Text(" (purpose ").Code(c.purpose).Text(")");
     const Purpose* purpose = FindPurposeById(p, c.purpose);
-    const ConsentMode mode = purpose != nullptr ? ResolvePurpose(p, *purpose).consent : ConsentMode::kNone;
-    (c.essential ? essential : mode == ConsentMode::kOptOut ? opt_out : opt_in).push_back(std::move(item));
+    const ConsentMode mode =
+        purpose != nullptr ? ResolvePurpose(p, *purpose).consent : ConsentMode::kNone;
+    (c.essential                    ? essential
+     : mode == ConsentMode::kOptOut ? opt_out
+                                    : opt_in)
+        .push_back(std::move(item));
   }
   if (essential.empty() && opt_in.empty() && opt_out.empty()) {
     s.Paragraph(Rich("This notice lists no cookies."));
@@ -675,7 +680,8 @@ Section ChangesSection(const Policy& p) {
   Section s = NewSection("changes", Rich("Changes to this notice"));
   std::vector<std::string> how;
   bool none = false;
-  for (const std::string& n : NoticeMayState("changes.notify") ? c.notify : std::vector<std::string>{}) {
+  for (const std::string& n :
+       NoticeMayState("changes.notify") ? c.notify : std::vector<std::string>{}) {
     if (n == "email")
       how.push_back("email you");
     else if (n == "website")

@@ -257,7 +257,9 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   EXPECT_THAT(md, Not(HasSubstr("working unsubscribe link")));
   EXPECT_THAT(md, Not(HasSubstr("Before we compute statistics we remove")));
   EXPECT_THAT(md, Not(HasSubstr("we will tell you by email")));
-  EXPECT_THAT(md, HasSubstr("Where the law requires it, we tell the people affected by a personal data breach."));
+  EXPECT_THAT(
+      md, HasSubstr(
+              "Where the law requires it, we tell the people affected by a personal data breach."));
   EXPECT_THAT(md, Not(HasSubstr("supervisory authority within 72 hours.")));
   EXPECT_THAT(md, Not(HasSubstr("email you")));
   EXPECT_THAT(md, Not(HasSubstr("before they take effect")));

@@ -263,9 +263,10 @@ class Checker {
       }
       for (const std::string& needed : r.preconditions) {
         if (needed == "consent" || needed == "subject_consent")
-          sink_.Error(r.where, ctx + ".preconditions: '" + needed +
-                                   "' would take the caller's word for consent; consent is read from the "
-                                   "consent ledger: let the recipient receive a purpose with basis consent");
+          sink_.Error(r.where,
+                      ctx + ".preconditions: '" + needed +
+                          "' would take the caller's word for consent; consent is read from the "
+                          "consent ledger: let the recipient receive a purpose with basis consent");
       }
       if (r.kind == RecipientKind::kAuthority &&
           std::find(r.preconditions.begin(), r.preconditions.end(), "court_order") == r.preconditions.end())
@@ -347,12 +348,14 @@ class Checker {
       if (purpose == nullptr) continue;
       const bool choice = ResolvePurpose(p_, *purpose).consent != ConsentMode::kNone;
       if (c.essential && choice)
-        sink_.Error(c.where, ctx + ".essential: its purpose '" + c.purpose +
-                                 "' is one the subject may decline, so the cookie is not essential");
+        sink_.Error(c.where,
+                    ctx + ".essential: its purpose '" + c.purpose +
+                        "' is one the subject may decline, so the cookie is not essential");
       if (!c.essential && !choice)
-        sink_.Error(c.where, ctx + ": its purpose '" + c.purpose +
-                                 "' needs no choice, so the subject could not decline the cookie; mark it "
-                                 "essential or give it a purpose with consent");
+        sink_.Error(c.where,
+                    ctx + ": its purpose '" + c.purpose +
+                        "' needs no choice, so the subject could not decline the cookie; mark it "
+                        "essential or give it a purpose with consent");
     }
     for (size_t i = 0; i < p_.marketing_channels.size(); ++i) {
       const MarketingChannel& c = p_.marketing_channels[i];
@@ -362,9 +365,11 @@ class Checker {
       if (const Purpose* purpose = FindPurposeById(p_, c.purpose)) {
         const ConsentMode mode = ResolvePurpose(p_, *purpose).consent;
         if (c.opt_in && mode != ConsentMode::kRequired)
-          sink_.Error(c.where, ctx + ".opt_in: its purpose '" + c.purpose + "' does not wait for consent");
+          sink_.Error(c.where,
+                      ctx + ".opt_in: its purpose '" + c.purpose + "' does not wait for consent");
         if (!c.opt_in && mode != ConsentMode::kOptOut)
-          sink_.Error(c.where, ctx + ".opt_in: false, but its purpose '" + c.purpose + "' is not opt-out");
+          sink_.Error(c.where,
+                      ctx + ".opt_in: false, but its purpose '" + c.purpose + "' is not opt-out");
       }
       if (!c.unsubscribe_link)
         sink_.Warning(c.where, ctx + ": marketing messages without an unsubscribe link");
@@ -376,7 +381,9 @@ class Checker {
       PurposeRefs(a.purposes, a.where, "automatic_collection.purposes");
       CategoryRefs(a.categories, a.where, "automatic_collection.categories");
       if (!a.categories.empty() && a.purposes.empty())
-        sink_.Error(a.where, "automatic_collection.categories: no purpose may use them (automatic_collection.purposes is empty)");
+        sink_.Error(a.where,
+                    "automatic_collection.categories: no purpose may use them "
+                    "(automatic_collection.purposes is empty)");
       CheckRequestLogUse(a);
       if (!a.purposes.empty() && a.min_group_size > 0 && a.min_group_size < 5)
         sink_.Warning(a.where, "automatic_collection.min_group_size: groups under 5 may identify people");
@@ -395,12 +402,15 @@ class Checker {
         may_use = std::find(a.purposes.begin(), a.purposes.end(), at->id) != a.purposes.end();
       if (may_use) continue;
       for (const std::string& named : purpose.categories) {
-        const bool request_log = std::any_of(a.categories.begin(), a.categories.end(),
-                                             [&](const std::string& log) { return IdCovers(log, named); });
+        const bool request_log =
+            std::any_of(a.categories.begin(), a.categories.end(),
+                        [&](const std::string& log) { return IdCovers(log, named); });
         if (request_log)
-          sink_.Error(purpose.where, "purposes[" + std::to_string(i) + "] '" + purpose.id + "'.categories: '" + named +
-                                         "' is request-log data (automatic_collection.categories), which only " +
-                                         allowed + " may use");
+          sink_.Error(purpose.where,
+                      "purposes[" + std::to_string(i) + "] '" + purpose.id + "'.categories: '" +
+                          named +
+                          "' is request-log data (automatic_collection.categories), which only " +
+                          allowed + " may use");
       }
     }
   }
@@ -409,7 +419,8 @@ class Checker {
   void WarnNotYetEnforced() {
     auto warn = [&](std::string_view key, SourceLocation where) {
       if (NoticeMayState(key)) return;
-      sink_.Warning(where, std::string(key) + ": not enforced by privet yet, so the notice leaves it out (" +
+      sink_.Warning(where, std::string(key) +
+                               ": not enforced by privet yet, so the notice leaves it out (" +
                                std::string(FindPolicySetting(key)->how) + ")");
     };
     const BreachPolicy& b = p_.breach;

@@ -9,7 +9,8 @@ namespace {
 using enum SettingEffect;
 
 // Ids and descriptions name things; the words readers see are theirs to choose.
-constexpr std::string_view kName = "a name other settings refer to; the engine uses it only to find them";
+constexpr std::string_view kName =
+    "a name other settings refer to; the engine uses it only to find them";
 constexpr std::string_view kWords = "the controller's own words for readers";
 
 constexpr auto kSettings = std::to_array<PolicySetting>({
@@ -21,27 +22,36 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"contact.phone", kInformational, "how to reach the controller"},
     {"contact.web_form", kInformational, "how to reach the controller"},
     {"contact.dpo_email", kInformational, "how to reach the data protection officer"},
-    {"jurisdictions", kEnforced, "CompiledPolicy::under_gdpr: transfer mechanisms and DPAs (DecideDisclosure)"},
-    {"governing_law", kInformational, "the law the controller names (CU12); it changes no decision"},
-    {"version", kEnforced, "Decide: purposes and recipients newer than the data or the notice (CN17, CU06, CU11)"},
-    {"effective", kInformational, "published with the version (/privacy, /.well-known/gpc.json: CX10)"},
+    {"jurisdictions", kEnforced,
+     "CompiledPolicy::under_gdpr: transfer mechanisms and DPAs (DecideDisclosure)"},
+    {"governing_law", kInformational,
+     "the law the controller names (CU12); it changes no decision"},
+    {"version", kEnforced,
+     "Decide: purposes and recipients newer than the data or the notice (CN17, CU06, CU11)"},
+    {"effective", kInformational,
+     "published with the version (/privacy, /.well-known/gpc.json: CX10)"},
     {"summary", kInformational, kWords},
     {"special_categories_allowed", kEnforced, "Decide: special categories refused on write (CF01)"},
 
     {"categories[].id", kInformational, kName},
     {"categories[].description", kInformational, kWords},
-    {"categories[].special", kEnforced, "Decide: refused on write unless the policy allows them (CF01)"},
+    {"categories[].special", kEnforced,
+     "Decide: refused on write unless the policy allows them (CF01)"},
     {"categories[].forbidden", kEnforced, "Decide: never written (CX02)"},
     {"categories[].identifier", kEnforced, "Vault: blind-index lookup by email, phone or username"},
-    {"categories[].pseudonymous_identifier", kEnforced, "Vault::Write: never stored with a named subject's data (CU04)"},
+    {"categories[].pseudonymous_identifier", kEnforced,
+     "Vault::Write: never stored with a named subject's data (CU04)"},
     {"categories[].public_record", kInformational,
-     "tells readers the data may be public elsewhere; privet releases it only as the policy allows, like any "
+     "tells readers the data may be public elsewhere; privet releases it only as the policy "
+     "allows, like any "
      "other (CX06)"},
 
     {"purposes[].id", kInformational, kName},
-    {"purposes[].parent", kEnforced, "CompiledPolicy: inheritance of basis, consent and categories"},
+    {"purposes[].parent", kEnforced,
+     "CompiledPolicy: inheritance of basis, consent and categories"},
     {"purposes[].description", kInformational, kWords},
-    {"purposes[].basis", kEnforced, "Decide: the basis relied on; consent and objection follow from it"},
+    {"purposes[].basis", kEnforced,
+     "Decide: the basis relied on; consent and objection follow from it"},
     {"purposes[].consent", kEnforced, "Decide: opt-in, opt-out or none"},
     {"purposes[].categories", kEnforced, "Decide: the categories a purpose may use"},
     {"purposes[].prohibited", kEnforced, "Decide: never allowed"},
@@ -53,16 +63,21 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
 
     {"subject_kinds[].id", kInformational, kName},
     {"subject_kinds[].description", kInformational, kWords},
-    {"subject_kinds[].minimum_age", kEnforced, "Vault::CreateSubject: sign-up below it refused (CN03)"},
-    {"subject_kinds[].location_required", kEnforced, "Vault::Write: every interaction carries a location (CX03)"},
-    {"subject_kinds[].location_exemptions", kEnforced, "Vault::Write: the recorded exemptions (CX03)"},
+    {"subject_kinds[].minimum_age", kEnforced,
+     "Vault::CreateSubject: sign-up below it refused (CN03)"},
+    {"subject_kinds[].location_required", kEnforced,
+     "Vault::Write: every interaction carries a location (CX03)"},
+    {"subject_kinds[].location_exemptions", kEnforced,
+     "Vault::Write: the recorded exemptions (CX03)"},
 
     {"features[].id", kInformational, kName},
     {"features[].description", kInformational, kWords},
     {"features[].purpose", kEnforced, "Vault::Write: the feature's purpose"},
-    {"features[].requires", kEnforced, "Vault::Write: the data a feature needs, named when missing (CT02, CU02)"},
+    {"features[].requires", kEnforced,
+     "Vault::Write: the data a feature needs, named when missing (CT02, CU02)"},
     {"features[].optional", kInformational,
-     "marks a feature the subject may decline; declining is the consent to its purpose, which Decide enforces "
+     "marks a feature the subject may decline; declining is the consent to its purpose, which "
+     "Decide enforces "
      "(CT01)"},
     {"features[].subject_kinds", kEnforced, "Vault::Write: who the feature is for"},
 
@@ -73,19 +88,26 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
 
     {"recipients[].id", kInformational, kName},
     {"recipients[].name", kInformational, "who the recipient is, for readers"},
-    {"recipients[].kind", kEnforced, "DecideDisclosure: DPAs for processors, no unaffiliated third parties (CN08)"},
+    {"recipients[].kind", kEnforced,
+     "DecideDisclosure: DPAs for processors, no unaffiliated third parties (CN08)"},
     {"recipients[].function", kInformational, kWords},
-    {"recipients[].country", kEnforced, "DecideDisclosure: transfer mechanism outside the EU/EEA (CF09)"},
+    {"recipients[].country", kEnforced,
+     "DecideDisclosure: transfer mechanism outside the EU/EEA (CF09)"},
     {"recipients[].dpa", kEnforced, "DecideDisclosure: a processor needs one (CF09)"},
-    {"recipients[].transfer_mechanism", kEnforced, "DecideDisclosure: transfers outside the EU/EEA (CF09)"},
+    {"recipients[].transfer_mechanism", kEnforced,
+     "DecideDisclosure: transfers outside the EU/EEA (CF09)"},
     {"recipients[].categories", kEnforced, "DecideDisclosure: only what its function needs (CN08)"},
     {"recipients[].purposes", kEnforced, "DecideDisclosure: the purposes it receives for"},
-    {"recipients[].preconditions", kEnforced, "DecideDisclosure: evidence each disclosure carries (CF08)"},
-    {"recipients[].sale", kEnforced, "DecideDisclosure: refused where the policy forbids sales (CU05)"},
-    {"recipients[].since_version", kEnforced, "DecideDisclosure: after notice and the opt-out window (CU06)"},
+    {"recipients[].preconditions", kEnforced,
+     "DecideDisclosure: evidence each disclosure carries (CF08)"},
+    {"recipients[].sale", kEnforced,
+     "DecideDisclosure: refused where the policy forbids sales (CU05)"},
+    {"recipients[].since_version", kEnforced,
+     "DecideDisclosure: after notice and the opt-out window (CU06)"},
 
     {"sharing.sale", kEnforced, "DecideDisclosure: no sale (CU05, CX07)"},
-    {"sharing.unaffiliated_third_parties", kEnforced, "DecideDisclosure: no unaffiliated third party (CN08)"},
+    {"sharing.unaffiliated_third_parties", kEnforced,
+     "DecideDisclosure: no unaffiliated third party (CN08)"},
 
     {"retention[].id", kInformational, kName},
     {"retention[].description", kInformational, kWords},
@@ -100,7 +122,8 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
 
     {"rights.offered", kEnforced, "RequestDesk::File: only offered rights"},
     {"rights.channels", kEnforced, "RequestDesk::File: only declared channels"},
-    {"rights.deadlines[].jurisdiction", kEnforced, "RequestDesk: due dates per jurisdiction (CN18)"},
+    {"rights.deadlines[].jurisdiction", kEnforced,
+     "RequestDesk: due dates per jurisdiction (CN18)"},
     {"rights.deadlines[].period", kEnforced, "RequestDesk: due dates (CN18)"},
     {"rights.deadlines[].extension", kEnforced, "RequestDesk::Extend"},
     {"rights.deadlines[].holidays", kEnforced, "RequestDesk: business-day deadlines"},
@@ -119,37 +142,56 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"cookies[].purpose", kInformational,
      "names the purpose whose consent governs the cookie; the engine enforces that purpose (CT10)"},
     {"cookies[].description", kInformational, kWords},
-    {"cookies[].essential", kEnforced, "loader: only a cookie whose purpose needs no choice is essential (CX05)"},
+    {"cookies[].essential", kEnforced,
+     "loader: only a cookie whose purpose needs no choice is essential (CX05)"},
 
     {"marketing_channels[].id", kInformational,
-     "the channel's name; the choice it carries is the consent to its purpose, which the engine enforces (CT07)"},
+     "the channel's name; the choice it carries is the consent to its purpose, which the engine "
+     "enforces (CT07)"},
     {"marketing_channels[].purpose", kEnforced, "Vault::RecordConsent: the channel's purpose"},
-    {"marketing_channels[].opt_in", kEnforced, "loader: an opt-in channel's purpose needs consent (CN13)"},
+    {"marketing_channels[].opt_in", kEnforced,
+     "loader: an opt-in channel's purpose needs consent (CN13)"},
     {"marketing_channels[].unsubscribe_link", kNotYetEnforced,
-     "privet sends no marketing email yet, so it cannot add the unsubscribe (CN14; one-click unsubscribe is "
+     "privet sends no marketing email yet, so it cannot add the unsubscribe (CN14; one-click "
+     "unsubscribe is "
      "its own issue)"},
 
-    {"breach.notify_subjects", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
-    {"breach.channels", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
-    {"breach.threshold", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
-    {"breach.authority_within", kNotYetEnforced, "privet records and delivers no breach notices yet"},
-    {"breach.subjects_within", kNotYetEnforced, "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.notify_subjects", kNotYetEnforced,
+     "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.channels", kNotYetEnforced,
+     "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.threshold", kNotYetEnforced,
+     "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.authority_within", kNotYetEnforced,
+     "privet records and delivers no breach notices yet"},
+    {"breach.subjects_within", kNotYetEnforced,
+     "privet records and delivers no breach notices yet (CN15)"},
 
     {"changes.notify", kNotYetEnforced,
-     "privet sends no change notices yet (CN16); it publishes the version in force at /privacy (CX10)"},
-    {"changes.advance_notice", kNotYetEnforced, "privet does not hold a new version back until announced (CF17)"},
-    {"changes.material_change_requires_consent", kEnforced, "Decide: consent (CN17) or the version in force (CU11)"},
-    {"changes.opt_out_window", kEnforced, "Decide, DecideDisclosure: notice and opt-out first (CU06)"},
+     "privet sends no change notices yet (CN16); it publishes the version in force at /privacy "
+     "(CX10)"},
+    {"changes.advance_notice", kNotYetEnforced,
+     "privet does not hold a new version back until announced (CF17)"},
+    {"changes.material_change_requires_consent", kEnforced,
+     "Decide: consent (CN17) or the version in force (CU11)"},
+    {"changes.opt_out_window", kEnforced,
+     "Decide, DecideDisclosure: notice and opt-out first (CU06)"},
 
     {"automatic_collection.fields", kInformational,
-     "what the request logs hold, in readers' words; automatic_collection.categories is what the engine "
+     "what the request logs hold, in readers' words; automatic_collection.categories is what the "
+     "engine "
      "enforces"},
-    {"automatic_collection.purposes", kEnforced, "CompiledPolicy: only they reach request-log data (CN01)"},
-    {"automatic_collection.categories", kEnforced, "CompiledPolicy: the request-log data (CN01, CX04)"},
-    {"automatic_collection.drop_fields", kNotYetEnforced, "privet computes no statistics from request logs yet"},
-    {"automatic_collection.min_group_size", kEnforced, "Vault::Aggregates: no count of fewer (CN02)"},
+    {"automatic_collection.purposes", kEnforced,
+     "CompiledPolicy: only they reach request-log data (CN01)"},
+    {"automatic_collection.categories", kEnforced,
+     "CompiledPolicy: the request-log data (CN01, CX04)"},
+    {"automatic_collection.drop_fields", kNotYetEnforced,
+     "privet computes no statistics from request logs yet"},
+    {"automatic_collection.min_group_size", kEnforced,
+     "Vault::Aggregates: no count of fewer (CN02)"},
     {"automatic_collection.retention", kNotYetEnforced,
-     "the retention rules covering the request-log categories delete them; this figure alone deletes nothing"},
+     "the retention rules covering the request-log categories delete them; this figure alone "
+     "deletes nothing"},
 });
 
 }  // namespace
@@ -157,7 +199,8 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
 std::span<const PolicySetting> PolicySettings() { return kSettings; }
 
 const PolicySetting* FindPolicySetting(std::string_view key) {
-  auto it = std::find_if(kSettings.begin(), kSettings.end(), [&](const PolicySetting& s) { return s.key == key; });
+  auto it = std::find_if(kSettings.begin(), kSettings.end(),
+                         [&](const PolicySetting& s) { return s.key == key; });
   return it == kSettings.end() ? nullptr : &*it;
 }
 

@@ -335,7 +335,8 @@ StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException wh
   // The provision is cited in words ("GDPR Art. 17(3)(b)"): bounded, and never a card number.
   if (why.law.empty()) return InvalidArgument("a denial names the provision it relies on", "law");
   if (why.law.size() > kMaxReferenceBytes)
-    return InvalidArgument("law: at most " + std::to_string(kMaxReferenceBytes) + " characters", "law");
+    return InvalidArgument("law: at most " + std::to_string(kMaxReferenceBytes) + " characters",
+                           "law");
   if (LooksLikePaymentCardNumber(why.law))
     return PermissionDenied("law: looks like a payment card number, which is never stored", "law");
   std::lock_guard lock(mu_);

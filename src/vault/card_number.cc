@@ -70,14 +70,16 @@ bool LooksLikePaymentCardNumber(std::string_view text) {
 Status CheckReference(std::string_view value, std::string_view field) {
   const std::string name(field);
   if (value.empty() || value.size() > kMaxReferenceBytes)
-    return InvalidArgument(name + ": 1 to " + std::to_string(kMaxReferenceBytes) + " characters", name);
+    return InvalidArgument(name + ": 1 to " + std::to_string(kMaxReferenceBytes) + " characters",
+                           name);
   for (char c : value) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':' ||
-                    c == '/';
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
+                    c == '.' || c == ':' || c == '/';
     if (!ok) return InvalidArgument(name + ": letters, digits and _-.:/ only", name);
   }
   if (LooksLikePaymentCardNumber(value))
-    return PermissionDenied(name + ": looks like a payment card number, which is never stored", name);
+    return PermissionDenied(name + ": looks like a payment card number, which is never stored",
+                            name);
   return Status::Ok();
 }
 

@@ -43,7 +43,8 @@ constexpr std::string_view kAuditPublicKeyMeta = "audit_public_key";
 constexpr uint64_t kAuditSeedKeyId = 1;  // the "subject id" the audit signing seed is wrapped under
 constexpr size_t kMaxCachedSubjects = 100'000;
 constexpr size_t kMaxFieldsPerWrite = 1'000;
-constexpr size_t kMaxEvidence = 16;  // pieces of evidence on one disclosure, exemptions of a subject
+constexpr size_t kMaxEvidence =
+    16;  // pieces of evidence on one disclosure, exemptions of a subject
 constexpr size_t kMaxSubjectsPerImport = 10'000;
 constexpr size_t kMaxPurgesPerCommit = 64;  // erased subjects purged per background commit
 constexpr size_t kMaxPurgesBeforeScrub = 1'024;  // purged subjects waiting for the key scrub
@@ -247,7 +248,8 @@ class Vault::Impl {
   // `purpose` or a purpose above it, and that the policy version they were collected under lets
   // `purpose` use (CN17, CU11, CU06), `state` being the subject's.
   StatusOr<std::vector<FieldValue>> OpenFields(const CachedSubject& subject, SubjectState state,
-                                               const CategorySet& categories, PurposeId purpose, LegalBasis basis);
+                                               const CategorySet& categories, PurposeId purpose,
+                                               LegalBasis basis);
   // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
   AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
   // Applies `batch` with `entries` appended to the audit log, in one transaction: the change and
@@ -663,9 +665,11 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
   // Codes, sealed at rest like the rest of the profile, and still never a card number (CX02).
   if (!s.jurisdiction.empty()) RETURN_IF_ERROR(CheckReference(s.jurisdiction, "jurisdiction"));
   if (s.location_exemptions.size() > kMaxEvidence)
-    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " location exemptions", "location_exemptions");
+    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " location exemptions",
+                           "location_exemptions");
   for (size_t i = 0; i < s.location_exemptions.size(); ++i)
-    RETURN_IF_ERROR(CheckReference(s.location_exemptions[i], "location_exemptions[" + std::to_string(i) + "]"));
+    RETURN_IF_ERROR(
+        CheckReference(s.location_exemptions[i], "location_exemptions[" + std::to_string(i) + "]"));
 
   nlohmann::json profile = {{"jurisdiction", s.jurisdiction},
                             {"location_exemptions", s.location_exemptions}};
@@ -893,7 +897,9 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
     const std::vector<std::string>& offered_to = feature->subject_kinds;
     if (!offered_to.empty() &&
         std::find(offered_to.begin(), offered_to.end(), subject->record.kind) == offered_to.end())
-      return InvalidArgument("'" + request.feature + "' is not offered to a '" + subject->record.kind + "'", "feature");
+      return InvalidArgument(
+          "'" + request.feature + "' is not offered to a '" + subject->record.kind + "'",
+          "feature");
     std::vector<std::string> missing;
     for (const std::string& needed : feature->requires_categories) {
       auto covers = [&](std::string_view cat) { return IdCovers(needed, cat); };
@@ -1262,7 +1268,8 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
     CategorySet one;
     one.Set(f.category);
     state.collected_under_version = f.policy_version;
-    if (f.policy_version < asked.since_version && !notified_known) {  // a purpose newer than the datum
+    if (f.policy_version < asked.since_version &&
+        !notified_known) {  // a purpose newer than the datum
       ASSIGN_OR_RETURN(state.notified_version, NotifiedVersion(*subject));
       notified_known = true;
     }
@@ -1528,9 +1535,10 @@ StatusOr<int> Vault::Impl::NotifiedVersion(const CachedSubject& subject) {
   return version;
 }
 
-StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& subject, SubjectState state,
-                                                          const CategorySet& categories, PurposeId purpose,
-                                                          LegalBasis basis) {
+StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& subject,
+                                                          SubjectState state,
+                                                          const CategorySet& categories,
+                                                          PurposeId purpose, LegalBasis basis) {
   ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject.record.id));
   std::vector<FieldValue> out;
   for (store::FieldRecord& f : fields) {
@@ -1539,7 +1547,8 @@ StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& s
     CategorySet one;
     one.Set(*c);
     state.collected_under_version = f.policy_version;
-    if (!Decide(*policy_, Principal::Service(), Action::kDisclose, state, one, purpose).allowed()) continue;
+    if (!Decide(*policy_, Principal::Service(), Action::kDisclose, state, one, purpose).allowed())
+      continue;
     ASSIGN_OR_RETURN(std::string value, crypto::Open(subject.key, f.sealed_value,
                                                      crypto::FieldAssociatedData(subject.record.id, f.category, f.id)));
     out.push_back({.id = f.id,
@@ -1563,7 +1572,8 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   if (!categories.ok()) return InvalidArgument("a category the policy does not declare", "categories");
   const CategorySet requested = *categories;
   if (d.evidence.size() > kMaxEvidence)
-    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " pieces of evidence", "evidence");
+    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " pieces of evidence",
+                           "evidence");
   std::vector<std::string> evidence_names;  // "court_order:REF" -> "court_order"
   for (size_t i = 0; i < d.evidence.size(); ++i) {
     RETURN_IF_ERROR(CheckReference(d.evidence[i], "evidence[" + std::to_string(i) + "]"));
@@ -1603,7 +1613,8 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
 
   SubjectState state = subject->state;
   state.notified_version = notified;
-  ASSIGN_OR_RETURN(result.released, OpenFields(*subject, state, allowed, *purpose, for_subject.basis));
+  ASSIGN_OR_RETURN(result.released,
+                   OpenFields(*subject, state, allowed, *purpose, for_subject.basis));
   if (result.released.empty()) return result;  // nothing held for that purpose: nothing went
   store::WriteBatch batch;
   store::DisclosureRecord record{.subject_id = d.subject_id,
@@ -1916,9 +1927,10 @@ StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
   ASSIGN_OR_RETURN(std::vector<store::AggregateRecord> rows, impl_->data_->GetAggregates());
   const std::optional<AutomaticCollection>& logs = impl_->policy_->policy().automatic_collection;
   const int64_t min_group = logs ? std::max(logs->min_group_size, 1) : 1;
-  std::sort(rows.begin(), rows.end(), [](const store::AggregateRecord& a, const store::AggregateRecord& b) {
-    return std::tie(a.rule, a.category, a.day) < std::tie(b.rule, b.category, b.day);
-  });
+  std::sort(rows.begin(), rows.end(),
+            [](const store::AggregateRecord& a, const store::AggregateRecord& b) {
+              return std::tie(a.rule, a.category, a.day) < std::tie(b.rule, b.category, b.day);
+            });
   // Per rule and category, days in order, merged into periods of at least `min_group` (CN02).
   std::vector<RetentionAggregate> out;
   for (size_t i = 0; i < rows.size();) {

@@ -121,10 +121,12 @@ TEST_F(ConfiTrek, CT05_SharingNeedsConsentOrARequestedTransaction) {
   const std::vector<std::string> contact = {"user.name", "user.contact.email"};
   // Third parties the subject consents to receive data only for the consent-based purpose; the
   // consent itself is read from the ledger by the vault (ConfiTrekDisclosure.CT05_...).
-  EXPECT_THAT(Disclose("consented_third_parties", contact, "provide.consented_sharing"), AllowedUnder(LegalBasis::kConsent));
+  EXPECT_THAT(Disclose("consented_third_parties", contact, "provide.consented_sharing"),
+              AllowedUnder(LegalBasis::kConsent));
   EXPECT_THAT(Disclose("consented_third_parties", contact, "provide.transactions"),
               DeniedBecause(Reason::kRecipientNotForPurpose));
-  EXPECT_EQ(compiled().purpose(*compiled().FindPurpose("provide.consented_sharing")).consent, ConsentMode::kRequired);
+  EXPECT_EQ(compiled().purpose(*compiled().FindPurpose("provide.consented_sharing")).consent,
+            ConsentMode::kRequired);
   EXPECT_THAT(Disclose("transaction_parties", contact, "provide.transactions"),
               DeniedBecause(Reason::kMissingPrecondition));
   EXPECT_THAT(Disclose("transaction_parties", contact, "provide.transactions", {"subject_request"}),

@@ -39,23 +39,32 @@ class ConnactRights : public testing::RightsTest {
 TEST_F(ConnactRights, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
   const uint64_t id = NewUser();
   for (const char* purpose : {"newsletter", "social_media"})
-    ASSERT_TRUE(vault().RecordConsent(id, {.purpose = purpose, .action = ConsentAction::kGrant}).ok());
-  MustWrite({.subject_id = id, .purposes = {"service"}, .fields = {{.category = "user.name", .value = "Alex"}}});
+    ASSERT_TRUE(
+        vault().RecordConsent(id, {.purpose = purpose, .action = ConsentAction::kGrant}).ok());
+  MustWrite({.subject_id = id,
+             .purposes = {"service"},
+             .fields = {{.category = "user.name", .value = "Alex"}}});
   WriteLogs(id, "203.0.113.7");
-  EXPECT_THAT(Visible(Principal::Service(), id, "abuse_detection"),
-              ElementsAre("user.behavior.browsing", "user.device.browser", "user.device.ip_address"));
-  EXPECT_THAT(Visible(Principal::Service(), id, "statistics"),
-              ElementsAre("user.behavior.browsing", "user.device.browser", "user.device.ip_address"));
+  EXPECT_THAT(
+      Visible(Principal::Service(), id, "abuse_detection"),
+      ElementsAre("user.behavior.browsing", "user.device.browser", "user.device.ip_address"));
+  EXPECT_THAT(
+      Visible(Principal::Service(), id, "statistics"),
+      ElementsAre("user.behavior.browsing", "user.device.browser", "user.device.ip_address"));
   for (const Purpose& p : compiled().policy().purposes) {
-    if (p.id == "abuse_detection" || p.id == "statistics" || p.id.starts_with("statistics.") || p.processor) continue;
+    if (p.id == "abuse_detection" || p.id == "statistics" || p.id.starts_with("statistics.") ||
+        p.processor)
+      continue;
     auto read = vault().Read(Principal::Service(), id, p.id);
     ASSERT_TRUE(read.ok()) << p.id << ": " << read.status().ToString();
     for (const FieldValue& f : read->fields)
       EXPECT_EQ(f.category, "user.name") << p.id << " reads request-log data";
   }
   // Staff see them only in the role and for the purpose that covers them.
-  EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("security")), id, "abuse_detection"), SizeIs(3));
-  EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("legal")), id, "legal"), ElementsAre("user.name"));
+  EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("security")), id, "abuse_detection"),
+              SizeIs(3));
+  EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("legal")), id, "legal"),
+              ElementsAre("user.name"));
 }
 
 TEST_F(ConnactRights, CN04_ChildDataReportNeedsNoCodeAndErasesTheData) {
@@ -203,7 +212,8 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
   for (const RetentionAggregate& x : *after) {
     EXPECT_EQ(x.rule, "request_logs");
     EXPECT_GE(x.count, min_group);
-    EXPECT_EQ(x.first_day, (CivilDay{2024, 3, 4}));  // the first day's two joined the next day's ten
+    EXPECT_EQ(x.first_day,
+              (CivilDay{2024, 3, 4}));  // the first day's two joined the next day's ten
     EXPECT_EQ(x.last_day, CivilDayOf(day_two));
     counts[x.category] += x.count;
   }

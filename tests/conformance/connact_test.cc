@@ -40,8 +40,10 @@ TEST_F(Connact, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
   // Every other purpose, whatever its basis, consented to or not: a legal obligation and the
   // social media features too (their providers see IP and page in the browser, CN12).
   for (const std::string& other : PurposeIds()) {
-    if (other == "abuse_detection" || other == "statistics" || other.starts_with("statistics.")) continue;
-    if (PurposeDecl(other)->processor) continue;  // serves only customers' data, none of CONNACT's (CN05)
+    if (other == "abuse_detection" || other == "statistics" || other.starts_with("statistics."))
+      continue;
+    if (PurposeDecl(other)->processor)
+      continue;  // serves only customers' data, none of CONNACT's (CN05)
     for (const std::string& field : kRequestLog) {
       EXPECT_THAT(Read(ConsentedTo({"newsletter", "social_media"}), {field}, other),
                   DeniedBecause(Reason::kCategoryNotForPurpose))
@@ -50,19 +52,21 @@ TEST_F(Connact, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
   }
   // The policy names the categories that hold request logs, and no other purpose names them.
   EXPECT_THAT(model().automatic_collection->categories,
-              UnorderedElementsAre("user.device.ip_address", "user.device.browser", "user.device.os",
-                                   "user.device.language", "user.behavior"));
+              UnorderedElementsAre("user.device.ip_address", "user.device.browser",
+                                   "user.device.os", "user.device.language", "user.behavior"));
   // A policy file that gave request-log data to another purpose is refused, naming it.
   std::ifstream in(testing::SourcePath("policies/connact.yaml"));
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string social = "    categories: [user.device.cookie_id]\n  - id: newsletter";
   const size_t at = text.find(social);
   ASSERT_NE(at, std::string::npos);
-  text.replace(at, social.size(),
-               "    categories: [user.device.cookie_id, user.device.ip_address]\n  - id: newsletter");
+  text.replace(
+      at, social.size(),
+      "    categories: [user.device.cookie_id, user.device.ip_address]\n  - id: newsletter");
   PolicyLoadResult widened = LoadPolicy(text, "connact.yaml");
   EXPECT_FALSE(widened.ok());
-  EXPECT_THAT(testing::DiagnosticsText(widened), HasSubstr("'social_media'.categories: 'user.device.ip_address' is request-log data"));
+  EXPECT_THAT(testing::DiagnosticsText(widened),
+              HasSubstr("'social_media'.categories: 'user.device.ip_address' is request-log data"));
 }
 
 TEST_F(Connact, CN03_NoSubjectUnder18) {
@@ -220,12 +224,15 @@ TEST_F(Connact, CN11_TheEngineFollowsTheDeclaredSetting) {
 }
 
 TEST_F(Connact, CN12_SocialMediaFeaturesAreASeparateCookieConsent) {
-  EXPECT_THAT(Read(Subject(), {"user.device.cookie_id"}, "social_media"), DeniedBecause(Reason::kNoConsent));
+  EXPECT_THAT(Read(Subject(), {"user.device.cookie_id"}, "social_media"),
+              DeniedBecause(Reason::kNoConsent));
   const SubjectState s = ConsentedTo({"social_media"});
-  EXPECT_THAT(Read(s, {"user.device.cookie_id"}, "social_media"), AllowedUnder(LegalBasis::kConsent));
+  EXPECT_THAT(Read(s, {"user.device.cookie_id"}, "social_media"),
+              AllowedUnder(LegalBasis::kConsent));
   // The features' providers see IP and page in the browser; CONNACT's request logs stay for
   // abuse detection and statistics (CN01).
-  EXPECT_THAT(Read(s, {"user.device.ip_address"}, "social_media"), DeniedBecause(Reason::kCategoryNotForPurpose));
+  EXPECT_THAT(Read(s, {"user.device.ip_address"}, "social_media"),
+              DeniedBecause(Reason::kCategoryNotForPurpose));
   // That consent covers no other cookie purpose, and declining analytics leaves it in place.
   EXPECT_THAT(Read(OptedOutOf({"statistics.analytics"}), {"user.device.cookie_id"}, "social_media"),
               DeniedBecause(Reason::kNoConsent));

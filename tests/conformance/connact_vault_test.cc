@@ -103,7 +103,10 @@ TEST_F(ConnactVault, CN17_DataIsNotUsedForAPurposeAddedAfterCollectionWithoutCon
   auto new_data = vault().Read(Principal::Service(), later, "service.insights");
   ASSERT_TRUE(new_data.ok());
   EXPECT_EQ(new_data->fields.size(), 1u);
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "service.insights", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(
+      vault()
+          .RecordConsent(id, {.purpose = "service.insights", .action = ConsentAction::kGrant})
+          .ok());
   auto consented = vault().Read(Principal::Service(), id, "service.insights");
   ASSERT_TRUE(consented.ok());
   ASSERT_EQ(consented->fields.size(), 1u);

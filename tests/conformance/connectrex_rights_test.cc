@@ -32,7 +32,8 @@ class ConnectrexRights : public testing::RightsTest {
 // disclosure's evidence, a legal hold's ground, a fee's payment reference, an extension's
 // reason, a denial's ground and law). Refused without echoing it, and found in no vault file.
 TEST_F(ConnectrexRights, CX02_PaymentCardNumbersAreNeverStoredAnywhere) {
-  const std::vector<std::string> cards = {"4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004",
+  const std::vector<std::string> cards = {"4111111111111111", "4111 1111 1111 1111",
+                                          "5500-0000-0000-0004",
                                           "note: card 378282246310005 exp 12/26"};
   auto refused = [](const Status& s, const std::string& what) {
     EXPECT_FALSE(s.ok()) << what;
@@ -43,21 +44,29 @@ TEST_F(ConnectrexRights, CX02_PaymentCardNumbersAreNeverStoredAnywhere) {
   const uint64_t id = NewSubject({.kind = "supervisee", .jurisdiction = "UK"});
   for (const std::string& card : cards) {
     // In the card category, and hidden in any other field.
-    for (const char* category : {"user.financial.payment_card", "user.name", "user.job_title", "user.contact.address"}) {
-      auto w = vault().Write({.subject_id = id, .purposes = {"service", "service.location"},
+    for (const char* category :
+         {"user.financial.payment_card", "user.name", "user.job_title", "user.contact.address"}) {
+      auto w = vault().Write({.subject_id = id,
+                              .purposes = {"service", "service.location"},
                               .fields = {Location(), {.category = category, .value = card}}});
       EXPECT_EQ(w.status().code(), StatusCode::kPermissionDenied) << category << " " << card;
       refused(w.status(), category);
     }
-    refused(vault().CreateSubject({.kind = "supervisee", .jurisdiction = card}).status(), "jurisdiction");
-    refused(vault().CreateSubject({.kind = "supervisee", .location_exemptions = {card}}).status(), "exemption");
+    refused(vault().CreateSubject({.kind = "supervisee", .jurisdiction = card}).status(),
+            "jurisdiction");
+    refused(vault().CreateSubject({.kind = "supervisee", .location_exemptions = {card}}).status(),
+            "exemption");
   }
   // Codes and references: the spellings a code may take (digits with dashes) are refused too.
-  for (const std::string& card : {std::string("4111111111111111"), std::string("5500-0000-0000-0004")}) {
+  for (const std::string& card :
+       {std::string("4111111111111111"), std::string("5500-0000-0000-0004")}) {
     refused(vault().PlaceLegalHold(id, "", "case-" + card), "legal hold ground");
     refused(vault()
-                .Disclose({.recipient = "courts_and_law_enforcement", .subject_id = id, .categories = {"user.name"},
-                           .purpose = "legal", .evidence = {"legal_process:" + card}})
+                .Disclose({.recipient = "courts_and_law_enforcement",
+                           .subject_id = id,
+                           .categories = {"user.name"},
+                           .purpose = "legal",
+                           .evidence = {"legal_process:" + card}})
                 .status(),
             "disclosure evidence");
     auto request = desk().File({.right = Right::kAccess, .subject_id = id, .channel = "post"});
@@ -65,18 +74,25 @@ TEST_F(ConnectrexRights, CX02_PaymentCardNumbersAreNeverStoredAnywhere) {
     ASSERT_TRUE(desk().VerifyIdentity(request->id, CodeFor(request->id)).ok());
     refused(desk().RecordFeePaid(request->id, card).status(), "fee reference");
     refused(desk().Extend(request->id, card).status(), "extension reason");
-    refused(desk().Deny(request->id, {.scope = "user.name", .ground = card, .law = "UK GDPR Art. 15"}).status(),
+    refused(desk()
+                .Deny(request->id, {.scope = "user.name", .ground = card, .law = "UK GDPR Art. 15"})
+                .status(),
             "denial ground");
-    refused(desk().Deny(request->id, {.scope = "user.name", .ground = "manifestly_unfounded", .law = card}).status(),
+    refused(desk()
+                .Deny(request->id,
+                      {.scope = "user.name", .ground = "manifestly_unfounded", .law = card})
+                .status(),
             "denial law");
   }
   // Only the provider's token and the balance are kept.
-  EXPECT_TRUE(vault()
-                  .Write({.subject_id = id, .purposes = {"billing", "service.location"},
-                          .fields = {{.category = "user.financial.payment_token", .value = "tok_9f8e7d"},
-                                     {.category = "user.financial.account_balance", .value = "-45.00"},
-                                     Location()}})
-                  .ok());
+  EXPECT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"billing", "service.location"},
+                  .fields = {{.category = "user.financial.payment_token", .value = "tok_9f8e7d"},
+                             {.category = "user.financial.account_balance", .value = "-45.00"},
+                             Location()}})
+          .ok());
   // No file of the vault holds a card number, sealed or not.
   desk_.reset();
   vault_.reset();
@@ -91,19 +107,28 @@ TEST_F(ConnectrexRights, CX04_TrafficLogsRemovedAfterTheAnalysis) {
   clock_.Set(CivilDayToTime({2024, 3, 4}) + std::chrono::hours(9));
   // Traffic logs: which pages are used, and the traffic-log cookie, of one visitor.
   const uint64_t pages = NewSubject({.kind = "visitor"});
-  ASSERT_TRUE(vault().RecordConsent(pages, {.purpose = "statistics", .action = ConsentAction::kGrant,
-                                            .source = ConsentSource::kCookieBanner}).ok());  // CX05
-  MustWrite({.subject_id = pages, .purposes = {"statistics"},
+  ASSERT_TRUE(vault()
+                  .RecordConsent(pages, {.purpose = "statistics",
+                                         .action = ConsentAction::kGrant,
+                                         .source = ConsentSource::kCookieBanner})
+                  .ok());  // CX05
+  MustWrite({.subject_id = pages,
+             .purposes = {"statistics"},
              .fields = {{.category = "user.behavior.page_views", .value = "/pay"},
                         {.category = "user.behavior.page_views", .value = "/faq"},
-                        {.category = "user.device.cookie_id.traffic_log", .value = "tl-5", .source = DataSource::kCookies}}});
+                        {.category = "user.device.cookie_id.traffic_log",
+                         .value = "tl-5",
+                         .source = DataSource::kCookies}}});
   // Used for statistics only: no other purpose reads them, a legal obligation included.
   for (const char* other : {"legal", "service", "service.preferences", "agency", "disputes"}) {
     auto read = vault().Read(Principal::Service(), pages, other);
     ASSERT_TRUE(read.ok()) << other;
     EXPECT_THAT(read->fields, IsEmpty()) << other;
   }
-  ASSERT_TRUE(vault().RecordConsent(pages, {.purpose = "service.preferences", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(
+      vault()
+          .RecordConsent(pages, {.purpose = "service.preferences", .action = ConsentAction::kGrant})
+          .ok());
   auto legal = vault().Read(Principal::Service(), pages, "legal");
   ASSERT_TRUE(legal.ok());
   EXPECT_THAT(legal->fields, IsEmpty());

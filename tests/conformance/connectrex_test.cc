@@ -73,14 +73,19 @@ TEST_F(Connectrex, CX02_PaymentCardNumbersAreNeverStored) {
 }
 
 TEST_F(Connectrex, CX04_TrafficLogsServeStatisticsOnly) {
-  const std::vector<std::string> traffic_log = {"user.device.cookie_id.traffic_log", "user.behavior.page_views"};
-  EXPECT_THAT(model().automatic_collection->categories, ::testing::UnorderedElementsAreArray(traffic_log));
-  EXPECT_THAT(Read(ConsentedTo({"statistics"}), traffic_log, "statistics"), AllowedUnder(LegalBasis::kConsent));
-  // No other purpose, whatever its basis: compliance with law reaches every other category, not these.
+  const std::vector<std::string> traffic_log = {"user.device.cookie_id.traffic_log",
+                                                "user.behavior.page_views"};
+  EXPECT_THAT(model().automatic_collection->categories,
+              ::testing::UnorderedElementsAreArray(traffic_log));
+  EXPECT_THAT(Read(ConsentedTo({"statistics"}), traffic_log, "statistics"),
+              AllowedUnder(LegalBasis::kConsent));
+  // No other purpose, whatever its basis: compliance with law reaches every other category, not
+  // these.
   for (const std::string& other : PurposeIds()) {
     if (other == "statistics") continue;
     for (const std::string& field : traffic_log)
-      EXPECT_FALSE(Read(ConsentedTo({"statistics", "service.preferences"}), {field}, other).allowed())
+      EXPECT_FALSE(
+          Read(ConsentedTo({"statistics", "service.preferences"}), {field}, other).allowed())
           << field << " for " << other;
   }
   EXPECT_THAT(Read(Supervisee(), {"user.name", "user.location.precise"}, "legal"),
@@ -101,18 +106,24 @@ TEST_F(Connectrex, CX05_CookiesWaitForPermissionAndDecliningLeavesEssentialFunct
   }
   ASSERT_EQ(optional_cookie_purposes.size(), 2u);
   const std::map<std::string_view, std::string> cookie_category = {
-      {"service.preferences", "user.device.cookie_id.preferences"}, {"statistics", "user.device.cookie_id.traffic_log"}};
+      {"service.preferences", "user.device.cookie_id.preferences"},
+      {"statistics", "user.device.cookie_id.traffic_log"}};
   SubjectState agreed = Supervisee();
   for (std::string_view purpose : optional_cookie_purposes) {
     const std::string& category = cookie_category.at(purpose);
     // Off before any choice; on once agreed; off again once declined.
-    EXPECT_THAT(Write(Supervisee(), {category}, std::string(purpose)), DeniedBecause(Reason::kNoConsent)) << purpose;
-    EXPECT_THAT(Read(Supervisee(), {category}, std::string(purpose)), DeniedBecause(Reason::kNoConsent)) << purpose;
+    EXPECT_THAT(Write(Supervisee(), {category}, std::string(purpose)),
+                DeniedBecause(Reason::kNoConsent))
+        << purpose;
+    EXPECT_THAT(Read(Supervisee(), {category}, std::string(purpose)),
+                DeniedBecause(Reason::kNoConsent))
+        << purpose;
     Add(agreed.consents, purpose);
     EXPECT_TRUE(Read(agreed, {category}, std::string(purpose)).allowed()) << purpose;
   }
   const SubjectState declined = Supervisee();  // withdrawing clears the consent bit
-  EXPECT_THAT(Read(declined, {"user.device.cookie_id.traffic_log", "user.behavior.page_views"}, "statistics"),
+  EXPECT_THAT(Read(declined, {"user.device.cookie_id.traffic_log", "user.behavior.page_views"},
+                   "statistics"),
               DeniedBecause(Reason::kNoConsent));
   // The essential functions work without any cookie choice.
   EXPECT_THAT(Read(declined, {"user.name", "user.supervision.conditions"}, "service"),

@@ -37,12 +37,15 @@ TEST_F(ConnectrexVault, CX03_EveryInteractionRecordsALocationUnlessExempt) {
   // Subjects of other kinds are not located.
   const uint64_t visitor = NewSubject({.kind = "visitor"});
   ASSERT_TRUE(vault()
-                  .RecordConsent(visitor, {.purpose = "service.preferences", .action = ConsentAction::kGrant,
+                  .RecordConsent(visitor, {.purpose = "service.preferences",
+                                           .action = ConsentAction::kGrant,
                                            .source = ConsentSource::kCookieBanner})
                   .ok());
   EXPECT_TRUE(vault()
-                  .Write({.subject_id = visitor, .purposes = {"service.preferences"},
-                          .fields = {{.category = "user.device.cookie_id.preferences", .value = "c1",
+                  .Write({.subject_id = visitor,
+                          .purposes = {"service.preferences"},
+                          .fields = {{.category = "user.device.cookie_id.preferences",
+                                      .value = "c1",
                                       .source = DataSource::kCookies}}})
                   .ok());
 }

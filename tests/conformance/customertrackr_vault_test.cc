@@ -95,11 +95,12 @@ TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
 TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse) {
   ASSERT_FALSE(compiled().policy().changes.material_change_requires_consent);
   const uint64_t id = NewSubject({.kind = "user"});
-  ASSERT_TRUE(vault()
-                  .Write({.subject_id = id,
-                          .purposes = {"service.purchasing"},
-                          .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
-                  .ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"service.purchasing"},
+                  .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
+          .ok());
   ReopenUnder([](Policy& p) {
     p.version = 2;
     Purpose recommendations;
@@ -108,7 +109,9 @@ TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse)
     recommendations.since_version = 2;
     p.purposes.push_back(recommendations);
   });
-  auto read = [&] { return vault().Read(Principal::Service(), id, "service.purchasing.recommendations"); };
+  auto read = [&] {
+    return vault().Read(Principal::Service(), id, "service.purchasing.recommendations");
+  };
   // Before the subject was told of version 2 and its opt-out window passed, the new use waits
   // (CU06) ...
   auto before_notice = read();
@@ -132,11 +135,12 @@ TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse)
 // purpose whatever notice was given (CN17's rule, from the same flag).
 TEST_F(CustomerTrackrVault, MaterialChangesNeedingConsentKeepOldDataOutOfNewPurposes) {
   const uint64_t id = NewSubject({.kind = "user"});
-  ASSERT_TRUE(vault()
-                  .Write({.subject_id = id,
-                          .purposes = {"service.purchasing"},
-                          .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
-                  .ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"service.purchasing"},
+                  .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
+          .ok());
   ReopenUnder([](Policy& p) {
     p.version = 2;
     p.changes.material_change_requires_consent = true;

@@ -68,21 +68,35 @@ TEST_F(ConfiTrekDisclosure, CT05_SharingOnlyWithConsentARequestOrDeclaredRecipie
               ElementsAre("user.name=Dee"));
   // ... and to consented third parties only while the consent ledger holds the subject's consent:
   // never on the caller's word.
-  auto unconsented = Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing");
+  auto unconsented =
+      Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing");
   EXPECT_EQ(unconsented.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(unconsented.status().message(), HasSubstr("no_consent"));
-  EXPECT_FALSE(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing", {"subject_consent"}).ok());
+  EXPECT_FALSE(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing",
+                        {"subject_consent"})
+                   .ok());
   EXPECT_FALSE(Disclose("consented_third_parties", id, {"user.name"}, "provide.transactions",
                         {"subject_request:order-1182"})
                    .ok());
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "provide.consented_sharing", .action = ConsentAction::kGrant}).ok());
-  EXPECT_THAT(Released(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing")), ElementsAre("user.name=Dee"));
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "provide.consented_sharing", .action = ConsentAction::kWithdraw}).ok());
-  EXPECT_EQ(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing").status().code(),
+  ASSERT_TRUE(vault()
+                  .RecordConsent(
+                      id, {.purpose = "provide.consented_sharing", .action = ConsentAction::kGrant})
+                  .ok());
+  EXPECT_THAT(
+      Released(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing")),
+      ElementsAre("user.name=Dee"));
+  ASSERT_TRUE(vault()
+                  .RecordConsent(id, {.purpose = "provide.consented_sharing",
+                                      .action = ConsentAction::kWithdraw})
+                  .ok());
+  EXPECT_EQ(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing")
+                .status()
+                .code(),
             StatusCode::kPermissionDenied);
   // Each release is recorded with its recipient and reason; refusals are not releases.
-  EXPECT_THAT(Register(id), ElementsAre("vendors/provide", "transaction_parties/provide.transactions",
-                                        "consented_third_parties/provide.consented_sharing"));
+  EXPECT_THAT(Register(id),
+              ElementsAre("vendors/provide", "transaction_parties/provide.transactions",
+                          "consented_third_parties/provide.consented_sharing"));
   auto entries = vault().Disclosures(id);
   ASSERT_TRUE(entries.ok());
   EXPECT_THAT((*entries)[1].evidence, ElementsAre("subject_request:order-1182"));
@@ -116,7 +130,8 @@ TEST_F(ConfectDisclosure, CF08_AuthoritiesGetDataOnlyWithACourtOrder) {
   EXPECT_EQ(Disclose("authorities", id, {"user.account.login_id"}, "security", {"police_request"}).status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_THAT(Register(id), IsEmpty());
-  auto with = Disclose("authorities", id, {"user.account.login_id"}, "security", {"court_order:B-1234/24"});
+  auto with =
+      Disclose("authorities", id, {"user.account.login_id"}, "security", {"court_order:B-1234/24"});
   EXPECT_THAT(Released(with), ElementsAre("user.account.login_id=sam-7"));
   EXPECT_THAT(Register(id), ElementsAre("authorities/security"));
 }

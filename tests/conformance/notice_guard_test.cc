@@ -10,11 +10,8 @@
 // declares the setting informational; a setting not enforced yet must not reach the notice.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
-
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cctype>
 #include <cstdlib>
@@ -24,6 +21,7 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
@@ -48,7 +46,7 @@ using policy_internal::KeysReadFrom;
 using policy_internal::PolicySettings;
 using policy_internal::SettingEffect;
 
-const std::vector<std::string> kReferencePolicies = {"starter", "confitrek", "connact",
+const std::vector<std::string> kReferencePolicies = {"starter", "confitrek",  "connact",
                                                      "confect", "connectrex", "customertrackr"};
 
 std::string ReadText(const std::string& path) {
@@ -90,15 +88,18 @@ TEST(NoticeGuard, TheSettingsTableHasEveryKeyTheLoaderReadsAndNoOther) {
     if (IsSection(key, keys)) continue;
     settings.insert(key);
     const policy_internal::PolicySetting* s = FindPolicySetting(key);
-    ASSERT_NE(s, nullptr) << "'" << key << "' is read by the loader but missing from policy_settings.cc: "
+    ASSERT_NE(s, nullptr) << "'" << key
+                          << "' is read by the loader but missing from policy_settings.cc: "
                           << "say whether the engine enforces it";
     EXPECT_FALSE(s->how.empty()) << key;
   }
   for (const policy_internal::PolicySetting& s : PolicySettings())
-    EXPECT_TRUE(settings.count(std::string(s.key))) << "'" << s.key << "' is in the table but not read by the loader";
+    EXPECT_TRUE(settings.count(std::string(s.key)))
+        << "'" << s.key << "' is in the table but not read by the loader";
   // The reference policies use no key the table does not know.
   for (const std::string& name : kReferencePolicies) {
-    for (const std::string& key : KeysReadFrom(ReadText(testing::SourcePath("policies/" + name + ".yaml"))))
+    for (const std::string& key :
+         KeysReadFrom(ReadText(testing::SourcePath("policies/" + name + ".yaml"))))
       EXPECT_TRUE(IsSection(key, keys) || FindPolicySetting(key) != nullptr) << name << ": " << key;
   }
 }
@@ -110,11 +111,16 @@ TEST(NoticeGuard, TheSettingsTableHasEveryKeyTheLoaderReadsAndNoOther) {
 std::string DecisionBehaviour(const CompiledPolicy& policy) {
   std::string out;
   const Policy& p = policy.policy();
-  std::vector<Principal> principals = {Principal::Service(),          Principal::Subject(1),
-                                       Principal::Subject(2),         Principal::OrganizationAdmin(5),
-                                       Principal::OrganizationAdmin(6), Principal::Tenant(7),
-                                       Principal::Tenant(8),          Principal{.kind = PrincipalKind::kAdmin}};
-  for (size_t r = 0; r < p.roles.size(); ++r) principals.push_back(Principal::Staff(static_cast<RoleId>(r)));
+  std::vector<Principal> principals = {Principal::Service(),
+                                       Principal::Subject(1),
+                                       Principal::Subject(2),
+                                       Principal::OrganizationAdmin(5),
+                                       Principal::OrganizationAdmin(6),
+                                       Principal::Tenant(7),
+                                       Principal::Tenant(8),
+                                       Principal{.kind = PrincipalKind::kAdmin}};
+  for (size_t r = 0; r < p.roles.size(); ++r)
+    principals.push_back(Principal::Staff(static_cast<RoleId>(r)));
 
   PurposeSet all;
   for (int i = 0; i < policy.purpose_count(); ++i) all.Set(i);
@@ -185,11 +191,17 @@ std::string NextVersionBehaviour(const CompiledPolicy& policy) {
     new_purposes.push_back(added.id);
     next.purposes.push_back(added);
   }
-  for (RecipientKind kind : {RecipientKind::kProcessor, RecipientKind::kAffiliate, RecipientKind::kThirdParty})
+  for (RecipientKind kind :
+       {RecipientKind::kProcessor, RecipientKind::kAffiliate, RecipientKind::kThirdParty})
     for (bool sale : {false, true})
       next.recipients.push_back({.id = "guard_probe_" + std::to_string(next.recipients.size()),
-                                 .kind = kind, .country = "DE", .dpa = true, .categories = all_categories,
-                                 .purposes = new_purposes, .sale = sale, .since_version = next.version});
+                                 .kind = kind,
+                                 .country = "DE",
+                                 .dpa = true,
+                                 .categories = all_categories,
+                                 .purposes = new_purposes,
+                                 .sale = sale,
+                                 .since_version = next.version});
   auto compiled = CompiledPolicy::Compile(next);
   if (!compiled.ok()) return "not compiled: " + compiled.status().ToString();
   return DecisionBehaviour(**compiled);
@@ -201,8 +213,9 @@ class ScratchDir {
  public:
   ScratchDir() {
     static int counter = 0;
-    const std::filesystem::path base =
-        std::filesystem::exists("/dev/shm") ? std::filesystem::path("/dev/shm") : std::filesystem::temp_directory_path();
+    const std::filesystem::path base = std::filesystem::exists("/dev/shm")
+                                           ? std::filesystem::path("/dev/shm")
+                                           : std::filesystem::temp_directory_path();
     path_ = base / ("privet_guard_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
@@ -217,7 +230,9 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-std::string Code(const Status& s) { return std::string(StatusCodeName(s.code())) + "/" + s.field() + ";"; }
+std::string Code(const Status& s) {
+  return std::string(StatusCodeName(s.code())) + "/" + s.field() + ";";
+}
 
 // A distinct address per subject, spelt in letters: subject ids are long random numbers, and a
 // digit run that passes the Luhn check would be refused as a card number (CX02).
@@ -229,7 +244,8 @@ std::string Email(uint64_t subject) {
 
 // A value a category accepts, distinct per subject where the category is a lookup key.
 std::string ValueFor(const Category& category, uint64_t subject) {
-  if (category.identifier == "phone") return "+1 555 " + std::to_string(1000000 + subject % 9000000);
+  if (category.identifier == "phone")
+    return "+1 555 " + std::to_string(1000000 + subject % 9000000);
   if (category.identifier == "username") return "user." + Email(subject).substr(4, 20);
   return Email(subject);
 }
@@ -238,13 +254,17 @@ std::string Day(const std::optional<CivilDay>& d) { return d ? CivilDayToString(
 
 // A vault run: age gates, writes of every category for every purpose, features, marketing
 // channels, lookups, rights requests, retention sweeps over three years, the aggregates left.
-std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled, const std::vector<int>& sweep_days) {
+std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled,
+                           const std::vector<int>& sweep_days) {
   const Policy& p = compiled->policy();
   std::ostringstream out;
   ScratchDir dir;
   ManualClock clock(CivilDayToTime({2024, 3, 4}) + std::chrono::hours(10));
-  auto opened = Vault::Open({.data_dir = dir.path(), .policy = compiled, .clock = &clock,
-                             .tree_head_interval = std::chrono::seconds(0), .field_cache_bytes = 0});
+  auto opened = Vault::Open({.data_dir = dir.path(),
+                             .policy = compiled,
+                             .clock = &clock,
+                             .tree_head_interval = std::chrono::seconds(0),
+                             .field_cache_bytes = 0});
   if (!opened.ok()) return "open:" + Code(opened.status());
   Vault& vault = **opened;
   RequestDesk desk(vault);
@@ -263,7 +283,9 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
     }
   for (const SubjectKind& k : p.subject_kinds)
     for (const std::string& exemption : k.location_exemptions)
-      out << Code(vault.CreateSubject({.kind = k.id, .age_years = 40, .location_exemptions = {exemption}}).status());
+      out << Code(
+          vault.CreateSubject({.kind = k.id, .age_years = 40, .location_exemptions = {exemption}})
+              .status());
 
   // Per kind: a subject that consents to everything and holds every category it may.
   std::vector<uint64_t> subjects;
@@ -285,12 +307,14 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
         for (const Purpose& purpose : p.purposes)
           (void)vault.RecordConsent(*id, {.purpose = purpose.id, .action = ConsentAction::kGrant});
       // Cookie ids go to a device subject of their own (never with named data: CU04).
-      auto device = vault.CreateSubject({.kind = kind, .age_years = 40, .jurisdiction = jurisdiction});
+      auto device =
+          vault.CreateSubject({.kind = kind, .age_years = 40, .jurisdiction = jurisdiction});
       if (!device.ok()) continue;
       subjects.push_back(*device);
       if (consenting)
         for (const Purpose& purpose : p.purposes)
-          (void)vault.RecordConsent(*device, {.purpose = purpose.id, .action = ConsentAction::kGrant});
+          (void)vault.RecordConsent(*device,
+                                    {.purpose = purpose.id, .action = ConsentAction::kGrant});
       // Per purpose, every category it may use that a write may carry, in one write; once
       // without a location (CX03), then with one.
       for (int pid = 0; pid < compiled->purpose_count(); ++pid) {
@@ -299,12 +323,16 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
           const uint64_t to = pseudonymous ? *device : *id;
           WriteRequest w{.subject_id = to, .purposes = {p.purposes[pid].id}};
           for (int c = 0; c < compiled->category_count(); ++c)
-            if (purpose.categories.Test(c) && p.categories[c].pseudonymous_identifier == pseudonymous &&
-                !compiled->refused_on_write().Test(c) && p.categories[c].id.find("location") == std::string::npos)
-              w.fields.push_back({.category = p.categories[c].id, .value = ValueFor(p.categories[c], to)});
+            if (purpose.categories.Test(c) &&
+                p.categories[c].pseudonymous_identifier == pseudonymous &&
+                !compiled->refused_on_write().Test(c) &&
+                p.categories[c].id.find("location") == std::string::npos)
+              w.fields.push_back(
+                  {.category = p.categories[c].id, .value = ValueFor(p.categories[c], to)});
           if (w.fields.empty()) continue;
           out << Code(vault.Write(w).status());
-          for (const std::string& l : location) w.fields.push_back({.category = l, .value = "52.5,13.4"});
+          for (const std::string& l : location)
+            w.fields.push_back({.category = l, .value = "52.5,13.4"});
           out << Code(vault.Write(w).status());
         }
       }
@@ -319,24 +347,30 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
       std::optional<PurposeId> pid = compiled->FindPurpose(f.purpose);
       if (!pid) continue;
       CategorySet usable = compiled->purpose(*pid).categories;
-      if (auto required = compiled->Categories(f.requires_categories); required.ok() && usable.Minus(*required).Any())
+      if (auto required = compiled->Categories(f.requires_categories);
+          required.ok() && usable.Minus(*required).Any())
         usable = usable.Minus(*required);
       const int first = usable.First();
       if (first < 0) continue;
-      out << Code(vault.Write({.subject_id = *id, .purposes = {f.purpose},
-                               .fields = {{.category = p.categories[first].id, .value = "x"}}, .feature = f.id})
+      out << Code(vault
+                      .Write({.subject_id = *id,
+                              .purposes = {f.purpose},
+                              .fields = {{.category = p.categories[first].id, .value = "x"}},
+                              .feature = f.id})
                       .status());
     }
   out << "\nchannels:";
   if (!subjects.empty())
     for (const MarketingChannel& m : p.marketing_channels) {
-      out << Code(vault.RecordConsent(subjects.back(), {.channel = m.id, .action = ConsentAction::kGrant}));
+      out << Code(
+          vault.RecordConsent(subjects.back(), {.channel = m.id, .action = ConsentAction::kGrant}));
       auto state = vault.State(subjects.back());
       if (state.ok())
         for (uint64_t w : state->consents.words()) out << w << ",";
     }
   out << "\nlookup:";
-  for (Vault::Identifier kind : {Vault::Identifier::kEmail, Vault::Identifier::kPhone, Vault::Identifier::kUsername}) {
+  for (Vault::Identifier kind :
+       {Vault::Identifier::kEmail, Vault::Identifier::kPhone, Vault::Identifier::kUsername}) {
     auto found = subjects.empty() ? StatusOr<std::optional<uint64_t>>(std::nullopt)
                                   : vault.FindSubject(kind, Email(subjects.back()));
     out << (found.ok() && found->has_value() ? "y" : "n");
@@ -345,40 +379,48 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
   out << "\nrights:";
   std::vector<std::string> channels = p.rights.channels;
   channels.push_back("carrier_pigeon");
-  for (Right right : {Right::kAccess, Right::kRectification, Right::kErasure, Right::kRestriction,
-                      Right::kPortability, Right::kObjection, Right::kOptOutOfSale, Right::kLegalBasisInquiry})
+  for (Right right :
+       {Right::kAccess, Right::kRectification, Right::kErasure, Right::kRestriction,
+        Right::kPortability, Right::kObjection, Right::kOptOutOfSale, Right::kLegalBasisInquiry})
     for (const std::string& channel : channels) {
       for (const std::string& j : p.jurisdictions) {
-        auto id = vault.CreateSubject({.kind = kinds[0], .age_years = 40, .jurisdiction = j, .organization_id = 5});
+        auto id = vault.CreateSubject(
+            {.kind = kinds[0], .age_years = 40, .jurisdiction = j, .organization_id = 5});
         if (!id.ok()) continue;
         auto filed = desk.File({.right = right, .subject_id = *id, .channel = channel});
         out << Code(filed.status());
         if (!filed.ok()) continue;
         out << RequestStateName(filed->state) << Day(filed->due) << Day(filed->extended_due)
-            << (filed->fee ? filed->fee->amount_cents : -1) << (filed->fee ? filed->fee->currency : "") << ";";
+            << (filed->fee ? filed->fee->amount_cents : -1)
+            << (filed->fee ? filed->fee->currency : "") << ";";
       }
     }
   // Erasure and objection carried out on the subject that consented to everything.
   for (Right right : {Right::kObjection, Right::kErasure}) {
     if (subjects.empty()) break;
-    auto filed = desk.File({.right = right, .subject_id = subjects.front(),  // no organization: not routed
+    auto filed = desk.File({.right = right,
+                            .subject_id = subjects.front(),  // no organization: not routed
                             .channel = p.rights.channels.empty() ? "" : p.rights.channels[0]});
     if (!filed.ok()) continue;
     auto outbox = desk.Outbox(false);
     std::string code;
     if (outbox.ok())
       for (const OutboxMessage& m : *outbox)
-        if (m.topic == "identity_code" && m.body.find("\"" + std::to_string(filed->id) + "\"") != std::string::npos) {
+        if (m.topic == "identity_code" &&
+            m.body.find("\"" + std::to_string(filed->id) + "\"") != std::string::npos) {
           const size_t at = m.body.find("\"code\":\"");
-          if (at != std::string::npos) code = m.body.substr(at + 8, m.body.find('"', at + 8) - at - 8);
+          if (at != std::string::npos)
+            code = m.body.substr(at + 8, m.body.find('"', at + 8) - at - 8);
         }
     (void)desk.VerifyIdentity(filed->id, code);
     auto done = desk.Fulfil(filed->id);
     out << Code(done.status());
     if (done.ok())
-      for (const RequestException& e : done->request.exceptions) out << e.scope << "/" << e.ground << ";";
+      for (const RequestException& e : done->request.exceptions)
+        out << e.scope << "/" << e.ground << ";";
     // What the subject still holds afterwards (an objection deletes a profile: CF15).
-    if (auto exported = desk.ExportJson(subjects.front(), RequestDesk::ExportScope::kEverything); exported.ok()) {
+    if (auto exported = desk.ExportJson(subjects.front(), RequestDesk::ExportScope::kEverything);
+        exported.ok()) {
       nlohmann::json j = nlohmann::json::parse(*exported, nullptr, false);
       if (j.is_object() && j.contains("fields")) out << "held:" << j["fields"].size() << ";";
     }
@@ -389,8 +431,10 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
   // last activity and application: rules on either anchor each have data to act on.
   for (size_t i = 0; i < subjects.size(); ++i) {
     const bool ended = i % 2 == 1;
-    for (AnchorEvent a : ended ? std::vector<AnchorEvent>{AnchorEvent::kContractEnd, AnchorEvent::kProcessEnd}
-                               : std::vector<AnchorEvent>{AnchorEvent::kLastActivity, AnchorEvent::kLastApplication})
+    for (AnchorEvent a :
+         ended
+             ? std::vector<AnchorEvent>{AnchorEvent::kContractEnd, AnchorEvent::kProcessEnd}
+             : std::vector<AnchorEvent>{AnchorEvent::kLastActivity, AnchorEvent::kLastApplication})
       (void)vault.RecordLifecycleEvent(subjects[i], a);
   }
   (void)vault.RecordLifecycleEvent(0, AnchorEvent::kAnalysis);
@@ -403,11 +447,13 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
       out << Code(swept.status());
       continue;
     }
-    out << day << ":" << swept->fields_deleted << "/" << swept->fields_held << "/" << swept->subjects_erased << ";";
+    out << day << ":" << swept->fields_deleted << "/" << swept->fields_held << "/"
+        << swept->subjects_erased << ";";
   }
   auto aggregates = vault.Aggregates();
   if (aggregates.ok())
-    for (const RetentionAggregate& a : *aggregates) out << a.rule << "/" << a.category << "=" << a.count << ";";
+    for (const RetentionAggregate& a : *aggregates)
+      out << a.rule << "/" << a.category << "=" << a.count << ";";
   return out.str();
 }
 
@@ -419,15 +465,23 @@ std::vector<int> SweepDays(const Policy& policy) {
   for (const RetentionRule& r : policy.retention) {
     std::chrono::sys_days due = start;
     switch (r.duration.unit) {
-      case TimeUnit::kHours: due += std::chrono::days(r.duration.count / 24); break;
+      case TimeUnit::kHours:
+        due += std::chrono::days(r.duration.count / 24);
+        break;
       case TimeUnit::kDays:
-      case TimeUnit::kBusinessDays: due += std::chrono::days(r.duration.count); break;
-      case TimeUnit::kWeeks: due += std::chrono::weeks(r.duration.count); break;
+      case TimeUnit::kBusinessDays:
+        due += std::chrono::days(r.duration.count);
+        break;
+      case TimeUnit::kWeeks:
+        due += std::chrono::weeks(r.duration.count);
+        break;
       case TimeUnit::kMonths:
-        due = std::chrono::sys_days(std::chrono::year{2024} / 3 / 4 + std::chrono::months(r.duration.count));
+        due = std::chrono::sys_days(std::chrono::year{2024} / 3 / 4 +
+                                    std::chrono::months(r.duration.count));
         break;
       case TimeUnit::kYears:
-        due = std::chrono::sys_days(std::chrono::year{2024} / 3 / 4 + std::chrono::years(r.duration.count));
+        due = std::chrono::sys_days(std::chrono::year{2024} / 3 / 4 +
+                                    std::chrono::years(r.duration.count));
         break;
     }
     const int d = static_cast<int>((due - start).count());
@@ -513,7 +567,8 @@ std::vector<YAML::Node> Alternatives(const YAML::Node& value) {
     if (number > 0) add(std::to_string(number - 1));
     return out;
   }
-  if (const size_t space = s.find(' '); space != std::string::npos && std::isdigit(static_cast<unsigned char>(s[0]))) {
+  if (const size_t space = s.find(' ');
+      space != std::string::npos && std::isdigit(static_cast<unsigned char>(s[0]))) {
     const long count = std::strtol(s.c_str(), nullptr, 10);  // a duration: "6 months"
     add(std::to_string(count + 1) + s.substr(space));
     return out;
@@ -525,14 +580,17 @@ std::vector<YAML::Node> Alternatives(const YAML::Node& value) {
     return out;
   }
   static const std::vector<std::vector<std::string>> kEnums = {
-      {"consent", "contract", "legal_obligation", "vital_interests", "public_task", "legitimate_interests"},
+      {"consent", "contract", "legal_obligation", "vital_interests", "public_task",
+       "legitimate_interests"},
       {"none", "required", "opt_out"},
-      {"processor", "sub_processor", "affiliate", "partner", "authority", "controller", "third_party"},
-      {"collection", "last_activity", "last_application", "contract_end", "process_end", "analysis"},
+      {"processor", "sub_processor", "affiliate", "partner", "authority", "controller",
+       "third_party"},
+      {"collection", "last_activity", "last_application", "contract_end", "process_end",
+       "analysis"},
       {"delete", "anonymize"},
       {"honor", "ignore"},
-      {"access", "rectification", "erasure", "restriction", "portability", "objection", "opt_out_of_sale",
-       "child_data_report", "legal_basis_inquiry"},
+      {"access", "rectification", "erasure", "restriction", "portability", "objection",
+       "opt_out_of_sale", "child_data_report", "legal_basis_inquiry"},
       {"email", "phone", "username", ""},
       {"scc", "bcr", "adequacy", "derogation", "idta", ""},
   };
@@ -569,19 +627,24 @@ const std::map<std::string, std::string>& KnownGaps() {
   // Retention rules whose change the vault run does not isolate (another rule removes the same
   // data first), and one promise the engine does not keep yet.
   const std::string overlap =
-      "probe: enforced by RunRetention, but in the vault run another rule removes the same data first; "
+      "probe: enforced by RunRetention, but in the vault run another rule removes the same data "
+      "first; "
       "the run should give each rule data of its own";
   static const std::map<std::string, std::string> gaps = {
       {"starter:retention[].purposes", overlap},
       {"starter:retention[].categories",
-       "redundant filter: the security_logs rule names user.device.ip_address, the only category its purpose "
+       "redundant filter: the security_logs rule names user.device.ip_address, the only category "
+       "its purpose "
        "`security` may use; the notice still states it"},
-      {"starter:retention[].subject_kinds", "redundant filter: the accounts rule names the only subject kind"},
+      {"starter:retention[].subject_kinds",
+       "redundant filter: the accounts rule names the only subject kind"},
       {"connact:automatic_collection.min_group_size",
-       "probe: enforced by Vault::Aggregates (CN09's test checks groups of 10), but the vault run leaves too "
+       "probe: enforced by Vault::Aggregates (CN09's test checks groups of 10), but the vault run "
+       "leaves too "
        "few anonymized fields to reach a group"},
       {"customertrackr:changes.opt_out_window",
-       "probe: enforced by Vault::NotifiedVersion (CU06, CU11 tests), but the vault run does not step through "
+       "probe: enforced by Vault::NotifiedVersion (CU06, CU11 tests), but the vault run does not "
+       "step through "
        "the window day by day"},
       {"connact:retention[].categories", overlap},
       {"connact:retention[].duration", overlap},
@@ -592,10 +655,12 @@ const std::map<std::string, std::string>& KnownGaps() {
       {"confect:retention[].subject_kinds", overlap},
       {"connectrex:retention[].purposes", overlap},
       {"confitrek:purposes[].profiling",
-       "CF15: the notice says opting out of profiling deletes the profile; privet deletes it only when an "
+       "CF15: the notice says opting out of profiling deletes the profile; privet deletes it only "
+       "when an "
        "objection request is fulfilled"},
       {"confect:purposes[].profiling",
-       "CF15: the notice says opting out of profiling deletes the profile; privet deletes it only when an "
+       "CF15: the notice says opting out of profiling deletes the profile; privet deletes it only "
+       "when an "
        "objection request is fulfilled"},
   };
   return gaps;
@@ -604,7 +669,8 @@ const std::map<std::string, std::string>& KnownGaps() {
 class NoticeGuard : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
-  const YAML::Node root = YAML::Load(ReadText(testing::SourcePath("policies/" + GetParam() + ".yaml")));
+  const YAML::Node root =
+      YAML::Load(ReadText(testing::SourcePath("policies/" + GetParam() + ".yaml")));
   const Rendered base = Render(root);
   ASSERT_TRUE(base.loaded);
   const std::string base_decisions = DecisionBehaviour(*base.compiled);
@@ -639,10 +705,12 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
       ++flipped;
       const std::string what = setting.where + " = " + YAML::Dump(value);
       if (entry->effect == SettingEffect::kNotYetEnforced) {
-        EXPECT_EQ(changed.notice, base.notice) << what << ": the notice states a setting privet does not enforce yet";
+        EXPECT_EQ(changed.notice, base.notice)
+            << what << ": the notice states a setting privet does not enforce yet";
         continue;
       }
-      if (changed.notice == base.notice && changed.record == base.record) continue;  // nothing published changed
+      if (changed.notice == base.notice && changed.record == base.record)
+        continue;  // nothing published changed
       if (!text_changed) first = what;
       text_changed = true;
       if (DecisionBehaviour(*changed.compiled) != base_decisions ||
@@ -663,8 +731,9 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
   // Gaps known when the guard was written, each with the work that closes it. The list only
   // shrinks: a new gap fails, and so does a listed one that is gone (take it off the list).
   for (const auto& [gap, example] : gaps)
-    EXPECT_TRUE(KnownGaps().count(gap)) << example << " changes the notice or the record of processing and nothing "
-                                        << "the engine does (" << gap << ")";
+    EXPECT_TRUE(KnownGaps().count(gap))
+        << example << " changes the notice or the record of processing and nothing "
+        << "the engine does (" << gap << ")";
   for (const auto& [gap, why] : KnownGaps()) {
     if (!gap.starts_with(GetParam() + ":")) continue;
     EXPECT_TRUE(gaps.count(gap)) << gap << " is closed: take it off KnownGaps()";
@@ -674,7 +743,9 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ReferencePolicies, NoticeGuard, ::testing::ValuesIn(kReferencePolicies),
-                         [](const ::testing::TestParamInfo<std::string>& param) { return param.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           return param.param;
+                         });
 
 // The vault run itself sees what it is meant to: a retention period, an age gate, a fee.
 TEST(NoticeGuardHarness, TheVaultRunSeesRetentionAgeGatesAndFees) {

@@ -268,7 +268,8 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
   for (const RetentionAggregate& a : *aggregates) {
     EXPECT_EQ(a.rule, "request_logs");
     EXPECT_TRUE(a.first_day == kCollectedOld && a.last_day == kCollectedOld)
-        << a.category << " counted from " << CivilDayToString(a.first_day) << " to " << CivilDayToString(a.last_day);
+        << a.category << " counted from " << CivilDayToString(a.first_day) << " to "
+        << CivilDayToString(a.last_day);
     by_category[a.category] += a.count;
     counted += a.count;
   }
