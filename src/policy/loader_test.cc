@@ -158,6 +158,20 @@ TEST(PolicyLoader, RiskyChoicesAreWarnings) {
   EXPECT_THAT(testing::DiagnosticsText(r), HasSubstr("warning: recipients[0] 'police': an authority that needs no court_order"));
 }
 
+TEST(PolicyLoader, ARoutineAccessFeeUnderGdprIsAWarning) {
+  const std::string text = std::string(kMinimal) +
+                           "rights:\n  offered: [access]\n  channels: [email]\n  deadlines:\n"
+                           "    - jurisdiction: EU\n      period: 1 month\n"
+                           "  fees:\n    - right: access\n      amount: 10\n      currency: EUR\n";
+  PolicyLoadResult r = Load(text);
+  ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
+  EXPECT_THAT(testing::DiagnosticsText(r), HasSubstr("warning: rights.fees: a routine fee for access where GDPR applies"));
+  // The reference policy that asks for one (connectrex, UK) hears the same.
+  PolicyLoadResult connectrex = LoadPolicyFile(testing::SourcePath("policies/connectrex.yaml"));
+  ASSERT_TRUE(connectrex.ok());
+  EXPECT_THAT(testing::DiagnosticsText(connectrex), HasSubstr("a routine fee for access where GDPR applies ('UK')"));
+}
+
 TEST(PolicyLoader, RefusesNonUtf8) {
   PolicyLoadResult r = Load(Replace(kMinimal, "Example Ltd", "Exampl\xC3\x28 Ltd"));
   ASSERT_FALSE(r.ok());

@@ -296,7 +296,7 @@ Section PurposeSubsection(const Policy& p, const Purpose& purpose) {
         Rich("You can object to this processing; we then stop unless we record an "
              "overriding legitimate ground."));
   }
-  if (purpose.profiling) {
+  if (purpose.profiling && NoticeMayState("purposes[].profiling")) {
     items.push_back(
         Rich("This involves profiling. If you opt out, we stop and delete your "
              "profile."));

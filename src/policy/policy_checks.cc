@@ -327,6 +327,15 @@ class Checker {
       if (!fee.jurisdiction.empty() &&
           std::find(p_.jurisdictions.begin(), p_.jurisdictions.end(), fee.jurisdiction) == p_.jurisdictions.end())
         sink_.Error(r.where, "rights.fees: jurisdiction '" + fee.jurisdiction + "' is not one of the policy's jurisdictions");
+      // GDPR Art. 12(5), 15(3) (and the UK GDPR): the first copy is free; a fee only for a
+      // manifestly unfounded or excessive request or for further copies. The seed's words stay;
+      // the operator learns that current law may not allow them.
+      const bool gdpr_fee = fee.jurisdiction.empty() ? gdpr_ : IsGdprJurisdiction(fee.jurisdiction);
+      if (gdpr_fee && fee.right == Right::kAccess)
+        sink_.Warning(r.where, "rights.fees: a routine fee for access where GDPR applies ('" +
+                                   (fee.jurisdiction.empty() ? std::string("everywhere") : fee.jurisdiction) +
+                                   "'): GDPR Art. 12(5) and 15(3) allow one only for manifestly unfounded or "
+                                   "excessive requests or further copies");
       if (std::find(r.offered.begin(), r.offered.end(), fee.right) == r.offered.end())
         sink_.Error(r.where, "rights.fees: a fee for '" + std::string(RightName(fee.right)) +
                                  "', which is not offered");
@@ -430,6 +439,14 @@ class Checker {
     if (p_.changes.advance_notice) warn("changes.advance_notice", {});
     for (const MarketingChannel& c : p_.marketing_channels)
       if (c.unsubscribe_link) warn("marketing_channels[].unsubscribe_link", c.where);
+    for (const Purpose& purpose : p_.purposes)
+      if (purpose.profiling) warn("purposes[].profiling", purpose.where);
+    // A later version's new purposes: without either rule they reach older data at once.
+    const bool newer_purposes = std::any_of(p_.purposes.begin(), p_.purposes.end(),
+                                            [](const Purpose& purpose) { return purpose.since_version > 1; });
+    if (newer_purposes && !p_.changes.material_change_requires_consent && !p_.changes.opt_out_window)
+      sink_.Warning({}, "changes: purposes newer than version 1 reach data collected before them at once; set "
+                        "material_change_requires_consent (consent first) or opt_out_window (notice first)");
     if (const auto& a = p_.automatic_collection) {
       if (!a->drop_fields.empty()) warn("automatic_collection.drop_fields", a->where);
       if (a->retention) warn("automatic_collection.retention", a->where);

@@ -58,7 +58,8 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"purposes[].processor", kEnforced, "Decide: customers' data only (CN05)"},
     {"purposes[].objectable", kEnforced, "Decide: an objection stops it (CN07)"},
     {"purposes[].direct_marketing", kEnforced, "Decide: an objection always stops it (CF13)"},
-    {"purposes[].profiling", kEnforced, "RequestDesk: an objection deletes the profile (CF15)"},
+    {"purposes[].profiling", kNotYetEnforced,
+     "an opt-out of profiling does not delete the profile yet (CF15): the notice does not promise it"},
     {"purposes[].since_version", kEnforced, "Decide: data collected before it (CN17, CU11)"},
 
     {"subject_kinds[].id", kInformational, kName},
@@ -205,8 +206,8 @@ const PolicySetting* FindPolicySetting(std::string_view key) {
 }
 
 bool NoticeMayState(std::string_view key) {
-  const PolicySetting* s = FindPolicySetting(key);
-  return s == nullptr || s->effect != SettingEffect::kNotYetEnforced;
+  const PolicySetting* s = FindPolicySetting(key);  // a key the table does not know promises nothing
+  return s != nullptr && s->effect != SettingEffect::kNotYetEnforced;
 }
 
 }  // namespace privet::policy_internal

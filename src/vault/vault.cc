@@ -520,7 +520,12 @@ Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntr
 Status Vault::Impl::ApplyBatch(const store::WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   Status applied = data_->Apply(batch);
-  last_write_ = applied;  // for Health()
+  // For Health(): a store fault, not a request the store refused (an identifier another subject
+  // holds, a row that is gone), which says nothing about whether the vault can serve.
+  const StatusCode code = applied.code();
+  if (applied.ok() || code == StatusCode::kUnavailable || code == StatusCode::kInternal ||
+      code == StatusCode::kDataLoss || code == StatusCode::kResourceExhausted)
+    last_write_ = applied;
   // Also after a failure: whatever happened to the batch, no cache keeps what it may have
   // changed.
   AfterCommit(batch, applied.ok());
@@ -1268,8 +1273,9 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
     CategorySet one;
     one.Set(f.category);
     state.collected_under_version = f.policy_version;
-    if (f.policy_version < asked.since_version &&
-        !notified_known) {  // a purpose newer than the datum
+    // A purpose newer than the datum, where the subject's notice of it decides (CU06).
+    if (f.policy_version < asked.since_version && !notified_known &&
+        !policy.use_bound_to_collection_version() && policy.changes_wait_for_notice()) {
       ASSIGN_OR_RETURN(state.notified_version, NotifiedVersion(*subject));
       notified_known = true;
     }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "conformance/rights_fixture.h"
 
@@ -65,6 +66,36 @@ TEST_F(ConnactRights, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
               SizeIs(3));
   EXPECT_THAT(Visible(Principal::Staff(*compiled().FindRole("legal")), id, "legal"),
               ElementsAre("user.name"));
+}
+
+// CN06: "the subject can ask which basis applies and whether the data is a statutory or
+// contractual requirement": a legal-basis inquiry through the request desk, answered from what
+// the vault holds about that subject and the policy's bases.
+TEST_F(ConnactRights, CN06_TheSubjectLearnsTheBasisOfEachProcessingAndWhetherItIsRequired) {
+  const uint64_t id = NewUser();
+  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
+  MustWrite({.subject_id = id, .purposes = {"service", "newsletter"},
+             .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}});
+  WriteLogs(id, "203.0.113.44");
+  auto answer = Exercise({.right = Right::kLegalBasisInquiry, .subject_id = id, .channel = "web_form"});
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(answer->request.state, RequestState::kCompleted);
+  nlohmann::json report = Parse(answer->export_json);
+  std::set<std::string> answered;
+  for (const auto& entry : report["purposes"]) {
+    const std::string purpose = entry.value("purpose", "");
+    answered.insert(purpose);
+    std::optional<PurposeId> pid = compiled().FindPurpose(purpose);
+    ASSERT_TRUE(pid.has_value()) << purpose;
+    const LegalBasis basis = compiled().purpose(*pid).basis;
+    EXPECT_EQ(entry.value("legal_basis", ""), LegalBasisName(basis)) << purpose;
+    EXPECT_EQ(entry.value("contractual_requirement", false), basis == LegalBasis::kContract) << purpose;
+    EXPECT_EQ(entry.value("statutory_requirement", true), basis == LegalBasis::kLegalObligation) << purpose;
+    EXPECT_FALSE(entry["categories"].empty()) << purpose;
+  }
+  // Every purpose the subject's data was collected for is answered, and nothing else.
+  EXPECT_EQ(answered, (std::set<std::string>{"service", "newsletter", "abuse_detection", "statistics"}));
+  EXPECT_THAT(answer->export_json, Not(HasSubstr("kim@example.com")));  // bases, not the data
 }
 
 TEST_F(ConnactRights, CN04_ChildDataReportNeedsNoCodeAndErasesTheData) {

@@ -74,5 +74,40 @@ TEST_F(ConnectrexVault, CX09_IncorrectDataReportedIsCorrected) {
   EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, address, "x").code(), StatusCode::kPermissionDenied);
 }
 
+// CX05 through the vault: a cookie waits for permission, works once given, stops once declined;
+// the essential functions never depend on it.
+TEST_F(ConnectrexVault, CX05_CookiesWaitForPermissionAndStopWhenDeclined) {
+  const uint64_t visitor = NewSubject({.kind = "visitor"});
+  const WriteRequest cookie{.subject_id = visitor,
+                            .purposes = {"service.preferences"},
+                            .fields = {{.category = "user.device.cookie_id.preferences", .value = "pref-1",
+                                        .source = DataSource::kCookies}}};
+  EXPECT_EQ(vault().Write(cookie).status().code(), StatusCode::kPermissionDenied);  // no choice yet
+  ASSERT_TRUE(vault()
+                  .RecordConsent(visitor, {.purpose = "service.preferences", .action = ConsentAction::kGrant,
+                                           .source = ConsentSource::kCookieBanner})
+                  .ok());
+  ASSERT_TRUE(vault().Write(cookie).ok());
+  auto agreed = vault().Read(Principal::Service(), visitor, "service.preferences");
+  ASSERT_TRUE(agreed.ok());
+  EXPECT_EQ(agreed->fields.size(), 1u);
+  ASSERT_TRUE(vault()
+                  .RecordConsent(visitor, {.purpose = "service.preferences", .action = ConsentAction::kWithdraw,
+                                           .source = ConsentSource::kCookieBanner})
+                  .ok());
+  auto declined = vault().Read(Principal::Service(), visitor, "service.preferences");
+  ASSERT_TRUE(declined.ok());
+  EXPECT_TRUE(declined->fields.empty());
+  ASSERT_EQ(declined->withheld.size(), 1u);
+  EXPECT_EQ(declined->withheld[0].reason, Reason::kNoConsent);
+  EXPECT_EQ(vault().Write(cookie).status().code(), StatusCode::kPermissionDenied);
+  // A supervisee who declined every cookie still uses the service.
+  const uint64_t supervisee = NewSubject({.kind = "supervisee"});
+  EXPECT_TRUE(Interact(supervisee, {{.category = "user.name", .value = "Pat"}, Location()}).ok());
+  auto service = vault().Read(Principal::Service(), supervisee, "service");
+  ASSERT_TRUE(service.ok());
+  EXPECT_EQ(service->fields.size(), 2u);
+}
+
 }  // namespace
 }  // namespace privet
