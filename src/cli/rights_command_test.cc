@@ -11,6 +11,7 @@
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
+#include "testing/run_privet.h"
 #include "testing/temp_dir.h"
 
 namespace privet {
@@ -18,16 +19,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-int RunPrivet(const std::string& args, std::string* output) {
-  FILE* pipe = ::popen((std::string(PRIVET_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  std::array<char, 4096> buf{};
-  size_t n;
-  output->clear();
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) output->append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::RunPrivet;
 
 class RightsCli : public ::testing::Test {
  protected:

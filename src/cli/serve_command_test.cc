@@ -21,6 +21,7 @@
 
 #include "server/http_client.h"
 #include "testing/policy_fixture.h"
+#include "testing/run_privet.h"
 #include "testing/temp_dir.h"
 
 namespace privet {
@@ -28,6 +29,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::HttpReply;
+using testing::RunPrivet;
 using ::testing::StartsWith;
 
 // A `privet serve` process and its stdout; killed if a failed assertion leaves it running.
@@ -109,18 +111,6 @@ TEST(ServeCommand, PrintsTheAdminKeyOnceServesAndStopsOnSigterm) {
   Served second = StartServe(dir / "data");
   EXPECT_THAT(Line(second.out), StartsWith("listening on"));  // no key the second time
   EXPECT_EQ(Stop(second), 0);
-}
-
-// Runs the privet binary; its exit code, with what it wrote to stdout and stderr in `output`.
-int RunPrivet(const std::string& args, std::string* output) {
-  FILE* pipe = ::popen((std::string(PRIVET_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  std::array<char, 4096> buf{};
-  size_t n;
-  output->clear();
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) output->append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 std::string Slurp(const std::string& path) {

@@ -246,10 +246,11 @@ class Vault::Impl {
   StatusOr<int> NotifiedVersion(const CachedSubject& subject);
   // Opens the subject's fields whose category is in `categories`, that were collected for
   // `purpose` or a purpose above it, and that the policy version they were collected under lets
-  // `purpose` use (CN17, CU11, CU06), `state` being the subject's.
+  // `purpose` use (CN17, CU11, CU06), `state` being the subject's. The fields the version rule
+  // keeps back are added to `withheld` with the reason.
   StatusOr<std::vector<FieldValue>> OpenFields(const CachedSubject& subject, SubjectState state,
                                                const CategorySet& categories, PurposeId purpose,
-                                               LegalBasis basis);
+                                               LegalBasis basis, std::vector<WithheldField>& withheld);
   // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
   AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
   // Applies `batch` with `entries` appended to the audit log, in one transaction: the change and
@@ -1544,7 +1545,8 @@ StatusOr<int> Vault::Impl::NotifiedVersion(const CachedSubject& subject) {
 StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& subject,
                                                           SubjectState state,
                                                           const CategorySet& categories,
-                                                          PurposeId purpose, LegalBasis basis) {
+                                                          PurposeId purpose, LegalBasis basis,
+                                                          std::vector<WithheldField>& withheld) {
   ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject.record.id));
   std::vector<FieldValue> out;
   for (store::FieldRecord& f : fields) {
@@ -1553,8 +1555,11 @@ StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& s
     CategorySet one;
     one.Set(*c);
     state.collected_under_version = f.policy_version;
-    if (!Decide(*policy_, Principal::Service(), Action::kDisclose, state, one, purpose).allowed())
+    if (Decision d = Decide(*policy_, Principal::Service(), Action::kDisclose, state, one, purpose);
+        !d.allowed()) {
+      withheld.push_back({f.category, d.reason});
       continue;
+    }
     ASSIGN_OR_RETURN(std::string value, crypto::Open(subject.key, f.sealed_value,
                                                      crypto::FieldAssociatedData(subject.record.id, f.category, f.id)));
     out.push_back({.id = f.id,
@@ -1620,7 +1625,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   SubjectState state = subject->state;
   state.notified_version = notified;
   ASSIGN_OR_RETURN(result.released,
-                   OpenFields(*subject, state, allowed, *purpose, for_subject.basis));
+                   OpenFields(*subject, state, allowed, *purpose, for_subject.basis, result.withheld));
   if (result.released.empty()) return result;  // nothing held for that purpose: nothing went
   store::WriteBatch batch;
   store::DisclosureRecord record{.subject_id = d.subject_id,

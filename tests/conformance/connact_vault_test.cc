@@ -89,6 +89,13 @@ TEST_F(ConnactVault, CN17_DataIsNotUsedForAPurposeAddedAfterCollectionWithoutCon
   EXPECT_THAT(old_data->fields, IsEmpty());
   ASSERT_EQ(old_data->withheld.size(), 1u);
   EXPECT_EQ(old_data->withheld[0].reason, Reason::kPurposeNotInForceAtCollection);
+  // Nor does it go to a recipient for it; the register says why.
+  auto disclosed = vault().Disclose(
+      {.recipient = "affiliates", .subject_id = id, .categories = {"user.account"}, .purpose = "service.insights"});
+  ASSERT_TRUE(disclosed.ok()) << disclosed.status().ToString();
+  EXPECT_THAT(disclosed->released, IsEmpty());
+  ASSERT_EQ(disclosed->withheld.size(), 1u);
+  EXPECT_EQ(disclosed->withheld[0].reason, Reason::kPurposeNotInForceAtCollection);
   // What version 1 stated still serves the data.
   auto stated = vault().Read(Principal::Service(), id, "service");
   ASSERT_TRUE(stated.ok());

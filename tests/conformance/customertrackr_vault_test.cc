@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -22,6 +24,30 @@ class CustomerTrackrVault : public testing::VaultTest {
     if (r.ok())
       for (const auto& f : r->fields) out.push_back(f.category + "=" + f.value);
     return out;
+  }
+
+  // A purchase collected under the policy's version 1, then version 2 of the policy (with `edit`
+  // applied too) adding recommendations beneath purchasing. Returns the subject.
+  uint64_t PurchaseThenVersionTwo(const std::function<void(Policy&)>& edit) {
+    const uint64_t id = NewSubject({.kind = "user"});
+    EXPECT_TRUE(vault()
+                    .Write({.subject_id = id,
+                            .purposes = {"service.purchasing"},
+                            .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
+                    .ok());
+    ReopenUnder([&](Policy& p) {
+      p.version = 2;
+      Purpose recommendations;
+      recommendations.id = "service.purchasing.recommendations";
+      recommendations.description = "Recommendations from your purchases";
+      recommendations.since_version = 2;
+      p.purposes.push_back(recommendations);
+      edit(p);
+    });
+    return id;
+  }
+  StatusOr<ReadResult> ReadRecommendations(uint64_t id) {
+    return vault().Read(Principal::Service(), id, "service.purchasing.recommendations");
   }
 };
 
@@ -94,24 +120,8 @@ TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
 // such information is used", with CU06's notice and opt-out before a new use reaches old data.
 TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse) {
   ASSERT_FALSE(compiled().policy().changes.material_change_requires_consent);
-  const uint64_t id = NewSubject({.kind = "user"});
-  ASSERT_TRUE(
-      vault()
-          .Write({.subject_id = id,
-                  .purposes = {"service.purchasing"},
-                  .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
-          .ok());
-  ReopenUnder([](Policy& p) {
-    p.version = 2;
-    Purpose recommendations;
-    recommendations.id = "service.purchasing.recommendations";
-    recommendations.description = "Recommendations from your purchases";
-    recommendations.since_version = 2;
-    p.purposes.push_back(recommendations);
-  });
-  auto read = [&] {
-    return vault().Read(Principal::Service(), id, "service.purchasing.recommendations");
-  };
+  const uint64_t id = PurchaseThenVersionTwo([](Policy&) {});
+  auto read = [&] { return ReadRecommendations(id); };
   // Before the subject was told of version 2 and its opt-out window passed, the new use waits
   // (CU06) ...
   auto before_notice = read();
@@ -134,24 +144,11 @@ TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse)
 // The same rule the other way: a policy whose changes need consent keeps old data out of a new
 // purpose whatever notice was given (CN17's rule, from the same flag).
 TEST_F(CustomerTrackrVault, MaterialChangesNeedingConsentKeepOldDataOutOfNewPurposes) {
-  const uint64_t id = NewSubject({.kind = "user"});
-  ASSERT_TRUE(
-      vault()
-          .Write({.subject_id = id,
-                  .purposes = {"service.purchasing"},
-                  .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
-          .ok());
-  ReopenUnder([](Policy& p) {
-    p.version = 2;
-    p.changes.material_change_requires_consent = true;
-    Purpose recommendations;
-    recommendations.id = "service.purchasing.recommendations";
-    recommendations.since_version = 2;
-    p.purposes.push_back(recommendations);
-  });
+  const uint64_t id =
+      PurchaseThenVersionTwo([](Policy& p) { p.changes.material_change_requires_consent = true; });
   ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kNotified}).ok());
   clock_.Advance(std::chrono::days(60));
-  auto read = vault().Read(Principal::Service(), id, "service.purchasing.recommendations");
+  auto read = ReadRecommendations(id);
   ASSERT_TRUE(read.ok());
   EXPECT_THAT(read->fields, IsEmpty());
   ASSERT_EQ(read->withheld.size(), 1u);
