@@ -126,6 +126,34 @@ TEST(PolicyLoader, RetentionWithoutAnchorIsAnError) {
   EXPECT_THAT(Errors(r), HasSubstr("missing required key retention[0] 'accounts'.anchor"));
 }
 
+TEST(PolicyLoader, AParentReachingAnOptInChannelsDataWithoutConsentIsWarned) {
+  // Marketing by email only with consent; its parent, under legitimate interests, names the
+  // contact details: it reaches the email address without the consent.
+  const std::string text =
+      Replace(
+          kMinimal, "  - id: marketing\n    basis: consent\n    categories: [user.contact.email]\n",
+          "  - id: marketing\n    basis: legitimate_interests\n    consent: opt_out\n"
+          "    categories: [user.name, user.contact]\n"
+          "  - id: marketing.email\n    basis: consent\n    categories: [user.contact.email]\n") +
+      "marketing_channels:\n  - id: email\n    purpose: marketing.email\n    opt_in: true\n";
+  auto warnings = [](const PolicyLoadResult& r) {
+    std::string out;
+    for (const auto& d : r.diagnostics)
+      if (d.severity == Diagnostic::Severity::kWarning) out += d.ToString() + "\n";
+    return out;
+  };
+  PolicyLoadResult r = Load(text);
+  ASSERT_TRUE(r.ok()) << Errors(r);
+  EXPECT_THAT(
+      warnings(r),
+      HasSubstr("purposes 'marketing'.categories: 'user.contact' reaches 'user.contact.email', "
+                "which marketing channel 'email' uses only with consent"));
+  // Without the contact details the parent is not warned about.
+  EXPECT_THAT(warnings(Load(Replace(text, "categories: [user.name, user.contact]",
+                                    "categories: [user.name]"))),
+              ::testing::Not(HasSubstr("reaches")));
+}
+
 TEST(PolicyLoader, PurposeCycleIsAnError) {
   std::string text = Replace(kMinimal, "  - id: provide.support\n",
                              "  - id: a\n    parent: b\n  - id: b\n    parent: a\n");

@@ -379,6 +379,7 @@ class Checker {
         if (!c.opt_in && mode != ConsentMode::kOptOut)
           sink_.Error(c.where,
                       ctx + ".opt_in: false, but its purpose '" + c.purpose + "' is not opt-out");
+        if (c.opt_in) CheckChannelNotBypassed(c, *purpose);
       }
       if (!c.unsubscribe_link)
         sink_.Warning(c.where, ctx + ": marketing messages without an unsubscribe link");
@@ -396,6 +397,31 @@ class Checker {
       CheckRequestLogUse(a);
       if (!a.purposes.empty() && a.min_group_size > 0 && a.min_group_size < 5)
         sink_.Warning(a.where, "automatic_collection.min_group_size: groups under 5 may identify people");
+    }
+  }
+
+  // "Sent only with your consent" (CT07, Confect's email): an ancestor of an opt-in channel's
+  // purpose that needs no consent and names what the channel uses lets marketing reach the same
+  // contact details through the parent without the consent. A warning, not an error: keeping
+  // contacts under legitimate interest can be lawful (Confect's leads) while sending needs consent.
+  void CheckChannelNotBypassed(const MarketingChannel& c, const Purpose& channel_purpose) {
+    std::vector<std::string> channel_categories;
+    for (const Purpose* at = &channel_purpose; at != nullptr; at = ParentPurpose(p_, *at)) {
+      if (ResolvePurpose(p_, *at).consent != ConsentMode::kRequired) break;
+      channel_categories.insert(channel_categories.end(), at->categories.begin(),
+                                at->categories.end());
+    }
+    size_t depth = 0;
+    for (const Purpose* up = ParentPurpose(p_, channel_purpose);
+         up != nullptr && depth < p_.purposes.size(); up = ParentPurpose(p_, *up), ++depth) {
+      const EffectivePurpose e = ResolvePurpose(p_, *up);
+      if (e.consent == ConsentMode::kRequired || e.prohibited) continue;
+      for (const std::string& named : up->categories)
+        for (const std::string& reached : channel_categories)
+          if (IdCovers(named, reached) || IdCovers(reached, named))
+            sink_.Warning(up->where, "purposes '" + up->id + "'.categories: '" + named +
+                                         "' reaches '" + reached + "', which marketing channel '" +
+                                         c.id + "' uses only with consent; the parent needs none");
     }
   }
 

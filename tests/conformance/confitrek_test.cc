@@ -88,8 +88,10 @@ TEST_F(ConfiTrek, CT03_EveryDeclaredPurposeIsUsableForItsCategories) {
               AllowedUnder(LegalBasis::kLegitimateInterests));
   EXPECT_THAT(Read(s, {"user.behavior.interests"}, "personalize"),
               AllowedUnder(LegalBasis::kConsent));
-  EXPECT_THAT(Read(s, {"user.contact.email"}, "advertise"),
-              AllowedUnder(LegalBasis::kLegitimateInterests));
+  EXPECT_THAT(Read(s, {"user.name"}, "advertise"), AllowedUnder(LegalBasis::kLegitimateInterests));
+  // Contact details reach advertising only through a channel the subject chose (CT07).
+  EXPECT_THAT(Read(s, {"user.contact.email"}, "advertise.promotional.email"),
+              AllowedUnder(LegalBasis::kConsent));
   EXPECT_THAT(Read(s, {"user.device.cookie_id"}, "operate.analytics"),
               AllowedUnder(LegalBasis::kConsent));
   EXPECT_THAT(Read(s, {"user.name"}, "operate.legal"), AllowedUnder(LegalBasis::kLegalObligation));

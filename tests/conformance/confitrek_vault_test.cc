@@ -74,6 +74,42 @@ TEST_F(ConfiTrekVault, CT04_CombinedDataRecordsWhereEachDatumCameFrom) {
   }
 }
 
+TEST_F(ConfiTrekVault, CT07_ContactDetailsReachAdvertisingOnlyThroughAChosenChannel) {
+  const uint64_t id = NewSubject({.kind = "customer"});
+  const FieldInput email{.category = "user.contact.email", .value = "d@example.com"};
+  // Advertising without a channel choice never takes the contact details ...
+  auto general = Put(id, {"advertise"}, {email});
+  EXPECT_EQ(general.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(general.status().message(), HasSubstr("category_not_for_purpose"));
+  EXPECT_TRUE(Put(id, {"advertise"}, {{.category = "user.name", .value = "Dee"}}).ok());
+  // ... nor does a channel the subject has not chosen.
+  for (const MarketingChannel& c : compiled().policy().marketing_channels) {
+    auto unchosen = Put(id, {c.purpose}, {email});
+    EXPECT_EQ(unchosen.status().code(), StatusCode::kPermissionDenied) << c.id;
+  }
+  // Choosing email opens the address to promotional email, and to nothing else.
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.channel = "email", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(Put(id, {"advertise.promotional.email"}, {email}).ok());
+  auto values = [&](const std::string& purpose) {
+    std::vector<std::string> out;
+    auto read = vault().Read(Principal::Service(), id, purpose);
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    if (read.ok())
+      for (const FieldValue& f : read->fields) out.push_back(f.value);
+    return out;
+  };
+  EXPECT_THAT(values("advertise.promotional.email"), ::testing::Contains("d@example.com"));
+  EXPECT_THAT(values("advertise"), ::testing::Not(::testing::Contains("d@example.com")));
+  EXPECT_THAT(values("advertise.promotional.sms"),
+              ::testing::Not(::testing::Contains("d@example.com")));
+  // Withdrawing the channel closes it again.
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.channel = "email", .action = ConsentAction::kWithdraw}).ok());
+  EXPECT_THAT(values("advertise.promotional.email"),
+              ::testing::Not(::testing::Contains("d@example.com")));
+}
+
 TEST_F(ConfiTrekVault, CT10_CookiesAreSeparateConsentsThatClearingWithdraws) {
   const uint64_t id = NewSubject({.kind = "customer"});
   const std::vector<Cookie>& cookies = compiled().policy().cookies;
