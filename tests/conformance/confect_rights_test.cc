@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "conformance/rights_fixture.h"
+#include "testing/https_receiver.h"
 
 namespace privet {
 namespace {
@@ -168,6 +169,48 @@ TEST_F(ConfectRights, CF12_AccessGivesACopyWithSourcesAndPortabilityOnlyWhatTheS
   std::vector<std::string> values;
   for (const auto& f : moved["fields"]) values.push_back(f.value("value", ""));
   EXPECT_THAT(values, UnorderedElementsAre("Frida", "frida@example.se", "frida+news@example.se"));
+}
+
+// The rest of CF12: rectification, restriction, and portability to another controller.
+TEST_F(ConfectRights, CF12_RectificationRestrictionAndPortabilityToAnotherController) {
+  const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
+  std::vector<uint64_t> ids =
+      MustWrite({.subject_id = id,
+                 .purposes = {"purchase"},
+                 .fields = {{.category = "user.name", .value = "Frida Nilson"},
+                            {.category = "user.contact.email", .value = "frida@example.se"}}});
+  ASSERT_THAT(ids, SizeIs(2));
+
+  // Rectification: the corrected value replaces the old one.
+  auto fixed = Exercise({.right = Right::kRectification, .subject_id = id, .channel = "web_form"},
+                        {.corrections = {{ids[0], "Frida Nilsson"}}});
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_EQ(fixed->request.state, RequestState::kCompleted);
+  EXPECT_THAT(ValuesFor(id, "purchase"), UnorderedElementsAre("Frida Nilsson", "frida@example.se"));
+
+  // Portability, sent to another controller over HTTPS: what the subject provided.
+  testing::HttpsReceiver receiver(dir_.path());
+  ASSERT_TRUE(receiver.ok()) << "openssl could not make a certificate";
+  auto pushed =
+      Exercise({.right = Right::kPortability, .subject_id = id, .channel = "web_form"},
+               {.push_to = PushTarget{.url = receiver.url(), .ca_file = receiver.cert()}});
+  ASSERT_TRUE(pushed.ok()) << pushed.status().ToString();
+  EXPECT_EQ(pushed->push_status, 202);
+  nlohmann::json received = Parse(receiver.Received());
+  EXPECT_EQ(received.value("format", ""), "privet.portable/1");
+  std::vector<std::string> moved;
+  for (const auto& f : received["fields"]) moved.push_back(f.value("value", ""));
+  EXPECT_THAT(moved, UnorderedElementsAre("Frida Nilsson", "frida@example.se"));
+
+  // Restriction: processing stops (the data is kept) until it is lifted, and the subject is told.
+  auto restricted =
+      Exercise({.right = Right::kRestriction, .subject_id = id, .channel = "web_form"});
+  ASSERT_TRUE(restricted.ok()) << restricted.status().ToString();
+  EXPECT_EQ(restricted->request.state, RequestState::kCompleted);
+  EXPECT_THAT(ValuesFor(id, "purchase"), IsEmpty());
+  ASSERT_TRUE(desk().LiftRestriction(id, "accuracy_verified").ok());
+  EXPECT_THAT(Messages("restriction_lift"), SizeIs(1));
+  EXPECT_THAT(ValuesFor(id, "purchase"), UnorderedElementsAre("Frida Nilsson", "frida@example.se"));
 }
 
 TEST_F(ConfectRights, CF13_ObjectionToDirectMarketingAlwaysSucceeds) {

@@ -91,22 +91,14 @@ TEST_F(ConfiTrekVault, CT07_ContactDetailsReachAdvertisingOnlyThroughAChosenChan
   ASSERT_TRUE(
       vault().RecordConsent(id, {.channel = "email", .action = ConsentAction::kGrant}).ok());
   ASSERT_TRUE(Put(id, {"advertise.promotional.email"}, {email}).ok());
-  auto values = [&](const std::string& purpose) {
-    std::vector<std::string> out;
-    auto read = vault().Read(Principal::Service(), id, purpose);
-    EXPECT_TRUE(read.ok()) << read.status().ToString();
-    if (read.ok())
-      for (const FieldValue& f : read->fields) out.push_back(f.value);
-    return out;
-  };
-  EXPECT_THAT(values("advertise.promotional.email"), ::testing::Contains("d@example.com"));
-  EXPECT_THAT(values("advertise"), ::testing::Not(::testing::Contains("d@example.com")));
-  EXPECT_THAT(values("advertise.promotional.sms"),
+  EXPECT_THAT(ValuesFor(id, "advertise.promotional.email"), ::testing::Contains("d@example.com"));
+  EXPECT_THAT(ValuesFor(id, "advertise"), ::testing::Not(::testing::Contains("d@example.com")));
+  EXPECT_THAT(ValuesFor(id, "advertise.promotional.sms"),
               ::testing::Not(::testing::Contains("d@example.com")));
   // Withdrawing the channel closes it again.
   ASSERT_TRUE(
       vault().RecordConsent(id, {.channel = "email", .action = ConsentAction::kWithdraw}).ok());
-  EXPECT_THAT(values("advertise.promotional.email"),
+  EXPECT_THAT(ValuesFor(id, "advertise.promotional.email"),
               ::testing::Not(::testing::Contains("d@example.com")));
 }
 

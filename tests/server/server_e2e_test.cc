@@ -467,6 +467,30 @@ TEST_F(ConfectServer, CF15_AnOptOutOfProfilingByGpcDeletesTheProfile) {
   EXPECT_EQ(after.json()["fields"][0]["value"], "download:report");
 }
 
+// CF09: "the subject can list the sub-processors": the public notice privet serves names each
+// sub-processor of the policy with its country and the safeguards that bind it.
+TEST_F(ConfectServer, CF09_TheSubjectCanListTheSubProcessorsAndTheirSafeguards) {
+  HttpReply notice = client().Get("/privacy");
+  ASSERT_EQ(notice.status, 200);
+  int listed = 0;
+  for (const Recipient& r : policy_->policy().recipients) {
+    if (r.kind != RecipientKind::kSubProcessor) continue;
+    SCOPED_TRACE(r.id);
+    const size_t at = notice.body.find("<strong>" + r.name + "</strong>");
+    ASSERT_NE(at, std::string::npos);
+    const std::string item = notice.body.substr(at, notice.body.find("</li>", at) - at);
+    EXPECT_THAT(item, HasSubstr("sub-processor"));
+    EXPECT_THAT(item, HasSubstr("(" + r.country + ")"));
+    EXPECT_TRUE(r.dpa);  // the policy binds every sub-processor by a DPA ...
+    EXPECT_THAT(item, HasSubstr("data processing agreement"));  // ... and the notice says so
+    if (r.transfer_mechanism == "scc") {
+      EXPECT_THAT(item, HasSubstr("standard contractual clauses"));
+    }
+    ++listed;
+  }
+  EXPECT_GE(listed, 2);  // Confect names an EU and a non-EU sub-processor
+}
+
 class ConfiTrekServer : public ServerTest {
  protected:
   void SetUp() override { Start("policies/confitrek.yaml"); }

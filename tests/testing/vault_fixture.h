@@ -8,6 +8,7 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
@@ -56,6 +57,16 @@ class VaultTest : public ::testing::Test {
     auto id = vault_->CreateSubject(s);
     EXPECT_TRUE(id.ok()) << id.status().ToString();
     return id.ok() ? *id : 0;
+  }
+
+  // The values the service reads of subject `id` for `purpose` (a failed read fails the test).
+  std::vector<std::string> ValuesFor(uint64_t id, const std::string& purpose) {
+    std::vector<std::string> out;
+    auto read = vault_->Read(Principal::Service(), id, purpose);
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    if (read.ok())
+      for (const FieldValue& f : read->fields) out.push_back(f.value);
+    return out;
   }
 
   static std::string ReadFile(const std::string& path) {
