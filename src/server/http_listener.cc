@@ -65,6 +65,21 @@ bool ParseTarget(std::string_view target, HttpRequest* out) {
   return true;
 }
 
+// Whether the message's framing is one privet reads the same way as every proxy before it
+// (RFC 9112 section 6.3): a Transfer-Encoding other than exactly "chunked" (Beast reads a
+// request with "identity" or "gzip" as bodiless, so its body would be taken for the next
+// request), or both Transfer-Encoding and Content-Length, is refused and the connection closed.
+bool UnambiguousFraming(const http::request<http::string_body>& req) {
+  auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  if (first == last) return true;
+  if (std::next(first) != last) return false;
+  if (req.find(http::field::content_length) != req.end()) return false;
+  beast::string_view value = first->value();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
+}
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Stream::socket_type&& socket, std::shared_ptr<const Shared> shared)
@@ -107,6 +122,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Close();  // timeout, reset, partial message: nothing to answer
 
     http::request<http::string_body> req = parser_->release();
+    if (!UnambiguousFraming(req)) {
+      // Closed after the answer: whatever follows on the connection is never read as a request.
+      return Send(
+          ErrorResponse(400, "INVALID_ARGUMENT",
+                        "Transfer-Encoding must be exactly \"chunked\", without Content-Length",
+                        "Transfer-Encoding"),
+          {.method = std::string(req.method_string()), .route = "malformed"}, start, req.version(),
+          /*keep_alive=*/false);
+    }
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.body = std::move(req.body());

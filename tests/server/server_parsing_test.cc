@@ -1,0 +1,96 @@
+// HTTP framing, request targets and JSON bodies, against the real server (issue 15, "HTTP and
+// JSON parsing"). Framing is tested over raw sockets: what matters is what the server does with
+// the bytes after a request it refuses.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <string>
+
+#include "server/server_fixture.h"
+
+namespace privet::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using Json = nlohmann::json;
+
+class ParsingServer : public ServerTest {
+ protected:
+  void SetUp() override { Start("policies/starter.yaml"); }
+
+  // Writes `bytes` on a new connection and returns everything the server sends until it closes
+  // the connection (or the read timeout, which then fails the test).
+  std::string Exchange(const std::string& bytes) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket socket(ioc);
+    socket.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                  server().port()));
+    boost::asio::write(socket, boost::asio::buffer(bytes));
+    std::string out;
+    boost::system::error_code ec;
+    boost::asio::read(socket, boost::asio::dynamic_buffer(out), ec);
+    EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+        << ec.message();
+    return out;
+  }
+
+  size_t KeyCount() {
+    HttpReply keys = client().Get("/v1/api-keys", admin());
+    EXPECT_EQ(keys.status, 200) << keys.body;
+    return keys.json()["keys"].size();
+  }
+};
+
+size_t Responses(const std::string& stream) {
+  size_t n = 0;
+  for (size_t at = stream.find("HTTP/1.1 "); at != std::string::npos;
+       at = stream.find("HTTP/1.1 ", at + 1))
+    ++n;
+  return n;
+}
+
+// Issue 15: "Transfer-Encoding: identity" (or gzip) without Content-Length was answered 400 and
+// the bytes after it were then executed as a second request.
+TEST_F(ParsingServer, AmbiguousFramingIs400AndClosesTheConnection) {
+  const size_t keys_before = KeyCount();
+  const std::string key_body = R"({"principal":"service","label":"smuggled"})";
+  const std::string smuggled =
+      "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin() +
+      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(key_body.size()) +
+      "\r\n\r\n" + key_body;
+  const std::string head = "POST /v1/api-keys HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           admin() + "\r\nContent-Type: application/json\r\n";
+  const std::string chunk = "5\r\nhello\r\n0\r\n\r\n";
+  const std::vector<std::string> framings = {
+      "Transfer-Encoding: identity\r\n\r\n",
+      "Transfer-Encoding: gzip\r\n\r\n",
+      "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunk,
+      "Transfer-Encoding: chunked, identity\r\n\r\n",
+      "Transfer-Encoding: identity\r\nContent-Length: 0\r\n\r\n",
+      "Content-Length: 0\r\nTransfer-Encoding: identity\r\n\r\n",
+      "Transfer-Encoding: chunked\r\nContent-Length: 16\r\n\r\n" + chunk,
+      "Content-Length: 16\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk,
+      "Transfer-Encoding: identity\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk,
+  };
+  for (const std::string& framing : framings) {
+    SCOPED_TRACE(framing);
+    const std::string answer = Exchange(head + framing + smuggled);
+    EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 400 "));
+    EXPECT_EQ(Responses(answer), 1u) << answer;  // the smuggled request got no answer
+    EXPECT_THAT(answer, HasSubstr("INVALID_ARGUMENT"));
+  }
+  EXPECT_EQ(KeyCount(), keys_before);
+  // Plain chunked framing is still served.
+  const std::string chunked_body = R"({"principal":"service","label":"chunked"})";
+  char size[16];
+  std::snprintf(size, sizeof size, "%zx", chunked_body.size());
+  const std::string ok = Exchange(head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" +
+                                  size + "\r\n" + chunked_body + "\r\n0\r\n\r\n");
+  EXPECT_THAT(ok, ::testing::StartsWith("HTTP/1.1 201 ")) << ok;
+  EXPECT_EQ(KeyCount(), keys_before + 1);
+}
+
+}  // namespace
+}  // namespace privet::testing
