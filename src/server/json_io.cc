@@ -2,16 +2,45 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <functional>
+#include <set>
+#include <vector>
 
 namespace privet::server {
 
 StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed) {
   if (body.empty()) return Json::object();
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // nlohmann/json stops at a NUL byte as at the end of the input, so "{...}\0anything" would
+  // parse; a raw NUL is never valid JSON (RFC 8259 section 7), anywhere in the text.
+  if (body.find('\0') != std::string_view::npos) {
+    return InvalidArgument("the body is not valid JSON (a NUL byte)", "body");
+  }
+  // nlohmann/json keeps the last of duplicate names silently, so a body could say one thing to
+  // a proxy or a log reader and another to privet. The names seen so far, one set per open object.
+  std::vector<std::set<std::string, std::less<>>> names;
+  bool duplicate = false;
+  auto watch = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        names.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        names.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!names.back().insert(parsed.get_ref<const std::string&>()).second) duplicate = true;
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  Json parsed = Json::parse(body, watch, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return InvalidArgument("the body is not valid JSON", "body");
+  if (duplicate) return InvalidArgument("the body is not valid JSON (a duplicate name)", "body");
   if (!parsed.is_object()) return InvalidArgument("the body must be a JSON object", "body");
   for (const auto& item : parsed.items()) {
     bool known = false;

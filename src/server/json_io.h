@@ -24,7 +24,8 @@ namespace privet::server {
 using Json = nlohmann::json;
 
 // Parses a body that must be a JSON object whose keys are all in `allowed`. An empty body is
-// an empty object.
+// an empty object. A name repeated within one object (at any depth) and a NUL byte anywhere are
+// InvalidArgument on "body", as malformed JSON is: no value silently wins, nothing is ignored.
 StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed);
 
 // Typed members. Absent: nullopt (or InvalidArgument when `required`); present with another type:

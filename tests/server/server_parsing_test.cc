@@ -92,5 +92,55 @@ TEST_F(ParsingServer, AmbiguousFramingIs400AndClosesTheConnection) {
   EXPECT_EQ(KeyCount(), keys_before + 1);
 }
 
+// Issue 15: a body with a duplicate name was accepted with the last value silently winning, and
+// anything after a NUL byte following the object was ignored. Both are 400 and change nothing.
+TEST_F(ParsingServer, DuplicateNamesAndBytesAfterANulAre400AndChangeNothing) {
+  const std::string service = Key("service");
+  const size_t keys_before = KeyCount();
+  const std::vector<std::string> bodies = {
+      R"({"principal":"service","principal":"admin"})",
+      R"({"principal":"service","label":"a","label":"b"})",
+      std::string(R"({"principal":"service"})") + '\0' + R"({"principal":"admin"})",
+      std::string(R"({"principal":"service"})") + '\0',
+      std::string(R"({"principal":"serv)") + '\0' + R"(ice"})",
+  };
+  for (const std::string& body : bodies) {
+    SCOPED_TRACE(Json(body).dump());
+    HttpReply r = client().Send("POST", "/v1/api-keys", body, admin());
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.error(), "INVALID_ARGUMENT");
+    EXPECT_EQ(r.error("field"), "body");
+  }
+  EXPECT_EQ(KeyCount(), keys_before);
+  // Subject creation: kind and organization_id given twice.
+  for (const std::string& body :
+       {std::string(R"({"kind":"customer","kind":"nobody","age_years":30})"),
+        std::string(R"({"kind":"customer","organization_id":"1","organization_id":"2"})"),
+        std::string(R"({"kind":"customer","age_years":30})") + '\0' + "junk"}) {
+    SCOPED_TRACE(Json(body).dump());
+    HttpReply r = client().Send("POST", "/v1/subjects", body, service);
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(r.error("field"), "body");
+  }
+  // A duplicate inside a nested object is refused too; the same name in two objects is not one.
+  const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
+  const std::string fields = "/v1/subjects/" + id + "/fields";
+  HttpReply nested = client().Send(
+      "POST", fields,
+      R"({"purposes":["service"],"fields":[{"category":"user.name","value":"Ada","value":"Eve"}]})",
+      service);
+  EXPECT_EQ(nested.status, 400) << nested.body;
+  EXPECT_EQ(nested.error("field"), "body");
+  HttpReply read = client().Get(fields + "?purpose=service", service);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_TRUE(read.json()["fields"].empty()) << read.body;
+  HttpReply two =
+      client().Send("POST", fields,
+                    R"({"purposes":["service"],"fields":[{"category":"user.name","value":"Ada"},)"
+                    R"({"category":"user.contact.email","value":"ada@example.com"}]})",
+                    service);
+  EXPECT_EQ(two.status, 201) << two.body;
+}
+
 }  // namespace
 }  // namespace privet::testing
