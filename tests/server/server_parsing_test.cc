@@ -142,5 +142,38 @@ TEST_F(ParsingServer, DuplicateNamesAndBytesAfterANulAre400AndChangeNothing) {
   EXPECT_EQ(two.status, 201) << two.body;
 }
 
+// Issue 15: "%2F" was decoded before routing, so /v1/subjects/ID%2Ffields reached the fields
+// route. An encoded slash stays inside its segment: here an id that is not an id.
+TEST_F(ParsingServer, AnEncodedSlashIsNotAPathSeparator) {
+  const std::string service = Key("service");
+  const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
+  ASSERT_EQ(client()
+                .Post("/v1/subjects/" + id + "/fields",
+                      {{"purposes", {"service"}},
+                       {"fields", {{{"category", "user.name"}, {"value", "Ada"}}}}},
+                      service)
+                .status,
+            201);
+  for (const char* slash : {"%2F", "%2f"}) {
+    HttpReply read = client().Get("/v1/subjects/" + id + slash + "fields?purpose=service", service);
+    EXPECT_EQ(read.status, 400) << read.body;  // GET /v1/subjects/{id} with id "<id>/fields"
+    EXPECT_EQ(read.error("field"), "id");
+    EXPECT_THAT(read.body, ::testing::Not(HasSubstr("Ada")));
+    HttpReply write = client().Post(
+        "/v1/subjects/" + id + slash + "fields",
+        {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", "Eve"}}}}},
+        service);
+    EXPECT_EQ(write.status, 405) << write.body;  // POST on /v1/subjects/{id}: not a route
+  }
+  EXPECT_EQ(client().Get("/v1%2Fsubjects/" + id, service).status, 404);
+  // Escapes of ordinary characters still reach their route.
+  std::string encoded;
+  for (char c : id) encoded += "%3" + std::string(1, c);
+  HttpReply read = client().Get("/v1/subjects/" + encoded + "/fields?purpose=service", service);
+  ASSERT_EQ(read.status, 200) << read.body;
+  ASSERT_EQ(read.json()["fields"].size(), 1u) << read.body;
+  EXPECT_EQ(read.json()["fields"][0]["value"], "Ada");
+}
+
 }  // namespace
 }  // namespace privet::testing
