@@ -58,6 +58,10 @@ Status WrongType(const std::string& where, std::string_view name, const char* wa
 Status Missing(const std::string& where, std::string_view name) {
   return InvalidArgument("is required", where + std::string(name));
 }
+Status TooLong(const std::string& where, std::string_view name, size_t max_bytes) {
+  return InvalidArgument("must be at most " + std::to_string(max_bytes) + " bytes",
+                         where + std::string(name));
+}
 }  // namespace
 
 StatusOr<std::optional<std::string>> Field::String(std::string_view name, bool required) const {
@@ -67,6 +71,7 @@ StatusOr<std::optional<std::string>> Field::String(std::string_view name, bool r
     return std::optional<std::string>();
   }
   if (!it->is_string()) return WrongType(where, name, "a string");
+  if (it->get_ref<const std::string&>().size() > max_bytes) return TooLong(where, name, max_bytes);
   return std::optional<std::string>(it->get<std::string>());
 }
 
@@ -74,6 +79,7 @@ StatusOr<std::string> Field::RequiredString(std::string_view name) const {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) return Missing(where, name);
   if (!it->is_string()) return WrongType(where, name, "a string");
+  if (it->get_ref<const std::string&>().size() > max_bytes) return TooLong(where, name, max_bytes);
   return it->get<std::string>();
 }
 
@@ -114,6 +120,9 @@ StatusOr<std::optional<std::vector<std::string>>> Field::Strings(std::string_vie
     const Json& item = (*it)[i];
     if (!item.is_string()) {
       return WrongType(where, std::string(name) + "[" + std::to_string(i) + "]", "a string");
+    }
+    if (item.get_ref<const std::string&>().size() > max_bytes) {
+      return TooLong(where, std::string(name) + "[" + std::to_string(i) + "]", max_bytes);
     }
     out.push_back(item.get<std::string>());
   }

@@ -144,8 +144,9 @@ TEST_F(StarterVault, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.status().field(), "fields[0].category");
   EXPECT_THAT(unknown.status().message(), Not(HasSubstr("shoe_size")));  // the caller's words stay theirs
+  // A value over the limit is a bad value (400 over HTTP), not a body over the limit (413).
   EXPECT_EQ(WriteOne(id, "user.name", std::string(kMaxFieldValueBytes + 1, 'a')).status().code(),
-            StatusCode::kResourceExhausted);
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteOne(id, "user.name", "bad \xC3\x28 utf8").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteOne(id, "user.name", "x", {"no_such_purpose"}).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(WriteOne(id, "user.name", "x", {}).status().code(), StatusCode::kPermissionDenied);
