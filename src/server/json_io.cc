@@ -45,7 +45,10 @@ StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::str
   for (const auto& item : parsed.items()) {
     bool known = false;
     for (std::string_view a : allowed) known = known || item.key() == a;
-    // The unknown name is the caller's word: it is named in `field`, not echoed in the message.
+    // The unknown name is the caller's word: it is named in `field`, not echoed in the message,
+    // and not at all when it is longer than any name could be.
+    if (!known && item.key().size() > kMaxTextBytes)
+      return InvalidArgument("unknown field", "body");
     if (!known) return InvalidArgument("unknown field", item.key());
   }
   return parsed;

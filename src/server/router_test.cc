@@ -68,6 +68,9 @@ TEST(JsonIo, BodiesAreStrict) {
   EXPECT_EQ(ParseObject("[1]", {"a"}).status().field(), "body");
   EXPECT_EQ(ParseObject("{\"a\":1", {"a"}).status().field(), "body");
   EXPECT_EQ(ParseObject("{\"b\":1}", {"a"}).status().field(), "b");
+  // An unknown name longer than any name is not echoed back whole.
+  const std::string long_name = "{\"" + std::string(kMaxTextBytes + 1, 'n') + "\":1}";
+  EXPECT_EQ(ParseObject(long_name, {"a"}).status().field(), "body");
   auto ok = ParseObject("{\"a\":\"x\"}", {"a"});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((Field{*ok, ""}.Int("a").status().field()), "a");
