@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a libFuzzer target (clang-14) for a while, growing its corpus in fuzz/corpus/TARGET.
-#   scripts/fuzz.sh [TARGET] [SECONDS]      default: policy_loader_fuzz, 300 s
+#   scripts/fuzz.sh [TARGET] [SECONDS]      default: policy_loader_fuzz (or json_body_fuzz), 300 s
 # New inputs that cover new code are kept in the corpus (commit them: ctest replays the corpus
 # on every run). A crash leaves fuzz/crash-* to reproduce with build-fuzz/fuzz/TARGET FILE.
 set -euo pipefail

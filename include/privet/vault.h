@@ -107,7 +107,8 @@ struct VaultOptions {
   size_t field_cache_bytes = size_t{256} << 20;
 };
 
-// Largest value a field may hold, in bytes.
+// Largest value a field may hold, in bytes. A write or rectification with a larger value is
+// InvalidArgument (HTTP 400) naming the value, like any other bad value.
 inline constexpr size_t kMaxFieldValueBytes = 64 * 1024;
 
 struct NewSubject {

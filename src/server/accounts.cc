@@ -9,7 +9,6 @@ constexpr std::string_view kSessionPrefix = "pss_";
 constexpr size_t kIdBytes = 8;
 constexpr size_t kSecretBytes = 32;
 constexpr size_t kMinPassword = 10;
-constexpr size_t kMaxPassword = 1024;
 
 std::string Hash(std::string_view bytes) {
   std::string hash(crypto_generichash_BYTES, '\0');
@@ -60,7 +59,7 @@ Accounts::Accounts(std::unique_ptr<store::AccountStore> store, Vault& vault, con
 }
 
 Status Accounts::SetPassword(uint64_t subject_id, std::string_view password) {
-  if (password.size() < kMinPassword || password.size() > kMaxPassword) {
+  if (password.size() < kMinPassword || password.size() > kMaxPasswordBytes) {
     return InvalidArgument("must be 10 to 1024 bytes", "password");
   }
   ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
@@ -73,8 +72,9 @@ Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current, s
     return ResourceExhausted("too many wrong passwords; try again later", "current_password");
   }
   ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->GetPassword(subject_id));
-  const bool verified = stored && current.size() <= kMaxPassword &&
-                        crypto_pwhash_str_verify(stored->c_str(), current.data(), current.size()) == 0;
+  const bool verified =
+      stored && current.size() <= kMaxPasswordBytes &&
+      crypto_pwhash_str_verify(stored->c_str(), current.data(), current.size()) == 0;
   if (!verified) {
     RecordFailure(key);
     return Status(StatusCode::kUnauthenticated, "the current password is wrong");
@@ -114,7 +114,7 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
     ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
   }
   const std::string& against = stored ? *stored : dummy_hash_;
-  bool verified = password.size() <= kMaxPassword &&
+  bool verified = password.size() <= kMaxPasswordBytes &&
                   crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0;
   if (!verified || !stored) {
     RecordFailure(key);

@@ -30,6 +30,11 @@
 
 namespace privet::server {
 
+// The longest password accepted (Argon2id hashes every byte), and the longest email a login
+// may name (RFC 5321's 254 for an address); longer in a body is 400.
+inline constexpr size_t kMaxPasswordBytes = 1024;
+inline constexpr size_t kMaxEmailBytes = 254;
+
 struct AccountOptions {
   std::chrono::seconds session_lifetime{std::chrono::hours(12)};
   int max_failures = 5;

@@ -6,12 +6,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
 #include <optional>
 #include <thread>
 #include <vector>
 
 #include "server/json_io.h"
+#include "server/router.h"
 
 namespace privet::server {
 
@@ -37,18 +37,14 @@ struct Shared {
   HttpListener::Observer observer;
 };
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Splits the target into a decoded path and decoded query parameters.
+// Splits the target into the path, still percent-encoded (the router splits it on '/' before
+// decoding each segment, so "%2F" never becomes a separator), and decoded query parameters.
 bool ParseTarget(std::string_view target, HttpRequest* out) {
   size_t q = target.find('?');
-  if (!PercentDecode(target.substr(0, q), false, &out->path)) return false;
+  out->path = std::string(target.substr(0, q));
   if (out->path.empty() || out->path.front() != '/') return false;
+  std::string decoded;
+  if (!PercentDecode(out->path, false, &decoded)) return false;  // a bad escape is malformed
   if (q == std::string_view::npos) return true;
   std::string_view query = target.substr(q + 1);
   while (!query.empty()) {
@@ -63,6 +59,21 @@ bool ParseTarget(std::string_view target, HttpRequest* out) {
     query.remove_prefix(amp + 1);
   }
   return true;
+}
+
+// Whether the message's framing is one privet reads the same way as every proxy before it
+// (RFC 9112 section 6.3): a Transfer-Encoding other than exactly "chunked" (Beast reads a
+// request with "identity" or "gzip" as bodiless, so its body would be taken for the next
+// request), or both Transfer-Encoding and Content-Length, is refused and the connection closed.
+bool UnambiguousFraming(const http::request<http::string_body>& req) {
+  auto [first, last] = req.equal_range(http::field::transfer_encoding);
+  if (first == last) return true;
+  if (std::next(first) != last) return false;
+  if (req.find(http::field::content_length) != req.end()) return false;
+  beast::string_view value = first->value();
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return beast::iequals(value, "chunked");
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -107,6 +118,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Close();  // timeout, reset, partial message: nothing to answer
 
     http::request<http::string_body> req = parser_->release();
+    if (!UnambiguousFraming(req)) {
+      // Closed after the answer: whatever follows on the connection is never read as a request.
+      return Send(
+          ErrorResponse(400, "INVALID_ARGUMENT",
+                        "Transfer-Encoding must be exactly \"chunked\", without Content-Length",
+                        "Transfer-Encoding"),
+          {.method = std::string(req.method_string()), .route = "malformed"}, start, req.version(),
+          /*keep_alive=*/false);
+    }
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.body = std::move(req.body());
@@ -194,27 +214,6 @@ struct HttpListener::State {
     });
   }
 };
-
-bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
-  out->clear();
-  out->reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      int hi = HexValue(in[i + 1]);
-      int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out->push_back(' ');
-    } else {
-      out->push_back(c);
-    }
-  }
-  return true;
-}
 
 StatusOr<std::unique_ptr<HttpListener>> HttpListener::Open(const ListenerOptions& options,
                                                            Handler handler, Observer on_response) {

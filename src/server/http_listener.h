@@ -66,7 +66,4 @@ class HttpListener {
   std::unique_ptr<State> state_;
 };
 
-// Percent-decoding into `out` ('+' is a space only in queries). False on a bad escape.
-bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
-
 }  // namespace privet::server

@@ -12,7 +12,9 @@ namespace privet::server {
 
 struct HttpRequest {
   std::string method;  // "GET", ...
-  std::string path;    // decoded path, without the query
+  // The path as sent, without the query and still percent-encoded: the router splits it on
+  // '/' before decoding each segment, so an encoded slash never separates segments.
+  std::string path;
   std::map<std::string, std::string> query;  // decoded query parameters (last one wins)
   // The few headers privet reads, by lower-case name: authorization, sec-gpc, dnt, content-type.
   std::map<std::string, std::string> headers;

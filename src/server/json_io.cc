@@ -2,21 +2,53 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <functional>
+#include <set>
+#include <vector>
 
 namespace privet::server {
 
 StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed) {
   if (body.empty()) return Json::object();
-  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // nlohmann/json stops at a NUL byte as at the end of the input, so "{...}\0anything" would
+  // parse; a raw NUL is never valid JSON (RFC 8259 section 7), anywhere in the text.
+  if (body.find('\0') != std::string_view::npos) {
+    return InvalidArgument("the body is not valid JSON (a NUL byte)", "body");
+  }
+  // nlohmann/json keeps the last of duplicate names silently, so a body could say one thing to
+  // a proxy or a log reader and another to privet. The names seen so far, one set per open object.
+  std::vector<std::set<std::string, std::less<>>> names;
+  bool duplicate = false;
+  auto watch = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        names.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        names.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!names.back().insert(parsed.get_ref<const std::string&>()).second) duplicate = true;
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  Json parsed = Json::parse(body, watch, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return InvalidArgument("the body is not valid JSON", "body");
+  if (duplicate) return InvalidArgument("the body is not valid JSON (a duplicate name)", "body");
   if (!parsed.is_object()) return InvalidArgument("the body must be a JSON object", "body");
   for (const auto& item : parsed.items()) {
     bool known = false;
     for (std::string_view a : allowed) known = known || item.key() == a;
-    // The unknown name is the caller's word: it is named in `field`, not echoed in the message.
+    // The unknown name is the caller's word: it is named in `field`, not echoed in the message,
+    // and not at all when it is longer than any name could be.
+    if (!known && item.key().size() > kMaxTextBytes)
+      return InvalidArgument("unknown field", "body");
     if (!known) return InvalidArgument("unknown field", item.key());
   }
   return parsed;
@@ -29,6 +61,10 @@ Status WrongType(const std::string& where, std::string_view name, const char* wa
 Status Missing(const std::string& where, std::string_view name) {
   return InvalidArgument("is required", where + std::string(name));
 }
+Status TooLong(const std::string& where, std::string_view name, size_t max_bytes) {
+  return InvalidArgument("must be at most " + std::to_string(max_bytes) + " bytes",
+                         where + std::string(name));
+}
 }  // namespace
 
 StatusOr<std::optional<std::string>> Field::String(std::string_view name, bool required) const {
@@ -38,6 +74,7 @@ StatusOr<std::optional<std::string>> Field::String(std::string_view name, bool r
     return std::optional<std::string>();
   }
   if (!it->is_string()) return WrongType(where, name, "a string");
+  if (it->get_ref<const std::string&>().size() > max_bytes) return TooLong(where, name, max_bytes);
   return std::optional<std::string>(it->get<std::string>());
 }
 
@@ -45,6 +82,7 @@ StatusOr<std::string> Field::RequiredString(std::string_view name) const {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) return Missing(where, name);
   if (!it->is_string()) return WrongType(where, name, "a string");
+  if (it->get_ref<const std::string&>().size() > max_bytes) return TooLong(where, name, max_bytes);
   return it->get<std::string>();
 }
 
@@ -85,6 +123,9 @@ StatusOr<std::optional<std::vector<std::string>>> Field::Strings(std::string_vie
     const Json& item = (*it)[i];
     if (!item.is_string()) {
       return WrongType(where, std::string(name) + "[" + std::to_string(i) + "]", "a string");
+    }
+    if (item.get_ref<const std::string&>().size() > max_bytes) {
+      return TooLong(where, std::string(name) + "[" + std::to_string(i) + "]", max_bytes);
     }
     out.push_back(item.get<std::string>());
   }

@@ -24,14 +24,23 @@ namespace privet::server {
 using Json = nlohmann::json;
 
 // Parses a body that must be a JSON object whose keys are all in `allowed`. An empty body is
-// an empty object.
+// an empty object. A name repeated within one object (at any depth) and a NUL byte anywhere are
+// InvalidArgument on "body", as malformed JSON is: no value silently wins, nothing is ignored.
 StatusOr<Json> ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed);
 
-// Typed members. Absent: nullopt (or InvalidArgument when `required`); present with another type:
-// InvalidArgument naming `name` (prefixed by `where`, e.g. "fields[0].").
+// The longest string a body member may be unless its route allows more: names (kinds,
+// purposes, categories, channels, features, labels, recipients), codes, references, reasons,
+// laws and jurisdictions. Field values have kMaxFieldValueBytes, passwords kMaxPasswordBytes and
+// emails kMaxEmailBytes. Stated in docs/api.md and api/openapi.yaml (maxLength).
+inline constexpr size_t kMaxTextBytes = 200;
+
+// Typed members. Absent: nullopt (or InvalidArgument when `required`); present with another type,
+// or a string (or an item of a string array) over `max_bytes`: InvalidArgument naming `name`
+// (prefixed by `where`, e.g. "fields[0].").
 struct Field {
   const Json& object;
   std::string where;
+  size_t max_bytes = kMaxTextBytes;
   StatusOr<std::optional<std::string>> String(std::string_view name, bool required = false) const;
   // A required string member, without the optional (GCC 12 misreads optional<string> here).
   StatusOr<std::string> RequiredString(std::string_view name) const;

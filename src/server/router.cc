@@ -5,6 +5,13 @@
 namespace privet::server {
 namespace {
 
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 bool IsParam(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -45,6 +52,27 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      int hi = HexValue(in[i + 1]);
+      int lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out->push_back(' ');
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
 size_t Router::Add(std::string method, std::string pattern, RouteAccess access) {
   assert(!pattern.empty() && pattern.front() == '/');
   Route r{.method = std::move(method), .pattern = std::move(pattern), .access = access};
@@ -54,7 +82,14 @@ size_t Router::Add(std::string method, std::string pattern, RouteAccess access) 
 }
 
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
-  const std::vector<std::string> segments = SplitPath(path);
+  // Split on the slashes that were sent as slashes, then decode each segment: an encoded slash
+  // ("%2F") stays inside its segment, a parameter's value or a literal that matches nothing.
+  std::vector<std::string> segments = SplitPath(path);
+  for (std::string& segment : segments) {
+    std::string decoded;
+    if (!PercentDecode(segment, false, &decoded)) return RouteMatch{};  // kNotFound
+    segment = std::move(decoded);
+  }
   RouteMatch result;
   int best = -1;
   int best_any_method = -1;

@@ -37,7 +37,7 @@ struct RouteMatch {
   enum class Outcome { kFound, kNotFound, kMethodNotAllowed } outcome = Outcome::kNotFound;
   const Route* route = nullptr;  // kFound
   size_t index = 0;              // kFound: index in routes()
-  PathParams params;             // kFound: decoded parameter values
+  PathParams params;             // kFound: parameter values, percent-decoded
   std::string allow;             // kMethodNotAllowed: "GET, POST"
 };
 
@@ -45,6 +45,9 @@ class Router {
  public:
   // Returns the route's index. REQUIRES: pattern starts with '/'; no duplicate (method, pattern).
   size_t Add(std::string method, std::string pattern, RouteAccess access);
+  // `path` is the request's path as sent, still percent-encoded: it is split on '/' first and
+  // each segment decoded after, so "%2F" is part of a segment, never a separator. A segment with
+  // a bad escape matches nothing (kNotFound).
   RouteMatch Match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -54,5 +57,8 @@ class Router {
 
 // Splits "/a/b/" into {"a", "b", ""}; "/" into {""}.
 std::vector<std::string> SplitPath(std::string_view path);
+
+// Percent-decoding into `out` ('+' is a space only in queries). False on a bad escape.
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out);
 
 }  // namespace privet::server

@@ -46,10 +46,31 @@ TEST(Router, UnknownPathsAre404AndOtherMethods405WithAllow) {
   EXPECT_EQ(m.allow, "GET, DELETE");
 }
 
+// Issue 15: the path was decoded before it was split, so "/v1/subjects/1%2Ffields" reached the
+// fields route. Segments are split on the slashes sent as slashes, then decoded.
+TEST(Router, AnEncodedSlashNeverSeparatesSegments) {
+  Router r = Table();
+  RouteMatch m = r.Match("GET", "/v1/subjects/1%2Ffields");
+  ASSERT_EQ(m.outcome, Outcome::kFound);
+  EXPECT_EQ(m.route->pattern, "/v1/subjects/{id}");
+  EXPECT_EQ(m.params.at("id"), "1/fields");
+  EXPECT_EQ(r.Match("GET", "/v1%2Fsubjects/1").outcome, Outcome::kNotFound);
+  EXPECT_EQ(r.Match("GET", "/v1/subjects/1%2ffields/2").outcome, Outcome::kNotFound);
+  // Other escapes are decoded within their segment, literals included.
+  RouteMatch encoded = r.Match("GET", "/v1/%73ubjects/%34%32/fields");
+  ASSERT_EQ(encoded.outcome, Outcome::kFound);
+  EXPECT_EQ(encoded.route->pattern, "/v1/subjects/{id}/fields");
+  EXPECT_EQ(encoded.params.at("id"), "42");
+  EXPECT_EQ(r.Match("GET", "/v1/subjects/%4").outcome, Outcome::kNotFound);  // a bad escape
+}
+
 TEST(JsonIo, BodiesAreStrict) {
   EXPECT_EQ(ParseObject("[1]", {"a"}).status().field(), "body");
   EXPECT_EQ(ParseObject("{\"a\":1", {"a"}).status().field(), "body");
   EXPECT_EQ(ParseObject("{\"b\":1}", {"a"}).status().field(), "b");
+  // An unknown name longer than any name is not echoed back whole.
+  const std::string long_name = "{\"" + std::string(kMaxTextBytes + 1, 'n') + "\":1}";
+  EXPECT_EQ(ParseObject(long_name, {"a"}).status().field(), "body");
   auto ok = ParseObject("{\"a\":\"x\"}", {"a"});
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ((Field{*ok, ""}.Int("a").status().field()), "a");

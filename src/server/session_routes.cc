@@ -1,4 +1,5 @@
 // Data subjects' accounts: setting a password, signing in and out (CU07).
+#include "server/accounts.h"
 #include "server/api.h"
 #include "server/json_io.h"
 
@@ -15,7 +16,7 @@ HttpResponse RateLimited(const Status& status) {
 // the subject's own session changes it by giving the current one (a stolen session alone cannot).
 StatusOr<HttpResponse> SetPassword(const Call& call) {
   ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"password", "current_password"}));
-  Field f{body, ""};
+  Field f{body, "", kMaxPasswordBytes};
   ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
   ASSIGN_OR_RETURN(std::optional<std::string> current, f.String("current_password"));
   const bool own = call.principal.kind == PrincipalKind::kSubject;
@@ -34,9 +35,9 @@ StatusOr<HttpResponse> SetPassword(const Call& call) {
 
 StatusOr<HttpResponse> Login(const Call& call) {
   ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"email", "password"}));
-  Field f{body, ""};
-  ASSIGN_OR_RETURN(std::string email, f.RequiredString("email"));
-  ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
+  ASSIGN_OR_RETURN(std::string email, (Field{body, "", kMaxEmailBytes}.RequiredString("email")));
+  ASSIGN_OR_RETURN(std::string password,
+                   (Field{body, "", kMaxPasswordBytes}.RequiredString("password")));
   StatusOr<Session> session = call.ctx.accounts.Login(email, password);
   if (session.status().code() == StatusCode::kResourceExhausted) return RateLimited(session.status());
   if (!session.ok()) return session.status();

@@ -131,7 +131,8 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
     }
     Field fi{item, where + "."};
     ASSIGN_OR_RETURN(auto category, fi.String("category", true));
-    ASSIGN_OR_RETURN(auto value, fi.String("value", true));
+    ASSIGN_OR_RETURN(auto value,
+                     (Field{item, where + ".", kMaxFieldValueBytes}.String("value", true)));
     ASSIGN_OR_RETURN(auto source, fi.String("source"));
     FieldInput input{.category = *category, .value = *value};
     if (source) {
@@ -192,7 +193,7 @@ void ReadFields(const Call& call, Respond respond) {
 
 StatusOr<HttpResponse> RectifyField(const Call& call) {
   ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"value"}));
-  ASSIGN_OR_RETURN(auto value, (Field{body, ""}.String("value", true)));
+  ASSIGN_OR_RETURN(auto value, (Field{body, "", kMaxFieldValueBytes}.String("value", true)));
   ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   RETURN_IF_ERROR(call.ctx.vault.Rectify(call.principal, s.id, field_id, *value));

@@ -815,8 +815,9 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const std::vec
     std::optional<CategoryId> c = policy.FindCategory(f.category);
     if (!c) return InvalidArgument(where + ": not a category of the policy", where + ".category");
     if (f.value.size() > kMaxFieldValueBytes)
-      return ResourceExhausted(where + ": value over " + std::to_string(kMaxFieldValueBytes) + " bytes",
-                               where + ".value");
+      return InvalidArgument(
+          where + ": value over " + std::to_string(kMaxFieldValueBytes) + " bytes",
+          where + ".value");
     if (!ValidUtf8(f.value)) return InvalidArgument(where + ": value is not valid UTF-8", where + ".value");
     // CX02: refused wherever it appears, and never echoed.
     if (LooksLikePaymentCardNumber(f.value))

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "privet/retention.h"
@@ -144,8 +146,9 @@ TEST_F(StarterVault, BadInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.status().field(), "fields[0].category");
   EXPECT_THAT(unknown.status().message(), Not(HasSubstr("shoe_size")));  // the caller's words stay theirs
+  // A value over the limit is a bad value (400 over HTTP), not a body over the limit (413).
   EXPECT_EQ(WriteOne(id, "user.name", std::string(kMaxFieldValueBytes + 1, 'a')).status().code(),
-            StatusCode::kResourceExhausted);
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteOne(id, "user.name", "bad \xC3\x28 utf8").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(WriteOne(id, "user.name", "x", {"no_such_purpose"}).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(WriteOne(id, "user.name", "x", {}).status().code(), StatusCode::kPermissionDenied);
@@ -910,6 +913,44 @@ TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {
     ASSERT_TRUE(WriteOne(ids[0], "user.name", "second").ok());
     EXPECT_THAT(Values(ids[0], "service"), UnorderedElementsAre("user.name=name 0", "user.name=second"));
   }
+}
+
+// Issue 15: data.db and keys.db were created 0644 (as SQLite makes files, less the umask), so
+// any local user could copy the sealed data and the wrapped keys. Every file of a fresh vault,
+// WAL and SHM included, is its owner's alone, whatever the process's umask.
+TEST(VaultFiles, EveryFileOfAFreshVaultIsOwnerOnly) {
+  namespace fs = std::filesystem;
+  const mode_t umask_before = ::umask(022);
+  testing::TempDir dir;
+  const std::string data_dir = dir / "vault";
+  {
+    ManualClock clock(CivilDayToTime({2024, 3, 4}));
+    auto vault = Vault::Open({.data_dir = data_dir,
+                              .policy = testing::CompileFile("policies/starter.yaml"),
+                              .clock = &clock});
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30});
+    ASSERT_TRUE(id.ok()) << id.status().ToString();
+    ASSERT_TRUE((*vault)
+                    ->Write({.subject_id = *id,
+                             .purposes = {"service"},
+                             .fields = {{.category = "user.name", .value = "Ada"}}})
+                    .ok());
+    EXPECT_EQ(fs::status(data_dir).permissions() & fs::perms::all, fs::perms::owner_all);
+    std::set<std::string> names;
+    for (const fs::directory_entry& entry : fs::directory_iterator(data_dir)) {
+      const std::string name = entry.path().filename().string();
+      names.insert(name);
+      EXPECT_EQ(entry.symlink_status().permissions() & fs::perms::all,
+                fs::perms::owner_read | fs::perms::owner_write)
+          << name;
+    }
+    for (const char* expected :
+         {"data.db", "data.db-wal", "data.db-shm", "keys.db", "master.key", "privet.lock"}) {
+      EXPECT_TRUE(names.count(expected)) << expected;
+    }
+  }
+  ::umask(umask_before);
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 #include "store/sqlite/sqlite_util.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <nlohmann/json.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
 
@@ -201,6 +202,18 @@ Status Connection::PrepareTransactionStatements() {
 StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
                                                     const StoreFormat& format) {
   const std::string what = std::string(format.label) + " " + path;
+  // The file holds sealed personal data and wrapped keys: owner only. SQLite would create it
+  // 0644 (less the umask); made here 0600 first, and an older file made so again. Its -wal and
+  // -shm files take the database file's mode (SQLite's unix VFS), so they are 0600 too.
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal(what + ": cannot open: " + std::generic_category().message(errno));
+  const int chmod_rc = ::fchmod(fd, 0600);
+  const int chmod_errno = errno;
+  ::close(fd);
+  if (chmod_rc != 0) {
+    return Internal(what +
+                    ": cannot make it owner-only: " + std::generic_category().message(chmod_errno));
+  }
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
