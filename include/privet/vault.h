@@ -438,6 +438,10 @@ bool VaultInUse(const Status& status);
 // A consistent online copy of the data file alone (no keys) to a new file `dest`. Takes no lock:
 // it only reads (SQLite's online backup), so it runs beside `privet serve`.
 Status BackupDataFile(const VaultFiles& files, const std::string& dest);
+// Ok if `files` name an existing vault (its data file and key store); NotFound otherwise, naming
+// what is missing. Commands on an existing vault check first, so a mistyped directory is an
+// error, never a new empty vault that reports all clear.
+Status FindVault(const VaultFiles& files);
 // A consistent online copy of the key store alone to a new file `dest`. Keep it apart from data
 // backups: together they undo crypto-shredding. Takes no lock, as BackupDataFile.
 Status BackupKeyStore(const VaultFiles& files, const std::string& dest);

@@ -1,14 +1,14 @@
 // The privet command. main() only parses flags and dispatches; the work lives in the command
 // modules beside this file and in the library.
-#include <CLI/CLI.hpp>
-
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
+#include <string>
 
-#include "cli/policy_command.h"
 #include "cli/audit_command.h"
+#include "cli/policy_command.h"
 #include "cli/rights_command.h"
 #include "cli/serve_command.h"
 #include "cli/vault_command.h"
@@ -16,6 +16,7 @@
 int main(int argc, char** argv) {
   using privet::cli::NoticeFormat;
   CLI::App app{"privet: a personal-data vault and policy engine"};
+  app.set_version_flag("--version", std::string("privet ") + PRIVET_VERSION);
   app.require_subcommand(1);
 
   CLI::App* policy = app.add_subcommand("policy", "Check, render and compare policy files");
@@ -139,6 +140,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;  // usage error
@@ -152,6 +155,13 @@ int main(int argc, char** argv) {
     return privet::cli::PolicyRender(path, kFormats.at(format), std::cout, std::cerr);
   }
   if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
+  // Every command below works on an existing vault: a mistyped directory is a usage error, never
+  // a new empty vault (or an empty report of one).
+  const privet::VaultFiles& named = (*overdue || *retention_run) ? spec.files : files;
+  if (privet::Status found = privet::FindVault(named); !found.ok()) {
+    std::cerr << "privet: " << found.message() << "\n";
+    return 2;
+  }
   if (*backup) return privet::cli::Backup(files, dest, std::cout, std::cerr);
   if (*keys_backup) return privet::cli::KeysBackup(files, dest, std::cout, std::cerr);
   if (*rotate) return privet::cli::KeysRotate(files, new_key_file, std::cout, std::cerr);

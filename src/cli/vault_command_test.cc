@@ -61,6 +61,34 @@ class VaultCli : public ::testing::Test {
   uint64_t id_ = 0;
 };
 
+// The README's tour run before a vault exists, or with --data mistyped: every command on a vault
+// says there is none (exit 2, a usage error) and creates nothing.
+TEST_F(VaultCli, CommandsOnAMissingOrMistypedVaultRefuseAndCreateNothing) {
+  const std::string missing = (dir_ / "vualt");
+  const std::string empty = (dir_ / "empty");
+  std::filesystem::create_directories(empty);
+  const std::string policy = std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml";
+  for (const std::string& dir : {missing, empty}) {
+    for (const std::string& command :
+         {"backup " + dir + " " + (dir_ / "b.db"), "keys backup " + dir + " " + (dir_ / "k.db"),
+          "keys rotate " + dir, "keys admin --new " + dir, "audit verify " + dir,
+          "audit sign " + dir, "audit proof " + dir + " 0", "audit public-key " + dir,
+          "request overdue --policy " + policy + " --data " + dir,
+          "retention run --dry-run --policy " + policy + " --data " + dir}) {
+      SCOPED_TRACE(command);
+      std::string out;
+      EXPECT_EQ(RunPrivet(command, &out), 2);
+      EXPECT_THAT(out, HasSubstr("no privet vault at '" + dir + "'"));
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(missing));
+  EXPECT_TRUE(std::filesystem::is_empty(empty));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "b.db"));
+  std::string version;
+  EXPECT_EQ(RunPrivet("--version", &version), 0);
+  EXPECT_THAT(version, HasSubstr("privet "));
+}
+
 TEST_F(VaultCli, BackupCopiesTheDataFileAloneAndNeverOverwrites) {
   std::string out;
   ASSERT_EQ(RunPrivet("backup " + (dir_ / "vault") + " " + (dir_ / "copy.db"), &out), 0) << out;

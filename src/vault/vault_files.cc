@@ -1,6 +1,9 @@
 // Policy-free operations on a vault's files (backups, key rotation) for the CLI.
 #include "vault/vault_files.h"
 
+#include <filesystem>
+#include <system_error>
+
 #include "crypto/crypto.h"
 #include "privet/vault.h"
 #include "store/store.h"
@@ -17,6 +20,21 @@ VaultFiles vault_internal::WithDefaults(VaultFiles files) {
 
 using vault_internal::DataFilePath;
 using vault_internal::WithDefaults;
+
+Status FindVault(const VaultFiles& given) {
+  const VaultFiles files = WithDefaults(given);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(files.data_dir, ec))
+    return NotFound("no privet vault at '" + files.data_dir + "': not a directory (check --data)");
+  if (!std::filesystem::is_regular_file(DataFilePath(files), ec))
+    return NotFound(
+        "no privet vault at '" + files.data_dir +
+        "': it holds no data.db (check --data; `privet serve --data DIR` creates a vault)");
+  if (!std::filesystem::is_regular_file(files.key_store_path, ec))
+    return NotFound("the vault's key store '" + files.key_store_path +
+                    "' does not exist (check --key-store)");
+  return Status::Ok();
+}
 
 // The backups take no VaultLock: they only read, through SQLite's online backup, which copies a
 // consistent snapshot beside a writer in another process (`privet serve`).
