@@ -143,6 +143,20 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
   }
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   w.subject_id = s.id;
+  // The request's privacy signal is honoured from this request on, but recorded only once the
+  // write succeeded (a refusal changes nothing): a use it opts out of is refused here.
+  if (const PurposeSet signalled = SignalledOptOuts(call); signalled.Any()) {
+    for (const std::string& name : w.purposes) {
+      std::optional<PurposeId> id = call.ctx.policy->FindPurpose(name);
+      if (!id) continue;  // the vault refuses it
+      const CompiledPurpose& p = call.ctx.policy->purpose(*id);
+      if (p.consent != ConsentMode::kNone && signalled.Intersects(p.self_and_ancestors)) {
+        return PermissionDenied(std::string(ReasonName(Reason::kOptedOut)) +
+                                    ": the request's privacy signal opts out of this purpose",
+                                "purposes");
+      }
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.Write(w));
   call.ctx.metrics.RecordDecision("allowed", ids.size());
   Json out = Json::array();
@@ -177,6 +191,14 @@ void ReadFields(const Call& call, Respond respond) {
                                 ? StatusOr<SubjectInfo>(InvalidArgument("is required", "purpose"))
                                 : call.Subject();
   if (!s.ok()) return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
+  // A read of a declared purpose is answered (what may not be used is withheld), so the signal
+  // is recorded now and honoured by this read; a read of an undeclared one is refused by the
+  // vault and changes nothing.
+  if (call.ctx.policy->FindPurpose(*purpose)) {
+    if (Status recorded = ApplyPrivacySignals(call, s->id); !recorded.ok()) {
+      return respond([recorded]() -> StatusOr<HttpResponse> { return recorded; });
+    }
+  }
   // `done` may run on the thread that committed the decision: the answer is sent from the
   // connection's own thread.
   call.ctx.vault.ReadThen(
@@ -256,6 +278,7 @@ StatusOr<HttpResponse> LiftRestriction(const Call& call) {
 
 StatusOr<HttpResponse> ConsentHistory(const Call& call) {
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(ApplyPrivacySignals(call, s.id));  // nothing below refuses; the answer shows it
   ASSIGN_OR_RETURN(std::vector<ConsentEvent> events, call.ctx.vault.ConsentHistory(s.id));
   Json out = Json::array();
   for (const ConsentEvent& e : events) {
@@ -275,13 +298,14 @@ void AddSubjectRoutes(RouteTable& table) {
   table.Add("POST", "/v1/subjects", kOwnerKeys, CreateSubject);
   table.Add("GET", "/v1/subjects/{id}", AndSubject(kOwnerKeys), GetSubject);
   // A subject erases its data through an erasure request (POST .../requests), not directly.
-  table.Add("DELETE", "/v1/subjects/{id}", kOwnerKeys, EraseSubject);
+  table.Add("DELETE", "/v1/subjects/{id}", kOwnerKeys, EraseSubject, SignalPoint::kNever);
   table.Add("POST", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), WriteFields);
   table.AddAsync("GET", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), ReadFields);
   table.Add("PUT", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), RectifyField);
   table.Add("DELETE", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), DeleteField);
   table.Add("POST", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), RecordConsent);
-  table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory);
+  table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory,
+            SignalPoint::kHandler);
   table.Add("DELETE", "/v1/subjects/{id}/restriction", kServiceStaff, LiftRestriction);
 }
 
