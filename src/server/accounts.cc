@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "crypto/crypto.h"
+
 namespace privet::server {
 namespace {
 
@@ -104,12 +106,18 @@ void Accounts::RecordFailure(const std::string& key) {
 
 StatusOr<Session> Accounts::Login(std::string_view email, std::string_view password) {
   const Status bad(StatusCode::kUnauthenticated, "unknown email or wrong password");
-  const std::string key = Hash(email);
+  // Counted and looked up as the blind index normalises it (trimmed, lower-cased), so that
+  // re-spelling one address does not reset its count.
+  StatusOr<std::string> normalized =
+      crypto::NormalizeIdentifier(crypto::IdentifierKind::kEmail, email);
+  if (!normalized.ok()) return InvalidArgument(normalized.status().message(), "email");
+  const std::string key = Hash("email:" + *normalized);
   if (RateLimited(key)) {
     return ResourceExhausted("too many failed logins; try again later", "email");
   }
   std::optional<std::string> stored;
-  ASSIGN_OR_RETURN(std::optional<uint64_t> subject, vault_.FindSubject(Vault::Identifier::kEmail, email));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
+                   vault_.FindSubject(Vault::Identifier::kEmail, *normalized));
   if (subject) {
     ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
   }

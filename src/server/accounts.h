@@ -9,7 +9,8 @@
 //
 // Login rate limiting: after `max_failures` failed logins for one email within `failure_window`,
 // further attempts for it are refused (ResourceExhausted → 429) until the window has passed,
-// right password or not. The counters are in memory, keyed by a hash of the email.
+// right password or not. The counters are in memory, keyed by a hash of the email as the blind
+// index normalises it (trimmed, ASCII lower-cased): every spelling of one address counts alike.
 //
 // Thread-safety: safe to use from many threads.
 #pragma once

@@ -93,6 +93,26 @@ TEST_F(Accounts, CU07_FailedLoginsAreRateLimited) {
   EXPECT_EQ(Login(kPassword).status, 201);
 }
 
+// Issue 15: re-spelling the email (case, surrounding spaces) neither resets nor escapes the
+// limit: every spelling is one address, as the blind index normalises it.
+TEST_F(Accounts, CU07_TheLoginLimitCountsEverySpellingOfAnEmailAsOne) {
+  const std::vector<std::string> spellings = {"KIM@EXAMPLE.COM", " kim@example.com",
+                                              "Kim@Example.com", "kim@example.com\t",
+                                              "kIM@eXAMPLE.cOM"};
+  for (const std::string& email : spellings) {
+    EXPECT_EQ(Login("wrong password " + email, email).status, 401) << email;
+  }
+  for (const std::string& email :
+       {std::string("kim@example.com"), std::string("  KIM@example.COM  ")}) {
+    HttpReply limited = Login(kPassword, email);
+    EXPECT_EQ(limited.status, 429) << email;
+    EXPECT_EQ(limited.error(), "RATE_LIMITED");
+  }
+  clock_.Advance(std::chrono::minutes(16));
+  // Once the window has passed, any spelling signs in.
+  EXPECT_EQ(Login(kPassword, " KIM@Example.com").status, 201);
+}
+
 TEST_F(Accounts, CU07_SessionsExpire) {
   HttpReply login = Login(kPassword);
   ASSERT_EQ(login.status, 201);
