@@ -183,6 +183,8 @@ class Vault::Impl {
   StatusOr<SubjectState> State(uint64_t id);
   StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
   StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t org) {
+    // 0 is "no organization": its "members" are every subject without one.
+    if (org == kNoId) return NotFound("no such organization", "organization_id");
     ASSIGN_OR_RETURN(std::vector<uint64_t> members, data_->ListOrganizationMembers(org));
     std::vector<uint64_t> live;  // without subjects erased but not yet purged
     for (uint64_t id : members) {

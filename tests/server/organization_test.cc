@@ -11,10 +11,10 @@ namespace privet::testing {
 namespace {
 
 using ::testing::AllOf;
-using ::testing::UnorderedElementsAre;
 using ::testing::Each;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
 using Json = nlohmann::json;
 
 constexpr char kPassword[] = "correct horse battery";
@@ -209,6 +209,39 @@ TEST_F(ConfitrekOrganizations, CT13_MembersRequestsAreRoutedToTheirOrganizationA
   // ConfiTrek does not carry it out itself: the member's data stays for Acme to decide.
   EXPECT_EQ(client().Post("/v1/requests/" + request + "/fulfil", Json::object(), service_).status, 409);
   EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
+}
+
+// Issue 15: organization 0 is no organization. The subjects without one are nobody's members,
+// and no key lists them or their requests through it (nor removes one).
+TEST_F(ConfitrekOrganizations, OrganizationZeroIsNoOrganization) {
+  const std::string member = AcmeMember("kim@acme.example");
+  const std::string loner =
+      NewSubject({{"kind", "customer"}, {"jurisdiction", "EU"}, {"age_years", 30}}, service_);
+  ASSERT_EQ(client()
+                .Post("/v1/subjects/" + loner + "/requests",
+                      {{"right", "access"}, {"channel", "web_form"}}, service_)
+                .status,
+            201);
+  for (const char* org : {"0", "00"}) {
+    for (const char* route : {"/members", "/requests"}) {
+      HttpReply listed = client().Get(std::string("/v1/organizations/") + org + route, service_);
+      EXPECT_EQ(listed.status, 404) << org << route << ": " << listed.body;
+      EXPECT_EQ(listed.body.find(loner), std::string::npos) << org << route;
+      EXPECT_NE(client().Get(std::string("/v1/organizations/") + org + route, acme_).status, 200)
+          << org << route;
+    }
+    EXPECT_NE(client()
+                  .Send("DELETE", std::string("/v1/organizations/") + org + "/members/" + loner, "",
+                        acme_)
+                  .status,
+              204);
+  }
+  // Nothing changed: Acme's list is as it was, and the loner is still nobody's member.
+  HttpReply members = client().Get("/v1/organizations/41/members", acme_);
+  ASSERT_EQ(members.status, 200);
+  ASSERT_THAT(members.json()["members"], SizeIs(1));
+  EXPECT_EQ(members.json()["members"][0]["id"], member);
+  EXPECT_EQ(client().Get("/v1/subjects/" + loner, service_).json()["organization_id"], nullptr);
 }
 
 // CONNACT: customers 7 and 8 submit data about their own contacts, which CONNACT holds as their
