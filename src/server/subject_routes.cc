@@ -76,10 +76,16 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
   s.organization_id = organization.value_or(0);
   s.tenant_id = tenant.value_or(0);
   s.location_exemptions = exemptions.value_or(std::vector<std::string>{});
-  // Tenants and organization admins create subjects in their own scope only.
+  // Tenants and organization admins create subjects in their own scope only: a tenant's are
+  // its own and in no organization, an organization admin's are its members and no tenant's
+  // (the vault checks the same).
   if (call.principal.kind == PrincipalKind::kTenant) {
     if (tenant && *tenant != call.principal.tenant_id) {
       return PermissionDenied("other_tenant: a tenant creates subjects for itself only", "tenant_id");
+    }
+    if (organization && *organization != kNoId) {
+      return PermissionDenied("other_organization: a tenant creates subjects in no organization",
+                              "organization_id");
     }
     s.tenant_id = call.principal.tenant_id;
   }
@@ -87,6 +93,10 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
     if (organization && *organization != call.principal.organization_id) {
       return PermissionDenied("other_organization: an organization admin creates members of its own organization only",
                               "organization_id");
+    }
+    if (tenant && *tenant != kNoId) {
+      return PermissionDenied("other_tenant: an organization admin creates no tenant's subjects",
+                              "tenant_id");
     }
     s.organization_id = call.principal.organization_id;
   }

@@ -211,6 +211,59 @@ TEST_F(ConfitrekOrganizations, CT13_MembersRequestsAreRoutedToTheirOrganizationA
   EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
 }
 
+// Issue 15: creation stays inside the caller's own scope. A tenant creates no subject inside
+// an organization, an organization admin none for a tenant (which would let each read the
+// other's data, CN05), and no subject is both; each refusal creates nothing.
+TEST_F(ConfitrekOrganizations, CreationStaysInsideTheCallersScope) {
+  const std::string tenant = Key("tenant:7");
+  struct Refused {
+    const char* what;
+    Json body;
+    std::string token;
+    int status;
+    const char* reason;
+  };
+  const std::vector<Refused> refused = {
+      {"a tenant's subject inside Acme",
+       {{"kind", "member"}, {"age_years", 30}, {"organization_id", "41"}},
+       tenant,
+       403,
+       "other_organization"},
+      {"a tenant's subject inside Acme, naming itself",
+       {{"kind", "member"}, {"age_years", 30}, {"organization_id", "41"}, {"tenant_id", "7"}},
+       tenant,
+       403,
+       "other_organization"},
+      {"an Acme member for the tenant",
+       {{"kind", "member"}, {"age_years", 30}, {"tenant_id", "7"}},
+       acme_,
+       403,
+       "other_tenant"},
+      {"a subject of both, by the service",
+       {{"kind", "member"}, {"age_years", 30}, {"organization_id", "41"}, {"tenant_id", "7"}},
+       service_,
+       400,
+       ""},
+  };
+  for (const Refused& r : refused) {
+    HttpReply reply = client().Post("/v1/subjects", r.body, r.token);
+    EXPECT_EQ(reply.status, r.status) << r.what << ": " << reply.body;
+    EXPECT_EQ(reply.error("reason"), r.reason) << r.what;
+    EXPECT_FALSE(reply.json().contains("id")) << r.what;
+  }
+  // Nothing was created: Acme has no member, and each side still creates in its own scope.
+  HttpReply members = client().Get("/v1/organizations/41/members", acme_);
+  ASSERT_EQ(members.status, 200);
+  EXPECT_THAT(members.json()["members"], IsEmpty());
+  const std::string own = NewSubject({{"kind", "customer"}, {"age_years", 30}}, tenant);
+  HttpReply record = client().Get("/v1/subjects/" + own, tenant);
+  EXPECT_EQ(record.json()["tenant_id"], "7");
+  EXPECT_EQ(record.json()["organization_id"], nullptr);
+  EXPECT_EQ(client().Get("/v1/subjects/" + own, acme_).error("reason"), "other_organization");
+  const std::string member = AcmeMember("kim@acme.example");
+  EXPECT_EQ(client().Get("/v1/subjects/" + member, tenant).error("reason"), "other_tenant");
+}
+
 // Issue 15: organization 0 is no organization. The subjects without one are nobody's members,
 // and no key lists them or their requests through it (nor removes one).
 TEST_F(ConfitrekOrganizations, OrganizationZeroIsNoOrganization) {
