@@ -262,6 +262,23 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
       (*action == ConsentAction::kOverridingGround || *action == ConsentAction::kNotified)) {
     return PermissionDenied("principal_not_allowed: a subject does not record this action", "action");
   }
+  // An organization admin administers its members' privacy settings (CT11) within its role: it
+  // may always narrow what is done with a member's data (opt out, object, withdraw), but gives
+  // or restores a use only for the purposes its role covers.
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin && !change.purpose.empty() &&
+      (*action == ConsentAction::kGrant || *action == ConsentAction::kUndoOptOut ||
+       *action == ConsentAction::kWithdrawObjection ||
+       *action == ConsentAction::kOverridingGround)) {
+    const CompiledPolicy& policy = *call.ctx.policy;
+    std::optional<PurposeId> id = policy.FindPurpose(change.purpose);
+    std::optional<RoleId> role = policy.organization_admin_role();
+    if (id && !(role && policy.role(*role).purposes.Test(*id))) {
+      return PermissionDenied(
+          std::string(ReasonName(Reason::kNotNeedToKnow)) +
+              ": an organization admin gives or restores uses for its role's purposes only",
+          "purpose");
+    }
+  }
   change.action = *action;
   if (source_name) {
     auto source = ParseConsentSourceName(*source_name);

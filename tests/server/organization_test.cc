@@ -11,6 +11,7 @@ namespace privet::testing {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::Contains;
 using ::testing::Each;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -262,6 +263,67 @@ TEST_F(ConfitrekOrganizations, CreationStaysInsideTheCallersScope) {
   EXPECT_EQ(client().Get("/v1/subjects/" + own, acme_).error("reason"), "other_organization");
   const std::string member = AcmeMember("kim@acme.example");
   EXPECT_EQ(client().Get("/v1/subjects/" + member, tenant).error("reason"), "other_tenant");
+}
+
+// Issue 15: an organization admin acts under the policy's organization_admin role, whose
+// purposes are [provide]: it reads and writes its members' data for those only, and gives or
+// restores no use beyond them; it may still narrow one (opt out).
+TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminIsConfinedToItsRolesPurposes) {
+  const std::string member = AcmeMember("kim@acme.example");
+  HttpReply improve = client().Post(
+      "/v1/subjects/" + member + "/fields",
+      {{"purposes", {"improve"}},
+       {"fields", {{{"category", "user.behavior.interaction"}, {"value", "clicked: export"}}}}},
+      service_);
+  ASSERT_EQ(improve.status, 201) << improve.body;
+  const std::string improve_field = improve.json()["field_ids"][0];
+
+  // Reads: nothing for improve (the service sees it), everything for provide.
+  HttpReply read = ReadFields(member, acme_, "improve");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_THAT(read.json()["fields"], IsEmpty()) << read.body;
+  EXPECT_THAT(WithheldReasons(read.json()), Contains(std::string("not_need_to_know")));
+  EXPECT_THAT(Categories(ReadFields(member, service_, "improve").json()),
+              UnorderedElementsAre("user.behavior.interaction"));
+  EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
+
+  // Writes, rectification and deletion outside [provide] are refused and change nothing.
+  HttpReply advertise = client().Post(
+      "/v1/subjects/" + member + "/fields",
+      {{"purposes", {"advertise"}},
+       {"fields", {{{"category", "user.contact.email"}, {"value", "kim@ads.example"}}}}},
+      acme_);
+  EXPECT_EQ(advertise.status, 403) << advertise.body;
+  EXPECT_EQ(advertise.error("reason"), "not_need_to_know");
+  HttpReply rectified = client().Send("PUT", "/v1/subjects/" + member + "/fields/" + improve_field,
+                                      R"({"value":"clicked: nothing"})", acme_);
+  EXPECT_EQ(rectified.error("reason"), "not_need_to_know") << rectified.body;
+  HttpReply deleted =
+      client().Send("DELETE", "/v1/subjects/" + member + "/fields/" + improve_field, "", acme_);
+  EXPECT_EQ(deleted.error("reason"), "not_need_to_know") << deleted.body;
+  EXPECT_THAT(ReadFields(member, service_, "advertise").json()["fields"], IsEmpty());
+  HttpReply kept = ReadFields(member, service_, "improve");
+  ASSERT_THAT(kept.json()["fields"], SizeIs(1));
+  EXPECT_EQ(kept.json()["fields"][0]["value"], "clicked: export");
+
+  // Consents: no grant for a purpose outside the role; an opt-out is the member's gain.
+  HttpReply grant =
+      client().Post("/v1/subjects/" + member + "/consents",
+                    {{"purpose", "advertise.promotional.email"}, {"action", "grant"}}, acme_);
+  EXPECT_EQ(grant.status, 403) << grant.body;
+  EXPECT_EQ(grant.error("reason"), "not_need_to_know");
+  EXPECT_THAT(client().Get("/v1/subjects/" + member + "/consents", acme_).json()["events"],
+              IsEmpty());
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + member + "/consents",
+                      {{"purpose", "advertise"}, {"action", "opt_out"}}, acme_)
+                .status,
+            201);
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + member + "/consents",
+                      {{"purpose", "provide.preferences"}, {"action", "grant"}}, acme_)
+                .status,
+            201);
 }
 
 // Issue 15: organization 0 is no organization. The subjects without one are nobody's members,
