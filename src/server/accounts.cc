@@ -137,7 +137,25 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   const Time expires = clock_.Now() + options_.session_lifetime;
   RETURN_IF_ERROR(store_->PutSession(
       {.id = id, .secret_hash = Hash(secret), .subject_id = *subject, .expires_at = Seconds(expires)}));
+  // An erasure that ran while the password was verified (Forget before the session was stored)
+  // must not leave a session behind: the subject is checked again once the session is stored.
+  // An erasure after this point removes the session itself (Forget), and Authenticate refuses a
+  // session whose subject is gone whatever erased it.
+  if (Status live = SubjectLive(*subject); !live.ok()) {
+    RETURN_IF_ERROR(store_->DeleteSession(id));
+    return live.code() == StatusCode::kNotFound ? bad : live;
+  }
   return Session{.token = std::string(kSessionPrefix) + id + "_" + secret, .expires_at = expires};
+}
+
+Status Accounts::SubjectLive(uint64_t subject_id) {
+  StatusOr<SubjectInfo> subject = vault_.GetSubject(subject_id);
+  if (subject.ok()) return Status::Ok();
+  if (subject.status().code() == StatusCode::kNotFound) {
+    // Erased (by a request, retention, or DELETE): its account goes with it.
+    RETURN_IF_ERROR(store_->ForgetSubject(subject_id));
+  }
+  return subject.status();
 }
 
 StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
@@ -155,6 +173,9 @@ StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
   if (Seconds(clock_.Now()) >= session->expires_at) {
     RETURN_IF_ERROR(store_->DeleteSession(session->id));
     return bad;
+  }
+  if (Status live = SubjectLive(session->subject_id); !live.ok()) {
+    return live.code() == StatusCode::kNotFound ? bad : live;
   }
   return Principal::Subject(session->subject_id);
 }
