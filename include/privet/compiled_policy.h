@@ -112,6 +112,7 @@ struct CompiledPurpose {
   bool processor = false;                    // itself or an ancestor is processor processing
   bool objectable = false;
   bool direct_marketing = false;
+  bool profiling = false;  // itself or an ancestor builds a profile; ending it deletes it (CF15)
   int since_version = 1;  // the latest since_version along its ancestry
   int depth = 0;
 };

@@ -337,8 +337,14 @@ class Vault {
   using TaskRunner = std::function<void(std::function<void()> task)>;
   void RunReadCommitsOn(TaskRunner run);
 
-  // Appends to the consent ledger (append-only) and updates the cached state.
+  // Appends to the consent ledger (append-only) and updates the cached state. A withdrawal,
+  // opt-out or objection that leaves a profiling purpose deletes the profile built for it (the
+  // fields derived for that purpose or held for it alone) in the same commit (CF15).
   Status RecordConsent(uint64_t subject_id, const ConsentChange& change);
+  // The subject cleared or blocked cookies (CT10): the choices the named cookies carry (every
+  // non-essential cookie's when `cookie_ids` is empty) are withdrawn in one commit, source
+  // cookie_banner. An id the policy does not declare is InvalidArgument and changes nothing.
+  Status CookiesCleared(uint64_t subject_id, const std::vector<std::string>& cookie_ids);
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t subject_id);
   // The derived state the decision engine reads.
   StatusOr<SubjectState> State(uint64_t subject_id);

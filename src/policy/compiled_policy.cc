@@ -136,6 +136,7 @@ Status CompiledPolicy::Build() {
       c.objectable = up ? up->objectable : false;
     }
     c.direct_marketing = decl.direct_marketing || (up && up->direct_marketing);
+    c.profiling = decl.profiling || (up && up->profiling);
     c.since_version = std::max(decl.since_version, up ? up->since_version : 1);
   }
   for (int i = 0; i < n; ++i)

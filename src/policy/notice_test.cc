@@ -222,7 +222,7 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   EXPECT_THAT(md, HasSubstr("we do this unless you opt out"));
   EXPECT_THAT(md, HasSubstr("**Data used:** `user.job_application` and `user.contact`."));
   EXPECT_THAT(md, HasSubstr("**We never do this,**"));
-  EXPECT_THAT(md, Not(HasSubstr("delete your profile")));  // not built yet (CF15): not promised
+  EXPECT_THAT(md, HasSubstr("If you opt out, we stop and delete your profile."));  // CF15
   // Recipients and sharing.
   EXPECT_THAT(md, HasSubstr("in the United States (US)"));
   EXPECT_THAT(md, HasSubstr("Transfers are protected by standard contractual clauses."));

@@ -439,8 +439,6 @@ class Checker {
     if (p_.changes.advance_notice) warn("changes.advance_notice", {});
     for (const MarketingChannel& c : p_.marketing_channels)
       if (c.unsubscribe_link) warn("marketing_channels[].unsubscribe_link", c.where);
-    for (const Purpose& purpose : p_.purposes)
-      if (purpose.profiling) warn("purposes[].profiling", purpose.where);
     // A later version's new purposes: without either rule they reach older data at once.
     const bool newer_purposes = std::any_of(p_.purposes.begin(), p_.purposes.end(),
                                             [](const Purpose& purpose) { return purpose.since_version > 1; });

@@ -58,8 +58,9 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"purposes[].processor", kEnforced, "Decide: customers' data only (CN05)"},
     {"purposes[].objectable", kEnforced, "Decide: an objection stops it (CN07)"},
     {"purposes[].direct_marketing", kEnforced, "Decide: an objection always stops it (CF13)"},
-    {"purposes[].profiling", kNotYetEnforced,
-     "an opt-out of profiling does not delete the profile yet (CF15): the notice does not promise it"},
+    {"purposes[].profiling", kEnforced,
+     "Vault::RecordConsent: leaving it deletes the profile (fields derived for it or held for it "
+     "alone) in the same commit (CF15)"},
     {"purposes[].since_version", kEnforced, "Decide: data collected before it (CN17, CU11)"},
 
     {"subject_kinds[].id", kInformational, kName},

@@ -293,6 +293,20 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   return JsonResponse(201, {{"recorded", true}});
 }
 
+// The browser's cookies were cleared or blocked (CT10): the choices they carried are withdrawn.
+// No body (or no "cookies") means every non-essential cookie.
+StatusOr<HttpResponse> CookiesCleared(const Call& call) {
+  std::vector<std::string> cookies;
+  if (!call.request.body.empty()) {
+    ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"cookies"}));
+    ASSIGN_OR_RETURN(auto named, (Field{body, ""}.Strings("cookies")));
+    if (named) cookies = std::move(*named);
+  }
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(call.ctx.vault.CookiesCleared(s.id, cookies));
+  return NoContent();
+}
+
 // Art. 18(3): the subject is told before processing resumes (the desk queues the notice in the
 // same transaction as the lift).
 StatusOr<HttpResponse> LiftRestriction(const Call& call) {
@@ -333,6 +347,7 @@ void AddSubjectRoutes(RouteTable& table) {
   table.Add("POST", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), RecordConsent);
   table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory,
             SignalPoint::kHandler);
+  table.Add("POST", "/v1/subjects/{id}/cookies/cleared", AndSubject(kOwnerKeys), CookiesCleared);
   table.Add("DELETE", "/v1/subjects/{id}/restriction", kServiceStaff, LiftRestriction);
 }
 

@@ -14,6 +14,12 @@ namespace privet::vault_internal {
 std::optional<ConsentAction> ParseConsentAction(std::string_view name);
 std::optional<ConsentSource> ParseConsentSource(std::string_view name);
 
+// True for the choices by which a subject leaves a purpose: a withdrawal, an opt-out, an objection.
+constexpr bool EndsParticipation(ConsentAction a) {
+  return a == ConsentAction::kWithdraw || a == ConsentAction::kOptOut ||
+         a == ConsentAction::kObject;
+}
+
 // Applies one event to `state`. Purposes the current policy no longer declares are ignored.
 void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
                        ConsentAction action, SubjectState& state);

@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <tuple>
 #include <unordered_map>
@@ -31,6 +32,7 @@ namespace privet {
 namespace {
 
 using crypto::SecretKey;
+using vault_internal::EndsParticipation;
 using vault_internal::SealedField;
 using vault_internal::SealedFieldCache;
 using vault_internal::SealedFields;
@@ -177,6 +179,13 @@ class Vault::Impl {
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
   Status RecordConsent(uint64_t id, const ConsentChange& change);
+  StatusOr<std::string> ConsentPurpose(const ConsentChange& change) const;
+  Status CommitConsents(uint64_t id, std::span<const ConsentChange> changes);
+  Status CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids);
+  Status DeleteProfileInto(uint64_t id, const PurposeSet& ended, store::WriteBatch& batch,
+                           std::vector<AuditEntry>& entries);
+  Status DeleteFieldsInto(uint64_t subject_id, const std::vector<store::FieldRecord>& fields,
+                          store::WriteBatch& batch);
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t id);
   StatusOr<DisclosureResult> Disclose(const Disclosure& d);
   StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
@@ -1483,13 +1492,14 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
 // --- Consent ledger ---------------------------------------------------------------------------
 
 Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
+  return CommitConsents(id, std::span(&change, 1));
+}
+
+// The purpose a consent change is about ("" for events about the subject as a whole), or why the
+// change is not one the policy knows.
+StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) const {
   const CompiledPolicy& policy = *policy_;
   std::string purpose = change.purpose;
-  // Events about the subject as a whole carry no purpose.
-  const bool restriction = change.action == ConsentAction::kRestrict ||
-                           change.action == ConsentAction::kLiftRestriction ||
-                           change.action == ConsentAction::kNotified ||
-                           change.action == ConsentAction::kRemovedFromOrganization;
   if (!change.channel.empty()) {
     const auto& channels = policy.policy().marketing_channels;
     auto ch = std::find_if(channels.begin(), channels.end(),
@@ -1499,27 +1509,152 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
       return InvalidArgument("channel '" + change.channel + "' serves purpose '" + ch->purpose + "'", "purpose");
     purpose = ch->purpose;
   }
-  if (!restriction && !policy.FindPurpose(purpose))
+  // Events about the subject as a whole carry no purpose.
+  const bool about_subject = change.action == ConsentAction::kRestrict ||
+                             change.action == ConsentAction::kLiftRestriction ||
+                             change.action == ConsentAction::kNotified ||
+                             change.action == ConsentAction::kRemovedFromOrganization;
+  if (about_subject) return std::string();
+  if (!policy.FindPurpose(purpose))
     return InvalidArgument("a purpose the policy does not declare", "purpose");
+  return purpose;
+}
+
+// Appends `changes` to the ledger in one commit: all of them or, if one is invalid, none.
+Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> changes) {
+  const CompiledPolicy& policy = *policy_;
+  std::vector<std::string> purposes;
+  for (const ConsentChange& change : changes) {
+    ASSIGN_OR_RETURN(std::string purpose, ConsentPurpose(change));
+    purposes.push_back(std::move(purpose));
+  }
   RETURN_IF_ERROR(Load(id).status());  // a live subject, and its state cached for the update
 
   store::WriteBatch batch;
-  batch.AppendConsent({.subject_id = id,
-                       .purpose = purpose,
-                       .channel = change.channel,
-                       .action = std::string(ConsentActionName(change.action)),
-                       .source = std::string(ConsentSourceName(change.source)),
-                       .at = ToUnix(clock_.Now()),
-                       .policy_version = policy.version()});
-  AuditEntry consent = Audit(AuditEvent::kConsent, Principal::Subject(id), id);
-  consent.principal = std::string(ConsentSourceName(change.source));  // who spoke: form, gpc, staff, ...
-  consent.action = std::string(ConsentActionName(change.action));
-  consent.purpose = purpose;
-  consent.detail = change.channel.empty() ? "" : "channel:" + change.channel;
-  // The commit also folds the event into the cached state (AfterCommit), under the write lock:
+  std::vector<AuditEntry> entries;
+  PurposeSet ended;  // the purposes the subject leaves
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const ConsentChange& change = changes[i];
+    batch.AppendConsent({.subject_id = id,
+                         .purpose = purposes[i],
+                         .channel = change.channel,
+                         .action = std::string(ConsentActionName(change.action)),
+                         .source = std::string(ConsentSourceName(change.source)),
+                         .at = ToUnix(clock_.Now()),
+                         .policy_version = policy.version()});
+    AuditEntry& consent =
+        entries.emplace_back(Audit(AuditEvent::kConsent, Principal::Subject(id), id));
+    consent.principal =
+        std::string(ConsentSourceName(change.source));  // who spoke: form, gpc, staff, ...
+    consent.action = std::string(ConsentActionName(change.action));
+    consent.purpose = purposes[i];
+    consent.detail = change.channel.empty() ? "" : "channel:" + change.channel;
+    if (!purposes[i].empty() && EndsParticipation(change.action))
+      ended |= policy.purpose(*policy.FindPurpose(purposes[i])).self_and_descendants;
+  }
+  // The commit also folds the events into the cached state (AfterCommit), under the write lock:
   // ledger order == cache order.
   std::lock_guard write_lock(write_mu_);
-  return ApplyAudited(batch, {consent});
+  // Leaving a profiling purpose ends the profile built for it, in the same commit (CF15).
+  RETURN_IF_ERROR(DeleteProfileInto(id, ended, batch, entries));
+  return ApplyAudited(batch, std::move(entries));
+}
+
+// Clearing or blocking cookies withdraws the choices they carry (CT10): each named cookie's
+// purpose (every non-essential cookie's when none is named) is withdrawn, or opted out of if it
+// is an opt-out purpose, in one commit. Essential cookies carry no choice.
+Status Vault::Impl::CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids) {
+  const CompiledPolicy& policy = *policy_;
+  const std::vector<Cookie>& cookies = policy.policy().cookies;
+  for (const std::string& named : cookie_ids) {
+    if (std::none_of(cookies.begin(), cookies.end(),
+                     [&](const Cookie& c) { return c.id == named; }))
+      return InvalidArgument("not a cookie of the policy", "cookies");
+  }
+  std::vector<ConsentChange> changes;
+  for (const Cookie& c : cookies) {
+    if (c.essential) continue;
+    if (!cookie_ids.empty() &&
+        std::find(cookie_ids.begin(), cookie_ids.end(), c.id) == cookie_ids.end())
+      continue;
+    const bool opt_out =
+        policy.purpose(*policy.FindPurpose(c.purpose)).consent == ConsentMode::kOptOut;
+    changes.push_back({.purpose = c.purpose,
+                       .action = opt_out ? ConsentAction::kOptOut : ConsentAction::kWithdraw,
+                       .source = ConsentSource::kCookieBanner});
+  }
+  return CommitConsents(id, changes);
+}
+
+// The subject's profile within `ended`, the purposes the subject has just left: of those that
+// build a profile (`profiling`, itself or an ancestor), the fields derived for one (source
+// `derived`) and the fields held for nothing else. Their deletion joins `batch`, recorded as one
+// "profile_deleted" audit entry. Fields also held for another purpose stay.
+Status Vault::Impl::DeleteProfileInto(uint64_t id, const PurposeSet& ended,
+                                      store::WriteBatch& batch, std::vector<AuditEntry>& entries) {
+  const CompiledPolicy& policy = *policy_;
+  PurposeSet profiling;
+  for (int p = 0; p < policy.purpose_count(); ++p) {
+    if (ended.Test(static_cast<PurposeId>(p)) &&
+        policy.purpose(static_cast<PurposeId>(p)).profiling)
+      profiling.Set(static_cast<PurposeId>(p));
+  }
+  if (profiling.None()) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  std::vector<store::FieldRecord> profile;
+  std::vector<std::string> categories;
+  for (store::FieldRecord& f : fields) {
+    auto for_profiling = [&](const std::string& p) {
+      std::optional<PurposeId> pid = policy.FindPurpose(p);
+      return pid && profiling.Test(*pid);
+    };
+    const bool derived = f.source == DataSourceName(DataSource::kDerived);
+    const bool in_profile =
+        derived ? std::any_of(f.purposes.begin(), f.purposes.end(), for_profiling)
+                : !f.purposes.empty() &&
+                      std::all_of(f.purposes.begin(), f.purposes.end(), for_profiling);
+    if (!in_profile) continue;
+    if (std::find(categories.begin(), categories.end(), f.category) == categories.end())
+      categories.push_back(f.category);
+    profile.push_back(std::move(f));
+  }
+  if (profile.empty()) return Status::Ok();
+  RETURN_IF_ERROR(DeleteFieldsInto(id, profile, batch));
+  AuditEntry deleted = Audit(AuditEvent::kFieldDeletion, Principal::Subject(id), id);
+  deleted.action = "profile_deleted";
+  deleted.categories = std::move(categories);
+  deleted.detail = "fields:" + std::to_string(profile.size());
+  entries.push_back(std::move(deleted));
+  return Status::Ok();
+}
+
+// Adds to `batch` the deletion of `fields` and, for identifiers, of their blind-index entries.
+Status Vault::Impl::DeleteFieldsInto(uint64_t subject_id,
+                                     const std::vector<store::FieldRecord>& fields,
+                                     store::WriteBatch& batch) {
+  std::shared_ptr<const CachedSubject> subject;
+  for (const store::FieldRecord& f : fields) {
+    std::optional<CategoryId> c = policy_->FindCategory(f.category);
+    if (c && !policy_->category(*c).identifier.empty()) {
+      // An identifier: its blind-index entry goes too, found by hashing the value.
+      if (!subject) {
+        ASSIGN_OR_RETURN(subject, Load(subject_id));
+      }
+      std::string sealed = f.sealed_value;
+      if (sealed.empty()) {  // metadata only: fetch the value
+        ASSIGN_OR_RETURN(store::FieldRecord full, FindField(subject_id, f.id));
+        sealed = std::move(full.sealed_value);
+      }
+      ASSIGN_OR_RETURN(std::string value,
+                       crypto::Open(subject->key, sealed,
+                                    crypto::FieldAssociatedData(subject_id, f.category, f.id)));
+      ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
+                       IndexEntry(policy_->category(*c), subject_id, value));
+      if (entry) batch.DeleteBlindIndex(std::move(*entry));
+    }
+    batch.DeleteField(subject_id, f.id);
+  }
+  return Status::Ok();
 }
 
 StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
@@ -1875,6 +2010,9 @@ Status Vault::DeleteField(const Principal& p, uint64_t id, uint64_t field_id) {
   return impl_->DeleteField(p, id, field_id);
 }
 Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) { return impl_->RecordConsent(id, c); }
+Status Vault::CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids) {
+  return impl_->CookiesCleared(id, cookie_ids);
+}
 StatusOr<std::vector<ConsentEvent>> Vault::ConsentHistory(uint64_t id) { return impl_->ConsentHistory(id); }
 StatusOr<SubjectState> Vault::State(uint64_t id) { return impl_->State(id); }
 StatusOr<std::optional<uint64_t>> Vault::FindSubject(Identifier kind, std::string_view value) {
@@ -2066,29 +2204,7 @@ StatusOr<std::vector<FieldValue>> Access::AllFields(Vault& vault, uint64_t subje
 
 Status Access::DeleteFields(Vault& vault, uint64_t subject_id, const std::vector<store::FieldRecord>& fields,
                             store::WriteBatch& batch) {
-  Vault::Impl& impl = *vault.impl_;
-  std::shared_ptr<const CachedSubject> subject;
-  for (const store::FieldRecord& f : fields) {
-    std::optional<CategoryId> c = impl.policy_->FindCategory(f.category);
-    if (c && !impl.policy_->category(*c).identifier.empty()) {
-      // An identifier: its blind-index entry goes too, found by hashing the value.
-      if (!subject) {
-        ASSIGN_OR_RETURN(subject, impl.Load(subject_id));
-      }
-      std::string sealed = f.sealed_value;
-      if (sealed.empty()) {  // metadata only: fetch the value
-        ASSIGN_OR_RETURN(store::FieldRecord full, impl.FindField(subject_id, f.id));
-        sealed = std::move(full.sealed_value);
-      }
-      ASSIGN_OR_RETURN(std::string value,
-                       crypto::Open(subject->key, sealed, crypto::FieldAssociatedData(subject_id, f.category, f.id)));
-      ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
-                       impl.IndexEntry(impl.policy_->category(*c), subject_id, value));
-      if (entry) batch.DeleteBlindIndex(std::move(*entry));
-    }
-    batch.DeleteField(subject_id, f.id);
-  }
-  return Status::Ok();
+  return vault.impl_->DeleteFieldsInto(subject_id, fields, batch);
 }
 
 void Access::Forget(Vault& vault, uint64_t subject_id) { vault.impl_->Forget(subject_id); }

@@ -270,23 +270,28 @@ TEST_F(ConfectRights, CF14_HoldOnEverythingKeepsEveryField) {
 
 TEST_F(ConfectRights, CF15_MarketingObjectionDeletesTheProfile) {
   const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
-  MustWrite({.subject_id = id, .purposes = {"marketing.profiling"},
-             .fields = {{.category = "user.derived.interest_profile", .value = "segment:logistics",
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing.profiling"},
+             .fields = {{.category = "user.derived.interest_profile",
+                         .value = "segment:logistics",
                          .source = DataSource::kDerived},
-                        {.category = "user.behavior.clicks", .value = "pricing-page"}}});
+                        {.category = "user.behavior.clicks", .value = "webinar-signup"}}});
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing.content", "marketing.profiling"},
+             .fields = {{.category = "user.behavior.clicks", .value = "pricing-page"}}});
   MustWrite({.subject_id = id, .purposes = {"marketing.profiling"},
              .fields = {{.category = "user.device.info", .value = "device-class:desktop", .source = DataSource::kDerived}}});
   MustWrite({.subject_id = id, .purposes = {"support"},
              .fields = {{.category = "user.device.info", .value = "crash-bucket:17", .source = DataSource::kDerived}}});
   MustWrite({.subject_id = id, .purposes = {"purchase"},
              .fields = {{.category = "user.name", .value = "Jo"}}});
-  ASSERT_THAT(Visible(Principal::Service(), id, "marketing.profiling"), SizeIs(3));
+  ASSERT_THAT(Visible(Principal::Service(), id, "marketing.profiling"), SizeIs(4));
 
   auto done = Exercise({.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "marketing"});
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->request.state, RequestState::kCompleted);
-  // The derived profile built for marketing is deleted; what the subject gave, and derived data
-  // kept for other purposes, stay (and profiling stops).
+  // The profile built for marketing is deleted: what was derived for it and what was held for it
+  // alone. What is also held for another purpose stays (and profiling stops).
   std::set<std::string> values;
   auto json = desk().ExportJson(id, RequestDesk::ExportScope::kEverything);
   ASSERT_TRUE(json.ok());

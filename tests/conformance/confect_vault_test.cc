@@ -71,5 +71,88 @@ TEST_F(ConfectVault, CF02_EachDatumRecordsHowItWasCollected) {
   EXPECT_EQ(cookies->fields[0].source, DataSource::kCookies);
 }
 
+// The profile: the interest profile derived for profiling and the inputs collected for nothing
+// else. Inputs also held for another purpose stay, and so does everything else.
+TEST_F(ConfectVault, CF15_EndingProfilingDeletesTheProfileWithTheChoice) {
+  struct Ending {
+    std::string purpose;
+    ConsentAction action;
+    ConsentSource source;
+  };
+  for (const Ending& ending :
+       {Ending{"marketing.profiling", ConsentAction::kOptOut, ConsentSource::kGpc},
+        Ending{"marketing.profiling", ConsentAction::kOptOut, ConsentSource::kForm},
+        Ending{"marketing", ConsentAction::kObject, ConsentSource::kForm}}) {
+    SCOPED_TRACE(ending.purpose + " " + std::string(ConsentActionName(ending.action)));
+    const uint64_t id = NewSubject({.kind = "customer"});
+    ASSERT_TRUE(vault()
+                    .Write({.subject_id = id,
+                            .purposes = {"marketing.profiling"},
+                            .fields = {{.category = "user.behavior.clicks",
+                                        .value = "webinar:pricing",
+                                        .source = DataSource::kCookies},
+                                       {.category = "user.derived.interest_profile",
+                                        .value = "buyer:pricing",
+                                        .source = DataSource::kDerived}}})
+                    .ok());
+    ASSERT_TRUE(
+        vault()
+            .Write({.subject_id = id,
+                    .purposes = {"marketing.content", "marketing.profiling"},
+                    .fields = {{.category = "user.behavior.clicks", .value = "download:report"}}})
+            .ok());
+    ASSERT_TRUE(vault()
+                    .Write({.subject_id = id,
+                            .purposes = {"purchase"},
+                            .fields = {{.category = "user.name", .value = "Sam"}}})
+                    .ok());
+    auto profiled = vault().Read(Principal::Service(), id, "marketing.profiling");
+    ASSERT_TRUE(profiled.ok());
+    ASSERT_EQ(profiled->fields.size(), 3u);
+
+    ASSERT_TRUE(
+        vault()
+            .RecordConsent(
+                id, {.purpose = ending.purpose, .action = ending.action, .source = ending.source})
+            .ok());
+    // Profiling stops ...
+    auto stopped = vault().Read(Principal::Service(), id, "marketing.profiling");
+    ASSERT_TRUE(stopped.ok());
+    EXPECT_THAT(stopped->fields, IsEmpty());
+    // ... and the profile is gone, not hidden: taking the choice back does not bring it back.
+    const ConsentAction undo = ending.action == ConsentAction::kObject
+                                   ? ConsentAction::kWithdrawObjection
+                                   : ConsentAction::kUndoOptOut;
+    ASSERT_TRUE(vault().RecordConsent(id, {.purpose = ending.purpose, .action = undo}).ok());
+    auto after = vault().Read(Principal::Service(), id, "marketing.profiling");
+    ASSERT_TRUE(after.ok());
+    std::vector<std::string> left;
+    for (const FieldValue& f : after->fields) left.push_back(f.value);
+    EXPECT_EQ(left, std::vector<std::string>{"download:report"});
+    // Data held for other purposes stays.
+    auto purchase = vault().Read(Principal::Service(), id, "purchase");
+    ASSERT_TRUE(purchase.ok());
+    EXPECT_EQ(purchase->fields.size(), 1u);
+  }
+}
+
+TEST_F(ConfectVault, CF15_ChoicesAboutOtherPurposesLeaveTheProfile) {
+  const uint64_t id = NewSubject({.kind = "customer"});
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = id,
+                          .purposes = {"marketing.profiling"},
+                          .fields = {{.category = "user.derived.interest_profile",
+                                      .value = "buyer:pricing",
+                                      .source = DataSource::kDerived}}})
+                  .ok());
+  ASSERT_TRUE(
+      vault()
+          .RecordConsent(id, {.purpose = "marketing.email", .action = ConsentAction::kWithdraw})
+          .ok());
+  auto read = vault().Read(Principal::Service(), id, "marketing.profiling");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->fields.size(), 1u);
+}
+
 }  // namespace
 }  // namespace privet

@@ -144,14 +144,19 @@ TEST_F(ConfiTrek, CT05_SharingNeedsConsentOrARequestedTransaction) {
 }
 
 TEST_F(ConfiTrek, CT06_InterestBasedAdvertisingStopsAfterOptOut) {
-  const std::vector<std::string> profile = {"user.behavior.interaction", "user.device.cookie_id"};
+  const std::vector<std::string> profile = {"user.behavior.interaction"};
+  const std::vector<std::string> cookie = {"user.device.cookie_id"};  // its own consent (CT10)
   EXPECT_EQ(PurposeOf("advertise.interest_based").consent, ConsentMode::kOptOut);
   EXPECT_THAT(Read(Subject(), profile, "advertise.interest_based"),
               AllowedUnder(LegalBasis::kLegitimateInterests));
+  SubjectState cookies_chosen = ConsentedTo({"advertise.interest_based.cookies"});
+  EXPECT_TRUE(Read(cookies_chosen, cookie, "advertise.interest_based.cookies").allowed());
 
   const SubjectState opted_out = OptedOutOf({"advertise.interest_based"});
   EXPECT_THAT(Read(opted_out, profile, "advertise.interest_based"),
               DeniedBecause(Reason::kOptedOut));
+  cookies_chosen.opt_outs |= opted_out.opt_outs;  // the opt-out switches the cookie off too
+  EXPECT_FALSE(Read(cookies_chosen, cookie, "advertise.interest_based.cookies").allowed());
   EXPECT_THAT(Read(opted_out, {"user.behavior.interests"}, "advertise.interest_based"),
               DeniedBecause(Reason::kOptedOut));
   // Other purposes, including other advertising, are unaffected.
@@ -258,14 +263,12 @@ TEST_F(ConfiTrek, CT10_ClearingOneCookieWithdrawsOnlyThatPurpose) {
 }
 
 TEST_F(ConfiTrek, CT10_ConsentCookiesAreOffUntilChosen) {
-  for (const char* purpose :
-       {"provide.preferences", "provide.sign_in", "provide.security.fraud", "operate.analytics"}) {
-    EXPECT_THAT(Read(Subject(), {"user.device.cookie_id"}, purpose),
+  for (const Cookie& c : model().cookies) {
+    EXPECT_THAT(Read(Subject(), {"user.device.cookie_id"}, c.purpose),
                 DeniedBecause(Reason::kNoConsent))
-        << purpose;
-    EXPECT_THAT(Read(ConsentedTo({purpose}), {"user.device.cookie_id"}, purpose),
-                AllowedUnder(LegalBasis::kConsent))
-        << purpose;
+        << c.id;
+    EXPECT_TRUE(Read(ConsentedTo({c.purpose}), {"user.device.cookie_id"}, c.purpose).allowed())
+        << c.id;
   }
 }
 

@@ -74,6 +74,62 @@ TEST_F(ConfiTrekVault, CT04_CombinedDataRecordsWhereEachDatumCameFrom) {
   }
 }
 
+TEST_F(ConfiTrekVault, CT10_CookiesAreSeparateConsentsThatClearingWithdraws) {
+  const uint64_t id = NewSubject({.kind = "customer"});
+  const std::vector<Cookie>& cookies = compiled().policy().cookies;
+  ASSERT_FALSE(cookies.empty());
+  auto usable = [&](const Cookie& c) {
+    auto read = vault().Read(Principal::Service(), id, c.purpose);
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    return read.ok() && !read->fields.empty();
+  };
+  // Off until chosen: nothing can even be set for a cookie's purpose without its consent.
+  for (const Cookie& c : cookies) {
+    auto refused = Put(id, {c.purpose},
+                       {{.category = "user.device.cookie_id",
+                         .value = "c-" + c.id,
+                         .source = DataSource::kCookies}});
+    EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied) << c.id;
+  }
+  // Each chosen separately, on the banner.
+  for (const Cookie& c : cookies) {
+    ASSERT_TRUE(vault()
+                    .RecordConsent(id, {.purpose = c.purpose,
+                                        .action = ConsentAction::kGrant,
+                                        .source = ConsentSource::kCookieBanner})
+                    .ok());
+    ASSERT_TRUE(Put(id, {c.purpose},
+                    {{.category = "user.device.cookie_id",
+                      .value = "c-" + c.id,
+                      .source = DataSource::kCookies}})
+                    .ok())
+        << c.id;
+  }
+  for (const Cookie& c : cookies) EXPECT_TRUE(usable(c)) << c.id;
+
+  // A cookie the policy does not declare is refused, and nothing changes.
+  auto before = vault().ConsentHistory(id);
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(vault().CookiesCleared(id, {cookies.front().id, "no_such_cookie"}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault().ConsentHistory(id)->size(), before->size());
+  EXPECT_TRUE(usable(cookies.front()));
+
+  // Clearing one cookie withdraws that cookie's consent only.
+  ASSERT_TRUE(vault().CookiesCleared(id, {cookies.front().id}).ok());
+  EXPECT_FALSE(usable(cookies.front()));
+  for (size_t i = 1; i < cookies.size(); ++i) EXPECT_TRUE(usable(cookies[i])) << cookies[i].id;
+  auto history = vault().ConsentHistory(id);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->back().purpose, cookies.front().purpose);
+  EXPECT_EQ(history->back().action, ConsentAction::kWithdraw);
+  EXPECT_EQ(history->back().source, ConsentSource::kCookieBanner);
+
+  // Clearing (or blocking) all of them withdraws every one.
+  ASSERT_TRUE(vault().CookiesCleared(id, {}).ok());
+  for (const Cookie& c : cookies) EXPECT_FALSE(usable(c)) << c.id;
+}
+
 TEST_F(ConfiTrekVault, CT11_OrganizationAdminAdministersItsMembersOnly) {
   constexpr uint64_t kAcme = 100, kGlobex = 200;
   const uint64_t member = NewSubject({.kind = "member", .organization_id = kAcme});

@@ -369,6 +369,32 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
       if (state.ok())
         for (uint64_t w : state->consents.words()) out << w << ",";
     }
+  // A datum derived for each purpose, then the subject leaves the purpose: a profiling purpose's
+  // profile goes with the choice (CF15).
+  out << "\nopt-outs:";
+  for (int pi = 0; pi < compiled->purpose_count(); ++pi) {
+    const PurposeId pid = static_cast<PurposeId>(pi);
+    const int first = compiled->purpose(pid).categories.First();
+    if (first < 0 || kinds.empty()) continue;
+    auto id =
+        vault.CreateSubject({.kind = kinds[0], .age_years = 40, .jurisdiction = jurisdiction});
+    if (!id.ok()) continue;
+    const std::string& purpose = compiled->purpose_decl(pid).id;
+    (void)vault.RecordConsent(*id, {.purpose = purpose, .action = ConsentAction::kGrant});
+    out << Code(vault
+                    .Write({.subject_id = *id,
+                            .purposes = {purpose},
+                            .fields = {{.category = p.categories[first].id,
+                                        .value = ValueFor(p.categories[first], *id),
+                                        .source = DataSource::kDerived}}})
+                    .status());
+    (void)vault.RecordConsent(*id, {.purpose = purpose, .action = ConsentAction::kOptOut});
+    if (auto exported = desk.ExportJson(*id, RequestDesk::ExportScope::kEverything);
+        exported.ok()) {
+      nlohmann::json j = nlohmann::json::parse(*exported, nullptr, false);
+      if (j.is_object() && j.contains("fields")) out << j["fields"].size() << ",";
+    }
+  }
   out << "\nlookup:";
   for (Vault::Identifier kind :
        {Vault::Identifier::kEmail, Vault::Identifier::kPhone, Vault::Identifier::kUsername}) {

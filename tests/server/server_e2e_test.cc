@@ -483,6 +483,105 @@ TEST_F(CustomerTrackrServer, CU08_AStaffKeySeesOnlyItsRolesNeedToKnow) {
   EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + id, "", support).status, 403);
 }
 
+class ConfectServer : public ServerTest {
+ protected:
+  void SetUp() override { Start("policies/confect.yaml"); }
+};
+
+// CF15 through the API: a visitor's browser sends Global Privacy Control, which Confect honours
+// as an opt-out of profiling; the profile built for it is deleted with the choice.
+TEST_F(ConfectServer, CF15_AnOptOutOfProfilingByGpcDeletesTheProfile) {
+  const std::string service = Key("service");
+  const std::string id = NewSubject({{"kind", "customer"}}, service);
+  HttpReply w = client().Post("/v1/subjects/" + id + "/fields",
+                              {{"purposes", {"marketing.profiling"}},
+                               {"fields",
+                                {{{"category", "user.behavior.clicks"},
+                                  {"value", "webinar:pricing"},
+                                  {"source", "cookies"}},
+                                 {{"category", "user.derived.interest_profile"},
+                                  {"value", "buyer:pricing"},
+                                  {"source", "derived"}}}}},
+                              service);
+  ASSERT_EQ(w.status, 201) << w.body;
+  HttpReply shared = client().Post(
+      "/v1/subjects/" + id + "/fields",
+      {{"purposes", {"marketing.content", "marketing.profiling"}},
+       {"fields", {{{"category", "user.behavior.clicks"}, {"value", "download:report"}}}}},
+      service);
+  ASSERT_EQ(shared.status, 201) << shared.body;
+  HttpReply before =
+      client().Get("/v1/subjects/" + id + "/fields?purpose=marketing.profiling", service);
+  ASSERT_EQ(before.status, 200) << before.body;
+  ASSERT_EQ(before.json()["fields"].size(), 3u) << before.body;
+
+  // The next request from the subject's browser carries the signal: profiling stops.
+  HttpReply stopped = client().Get("/v1/subjects/" + id + "/fields?purpose=marketing.profiling",
+                                   service, {{"Sec-GPC", "1"}});
+  ASSERT_EQ(stopped.status, 200) << stopped.body;
+  EXPECT_TRUE(stopped.json()["fields"].empty()) << stopped.body;
+  EXPECT_THAT(stopped.body, Not(HasSubstr("buyer:pricing")));
+
+  // The profile is deleted, not hidden: taking the opt-out back does not bring it back. The
+  // clicks also held for marketing content stay.
+  HttpReply undo =
+      client().Post("/v1/subjects/" + id + "/consents",
+                    {{"purpose", "marketing.profiling"}, {"action", "undo_opt_out"}}, service);
+  ASSERT_EQ(undo.status, 201) << undo.body;
+  HttpReply after =
+      client().Get("/v1/subjects/" + id + "/fields?purpose=marketing.profiling", service);
+  ASSERT_EQ(after.status, 200) << after.body;
+  ASSERT_EQ(after.json()["fields"].size(), 1u) << after.body;
+  EXPECT_EQ(after.json()["fields"][0]["value"], "download:report");
+}
+
+class ConfiTrekServer : public ServerTest {
+ protected:
+  void SetUp() override { Start("policies/confitrek.yaml"); }
+};
+
+// CT10 through the API: each cookie is chosen on the banner; clearing cookies withdraws them.
+TEST_F(ConfiTrekServer, CT10_ClearingCookiesWithdrawsTheirConsents) {
+  const std::string service = Key("service");
+  const std::string id = NewSubject({{"kind", "customer"}}, service);
+  auto usable = [&](const std::string& purpose) {
+    HttpReply r = client().Get("/v1/subjects/" + id + "/fields?purpose=" + purpose, service);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return !r.json()["fields"].empty();
+  };
+  for (const Cookie& c : policy_->policy().cookies) {
+    HttpReply granted = client().Post(
+        "/v1/subjects/" + id + "/consents",
+        {{"purpose", c.purpose}, {"action", "grant"}, {"source", "cookie_banner"}}, service);
+    ASSERT_EQ(granted.status, 201) << granted.body;
+    HttpReply w = client().Post("/v1/subjects/" + id + "/fields",
+                                {{"purposes", {c.purpose}},
+                                 {"fields",
+                                  {{{"category", "user.device.cookie_id"},
+                                    {"value", "c-" + c.id},
+                                    {"source", "cookies"}}}}},
+                                service);
+    ASSERT_EQ(w.status, 201) << c.id << ": " << w.body;
+  }
+  const std::vector<Cookie>& cookies = policy_->policy().cookies;
+  // An unknown cookie: 400, and nothing changes.
+  HttpReply bad = client().Post("/v1/subjects/" + id + "/cookies/cleared",
+                                {{"cookies", {cookies.front().id, "no_such_cookie"}}}, service);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_TRUE(usable(cookies.front().purpose));
+
+  HttpReply one = client().Post("/v1/subjects/" + id + "/cookies/cleared",
+                                {{"cookies", {cookies.front().id}}}, service);
+  ASSERT_EQ(one.status, 204) << one.body;
+  EXPECT_FALSE(usable(cookies.front().purpose));
+  for (size_t i = 1; i < cookies.size(); ++i)
+    EXPECT_TRUE(usable(cookies[i].purpose)) << cookies[i].id;
+
+  HttpReply all = client().Send("POST", "/v1/subjects/" + id + "/cookies/cleared", "", service);
+  ASSERT_EQ(all.status, 204) << all.body;
+  for (const Cookie& c : cookies) EXPECT_FALSE(usable(c.purpose)) << c.id;
+}
+
 class SlowServer : public ServerTest {
  protected:
   void SetUp() override { Start("policies/starter.yaml", std::chrono::milliseconds(300)); }
