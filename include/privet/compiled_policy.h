@@ -29,6 +29,8 @@ namespace privet {
 
 inline constexpr int kMaxCategories = 256;
 inline constexpr int kMaxPurposes = 128;
+// The policy role organization admins act under (CompiledPolicy::organization_admin_role).
+inline constexpr std::string_view kOrganizationAdminRole = "organization_admin";
 
 // A fixed-size set of small integers, as plain words: cheap to copy, test and combine.
 template <int N>
@@ -158,6 +160,11 @@ class CompiledPolicy {
   const CompiledRole& role(RoleId id) const { return roles_[id]; }
   const CompiledRecipient& recipient(RecipientId id) const { return recipients_[id]; }
 
+  // The role named `organization_admin`, under which organization admins act (CT11): their
+  // need-to-know, as a staff role's. None when the policy declares no such role (organization
+  // admins then use no data for any purpose).
+  std::optional<RoleId> organization_admin_role() const { return organization_admin_role_; }
+
   const CategorySet& forbidden_categories() const { return forbidden_; }
   const CategorySet& special_categories() const { return special_; }
   // Categories no write may carry: forbidden ones, and special ones unless the policy allows them.
@@ -195,6 +202,7 @@ class CompiledPolicy {
   PurposeSet gpc_opt_outs_;
   PurposeSet dnt_opt_outs_;
   bool under_gdpr_ = false;
+  std::optional<RoleId> organization_admin_role_;
   // Id lookups take a string_view without building a std::string (they sit on every read path).
   struct IdHash {
     using is_transparent = void;

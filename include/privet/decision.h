@@ -18,6 +18,8 @@
 //    stops direct marketing;
 //  - a restricted subject's data may only be stored;
 //  - a staff principal sees only the purposes and categories its role's need-to-know covers;
+//    an organization admin, its own organization's members only, and of them only what the
+//    policy's `organization_admin` role covers (nothing without that role; CT11);
 //  - where the policy says material changes need consent, data collected under policy version
 //    v is not used for a purpose first declared after v unless the subject consented to that
 //    purpose (CN17); otherwise the version in force at the time of use governs (CU11), once the

@@ -365,7 +365,8 @@ class Vault {
   enum class Identifier { kEmail, kPhone, kUsername };
   StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
 
-  // Subjects of an organization (for its admins, CT11).
+  // Subjects of an organization (for its admins, CT11). NotFound for 0, which is no
+  // organization (the subjects without one are nobody's members).
   StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t organization_id);
 
   // Crypto-shredding: returns once the destruction of the subject's wrapped key is durable (from

@@ -157,6 +157,7 @@ Status CompiledPolicy::Build() {
     ASSIGN_OR_RETURN(role.categories, Categories(r.categories));
     roles_.push_back(role);
   }
+  organization_admin_role_ = FindRole(kOrganizationAdminRole);
   under_gdpr_ = std::any_of(p.jurisdictions.begin(), p.jurisdictions.end(), [](const std::string& j) {
     return j == "UK" || j == "GB" || IsEeaCountry(j);
   });

@@ -41,28 +41,37 @@ std::string_view ReasonName(Reason r) {
 
 namespace {
 
-// May this principal act on this subject at all, and (for staff) within its need-to-know?
+bool WithinRole(const CompiledRole& role, const CategorySet& categories, PurposeId purpose) {
+  return role.purposes.Test(purpose) && categories.IsSubsetOf(role.categories);
+}
+
+// May this principal act on this subject at all, and (staff, organization admins) within its
+// role's need-to-know?
 Reason CheckPrincipal(const CompiledPolicy& policy, const Principal& principal,
                       const SubjectState& subject, const CategorySet& categories, PurposeId purpose) {
   switch (principal.kind) {
     case PrincipalKind::kSubject:
       if (principal.subject_id != subject.subject_id || subject.subject_id == kNoId) return Reason::kNotSubjectsOwnData;
       return subject.removed_from_organization ? Reason::kRemovedFromOrganization : Reason::kAllowed;
-    case PrincipalKind::kOrganizationAdmin:
-      return principal.organization_id == subject.organization_id && subject.organization_id != kNoId
-                 ? Reason::kAllowed
-                 : Reason::kOtherOrganization;
+    case PrincipalKind::kOrganizationAdmin: {
+      if (principal.organization_id != subject.organization_id || subject.organization_id == kNoId)
+        return Reason::kOtherOrganization;
+      // A customer's data is the customer's alone (CN05), whatever organization it names.
+      if (subject.tenant_id != kNoId) return Reason::kOtherTenant;
+      // Within its organization, the admin's need-to-know is the organization_admin role's.
+      const std::optional<RoleId> role = policy.organization_admin_role();
+      return role && WithinRole(policy.role(*role), categories, purpose) ? Reason::kAllowed
+                                                                         : Reason::kNotNeedToKnow;
+    }
     case PrincipalKind::kTenant:
       return principal.tenant_id == subject.tenant_id && subject.tenant_id != kNoId
                  ? Reason::kAllowed
                  : Reason::kOtherTenant;
-    case PrincipalKind::kStaff: {
-      if (principal.role >= policy.policy().roles.size()) return Reason::kNotNeedToKnow;
-      const CompiledRole& role = policy.role(principal.role);
-      return role.purposes.Test(purpose) && categories.IsSubsetOf(role.categories)
+    case PrincipalKind::kStaff:
+      return principal.role < policy.policy().roles.size() &&
+                     WithinRole(policy.role(principal.role), categories, purpose)
                  ? Reason::kAllowed
                  : Reason::kNotNeedToKnow;
-    }
     case PrincipalKind::kAdmin:
       return Reason::kAdminHasNoDataAccess;
     case PrincipalKind::kService:

@@ -58,6 +58,9 @@ roles:
   - id: support
     purposes: [provide]
     categories: [user.contact]
+  - id: organization_admin
+    purposes: [provide]
+    categories: [user.contact, user.name]
 recipients:
   - id: mailer
     kind: processor
@@ -253,6 +256,32 @@ TEST_F(DecideTest, OrganizationAdminsReachOnlyTheirMembers) {
             Reason::kOtherOrganization);
   EXPECT_EQ(Read(Subject(), {"user.name"}, "provide", Principal::OrganizationAdmin(7)).reason,
             Reason::kOtherOrganization);
+  // Within its organization, only the organization_admin role's purposes and categories.
+  EXPECT_EQ(
+      Read(member, {"user.contact.email"}, "marketing", Principal::OrganizationAdmin(7)).reason,
+      Reason::kNotNeedToKnow);
+  EXPECT_EQ(
+      Read(member, {"user.behavior.clicks"}, "analytics", Principal::OrganizationAdmin(7)).reason,
+      Reason::kNotNeedToKnow);
+  // Never a customer's (processor) subject, whatever organization it names (CN05).
+  SubjectState submitted = member;
+  submitted.tenant_id = 5;
+  EXPECT_EQ(
+      Read(submitted, {"user.name"}, "customer_processing", Principal::OrganizationAdmin(7)).reason,
+      Reason::kOtherTenant);
+}
+
+TEST_F(DecideTest, OrganizationAdminsUseNoDataWithoutTheirRole) {
+  auto no_role = testing::CompileText(std::string(kPolicy).replace(
+      std::string(kPolicy).find("  - id: organization_admin\n"),
+      std::string("  - id: organization_admin\n").size(), "  - id: organization_auditor\n"));
+  ASSERT_NE(no_role, nullptr);
+  SubjectState member = Subject();
+  member.organization_id = 7;
+  EXPECT_EQ(Decide(*no_role, Principal::OrganizationAdmin(7), Action::kRead, member,
+                   *no_role->Categories({"user.name"}), *no_role->FindPurpose("provide"))
+                .reason,
+            Reason::kNotNeedToKnow);
 }
 
 TEST_F(DecideTest, ProcessorDataServesOnlyItsTenant) {

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "crypto/crypto.h"
+
 namespace privet::server {
 namespace {
 
@@ -104,12 +106,18 @@ void Accounts::RecordFailure(const std::string& key) {
 
 StatusOr<Session> Accounts::Login(std::string_view email, std::string_view password) {
   const Status bad(StatusCode::kUnauthenticated, "unknown email or wrong password");
-  const std::string key = Hash(email);
+  // Counted and looked up as the blind index normalises it (trimmed, lower-cased), so that
+  // re-spelling one address does not reset its count.
+  StatusOr<std::string> normalized =
+      crypto::NormalizeIdentifier(crypto::IdentifierKind::kEmail, email);
+  if (!normalized.ok()) return InvalidArgument(normalized.status().message(), "email");
+  const std::string key = Hash("email:" + *normalized);
   if (RateLimited(key)) {
     return ResourceExhausted("too many failed logins; try again later", "email");
   }
   std::optional<std::string> stored;
-  ASSIGN_OR_RETURN(std::optional<uint64_t> subject, vault_.FindSubject(Vault::Identifier::kEmail, email));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
+                   vault_.FindSubject(Vault::Identifier::kEmail, *normalized));
   if (subject) {
     ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
   }
@@ -129,7 +137,25 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   const Time expires = clock_.Now() + options_.session_lifetime;
   RETURN_IF_ERROR(store_->PutSession(
       {.id = id, .secret_hash = Hash(secret), .subject_id = *subject, .expires_at = Seconds(expires)}));
+  // An erasure that ran while the password was verified (Forget before the session was stored)
+  // must not leave a session behind: the subject is checked again once the session is stored.
+  // An erasure after this point removes the session itself (Forget), and Authenticate refuses a
+  // session whose subject is gone whatever erased it.
+  if (Status live = SubjectLive(*subject); !live.ok()) {
+    RETURN_IF_ERROR(store_->DeleteSession(id));
+    return live.code() == StatusCode::kNotFound ? bad : live;
+  }
   return Session{.token = std::string(kSessionPrefix) + id + "_" + secret, .expires_at = expires};
+}
+
+Status Accounts::SubjectLive(uint64_t subject_id) {
+  StatusOr<SubjectInfo> subject = vault_.GetSubject(subject_id);
+  if (subject.ok()) return Status::Ok();
+  if (subject.status().code() == StatusCode::kNotFound) {
+    // Erased (by a request, retention, or DELETE): its account goes with it.
+    RETURN_IF_ERROR(store_->ForgetSubject(subject_id));
+  }
+  return subject.status();
 }
 
 StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
@@ -147,6 +173,9 @@ StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
   if (Seconds(clock_.Now()) >= session->expires_at) {
     RETURN_IF_ERROR(store_->DeleteSession(session->id));
     return bad;
+  }
+  if (Status live = SubjectLive(session->subject_id); !live.ok()) {
+    return live.code() == StatusCode::kNotFound ? bad : live;
   }
   return Principal::Subject(session->subject_id);
 }

@@ -9,7 +9,8 @@
 //
 // Login rate limiting: after `max_failures` failed logins for one email within `failure_window`,
 // further attempts for it are refused (ResourceExhausted → 429) until the window has passed,
-// right password or not. The counters are in memory, keyed by a hash of the email.
+// right password or not. The counters are in memory, keyed by a hash of the email as the blind
+// index normalises it (trimmed, ASCII lower-cased): every spelling of one address counts alike.
 //
 // Thread-safety: safe to use from many threads.
 #pragma once
@@ -57,9 +58,11 @@ class Accounts {
   // otherwise, counted against the same failure limit as logins, ResourceExhausted past it).
   Status ChangePassword(uint64_t subject_id, std::string_view current, std::string_view password);
   // Unauthenticated for an unknown email or a wrong password; ResourceExhausted when the email
-  // is rate limited.
+  // is rate limited. A login racing the subject's erasure returns no session that outlives it:
+  // the subject is checked again once the session is stored.
   StatusOr<Session> Login(std::string_view email, std::string_view password);
-  // The subject principal of a live session token; Unauthenticated otherwise.
+  // The subject principal of a live session token; Unauthenticated otherwise, and for a session
+  // whose subject was erased since (by any path: DELETE, a fulfilled request, retention).
   StatusOr<Principal> Authenticate(std::string_view token);
   // Ends the session of `token`. Idempotent.
   Status Logout(std::string_view token);
@@ -67,6 +70,8 @@ class Accounts {
   Status Forget(uint64_t subject_id);
 
  private:
+  // OK while the subject exists; NotFound once it is erased, after forgetting its account.
+  Status SubjectLive(uint64_t subject_id);
   bool RateLimited(const std::string& key);
   void RecordFailure(const std::string& key);
 

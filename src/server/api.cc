@@ -6,10 +6,19 @@
 
 namespace privet::server {
 
-void RouteTable::Add(std::string method, std::string pattern, RouteAccess access, Handler handler) {
+void RouteTable::Add(std::string method, std::string pattern, RouteAccess access, Handler handler,
+                     SignalPoint signals) {
   AddAsync(std::move(method), std::move(pattern), access,
-           [handler = std::move(handler)](const Call& call, Respond respond) {
-             respond([response = handler(call)]() mutable { return std::move(response); });
+           [handler = std::move(handler), signals](const Call& call, Respond respond) {
+             StatusOr<HttpResponse> response = handler(call);
+             // A refusal changes nothing: the signals are recorded once the call succeeded.
+             if (signals == SignalPoint::kAfterSuccess && call.subject != nullptr &&
+                 response.ok() && response->status < 300) {
+               if (Status recorded = ApplyPrivacySignals(call, call.subject->id); !recorded.ok()) {
+                 response = recorded;
+               }
+             }
+             respond([response = std::move(response)]() mutable { return std::move(response); });
            });
 }
 
@@ -40,7 +49,6 @@ Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s) {
 
 StatusOr<SubjectInfo> Call::Subject() const {
   if (subject == nullptr) return Internal("route has no subject");
-  RETURN_IF_ERROR(ApplyPrivacySignals(*this, subject->id));
   return *subject;
 }
 
@@ -62,6 +70,16 @@ bool SignalOn(const HttpRequest& request, const char* header) {
 }
 
 }  // namespace
+
+PurposeSet SignalledOptOuts(const Call& call) {
+  PurposeSet out;
+  const CompiledPolicy& policy = *call.ctx.policy;
+  for (auto [header, signal] : {std::pair{"sec-gpc", PrivacySignal::kGlobalPrivacyControl},
+                                std::pair{"dnt", PrivacySignal::kDoNotTrack}}) {
+    if (SignalOn(call.request, header)) out |= SignalOptOuts(policy, signal);
+  }
+  return out;
+}
 
 Status ApplyPrivacySignals(const Call& call, uint64_t subject_id) {
   const CompiledPolicy& policy = *call.ctx.policy;

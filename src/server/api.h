@@ -56,16 +56,21 @@ struct Call {
 
   // The path parameter `name` as an id; InvalidArgument naming it otherwise.
   StatusOr<uint64_t> IdParam(const std::string& name) const;
-  // The route's subject, after acting on the request's privacy signals for it
-  // (ApplyPrivacySignals). Handlers call it once their input is checked, so bad input changes
-  // nothing. REQUIRES: a route under /v1/subjects/{id}.
+  // The route's subject. REQUIRES: a route under /v1/subjects/{id}.
   StatusOr<SubjectInfo> Subject() const;
 };
 
 // Records Sec-GPC: 1 / DNT: 1 as opt-out consent events (source gpc / dnt) for the purposes the
 // policy's honoured signals cover, unless the subject already opted out of them; nothing when the
-// policy ignores the signal (CN11).
+// policy ignores the signal (CN11). A refused request changes nothing, so the signal is recorded
+// only once the request is known to succeed: by the pipeline after a synchronous handler
+// answered 2xx (SignalPoint::kAfterSuccess), or by the handler itself once nothing after it can
+// refuse (SignalPoint::kHandler).
 Status ApplyPrivacySignals(const Call& call, uint64_t subject_id);
+// The purposes the request's honoured privacy signals opt the subject out of (empty when it
+// carries none, or the policy ignores them): what a handler checks a use against before the
+// signal is recorded, so the signal is honoured from the request that carries it.
+PurposeSet SignalledOptOuts(const Call& call);
 // PermissionDenied with other_tenant / other_organization / not_subjects_own_data when
 // `principal` may not reach `s` at all.
 Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s);
@@ -102,9 +107,18 @@ constexpr RouteAccess AndSubject(RouteAccess access) {
   return {.is_public = access.is_public, .kinds = access.kinds | Kind(PrincipalKind::kSubject)};
 }
 
+// Where a route under /v1/subjects/{id} records the request's privacy signals.
+enum class SignalPoint {
+  kAfterSuccess,  // the pipeline, once the handler answered 2xx
+  kHandler,       // the handler, once nothing after that point can refuse
+  kNever,         // never (an erasure leaves nothing to record it on)
+};
+
 class RouteTable {
  public:
-  void Add(std::string method, std::string pattern, RouteAccess access, Handler handler);
+  void Add(std::string method, std::string pattern, RouteAccess access, Handler handler,
+           SignalPoint signals = SignalPoint::kAfterSuccess);
+  // An asynchronous handler records the privacy signals itself (SignalPoint::kHandler).
   void AddAsync(std::string method, std::string pattern, RouteAccess access, AsyncHandler handler);
   const Router& router() const { return router_; }
   const AsyncHandler& handler(size_t index) const { return handlers_[index]; }

@@ -11,9 +11,11 @@
 namespace privet::server {
 namespace {
 
-// The {org_id} of the route, which an organization admin may only name as its own.
+// The {org_id} of the route, which an organization admin may only name as its own. 0 is no
+// organization (subjects without one have it there), so no caller reaches "its members".
 StatusOr<uint64_t> OrganizationParam(const Call& call) {
   ASSIGN_OR_RETURN(uint64_t org, call.IdParam("org_id"));
+  if (org == kNoId) return NotFound("no such organization", "org_id");
   if (call.principal.kind == PrincipalKind::kOrganizationAdmin && call.principal.organization_id != org) {
     return PermissionDenied(std::string(ReasonName(Reason::kOtherOrganization)) +
                             ": an organization admin reaches its own organization only");

@@ -147,6 +147,11 @@ StatusOr<HttpResponse> Fulfil(const Call& call) {
   }
   ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
   ASSIGN_OR_RETURN(FulfilResult done, call.ctx.desk.Fulfil(id, fulfilment));
+  // An erasure that erased the subject ends its account (password and sessions) as DELETE does.
+  if (done.request.right == Right::kErasure &&
+      call.ctx.vault.GetSubject(done.request.subject_id).status().code() == StatusCode::kNotFound) {
+    RETURN_IF_ERROR(call.ctx.accounts.Forget(done.request.subject_id));
+  }
   Json out = {{"request", RequestJson(done.request)}};
   if (!done.export_json.empty()) out["export"] = Json::parse(done.export_json, nullptr, false);
   if (!done.export_csv.empty()) out["export_csv"] = done.export_csv;

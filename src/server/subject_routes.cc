@@ -76,10 +76,16 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
   s.organization_id = organization.value_or(0);
   s.tenant_id = tenant.value_or(0);
   s.location_exemptions = exemptions.value_or(std::vector<std::string>{});
-  // Tenants and organization admins create subjects in their own scope only.
+  // Tenants and organization admins create subjects in their own scope only: a tenant's are
+  // its own and in no organization, an organization admin's are its members and no tenant's
+  // (the vault checks the same).
   if (call.principal.kind == PrincipalKind::kTenant) {
     if (tenant && *tenant != call.principal.tenant_id) {
       return PermissionDenied("other_tenant: a tenant creates subjects for itself only", "tenant_id");
+    }
+    if (organization && *organization != kNoId) {
+      return PermissionDenied("other_organization: a tenant creates subjects in no organization",
+                              "organization_id");
     }
     s.tenant_id = call.principal.tenant_id;
   }
@@ -87,6 +93,10 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
     if (organization && *organization != call.principal.organization_id) {
       return PermissionDenied("other_organization: an organization admin creates members of its own organization only",
                               "organization_id");
+    }
+    if (tenant && *tenant != kNoId) {
+      return PermissionDenied("other_tenant: an organization admin creates no tenant's subjects",
+                              "tenant_id");
     }
     s.organization_id = call.principal.organization_id;
   }
@@ -144,6 +154,20 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
   }
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   w.subject_id = s.id;
+  // The request's privacy signal is honoured from this request on, but recorded only once the
+  // write succeeded (a refusal changes nothing): a use it opts out of is refused here.
+  if (const PurposeSet signalled = SignalledOptOuts(call); signalled.Any()) {
+    for (const std::string& name : w.purposes) {
+      std::optional<PurposeId> id = call.ctx.policy->FindPurpose(name);
+      if (!id) continue;  // the vault refuses it
+      const CompiledPurpose& p = call.ctx.policy->purpose(*id);
+      if (p.consent != ConsentMode::kNone && signalled.Intersects(p.self_and_ancestors)) {
+        return PermissionDenied(std::string(ReasonName(Reason::kOptedOut)) +
+                                    ": the request's privacy signal opts out of this purpose",
+                                "purposes");
+      }
+    }
+  }
   ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.Write(w));
   call.ctx.metrics.RecordDecision("allowed", ids.size());
   Json out = Json::array();
@@ -178,6 +202,14 @@ void ReadFields(const Call& call, Respond respond) {
                                 ? StatusOr<SubjectInfo>(InvalidArgument("is required", "purpose"))
                                 : call.Subject();
   if (!s.ok()) return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
+  // A read of a declared purpose is answered (what may not be used is withheld), so the signal
+  // is recorded now and honoured by this read; a read of an undeclared one is refused by the
+  // vault and changes nothing.
+  if (call.ctx.policy->FindPurpose(*purpose)) {
+    if (Status recorded = ApplyPrivacySignals(call, s->id); !recorded.ok()) {
+      return respond([recorded]() -> StatusOr<HttpResponse> { return recorded; });
+    }
+  }
   // `done` may run on the thread that committed the decision: the answer is sent from the
   // connection's own thread.
   call.ctx.vault.ReadThen(
@@ -231,6 +263,23 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
       (*action == ConsentAction::kOverridingGround || *action == ConsentAction::kNotified)) {
     return PermissionDenied("principal_not_allowed: a subject does not record this action", "action");
   }
+  // An organization admin administers its members' privacy settings (CT11) within its role: it
+  // may always narrow what is done with a member's data (opt out, object, withdraw), but gives
+  // or restores a use only for the purposes its role covers.
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin && !change.purpose.empty() &&
+      (*action == ConsentAction::kGrant || *action == ConsentAction::kUndoOptOut ||
+       *action == ConsentAction::kWithdrawObjection ||
+       *action == ConsentAction::kOverridingGround)) {
+    const CompiledPolicy& policy = *call.ctx.policy;
+    std::optional<PurposeId> id = policy.FindPurpose(change.purpose);
+    std::optional<RoleId> role = policy.organization_admin_role();
+    if (id && !(role && policy.role(*role).purposes.Test(*id))) {
+      return PermissionDenied(
+          std::string(ReasonName(Reason::kNotNeedToKnow)) +
+              ": an organization admin gives or restores uses for its role's purposes only",
+          "purpose");
+    }
+  }
   change.action = *action;
   if (source_name) {
     auto source = ParseConsentSourceName(*source_name);
@@ -271,6 +320,7 @@ StatusOr<HttpResponse> LiftRestriction(const Call& call) {
 
 StatusOr<HttpResponse> ConsentHistory(const Call& call) {
   ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(ApplyPrivacySignals(call, s.id));  // nothing below refuses; the answer shows it
   ASSIGN_OR_RETURN(std::vector<ConsentEvent> events, call.ctx.vault.ConsentHistory(s.id));
   Json out = Json::array();
   for (const ConsentEvent& e : events) {
@@ -290,13 +340,14 @@ void AddSubjectRoutes(RouteTable& table) {
   table.Add("POST", "/v1/subjects", kOwnerKeys, CreateSubject);
   table.Add("GET", "/v1/subjects/{id}", AndSubject(kOwnerKeys), GetSubject);
   // A subject erases its data through an erasure request (POST .../requests), not directly.
-  table.Add("DELETE", "/v1/subjects/{id}", kOwnerKeys, EraseSubject);
+  table.Add("DELETE", "/v1/subjects/{id}", kOwnerKeys, EraseSubject, SignalPoint::kNever);
   table.Add("POST", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), WriteFields);
   table.AddAsync("GET", "/v1/subjects/{id}/fields", AndSubject(kDataKeys), ReadFields);
   table.Add("PUT", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), RectifyField);
   table.Add("DELETE", "/v1/subjects/{id}/fields/{field_id}", AndSubject(kDataKeys), DeleteField);
   table.Add("POST", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), RecordConsent);
-  table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory);
+  table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory,
+            SignalPoint::kHandler);
   table.Add("POST", "/v1/subjects/{id}/cookies/cleared", AndSubject(kOwnerKeys), CookiesCleared);
   table.Add("DELETE", "/v1/subjects/{id}/restriction", kServiceStaff, LiftRestriction);
 }

@@ -192,6 +192,8 @@ class Vault::Impl {
   StatusOr<SubjectState> State(uint64_t id);
   StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
   StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t org) {
+    // 0 is "no organization": its "members" are every subject without one.
+    if (org == kNoId) return NotFound("no such organization", "organization_id");
     ASSIGN_OR_RETURN(std::vector<uint64_t> members, data_->ListOrganizationMembers(org));
     std::vector<uint64_t> live;  // without subjects erased but not yet purged
     for (uint64_t id : members) {
@@ -675,8 +677,29 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
                                   s.kind + "'",
                               "birth_date");
   }
+  // Creation stays inside the creator's scope: a customer's subjects are its own and in no
+  // organization; an organization admin's are members of its organization and nobody's
+  // processor data (CT11, CN05). A subject is a customer's or an organization's, never both.
+  if (s.organization_id != kNoId && s.tenant_id != kNoId)
+    return InvalidArgument(
+        "a subject belongs to an organization or to a customer (tenant), not both", "tenant_id");
   if (s.principal.kind == PrincipalKind::kTenant && s.principal.tenant_id != s.tenant_id)
-    return PermissionDenied("a customer may only create subjects of its own", "tenant_id");
+    return PermissionDenied("other_tenant: a customer may only create subjects of its own",
+                            "tenant_id");
+  if (s.principal.kind == PrincipalKind::kTenant && s.organization_id != kNoId)
+    return PermissionDenied("other_organization: a customer creates subjects in no organization",
+                            "organization_id");
+  if (s.principal.kind == PrincipalKind::kOrganizationAdmin &&
+      s.principal.organization_id != s.organization_id)
+    return PermissionDenied(
+        "other_organization: an organization admin creates members of its own organization only",
+        "organization_id");
+  if (s.principal.kind == PrincipalKind::kOrganizationAdmin && s.tenant_id != kNoId)
+    return PermissionDenied("other_tenant: an organization admin creates no customer's subjects",
+                            "tenant_id");
+  if (s.principal.kind != PrincipalKind::kService && s.principal.kind != PrincipalKind::kTenant &&
+      s.principal.kind != PrincipalKind::kOrganizationAdmin)
+    return PermissionDenied("principal_not_allowed: this principal creates no subjects");
   // Codes, sealed at rest like the rest of the profile, and still never a card number (CX02).
   if (!s.jurisdiction.empty()) RETURN_IF_ERROR(CheckReference(s.jurisdiction, "jurisdiction"));
   if (s.location_exemptions.size() > kMaxEvidence)

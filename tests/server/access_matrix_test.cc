@@ -146,5 +146,87 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
   }
 }
 
+// The matrix's other two dimensions: creation across scopes (who may create a subject where),
+// and purposes outside a role (staff and organization admins use data for their role's purposes
+// only; the starter policy gives organization admins no role, hence no purpose). Every refusal
+// changes nothing.
+TEST_F(AccessMatrix, CreationAndPurposesStayInsideEachScope) {
+  const std::string tenant1 = Key("tenant:1"), org1 = Key("organization_admin:1");
+  const std::string service = Key("service"), support = Key("staff:support");
+  const Json adult = {{"kind", "customer"}, {"age_years", 30}};
+  auto with = [&](std::initializer_list<std::pair<const char*, const char*>> scope) {
+    Json body = adult;
+    for (auto [key, value] : scope) body[key] = value;
+    return body;
+  };
+  struct Creation {
+    const char* who;
+    std::string token;
+    Json body;
+    int status;
+    const char* reason;
+  };
+  const std::vector<Creation> refused = {
+      {"tenant 1 for tenant 2", tenant1, with({{"tenant_id", "2"}}), 403, "other_tenant"},
+      {"tenant 1 inside organization 1", tenant1, with({{"organization_id", "1"}}), 403,
+       "other_organization"},
+      {"organization 1 inside organization 2", org1, with({{"organization_id", "2"}}), 403,
+       "other_organization"},
+      {"organization 1 for tenant 1", org1, with({{"tenant_id", "1"}}), 403, "other_tenant"},
+      {"the service, in an organization and a tenant", service,
+       with({{"organization_id", "1"}, {"tenant_id", "1"}}), 400, ""},
+      {"staff", support, adult, 403, "principal_not_allowed"},
+      {"the admin", admin(), adult, 403, "admin_has_no_data_access"},
+  };
+  for (const Creation& c : refused) {
+    HttpReply r = client().Post("/v1/subjects", c.body, c.token);
+    EXPECT_EQ(r.status, c.status) << c.who << ": " << r.body;
+    EXPECT_EQ(r.error("reason"), c.reason) << c.who;
+  }
+  HttpReply members = client().Get("/v1/organizations/1/members", org1);
+  ASSERT_EQ(members.status, 200);
+  EXPECT_TRUE(members.json()["members"].empty()) << members.body;
+
+  // Data of a customer and of a member of organization 1, written by the service for `service`.
+  const std::string customer = NewSubject(adult, service);
+  const std::string member = NewSubject(adult, org1);
+  const std::string fields =
+      R"({"purposes":["service"],"fields":[{"category":"user.name","value":"Kim"}]})";
+  for (const std::string& id : {customer, member}) {
+    ASSERT_EQ(client().Send("POST", "/v1/subjects/" + id + "/fields", fields, service).status, 201);
+  }
+  // Support's role is [service.support]: `service` itself, and marketing, are outside it.
+  struct Use {
+    const char* who;
+    std::string token, subject, purpose;
+  };
+  for (const Use& u : {Use{"support", support, customer, "service"},
+                       Use{"support", support, customer, "marketing"},
+                       Use{"organization 1", org1, member, "service"},
+                       Use{"organization 1", org1, member, "service.support"}}) {
+    const std::string where = std::string(u.who) + " for " + u.purpose;
+    HttpReply read =
+        client().Get("/v1/subjects/" + u.subject + "/fields?purpose=" + u.purpose, u.token);
+    ASSERT_EQ(read.status, 200) << where << ": " << read.body;
+    EXPECT_TRUE(read.json()["fields"].empty()) << where << ": " << read.body;
+    HttpReply write = client().Send("POST", "/v1/subjects/" + u.subject + "/fields",
+                                    R"({"purposes":[")" + u.purpose +
+                                        R"("],"fields":[{"category":"user.name","value":"Lee"}]})",
+                                    u.token);
+    EXPECT_EQ(write.status, 403) << where << ": " << write.body;
+    EXPECT_EQ(write.error("reason"), "not_need_to_know") << where;
+  }
+  // Inside its role support reads the name; nothing the others tried was written.
+  HttpReply own =
+      client().Get("/v1/subjects/" + customer + "/fields?purpose=service.support", support);
+  ASSERT_EQ(own.status, 200) << own.body;
+  ASSERT_EQ(own.json()["fields"].size(), 1u) << own.body;
+  for (const std::string& id : {customer, member}) {
+    HttpReply all = client().Get("/v1/subjects/" + id + "/fields?purpose=service", service);
+    ASSERT_EQ(all.json()["fields"].size(), 1u) << all.body;
+    EXPECT_EQ(all.json()["fields"][0]["value"], "Kim");
+  }
+}
+
 }  // namespace
 }  // namespace privet::testing

@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "server/server_fixture.h"
 
 namespace privet::testing {
@@ -93,6 +97,26 @@ TEST_F(Accounts, CU07_FailedLoginsAreRateLimited) {
   EXPECT_EQ(Login(kPassword).status, 201);
 }
 
+// Issue 15: re-spelling the email (case, surrounding spaces) neither resets nor escapes the
+// limit: every spelling is one address, as the blind index normalises it.
+TEST_F(Accounts, CU07_TheLoginLimitCountsEverySpellingOfAnEmailAsOne) {
+  const std::vector<std::string> spellings = {"KIM@EXAMPLE.COM", " kim@example.com",
+                                              "Kim@Example.com", "kim@example.com\t",
+                                              "kIM@eXAMPLE.cOM"};
+  for (const std::string& email : spellings) {
+    EXPECT_EQ(Login("wrong password " + email, email).status, 401) << email;
+  }
+  for (const std::string& email :
+       {std::string("kim@example.com"), std::string("  KIM@example.COM  ")}) {
+    HttpReply limited = Login(kPassword, email);
+    EXPECT_EQ(limited.status, 429) << email;
+    EXPECT_EQ(limited.error(), "RATE_LIMITED");
+  }
+  clock_.Advance(std::chrono::minutes(16));
+  // Once the window has passed, any spelling signs in.
+  EXPECT_EQ(Login(kPassword, " KIM@Example.com").status, 201);
+}
+
 TEST_F(Accounts, CU07_SessionsExpire) {
   HttpReply login = Login(kPassword);
   ASSERT_EQ(login.status, 201);
@@ -108,6 +132,43 @@ TEST_F(Accounts, ErasureEndsTheAccount) {
   const std::string session = login.json()["token"];
   ASSERT_EQ(client().Send("DELETE", "/v1/subjects/" + subject_, "", service_).status, 204);
   EXPECT_EQ(client().Get("/v1/subjects/" + subject_, session).status, 401);
+  EXPECT_TRUE(StoredPasswordHashes().empty());
+}
+
+// Issue 15: a login racing the subject's erasure yields no session that works afterwards.
+// Logins run on two connections while the subject is erased; every token any of them got, before
+// or during the erasure, is refused once it returned.
+TEST_F(Accounts, ALoginRacingAnErasureLeavesNoWorkingSession) {
+  std::mutex mu;
+  std::vector<std::string> tokens;
+  std::atomic<bool> erased{false};
+  std::atomic<int> logins{0};
+  auto race = [&] {
+    HttpClient own(server().port());
+    for (int after = 0; after < 3;) {
+      HttpReply r =
+          own.Post("/v1/sessions", {{"email", "kim@example.com"}, {"password", kPassword}}, "");
+      ++logins;
+      if (r.status == 201) {
+        std::lock_guard lock(mu);
+        tokens.push_back(r.json()["token"]);
+      }
+      if (erased) ++after;  // a few more once the erasure returned
+    }
+  };
+  std::thread a(race), b(race);
+  while (logins < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const HttpReply erasure = client().Send("DELETE", "/v1/subjects/" + subject_, "", service_);
+  erased = true;
+  a.join();
+  b.join();
+  ASSERT_EQ(erasure.status, 204) << erasure.body;
+  ASSERT_FALSE(tokens.empty());
+  for (const std::string& token : tokens) {
+    EXPECT_EQ(client().Get("/v1/subjects/" + subject_, token).status, 401);
+    EXPECT_EQ(client().Send("DELETE", "/v1/sessions/current", "", token).status, 401);
+  }
+  EXPECT_NE(Login(kPassword).status, 201);  // 401, or 429 after the racers' failures
   EXPECT_TRUE(StoredPasswordHashes().empty());
 }
 

@@ -11,10 +11,11 @@ namespace privet::testing {
 namespace {
 
 using ::testing::AllOf;
-using ::testing::UnorderedElementsAre;
+using ::testing::Contains;
 using ::testing::Each;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
 using Json = nlohmann::json;
 
 constexpr char kPassword[] = "correct horse battery";
@@ -209,6 +210,153 @@ TEST_F(ConfitrekOrganizations, CT13_MembersRequestsAreRoutedToTheirOrganizationA
   // ConfiTrek does not carry it out itself: the member's data stays for Acme to decide.
   EXPECT_EQ(client().Post("/v1/requests/" + request + "/fulfil", Json::object(), service_).status, 409);
   EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
+}
+
+// Issue 15: creation stays inside the caller's own scope. A tenant creates no subject inside
+// an organization, an organization admin none for a tenant (which would let each read the
+// other's data, CN05), and no subject is both; each refusal creates nothing.
+TEST_F(ConfitrekOrganizations, CreationStaysInsideTheCallersScope) {
+  const std::string tenant = Key("tenant:7");
+  struct Refused {
+    const char* what;
+    Json body;
+    std::string token;
+    int status;
+    const char* reason;
+  };
+  const std::vector<Refused> refused = {
+      {"a tenant's subject inside Acme",
+       {{"kind", "member"}, {"age_years", 30}, {"organization_id", "41"}},
+       tenant,
+       403,
+       "other_organization"},
+      {"a tenant's subject inside Acme, naming itself",
+       {{"kind", "member"}, {"age_years", 30}, {"organization_id", "41"}, {"tenant_id", "7"}},
+       tenant,
+       403,
+       "other_organization"},
+      {"an Acme member for the tenant",
+       {{"kind", "member"}, {"age_years", 30}, {"tenant_id", "7"}},
+       acme_,
+       403,
+       "other_tenant"},
+      {"a subject of both, by the service",
+       {{"kind", "member"}, {"age_years", 30}, {"organization_id", "41"}, {"tenant_id", "7"}},
+       service_,
+       400,
+       ""},
+  };
+  for (const Refused& r : refused) {
+    HttpReply reply = client().Post("/v1/subjects", r.body, r.token);
+    EXPECT_EQ(reply.status, r.status) << r.what << ": " << reply.body;
+    EXPECT_EQ(reply.error("reason"), r.reason) << r.what;
+    EXPECT_FALSE(reply.json().contains("id")) << r.what;
+  }
+  // Nothing was created: Acme has no member, and each side still creates in its own scope.
+  HttpReply members = client().Get("/v1/organizations/41/members", acme_);
+  ASSERT_EQ(members.status, 200);
+  EXPECT_THAT(members.json()["members"], IsEmpty());
+  const std::string own = NewSubject({{"kind", "customer"}, {"age_years", 30}}, tenant);
+  HttpReply record = client().Get("/v1/subjects/" + own, tenant);
+  EXPECT_EQ(record.json()["tenant_id"], "7");
+  EXPECT_EQ(record.json()["organization_id"], nullptr);
+  EXPECT_EQ(client().Get("/v1/subjects/" + own, acme_).error("reason"), "other_organization");
+  const std::string member = AcmeMember("kim@acme.example");
+  EXPECT_EQ(client().Get("/v1/subjects/" + member, tenant).error("reason"), "other_tenant");
+}
+
+// Issue 15: an organization admin acts under the policy's organization_admin role, whose
+// purposes are [provide]: it reads and writes its members' data for those only, and gives or
+// restores no use beyond them; it may still narrow one (opt out).
+TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminIsConfinedToItsRolesPurposes) {
+  const std::string member = AcmeMember("kim@acme.example");
+  HttpReply improve = client().Post(
+      "/v1/subjects/" + member + "/fields",
+      {{"purposes", {"improve"}},
+       {"fields", {{{"category", "user.behavior.interaction"}, {"value", "clicked: export"}}}}},
+      service_);
+  ASSERT_EQ(improve.status, 201) << improve.body;
+  const std::string improve_field = improve.json()["field_ids"][0];
+
+  // Reads: nothing for improve (the service sees it), everything for provide.
+  HttpReply read = ReadFields(member, acme_, "improve");
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_THAT(read.json()["fields"], IsEmpty()) << read.body;
+  EXPECT_THAT(WithheldReasons(read.json()), Contains(std::string("not_need_to_know")));
+  EXPECT_THAT(Categories(ReadFields(member, service_, "improve").json()),
+              UnorderedElementsAre("user.behavior.interaction"));
+  EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
+
+  // Writes, rectification and deletion outside [provide] are refused and change nothing.
+  HttpReply advertise = client().Post(
+      "/v1/subjects/" + member + "/fields",
+      {{"purposes", {"advertise"}},
+       {"fields", {{{"category", "user.contact.email"}, {"value", "kim@ads.example"}}}}},
+      acme_);
+  EXPECT_EQ(advertise.status, 403) << advertise.body;
+  EXPECT_EQ(advertise.error("reason"), "not_need_to_know");
+  HttpReply rectified = client().Send("PUT", "/v1/subjects/" + member + "/fields/" + improve_field,
+                                      R"({"value":"clicked: nothing"})", acme_);
+  EXPECT_EQ(rectified.error("reason"), "not_need_to_know") << rectified.body;
+  HttpReply deleted =
+      client().Send("DELETE", "/v1/subjects/" + member + "/fields/" + improve_field, "", acme_);
+  EXPECT_EQ(deleted.error("reason"), "not_need_to_know") << deleted.body;
+  EXPECT_THAT(ReadFields(member, service_, "advertise").json()["fields"], IsEmpty());
+  HttpReply kept = ReadFields(member, service_, "improve");
+  ASSERT_THAT(kept.json()["fields"], SizeIs(1));
+  EXPECT_EQ(kept.json()["fields"][0]["value"], "clicked: export");
+
+  // Consents: no grant for a purpose outside the role; an opt-out is the member's gain.
+  HttpReply grant =
+      client().Post("/v1/subjects/" + member + "/consents",
+                    {{"purpose", "advertise.promotional.email"}, {"action", "grant"}}, acme_);
+  EXPECT_EQ(grant.status, 403) << grant.body;
+  EXPECT_EQ(grant.error("reason"), "not_need_to_know");
+  EXPECT_THAT(client().Get("/v1/subjects/" + member + "/consents", acme_).json()["events"],
+              IsEmpty());
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + member + "/consents",
+                      {{"purpose", "advertise"}, {"action", "opt_out"}}, acme_)
+                .status,
+            201);
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + member + "/consents",
+                      {{"purpose", "provide.preferences"}, {"action", "grant"}}, acme_)
+                .status,
+            201);
+}
+
+// Issue 15: organization 0 is no organization. The subjects without one are nobody's members,
+// and no key lists them or their requests through it (nor removes one).
+TEST_F(ConfitrekOrganizations, OrganizationZeroIsNoOrganization) {
+  const std::string member = AcmeMember("kim@acme.example");
+  const std::string loner =
+      NewSubject({{"kind", "customer"}, {"jurisdiction", "EU"}, {"age_years", 30}}, service_);
+  ASSERT_EQ(client()
+                .Post("/v1/subjects/" + loner + "/requests",
+                      {{"right", "access"}, {"channel", "web_form"}}, service_)
+                .status,
+            201);
+  for (const char* org : {"0", "00"}) {
+    for (const char* route : {"/members", "/requests"}) {
+      HttpReply listed = client().Get(std::string("/v1/organizations/") + org + route, service_);
+      EXPECT_EQ(listed.status, 404) << org << route << ": " << listed.body;
+      EXPECT_EQ(listed.body.find(loner), std::string::npos) << org << route;
+      EXPECT_NE(client().Get(std::string("/v1/organizations/") + org + route, acme_).status, 200)
+          << org << route;
+    }
+    EXPECT_NE(client()
+                  .Send("DELETE", std::string("/v1/organizations/") + org + "/members/" + loner, "",
+                        acme_)
+                  .status,
+              204);
+  }
+  // Nothing changed: Acme's list is as it was, and the loner is still nobody's member.
+  HttpReply members = client().Get("/v1/organizations/41/members", acme_);
+  ASSERT_EQ(members.status, 200);
+  ASSERT_THAT(members.json()["members"], SizeIs(1));
+  EXPECT_EQ(members.json()["members"][0]["id"], member);
+  EXPECT_EQ(client().Get("/v1/subjects/" + loner, service_).json()["organization_id"], nullptr);
 }
 
 // CONNACT: customers 7 and 8 submit data about their own contacts, which CONNACT holds as their

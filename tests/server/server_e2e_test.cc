@@ -270,6 +270,74 @@ TEST_F(StarterServer, GpcIsHonouredAsAnOptOutWhenThePolicySaysSo) {
   EXPECT_EQ(write.error("reason"), "opted_out");
 }
 
+// Issue 15: a request refused (403, 400) that carries Sec-GPC: 1 records nothing; the signal is
+// recorded once a request carrying it succeeds, and a use it opts out of is refused from that
+// request on.
+TEST_F(StarterServer, RefusedRequestsRecordNoPrivacySignal) {
+  const std::string service = Key("service"), support = Key("staff:support");
+  const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
+  const std::map<std::string, std::string> gpc = {{"Sec-GPC", "1"}};
+  const std::string subject = "/v1/subjects/" + id;
+  auto events = [&] {
+    HttpReply history = client().Get(subject + "/consents", service);  // no signal
+    EXPECT_EQ(history.status, 200) << history.body;
+    return history.json()["events"].size();
+  };
+  struct Refused {
+    const char* what;
+    std::string method, target, body, token;
+    int status;
+  };
+  const std::vector<Refused> refused = {
+      {"a write beyond the role's need-to-know", "POST", subject + "/fields",
+       R"({"purposes":["service"],"fields":[{"category":"user.name","value":"Kim"}]})", support,
+       403},
+      {"a write of an undeclared category", "POST", subject + "/fields",
+       R"({"purposes":["service"],"fields":[{"category":"user.shoe_size","value":"42"}]})", service,
+       400},
+      {"a write for an undeclared purpose", "POST", subject + "/fields",
+       R"({"purposes":["telepathy"],"fields":[{"category":"user.name","value":"Kim"}]})", service,
+       403},
+      {"a forbidden category", "POST", subject + "/fields",
+       R"({"purposes":["service"],"fields":[{"category":"user.financial.payment_card","value":"x"}]})",
+       service, 403},
+      {"a read for an undeclared purpose", "GET", subject + "/fields?purpose=telepathy", "",
+       service, 403},
+      {"a consent for an undeclared purpose", "POST", subject + "/consents",
+       R"({"purpose":"telepathy","action":"grant"})", service, 400},
+      {"a rectification of no field", "PUT", subject + "/fields/999", R"({"value":"Kim"})", service,
+       404},
+      {"a password too short", "PUT", subject + "/password", R"({"password":"short"})", service,
+       400},
+      {"a write the signal itself refuses", "POST", subject + "/fields",
+       R"({"purposes":["analytics"],"fields":[{"category":"user.device.cookie_id","value":"c-1"}]})",
+       service, 403},
+  };
+  for (const Refused& r : refused) {
+    HttpReply reply = client().Send(r.method, r.target, r.body, r.token, gpc);
+    EXPECT_EQ(reply.status, r.status) << r.what << ": " << reply.body;
+    EXPECT_EQ(events(), 0u) << r.what;
+  }
+  // The write the signal refused was refused for it, and stored nothing.
+  HttpReply analytics =
+      client().Send("POST", subject + "/fields", refused.back().body, service, gpc);
+  EXPECT_EQ(analytics.error("reason"), "opted_out") << analytics.body;
+  HttpReply read = client().Get(subject + "/fields?purpose=analytics", service);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_TRUE(read.json()["fields"].empty()) << read.body;
+  // A request that succeeds records it, once.
+  EXPECT_EQ(
+      client()
+          .Send("POST", subject + "/fields",
+                R"({"purposes":["service"],"fields":[{"category":"user.name","value":"Kim"}]})",
+                service, gpc)
+          .status,
+      201);
+  EXPECT_EQ(events(), 2u);  // analytics and marketing
+  EXPECT_EQ(client().Get(subject, service, gpc).status, 200);
+  EXPECT_EQ(events(), 2u);
+}
+
 TEST_F(StarterServer, ServedRoutesAreExposedForTheSpec) {
   bool found = false;
   for (const RouteInfo& r : server().routes()) found = found || (r.method == "GET" && r.pattern == "/v1/subjects/{id}/fields");
