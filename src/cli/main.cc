@@ -11,6 +11,7 @@
 #include "cli/policy_command.h"
 #include "cli/rights_command.h"
 #include "cli/serve_command.h"
+#include "cli/subject_command.h"
 #include "cli/vault_command.h"
 
 int main(int argc, char** argv) {
@@ -112,6 +113,32 @@ int main(int argc, char** argv) {
   add_vault_options(retention_run);
   retention_run->add_flag("--dry-run", dry_run, "List what would go; change nothing");
 
+  std::string subject_id, event, rule, ground;
+  CLI::App* subject =
+      app.add_subcommand("subject", "One subject's retention anchors and legal holds");
+  subject->require_subcommand(1);
+  CLI::App* subject_event = subject->add_subcommand(
+      "event", "Record that a retention anchor happened now (the end of a contract, ...)");
+  add_vault_options(subject_event);
+  subject_event->add_option("--subject", subject_id, "The subject's id")->required();
+  subject_event
+      ->add_option("--event", event,
+                   "last_activity, last_application, contract_end, process_end or analysis")
+      ->required();
+  CLI::App* subject_hold = subject->add_subcommand(
+      "hold", "Place a legal hold: retention and erasure keep the data until it is released");
+  add_vault_options(subject_hold);
+  subject_hold->add_option("--subject", subject_id, "The subject's id")->required();
+  subject_hold->add_option("--ground", ground, "A code or case reference (letters, digits, _-.:/)")
+      ->required();
+  subject_hold->add_option("--rule", rule,
+                           "The retention rule held (default: every rule, and erasure)");
+  CLI::App* subject_release = subject->add_subcommand("release", "Release a legal hold");
+  add_vault_options(subject_release);
+  subject_release->add_option("--subject", subject_id, "The subject's id")->required();
+  subject_release->add_option("--rule", rule,
+                              "The rule of the hold (default: the whole-subject hold)");
+
   privet::cli::ServeFlags serve_flags;
   CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP JSON API (docs/api.md)");
   serve->add_option("--policy", serve_flags.vault.policy_path, "The policy file in force")->required();
@@ -172,6 +199,12 @@ int main(int argc, char** argv) {
   if (*sign) return privet::cli::AuditSign(files, std::cout, std::cerr);
   if (*pubkey) return privet::cli::AuditPublicKeyCommand(files, std::cout, std::cerr);
   if (*overdue) return privet::cli::RequestOverdue(spec, within_days, std::cout, std::cerr);
+  if (*subject_event)
+    return privet::cli::SubjectEvent(spec, subject_id, event, std::cout, std::cerr);
+  if (*subject_hold)
+    return privet::cli::SubjectHold(spec, subject_id, rule, ground, std::cout, std::cerr);
+  if (*subject_release)
+    return privet::cli::SubjectRelease(spec, subject_id, rule, std::cout, std::cerr);
   if (*retention_run) {
     return privet::cli::RetentionRun(spec, dry_run, isatty(STDERR_FILENO) != 0, std::cout, std::cerr);
   }

@@ -7,7 +7,6 @@
 #include "privet/rights.h"
 
 namespace privet::cli {
-namespace {
 
 StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
   PolicyLoadResult loaded = LoadPolicyFile(spec.policy_path);
@@ -22,9 +21,6 @@ StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
                       .policy = std::move(policy),
                       .clock = &clock});
 }
-
-
-}  // namespace
 
 int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, std::ostream& err) {
   if (within_days < 0) {

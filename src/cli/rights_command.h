@@ -15,6 +15,10 @@ struct VaultSpec {
   std::string policy_path;
 };
 
+// Opens the vault with the policy in `spec` and the system clock. FailedPrecondition
+// (VaultInUse) while another process holds it.
+StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec);
+
 // Lists open requests that are late or due within `within_days`, soonest first.
 int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, std::ostream& err);
 // Runs the policy's retention rules now; `dry_run` lists what would go. Progress goes to `err`

@@ -29,6 +29,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using testing::HttpReply;
+using ::testing::Not;
 using testing::RunPrivet;
 using ::testing::StartsWith;
 
@@ -59,7 +60,8 @@ struct Served {
   FILE* out = nullptr;
 };
 
-Served StartServe(const std::string& data_dir, const std::string& listen = "127.0.0.1:0") {
+Served StartServe(const std::string& data_dir, const std::string& listen = "127.0.0.1:0",
+                  const std::string& policy_file = "policies/starter.yaml") {
   int fds[2];
   if (::pipe(fds) != 0) return {};
   pid_t pid = ::fork();
@@ -67,7 +69,7 @@ Served StartServe(const std::string& data_dir, const std::string& listen = "127.
     ::dup2(fds[1], STDOUT_FILENO);
     ::close(fds[0]);
     ::close(fds[1]);
-    std::string policy = testing::SourcePath("policies/starter.yaml");
+    std::string policy = testing::SourcePath(policy_file);
     ::execl(PRIVET_BINARY, PRIVET_BINARY, "serve", "--policy", policy.c_str(), "--data",
             data_dir.c_str(), "--listen", listen.c_str(), "--threads", "1",
             static_cast<char*>(nullptr));
@@ -212,6 +214,74 @@ TEST(ServeCommand, ACommandBesideTheServerRefusesAndTheServerKeepsServing) {
   EXPECT_EQ(Stop(served), 0);
   // Once it has stopped, the command runs.
   EXPECT_EQ(RunPrivet("retention run --dry-run" + vault_flags, &out), 0) << out;
+}
+
+// Issue 15: retention anchors and legal holds from the CLI. Beside the server `privet subject
+// event|hold` refuse and name the HTTP route; once it has stopped, a contract end recorded with
+// the CLI lets Confect's customer_accounts rule (0 days after contract_end) fire, and a hold
+// placed with the CLI keeps the data until it is released.
+TEST(ServeCommand, SubjectEventAndHoldFromTheCliDriveRetention) {
+  testing::TempDir dir;
+  const std::string data = dir / "data";
+  Served served = StartServe(data, "127.0.0.1:0", "policies/confect.yaml");
+  ASSERT_GT(served.pid, 0);
+  std::string admin;
+  const uint16_t port = ListenPort(served, &admin);
+  ASSERT_NE(port, 0);
+  testing::HttpClient client(port);
+  const std::string service = NewKey(client, admin, "service");
+  testing::HttpReply created = client.Post("/v1/subjects", {{"kind", "customer"}}, service);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = created.json().value("id", "");
+  testing::HttpReply written =
+      client.Post("/v1/subjects/" + id + "/fields",
+                  {{"purposes", {"purchase.accounts"}},
+                   {"fields",
+                    {{{"category", "user.name"}, {"value", "Ada"}},
+                     {{"category", "user.contact.email"}, {"value", "ada@example.com"}}}}},
+                  service);
+  ASSERT_EQ(written.status, 201) << written.body;
+
+  const std::string vault_flags =
+      " --policy " + testing::SourcePath("policies/confect.yaml") + " --data " + data;
+  std::string out;
+  EXPECT_EQ(
+      RunPrivet("subject event --subject " + id + " --event contract_end" + vault_flags, &out), 1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("in use by another privet process"));
+  EXPECT_THAT(out, HasSubstr("POST /v1/subjects/{id}/events"));
+  EXPECT_EQ(RunPrivet("subject hold --subject " + id + " --ground case:1" + vault_flags, &out), 1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("POST /v1/subjects/{id}/legal-holds"));
+  EXPECT_EQ(Stop(served), 0);
+
+  // Usage errors and refused input change nothing.
+  EXPECT_EQ(
+      RunPrivet("subject event --subject " + id + " --event contract_ended" + vault_flags, &out), 2)
+      << out;
+  EXPECT_EQ(RunPrivet("subject event --subject ada --event contract_end" + vault_flags, &out), 2)
+      << out;
+  EXPECT_EQ(
+      RunPrivet("subject hold --subject " + id + " --ground 4111111111111111" + vault_flags, &out),
+      1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("PERMISSION_DENIED"));
+  EXPECT_THAT(out, Not(HasSubstr("4111111111111111")));
+  ::sleep(1);
+  ASSERT_EQ(RunPrivet("retention run --dry-run" + vault_flags, &out), 0) << out;
+  EXPECT_THAT(out, Not(HasSubstr("customer_accounts")));
+
+  ASSERT_EQ(RunPrivet("subject hold --subject " + id + " --ground case:1" + vault_flags, &out), 0)
+      << out;
+  ASSERT_EQ(
+      RunPrivet("subject event --subject " + id + " --event contract_end" + vault_flags, &out), 0)
+      << out;
+  ::sleep(1);  // the rule's 0 days have passed
+  ASSERT_EQ(RunPrivet("retention run" + vault_flags, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("2 kept by a legal hold")) << out;
+  ASSERT_EQ(RunPrivet("subject release --subject " + id + vault_flags, &out), 0) << out;
+  ASSERT_EQ(RunPrivet("retention run --dry-run" + vault_flags, &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("customer_accounts")) << out;
 }
 
 // What the issue saw: `privet keys rotate` beside a running server re-wrapped the key store under

@@ -113,6 +113,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddAdminRoutes(table_);
   AddSessionRoutes(table_);
   AddOrganizationRoutes(table_);
+  AddLifecycleRoutes(table_);
 }
 
 void Api::Handle(const HttpRequest& request, Reply reply) {

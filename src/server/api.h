@@ -134,6 +134,7 @@ void AddRequestRoutes(RouteTable& table);
 void AddAdminRoutes(RouteTable& table);
 void AddSessionRoutes(RouteTable& table);
 void AddOrganizationRoutes(RouteTable& table);
+void AddLifecycleRoutes(RouteTable& table);
 
 class Api {
  public:

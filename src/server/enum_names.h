@@ -32,4 +32,8 @@ inline std::optional<Right> ParseRightName(std::string_view n) {
   return ParseEnumName<Right, 9>(n, RightName);
 }
 
+inline std::optional<AnchorEvent> ParseAnchorEventName(std::string_view n) {
+  return ParseEnumName<AnchorEvent, 6>(n, AnchorEventName);
+}
+
 }  // namespace privet::server

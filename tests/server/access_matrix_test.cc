@@ -19,7 +19,8 @@ std::string Fill(std::string pattern, const std::string& subject) {
   for (auto [param, value] : {std::pair<std::string, std::string>{"{id}", subject},
                               {"{field_id}", "1"},
                               {"{org_id}", "1"},
-                              {"{key_id}", "0000000000000000"}}) {
+                              {"{key_id}", "0000000000000000"},
+                              {"{rule}", "accounts"}}) {
     for (size_t at; (at = pattern.find(param)) != std::string::npos;) pattern.replace(at, param.size(), value);
   }
   return pattern;
