@@ -184,7 +184,9 @@ int main(int argc, char** argv) {
   if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
   // Every command below works on an existing vault: a mistyped directory is a usage error, never
   // a new empty vault (or an empty report of one).
-  const privet::VaultFiles& named = (*overdue || *retention_run) ? spec.files : files;
+  const bool with_policy =
+      *overdue || *retention_run || *subject_event || *subject_hold || *subject_release;
+  const privet::VaultFiles& named = with_policy ? spec.files : files;
   if (privet::Status found = privet::FindVault(named); !found.ok()) {
     std::cerr << "privet: " << found.message() << "\n";
     return 2;

@@ -74,7 +74,11 @@ TEST_F(VaultCli, CommandsOnAMissingOrMistypedVaultRefuseAndCreateNothing) {
           "keys rotate " + dir, "keys admin --new " + dir, "audit verify " + dir,
           "audit sign " + dir, "audit proof " + dir + " 0", "audit public-key " + dir,
           "request overdue --policy " + policy + " --data " + dir,
-          "retention run --dry-run --policy " + policy + " --data " + dir}) {
+          "retention run --dry-run --policy " + policy + " --data " + dir,
+          "subject event --policy " + policy + " --data " + dir +
+              " --subject 1 --event contract_end",
+          "subject hold --policy " + policy + " --data " + dir + " --subject 1 --ground case-1",
+          "subject release --policy " + policy + " --data " + dir + " --subject 1"}) {
       SCOPED_TRACE(command);
       std::string out;
       EXPECT_EQ(RunPrivet(command, &out), 2);
