@@ -31,19 +31,20 @@
 namespace privet {
 
 enum class AuditEvent {
-  kDecision,        // a read: which categories were released, which withheld and why
+  kDecision,  // a read: which categories were released, which withheld and why
   kSubjectCreated,
   kWrite,
   kRectification,
   kFieldDeletion,
   kErasure,
   kConsent,
-  kKeyEvent,        // master key rotation, signing key creation
+  kKeyEvent,  // master key rotation, signing key creation
   kDisclosure,
   kRequest,
-  kRetention,   // fields removed (or anonymized) by a retention rule
-  kLegalHold,   // a legal hold placed or released
-  kLifecycle,   // a retention anchor recorded (end of contract, of a process, ...)
+  kRetention,          // fields removed (or anonymized) by a retention rule
+  kLegalHold,          // a legal hold placed or released
+  kLifecycle,          // a retention anchor recorded (end of contract, of a process, ...)
+  kLocationExemption,  // a location exemption granted or revoked (CX03)
 };
 std::string_view AuditEventName(AuditEvent e);
 

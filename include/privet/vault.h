@@ -21,9 +21,9 @@
 // (consent, restriction, need-to-know, organization and tenant scope); forbidden categories and
 // anything that looks like a payment card number, without echoing the value (CX02); special
 // categories where the policy refuses them (CF01); the minimum age at sign-up (CN03); the data a
-// feature requires (CT02, CU02); a location on each interaction where the subject kind requires
-// one, unless the subject holds a recorded exemption (CX03); and cookie identifiers never mixed
-// with a named subject's data (CU04).
+// feature requires (CT02, CU02); a location on each interaction (the subject's own writes and
+// reads) where the subject kind requires one, unless the subject holds a recorded exemption (CX03);
+// and cookie identifiers never mixed with a named subject's data (CU04).
 //
 // One process at a time holds a vault: Open takes an exclusive lock on `<data_dir>/privet.lock`
 // (0600) for the Vault's lifetime, and so do the file operations below that change a vault
@@ -118,8 +118,9 @@ struct NewSubject {
   std::string jurisdiction;            // e.g. EU, US-CA; sealed at rest
   uint64_t organization_id = 0;        // the organization that provides the account (CT11)
   uint64_t tenant_id = 0;              // the customer that submitted this subject (CN05)
-  std::vector<std::string> location_exemptions;  // recorded exemptions (CX03)
-  Principal principal = Principal::Service();    // who creates it (a tenant for CN05)
+  // Location exemptions (CX03) are not declared here by whoever creates the subject: they are
+  // recorded with the grant's reference (Vault::GrantLocationExemption).
+  Principal principal = Principal::Service();  // who creates it (a tenant for CN05)
 };
 
 struct FieldInput {
@@ -204,6 +205,14 @@ struct ConsentEvent {
   int policy_version = 0;
 };
 
+// A court's or supervising agency's exemption from recording the subject's location (CX03).
+struct LocationExemption {
+  std::string exemption;   // one of the subject kind's location_exemptions
+  std::string reference;   // the grant: court order or agency letter number (a code)
+  std::string granted_by;  // the principal that recorded it ("service", "staff:<role>", ...)
+  Time granted_at;
+};
+
 struct SubjectInfo {
   uint64_t id = 0;
   std::string kind;
@@ -214,7 +223,7 @@ struct SubjectInfo {
   std::optional<CivilDay> birth_date;
   std::optional<int> age_years;
   std::string jurisdiction;
-  std::vector<std::string> location_exemptions;
+  std::vector<LocationExemption> location_exemptions;
 };
 
 // A release of a subject's data to a recipient of the policy (the disclosure register).
@@ -304,6 +313,13 @@ class Vault {
   // The subject's fields the principal may use for `purpose`; the others are withheld with the
   // reason. Also withheld: fields not collected for `purpose` or an ancestor of it.
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id, std::string_view purpose);
+  // A subject's own read is one of their interactions (CX03): where the subject's kind requires
+  // a location, the read carries one (a user.location field), recorded first as a write for the
+  // policy's interaction feature (the feature of that kind that requires a location), and a
+  // subject's own read without one is refused (FailedPrecondition "location") unless the subject
+  // holds an exemption. `location` may be null; other principals' reads need none.
+  StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id,
+                            std::string_view purpose, const FieldInput* location);
   // Read for callers that must not block, such as an event loop: `done` receives what Read would
   // return, once the read's decision is stored as `read_auditing` says. With kBeforeReturn it
   // runs on the thread that committed the decision (the vault's read committer thread, or one
@@ -322,6 +338,9 @@ class Vault {
   using PreparedDone = std::function<void(StatusOr<std::string>)>;
   void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadPrepare prepare,
                 PreparedDone done);
+  // With the location of a subject's own read, as Read above (recorded before ReadThen returns).
+  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose,
+                const FieldInput* location, ReadPrepare prepare, PreparedDone done);
   // Returns once every ReadThen's `done` has run. REQUIRES: no ReadThen at the same time (stop
   // the callers first). The vault's destructor does it too.
   void DrainReads();
@@ -410,6 +429,17 @@ class Vault {
   // them with the hold's `ground`, a code or case reference.
   Status PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::string_view ground);
   Status ReleaseLegalHold(uint64_t subject_id, std::string_view rule);
+
+  // Records a court's or supervising agency's exemption from the location requirement (CX03),
+  // once its grant has been seen: `exemption` must be one the subject's kind lists, `reference`
+  // names the grant (a court order or agency letter number: a code, never personal data). The
+  // subject cannot declare one for itself: the service, the admin, or staff whose role may see
+  // location data record it (PermissionDenied otherwise). Audited; replaces an earlier grant of
+  // the same exemption. RevokeLocationExemption ends one (NotFound if it is not held).
+  Status GrantLocationExemption(const Principal& by, uint64_t subject_id,
+                                std::string_view exemption, std::string_view reference);
+  Status RevokeLocationExemption(const Principal& by, uint64_t subject_id,
+                                 std::string_view exemption);
   StatusOr<std::vector<LegalHold>> LegalHolds(uint64_t subject_id);
   StatusOr<std::vector<RetentionAggregate>> Aggregates();
 

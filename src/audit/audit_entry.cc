@@ -10,10 +10,11 @@ namespace privet {
 namespace {
 
 constexpr std::initializer_list<AuditEvent> kEvents = {
-    AuditEvent::kDecision, AuditEvent::kSubjectCreated, AuditEvent::kWrite,
-    AuditEvent::kRectification, AuditEvent::kFieldDeletion, AuditEvent::kErasure,
-    AuditEvent::kConsent, AuditEvent::kKeyEvent, AuditEvent::kDisclosure, AuditEvent::kRequest,
-    AuditEvent::kRetention, AuditEvent::kLegalHold, AuditEvent::kLifecycle};
+    AuditEvent::kDecision,      AuditEvent::kSubjectCreated,   AuditEvent::kWrite,
+    AuditEvent::kRectification, AuditEvent::kFieldDeletion,    AuditEvent::kErasure,
+    AuditEvent::kConsent,       AuditEvent::kKeyEvent,         AuditEvent::kDisclosure,
+    AuditEvent::kRequest,       AuditEvent::kRetention,        AuditEvent::kLegalHold,
+    AuditEvent::kLifecycle,     AuditEvent::kLocationExemption};
 
 int64_t UnixSeconds(Time t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -115,6 +116,8 @@ std::string_view AuditEventName(AuditEvent e) {
     case AuditEvent::kRetention: return "retention";
     case AuditEvent::kLegalHold: return "legal_hold";
     case AuditEvent::kLifecycle: return "lifecycle";
+    case AuditEvent::kLocationExemption:
+      return "location_exemption";
   }
   return "unknown";
 }

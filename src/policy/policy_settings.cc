@@ -76,11 +76,12 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"features[].description", kInformational, kWords},
     {"features[].purpose", kEnforced, "Vault::Write: the feature's purpose"},
     {"features[].requires", kEnforced,
-     "Vault::Write: the data a feature needs, named when missing (CT02, CU02)"},
-    {"features[].optional", kInformational,
+     "Vault::Write: the data a feature needs, named when missing (CT02, CU02); Vault::DeleteField: "
+     "deleting it suspends the feature and tells the subject (CT02)"},
+    {"features[].optional", kEnforced,
      "marks a feature the subject may decline; declining is the consent to its purpose, which "
-     "Decide enforces "
-     "(CT01)"},
+     "Decide enforces (CT01); Vault::DeleteField suspends only features that are not optional "
+     "(CT02)"},
     {"features[].subject_kinds", kEnforced, "Vault::Write: who the feature is for"},
 
     {"roles[].id", kInformational, kName},

@@ -130,7 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.body = std::move(req.body());
-    for (const char* name : {"authorization", "sec-gpc", "dnt", "content-type"}) {
+    for (const char* name :
+         {"authorization", "sec-gpc", "dnt", "content-type", "privet-location"}) {
       auto it = req.find(name);
       if (it != req.end()) request.headers[name] = std::string(it->value());
     }

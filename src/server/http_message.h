@@ -16,7 +16,8 @@ struct HttpRequest {
   // '/' before decoding each segment, so an encoded slash never separates segments.
   std::string path;
   std::map<std::string, std::string> query;  // decoded query parameters (last one wins)
-  // The few headers privet reads, by lower-case name: authorization, sec-gpc, dnt, content-type.
+  // The few headers privet reads, by lower-case name: authorization, sec-gpc, dnt, content-type,
+  // privet-location (CX03).
   std::map<std::string, std::string> headers;
   std::string body;
 

@@ -1,6 +1,7 @@
 // Retention anchors and legal holds for one subject: the events that start a retention rule's
 // clock (the end of a contract or of a recruitment process, ...) and the holds that stop it.
-// The service key and staff record them; each is audited by the vault.
+// The service key and staff record them; each is audited by the vault. Also the exemptions from
+// recording a subject's location (CX03), which a court or supervising agency grants.
 #include "server/api.h"
 #include "server/enum_names.h"
 #include "server/json_io.h"
@@ -61,6 +62,25 @@ StatusOr<HttpResponse> ReleaseHold(const Call& call) {
   return NoContent();
 }
 
+// CX03: a court's or agency's exemption from the location requirement, recorded with its grant.
+StatusOr<HttpResponse> GrantExemption(const Call& call) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"exemption", "reference"}));
+  Field f{body, ""};
+  ASSIGN_OR_RETURN(std::string exemption, f.RequiredString("exemption"));
+  ASSIGN_OR_RETURN(std::string reference, f.RequiredString("reference"));
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(
+      call.ctx.vault.GrantLocationExemption(call.principal, s.id, exemption, reference));
+  return NoContent();
+}
+
+StatusOr<HttpResponse> RevokeExemption(const Call& call) {
+  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  RETURN_IF_ERROR(
+      call.ctx.vault.RevokeLocationExemption(call.principal, s.id, call.params.at("exemption")));
+  return NoContent();
+}
+
 }  // namespace
 
 void AddLifecycleRoutes(RouteTable& table) {
@@ -68,6 +88,9 @@ void AddLifecycleRoutes(RouteTable& table) {
   table.Add("GET", "/v1/subjects/{id}/legal-holds", kServiceStaff, ListHolds);
   table.Add("POST", "/v1/subjects/{id}/legal-holds", kServiceStaff, PlaceHold);
   table.Add("DELETE", "/v1/subjects/{id}/legal-holds/{rule}", kServiceStaff, ReleaseHold);
+  table.Add("POST", "/v1/subjects/{id}/location-exemptions", kServiceStaff, GrantExemption);
+  table.Add("DELETE", "/v1/subjects/{id}/location-exemptions/{exemption}", kServiceStaff,
+            RevokeExemption);
 }
 
 }  // namespace privet::server

@@ -23,14 +23,22 @@ StatusOr<CivilDay> ParseDay(const std::string& text, const std::string& field) {
 }
 
 Json SubjectJson(const SubjectInfo& s) {
-  Json j = {{"id", IdString(s.id)},
-            {"kind", s.kind},
-            {"organization_id", s.organization_id ? Json(IdString(s.organization_id)) : Json(nullptr)},
-            {"tenant_id", s.tenant_id ? Json(IdString(s.tenant_id)) : Json(nullptr)},
-            {"created_at", Rfc3339(s.created_at)},
-            {"policy_version", s.policy_version},
-            {"jurisdiction", s.jurisdiction},
-            {"location_exemptions", s.location_exemptions}};
+  Json j = {
+      {"id", IdString(s.id)},
+      {"kind", s.kind},
+      {"organization_id", s.organization_id ? Json(IdString(s.organization_id)) : Json(nullptr)},
+      {"tenant_id", s.tenant_id ? Json(IdString(s.tenant_id)) : Json(nullptr)},
+      {"created_at", Rfc3339(s.created_at)},
+      {"policy_version", s.policy_version},
+      {"jurisdiction", s.jurisdiction}};
+  Json exemptions = Json::array();
+  for (const LocationExemption& e : s.location_exemptions) {
+    exemptions.push_back({{"exemption", e.exemption},
+                          {"reference", e.reference},
+                          {"granted_by", e.granted_by},
+                          {"granted_at", Rfc3339(e.granted_at)}});
+  }
+  j["location_exemptions"] = std::move(exemptions);
   j["birth_date"] = s.birth_date ? Json(DayString(*s.birth_date)) : Json(nullptr);
   j["age_years"] = s.age_years ? Json(*s.age_years) : Json(nullptr);
   return j;
@@ -51,9 +59,9 @@ void WriteField(JsonWriter& out, const FieldValue& f) {
 }
 
 StatusOr<HttpResponse> CreateSubject(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body,
-                                          {"kind", "birth_date", "age_years", "jurisdiction",
-                                           "organization_id", "tenant_id", "location_exemptions"}));
+  ASSIGN_OR_RETURN(
+      Json body, ParseObject(call.request.body, {"kind", "birth_date", "age_years", "jurisdiction",
+                                                 "organization_id", "tenant_id"}));
   Field f{body, ""};
   NewSubject s{.principal = call.principal};
   ASSIGN_OR_RETURN(auto kind, f.String("kind", true));
@@ -62,7 +70,6 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
   ASSIGN_OR_RETURN(auto jurisdiction, f.String("jurisdiction"));
   ASSIGN_OR_RETURN(auto organization, f.Id("organization_id"));
   ASSIGN_OR_RETURN(auto tenant, f.Id("tenant_id"));
-  ASSIGN_OR_RETURN(auto exemptions, f.Strings("location_exemptions"));
   s.kind = *kind;
   if (birth_date) {
     ASSIGN_OR_RETURN(CivilDay day, ParseDay(*birth_date, "birth_date"));
@@ -75,7 +82,6 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
   s.jurisdiction = jurisdiction.value_or("");
   s.organization_id = organization.value_or(0);
   s.tenant_id = tenant.value_or(0);
-  s.location_exemptions = exemptions.value_or(std::vector<std::string>{});
   // Tenants and organization admins create subjects in their own scope only: a tenant's are
   // its own and in no organization, an organization admin's are its members and no tenant's
   // (the vault checks the same).
@@ -210,10 +216,20 @@ void ReadFields(const Call& call, Respond respond) {
       return respond([recorded]() -> StatusOr<HttpResponse> { return recorded; });
     }
   }
+  // A subject's own read carries their location where their kind requires one (CX03).
+  std::optional<FieldInput> location;
+  if (const std::string* header = call.request.Header("privet-location")) {
+    if (header->empty() || header->size() > 200) {
+      return respond([]() -> StatusOr<HttpResponse> {
+        return InvalidArgument("must be 1 to 200 bytes", "Privet-Location");
+      });
+    }
+    location = FieldInput{.category = "", .value = *header, .source = DataSource::kSubject};
+  }
   // `done` may run on the thread that committed the decision: the answer is sent from the
   // connection's own thread.
   call.ctx.vault.ReadThen(
-      call.principal, s->id, *purpose,
+      call.principal, s->id, *purpose, location ? &*location : nullptr,
       [&metrics = call.ctx.metrics](const ReadResult& read) { return FieldsBody(read, metrics); },
       [respond = std::move(respond)](StatusOr<std::string> body) {
         respond([body = std::move(body)]() mutable -> StatusOr<HttpResponse> {

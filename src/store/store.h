@@ -152,15 +152,22 @@ struct FieldMetadata {
 };
 
 // Writes applied together as one durable transaction, in this order: purged subjects, subjects,
-// fields (insert or replace by id), deleted fields, consent events, disclosures, audit entries,
-// tree heads, deleted blind-index entries, blind-index entries, then requests, outbox messages,
-// sent marks, legal holds (removed, then placed), lifecycle events and aggregates. Fields, events,
-// disclosures and
-// index entries need their subject to exist (FailedPrecondition).
+// profile updates, fields (insert or replace by id), deleted fields, consent events, disclosures,
+// audit entries, tree heads, deleted blind-index entries, blind-index entries, then requests,
+// outbox messages, sent marks, legal holds (removed, then placed), lifecycle events and aggregates.
+// Fields, events, disclosures and index entries need their subject to exist (FailedPrecondition).
 // A blind-index value is unique per index: an entry naming another subject is AlreadyExists.
 class WriteBatch {
  public:
   void PutSubject(SubjectRecord s) { subjects_.push_back(std::move(s)); }
+  // Replaces an existing subject's sealed profile (FailedPrecondition if the subject is gone).
+  struct ProfileUpdate {
+    uint64_t subject_id = 0;
+    std::string sealed_profile;
+  };
+  void UpdateProfile(uint64_t subject_id, std::string sealed_profile) {
+    profiles_.push_back({subject_id, std::move(sealed_profile)});
+  }
   void PutField(FieldRecord f) { fields_.push_back(std::move(f)); }  // insert or replace by id
   void AppendConsent(ConsentEventRecord e) { consents_.push_back(std::move(e)); }
   void AppendDisclosure(DisclosureRecord d) { disclosures_.push_back(std::move(d)); }
@@ -191,6 +198,7 @@ class WriteBatch {
   bool full_durability() const { return full_durability_; }
 
   const std::vector<SubjectRecord>& subjects() const { return subjects_; }
+  const std::vector<ProfileUpdate>& profiles() const { return profiles_; }
   const std::vector<FieldRecord>& fields() const { return fields_; }
   const std::vector<ConsentEventRecord>& consents() const { return consents_; }
   const std::vector<DisclosureRecord>& disclosures() const { return disclosures_; }
@@ -214,15 +222,17 @@ class WriteBatch {
   const std::vector<AggregateRecord>& aggregates() const { return aggregates_; }
   // True when the batch holds nothing but audit entries.
   bool audit_only() const {
-    return subjects_.empty() && fields_.empty() && consents_.empty() && disclosures_.empty() &&
-           purged_.empty() && indexes_.empty() && deleted_fields_.empty() && deleted_indexes_.empty() &&
-           tree_heads_.empty() && requests_.empty() && outbox_.empty() && outbox_sent_.empty() &&
-           holds_.empty() && removed_holds_.empty() && lifecycle_.empty() && aggregates_.empty();
+    return subjects_.empty() && profiles_.empty() && fields_.empty() && consents_.empty() &&
+           disclosures_.empty() && purged_.empty() && indexes_.empty() && deleted_fields_.empty() &&
+           deleted_indexes_.empty() && tree_heads_.empty() && requests_.empty() &&
+           outbox_.empty() && outbox_sent_.empty() && holds_.empty() && removed_holds_.empty() &&
+           lifecycle_.empty() && aggregates_.empty();
   }
   bool empty() const { return audit_only() && audit_.empty(); }
 
  private:
   std::vector<SubjectRecord> subjects_;
+  std::vector<ProfileUpdate> profiles_;
   std::vector<FieldRecord> fields_;
   std::vector<ConsentEventRecord> consents_;
   std::vector<DisclosureRecord> disclosures_;

@@ -112,7 +112,7 @@ struct CachedSubject {
   SecretKey key;
   // The profile, opened once when loaded (it is in memory with the key that opens it anyway):
   // GetSubject runs for every request to a subject's routes.
-  std::vector<std::string> location_exemptions;
+  std::vector<LocationExemption> location_exemptions;
   std::string jurisdiction;
   std::optional<CivilDay> birth_date;
   std::optional<int> age_years;
@@ -126,8 +126,15 @@ void DecodeProfile(std::string_view json, CachedSubject& s) {
     s.profile_readable = false;
     return;
   }
-  if (profile.contains("location_exemptions"))
-    s.location_exemptions = profile["location_exemptions"].get<std::vector<std::string>>();
+  if (profile.contains("location_exemptions")) {
+    for (const nlohmann::json& e : profile["location_exemptions"]) {
+      if (!e.is_object()) continue;  // an undocumented, unreferenced exemption is none
+      s.location_exemptions.push_back({.exemption = e.value("exemption", ""),
+                                       .reference = e.value("reference", ""),
+                                       .granted_by = e.value("granted_by", ""),
+                                       .granted_at = FromUnix(e.value("granted_at", int64_t{0}))});
+    }
+  }
   s.jurisdiction = profile.value("jurisdiction", "");
   if (profile.contains("birth_date")) {
     const std::string day = profile["birth_date"].get<std::string>();
@@ -135,6 +142,41 @@ void DecodeProfile(std::string_view json, CachedSubject& s) {
                             static_cast<unsigned>(std::stoi(day.substr(8, 2)))};
   }
   if (profile.contains("age_years")) s.age_years = profile["age_years"].get<int>();
+}
+
+// The profile's JSON, as DecodeProfile reads it.
+nlohmann::json EncodeProfile(std::string_view jurisdiction,
+                             const std::vector<LocationExemption>& exemptions,
+                             const std::optional<CivilDay>& birth_date,
+                             const std::optional<int>& age_years) {
+  nlohmann::json granted = nlohmann::json::array();
+  for (const LocationExemption& e : exemptions) {
+    granted.push_back({{"exemption", e.exemption},
+                       {"reference", e.reference},
+                       {"granted_by", e.granted_by},
+                       {"granted_at", ToUnix(e.granted_at)}});
+  }
+  nlohmann::json profile = {{"jurisdiction", jurisdiction},
+                            {"location_exemptions", std::move(granted)}};
+  if (birth_date) profile["birth_date"] = CivilDayToString(*birth_date);
+  if (age_years) profile["age_years"] = *age_years;
+  return profile;
+}
+
+// The subject kind's location requirement (CX03), or null where it has none or the subject holds
+// one of its exemptions.
+const SubjectKind* UnmetLocationRequirement(const CompiledPolicy& policy,
+                                            const CachedSubject& subject) {
+  const auto& kinds = policy.policy().subject_kinds;
+  auto kind = std::find_if(kinds.begin(), kinds.end(),
+                           [&](const SubjectKind& k) { return k.id == subject.record.kind; });
+  if (kind == kinds.end() || !kind->location_required) return nullptr;
+  for (const LocationExemption& held : subject.location_exemptions) {
+    if (std::find(kind->location_exemptions.begin(), kind->location_exemptions.end(),
+                  held.exemption) != kind->location_exemptions.end())
+      return nullptr;
+  }
+  return &*kind;
 }
 
 std::string ProfileAd(uint64_t subject_id) {
@@ -168,16 +210,24 @@ class Vault::Impl {
   StatusOr<std::vector<uint64_t>> Import(const std::vector<ImportedSubject>& subjects);
   StatusOr<SubjectInfo> GetSubject(uint64_t id);
   StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
-  StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose);
+  StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose,
+                            bool located = false);
   void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose, Vault::ReadDone done);
-  void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose, Vault::ReadPrepare prepare,
-                Vault::PreparedDone done);
+  void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose,
+                Vault::ReadPrepare prepare, Vault::PreparedDone done, bool located = false);
   // Queues a read's decision for the read committer, which calls `release` after its commit.
   void QueueRead(AuditEntry decision, std::function<void(const Status& stored)> release);
   void DrainReads();
   void RunReadCommitsOn(Vault::TaskRunner run);
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
+  struct SuspendedFeature {
+    const Feature* feature = nullptr;
+    std::vector<std::string> missing;  // the required categories no longer held
+  };
+  std::vector<SuspendedFeature> FeaturesSuspendedBy(
+      const CachedSubject& subject, std::string_view category,
+      const std::vector<store::FieldRecord>& left) const;
   Status RecordConsent(uint64_t id, const ConsentChange& change);
   StatusOr<std::string> ConsentPurpose(const ConsentChange& change) const;
   Status CommitConsents(uint64_t id, std::span<const ConsentChange> changes);
@@ -239,9 +289,17 @@ class Vault::Impl {
   // Stores read decisions in one transaction (with any buffered ones), under the write lock.
   Status CommitDecisions(std::vector<AuditEntry> decisions);
   // Read without storing its decision: what Read returns, and in `decision` the entry to store
-  // before any value is handed out. A refusal is recorded here already.
-  StatusOr<ReadResult> ReadUnstored(const Principal& principal, uint64_t id, std::string_view purpose,
-                                    AuditEntry& decision);
+  // before any value is handed out. A refusal is recorded here already. `located`: the read's
+  // location was recorded (RecordReadLocation), as a subject's own read may need (CX03).
+  StatusOr<ReadResult> ReadUnstored(const Principal& principal, uint64_t id,
+                                    std::string_view purpose, AuditEntry& decision,
+                                    bool located = false);
+  // Records the location a subject's own read carries (CX03), as a write for the subject kind's
+  // interaction feature.
+  Status RecordReadLocation(const Principal& principal, uint64_t id, const FieldInput& location);
+  // Grants (with a reference) or revokes (without) a location exemption. Takes write_mu_.
+  Status ChangeLocationExemption(const Principal& by, uint64_t id, std::string_view exemption,
+                                 std::optional<std::string_view> reference);
   // Buffers a read's decision (ReadAuditing::kBatched).
   void BufferDecision(AuditEntry decision);
   // The committer of ReadThen's decisions: commits every queued read's decision in one
@@ -582,10 +640,11 @@ void Vault::Impl::AfterCommit(const store::WriteBatch& batch, bool committed) {
 
   // Subject state: a ledger event updates the cached state (it must take effect at once); a
   // purge drops it. Both refuse state that Load read before this commit.
-  if (batch.consents().empty() && batch.purged().empty()) return;
+  if (batch.consents().empty() && batch.purged().empty() && batch.profiles().empty()) return;
   std::lock_guard lock(mu_);
   ++subject_generation_;
   for (uint64_t id : batch.purged()) cache_.erase(id);
+  for (const store::WriteBatch::ProfileUpdate& p : batch.profiles()) cache_.erase(p.subject_id);
   for (const store::ConsentEventRecord& e : batch.consents()) {
     auto it = cache_.find(e.subject_id);
     if (it == cache_.end()) continue;
@@ -702,18 +761,7 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
     return PermissionDenied("principal_not_allowed: this principal creates no subjects");
   // Codes, sealed at rest like the rest of the profile, and still never a card number (CX02).
   if (!s.jurisdiction.empty()) RETURN_IF_ERROR(CheckReference(s.jurisdiction, "jurisdiction"));
-  if (s.location_exemptions.size() > kMaxEvidence)
-    return InvalidArgument("at most " + std::to_string(kMaxEvidence) + " location exemptions",
-                           "location_exemptions");
-  for (size_t i = 0; i < s.location_exemptions.size(); ++i)
-    RETURN_IF_ERROR(
-        CheckReference(s.location_exemptions[i], "location_exemptions[" + std::to_string(i) + "]"));
-
-  nlohmann::json profile = {{"jurisdiction", s.jurisdiction},
-                            {"location_exemptions", s.location_exemptions}};
-  if (s.birth_date) profile["birth_date"] = CivilDayToString(*s.birth_date);
-  if (s.age_years) profile["age_years"] = *s.age_years;
-  return profile.dump();
+  return EncodeProfile(s.jurisdiction, {}, s.birth_date, s.age_years).dump();
 }
 
 StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
@@ -957,20 +1005,11 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
   }
 
   // CX03: where the subject kind requires it, every interaction carries a location.
-  const auto& kinds = policy.policy().subject_kinds;
-  auto kind = std::find_if(kinds.begin(), kinds.end(),
-                           [&](const SubjectKind& k) { return k.id == subject->record.kind; });
-  if (kind != kinds.end() && kind->location_required) {
-    const bool exempt = std::any_of(subject->location_exemptions.begin(), subject->location_exemptions.end(),
-                                    [&](const std::string& e) {
-                                      return std::find(kind->location_exemptions.begin(),
-                                                       kind->location_exemptions.end(),
-                                                       e) != kind->location_exemptions.end();
-                                    });
+  if (const SubjectKind* kind = UnmetLocationRequirement(policy, *subject)) {
     const bool has_location = std::any_of(request.fields.begin(), request.fields.end(), [](const FieldInput& f) {
       return IdCovers("user.location", f.category);
     });
-    if (!exempt && !has_location)
+    if (!has_location)
       return FailedPrecondition("every interaction of a '" + kind->id +
                                     "' must record the subject's location (a user.location field)",
                                 "fields");
@@ -1032,7 +1071,6 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     fresh[i].record.tenant_id = s.tenant_id;
     fresh[i].state.organization_id = s.organization_id;
     fresh[i].state.tenant_id = s.tenant_id;
-    fresh[i].location_exemptions = s.location_exemptions;
   }
   for (int attempt = 0; attempt < 8; ++attempt) {
     std::vector<std::pair<uint64_t, std::string>> wrapped;
@@ -1091,9 +1129,10 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
 
 // --- Reads ------------------------------------------------------------------------------------
 
-StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id, std::string_view purpose) {
+StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id,
+                                       std::string_view purpose, bool located) {
   AuditEntry decision;
-  ASSIGN_OR_RETURN(ReadResult result, ReadUnstored(principal, id, purpose, decision));
+  ASSIGN_OR_RETURN(ReadResult result, ReadUnstored(principal, id, purpose, decision, located));
   if (options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {
     BufferDecision(std::move(decision));
   } else {
@@ -1131,11 +1170,11 @@ void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_
 }
 
 void Vault::Impl::ReadThen(const Principal& principal, uint64_t id, std::string_view purpose,
-                           Vault::ReadPrepare prepare, Vault::PreparedDone done) {
+                           Vault::ReadPrepare prepare, Vault::PreparedDone done, bool located) {
   AuditEntry decision;
   std::string answer;
   {
-    StatusOr<ReadResult> result = ReadUnstored(principal, id, purpose, decision);
+    StatusOr<ReadResult> result = ReadUnstored(principal, id, purpose, decision, located);
     if (!result.ok()) return done(std::move(result).status());
     answer = prepare(*result);
   }  // the plaintext result is gone; only `answer` waits for the commit
@@ -1274,8 +1313,38 @@ void Vault::Impl::BufferDecision(AuditEntry decision) {
   if (full) FlushDecisions();
 }
 
-StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint64_t id, std::string_view purpose,
-                                               AuditEntry& decision) {
+Status Vault::Impl::RecordReadLocation(const Principal& principal, uint64_t id,
+                                       const FieldInput& location) {
+  if (principal.kind != PrincipalKind::kSubject || principal.subject_id != id)
+    return InvalidArgument("only a subject's own read carries their location", "location");
+  if (!location.category.empty() && !IdCovers("user.location", location.category))
+    return InvalidArgument("must be a user.location field", "location.category");
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  // The feature of the subject's kind that requires a location: what the location is for.
+  for (const Feature& f : policy_->policy().features) {
+    const bool for_kind =
+        f.subject_kinds.empty() || std::find(f.subject_kinds.begin(), f.subject_kinds.end(),
+                                             subject->record.kind) != f.subject_kinds.end();
+    auto located = std::find_if(f.requires_categories.begin(), f.requires_categories.end(),
+                                [](const std::string& c) { return IdCovers("user.location", c); });
+    if (!for_kind || located == f.requires_categories.end()) continue;
+    FieldInput where = location;
+    if (where.category.empty()) where.category = *located;  // the feature's own location category
+    return Write({.principal = principal,
+                  .subject_id = id,
+                  .purposes = {f.purpose},
+                  .fields = {std::move(where)},
+                  .feature = f.id})
+        .status();
+  }
+  return FailedPrecondition("the policy records no location for a '" + subject->record.kind +
+                                "' (no feature of that kind requires one)",
+                            "location");
+}
+
+StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint64_t id,
+                                               std::string_view purpose, AuditEntry& decision,
+                                               bool located) {
   const CompiledPolicy& policy = *policy_;
   std::optional<PurposeId> pid = policy.FindPurpose(purpose);
   if (!pid) {
@@ -1284,6 +1353,16 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
     return refused;
   }
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  // A subject's own read is one of their interactions (CX03).
+  if (principal.kind == PrincipalKind::kSubject && principal.subject_id == id && !located) {
+    if (const SubjectKind* kind = UnmetLocationRequirement(policy, *subject)) {
+      Status refused = FailedPrecondition("every interaction of a '" + kind->id +
+                                              "' must record the subject's location: read with one",
+                                          "location");
+      AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
+      return refused;
+    }
+  }
   ASSIGN_OR_RETURN(SealedFieldCache::Rows rows, SealedRows(id));
   const CompiledPurpose& asked = policy.purpose(*pid);
   ReadResult result;
@@ -1487,7 +1566,48 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
   deleted.categories = {field.category};
   deleted.detail = "field:" + std::to_string(field_id);
   std::lock_guard write_lock(write_mu_);
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
+  std::erase_if(held, [&](const store::FieldRecord& f) { return f.id == field_id; });
+  for (const SuspendedFeature& s : FeaturesSuspendedBy(*subject, field.category, held)) {
+    nlohmann::json body = {{"feature", s.feature->id},
+                           {"description", s.feature->description},
+                           {"requires", s.missing}};
+    batch.AppendOutbox(
+        {.subject_id = id,
+         .topic = "feature_suspended",
+         .sealed_body = crypto::Seal(
+             subject->key, body.dump(),
+             crypto::FieldAssociatedData(id, "privet.outbox.feature_suspended", 0), nonces_),
+         .created_at = ToUnix(clock_.Now())});
+    deleted.detail += ";suspends:" + s.feature->id;
+  }
   return ApplyAudited(batch, {deleted});
+}
+
+// CT02: a feature the subject could use (every category it requires held) that deleting a
+// field of `category` leaves without its required data is suspended for the subject, who is told
+// at the time. Optional features are simply off without their data (CT01) and tell no one.
+std::vector<Vault::Impl::SuspendedFeature> Vault::Impl::FeaturesSuspendedBy(
+    const CachedSubject& subject, std::string_view category,
+    const std::vector<store::FieldRecord>& left) const {
+  std::vector<SuspendedFeature> suspended;
+  for (const Feature& f : policy_->policy().features) {
+    if (f.optional) continue;
+    if (!f.subject_kinds.empty() && std::find(f.subject_kinds.begin(), f.subject_kinds.end(),
+                                              subject.record.kind) == f.subject_kinds.end())
+      continue;
+    SuspendedFeature s{.feature = &f};
+    bool usable_before = true;
+    for (const std::string& needed : f.requires_categories) {
+      const bool held_now = std::any_of(left.begin(), left.end(), [&](const store::FieldRecord& r) {
+        return IdCovers(needed, r.category);
+      });
+      if (!held_now) s.missing.push_back(needed);
+      usable_before = usable_before && (held_now || IdCovers(needed, category));
+    }
+    if (usable_before && !s.missing.empty()) suspended.push_back(std::move(s));
+  }
+  return suspended;
 }
 
 // --- Consent ledger ---------------------------------------------------------------------------
@@ -2000,6 +2120,91 @@ void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, 
 void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, ReadPrepare prepare,
                      PreparedDone done) {
   impl_->ReadThen(p, id, purpose, std::move(prepare), std::move(done));
+}
+
+StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_view purpose,
+                                 const FieldInput* location) {
+  if (location != nullptr) RETURN_IF_ERROR(impl_->RecordReadLocation(p, id, *location));
+  return impl_->Read(p, id, purpose, location != nullptr);
+}
+
+void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose,
+                     const FieldInput* location, ReadPrepare prepare, PreparedDone done) {
+  if (location != nullptr) {
+    if (Status recorded = impl_->RecordReadLocation(p, id, *location); !recorded.ok())
+      return done(recorded);
+  }
+  impl_->ReadThen(p, id, purpose, std::move(prepare), std::move(done), location != nullptr);
+}
+
+// --- Location exemptions (CX03) ---------------------------------------------------------------
+
+Status Vault::GrantLocationExemption(const Principal& by, uint64_t subject_id,
+                                     std::string_view exemption, std::string_view reference) {
+  RETURN_IF_ERROR(CheckReference(exemption, "exemption"));
+  RETURN_IF_ERROR(CheckReference(reference, "reference"));
+  return impl_->ChangeLocationExemption(by, subject_id, exemption, reference);
+}
+
+Status Vault::RevokeLocationExemption(const Principal& by, uint64_t subject_id,
+                                      std::string_view exemption) {
+  RETURN_IF_ERROR(CheckReference(exemption, "exemption"));
+  return impl_->ChangeLocationExemption(by, subject_id, exemption, std::nullopt);
+}
+
+Status Vault::Impl::ChangeLocationExemption(const Principal& by, uint64_t id,
+                                            std::string_view exemption,
+                                            std::optional<std::string_view> reference) {
+  const CompiledPolicy& policy = *policy_;
+  // Who has seen the grant: the operator's service or admin, or staff who may see where the
+  // subject is. Never the subject, whose interactions the requirement is about.
+  bool may_record = by.kind == PrincipalKind::kService || by.kind == PrincipalKind::kAdmin;
+  if (by.kind == PrincipalKind::kStaff && by.role < policy.policy().roles.size()) {
+    const Role& role = policy.policy().roles[by.role];
+    may_record =
+        std::any_of(role.categories.begin(), role.categories.end(), [](const std::string& c) {
+          return IdCovers(c, "user.location") || IdCovers("user.location", c);
+        });
+  }
+  if (!may_record) {
+    Status refused = PermissionDenied(
+        "principal_not_allowed: location exemptions are recorded by the service, the admin, or "
+        "staff who may "
+        "see location data");
+    AuditRefusal(AuditEvent::kLocationExemption, by, id, refused);
+    return refused;
+  }
+  std::lock_guard write_lock(write_mu_);
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  if (!subject->profile_readable)
+    return Status(StatusCode::kDataLoss, "unreadable subject profile");
+  const auto& kinds = policy.policy().subject_kinds;
+  auto kind = std::find_if(kinds.begin(), kinds.end(),
+                           [&](const SubjectKind& k) { return k.id == subject->record.kind; });
+  if (kind == kinds.end() ||
+      std::find(kind->location_exemptions.begin(), kind->location_exemptions.end(), exemption) ==
+          kind->location_exemptions.end()) {
+    return InvalidArgument("not an exemption the subject's kind recognizes", "exemption");
+  }
+  std::vector<LocationExemption> held;
+  for (const LocationExemption& e : subject->location_exemptions)
+    if (e.exemption != exemption) held.push_back(e);
+  if (!reference && held.size() == subject->location_exemptions.size())
+    return NotFound("the subject holds no such exemption", "exemption");
+  if (reference) {
+    held.push_back({.exemption = std::string(exemption),
+                    .reference = std::string(*reference),
+                    .granted_by = PrincipalName(by, policy),
+                    .granted_at = clock_.Now()});
+  }
+  const std::string profile =
+      EncodeProfile(subject->jurisdiction, held, subject->birth_date, subject->age_years).dump();
+  store::WriteBatch batch;
+  batch.UpdateProfile(id, crypto::Seal(subject->key, profile, ProfileAd(id), nonces_));
+  AuditEntry e = Audit(AuditEvent::kLocationExemption, by, id);
+  e.action = reference ? "grant" : "revoke";
+  e.detail = std::string(exemption) + (reference ? ":" + std::string(*reference) : "");
+  return ApplyAudited(batch, {e});
 }
 
 void Vault::DrainReads() { impl_->DrainReads(); }

@@ -3,6 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
+#include "nlohmann/json.hpp"
+#include "privet/rights.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -58,6 +63,86 @@ TEST_F(ConfiTrekVault, CT02_RequiredDataDeclinedRefusesTheActionNamingIt) {
   auto read = vault().Read(Principal::Service(), id, "provide");
   ASSERT_TRUE(read.ok());
   EXPECT_THAT(read->fields, IsEmpty());  // nothing of the refused action was stored
+}
+
+TEST_F(ConfiTrekVault, CT02_DeletingRequiredDataSuspendsTheFeatureAndTellsTheSubject) {
+  RequestDesk desk(vault());
+  const uint64_t id = NewSubject({.kind = "customer"});
+  // The subject opens an account with everything each of the kind's required features needs ...
+  std::map<std::string, uint64_t> field_of;  // required category -> the field holding it
+  for (const Feature& f : compiled().policy().features) {
+    if (f.optional) continue;
+    if (!f.subject_kinds.empty() &&
+        !std::count(f.subject_kinds.begin(), f.subject_kinds.end(), "customer"))
+      continue;
+    for (const std::string& c : f.requires_categories) {
+      if (field_of.count(c)) continue;
+      auto written = Put(id, {f.purpose}, {{.category = c, .value = "v-" + c + "@example.com"}}, "",
+                         Principal::Subject(id));
+      ASSERT_TRUE(written.ok()) << c << ": " << written.status().ToString();
+      field_of[c] = written->at(0);
+    }
+  }
+  ASSERT_FALSE(field_of.empty());
+  auto messages = [&](std::string_view topic) {
+    std::vector<OutboxMessage> found;
+    auto outbox = desk.Outbox(false);
+    EXPECT_TRUE(outbox.ok());
+    for (const OutboxMessage& m : *outbox)
+      if (m.topic == topic && m.subject_id == id) found.push_back(m);
+    return found;
+  };
+  ASSERT_THAT(messages("feature_suspended"), IsEmpty());
+  // ... then withdraws one piece of required data: every feature that needed it is suspended,
+  // the subject is told in the same commit which feature and which data, and the feature's
+  // action is refused naming the data until it is given again.
+  const auto& [category, field] = *field_of.begin();
+  ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, field).ok());
+  std::set<std::string> told;
+  for (const OutboxMessage& m : messages("feature_suspended")) {
+    const nlohmann::json body = nlohmann::json::parse(m.body);
+    told.insert(body.at("feature").get<std::string>());
+    EXPECT_THAT(body.at("requires").get<std::vector<std::string>>(),
+                ::testing::ElementsAre(category));
+    EXPECT_THAT(m.body,
+                ::testing::Not(HasSubstr("v-" + category)));  // the message names data, holds none
+  }
+  for (const Feature& f : compiled().policy().features) {
+    const bool needs =
+        !f.optional &&
+        std::count(f.requires_categories.begin(), f.requires_categories.end(), category) &&
+        (f.subject_kinds.empty() ||
+         std::count(f.subject_kinds.begin(), f.subject_kinds.end(), "customer"));
+    EXPECT_EQ(told.count(f.id), needs ? 1u : 0u) << f.id;
+    if (!needs) continue;
+    // The feature's action with the rest of its data (still held, given again) ...
+    std::vector<FieldInput> rest;
+    for (const std::string& c : f.requires_categories)
+      if (c != category) rest.push_back({.category = c, .value = "again-" + c + "@example.com"});
+    ASSERT_FALSE(rest.empty()) << f.id << " needs only " << category;
+    auto refused = Put(id, {f.purpose}, rest, f.id, Principal::Subject(id));
+    ASSERT_EQ(refused.status().code(), StatusCode::kFailedPrecondition)
+        << f.id << ": " << refused.status().ToString();
+    EXPECT_THAT(refused.status().message(), HasSubstr(category));
+    // ... works again once the missing data is given.
+    rest.push_back({.category = category, .value = "again@example.com"});
+    EXPECT_TRUE(Put(id, {f.purpose}, rest, f.id, Principal::Subject(id)).ok()) << f.id;
+  }
+  EXPECT_FALSE(told.empty());
+  // Optional data declined later turns its feature off without a suspension (CT01).
+  const size_t before = messages("feature_suspended").size();
+  for (const Feature& f : compiled().policy().features) {
+    if (!f.optional) continue;
+    ASSERT_TRUE(
+        vault().RecordConsent(id, {.purpose = f.purpose, .action = ConsentAction::kGrant}).ok());
+    for (const std::string& c : f.requires_categories) {
+      auto written = Put(id, {f.purpose}, {{.category = c, .value = "x@example.com"}}, "",
+                         Principal::Subject(id));
+      if (!written.ok()) continue;  // e.g. a channel the subject has not chosen
+      ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, written->at(0)).ok());
+    }
+  }
+  EXPECT_EQ(messages("feature_suspended").size(), before);
 }
 
 TEST_F(ConfiTrekVault, CT04_CombinedDataRecordsWhereEachDatumCameFrom) {

@@ -27,13 +27,84 @@ TEST_F(ConnectrexVault, CX03_EveryInteractionRecordsALocationUnlessExempt) {
   ASSERT_EQ(without.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(without.status().message(), HasSubstr("location"));
   EXPECT_TRUE(Interact(id, {{.category = "user.name", .value = "Pat"}, Location()}).ok());
+  auto locations = [&](uint64_t who) {
+    auto read = vault().Read(Principal::Service(), who, "service.location");
+    EXPECT_TRUE(read.ok()) << read.status().ToString();
+    size_t n = 0;
+    for (const FieldValue& f : read.ok() ? read->fields : std::vector<FieldValue>{})
+      n += f.category.starts_with("user.location") ? 1 : 0;
+    return n;
+  };
+  ASSERT_EQ(locations(id), 1u);
 
-  const uint64_t exempt = NewSubject({.kind = "supervisee", .location_exemptions = {"court_exemption"}});
+  // Reading their own data is an interaction too: refused without a location, nothing released
+  // and nothing recorded; with one, answered, and the location is recorded first.
+  const Principal self = Principal::Subject(id);
+  auto unlocated = vault().Read(self, id, "service");
+  ASSERT_EQ(unlocated.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(unlocated.status().field(), "location");
+  EXPECT_EQ(locations(id), 1u);
+  const FieldInput here{.category = "", .value = "37.70,-122.40"};
+  auto located = vault().Read(self, id, "service", &here);
+  ASSERT_TRUE(located.ok()) << located.status().ToString();
+  EXPECT_THAT(located->fields, Not(::testing::IsEmpty()));
+  EXPECT_EQ(locations(id), 2u);
+  EXPECT_THAT(ValuesFor(id, "service.location"), ::testing::Contains("37.70,-122.40"));
+  // Staff serving the subject do not interact as the subject: no location asked of them.
+  const Principal case_worker = Principal::Staff(*compiled().FindRole("case_worker"));
+  EXPECT_TRUE(vault().Read(case_worker, id, "service").ok());
+
+  // Exemptions are granted by a court or the supervising agency: recorded with the grant's
+  // reference by those who may see location data, never declared by the subject.
+  const uint64_t exempt = NewSubject({.kind = "supervisee"});
+  const Principal billing = Principal::Staff(*compiled().FindRole("billing"));
+  EXPECT_EQ(vault()
+                .GrantLocationExemption(Principal::Subject(exempt), exempt, "court_exemption",
+                                        "CR-2024-118")
+                .code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      vault().GrantLocationExemption(billing, exempt, "court_exemption", "CR-2024-118").code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      vault().GrantLocationExemption(Principal::Service(), exempt, "i_said_so", "none").code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      vault().GrantLocationExemption(Principal::Service(), exempt, "court_exemption", "").code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(Interact(exempt, {{.category = "user.name", .value = "Sam"}}).status().code(),
+            StatusCode::kFailedPrecondition);  // none of the refused grants took effect
+  // A court's exemption, recorded by the service ...
+  ASSERT_TRUE(
+      vault()
+          .GrantLocationExemption(Principal::Service(), exempt, "court_exemption", "CR-2024-118")
+          .ok());
   EXPECT_TRUE(Interact(exempt, {{.category = "user.name", .value = "Sam"}}).ok());
-  // An exemption the policy does not recognize is no exemption.
-  const uint64_t self_declared = NewSubject({.kind = "supervisee", .location_exemptions = {"i_said_so"}});
-  EXPECT_EQ(Interact(self_declared, {{.category = "user.name", .value = "Lee"}}).status().code(),
+  EXPECT_TRUE(vault().Read(Principal::Subject(exempt), exempt, "service").ok());
+  auto info = vault().GetSubject(exempt);
+  ASSERT_TRUE(info.ok());
+  ASSERT_EQ(info->location_exemptions.size(), 1u);
+  EXPECT_EQ(info->location_exemptions[0].exemption, "court_exemption");
+  EXPECT_EQ(info->location_exemptions[0].reference, "CR-2024-118");
+  EXPECT_EQ(info->location_exemptions[0].granted_by, "service");
+  // ... lasts until revoked: then every interaction needs a location again.
+  ASSERT_TRUE(
+      vault().RevokeLocationExemption(Principal::Service(), exempt, "court_exemption").ok());
+  EXPECT_EQ(Interact(exempt, {{.category = "user.name", .value = "Sam"}}).status().code(),
             StatusCode::kFailedPrecondition);
+  EXPECT_EQ(vault().Read(Principal::Subject(exempt), exempt, "service").status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(vault().RevokeLocationExemption(Principal::Service(), exempt, "court_exemption").code(),
+            StatusCode::kNotFound);
+  // The supervising agency's exemption, recorded by the case worker who received it.
+  ASSERT_TRUE(
+      vault().GrantLocationExemption(case_worker, exempt, "agency_exemption", "AG/2024/77").ok());
+  EXPECT_TRUE(Interact(exempt, {{.category = "user.name", .value = "Sam"}}).ok());
+  info = vault().GetSubject(exempt);
+  ASSERT_TRUE(info.ok());
+  ASSERT_EQ(info->location_exemptions.size(), 1u);
+  EXPECT_EQ(info->location_exemptions[0].granted_by, "staff:case_worker");
+
   // Subjects of other kinds are not located.
   const uint64_t visitor = NewSubject({.kind = "visitor"});
   ASSERT_TRUE(vault()
@@ -48,6 +119,7 @@ TEST_F(ConnectrexVault, CX03_EveryInteractionRecordsALocationUnlessExempt) {
                                       .value = "c1",
                                       .source = DataSource::kCookies}}})
                   .ok());
+  EXPECT_TRUE(vault().Read(Principal::Subject(visitor), visitor, "service.preferences").ok());
 }
 
 TEST_F(ConnectrexVault, CX09_IncorrectDataReportedIsCorrected) {

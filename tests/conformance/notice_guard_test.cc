@@ -283,10 +283,13 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
       out << Code(vault.CreateSubject(s).status());
     }
   for (const SubjectKind& k : p.subject_kinds)
-    for (const std::string& exemption : k.location_exemptions)
-      out << Code(
-          vault.CreateSubject({.kind = k.id, .age_years = 40, .location_exemptions = {exemption}})
-              .status());
+    for (const std::string& exemption : k.location_exemptions) {
+      auto exempt = vault.CreateSubject({.kind = k.id, .age_years = 40});
+      out << Code(exempt.status());
+      if (exempt.ok())
+        out << Code(
+            vault.GrantLocationExemption(Principal::Service(), *exempt, exemption, "order-1"));
+    }
 
   // Per kind: a subject that consents to everything and holds every category it may.
   std::vector<uint64_t> subjects;

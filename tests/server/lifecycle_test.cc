@@ -191,5 +191,76 @@ TEST_F(Lifecycle, ConfectCF10RecruitmentDocumentsGoOnceTheProcessEndsUnlessHeld)
   EXPECT_EQ(Fields(held, "recruitment"), 0u);
 }
 
+// CX03 over HTTP: a supervisee reading their own data in a session interacts, so the read
+// carries their location (Privet-Location) and records it; exemptions are granted by the service
+// or staff with the court's or agency's reference, never by the subject.
+TEST_F(Lifecycle, ConnectrexCX03SupervisseeReadsCarryALocationUnlessExempt) {
+  Start("policies/connectrex.yaml");
+  service_ = Key("service");
+  const std::string billing = Key("staff:billing");
+  const std::string case_worker = Key("staff:case_worker");
+  const std::string id = NewSubject({{"kind", "supervisee"}, {"jurisdiction", "US-CA"}}, service_);
+  HttpReply w =
+      client().Post("/v1/subjects/" + id + "/fields",
+                    {{"purposes", {"service", "service.location"}},
+                     {"fields",
+                      {{{"category", "user.contact.email"}, {"value", "pat@example.com"}},
+                       {{"category", "user.location.precise"}, {"value", "37.65,-122.41"}}}}},
+                    service_);
+  ASSERT_EQ(w.status, 201) << w.body;
+  ASSERT_EQ(client()
+                .Send("PUT", "/v1/subjects/" + id + "/password",
+                      Json{{"password", "correct horse battery staple"}}.dump(), service_)
+                .status,
+            204);
+  HttpReply login = client().Post(
+      "/v1/sessions", {{"email", "pat@example.com"}, {"password", "correct horse battery staple"}},
+      "");
+  ASSERT_EQ(login.status, 201) << login.body;
+  const std::string session = login.json()["token"];
+  const std::string fields = "/v1/subjects/" + id + "/fields?purpose=";
+  auto located = [&] {
+    HttpReply r = client().Get(fields + "service.location", service_);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const Json body = r.json();
+    size_t n = 0;
+    for (const Json& f : body["fields"]) n += f["category"] == "user.location.precise" ? 1 : 0;
+    return n;
+  };
+  ASSERT_EQ(located(), 1u);
+
+  HttpReply without = client().Get(fields + "service", session);
+  EXPECT_EQ(without.status, 409) << without.body;
+  EXPECT_EQ(without.error("field"), "location");
+  EXPECT_EQ(located(), 1u);  // refused, nothing recorded
+  HttpReply with =
+      client().Get(fields + "service", session, {{"Privet-Location", "37.70,-122.40"}});
+  ASSERT_EQ(with.status, 200) << with.body;
+  EXPECT_EQ(located(), 2u);
+
+  // The subject cannot exempt itself, nor staff who may not see where it is.
+  const std::string grants = "/v1/subjects/" + id + "/location-exemptions";
+  const Json court = {{"exemption", "court_exemption"}, {"reference", "CR-2024-118"}};
+  EXPECT_EQ(client().Post(grants, court, session).status, 403);
+  EXPECT_EQ(client().Post(grants, court, billing).status, 403);
+  EXPECT_EQ(
+      client().Post(grants, {{"exemption", "i_said_so"}, {"reference", "x"}}, service_).status,
+      400);
+  EXPECT_EQ(client().Get(fields + "service", session).status, 409);
+  // The agency's exemption, recorded by a case worker: the subject's reads need no location.
+  ASSERT_EQ(client()
+                .Post(grants, {{"exemption", "agency_exemption"}, {"reference", "AG/2024/77"}},
+                      case_worker)
+                .status,
+            204);
+  EXPECT_EQ(client().Get(fields + "service", session).status, 200);
+  HttpReply info = client().Get("/v1/subjects/" + id, service_);
+  ASSERT_EQ(info.status, 200);
+  EXPECT_EQ(info.json()["location_exemptions"][0]["reference"], "AG/2024/77");
+  EXPECT_EQ(info.json()["location_exemptions"][0]["granted_by"], "staff:case_worker");
+  ASSERT_EQ(client().Send("DELETE", grants + "/agency_exemption", "", service_).status, 204);
+  EXPECT_EQ(client().Get(fields + "service", session).status, 409);
+}
+
 }  // namespace
 }  // namespace privet::testing

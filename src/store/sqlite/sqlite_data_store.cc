@@ -183,6 +183,7 @@ class SqliteDataStore final : public DataStore {
   std::unique_ptr<sqlite::Connection> conn_;
   std::unique_ptr<sqlite::RightsTables> rights_;
   Statement insert_subject_;
+  Statement update_profile_;
   Statement put_field_;
   Statement delete_field_;
   Statement insert_consent_;
@@ -233,6 +234,7 @@ Status SqliteDataStore::Prepare() {
       {&insert_subject_,
        "INSERT INTO subjects (id, kind, organization_id, tenant_id, created_at, policy_version,"
        " sealed_profile) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+      {&update_profile_, "UPDATE subjects SET sealed_profile = ? WHERE id = ?"},
       {&put_field_,
        "INSERT OR REPLACE INTO fields (id, subject_id, category, source, purposes, basis,"
        " collected_at, last_activity, policy_version, sealed_value)"
@@ -248,16 +250,19 @@ Status SqliteDataStore::Prepare() {
        "DELETE FROM blind_index WHERE index_name = ? AND hash = ? AND subject_id = ?"},
       {&append_audit_, "INSERT INTO audit_log (idx, entry) VALUES (?, ?)"},
       {&insert_disclosure_,
-       "INSERT INTO disclosures (subject_id, recipient, purpose, categories, evidence, at, policy_version)"
+       "INSERT INTO disclosures (subject_id, recipient, purpose, categories, evidence, at, "
+       "policy_version)"
        " VALUES (?, ?, ?, ?, ?, ?, ?)"},
       {&get_disclosures_,
        "SELECT seq, recipient, purpose, categories, evidence, at, policy_version FROM disclosures"
        " WHERE subject_id = ? ORDER BY seq"},
       {&purge_disclosures_, "DELETE FROM disclosures WHERE subject_id = ?"},
       {&put_tree_head_,
-       "INSERT OR REPLACE INTO tree_heads (tree_size, root, timestamp, signature) VALUES (?, ?, ?, ?)"},
+       "INSERT OR REPLACE INTO tree_heads (tree_size, root, timestamp, signature) VALUES (?, ?, ?, "
+       "?)"},
       {&get_audit_, "SELECT idx, entry FROM audit_log WHERE idx >= ? ORDER BY idx LIMIT ?"},
-      {&get_tree_heads_, "SELECT tree_size, root, timestamp, signature FROM tree_heads ORDER BY tree_size"},
+      {&get_tree_heads_,
+       "SELECT tree_size, root, timestamp, signature FROM tree_heads ORDER BY tree_size"},
       {&get_subject_,
        "SELECT kind, organization_id, tenant_id, created_at, policy_version, sealed_profile"
        " FROM subjects WHERE id = ?"},
@@ -336,6 +341,17 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
         return Status(StatusCode::kAlreadyExists, "data store apply: subject already exists");
       }
       return status;
+    }
+  }
+  for (const WriteBatch::ProfileUpdate& p : batch.profiles()) {
+    ScopedReset reset(update_profile_);
+    update_profile_.BindBlob(1, p.sealed_profile);
+    update_profile_.BindInt64(2, ToDb(p.subject_id));
+    if (int rc = update_profile_.Step(); rc != SQLITE_DONE) {
+      return SqliteStatus(rc, "data store apply: update profile");
+    }
+    if (sqlite3_changes(conn_->db()) == 0) {
+      return FailedPrecondition("data store apply: update profile: no such subject");
     }
   }
   for (const FieldRecord& f : batch.fields()) {
