@@ -12,7 +12,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   nodejs wrk  # benchmarks: the Cedar comparison, the HTTP load generator
 )
-if [[ "${PRIVET_WITH_NPM:-0}" == 1 ]] && ! command -v npm >/dev/null; then packages+=(npm); fi
+# npm: the OpenAPI linter (scripts/lint-openapi.sh). Some machines have it with their own Node.js.
+if ! command -v npm >/dev/null; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -78,5 +78,34 @@ TEST_F(OpenApi, EveryOperationDocumentsItsResponsesAndAuthenticatedOnesTheir401)
   }
 }
 
+TEST_F(OpenApi, EveryOperationHasAUniqueOperationIdForGeneratedClients) {
+  YAML::Node spec = YAML::LoadFile(SourcePath("api/openapi.yaml"));
+  std::set<std::string> ids;
+  for (const auto& path : spec["paths"]) {
+    for (const auto& op : path.second) {
+      if (op.first.as<std::string>() == "parameters") continue;
+      const std::string where = op.first.as<std::string>() + " " + path.first.as<std::string>();
+      ASSERT_TRUE(op.second["operationId"]) << where;
+      EXPECT_TRUE(ids.insert(op.second["operationId"].as<std::string>()).second)
+          << "repeated: " << where;
+    }
+  }
+}
+
+TEST_F(OpenApi, EveryErrorCodeTheServerSendsIsInTheSpec) {
+  YAML::Node spec = YAML::LoadFile(SourcePath("api/openapi.yaml"));
+  std::set<std::string> documented;
+  for (const auto& code :
+       spec["components"]["schemas"]["Error"]["properties"]["error"]["properties"]["code"]["enum"])
+    documented.insert(code.as<std::string>());
+  for (int c = static_cast<int>(StatusCode::kInvalidArgument);
+       c <= static_cast<int>(StatusCode::kUnavailable); ++c)
+    EXPECT_TRUE(documented.count(std::string(StatusCodeName(static_cast<StatusCode>(c))))) << c;
+  // The HTTP layer's own codes.
+  for (const char* code :
+       {"METHOD_NOT_ALLOWED", "PAYLOAD_TOO_LARGE", "HEADERS_TOO_LARGE", "RATE_LIMITED"})
+    EXPECT_TRUE(documented.count(code)) << code;
+}
+
 }  // namespace
 }  // namespace privet::testing
