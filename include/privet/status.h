@@ -96,6 +96,7 @@ class [[nodiscard]] StatusOr {
   T&& value() && { assert(ok()); return std::move(*value_); }
   const T& operator*() const& { return value(); }
   T& operator*() & { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }  // as absl::StatusOr: *Make() moves out
   const T* operator->() const { return &value(); }
   T* operator->() { return &value(); }
 
