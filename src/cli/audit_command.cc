@@ -42,10 +42,16 @@ int AuditVerify(const VaultFiles& files, const std::string& public_key, const st
     return 1;
   }
   for (const std::string& problem : report->problems) err << "audit: " << problem << "\n";
-  out << (report->ok() ? "audit log verifies: " : "audit log does NOT verify: ") << report->entries
-      << " entries, " << report->tree_heads << " signed tree heads"
-      << (published ? ", consistent with the published head" : "") << "\n";
-  return report->ok() ? 0 : 1;
+  if (!report->ok()) {
+    // Nothing about the log can be vouched for, not even that it matches a published head.
+    out << "audit log does NOT verify: " << report->problems.size() << " problem(s), listed above; "
+        << report->entries << " entries and " << report->tree_heads
+        << " signed tree heads were read\n";
+    return 1;
+  }
+  out << "audit log verifies: " << report->entries << " entries, " << report->tree_heads
+      << " signed tree heads" << (published ? ", consistent with the published head" : "") << "\n";
+  return 0;
 }
 
 int AuditProof(const VaultFiles& files, uint64_t entry, uint64_t tree_size, std::ostream& out, std::ostream& err) {

@@ -57,7 +57,9 @@ int main(int argc, char** argv) {
   CLI::App* rotate = keys->add_subcommand("rotate", "Re-wrap every subject key under a new master key");
   rotate->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
   rotate->add_option("--key-store", files.key_store_path, "Key store path (default DATA_DIR/keys.db)");
-  rotate->add_option("--key-file", files.master_key_file, "Master key file (default DATA_DIR/master.key)");
+  // --master-key-file as everywhere else; --key-file is its old spelling, still accepted.
+  rotate->add_option("--master-key-file,--key-file", files.master_key_file,
+                     "Master key file (default DATA_DIR/master.key)");
   rotate->add_option("--new-key-file", new_key_file, "File holding the new key (default: a fresh random key)");
   bool new_admin_key = false;
   CLI::App* keys_admin =

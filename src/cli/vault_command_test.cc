@@ -126,6 +126,20 @@ TEST_F(VaultCli, KeysBackupAndRotateKeepTheVaultReadable) {
   ASSERT_EQ(read->fields.size(), 1u);
   EXPECT_EQ(read->fields[0].value, "Ada");
   EXPECT_EQ(RunPrivet("keys rotate", &out), 2);
+  vault->reset();
+  // The master key file is named as in every other command (--key-file is still accepted).
+  const std::string key_file = dir_ / "vault/master.key";
+  ASSERT_EQ(RunPrivet("keys rotate " + (dir_ / "vault") + " --master-key-file " + key_file, &out),
+            0)
+      << out;
+  ASSERT_EQ(RunPrivet("keys rotate " + (dir_ / "vault") + " --key-file " + key_file, &out), 0)
+      << out;
+  auto reopened = Open();
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto again = (*reopened)->Read(Principal::Service(), id_, "service");
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->fields.size(), 1u);
+  EXPECT_EQ(again->fields[0].value, "Ada");
 }
 
 TEST_F(VaultCli, AuditSignVerifyProveAndDetectTruncation) {
@@ -157,6 +171,9 @@ TEST_F(VaultCli, AuditSignVerifyProveAndDetectTruncation) {
   EXPECT_EQ(RunPrivet("audit verify " + dir, &out), 0) << out;
   EXPECT_EQ(RunPrivet("audit verify " + dir + " --tree-head " + head_file, &out), 1) << out;
   EXPECT_THAT(out, HasSubstr("truncated"));
+  // A log that does not verify is never called consistent with anything.
+  EXPECT_THAT(out, HasSubstr("audit log does NOT verify"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("consistent with the published head")));
 }
 
 }  // namespace
