@@ -18,6 +18,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "privet/policy.h"
 
@@ -50,5 +51,11 @@ std::string RenderNoticeHtml(const Policy& p);
 // EEA) and outside the policy's own jurisdictions. Invalid UTF-8 in policy strings is replaced
 // with U+FFFD.
 std::string RenderRecordOfProcessingJson(const Policy& p);
+
+// True if a disclosure to `country` (ISO 3166-1 alpha-2) is a transfer to a third country, as
+// the notice and the record say, and the access export (Art. 15(2)) too: outside the EEA (and
+// the UK) when a jurisdiction of the policy is in the EEA (or the UK), else outside every
+// jurisdiction's country ("US-CA" counts as "US"). False for an empty country.
+bool IsThirdCountryTransfer(const Policy& p, std::string_view country);
 
 }  // namespace privet

@@ -207,9 +207,11 @@ class RequestDesk {
   Status LiftRestriction(uint64_t subject_id, std::string_view reason);
 
   // The structured export of a subject (what an access request returns): every field with its
-  // source, purposes, legal basis, collection date, retention end and the recipients it was
-  // disclosed to, the consent history, disclosures and requests. Portable: only what the subject
-  // provided, held under consent or contract.
+  // source, purposes, the legal basis of each purpose, collection date, retention end and the
+  // recipients it was disclosed to; the GDPR Art. 15 information computed from the policy
+  // (purposes, categories, recipients, retention, sources, rights, profiling; docs/rights.md);
+  // the consent history, disclosures and requests. Portable: only what the subject provided,
+  // held under consent or contract for at least one purpose.
   enum class ExportScope { kEverything, kPortable };
   StatusOr<std::string> ExportJson(uint64_t subject_id, ExportScope scope);
 

@@ -261,6 +261,10 @@ std::string CollectedFieldText(std::string_view field) {
   return Humanize(field);
 }
 
+}  // namespace privet::policy_internal
+
+namespace privet {
+
 bool IsThirdCountryTransfer(const Policy& p, std::string_view country) {
   if (country.empty()) return false;
   // Under the GDPR (a jurisdiction in the EEA) or the UK GDPR, home is the EEA and/or the UK;
@@ -269,14 +273,14 @@ bool IsThirdCountryTransfer(const Policy& p, std::string_view country) {
   bool uk = false;
   for (const std::string& j : p.jurisdictions) {
     eea = eea || IsEeaCountry(j);
-    uk = uk || CountryOf(j) == "GB";
+    uk = uk || policy_internal::CountryOf(j) == "GB";
   }
-  std::string_view c = CountryOf(country);
+  std::string_view c = policy_internal::CountryOf(country);
   if (eea || uk) return !((eea && IsEeaCountry(c)) || (uk && c == "GB"));
   for (const std::string& j : p.jurisdictions) {
-    if (CountryOf(j) == c) return false;
+    if (policy_internal::CountryOf(j) == c) return false;
   }
   return true;
 }
 
-}  // namespace privet::policy_internal
+}  // namespace privet

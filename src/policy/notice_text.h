@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "privet/notice.h"  // IsThirdCountryTransfer
 #include "privet/policy.h"
 
 namespace privet::policy_internal {
@@ -43,10 +44,5 @@ std::string MoneyText(int amount_cents, std::string_view currency);
 std::string MarketingChannelText(std::string_view channel);
 // Automatic-collection fields: "ip" -> "IP address".
 std::string CollectedFieldText(std::string_view field);
-
-// True if a disclosure to `country` is a transfer to a third country: outside the EEA (and the
-// UK) when a jurisdiction is in the EEA (or the UK), else outside every jurisdiction's country
-// ("US-CA" counts as "US").
-bool IsThirdCountryTransfer(const Policy& p, std::string_view country);
 
 }  // namespace privet::policy_internal

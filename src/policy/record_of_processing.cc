@@ -169,7 +169,7 @@ Json ActivityJson(const Policy& p, const Purpose& purpose) {
   for (const Recipient& r : p.recipients) {
     if (!RecipientServes(r, purpose, refs)) continue;
     recipients.push_back(Json{{"id", r.id}, {"kind", RecipientKindName(r.kind)}});
-    if (policy_internal::IsThirdCountryTransfer(p, r.country)) transfers.push_back(TransferJson(r));
+    if (IsThirdCountryTransfer(p, r.country)) transfers.push_back(TransferJson(r));
   }
   j["recipients"] = std::move(recipients);
   j["transfers_to_third_countries"] = std::move(transfers);

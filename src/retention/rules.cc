@@ -74,7 +74,7 @@ Verdict RuleSet::Evaluate(const std::string& category, const std::vector<std::st
   for (const std::string& p : purposes) {
     if (std::optional<PurposeId> id = policy_.FindPurpose(p)) field_purposes.Set(*id);
   }
-  std::vector<const RetentionRule*> covering;
+  std::vector<const RetentionRule*>& covering = v.covering;
   for (const Compiled& c : rules_) {
     const RetentionRule& r = *c.rule;
     if (!r.subject_kinds.empty() &&

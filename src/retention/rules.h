@@ -33,6 +33,9 @@ struct Verdict {
   // that covers the field; or a legal-obligation rule whose period is not over.
   const store::LegalHoldRecord* hold = nullptr;
   const RetentionRule* obligation = nullptr;
+  // Every rule that covers the field, whatever its state (the retention criteria an access
+  // export states, Art. 15(1)(d)), in policy order.
+  std::vector<const RetentionRule*> covering;
   bool kept() const { return hold != nullptr || obligation != nullptr; }
 };
 

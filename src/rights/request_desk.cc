@@ -211,9 +211,9 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
     r.extended_due = d.extended_due;
   }
   for (const Fee& fee : policy.rights.fees) {
-    const bool here = fee.jurisdiction.empty() || fee.jurisdiction == subject.jurisdiction ||
-                      subject.jurisdiction.rfind(fee.jurisdiction + "-", 0) == 0;
-    if (fee.right == in.right && here && fee.amount_cents > 0) r.fee = fee;
+    if (fee.right == in.right && rights_internal::FeeApplies(fee, subject.jurisdiction) &&
+        fee.amount_cents > 0)
+      r.fee = fee;
   }
   r.history.push_back({.state = RequestState::kReceived, .at = r.received_at, .actor = r.filed_by});
 

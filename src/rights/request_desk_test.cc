@@ -75,7 +75,8 @@ TEST_F(RequestDeskTest, FiledRequestWaitsForTheCodeThenCompletes) {
   json exported = json::parse(done->export_json);
   ASSERT_EQ(exported["fields"].size(), 2u);
   EXPECT_EQ(exported["fields"][0]["source"], "subject");
-  EXPECT_EQ(exported["fields"][0]["legal_basis"], "contract");
+  EXPECT_EQ(exported["fields"][0]["legal_bases"],
+            json::parse(R"([{"purpose": "service", "basis": "contract"}])"));
   EXPECT_THAT(done->export_csv.at("user.contact.email"), HasSubstr("ada@example.com"));
   std::vector<RequestState> states;
   for (const RequestTransition& t : done->request.history) states.push_back(t.state);

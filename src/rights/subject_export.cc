@@ -21,19 +21,32 @@ bool Covers(const std::string& released, const std::string& category) {
   return category == released || (category.size() > released.size() && category.rfind(released + ".", 0) == 0);
 }
 
-bool Portable(const FieldValue& f) {
-  return f.source == DataSource::kSubject && (f.basis == LegalBasis::kConsent || f.basis == LegalBasis::kContract);
+// Art. 20(1)(a): provided by the subject, and processed on consent or a contract (for any of
+// the purposes it is held for).
+bool Portable(const FieldValue& f, const std::vector<HeldUnder>& bases) {
+  return f.source == DataSource::kSubject &&
+         std::any_of(bases.begin(), bases.end(), [](const HeldUnder& h) {
+           return h.basis == LegalBasis::kConsent || h.basis == LegalBasis::kContract;
+         });
 }
 
-// RFC 4180: quote when needed, double the quotes.
-std::string CsvCell(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
+json BasesJson(const std::vector<HeldUnder>& bases) {
+  json out = json::array();
+  for (const HeldUnder& h : bases) {
+    out.push_back({{"purpose", h.purpose},
+                   {"basis", h.basis ? json(LegalBasisName(*h.basis)) : json(nullptr)}});
   }
-  return out + "\"";
+  return out;
+}
+
+// "service:contract;marketing:consent" for a CSV cell.
+std::string BasesText(const std::vector<HeldUnder>& bases) {
+  std::string out;
+  for (const HeldUnder& h : bases) {
+    out += (out.empty() ? "" : ";") + h.purpose + ":" +
+           (h.basis ? std::string(LegalBasisName(*h.basis)) : "");
+  }
+  return out;
 }
 
 std::string Joined(const std::vector<std::string>& items, std::string_view sep) {
@@ -43,6 +56,37 @@ std::string Joined(const std::vector<std::string>& items, std::string_view sep) 
 }
 
 }  // namespace
+
+std::string CsvCell(std::string_view text) {
+  // OWASP: what a spreadsheet would evaluate starts with one of these; the quote makes it text.
+  constexpr std::string_view kFormulaStarts = "=+-@\t\r";
+  std::string out = "\"";
+  if (!text.empty() && kFormulaStarts.find(text.front()) != std::string_view::npos) out += '\'';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+bool FeeApplies(const Fee& fee, std::string_view jurisdiction) {
+  return fee.jurisdiction.empty() || fee.jurisdiction == jurisdiction ||
+         jurisdiction.rfind(fee.jurisdiction + "-", 0) == 0;
+}
+
+std::vector<HeldUnder> LegalBases(const CompiledPolicy& policy, const FieldValue& field) {
+  std::vector<HeldUnder> out;
+  for (size_t i = 0; i < field.purposes.size(); ++i) {
+    HeldUnder h{.purpose = field.purposes[i]};
+    if (std::optional<PurposeId> id = policy.FindPurpose(h.purpose)) {
+      h.basis = policy.purpose(*id).basis;
+    } else if (i == 0) {
+      h.basis = field.basis;  // recorded at collection, for the first purpose
+    }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
 
 StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable) {
   ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
@@ -54,7 +98,9 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   const int64_t now = ToUnix(Access::ClockOf(vault).Now());
 
   json out;
-  out["format"] = portable ? "privet.portable/1" : "privet.export/1";
+  // Version 2: every field lists its legal bases (one per purpose) in place of a single
+  // `legal_basis`, and the Art. 15 information stands beside the data.
+  out["format"] = portable ? "privet.portable/1" : "privet.export/2";
   out["generated_at"] = Rfc3339(Access::ClockOf(vault).Now());
   json subject = {{"id", std::to_string(info.id)}, {"kind", info.kind}};
   if (!portable) {
@@ -67,19 +113,23 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   }
   out["subject"] = subject;
 
+  const CompiledPolicy& policy = vault.policy();
   json jfields = json::array();
+  std::vector<HeldField> held;
   for (const FieldValue& f : fields) {
-    if (portable && !Portable(f)) continue;
+    const std::vector<HeldUnder> bases = LegalBases(policy, f);
+    if (portable && !Portable(f, bases)) continue;
     json jf = {{"category", f.category}, {"value", f.value}};
     if (!portable) {
       jf["id"] = std::to_string(f.id);
       jf["source"] = DataSourceName(f.source);
       jf["purposes"] = f.purposes;
-      jf["legal_basis"] = LegalBasisName(f.basis);
+      jf["legal_bases"] = BasesJson(bases);
       jf["collected_at"] = Rfc3339(f.collected_at);
       jf["last_activity"] = Rfc3339(f.last_activity);
       jf["policy_version"] = f.policy_version;
       retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), facts, now);
+      held.push_back({.field = &f, .retention = v.covering});
       jf["retention_ends"] = v.ends_at ? json(Rfc3339(Time(std::chrono::seconds(*v.ends_at)))) : json(nullptr);
       json recipients = json::array();
       for (const DisclosureEntry& d : disclosures) {
@@ -94,6 +144,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   }
   out["fields"] = jfields;
   if (portable) return out.dump(2);
+  out["information"] = AccessInformation(policy, info, held, disclosures);
 
   ASSIGN_OR_RETURN(std::vector<ConsentEvent> history, vault.ConsentHistory(subject_id));
   json consents = json::array();
@@ -132,10 +183,16 @@ StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t su
   std::map<std::string, std::string> out;
   for (const FieldValue& f : fields) {
     std::string& csv = out[f.category];
-    if (csv.empty()) csv = "field_id,category,value,source,purposes,legal_basis,collected_at\r\n";
-    csv += std::to_string(f.id) + "," + CsvCell(f.category) + "," + CsvCell(f.value) + "," +
-           std::string(DataSourceName(f.source)) + "," + CsvCell(Joined(f.purposes, ";")) + "," +
-           std::string(LegalBasisName(f.basis)) + "," + Rfc3339(f.collected_at) + "\r\n";
+    if (csv.empty()) csv = "field_id,category,value,source,purposes,legal_bases,collected_at\r\n";
+    const std::vector<std::string> cells = {std::to_string(f.id),
+                                            f.category,
+                                            f.value,
+                                            std::string(DataSourceName(f.source)),
+                                            Joined(f.purposes, ";"),
+                                            BasesText(LegalBases(vault.policy(), f)),
+                                            Rfc3339(f.collected_at)};
+    for (size_t i = 0; i < cells.size(); ++i) csv += (i == 0 ? "" : ",") + CsvCell(cells[i]);
+    csv += "\r\n";
   }
   return out;
 }

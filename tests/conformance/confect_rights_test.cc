@@ -148,10 +148,13 @@ TEST_F(ConfectRights, CF12_AccessGivesACopyWithSourcesAndPortabilityOnlyWhatTheS
   ASSERT_THAT(copy["fields"], SizeIs(6));
   std::map<std::string, std::tuple<std::string, std::string, std::string>> by_value;  // value → source, purpose, basis
   for (const auto& f : copy["fields"]) {
-    ASSERT_TRUE(f.contains("source") && f.contains("purposes") && f.contains("legal_basis")) << f.dump();
+    ASSERT_TRUE(f.contains("source") && f.contains("purposes") && f.contains("legal_bases"))
+        << f.dump();
     ASSERT_THAT(f["purposes"], SizeIs(1));
+    ASSERT_THAT(f["legal_bases"], SizeIs(1));
+    EXPECT_EQ(f["legal_bases"][0].value("purpose", ""), f["purposes"][0]);
     by_value[f.value("value", "")] = {f.value("source", ""), f["purposes"][0].get<std::string>(),
-                                      f.value("legal_basis", "")};
+                                      f["legal_bases"][0].value("basis", "")};
   }
   using T = std::tuple<std::string, std::string, std::string>;
   EXPECT_EQ(by_value["Frida"], (T{"subject", "purchase", "contract"}));
@@ -211,6 +214,42 @@ TEST_F(ConfectRights, CF12_RectificationRestrictionAndPortabilityToAnotherContro
   ASSERT_TRUE(desk().LiftRestriction(id, "accuracy_verified").ok());
   EXPECT_THAT(Messages("restriction_lift"), SizeIs(1));
   EXPECT_THAT(ValuesFor(id, "purchase"), UnorderedElementsAre("Frida Nilsson", "frida@example.se"));
+}
+
+// Art. 15(1)(h) beside CF15: the access export says that the subject's data feeds profiling,
+// naming the purposes the policy flags `profiling` that use it, with their basis; the policy
+// format cannot declare decisions based solely on automated processing, and the export says so.
+TEST_F(ConfectRights, CF15_AccessExportNamesTheProfilingPurposesThatUseTheData) {
+  const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing.profiling"},
+             .fields = {{.category = "user.derived.interest_profile",
+                         .value = "segment:logistics",
+                         .source = DataSource::kDerived}}});
+  auto access = Exercise({.right = Right::kAccess, .subject_id = id, .channel = "web_form"});
+  ASSERT_TRUE(access.ok()) << access.status().ToString();
+  const nlohmann::json info = Parse(access->export_json)["information"];
+  // Expected: the purposes the policy flags as profiling (own or inherited) that may use the
+  // field: the one it is held for, or one beneath it, whose categories include it.
+  std::map<std::string, std::string> expected;  // purpose → basis
+  const CategoryId category = *compiled().FindCategory("user.derived.interest_profile");
+  for (const Purpose& p : compiled().policy().purposes) {
+    const CompiledPurpose& cp = compiled().purpose(*compiled().FindPurpose(p.id));
+    if (cp.profiling && !cp.prohibited && IdCovers("marketing.profiling", p.id) &&
+        cp.categories.Test(category))
+      expected[p.id] = std::string(LegalBasisName(cp.basis));
+  }
+  ASSERT_FALSE(expected.empty());
+  const nlohmann::json& automated = info["automated_decision_making"];
+  EXPECT_EQ(automated.value("profiling", false), true);
+  std::map<std::string, std::string> got;
+  for (const auto& p : automated["profiling_purposes"])
+    got[p.value("purpose", "")] = p.value("legal_basis", "");
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(automated.value("solely_automated_decisions", ""), "not_declared_by_policy");
+  // The source: derived by the controller, not provided by the subject.
+  ASSERT_EQ(info["sources"].size(), 1u);
+  EXPECT_EQ(info["sources"][0].value("origin", ""), "derived");
 }
 
 TEST_F(ConfectRights, CF13_ObjectionToDirectMarketingAlwaysSucceeds) {

@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
 
 #include "privet/clock.h"
 #include "privet/server.h"
+#include "privet/vault.h"
 #include "server/http_client.h"
 #include "testing/policy_fixture.h"
 #include "testing/temp_dir.h"
@@ -21,18 +23,24 @@ class ServerTest : public ::testing::Test {
   void Start(const std::string& policy_file, std::chrono::milliseconds read_timeout = std::chrono::seconds(10)) {
     policy_ = CompileFile(policy_file);
     ASSERT_NE(policy_, nullptr);
-    auto server = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
-                                 .port = 0,
-                                 .threads = 2,
-                                 .read_timeout = read_timeout,
-                                 .retention_interval = retention_interval_,
-                                 .access_log = &log_,
-                                 .access_log_flush = std::chrono::milliseconds(0)});
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
+    read_timeout_ = read_timeout;
+    ASSERT_NO_FATAL_FAILURE(Serve());
     ASSERT_TRUE(server_->initial_admin_key().has_value());
     admin_ = *server_->initial_admin_key();
-    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+
+  // Stops the server, hands its vault to `offline` (opened here, as an operator's tool would open
+  // it, for what HTTP does not show, such as the outbox), then serves the same files again: the
+  // keys made so far stay valid, the port changes.
+  void WhileStopped(const std::function<void(Vault&)>& offline) {
+    client_.reset();
+    server_.reset();
+    {
+      auto vault = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+      ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+      offline(**vault);
+    }
+    ASSERT_NO_FATAL_FAILURE(Serve());
   }
 
   // A key for `principal`, created over HTTP with the admin key.
@@ -50,6 +58,21 @@ class ServerTest : public ::testing::Test {
     return r.json().value("id", "");
   }
 
+  // Starts a server on the files in dir_ with policy_, and a client for it.
+  void Serve() {
+    auto server =
+        Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
+                       .port = 0,
+                       .threads = 2,
+                       .read_timeout = read_timeout_,
+                       .retention_interval = retention_interval_,
+                       .access_log = &log_,
+                       .access_log_flush = std::chrono::milliseconds(0)});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    client_ = std::make_unique<HttpClient>(server_->port());
+  }
+
   HttpClient& client() { return *client_; }
   Server& server() { return *server_; }
   const std::string& admin() const { return admin_; }
@@ -63,6 +86,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<HttpClient> client_;
   std::string admin_;
   std::chrono::milliseconds retention_interval_{0};  // set before Start() to sweep on a timer
+  std::chrono::milliseconds read_timeout_{10000};
 };
 
 }  // namespace privet::testing

@@ -3,15 +3,22 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
+#include "privet/rights.h"
+#include "privet/vault.h"
 #include "server/server_fixture.h"
 
 namespace privet::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Json = nlohmann::json;
 
 class Operations : public ServerTest {
@@ -61,6 +68,97 @@ TEST_F(Operations, ARightsRequestIsFiledTrackedAndDenied) {
   EXPECT_EQ(client().Get("/v1/requests/999", service_).status, 404);
   // Tenants do not run the controller's request desk.
   EXPECT_EQ(client().Get("/v1/requests/" + id, Key("tenant:1")).status, 403);
+}
+
+// The access export over HTTP (POST /v1/requests/{id}/fulfil): every basis of a field, CSV cells
+// a spreadsheet shows as text, and the Art. 15 information, each as the policy says.
+TEST_F(Operations, AnAccessRequestExportsEveryBasisSafeCsvAndTheArt15Information) {
+  HttpReply consent =
+      client().Post("/v1/subjects/" + subject_ + "/consents",
+                    {{"purpose", "marketing"}, {"action", "grant"}, {"source", "form"}}, service_);
+  ASSERT_EQ(consent.status, 201) << consent.body;
+  HttpReply w =
+      client().Post("/v1/subjects/" + subject_ + "/fields",
+                    {{"purposes", {"service", "marketing"}},
+                     {"fields",
+                      {{{"category", "user.contact.email"}, {"value", "news@example.com"}},
+                       {{"category", "user.name"}, {"value", "=HYPERLINK(\"http://x\")"}}}}},
+                    service_);
+  ASSERT_EQ(w.status, 201) << w.body;
+  HttpReply filed = client().Post("/v1/subjects/" + subject_ + "/requests",
+                                  {{"right", "access"}, {"channel", "dashboard"}}, service_);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string id = filed.json()["id"];
+  // The identity code goes to the subject through the outbox, which HTTP does not show.
+  std::string code;
+  WhileStopped([&](Vault& vault) {
+    auto outbox = RequestDesk(vault).Outbox();
+    ASSERT_TRUE(outbox.ok()) << outbox.status().ToString();
+    for (const OutboxMessage& m : *outbox) {
+      const Json body = Json::parse(m.body);
+      if (m.topic == "identity_code" && body.value("request", "") == id)
+        code = body.value("code", "");
+    }
+  });
+  ASSERT_FALSE(code.empty());
+  ASSERT_EQ(client().Post("/v1/requests/" + id + "/verify", {{"code", code}}, service_).status,
+            200);
+  HttpReply done = client().Post("/v1/requests/" + id + "/fulfil", Json::object(), service_);
+  ASSERT_EQ(done.status, 200) << done.body;
+  const Json out = done.json();
+  const Json& exported = out["export"];
+  const Policy& policy = policy_->policy();
+  auto basis = [&](const std::string& purpose) {
+    return std::string(LegalBasisName(policy_->purpose(*policy_->FindPurpose(purpose)).basis));
+  };
+
+  // Both bases of the address held for the service and for marketing.
+  bool found = false;
+  for (const Json& f : exported["fields"]) {
+    if (f.value("value", "") != "news@example.com") continue;
+    found = true;
+    EXPECT_EQ(f["legal_bases"],
+              (Json::array({{{"purpose", "service"}, {"basis", basis("service")}},
+                            {{"purpose", "marketing"}, {"basis", basis("marketing")}}})));
+  }
+  EXPECT_TRUE(found) << exported.dump();
+  EXPECT_NE(basis("service"), basis("marketing"));
+
+  // The formula is text in the CSV, and the JSON keeps the value as written.
+  const std::string csv = out["export_csv"].value("user.name", "");
+  EXPECT_THAT(csv, HasSubstr(",\"'=HYPERLINK(\"\"http://x\"\")\","));
+  EXPECT_THAT(csv, Not(HasSubstr(",\"=HYPERLINK")));
+
+  // The information block, against the policy the server runs.
+  const Json& info = exported["information"];
+  std::vector<std::string> offered;
+  for (Right r : policy.rights.offered) offered.push_back(std::string(RightName(r)));
+  EXPECT_EQ(info["rights"]["offered"], Json(offered));
+  EXPECT_EQ(info["rights"]["channels"], Json(policy.rights.channels));
+  EXPECT_EQ(info["controller"].value("name", ""), policy.organization);
+  std::set<std::string> purposes;
+  for (const Json& p : info["purposes"]) {
+    const std::string name = p.value("purpose", "");
+    purposes.insert(name);
+    EXPECT_EQ(p.value("legal_basis", ""), basis(name)) << name;
+  }
+  EXPECT_EQ(purposes.count("service"), 1u);
+  EXPECT_EQ(purposes.count("marketing"), 1u);
+  std::set<std::string> recipients;
+  for (const Json& r : info["recipients"]) recipients.insert(r.value("recipient", ""));
+  for (const Recipient& r : policy.recipients) {
+    const bool takes_email =
+        std::any_of(r.categories.begin(), r.categories.end(),
+                    [](const std::string& c) { return IdCovers(c, "user.contact.email"); });
+    const bool for_service =
+        std::any_of(r.purposes.begin(), r.purposes.end(),
+                    [](const std::string& p) { return IdCovers(p, "service"); });
+    if (takes_email && for_service) {
+      EXPECT_EQ(recipients.count(r.id), 1u) << r.id;
+    }
+  }
+  EXPECT_TRUE(info.contains("retention") && info.contains("sources") &&
+              info.contains("automated_decision_making"));
 }
 
 TEST_F(Operations, RetentionRunsDryAndForReal) {
