@@ -80,6 +80,34 @@ struct Contact {
   std::string dpo_email;  // data protection officer, where one is appointed
 };
 
+// The supervisory authority subjects may complain to (GDPR Art. 77), where the policy names one.
+struct SupervisoryAuthority {
+  std::string name;
+  std::string url;  // http or https; empty when not given
+};
+
+// The controller's representative in the Union (GDPR Art. 27), where one is designated.
+struct Representative {
+  std::string name;
+  std::string email;
+  std::string address;
+};
+
+// What the controller says about the controller-side context the engine cannot see: who
+// supervises it, who represents it, how it secures data. Words for the notice and the record.
+struct ControllerDetails {
+  std::optional<SupervisoryAuthority> supervisory_authority;
+  std::optional<Representative> representative;
+  // Art. 30(1)(g): a general description of the technical and organisational security measures.
+  std::vector<std::string> security_measures;
+};
+
+// Decisions based solely on automated processing (GDPR Art. 22), as the policy declares them.
+struct AutomatedDecisions {
+  bool used = false;        // false: the policy declares that none are made
+  std::string description;  // required when used: the logic, significance and consequences
+};
+
 struct Category {
   std::string id;  // dotted, e.g. user.contact.email
   std::string description;
@@ -111,6 +139,9 @@ struct Purpose {
   std::optional<bool> objectable;
   bool direct_marketing = false;  // objection always succeeds (CF13)
   bool profiling = false;         // profiling; opt-out deletes the profile (CF15)
+  // The kinds of subject this processing concerns, for the record of processing (Art. 30(1)(c)).
+  // Empty: inherited from the parent; at a root, every kind the features and retention rules name.
+  std::vector<std::string> subject_kinds;
   // The policy version that first declared this purpose (CN17, CU11). Defaults to 1.
   int since_version = 1;
   SourceLocation where;
@@ -302,6 +333,7 @@ struct Policy {
   int format = 1;
   std::string organization;
   Contact contact;
+  ControllerDetails controller;
   std::vector<std::string> jurisdictions;  // where it applies: EU, UK, US-CA, ...
   std::string governing_law;               // e.g. US-MA (CU12)
   int version = 1;
@@ -326,6 +358,8 @@ struct Policy {
   BreachPolicy breach;
   ChangePolicy changes;
   std::optional<AutomaticCollection> automatic_collection;
+  // Unset: the policy says nothing about automated decisions, and the notice claims nothing.
+  std::optional<AutomatedDecisions> automated_decisions;
 };
 
 // One finding about a policy file, as `path:line:column: severity: message`.

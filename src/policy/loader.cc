@@ -50,6 +50,7 @@ class PolicyReader {
     m.Int("privet_policy", p.format, 1, 1, Need::kRequired);
     m.String("organization", p.organization, Need::kRequired);
     ReadContact(m.Get("contact"), p.contact);
+    ReadController(m.Get("controller"), p.controller);
     m.StringList("jurisdictions", p.jurisdictions, Need::kRequired);
     m.String("governing_law", p.governing_law);
     m.Int("version", p.version, 1, 1'000'000, Need::kRequired);
@@ -74,6 +75,10 @@ class PolicyReader {
     if (YAML::Node n = m.Get("automatic_collection"); n.IsDefined()) {
       p.automatic_collection.emplace();
       ReadAutomaticCollection(n, *p.automatic_collection);
+    }
+    if (YAML::Node n = m.Get("automated_decisions"); n.IsDefined()) {
+      p.automated_decisions.emplace();
+      ReadAutomatedDecisions(n, *p.automated_decisions);
     }
     m.Finish();
     return p;
@@ -108,6 +113,67 @@ class PolicyReader {
     m.Finish();
   }
 
+  // An absolute http(s) URL without spaces or control characters: the notice links it.
+  void CheckUrl(MapReader& m, std::string_view key, const std::string& url) {
+    if (url.empty()) return;
+    const bool scheme = url.starts_with("https://") || url.starts_with("http://");
+    const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+      return static_cast<unsigned char>(c) <= ' ' || c == '\x7f' || c == '"' || c == '<' ||
+             c == '>';
+    });
+    if (!scheme || !clean || url.find("://") + 3 >= url.size()) {
+      sink_.Error(policy_internal::LocationOf(m.Get(key)),
+                  m.Path(key) + ": expected an http:// or https:// URL without spaces");
+    }
+  }
+
+  // An optional map `key` of `parent` read by `read` into `out`; left unset when absent or invalid.
+  template <typename T, typename ReadFields>
+  void ReadOptionalMap(MapReader& parent, std::string_view key, std::optional<T>& out,
+                       ReadFields read) {
+    YAML::Node n = parent.Get(key);
+    if (!n.IsDefined()) return;
+    MapReader m(n, parent.Path(key), sink_);
+    if (!m.valid()) return;
+    T value;
+    read(m, value);
+    m.Finish();
+    out = std::move(value);
+  }
+
+  void ReadController(const YAML::Node& n, ControllerDetails& c) {
+    if (!n.IsDefined()) return;
+    MapReader m(n, "controller", sink_);
+    if (!m.valid()) return;
+    ReadOptionalMap(m, "supervisory_authority", c.supervisory_authority,
+                    [&](MapReader& am, SupervisoryAuthority& a) {
+                      am.String("name", a.name, Need::kRequired);
+                      am.String("url", a.url);
+                      CheckUrl(am, "url", a.url);
+                    });
+    ReadOptionalMap(m, "representative", c.representative, [](MapReader& rm, Representative& r) {
+      rm.String("name", r.name, Need::kRequired);
+      rm.String("email", r.email);
+      rm.String("address", r.address);
+    });
+    m.StringList("security_measures", c.security_measures);
+    m.Finish();
+  }
+
+  void ReadAutomatedDecisions(const YAML::Node& n, AutomatedDecisions& a) {
+    MapReader m(n, "automated_decisions", sink_);
+    if (!m.valid()) return;
+    m.Require("used");
+    m.Bool("used", a.used);
+    m.String("description", a.description);
+    if (a.used && a.description.empty()) {
+      sink_.Error(m.where(),
+                  "automated_decisions: 'description' is required when 'used' is true "
+                  "(GDPR Art. 13(2)(f): the logic, significance and consequences)");
+    }
+    m.Finish();
+  }
+
   void ReadCategory(MapReader& m, Category& c) {
     m.Id("id", c.id);
     m.String("description", c.description);
@@ -134,6 +200,7 @@ class PolicyReader {
     }
     m.Bool("direct_marketing", p.direct_marketing);
     m.Bool("profiling", p.profiling);
+    m.IdList("subject_kinds", p.subject_kinds);
     m.Int("since_version", p.since_version, 1, 1'000'000);
   }
 

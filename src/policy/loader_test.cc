@@ -154,6 +154,70 @@ TEST(PolicyLoader, AParentReachingAnOptInChannelsDataWithoutConsentIsWarned) {
               ::testing::Not(HasSubstr("reaches")));
 }
 
+// controller.*, automated_decisions and purposes[].subject_kinds (issue 15): read into the model,
+// strictly.
+TEST(PolicyLoader, ReadsControllerDetailsAndAutomatedDecisions) {
+  std::string text = Replace(kMinimal, "jurisdictions: [EU]\n", R"(jurisdictions: [EU]
+controller:
+  supervisory_authority: {name: Data Protection Commission, url: "https://www.dataprotection.ie"}
+  representative: {name: Rep GmbH, email: rep@example.de, address: "1 Str, Berlin"}
+  security_measures: [Encryption at rest, Access on a need-to-know basis]
+automated_decisions: {used: true, description: We score loan applications automatically}
+subject_kinds:
+  - id: customer
+)");
+  text = Replace(text, "    basis: contract\n",
+                 "    basis: contract\n    subject_kinds: [customer]\n");
+  PolicyLoadResult r = Load(text);
+  ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
+  const Policy& p = *r.policy;
+  ASSERT_TRUE(p.controller.supervisory_authority);
+  EXPECT_EQ(p.controller.supervisory_authority->name, "Data Protection Commission");
+  EXPECT_EQ(p.controller.supervisory_authority->url, "https://www.dataprotection.ie");
+  ASSERT_TRUE(p.controller.representative);
+  EXPECT_EQ(p.controller.representative->email, "rep@example.de");
+  EXPECT_EQ(p.controller.security_measures.size(), 2u);
+  ASSERT_TRUE(p.automated_decisions);
+  EXPECT_TRUE(p.automated_decisions->used);
+  EXPECT_EQ(p.purposes[0].subject_kinds, std::vector<std::string>{"customer"});
+  // Absent: nothing claimed.
+  PolicyLoadResult minimal = Load(kMinimal);
+  ASSERT_TRUE(minimal.ok());
+  EXPECT_FALSE(minimal.policy->automated_decisions);
+  EXPECT_FALSE(minimal.policy->controller.supervisory_authority);
+}
+
+TEST(PolicyLoader, ControllerDetailsAndAutomatedDecisionsAreStrict) {
+  auto with = [](std::string_view block) {
+    return Load(
+        Replace(kMinimal, "jurisdictions: [EU]\n", "jurisdictions: [EU]\n" + std::string(block)));
+  };
+  EXPECT_THAT(Errors(with("controller: {supervisory_authorithy: {name: X}}\n")),
+              HasSubstr("unknown key 'controller.supervisory_authorithy'"));
+  EXPECT_THAT(Errors(with("controller: {supervisory_authority: {url: \"https://x.example\"}}\n")),
+              HasSubstr("controller.supervisory_authority.name"));
+  EXPECT_THAT(
+      Errors(
+          with("controller: {supervisory_authority: {name: X, url: \"javascript:alert(1)\"}}\n")),
+      HasSubstr("controller.supervisory_authority.url: expected an http:// or https:// URL"));
+  EXPECT_THAT(
+      Errors(with("controller: {supervisory_authority: {name: X, url: \"https://a b\"}}\n")),
+      HasSubstr("controller.supervisory_authority.url"));
+  EXPECT_THAT(Errors(with("controller: {representative: {email: a@b.example}}\n")),
+              HasSubstr("controller.representative.name"));
+  EXPECT_THAT(Errors(with("controller: {security_measures: yes}\n")),
+              HasSubstr("controller.security_measures"));
+  EXPECT_THAT(Errors(with("automated_decisions: {description: x}\n")), HasSubstr("used"));
+  EXPECT_THAT(Errors(with("automated_decisions: {used: true}\n")),
+              HasSubstr("'description' is required when 'used' is true"));
+  EXPECT_THAT(Errors(with("automated_decisions: {used: no}\n")),
+              HasSubstr("automated_decisions.used"));
+  EXPECT_TRUE(with("automated_decisions: {used: false}\n").ok());
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "    basis: contract\n",
+                                  "    basis: contract\n    subject_kinds: [martian]\n"))),
+              HasSubstr("unknown subject kind 'martian'"));
+}
+
 TEST(PolicyLoader, PurposeCycleIsAnError) {
   std::string text = Replace(kMinimal, "  - id: provide.support\n",
                              "  - id: a\n    parent: b\n  - id: b\n    parent: a\n");

@@ -81,6 +81,9 @@ std::string MarkdownInline(const Rich& r) {
       case Span::Kind::kStrong:
         out += "**" + MarkdownEscape(span.text) + "**";
         break;
+      case Span::Kind::kLink:  // SafeHref: no space, '<', '>', '\\' or control character in href
+        out += "[" + MarkdownEscape(span.text) + "](<" + span.href + ">)";
+        break;
     }
   }
   // A block must not start like a list item or a setext underline.
@@ -148,6 +151,9 @@ std::string HtmlInline(const Rich& r) {
         break;
       case Span::Kind::kStrong:
         out += "<strong>" + HtmlEscape(span.text) + "</strong>";
+        break;
+      case Span::Kind::kLink:
+        out += "<a href=\"" + HtmlEscape(span.href) + "\">" + HtmlEscape(span.text) + "</a>";
         break;
     }
   }

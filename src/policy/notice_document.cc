@@ -12,12 +12,37 @@
 
 namespace privet::policy_internal {
 
-Rich& Rich::CodeList(const std::vector<std::string>& items) {
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) Text(i + 1 == items.size() ? " and " : ", ");
-    Code(items[i]);
-  }
+bool SafeHref(std::string_view href) {
+  auto starts = [&](std::string_view scheme) {
+    if (href.size() <= scheme.size()) return false;
+    for (size_t i = 0; i < scheme.size(); ++i) {
+      char c = href[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != scheme[i]) return false;
+    }
+    return true;
+  };
+  if (!starts("https://") && !starts("http://") && !starts("mailto:")) return false;
+  return std::none_of(href.begin(), href.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u <= ' ' || u == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
+           c == '\\';
+  });
+}
+
+Rich& Rich::Link(std::string_view text, std::string_view href) {
+  if (text.empty()) return *this;
+  if (!SafeHref(href)) return Text(text);
+  spans_.push_back(Span{Span::Kind::kLink, std::string(text), std::string(href)});
   return *this;
+}
+
+Rich& Rich::Address(std::string_view address) {
+  const bool email = address.find('@') != std::string_view::npos &&
+                     address.find(':') == std::string_view::npos &&
+                     address.find('?') == std::string_view::npos;
+  if (email) return Link(address, "mailto:" + std::string(address));
+  return Link(address, address);
 }
 
 Rich& Rich::Append(const Rich& other) {
@@ -74,6 +99,65 @@ std::string Organization(const Policy& p) {
   return p.organization.empty() ? std::string("We") : p.organization;
 }
 
+// Readers see what things are, never the ids the policy file uses to refer to them.
+
+// "marketing.email" -> "marketing email": the last resort for an element with no description.
+std::string IdWords(std::string_view id) {
+  std::string out(id);
+  std::replace(out.begin(), out.end(), '.', ' ');
+  return Humanize(out);
+}
+
+std::string Named(std::string_view description, std::string_view id) {
+  std::string name = description.empty() ? IdWords(id) : OneSentence(description);
+  while (!name.empty() && name.back() == '.') name.pop_back();
+  return name;
+}
+
+std::string PurposeName(const Policy& p, std::string_view id) {
+  const Purpose* x = FindPurposeById(p, id);
+  return Named(x != nullptr ? x->description : "", id);
+}
+
+std::vector<std::string> PurposeNames(const Policy& p, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (const std::string& id : ids) out.push_back(PurposeName(p, id));
+  return out;
+}
+
+std::string SubjectKindName(const Policy& p, std::string_view id) {
+  for (const SubjectKind& k : p.subject_kinds) {
+    if (k.id == id) return Named(k.description, id);
+  }
+  return IdWords(id);
+}
+
+std::vector<std::string> SubjectKindNames(const Policy& p, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (const std::string& id : ids) out.push_back(SubjectKindName(p, id));
+  return out;
+}
+
+// Category references in words: a declared category by its description; a prefix by the
+// descriptions of the declared categories beneath it; each name once, in order.
+std::vector<std::string> CategoryNames(const Policy& p, const std::vector<std::string>& refs) {
+  std::vector<std::string> out;
+  auto add = [&](std::string name) {
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+  };
+  for (const std::string& ref : refs) {
+    bool found = false;
+    for (const Category& c : p.categories) {
+      if (c.id == ref || (IdCovers(ref, c.id) && !c.forbidden)) {
+        add(Named(c.description, c.id));
+        found = true;
+      }
+    }
+    if (!found) add(IdWords(ref));
+  }
+  return out;
+}
+
 Section IntroSection(const Policy& p) {
   Section s = NewSection("who-we-are", Rich("Who we are and how to reach us"));
   bool acts_as_processor = std::any_of(p.purposes.begin(), p.purposes.end(),
@@ -89,12 +173,21 @@ Section IntroSection(const Policy& p) {
   const Contact& c = p.contact;
   std::vector<Rich> items;
   if (!c.name.empty()) items.push_back(Rich().Strong("Contact:").Text(" " + c.name));
-  if (!c.email.empty()) items.push_back(Rich().Strong("Email:").Text(" " + c.email));
+  if (!c.email.empty()) items.push_back(Rich().Strong("Email:").Text(" ").Address(c.email));
   if (!c.address.empty()) items.push_back(Rich().Strong("Postal address:").Text(" " + c.address));
   if (!c.phone.empty()) items.push_back(Rich().Strong("Phone:").Text(" " + c.phone));
-  if (!c.web_form.empty()) items.push_back(Rich().Strong("Web form:").Text(" " + c.web_form));
+  if (!c.web_form.empty()) {
+    items.push_back(Rich().Strong("Web form:").Text(" ").Address(c.web_form));
+  }
   if (!c.dpo_email.empty()) {
-    items.push_back(Rich().Strong("Data protection officer:").Text(" " + c.dpo_email));
+    items.push_back(Rich().Strong("Data protection officer:").Text(" ").Address(c.dpo_email));
+  }
+  if (const auto& rep = p.controller.representative) {
+    Rich item;
+    item.Strong("Our representative in the European Union:").Text(" " + rep->name);
+    if (!rep->email.empty()) item.Text(", ").Address(rep->email);
+    if (!rep->address.empty()) item.Text(", " + rep->address);
+    items.push_back(std::move(item));
   }
   if (items.empty()) {
     s.Paragraph(Rich("This policy gives no contact details."));
@@ -126,8 +219,7 @@ Section SubjectsSection(const Policy& p) {
   std::vector<const SubjectKind*> gated;
   for (const SubjectKind& k : p.subject_kinds) {
     Rich item;
-    item.Code(k.id);
-    if (!k.description.empty()) item.Text(": " + Sentence(k.description));
+    item.Text(Sentence(Capitalized(Named(k.description, k.id))));
     if (k.minimum_age > 0) {
       item.Text(" You must be at least " + std::to_string(k.minimum_age) + " years old.");
       gated.push_back(&k);
@@ -135,7 +227,9 @@ Section SubjectsSection(const Policy& p) {
     if (k.location_required) {
       item.Text(" Every interaction records your location");
       if (!k.location_exemptions.empty()) {
-        item.Text(", unless you hold one of these exemptions: ").CodeList(k.location_exemptions);
+        std::vector<std::string> exemptions;
+        for (const std::string& x : k.location_exemptions) exemptions.push_back(IdWords(x));
+        item.Text(", unless you hold one of these exemptions: " + JoinWords(exemptions, "or"));
       }
       item.Text(".");
     }
@@ -170,8 +264,7 @@ Section CategoriesSection(const Policy& p) {
   std::vector<Rich> items;
   for (const Category& c : p.categories) {
     Rich item;
-    item.Code(c.id);
-    if (!c.description.empty()) item.Text(": " + Sentence(c.description));
+    item.Text(Sentence(Capitalized(Named(c.description, c.id))));
     if (c.forbidden) {
       item.Text(" ").Strong("Never stored:").Text(" we refuse it wherever it is submitted.");
     }
@@ -237,11 +330,7 @@ Rich ChoiceText(const EffectivePurpose& e) {
 
 Section PurposeSubsection(const Policy& p, const Purpose& purpose) {
   Section s = NewSection("purpose-" + purpose.id, Rich());
-  if (!purpose.description.empty()) {
-    s.title.Text(purpose.description).Text(" (").Code(purpose.id).Text(")");
-  } else {
-    s.title.Code(purpose.id);
-  }
+  s.title.Text(Capitalized(Named(purpose.description, purpose.id)));
   EffectivePurpose e = ResolvePurpose(p, purpose);
   if (e.prohibited) {
     s.Paragraph(Rich().Strong("We never do this,").Text(" whatever else this notice says."));
@@ -272,11 +361,11 @@ Section PurposeSubsection(const Policy& p, const Purpose& purpose) {
       own.push_back(ref);
   }
   if (!own.empty()) {
-    data.CodeList(own);
-    if (parent != nullptr) data.Text(", and the data listed for ").Code(parent->id);
+    data.Text(JoinWords(CategoryNames(p, own)));
+    if (parent != nullptr) data.Text(", and the data listed for " + PurposeName(p, parent->id));
     data.Text(".");
   } else if (parent != nullptr) {
-    data.Text("the data listed for ").Code(parent->id).Text(".");
+    data.Text("the data listed for " + PurposeName(p, parent->id) + ".");
   } else {
     data.Text("no categories are listed.");
   }
@@ -324,14 +413,15 @@ Section PurposesSection(const Policy& p) {
 
 Rich RecipientItem(const Policy& p, const Recipient& r) {
   Rich item;
-  item.Strong(r.name.empty() ? r.id : r.name);
-  if (!r.name.empty()) item.Text(" (").Code(r.id).Text(")");
+  item.Strong(r.name.empty() ? IdWords(r.id) : r.name);
   item.Text(", " + WithArticle(RecipientKindText(r.kind)));
   if (!r.country.empty()) item.Text(", in " + CountryText(r.country));
   item.Text(".");
   if (!r.function.empty()) item.Text(" " + Capitalized(Sentence(r.function)));
-  if (!r.categories.empty()) item.Text(" Receives: ").CodeList(r.categories).Text(".");
-  if (!r.purposes.empty()) item.Text(" For: ").CodeList(r.purposes).Text(".");
+  if (!r.categories.empty()) {
+    item.Text(" Receives: " + JoinWords(CategoryNames(p, r.categories)) + ".");
+  }
+  if (!r.purposes.empty()) item.Text(" For: " + JoinWords(PurposeNames(p, r.purposes)) + ".");
   if (r.dpa) item.Text(" A data processing agreement binds it.");
   if (!r.transfer_mechanism.empty()) {
     item.Text(" Transfers are protected by " + TransferMechanismText(r.transfer_mechanism) + ".");
@@ -381,22 +471,20 @@ Section SharingSection(const Policy& p) {
   return s;
 }
 
-Rich RetentionItem(const RetentionRule& rule) {
+Rich RetentionItem(const Policy& p, const RetentionRule& rule) {
   Rich item;
-  if (!rule.description.empty()) {
-    std::string title = OneSentence(rule.description);
-    while (!title.empty() && title.back() == '.') title.pop_back();
-    item.Strong(title).Text(" (rule ").Code(rule.id).Text("): ");
-  } else {
-    item.Text("Rule ").Code(rule.id).Text(": ");
-  }
+  if (!rule.description.empty()) item.Strong(Named(rule.description, rule.id) + ":").Text(" ");
   if (rule.categories.empty()) {
-    item.Text("all personal data");
+    item.Text("All personal data");
   } else {
-    item.Text("data in ").CodeList(rule.categories);
+    item.Text("Data in " + JoinWords(CategoryNames(p, rule.categories)));
   }
-  if (!rule.purposes.empty()) item.Text(" used for ").CodeList(rule.purposes);
-  if (!rule.subject_kinds.empty()) item.Text(" about ").CodeList(rule.subject_kinds);
+  if (!rule.purposes.empty()) {
+    item.Text(" used for " + JoinWords(PurposeNames(p, rule.purposes), "or"));
+  }
+  if (!rule.subject_kinds.empty()) {
+    item.Text(" about " + JoinWords(SubjectKindNames(p, rule.subject_kinds), "or"));
+  }
   item.Text(rule.action == RetentionAction::kDelete ? " is deleted " : " is anonymized ");
   item.Text(rule.duration.count == 0 ? "immediately" : DurationToString(rule.duration));
   if (rule.anchor) {
@@ -405,7 +493,8 @@ Rich RetentionItem(const RetentionRule& rule) {
     item.Text(" (the policy names no starting event)");
   }
   if (!rule.unless_consent.empty()) {
-    item.Text(", unless you agreed to keep it longer (").Code(rule.unless_consent).Text(")");
+    item.Text(", unless you agreed to keep it longer (for " + PurposeName(p, rule.unless_consent) +
+              ")");
   }
   item.Text(".");
   if (rule.action == RetentionAction::kAnonymize) {
@@ -420,7 +509,7 @@ Rich RetentionItem(const RetentionRule& rule) {
 Section RetentionSection(const Policy& p) {
   Section s = NewSection("retention", Rich("How long we keep your data"));
   std::vector<Rich> items;
-  for (const RetentionRule& rule : p.retention) items.push_back(RetentionItem(rule));
+  for (const RetentionRule& rule : p.retention) items.push_back(RetentionItem(p, rule));
   if (items.empty()) {
     s.Paragraph(Rich("This policy sets no retention periods."));
   } else {
@@ -432,18 +521,60 @@ Section RetentionSection(const Policy& p) {
   return s;
 }
 
-std::string ChannelText(const Policy& p, std::string_view channel) {
+Rich ChannelText(const Policy& p, std::string_view channel) {
   const Contact& c = p.contact;
-  if (channel == "dashboard") return "in your privacy dashboard";
+  if (channel == "dashboard") return Rich("in your privacy dashboard");
   if (channel == "web_form") {
-    return c.web_form.empty() ? "through our web form" : "through our web form at " + c.web_form;
+    if (c.web_form.empty()) return Rich("through our web form");
+    return Rich("through our web form at ").Address(c.web_form);
   }
-  if (channel == "email") return c.email.empty() ? "by email" : "by email to " + c.email;
-  if (channel == "support") return "through our support team";
-  if (channel == "post") return c.address.empty() ? "by post" : "by post to " + c.address;
-  if (channel == "phone") return c.phone.empty() ? "by phone" : "by phone at " + c.phone;
-  if (channel == "profile_settings") return "in your profile settings";
-  return "through " + Humanize(channel);
+  if (channel == "email") {
+    return c.email.empty() ? Rich("by email") : Rich("by email to ").Address(c.email);
+  }
+  if (channel == "support") return Rich("through our support team");
+  if (channel == "post") return Rich(c.address.empty() ? "by post" : "by post to " + c.address);
+  if (channel == "phone") return Rich(c.phone.empty() ? "by phone" : "by phone at " + c.phone);
+  if (channel == "profile_settings") return Rich("in your profile settings");
+  return Rich("through " + Humanize(channel));
+}
+
+// As JoinWords, for rich text: "a", "a or b", "a, b or c".
+Rich JoinRich(const std::vector<Rich>& parts, std::string_view last) {
+  Rich out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out.Text(i + 1 == parts.size() ? " " + std::string(last) + " " : ", ");
+    out.Append(parts[i]);
+  }
+  return out;
+}
+
+bool UnderGdpr(const Policy& p) {
+  return std::any_of(p.jurisdictions.begin(), p.jurisdictions.end(), [](const std::string& j) {
+    return IsEeaCountry(j) || j == "UK" || j == "GB";
+  });
+}
+
+bool Offers(const Policy& p, Right right) {
+  return std::find(p.rights.offered.begin(), p.rights.offered.end(), right) !=
+         p.rights.offered.end();
+}
+
+// The right to complain (GDPR Art. 77): the law gives it wherever the GDPR applies; the notice
+// names the authority only when the policy does.
+void ComplaintParagraphs(const Policy& p, Section& s) {
+  const auto& authority = p.controller.supervisory_authority;
+  if (UnderGdpr(p)) {
+    s.Paragraph(
+        Rich("You have the right to lodge a complaint with a supervisory authority, in "
+             "particular in the country where you live or work or where you believe your "
+             "rights were infringed (GDPR Art. 77)."));
+  }
+  if (authority) {
+    Rich r(UnderGdpr(p) ? "Our lead supervisory authority is " : "You can complain to ");
+    r.Text(authority->name);
+    if (!authority->url.empty()) r.Text(" (").Address(authority->url).Text(")");
+    s.Paragraph(r.Text("."));
+  }
 }
 
 Section RightsSection(const Policy& p) {
@@ -462,10 +593,11 @@ Section RightsSection(const Policy& p) {
     s.List(std::move(items));
   }
   if (!rights.channels.empty()) {
-    std::vector<std::string> ways;
+    std::vector<Rich> ways;
     for (const std::string& c : rights.channels) ways.push_back(ChannelText(p, c));
-    s.Paragraph(Rich("You can make a request " + JoinWords(ways, "or") +
-                     ". We track every request until it is complete."));
+    s.Paragraph(Rich("You can make a request ")
+                    .Append(JoinRich(ways, "or"))
+                    .Text(". We track every request until it is complete."));
   }
   std::vector<Rich> deadlines;
   for (const Deadline& d : rights.deadlines) {
@@ -508,6 +640,118 @@ Section RightsSection(const Policy& p) {
         Rich("If we cannot meet a request in full, we tell you which exception applies "
              "and its legal ground."));
   }
+  ComplaintParagraphs(p, s);
+  return s;
+}
+
+// Profiling as the purposes declare it, and decisions based solely on automated processing only
+// as the policy states them (Art. 13(2)(f), 22): with no statement, the notice claims nothing.
+Section AutomatedDecisionsSection(const Policy& p) {
+  Section s = NewSection("automated-decisions", Rich("Automated decisions and profiling"));
+  std::vector<std::string> profiling;
+  for (const Purpose& x : p.purposes) {
+    if (x.profiling && !ResolvePurpose(p, x).prohibited) {
+      profiling.push_back(PurposeName(p, x.id));
+    }
+  }
+  if (!profiling.empty() && NoticeMayState("purposes[].profiling")) {
+    s.Paragraph(Rich("We use profiling for " + JoinWords(profiling) +
+                     ". If you opt out or object, we stop and delete your profile."));
+  }
+  const auto& decisions = p.automated_decisions;
+  if (!decisions) {
+    s.Paragraph(
+        Rich("This notice makes no statement about decisions based solely on automated "
+             "processing; ask us if you want to know more."));
+  } else if (!decisions->used) {
+    s.Paragraph(
+        Rich("We do not make decisions about you based solely on automated processing that "
+             "have legal or similarly significant effects on you (GDPR Art. 22)."));
+  } else {
+    s.Paragraph(
+        Rich("We make decisions about you based solely on automated processing (GDPR Art. 22): " +
+             Sentence(decisions->description)));
+  }
+  return s;
+}
+
+// California (CCPA as amended by the CPRA): for a policy that names California, or offers the
+// opt-out of sale that California law requires. Every statement comes from the policy's own
+// settings; a right the policy does not offer is not listed.
+bool CaliforniaApplies(const Policy& p) {
+  return std::find(p.jurisdictions.begin(), p.jurisdictions.end(), "US-CA") !=
+             p.jurisdictions.end() ||
+         Offers(p, Right::kOptOutOfSale);
+}
+
+Section CaliforniaSection(const Policy& p) {
+  Section s = NewSection("california", Rich("Your California privacy rights"));
+  std::vector<std::string> collected;
+  for (const Category& c : p.categories) {
+    if (!c.forbidden) collected.push_back(Named(c.description, c.id));
+  }
+  if (collected.empty()) {
+    s.Paragraph(Rich("This policy lists no categories of personal information."));
+  } else {
+    s.Paragraph(
+        Rich("We collect these categories of personal information, for the purposes "
+             "described above: " +
+             JoinWords(collected) + "."));
+  }
+  std::vector<std::string> buyers;
+  for (const Recipient& r : p.recipients) {
+    if (r.sale) buyers.push_back(r.name.empty() ? IdWords(r.id) : r.name);
+  }
+  if (!p.sharing.sale) {
+    s.Paragraph(Rich("We do not sell your personal information."));
+  } else if (!buyers.empty()) {
+    s.Paragraph(Rich("We may sell personal information to " + JoinWords(buyers) + "."));
+  } else {
+    s.Paragraph(Rich("We may sell personal information."));
+  }
+  s.Paragraph(Rich(p.sharing.unaffiliated_third_parties
+                       ? "We may share personal information with unaffiliated third parties."
+                       : "We do not share your personal information with unaffiliated third "
+                         "parties."));
+  std::vector<Rich> rights;
+  if (Offers(p, Right::kAccess)) {
+    rights.push_back(
+        Rich()
+            .Strong("Right to know:")
+            .Text(
+                " you can ask what personal information we collected about you, and get a copy."));
+  }
+  if (Offers(p, Right::kErasure)) {
+    rights.push_back(
+        Rich()
+            .Strong("Right to delete:")
+            .Text(" you can ask us to delete personal information we collected from you."));
+  }
+  if (Offers(p, Right::kRectification)) {
+    rights.push_back(Rich()
+                         .Strong("Right to correct:")
+                         .Text(" you can ask us to correct inaccurate personal information."));
+  }
+  if (Offers(p, Right::kOptOutOfSale) || p.signals.gpc == SignalResponse::kHonor) {
+    Rich r;
+    r.Strong("Right to opt out of sale and sharing:")
+        .Text(
+            " you can tell us not to sell or share "
+            "your personal information");
+    if (p.signals.gpc == SignalResponse::kHonor) {
+      r.Text(", and we treat a Global Privacy Control signal as that request");
+    }
+    rights.push_back(std::move(r.Text(".")));
+  }
+  if (!rights.empty()) {
+    s.Paragraph(Rich("Under California law you have these rights:"));
+    s.List(std::move(rights));
+  }
+  if (std::find(p.jurisdictions.begin(), p.jurisdictions.end(), "US-CA") != p.jurisdictions.end()) {
+    s.Paragraph(
+        Rich("We will not discriminate against you for exercising any of these rights (Cal. "
+             "Civ. Code § 1798.125)."));
+  }
   return s;
 }
 
@@ -515,7 +759,9 @@ Section SignalsSection(const Policy& p) {
   const Signals& sig = p.signals;
   Section s = NewSection("signals", Rich("Do Not Track and Global Privacy Control"));
   Rich opt_out;
-  if (!sig.opt_out_purposes.empty()) opt_out.CodeList(sig.opt_out_purposes);
+  if (!sig.opt_out_purposes.empty()) {
+    opt_out.Text(JoinWords(PurposeNames(p, sig.opt_out_purposes)));
+  }
   auto honour = [&](std::string_view signal) {
     Rich r("We honour " + std::string(signal) + " signals: when your browser sends one, we ");
     if (opt_out.empty())
@@ -547,9 +793,11 @@ Section CookiesSection(const Policy& p) {
   std::vector<Rich> opt_out;
   for (const Cookie& c : p.cookies) {
     Rich item;
-    item.Code(c.id);
-    if (!c.description.empty()) item.Text(": " + Sentence(c.description));
-    if (!c.purpose.empty()) item.Text(" (purpose ").Code(c.purpose).Text(")");
+    item.Text(Sentence(Capitalized(Named(c.description, c.id))));
+    const std::string used_for = c.purpose.empty() ? "" : PurposeName(p, c.purpose);
+    if (!used_for.empty() && !used_for.starts_with(Named(c.description, c.id))) {
+      item.Text(" Used for: " + used_for + ".");
+    }
     const Purpose* purpose = FindPurposeById(p, c.purpose);
     const ConsentMode mode =
         purpose != nullptr ? ResolvePurpose(p, *purpose).consent : ConsentMode::kNone;
@@ -589,7 +837,7 @@ Section MarketingSection(const Policy& p) {
   for (const MarketingChannel& m : p.marketing_channels) {
     Rich item;
     item.Strong(MarketingChannelText(m.id));
-    if (!m.purpose.empty()) item.Text(" (").Code(m.purpose).Text(")");
+    if (!m.purpose.empty()) item.Text(" (for " + PurposeName(p, m.purpose) + ")");
     item.Text(m.opt_in ? ": sent only if you opt in." : ": sent unless you opt out.");
     if (m.unsubscribe_link && NoticeMayState("marketing_channels[].unsubscribe_link")) {
       item.Text(
@@ -610,7 +858,7 @@ Section MarketingSection(const Policy& p) {
   return s;
 }
 
-Section AutomaticSection(const AutomaticCollection& a) {
+Section AutomaticSection(const Policy& p, const AutomaticCollection& a) {
   Section s = NewSection("automatic", Rich("What we collect automatically"));
   std::vector<std::string> fields;
   for (const std::string& f : a.fields) fields.push_back(CollectedFieldText(f));
@@ -621,7 +869,8 @@ Section AutomaticSection(const AutomaticCollection& a) {
         Rich("When you use our service, we automatically record: " + JoinWords(fields) + "."));
   }
   if (!a.purposes.empty()) {
-    s.Paragraph(Rich("We use these records only for ").CodeList(a.purposes).Text("."));
+    s.Paragraph(
+        Rich("We use these records only for " + JoinWords(PurposeNames(p, a.purposes)) + "."));
   }
   if (!a.drop_fields.empty() && NoticeMayState("automatic_collection.drop_fields")) {
     std::vector<std::string> dropped;
@@ -738,10 +987,12 @@ NoticeDocument BuildNotice(const Policy& p) {
   doc.sections.push_back(SharingSection(p));
   doc.sections.push_back(RetentionSection(p));
   doc.sections.push_back(RightsSection(p));
+  doc.sections.push_back(AutomatedDecisionsSection(p));
+  if (CaliforniaApplies(p)) doc.sections.push_back(CaliforniaSection(p));
   doc.sections.push_back(SignalsSection(p));
   doc.sections.push_back(CookiesSection(p));
   doc.sections.push_back(MarketingSection(p));
-  if (p.automatic_collection) doc.sections.push_back(AutomaticSection(*p.automatic_collection));
+  if (p.automatic_collection) doc.sections.push_back(AutomaticSection(p, *p.automatic_collection));
   doc.sections.push_back(BreachSection(p));
   doc.sections.push_back(ChangesSection(p));
   return doc;

@@ -16,13 +16,20 @@
 namespace privet::policy_internal {
 
 struct Span {
-  enum class Kind { kText, kCode, kStrong };
+  enum class Kind { kText, kCode, kStrong, kLink };
   Kind kind = Kind::kText;
   std::string text;
+  std::string href;  // kLink only: an http, https or mailto URL (SafeHref), never anything else
 };
+
+// True for an href a renderer may emit as a link: http://, https:// or mailto: (any case), with
+// something after the scheme and no whitespace, control characters, quotes or angle brackets.
+// `javascript:`, `data:` and relative references are never links.
+bool SafeHref(std::string_view href);
 
 // A line of text: a sequence of spans, built fluently:
 //   Rich().Strong("Legal basis:").Text(" ").Text(LegalBasisTitle(b))
+// Readers see descriptions and names: ids of the policy file never reach the text.
 class Rich {
  public:
   Rich() = default;
@@ -31,8 +38,10 @@ class Rich {
   Rich& Text(std::string_view s) { return Append(Span::Kind::kText, s); }
   Rich& Code(std::string_view s) { return Append(Span::Kind::kCode, s); }
   Rich& Strong(std::string_view s) { return Append(Span::Kind::kStrong, s); }
-  // Appends `items` as code spans separated by ", " and a final " and ".
-  Rich& CodeList(const std::vector<std::string>& items);
+  // `text` linked to `href`; plain text when `href` is not SafeHref.
+  Rich& Link(std::string_view text, std::string_view href);
+  // An address: linked when it is a URL (http, https) or an email address (mailto:).
+  Rich& Address(std::string_view address);
   // Appends every span of `other`.
   Rich& Append(const Rich& other);
 

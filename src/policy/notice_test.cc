@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -184,15 +185,32 @@ Policy FullPolicy() {
   return p;
 }
 
-TEST(Notice, MarkdownNamesEveryElementOfThePolicy) {
+// Readers see every element by its description or name, and no id of the policy file (issue 15).
+TEST(Notice, MarkdownNamesEveryElementOfThePolicyInReadersWords) {
   const Policy p = FullPolicy();
   const std::string md = RenderNoticeMarkdown(p);
-  for (const Category& c : p.categories) EXPECT_THAT(md, HasSubstr("`" + c.id + "`"));
-  for (const Purpose& x : p.purposes) EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
-  for (const Recipient& r : p.recipients) EXPECT_THAT(md, HasSubstr(r.name));
-  for (const RetentionRule& r : p.retention) EXPECT_THAT(md, HasSubstr("`" + r.id + "`"));
-  for (const SubjectKind& k : p.subject_kinds) EXPECT_THAT(md, HasSubstr("`" + k.id + "`"));
-  for (const Cookie& c : p.cookies) EXPECT_THAT(md, HasSubstr("`" + c.id + "`"));
+  for (const Category& c : p.categories) {
+    EXPECT_THAT(md, HasSubstr(c.description));
+    EXPECT_THAT(md, Not(HasSubstr("`" + c.id + "`")));
+  }
+  for (const Purpose& x : p.purposes) {
+    EXPECT_THAT(md, HasSubstr(x.description));
+    EXPECT_THAT(md, Not(HasSubstr("`" + x.id + "`")));
+  }
+  for (const Recipient& r : p.recipients) {
+    EXPECT_THAT(md, HasSubstr(r.name));
+    EXPECT_THAT(md, Not(HasSubstr("`" + r.id + "`")));
+  }
+  for (const RetentionRule& r : p.retention) EXPECT_THAT(md, Not(HasSubstr("`" + r.id + "`")));
+  for (const SubjectKind& k : p.subject_kinds) {
+    EXPECT_THAT(md, HasSubstr(k.description));
+    EXPECT_THAT(md, Not(HasSubstr("`" + k.id + "`")));
+  }
+  for (const Cookie& c : p.cookies) {
+    EXPECT_THAT(md, HasSubstr(c.description));
+    EXPECT_THAT(md, Not(HasSubstr("`" + c.id + "`")));
+  }
+  EXPECT_THAT(RenderNoticeHtml(p), Not(HasSubstr("<code>")));
   for (const char* right : {"**Access:**", "**Erasure:**", "**Portability:**", "**Objection:**",
                             "**Report a child's data:**"}) {
     EXPECT_THAT(md, HasSubstr(right));
@@ -204,23 +222,23 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   // Organization, contact, version and effective date, jurisdictions and governing law.
   EXPECT_THAT(md, HasSubstr("# Privacy notice of Acme Widgets Ltd"));
   EXPECT_THAT(md, HasSubstr("**Version 3**, effective 2024-03-04."));
-  EXPECT_THAT(md, HasSubstr("**Data protection officer:** dpo@acme.example"));
+  EXPECT_THAT(
+      md, HasSubstr("**Data protection officer:** [dpo@acme.example](<mailto:dpo@acme.example>)"));
   EXPECT_THAT(md, HasSubstr("the European Union (EU)"));
   EXPECT_THAT(md, HasSubstr("California, United States (US-CA)"));
   EXPECT_THAT(md, HasSubstr("governed by the law of Massachusetts, United States (US-MA)"));
   // Categories: forbidden and special ones are marked.
-  EXPECT_THAT(md,
-              HasSubstr("`user.financial.card_number`: Payment card number. **Never stored:**"));
-  EXPECT_THAT(md, HasSubstr("`user.health`: Health data. **Special category**"));
+  EXPECT_THAT(md, HasSubstr("- Payment card number. **Never stored:**"));
+  EXPECT_THAT(md, HasSubstr("- Health data. **Special category**"));
   EXPECT_THAT(md, HasSubstr("never link it to your name"));
   // Purposes: basis titles, consent modes in plain words, inheritance from the parent.
   EXPECT_THAT(md, HasSubstr("**Legal basis:** Contract (GDPR Art. 6(1)(b))."));
   EXPECT_THAT(md, HasSubstr("**Legal basis:** Legitimate interests (GDPR Art. 6(1)(f))."));
-  EXPECT_THAT(md, HasSubstr("### Sending newsletters (`marketing.email`)\n\n"
+  EXPECT_THAT(md, HasSubstr("### Sending newsletters\n\n"
                             "- **Legal basis:** Consent (GDPR Art. 6(1)(a)).\n"
                             "- **Your choice:** we do this only with your consent."));
   EXPECT_THAT(md, HasSubstr("we do this unless you opt out"));
-  EXPECT_THAT(md, HasSubstr("**Data used:** `user.job_application` and `user.contact`."));
+  EXPECT_THAT(md, HasSubstr("**Data used:** CV and cover letter, Email address and Phone number."));
   EXPECT_THAT(md, HasSubstr("**We never do this,**"));
   EXPECT_THAT(md, HasSubstr("If you opt out, we stop and delete your profile."));  // CF15
   // Recipients and sharing.
@@ -235,8 +253,10 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   EXPECT_THAT(md, HasSubstr("is deleted 24 months after the last recorded activity."));
   EXPECT_THAT(md, HasSubstr("is anonymized 30 days after it was collected."));
   // Rights: channels, deadlines per jurisdiction, fees.
-  EXPECT_THAT(md, HasSubstr("in your privacy dashboard, by email to privacy@acme.example or "
-                            "through our web form at https://acme.example/privacy/request"));
+  EXPECT_THAT(md, HasSubstr("in your privacy dashboard, by email to "
+                            "[privacy@acme.example](<mailto:privacy@acme.example>) or through our "
+                            "web form at [https://acme.example/privacy/request]"
+                            "(<https://acme.example/privacy/request>)"));
   EXPECT_THAT(md, HasSubstr("we answer within 1 month; when requests are complex or numerous we "
                             "may extend this by 2 months"));
   EXPECT_THAT(md, HasSubstr("we answer within 45 days."));
@@ -246,7 +266,7 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   EXPECT_THAT(md, HasSubstr("We honour Global Privacy Control signals"));
   EXPECT_THAT(md, HasSubstr("Essential cookies are needed for the site to work"));
   EXPECT_THAT(md, HasSubstr("Optional cookies are set only if you agree"));
-  EXPECT_THAT(md, HasSubstr("**Text messages (SMS)** (`marketing`): sent only if you opt in."));
+  EXPECT_THAT(md, HasSubstr("**Text messages (SMS)** (for Marketing): sent only if you opt in."));
   EXPECT_THAT(md, HasSubstr("we automatically record: IP address and browser type."));
   EXPECT_THAT(md, HasSubstr("fewer than 10 people"));
   EXPECT_THAT(md, HasSubstr("You must be at least 18 years old."));
@@ -273,12 +293,11 @@ TEST(Notice, SmallWordingCases) {
   p.rights.fees[0].jurisdiction = "UK";
   p.recipients[1].kind = RecipientKind::kController;
   const std::string md = RenderNoticeMarkdown(p);
-  EXPECT_THAT(md, HasSubstr("**Data used:** `user.contact.phone`, and the data listed for "
-                            "`marketing`."));
-  EXPECT_THAT(md, HasSubstr("**Leads, once inactive** (rule `leads`): data in `user.contact` is "
+  EXPECT_THAT(md, HasSubstr("**Data used:** Phone number, and the data listed for Marketing."));
+  EXPECT_THAT(md, HasSubstr("**Leads, once inactive:** Data in Email address and Phone number is "
                             "deleted immediately after the last recorded activity."));
   EXPECT_THAT(md, HasSubstr("**Access, in the United Kingdom (UK):** 10.50 EUR per request"));
-  EXPECT_THAT(md, HasSubstr("(`police`), an independent controller, in Germany (DE)."));
+  EXPECT_THAT(md, HasSubstr("**Law enforcement**, an independent controller, in Germany (DE)."));
 }
 
 TEST(Notice, ThirdCountryTransfersFollowTheJurisdictions) {
@@ -310,7 +329,7 @@ TEST(Notice, DntWordingFollowsThePolicy) {
   const std::string md = RenderNoticeMarkdown(p);
   EXPECT_THAT(md, Not(HasSubstr("We do not respond to Do Not Track")));
   EXPECT_THAT(md, HasSubstr("We honour Do Not Track signals: when your browser sends one, we "
-                            "treat it as an opt-out of `marketing`."));
+                            "treat it as an opt-out of Marketing."));
   EXPECT_THAT(md, HasSubstr("We do not respond to Global Privacy Control signals."));
 }
 
@@ -322,6 +341,145 @@ TEST(Notice, SharingStatementsFollowThePolicy) {
   EXPECT_THAT(md, Not(HasSubstr("We do not sell")));
   EXPECT_THAT(md, HasSubstr("We may sell personal data"));
   EXPECT_THAT(md, HasSubstr("We may share personal data with the unaffiliated third parties"));
+}
+
+// The text between `from` and the next paragraph that starts with `until` (or the end).
+std::string Between(const std::string& text, std::string_view from, std::string_view until) {
+  const size_t start = text.find(from);
+  if (start == std::string::npos) return "";
+  const size_t end = text.find(until, start + from.size());
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// GDPR Art. 77: stated wherever the GDPR applies, naming the authority the policy names, linked.
+TEST(Notice, RightToComplainNamesTheAuthorityFromThePolicy) {
+  Policy p = FullPolicy();
+  std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr("lodge a complaint with a supervisory authority"));
+  EXPECT_THAT(md, HasSubstr("(GDPR Art. 77)"));
+  EXPECT_THAT(md, Not(HasSubstr("Our lead supervisory authority")));  // the policy names none
+  p.controller.supervisory_authority = SupervisoryAuthority{
+      .name = "Data Protection Commission", .url = "https://www.dataprotection.ie/?a=1&b=2"};
+  const SupervisoryAuthority& a = *p.controller.supervisory_authority;
+  md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr(a.name + " ([" + "https://www.dataprotection.ie/?a=1\\&b=2](<" + a.url +
+                            ">))"));
+  const std::string html = RenderNoticeHtml(p);
+  EXPECT_THAT(html,
+              HasSubstr(a.name + " (<a href=\"https://www.dataprotection.ie/?a=1&amp;b=2\">"));
+  // Outside the GDPR the article is not claimed, but a named authority still is.
+  p.jurisdictions = {"US-CA"};
+  md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, Not(HasSubstr("Art. 77")));
+  EXPECT_THAT(md, HasSubstr("You can complain to " + a.name));
+}
+
+// Links only for http, https and mailto; everything else stays escaped text (issue 15).
+TEST(Notice, OnlyHttpHttpsAndMailtoAreLinked) {
+  Policy p = FullPolicy();
+  p.contact.web_form = "javascript:alert(document.cookie)";
+  p.contact.email = "x\"onmouseover=\"alert(1)@acme.example";
+  p.controller.supervisory_authority =
+      SupervisoryAuthority{.name = "DPC", .url = "data:text/html,x"};
+  const std::string html = RenderNoticeHtml(p);
+  EXPECT_THAT(html, Not(HasSubstr("href=\"javascript")));
+  EXPECT_THAT(html, Not(HasSubstr("href=\"data:")));
+  EXPECT_THAT(html, Not(HasSubstr("href=\"mailto:x")));
+  EXPECT_THAT(html, HasSubstr("javascript:alert(document.cookie)"));
+  EXPECT_THAT(html, HasSubstr("x&quot;onmouseover=&quot;alert(1)@acme.example"));
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, Not(HasSubstr("](<javascript")));
+  EXPECT_THAT(md, Not(HasSubstr("](<data:")));
+  // The DPO's plain address is still a mailto: link, escaped for HTML.
+  EXPECT_THAT(html, HasSubstr("<a href=\"mailto:" + p.contact.dpo_email + "\">" +
+                              p.contact.dpo_email + "</a>"));
+}
+
+// Profiling from the purposes; automated decisions only as the policy declares them.
+TEST(Notice, AutomatedDecisionsFollowThePolicy) {
+  Policy p = FullPolicy();
+  std::string md = RenderNoticeMarkdown(p);
+  const std::string section = "## Automated decisions and profiling";
+  for (const Purpose& x : p.purposes) {
+    if (x.profiling) {
+      EXPECT_THAT(Between(md, section, "\n## "), HasSubstr(x.description));
+    }
+  }
+  EXPECT_THAT(md, HasSubstr("makes no statement about decisions based solely on automated"));
+  EXPECT_THAT(md, Not(HasSubstr("We do not make decisions")));  // not declared: not claimed
+  p.automated_decisions = AutomatedDecisions{.used = false};
+  md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr("We do not make decisions about you based solely on automated"));
+  p.automated_decisions =
+      AutomatedDecisions{.used = true, .description = "We score orders for fraud"};
+  md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(Between(md, section, "\n## "), HasSubstr(p.automated_decisions->description));
+  EXPECT_THAT(md, Not(HasSubstr("We do not make decisions")));
+}
+
+// California items from the policy's own settings, only where California applies.
+TEST(Notice, CaliforniaSectionStatesWhatThePolicyStates) {
+  Policy p = FullPolicy();  // US-CA among the jurisdictions
+  std::string md = RenderNoticeMarkdown(p);
+  std::string ca = Between(md, "## Your California privacy rights", "\n## ");
+  ASSERT_FALSE(ca.empty());
+  for (const Category& c : p.categories) {
+    if (c.forbidden) {
+      EXPECT_THAT(ca, Not(HasSubstr(c.description)));
+    } else {
+      EXPECT_THAT(ca, HasSubstr(c.description));
+    }
+  }
+  EXPECT_FALSE(p.sharing.sale);
+  EXPECT_THAT(ca, HasSubstr("We do not sell your personal information."));
+  auto offers = [&](Right r) {
+    return std::find(p.rights.offered.begin(), p.rights.offered.end(), r) != p.rights.offered.end();
+  };
+  EXPECT_EQ(ca.find("Right to know") != std::string::npos, offers(Right::kAccess));
+  EXPECT_EQ(ca.find("Right to delete") != std::string::npos, offers(Right::kErasure));
+  EXPECT_EQ(ca.find("Right to correct") != std::string::npos, offers(Right::kRectification));
+  EXPECT_EQ(ca.find("Global Privacy Control") != std::string::npos,
+            p.signals.gpc == SignalResponse::kHonor);
+  EXPECT_THAT(ca, HasSubstr("1798.125"));
+  EXPECT_THAT(ca, Not(HasSubstr("limit")));  // no such right in the policy language yet
+
+  p.sharing.sale = true;
+  p.recipients[0].sale = true;
+  p.rights.offered.push_back(Right::kRectification);
+  ca = Between(RenderNoticeMarkdown(p), "## Your California privacy rights", "\n## ");
+  EXPECT_THAT(ca, HasSubstr("We may sell personal information to " + p.recipients[0].name));
+  EXPECT_THAT(ca, HasSubstr("Right to correct"));
+
+  p.jurisdictions = {"EU"};  // no California, no opt-out of sale offered
+  EXPECT_THAT(RenderNoticeMarkdown(p), Not(HasSubstr("California privacy rights")));
+}
+
+// Each cookie is worded by its purpose's consent mode: an opt-out cookie is not "set only if you
+// agree" (issue 15).
+TEST(Notice, CookieWordingFollowsEachPurposesConsentMode) {
+  Policy p = FullPolicy();
+  Cookie stats;
+  stats.id = "stats";
+  stats.purpose = "analytics";  // opt-out
+  stats.description = "Counts visits to each page";
+  p.cookies.push_back(stats);
+  const std::string md = RenderNoticeMarkdown(p);
+  const std::string opt_in = Between(md, "Optional cookies are set only if you agree", "\n\n\n");
+  const std::string opt_out = Between(md, "These cookies are set unless you decline them", "\n## ");
+  ASSERT_FALSE(opt_in.empty());
+  ASSERT_FALSE(opt_out.empty());
+  for (const Cookie& c : p.cookies) {
+    if (c.essential) continue;
+    const Purpose* purpose = nullptr;
+    for (const Purpose& x : p.purposes) {
+      if (x.id == c.purpose) purpose = &x;
+    }
+    ASSERT_NE(purpose, nullptr);
+    const bool is_opt_out = purpose->consent == ConsentMode::kOptOut;
+    const std::string in_opt_in = opt_in.substr(0, opt_in.find("These cookies are set unless"));
+    EXPECT_EQ(in_opt_in.find(c.description) != std::string::npos, !is_opt_out) << c.id;
+    EXPECT_EQ(opt_out.find(c.description) != std::string::npos, is_opt_out) << c.id;
+  }
 }
 
 TEST(Notice, MarkdownEscapesPolicyText) {
@@ -353,7 +511,7 @@ TEST(Notice, HtmlSaysWhatTheMarkdownSays) {
   const std::string html = RenderNoticeHtml(p);
   EXPECT_THAT(html, HasSubstr("<h1>Privacy notice of Acme Widgets Ltd</h1>"));
   EXPECT_THAT(html, HasSubstr("<h2>Your rights and how to use them</h2>"));
-  EXPECT_THAT(html, HasSubstr("<code>user.financial.card_number</code>"));
+  EXPECT_THAT(html, HasSubstr("Payment card number. <strong>Never stored:</strong>"));
   EXPECT_THAT(html, HasSubstr("<strong>Never stored:</strong>"));
   EXPECT_THAT(html, HasSubstr("<strong>Legal basis:</strong> Consent (GDPR Art. 6(1)(a))."));
   EXPECT_THAT(html, HasSubstr("We do not respond to Do Not Track signals."));
@@ -456,11 +614,91 @@ TEST(Notice, RecordOfProcessingHasTheArticle30Structure) {
   EXPECT_EQ(ropa["automatic_collection"]["retention"], "30 days");
 }
 
+// A parent activity lists its own recipients and retention rules, not its children's (issue 15).
+TEST(Notice, RecordOfProcessingGivesAParentOnlyItsOwnRecipientsAndRetention) {
+  Policy p = FullPolicy();
+  p.retention.push_back(MakeRule("newsletters", {"user.contact.email"}, {1, TimeUnit::kYears},
+                                 AnchorEvent::kLastActivity));
+  p.retention.back().purposes = {"marketing.email"};
+  p.retention.push_back(MakeRule("all_marketing", {"user.contact.email"}, {2, TimeUnit::kYears},
+                                 AnchorEvent::kLastActivity));
+  p.retention.back().purposes = {"marketing"};
+  const nlohmann::json ropa = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  const nlohmann::json* parent = Activity(ropa, "marketing");
+  const nlohmann::json* child = Activity(ropa, "marketing.email");
+  ASSERT_NE(parent, nullptr);
+  ASSERT_NE(child, nullptr);
+  for (const Recipient& r : p.recipients) {
+    const bool for_child_only = r.purposes == std::vector<std::string>{"marketing.email"};
+    if (for_child_only) {
+      EXPECT_THAT(Ids((*parent)["recipients"]), Not(::testing::Contains(r.id)));
+      EXPECT_THAT(Ids((*child)["recipients"]), ::testing::Contains(r.id));
+    }
+  }
+  EXPECT_THAT(Ids((*parent)["retention"], "rule"), Not(::testing::Contains("newsletters")));
+  EXPECT_THAT(Ids((*parent)["retention"], "rule"), ::testing::Contains("all_marketing"));
+  EXPECT_THAT(Ids((*child)["retention"], "rule"), ::testing::Contains("newsletters"));
+  EXPECT_THAT(Ids((*child)["retention"], "rule"), ::testing::Contains("all_marketing"));
+}
+
+// Each activity lists the subject kinds it concerns: its own `subject_kinds`, inherited, else
+// every kind (issue 15).
+TEST(Notice, RecordOfProcessingListsEachActivitysOwnSubjectKinds) {
+  Policy p = FullPolicy();
+  auto find = [&](const std::string& id) -> Purpose& {
+    for (Purpose& x : p.purposes) {
+      if (x.id == id) return x;
+    }
+    ADD_FAILURE() << id;
+    return p.purposes.front();
+  };
+  find("marketing").subject_kinds = {"customer"};
+  find("provide").subject_kinds = {"customer"};
+  const nlohmann::json ropa = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  for (const char* id : {"marketing", "marketing.email", "provide"}) {
+    SCOPED_TRACE(id);
+    const nlohmann::json* a = Activity(ropa, id);
+    ASSERT_NE(a, nullptr);
+    EXPECT_THAT(Ids((*a)["categories_of_data_subjects"]),
+                ::testing::ElementsAreArray(find("marketing").subject_kinds));
+  }
+  // Nothing declared or inferred for analytics: every kind.
+  const nlohmann::json* analytics = Activity(ropa, "analytics");
+  ASSERT_NE(analytics, nullptr);
+  EXPECT_EQ((*analytics)["categories_of_data_subjects"].size(), p.subject_kinds.size());
+}
+
+// Art. 30(1)(a) representative and (g) security measures, from the policy when it states them.
+TEST(Notice, RecordOfProcessingHasTheRepresentativeAndSecurityMeasures) {
+  Policy p = FullPolicy();
+  p.controller.representative =
+      Representative{.name = "Rep GmbH", .email = "rep@rep.example", .address = "Berlin"};
+  p.controller.security_measures = {"Encryption at rest", "Need-to-know access"};
+  p.controller.supervisory_authority = SupervisoryAuthority{.name = "DPC", .url = ""};
+  const nlohmann::json ropa = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  EXPECT_EQ(ropa["controller"]["representative"]["name"], p.controller.representative->name);
+  EXPECT_EQ(ropa["controller"]["representative"]["email"], p.controller.representative->email);
+  EXPECT_EQ(ropa["controller"]["supervisory_authority"]["name"], "DPC");
+  EXPECT_EQ(ropa["security_measures"].get<std::vector<std::string>>(),
+            p.controller.security_measures);
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr(p.controller.representative->name));
+  EXPECT_THAT(md, HasSubstr("[rep@rep.example](<mailto:rep@rep.example>)"));
+}
+
 TEST(Notice, RecordOfProcessingSurvivesInvalidUtf8) {
   Policy p = FullPolicy();
   p.organization = "Acme \xff\xfe Ltd";
   const std::string text = RenderRecordOfProcessingJson(p);
   EXPECT_TRUE(nlohmann::json::accept(text));
+}
+
+// The words of `text` a notice shows unchanged: after its first letter (capitalized there), up to
+// the first character a renderer escapes or a line break, without a final period.
+std::string PlainWords(std::string_view text) {
+  std::string out(text.substr(1, text.substr(1).find_first_of("&<>\"'\n\r\t*_[]`#|~\\")));
+  while (!out.empty() && (out.back() == '.' || out.back() == ' ')) out.pop_back();
+  return out;
 }
 
 // Every reference policy renders, and its notice names every element it declares.
@@ -471,15 +709,21 @@ TEST(Notice, ReferencePoliciesRenderCompletely) {
     PolicyLoadResult r =
         LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/" + name + ".yaml");
     ASSERT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics.front().ToString());
-    const std::string md = RenderNoticeMarkdown(*r.policy);
-    for (const Category& c : r.policy->categories) EXPECT_THAT(md, HasSubstr("`" + c.id + "`"));
-    for (const Purpose& x : r.policy->purposes) EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
-    for (const Recipient& x : r.policy->recipients) EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
-    for (const RetentionRule& x : r.policy->retention) {
-      EXPECT_THAT(md, HasSubstr("`" + x.id + "`"));
+    const std::string html = RenderNoticeHtml(*r.policy);
+    // Every purpose and recipient by its words; no id anywhere (no code spans at all).
+    for (const Purpose& x : r.policy->purposes) {
+      if (!x.description.empty()) {
+        EXPECT_THAT(html, HasSubstr(PlainWords(x.description))) << x.id;
+      }
     }
+    for (const Recipient& x : r.policy->recipients) {
+      if (!x.name.empty()) {
+        EXPECT_THAT(html, HasSubstr(PlainWords(x.name))) << x.id;
+      }
+    }
+    EXPECT_THAT(html, Not(HasSubstr("<code>")));
     EXPECT_TRUE(nlohmann::json::accept(RenderRecordOfProcessingJson(*r.policy)));
-    EXPECT_THAT(RenderNoticeHtml(*r.policy), Not(HasSubstr("<script")));
+    EXPECT_THAT(html, Not(HasSubstr("<script")));
   }
 }
 

@@ -130,6 +130,7 @@ class Checker {
       const std::string ctx = "purposes[" + std::to_string(i) + "] '" + x.id + "'";
       if (!x.parent.empty()) PurposeRef(x.parent, x.where, ctx + ".parent");
       CategoryRefs(x.categories, x.where, ctx + ".categories");
+      SubjectKindRefs(x.subject_kinds, x.where, ctx + ".subject_kinds");
       if (x.since_version > p_.version)
         sink_.Error(x.where, ctx + ".since_version: " + std::to_string(x.since_version) +
                                  " is after the policy's version " + std::to_string(p_.version));

@@ -221,6 +221,39 @@ class Differ {
           Str(ca.dpo_email));
     Flag("special_categories_changed", "special_categories_allowed", "special_categories_allowed",
          b_.special_categories_allowed, a_.special_categories_allowed, Worse::kTurnedOn);
+    ControllerDetailsSection();
+  }
+
+  // controller.* and automated_decisions: words for readers; only automated decisions starting
+  // (or a statement that none are made being withdrawn) is material.
+  void ControllerDetailsSection() {
+    const ControllerDetails& cb = b_.controller;
+    const ControllerDetails& ca = a_.controller;
+    auto authority = [](const ControllerDetails& c) {
+      return c.supervisory_authority
+                 ? c.supervisory_authority->name + " " + c.supervisory_authority->url
+                 : std::string();
+    };
+    auto representative = [](const ControllerDetails& c) {
+      return c.representative ? c.representative->name + ", " + c.representative->email + ", " +
+                                    c.representative->address
+                              : std::string();
+    };
+    Field("controller_changed", "controller.supervisory_authority",
+          "controller.supervisory_authority", Str(authority(cb)), Str(authority(ca)));
+    Field("controller_changed", "controller.representative", "controller.representative",
+          Str(representative(cb)), Str(representative(ca)));
+    List("controller_changed", "controller.security_measures", "controller.security_measures",
+         cb.security_measures, ca.security_measures, Worse::kNever);
+    auto decisions = [](const Policy& p) {
+      if (!p.automated_decisions) return std::string();
+      return p.automated_decisions->used ? "used: " + p.automated_decisions->description
+                                         : std::string("none");
+    };
+    const bool material = a_.automated_decisions.has_value() && a_.automated_decisions->used &&
+                          decisions(b_) != decisions(a_);
+    Field("automated_decisions_changed", "automated_decisions", "automated_decisions",
+          Str(decisions(b_)), Str(decisions(a_)), material);
   }
 
   void Categories() {
@@ -300,6 +333,7 @@ class Differ {
           Flag(k, id, "objectable", ex.objectable, ey.objectable, Worse::kTurnedOff);
           Flag(k, id, "direct_marketing", ex.direct_marketing, ey.direct_marketing, Worse::kNever);
           Flag(k, id, "profiling", x.profiling, y.profiling, Worse::kTurnedOn);
+          List(k, id, "subject_kinds", x.subject_kinds, y.subject_kinds, Worse::kNever);
           Number(k, id, "since_version", x.since_version, y.since_version, Worse::kNever);
         });
   }

@@ -96,6 +96,21 @@ TEST(PolicyDiff, ReorderingListsIsNoChange) {
   EXPECT_TRUE(DiffPolicies(BasePolicy(), after).empty());
 }
 
+// The keys of issue 15 show in the diff; only automated decisions starting is material.
+TEST(PolicyDiff, ControllerDetailsAndAutomatedDecisionsAreListed) {
+  Policy after = BasePolicy();
+  after.controller.supervisory_authority = SupervisoryAuthority{.name = "DPC", .url = ""};
+  ExpectSingleChange(after, "controller_changed", "controller.supervisory_authority", false);
+  after = BasePolicy();
+  after.controller.security_measures = {"Encryption at rest"};
+  ExpectSingleChange(after, "controller_changed", "controller.security_measures", false);
+  after = BasePolicy();
+  after.automated_decisions = AutomatedDecisions{.used = false};
+  ExpectSingleChange(after, "automated_decisions_changed", "automated_decisions", false);
+  after.automated_decisions = AutomatedDecisions{.used = true, .description = "Fraud scores"};
+  ExpectSingleChange(after, "automated_decisions_changed", "automated_decisions", true);
+}
+
 TEST(PolicyDiff, NewPurposeIsMaterialButNewProhibitedOneIsNot) {
   Policy after = BasePolicy();
   Purpose ads;

@@ -22,6 +22,17 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"contact.phone", kInformational, "how to reach the controller"},
     {"contact.web_form", kInformational, "how to reach the controller"},
     {"contact.dpo_email", kInformational, "how to reach the data protection officer"},
+    {"controller.supervisory_authority.name", kInformational,
+     "whom subjects may complain to (GDPR Art. 77); a fact about the controller, no decision"},
+    {"controller.supervisory_authority.url", kInformational,
+     "where to find the supervisory authority; words for readers"},
+    {"controller.representative.name", kInformational,
+     "the controller's representative in the Union (Art. 27); a fact for the record, no decision"},
+    {"controller.representative.email", kInformational, "how to reach the representative"},
+    {"controller.representative.address", kInformational, "how to reach the representative"},
+    {"controller.security_measures", kInformational,
+     "the controller's description of its safeguards for the record (Art. 30(1)(g)); privet's "
+     "own (encryption, access control, audit) do not depend on it"},
     {"jurisdictions", kEnforced,
      "CompiledPolicy::under_gdpr: transfer mechanisms and DPAs (DecideDisclosure)"},
     {"governing_law", kInformational,
@@ -61,6 +72,9 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"purposes[].profiling", kEnforced,
      "Vault::RecordConsent: leaving it deletes the profile (fields derived for it or held for it "
      "alone) in the same commit (CF15)"},
+    {"purposes[].subject_kinds", kInformational,
+     "whom the processing concerns, for the record of processing (Art. 30(1)(c)); who may use a "
+     "feature is features[].subject_kinds, which the engine enforces"},
     {"purposes[].since_version", kEnforced, "Decide: data collected before it (CN17, CU11)"},
 
     {"subject_kinds[].id", kInformational, kName},
@@ -195,6 +209,11 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"automatic_collection.retention", kNotYetEnforced,
      "the retention rules covering the request-log categories delete them; this figure alone "
      "deletes nothing"},
+
+    {"automated_decisions.used", kInformational,
+     "the controller's statement on decisions based solely on automated processing (Art. 22); "
+     "privet makes no decisions about subjects, and profiling is purposes[].profiling"},
+    {"automated_decisions.description", kInformational, kWords},
 });
 
 }  // namespace

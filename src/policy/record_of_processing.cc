@@ -45,7 +45,48 @@ Json ControllerJson(const Policy& p) {
   if (!p.contact.dpo_email.empty()) {
     j["data_protection_officer"] = Json{{"email", p.contact.dpo_email}};
   }
+  // Art. 30(1)(a): the representative, where one is designated (Art. 27).
+  if (const auto& rep = p.controller.representative) {
+    Json r{{"name", rep->name}};
+    if (!rep->email.empty()) r["email"] = rep->email;
+    if (!rep->address.empty()) r["address"] = rep->address;
+    j["representative"] = std::move(r);
+  }
+  if (const auto& authority = p.controller.supervisory_authority) {
+    Json a{{"name", authority->name}};
+    if (!authority->url.empty()) a["url"] = authority->url;
+    j["supervisory_authority"] = std::move(a);
+  }
   return j;
+}
+
+// True if processing for `ref` includes processing for `purpose`: `ref` names the purpose itself
+// or one of its ancestors (explicit parents included), or a dotted prefix of it. A parent's
+// recipients and rules reach its children; a child's never reach its parent.
+bool Reaches(const Policy& p, std::string_view ref, const Purpose& purpose) {
+  const Purpose* x = &purpose;
+  for (size_t depth = 0; x != nullptr && depth <= p.purposes.size(); ++depth) {
+    if (IdCovers(ref, x->id)) return true;
+    x = policy_internal::ParentPurpose(p, *x);
+  }
+  return false;
+}
+
+bool AnyReaches(const Policy& p, const std::vector<std::string>& refs, const Purpose& purpose) {
+  for (const std::string& r : refs) {
+    if (Reaches(p, r, purpose)) return true;
+  }
+  return false;
+}
+
+// The subject kinds the policy states for this purpose: its own, else the nearest ancestor's.
+const std::vector<std::string>* DeclaredSubjectKinds(const Policy& p, const Purpose& purpose) {
+  const Purpose* x = &purpose;
+  for (size_t depth = 0; x != nullptr && depth <= p.purposes.size(); ++depth) {
+    if (!x->subject_kinds.empty()) return &x->subject_kinds;
+    x = policy_internal::ParentPurpose(p, *x);
+  }
+  return nullptr;
 }
 
 // Declared categories a purpose may use: those its own and its ancestors' references cover (a
@@ -66,19 +107,23 @@ Json CategoriesJson(const Policy& p, const std::vector<std::string>& refs) {
   return out;
 }
 
-// Subject kinds named by the features and retention rules of this purpose; every declared kind
-// when nothing narrows it.
+// The subject kinds the purpose declares (`purposes[].subject_kinds`, inherited); else those named
+// by the features and retention rules that reach it; every declared kind when nothing narrows it.
 Json SubjectKindsJson(const Policy& p, const Purpose& purpose) {
   std::set<std::string> named;
   bool all = false;
-  for (const Feature& f : p.features) {
-    if (!Related(f.purpose, purpose.id)) continue;
-    if (f.subject_kinds.empty()) all = true;
-    named.insert(f.subject_kinds.begin(), f.subject_kinds.end());
-  }
-  for (const RetentionRule& r : p.retention) {
-    if (!r.purposes.empty() && AnyRelated(r.purposes, purpose.id)) {
-      named.insert(r.subject_kinds.begin(), r.subject_kinds.end());
+  if (const std::vector<std::string>* declared = DeclaredSubjectKinds(p, purpose)) {
+    named.insert(declared->begin(), declared->end());
+  } else {
+    for (const Feature& f : p.features) {
+      if (!Reaches(p, f.purpose, purpose)) continue;
+      if (f.subject_kinds.empty()) all = true;
+      named.insert(f.subject_kinds.begin(), f.subject_kinds.end());
+    }
+    for (const RetentionRule& r : p.retention) {
+      if (!r.purposes.empty() && AnyReaches(p, r.purposes, purpose)) {
+        named.insert(r.subject_kinds.begin(), r.subject_kinds.end());
+      }
     }
   }
   Json out = Json::array();
@@ -91,9 +136,9 @@ Json SubjectKindsJson(const Policy& p, const Purpose& purpose) {
   return out;
 }
 
-bool RecipientServes(const Recipient& r, const Purpose& purpose,
+bool RecipientServes(const Policy& p, const Recipient& r, const Purpose& purpose,
                      const std::vector<std::string>& refs) {
-  if (!r.purposes.empty()) return AnyRelated(r.purposes, purpose.id);
+  if (!r.purposes.empty()) return AnyReaches(p, r.purposes, purpose);
   // No purposes stated: it serves the purposes whose data it receives.
   for (const std::string& c : r.categories) {
     if (AnyRelated(refs, c)) return true;
@@ -127,9 +172,9 @@ Json TransferJson(const Recipient& r) {
   return j;
 }
 
-bool RuleApplies(const RetentionRule& r, const Purpose& purpose,
+bool RuleApplies(const Policy& p, const RetentionRule& r, const Purpose& purpose,
                  const std::vector<std::string>& refs) {
-  if (!r.purposes.empty()) return AnyRelated(r.purposes, purpose.id);
+  if (!r.purposes.empty()) return AnyReaches(p, r.purposes, purpose);
   if (r.categories.empty() || refs.empty()) return true;
   for (const std::string& c : r.categories) {
     if (AnyRelated(refs, c)) return true;
@@ -167,7 +212,7 @@ Json ActivityJson(const Policy& p, const Purpose& purpose) {
   Json recipients = Json::array();
   Json transfers = Json::array();
   for (const Recipient& r : p.recipients) {
-    if (!RecipientServes(r, purpose, refs)) continue;
+    if (!RecipientServes(p, r, purpose, refs)) continue;
     recipients.push_back(Json{{"id", r.id}, {"kind", RecipientKindName(r.kind)}});
     if (IsThirdCountryTransfer(p, r.country)) transfers.push_back(TransferJson(r));
   }
@@ -175,7 +220,7 @@ Json ActivityJson(const Policy& p, const Purpose& purpose) {
   j["transfers_to_third_countries"] = std::move(transfers);
   Json retention = Json::array();
   for (const RetentionRule& r : p.retention) {
-    if (RuleApplies(r, purpose, refs)) retention.push_back(RetentionJson(r));
+    if (RuleApplies(p, r, purpose, refs)) retention.push_back(RetentionJson(r));
   }
   j["retention"] = std::move(retention);
   return j;
@@ -206,6 +251,10 @@ std::string RenderRecordOfProcessingJson(const Policy& p) {
     }
   }
   root["processing_activities"] = std::move(activities);
+  // Art. 30(1)(g), where the policy describes them.
+  if (!p.controller.security_measures.empty()) {
+    root["security_measures"] = p.controller.security_measures;
+  }
   Json recipients = Json::array();
   for (const Recipient& r : p.recipients) recipients.push_back(RecipientJson(r));
   root["recipients"] = std::move(recipients);

@@ -64,6 +64,7 @@ bool IsSection(const std::string& key, const std::set<std::string>& keys) {
 // Every section with one empty item: the reader asks for each key it knows, present or not.
 constexpr std::string_view kEverySection = R"(
 contact: {}
+controller: {supervisory_authority: {}, representative: {}}
 categories: [{}]
 purposes: [{}]
 subject_kinds: [{}]
@@ -79,6 +80,7 @@ marketing_channels: [{}]
 breach: {}
 changes: {}
 automatic_collection: {}
+automated_decisions: {}
 )";
 
 TEST(NoticeGuard, TheSettingsTableHasEveryKeyTheLoaderReadsAndNoOther) {
