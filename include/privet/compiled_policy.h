@@ -115,6 +115,10 @@ struct CompiledPurpose {
   bool profiling = false;  // itself or an ancestor builds a profile; ending it deletes it (CF15)
   int since_version = 1;  // the latest since_version along its ancestry
   int depth = 0;
+  // CF07: the subject kinds (bit i: subject_kinds[i]) that may read other subjects' data of
+  // `shown_categories` (the purpose's own categories, expanded) for this purpose.
+  uint64_t shown_to_kinds = 0;
+  CategorySet shown_categories;
 };
 
 struct CompiledRole {

@@ -58,6 +58,7 @@ enum class PrincipalKind : uint8_t {
 };
 
 inline constexpr uint64_t kNoId = 0;
+inline constexpr uint16_t kUnknownSubjectKind = 0xffff;
 
 struct Principal {
   PrincipalKind kind = PrincipalKind::kService;
@@ -65,6 +66,9 @@ struct Principal {
   uint64_t subject_id = kNoId;   // kSubject: who they are
   uint64_t organization_id = kNoId;  // kOrganizationAdmin: the organization administered
   uint64_t tenant_id = kNoId;    // kTenant: the customer
+  // kSubject: their kind (an index into the policy's subject_kinds), which decides what they may
+  // read of other subjects (CF07). The vault fills it from the subject's record.
+  uint16_t subject_kind = kUnknownSubjectKind;
 
   static Principal Service() { return {}; }
   static Principal Staff(RoleId role) { return {.kind = PrincipalKind::kStaff, .role = role}; }

@@ -144,6 +144,10 @@ struct Purpose {
   std::vector<std::string> subject_kinds;
   // The policy version that first declared this purpose (CN17, CU11). Defaults to 1.
   int since_version = 1;
+  // Subjects of these kinds may read, for this purpose, other subjects' data of the categories
+  // this purpose itself declares (not its parents'): forum posts readable by forum users (CF07).
+  // Empty: a subject reads only their own data.
+  std::vector<std::string> shown_to_subjects;
   SourceLocation where;
 };
 

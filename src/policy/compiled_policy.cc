@@ -138,6 +138,18 @@ Status CompiledPolicy::Build() {
     c.direct_marketing = decl.direct_marketing || (up && up->direct_marketing);
     c.profiling = decl.profiling || (up && up->profiling);
     c.since_version = std::max(decl.since_version, up ? up->since_version : 1);
+    if (!decl.shown_to_subjects.empty()) {
+      c.shown_categories = own;
+      for (const std::string& kind : decl.shown_to_subjects) {
+        std::optional<SubjectKindId> k = FindSubjectKind(kind);
+        if (!k)
+          return InvalidArgument("purpose '" + decl.id +
+                                 "' is shown to an undeclared subject kind '" + kind + "'");
+        if (*k >= 64)
+          return InvalidArgument("shown_to_subjects names one of the first 64 subject kinds only");
+        c.shown_to_kinds |= uint64_t{1} << *k;
+      }
+    }
   }
   for (int i = 0; i < n; ++i)
     for (int a = i; a >= 0; a = parent[a]) purposes_[a].self_and_descendants.Set(i);

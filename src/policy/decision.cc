@@ -45,13 +45,27 @@ bool WithinRole(const CompiledRole& role, const CategorySet& categories, Purpose
   return role.purposes.Test(purpose) && categories.IsSubsetOf(role.categories);
 }
 
+// CF07: another subject may read data this purpose shows to subjects of their kind, and nothing
+// else.
+bool ShownToSubject(const CompiledPurpose& p, const Principal& reader, Action action,
+                    const CategorySet& categories) {
+  return action == Action::kRead && reader.subject_kind < 64 &&
+         (p.shown_to_kinds >> reader.subject_kind & 1) && categories.Any() &&
+         categories.IsSubsetOf(p.shown_categories);
+}
+
 // May this principal act on this subject at all, and (staff, organization admins) within its
 // role's need-to-know?
-Reason CheckPrincipal(const CompiledPolicy& policy, const Principal& principal,
-                      const SubjectState& subject, const CategorySet& categories, PurposeId purpose) {
+Reason CheckPrincipal(const CompiledPolicy& policy, const Principal& principal, Action action,
+                      const SubjectState& subject, const CategorySet& categories,
+                      PurposeId purpose) {
   switch (principal.kind) {
     case PrincipalKind::kSubject:
-      if (principal.subject_id != subject.subject_id || subject.subject_id == kNoId) return Reason::kNotSubjectsOwnData;
+      if (subject.subject_id == kNoId) return Reason::kNotSubjectsOwnData;
+      if (principal.subject_id != subject.subject_id)
+        return ShownToSubject(policy.purpose(purpose), principal, action, categories)
+                   ? Reason::kAllowed
+                   : Reason::kNotSubjectsOwnData;
       return subject.removed_from_organization ? Reason::kRemovedFromOrganization : Reason::kAllowed;
     case PrincipalKind::kOrganizationAdmin: {
       if (principal.organization_id != subject.organization_id || subject.organization_id == kNoId)
@@ -98,7 +112,7 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
 
   if (p.prohibited) return deny(Reason::kProhibitedPurpose);
 
-  if (Reason who = CheckPrincipal(policy, principal, subject, categories, purpose);
+  if (Reason who = CheckPrincipal(policy, principal, action, subject, categories, purpose);
       who != Reason::kAllowed)
     return deny(who);
 

@@ -202,6 +202,7 @@ class PolicyReader {
     m.Bool("profiling", p.profiling);
     m.IdList("subject_kinds", p.subject_kinds);
     m.Int("since_version", p.since_version, 1, 1'000'000);
+    m.IdList("shown_to_subjects", p.shown_to_subjects);
   }
 
   void ReadSubjectKind(MapReader& m, SubjectKind& k) {

@@ -334,6 +334,8 @@ class Differ {
           Flag(k, id, "direct_marketing", ex.direct_marketing, ey.direct_marketing, Worse::kNever);
           Flag(k, id, "profiling", x.profiling, y.profiling, Worse::kTurnedOn);
           List(k, id, "subject_kinds", x.subject_kinds, y.subject_kinds, Worse::kNever);
+          // Showing a purpose's data to more kinds of people widens who sees it (CF07).
+          List(k, id, "shown_to_subjects", x.shown_to_subjects, y.shown_to_subjects, Worse::kAdded);
           Number(k, id, "since_version", x.since_version, y.since_version, Worse::kNever);
         });
   }

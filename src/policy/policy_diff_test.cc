@@ -128,6 +128,12 @@ TEST(PolicyDiff, NewPurposeIsMaterialButNewProhibitedOneIsNot) {
   ExpectSingleChange(after, "purpose_added", "sale", false);
 }
 
+TEST(PolicyDiff, ShowingAPurposesDataToMoreSubjectsIsMaterial) {
+  Policy after = BasePolicy();
+  after.purposes[0].shown_to_subjects = {"customer"};
+  ExpectSingleChange(after, "purpose_changed", after.purposes[0].id, true);
+}
+
 TEST(PolicyDiff, RemovedPurposeIsNotMaterial) {
   Policy after = BasePolicy();
   after.purposes.pop_back();

@@ -76,6 +76,8 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
      "whom the processing concerns, for the record of processing (Art. 30(1)(c)); who may use a "
      "feature is features[].subject_kinds, which the engine enforces"},
     {"purposes[].since_version", kEnforced, "Decide: data collected before it (CN17, CU11)"},
+    {"purposes[].shown_to_subjects", kEnforced,
+     "Decide, Vault::Read: other subjects of these kinds read the purpose's own categories (CF07)"},
 
     {"subject_kinds[].id", kInformational, kName},
     {"subject_kinds[].description", kInformational, kWords},

@@ -33,7 +33,7 @@ StatusOr<uint64_t> Call::IdParam(const std::string& name) const {
   return ParseId(it->second, name);
 }
 
-Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s) {
+Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s, bool reads_shown_data) {
   if (principal.kind == PrincipalKind::kTenant && s.tenant_id != principal.tenant_id) {
     return PermissionDenied("other_tenant: the subject belongs to another tenant");
   }
@@ -41,7 +41,10 @@ Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s) {
       s.organization_id != principal.organization_id) {
     return PermissionDenied("other_organization: the subject belongs to another organization");
   }
-  if (principal.kind == PrincipalKind::kSubject && s.id != principal.subject_id) {
+  // A subject reaches its own record only, except to read what a purpose shows to other
+  // subjects (CF07), which the vault decides.
+  if (principal.kind == PrincipalKind::kSubject && s.id != principal.subject_id &&
+      !reads_shown_data) {
     return PermissionDenied("not_subjects_own_data: a subject reaches its own record only");
   }
   return Status::Ok();
@@ -174,7 +177,16 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
     Status scoped = [&]() -> Status {
       ASSIGN_OR_RETURN(uint64_t id, call.IdParam("id"));
       ASSIGN_OR_RETURN(SubjectInfo s, ctx_.vault.GetSubject(id));
-      RETURN_IF_ERROR(CheckSubjectScope(principal, s));
+      // A read for a purpose the policy shows to subjects (CF07); the vault checks the reader's
+      // kind.
+      bool reads_shown_data = false;
+      if (request.method == "GET" && match.route->pattern == "/v1/subjects/{id}/fields") {
+        const std::string* purpose = request.Query("purpose");
+        const std::optional<PurposeId> pid =
+            purpose ? ctx_.policy->FindPurpose(*purpose) : std::nullopt;
+        reads_shown_data = pid && ctx_.policy->purpose(*pid).shown_to_kinds != 0;
+      }
+      RETURN_IF_ERROR(CheckSubjectScope(principal, s, reads_shown_data));
       subject = std::move(s);
       return Status::Ok();
     }();

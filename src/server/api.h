@@ -73,7 +73,10 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id);
 PurposeSet SignalledOptOuts(const Call& call);
 // PermissionDenied with other_tenant / other_organization / not_subjects_own_data when
 // `principal` may not reach `s` at all.
-Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s);
+// `reads_shown_data`: the request reads fields for a purpose the policy shows to other subjects
+// (CF07); the vault decides what, for the reader's kind.
+Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s,
+                         bool reads_shown_data = false);
 
 using Handler = std::function<StatusOr<HttpResponse>(const Call&)>;
 // How an asynchronous handler answers: once, from any thread, with a function that makes the

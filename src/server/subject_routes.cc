@@ -211,8 +211,11 @@ void ReadFields(const Call& call, Respond respond) {
   // A read of a declared purpose is answered (what may not be used is withheld), so the signal
   // is recorded now and honoured by this read; a read of an undeclared one is refused by the
   // vault and changes nothing.
+  // A subject reading what another shows them (CF07) signals for themselves, not for the other.
+  const uint64_t signalled_for =
+      call.principal.kind == PrincipalKind::kSubject ? call.principal.subject_id : s->id;
   if (call.ctx.policy->FindPurpose(*purpose)) {
-    if (Status recorded = ApplyPrivacySignals(call, s->id); !recorded.ok()) {
+    if (Status recorded = ApplyPrivacySignals(call, signalled_for); !recorded.ok()) {
       return respond([recorded]() -> StatusOr<HttpResponse> { return recorded; });
     }
   }

@@ -1363,6 +1363,23 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
       return refused;
     }
   }
+  // Another subject reads only what the purpose shows to subjects of their kind (CF07): the rest
+  // of the record is not even named as withheld.
+  const bool other_subject =
+      principal.kind == PrincipalKind::kSubject && principal.subject_id != id;
+  Principal reader = principal;
+  if (other_subject) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> self, Load(principal.subject_id));
+    reader.subject_kind = policy.FindSubjectKind(self->record.kind).value_or(kUnknownSubjectKind);
+    const CompiledPurpose& shown = policy.purpose(*pid);
+    if (reader.subject_kind >= 64 || (shown.shown_to_kinds >> reader.subject_kind & 1) == 0) {
+      Status refused = PermissionDenied(
+          "not_subjects_own_data: a subject reads another's data only where a "
+          "purpose shows it to them");
+      AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
+      return refused;
+    }
+  }
   ASSIGN_OR_RETURN(SealedFieldCache::Rows rows, SealedRows(id));
   const CompiledPurpose& asked = policy.purpose(*pid);
   ReadResult result;
@@ -1374,6 +1391,7 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
   for (size_t i = 0; i < rows->fields.size(); ++i) {
     const SealedField& f = rows->fields[i];
     const std::string& category = rows->category_name(policy, i);
+    if (other_subject && (!f.declared || !asked.shown_categories.Test(f.category))) continue;
     if (!f.declared) {  // a category the current policy no longer declares is used for nothing
       result.withheld.push_back({category, Reason::kCategoryNotForPurpose});
       continue;
@@ -1392,7 +1410,7 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
       ASSIGN_OR_RETURN(state.notified_version, NotifiedVersion(*subject));
       notified_known = true;
     }
-    Decision d = Decide(policy, principal, Action::kRead, state, one, *pid);
+    Decision d = Decide(policy, reader, Action::kRead, state, one, *pid);
     if (!d.allowed()) {
       result.withheld.push_back({category, d.reason});
       continue;

@@ -73,6 +73,60 @@ TEST_F(ConfectVault, CF02_EachDatumRecordsHowItWasCollected) {
 
 // The profile: the interest profile derived for profiling and the inputs collected for nothing
 // else. Inputs also held for another purpose stay, and so does everything else.
+TEST_F(ConfectVault, CF07_ForumPostsAreVisibleToForumUsersAndNothingElseIs) {
+  const Purpose* forum = nullptr;
+  for (const Purpose& p : compiled().policy().purposes)
+    if (!p.shown_to_subjects.empty()) forum = &p;
+  ASSERT_NE(forum, nullptr) << "the policy shows no purpose's data to subjects";
+  ASSERT_FALSE(forum->categories.empty());
+  const std::string post_category = forum->categories.front();
+  const uint64_t author = NewSubject({.kind = "customer"});
+  ASSERT_TRUE(
+      vault()
+          .Write({.principal = Principal::Subject(author),
+                  .subject_id = author,
+                  .purposes = {forum->id},
+                  .fields = {{.category = post_category, .value = "How do I export a report?"}}})
+          .ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = author,
+                  .purposes = {"purchase"},
+                  .fields = {{.category = "user.contact.email", .value = "author@example.com"}}})
+          .ok());
+  // Every other subject of a kind the forum is shown to reads the post, and only the post: the
+  // rest of the author's record is not even named as withheld.
+  for (const SubjectKind& kind : compiled().policy().subject_kinds) {
+    const uint64_t reader = NewSubject({.kind = kind.id, .age_years = 30});
+    auto read = vault().Read(Principal::Subject(reader), author, forum->id);
+    const bool shown =
+        std::count(forum->shown_to_subjects.begin(), forum->shown_to_subjects.end(), kind.id) > 0;
+    if (!shown) {
+      EXPECT_EQ(read.status().code(), StatusCode::kPermissionDenied) << kind.id;
+      continue;
+    }
+    ASSERT_TRUE(read.ok()) << kind.id << ": " << read.status().ToString();
+    ASSERT_EQ(read->fields.size(), 1u) << kind.id;
+    EXPECT_EQ(read->fields[0].category, post_category);
+    EXPECT_EQ(read->fields[0].value, "How do I export a report?");
+    EXPECT_THAT(read->withheld, IsEmpty()) << kind.id;
+    // For any other purpose the author's record stays the author's.
+    for (const Purpose& other : compiled().policy().purposes) {
+      if (!other.shown_to_subjects.empty()) continue;
+      auto refused = vault().Read(Principal::Subject(reader), author, other.id);
+      EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied)
+          << kind.id << " " << other.id;
+    }
+  }
+  // The forum is legitimate interests: once the author objects, the post is shown to no one.
+  const uint64_t reader = NewSubject({.kind = forum->shown_to_subjects.front(), .age_years = 30});
+  ASSERT_TRUE(
+      vault().RecordConsent(author, {.purpose = forum->id, .action = ConsentAction::kObject}).ok());
+  auto after = vault().Read(Principal::Subject(reader), author, forum->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_THAT(after->fields, IsEmpty());
+}
+
 TEST_F(ConfectVault, CF15_EndingProfilingDeletesTheProfileWithTheChoice) {
   struct Ending {
     std::string purpose;

@@ -58,8 +58,9 @@ TEST_F(CustomertrackrRights, CU09_SubjectSeesCorrectsAndDeletesOwnData) {
   // Only the subject's own settings page: another user can do none of it.
   const uint64_t other = NewSubject({.kind = "user", .jurisdiction = "US-MA"});
   auto peek = vault().Read(Principal::Subject(other), id, "service.profile");
-  ASSERT_TRUE(peek.ok());
-  EXPECT_THAT(peek->fields, IsEmpty());
+  // Refused outright: not even which categories the record holds is named (CF07 showed why).
+  ASSERT_EQ(peek.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(peek.status().message(), ::testing::HasSubstr("not_subjects_own_data"));
   EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, ids[2], "x").code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, ids[2]).code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(Visible(Principal::Subject(id), id, "service.profile"), SizeIs(2));

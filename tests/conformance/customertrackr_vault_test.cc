@@ -108,9 +108,9 @@ TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
   // Another subject sees, corrects and deletes none of it.
   const uint64_t other = NewSubject({.kind = "user"});
   auto peek = vault().Read(Principal::Subject(other), id, "service.profile");
-  ASSERT_TRUE(peek.ok());
-  EXPECT_THAT(peek->fields, IsEmpty());
-  EXPECT_EQ(peek->withheld.at(0).reason, Reason::kNotSubjectsOwnData);
+  // Refused outright: not even which categories the record holds is named (CF07 showed why).
+  ASSERT_EQ(peek.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_THAT(peek.status().message(), HasSubstr("not_subjects_own_data"));
   EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, (*ids)[0], "Mallory").code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, (*ids)[0]).code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim"));
