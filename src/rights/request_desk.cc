@@ -127,7 +127,8 @@ class RequestDesk::Impl {
 
 Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organization_id, std::string topic,
                                        const nlohmann::json& body, store::WriteBatch& batch) {
-  ASSIGN_OR_RETURN(std::string sealed, Access::Seal(vault_, subject_id, "privet.outbox." + topic, body.dump()));
+  ASSIGN_OR_RETURN(std::string sealed,
+                   Access::Seal(vault_, subject_id, Access::OutboxContext(topic), body.dump()));
   batch.AppendOutbox({.subject_id = subject_id,
                       .organization_id = organization_id,
                       .topic = std::move(topic),
@@ -541,7 +542,8 @@ StatusOr<std::vector<OutboxMessage>> RequestDesk::Impl::Outbox(bool unsent_only)
   ASSIGN_OR_RETURN(std::vector<store::OutboxRecord> rows, Access::Data(vault_).GetOutbox(unsent_only));
   std::vector<OutboxMessage> out;
   for (auto& m : rows) {
-    StatusOr<std::string> body = Access::Open(vault_, m.subject_id, "privet.outbox." + m.topic, m.sealed_body);
+    StatusOr<std::string> body =
+        Access::Open(vault_, m.subject_id, Access::OutboxContext(m.topic), m.sealed_body);
     if (body.status().code() == StatusCode::kNotFound) continue;  // the subject was erased meanwhile
     RETURN_IF_ERROR(body.status());
     out.push_back({.seq = m.seq,

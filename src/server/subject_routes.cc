@@ -208,6 +208,23 @@ void ReadFields(const Call& call, Respond respond) {
                                 ? StatusOr<SubjectInfo>(InvalidArgument("is required", "purpose"))
                                 : call.Subject();
   if (!s.ok()) return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
+  // A subject's own read carries their location where their kind requires one (CX03). Checked
+  // before any signal is recorded: a refused read changes nothing.
+  std::optional<FieldInput> location;
+  if (const std::string* header = call.request.Header("privet-location")) {
+    if (header->empty() || header->size() > 200) {
+      return respond([]() -> StatusOr<HttpResponse> {
+        return InvalidArgument("must be 1 to 200 bytes", "Privet-Location");
+      });
+    }
+    if (call.principal.kind != PrincipalKind::kSubject || call.principal.subject_id != s->id) {
+      return respond([]() -> StatusOr<HttpResponse> {
+        return InvalidArgument("only a subject's own read carries their location",
+                               "Privet-Location");
+      });
+    }
+    location = FieldInput{.category = "", .value = *header, .source = DataSource::kSubject};
+  }
   // A read of a declared purpose is answered (what may not be used is withheld), so the signal
   // is recorded now and honoured by this read; a read of an undeclared one is refused by the
   // vault and changes nothing.
@@ -218,16 +235,6 @@ void ReadFields(const Call& call, Respond respond) {
     if (Status recorded = ApplyPrivacySignals(call, signalled_for); !recorded.ok()) {
       return respond([recorded]() -> StatusOr<HttpResponse> { return recorded; });
     }
-  }
-  // A subject's own read carries their location where their kind requires one (CX03).
-  std::optional<FieldInput> location;
-  if (const std::string* header = call.request.Header("privet-location")) {
-    if (header->empty() || header->size() > 200) {
-      return respond([]() -> StatusOr<HttpResponse> {
-        return InvalidArgument("must be 1 to 200 bytes", "Privet-Location");
-      });
-    }
-    location = FieldInput{.category = "", .value = *header, .source = DataSource::kSubject};
   }
   // `done` may run on the thread that committed the decision: the answer is sent from the
   // connection's own thread.

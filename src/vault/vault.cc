@@ -221,6 +221,12 @@ class Vault::Impl {
   void RunReadCommitsOn(Vault::TaskRunner run);
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id, std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
+  // Seals bytes under the subject's key, bound to the subject and `context` (Access::Seal).
+  std::string SealFor(const CachedSubject& subject, uint64_t id, std::string_view context,
+                      std::string_view plaintext) {
+    return crypto::Seal(subject.key, plaintext, crypto::FieldAssociatedData(id, context, 0),
+                        nonces_);
+  }
   struct SuspendedFeature {
     const Feature* feature = nullptr;
     std::vector<std::string> missing;  // the required categories no longer held
@@ -1584,20 +1590,29 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
   deleted.categories = {field.category};
   deleted.detail = "field:" + std::to_string(field_id);
   std::lock_guard write_lock(write_mu_);
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
-  std::erase_if(held, [&](const store::FieldRecord& f) { return f.id == field_id; });
-  for (const SuspendedFeature& s : FeaturesSuspendedBy(*subject, field.category, held)) {
-    nlohmann::json body = {{"feature", s.feature->id},
-                           {"description", s.feature->description},
-                           {"requires", s.missing}};
-    batch.AppendOutbox(
-        {.subject_id = id,
-         .topic = "feature_suspended",
-         .sealed_body = crypto::Seal(
-             subject->key, body.dump(),
-             crypto::FieldAssociatedData(id, "privet.outbox.feature_suspended", 0), nonces_),
-         .created_at = ToUnix(clock_.Now())});
-    deleted.detail += ";suspends:" + s.feature->id;
+  // CT02: only where a feature needs data of this category are the subject's other fields read.
+  const bool may_suspend = std::any_of(
+      policy_->policy().features.begin(), policy_->policy().features.end(), [&](const Feature& f) {
+        return !f.optional &&
+               std::any_of(f.requires_categories.begin(), f.requires_categories.end(),
+                           [&](const std::string& c) { return IdCovers(c, field.category); });
+      });
+  if (may_suspend) {
+    ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
+    std::erase_if(held, [&](const store::FieldRecord& f) { return f.id == field_id; });
+    for (const SuspendedFeature& s : FeaturesSuspendedBy(*subject, field.category, held)) {
+      const nlohmann::json body = {{"feature", s.feature->id},
+                                   {"description", s.feature->description},
+                                   {"requires", s.missing}};
+      const std::string topic = "feature_suspended";
+      batch.AppendOutbox(
+          {.subject_id = id,
+           .topic = topic,
+           .sealed_body =
+               SealFor(*subject, id, vault_internal::Access::OutboxContext(topic), body.dump()),
+           .created_at = ToUnix(clock_.Now())});
+      deleted.detail += ";suspends:" + s.feature->id;
+    }
   }
   return ApplyAudited(batch, {deleted});
 }
@@ -2140,19 +2155,23 @@ void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, 
   impl_->ReadThen(p, id, purpose, std::move(prepare), std::move(done));
 }
 
+// A read of a purpose the policy does not declare is refused (by ReadUnstored) and records no
+// location: a refused read changes nothing.
 StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_view purpose,
                                  const FieldInput* location) {
-  if (location != nullptr) RETURN_IF_ERROR(impl_->RecordReadLocation(p, id, *location));
-  return impl_->Read(p, id, purpose, location != nullptr);
+  const bool located = location != nullptr && impl_->policy().FindPurpose(purpose).has_value();
+  if (located) RETURN_IF_ERROR(impl_->RecordReadLocation(p, id, *location));
+  return impl_->Read(p, id, purpose, located);
 }
 
 void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose,
                      const FieldInput* location, ReadPrepare prepare, PreparedDone done) {
-  if (location != nullptr) {
+  const bool located = location != nullptr && impl_->policy().FindPurpose(purpose).has_value();
+  if (located) {
     if (Status recorded = impl_->RecordReadLocation(p, id, *location); !recorded.ok())
       return done(recorded);
   }
-  impl_->ReadThen(p, id, purpose, std::move(prepare), std::move(done), location != nullptr);
+  impl_->ReadThen(p, id, purpose, std::move(prepare), std::move(done), located);
 }
 
 // --- Location exemptions (CX03) ---------------------------------------------------------------
@@ -2383,8 +2402,7 @@ Status Access::Apply(Vault& vault, store::WriteBatch& batch, const std::vector<A
 StatusOr<std::string> Access::Seal(Vault& vault, uint64_t subject_id, std::string_view context,
                                    std::string_view plaintext) {
   ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, vault.impl_->Load(subject_id));
-  return crypto::Seal(subject->key, plaintext, crypto::FieldAssociatedData(subject_id, context, 0),
-                      vault.impl_->nonces_);
+  return vault.impl_->SealFor(*subject, subject_id, context, plaintext);
 }
 
 StatusOr<std::string> Access::Open(Vault& vault, uint64_t subject_id, std::string_view context,

@@ -23,6 +23,10 @@ struct Access {
   // Changes to fields and the consent ledger must go through here (never Data().Apply): the
   // vault's caches of field rows and consent state follow the batches applied here.
   static Status Apply(Vault& vault, store::WriteBatch& batch, const std::vector<AuditEntry>& entries);
+  // The context an outbox message's body is sealed under (Seal / Open), by topic.
+  static std::string OutboxContext(std::string_view topic) {
+    return "privet.outbox." + std::string(topic);
+  }
   // Seals / opens bytes under the subject's key, bound to the subject and `context`.
   static StatusOr<std::string> Seal(Vault& vault, uint64_t subject_id, std::string_view context,
                                     std::string_view plaintext);

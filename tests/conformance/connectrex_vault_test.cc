@@ -45,6 +45,10 @@ TEST_F(ConnectrexVault, CX03_EveryInteractionRecordsALocationUnlessExempt) {
   EXPECT_EQ(unlocated.status().field(), "location");
   EXPECT_EQ(locations(id), 1u);
   const FieldInput here{.category = "", .value = "37.70,-122.40"};
+  // A read the vault refuses (a purpose the policy does not declare) records no location.
+  EXPECT_EQ(vault().Read(self, id, "no_such_purpose", &here).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(locations(id), 1u);
   auto located = vault().Read(self, id, "service", &here);
   ASSERT_TRUE(located.ok()) << located.status().ToString();
   EXPECT_THAT(located->fields, Not(::testing::IsEmpty()));

@@ -91,5 +91,16 @@ TEST_F(ShownData, CF07_AReadersPrivacySignalIsTheirsNotTheAuthors) {
   EXPECT_THAT(reader_ledger.body, HasSubstr("gpc"));
 }
 
+TEST_F(ShownData, ARefusedReadRecordsNoSignal) {
+  // A location on another subject's record is refused (400) before anything is recorded.
+  HttpReply refused =
+      client().Get("/v1/subjects/" + author_ + "/fields?purpose=" + forum_->id, session_,
+                   {{"Sec-GPC", "1"}, {"Privet-Location", "52.52,13.40"}});
+  EXPECT_EQ(refused.status, 400) << refused.body;
+  HttpReply reader_ledger = client().Get("/v1/subjects/" + reader_ + "/consents", service_);
+  ASSERT_EQ(reader_ledger.status, 200);
+  EXPECT_THAT(reader_ledger.body, Not(HasSubstr("gpc")));
+}
+
 }  // namespace
 }  // namespace privet::testing
