@@ -35,6 +35,8 @@ std::string_view ReasonName(Reason r) {
     case Reason::kNoDataProcessingAgreement: return "no_data_processing_agreement";
     case Reason::kNoTransferMechanism: return "no_transfer_mechanism";
     case Reason::kRecipientNotYetInForce: return "recipient_not_yet_in_force";
+    case Reason::kSensitiveUseLimited:
+      return "sensitive_use_limited";
   }
   return "unknown";
 }
@@ -130,6 +132,11 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
   if (subject.restricted && action != Action::kStore && action != Action::kErase)
     return deny(Reason::kRestricted);
   if (action == Action::kStore || action == Action::kErase) return d;
+
+  // California's right to limit: once used, sensitive data serves only the permitted uses.
+  if (subject.limited_sensitive_use && !p.sensitive_use_permitted &&
+      categories.Intersects(policy.sensitive_categories()))
+    return deny(Reason::kSensitiveUseLimited);
 
   // An opt-out of a purpose or of any purpose above it ends every choice-based use beneath it,
   // even one consented to on its own ("no marketing" stops marketing email, CF16).

@@ -103,6 +103,8 @@ std::string_view RightName(Right r) {
     case Right::kOptOutOfSale: return "opt_out_of_sale";
     case Right::kChildDataReport: return "child_data_report";
     case Right::kLegalBasisInquiry: return "legal_basis_inquiry";
+    case Right::kLimitSensitiveUse:
+      return "limit_sensitive_use";
   }
   return "unknown";
 }

@@ -46,9 +46,11 @@ std::optional<E> ParseName(std::string_view name, const E (&all)[N], std::string
   return std::nullopt;
 }
 
-constexpr Right kRights[] = {Right::kAccess,       Right::kRectification,   Right::kErasure,
-                             Right::kRestriction,  Right::kPortability,     Right::kObjection,
-                             Right::kOptOutOfSale, Right::kChildDataReport, Right::kLegalBasisInquiry};
+constexpr Right kRights[] = {
+    Right::kAccess,           Right::kRectification,   Right::kErasure,
+    Right::kRestriction,      Right::kPortability,     Right::kObjection,
+    Right::kOptOutOfSale,     Right::kChildDataReport, Right::kLegalBasisInquiry,
+    Right::kLimitSensitiveUse};
 constexpr RequestState kStates[] = {RequestState::kReceived,   RequestState::kIdentityPending,
                                     RequestState::kAwaitingFee, RequestState::kInProgress,
                                     RequestState::kExtended,   RequestState::kCompleted,

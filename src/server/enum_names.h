@@ -20,7 +20,7 @@ std::optional<E> ParseEnumName(std::string_view name, NameFn name_of) {
 }
 
 inline std::optional<ConsentAction> ParseConsentActionName(std::string_view n) {
-  return ParseEnumName<ConsentAction, 11>(n, ConsentActionName);
+  return ParseEnumName<ConsentAction, 13>(n, ConsentActionName);
 }
 inline std::optional<ConsentSource> ParseConsentSourceName(std::string_view n) {
   return ParseEnumName<ConsentSource, 6>(n, ConsentSourceName);
@@ -29,7 +29,7 @@ inline std::optional<DataSource> ParseDataSourceName(std::string_view n) {
   return ParseEnumName<DataSource, 9>(n, DataSourceName);
 }
 inline std::optional<Right> ParseRightName(std::string_view n) {
-  return ParseEnumName<Right, 9>(n, RightName);
+  return ParseEnumName<Right, 10>(n, RightName);
 }
 
 inline std::optional<AnchorEvent> ParseAnchorEventName(std::string_view n) {

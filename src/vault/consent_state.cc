@@ -18,6 +18,10 @@ std::string_view ConsentActionName(ConsentAction a) {
     case ConsentAction::kLiftRestriction: return "lift_restriction";
     case ConsentAction::kNotified: return "notified";
     case ConsentAction::kRemovedFromOrganization: return "removed_from_organization";
+    case ConsentAction::kLimitSensitiveUse:
+      return "limit_sensitive_use";
+    case ConsentAction::kAllowSensitiveUse:
+      return "allow_sensitive_use";
   }
   return "unknown";
 }
@@ -37,11 +41,12 @@ std::string_view ConsentSourceName(ConsentSource s) {
 namespace vault_internal {
 
 std::optional<ConsentAction> ParseConsentAction(std::string_view name) {
-  for (ConsentAction a : {ConsentAction::kGrant, ConsentAction::kWithdraw, ConsentAction::kOptOut,
-                          ConsentAction::kUndoOptOut, ConsentAction::kObject,
-                          ConsentAction::kWithdrawObjection, ConsentAction::kOverridingGround,
-                          ConsentAction::kRestrict, ConsentAction::kLiftRestriction,
-                          ConsentAction::kNotified, ConsentAction::kRemovedFromOrganization}) {
+  for (ConsentAction a :
+       {ConsentAction::kGrant, ConsentAction::kWithdraw, ConsentAction::kOptOut,
+        ConsentAction::kUndoOptOut, ConsentAction::kObject, ConsentAction::kWithdrawObjection,
+        ConsentAction::kOverridingGround, ConsentAction::kRestrict, ConsentAction::kLiftRestriction,
+        ConsentAction::kNotified, ConsentAction::kRemovedFromOrganization,
+        ConsentAction::kLimitSensitiveUse, ConsentAction::kAllowSensitiveUse}) {
     if (ConsentActionName(a) == name) return a;
   }
   return std::nullopt;
@@ -63,6 +68,10 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
   }
   if (action == ConsentAction::kLiftRestriction) {
     state.restricted = false;
+    return;
+  }
+  if (action == ConsentAction::kLimitSensitiveUse || action == ConsentAction::kAllowSensitiveUse) {
+    state.limited_sensitive_use = action == ConsentAction::kLimitSensitiveUse;
     return;
   }
   if (action == ConsentAction::kNotified) return;  // read by the disclosure register, not here
@@ -89,7 +98,10 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
     case ConsentAction::kRestrict:
     case ConsentAction::kLiftRestriction:
     case ConsentAction::kNotified:
-    case ConsentAction::kRemovedFromOrganization: break;
+    case ConsentAction::kRemovedFromOrganization:
+    case ConsentAction::kLimitSensitiveUse:
+    case ConsentAction::kAllowSensitiveUse:
+      break;
   }
 }
 
