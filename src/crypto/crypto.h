@@ -86,6 +86,9 @@ class SecretKey {
 //   DataLoss            the file is not exactly 64 hex characters (and an optional newline);
 //   Internal            an I/O error (open, read, write, fsync, link).
 StatusOr<SecretKey> LoadOrCreateMasterKey(const std::string& key_file);
+// The same, but never creates the file: FailedPrecondition (naming the file) when it is missing.
+// For a key store that already exists, whose master key a new file could never be.
+StatusOr<SecretKey> LoadExistingMasterKey(const std::string& key_file);
 
 // Unique nonces without a system call per nonce (see the file comment).
 // Nonce layout: prefix (16 random bytes) || counter (8 bytes, little-endian).

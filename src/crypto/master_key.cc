@@ -163,7 +163,9 @@ Status CreateKeyFile(const std::string& path) {
 
 }  // namespace
 
-StatusOr<SecretKey> LoadOrCreateMasterKey(const std::string& key_file) {
+namespace {
+
+StatusOr<SecretKey> LoadMasterKey(const std::string& key_file, bool create) {
   RETURN_IF_ERROR(InitCrypto());
   if (const char* hex = std::getenv(kMasterKeyVariable); hex != nullptr) {
     StatusOr<SecretKey> key = SecretKey::FromHex(hex);
@@ -188,10 +190,25 @@ StatusOr<SecretKey> LoadOrCreateMasterKey(const std::string& key_file) {
     if (errno != ENOENT) {
       return Internal("cannot open master key file " + Quoted(key_file) + ": " + ErrnoText(errno));
     }
+    if (!create) {
+      return FailedPrecondition(
+          "no master key file " + Quoted(key_file) +
+          ": the key store was made with a master key; give its file or set " + kMasterKeyVariable);
+    }
     Status created = CreateKeyFile(key_file);
     if (!created.ok() && created.code() != StatusCode::kAlreadyExists) return created;
   }
   return Internal("master key file " + Quoted(key_file) + " disappears as it is created");
+}
+
+}  // namespace
+
+StatusOr<SecretKey> LoadOrCreateMasterKey(const std::string& key_file) {
+  return LoadMasterKey(key_file, /*create=*/true);
+}
+
+StatusOr<SecretKey> LoadExistingMasterKey(const std::string& key_file) {
+  return LoadMasterKey(key_file, /*create=*/false);
 }
 
 }  // namespace privet::crypto

@@ -52,7 +52,11 @@ StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(const std::string& ke
     }
     std::remove(next_file.c_str());  // the rotation never committed
   }
-  return crypto::LoadOrCreateMasterKey(key_file);
+  // A key store that exists was made with some master key: a missing file is an operator's
+  // mistake (a wrong --master-key-file), and a new key there would only be refused, and left
+  // behind.
+  return key_check ? crypto::LoadExistingMasterKey(key_file)
+                   : crypto::LoadOrCreateMasterKey(key_file);
 }
 
 Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& current,

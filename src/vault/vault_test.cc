@@ -257,6 +257,19 @@ TEST_F(StarterVault, WrongMasterKeyIsRefused) {
   const std::string key_file = dir_ / "master.key";
   const std::string good = ReadFile(key_file);
   std::filesystem::remove(key_file);
+  // No key file: refused, and no new key left behind (it could never open this key store).
+  auto missing = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(missing.status().message(), HasSubstr("no master key file"));
+  EXPECT_FALSE(std::filesystem::exists(key_file));
+  // Another key: refused.
+  {
+    std::ofstream out(key_file);
+    out << std::string(64, 'a') << "\n";
+  }
+  std::filesystem::permissions(
+      key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
