@@ -703,7 +703,11 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
     std::string first;  // the first change that showed in the text
     for (const YAML::Node& value : Alternatives(At(root, setting.path))) {
       YAML::Node copy = YAML::Clone(root);
-      At(copy, setting.path) = value;
+      YAML::Node replacement = YAML::Clone(value);
+      // A flip changes the value, not whether it is confirmed: the mark stays.
+      if (const std::string tag = At(root, setting.path).Tag(); tag == "!unconfirmed")
+        replacement.SetTag(tag);
+      At(copy, setting.path) = replacement;
       const Rendered changed = Render(copy);
       if (!changed.loaded) {
         engine_reacted = true;
