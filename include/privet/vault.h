@@ -70,6 +70,7 @@ struct SignedTreeHead;  // privet/audit.h
 
 namespace vault_internal {
 struct Access;  // src/vault/vault_internal.h: what the rights and retention layers build on
+struct Opener;  // src/vault/vault_internal.h: opens a vault on wrapped stores (fault tests)
 }  // namespace vault_internal
 
 struct VaultOptions {
@@ -454,6 +455,7 @@ class Vault {
 
  private:
   friend struct vault_internal::Access;
+  friend struct vault_internal::Opener;
   class Impl;
   explicit Vault(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -389,6 +389,11 @@ class Vault::Impl {
   SealedFieldCache field_cache_;  // the subjects' sealed field rows; thread-safe
   std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
   Status last_write_;    // GUARDED_BY(write_mu_): of the last batch applied to the data store
+  // For Health(): the key store's last write, as last_write_ is the data store's. Its own lock:
+  // erasures and the purger write keys without write_mu_.
+  std::mutex key_health_mu_;
+  Status last_key_write_;           // GUARDED_BY(key_health_mu_)
+  Status KeyWrite(Status written);  // notes `written` for Health() and returns it
 
   // A reader's decision waiting for a group commit (StoreDecision), on the reader's stack.
   struct QueuedDecision {
@@ -433,6 +438,11 @@ class Vault::Impl {
 // --- Opening ----------------------------------------------------------------------------------
 
 StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
+  return vault_internal::Opener::Open(std::move(options), {});
+}
+
+StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions options,
+                                                              const Wrappers& wrap) {
   if (!options.policy) return InvalidArgument("a vault needs a policy", "policy");
   if (options.clock == nullptr) return InvalidArgument("a vault needs a clock", "clock");
   if (options.data_dir.empty()) return InvalidArgument("a vault needs a data directory", "data_dir");
@@ -451,6 +461,7 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
 
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                    store::OpenSqliteKeyStore(options.key_store_path));
+  if (wrap.keys) keys = wrap.keys(std::move(keys));
   ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(kKeyCheckMeta));
   ASSIGN_OR_RETURN(SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
                                          options.master_key_file, check));
@@ -480,16 +491,23 @@ StatusOr<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   } else {
     ASSIGN_OR_RETURN(SecretKey seed_key, crypto::UnwrapKey(master, *wrapped_seed, kAuditSeedKeyId));
     seed = std::string(seed_key.view());
+    // The seed and its public half are two writes: a crash (or a failed write) between them
+    // left a seed whose public key was never stored, and then no log could be verified. The
+    // public key follows from the seed, so it is written again whenever it is missing.
+    ASSIGN_OR_RETURN(std::optional<std::string> public_key, keys->GetMeta(kAuditPublicKeyMeta));
+    if (!public_key)
+      RETURN_IF_ERROR(keys->PutMeta(kAuditPublicKeyMeta, audit::PublicKeyBase64(seed)));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
                    store::OpenSqliteDataStore(vault_internal::DataFilePath(files)));
+  if (wrap.data) data = wrap.data(std::move(data));
   // Decision entries of reads are committed without an fsync of their own: they survive the
   // process being killed at once, and power loss once the next change (or tree head) commits.
   data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);
   ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log, audit::AuditLog::Open(*data, std::move(seed)));
-  auto impl = std::make_unique<Impl>(std::move(lock), std::move(options), std::move(master),
-                                     std::move(data), std::move(keys), std::move(index_root),
-                                     std::move(audit_log));
+  auto impl = std::make_unique<Vault::Impl>(std::move(lock), std::move(options), std::move(master),
+                                            std::move(data), std::move(keys), std::move(index_root),
+                                            std::move(audit_log));
   impl->StartPurger();
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
@@ -593,15 +611,30 @@ Status Vault::Impl::ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntr
   return Status::Ok();
 }
 
+namespace {
+
+// For Health(): a store fault, not a request the store refused (an identifier another subject
+// holds, a row that is gone), which says nothing about whether the vault can serve.
+bool IsStoreFault(const Status& s) {
+  const StatusCode code = s.code();
+  return code == StatusCode::kUnavailable || code == StatusCode::kInternal ||
+         code == StatusCode::kDataLoss || code == StatusCode::kResourceExhausted;
+}
+
+}  // namespace
+
+Status Vault::Impl::KeyWrite(Status written) {
+  if (written.ok() || IsStoreFault(written)) {
+    std::lock_guard lock(key_health_mu_);
+    last_key_write_ = written;
+  }
+  return written;
+}
+
 Status Vault::Impl::ApplyBatch(const store::WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
   Status applied = data_->Apply(batch);
-  // For Health(): a store fault, not a request the store refused (an identifier another subject
-  // holds, a row that is gone), which says nothing about whether the vault can serve.
-  const StatusCode code = applied.code();
-  if (applied.ok() || code == StatusCode::kUnavailable || code == StatusCode::kInternal ||
-      code == StatusCode::kDataLoss || code == StatusCode::kResourceExhausted)
-    last_write_ = applied;
+  if (applied.ok() || IsStoreFault(applied)) last_write_ = applied;
   // Also after a failure: whatever happened to the batch, no cache keeps what it may have
   // changed.
   AfterCommit(batch, applied.ok());
@@ -702,6 +735,15 @@ Status Vault::Impl::Health() {
                                                 std::string(StatusCodeName(last_write_.code())) +
                                                 "); it serves again once a write succeeds");
   }
+  {
+    std::lock_guard lock(key_health_mu_);
+    if (!last_key_write_.ok()) {
+      return Status(StatusCode::kUnavailable,
+                    "the key store's last write failed (" +
+                        std::string(StatusCodeName(last_key_write_.code())) +
+                        "); new subjects and erasures wait until one succeeds");
+    }
+  }
   StatusOr<std::vector<store::AuditRecord>> beyond = data_->GetAuditEntries(audit_->size(), 1);
   if (!beyond.ok())
     return Status(StatusCode::kUnavailable, "the vault's data store cannot be read");
@@ -783,7 +825,7 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
     const uint64_t id = ids_.Next();
     // The key goes first, durably: a crash before the data commit leaves an unused key, never
     // data without a key.
-    Status put = keys_->PutWrappedKey(id, crypto::WrapKey(master_, key, id, nonces_));
+    Status put = KeyWrite(keys_->PutWrappedKey(id, crypto::WrapKey(master_, key, id, nonces_)));
     if (put.code() == StatusCode::kAlreadyExists) continue;
     RETURN_IF_ERROR(put);
     store::WriteBatch batch;
@@ -799,7 +841,7 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
     created.detail = s.kind;
     Status applied = ApplyAudited(batch, {created});
     if (!applied.ok()) {
-      (void)keys_->DestroyWrappedKey(id);
+      (void)KeyWrite(keys_->DestroyWrappedKey(id));
       if (applied.code() == StatusCode::kAlreadyExists) continue;
       return applied;
     }
@@ -1105,7 +1147,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     std::lock_guard write_lock(write_mu_);
     // As in CreateSubject, the keys go first, durably: a crash before the data commit leaves
     // unused keys, never data without a key.
-    Status put = keys_->PutWrappedKeys(wrapped);
+    Status put = KeyWrite(keys_->PutWrappedKeys(wrapped));
     if (put.code() == StatusCode::kAlreadyExists) continue;  // an id collision: draw again
     RETURN_IF_ERROR(put);
     std::vector<AuditEntry> entries;
@@ -1119,7 +1161,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     }
     Status applied = ApplyAudited(batch, entries);
     if (applied.ok()) return ids;
-    (void)keys_->DestroyWrappedKeys(ids);
+    (void)KeyWrite(keys_->DestroyWrappedKeys(ids));
     if (applied.code() != StatusCode::kAlreadyExists) return applied;
     // AlreadyExists is an id collision with a stored subject, or a blind-index entry (an
     // identifier) that belongs to another subject: only the first is worth another draw.
@@ -2003,7 +2045,7 @@ Status Vault::Impl::Erase(uint64_t id) {
   // listings skip subjects without a key. The only wait here is the key store's durable commit
   // (one fsync); the scrub of the key's old bytes from the key store's files follows the purge
   // (KeyStore::PurgeDone), so they are gone from disk once the purge is, at the latest at close.
-  RETURN_IF_ERROR(keys_->DestroyWrappedKey(id));
+  RETURN_IF_ERROR(KeyWrite(keys_->DestroyWrappedKey(id)));
   Forget(id);  // the cached key and sealed rows too
   SchedulePurge(id);
   return Status::Ok();
@@ -2033,7 +2075,8 @@ void Vault::Impl::RunPurger() {
   // is scrubbed once, after it, instead of competing with the erasures' own commits.
   std::vector<uint64_t> purged_ids;
   auto finish_purges = [&] {
-    for (uint64_t id : purged_ids) (void)keys_->PurgeDone(id);  // on error: redone at next open
+    for (uint64_t id : purged_ids)
+      (void)KeyWrite(keys_->PurgeDone(id));  // on error: redone at next open
     purged_ids.clear();
   };
   for (;;) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +15,16 @@
 #include "store/store.h"
 
 namespace privet::vault_internal {
+
+// Opens a vault as Vault::Open does, with each store it opens passed through a wrapper first:
+// how the fault loops (tests/fault) put a store that fails on purpose under a real vault.
+struct Opener {
+  struct Wrappers {
+    std::function<std::unique_ptr<store::DataStore>(std::unique_ptr<store::DataStore>)> data;
+    std::function<std::unique_ptr<store::KeyStore>(std::unique_ptr<store::KeyStore>)> keys;
+  };
+  static StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options, const Wrappers& wrap);
+};
 
 struct Access {
   static store::DataStore& Data(Vault& vault);
