@@ -2,7 +2,8 @@
 # Smoke test of privet's container image (scripts/container.sh builds it), on a Docker daemon:
 # start it on a fresh volume, wait for the health check, read the admin key from `docker logs`,
 # make a service key and a subject with a field over the API, restart, and read the field back
-# from the volume; then a new admin key with the server stopped, and a clean stop on SIGTERM.
+# from the volume; a clean stop on SIGTERM, a new admin key with the server stopped, and a new
+# container on the same volume (an upgrade's steps).
 # Removes its container, volume and network at the end. Not part of scripts/test.sh: CI
 # machines have no Docker daemon. docs/operations.md, "Running in a container".
 #   scripts/container-smoke.sh [IMAGE]      (default privet:VERSION)
@@ -37,8 +38,11 @@ wait_healthy() {
 # The host address of the API (the published port may change on a restart).
 api() { echo "http://$(docker port "$name" 8080/tcp | head -n 1)"; }
 
-docker run -d --name "$name" --network "$name" -v "$name:/var/lib/privet" -p 127.0.0.1::8080 \
-  "$image" >/dev/null
+run() {
+  docker run -d --name "$name" --network "$name" -v "$name:/var/lib/privet" -p 127.0.0.1::8080 \
+    "$image" >/dev/null
+}
+run
 echo "container-smoke: healthy after $(wait_healthy) s"
 curl -fsS "$(api)/healthz" | grep -q '"ok"' || fail "GET /healthz from the host"
 echo "container-smoke: GET $(api)/healthz from the host: 200"
@@ -82,4 +86,14 @@ code() { curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Beare
 [[ $(code "$admin") == 401 ]] || fail "the old admin key still works"
 [[ $(code "$admin2") == 2?? ]] || fail "the new admin key does not work"
 echo "container-smoke: keys admin --new (server stopped): new admin key works, the old one is revoked"
+
+# An upgrade: a new container from the image on the same volume (here the same image).
+docker rm -f "$name" >/dev/null
+run
+echo "container-smoke: new container on the same volume, healthy after $(wait_healthy) s"
+curl -fsS -H "Authorization: Bearer $svc" "$(api)/v1/subjects/$id/fields?purpose=service" |
+  grep -q '"Ada"' || fail "subject $id's field is gone in the new container"
+(($(docker logs "$name" 2>/dev/null | grep -c '^admin API key') == 0)) ||
+  fail "the new container printed an admin key for an existing vault"
+echo "container-smoke: subject $id and its field are there, no new admin key printed"
 echo "container-smoke: OK ($image)"
