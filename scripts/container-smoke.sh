@@ -37,6 +37,12 @@ wait_healthy() {
 }
 # The host address of the API (the published port may change on a restart).
 api() { echo "http://$(docker port "$name" 8080/tcp | head -n 1)"; }
+# Subject $id's field, read back with the service key.
+field_is_there() {
+  curl -fsS -H "Authorization: Bearer $svc" "$(api)/v1/subjects/$id/fields?purpose=service" |
+    grep -q '"Ada"' || fail "subject $id's field is gone $1"
+}
+admin_keys_printed() { docker logs "$name" 2>/dev/null | grep -c '^admin API key' || true; }
 
 run() {
   docker run -d --name "$name" --network "$name" -v "$name:/var/lib/privet" -p 127.0.0.1::8080 \
@@ -64,10 +70,8 @@ echo "container-smoke: admin key from docker logs; service key, subject $id with
 
 docker restart "$name" >/dev/null
 echo "container-smoke: restarted, healthy after $(wait_healthy) s"
-curl -fsS -H "Authorization: Bearer $svc" "$(api)/v1/subjects/$id/fields?purpose=service" |
-  grep -q '"Ada"' || fail "subject $id's field is gone after the restart"
-(($(docker logs "$name" 2>/dev/null | grep -c '^admin API key') == 1)) ||
-  fail "the restart printed another admin key"
+field_is_there "after the restart"
+(($(admin_keys_printed) == 1)) || fail "the restart printed another admin key"
 echo "container-smoke: subject $id and its field survived the restart (volume)"
 
 start=$SECONDS
@@ -91,9 +95,7 @@ echo "container-smoke: keys admin --new (server stopped): new admin key works, t
 docker rm -f "$name" >/dev/null
 run
 echo "container-smoke: new container on the same volume, healthy after $(wait_healthy) s"
-curl -fsS -H "Authorization: Bearer $svc" "$(api)/v1/subjects/$id/fields?purpose=service" |
-  grep -q '"Ada"' || fail "subject $id's field is gone in the new container"
-(($(docker logs "$name" 2>/dev/null | grep -c '^admin API key') == 0)) ||
-  fail "the new container printed an admin key for an existing vault"
+field_is_there "in the new container"
+(($(admin_keys_printed) == 0)) || fail "the new container printed an admin key for an existing vault"
 echo "container-smoke: subject $id and its field are there, no new admin key printed"
 echo "container-smoke: OK ($image)"
