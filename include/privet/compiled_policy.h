@@ -113,6 +113,7 @@ struct CompiledPurpose {
   bool objectable = false;
   bool direct_marketing = false;
   bool profiling = false;  // itself or an ancestor builds a profile; ending it deletes it (CF15)
+  bool sensitive_use_permitted = false;  // itself or an ancestor (California § 1798.121)
   int since_version = 1;  // the latest since_version along its ancestry
   int depth = 0;
   // CF07: the subject kinds (bit i: subject_kinds[i]) that may read other subjects' data of
@@ -171,6 +172,9 @@ class CompiledPolicy {
 
   const CategorySet& forbidden_categories() const { return forbidden_; }
   const CategorySet& special_categories() const { return special_; }
+  // California sensitive personal information: categories marked sensitive or special, and every
+  // category beneath one.
+  const CategorySet& sensitive_categories() const { return sensitive_; }
   // Categories no write may carry: forbidden ones, and special ones unless the policy allows them.
   const CategorySet& refused_on_write() const { return refused_on_write_; }
   // Purposes an honoured GPC / DNT signal opts out of (empty when the signal is ignored).
@@ -201,6 +205,7 @@ class CompiledPolicy {
   std::vector<CompiledRecipient> recipients_;
   CategorySet forbidden_;
   CategorySet special_;
+  CategorySet sensitive_;
   CategorySet refused_on_write_;
   CategorySet request_log_;
   PurposeSet gpc_opt_outs_;

@@ -112,6 +112,7 @@ struct SubjectState {
   PurposeSet overriding_grounds;  // objections overridden by a recorded compelling ground
   bool restricted = false;        // Art. 18 restriction in force
   bool removed_from_organization = false;  // the organization removed this member (CT12)
+  bool limited_sensitive_use = false;      // California right to limit in force (§ 1798.121)
   int collected_under_version = 0;  // policy version in force at collection; 0: current
   // The latest policy version the subject was told of whose opt-out window has passed (CU06);
   // read only where a purpose is newer than the data and the policy has an opt-out window.
@@ -151,6 +152,9 @@ enum class Reason : uint8_t {
   // The subject was removed from the organization that provides the account: the account's
   // content stays with the organization, and the former member loses access to it (CT12).
   kRemovedFromOrganization,
+  // The subject limited the use of sensitive personal information (California, § 1798.121) and
+  // the purpose is not one of the uses the regulations permit (`sensitive_use_permitted`).
+  kSensitiveUseLimited,
 };
 
 struct Decision {

@@ -113,6 +113,10 @@ struct Category {
   std::string id;  // dotted, e.g. user.contact.email
   std::string description;
   bool special = false;    // GDPR Art. 9 special category
+  // California "sensitive personal information" (Cal. Civ. Code § 1798.140(ae)): log-in
+  // credentials, government ids, precise geolocation, message contents, ... A special category,
+  // or one beneath a sensitive one, is sensitive too. A subject may limit its use (§ 1798.121).
+  bool sensitive = false;
   bool forbidden = false;  // never stored (e.g. payment card numbers)
   // Lookup key kind for blind indexes: "", "email", "phone" or "username".
   std::string identifier;
@@ -140,6 +144,11 @@ struct Purpose {
   std::optional<bool> objectable;
   bool direct_marketing = false;  // objection always succeeds (CF13)
   bool profiling = false;         // profiling; opt-out deletes the profile (CF15)
+  // A use of sensitive personal information the California regulations permit without the right
+  // to limit (11 CCR § 7027(m): the service the subject asked for, security, fraud, safety,
+  // services on our behalf, ...). Inherited. After a subject limits the use of sensitive data,
+  // only such purposes may use it.
+  bool sensitive_use_permitted = false;
   // The kinds of subject this processing concerns, for the record of processing (Art. 30(1)(c)).
   // Empty: inherited from the parent; at a root, every kind the features and retention rules name.
   std::vector<std::string> subject_kinds;
@@ -247,6 +256,7 @@ enum class Right {
   kOptOutOfSale,
   kChildDataReport,
   kLegalBasisInquiry,  // which basis applies, and is it a statutory/contractual requirement (CN06)
+  kLimitSensitiveUse,  // California: use sensitive data only for permitted uses (§ 1798.121)
 };
 
 struct Deadline {
@@ -334,6 +344,16 @@ struct Sharing {
   bool unaffiliated_third_parties = false;
 };
 
+// A value the file marks `!unconfirmed`: where the company's own statement is silent, the file's
+// author chose it (a retention period, a threshold, who may see something). The engine enforces
+// it like any other value, but the notice does not present it as the company's statement: the
+// sections holding one are marked as a draft, and `privet policy check` lists each, until the
+// company confirms the value and the mark is removed.
+struct UnconfirmedValue {
+  std::string path;  // as in diagnostics, list items by position: "purposes[4].shown_to_subjects"
+  SourceLocation where;
+};
+
 struct Policy {
   int format = 1;
   std::string organization;
@@ -365,6 +385,8 @@ struct Policy {
   std::optional<AutomaticCollection> automatic_collection;
   // Unset: the policy says nothing about automated decisions, and the notice claims nothing.
   std::optional<AutomatedDecisions> automated_decisions;
+  // In file order. Empty when every value is the company's own statement.
+  std::vector<UnconfirmedValue> unconfirmed;
 };
 
 // One finding about a policy file, as `path:line:column: severity: message`.

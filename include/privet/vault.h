@@ -171,17 +171,21 @@ struct ReadResult {
 };
 
 enum class ConsentAction {
-  kGrant,               // opt in to a purpose or channel
-  kWithdraw,            // withdraw an opt-in
-  kOptOut,              // opt out of an opt-out purpose (or a channel)
-  kUndoOptOut,          // take an opt-out back
-  kObject,              // Art. 21 objection
+  kGrant,       // opt in to a purpose or channel
+  kWithdraw,    // withdraw an opt-in
+  kOptOut,      // opt out of an opt-out purpose (or a channel)
+  kUndoOptOut,  // take an opt-out back
+  kObject,      // Art. 21 objection
   kWithdrawObjection,
-  kOverridingGround,    // staff record a compelling ground that overrides an objection (CN07)
-  kRestrict,            // Art. 18 restriction starts
+  kOverridingGround,  // staff record a compelling ground that overrides an objection (CN07)
+  kRestrict,          // Art. 18 restriction starts
   kLiftRestriction,
-  kNotified,            // the subject was sent the notice of the policy version in force (CU06)
+  kNotified,  // the subject was sent the notice of the policy version in force (CU06)
   kRemovedFromOrganization,  // the organization's admin removed this member (CT12)
+  // California's right to limit the use of sensitive personal information (§ 1798.121) starts,
+  // and ends when the subject later allows such use again.
+  kLimitSensitiveUse,
+  kAllowSensitiveUse,
 };
 
 enum class ConsentSource { kForm, kCookieBanner, kApi, kGpc, kDnt, kStaff };

@@ -63,6 +63,10 @@ Status CompiledPolicy::Build() {
     category_index_.emplace(p.categories[i].id, static_cast<CategoryId>(i));
     if (p.categories[i].forbidden) forbidden_.Set(static_cast<int>(i));
     if (p.categories[i].special) special_.Set(static_cast<int>(i));
+    for (const Category& above : p.categories) {
+      if ((above.special || above.sensitive) && IdCovers(above.id, p.categories[i].id))
+        sensitive_.Set(static_cast<int>(i));
+    }
   }
   for (size_t i = 0; i < p.purposes.size(); ++i)
     purpose_index_.emplace(p.purposes[i].id, static_cast<PurposeId>(i));
@@ -137,6 +141,7 @@ Status CompiledPolicy::Build() {
     }
     c.direct_marketing = decl.direct_marketing || (up && up->direct_marketing);
     c.profiling = decl.profiling || (up && up->profiling);
+    c.sensitive_use_permitted = decl.sensitive_use_permitted || (up && up->sensitive_use_permitted);
     c.since_version = std::max(decl.since_version, up ? up->since_version : 1);
     if (!decl.shown_to_subjects.empty()) {
       c.shown_categories = own;

@@ -38,6 +38,7 @@ constexpr auto kReasonNames = common::MakeNameTable<Reason>({
     {Reason::kNoTransferMechanism, "no_transfer_mechanism"},
     {Reason::kRecipientNotYetInForce, "recipient_not_yet_in_force"},
     {Reason::kRemovedFromOrganization, "removed_from_organization"},
+    {Reason::kSensitiveUseLimited, "sensitive_use_limited"},
 });
 static_assert(common::CoversEveryEnumerator(kReasonNames));
 
@@ -137,6 +138,11 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
   if (subject.restricted && action != Action::kStore && action != Action::kErase)
     return deny(Reason::kRestricted);
   if (action == Action::kStore || action == Action::kErase) return d;
+
+  // California's right to limit: once used, sensitive data serves only the permitted uses.
+  if (subject.limited_sensitive_use && !p.sensitive_use_permitted &&
+      categories.Intersects(policy.sensitive_categories()))
+    return deny(Reason::kSensitiveUseLimited);
 
   // An opt-out of a purpose or of any purpose above it ends every choice-based use beneath it,
   // even one consented to on its own ("no marketing" stops marketing email, CF16).

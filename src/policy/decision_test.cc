@@ -17,6 +17,7 @@ categories:
   - id: user.contact.phone
   - id: user.name
   - id: user.behavior.clicks
+    sensitive: true
   - id: user.health
     special: true
   - id: user.financial.card_number
@@ -35,6 +36,7 @@ purposes:
     categories: [user.behavior]
   - id: security
     basis: legitimate_interests
+    sensitive_use_permitted: true
     categories: [user.behavior, user.contact]
   - id: marketing
     basis: legitimate_interests
@@ -171,6 +173,25 @@ TEST_F(DecideTest, ObjectionToDirectMarketingCannotBeOverridden) {
   s.objections.Set(P("marketing"));
   s.overriding_grounds.Set(P("marketing"));
   EXPECT_EQ(Read(s, {"user.contact.email"}, "marketing.email").reason, Reason::kObjected);
+}
+
+// California's right to limit: sensitive data (marked, or special) serves only permitted uses.
+TEST_F(DecideTest, ALimitOnSensitiveUseLeavesOnlyPermittedPurposes) {
+  EXPECT_TRUE(policy_->sensitive_categories().Intersects(C({"user.health"})));
+  EXPECT_FALSE(policy_->sensitive_categories().Intersects(C({"user.contact"})));
+  SubjectState s = Subject();
+  EXPECT_TRUE(Read(s, {"user.behavior.clicks"}, "analytics").allowed());
+  s.limited_sensitive_use = true;
+  EXPECT_EQ(Read(s, {"user.behavior.clicks"}, "analytics").reason, Reason::kSensitiveUseLimited);
+  EXPECT_EQ(Decide(*policy_, Principal::Service(), Action::kWrite, s, C({"user.behavior.clicks"}),
+                   P("analytics"))
+                .reason,
+            Reason::kSensitiveUseLimited);
+  EXPECT_TRUE(Read(s, {"user.behavior.clicks"}, "security").allowed());
+  EXPECT_TRUE(Read(s, {"user.contact.email"}, "provide").allowed());  // not sensitive
+  EXPECT_TRUE(Decide(*policy_, Principal::Service(), Action::kErase, s, C({"user.behavior.clicks"}),
+                     P("analytics"))
+                  .allowed());
 }
 
 TEST_F(DecideTest, RestrictionAllowsStorageOnly) {

@@ -165,6 +165,7 @@ class PolicyReader {
     m.Id("id", c.id);
     m.String("description", c.description);
     m.Bool("special", c.special);
+    m.Bool("sensitive", c.sensitive);
     m.Bool("forbidden", c.forbidden);
     m.String("identifier", c.identifier);
     m.Bool("pseudonymous_identifier", c.pseudonymous_identifier);
@@ -187,6 +188,7 @@ class PolicyReader {
     }
     m.Bool("direct_marketing", p.direct_marketing);
     m.Bool("profiling", p.profiling);
+    m.Bool("sensitive_use_permitted", p.sensitive_use_permitted);
     m.IdList("subject_kinds", p.subject_kinds);
     m.Int("since_version", p.since_version, 1, 1'000'000);
     m.IdList("shown_to_subjects", p.shown_to_subjects);
@@ -428,7 +430,13 @@ PolicyLoadResult LoadPolicy(std::string_view yaml_text, std::string_view path) {
   } catch (const std::exception& e) {  // yaml-cpp may throw on odd nodes; never let it escape
     sink.Error({}, std::string("cannot read the policy: ") + e.what());
   }
+  policy.unconfirmed = sink.TakeUnconfirmed();
   if (!sink.has_errors()) policy_internal::CheckPolicy(policy, sink);
+  for (const UnconfirmedValue& u : policy.unconfirmed) {
+    sink.Warning(u.where, u.path +
+                              " is marked !unconfirmed: the notice shows it as a draft until the "
+                              "company confirms it and the mark is removed");
+  }
   result.diagnostics = sink.Take();
   const bool any_error =
       std::any_of(result.diagnostics.begin(), result.diagnostics.end(),

@@ -303,3 +303,43 @@ TEST(PolicyLoader, MissingFileIsAnError) {
 
 }  // namespace
 }  // namespace privet
+
+namespace privet {
+namespace {
+
+std::string Warnings(const PolicyLoadResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics)
+    if (d.severity == Diagnostic::Severity::kWarning) out += d.ToString() + "\n";
+  return out;
+}
+
+TEST(PolicyLoader, UnconfirmedValuesAreRecordedWithTheirPlaceAndWarned) {
+  std::string text = Replace(kMinimal, "duration: 2 years", "duration: !unconfirmed 2 years");
+  text = Replace(text, "categories: [user.contact.email]",
+                 "categories: [user.contact.email, !unconfirmed user.name]");
+  text = Replace(text, "  - id: provide.support\n", "  - !unconfirmed {id: provide.support}\n");
+  PolicyLoadResult r = Load(text);
+  ASSERT_TRUE(r.ok()) << Errors(r);
+  ASSERT_EQ(r.policy->unconfirmed.size(), 3u);
+  EXPECT_EQ(r.policy->unconfirmed[0].path, "purposes[1]");
+  EXPECT_EQ(r.policy->unconfirmed[1].path, "purposes[2].categories[1]");
+  EXPECT_EQ(r.policy->unconfirmed[2].path, "retention[0].duration");
+  EXPECT_EQ(r.policy->unconfirmed[2].where.line, 24);
+  // The value itself is read as if unmarked: the engine enforces it.
+  EXPECT_EQ(r.policy->retention[0].duration.count, 2);
+  EXPECT_EQ(r.policy->purposes[2].categories.size(), 2u);
+  EXPECT_THAT(Warnings(r), HasSubstr("p.yaml:24:15: warning: retention[0].duration is marked "
+                                     "!unconfirmed"));
+}
+
+TEST(PolicyLoader, AnyOtherTagIsAnError) {
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "version: 2", "version: !!str 2"))),
+              HasSubstr("unknown tag"));
+  EXPECT_THAT(Errors(Load(Replace(kMinimal, "duration: 2 years", "duration: !include x"))),
+              HasSubstr("the only tag a policy file may use is !unconfirmed"));
+  EXPECT_TRUE(Load(kMinimal).policy->unconfirmed.empty());
+}
+
+}  // namespace
+}  // namespace privet

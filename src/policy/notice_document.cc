@@ -3,6 +3,7 @@
 #include "policy/notice_document.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -743,6 +744,33 @@ Section CaliforniaSection(const Policy& p) {
     }
     rights.push_back(std::move(r.Text(".")));
   }
+  // Sensitive personal information (§ 1798.121): the right to limit where we use it beyond what
+  // the law permits; otherwise the statement that we do not.
+  const SensitiveUses sensitive = FindSensitiveUses(p);
+  std::vector<std::string> sensitive_names, permitted_names, limitable_names;
+  for (const Category* c : sensitive.categories)
+    sensitive_names.push_back(Named(c->description, c->id));
+  for (const Purpose* x : sensitive.permitted)
+    permitted_names.push_back(Named(x->description, x->id));
+  for (const Purpose* x : sensitive.limitable)
+    limitable_names.push_back(Named(x->description, x->id));
+  if (Offers(p, Right::kLimitSensitiveUse) && !sensitive_names.empty()) {
+    Rich r;
+    r.Strong("Right to limit the use of sensitive personal information:")
+        .Text(" you can tell us to use " + JoinWords(sensitive_names) + " only ");
+    if (permitted_names.empty()) {
+      r.Text("where the law permits it without asking you");
+    } else {
+      r.Text("for " + JoinWords(permitted_names));
+    }
+    if (!limitable_names.empty())
+      r.Text("; we then stop using it for " + JoinWords(limitable_names));
+    rights.push_back(std::move(r.Text(".")));
+  } else if (!permitted_names.empty() && limitable_names.empty()) {
+    s.Paragraph(Rich("We use sensitive personal information (" + JoinWords(sensitive_names) +
+                     ") only for purposes the law permits without a right to limit it: " +
+                     JoinWords(permitted_names) + "."));
+  }
   if (!rights.empty()) {
     s.Paragraph(Rich("Under California law you have these rights:"));
     s.List(std::move(rights));
@@ -968,6 +996,134 @@ Section ChangesSection(const Policy& p) {
   return s;
 }
 
+// --- Values the company has not confirmed ------------------------------------------------------
+
+// The section that states what the top-level key `list` of the file holds.
+std::string_view SectionAnchorOf(std::string_view top) {
+  static const std::map<std::string_view, std::string_view> kAnchors = {
+      {"organization", "who-we-are"},
+      {"contact", "who-we-are"},
+      {"controller", "who-we-are"},
+      {"jurisdictions", "where"},
+      {"governing_law", "where"},
+      {"subject_kinds", "people"},
+      {"categories", "data"},
+      {"features", "data"},
+      {"special_categories_allowed", "data"},
+      {"purposes", "purposes"},
+      {"roles", "sharing"},
+      {"recipients", "sharing"},
+      {"sharing", "sharing"},
+      {"retention", "retention"},
+      {"rights", "rights"},
+      {"automated_decisions", "automated-decisions"},
+      {"signals", "signals"},
+      {"cookies", "cookies"},
+      {"marketing_channels", "marketing"},
+      {"automatic_collection", "automatic"},
+      {"breach", "breach"},
+      {"changes", "changes"}};
+  auto it = kAnchors.find(top);
+  return it == kAnchors.end() ? std::string_view() : it->second;
+}
+
+// The name readers know an item of a list by ("Forum posts"), or "" when `list` has no items
+// with names.
+std::string ItemName(const Policy& p, std::string_view list, size_t i) {
+  auto named = [i](const auto& items) {
+    return i < items.size() ? Named(items[i].description, items[i].id) : std::string();
+  };
+  if (list == "categories") return named(p.categories);
+  if (list == "purposes") return named(p.purposes);
+  if (list == "subject_kinds") return named(p.subject_kinds);
+  if (list == "features") return named(p.features);
+  if (list == "roles") return named(p.roles);
+  if (list == "retention") return named(p.retention);
+  if (list == "cookies") return named(p.cookies);
+  if (list == "recipients") {  // a name as written: "MailCo Inc." keeps its period
+    if (i >= p.recipients.size()) return "";
+    return p.recipients[i].name.empty() ? IdWords(p.recipients[i].id) : p.recipients[i].name;
+  }
+  if (list == "marketing_channels") {
+    return i < p.marketing_channels.size() ? IdWords(p.marketing_channels[i].id) : std::string();
+  }
+  return "";
+}
+
+// "purposes[4].shown_to_subjects" -> {"Forum posts", "shown to subjects"};
+// "changes.advance_notice" -> {"changes", "advance notice"}. Ids of the file never reach
+// readers: items go by their names.
+std::pair<std::string, std::string> UnconfirmedWhat(const Policy& p, std::string_view path) {
+  const size_t top_end = path.find_first_of(".[");
+  const std::string_view top = path.substr(0, top_end);
+  std::string item = IdWords(top);
+  std::string_view rest = top_end == std::string_view::npos ? "" : path.substr(top_end);
+  if (rest.starts_with("[")) {
+    const size_t close = rest.find(']');
+    const size_t index = std::stoul(std::string(rest.substr(1, close - 1)));
+    if (std::string name = ItemName(p, top, index); !name.empty()) item = name;
+    rest = rest.substr(close + 1);
+  }
+  if (rest.starts_with(".")) rest.remove_prefix(1);
+  std::string words(rest);
+  for (char& c : words) {
+    if (c == '_' || c == '.') c = ' ';
+  }
+  return {item, words};
+}
+
+// A policy file may hold values its author chose where the company's own statement is silent
+// (UnconfirmedValue). The notice must not present them as the company's statement: its title
+// says "draft", its first paragraph says why, and each section holding one names what in it is
+// still to be confirmed.
+void MarkUnconfirmed(const Policy& p, NoticeDocument& doc) {
+  // Per section, each item once with what of it is unconfirmed, in file order:
+  // "CT affiliates: country, transfer mechanism".
+  std::map<std::string_view, std::vector<std::pair<std::string, std::vector<std::string>>>>
+      by_anchor;
+  for (const UnconfirmedValue& u : p.unconfirmed) {
+    const std::string key = SettingKeyOf(u.path);
+    // A whole list item ("purposes[2]") is stated; a setting the notice leaves out is not.
+    if (!key.ends_with("]") && !NoticeMayState(key)) continue;
+    const std::string_view top = std::string_view(u.path).substr(0, u.path.find_first_of(".["));
+    auto [item, words] = UnconfirmedWhat(p, u.path);
+    auto& items = by_anchor[SectionAnchorOf(top)];
+    auto it = std::find_if(items.begin(), items.end(),
+                           [&](const auto& entry) { return entry.first == item; });
+    if (it == items.end()) it = items.insert(items.end(), {item, {}});
+    if (!words.empty()) it->second.push_back(words);
+  }
+  if (by_anchor.empty()) return;
+  const std::string who = p.organization.empty() ? "the organization" : p.organization;
+  doc.title += " (draft)";
+  doc.intro.insert(doc.intro.begin(),
+                   Rich().Strong("Draft.").Text(
+                       " Some statements in this notice are not yet confirmed by " + who +
+                       "; the sections that hold them say which. Until they are confirmed, this "
+                       "notice is not " +
+                       who + "'s statement."));
+  for (auto& [anchor, what] : by_anchor) {
+    Rich note = Rich().Strong("Not yet confirmed:").Text(" ");
+    for (size_t i = 0; i < what.size(); ++i) {
+      note.Text((i ? "; " : "") + what[i].first);
+      for (size_t w = 0; w < what[i].second.size(); ++w)
+        note.Text((w ? ", " : ": ") + what[i].second[w]);
+    }
+    note.Text(".");
+    Section* section = nullptr;
+    for (Section& s : doc.sections) {
+      if (s.anchor == anchor) section = &s;
+    }
+    if (section == nullptr) {  // version, effective, summary: the intro states them
+      doc.intro.insert(doc.intro.begin() + 1, std::move(note));
+      continue;
+    }
+    section->title.Text(" (draft)");
+    section->blocks.insert(section->blocks.begin(),
+                           Block{Block::Kind::kParagraph, {std::move(note)}});
+  }
+}
+
 }  // namespace
 
 NoticeDocument BuildNotice(const Policy& p) {
@@ -995,6 +1151,7 @@ NoticeDocument BuildNotice(const Policy& p) {
   if (p.automatic_collection) doc.sections.push_back(AutomaticSection(p, *p.automatic_collection));
   doc.sections.push_back(BreachSection(p));
   doc.sections.push_back(ChangesSection(p));
+  MarkUnconfirmed(p, doc);
   return doc;
 }
 

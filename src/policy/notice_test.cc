@@ -441,7 +441,24 @@ TEST(Notice, CaliforniaSectionStatesWhatThePolicyStates) {
   EXPECT_EQ(ca.find("Global Privacy Control") != std::string::npos,
             p.signals.gpc == SignalResponse::kHonor);
   EXPECT_THAT(ca, HasSubstr("1798.125"));
-  EXPECT_THAT(ca, Not(HasSubstr("limit")));  // no such right in the policy language yet
+  // Health data is sensitive, but no purpose uses it: nothing to limit, nothing to say.
+  EXPECT_THAT(ca, Not(HasSubstr("limit")));
+
+  // Sensitive data used by a permitted purpose only: said so, and no right to limit is needed.
+  Policy sensitive = p;
+  sensitive.purposes[0].categories.push_back("user.health");  // "Providing the service"
+  sensitive.purposes[0].sensitive_use_permitted = true;
+  ca = Between(RenderNoticeMarkdown(sensitive), "## Your California privacy rights", "\n## ");
+  EXPECT_THAT(ca, HasSubstr("only for purposes the law permits without a right to limit it: "
+                            "Providing the service"));
+  EXPECT_THAT(ca, Not(HasSubstr("Right to limit")));
+  // A use beyond the permitted ones: the right, offered, names what a limit stops.
+  sensitive.purposes[3].categories.push_back("user.health");  // "Usage statistics"
+  sensitive.rights.offered.push_back(Right::kLimitSensitiveUse);
+  ca = Between(RenderNoticeMarkdown(sensitive), "## Your California privacy rights", "\n## ");
+  EXPECT_THAT(ca, HasSubstr("Right to limit the use of sensitive personal information"));
+  EXPECT_THAT(ca, HasSubstr("only for Providing the service; we then stop using it for Usage "
+                            "statistics"));
 
   p.sharing.sale = true;
   p.recipients[0].sale = true;
@@ -725,6 +742,55 @@ TEST(Notice, ReferencePoliciesRenderCompletely) {
     EXPECT_TRUE(nlohmann::json::accept(RenderRecordOfProcessingJson(*r.policy)));
     EXPECT_THAT(html, Not(HasSubstr("<script")));
   }
+}
+
+}  // namespace
+}  // namespace privet
+
+namespace privet {
+namespace {
+
+// The markdown section whose heading starts with `heading`, up to the next heading of its level.
+std::string SectionOf(const std::string& md, const std::string& heading) {
+  const size_t at = md.find("## " + heading);
+  if (at == std::string::npos) return "";
+  const size_t end = md.find("\n## ", at + 1);
+  return md.substr(at, end == std::string::npos ? std::string::npos : end - at);
+}
+
+// A value the file's author chose where the company is silent is not published as the company's
+// statement: the notice is a draft, and the section stating the value says what is unconfirmed.
+TEST(Notice, UnconfirmedValuesMakeTheNoticeADraftThatNamesThem) {
+  Policy p = FullPolicy();
+  const std::string confirmed = RenderNoticeMarkdown(p);
+  EXPECT_THAT(confirmed, Not(HasSubstr("draft")));
+  EXPECT_THAT(confirmed, Not(HasSubstr("Not yet confirmed")));
+
+  p.unconfirmed.push_back({"recipients[0].country", {40, 14}});
+  const std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md.substr(0, md.find('\n')), HasSubstr("(draft)"));
+  EXPECT_THAT(md, HasSubstr("not yet confirmed by Acme Widgets Ltd"));
+  const std::string sharing = SectionOf(md, "Who we share your data with");
+  EXPECT_THAT(sharing, HasSubstr("(draft)"));
+  EXPECT_THAT(sharing, HasSubstr("MailCo Inc.: country"));
+  EXPECT_THAT(SectionOf(md, "How long we keep your data"), Not(HasSubstr("draft")));
+  EXPECT_THAT(RenderNoticeHtml(p), HasSubstr("<strong>Not yet confirmed:</strong>"));
+}
+
+// A mark on something the notice does not state (a promise privet cannot keep yet) makes no draft.
+TEST(Notice, UnconfirmedValuesTheNoticeDoesNotStateLeaveItAlone) {
+  Policy p = FullPolicy();
+  p.unconfirmed.push_back({"changes.advance_notice", {70, 19}});
+  EXPECT_EQ(RenderNoticeMarkdown(p), RenderNoticeMarkdown(FullPolicy()));
+}
+
+TEST(RecordOfProcessing, ListsUnconfirmedValues) {
+  Policy p = FullPolicy();
+  EXPECT_THAT(RenderRecordOfProcessingJson(p), Not(HasSubstr("unconfirmed")));
+  p.unconfirmed.push_back({"recipients[0].country", {40, 14}});
+  const nlohmann::json j = nlohmann::json::parse(RenderRecordOfProcessingJson(p));
+  EXPECT_EQ(j["draft"], true);
+  EXPECT_EQ(j["unconfirmed"][0], "recipients[0].country");
 }
 
 }  // namespace

@@ -169,6 +169,8 @@ std::string_view RightTitle(Right right) {
       return "Report a child's data";
     case Right::kLegalBasisInquiry:
       return "Ask about the legal basis";
+    case Right::kLimitSensitiveUse:
+      return "Limit the use of sensitive personal information";
   }
   return "Right";
 }
@@ -196,6 +198,10 @@ std::string_view RightDescription(Right right) {
     case Right::kLegalBasisInquiry:
       return "ask which legal basis applies to your data, and whether providing it is a legal "
              "or contractual requirement";
+    case Right::kLimitSensitiveUse:
+      return "tell us to use your sensitive personal information only for what the law permits "
+             "without asking you: providing what you asked for, security, fraud prevention and "
+             "safety";
   }
   return "";
 }

@@ -341,6 +341,30 @@ class Checker {
         sink_.Error(r.where, "rights.fees: a fee for '" + std::string(RightName(fee.right)) +
                                  "', which is not offered");
     }
+    CheckRightToLimit();
+  }
+
+  // California (Cal. Civ. Code § 1798.121, 11 CCR § 7027): a business that uses sensitive
+  // personal information beyond the permitted uses must let consumers limit it.
+  void CheckRightToLimit() {
+    const RightsPolicy& r = p_.rights;
+    const bool offered =
+        std::find(r.offered.begin(), r.offered.end(), Right::kLimitSensitiveUse) != r.offered.end();
+    const SensitiveUses uses = FindSensitiveUses(p_);
+    const bool california = std::find(p_.jurisdictions.begin(), p_.jurisdictions.end(), "US-CA") !=
+                            p_.jurisdictions.end();
+    if (california && !offered && !uses.limitable.empty()) {
+      sink_.Warning(uses.limitable.front()->where,
+                    "purposes[" + uses.limitable.front()->id +
+                        "] uses sensitive personal information beyond the uses California "
+                        "permits (sensitive_use_permitted), but rights.offered has no "
+                        "limit_sensitive_use (Cal. Civ. Code § 1798.121)");
+    }
+    if (offered && uses.categories.empty()) {
+      sink_.Warning(r.where,
+                    "rights.offered: limit_sensitive_use, but no category is sensitive or "
+                    "special, so the right changes nothing");
+    }
   }
 
   void CheckSignalsCookiesChannels() {

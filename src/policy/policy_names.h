@@ -87,6 +87,7 @@ inline constexpr auto kRightNames = common::MakeNameTable<Right>({
     {Right::kOptOutOfSale, "opt_out_of_sale"},
     {Right::kChildDataReport, "child_data_report"},
     {Right::kLegalBasisInquiry, "legal_basis_inquiry"},
+    {Right::kLimitSensitiveUse, "limit_sensitive_use"},
 });
 static_assert(common::CoversEveryEnumerator(kRightNames));
 

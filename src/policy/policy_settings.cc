@@ -48,6 +48,9 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"categories[].description", kInformational, kWords},
     {"categories[].special", kEnforced,
      "Decide: refused on write unless the policy allows them (CF01)"},
+    {"categories[].sensitive", kEnforced,
+     "Decide (reads, writes, disclosures): after a subject limits the use of sensitive data "
+     "(California), only permitted uses"},
     {"categories[].forbidden", kEnforced, "Decide: never written (CX02)"},
     {"categories[].identifier", kEnforced, "Vault: blind-index lookup by email, phone or username"},
     {"categories[].pseudonymous_identifier", kEnforced,
@@ -69,6 +72,8 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"purposes[].processor", kEnforced, "Decide: customers' data only (CN05)"},
     {"purposes[].objectable", kEnforced, "Decide: an objection stops it (CN07)"},
     {"purposes[].direct_marketing", kEnforced, "Decide: an objection always stops it (CF13)"},
+    {"purposes[].sensitive_use_permitted", kEnforced,
+     "Decide: may still use sensitive data after the subject limits its use"},
     {"purposes[].profiling", kEnforced,
      "Vault::RecordConsent: leaving it deletes the profile (fields derived for it or held for it "
      "alone) in the same commit (CF15)"},
@@ -226,6 +231,17 @@ const PolicySetting* FindPolicySetting(std::string_view key) {
   auto it = std::find_if(kSettings.begin(), kSettings.end(),
                          [&](const PolicySetting& s) { return s.key == key; });
   return it == kSettings.end() ? nullptr : &*it;
+}
+
+std::string SettingKeyOf(std::string_view path) {
+  std::string key;
+  bool in_index = false;
+  for (char c : path) {
+    if (c == '[') in_index = true;
+    if (!in_index || c == '[' || c == ']') key += c;
+    if (c == ']') in_index = false;
+  }
+  return key;
 }
 
 bool NoticeMayState(std::string_view key) {

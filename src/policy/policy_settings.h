@@ -37,6 +37,8 @@ struct PolicySetting {
 std::span<const PolicySetting> PolicySettings();
 // The entry for `key` ("changes.advance_notice"), or null.
 const PolicySetting* FindPolicySetting(std::string_view key);
+// The table's key for a concrete path: "purposes[3].basis" -> "purposes[].basis".
+std::string SettingKeyOf(std::string_view path);
 // False for a setting the engine does not enforce yet: the notice must not state it.
 bool NoticeMayState(std::string_view key);
 

@@ -43,6 +43,7 @@ struct EffectivePurpose {
   bool prohibited = false;        // itself or an ancestor
   bool processor = false;         // itself or an ancestor
   bool direct_marketing = false;  // itself or an ancestor
+  bool sensitive_use_permitted = false;  // itself or an ancestor
 };
 
 // The same rules as CompiledPolicy: the basis comes from the nearest purpose (itself or an
@@ -74,6 +75,7 @@ inline EffectivePurpose ResolvePurpose(const Policy& p, const Purpose& purpose, 
   e.prohibited = purpose.prohibited || up.prohibited;
   e.processor = purpose.processor || up.processor;
   e.direct_marketing = purpose.direct_marketing || up.direct_marketing;
+  e.sensitive_use_permitted = purpose.sensitive_use_permitted || up.sensitive_use_permitted;
   return e;
 }
 
@@ -86,6 +88,37 @@ inline std::vector<std::string> EffectiveCategoryRefs(const Policy& p, const Pur
     at = ParentPurpose(p, *at);
   }
   return refs;
+}
+
+// California sensitive personal information, as CompiledPolicy::sensitive_categories() sees it,
+// and the purposes that may use it: those the regulations permit, and those a subject's limit
+// stops (Cal. Civ. Code § 1798.121). Prohibited purposes use nothing.
+struct SensitiveUses {
+  std::vector<const Category*> categories;  // sensitive or special, or beneath one
+  std::vector<const Purpose*> permitted;
+  std::vector<const Purpose*> limitable;
+};
+
+inline SensitiveUses FindSensitiveUses(const Policy& p) {
+  SensitiveUses out;
+  for (const Category& c : p.categories) {
+    for (const Category& above : p.categories) {
+      if ((above.special || above.sensitive) && IdCovers(above.id, c.id)) {
+        out.categories.push_back(&c);
+        break;
+      }
+    }
+  }
+  for (const Purpose& purpose : p.purposes) {
+    const EffectivePurpose e = ResolvePurpose(p, purpose);
+    if (e.prohibited) continue;
+    bool uses = false;
+    for (const std::string& ref : EffectiveCategoryRefs(p, purpose)) {
+      for (const Category* c : out.categories) uses = uses || IdCovers(ref, c->id);
+    }
+    if (uses) (e.sensitive_use_permitted ? out.permitted : out.limitable).push_back(&purpose);
+  }
+  return out;
 }
 
 }  // namespace privet::policy_internal

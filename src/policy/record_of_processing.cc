@@ -261,6 +261,14 @@ std::string RenderRecordOfProcessingJson(const Policy& p) {
   if (p.automatic_collection) {
     root["automatic_collection"] = AutomaticCollectionJson(*p.automatic_collection);
   }
+  // Values the file's author chose where the company's statement is silent: a draft until the
+  // company confirms them (UnconfirmedValue).
+  if (!p.unconfirmed.empty()) {
+    Json unconfirmed = Json::array();
+    for (const UnconfirmedValue& u : p.unconfirmed) unconfirmed.push_back(u.path);
+    root["draft"] = true;
+    root["unconfirmed"] = std::move(unconfirmed);
+  }
   // Replace, not throw, on invalid UTF-8: nothing may escape this function.
   return root.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }

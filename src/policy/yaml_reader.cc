@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/utf8.h"
+#include "policy/policy_settings.h"
 
 namespace privet::policy_internal {
 
@@ -32,15 +33,16 @@ void DiagnosticSink::Warning(SourceLocation where, std::string message) {
 }
 
 void DiagnosticSink::NoteKey(std::string_view path) {
-  if (keys_ == nullptr) return;
-  std::string key;  // "purposes[3].basis" -> "purposes[].basis"
-  bool in_index = false;
-  for (char c : path) {
-    if (c == '[') in_index = true;
-    if (!in_index || c == '[' || c == ']') key += c;
-    if (c == ']') in_index = false;
+  if (keys_ != nullptr) keys_->insert(SettingKeyOf(path));
+}
+
+void DiagnosticSink::NoteUnconfirmed(std::string path, const YAML::Node& node) {
+  if (node.Tag() != kUnconfirmedTag) return;
+  const SourceLocation where = LocationOf(node);
+  for (const UnconfirmedValue& u : unconfirmed_) {
+    if (u.where.line == where.line && u.where.column == where.column) return;  // read twice
   }
-  keys_->insert(std::move(key));
+  unconfirmed_.push_back({std::move(path), where});
 }
 
 namespace {
@@ -73,22 +75,34 @@ class StructureCheck final : public YAML::EventHandler {
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
     throw Refused{mark, "anchors and aliases are not supported in policy files"};
   }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string&) override {
     CheckAnchor(mark, anchor);
+    CheckTag(mark, tag);
   }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
     Enter(mark, anchor);
+    CheckTag(mark, tag);
   }
   void OnSequenceEnd() override { --depth_; }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+  void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
     Enter(mark, anchor);
+    CheckTag(mark, tag);
   }
   void OnMapEnd() override { --depth_; }
 
  private:
+  // yaml-cpp gives untagged nodes "?" (plain) or "!" (quoted); the one tag a policy may write is
+  // !unconfirmed. Any other tag (!!int, !include, ...) would be silently ignored by the reader,
+  // so it is refused rather than left to mean nothing.
+  static void CheckTag(const YAML::Mark& mark, const std::string& tag) {
+    if (tag.empty() || tag == "?" || tag == "!" || tag == kUnconfirmedTag) return;
+    throw Refused{mark, "unknown tag '" + tag.substr(0, 60) +
+                            "'; the only tag a policy file may use is " +
+                            std::string(kUnconfirmedTag)};
+  }
   void CheckAnchor(const YAML::Mark& mark, YAML::anchor_t anchor) {
     if (anchor != YAML::NullAnchor)
       throw Refused{mark, "anchors and aliases are not supported in policy files"};
@@ -254,6 +268,7 @@ std::optional<std::string> ClosestName(std::string_view got,
 
 MapReader::MapReader(const YAML::Node& node, std::string context, DiagnosticSink& sink)
     : node_(node), context_(std::move(context)), sink_(sink) {
+  if (!context_.empty()) sink_.NoteUnconfirmed(context_, node);  // a whole list item
   if (!node.IsMap()) {
     sink_.Error(LocationOf(node), (context_.empty() ? std::string("the policy") : context_) +
                                       ": expected a map of keys to values");
@@ -288,7 +303,10 @@ YAML::Node MapReader::Get(std::string_view key) {
   sink_.NoteKey(Path(key));
   if (!valid_) return YAML::Node(YAML::NodeType::Undefined);
   for (const auto& kv : node_) {
-    if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second;
+    if (kv.first.IsScalar() && kv.first.Scalar() == key) {
+      sink_.NoteUnconfirmed(Path(key), kv.second);
+      return kv.second;
+    }
   }
   return YAML::Node(YAML::NodeType::Undefined);
 }
@@ -362,6 +380,7 @@ void MapReader::StringList(std::string_view key, std::vector<std::string>& out, 
       sink_.Error(LocationOf(item), Path(key) + "[" + std::to_string(i) + "]: expected a string");
       continue;
     }
+    sink_.NoteUnconfirmed(Path(key) + "[" + std::to_string(i) + "]", item);
     out.push_back(item.Scalar());
   }
 }
@@ -393,6 +412,7 @@ void MapReader::IdList(std::string_view key, std::vector<std::string>& out, Need
       sink_.Error(LocationOf(item), where + ": " + Quote(item.Scalar()) + " is not a valid id");
       continue;
     }
+    sink_.NoteUnconfirmed(where, item);
     out.push_back(item.Scalar());
   }
 }

@@ -19,6 +19,10 @@
 
 namespace privet::policy_internal {
 
+// The tag that marks a value the company has not confirmed: `duration: !unconfirmed 30 days`
+// (see UnconfirmedValue in privet/policy.h). The only tag a policy file may use.
+inline constexpr std::string_view kUnconfirmedTag = "!unconfirmed";
+
 SourceLocation LocationOf(const YAML::Node& node);
 SourceLocation LocationOf(const YAML::Mark& mark);
 
@@ -41,8 +45,13 @@ class DiagnosticSink {
   // Records every key path a MapReader asks for into `keys` ("purposes[].basis"); off when null.
   void RecordKeysIn(std::set<std::string>* keys) { keys_ = keys; }
   void NoteKey(std::string_view path);
+  // Records `node` as an unconfirmed value at `path` if it carries kUnconfirmedTag; a node read
+  // twice is recorded once.
+  void NoteUnconfirmed(std::string path, const YAML::Node& node);
+  std::vector<UnconfirmedValue> TakeUnconfirmed() { return std::move(unconfirmed_); }
 
  private:
+  std::vector<UnconfirmedValue> unconfirmed_;
   std::set<std::string>* keys_ = nullptr;
   std::string path_;
   std::vector<Diagnostic> diagnostics_;

@@ -245,6 +245,11 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
     RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, r.filed_by, "", batch));
     return r;
   }
+  if (r.right == Right::kLimitSensitiveUse) {
+    // California: a request to limit is not a verifiable consumer request (11 CCR § 7027(e)).
+    RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, r.filed_by, "", batch));
+    return r;
+  }
   RETURN_IF_ERROR(IssueCode(r, batch));
   RETURN_IF_ERROR(Transition(r, RequestState::kIdentityPending, r.filed_by, "", batch));
   return r;
@@ -435,6 +440,9 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
       ASSIGN_OR_RETURN(result.export_json, rights_internal::LegalBasisReport(vault_, r.subject_id));
       return Status::Ok();
     }
+    case Right::kLimitSensitiveUse:
+      return vault_.RecordConsent(r.subject_id, {.action = ConsentAction::kLimitSensitiveUse,
+                                                 .source = ConsentSource::kForm});
   }
   return Internal("unknown right");
 }

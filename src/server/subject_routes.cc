@@ -288,6 +288,14 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
       (*action == ConsentAction::kOverridingGround || *action == ConsentAction::kNotified)) {
     return PermissionDenied("principal_not_allowed: a subject does not record this action", "action");
   }
+  // Nor does an organization admin give back a use of a member's sensitive data (CT11: it may
+  // narrow, not widen).
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin &&
+      *action == ConsentAction::kAllowSensitiveUse) {
+    return PermissionDenied(std::string(ReasonName(Reason::kNotNeedToKnow)) +
+                                ": an organization admin does not allow uses of sensitive data",
+                            "action");
+  }
   // An organization admin administers its members' privacy settings (CT11) within its role: it
   // may always narrow what is done with a member's data (opt out, object, withdraw), but gives
   // or restores a use only for the purposes its role covers.

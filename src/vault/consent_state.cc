@@ -21,6 +21,8 @@ constexpr auto kConsentActionNames = common::MakeNameTable<ConsentAction>({
     {ConsentAction::kLiftRestriction, "lift_restriction"},
     {ConsentAction::kNotified, "notified"},
     {ConsentAction::kRemovedFromOrganization, "removed_from_organization"},
+    {ConsentAction::kLimitSensitiveUse, "limit_sensitive_use"},
+    {ConsentAction::kAllowSensitiveUse, "allow_sensitive_use"},
 });
 static_assert(common::CoversEveryEnumerator(kConsentActionNames));
 
@@ -57,6 +59,10 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
     state.restricted = false;
     return;
   }
+  if (action == ConsentAction::kLimitSensitiveUse || action == ConsentAction::kAllowSensitiveUse) {
+    state.limited_sensitive_use = action == ConsentAction::kLimitSensitiveUse;
+    return;
+  }
   if (action == ConsentAction::kNotified) return;  // read by the disclosure register, not here
   if (action == ConsentAction::kRemovedFromOrganization) {
     state.removed_from_organization = true;
@@ -81,7 +87,10 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
     case ConsentAction::kRestrict:
     case ConsentAction::kLiftRestriction:
     case ConsentAction::kNotified:
-    case ConsentAction::kRemovedFromOrganization: break;
+    case ConsentAction::kRemovedFromOrganization:
+    case ConsentAction::kLimitSensitiveUse:
+    case ConsentAction::kAllowSensitiveUse:
+      break;
   }
 }
 

@@ -1628,7 +1628,15 @@ StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) c
   const bool about_subject = change.action == ConsentAction::kRestrict ||
                              change.action == ConsentAction::kLiftRestriction ||
                              change.action == ConsentAction::kNotified ||
-                             change.action == ConsentAction::kRemovedFromOrganization;
+                             change.action == ConsentAction::kRemovedFromOrganization ||
+                             change.action == ConsentAction::kLimitSensitiveUse ||
+                             change.action == ConsentAction::kAllowSensitiveUse;
+  const bool limit = change.action == ConsentAction::kLimitSensitiveUse ||
+                     change.action == ConsentAction::kAllowSensitiveUse;
+  const std::vector<Right>& offered = policy.policy().rights.offered;
+  if (limit &&
+      std::find(offered.begin(), offered.end(), Right::kLimitSensitiveUse) == offered.end())
+    return InvalidArgument("the policy does not offer limit_sensitive_use", "action");
   if (about_subject) return std::string();
   if (!policy.FindPurpose(purpose))
     return InvalidArgument("a purpose the policy does not declare", "purpose");

@@ -751,6 +751,33 @@ INSTANTIATE_TEST_SUITE_P(ReferencePolicies, NoticeGuard, ::testing::ValuesIn(kRe
                            return param.param;
                          });
 
+// A value a reference policy marks !unconfirmed (its seed is silent) is enforced like any other,
+// but the notice publishes it only as a draft; with the marks removed (the company confirmed
+// them) the same file publishes as the company's statement and the engine does the same.
+TEST_P(NoticeGuard, UnconfirmedValuesArePublishedOnlyAsADraft) {
+  const std::string text = ReadText(testing::SourcePath("policies/" + GetParam() + ".yaml"));
+  std::string confirmed = text;
+  int marks = 0;
+  for (size_t at; (at = confirmed.find("!unconfirmed ")) != std::string::npos; ++marks)
+    confirmed.erase(at, std::string("!unconfirmed ").size());
+  const Rendered marked = Render(YAML::Load(text));
+  const Rendered plain = Render(YAML::Load(confirmed));
+  ASSERT_TRUE(marked.loaded && plain.loaded);
+  EXPECT_EQ(DecisionBehaviour(*marked.compiled), DecisionBehaviour(*plain.compiled));
+  EXPECT_EQ(NextVersionBehaviour(*marked.compiled), NextVersionBehaviour(*plain.compiled));
+  EXPECT_EQ(marked.compiled->policy().unconfirmed.size(), static_cast<size_t>(marks));
+  const std::string title = marked.notice.substr(0, marked.notice.find('\n'));
+  EXPECT_THAT(plain.notice, ::testing::Not(::testing::HasSubstr("(draft)")));
+  EXPECT_THAT(plain.notice, ::testing::Not(::testing::HasSubstr("Not yet confirmed")));
+  if (marks == 0) {
+    EXPECT_EQ(marked.notice, plain.notice);
+    return;
+  }
+  EXPECT_THAT(title, ::testing::HasSubstr("(draft)"));
+  EXPECT_THAT(marked.notice, ::testing::HasSubstr("Not yet confirmed:"));
+  EXPECT_THAT(marked.record, ::testing::HasSubstr("\"unconfirmed\""));
+}
+
 // The vault run itself sees what it is meant to: a retention period, an age gate, a fee.
 TEST(NoticeGuardHarness, TheVaultRunSeesRetentionAgeGatesAndFees) {
   auto base = testing::CompileFile("policies/confect.yaml");
