@@ -46,7 +46,8 @@ enum class AuditEvent {
   kLifecycle,          // a retention anchor recorded (end of contract, of a process, ...)
   kLocationExemption,  // a location exemption granted or revoked (CX03)
 };
-std::string_view AuditEventName(AuditEvent e);
+std::string_view AuditEventName(AuditEvent e);                         // "subject_created"
+std::optional<AuditEvent> ParseAuditEventName(std::string_view name);  // nullopt if unknown
 
 struct AuditEntry {
   AuditEvent event = AuditEvent::kDecision;

@@ -32,6 +32,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,6 +83,23 @@ struct Principal {
     return {.kind = PrincipalKind::kTenant, .tenant_id = tenant};
   }
 };
+
+// "subject", "staff", "service", "organization_admin", "tenant", "admin"; nullopt for other text.
+std::string_view PrincipalKindName(PrincipalKind kind);
+std::optional<PrincipalKind> ParsePrincipalKindName(std::string_view name);
+
+// A principal's text form, as API keys store it and audit entries and consent events record it:
+// "service", "admin", "subject", "staff:<policy role id>", "organization_admin:<organization id>"
+// or "tenant:<tenant id>" (ids in decimal). A subject's id is not part of the text. A staff role
+// the policy does not have is written "staff:?".
+std::string PrincipalText(const CompiledPolicy& policy, const Principal& principal);
+// "staff:<role>" for a role given by its policy id.
+std::string StaffPrincipalText(std::string_view role);
+// The inverse of PrincipalText for the principals a key can act as: "service", "admin",
+// "staff:<role>" (a role the policy declares), "organization_admin:<id>" and "tenant:<id>" (ids
+// decimal and not 0). InvalidArgument (field "principal") for any other text, "subject"
+// included: a subject acts through a session, never a key.
+StatusOr<Principal> ParsePrincipal(const CompiledPolicy& policy, std::string_view text);
 
 // What the engine knows of one subject that bears on decisions; kept as bitsets.
 struct SubjectState {
@@ -147,6 +165,7 @@ struct Decision {
 
 // "prohibited_purpose", ... : stable codes for APIs, logs and audit entries.
 std::string_view ReasonName(Reason r);
+std::optional<Reason> ParseReasonName(std::string_view name);  // the inverse; nullopt if unknown
 
 Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action action,
                 const SubjectState& subject, const CategorySet& categories, PurposeId purpose);

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "privet/clock.h"
@@ -425,6 +426,16 @@ std::string_view AnchorEventName(AnchorEvent a);       // "last_activity"
 std::string_view RetentionActionName(RetentionAction a);
 std::string_view RightName(Right r);                   // "portability"
 std::string_view SignalResponseName(SignalResponse r); // "honor"
+// The inverse of each name function above: the value of exactly that name, nullopt for any
+// other text (the titles are not parsed).
+std::optional<LegalBasis> ParseLegalBasisName(std::string_view name);
+std::optional<ConsentMode> ParseConsentModeName(std::string_view name);
+std::optional<DataSource> ParseDataSourceName(std::string_view name);
+std::optional<RecipientKind> ParseRecipientKindName(std::string_view name);
+std::optional<AnchorEvent> ParseAnchorEventName(std::string_view name);
+std::optional<RetentionAction> ParseRetentionActionName(std::string_view name);
+std::optional<Right> ParseRightName(std::string_view name);
+std::optional<SignalResponse> ParseSignalResponseName(std::string_view name);
 std::string DurationToString(const Duration& d);       // "6 months"
 std::string CivilDayToString(const CivilDay& d);       // "2024-03-04"
 

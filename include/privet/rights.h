@@ -78,6 +78,7 @@ enum class RequestState {
   kRouted,     // handed to the subject's organization admin (CT13); closed for the controller
 };
 std::string_view RequestStateName(RequestState s);  // "identity_pending"
+std::optional<RequestState> ParseRequestStateName(std::string_view name);  // nullopt if unknown
 
 // Who filed the request.
 enum class Requester {

@@ -35,7 +35,8 @@ enum class StatusCode {
   kUnavailable,         // 503
 };
 
-std::string_view StatusCodeName(StatusCode code);
+std::string_view StatusCodeName(StatusCode code);                      // "INVALID_ARGUMENT"
+std::optional<StatusCode> ParseStatusCodeName(std::string_view name);  // nullopt if unknown
 int HttpStatusFor(StatusCode code);
 
 class [[nodiscard]] Status {

@@ -191,8 +191,11 @@ enum class ConsentAction {
 
 enum class ConsentSource { kForm, kCookieBanner, kApi, kGpc, kDnt, kStaff };
 
-std::string_view ConsentActionName(ConsentAction a);
-std::string_view ConsentSourceName(ConsentSource s);
+std::string_view ConsentActionName(ConsentAction a);  // "undo_opt_out"
+std::string_view ConsentSourceName(ConsentSource s);  // "cookie_banner"
+// The inverses: the value of exactly that name, nullopt for any other text.
+std::optional<ConsentAction> ParseConsentActionName(std::string_view name);
+std::optional<ConsentSource> ParseConsentSourceName(std::string_view name);
 
 struct ConsentChange {
   std::string purpose;  // a purpose id, or empty for a channel-only change

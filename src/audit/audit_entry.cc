@@ -3,22 +3,31 @@
 
 #include <ctime>
 
+#include "common/name_table.h"
+#include "common/unix_time.h"
 #include "nlohmann/json.hpp"
 #include "privet/audit.h"
 
 namespace privet {
 namespace {
 
-constexpr std::initializer_list<AuditEvent> kEvents = {
-    AuditEvent::kDecision,      AuditEvent::kSubjectCreated,   AuditEvent::kWrite,
-    AuditEvent::kRectification, AuditEvent::kFieldDeletion,    AuditEvent::kErasure,
-    AuditEvent::kConsent,       AuditEvent::kKeyEvent,         AuditEvent::kDisclosure,
-    AuditEvent::kRequest,       AuditEvent::kRetention,        AuditEvent::kLegalHold,
-    AuditEvent::kLifecycle,     AuditEvent::kLocationExemption};
-
-int64_t UnixSeconds(Time t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
+constexpr auto kAuditEventNames = common::MakeNameTable<AuditEvent>({
+    {AuditEvent::kDecision, "decision"},
+    {AuditEvent::kSubjectCreated, "subject_created"},
+    {AuditEvent::kWrite, "write"},
+    {AuditEvent::kRectification, "rectification"},
+    {AuditEvent::kFieldDeletion, "field_deletion"},
+    {AuditEvent::kErasure, "erasure"},
+    {AuditEvent::kConsent, "consent"},
+    {AuditEvent::kKeyEvent, "key_event"},
+    {AuditEvent::kDisclosure, "disclosure"},
+    {AuditEvent::kRequest, "request"},
+    {AuditEvent::kRetention, "retention"},
+    {AuditEvent::kLegalHold, "legal_hold"},
+    {AuditEvent::kLifecycle, "lifecycle"},
+    {AuditEvent::kLocationExemption, "location_exemption"},
+});
+static_assert(common::CoversEveryEnumerator(kAuditEventNames));
 
 std::optional<std::string> Base64Decode(std::string_view text) {
   std::string out(text.size(), '\0');
@@ -82,7 +91,7 @@ std::string SerializePlain(const AuditEntry& e) {
   out += AuditEventName(e.event);
   out += '"';
   AppendKey(out, "at");
-  out += std::to_string(UnixSeconds(e.at));
+  out += std::to_string(ToUnix(e.at));
   AppendKey(out, "subject");
   out += std::to_string(e.subject_id);
   AppendString(out, "principal", e.principal);
@@ -101,25 +110,9 @@ std::string SerializePlain(const AuditEntry& e) {
 
 }  // namespace
 
-std::string_view AuditEventName(AuditEvent e) {
-  switch (e) {
-    case AuditEvent::kDecision: return "decision";
-    case AuditEvent::kSubjectCreated: return "subject_created";
-    case AuditEvent::kWrite: return "write";
-    case AuditEvent::kRectification: return "rectification";
-    case AuditEvent::kFieldDeletion: return "field_deletion";
-    case AuditEvent::kErasure: return "erasure";
-    case AuditEvent::kConsent: return "consent";
-    case AuditEvent::kKeyEvent: return "key_event";
-    case AuditEvent::kDisclosure: return "disclosure";
-    case AuditEvent::kRequest: return "request";
-    case AuditEvent::kRetention: return "retention";
-    case AuditEvent::kLegalHold: return "legal_hold";
-    case AuditEvent::kLifecycle: return "lifecycle";
-    case AuditEvent::kLocationExemption:
-      return "location_exemption";
-  }
-  return "unknown";
+std::string_view AuditEventName(AuditEvent e) { return kAuditEventNames.Name(e); }
+std::optional<AuditEvent> ParseAuditEventName(std::string_view name) {
+  return kAuditEventNames.Parse(name);
 }
 
 std::string SerializeAuditEntry(const AuditEntry& e) {
@@ -128,7 +121,7 @@ std::string SerializeAuditEntry(const AuditEntry& e) {
     return SerializePlain(e);
   nlohmann::ordered_json j;
   j["event"] = AuditEventName(e.event);
-  j["at"] = UnixSeconds(e.at);
+  j["at"] = ToUnix(e.at);
   j["subject"] = e.subject_id;
   j["principal"] = e.principal;
   j["action"] = e.action;
@@ -148,15 +141,10 @@ StatusOr<AuditEntry> ParseAuditEntry(std::string_view bytes) {
   try {
     AuditEntry e;
     const std::string event = j.at("event").get<std::string>();
-    bool known = false;
-    for (AuditEvent candidate : kEvents) {
-      if (AuditEventName(candidate) == event) {
-        e.event = candidate;
-        known = true;
-      }
-    }
+    const std::optional<AuditEvent> known = ParseAuditEventName(event);
     if (!known) return InvalidArgument("audit entry has an unknown event");
-    e.at = Time(std::chrono::seconds(j.at("at").get<int64_t>()));
+    e.event = *known;
+    e.at = FromUnix(j.at("at").get<int64_t>());
     e.subject_id = j.at("subject").get<uint64_t>();
     e.principal = j.at("principal").get<std::string>();
     e.action = j.at("action").get<std::string>();

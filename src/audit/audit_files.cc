@@ -46,7 +46,7 @@ std::vector<std::string> Hex(const std::vector<audit::Hash>& hashes) {
 
 StatusOr<std::string> AuditPublicKey(const VaultFiles& files) {
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
-  ASSIGN_OR_RETURN(std::optional<std::string> key, keys->GetMeta("audit_public_key"));
+  ASSIGN_OR_RETURN(std::optional<std::string> key, keys->GetMeta(store::key_meta::kAuditPublicKey));
   if (!key) return NotFound("the key store holds no audit signing key yet");
   return *key;
 }
@@ -151,13 +151,16 @@ StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock&
                    vault_internal::VaultLock::Acquire(files.data_dir));
   RETURN_IF_ERROR(crypto::InitCrypto());
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
-  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));
-  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed, keys->GetMeta("audit_signing_seed"));
+  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
+                   keys->GetMeta(store::key_meta::kAuditSigningSeed));
   if (!check || !wrapped_seed) return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
   ASSIGN_OR_RETURN(crypto::SecretKey master,
                    vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
   RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
-  ASSIGN_OR_RETURN(crypto::SecretKey seed, crypto::UnwrapKey(master, *wrapped_seed, /*audit seed id=*/1));
+  ASSIGN_OR_RETURN(
+      crypto::SecretKey seed,
+      crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, audit::AuditLog::Open(*data, std::string(seed.view())));
   store::WriteBatch batch;

@@ -1,7 +1,5 @@
 // The audit log as the vault keeps it: what is recorded, signed tree heads, proofs, and tamper
 // detection by VerifyAuditLog.
-#include "privet/audit.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -10,6 +8,8 @@
 
 #include "audit/merkle.h"
 #include "nlohmann/json.hpp"
+#include "privet/audit.h"
+#include "testing/enum_names.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -295,6 +295,11 @@ TEST_F(AuditLogTest, TruncationIsDetectedAgainstAPublishedTreeHead) {
   EXPECT_THAT(Verify().problems, IsEmpty());
   // ... but not against the head published before.
   EXPECT_THAT(Verify(*published).problems, Not(IsEmpty()));
+}
+
+TEST(AuditEvent, NamesRoundTrip) {
+  testing::ExpectNamesRoundTrip(&AuditEventName, &ParseAuditEventName);
+  EXPECT_EQ(AuditEventName(AuditEvent::kLocationExemption), "location_exemption");
 }
 
 }  // namespace

@@ -8,10 +8,6 @@
 namespace privet::cli {
 namespace {
 
-constexpr AnchorEvent kEvents[] = {AnchorEvent::kLastActivity, AnchorEvent::kLastApplication,
-                                   AnchorEvent::kContractEnd, AnchorEvent::kProcessEnd,
-                                   AnchorEvent::kAnalysis};
-
 std::optional<uint64_t> ParseSubjectId(const std::string& text) {
   uint64_t id = 0;
   const char* end = text.data() + text.size();
@@ -45,11 +41,9 @@ int SubjectEvent(const VaultSpec& spec, const std::string& subject_id, const std
     err << "privet: --subject must be a subject id (digits)\n";
     return 2;
   }
-  std::optional<AnchorEvent> anchor;
-  for (AnchorEvent e : kEvents) {
-    if (AnchorEventName(e) == event) anchor = e;
-  }
-  if (!anchor) {
+  // Collection is recorded by the vault itself, never as a lifecycle event.
+  const std::optional<AnchorEvent> anchor = ParseAnchorEventName(event);
+  if (!anchor || *anchor == AnchorEvent::kCollection) {
     err << "privet: --event must be last_activity, last_application, contract_end, process_end or "
            "analysis\n";
     return 2;

@@ -1,22 +1,31 @@
 #include "privet/status.h"
 
+#include "common/name_table.h"
+
 namespace privet {
 
-std::string_view StatusCodeName(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
-    case StatusCode::kUnauthenticated: return "UNAUTHENTICATED";
-    case StatusCode::kPermissionDenied: return "PERMISSION_DENIED";
-    case StatusCode::kNotFound: return "NOT_FOUND";
-    case StatusCode::kAlreadyExists: return "ALREADY_EXISTS";
-    case StatusCode::kFailedPrecondition: return "FAILED_PRECONDITION";
-    case StatusCode::kResourceExhausted: return "RESOURCE_EXHAUSTED";
-    case StatusCode::kDataLoss: return "DATA_LOSS";
-    case StatusCode::kInternal: return "INTERNAL";
-    case StatusCode::kUnavailable: return "UNAVAILABLE";
-  }
-  return "UNKNOWN";
+namespace {
+
+constexpr auto kStatusCodeNames = common::MakeNameTable<StatusCode>({
+    {StatusCode::kOk, "OK"},
+    {StatusCode::kInvalidArgument, "INVALID_ARGUMENT"},
+    {StatusCode::kUnauthenticated, "UNAUTHENTICATED"},
+    {StatusCode::kPermissionDenied, "PERMISSION_DENIED"},
+    {StatusCode::kNotFound, "NOT_FOUND"},
+    {StatusCode::kAlreadyExists, "ALREADY_EXISTS"},
+    {StatusCode::kFailedPrecondition, "FAILED_PRECONDITION"},
+    {StatusCode::kResourceExhausted, "RESOURCE_EXHAUSTED"},
+    {StatusCode::kDataLoss, "DATA_LOSS"},
+    {StatusCode::kInternal, "INTERNAL"},
+    {StatusCode::kUnavailable, "UNAVAILABLE"},
+});
+static_assert(common::CoversEveryEnumerator(kStatusCodeNames));
+
+}  // namespace
+
+std::string_view StatusCodeName(StatusCode code) { return kStatusCodeNames.Name(code, "UNKNOWN"); }
+std::optional<StatusCode> ParseStatusCodeName(std::string_view name) {
+  return kStatusCodeNames.Parse(name);
 }
 
 int HttpStatusFor(StatusCode code) {

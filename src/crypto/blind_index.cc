@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "common/name_table.h"
 #include "crypto/crypto.h"
 
 namespace privet::crypto {
@@ -97,16 +98,20 @@ int KindIndex(IdentifierKind kind) {
 
 }  // namespace
 
-std::string_view IdentifierKindName(IdentifierKind kind) {
-  switch (kind) {
-    case IdentifierKind::kEmail:
-      return "email";
-    case IdentifierKind::kPhone:
-      return "phone";
-    case IdentifierKind::kUsername:
-      return "username";
-  }
-  return "unknown";
+namespace {
+
+constexpr auto kIdentifierKindNames = common::MakeNameTable<IdentifierKind>({
+    {IdentifierKind::kEmail, "email"},
+    {IdentifierKind::kPhone, "phone"},
+    {IdentifierKind::kUsername, "username"},
+});
+static_assert(common::CoversEveryEnumerator(kIdentifierKindNames));
+
+}  // namespace
+
+std::string_view IdentifierKindName(IdentifierKind kind) { return kIdentifierKindNames.Name(kind); }
+std::optional<IdentifierKind> ParseIdentifierKindName(std::string_view name) {
+  return kIdentifierKindNames.Parse(name);
 }
 
 StatusOr<std::string> NormalizeIdentifier(IdentifierKind kind, std::string_view value) {

@@ -33,6 +33,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -138,6 +139,7 @@ Status VerifyKeyCheck(const SecretKey& master, std::string_view check);
 // Blind indexes: keyed hashes for exact-match lookup of identifiers.
 enum class IdentifierKind { kEmail, kPhone, kUsername };
 std::string_view IdentifierKindName(IdentifierKind kind);  // "email", "phone", "username"
+std::optional<IdentifierKind> ParseIdentifierKindName(std::string_view name);  // nullopt if unknown
 
 // Normalizes an identifier before hashing: email trimmed and lower-cased; phone reduced to its
 // digits (a leading + kept); username trimmed and lower-cased. InvalidArgument for a value that

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "testing/enum_names.h"
+
 namespace privet::crypto {
 namespace {
 
@@ -551,6 +553,11 @@ TEST(BlindIndex, KnownAnswer) {
   // Independently computed with Python hashlib.blake2b (KDF: key=root, salt=LE64(1)||0^8,
   // person="privetbi"||0^8, empty message; then keyed BLAKE2b-256 of the value).
   EXPECT_EQ(hex, "85d61b74f79ee8982b6f0619a0cbcf92c4b512496b09c5ebae231416f441ca6e");
+}
+
+TEST(IdentifierKind, NamesRoundTrip) {
+  privet::testing::ExpectNamesRoundTrip(&IdentifierKindName, &ParseIdentifierKindName);
+  EXPECT_EQ(ParseIdentifierKindName("phone"), IdentifierKind::kPhone);
 }
 
 }  // namespace

@@ -2,44 +2,50 @@
 
 #include <algorithm>
 
+#include "common/name_table.h"
+
 namespace privet {
 
-std::string_view ReasonName(Reason r) {
-  switch (r) {
-    case Reason::kAllowed: return "allowed";
-    case Reason::kUnknownPurpose: return "unknown_purpose";
-    case Reason::kProhibitedPurpose: return "prohibited_purpose";
-    case Reason::kForbiddenCategory: return "forbidden_category";
-    case Reason::kSpecialCategoryRefused: return "special_category_refused";
-    case Reason::kCategoryNotForPurpose: return "category_not_for_purpose";
-    case Reason::kRestricted: return "restricted";
-    case Reason::kNoConsent: return "no_consent";
-    case Reason::kOptedOut: return "opted_out";
-    case Reason::kObjected: return "objected";
-    case Reason::kNotNeedToKnow: return "not_need_to_know";
-    case Reason::kPurposeNotInForceAtCollection: return "purpose_not_in_force_at_collection";
-    case Reason::kNotSubjectsOwnData: return "not_subjects_own_data";
-    case Reason::kOtherOrganization: return "other_organization";
-    case Reason::kOtherTenant: return "other_tenant";
-    case Reason::kProcessorPurposeNeedsTenant: return "processor_purpose_needs_tenant";
-    case Reason::kControllerPurposeOnProcessorData: return "controller_purpose_on_processor_data";
-    case Reason::kNotCollectedForPurpose: return "not_collected_for_purpose";
-    case Reason::kAdminHasNoDataAccess: return "admin_has_no_data_access";
-    case Reason::kRemovedFromOrganization: return "removed_from_organization";
-    case Reason::kUnknownRecipient: return "unknown_recipient";
-    case Reason::kRecipientNotForPurpose: return "recipient_not_for_purpose";
-    case Reason::kCategoryNotForRecipient: return "category_not_for_recipient";
-    case Reason::kMissingPrecondition: return "missing_precondition";
-    case Reason::kSaleProhibited: return "sale_prohibited";
-    case Reason::kUnaffiliatedThirdPartyProhibited: return "unaffiliated_third_party_prohibited";
-    case Reason::kNoDataProcessingAgreement: return "no_data_processing_agreement";
-    case Reason::kNoTransferMechanism: return "no_transfer_mechanism";
-    case Reason::kRecipientNotYetInForce: return "recipient_not_yet_in_force";
-    case Reason::kSensitiveUseLimited:
-      return "sensitive_use_limited";
-  }
-  return "unknown";
-}
+namespace {
+
+constexpr auto kReasonNames = common::MakeNameTable<Reason>({
+    {Reason::kAllowed, "allowed"},
+    {Reason::kUnknownPurpose, "unknown_purpose"},
+    {Reason::kProhibitedPurpose, "prohibited_purpose"},
+    {Reason::kForbiddenCategory, "forbidden_category"},
+    {Reason::kSpecialCategoryRefused, "special_category_refused"},
+    {Reason::kCategoryNotForPurpose, "category_not_for_purpose"},
+    {Reason::kRestricted, "restricted"},
+    {Reason::kNoConsent, "no_consent"},
+    {Reason::kOptedOut, "opted_out"},
+    {Reason::kObjected, "objected"},
+    {Reason::kNotNeedToKnow, "not_need_to_know"},
+    {Reason::kPurposeNotInForceAtCollection, "purpose_not_in_force_at_collection"},
+    {Reason::kNotSubjectsOwnData, "not_subjects_own_data"},
+    {Reason::kOtherOrganization, "other_organization"},
+    {Reason::kOtherTenant, "other_tenant"},
+    {Reason::kProcessorPurposeNeedsTenant, "processor_purpose_needs_tenant"},
+    {Reason::kControllerPurposeOnProcessorData, "controller_purpose_on_processor_data"},
+    {Reason::kNotCollectedForPurpose, "not_collected_for_purpose"},
+    {Reason::kAdminHasNoDataAccess, "admin_has_no_data_access"},
+    {Reason::kUnknownRecipient, "unknown_recipient"},
+    {Reason::kRecipientNotForPurpose, "recipient_not_for_purpose"},
+    {Reason::kCategoryNotForRecipient, "category_not_for_recipient"},
+    {Reason::kMissingPrecondition, "missing_precondition"},
+    {Reason::kSaleProhibited, "sale_prohibited"},
+    {Reason::kUnaffiliatedThirdPartyProhibited, "unaffiliated_third_party_prohibited"},
+    {Reason::kNoDataProcessingAgreement, "no_data_processing_agreement"},
+    {Reason::kNoTransferMechanism, "no_transfer_mechanism"},
+    {Reason::kRecipientNotYetInForce, "recipient_not_yet_in_force"},
+    {Reason::kRemovedFromOrganization, "removed_from_organization"},
+    {Reason::kSensitiveUseLimited, "sensitive_use_limited"},
+});
+static_assert(common::CoversEveryEnumerator(kReasonNames));
+
+}  // namespace
+
+std::string_view ReasonName(Reason r) { return kReasonNames.Name(r); }
+std::optional<Reason> ParseReasonName(std::string_view name) { return kReasonNames.Parse(name); }
 
 namespace {
 

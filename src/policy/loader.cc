@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "policy/policy_checks.h"
+#include "policy/policy_names.h"
 #include "policy/policy_settings.h"
 #include "policy/yaml_reader.h"
 #include "privet/policy.h"
@@ -17,28 +18,13 @@ namespace {
 using policy_internal::DiagnosticSink;
 using policy_internal::MapReader;
 using Need = MapReader::Need;
-
-constexpr std::initializer_list<LegalBasis> kBases = {
-    LegalBasis::kConsent,       LegalBasis::kContract,   LegalBasis::kLegalObligation,
-    LegalBasis::kVitalInterests, LegalBasis::kPublicTask, LegalBasis::kLegitimateInterests};
-constexpr std::initializer_list<ConsentMode> kConsentModes = {
-    ConsentMode::kNone, ConsentMode::kRequired, ConsentMode::kOptOut};
-constexpr std::initializer_list<RecipientKind> kRecipientKinds = {
-    RecipientKind::kProcessor, RecipientKind::kSubProcessor, RecipientKind::kAffiliate,
-    RecipientKind::kPartner,   RecipientKind::kAuthority,    RecipientKind::kController,
-    RecipientKind::kThirdParty};
-constexpr std::initializer_list<AnchorEvent> kAnchors = {
-    AnchorEvent::kCollection,  AnchorEvent::kLastActivity, AnchorEvent::kLastApplication,
-    AnchorEvent::kContractEnd, AnchorEvent::kProcessEnd,   AnchorEvent::kAnalysis};
-constexpr std::initializer_list<RetentionAction> kRetentionActions = {
-    RetentionAction::kDelete, RetentionAction::kAnonymize};
-constexpr std::initializer_list<Right> kRights = {
-    Right::kAccess,           Right::kRectification,   Right::kErasure,
-    Right::kRestriction,      Right::kPortability,     Right::kObjection,
-    Right::kOptOutOfSale,     Right::kChildDataReport, Right::kLegalBasisInquiry,
-    Right::kLimitSensitiveUse};
-constexpr std::initializer_list<SignalResponse> kSignalResponses = {SignalResponse::kHonor,
-                                                                    SignalResponse::kIgnore};
+using policy_internal::kAnchorEventNames;
+using policy_internal::kConsentModeNames;
+using policy_internal::kLegalBasisNames;
+using policy_internal::kRecipientKindNames;
+using policy_internal::kRetentionActionNames;
+using policy_internal::kRightNames;
+using policy_internal::kSignalResponseNames;
 
 class PolicyReader {
  public:
@@ -190,8 +176,8 @@ class PolicyReader {
     m.Id("id", p.id);
     m.Id("parent", p.parent, Need::kOptional);
     m.String("description", p.description);
-    m.Enum("basis", p.basis, kBases, LegalBasisName);
-    m.Enum("consent", p.consent, kConsentModes, ConsentModeName);
+    m.Enum("basis", p.basis, kLegalBasisNames);
+    m.Enum("consent", p.consent, kConsentModeNames);
     m.IdList("categories", p.categories);
     m.Bool("prohibited", p.prohibited);
     m.Bool("processor", p.processor);
@@ -237,7 +223,7 @@ class PolicyReader {
     m.String("name", r.name);
     std::optional<RecipientKind> kind;
     m.Require("kind");
-    if (m.Enum("kind", kind, kRecipientKinds, RecipientKindName)) r.kind = *kind;
+    if (m.Enum("kind", kind, kRecipientKindNames)) r.kind = *kind;
     m.String("function", r.function);
     m.String("country", r.country, Need::kRequired);
     m.Bool("dpa", r.dpa);
@@ -264,9 +250,9 @@ class PolicyReader {
     m.IdList("purposes", r.purposes);
     m.IdList("subject_kinds", r.subject_kinds);
     m.DurationValue("duration", r.duration, Need::kRequired);
-    m.Enum("anchor", r.anchor, kAnchors, AnchorEventName);
+    m.Enum("anchor", r.anchor, kAnchorEventNames);
     std::optional<RetentionAction> action;
-    if (m.Enum("action", action, kRetentionActions, RetentionActionName)) r.action = *action;
+    if (m.Enum("action", action, kRetentionActionNames)) r.action = *action;
     m.Bool("legal_obligation", r.legal_obligation);
     m.Id("unless_consent", r.unless_consent, Need::kOptional);
   }
@@ -313,7 +299,7 @@ class PolicyReader {
         Fee fee;
         std::optional<Right> right;
         f.Require("right");
-        if (f.Enum("right", right, kRights, RightName)) fee.right = *right;
+        if (f.Enum("right", right, kRightNames)) fee.right = *right;
         f.String("jurisdiction", fee.jurisdiction);
         ReadAmount(f, fee.amount_cents);
         f.String("currency", fee.currency, Need::kRequired);
@@ -327,15 +313,12 @@ class PolicyReader {
 
   void ReadRightName(const YAML::Node& n, const std::string& where, std::vector<Right>& out) {
     if (n.IsScalar()) {
-      for (Right r : kRights) {
-        if (RightName(r) == n.Scalar()) {
-          out.push_back(r);
-          return;
-        }
+      if (std::optional<Right> right = kRightNames.Parse(n.Scalar())) {
+        out.push_back(*right);
+        return;
       }
     }
-    std::vector<std::string> names;
-    for (Right r : kRights) names.emplace_back(RightName(r));
+    const std::vector<std::string> names = policy_internal::AllNames(kRightNames);
     std::string msg = where + ": expected one of: ";
     for (size_t i = 0; i < names.size(); ++i) msg += (i ? ", " : "") + names[i];
     if (n.IsScalar()) {
@@ -370,8 +353,8 @@ class PolicyReader {
     if (!n.IsDefined()) return;
     MapReader m(n, "signals", sink_);
     std::optional<SignalResponse> dnt, gpc;
-    if (m.Enum("dnt", dnt, kSignalResponses, SignalResponseName)) s.dnt = *dnt;
-    if (m.Enum("gpc", gpc, kSignalResponses, SignalResponseName)) s.gpc = *gpc;
+    if (m.Enum("dnt", dnt, kSignalResponseNames)) s.dnt = *dnt;
+    if (m.Enum("gpc", gpc, kSignalResponseNames)) s.gpc = *gpc;
     m.IdList("opt_out_purposes", s.opt_out_purposes);
     m.String("statement", s.statement);
     m.Finish();

@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdio>
 
+#include "policy/policy_names.h"
+
 namespace privet {
 
 std::string Diagnostic::ToString() const {
@@ -15,102 +17,52 @@ std::string Diagnostic::ToString() const {
   return out;
 }
 
-std::string_view LegalBasisName(LegalBasis b) {
-  switch (b) {
-    case LegalBasis::kConsent: return "consent";
-    case LegalBasis::kContract: return "contract";
-    case LegalBasis::kLegalObligation: return "legal_obligation";
-    case LegalBasis::kVitalInterests: return "vital_interests";
-    case LegalBasis::kPublicTask: return "public_task";
-    case LegalBasis::kLegitimateInterests: return "legitimate_interests";
-  }
-  return "unknown";
-}
-
+// The names live in policy_names.h, one table per enum.
+std::string_view LegalBasisName(LegalBasis b) { return policy_internal::kLegalBasisNames.Name(b); }
 std::string_view LegalBasisTitle(LegalBasis b) {
-  switch (b) {
-    case LegalBasis::kConsent: return "Consent";
-    case LegalBasis::kContract: return "Contract";
-    case LegalBasis::kLegalObligation: return "Legal obligation";
-    case LegalBasis::kVitalInterests: return "Vital interests";
-    case LegalBasis::kPublicTask: return "Public task";
-    case LegalBasis::kLegitimateInterests: return "Legitimate interests";
-  }
-  return "Unknown";
+  return policy_internal::kLegalBasisTitles.Name(b, "Unknown");
 }
-
 std::string_view ConsentModeName(ConsentMode m) {
-  switch (m) {
-    case ConsentMode::kNone: return "none";
-    case ConsentMode::kRequired: return "required";
-    case ConsentMode::kOptOut: return "opt_out";
-  }
-  return "unknown";
+  return policy_internal::kConsentModeNames.Name(m);
 }
-
-std::string_view DataSourceName(DataSource s) {
-  switch (s) {
-    case DataSource::kSubject: return "subject";
-    case DataSource::kConnectedPerson: return "connected_person";
-    case DataSource::kCookies: return "cookies";
-    case DataSource::kAggregator: return "aggregator";
-    case DataSource::kPartner: return "partner";
-    case DataSource::kPublicSource: return "public_source";
-    case DataSource::kSocialNetwork: return "social_network";
-    case DataSource::kDerived: return "derived";
-    case DataSource::kCustomer: return "customer";
-  }
-  return "unknown";
-}
-
+std::string_view DataSourceName(DataSource s) { return policy_internal::kDataSourceNames.Name(s); }
 std::string_view RecipientKindName(RecipientKind k) {
-  switch (k) {
-    case RecipientKind::kProcessor: return "processor";
-    case RecipientKind::kSubProcessor: return "sub_processor";
-    case RecipientKind::kAffiliate: return "affiliate";
-    case RecipientKind::kPartner: return "partner";
-    case RecipientKind::kAuthority: return "authority";
-    case RecipientKind::kController: return "controller";
-    case RecipientKind::kThirdParty: return "third_party";
-  }
-  return "unknown";
+  return policy_internal::kRecipientKindNames.Name(k);
 }
-
 std::string_view AnchorEventName(AnchorEvent a) {
-  switch (a) {
-    case AnchorEvent::kCollection: return "collection";
-    case AnchorEvent::kLastActivity: return "last_activity";
-    case AnchorEvent::kLastApplication: return "last_application";
-    case AnchorEvent::kContractEnd: return "contract_end";
-    case AnchorEvent::kProcessEnd: return "process_end";
-    case AnchorEvent::kAnalysis: return "analysis";
-  }
-  return "unknown";
+  return policy_internal::kAnchorEventNames.Name(a);
 }
-
 std::string_view RetentionActionName(RetentionAction a) {
-  return a == RetentionAction::kDelete ? "delete" : "anonymize";
+  return policy_internal::kRetentionActionNames.Name(a);
 }
-
-std::string_view RightName(Right r) {
-  switch (r) {
-    case Right::kAccess: return "access";
-    case Right::kRectification: return "rectification";
-    case Right::kErasure: return "erasure";
-    case Right::kRestriction: return "restriction";
-    case Right::kPortability: return "portability";
-    case Right::kObjection: return "objection";
-    case Right::kOptOutOfSale: return "opt_out_of_sale";
-    case Right::kChildDataReport: return "child_data_report";
-    case Right::kLegalBasisInquiry: return "legal_basis_inquiry";
-    case Right::kLimitSensitiveUse:
-      return "limit_sensitive_use";
-  }
-  return "unknown";
-}
-
+std::string_view RightName(Right r) { return policy_internal::kRightNames.Name(r); }
 std::string_view SignalResponseName(SignalResponse r) {
-  return r == SignalResponse::kHonor ? "honor" : "ignore";
+  return policy_internal::kSignalResponseNames.Name(r);
+}
+
+std::optional<LegalBasis> ParseLegalBasisName(std::string_view name) {
+  return policy_internal::kLegalBasisNames.Parse(name);
+}
+std::optional<ConsentMode> ParseConsentModeName(std::string_view name) {
+  return policy_internal::kConsentModeNames.Parse(name);
+}
+std::optional<DataSource> ParseDataSourceName(std::string_view name) {
+  return policy_internal::kDataSourceNames.Parse(name);
+}
+std::optional<RecipientKind> ParseRecipientKindName(std::string_view name) {
+  return policy_internal::kRecipientKindNames.Parse(name);
+}
+std::optional<AnchorEvent> ParseAnchorEventName(std::string_view name) {
+  return policy_internal::kAnchorEventNames.Parse(name);
+}
+std::optional<RetentionAction> ParseRetentionActionName(std::string_view name) {
+  return policy_internal::kRetentionActionNames.Parse(name);
+}
+std::optional<Right> ParseRightName(std::string_view name) {
+  return policy_internal::kRightNames.Parse(name);
+}
+std::optional<SignalResponse> ParseSignalResponseName(std::string_view name) {
+  return policy_internal::kSignalResponseNames.Parse(name);
 }
 
 std::string DurationToString(const Duration& d) {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/name_table.h"
 #include "privet/policy.h"
 
 namespace privet::policy_internal {
@@ -24,6 +25,15 @@ inline constexpr std::string_view kUnconfirmedTag = "!unconfirmed";
 
 SourceLocation LocationOf(const YAML::Node& node);
 SourceLocation LocationOf(const YAML::Mark& mark);
+
+// Every name of a table, in enumerator order, for "is not one of: ..." messages.
+template <typename E, size_t N>
+std::vector<std::string> AllNames(const common::NameTable<E, N>& names) {
+  std::vector<std::string> out;
+  out.reserve(N);
+  for (const common::Named<E>& entry : names) out.emplace_back(entry.name);
+  return out;
+}
 
 class DiagnosticSink {
  public:
@@ -92,23 +102,18 @@ class MapReader {
   bool DurationValue(std::string_view key, Duration& out, Need need = Need::kOptional);
   void OptionalDuration(std::string_view key, std::optional<Duration>& out);
 
-  // An enum spelled by `name_of`; `values` lists every value.
-  template <typename E, typename NameFn>
-  bool Enum(std::string_view key, std::optional<E>& out, std::initializer_list<E> values,
-            NameFn name_of) {
+  // An enum spelled as in `names` (policy_names.h); an unknown name is reported with the list.
+  template <typename E, size_t N>
+  bool Enum(std::string_view key, std::optional<E>& out, const common::NameTable<E, N>& names) {
     YAML::Node n = Get(key);
     if (!n.IsDefined()) return false;
     std::string s;
     if (!ScalarOf(n, key, "a name", s)) return false;
-    for (E v : values) {
-      if (name_of(v) == s) {
-        out = v;
-        return true;
-      }
+    if (std::optional<E> value = names.Parse(s)) {
+      out = value;
+      return true;
     }
-    std::vector<std::string> names;
-    for (E v : values) names.emplace_back(name_of(v));
-    ReportBadName(n, key, s, names);
+    ReportBadName(n, key, s, AllNames(names));
     return false;
   }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/unix_time.h"
 #include "privet/rights.h"
 
 namespace privet::retention_internal {
@@ -17,13 +18,10 @@ int64_t AddDuration(int64_t at, Duration d) {
     case TimeUnit::kYears:
     case TimeUnit::kBusinessDays: {
       // Calendar units move the date and keep the time of day.
-      const Time t{std::chrono::seconds(at)};
-      const CivilDay start = CivilDayOf(t);
-      const int64_t time_of_day = at - std::chrono::duration_cast<std::chrono::seconds>(
-                                           CivilDayToTime(start).time_since_epoch()).count();
+      const CivilDay start = CivilDayOf(FromUnix(at));
+      const int64_t time_of_day = at - ToUnix(CivilDayToTime(start));
       const CivilDay end = AddPeriod(start, d);
-      return std::chrono::duration_cast<std::chrono::seconds>(CivilDayToTime(end).time_since_epoch()).count() +
-             time_of_day;
+      return ToUnix(CivilDayToTime(end)) + time_of_day;
     }
   }
   return at;

@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/unix_time.h"
 #include "privet/audit.h"
 #include "privet/retention.h"
 #include "privet/vault.h"
@@ -32,8 +33,6 @@ namespace {
 
 // Among a subject's lifecycle events: its fields are gone and its key must go too.
 constexpr std::string_view kEraseMarker = "retention_erase";
-
-int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
 
 // A due field, compactly: a million of them fit in a few tens of megabytes.
 struct Due {

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <mutex>
 
+#include "common/name_table.h"
+#include "common/unix_time.h"
 #include "privet/audit.h"
 #include "privet/retention.h"
 #include "privet/rights.h"
@@ -25,8 +27,6 @@ namespace {
 
 constexpr int kCodeAttempts = 5;
 constexpr auto kCodeLifetime = std::chrono::minutes(15);
-
-int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
 
 // Eight random digits, uniformly.
 std::string NewCode() {
@@ -52,7 +52,8 @@ bool Offered(const Policy& policy, Right right) {
 std::string ActorName(const NewRequest& r) {
   switch (r.filed_by) {
     case Requester::kSubject: return "subject";
-    case Requester::kStaff: return "staff:" + r.staff_role;
+    case Requester::kStaff:
+      return StaffPrincipalText(r.staff_role);
     case Requester::kReporter: return "reporter";
   }
   return "subject";
@@ -60,18 +61,25 @@ std::string ActorName(const NewRequest& r) {
 
 }  // namespace
 
-std::string_view RequestStateName(RequestState s) {
-  switch (s) {
-    case RequestState::kReceived: return "received";
-    case RequestState::kIdentityPending: return "identity_pending";
-    case RequestState::kAwaitingFee: return "awaiting_fee";
-    case RequestState::kInProgress: return "in_progress";
-    case RequestState::kExtended: return "extended";
-    case RequestState::kCompleted: return "completed";
-    case RequestState::kDenied: return "denied";
-    case RequestState::kRouted: return "routed";
-  }
-  return "unknown";
+namespace {
+
+constexpr auto kRequestStateNames = common::MakeNameTable<RequestState>({
+    {RequestState::kReceived, "received"},
+    {RequestState::kIdentityPending, "identity_pending"},
+    {RequestState::kAwaitingFee, "awaiting_fee"},
+    {RequestState::kInProgress, "in_progress"},
+    {RequestState::kExtended, "extended"},
+    {RequestState::kCompleted, "completed"},
+    {RequestState::kDenied, "denied"},
+    {RequestState::kRouted, "routed"},
+});
+static_assert(common::CoversEveryEnumerator(kRequestStateNames));
+
+}  // namespace
+
+std::string_view RequestStateName(RequestState s) { return kRequestStateNames.Name(s); }
+std::optional<RequestState> ParseRequestStateName(std::string_view name) {
+  return kRequestStateNames.Parse(name);
 }
 
 // --- RequestDesk::Impl ---------------------------------------------------------------------------
@@ -559,7 +567,7 @@ StatusOr<std::vector<OutboxMessage>> RequestDesk::Impl::Outbox(bool unsent_only)
                    .organization_id = m.organization_id,
                    .topic = std::move(m.topic),
                    .body = std::move(*body),
-                   .created_at = Time(std::chrono::seconds(m.created_at)),
+                   .created_at = FromUnix(m.created_at),
                    .sent = m.sent_at != 0});
   }
   return out;

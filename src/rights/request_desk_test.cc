@@ -7,6 +7,7 @@
 
 #include "privet/retention.h"
 #include "privet/rights.h"
+#include "testing/enum_names.h"
 #include "testing/https_receiver.h"
 #include "testing/vault_fixture.h"
 
@@ -245,6 +246,11 @@ TEST_F(RequestDeskTest, PushRefusesPlainHttpAndUntrustedCertificates) {
   refused = desk_->Fulfil(r.id, {.push_to = PushTarget{.url = receiver.url(), .timeout = std::chrono::seconds(5)}});
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(desk_->Get(r.id)->open());  // not completed: it can be retried
+}
+
+TEST(RequestState, NamesRoundTrip) {
+  testing::ExpectNamesRoundTrip(&RequestStateName, &ParseRequestStateName);
+  EXPECT_EQ(RequestStateName(RequestState::kIdentityPending), "identity_pending");
 }
 
 }  // namespace

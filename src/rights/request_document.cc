@@ -1,18 +1,16 @@
 // The stored form of a request: a JSON document of ids, codes and times (no personal data).
+#include <sodium.h>
+
 #include <chrono>
 #include <cstdio>
 
-#include <sodium.h>
-
+#include "common/unix_time.h"
 #include "rights/internal.h"
 
 namespace privet::rights_internal {
 namespace {
 
 using nlohmann::json;
-
-int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
-Time FromUnix(int64_t s) { return Time(std::chrono::seconds(s)); }
 
 std::string Hex(const std::string& bytes) {
   std::string hex(bytes.size() * 2 + 1, '\0');
@@ -37,24 +35,6 @@ std::optional<CivilDay> ParseDay(const json& j) {
   if (std::sscanf(j.get<std::string>().c_str(), "%d-%u-%u", &d.year, &d.month, &d.day) != 3) return std::nullopt;
   return d;
 }
-
-template <typename E, size_t N>
-std::optional<E> ParseName(std::string_view name, const E (&all)[N], std::string_view (*to_name)(E)) {
-  for (E e : all) {
-    if (to_name(e) == name) return e;
-  }
-  return std::nullopt;
-}
-
-constexpr Right kRights[] = {
-    Right::kAccess,           Right::kRectification,   Right::kErasure,
-    Right::kRestriction,      Right::kPortability,     Right::kObjection,
-    Right::kOptOutOfSale,     Right::kChildDataReport, Right::kLegalBasisInquiry,
-    Right::kLimitSensitiveUse};
-constexpr RequestState kStates[] = {RequestState::kReceived,   RequestState::kIdentityPending,
-                                    RequestState::kAwaitingFee, RequestState::kInProgress,
-                                    RequestState::kExtended,   RequestState::kCompleted,
-                                    RequestState::kDenied,     RequestState::kRouted};
 
 }  // namespace
 
@@ -101,8 +81,8 @@ StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {
     Tracked r;
     r.id = record.id;
     r.subject_id = record.subject_id;
-    std::optional<Right> right = ParseName(doc.at("right").get<std::string>(), kRights, &RightName);
-    std::optional<RequestState> state = ParseName(doc.at("state").get<std::string>(), kStates, &RequestStateName);
+    std::optional<Right> right = ParseRightName(doc.at("right").get<std::string>());
+    std::optional<RequestState> state = ParseRequestStateName(doc.at("state").get<std::string>());
     if (!right || !state) return corrupt;
     r.right = *right;
     r.state = *state;
@@ -129,7 +109,7 @@ StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {
                               e.at("law").get<std::string>()});
     }
     for (const json& t : doc.at("history")) {
-      std::optional<RequestState> s = ParseName(t.at("state").get<std::string>(), kStates, &RequestStateName);
+      std::optional<RequestState> s = ParseRequestStateName(t.at("state").get<std::string>());
       if (!s) return corrupt;
       r.history.push_back({.state = *s,
                            .at = FromUnix(t.at("at").get<int64_t>()),

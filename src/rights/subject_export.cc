@@ -1,6 +1,7 @@
 // Access and portability exports, the legal-basis report (CN06), and what erasure must keep.
 #include <algorithm>
 
+#include "common/unix_time.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "retention/facts.h"
@@ -13,8 +14,6 @@ namespace {
 
 using nlohmann::json;
 using vault_internal::Access;
-
-int64_t ToUnix(Time t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); }
 
 // True if the released category `released` covers `category` (the same, or an ancestor).
 bool Covers(const std::string& released, const std::string& category) {
@@ -130,7 +129,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
       jf["policy_version"] = f.policy_version;
       retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), facts, now);
       held.push_back({.field = &f, .retention = v.covering});
-      jf["retention_ends"] = v.ends_at ? json(Rfc3339(Time(std::chrono::seconds(*v.ends_at)))) : json(nullptr);
+      jf["retention_ends"] = v.ends_at ? json(Rfc3339(FromUnix(*v.ends_at))) : json(nullptr);
       json recipients = json::array();
       for (const DisclosureEntry& d : disclosures) {
         const bool released = std::any_of(d.categories.begin(), d.categories.end(),

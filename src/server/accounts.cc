@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include "common/unix_time.h"
 #include "crypto/crypto.h"
 
 namespace privet::server {
@@ -43,10 +44,6 @@ StatusOr<std::string> HashPassword(std::string_view password) {
     return Internal("password hashing ran out of memory");
   }
   return std::string(out);
-}
-
-int64_t Seconds(Time t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
 }  // namespace
@@ -135,8 +132,10 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   const std::string id = Random(kIdBytes, true);
   const std::string secret = Random(kSecretBytes, false);
   const Time expires = clock_.Now() + options_.session_lifetime;
-  RETURN_IF_ERROR(store_->PutSession(
-      {.id = id, .secret_hash = Hash(secret), .subject_id = *subject, .expires_at = Seconds(expires)}));
+  RETURN_IF_ERROR(store_->PutSession({.id = id,
+                                      .secret_hash = Hash(secret),
+                                      .subject_id = *subject,
+                                      .expires_at = ToUnix(expires)}));
   // An erasure that ran while the password was verified (Forget before the session was stored)
   // must not leave a session behind: the subject is checked again once the session is stored.
   // An erasure after this point removes the session itself (Forget), and Authenticate refuses a
@@ -170,7 +169,7 @@ StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
       sodium_memcmp(session->secret_hash.data(), hash.data(), hash.size()) != 0) {
     return bad;
   }
-  if (Seconds(clock_.Now()) >= session->expires_at) {
+  if (ToUnix(clock_.Now()) >= session->expires_at) {
     RETURN_IF_ERROR(store_->DeleteSession(session->id));
     return bad;
   }

@@ -1,5 +1,6 @@
 // Routes for operators: the policy in force, retention sweeps, the audit log, disclosures,
 // API keys and metrics.
+#include "common/unix_time.h"
 #include "privet/audit.h"
 #include "privet/notice.h"
 #include "privet/retention.h"
@@ -104,8 +105,10 @@ StatusOr<HttpResponse> CreateKey(const Call& call) {
 StatusOr<HttpResponse> ListKeys(const Call& call) {
   Json keys = Json::array();
   for (const ApiKeyInfo& k : call.ctx.keys.List()) {
-    keys.push_back({{"id", k.id}, {"principal", k.principal}, {"label", k.label},
-                    {"created_at", Rfc3339(Time(std::chrono::seconds(k.created_at)))}});
+    keys.push_back({{"id", k.id},
+                    {"principal", k.principal},
+                    {"label", k.label},
+                    {"created_at", Rfc3339(FromUnix(k.created_at))}});
   }
   return JsonResponse(200, {{"keys", keys}});
 }

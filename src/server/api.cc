@@ -154,12 +154,7 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
       return answer(std::move(r));
     }
     principal = *authenticated;
-    switch (principal.kind) {
-      case PrincipalKind::kStaff: handled.principal = "staff"; break;
-      case PrincipalKind::kTenant: handled.principal = "tenant"; break;
-      case PrincipalKind::kOrganizationAdmin: handled.principal = "organization_admin"; break;
-      default: handled.principal = PrincipalSpec(*ctx_.policy, principal);
-    }
+    handled.principal = PrincipalKindName(principal.kind);  // the kind only: never a role or id
     if ((match.route->access.kinds & Kind(principal.kind)) == 0) {
       ctx_.metrics.RecordDecision(principal.kind == PrincipalKind::kAdmin
                                       ? ReasonName(Reason::kAdminHasNoDataAccess)

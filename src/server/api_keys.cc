@@ -3,9 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <charconv>
 #include <mutex>
 
+#include "common/unix_time.h"
 #include "crypto/crypto.h"
 #include "privet/server.h"
 #include "store/store.h"
@@ -56,58 +56,12 @@ MintedKey Mint(std::string_view principal_spec, std::string_view label, const Cl
                               .secret_hash = HashSecret(secret),
                               .principal = std::string(principal_spec),
                               .label = std::string(label),
-                              .created_at = std::chrono::duration_cast<std::chrono::seconds>(
-                                                clock.Now().time_since_epoch())
-                                                .count()}};
+                              .created_at = ToUnix(clock.Now())}};
   minted.token = std::string(kTokenPrefix) + minted.record.id + "_" + secret;
   return minted;
 }
 
-std::optional<uint64_t> ParseDecimal(std::string_view text) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v == 0) {
-    return std::nullopt;
-  }
-  return v;
-}
-
 }  // namespace
-
-StatusOr<Principal> ParsePrincipal(const CompiledPolicy& policy, std::string_view spec) {
-  if (spec == "service") return Principal::Service();
-  if (spec == "admin") return Principal{.kind = PrincipalKind::kAdmin};
-  size_t colon = spec.find(':');
-  if (colon != std::string_view::npos) {
-    std::string_view kind = spec.substr(0, colon);
-    std::string_view arg = spec.substr(colon + 1);
-    if (kind == "staff") {
-      auto role = policy.FindRole(arg);
-      if (!role) return InvalidArgument("the policy declares no such role", "principal");
-      return Principal::Staff(*role);
-    }
-    if (kind == "organization_admin") {
-      if (auto id = ParseDecimal(arg)) return Principal::OrganizationAdmin(*id);
-    }
-    if (kind == "tenant") {
-      if (auto id = ParseDecimal(arg)) return Principal::Tenant(*id);
-    }
-  }
-  return InvalidArgument(
-      "must be service, admin, staff:<role>, organization_admin:<id> or tenant:<id>", "principal");
-}
-
-std::string PrincipalSpec(const CompiledPolicy& policy, const Principal& p) {
-  switch (p.kind) {
-    case PrincipalKind::kService: return "service";
-    case PrincipalKind::kAdmin: return "admin";
-    case PrincipalKind::kStaff: return "staff:" + policy.policy().roles[p.role].id;
-    case PrincipalKind::kOrganizationAdmin: return "organization_admin:" + std::to_string(p.organization_id);
-    case PrincipalKind::kTenant: return "tenant:" + std::to_string(p.tenant_id);
-    case PrincipalKind::kSubject: return "subject";
-  }
-  return "unknown";
-}
 
 StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeyStore> store,
                                                  std::shared_ptr<const CompiledPolicy> policy,
@@ -195,7 +149,7 @@ StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& given, const Clo
     // Whoever runs this holds the vault's master key, and so the admin's power anyway.
     ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                      store::OpenSqliteKeyStore(files.key_store_path));
-    ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));
+    ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
     if (!check)
       return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
     ASSIGN_OR_RETURN(crypto::SecretKey master,
@@ -206,11 +160,12 @@ StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& given, const Clo
                    store::OpenSqliteApiKeyStore(files.key_store_path));
   ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> stored, table->List());
   // The new key is stored before the old ones go: interrupted, the vault keeps an admin key.
-  server::MintedKey minted = server::Mint("admin", "admin key (privet keys admin --new)", clock);
+  server::MintedKey minted = server::Mint(PrincipalKindName(PrincipalKind::kAdmin),
+                                          "admin key (privet keys admin --new)", clock);
   RETURN_IF_ERROR(table->Put(minted.record));
   ReplacedAdminKey replaced{.token = std::move(minted.token)};
   for (const store::ApiKeyRecord& r : stored) {
-    if (r.principal != "admin") continue;
+    if (r.principal != PrincipalKindName(PrincipalKind::kAdmin)) continue;
     RETURN_IF_ERROR(table->Delete(r.id));
     ++replaced.revoked;
   }

@@ -5,8 +5,9 @@
 // compares hashes with sodium_memcmp (constant time). Keys are cached in memory and written
 // through to the store, so authenticating a request costs no database read.
 //
-// Principals are written "service", "admin", "staff:<role>", "organization_admin:<id>" and
-// "tenant:<id>"; staff roles must be declared by the policy.
+// Principals are written as ParsePrincipal (privet/decision.h) reads them: "service", "admin",
+// "staff:<role>", "organization_admin:<id>" and "tenant:<id>"; staff roles must be declared by
+// the policy.
 //
 // Thread-safety: ApiKeys is safe to use from many threads.
 #pragma once
@@ -26,11 +27,6 @@
 #include "store/api_key_store.h"
 
 namespace privet::server {
-
-// Parses a principal spec against the policy. InvalidArgument (field "principal") otherwise.
-StatusOr<Principal> ParsePrincipal(const CompiledPolicy& policy, std::string_view spec);
-// "service", "staff:support", ... (the inverse of ParsePrincipal).
-std::string PrincipalSpec(const CompiledPolicy& policy, const Principal& principal);
 
 struct ApiKeyInfo {
   std::string id;

@@ -3,7 +3,6 @@
 // The service key and staff record them; each is audited by the vault. Also the exemptions from
 // recording a subject's location (CX03), which a court or supervising agency grants.
 #include "server/api.h"
-#include "server/enum_names.h"
 #include "server/json_io.h"
 
 namespace privet::server {

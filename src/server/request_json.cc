@@ -1,7 +1,5 @@
 #include "server/request_json.h"
 
-#include "server/enum_names.h"
-
 namespace privet::server {
 
 Json RequestJson(const RightsRequest& r) {

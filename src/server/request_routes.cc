@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "server/api.h"
-#include "server/enum_names.h"
 #include "server/json_io.h"
 #include "server/request_json.h"
 

@@ -78,7 +78,8 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   // not leave a key behind that nobody was shown, which would keep the next start from making
   // one. Nothing is served before Run, so no request can come before it exists.
   if (impl->keys->empty()) {
-    ASSIGN_OR_RETURN(std::string token, impl->keys->Create("admin", "initial admin key"));
+    ASSIGN_OR_RETURN(std::string token, impl->keys->Create(PrincipalKindName(PrincipalKind::kAdmin),
+                                                           "initial admin key"));
     impl->initial_admin_key = std::move(token);
   }
   // Reads' decisions are committed on the io threads, between the requests they serve: no

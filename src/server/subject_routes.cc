@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "server/api.h"
-#include "server/enum_names.h"
 #include "server/json_io.h"
 
 namespace privet::server {

@@ -307,6 +307,17 @@ class DataStore {
   virtual void SetAuditOnlyDurability(AuditOnlyDurability d) = 0;
 };
 
+// The names of the key store's meta values (KeyStore::GetMeta/PutMeta), and the ids the wrapped
+// ones are bound to (the "subject id" of crypto::WrapKey; no subject has id 0 or 1).
+namespace key_meta {
+inline constexpr std::string_view kKeyCheck = "key_check";           // crypto::MakeKeyCheck
+inline constexpr std::string_view kIndexRootKey = "index_root_key";  // wrapped blind-index root
+inline constexpr std::string_view kAuditSigningSeed = "audit_signing_seed";  // wrapped Ed25519 seed
+inline constexpr std::string_view kAuditPublicKey = "audit_public_key";      // base64, not secret
+inline constexpr uint64_t kIndexRootKeyId = 0;
+inline constexpr uint64_t kAuditSigningSeedKeyId = 1;
+}  // namespace key_meta
+
 class KeyStore {
  public:
   virtual ~KeyStore() = default;

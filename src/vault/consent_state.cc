@@ -3,62 +3,51 @@
 #include <array>
 #include <utility>
 
+#include "common/name_table.h"
+
 namespace privet {
 
-std::string_view ConsentActionName(ConsentAction a) {
-  switch (a) {
-    case ConsentAction::kGrant: return "grant";
-    case ConsentAction::kWithdraw: return "withdraw";
-    case ConsentAction::kOptOut: return "opt_out";
-    case ConsentAction::kUndoOptOut: return "undo_opt_out";
-    case ConsentAction::kObject: return "object";
-    case ConsentAction::kWithdrawObjection: return "withdraw_objection";
-    case ConsentAction::kOverridingGround: return "overriding_ground";
-    case ConsentAction::kRestrict: return "restrict";
-    case ConsentAction::kLiftRestriction: return "lift_restriction";
-    case ConsentAction::kNotified: return "notified";
-    case ConsentAction::kRemovedFromOrganization: return "removed_from_organization";
-    case ConsentAction::kLimitSensitiveUse:
-      return "limit_sensitive_use";
-    case ConsentAction::kAllowSensitiveUse:
-      return "allow_sensitive_use";
-  }
-  return "unknown";
-}
+namespace {
 
-std::string_view ConsentSourceName(ConsentSource s) {
-  switch (s) {
-    case ConsentSource::kForm: return "form";
-    case ConsentSource::kCookieBanner: return "cookie_banner";
-    case ConsentSource::kApi: return "api";
-    case ConsentSource::kGpc: return "gpc";
-    case ConsentSource::kDnt: return "dnt";
-    case ConsentSource::kStaff: return "staff";
-  }
-  return "unknown";
+constexpr auto kConsentActionNames = common::MakeNameTable<ConsentAction>({
+    {ConsentAction::kGrant, "grant"},
+    {ConsentAction::kWithdraw, "withdraw"},
+    {ConsentAction::kOptOut, "opt_out"},
+    {ConsentAction::kUndoOptOut, "undo_opt_out"},
+    {ConsentAction::kObject, "object"},
+    {ConsentAction::kWithdrawObjection, "withdraw_objection"},
+    {ConsentAction::kOverridingGround, "overriding_ground"},
+    {ConsentAction::kRestrict, "restrict"},
+    {ConsentAction::kLiftRestriction, "lift_restriction"},
+    {ConsentAction::kNotified, "notified"},
+    {ConsentAction::kRemovedFromOrganization, "removed_from_organization"},
+    {ConsentAction::kLimitSensitiveUse, "limit_sensitive_use"},
+    {ConsentAction::kAllowSensitiveUse, "allow_sensitive_use"},
+});
+static_assert(common::CoversEveryEnumerator(kConsentActionNames));
+
+constexpr auto kConsentSourceNames = common::MakeNameTable<ConsentSource>({
+    {ConsentSource::kForm, "form"},
+    {ConsentSource::kCookieBanner, "cookie_banner"},
+    {ConsentSource::kApi, "api"},
+    {ConsentSource::kGpc, "gpc"},
+    {ConsentSource::kDnt, "dnt"},
+    {ConsentSource::kStaff, "staff"},
+});
+static_assert(common::CoversEveryEnumerator(kConsentSourceNames));
+
+}  // namespace
+
+std::string_view ConsentActionName(ConsentAction a) { return kConsentActionNames.Name(a); }
+std::string_view ConsentSourceName(ConsentSource s) { return kConsentSourceNames.Name(s); }
+std::optional<ConsentAction> ParseConsentActionName(std::string_view name) {
+  return kConsentActionNames.Parse(name);
+}
+std::optional<ConsentSource> ParseConsentSourceName(std::string_view name) {
+  return kConsentSourceNames.Parse(name);
 }
 
 namespace vault_internal {
-
-std::optional<ConsentAction> ParseConsentAction(std::string_view name) {
-  for (ConsentAction a :
-       {ConsentAction::kGrant, ConsentAction::kWithdraw, ConsentAction::kOptOut,
-        ConsentAction::kUndoOptOut, ConsentAction::kObject, ConsentAction::kWithdrawObjection,
-        ConsentAction::kOverridingGround, ConsentAction::kRestrict, ConsentAction::kLiftRestriction,
-        ConsentAction::kNotified, ConsentAction::kRemovedFromOrganization,
-        ConsentAction::kLimitSensitiveUse, ConsentAction::kAllowSensitiveUse}) {
-    if (ConsentActionName(a) == name) return a;
-  }
-  return std::nullopt;
-}
-
-std::optional<ConsentSource> ParseConsentSource(std::string_view name) {
-  for (ConsentSource s : {ConsentSource::kForm, ConsentSource::kCookieBanner, ConsentSource::kApi,
-                          ConsentSource::kGpc, ConsentSource::kDnt, ConsentSource::kStaff}) {
-    if (ConsentSourceName(s) == name) return s;
-  }
-  return std::nullopt;
-}
 
 void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
                        ConsentAction action, SubjectState& state) {

@@ -11,9 +11,6 @@
 
 namespace privet::vault_internal {
 
-std::optional<ConsentAction> ParseConsentAction(std::string_view name);
-std::optional<ConsentSource> ParseConsentSource(std::string_view name);
-
 // True for the choices by which a subject leaves a purpose: a withdrawal, an opt-out, an objection.
 constexpr bool EndsParticipation(ConsentAction a) {
   return a == ConsentAction::kWithdraw || a == ConsentAction::kOptOut ||

@@ -22,7 +22,7 @@ class IdGenerator {
       z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
       z ^= z >> 31;
       z &= 0x7FFFFFFFFFFFFFFFull;  // positive as a signed 64-bit database key
-      if (z > 1) return z;  // 0 and 1 name the vault's own wrapped keys (vault.cc)
+      if (z > 1) return z;         // 0 and 1 name the vault's own wrapped keys (store::key_meta)
     }
   }
 

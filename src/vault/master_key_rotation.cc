@@ -10,10 +10,6 @@
 namespace privet::vault_internal {
 namespace {
 
-// The "subject ids" the vault wraps its own keys under (see vault.cc).
-constexpr uint64_t kIndexRootKeyId = 0;
-constexpr uint64_t kAuditSeedKeyId = 1;
-
 bool UsingEnvironmentKey() { return std::getenv("PRIVET_MASTER_KEY") != nullptr; }
 
 Status FsyncDirectoryOf(const std::string& path) {
@@ -70,17 +66,20 @@ Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& cur
         return crypto::WrapKey(next, key, subject_id, nonces);
       },
       [&](std::string_view name, std::string_view value) -> StatusOr<std::string> {
-        if (name == "key_check") {
+        if (name == store::key_meta::kKeyCheck) {
           RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, value));
           return crypto::MakeKeyCheck(next, nonces);
         }
-        if (name == "index_root_key") {
-          ASSIGN_OR_RETURN(crypto::SecretKey root, crypto::UnwrapKey(current, value, kIndexRootKeyId));
-          return crypto::WrapKey(next, root, kIndexRootKeyId, nonces);
+        if (name == store::key_meta::kIndexRootKey) {
+          ASSIGN_OR_RETURN(crypto::SecretKey root,
+                           crypto::UnwrapKey(current, value, store::key_meta::kIndexRootKeyId));
+          return crypto::WrapKey(next, root, store::key_meta::kIndexRootKeyId, nonces);
         }
-        if (name == "audit_signing_seed") {
-          ASSIGN_OR_RETURN(crypto::SecretKey seed, crypto::UnwrapKey(current, value, kAuditSeedKeyId));
-          return crypto::WrapKey(next, seed, kAuditSeedKeyId, nonces);
+        if (name == store::key_meta::kAuditSigningSeed) {
+          ASSIGN_OR_RETURN(
+              crypto::SecretKey seed,
+              crypto::UnwrapKey(current, value, store::key_meta::kAuditSigningSeedKeyId));
+          return crypto::WrapKey(next, seed, store::key_meta::kAuditSigningSeedKeyId, nonces);
         }
         return std::string(value);
       });

@@ -12,21 +12,11 @@ constexpr size_t kBookkeepingBytes = 128;
 // As stored (DataSourceName, LegalBasisName); an unknown name reads as the default, as it
 // always has (Vault::Read, vault_internal::Access::AllFields).
 DataSource SourceNamed(std::string_view name) {
-  for (DataSource s : {DataSource::kSubject, DataSource::kConnectedPerson, DataSource::kCookies,
-                       DataSource::kAggregator, DataSource::kPartner, DataSource::kPublicSource,
-                       DataSource::kSocialNetwork, DataSource::kDerived, DataSource::kCustomer}) {
-    if (DataSourceName(s) == name) return s;
-  }
-  return DataSource::kSubject;
+  return ParseDataSourceName(name).value_or(DataSource::kSubject);
 }
 
 LegalBasis BasisNamed(std::string_view name) {
-  for (LegalBasis b : {LegalBasis::kConsent, LegalBasis::kContract, LegalBasis::kLegalObligation,
-                       LegalBasis::kVitalInterests, LegalBasis::kPublicTask,
-                       LegalBasis::kLegitimateInterests}) {
-    if (LegalBasisName(b) == name) return b;
-  }
-  return LegalBasis::kContract;
+  return ParseLegalBasisName(name).value_or(LegalBasis::kContract);
 }
 
 size_t StringBytes(const std::string& s) {

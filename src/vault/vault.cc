@@ -16,6 +16,8 @@
 #include <unordered_map>
 
 #include "audit/audit_log.h"
+#include "common/unix_time.h"
+#include "common/utf8.h"
 #include "crypto/crypto.h"
 #include "nlohmann/json.hpp"
 #include "privet/audit.h"
@@ -37,12 +39,6 @@ using vault_internal::SealedField;
 using vault_internal::SealedFieldCache;
 using vault_internal::SealedFields;
 
-constexpr std::string_view kKeyCheckMeta = "key_check";
-constexpr std::string_view kIndexRootMeta = "index_root_key";
-constexpr uint64_t kIndexRootKeyId = 0;  // the "subject id" the index root key is wrapped under
-constexpr std::string_view kAuditSeedMeta = "audit_signing_seed";
-constexpr std::string_view kAuditPublicKeyMeta = "audit_public_key";
-constexpr uint64_t kAuditSeedKeyId = 1;  // the "subject id" the audit signing seed is wrapped under
 constexpr size_t kMaxCachedSubjects = 100'000;
 constexpr size_t kMaxFieldsPerWrite = 1'000;
 constexpr size_t kMaxEvidence =
@@ -60,31 +56,6 @@ constexpr size_t kMaxBufferedDecisions = 4'096;
 // largest of its last commits stored, up to this.
 constexpr size_t kFullReadGroup = 256;
 
-int64_t ToUnix(Time t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-Time FromUnix(int64_t s) { return Time(std::chrono::seconds(s)); }
-
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (int k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
 // Whole years between `birth` and `today`.
 int AgeOn(CivilDay birth, CivilDay today) {
   int age = today.year - birth.year;
@@ -96,13 +67,6 @@ CivilDay TodayOf(Time t) {
   const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
   return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
           static_cast<unsigned>(ymd.day())};
-}
-
-std::optional<crypto::IdentifierKind> IdentifierKindOf(std::string_view name) {
-  if (name == "email") return crypto::IdentifierKind::kEmail;
-  if (name == "phone") return crypto::IdentifierKind::kPhone;
-  if (name == "username") return crypto::IdentifierKind::kUsername;
-  return std::nullopt;
 }
 
 // Everything the vault keeps in memory about a subject; immutable once built, replaced whole.
@@ -462,7 +426,7 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                    store::OpenSqliteKeyStore(options.key_store_path));
   if (wrap.keys) keys = wrap.keys(std::move(keys));
-  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(kKeyCheckMeta));
+  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
   ASSIGN_OR_RETURN(SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
                                          options.master_key_file, check));
   crypto::NonceSource nonces;
@@ -470,33 +434,42 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   if (!check) {
     // A new key store: the check value and the index root key are created together.
     index_root = SecretKey::Random();
-    RETURN_IF_ERROR(keys->PutMeta(kIndexRootMeta,
-                                  crypto::WrapKey(master, index_root, kIndexRootKeyId, nonces)));
-    RETURN_IF_ERROR(keys->PutMeta(kKeyCheckMeta, crypto::MakeKeyCheck(master, nonces)));
+    RETURN_IF_ERROR(keys->PutMeta(
+        store::key_meta::kIndexRootKey,
+        crypto::WrapKey(master, index_root, store::key_meta::kIndexRootKeyId, nonces)));
+    RETURN_IF_ERROR(
+        keys->PutMeta(store::key_meta::kKeyCheck, crypto::MakeKeyCheck(master, nonces)));
   } else {
     RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
-    ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root, keys->GetMeta(kIndexRootMeta));
+    ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root,
+                     keys->GetMeta(store::key_meta::kIndexRootKey));
     if (!wrapped_root)
       return Status(StatusCode::kDataLoss, "the key store has no blind-index key: " + options.key_store_path);
-    ASSIGN_OR_RETURN(index_root, crypto::UnwrapKey(master, *wrapped_root, kIndexRootKeyId));
+    ASSIGN_OR_RETURN(index_root,
+                     crypto::UnwrapKey(master, *wrapped_root, store::key_meta::kIndexRootKeyId));
   }
   // The tree-head signing key: created once, kept wrapped; its public half is published.
-  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed, keys->GetMeta(kAuditSeedMeta));
+  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
+                   keys->GetMeta(store::key_meta::kAuditSigningSeed));
   std::string seed;
   if (!wrapped_seed) {
     seed = audit::NewSigningSeed();
     ASSIGN_OR_RETURN(SecretKey seed_key, SecretKey::FromBytes(seed));
-    RETURN_IF_ERROR(keys->PutMeta(kAuditSeedMeta, crypto::WrapKey(master, seed_key, kAuditSeedKeyId, nonces)));
-    RETURN_IF_ERROR(keys->PutMeta(kAuditPublicKeyMeta, audit::PublicKeyBase64(seed)));
+    RETURN_IF_ERROR(keys->PutMeta(
+        store::key_meta::kAuditSigningSeed,
+        crypto::WrapKey(master, seed_key, store::key_meta::kAuditSigningSeedKeyId, nonces)));
+    RETURN_IF_ERROR(keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
   } else {
-    ASSIGN_OR_RETURN(SecretKey seed_key, crypto::UnwrapKey(master, *wrapped_seed, kAuditSeedKeyId));
+    ASSIGN_OR_RETURN(
+        SecretKey seed_key,
+        crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
     seed = std::string(seed_key.view());
     // The seed and its public half are two writes: a crash (or a failed write) between them
     // left a seed whose public key was never stored, and then no log could be verified. The
     // public key follows from the seed, so it is written again whenever it is missing.
-    ASSIGN_OR_RETURN(std::optional<std::string> public_key, keys->GetMeta(kAuditPublicKeyMeta));
+    ASSIGN_OR_RETURN(std::optional<std::string> public_key, keys->GetMeta(store::key_meta::kAuditPublicKey));
     if (!public_key)
-      RETURN_IF_ERROR(keys->PutMeta(kAuditPublicKeyMeta, audit::PublicKeyBase64(seed)));
+      RETURN_IF_ERROR(keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
                    store::OpenSqliteDataStore(vault_internal::DataFilePath(files)));
@@ -518,19 +491,6 @@ Vault::~Vault() = default;
 // --- Audit ------------------------------------------------------------------------------------
 
 namespace {
-
-std::string PrincipalName(const Principal& p, const CompiledPolicy& policy) {
-  switch (p.kind) {
-    case PrincipalKind::kSubject: return "subject";
-    case PrincipalKind::kStaff:
-      return p.role < policy.policy().roles.size() ? "staff:" + policy.policy().roles[p.role].id : "staff:?";
-    case PrincipalKind::kService: return "service";
-    case PrincipalKind::kOrganizationAdmin: return "organization_admin:" + std::to_string(p.organization_id);
-    case PrincipalKind::kTenant: return "tenant:" + std::to_string(p.tenant_id);
-    case PrincipalKind::kAdmin: return "admin";
-  }
-  return "unknown";
-}
 
 // The reason code a refusal carries ("no_consent: ..."), or its status code name.
 std::string RefusalCode(const Status& s) {
@@ -572,7 +532,7 @@ AuditEntry Vault::Impl::Audit(AuditEvent event, const Principal& principal, uint
   e.event = event;
   e.at = clock_.Now();
   e.subject_id = subject;
-  e.principal = PrincipalName(principal, *policy_);
+  e.principal = PrincipalText(*policy_, principal);
   e.outcome = "allowed";
   e.policy_version = policy_->version();
   return e;
@@ -646,7 +606,7 @@ namespace {
 // The cached state with one more ledger event, as Load would fold it.
 std::shared_ptr<const CachedSubject> WithConsentEvent(const CompiledPolicy& policy, const CachedSubject& before,
                                                       const store::ConsentEventRecord& event) {
-  std::optional<ConsentAction> action = vault_internal::ParseConsentAction(event.action);
+  std::optional<ConsentAction> action = ParseConsentActionName(event.action);
   StatusOr<SecretKey> key = SecretKey::FromBytes(before.key.view());
   if (!action || !key.ok()) return nullptr;
   auto after = std::make_shared<CachedSubject>();
@@ -870,7 +830,7 @@ StatusOr<std::shared_ptr<const CachedSubject>> Vault::Impl::Load(uint64_t id) {
   entry->state.tenant_id = entry->record.tenant_id;
   ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events, data_->GetConsentEvents(id));
   for (const auto& e : events) {
-    if (auto action = vault_internal::ParseConsentAction(e.action))
+    if (auto action = ParseConsentActionName(e.action))
       vault_internal::ApplyConsentEvent(*policy_, e.purpose, *action, entry->state);
   }
   ASSIGN_OR_RETURN(std::string profile_json,
@@ -937,7 +897,8 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request, const std::vec
       return InvalidArgument(
           where + ": value over " + std::to_string(kMaxFieldValueBytes) + " bytes",
           where + ".value");
-    if (!ValidUtf8(f.value)) return InvalidArgument(where + ": value is not valid UTF-8", where + ".value");
+    if (!IsValidUtf8(f.value))
+      return InvalidArgument(where + ": value is not valid UTF-8", where + ".value");
     // CX02: refused wherever it appears, and never echoed.
     if (LooksLikePaymentCardNumber(f.value))
       return PermissionDenied(where + ": the value looks like a payment card number, which is never stored",
@@ -1567,7 +1528,7 @@ Status Vault::Impl::CheckFieldAction(const Principal& principal, const CachedSub
 
 StatusOr<std::optional<store::BlindIndexRecord>> Vault::Impl::IndexEntry(const Category& category, uint64_t id,
                                                                          std::string_view value) {
-  std::optional<crypto::IdentifierKind> kind = IdentifierKindOf(category.identifier);
+  std::optional<crypto::IdentifierKind> kind = crypto::ParseIdentifierKindName(category.identifier);
   if (!kind) return std::optional<store::BlindIndexRecord>();
   ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(*kind, value));
   return std::optional<store::BlindIndexRecord>(
@@ -1867,8 +1828,8 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
   std::vector<ConsentEvent> events;
   for (const auto& r : records) {
     ConsentEvent e{.purpose = r.purpose, .channel = r.channel, .at = FromUnix(r.at), .policy_version = r.policy_version};
-    if (auto a = vault_internal::ParseConsentAction(r.action)) e.action = *a;
-    if (auto s = vault_internal::ParseConsentSource(r.source)) e.source = *s;
+    if (auto a = ParseConsentActionName(r.action)) e.action = *a;
+    if (auto s = ParseConsentSourceName(r.source)) e.source = *s;
     events.push_back(std::move(e));
   }
   return events;
@@ -2282,7 +2243,7 @@ Status Vault::Impl::ChangeLocationExemption(const Principal& by, uint64_t id,
   if (reference) {
     held.push_back({.exemption = std::string(exemption),
                     .reference = std::string(*reference),
-                    .granted_by = PrincipalName(by, policy),
+                    .granted_by = PrincipalText(policy, by),
                     .granted_at = clock_.Now()});
   }
   const std::string profile =
@@ -2481,15 +2442,9 @@ StatusOr<std::vector<FieldValue>> Access::AllFields(Vault& vault, uint64_t subje
                  .collected_at = FromUnix(f.collected_at),
                  .last_activity = FromUnix(f.last_activity),
                  .policy_version = f.policy_version};
-    for (DataSource s : {DataSource::kSubject, DataSource::kConnectedPerson, DataSource::kCookies,
-                         DataSource::kAggregator, DataSource::kPartner, DataSource::kPublicSource,
-                         DataSource::kSocialNetwork, DataSource::kDerived, DataSource::kCustomer}) {
-      if (DataSourceName(s) == f.source) v.source = s;
-    }
-    for (LegalBasis b : {LegalBasis::kConsent, LegalBasis::kContract, LegalBasis::kLegalObligation,
-                         LegalBasis::kVitalInterests, LegalBasis::kPublicTask, LegalBasis::kLegitimateInterests}) {
-      if (LegalBasisName(b) == f.basis) v.basis = b;
-    }
+    // An unknown stored name reads as the default, as in SealedFieldCache.
+    v.source = ParseDataSourceName(f.source).value_or(v.source);
+    v.basis = ParseLegalBasisName(f.basis).value_or(v.basis);
     out.push_back(std::move(v));
   }
   return out;

@@ -58,7 +58,7 @@ Status RotateMasterKeyFile(const VaultFiles& given, std::string_view new_master_
   RETURN_IF_ERROR(crypto::InitCrypto());
   ASSIGN_OR_RETURN(crypto::SecretKey next, crypto::SecretKey::FromHex(new_master_key_hex));
   ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
-  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta("key_check"));
+  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
   if (!check) return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
   ASSIGN_OR_RETURN(crypto::SecretKey current,
                    vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
