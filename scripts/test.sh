@@ -8,6 +8,8 @@
 #     vault's read committer and purger, the server's io threads, access log flusher and
 #     retention timer). Conformance and fault tests run single-threaded code paths already
 #     covered by the unit tests and would double the phase's time (docs/development.md).
+#     Measured on the shared 2-core machine, under other builds: ~14 min to build from scratch,
+#     ~3.5 min for the 359 tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
