@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <shared_mutex>
 #include <span>
 #include <thread>
 #include <tuple>
@@ -338,7 +339,12 @@ class Vault::Impl {
   VaultOptions options_;
   std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
-  SecretKey master_;
+  // Changed only by RotateMasterKey, which holds write_mu_ and master_mu_ both: a writer that
+  // wraps keys under write_mu_ needs nothing more; Load, which unwraps without write_mu_, holds
+  // master_mu_ shared from reading a wrapped key to unwrapping it, so that it never pairs a key
+  // wrapped under one master key with the other (nor reads master_ as it is replaced).
+  std::shared_mutex master_mu_;
+  SecretKey master_;  // GUARDED_BY(master_mu_) for reading without write_mu_
   crypto::BlindIndexer indexer_;
   crypto::NonceSource nonces_;
   vault_internal::IdGenerator ids_;
@@ -820,10 +826,13 @@ StatusOr<std::shared_ptr<const CachedSubject>> Vault::Impl::Load(uint64_t id) {
   }
   ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> record, data_->GetSubject(id));
   if (!record) return NotFound("no such subject", "subject_id");
-  ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_->GetWrappedKey(id));
-  if (!wrapped) return NotFound("the subject was erased", "subject_id");
   auto entry = std::make_shared<CachedSubject>();
-  ASSIGN_OR_RETURN(entry->key, crypto::UnwrapKey(master_, *wrapped, id));
+  {
+    std::shared_lock master_lock(master_mu_);
+    ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_->GetWrappedKey(id));
+    if (!wrapped) return NotFound("the subject was erased", "subject_id");
+    ASSIGN_OR_RETURN(entry->key, crypto::UnwrapKey(master_, *wrapped, id));
+  }
   entry->record = std::move(*record);
   entry->state.subject_id = id;
   entry->state.organization_id = entry->record.organization_id;
@@ -1082,9 +1091,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     fresh[i].state.tenant_id = s.tenant_id;
   }
   for (int attempt = 0; attempt < 8; ++attempt) {
-    std::vector<std::pair<uint64_t, std::string>> wrapped;
     std::vector<uint64_t> ids;
-    wrapped.reserve(subjects.size());
     ids.reserve(subjects.size());
     store::WriteBatch batch;
     const int64_t now = ToUnix(clock_.Now());
@@ -1102,10 +1109,15 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
             PrepareWrite(subjects[i].write, id, subject, HeldFields::kNone, batch);
         if (!written.ok()) return AtImported(i, "write", written.status());
       }
-      wrapped.emplace_back(id, crypto::WrapKey(master_, subject.key, id, nonces_));
       ids.push_back(id);
     }
     std::lock_guard write_lock(write_mu_);
+    // Wrapped under write_mu_, as in CreateSubject: a rotation (which holds it) can neither
+    // change master_ as it is read nor rewrap the keys before they are stored under the old one.
+    std::vector<std::pair<uint64_t, std::string>> wrapped;
+    wrapped.reserve(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i)
+      wrapped.emplace_back(ids[i], crypto::WrapKey(master_, fresh[i].key, ids[i], nonces_));
     // As in CreateSubject, the keys go first, durably: a crash before the data commit leaves
     // unused keys, never data without a key.
     Status put = KeyWrite(keys_->PutWrappedKeys(wrapped));
@@ -2138,8 +2150,12 @@ void Vault::Impl::StopPurger() {
 Status Vault::Impl::RotateMasterKey(std::string_view new_master_key_hex) {
   ASSIGN_OR_RETURN(SecretKey next, SecretKey::FromHex(new_master_key_hex));
   std::lock_guard write_lock(write_mu_);
-  RETURN_IF_ERROR(vault_internal::RotateMasterKey(options_.master_key_file, master_, next, *keys_, nonces_));
-  master_ = std::move(next);
+  {
+    std::unique_lock master_lock(master_mu_);  // no Load unwraps until every key is rewrapped
+    RETURN_IF_ERROR(
+        vault_internal::RotateMasterKey(options_.master_key_file, master_, next, *keys_, nonces_));
+    master_ = std::move(next);
+  }
   AuditEntry rotated = Audit(AuditEvent::kKeyEvent, Principal{.kind = PrincipalKind::kAdmin}, 0);
   rotated.action = "rotate_master_key";
   store::WriteBatch batch;

@@ -4,14 +4,19 @@
 
 // GCC 12 with -O2 and the sanitizers reports a false -Wmaybe-uninitialized inside Beast's
 // response parser (boost::optional in basic_parser.hpp, Boost 1.74); it is Boost's code, not ours.
+// Clang has no such warning (and -Werror would stop on the unknown option), hence GCC only.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
