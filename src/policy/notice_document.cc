@@ -1086,12 +1086,13 @@ void MarkUnconfirmed(const Policy& p, NoticeDocument& doc) {
     // A whole list item ("purposes[2]") is stated; a setting the notice leaves out is not.
     if (!key.ends_with("]") && !NoticeMayState(key)) continue;
     const std::string_view top = std::string_view(u.path).substr(0, u.path.find_first_of(".["));
-    auto [item, words] = UnconfirmedWhat(p, u.path);
+    // Not a structured binding: clang 14 cannot capture one in the lambda below.
+    const std::pair<std::string, std::string> what = UnconfirmedWhat(p, u.path);
     auto& items = by_anchor[SectionAnchorOf(top)];
     auto it = std::find_if(items.begin(), items.end(),
-                           [&](const auto& entry) { return entry.first == item; });
-    if (it == items.end()) it = items.insert(items.end(), {item, {}});
-    if (!words.empty()) it->second.push_back(words);
+                           [&](const auto& entry) { return entry.first == what.first; });
+    if (it == items.end()) it = items.insert(items.end(), {what.first, {}});
+    if (!what.second.empty()) it->second.push_back(what.second);
   }
   if (by_anchor.empty()) return;
   const std::string who = p.organization.empty() ? "the organization" : p.organization;
