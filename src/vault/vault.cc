@@ -464,18 +464,18 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
     RETURN_IF_ERROR(keys->PutMeta(
         store::key_meta::kAuditSigningSeed,
         crypto::WrapKey(master, seed_key, store::key_meta::kAuditSigningSeedKeyId, nonces)));
-    RETURN_IF_ERROR(keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
   } else {
     ASSIGN_OR_RETURN(
         SecretKey seed_key,
         crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
     seed = std::string(seed_key.view());
-    // The seed and its public half are two writes: a crash (or a failed write) between them
-    // left a seed whose public key was never stored, and then no log could be verified. The
-    // public key follows from the seed, so it is written again whenever it is missing.
-    ASSIGN_OR_RETURN(std::optional<std::string> public_key, keys->GetMeta(store::key_meta::kAuditPublicKey));
-    if (!public_key)
-      RETURN_IF_ERROR(keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
+  }
+  // The published half, written after the seed and whenever it is missing: a crash (or a failed
+  // write) between the two writes would otherwise leave a log no one could verify.
+  ASSIGN_OR_RETURN(std::optional<std::string> public_key,
+                   keys->GetMeta(store::key_meta::kAuditPublicKey));
+  if (!public_key) {
+    RETURN_IF_ERROR(keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
                    store::OpenSqliteDataStore(vault_internal::DataFilePath(files)));
