@@ -68,8 +68,10 @@ class KeyStore;
 
 struct SignedTreeHead;  // privet/audit.h
 
+class Vault;
 namespace vault_internal {
-struct Access;  // src/vault/vault_internal.h: what the rights and retention layers build on
+class VaultCore;  // src/vault/vault_core.h: what the rights and retention layers build on
+VaultCore& CoreOf(Vault& vault);
 struct Opener;  // src/vault/vault_internal.h: opens a vault on wrapped stores (fault tests)
 }  // namespace vault_internal
 
@@ -457,7 +459,7 @@ class Vault {
   Status RemoveFromOrganization(const Principal& admin, uint64_t subject_id);
 
  private:
-  friend struct vault_internal::Access;
+  friend vault_internal::VaultCore& vault_internal::CoreOf(Vault& vault);
   friend struct vault_internal::Opener;
   class Impl;
   explicit Vault(std::unique_ptr<Impl> impl);

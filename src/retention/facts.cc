@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "vault/vault_internal.h"
+#include "vault/vault_core.h"
 
 namespace privet::retention_internal {
 
 StatusOr<SubjectFacts> LoadFacts(Vault& vault, uint64_t subject_id, const std::vector<store::FieldRecord>& fields) {
-  store::DataStore& data = vault_internal::Access::Data(vault);
+  store::DataStore& data = vault_internal::CoreOf(vault).data();
   ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
   ASSIGN_OR_RETURN(SubjectState state, vault.State(subject_id));
   SubjectFacts facts{.kind = info.kind, .consents = state.consents};

@@ -20,14 +20,14 @@
 #include "privet/retention.h"
 #include "privet/vault.h"
 #include "retention/rules.h"
-#include "vault/vault_internal.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 
 using retention_internal::RuleSet;
 using retention_internal::SubjectFacts;
 using retention_internal::Verdict;
-using vault_internal::Access;
+using vault_internal::CoreOf;
 
 namespace {
 
@@ -46,7 +46,10 @@ struct Due {
 class Sweep {
  public:
   Sweep(Vault& vault, const SweepOptions& options)
-      : vault_(vault), options_(options), rules_(vault.policy()), now_(ToUnix(Access::ClockOf(vault).Now())) {}
+      : vault_(vault),
+        options_(options),
+        rules_(vault.policy()),
+        now_(ToUnix(CoreOf(vault).clock().Now())) {}
 
   StatusOr<SweepReport> Run();
 
@@ -80,7 +83,7 @@ uint32_t Sweep::Intern(const std::string& category) {
 }
 
 Status Sweep::LoadEvents() {
-  store::DataStore& data = Access::Data(vault_);
+  store::DataStore& data = CoreOf(vault_).data();
   ASSIGN_OR_RETURN(std::vector<store::LifecycleEventRecord> events, data.GetLifecycleEvents(0));
   for (store::LifecycleEventRecord& e : events) {
     int64_t& at = e.subject_id == 0 ? everyone_[e.event] : events_[e.subject_id][e.event];
@@ -167,7 +170,7 @@ Status Sweep::DeleteDue() {
           ++subject_aggregates[{d.rule->id, category, d.collected_at - ((d.collected_at % 86400) + 86400) % 86400}];
         }
       }
-      Status deleted = Access::DeleteFields(vault_, subject_id, fields, batch);
+      Status deleted = CoreOf(vault_).DeleteFieldsInto(subject_id, fields, batch);
       if (deleted.code() == StatusCode::kNotFound) continue;  // erased meanwhile: the purge takes it
       RETURN_IF_ERROR(deleted);
       report_.fields_deleted += fields.size();
@@ -176,7 +179,8 @@ Status Sweep::DeleteDue() {
         batch.PutLifecycleEvent({.subject_id = subject_id, .event = std::string(kEraseMarker), .at = now_});
       }
       for (auto& [rule, categories] : categories_by_rule) {
-        AuditEntry e = Access::Audit(vault_, AuditEvent::kRetention, Principal::Service(), subject_id);
+        AuditEntry e =
+            CoreOf(vault_).Audit(AuditEvent::kRetention, Principal::Service(), subject_id);
         e.action = std::string(RetentionActionName(rule->action));
         e.detail = "rule:" + rule->id + ":fields:" + std::to_string(categories.size());
         std::sort(categories.begin(), categories.end());
@@ -188,7 +192,7 @@ Status Sweep::DeleteDue() {
     for (const auto& [key, count] : aggregates) {
       batch.AddAggregate({.rule = std::get<0>(key), .category = std::get<1>(key), .day = std::get<2>(key), .count = count});
     }
-    RETURN_IF_ERROR(Access::Apply(vault_, batch, entries));
+    RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, entries));
     start = end;
     if (options_.progress) options_.progress(start, total);
   }
@@ -202,7 +206,7 @@ StatusOr<SweepReport> Sweep::Run() {
   std::vector<store::FieldMetadata> group;
   std::string kind;
   Status decided = Status::Ok();
-  RETURN_IF_ERROR(Access::Data(vault_).ScanFieldMetadata([&](const store::FieldMetadata& f) {
+  RETURN_IF_ERROR(CoreOf(vault_).data().ScanFieldMetadata([&](const store::FieldMetadata& f) {
     ++report_.fields_scanned;
     if (!group.empty() && group.front().subject_id != f.subject_id) {
       decided = Decide(group.front().subject_id, kind, group);

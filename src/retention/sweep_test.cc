@@ -1,13 +1,12 @@
 // Retention sweeps on the starter policy: security logs go 30 days after collection; a
 // customer's account goes whole 6 months after the contract ends.
-#include "privet/retention.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "privet/audit.h"
+#include "privet/retention.h"
 #include "testing/vault_fixture.h"
-#include "vault/vault_internal.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 namespace {
@@ -93,12 +92,12 @@ TEST_F(SweepTest, AWholeAccountIsErasedAfterTheContractEnds) {
 TEST_F(SweepTest, AnErasureASweepLeftHalfDoneIsFinishedByTheNext) {
   // What a sweep killed between its two steps leaves: the fields gone, the marker recorded, the
   // key still there.
-  auto fields = vault_internal::Access::Data(vault()).GetFields(subject_);
+  auto fields = vault_internal::CoreOf(vault()).data().GetFields(subject_);
   ASSERT_TRUE(fields.ok());
   store::WriteBatch batch;
-  ASSERT_TRUE(vault_internal::Access::DeleteFields(vault(), subject_, *fields, batch).ok());
+  ASSERT_TRUE(vault_internal::CoreOf(vault()).DeleteFieldsInto(subject_, *fields, batch).ok());
   batch.PutLifecycleEvent({.subject_id = subject_, .event = "retention_erase", .at = 1});
-  ASSERT_TRUE(vault_internal::Access::Apply(vault(), batch, {}).ok());
+  ASSERT_TRUE(vault_internal::CoreOf(vault()).Commit(batch, {}).ok());
   ASSERT_TRUE(vault().GetSubject(subject_).ok());
 
   auto report = RunRetention(vault());

@@ -16,12 +16,12 @@
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "rights/internal.h"
-#include "vault/vault_internal.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 
 using rights_internal::Tracked;
-using vault_internal::Access;
+using vault_internal::CoreOf;
 
 namespace {
 
@@ -127,7 +127,7 @@ class RequestDesk::Impl {
   Status DeleteFields(const RightsRequest& r, const std::vector<store::FieldRecord>& fields,
                       std::vector<std::string> categories, std::string action);
 
-  Time Now() const { return Access::ClockOf(vault_).Now(); }
+  Time Now() const { return CoreOf(vault_).clock().Now(); }
 
   Vault& vault_;
   std::mutex mu_;  // serializes transitions (one request's steps never interleave)
@@ -136,7 +136,8 @@ class RequestDesk::Impl {
 Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organization_id, std::string topic,
                                        const nlohmann::json& body, store::WriteBatch& batch) {
   ASSIGN_OR_RETURN(std::string sealed,
-                   Access::Seal(vault_, subject_id, Access::OutboxContext(topic), body.dump()));
+                   CoreOf(vault_).Seal(subject_id, vault_internal::VaultCore::OutboxContext(topic),
+                                       body.dump()));
   batch.AppendOutbox({.subject_id = subject_id,
                       .organization_id = organization_id,
                       .topic = std::move(topic),
@@ -147,7 +148,7 @@ Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organizatio
 
 Status RequestDesk::Impl::IssueCode(Tracked& r, store::WriteBatch& batch) {
   std::string code = NewCode();
-  r.code_hash = Access::CodeHash(vault_, std::to_string(r.id), code);
+  r.code_hash = CoreOf(vault_).CodeHash(std::to_string(r.id), code);
   r.code_expires_at = Now() + kCodeLifetime;
   r.code_attempts_left = kCodeAttempts;
   nlohmann::json body = {{"request", std::to_string(r.id)},
@@ -163,17 +164,18 @@ Status RequestDesk::Impl::Transition(Tracked& r, RequestState state, std::string
                                      store::WriteBatch& batch, std::vector<AuditEntry> entries) {
   r.state = state;
   r.history.push_back({.state = state, .at = Now(), .actor = actor, .note = note});
-  AuditEntry e = Access::Audit(vault_, AuditEvent::kRequest, Principal::Service(), r.subject_id);
+  AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kRequest, Principal::Service(), r.subject_id);
   e.action = std::string(RequestStateName(state));
   e.principal = actor;
   e.detail = std::string(RightName(r.right)) + ":" + std::to_string(r.id) + (note.empty() ? "" : ":" + note);
   entries.push_back(std::move(e));
   batch.PutRequest(rights_internal::ToRecord(r));
-  return Access::Apply(vault_, batch, entries);
+  return CoreOf(vault_).Commit(batch, entries);
 }
 
 StatusOr<Tracked> RequestDesk::Impl::Load(uint64_t id) {
-  ASSIGN_OR_RETURN(std::optional<store::RequestRecord> record, Access::Data(vault_).GetRequest(id));
+  ASSIGN_OR_RETURN(std::optional<store::RequestRecord> record,
+                   CoreOf(vault_).data().GetRequest(id));
   if (!record) return NotFound("no such request", "request_id");
   return rights_internal::FromRecord(*record);
 }
@@ -263,14 +265,14 @@ StatusOr<RightsRequest> RequestDesk::Impl::VerifyIdentity(uint64_t id, std::stri
                               "request_id");
   }
   auto refuse = [&](std::string why) -> Status {
-    AuditEntry e = Access::Audit(vault_, AuditEvent::kRequest, Principal::Service(), r.subject_id);
+    AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kRequest, Principal::Service(), r.subject_id);
     e.action = "identity_refused";
     e.principal = "subject";
     e.outcome = why;
     e.detail = std::string(RightName(r.right)) + ":" + std::to_string(r.id);
     store::WriteBatch batch;
     batch.PutRequest(rights_internal::ToRecord(r));
-    RETURN_IF_ERROR(Access::Apply(vault_, batch, {e}));
+    RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {e}));
     return PermissionDenied(why + (r.code_attempts_left > 0
                                        ? " (" + std::to_string(r.code_attempts_left) + " attempts left)"
                                        : "; ask for a new code"),
@@ -281,7 +283,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::VerifyIdentity(uint64_t id, std::stri
     r.code_attempts_left = 0;
     return refuse("code_expired");
   }
-  const std::string hash = Access::CodeHash(vault_, std::to_string(r.id), code);
+  const std::string hash = CoreOf(vault_).CodeHash(std::to_string(r.id), code);
   if (hash.size() != r.code_hash.size() ||
       sodium_memcmp(hash.data(), r.code_hash.data(), hash.size()) != 0) {  // constant time
     --r.code_attempts_left;
@@ -454,7 +456,8 @@ Status RequestDesk::Impl::Erase(RightsRequest& r) {
   RETURN_IF_ERROR(kept.status());
   if (kept->empty()) return vault_.Erase(r.subject_id);  // crypto-shredding: every copy is noise
   // Some data stays: delete the rest field by field, and report what stayed and why.
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, Access::Data(vault_).GetFields(r.subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                   CoreOf(vault_).data().GetFields(r.subject_id));
   std::vector<store::FieldRecord> going;
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
@@ -499,7 +502,8 @@ Status RequestDesk::Impl::Object(RightsRequest& r) {
   }
   if (marketing.None()) return Status::Ok();
   // The marketing profile: derived data collected for a direct-marketing purpose (CF15).
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, Access::Data(vault_).GetFields(r.subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                   CoreOf(vault_).data().GetFields(r.subject_id));
   std::vector<store::FieldRecord> profile;
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
@@ -519,12 +523,13 @@ Status RequestDesk::Impl::DeleteFields(const RightsRequest& r, const std::vector
                                        std::vector<std::string> categories, std::string action) {
   if (fields.empty()) return Status::Ok();
   store::WriteBatch batch;
-  RETURN_IF_ERROR(Access::DeleteFields(vault_, r.subject_id, fields, batch));
-  AuditEntry e = Access::Audit(vault_, AuditEvent::kFieldDeletion, Principal::Subject(r.subject_id), r.subject_id);
+  RETURN_IF_ERROR(CoreOf(vault_).DeleteFieldsInto(r.subject_id, fields, batch));
+  AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kFieldDeletion, Principal::Subject(r.subject_id),
+                                      r.subject_id);
   e.action = std::move(action);
   e.categories = std::move(categories);
   e.detail = "request:" + std::to_string(r.id);
-  return Access::Apply(vault_, batch, {e});
+  return CoreOf(vault_).Commit(batch, {e});
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::Get(uint64_t id) {
@@ -534,7 +539,8 @@ StatusOr<RightsRequest> RequestDesk::Impl::Get(uint64_t id) {
 }
 
 StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::ForSubject(uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows, Access::Data(vault_).ListRequests(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
+                   CoreOf(vault_).data().ListRequests(subject_id));
   std::vector<RightsRequest> out;
   for (const auto& row : rows) {
     ASSIGN_OR_RETURN(Tracked r, rights_internal::FromRecord(row));
@@ -544,7 +550,8 @@ StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::ForSubject(uint64_t subj
 }
 
 StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::Overdue(std::chrono::days within) {
-  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows, Access::Data(vault_).ListOpenRequests());
+  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
+                   CoreOf(vault_).data().ListOpenRequests());
   const auto horizon = std::chrono::floor<std::chrono::days>(Now()) + within;
   std::vector<RightsRequest> out;
   for (const auto& row : rows) {
@@ -555,11 +562,12 @@ StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::Overdue(std::chrono::day
 }
 
 StatusOr<std::vector<OutboxMessage>> RequestDesk::Impl::Outbox(bool unsent_only) {
-  ASSIGN_OR_RETURN(std::vector<store::OutboxRecord> rows, Access::Data(vault_).GetOutbox(unsent_only));
+  ASSIGN_OR_RETURN(std::vector<store::OutboxRecord> rows,
+                   CoreOf(vault_).data().GetOutbox(unsent_only));
   std::vector<OutboxMessage> out;
   for (auto& m : rows) {
-    StatusOr<std::string> body =
-        Access::Open(vault_, m.subject_id, Access::OutboxContext(m.topic), m.sealed_body);
+    StatusOr<std::string> body = CoreOf(vault_).Open(
+        m.subject_id, vault_internal::VaultCore::OutboxContext(m.topic), m.sealed_body);
     if (body.status().code() == StatusCode::kNotFound) continue;  // the subject was erased meanwhile
     RETURN_IF_ERROR(body.status());
     out.push_back({.seq = m.seq,
@@ -576,7 +584,7 @@ StatusOr<std::vector<OutboxMessage>> RequestDesk::Impl::Outbox(bool unsent_only)
 Status RequestDesk::Impl::MarkSent(int64_t seq) {
   store::WriteBatch batch;
   batch.MarkOutboxSent(seq, ToUnix(Now()));
-  return Access::Apply(vault_, batch, {});
+  return CoreOf(vault_).Commit(batch, {});
 }
 
 Status RequestDesk::Impl::LiftRestriction(uint64_t subject_id, std::string_view reason) {
@@ -592,11 +600,11 @@ Status RequestDesk::Impl::LiftRestriction(uint64_t subject_id, std::string_view 
                        .source = std::string(ConsentSourceName(ConsentSource::kStaff)),
                        .at = ToUnix(Now()),
                        .policy_version = vault_.policy().version()});
-  AuditEntry e = Access::Audit(vault_, AuditEvent::kConsent, Principal::Service(), subject_id);
+  AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kConsent, Principal::Service(), subject_id);
   e.action = std::string(ConsentActionName(ConsentAction::kLiftRestriction));
   e.detail = std::string(reason);
-  RETURN_IF_ERROR(Access::Apply(vault_, batch, {e}));
-  Access::Forget(vault_, subject_id);
+  RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {e}));
+  CoreOf(vault_).Forget(subject_id);
   return Status::Ok();
 }
 

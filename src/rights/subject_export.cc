@@ -7,13 +7,13 @@
 #include "retention/facts.h"
 #include "retention/rules.h"
 #include "rights/internal.h"
-#include "vault/vault_internal.h"
+#include "vault/vault_core.h"
 
 namespace privet::rights_internal {
 namespace {
 
 using nlohmann::json;
-using vault_internal::Access;
+using vault_internal::CoreOf;
 
 // True if the released category `released` covers `category` (the same, or an ancestor).
 bool Covers(const std::string& released, const std::string& category) {
@@ -89,18 +89,19 @@ std::vector<HeldUnder> LegalBases(const CompiledPolicy& policy, const FieldValue
 
 StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable) {
   ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
-  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, Access::AllFields(vault, subject_id));
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records, Access::Data(vault).GetFields(subject_id));
+  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records,
+                   CoreOf(vault).data().GetFields(subject_id));
   ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts, retention_internal::LoadFacts(vault, subject_id, records));
   ASSIGN_OR_RETURN(std::vector<DisclosureEntry> disclosures, vault.Disclosures(subject_id));
   const retention_internal::RuleSet rules(vault.policy());
-  const int64_t now = ToUnix(Access::ClockOf(vault).Now());
+  const int64_t now = ToUnix(CoreOf(vault).clock().Now());
 
   json out;
   // Version 2: every field lists its legal bases (one per purpose) in place of a single
   // `legal_basis`, and the Art. 15 information stands beside the data.
   out["format"] = portable ? "privet.portable/1" : "privet.export/2";
-  out["generated_at"] = Rfc3339(Access::ClockOf(vault).Now());
+  out["generated_at"] = Rfc3339(CoreOf(vault).clock().Now());
   json subject = {{"id", std::to_string(info.id)}, {"kind", info.kind}};
   if (!portable) {
     subject["created_at"] = Rfc3339(info.created_at);
@@ -164,7 +165,8 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
                             {"at", Rfc3339(d.at)}});
   }
   out["disclosures"] = jdisclosures;
-  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> requests, Access::Data(vault).ListRequests(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> requests,
+                   CoreOf(vault).data().ListRequests(subject_id));
   json jrequests = json::array();
   for (const store::RequestRecord& row : requests) {
     ASSIGN_OR_RETURN(Tracked r, FromRecord(row));
@@ -178,7 +180,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
 }
 
 StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, Access::AllFields(vault, subject_id));
+  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
   std::map<std::string, std::string> out;
   for (const FieldValue& f : fields) {
     std::string& csv = out[f.category];
@@ -197,7 +199,8 @@ StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t su
 }
 
 StatusOr<std::string> LegalBasisReport(Vault& vault, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, Access::Data(vault).GetFields(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                   CoreOf(vault).data().GetFields(subject_id));
   const CompiledPolicy& policy = vault.policy();
   std::map<std::string, std::vector<std::string>> categories_by_purpose;
   for (const store::FieldRecord& f : fields) {
@@ -222,10 +225,11 @@ StatusOr<std::string> LegalBasisReport(Vault& vault, uint64_t subject_id) {
 }
 
 StatusOr<std::vector<Kept>> KeptFields(Vault& vault, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, Access::Data(vault).GetFields(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                   CoreOf(vault).data().GetFields(subject_id));
   ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts, retention_internal::LoadFacts(vault, subject_id, fields));
   const retention_internal::RuleSet rules(vault.policy());
-  const int64_t now = ToUnix(Access::ClockOf(vault).Now());
+  const int64_t now = ToUnix(CoreOf(vault).clock().Now());
   std::vector<Kept> kept;
   for (const store::FieldRecord& f : fields) {
     retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, f.collected_at, facts, now);

@@ -11,16 +11,17 @@ constexpr size_t kFlushBytes = 64 * 1024;  // buffered lines written out at once
 
 AccessLog::AccessLog(std::ostream* out, const Clock& clock, std::chrono::milliseconds flush_interval)
     : out_(out), clock_(clock), flush_interval_(flush_interval) {
-  if (out_ != nullptr && flush_interval_.count() > 0) flusher_ = std::thread([this] { RunFlusher(); });
+  if (out_ != nullptr && flush_interval_.count() > 0)
+    flusher_.Start(flush_interval_, [this] { Flush(); });
 }
 
 AccessLog::~AccessLog() {
+  flusher_.Stop();
+  Flush();
+}
+
+void AccessLog::Flush() {
   std::unique_lock lock(mu_);
-  stop_ = true;
-  lock.unlock();
-  stop_cv_.notify_one();
-  if (flusher_.joinable()) flusher_.join();
-  lock.lock();
   if (!buffer_.empty()) WriteOut(lock);
 }
 
@@ -39,14 +40,6 @@ void AccessLog::Write(const Exchange& e) {
   std::unique_lock lock(mu_);
   buffer_ += text;
   if (flush_interval_.count() == 0 || buffer_.size() >= kFlushBytes) WriteOut(lock);
-}
-
-void AccessLog::RunFlusher() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    stop_cv_.wait_for(lock, flush_interval_, [&] { return stop_; });
-    if (!buffer_.empty()) WriteOut(lock);
-  }
 }
 
 void AccessLog::WriteOut(std::unique_lock<std::mutex>& buffer_lock) {

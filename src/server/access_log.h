@@ -11,12 +11,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <ostream>
 #include <string>
-#include <thread>
 
+#include "common/background_loop.h"
 #include "privet/clock.h"
 #include "server/http_listener.h"
 
@@ -34,7 +33,7 @@ class AccessLog {
   void Write(const Exchange& exchange);
 
  private:
-  void RunFlusher();
+  void Flush();
   // Writes out the buffered lines; `buffer_lock` holds mu_, and is released while writing.
   void WriteOut(std::unique_lock<std::mutex>& buffer_lock);
 
@@ -43,11 +42,9 @@ class AccessLog {
   const std::chrono::milliseconds flush_interval_;
   std::mutex write_mu_;  // guards writing_ and out_; taken before mu_
   std::string writing_;  // the lines being written out
-  std::mutex mu_;        // guards buffer_ and stop_
-  std::condition_variable stop_cv_;
+  std::mutex mu_;        // guards buffer_
   std::string buffer_;   // lines not yet written out
-  bool stop_ = false;
-  std::thread flusher_;  // when flush_interval_ > 0
+  BackgroundLoop flusher_;  // when flush_interval_ > 0; declared last, stopped first
 };
 
 }  // namespace privet::server

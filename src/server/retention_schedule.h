@@ -3,15 +3,14 @@
 // overlap: a second caller waits for the running one. Each sweep's counts (never ids or data) go
 // to the metrics.
 //
-// Thread-safety: RunNow may be called from any thread; the destructor stops the timer and waits
-// for a running sweep.
+// Thread-safety: RunNow may be called from any thread; Stop (and the destructor) stops the
+// timer, waiting for a sweep it runs.
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
+#include "common/background_loop.h"
 #include "privet/retention.h"
 #include "privet/vault.h"
 #include "server/metrics.h"
@@ -23,23 +22,20 @@ class RetentionSchedule {
   // Sweeps every `interval` from now on (the first one interval after start); zero: only when
   // RunNow is called.
   RetentionSchedule(Vault& vault, Metrics& metrics, std::chrono::milliseconds interval);
-  ~RetentionSchedule();
+  ~RetentionSchedule() { Stop(); }
   RetentionSchedule(const RetentionSchedule&) = delete;
   RetentionSchedule& operator=(const RetentionSchedule&) = delete;
 
   StatusOr<SweepReport> RunNow(const SweepOptions& options = {});
+  // Stops the timer (a sweep it is running finishes first); RunNow still works. Idempotent.
+  void Stop() { timer_.Stop(); }
 
  private:
-  void TimerLoop();
-
   Vault& vault_;
   Metrics& metrics_;
   const std::chrono::milliseconds interval_;
   std::mutex sweep_mu_;  // held for the length of a sweep
-  std::mutex timer_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // GUARDED_BY(timer_mu_)
-  std::thread timer_;
+  BackgroundLoop timer_;  // declared last: stopped before what its sweeps use goes
 };
 
 }  // namespace privet::server

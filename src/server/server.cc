@@ -116,6 +116,7 @@ std::vector<RouteInfo> Server::routes() const {
 void Server::Stop() {
   if (!impl_ || !impl_->listener) return;
   impl_->listener->Stop();
+  impl_->retention->Stop();  // no sweep starts on a stopped server (one under way finishes)
   // Reads still waiting for their decisions' commit answer into the stopped listener; none
   // may come after it is gone.
   impl_->vault->DrainReads();

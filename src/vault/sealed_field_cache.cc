@@ -10,7 +10,7 @@ namespace {
 constexpr size_t kBookkeepingBytes = 128;
 
 // As stored (DataSourceName, LegalBasisName); an unknown name reads as the default, as it
-// always has (Vault::Read, vault_internal::Access::AllFields).
+// always has (Vault::Read, VaultCore::AllFields).
 DataSource SourceNamed(std::string_view name) {
   return ParseDataSourceName(name).value_or(DataSource::kSubject);
 }

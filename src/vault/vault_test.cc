@@ -224,6 +224,19 @@ TEST_F(StarterVault, ErasureShredsTheSubject) {
   EXPECT_TRUE(vault().Erase(id).ok());  // idempotent
 }
 
+// One erasure, and then none: its rows are purged (and the purge audited) within moments, not
+// at the next erasure or at close.
+TEST_F(StarterVault, ALoneErasureIsPurgedWithoutWaitingForAnother) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "alone@example.com").ok());
+  const uint64_t before = vault().AuditSize();
+  ASSERT_TRUE(vault().Erase(id).ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (vault().AuditSize() == before && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(vault().AuditSize(), before + 1);  // the kErasure entry, committed with the purge
+}
+
 TEST_F(StarterVault, PurgeLeftPendingByACrashFinishesAtTheNextOpen) {
   const uint64_t id = Customer();
   ASSERT_TRUE(WriteOne(id, "user.contact.email", "pending@example.com").ok());

@@ -1,0 +1,215 @@
+// The consent ledger: consent, opt-outs, objections, restriction and notices as events, folded
+// into each subject's state; cookies cleared (CT10); the profile a withdrawal ends (CF15).
+#include <algorithm>
+
+#include "common/unix_time.h"
+#include "vault/consent_state.h"
+#include "vault/vault_impl.h"
+
+namespace privet {
+
+using vault_internal::EndsParticipation;
+
+Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
+  return CommitConsents(id, std::span(&change, 1));
+}
+
+// The purpose a consent change is about ("" for events about the subject as a whole), or why the
+// change is not one the policy knows.
+StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) const {
+  const CompiledPolicy& policy = *policy_;
+  std::string purpose = change.purpose;
+  if (!change.channel.empty()) {
+    const auto& channels = policy.policy().marketing_channels;
+    auto ch = std::find_if(channels.begin(), channels.end(),
+                           [&](const MarketingChannel& m) { return m.id == change.channel; });
+    if (ch == channels.end())
+      return InvalidArgument("not a marketing channel of the policy", "channel");
+    if (!purpose.empty() && purpose != ch->purpose)
+      return InvalidArgument(
+          "channel '" + change.channel + "' serves purpose '" + ch->purpose + "'", "purpose");
+    purpose = ch->purpose;
+  }
+  // Events about the subject as a whole carry no purpose.
+  const bool about_subject = change.action == ConsentAction::kRestrict ||
+                             change.action == ConsentAction::kLiftRestriction ||
+                             change.action == ConsentAction::kNotified ||
+                             change.action == ConsentAction::kRemovedFromOrganization ||
+                             change.action == ConsentAction::kLimitSensitiveUse ||
+                             change.action == ConsentAction::kAllowSensitiveUse;
+  const bool limit = change.action == ConsentAction::kLimitSensitiveUse ||
+                     change.action == ConsentAction::kAllowSensitiveUse;
+  const std::vector<Right>& offered = policy.policy().rights.offered;
+  if (limit &&
+      std::find(offered.begin(), offered.end(), Right::kLimitSensitiveUse) == offered.end())
+    return InvalidArgument("the policy does not offer limit_sensitive_use", "action");
+  if (about_subject) return std::string();
+  if (!policy.FindPurpose(purpose))
+    return InvalidArgument("a purpose the policy does not declare", "purpose");
+  return purpose;
+}
+
+// Appends `changes` to the ledger in one commit: all of them or, if one is invalid, none.
+Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> changes) {
+  const CompiledPolicy& policy = *policy_;
+  std::vector<std::string> purposes;
+  for (const ConsentChange& change : changes) {
+    ASSIGN_OR_RETURN(std::string purpose, ConsentPurpose(change));
+    purposes.push_back(std::move(purpose));
+  }
+  RETURN_IF_ERROR(Load(id).status());  // a live subject, and its state cached for the update
+
+  store::WriteBatch batch;
+  std::vector<AuditEntry> entries;
+  PurposeSet ended;  // the purposes the subject leaves
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const ConsentChange& change = changes[i];
+    batch.AppendConsent({.subject_id = id,
+                         .purpose = purposes[i],
+                         .channel = change.channel,
+                         .action = std::string(ConsentActionName(change.action)),
+                         .source = std::string(ConsentSourceName(change.source)),
+                         .at = ToUnix(clock_.Now()),
+                         .policy_version = policy.version()});
+    AuditEntry& consent =
+        entries.emplace_back(Audit(AuditEvent::kConsent, Principal::Subject(id), id));
+    consent.principal =
+        std::string(ConsentSourceName(change.source));  // who spoke: form, gpc, staff, ...
+    consent.action = std::string(ConsentActionName(change.action));
+    consent.purpose = purposes[i];
+    consent.detail = change.channel.empty() ? "" : "channel:" + change.channel;
+    if (!purposes[i].empty() && EndsParticipation(change.action))
+      ended |= policy.purpose(*policy.FindPurpose(purposes[i])).self_and_descendants;
+  }
+  // The commit also folds the events into the cached state (AfterCommit), under the write lock:
+  // ledger order == cache order.
+  std::lock_guard write_lock(write_mu_);
+  // Leaving a profiling purpose ends the profile built for it, in the same commit (CF15).
+  RETURN_IF_ERROR(DeleteProfileInto(id, ended, batch, entries));
+  return ApplyAudited(batch, std::move(entries));
+}
+
+// Clearing or blocking cookies withdraws the choices they carry (CT10): each named cookie's
+// purpose (every non-essential cookie's when none is named) is withdrawn, or opted out of if it
+// is an opt-out purpose, in one commit. Essential cookies carry no choice.
+Status Vault::Impl::CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids) {
+  const CompiledPolicy& policy = *policy_;
+  const std::vector<Cookie>& cookies = policy.policy().cookies;
+  for (const std::string& named : cookie_ids) {
+    if (std::none_of(cookies.begin(), cookies.end(),
+                     [&](const Cookie& c) { return c.id == named; }))
+      return InvalidArgument("not a cookie of the policy", "cookies");
+  }
+  std::vector<ConsentChange> changes;
+  for (const Cookie& c : cookies) {
+    if (c.essential) continue;
+    if (!cookie_ids.empty() &&
+        std::find(cookie_ids.begin(), cookie_ids.end(), c.id) == cookie_ids.end())
+      continue;
+    const bool opt_out =
+        policy.purpose(*policy.FindPurpose(c.purpose)).consent == ConsentMode::kOptOut;
+    changes.push_back({.purpose = c.purpose,
+                       .action = opt_out ? ConsentAction::kOptOut : ConsentAction::kWithdraw,
+                       .source = ConsentSource::kCookieBanner});
+  }
+  return CommitConsents(id, changes);
+}
+
+// The subject's profile within `ended`, the purposes the subject has just left: of those that
+// build a profile (`profiling`, itself or an ancestor), the fields derived for one (source
+// `derived`) and the fields held for nothing else. Their deletion joins `batch`, recorded as one
+// "profile_deleted" audit entry. Fields also held for another purpose stay.
+Status Vault::Impl::DeleteProfileInto(uint64_t id, const PurposeSet& ended,
+                                      store::WriteBatch& batch, std::vector<AuditEntry>& entries) {
+  const CompiledPolicy& policy = *policy_;
+  PurposeSet profiling;
+  for (int p = 0; p < policy.purpose_count(); ++p) {
+    if (ended.Test(static_cast<PurposeId>(p)) &&
+        policy.purpose(static_cast<PurposeId>(p)).profiling)
+      profiling.Set(static_cast<PurposeId>(p));
+  }
+  if (profiling.None()) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  std::vector<store::FieldRecord> profile;
+  std::vector<std::string> categories;
+  for (store::FieldRecord& f : fields) {
+    auto for_profiling = [&](const std::string& p) {
+      std::optional<PurposeId> pid = policy.FindPurpose(p);
+      return pid && profiling.Test(*pid);
+    };
+    const bool derived = f.source == DataSourceName(DataSource::kDerived);
+    const bool in_profile =
+        derived ? std::any_of(f.purposes.begin(), f.purposes.end(), for_profiling)
+                : !f.purposes.empty() &&
+                      std::all_of(f.purposes.begin(), f.purposes.end(), for_profiling);
+    if (!in_profile) continue;
+    if (std::find(categories.begin(), categories.end(), f.category) == categories.end())
+      categories.push_back(f.category);
+    profile.push_back(std::move(f));
+  }
+  if (profile.empty()) return Status::Ok();
+  RETURN_IF_ERROR(DeleteFieldsInto(id, profile, batch));
+  AuditEntry deleted = Audit(AuditEvent::kFieldDeletion, Principal::Subject(id), id);
+  deleted.action = "profile_deleted";
+  deleted.categories = std::move(categories);
+  deleted.detail = "fields:" + std::to_string(profile.size());
+  entries.push_back(std::move(deleted));
+  return Status::Ok();
+}
+
+StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> records, data_->GetConsentEvents(id));
+  std::vector<ConsentEvent> events;
+  for (const auto& r : records) {
+    ConsentEvent e{.purpose = r.purpose,
+                   .channel = r.channel,
+                   .at = FromUnix(r.at),
+                   .policy_version = r.policy_version};
+    if (auto a = ParseConsentActionName(r.action)) e.action = *a;
+    if (auto s = ParseConsentSourceName(r.source)) e.source = *s;
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+StatusOr<SubjectState> Vault::Impl::State(uint64_t id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  return subject->state;
+}
+
+StatusOr<int> Vault::Impl::NotifiedVersion(const CachedSubject& subject) {
+  int version = subject.record.policy_version;
+  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
+                   data_->GetConsentEvents(subject.record.id));
+  const std::optional<Duration>& window = policy_->policy().changes.opt_out_window;
+  const Time now = clock_.Now();
+  for (const auto& e : events) {
+    if (e.action != ConsentActionName(ConsentAction::kNotified)) continue;
+    Time usable_from = FromUnix(e.at);
+    if (window) {
+      switch (window->unit) {
+        case TimeUnit::kHours:
+          usable_from += std::chrono::hours(window->count);
+          break;
+        case TimeUnit::kDays:
+        case TimeUnit::kBusinessDays:
+          usable_from += std::chrono::days(window->count);
+          break;
+        case TimeUnit::kWeeks:
+          usable_from += std::chrono::weeks(window->count);
+          break;
+        case TimeUnit::kMonths:
+          usable_from += std::chrono::months(window->count);
+          break;
+        case TimeUnit::kYears:
+          usable_from += std::chrono::years(window->count);
+          break;
+      }
+    }
+    if (usable_from <= now) version = std::max(version, e.policy_version);
+  }
+  return version;
+}
+
+}  // namespace privet

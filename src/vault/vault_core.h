@@ -1,0 +1,175 @@
+// VaultCore: what every part of a vault shares, and the only thing that commits.
+//
+// A vault is one VaultCore (the policy, the clock, the keys, the stores, the audit log, the
+// subject caches and the write lock) and the parts that build on it, each in its own file:
+// subjects.cc, writes.cc, reads.cc with read_auditor.*, consent.cc, disclosures.cc, erasure.*
+// (with the purger), holds.cc; vault.cc opens a vault and forwards the public API to them.
+//
+// Every change reaches the data store through Commit (or, holding write_mu_, ApplyAudited):
+// the batch and the audit entries that record it are applied in one transaction, and the
+// caches of subject state and field rows are brought in line in the same critical section.
+// Nothing else in the vault, and nothing outside it, applies a batch to the data store.
+//
+// The rights (src/rights) and retention (src/retention) layers build on the public part of
+// this class, reached with CoreOf(vault): the store to read from, audited commits, sealing
+// under a subject's key, and field deletions that keep the blind indexes in step. Private to
+// src/; nothing here is a stable interface.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "crypto/crypto.h"
+#include "privet/audit.h"
+#include "privet/vault.h"
+#include "store/store.h"
+#include "vault/decision_buffer.h"
+#include "vault/id_generator.h"
+#include "vault/sealed_field_cache.h"
+#include "vault/subject_profile.h"
+#include "vault/vault_lock.h"
+
+namespace privet::vault_internal {
+
+class VaultCore {
+ public:
+  VaultCore(VaultLock lock, VaultOptions options, crypto::SecretKey master,
+            std::unique_ptr<store::DataStore> data, std::unique_ptr<store::KeyStore> keys,
+            crypto::SecretKey index_root, std::unique_ptr<audit::AuditLog> audit);
+  VaultCore(const VaultCore&) = delete;
+  VaultCore& operator=(const VaultCore&) = delete;
+
+  // --- For the layers above (rights, retention) ------------------------------------------------
+
+  const CompiledPolicy& policy() const { return *policy_; }
+  const Clock& clock() const { return clock_; }
+  // The data store, to read from. Changes go through Commit, never data().Apply: the caches of
+  // field rows and consent state follow the batches committed there.
+  store::DataStore& data() { return *data_; }
+  // An audit entry of `event` by `principal` about `subject`, stamped now under this policy.
+  AuditEntry Audit(AuditEvent event, const Principal& principal, uint64_t subject) const;
+  // Applies `batch` with `entries` appended to the audit log, in one transaction, under the
+  // write lock: the change and its record are stored together or not at all.
+  Status Commit(store::WriteBatch& batch, std::vector<AuditEntry> entries);
+  // The context an outbox message's body is sealed under (Seal / Open), by topic.
+  static std::string OutboxContext(std::string_view topic) {
+    return "privet.outbox." + std::string(topic);
+  }
+  // Seals / opens bytes under the subject's key, bound to the subject and `context`.
+  StatusOr<std::string> Seal(uint64_t subject_id, std::string_view context,
+                             std::string_view plaintext);
+  StatusOr<std::string> Open(uint64_t subject_id, std::string_view context,
+                             std::string_view sealed);
+  // A keyed hash of a one-time code bound to `context`.
+  std::string CodeHash(std::string_view context, std::string_view code) const {
+    return indexer_.CodeHash(context, code);
+  }
+  // Every field of the subject, opened, whatever its purposes (exports); basis and source as
+  // recorded at collection.
+  StatusOr<std::vector<FieldValue>> AllFields(uint64_t subject_id);
+  // Adds to `batch` the deletion of these fields of one subject, with their blind-index
+  // entries. NotFound if the subject is erased.
+  Status DeleteFieldsInto(uint64_t subject_id, const std::vector<store::FieldRecord>& fields,
+                          store::WriteBatch& batch);
+  // Drops the subject's cached state and field rows (erasure, changes made around the vault).
+  // (Commit already keeps them in line with the batches it applies.)
+  void Forget(uint64_t subject_id);
+
+  // --- For the vault's parts -------------------------------------------------------------------
+
+  const VaultOptions& options() const { return options_; }
+  // The cached subject, loading it (record, key, consent ledger, profile) on a miss.
+  StatusOr<std::shared_ptr<const CachedSubject>> Load(uint64_t id);
+  // Applies `batch` with `entries` (after any read decisions buffered in decisions()) in one
+  // transaction; signs a tree head when the interval has passed. REQUIRES: write_mu_ held.
+  Status ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntry> entries);
+  // Decides about subject `id` with `decide`, then takes write_mu_ into `write_lock` for the
+  // commit. A decision must not commit after a change it did not see (a consent withdrawn, the
+  // subject erased, a field written or deleted meanwhile): if the subject's cached state was
+  // replaced or its field rows changed between the decision and the lock, `decide` runs again,
+  // holding the lock. `decide` is called with the subject as cached and must start afresh each
+  // time (a new batch). Returns what `decide` returned last: OK with `write_lock` held, or its
+  // refusal with the lock released (so that the refusal can be recorded).
+  Status DecideThenLock(uint64_t id, std::unique_lock<std::mutex>& write_lock,
+                        const std::function<Status(const CachedSubject&)>& decide);
+  // Records a refused request (a decision too); the refusal's own status is what callers
+  // return. Only refusals (PermissionDenied, FailedPrecondition) are recorded. Takes write_mu_.
+  void AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,
+                    const Status& refusal, std::string purpose = {});
+  // Seals bytes under a loaded subject's key, bound to the subject and `context`.
+  std::string SealFor(const CachedSubject& subject, uint64_t id, std::string_view context,
+                      std::string_view plaintext);
+  // The blind-index entry a value of this category produces, if the category is an identifier.
+  StatusOr<std::optional<store::BlindIndexRecord>> IndexEntry(const Category& category, uint64_t id,
+                                                              std::string_view value);
+  // The stored field `field_id` of the subject, or NotFound.
+  StatusOr<store::FieldRecord> FindField(uint64_t id, uint64_t field_id);
+  // The subject's field rows, sealed: from the cache, or read from the store and cached.
+  StatusOr<SealedFieldCache::Rows> SealedRows(uint64_t id);
+  // Notes a key-store write's outcome for Health() and returns it.
+  Status KeyWrite(Status written);
+  // Read decisions waiting for the next commit (ReadAuditing::kBatched).
+  DecisionBuffer& decisions() { return decisions_; }
+
+  StatusOr<SignedTreeHead> SignTreeHead();
+  uint64_t AuditSize() const { return audit_->size(); }
+  // Unavailable when the last write of either store failed, or the log holds entries this
+  // process did not write.
+  Status Health();
+  Status RotateMasterKey(std::string_view new_master_key_hex);
+  Status BackupData(const std::string& dest) { return data_->BackupTo(dest); }
+
+ protected:
+  // Applies `batch` to the data store and brings the caches in line with it, in the same
+  // critical section: no cached field rows or subject state outlive a commit that changed them.
+  // REQUIRES: write_mu_ held.
+  Status ApplyBatch(const store::WriteBatch& batch);
+  void AfterCommit(const store::WriteBatch& batch, bool committed);
+  // Caches what Load read unless the ledger changed or a subject was forgotten since `ticket`
+  // (subject_generation_ when Load started reading): state read before a consent change or an
+  // erasure must never be cached after it.
+  void Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry, uint64_t ticket);
+
+  VaultLock lock_;  // declared first: released after everything else closed
+  VaultOptions options_;
+  std::shared_ptr<const CompiledPolicy> policy_;
+  const Clock& clock_;
+  // Changed only by RotateMasterKey, which holds write_mu_ and master_mu_ both: a writer that
+  // wraps keys under write_mu_ needs nothing more; Load, which unwraps without write_mu_, holds
+  // master_mu_ shared from reading a wrapped key to unwrapping it, so that it never pairs a key
+  // wrapped under one master key with the other (nor reads master_ as it is replaced).
+  std::shared_mutex master_mu_;
+  crypto::SecretKey master_;  // GUARDED_BY(master_mu_) for reading without write_mu_
+  crypto::BlindIndexer indexer_;
+  crypto::NonceSource nonces_;
+  IdGenerator ids_;
+  std::unique_ptr<store::DataStore> data_;
+  std::unique_ptr<store::KeyStore> keys_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  Time last_head_;  // when a tree head was last signed (or the vault opened); GUARDED_BY(write_mu_)
+
+  std::mutex mu_;  // guards cache_ and subject_generation_
+  std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
+  uint64_t subject_generation_ = 0;  // GUARDED_BY(mu_); bumped by ledger changes and Forget
+  SealedFieldCache field_cache_;     // the subjects' sealed field rows; thread-safe
+  DecisionBuffer decisions_;         // thread-safe
+  std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
+  Status last_write_;    // GUARDED_BY(write_mu_): of the last batch applied to the data store
+  // For Health(): the key store's last write, as last_write_ is the data store's. Its own lock:
+  // erasures and the purger write keys without write_mu_.
+  std::mutex key_health_mu_;
+  Status last_key_write_;  // GUARDED_BY(key_health_mu_)
+};
+
+// The core of a vault, for the rights and retention layers.
+VaultCore& CoreOf(Vault& vault);
+
+}  // namespace privet::vault_internal

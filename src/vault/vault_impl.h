@@ -1,0 +1,161 @@
+// Vault::Impl: the vault's core (vault_core.h) and the parts built on it, one file each.
+//
+//   subjects.cc      creating and importing subjects, their profile, lookup, location exemptions
+//   writes.cc        writing, rectifying and deleting fields (CU01, CT02, CU04, CX02, CX03)
+//   reads.cc         reads and their decisions (stored by the ReadAuditor, read_auditor.*)
+//   consent.cc       the consent ledger, cookies, the profile a withdrawal ends (CF15)
+//   disclosures.cc   the disclosure register (CN08, CT05)
+//   erasure.cc       crypto-shredding erasure and its Purger
+//   holds.cc         retention anchors, legal holds, aggregates, organization removal
+//   vault.cc         opening a vault, and the public API forwarded to the parts
+//
+// Private to src/vault/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "privet/vault.h"
+#include "vault/erasure.h"
+#include "vault/read_auditor.h"
+#include "vault/vault_core.h"
+
+namespace privet {
+
+class Vault::Impl : public vault_internal::VaultCore {
+ public:
+  using CachedSubject = vault_internal::CachedSubject;
+
+  Impl(vault_internal::VaultLock lock, VaultOptions options, crypto::SecretKey master,
+       std::unique_ptr<store::DataStore> data, std::unique_ptr<store::KeyStore> keys,
+       crypto::SecretKey index_root, std::unique_ptr<audit::AuditLog> audit)
+      : VaultCore(std::move(lock), std::move(options), std::move(master), std::move(data),
+                  std::move(keys), std::move(index_root), std::move(audit)),
+        auditor_(*this),
+        purger_(*this, *keys_) {}
+  ~Impl() {
+    auditor_.Drain();  // the committer stores what it holds and answers its readers
+    purger_.Stop();
+  }
+
+  // subjects.cc
+  StatusOr<uint64_t> CreateSubject(const NewSubject& s);
+  StatusOr<std::vector<uint64_t>> Import(const std::vector<ImportedSubject>& subjects);
+  StatusOr<SubjectInfo> GetSubject(uint64_t id);
+  StatusOr<std::optional<uint64_t>> FindSubject(Identifier kind, std::string_view value);
+  StatusOr<std::vector<uint64_t>> OrganizationMembers(uint64_t org);
+  // Grants (with a reference) or revokes (without) a location exemption. Takes write_mu_.
+  Status ChangeLocationExemption(const Principal& by, uint64_t id, std::string_view exemption,
+                                 std::optional<std::string_view> reference);
+
+  // writes.cc
+  StatusOr<std::vector<uint64_t>> Write(const WriteRequest& request);
+  Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id,
+                 std::string_view value);
+  Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
+
+  // reads.cc
+  StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose,
+                            bool located = false);
+  void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose,
+                Vault::ReadDone done);
+  void ReadThen(const Principal& principal, uint64_t id, std::string_view purpose,
+                Vault::ReadPrepare prepare, Vault::PreparedDone done, bool located = false);
+  // Records the location a subject's own read carries (CX03), as a write for the subject kind's
+  // interaction feature.
+  Status RecordReadLocation(const Principal& principal, uint64_t id, const FieldInput& location);
+  vault_internal::ReadAuditor& auditor() { return auditor_; }
+
+  // consent.cc
+  Status RecordConsent(uint64_t id, const ConsentChange& change);
+  Status CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids);
+  StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t id);
+  StatusOr<SubjectState> State(uint64_t id);
+
+  // disclosures.cc
+  StatusOr<DisclosureResult> Disclose(const Disclosure& d);
+  StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
+
+  // erasure.cc
+  Status Erase(uint64_t id);
+  void StartPurger() { purger_.Start(); }
+
+ private:
+  friend class Vault;  // holds.cc: its retention and organization calls
+
+  // subjects.cc: CreateSubject's checks; returns the profile to seal.
+  StatusOr<std::string> CheckNewSubject(const NewSubject& s);
+
+  // writes.cc: Write's checks for `request` on `subject_id`; adds the rows it writes to `batch`
+  // and returns the new field ids. Nothing is stored. `held` says where the subject's stored
+  // fields are (read only when the request names a feature).
+  enum class HeldFields { kInStore, kNone };
+  StatusOr<std::vector<uint64_t>> PrepareWrite(const WriteRequest& request, uint64_t subject_id,
+                                               const CachedSubject& subject, HeldFields held,
+                                               store::WriteBatch& batch);
+  // `held`: the fields the subject already has (for CU04: never cookie ids beside named data).
+  Status CheckWriteFields(const WriteRequest& request, const std::vector<store::FieldRecord>& held,
+                          std::vector<CategoryId>& categories);
+  // Allowed if `action` on the field's category is allowed for at least one of its purposes
+  // (every one of them, when `all` is kAll); otherwise PermissionDenied with the reason.
+  enum class Quantifier { kAny, kAll };
+  Status CheckFieldAction(const Principal& principal, const CachedSubject& subject,
+                          const store::FieldRecord& field, Action action, Quantifier quantifier);
+  struct SuspendedFeature {
+    const Feature* feature = nullptr;
+    std::vector<std::string> missing;  // the required categories no longer held
+  };
+  std::vector<SuspendedFeature> FeaturesSuspendedBy(
+      const CachedSubject& subject, std::string_view category,
+      const std::vector<store::FieldRecord>& left) const;
+
+  // reads.cc: a read without storing its decision: what Read returns, and in `decision` the
+  // entry to store before any value is handed out. A refusal is recorded here already.
+  // `located`: the read's location was recorded (RecordReadLocation), as a subject's own read
+  // may need (CX03).
+  StatusOr<ReadResult> ReadUnstored(const Principal& principal, uint64_t id,
+                                    std::string_view purpose, AuditEntry& decision,
+                                    bool located = false);
+
+  // consent.cc
+  StatusOr<std::string> ConsentPurpose(const ConsentChange& change) const;
+  Status CommitConsents(uint64_t id, std::span<const ConsentChange> changes);
+  Status DeleteProfileInto(uint64_t id, const PurposeSet& ended, store::WriteBatch& batch,
+                           std::vector<AuditEntry>& entries);
+  // The latest policy version the subject was notified of whose opt-out window has passed (the
+  // version they signed up under counts as notified).
+  StatusOr<int> NotifiedVersion(const CachedSubject& subject);
+
+  // disclosures.cc: opens the subject's fields whose category is in `categories`, that were
+  // collected for `purpose` or a purpose above it, and that the policy version they were
+  // collected under lets `purpose` use (CN17, CU11, CU06), `state` being the subject's. The
+  // fields the version rule keeps back are added to `withheld` with the reason.
+  StatusOr<std::vector<FieldValue>> OpenFields(const CachedSubject& subject, SubjectState state,
+                                               const CategorySet& categories, PurposeId purpose,
+                                               LegalBasis basis,
+                                               std::vector<WithheldField>& withheld);
+
+  vault_internal::ReadAuditor auditor_;
+  vault_internal::Purger purger_;  // declared last: stopped before anything it uses goes
+};
+
+namespace vault_internal {
+
+// Purpose limitation: a field serves the purposes it was collected for and the narrower
+// purposes beneath them. A legal obligation or a vital interest reaches any field its purpose
+// covers, whatever it was collected for (GDPR Art. 6(1)(c), (d)).
+// `field_purposes`: the declared purposes among those the field was collected for.
+bool CollectedFor(const CompiledPurpose& purpose, const PurposeSet& field_purposes);
+bool CollectedFor(const CompiledPolicy& policy, const std::vector<std::string>& field_purposes,
+                  PurposeId purpose);
+
+// "a,b,c"
+std::string Joined(const std::vector<std::string>& items);
+
+}  // namespace vault_internal
+}  // namespace privet
