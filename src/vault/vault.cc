@@ -20,16 +20,16 @@
 #include "common/unix_time.h"
 #include "common/utf8.h"
 #include "crypto/crypto.h"
+#include "keys/master_key_rotation.h"
+#include "keys/vault_files.h"
+#include "keys/vault_lock.h"
 #include "nlohmann/json.hpp"
 #include "privet/audit.h"
 #include "store/store.h"
 #include "vault/consent_state.h"
 #include "vault/id_generator.h"
-#include "vault/master_key_rotation.h"
 #include "vault/sealed_field_cache.h"
-#include "vault/vault_files.h"
 #include "vault/vault_internal.h"
-#include "vault/vault_lock.h"
 
 namespace privet {
 namespace {
