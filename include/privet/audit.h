@@ -26,7 +26,7 @@
 
 #include "privet/clock.h"
 #include "privet/status.h"
-#include "privet/vault.h"
+#include "privet/vault_files.h"
 
 namespace privet {
 

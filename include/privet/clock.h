@@ -59,6 +59,7 @@ inline Time CivilDayToTime(CivilDay d) {
   using namespace std::chrono;
   return sys_days(year{d.year} / month{d.month} / day{d.day});
 }
+CivilDay CivilDayOf(Time t);  // the UTC day of a time
 
 // Text forms used in documents, exports and audit entries (UTC).
 std::string Rfc3339(Time t);      // 2024-03-04T12:00:00Z

@@ -72,6 +72,11 @@ struct Duration {
   friend bool operator==(const Duration&, const Duration&) = default;
 };
 
+// The day a period that starts on `start` ends: `start` + the period, months and years clamped
+// to the end of the month; business days skip Saturdays, Sundays and `holidays`. Hours round up
+// to whole days. Used for request deadlines and retention periods (src/policy/calendar.cc).
+CivilDay AddPeriod(CivilDay start, Duration period, const std::vector<CivilDay>& holidays = {});
+
 struct Contact {
   std::string name;
   std::string email;

@@ -48,9 +48,8 @@ class Vault;
 
 // --- Deadlines ---------------------------------------------------------------------------------
 
-// The day a period that starts on `start` ends: `start` + the period, months and years clamped
-// to the end of the month; business days skip Saturdays, Sundays and `holidays`.
-CivilDay AddPeriod(CivilDay start, Duration period, const std::vector<CivilDay>& holidays = {});
+// Deadlines are counted with AddPeriod (privet/policy.h) from the day a request is received
+// (CivilDayOf, privet/clock.h).
 
 // The policy's deadline rule for a jurisdiction: an exact match, else the rule for the part before
 // the first '-' ("US-CA" → "US"); null when the policy states none.
@@ -62,8 +61,6 @@ struct RequestDeadline {
 };
 // The deadline of a request received on `received` under `rule`.
 RequestDeadline ComputeDeadline(const Deadline& rule, CivilDay received);
-
-CivilDay CivilDayOf(Time t);  // the UTC day of a time
 
 // --- Requests ----------------------------------------------------------------------------------
 

@@ -5,12 +5,12 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
+#include "keys/master_key_rotation.h"
+#include "keys/vault_files.h"
+#include "keys/vault_lock.h"
 #include "nlohmann/json.hpp"
 #include "privet/audit.h"
 #include "store/store.h"
-#include "vault/master_key_rotation.h"
-#include "vault/vault_files.h"
-#include "vault/vault_lock.h"
 
 namespace privet {
 namespace {

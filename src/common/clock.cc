@@ -16,6 +16,12 @@ void PutDigits(char* out, unsigned value, int width) {
 
 }  // namespace
 
+CivilDay CivilDayOf(Time t) {
+  const std::chrono::year_month_day ymd(std::chrono::floor<std::chrono::days>(t));
+  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day())};
+}
+
 std::string_view Rfc3339(Time t, Rfc3339Buffer& buffer) {
   using namespace std::chrono;
   const sys_seconds secs = time_point_cast<seconds>(t);  // toward zero, as to_time_t

@@ -16,10 +16,10 @@
 #include <unordered_set>
 
 #include "common/unix_time.h"
+#include "policy/retention_rules.h"
 #include "privet/audit.h"
 #include "privet/retention.h"
 #include "privet/vault.h"
-#include "retention/rules.h"
 #include "vault/vault_core.h"
 
 namespace privet {
@@ -68,7 +68,7 @@ class Sweep {
   bool needs_consents_ = false;
   std::unordered_map<uint64_t, std::map<std::string, int64_t>> events_;  // subject → event → latest
   std::map<std::string, int64_t> everyone_;                              // events for everyone
-  std::unordered_map<uint64_t, std::vector<store::LegalHoldRecord>> holds_;
+  std::unordered_map<uint64_t, std::vector<retention_internal::RetentionHold>> holds_;
   std::vector<std::string> categories_;
   std::unordered_map<std::string, uint32_t> category_index_;
   std::vector<Due> due_;
@@ -90,7 +90,8 @@ Status Sweep::LoadEvents() {
     at = std::max(at, e.at);
   }
   ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, data.GetLegalHolds(0));
-  for (store::LegalHoldRecord& h : holds) holds_[h.subject_id].push_back(std::move(h));
+  for (store::LegalHoldRecord& h : holds)
+    holds_[h.subject_id].push_back({.rule = std::move(h.rule), .ground = std::move(h.ground)});
   for (const RetentionRule& r : vault_.policy().policy().retention) needs_consents_ |= !r.unless_consent.empty();
   return Status::Ok();
 }

@@ -12,7 +12,6 @@
 #include "common/name_table.h"
 #include "common/unix_time.h"
 #include "privet/audit.h"
-#include "privet/retention.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "rights/internal.h"

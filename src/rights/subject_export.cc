@@ -2,11 +2,11 @@
 #include <algorithm>
 
 #include "common/unix_time.h"
+#include "policy/retention_rules.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
-#include "retention/facts.h"
-#include "retention/rules.h"
 #include "rights/internal.h"
+#include "vault/retention_facts.h"
 #include "vault/vault_core.h"
 
 namespace privet::rights_internal {

@@ -7,11 +7,11 @@
 
 #include "common/unix_time.h"
 #include "crypto/crypto.h"
+#include "keys/master_key_rotation.h"
+#include "keys/vault_files.h"
+#include "keys/vault_lock.h"
 #include "privet/server.h"
 #include "store/store.h"
-#include "vault/master_key_rotation.h"
-#include "vault/vault_files.h"
-#include "vault/vault_lock.h"
 
 namespace privet::server {
 namespace {

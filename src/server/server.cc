@@ -2,13 +2,13 @@
 // access log and the metrics together (include/privet/server.h).
 #include "privet/server.h"
 
+#include "keys/vault_files.h"
 #include "privet/rights.h"
 #include "server/access_log.h"
 #include "server/api.h"
 #include "server/http_listener.h"
 #include "store/account_store.h"
 #include "store/api_key_store.h"
-#include "vault/vault_files.h"
 
 namespace privet {
 

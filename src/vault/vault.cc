@@ -8,12 +8,11 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
+#include "keys/master_key_rotation.h"
+#include "keys/vault_files.h"
 #include "store/store.h"
-#include "vault/master_key_rotation.h"
-#include "vault/vault_files.h"
 #include "vault/vault_impl.h"
 #include "vault/vault_internal.h"
-#include "vault/vault_lock.h"
 
 namespace privet {
 

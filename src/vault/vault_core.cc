@@ -7,7 +7,7 @@
 
 #include "common/unix_time.h"
 #include "vault/consent_state.h"
-#include "vault/master_key_rotation.h"
+#include "keys/master_key_rotation.h"
 
 namespace privet::vault_internal {
 namespace {

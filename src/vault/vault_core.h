@@ -35,7 +35,7 @@
 #include "vault/id_generator.h"
 #include "vault/sealed_field_cache.h"
 #include "vault/subject_profile.h"
-#include "vault/vault_lock.h"
+#include "keys/vault_lock.h"
 
 namespace privet::vault_internal {
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "policy/policy_settings.h"
+#include "policy/retention_rules.h"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
 #include "privet/notice.h"
@@ -36,7 +37,6 @@
 #include "privet/retention.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
-#include "retention/rules.h"
 #include "testing/policy_fixture.h"
 
 namespace privet {

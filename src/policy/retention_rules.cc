@@ -1,10 +1,9 @@
-#include "retention/rules.h"
+#include "policy/retention_rules.h"
 
 #include <algorithm>
 #include <chrono>
 
 #include "common/unix_time.h"
-#include "privet/rights.h"
 
 namespace privet::retention_internal {
 
@@ -93,7 +92,7 @@ Verdict RuleSet::Evaluate(const std::string& category, const std::vector<std::st
     if (*end <= now && (v.due == nullptr || *end <= *v.ends_at)) v.due = &r;
     if (*end <= now && CoversWholeSubject(r)) v.whole_due = &r;
   }
-  for (const store::LegalHoldRecord& h : subject.holds) {
+  for (const RetentionHold& h : subject.holds) {
     if (h.rule.empty() ||
         std::any_of(covering.begin(), covering.end(), [&](const RetentionRule* r) { return r->id == h.rule; })) {
       v.hold = &h;

@@ -1,14 +1,14 @@
 // Policy-free operations on a vault's files (backups, key rotation) for the CLI.
-#include "vault/vault_files.h"
+#include "keys/vault_files.h"
 
 #include <filesystem>
 #include <system_error>
 
 #include "crypto/crypto.h"
-#include "privet/vault.h"
+#include "keys/master_key_rotation.h"
+#include "keys/vault_lock.h"
+#include "privet/vault_files.h"
 #include "store/store.h"
-#include "vault/master_key_rotation.h"
-#include "vault/vault_lock.h"
 
 namespace privet {
 

@@ -1,11 +1,12 @@
-// Loading what the retention rules need to know about one subject (rules.h), for erasure
-// requests and exports; sweeps build the same facts in bulk.
+// Loading what the retention rules need to know about one subject (policy/retention_rules.h),
+// for erasure requests and exports (src/rights); sweeps (src/retention) build the same facts in
+// bulk. Here, below both, so that neither includes the other.
 #pragma once
 
 #include <vector>
 
 #include "privet/vault.h"
-#include "retention/rules.h"
+#include "policy/retention_rules.h"
 #include "store/store.h"
 
 namespace privet::retention_internal {

@@ -1,4 +1,5 @@
-// Master-key loading and rotation, crash-safe. Private to src/vault/.
+// Master-key loading and rotation, crash-safe. Private to src/ (the vault, the offline audit
+// tools and the server's admin-key replacement load the master key through it).
 //
 // Rotation writes the new key to `<key_file>.next` (0600, fsynced) before re-wrapping the key
 // store in one transaction, and renames it over `<key_file>` after. If a crash interrupts it,

@@ -1,4 +1,4 @@
-#include "vault/vault_lock.h"
+#include "keys/vault_lock.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -9,7 +9,7 @@
 #include <charconv>
 #include <utility>
 
-#include "privet/vault.h"
+#include "privet/vault_files.h"
 
 namespace privet {
 namespace {

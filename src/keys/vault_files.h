@@ -1,7 +1,7 @@
 // Where a vault's files are when VaultOptions / VaultFiles leave them unset. Private to src/.
 #pragma once
 
-#include "privet/vault.h"
+#include "privet/vault_files.h"
 
 namespace privet::vault_internal {
 

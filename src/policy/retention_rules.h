@@ -1,6 +1,8 @@
-// Retention rules compiled for evaluation, shared by sweeps (sweep.cc), erasure requests and
+// Retention rules compiled for evaluation, shared by sweeps (src/retention), erasure requests and
 // access exports (src/rights): which rules cover a field, when it is due, and what keeps it.
-// See include/privet/retention.h for the semantics.
+// See include/privet/retention.h for the semantics. Pure evaluation over the policy and the facts
+// it is given: no store, no vault, no clock (the caller passes `now`); the facts of one subject
+// are loaded by src/vault/retention_facts.h, or in bulk by a sweep.
 #pragma once
 
 #include <cstdint>
@@ -11,9 +13,14 @@
 
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
-#include "store/store.h"
 
 namespace privet::retention_internal {
+
+// A legal hold as the rules see it (the vault stores it with its subject and time).
+struct RetentionHold {
+  std::string rule;  // retention rule id; empty: all
+  std::string ground;
+};
 
 // What the rules need to know about one subject.
 struct SubjectFacts {
@@ -21,7 +28,7 @@ struct SubjectFacts {
   std::map<std::string, int64_t> events;  // anchor name → latest time (incl. events for everyone)
   int64_t last_activity = 0;              // latest of its fields' last activity and recorded activity
   PurposeSet consents;
-  std::vector<store::LegalHoldRecord> holds;
+  std::vector<RetentionHold> holds;
 };
 
 // The outcome for one field at a point in time.
@@ -31,7 +38,7 @@ struct Verdict {
   const RetentionRule* whole_due = nullptr;  // a due rule that covers the whole subject
   // What keeps the field even when due (and through erasure): a hold with no rule, or on a rule
   // that covers the field; or a legal-obligation rule whose period is not over.
-  const store::LegalHoldRecord* hold = nullptr;
+  const RetentionHold* hold = nullptr;
   const RetentionRule* obligation = nullptr;
   // Every rule that covers the field, whatever its state (the retention criteria an access
   // export states, Art. 15(1)(d)), in policy order.

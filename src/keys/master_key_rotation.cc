@@ -1,4 +1,4 @@
-#include "vault/master_key_rotation.h"
+#include "keys/master_key_rotation.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "retention/facts.h"
+#include "vault/retention_facts.h"
 
 #include <algorithm>
 
@@ -22,7 +22,10 @@ StatusOr<SubjectFacts> LoadFacts(Vault& vault, uint64_t subject_id, const std::v
   }
   if (auto it = facts.events.find("last_activity"); it != facts.events.end()) facts.last_activity = it->second;
   for (const store::FieldRecord& f : fields) facts.last_activity = std::max(facts.last_activity, f.last_activity);
-  ASSIGN_OR_RETURN(facts.holds, data.GetLegalHolds(subject_id));
+  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, data.GetLegalHolds(subject_id));
+  for (store::LegalHoldRecord& h : holds) {
+    facts.holds.push_back({.rule = std::move(h.rule), .ground = std::move(h.ground)});
+  }
   return facts;
 }
 
