@@ -127,28 +127,37 @@ void VaultCore::AfterCommit(const store::WriteBatch& batch, bool committed) {
     if (id != last) field_cache_.Invalidate(id);  // a subject's rows come together
     last = id;
   };
-  for (const store::FieldRecord& f : batch.fields()) invalidate(f.subject_id);
-  for (const store::WriteBatch::FieldRef& f : batch.deleted_fields()) invalidate(f.subject_id);
-  for (uint64_t id : batch.purged()) field_cache_.Invalidate(id);
+  bool subject_state = false;
+  batch.ForEach(store::Overloaded{
+      [&](const store::op::PutField& o) { invalidate(o.field.subject_id); },
+      [&](const store::op::DeleteField& o) { invalidate(o.subject_id); },
+      [&](const store::op::PurgeSubject& o) {
+        field_cache_.Invalidate(o.subject_id);
+        subject_state = true;
+      },
+      [&](const store::op::AppendConsent&) { subject_state = true; },
+      [&](const store::op::UpdateProfile&) { subject_state = true; }, [](const auto&) {}});
 
   // Subject state: a ledger event updates the cached state (it must take effect at once); a
   // purge drops it. Both refuse state that Load read before this commit.
-  if (batch.consents().empty() && batch.purged().empty() && batch.profiles().empty()) return;
+  if (!subject_state) return;
   std::lock_guard lock(mu_);
   ++subject_generation_;
-  for (uint64_t id : batch.purged()) cache_.erase(id);
-  for (const store::WriteBatch::ProfileUpdate& p : batch.profiles()) cache_.erase(p.subject_id);
-  for (const store::ConsentEventRecord& e : batch.consents()) {
-    auto it = cache_.find(e.subject_id);
-    if (it == cache_.end()) continue;
-    std::shared_ptr<const CachedSubject> after =
-        committed ? WithConsentEvent(*policy_, *it->second, e) : nullptr;
-    if (after) {
-      it->second = std::move(after);
-    } else {
-      cache_.erase(it);
-    }
-  }
+  batch.ForEach(store::Overloaded{
+      [&](const store::op::PurgeSubject& o) { cache_.erase(o.subject_id); },
+      [&](const store::op::UpdateProfile& o) { cache_.erase(o.subject_id); },
+      [&](const store::op::AppendConsent& o) {
+        auto it = cache_.find(o.event.subject_id);
+        if (it == cache_.end()) return;
+        std::shared_ptr<const CachedSubject> after =
+            committed ? WithConsentEvent(*policy_, *it->second, o.event) : nullptr;
+        if (after) {
+          it->second = std::move(after);
+        } else {
+          cache_.erase(it);
+        }
+      },
+      [](const auto&) {}});
 }
 
 void VaultCore::AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,

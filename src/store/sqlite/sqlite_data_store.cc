@@ -1,11 +1,12 @@
 // The SQLite DataStore: one file in WAL mode, tables keyed by subject id (so that the
 // PostgreSQL backend can distribute the same tables by subject with Citus).
 //
-// Apply writes a batch in this order, in one BEGIN IMMEDIATE transaction: subjects, fields
-// (insert or replace by id), deleted fields, consent events, blind-index entries. Rows that
-// refer to a subject require the subject to exist (foreign keys): otherwise FailedPrecondition.
-// A blind-index entry that already maps the same (index, hash) to another subject is
-// AlreadyExists; to the same subject it is a no-op.
+// Apply runs a batch's operations in the order they were added, one statement each, in one
+// BEGIN IMMEDIATE transaction. Rows that refer to a subject require the subject to exist
+// (foreign keys, checked at once): otherwise FailedPrecondition. A blind-index entry that
+// already maps the same (index, hash) to another subject is AlreadyExists; to the same subject
+// it is a no-op. Audit entries must extend the log contiguously (checked against the log's size,
+// read once at open and kept under the writer lock).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <system_error>
+#include <variant>
 
 #include "store/sqlite/sqlite_rights_tables.h"
 #include "store/sqlite/sqlite_util.h"
@@ -172,7 +174,28 @@ class SqliteDataStore final : public DataStore {
  private:
   enum class Synchronous { kFull, kNormal };
 
-  Status ApplyLocked(const WriteBatch& batch);
+  Status ApplyLocked(const WriteBatch& batch, uint64_t& audit_size);
+  // One operation each, in the batch's transaction.
+  Status ApplyOp(const op::PutSubject& o);
+  Status ApplyOp(const op::UpdateProfile& o);
+  Status ApplyOp(const op::PutField& o);
+  Status ApplyOp(const op::DeleteField& o);
+  Status ApplyOp(const op::AppendConsent& o);
+  Status ApplyOp(const op::AppendDisclosure& o);
+  Status ApplyOp(const op::PurgeSubject& o) { return PurgeLocked(o.subject_id); }
+  Status ApplyOp(const op::PutBlindIndex& o) { return PutBlindIndexLocked(o.entry); }
+  Status ApplyOp(const op::DeleteBlindIndex& o);
+  Status ApplyOp(const op::PutTreeHead& o);
+  Status ApplyOp(const op::PutRequest& o) { return rights_->PutRequest(o.request); }
+  Status ApplyOp(const op::AppendOutbox& o) { return rights_->AppendOutbox(o.message); }
+  Status ApplyOp(const op::MarkOutboxSent& o) { return rights_->MarkOutboxSent(o.seq, o.sent_at); }
+  Status ApplyOp(const op::PutLegalHold& o) { return rights_->PutLegalHold(o.hold); }
+  Status ApplyOp(const op::RemoveLegalHold& o) {
+    return rights_->RemoveLegalHold(o.subject_id, o.rule);
+  }
+  Status ApplyOp(const op::PutLifecycleEvent& o) { return rights_->PutLifecycleEvent(o.event); }
+  Status ApplyOp(const op::AddAggregate& o) { return rights_->AddAggregate(o.aggregate); }
+  Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size);
   Status SetSynchronousLocked(Synchronous wanted);
   Status PurgeLocked(uint64_t id);
   Status PutBlindIndexLocked(const BlindIndexRecord& b);
@@ -206,6 +229,8 @@ class SqliteDataStore final : public DataStore {
   Statement get_audit_;
   Statement get_tree_heads_;
   AuditOnlyDurability audit_only_durability_ = AuditOnlyDurability::kFull;
+  // Entries in the audit log (its next index), as committed. Guarded by mu_.
+  uint64_t audit_size_ = 0;
   // The connection's PRAGMA synchronous (FULL when opened). Switched only when a commit needs
   // the other setting, so a run of relaxed audit-only commits (one per read) switches nothing.
   Synchronous synchronous_ = Synchronous::kFull;
@@ -282,6 +307,13 @@ Status SqliteDataStore::Prepare() {
   for (const auto& s : kStatements) {
     ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
   }
+  {
+    ASSIGN_OR_RETURN(Statement size,
+                     conn_->Prepare("SELECT coalesce(max(idx) + 1, 0) FROM audit_log"));
+    if (int rc = size.Step(); rc != SQLITE_ROW)
+      return SqliteStatus(rc, "data store open: audit log size");
+    audit_size_ = FromDb(size.ColumnInt64(0));
+  }
   rights_ = std::make_unique<sqlite::RightsTables>(*conn_);
   RETURN_IF_ERROR(rights_->Prepare());
   // The reader's copies of the read statements.
@@ -308,8 +340,11 @@ Status SqliteDataStore::Apply(const WriteBatch& batch) {
   RETURN_IF_ERROR(SetSynchronousLocked(relaxed ? Synchronous::kNormal : Synchronous::kFull));
   sqlite::Transaction txn(*conn_);
   RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
-  RETURN_IF_ERROR(ApplyLocked(batch));
-  return txn.Commit("data store apply: commit");
+  uint64_t audit_size = audit_size_;
+  RETURN_IF_ERROR(ApplyLocked(batch, audit_size));
+  RETURN_IF_ERROR(txn.Commit("data store apply: commit"));
+  audit_size_ = audit_size;
+  return Status::Ok();
 }
 
 Status SqliteDataStore::SetSynchronousLocked(Synchronous wanted) {
@@ -323,107 +358,135 @@ Status SqliteDataStore::SetSynchronousLocked(Synchronous wanted) {
   return Status::Ok();
 }
 
-Status SqliteDataStore::ApplyLocked(const WriteBatch& batch) {
-  for (uint64_t id : batch.purged()) RETURN_IF_ERROR(PurgeLocked(id));
-  for (const SubjectRecord& s : batch.subjects()) {
-    ScopedReset reset(insert_subject_);
-    insert_subject_.BindInt64(1, ToDb(s.id));
-    insert_subject_.BindText(2, s.kind);
-    insert_subject_.BindInt64(3, ToDb(s.organization_id));
-    insert_subject_.BindInt64(4, ToDb(s.tenant_id));
-    insert_subject_.BindInt64(5, s.created_at);
-    insert_subject_.BindInt64(6, s.policy_version);
-    insert_subject_.BindBlob(7, s.sealed_profile);
-    int rc = insert_subject_.Step();
-    if (rc != SQLITE_DONE) {
-      Status status = SqliteStatus(rc, "data store apply: put subject");
-      if (status.code() == StatusCode::kAlreadyExists) {
-        return Status(StatusCode::kAlreadyExists, "data store apply: subject already exists");
-      }
-      return status;
+Status SqliteDataStore::ApplyLocked(const WriteBatch& batch, uint64_t& audit_size) {
+  for (const WriteOp& o : batch.ops()) {
+    Status applied = std::visit(
+        Overloaded{[&](const op::AppendAudit& a) { return AppendAuditLocked(a.entry, audit_size); },
+                   [&](const auto& other) { return ApplyOp(other); }},
+        o);
+    RETURN_IF_ERROR(applied);
+  }
+  return Status::Ok();
+}
+
+Status SqliteDataStore::ApplyOp(const op::PutSubject& o) {
+  const SubjectRecord& s = o.subject;
+  ScopedReset reset(insert_subject_);
+  insert_subject_.BindInt64(1, ToDb(s.id));
+  insert_subject_.BindText(2, s.kind);
+  insert_subject_.BindInt64(3, ToDb(s.organization_id));
+  insert_subject_.BindInt64(4, ToDb(s.tenant_id));
+  insert_subject_.BindInt64(5, s.created_at);
+  insert_subject_.BindInt64(6, s.policy_version);
+  insert_subject_.BindBlob(7, s.sealed_profile);
+  int rc = insert_subject_.Step();
+  if (rc != SQLITE_DONE) {
+    Status status = SqliteStatus(rc, "data store apply: put subject");
+    if (status.code() == StatusCode::kAlreadyExists) {
+      return Status(StatusCode::kAlreadyExists, "data store apply: subject already exists");
     }
+    return status;
   }
-  for (const WriteBatch::ProfileUpdate& p : batch.profiles()) {
-    ScopedReset reset(update_profile_);
-    update_profile_.BindBlob(1, p.sealed_profile);
-    update_profile_.BindInt64(2, ToDb(p.subject_id));
-    if (int rc = update_profile_.Step(); rc != SQLITE_DONE) {
-      return SqliteStatus(rc, "data store apply: update profile");
-    }
-    if (sqlite3_changes(conn_->db()) == 0) {
-      return FailedPrecondition("data store apply: update profile: no such subject");
-    }
+  return Status::Ok();
+}
+
+Status SqliteDataStore::ApplyOp(const op::UpdateProfile& p) {
+  ScopedReset reset(update_profile_);
+  update_profile_.BindBlob(1, p.sealed_profile);
+  update_profile_.BindInt64(2, ToDb(p.subject_id));
+  if (int rc = update_profile_.Step(); rc != SQLITE_DONE) {
+    return SqliteStatus(rc, "data store apply: update profile");
   }
-  for (const FieldRecord& f : batch.fields()) {
-    ASSIGN_OR_RETURN(std::string purposes, EncodeStringArray(f.purposes));
-    ScopedReset reset(put_field_);
-    put_field_.BindInt64(1, ToDb(f.id));
-    put_field_.BindInt64(2, ToDb(f.subject_id));
-    put_field_.BindText(3, f.category);
-    put_field_.BindText(4, f.source);
-    put_field_.BindText(5, purposes);
-    put_field_.BindText(6, f.basis);
-    put_field_.BindInt64(7, f.collected_at);
-    put_field_.BindInt64(8, f.last_activity);
-    put_field_.BindInt64(9, f.policy_version);
-    put_field_.BindBlob(10, f.sealed_value);
-    RETURN_IF_ERROR(Run(put_field_, "data store apply: put field"));
+  if (sqlite3_changes(conn_->db()) == 0) {
+    return FailedPrecondition("data store apply: update profile: no such subject");
   }
-  for (const WriteBatch::FieldRef& f : batch.deleted_fields()) {
-    ScopedReset reset(delete_field_);
-    delete_field_.BindInt64(1, ToDb(f.subject_id));
-    delete_field_.BindInt64(2, ToDb(f.field_id));
-    RETURN_IF_ERROR(Run(delete_field_, "data store apply: delete field"));
+  return Status::Ok();
+}
+
+Status SqliteDataStore::ApplyOp(const op::PutField& o) {
+  const FieldRecord& f = o.field;
+  ASSIGN_OR_RETURN(std::string purposes, EncodeStringArray(f.purposes));
+  ScopedReset reset(put_field_);
+  put_field_.BindInt64(1, ToDb(f.id));
+  put_field_.BindInt64(2, ToDb(f.subject_id));
+  put_field_.BindText(3, f.category);
+  put_field_.BindText(4, f.source);
+  put_field_.BindText(5, purposes);
+  put_field_.BindText(6, f.basis);
+  put_field_.BindInt64(7, f.collected_at);
+  put_field_.BindInt64(8, f.last_activity);
+  put_field_.BindInt64(9, f.policy_version);
+  put_field_.BindBlob(10, f.sealed_value);
+  return Run(put_field_, "data store apply: put field");
+}
+
+Status SqliteDataStore::ApplyOp(const op::DeleteField& f) {
+  ScopedReset reset(delete_field_);
+  delete_field_.BindInt64(1, ToDb(f.subject_id));
+  delete_field_.BindInt64(2, ToDb(f.field_id));
+  return Run(delete_field_, "data store apply: delete field");
+}
+
+Status SqliteDataStore::ApplyOp(const op::AppendConsent& o) {
+  const ConsentEventRecord& e = o.event;
+  ScopedReset reset(insert_consent_);
+  insert_consent_.BindInt64(1, ToDb(e.subject_id));
+  insert_consent_.BindText(2, e.purpose);
+  insert_consent_.BindText(3, e.channel);
+  insert_consent_.BindText(4, e.action);
+  insert_consent_.BindText(5, e.source);
+  insert_consent_.BindInt64(6, e.at);
+  insert_consent_.BindInt64(7, e.policy_version);
+  return Run(insert_consent_, "data store apply: append consent");
+}
+
+Status SqliteDataStore::ApplyOp(const op::AppendDisclosure& o) {
+  const DisclosureRecord& d = o.disclosure;
+  ASSIGN_OR_RETURN(std::string categories, EncodeStringArray(d.categories));
+  ASSIGN_OR_RETURN(std::string evidence, EncodeStringArray(d.evidence));
+  ScopedReset reset(insert_disclosure_);
+  insert_disclosure_.BindInt64(1, ToDb(d.subject_id));
+  insert_disclosure_.BindText(2, d.recipient);
+  insert_disclosure_.BindText(3, d.purpose);
+  insert_disclosure_.BindText(4, categories);
+  insert_disclosure_.BindText(5, evidence);
+  insert_disclosure_.BindInt64(6, d.at);
+  insert_disclosure_.BindInt64(7, d.policy_version);
+  return Run(insert_disclosure_, "data store apply: record disclosure");
+}
+
+Status SqliteDataStore::AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size) {
+  if (a.index < audit_size) {
+    return Status(StatusCode::kAlreadyExists, "data store apply: audit entry index already used");
   }
-  for (const ConsentEventRecord& e : batch.consents()) {
-    ScopedReset reset(insert_consent_);
-    insert_consent_.BindInt64(1, ToDb(e.subject_id));
-    insert_consent_.BindText(2, e.purpose);
-    insert_consent_.BindText(3, e.channel);
-    insert_consent_.BindText(4, e.action);
-    insert_consent_.BindText(5, e.source);
-    insert_consent_.BindInt64(6, e.at);
-    insert_consent_.BindInt64(7, e.policy_version);
-    RETURN_IF_ERROR(Run(insert_consent_, "data store apply: append consent"));
+  if (a.index > audit_size) {
+    return FailedPrecondition("data store apply: audit entry index leaves a gap in the log");
   }
-  for (const DisclosureRecord& d : batch.disclosures()) {
-    ASSIGN_OR_RETURN(std::string categories, EncodeStringArray(d.categories));
-    ASSIGN_OR_RETURN(std::string evidence, EncodeStringArray(d.evidence));
-    ScopedReset reset(insert_disclosure_);
-    insert_disclosure_.BindInt64(1, ToDb(d.subject_id));
-    insert_disclosure_.BindText(2, d.recipient);
-    insert_disclosure_.BindText(3, d.purpose);
-    insert_disclosure_.BindText(4, categories);
-    insert_disclosure_.BindText(5, evidence);
-    insert_disclosure_.BindInt64(6, d.at);
-    insert_disclosure_.BindInt64(7, d.policy_version);
-    RETURN_IF_ERROR(Run(insert_disclosure_, "data store apply: record disclosure"));
-  }
-  for (const AuditRecord& a : batch.audit()) {
-    ScopedReset reset(append_audit_);
-    append_audit_.BindInt64(1, ToDb(a.index));
-    append_audit_.BindBlob(2, a.entry);
-    RETURN_IF_ERROR(Run(append_audit_, "data store apply: append audit entry"));
-  }
-  for (const TreeHeadRecord& t : batch.tree_heads()) {
-    ScopedReset reset(put_tree_head_);
-    put_tree_head_.BindInt64(1, ToDb(t.tree_size));
-    put_tree_head_.BindBlob(2, t.root);
-    put_tree_head_.BindText(3, t.timestamp);
-    put_tree_head_.BindBlob(4, t.signature);
-    RETURN_IF_ERROR(Run(put_tree_head_, "data store apply: put tree head"));
-  }
-  for (const BlindIndexRecord& b : batch.deleted_indexes()) {
-    ScopedReset reset(delete_index_);
-    delete_index_.BindText(1, b.index);
-    delete_index_.BindBlob(2, b.hash);
-    delete_index_.BindInt64(3, ToDb(b.subject_id));
-    RETURN_IF_ERROR(Run(delete_index_, "data store apply: delete blind index"));
-  }
-  for (const BlindIndexRecord& b : batch.indexes()) {
-    RETURN_IF_ERROR(PutBlindIndexLocked(b));
-  }
-  return rights_->Apply(batch);
+  ScopedReset reset(append_audit_);
+  append_audit_.BindInt64(1, ToDb(a.index));
+  append_audit_.BindBlob(2, a.entry);
+  RETURN_IF_ERROR(Run(append_audit_, "data store apply: append audit entry"));
+  ++audit_size;
+  return Status::Ok();
+}
+
+Status SqliteDataStore::ApplyOp(const op::PutTreeHead& o) {
+  const TreeHeadRecord& t = o.head;
+  ScopedReset reset(put_tree_head_);
+  put_tree_head_.BindInt64(1, ToDb(t.tree_size));
+  put_tree_head_.BindBlob(2, t.root);
+  put_tree_head_.BindText(3, t.timestamp);
+  put_tree_head_.BindBlob(4, t.signature);
+  return Run(put_tree_head_, "data store apply: put tree head");
+}
+
+Status SqliteDataStore::ApplyOp(const op::DeleteBlindIndex& o) {
+  const BlindIndexRecord& b = o.entry;
+  ScopedReset reset(delete_index_);
+  delete_index_.BindText(1, b.index);
+  delete_index_.BindBlob(2, b.hash);
+  delete_index_.BindInt64(3, ToDb(b.subject_id));
+  return Run(delete_index_, "data store apply: delete blind index");
 }
 
 Status SqliteDataStore::PutBlindIndexLocked(const BlindIndexRecord& b) {

@@ -142,61 +142,64 @@ Status RightsTables::Prepare() {
   return Status::Ok();
 }
 
-Status RightsTables::Apply(const WriteBatch& batch) {
-  for (const RequestRecord& r : batch.requests()) {
-    ScopedReset reset(put_request_);
-    put_request_.BindInt64(1, ToDb(r.id));
-    put_request_.BindInt64(2, ToDb(r.subject_id));
-    put_request_.BindInt64(3, r.open ? 1 : 0);
-    put_request_.BindInt64(4, r.due_at);
-    put_request_.BindText(5, r.document);
-    RETURN_IF_ERROR(Run(put_request_, "data store apply: put request"));
-  }
-  for (const OutboxRecord& m : batch.outbox()) {
-    ScopedReset reset(append_outbox_);
-    append_outbox_.BindInt64(1, ToDb(m.subject_id));
-    append_outbox_.BindInt64(2, ToDb(m.organization_id));
-    append_outbox_.BindText(3, m.topic);
-    append_outbox_.BindBlob(4, m.sealed_body);
-    append_outbox_.BindInt64(5, m.created_at);
-    RETURN_IF_ERROR(Run(append_outbox_, "data store apply: append outbox message"));
-  }
-  for (const auto& [seq, at] : batch.outbox_sent()) {
-    ScopedReset reset(mark_sent_);
-    mark_sent_.BindInt64(1, at);
-    mark_sent_.BindInt64(2, seq);
-    RETURN_IF_ERROR(Run(mark_sent_, "data store apply: mark outbox message sent"));
-  }
-  for (const auto& [subject, rule] : batch.removed_holds()) {
-    ScopedReset reset(remove_hold_);
-    remove_hold_.BindInt64(1, ToDb(subject));
-    remove_hold_.BindText(2, rule);
-    RETURN_IF_ERROR(Run(remove_hold_, "data store apply: remove legal hold"));
-  }
-  for (const LegalHoldRecord& h : batch.holds()) {
-    ScopedReset reset(put_hold_);
-    put_hold_.BindInt64(1, ToDb(h.subject_id));
-    put_hold_.BindText(2, h.rule);
-    put_hold_.BindText(3, h.ground);
-    put_hold_.BindInt64(4, h.placed_at);
-    RETURN_IF_ERROR(Run(put_hold_, "data store apply: put legal hold"));
-  }
-  for (const LifecycleEventRecord& e : batch.lifecycle_events()) {
-    ScopedReset reset(put_lifecycle_);
-    put_lifecycle_.BindInt64(1, ToDb(e.subject_id));
-    put_lifecycle_.BindText(2, e.event);
-    put_lifecycle_.BindInt64(3, e.at);
-    RETURN_IF_ERROR(Run(put_lifecycle_, "data store apply: put lifecycle event"));
-  }
-  for (const AggregateRecord& a : batch.aggregates()) {
-    ScopedReset reset(add_aggregate_);
-    add_aggregate_.BindText(1, a.rule);
-    add_aggregate_.BindText(2, a.category);
-    add_aggregate_.BindInt64(3, a.day);
-    add_aggregate_.BindInt64(4, a.count);
-    RETURN_IF_ERROR(Run(add_aggregate_, "data store apply: add aggregate"));
-  }
-  return Status::Ok();
+Status RightsTables::PutRequest(const RequestRecord& r) {
+  ScopedReset reset(put_request_);
+  put_request_.BindInt64(1, ToDb(r.id));
+  put_request_.BindInt64(2, ToDb(r.subject_id));
+  put_request_.BindInt64(3, r.open ? 1 : 0);
+  put_request_.BindInt64(4, r.due_at);
+  put_request_.BindText(5, r.document);
+  return Run(put_request_, "data store apply: put request");
+}
+
+Status RightsTables::AppendOutbox(const OutboxRecord& m) {
+  ScopedReset reset(append_outbox_);
+  append_outbox_.BindInt64(1, ToDb(m.subject_id));
+  append_outbox_.BindInt64(2, ToDb(m.organization_id));
+  append_outbox_.BindText(3, m.topic);
+  append_outbox_.BindBlob(4, m.sealed_body);
+  append_outbox_.BindInt64(5, m.created_at);
+  return Run(append_outbox_, "data store apply: append outbox message");
+}
+
+Status RightsTables::MarkOutboxSent(int64_t seq, int64_t sent_at) {
+  ScopedReset reset(mark_sent_);
+  mark_sent_.BindInt64(1, sent_at);
+  mark_sent_.BindInt64(2, seq);
+  return Run(mark_sent_, "data store apply: mark outbox message sent");
+}
+
+Status RightsTables::RemoveLegalHold(uint64_t subject_id, std::string_view rule) {
+  ScopedReset reset(remove_hold_);
+  remove_hold_.BindInt64(1, ToDb(subject_id));
+  remove_hold_.BindText(2, rule);
+  return Run(remove_hold_, "data store apply: remove legal hold");
+}
+
+Status RightsTables::PutLegalHold(const LegalHoldRecord& h) {
+  ScopedReset reset(put_hold_);
+  put_hold_.BindInt64(1, ToDb(h.subject_id));
+  put_hold_.BindText(2, h.rule);
+  put_hold_.BindText(3, h.ground);
+  put_hold_.BindInt64(4, h.placed_at);
+  return Run(put_hold_, "data store apply: put legal hold");
+}
+
+Status RightsTables::PutLifecycleEvent(const LifecycleEventRecord& e) {
+  ScopedReset reset(put_lifecycle_);
+  put_lifecycle_.BindInt64(1, ToDb(e.subject_id));
+  put_lifecycle_.BindText(2, e.event);
+  put_lifecycle_.BindInt64(3, e.at);
+  return Run(put_lifecycle_, "data store apply: put lifecycle event");
+}
+
+Status RightsTables::AddAggregate(const AggregateRecord& a) {
+  ScopedReset reset(add_aggregate_);
+  add_aggregate_.BindText(1, a.rule);
+  add_aggregate_.BindText(2, a.category);
+  add_aggregate_.BindInt64(3, a.day);
+  add_aggregate_.BindInt64(4, a.count);
+  return Run(add_aggregate_, "data store apply: add aggregate");
 }
 
 Status RightsTables::Purge(uint64_t subject_id) {

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "store/sqlite/sqlite_util.h"
@@ -24,8 +25,14 @@ class RightsTables {
   explicit RightsTables(Connection& writer) : conn_(writer) {}
   Status Prepare();
 
-  // The batch's requests, outbox messages and marks, holds, lifecycle events and aggregates.
-  Status Apply(const WriteBatch& batch);
+  // One operation of a batch each (write_batch.h), inside the data store's transaction.
+  Status PutRequest(const RequestRecord& r);
+  Status AppendOutbox(const OutboxRecord& m);
+  Status MarkOutboxSent(int64_t seq, int64_t sent_at);
+  Status PutLegalHold(const LegalHoldRecord& h);
+  Status RemoveLegalHold(uint64_t subject_id, std::string_view rule);
+  Status PutLifecycleEvent(const LifecycleEventRecord& e);
+  Status AddAggregate(const AggregateRecord& a);
   // The subject's outbox messages, holds and lifecycle events (requests stay).
   Status Purge(uint64_t subject_id);
 

@@ -1,0 +1,144 @@
+// The rows of the storage interface (store.h): what a data store keeps for a subject (its record,
+// sealed fields, consent events, blind-index entries, disclosures), the audit log and its tree
+// heads, and the rights and retention rows (requests, outbox, legal holds, lifecycle events,
+// aggregates). Plain structs, copied by value; no behaviour.
+//
+// Values that are personal data arrive here already sealed (`sealed_*` members); ids, category
+// and purpose names, times and versions are stored as they are. Times are Unix seconds (UTC).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace privet::store {
+
+struct SubjectRecord {
+  uint64_t id = 0;  // pseudonymous, random; carries no personal data
+  std::string kind;
+  uint64_t organization_id = 0;  // 0: none
+  uint64_t tenant_id = 0;        // 0: none (the controller's own subject)
+  int64_t created_at = 0;
+  int policy_version = 0;      // in force when the subject was created
+  std::string sealed_profile;  // sealed attributes (birth date or age band, jurisdiction, ...)
+};
+
+struct FieldRecord {
+  uint64_t id = 0;  // random; bound into the seal's associated data
+  uint64_t subject_id = 0;
+  std::string category;               // policy category id, e.g. user.contact.email
+  std::string source;                 // DataSourceName()
+  std::vector<std::string> purposes;  // purpose ids it was collected for
+  std::string basis;                  // LegalBasisName() at collection
+  int64_t collected_at = 0;
+  int64_t last_activity = 0;
+  int policy_version = 0;
+  std::string sealed_value;
+};
+
+struct ConsentEventRecord {
+  uint64_t subject_id = 0;
+  int64_t seq = 0;      // assigned by the store on append: increasing per store
+  std::string purpose;  // purpose id; empty when the event is about a channel only
+  std::string channel;  // marketing channel id; empty when none
+  std::string action;   // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
+  std::string source;   // form, cookie_banner, api, gpc, dnt, staff
+  int64_t at = 0;
+  int policy_version = 0;
+};
+
+struct BlindIndexRecord {
+  std::string index;  // email, phone, username
+  std::string hash;   // 32 bytes
+  uint64_t subject_id = 0;
+};
+
+// One release of a subject's data to a recipient (the disclosure register).
+struct DisclosureRecord {
+  uint64_t subject_id = 0;
+  int64_t seq = 0;                      // assigned by the store on append
+  std::string recipient;                // policy recipient id
+  std::string purpose;                  // policy purpose id
+  std::vector<std::string> categories;  // released categories
+  std::vector<std::string> evidence;    // preconditions met, e.g. court_order:<reference id>
+  int64_t at = 0;
+  int policy_version = 0;
+};
+
+// One entry of the audit log: its position (0-based leaf index) and its canonical bytes.
+struct AuditRecord {
+  uint64_t index = 0;
+  std::string entry;
+};
+
+// A signed tree head of the audit log.
+struct TreeHeadRecord {
+  uint64_t tree_size = 0;
+  std::string root;       // 32 bytes
+  std::string timestamp;  // RFC 3339, UTC
+  std::string signature;  // 64 bytes, Ed25519
+};
+
+// A data-subject rights request (src/rights). The store keeps the columns it filters on apart
+// and the rest as the rights layer's own JSON document, which holds no personal data (ids,
+// codes, times, hashes).
+struct RequestRecord {
+  uint64_t id = 0;
+  uint64_t subject_id = 0;
+  bool open = true;    // not yet completed or denied
+  int64_t due_at = 0;  // the current deadline (Unix seconds); 0: none applies
+  std::string document;
+};
+
+// A message waiting to be sent (identity codes, notices to the subject): the outbox. Delivery
+// adapters read it and mark messages sent. The body is sealed with the subject's key, so an
+// erasure also makes its messages unreadable; the rows go with the subject's purge.
+struct OutboxRecord {
+  int64_t seq = 0;  // assigned by the store on append
+  uint64_t subject_id = 0;
+  uint64_t organization_id = 0;  // set when the message goes to the organization's admin
+  std::string topic;             // identity_code, request_extended, restriction_lift, ...
+  std::string sealed_body;
+  int64_t created_at = 0;
+  int64_t sent_at = 0;  // 0: not sent yet
+};
+
+// A legal hold: suspends a retention rule (or, with an empty rule, every rule and erasure) for
+// one subject. The ground is a code or case reference, never personal data.
+struct LegalHoldRecord {
+  uint64_t subject_id = 0;
+  std::string rule;  // retention rule id; empty: all
+  std::string ground;
+  int64_t placed_at = 0;
+};
+
+// When a retention anchor last happened for a subject (last_activity, contract_end, ...); the
+// store keeps the latest time per (subject, event). Subject 0 holds events that concern
+// everyone (the statistical analysis that used all logs collected before it, CX04).
+struct LifecycleEventRecord {
+  uint64_t subject_id = 0;
+  std::string event;
+  int64_t at = 0;
+};
+
+// A count that survives the fields it was derived from (retention's anonymize action): how many
+// fields of a category a rule removed, per day of collection. It identifies no one.
+struct AggregateRecord {
+  std::string rule;
+  std::string category;
+  int64_t day = 0;  // Unix seconds of the UTC day the fields were collected
+  int64_t count = 0;
+};
+
+// A field without its value, with its subject's kind: what retention sweeps look at.
+struct FieldMetadata {
+  uint64_t id = 0;
+  uint64_t subject_id = 0;
+  std::string subject_kind;
+  std::string category;
+  std::vector<std::string> purposes;
+  int64_t collected_at = 0;
+  int64_t last_activity = 0;
+};
+
+}  // namespace privet::store

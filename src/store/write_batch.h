@@ -1,0 +1,198 @@
+// A write batch: the writes one DataStore::Apply commits together, as one ordered list of
+// operations. Every store applies the operations in the order they were added, in one
+// transaction: all of them or none.
+//
+//   store::WriteBatch batch;
+//   batch.PutSubject(subject);            // the subject first: its rows refer to it
+//   batch.PutField(field);
+//   batch.AppendAudit({.index = n, .entry = bytes});
+//   RETURN_IF_ERROR(data.Apply(batch));
+//
+// Because the order is the order of adding, a later operation sees what an earlier one did: a
+// field put after the subject's PutSubject finds its subject, a blind-index entry deleted and
+// then put again exists afterwards, and one put and then deleted does not. (Before issue 16 the
+// stores applied a fixed order by kind; every caller already added its operations in an order
+// that gives the same result, see src/store/README.md.)
+//
+// What each operation REQUIRES, and the error when it does not hold (nothing of the batch is
+// applied then):
+// - PutSubject: the id is new (AlreadyExists).
+// - UpdateProfile, PutField, AppendConsent, AppendDisclosure, PutBlindIndex, AppendOutbox,
+//   PutLegalHold: the subject exists at that point of the batch (FailedPrecondition).
+// - PutBlindIndex: the (index, hash) does not name another subject (AlreadyExists); naming the
+//   same subject it is a no-op. That check comes before the subject's existence.
+// - AppendAudit: the entry's index is the log's size at that point, i.e. the entries extend the
+//   log contiguously (an index already used: AlreadyExists; a gap: FailedPrecondition).
+// The other operations cannot fail on their arguments: DeleteField, DeleteBlindIndex,
+// MarkOutboxSent and RemoveLegalHold change nothing when nothing matches; PurgeSubject of a
+// missing subject is a no-op; PutRequest, PutTreeHead insert or replace; PutLifecycleEvent keeps
+// the later time; AddAggregate adds up.
+//
+// Readers of a batch (a store's Apply, the vault's caches) walk `ops()` with std::visit, or
+// ForEach; `Overloaded` builds a visitor from lambdas. Not thread-safe: one thread builds a
+// batch, then any number may read it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "store/records.h"
+
+namespace privet::store {
+
+// The operations of a batch, one struct each, named as WriteBatch's adding methods.
+namespace op {
+struct PutSubject {
+  SubjectRecord subject;
+};
+// Replaces an existing subject's sealed profile.
+struct UpdateProfile {
+  uint64_t subject_id = 0;
+  std::string sealed_profile;
+};
+// Inserts the field, or replaces the field of that id (also one that was another subject's).
+struct PutField {
+  FieldRecord field;
+};
+// Deletes field `field_id` of subject `subject_id` (nothing if the field is another subject's).
+// The subject is named so that whoever applies the batch knows whose fields changed.
+struct DeleteField {
+  uint64_t subject_id = 0;
+  uint64_t field_id = 0;
+};
+// Appends an event; the store assigns `seq` (the value given is ignored).
+struct AppendConsent {
+  ConsentEventRecord event;
+};
+// Appends a disclosure; the store assigns `seq`.
+struct AppendDisclosure {
+  DisclosureRecord disclosure;
+};
+// Removes every row of the subject, as DataStore::PurgeSubject.
+struct PurgeSubject {
+  uint64_t subject_id = 0;
+};
+struct PutBlindIndex {
+  BlindIndexRecord entry;
+};
+// Removes the entry only where it names that subject.
+struct DeleteBlindIndex {
+  BlindIndexRecord entry;
+};
+struct AppendAudit {
+  AuditRecord entry;
+};
+// Inserts or replaces the head of that tree size.
+struct PutTreeHead {
+  TreeHeadRecord head;
+};
+// Inserts or replaces the request of that id.
+struct PutRequest {
+  RequestRecord request;
+};
+// Appends a message; the store assigns `seq` and it starts unsent (sent_at is ignored).
+struct AppendOutbox {
+  OutboxRecord message;
+};
+// Marks message `seq` sent at `sent_at`, unless it was already marked.
+struct MarkOutboxSent {
+  int64_t seq = 0;
+  int64_t sent_at = 0;
+};
+// Inserts or replaces the hold of (subject, rule).
+struct PutLegalHold {
+  LegalHoldRecord hold;
+};
+struct RemoveLegalHold {
+  uint64_t subject_id = 0;
+  std::string rule;
+};
+// Keeps the later of the stored and the new time of (subject, event).
+struct PutLifecycleEvent {
+  LifecycleEventRecord event;
+};
+// Adds `count` to the stored aggregate of (rule, category, day).
+struct AddAggregate {
+  AggregateRecord aggregate;
+};
+}  // namespace op
+
+using WriteOp =
+    std::variant<op::PutSubject, op::UpdateProfile, op::PutField, op::DeleteField,
+                 op::AppendConsent, op::AppendDisclosure, op::PurgeSubject, op::PutBlindIndex,
+                 op::DeleteBlindIndex, op::AppendAudit, op::PutTreeHead, op::PutRequest,
+                 op::AppendOutbox, op::MarkOutboxSent, op::PutLegalHold, op::RemoveLegalHold,
+                 op::PutLifecycleEvent, op::AddAggregate>;
+
+// A visitor made of lambdas, for std::visit over a WriteOp:
+//   std::visit(Overloaded{[](const op::PutField& p) {...}, [](const auto&) {}}, op);
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+class WriteBatch {
+ public:
+  void PutSubject(SubjectRecord s) { Add(op::PutSubject{std::move(s)}); }
+  void UpdateProfile(uint64_t subject_id, std::string sealed_profile) {
+    Add(op::UpdateProfile{subject_id, std::move(sealed_profile)});
+  }
+  void PutField(FieldRecord f) { Add(op::PutField{std::move(f)}); }
+  void DeleteField(uint64_t subject_id, uint64_t field_id) {
+    Add(op::DeleteField{subject_id, field_id});
+  }
+  void AppendConsent(ConsentEventRecord e) { Add(op::AppendConsent{std::move(e)}); }
+  void AppendDisclosure(DisclosureRecord d) { Add(op::AppendDisclosure{std::move(d)}); }
+  void PurgeSubject(uint64_t subject_id) { Add(op::PurgeSubject{subject_id}); }
+  void PutBlindIndex(BlindIndexRecord b) { Add(op::PutBlindIndex{std::move(b)}); }
+  void DeleteBlindIndex(BlindIndexRecord b) { Add(op::DeleteBlindIndex{std::move(b)}); }
+  void AppendAudit(AuditRecord a) {
+    ops_.emplace_back(op::AppendAudit{std::move(a)});  // not counted in non_audit_
+  }
+  void PutTreeHead(TreeHeadRecord t) { Add(op::PutTreeHead{std::move(t)}); }
+  void PutRequest(RequestRecord r) { Add(op::PutRequest{std::move(r)}); }
+  void AppendOutbox(OutboxRecord m) { Add(op::AppendOutbox{std::move(m)}); }
+  void MarkOutboxSent(int64_t seq, int64_t at) { Add(op::MarkOutboxSent{seq, at}); }
+  void PutLegalHold(LegalHoldRecord h) { Add(op::PutLegalHold{std::move(h)}); }
+  void RemoveLegalHold(uint64_t subject_id, std::string rule) {
+    Add(op::RemoveLegalHold{subject_id, std::move(rule)});
+  }
+  void PutLifecycleEvent(LifecycleEventRecord e) { Add(op::PutLifecycleEvent{std::move(e)}); }
+  void AddAggregate(AggregateRecord a) { Add(op::AddAggregate{std::move(a)}); }
+
+  // An audit-only batch that must survive power loss even when the store relaxes audit-only
+  // commits (erasures, key events).
+  void RequireFullDurability() { full_durability_ = true; }
+  bool full_durability() const { return full_durability_; }
+
+  // The operations, in the order they were added.
+  const std::vector<WriteOp>& ops() const { return ops_; }
+  // Calls `visit(op)` for each operation, in order, with the operation's own type.
+  template <class F>
+  void ForEach(F&& visit) const {
+    for (const WriteOp& o : ops_) std::visit(visit, o);
+  }
+  size_t size() const { return ops_.size(); }
+  // True when the batch holds nothing but audit entries (or nothing).
+  bool audit_only() const { return non_audit_ == 0; }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  template <class Op>
+  void Add(Op o) {
+    ops_.emplace_back(std::move(o));
+    ++non_audit_;
+  }
+
+  std::vector<WriteOp> ops_;
+  size_t non_audit_ = 0;  // operations other than AppendAudit
+  bool full_durability_ = false;
+};
+
+}  // namespace privet::store
