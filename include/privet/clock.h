@@ -13,6 +13,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -55,9 +56,16 @@ struct CivilDay {
   friend bool operator==(const CivilDay&, const CivilDay&) = default;
 };
 
+// Time holds nanoseconds since 1970 in 64 bits: 1677-09-21 to 2262-04-11. A day outside that
+// span (which only a damaged record or a hostile request could carry: ParseDayString refuses
+// it) becomes the earliest or the latest Time, never an overflow.
 inline Time CivilDayToTime(CivilDay d) {
   using namespace std::chrono;
-  return sys_days(year{d.year} / month{d.month} / day{d.day});
+  const sys_days day = sys_days(year{d.year} / month{d.month} / std::chrono::day{d.day});
+  constexpr auto kLastDay = duration_cast<days>(Time::duration::max()).count();
+  if (day.time_since_epoch().count() > kLastDay) return Time::max();
+  if (day.time_since_epoch().count() < -kLastDay) return Time::min();
+  return day;
 }
 CivilDay CivilDayOf(Time t);  // the UTC day of a time
 
@@ -67,5 +75,11 @@ std::string Rfc3339(Time t);      // 2024-03-04T12:00:00Z
 using Rfc3339Buffer = std::array<char, 20>;
 std::string_view Rfc3339(Time t, Rfc3339Buffer& buffer);
 std::string DayString(CivilDay d);  // 2024-03-04
+// The inverse of DayString: exactly YYYY-MM-DD, a day that exists, in the years Time spans
+// whole (kFirstYear to kLastYear); nullopt for anything else (no sign, no space, no other
+// length). For dates in policy files, request bodies and stored documents.
+inline constexpr int kFirstYear = 1678;
+inline constexpr int kLastYear = 2261;
+std::optional<CivilDay> ParseDayString(std::string_view text);
 
 }  // namespace privet

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "common/json_integer.h"
 #include "common/name_table.h"
 #include "common/unix_time.h"
 #include "nlohmann/json.hpp"
@@ -144,8 +145,16 @@ StatusOr<AuditEntry> ParseAuditEntry(std::string_view bytes) {
     const std::optional<AuditEvent> known = ParseAuditEventName(event);
     if (!known) return InvalidArgument("audit entry has an unknown event");
     e.event = *known;
-    e.at = FromUnix(j.at("at").get<int64_t>());
-    e.subject_id = j.at("subject").get<uint64_t>();
+    // Integers as the serializer writes them: a float or a value out of range is not an entry
+    // (get<T>() would cast it, undefined behaviour for a float out of range), nor a time that
+    // Time cannot hold (it would not serialize back to the same bytes).
+    const std::optional<int64_t> at = common::JsonInteger<int64_t>(j.at("at"));
+    const std::optional<uint64_t> subject = common::JsonInteger<uint64_t>(j.at("subject"));
+    const std::optional<int> policy_version = common::JsonInteger<int>(j.at("policy_version"));
+    if (!at || !UnixTimeInRange(*at) || !subject || !policy_version)
+      return InvalidArgument("audit entry has a number that is not an integer in range");
+    e.at = FromUnix(*at);
+    e.subject_id = *subject;
     e.principal = j.at("principal").get<std::string>();
     e.action = j.at("action").get<std::string>();
     e.purpose = j.at("purpose").get<std::string>();
@@ -154,7 +163,7 @@ StatusOr<AuditEntry> ParseAuditEntry(std::string_view bytes) {
     e.basis = j.at("basis").get<std::string>();
     e.withheld = j.at("withheld").get<std::vector<std::string>>();
     e.detail = j.at("detail").get<std::string>();
-    e.policy_version = j.at("policy_version").get<int>();
+    e.policy_version = *policy_version;
     if (j.size() != 12) return InvalidArgument("audit entry has unexpected keys");
     return e;
   } catch (const nlohmann::json::exception&) {
@@ -192,7 +201,9 @@ StatusOr<SignedTreeHead> TreeHeadFromJson(std::string_view json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
   if (!j.is_object()) return InvalidArgument("a tree head is a JSON object");
   try {
-    return SignedTreeHead{.tree_size = j.at("tree_size").get<uint64_t>(),
+    const std::optional<uint64_t> tree_size = common::JsonInteger<uint64_t>(j.at("tree_size"));
+    if (!tree_size) return InvalidArgument("a tree head's tree_size is a whole number");
+    return SignedTreeHead{.tree_size = *tree_size,
                           .root_hash = j.at("root_hash").get<std::string>(),
                           .timestamp = j.at("timestamp").get<std::string>(),
                           .signature = j.at("signature").get<std::string>()};

@@ -1,5 +1,6 @@
 #include "privet/clock.h"
 
+#include <charconv>
 #include <cstdio>
 
 namespace privet {
@@ -12,6 +13,17 @@ void PutDigits(char* out, unsigned value, int width) {
     out[i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
+}
+
+// The value of a string of decimal digits (the caller fixes how many); nullopt for any other
+// character.
+std::optional<unsigned> Digits(std::string_view s) {
+  unsigned v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<unsigned>(c - '0');
+  }
+  return v;
 }
 
 }  // namespace
@@ -52,6 +64,20 @@ std::string DayString(CivilDay d) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", d.year, d.month, d.day);
   return buf;
+}
+
+std::optional<CivilDay> ParseDayString(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  const std::optional<unsigned> y = Digits(text.substr(0, 4));
+  const std::optional<unsigned> m = Digits(text.substr(5, 2));
+  const std::optional<unsigned> d = Digits(text.substr(8, 2));
+  if (!y || !m || !d) return std::nullopt;
+  const CivilDay parsed{static_cast<int>(*y), *m, *d};
+  if (parsed.year < kFirstYear || parsed.year > kLastYear) return std::nullopt;
+  using namespace std::chrono;
+  if (!year_month_day(year{parsed.year}, month{parsed.month}, day{parsed.day}).ok())
+    return std::nullopt;
+  return parsed;
 }
 
 }  // namespace privet

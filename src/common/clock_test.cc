@@ -36,5 +36,27 @@ TEST(Clock, Rfc3339AgreesWithStrftime) {
   EXPECT_EQ(Rfc3339(fractional), WithStrftime(fractional));
 }
 
+TEST(Clock, ParseDayStringIsTheInverseOfDayString) {
+  EXPECT_EQ(ParseDayString("2024-03-04"), (CivilDay{2024, 3, 4}));
+  EXPECT_EQ(ParseDayString("2024-02-29"), (CivilDay{2024, 2, 29}));
+  EXPECT_EQ(ParseDayString("1678-01-01"), (CivilDay{1678, 1, 1}));
+  EXPECT_EQ(ParseDayString("2261-12-31"), (CivilDay{2261, 12, 31}));
+  for (const char* bad : {"2023-02-29", "2024-13-01", "2024-00-10", "2024-01-00", "2024-1-1",
+                          "2024-01-1x", " 024-01-01", "+024-01-01", "-999-01-01", "1677-12-31",
+                          "2262-01-01", "2024/01/01", "2024-01-01 ", ""}) {
+    EXPECT_EQ(ParseDayString(bad), std::nullopt) << bad;
+  }
+  const CivilDay day{2024, 3, 4};
+  EXPECT_EQ(ParseDayString(DayString(day)), day);
+}
+
+// A day beyond the years Time spans (a damaged document once carried 99999-01-01) used to
+// overflow its nanoseconds (UBSan: signed overflow); it is the nearest end of Time instead.
+TEST(Clock, CivilDayToTimeStopsAtTheEndsOfTime) {
+  EXPECT_EQ(CivilDayToTime({30000, 1, 1}), Time::max());
+  EXPECT_EQ(CivilDayToTime({-30000, 1, 1}), Time::min());
+  EXPECT_EQ(Rfc3339(CivilDayToTime({2261, 12, 31})), "2261-12-31T00:00:00Z");
+}
+
 }  // namespace
 }  // namespace privet

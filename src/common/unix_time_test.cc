@@ -16,5 +16,17 @@ TEST(UnixTime, DropsFractionsOfASecond) {
   EXPECT_EQ(ToUnix(FromUnix(42) + std::chrono::milliseconds(999)), 42);
 }
 
+// A damaged record's time used to overflow Time's nanoseconds (UBSan: signed overflow); the
+// parsers refuse it with UnixTimeInRange, and anything else gets the nearest end of the range.
+TEST(UnixTime, OutOfRangeSecondsStopAtTheEndsOfTime) {
+  EXPECT_TRUE(UnixTimeInRange(9'223'372'036));
+  EXPECT_FALSE(UnixTimeInRange(9'223'372'037));
+  EXPECT_TRUE(UnixTimeInRange(-9'223'372'036));
+  EXPECT_FALSE(UnixTimeInRange(-9'223'372'037));
+  EXPECT_EQ(ToUnix(FromUnix(INT64_MAX)), 9'223'372'036);
+  EXPECT_EQ(ToUnix(FromUnix(INT64_MIN)), -9'223'372'036);
+  EXPECT_EQ(ToUnix(FromUnix(9'223'372'036)), 9'223'372'036);
+}
+
 }  // namespace
 }  // namespace privet

@@ -278,8 +278,7 @@ class PolicyReader {
         d.DurationValue("extension", dl.extension);
         if (YAML::Node hs = d.Sequence("holidays"); hs.IsDefined()) {
           for (size_t k = 0; k < hs.size(); ++k) {
-            auto day = hs[k].IsScalar() ? policy_internal::ParseDate(hs[k].Scalar())
-                                        : std::nullopt;
+            auto day = hs[k].IsScalar() ? ParseDayString(hs[k].Scalar()) : std::nullopt;
             if (!day) {
               sink_.Error(policy_internal::LocationOf(hs[k]),
                           d.Path("holidays") + "[" + std::to_string(k) + "]: expected a date YYYY-MM-DD");

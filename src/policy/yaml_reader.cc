@@ -222,18 +222,6 @@ std::optional<Duration> ParseDuration(std::string_view s) {
   return Duration{*count, it->second};
 }
 
-std::optional<CivilDay> ParseDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  auto y = ParseInt(s.substr(0, 4));
-  auto m = ParseInt(s.substr(5, 2));
-  auto d = ParseInt(s.substr(8, 2));
-  if (!y || !m || !d || *m < 1 || *d < 1) return std::nullopt;
-  std::chrono::year_month_day ymd{std::chrono::year{*y}, std::chrono::month(*m),
-                                  std::chrono::day(*d)};
-  if (!ymd.ok()) return std::nullopt;
-  return CivilDay{*y, static_cast<unsigned>(*m), static_cast<unsigned>(*d)};
-}
-
 bool IsValidId(std::string_view s) {
   if (s.empty() || s.size() > 128) return false;
   bool segment_start = true;
@@ -422,7 +410,7 @@ void MapReader::Date(std::string_view key, CivilDay& out, Need need) {
   if (!n.IsDefined()) return;
   std::string s;
   if (!ScalarOf(n, key, "a date (YYYY-MM-DD)", s)) return;
-  std::optional<CivilDay> d = ParseDate(s);
+  std::optional<CivilDay> d = ParseDayString(s);
   if (!d) {
     sink_.Error(LocationOf(n), Path(key) + ": expected a date YYYY-MM-DD, got " + Quote(s));
     return;

@@ -70,7 +70,6 @@ std::optional<YAML::Node> ParseDocument(std::string_view text, DiagnosticSink& s
 // Parsers for scalar values; each returns nullopt when the text is not of that form.
 std::optional<int> ParseInt(std::string_view s);
 std::optional<Duration> ParseDuration(std::string_view s);
-std::optional<CivilDay> ParseDate(std::string_view s);
 bool IsValidId(std::string_view s);  // dotted lowercase: [a-z0-9_]+(\.[a-z0-9_]+)*
 
 // Reads one YAML map. Construct it, call the typed getters for every key the map may hold

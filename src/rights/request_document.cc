@@ -1,9 +1,11 @@
 // The stored form of a request: a JSON document of ids, codes and times (no personal data).
 #include <sodium.h>
 
+#include <charconv>
 #include <chrono>
-#include <cstdio>
+#include <stdexcept>
 
+#include "common/json_integer.h"
 #include "common/unix_time.h"
 #include "rights/internal.h"
 
@@ -19,21 +21,51 @@ std::string Hex(const std::string& bytes) {
   return hex;
 }
 
+// A value that is not what ToRecord writes: the document is damaged. Thrown inside FromRecord's
+// try block, beside nlohmann::json's own exceptions for a missing key or a wrong type.
+struct Damaged : std::runtime_error {
+  Damaged() : std::runtime_error("damaged request document") {}
+};
+
 std::string Unhex(const std::string& hex) {
   std::string bytes(hex.size() / 2, '\0');
   size_t len = 0;
-  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), hex.data(), hex.size(), nullptr,
-                     &len, nullptr) != 0)
-    return {};
+  if (sodium_hex2bin(reinterpret_cast<unsigned char*>(bytes.data()), bytes.size(), hex.data(),
+                     hex.size(), nullptr, &len, nullptr) != 0 ||
+      len * 2 != hex.size())
+    throw Damaged();
   bytes.resize(len);
   return bytes;
 }
 
-std::optional<CivilDay> ParseDay(const json& j) {
-  if (!j.is_string()) return std::nullopt;
-  CivilDay d;
-  if (std::sscanf(j.get<std::string>().c_str(), "%d-%u-%u", &d.year, &d.month, &d.day) != 3) return std::nullopt;
-  return d;
+template <typename T>
+T Integer(const json& j) {
+  const std::optional<T> v = common::JsonInteger<T>(j);
+  if (!v) throw Damaged();
+  return *v;
+}
+
+Time UnixTime(const json& j) {
+  const int64_t seconds = Integer<int64_t>(j);
+  if (!UnixTimeInRange(seconds)) throw Damaged();
+  return FromUnix(seconds);
+}
+
+// null, or a day as DayString writes it.
+std::optional<CivilDay> Day(const json& j) {
+  if (j.is_null()) return std::nullopt;
+  const std::optional<CivilDay> day = ParseDayString(j.get_ref<const std::string&>());
+  if (!day) throw Damaged();
+  return day;
+}
+
+// An id as std::to_string writes it.
+uint64_t Id(const json& j) {
+  const std::string& text = j.get_ref<const std::string&>();
+  uint64_t id = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) throw Damaged();
+  return id;
 }
 
 }  // namespace
@@ -89,21 +121,21 @@ StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {
     r.channel = doc.at("channel").get<std::string>();
     r.filed_by = doc.at("filed_by").get<std::string>();
     r.purpose = doc.at("purpose").get<std::string>();
-    r.received_at = FromUnix(doc.at("received_at").get<int64_t>());
-    r.due = ParseDay(doc.at("due"));
-    r.extended_due = ParseDay(doc.at("extended_due"));
+    r.received_at = UnixTime(doc.at("received_at"));
+    r.due = Day(doc.at("due"));
+    r.extended_due = Day(doc.at("extended_due"));
     r.extended = doc.at("extended").get<bool>();
-    r.routed_to_organization = std::stoull(doc.at("routed_to_organization").get<std::string>());
+    r.routed_to_organization = Id(doc.at("routed_to_organization"));
     if (const json& fee = doc.at("fee"); fee.is_object()) {
       r.fee = Fee{.right = r.right,
                   .jurisdiction = fee.at("jurisdiction").get<std::string>(),
-                  .amount_cents = fee.at("amount_cents").get<int>(),
+                  .amount_cents = Integer<int>(fee.at("amount_cents")),
                   .currency = fee.at("currency").get<std::string>()};
     }
     r.fee_reference = doc.at("fee_reference").get<std::string>();
     r.code_hash = Unhex(doc.at("code_hash").get<std::string>());
-    r.code_expires_at = FromUnix(doc.at("code_expires_at").get<int64_t>());
-    r.code_attempts_left = doc.at("code_attempts_left").get<int>();
+    r.code_expires_at = UnixTime(doc.at("code_expires_at"));
+    r.code_attempts_left = Integer<int>(doc.at("code_attempts_left"));
     for (const json& e : doc.at("exceptions")) {
       r.exceptions.push_back({e.at("scope").get<std::string>(), e.at("ground").get<std::string>(),
                               e.at("law").get<std::string>()});
@@ -112,7 +144,7 @@ StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {
       std::optional<RequestState> s = ParseRequestStateName(t.at("state").get<std::string>());
       if (!s) return corrupt;
       r.history.push_back({.state = *s,
-                           .at = FromUnix(t.at("at").get<int64_t>()),
+                           .at = UnixTime(t.at("at")),
                            .actor = t.at("actor").get<std::string>(),
                            .note = t.at("note").get<std::string>()});
     }

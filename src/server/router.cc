@@ -82,6 +82,10 @@ size_t Router::Add(std::string method, std::string pattern, RouteAccess access) 
 }
 
 RouteMatch Router::Match(std::string_view method, std::string_view path) const {
+  // A path that does not begin with '/' is no route: SplitPath would have read "v1/subjects/7"
+  // as "/v1/subjects/7" (found by fuzz/json_body_fuzz.cc; the listener refuses such a target
+  // before routing, but the router keeps its own promise to every caller).
+  if (path.empty() || path.front() != '/') return RouteMatch{};  // kNotFound
   // Split on the slashes that were sent as slashes, then decode each segment: an encoded slash
   // ("%2F") stays inside its segment, a parameter's value or a literal that matches nothing.
   std::vector<std::string> segments = SplitPath(path);

@@ -64,6 +64,14 @@ TEST(Router, AnEncodedSlashNeverSeparatesSegments) {
   EXPECT_EQ(r.Match("GET", "/v1/subjects/%4").outcome, Outcome::kNotFound);  // a bad escape
 }
 
+// Found by fuzz/json_body_fuzz.cc: a path without its leading slash matched as if it had one.
+TEST(Router, APathWithoutItsLeadingSlashMatchesNothing) {
+  Router r = Table();
+  EXPECT_EQ(r.Match("GET", "v1/subjects/7").outcome, Outcome::kNotFound);
+  EXPECT_EQ(r.Match("GET", "").outcome, Outcome::kNotFound);
+  EXPECT_EQ(r.Match("GET", "/v1/subjects/7").outcome, Outcome::kFound);
+}
+
 TEST(JsonIo, BodiesAreStrict) {
   EXPECT_EQ(ParseObject("[1]", {"a"}).status().field(), "body");
   EXPECT_EQ(ParseObject("{\"a\":1", {"a"}).status().field(), "body");

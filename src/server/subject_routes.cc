@@ -11,14 +11,9 @@ namespace privet::server {
 namespace {
 
 StatusOr<CivilDay> ParseDay(const std::string& text, const std::string& field) {
-  int y = 0;
-  unsigned m = 0, d = 0;
-  char tail = 0;
-  if (text.size() != 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
-      !std::chrono::year_month_day(std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)).ok()) {
-    return InvalidArgument("must be a date YYYY-MM-DD", field);
-  }
-  return CivilDay{y, m, d};
+  const std::optional<CivilDay> day = ParseDayString(text);
+  if (!day) return InvalidArgument("must be a date YYYY-MM-DD", field);
+  return *day;
 }
 
 Json SubjectJson(const SubjectInfo& s) {
