@@ -5,7 +5,7 @@
 //   state.consents.Set(*policy->FindPurpose("marketing.email"));
 //   privet::Decision d = privet::Decide(*policy, privet::Principal::Service(),
 //                                       privet::Action::kRead, state, categories, purpose);
-//   if (!d.allowed()) return PermissionDenied(std::string(ReasonName(d.reason)));
+//   if (!d.allowed()) return PermissionDenied(d.reason, "not for this purpose");
 //
 // Semantics (the purpose-based access control of Byun & Li, VLDB J. 2008):
 //  - purposes form a tree; a purpose inherits its ancestors' categories, basis and consent
@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "privet/compiled_policy.h"
+#include "privet/reason.h"
 
 namespace privet {
 
@@ -119,53 +120,11 @@ struct SubjectState {
   int notified_version = 0;
 };
 
-enum class Reason : uint8_t {
-  kAllowed,
-  kUnknownPurpose,
-  kProhibitedPurpose,
-  kForbiddenCategory,
-  kSpecialCategoryRefused,
-  kCategoryNotForPurpose,
-  kRestricted,
-  kNoConsent,
-  kOptedOut,
-  kObjected,
-  kNotNeedToKnow,
-  kPurposeNotInForceAtCollection,
-  kNotSubjectsOwnData,
-  kOtherOrganization,
-  kOtherTenant,
-  kProcessorPurposeNeedsTenant,
-  kControllerPurposeOnProcessorData,
-  kNotCollectedForPurpose,  // the datum was collected for other purposes (vault reads)
-  kAdminHasNoDataAccess,
-  // Disclosure to a recipient (DecideDisclosure).
-  kUnknownRecipient,
-  kRecipientNotForPurpose,
-  kCategoryNotForRecipient,
-  kMissingPrecondition,
-  kSaleProhibited,
-  kUnaffiliatedThirdPartyProhibited,
-  kNoDataProcessingAgreement,
-  kNoTransferMechanism,
-  kRecipientNotYetInForce,
-  // The subject was removed from the organization that provides the account: the account's
-  // content stays with the organization, and the former member loses access to it (CT12).
-  kRemovedFromOrganization,
-  // The subject limited the use of sensitive personal information (California, § 1798.121) and
-  // the purpose is not one of the uses the regulations permit (`sensitive_use_permitted`).
-  kSensitiveUseLimited,
-};
-
 struct Decision {
   Reason reason = Reason::kAllowed;
   LegalBasis basis = LegalBasis::kContract;  // the basis relied on (meaningful when allowed)
   bool allowed() const { return reason == Reason::kAllowed; }
 };
-
-// "prohibited_purpose", ... : stable codes for APIs, logs and audit entries.
-std::string_view ReasonName(Reason r);
-std::optional<Reason> ParseReasonName(std::string_view name);  // the inverse; nullopt if unknown
 
 Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action action,
                 const SubjectState& subject, const CategorySet& categories, PurposeId purpose);

@@ -3,10 +3,18 @@
 // Every fallible operation in privet returns a Status (or a StatusOr<T> when it also yields a
 // value). A Status carries a code, a human-readable message and, where the error is about one
 // input field or policy key, the name of that field. Codes map one-to-one to HTTP statuses so
-// the server can answer without a translation table per route.
+// the server can answer without a translation table per route. A refusal also carries its
+// typed Reason (privet/reason.h): callers branch on `reason()`, never on the message's text.
 //
 //   StatusOr<Policy> policy = LoadPolicyFile("policies/starter.yaml");
 //   if (!policy.ok()) { std::cerr << policy.status().ToString() << "\n"; return 1; }
+//
+//   Status s = PermissionDenied(Reason::kNoConsent, "no consent to this purpose", "purpose");
+//   s.reason();   // Reason::kNoConsent
+//   s.message();  // "no_consent: no consent to this purpose"
+//
+// The macros PRIVET_RETURN_IF_ERROR and PRIVET_ASSIGN_OR_RETURN propagate errors; they are
+// prefixed so that an application embedding privet keeps its own (or Abseil's) unprefixed ones.
 //
 // Messages must never contain personal data or secrets: they end up in logs and HTTP bodies.
 // Thread-safety: values; copy freely.
@@ -18,6 +26,8 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+
+#include "privet/reason.h"
 
 namespace privet {
 
@@ -44,6 +54,8 @@ class [[nodiscard]] Status {
   Status() = default;  // OK
   Status(StatusCode code, std::string message, std::string field = {})
       : code_(code), message_(std::move(message)), field_(std::move(field)) {}
+  // A refusal for `reason`; the message is "<reason name>: <text>".
+  Status(StatusCode code, Reason reason, std::string_view text, std::string field = {});
 
   static Status Ok() { return Status(); }
 
@@ -52,6 +64,8 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   // The input field or policy key the error is about; empty when it is about no single one.
   const std::string& field() const { return field_; }
+  // Why it was refused, where the error is a refusal with a reason; nullopt otherwise.
+  std::optional<Reason> reason() const { return reason_; }
   // "INVALID_ARGUMENT: message" (or "OK").
   std::string ToString() const;
 
@@ -59,6 +73,7 @@ class [[nodiscard]] Status {
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string field_;
+  std::optional<Reason> reason_;
 };
 
 inline Status InvalidArgument(std::string message, std::string field = {}) {
@@ -67,11 +82,17 @@ inline Status InvalidArgument(std::string message, std::string field = {}) {
 inline Status PermissionDenied(std::string message, std::string field = {}) {
   return Status(StatusCode::kPermissionDenied, std::move(message), std::move(field));
 }
+inline Status PermissionDenied(Reason reason, std::string_view text, std::string field = {}) {
+  return Status(StatusCode::kPermissionDenied, reason, text, std::move(field));
+}
 inline Status NotFound(std::string message, std::string field = {}) {
   return Status(StatusCode::kNotFound, std::move(message), std::move(field));
 }
 inline Status FailedPrecondition(std::string message, std::string field = {}) {
   return Status(StatusCode::kFailedPrecondition, std::move(message), std::move(field));
+}
+inline Status FailedPrecondition(Reason reason, std::string_view text, std::string field = {}) {
+  return Status(StatusCode::kFailedPrecondition, reason, text, std::move(field));
 }
 inline Status ResourceExhausted(std::string message, std::string field = {}) {
   return Status(StatusCode::kResourceExhausted, std::move(message), std::move(field));
@@ -112,15 +133,15 @@ class [[nodiscard]] StatusOr {
 #define PRIVET_CONCAT(a, b) PRIVET_CONCAT_INNER(a, b)
 
 // Returns the status from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                      \
-  do {                                             \
-    ::privet::Status privet_status_ = (expr);      \
+#define PRIVET_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::privet::Status privet_status_ = (expr);        \
     if (!privet_status_.ok()) return privet_status_; \
   } while (0)
 
-// ASSIGN_OR_RETURN(auto x, MakeX()): binds the value or returns the error.
-#define ASSIGN_OR_RETURN(lhs, expr)                                         \
-  auto PRIVET_CONCAT(privet_or_, __LINE__) = (expr);                        \
-  if (!PRIVET_CONCAT(privet_or_, __LINE__).ok())                            \
-    return PRIVET_CONCAT(privet_or_, __LINE__).status();                    \
+// PRIVET_ASSIGN_OR_RETURN(auto x, MakeX()): binds the value or returns the error.
+#define PRIVET_ASSIGN_OR_RETURN(lhs, expr)               \
+  auto PRIVET_CONCAT(privet_or_, __LINE__) = (expr);     \
+  if (!PRIVET_CONCAT(privet_or_, __LINE__).ok())         \
+    return PRIVET_CONCAT(privet_or_, __LINE__).status(); \
   lhs = std::move(PRIVET_CONCAT(privet_or_, __LINE__)).value()

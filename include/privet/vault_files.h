@@ -2,8 +2,8 @@
 // `privet backup` and `privet keys` commands, and the offline audit tools (privet/audit.h).
 //
 //   privet::VaultFiles files{.data_dir = "/var/lib/privet"};
-//   RETURN_IF_ERROR(privet::FindVault(files));
-//   RETURN_IF_ERROR(privet::BackupDataFile(files, "/backup/data.db"));
+//   PRIVET_RETURN_IF_ERROR(privet::FindVault(files));
+//   PRIVET_RETURN_IF_ERROR(privet::BackupDataFile(files, "/backup/data.db"));
 //
 // Errors are Status values, as in privet/vault.h. Each function opens the files it needs and
 // closes them before it returns; those that change a vault's files hold its lock meanwhile

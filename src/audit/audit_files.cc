@@ -45,8 +45,10 @@ std::vector<std::string> Hex(const std::vector<audit::Hash>& hashes) {
 }  // namespace
 
 StatusOr<std::string> AuditPublicKey(const VaultFiles& files) {
-  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
-  ASSIGN_OR_RETURN(std::optional<std::string> key, keys->GetMeta(store::key_meta::kAuditPublicKey));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                          store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> key,
+                          keys->GetMeta(store::key_meta::kAuditPublicKey));
   if (!key) return NotFound("the key store holds no audit signing key yet");
   return *key;
 }
@@ -58,13 +60,14 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
   if (public_key_base64) {
     public_key = *public_key_base64;
   } else {
-    ASSIGN_OR_RETURN(public_key, AuditPublicKey(files));
+    PRIVET_ASSIGN_OR_RETURN(public_key, AuditPublicKey(files));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   AuditVerification report;
   audit::MerkleTree tree;
   for (bool more = true; more;) {
-    ASSIGN_OR_RETURN(std::vector<store::AuditRecord> chunk, data->GetAuditEntries(tree.size(), kChunk));
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> chunk,
+                            data->GetAuditEntries(tree.size(), kChunk));
     more = chunk.size() == kChunk;
     for (const store::AuditRecord& r : chunk) {
       if (r.index != tree.size()) {
@@ -81,7 +84,7 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
   }
   report.entries = tree.size();
 
-  ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
   report.tree_heads = heads.size();
   std::vector<SignedTreeHead> to_check;
   for (const auto& r : heads) to_check.push_back(FromRecord(r));
@@ -105,9 +108,9 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
 }
 
 StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index, uint64_t tree_size) {
-  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
-  ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
-  ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  PRIVET_ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
   std::optional<SignedTreeHead> head;
   for (const auto& r : heads)
     if ((tree_size == 0 && (!head || r.tree_size >= head->tree_size)) || r.tree_size == tree_size) head = FromRecord(r);
@@ -115,9 +118,9 @@ StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t 
     if (!head) return FailedPrecondition("no signed tree head yet; sign one first");
     tree_size = head->tree_size;
   }
-  ASSIGN_OR_RETURN(std::vector<audit::Hash> proof, tree.InclusionProof(index, tree_size));
-  ASSIGN_OR_RETURN(std::vector<store::AuditRecord> entry, data->GetAuditEntries(index, 1));
-  ASSIGN_OR_RETURN(audit::Hash root, tree.RootAt(tree_size));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<audit::Hash> proof, tree.InclusionProof(index, tree_size));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> entry, data->GetAuditEntries(index, 1));
+  PRIVET_ASSIGN_OR_RETURN(audit::Hash root, tree.RootAt(tree_size));
   nlohmann::ordered_json j;
   j["index"] = index;
   j["tree_size"] = tree_size;
@@ -130,11 +133,12 @@ StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t 
 }
 
 StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size, uint64_t new_size) {
-  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
-  ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
-  ASSIGN_OR_RETURN(std::vector<audit::Hash> proof, tree.ConsistencyProof(old_size, new_size));
-  ASSIGN_OR_RETURN(audit::Hash old_root, tree.RootAt(old_size));
-  ASSIGN_OR_RETURN(audit::Hash new_root, tree.RootAt(new_size));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  PRIVET_ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<audit::Hash> proof,
+                          tree.ConsistencyProof(old_size, new_size));
+  PRIVET_ASSIGN_OR_RETURN(audit::Hash old_root, tree.RootAt(old_size));
+  PRIVET_ASSIGN_OR_RETURN(audit::Hash new_root, tree.RootAt(new_size));
   nlohmann::ordered_json j;
   j["old_size"] = old_size;
   j["new_size"] = new_size;
@@ -147,25 +151,28 @@ StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_
 StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock& clock) {
   const VaultFiles files = WithDefaults(given);
   // It appends a tree head: a Vault open elsewhere keeps the log's state in memory.
-  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
-                   vault_internal::VaultLock::Acquire(files.data_dir));
-  RETURN_IF_ERROR(crypto::InitCrypto());
-  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
-  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
-  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
-                   keys->GetMeta(store::key_meta::kAuditSigningSeed));
+  PRIVET_ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                          vault_internal::VaultLock::Acquire(files.data_dir));
+  PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                          store::OpenSqliteKeyStore(files.key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
+                          keys->GetMeta(store::key_meta::kKeyCheck));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
+                          keys->GetMeta(store::key_meta::kAuditSigningSeed));
   if (!check || !wrapped_seed) return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
-  ASSIGN_OR_RETURN(crypto::SecretKey master,
-                   vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
-  RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
-  ASSIGN_OR_RETURN(
+  PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
+                                                        files.master_key_file, check));
+  PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+  PRIVET_ASSIGN_OR_RETURN(
       crypto::SecretKey seed,
       crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
-  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
-  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log, audit::AuditLog::Open(*data, std::string(seed.view())));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
+                          audit::AuditLog::Open(*data, std::string(seed.view())));
   store::WriteBatch batch;
   SignedTreeHead head = log->SignHead(clock.Now(), batch);
-  RETURN_IF_ERROR(data->Apply(batch));
+  PRIVET_RETURN_IF_ERROR(data->Apply(batch));
   return head;
 }
 

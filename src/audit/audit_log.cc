@@ -38,7 +38,8 @@ std::string PublicKeyBase64(const std::string& seed) {
 StatusOr<MerkleTree> LoadTree(store::DataStore& data) {
   MerkleTree tree;
   for (;;) {
-    ASSIGN_OR_RETURN(std::vector<store::AuditRecord> chunk, data.GetAuditEntries(tree.size(), kLoadChunk));
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> chunk,
+                            data.GetAuditEntries(tree.size(), kLoadChunk));
     for (const store::AuditRecord& r : chunk) {
       if (r.index != tree.size())
         return Status(StatusCode::kDataLoss, "the audit log has a gap at entry " + std::to_string(tree.size()));
@@ -50,7 +51,7 @@ StatusOr<MerkleTree> LoadTree(store::DataStore& data) {
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(store::DataStore& data, std::string signing_seed) {
   if (signing_seed.size() != crypto_sign_SEEDBYTES) return Internal("the audit signing key has the wrong size");
-  ASSIGN_OR_RETURN(MerkleTree tree, LoadTree(data));
+  PRIVET_ASSIGN_OR_RETURN(MerkleTree tree, LoadTree(data));
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(tree), std::move(signing_seed)));
 }
 

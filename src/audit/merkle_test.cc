@@ -11,14 +11,14 @@
 #include <tuple>
 #include <vector>
 
+#include "testing/status_matchers.h"
+
 namespace privet::audit {
 namespace {
 
 using ::testing::ElementsAreArray;
 
-MATCHER_P(StatusIs, code, "has status " + std::string(StatusCodeName(code))) {
-  return arg.status().code() == code;
-}
+using ::privet::testing::StatusIs;
 
 Hash H(std::string_view hex) {
   std::optional<Hash> hash = HashFromHex(hex);

@@ -13,7 +13,8 @@ StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
   if (!loaded.ok()) {
     return InvalidArgument(spec.policy_path + ": the policy does not load (run `privet policy check`)", "policy");
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<const CompiledPolicy> policy, CompiledPolicy::Compile(std::move(*loaded.policy)));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledPolicy> policy,
+                          CompiledPolicy::Compile(std::move(*loaded.policy)));
   static SystemClock clock;
   return Vault::Open({.data_dir = spec.files.data_dir,
                       .key_store_path = spec.files.key_store_path,

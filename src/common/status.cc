@@ -45,6 +45,13 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
+Status::Status(StatusCode code, Reason reason, std::string_view text, std::string field)
+    : code_(code), field_(std::move(field)), reason_(reason) {
+  message_ = ReasonName(reason);
+  message_ += ": ";
+  message_ += text;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "OK";
   std::string out(StatusCodeName(code_));

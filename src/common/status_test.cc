@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "privet/clock.h"
+#include "testing/status_matchers.h"
 
 namespace privet {
 namespace {
@@ -15,13 +16,13 @@ StatusOr<int> Half(int n) {
 }
 
 StatusOr<int> Quarter(int n) {
-  ASSIGN_OR_RETURN(int half, Half(n));
-  ASSIGN_OR_RETURN(int quarter, Half(half));
+  PRIVET_ASSIGN_OR_RETURN(int half, Half(n));
+  PRIVET_ASSIGN_OR_RETURN(int quarter, Half(half));
   return quarter;
 }
 
 Status CheckEven(int n) {
-  RETURN_IF_ERROR(Half(n).status());
+  PRIVET_RETURN_IF_ERROR(Half(n).status());
   return Status::Ok();
 }
 
@@ -52,6 +53,22 @@ TEST(Status, MacrosPropagateErrorsAndValues) {
   StatusOr<std::unique_ptr<int>> owned = std::make_unique<int>(7);
   ASSERT_TRUE(owned.ok());
   EXPECT_EQ(**owned, 7);
+}
+
+TEST(Status, ARefusalCarriesItsReasonTypedAndNamedInTheMessage) {
+  const Status refused =
+      PermissionDenied(Reason::kNoConsent, "no consent to this purpose", "purpose");
+  EXPECT_EQ(refused.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.reason(), Reason::kNoConsent);
+  EXPECT_EQ(refused.message(), "no_consent: no consent to this purpose");
+  EXPECT_EQ(refused.field(), "purpose");
+  EXPECT_THAT(refused, testing::Refused(Reason::kNoConsent));
+  EXPECT_THAT(FailedPrecondition(Reason::kAwaitingFee, "the request waits for its fee"),
+              testing::StatusIs(StatusCode::kFailedPrecondition, Reason::kAwaitingFee));
+  // A message that merely looks like "code: text" carries no reason: nothing is parsed back.
+  EXPECT_EQ(PermissionDenied("no_consent: typed by hand").reason(), std::nullopt);
+  EXPECT_EQ(Status().reason(), std::nullopt);
+  EXPECT_THAT(StatusOr<int>(3), testing::IsOk());
 }
 
 TEST(Clock, ManualClockMovesOnlyWhenTold) {

@@ -160,7 +160,7 @@ std::string BlindIndexer::CodeHash(std::string_view context, std::string_view co
 }
 
 StatusOr<std::string> BlindIndexer::Compute(IdentifierKind kind, std::string_view value) const {
-  ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentifier(kind, value));
+  PRIVET_ASSIGN_OR_RETURN(std::string normalized, NormalizeIdentifier(kind, value));
   std::string index(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(index.data()), index.size(),
                      reinterpret_cast<const unsigned char*>(normalized.data()), normalized.size(),

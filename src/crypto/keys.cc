@@ -100,7 +100,7 @@ StatusOr<SecretKey> SecretKey::FromHex(std::string_view hex) {
     return InvalidArgument("a key must be exactly " + std::to_string(2 * kKeyBytes) +
                            " hex characters, got " + std::to_string(hex.size()));
   }
-  RETURN_IF_ERROR(InitCrypto());
+  PRIVET_RETURN_IF_ERROR(InitCrypto());
   SecretKey key;
   size_t decoded = 0;
   // Constant-time decoding; with hex_end == nullptr any non-hex character is an error.

@@ -166,7 +166,7 @@ Status CreateKeyFile(const std::string& path) {
 namespace {
 
 StatusOr<SecretKey> LoadMasterKey(const std::string& key_file, bool create) {
-  RETURN_IF_ERROR(InitCrypto());
+  PRIVET_RETURN_IF_ERROR(InitCrypto());
   if (const char* hex = std::getenv(kMasterKeyVariable); hex != nullptr) {
     StatusOr<SecretKey> key = SecretKey::FromHex(hex);
     if (!key.ok()) {

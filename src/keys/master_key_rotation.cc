@@ -43,7 +43,7 @@ StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(const std::string& ke
       // The re-wrap committed; finish the rename that the crash interrupted.
       if (std::rename(next_file.c_str(), key_file.c_str()) != 0)
         return Internal("cannot finish the master key rotation: rename " + next_file);
-      RETURN_IF_ERROR(FsyncDirectoryOf(key_file));
+      PRIVET_RETURN_IF_ERROR(FsyncDirectoryOf(key_file));
       return next;
     }
     std::remove(next_file.c_str());  // the rotation never committed
@@ -59,24 +59,26 @@ Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& cur
                        const crypto::SecretKey& next, store::KeyStore& keys, crypto::NonceSource& nonces) {
   const bool file_key = !UsingEnvironmentKey();
   const std::string next_file = key_file + ".next";
-  if (file_key) RETURN_IF_ERROR(WriteKeyFile(next_file, next));
+  if (file_key) PRIVET_RETURN_IF_ERROR(WriteKeyFile(next_file, next));
   Status rewrapped = keys.RewrapAll(
       [&](uint64_t subject_id, std::string_view wrapped) -> StatusOr<std::string> {
-        ASSIGN_OR_RETURN(crypto::SecretKey key, crypto::UnwrapKey(current, wrapped, subject_id));
+        PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey key,
+                                crypto::UnwrapKey(current, wrapped, subject_id));
         return crypto::WrapKey(next, key, subject_id, nonces);
       },
       [&](std::string_view name, std::string_view value) -> StatusOr<std::string> {
         if (name == store::key_meta::kKeyCheck) {
-          RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, value));
+          PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, value));
           return crypto::MakeKeyCheck(next, nonces);
         }
         if (name == store::key_meta::kIndexRootKey) {
-          ASSIGN_OR_RETURN(crypto::SecretKey root,
-                           crypto::UnwrapKey(current, value, store::key_meta::kIndexRootKeyId));
+          PRIVET_ASSIGN_OR_RETURN(
+              crypto::SecretKey root,
+              crypto::UnwrapKey(current, value, store::key_meta::kIndexRootKeyId));
           return crypto::WrapKey(next, root, store::key_meta::kIndexRootKeyId, nonces);
         }
         if (name == store::key_meta::kAuditSigningSeed) {
-          ASSIGN_OR_RETURN(
+          PRIVET_ASSIGN_OR_RETURN(
               crypto::SecretKey seed,
               crypto::UnwrapKey(current, value, store::key_meta::kAuditSigningSeedKeyId));
           return crypto::WrapKey(next, seed, store::key_meta::kAuditSigningSeedKeyId, nonces);

@@ -39,30 +39,32 @@ Status FindVault(const VaultFiles& given) {
 // The backups take no VaultLock: they only read, through SQLite's online backup, which copies a
 // consistent snapshot beside a writer in another process (`privet serve`).
 Status BackupDataFile(const VaultFiles& files, const std::string& dest) {
-  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
-                   store::OpenSqliteDataStore(DataFilePath(files)));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
+                          store::OpenSqliteDataStore(DataFilePath(files)));
   return data->BackupTo(dest);
 }
 
 Status BackupKeyStore(const VaultFiles& files, const std::string& dest) {
-  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
-                   store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                          store::OpenSqliteKeyStore(WithDefaults(files).key_store_path));
   return keys->BackupTo(dest);
 }
 
 Status RotateMasterKeyFile(const VaultFiles& given, std::string_view new_master_key_hex) {
   const VaultFiles files = WithDefaults(given);
   // A Vault open elsewhere would go on wrapping new subjects' keys under the old master key.
-  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
-                   vault_internal::VaultLock::Acquire(files.data_dir));
-  RETURN_IF_ERROR(crypto::InitCrypto());
-  ASSIGN_OR_RETURN(crypto::SecretKey next, crypto::SecretKey::FromHex(new_master_key_hex));
-  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys, store::OpenSqliteKeyStore(files.key_store_path));
-  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
+  PRIVET_ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                          vault_internal::VaultLock::Acquire(files.data_dir));
+  PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
+  PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey next, crypto::SecretKey::FromHex(new_master_key_hex));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                          store::OpenSqliteKeyStore(files.key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
+                          keys->GetMeta(store::key_meta::kKeyCheck));
   if (!check) return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
-  ASSIGN_OR_RETURN(crypto::SecretKey current,
-                   vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
-  RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, *check));
+  PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey current, vault_internal::LoadMasterKeyFinishingRotation(
+                                                         files.master_key_file, check));
+  PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, *check));
   crypto::NonceSource nonces;
   return vault_internal::RotateMasterKey(files.master_key_file, current, next, *keys, nonces);
 }

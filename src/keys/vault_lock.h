@@ -17,7 +17,7 @@
 // that only read (BackupDataFile, BackupKeyStore, the audit proofs and verification) take no
 // lock: SQLite gives them a consistent snapshot beside a writer in another process.
 //
-//   ASSIGN_OR_RETURN(VaultLock lock, VaultLock::Acquire(files.data_dir));
+//   PRIVET_ASSIGN_OR_RETURN(VaultLock lock, VaultLock::Acquire(files.data_dir));
 //   ...  // change the vault's files
 //   // released when `lock` goes
 //

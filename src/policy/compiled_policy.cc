@@ -9,7 +9,7 @@ namespace privet {
 StatusOr<std::shared_ptr<const CompiledPolicy>> CompiledPolicy::Compile(Policy policy) {
   // Not make_shared: the constructor is private.
   std::shared_ptr<CompiledPolicy> compiled(new CompiledPolicy(std::move(policy)));
-  RETURN_IF_ERROR(compiled->Build());
+  PRIVET_RETURN_IF_ERROR(compiled->Build());
   return std::shared_ptr<const CompiledPolicy>(std::move(compiled));
 }
 
@@ -96,7 +96,7 @@ Status CompiledPolicy::Build() {
   // others' categories cover by prefix.
   PurposeSet request_log_purposes;
   if (p.automatic_collection) {
-    ASSIGN_OR_RETURN(request_log_, Categories(p.automatic_collection->categories));
+    PRIVET_ASSIGN_OR_RETURN(request_log_, Categories(p.automatic_collection->categories));
     for (const std::string& id : p.automatic_collection->purposes) {
       std::optional<PurposeId> pid = FindPurpose(id);
       if (!pid) return InvalidArgument("unknown purpose '" + id + "'", "purpose");
@@ -112,7 +112,7 @@ Status CompiledPolicy::Build() {
     if (up) c.self_and_ancestors = up->self_and_ancestors;
     c.self_and_ancestors.Set(i);
     if (up) c.categories = up->categories;
-    ASSIGN_OR_RETURN(CategorySet own, Categories(decl.categories));
+    PRIVET_ASSIGN_OR_RETURN(CategorySet own, Categories(decl.categories));
     c.categories |= own;
     if (!c.self_and_ancestors.Intersects(request_log_purposes))
       c.categories = c.categories.Minus(request_log_);
@@ -170,8 +170,8 @@ Status CompiledPolicy::Build() {
   };
   for (const Role& r : p.roles) {
     CompiledRole role;
-    ASSIGN_OR_RETURN(role.purposes, expand_purposes(r.purposes));
-    ASSIGN_OR_RETURN(role.categories, Categories(r.categories));
+    PRIVET_ASSIGN_OR_RETURN(role.purposes, expand_purposes(r.purposes));
+    PRIVET_ASSIGN_OR_RETURN(role.categories, Categories(r.categories));
     roles_.push_back(role);
   }
   organization_admin_role_ = FindRole(kOrganizationAdminRole);
@@ -180,8 +180,8 @@ Status CompiledPolicy::Build() {
   });
   for (const Recipient& r : p.recipients) {
     CompiledRecipient rec;
-    ASSIGN_OR_RETURN(rec.purposes, expand_purposes(r.purposes));
-    ASSIGN_OR_RETURN(rec.categories, Categories(r.categories));
+    PRIVET_ASSIGN_OR_RETURN(rec.purposes, expand_purposes(r.purposes));
+    PRIVET_ASSIGN_OR_RETURN(rec.categories, Categories(r.categories));
     rec.sale_refused = r.sale && !p.sharing.sale;
     rec.third_party_refused = r.kind == RecipientKind::kThirdParty && !p.sharing.unaffiliated_third_parties;
     rec.needs_dpa = (r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor) && !r.dpa;
@@ -190,10 +190,10 @@ Status CompiledPolicy::Build() {
     recipients_.push_back(rec);
   }
   if (p.signals.gpc == SignalResponse::kHonor) {
-    ASSIGN_OR_RETURN(gpc_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
+    PRIVET_ASSIGN_OR_RETURN(gpc_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
   }
   if (p.signals.dnt == SignalResponse::kHonor) {
-    ASSIGN_OR_RETURN(dnt_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
+    PRIVET_ASSIGN_OR_RETURN(dnt_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
   }
   if (!p.special_categories_allowed) refused_on_write_ = forbidden_ | special_;
   else refused_on_write_ = forbidden_;

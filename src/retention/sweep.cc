@@ -84,12 +84,13 @@ uint32_t Sweep::Intern(const std::string& category) {
 
 Status Sweep::LoadEvents() {
   store::DataStore& data = CoreOf(vault_).data();
-  ASSIGN_OR_RETURN(std::vector<store::LifecycleEventRecord> events, data.GetLifecycleEvents(0));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::LifecycleEventRecord> events,
+                          data.GetLifecycleEvents(0));
   for (store::LifecycleEventRecord& e : events) {
     int64_t& at = e.subject_id == 0 ? everyone_[e.event] : events_[e.subject_id][e.event];
     at = std::max(at, e.at);
   }
-  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, data.GetLegalHolds(0));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, data.GetLegalHolds(0));
   for (store::LegalHoldRecord& h : holds)
     holds_[h.subject_id].push_back({.rule = std::move(h.rule), .ground = std::move(h.ground)});
   for (const RetentionRule& r : vault_.policy().policy().retention) needs_consents_ |= !r.unless_consent.empty();
@@ -107,7 +108,7 @@ Status Sweep::Decide(uint64_t subject_id, const std::string& kind, const std::ve
   if (needs_consents_) {
     StatusOr<SubjectState> state = vault_.State(subject_id);
     if (state.status().code() == StatusCode::kNotFound) return Status::Ok();  // erased, not yet purged
-    RETURN_IF_ERROR(state.status());
+    PRIVET_RETURN_IF_ERROR(state.status());
     facts.consents = state->consents;
   }
   size_t due_here = 0;
@@ -143,7 +144,7 @@ Status Sweep::EraseWhole() {
   for (uint64_t subject_id : erase_) {
     Status erased = vault_.Erase(subject_id);  // audited by the vault's purge
     if (erased.code() == StatusCode::kNotFound) continue;
-    RETURN_IF_ERROR(erased);
+    PRIVET_RETURN_IF_ERROR(erased);
     ++report_.subjects_erased;
   }
   return Status::Ok();
@@ -173,7 +174,7 @@ Status Sweep::DeleteDue() {
       }
       Status deleted = CoreOf(vault_).DeleteFieldsInto(subject_id, fields, batch);
       if (deleted.code() == StatusCode::kNotFound) continue;  // erased meanwhile: the purge takes it
-      RETURN_IF_ERROR(deleted);
+      PRIVET_RETURN_IF_ERROR(deleted);
       report_.fields_deleted += fields.size();
       for (const auto& [key, count] : subject_aggregates) aggregates[key] += count;
       if (erase_.contains(subject_id)) {
@@ -193,7 +194,7 @@ Status Sweep::DeleteDue() {
     for (const auto& [key, count] : aggregates) {
       batch.AddAggregate({.rule = std::get<0>(key), .category = std::get<1>(key), .day = std::get<2>(key), .count = count});
     }
-    RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, entries));
+    PRIVET_RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, entries));
     start = end;
     if (options_.progress) options_.progress(start, total);
   }
@@ -202,27 +203,28 @@ Status Sweep::DeleteDue() {
 
 StatusOr<SweepReport> Sweep::Run() {
   if (rules_.empty()) return report_;
-  RETURN_IF_ERROR(LoadEvents());
+  PRIVET_RETURN_IF_ERROR(LoadEvents());
   // Group the scan by subject (it is ordered by subject), deciding each group as it closes.
   std::vector<store::FieldMetadata> group;
   std::string kind;
   Status decided = Status::Ok();
-  RETURN_IF_ERROR(CoreOf(vault_).data().ScanFieldMetadata([&](const store::FieldMetadata& f) {
-    ++report_.fields_scanned;
-    if (!group.empty() && group.front().subject_id != f.subject_id) {
-      decided = Decide(group.front().subject_id, kind, group);
-      group.clear();
-      if (!decided.ok()) return false;
-    }
-    kind = f.subject_kind;
-    group.push_back(f);
-    return true;
-  }));
-  RETURN_IF_ERROR(decided);
-  if (!group.empty()) RETURN_IF_ERROR(Decide(group.front().subject_id, kind, group));
+  PRIVET_RETURN_IF_ERROR(
+      CoreOf(vault_).data().ScanFieldMetadata([&](const store::FieldMetadata& f) {
+        ++report_.fields_scanned;
+        if (!group.empty() && group.front().subject_id != f.subject_id) {
+          decided = Decide(group.front().subject_id, kind, group);
+          group.clear();
+          if (!decided.ok()) return false;
+        }
+        kind = f.subject_kind;
+        group.push_back(f);
+        return true;
+      }));
+  PRIVET_RETURN_IF_ERROR(decided);
+  if (!group.empty()) PRIVET_RETURN_IF_ERROR(Decide(group.front().subject_id, kind, group));
   if (options_.dry_run) return report_;  // `due` lists every field, including whole subjects'
-  RETURN_IF_ERROR(DeleteDue());
-  RETURN_IF_ERROR(EraseWhole());
+  PRIVET_RETURN_IF_ERROR(DeleteDue());
+  PRIVET_RETURN_IF_ERROR(EraseWhole());
   return report_;
 }
 

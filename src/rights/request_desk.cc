@@ -134,9 +134,10 @@ class RequestDesk::Impl {
 
 Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organization_id, std::string topic,
                                        const nlohmann::json& body, store::WriteBatch& batch) {
-  ASSIGN_OR_RETURN(std::string sealed,
-                   CoreOf(vault_).Seal(subject_id, vault_internal::VaultCore::OutboxContext(topic),
-                                       body.dump()));
+  PRIVET_ASSIGN_OR_RETURN(
+      std::string sealed,
+      CoreOf(vault_).Seal(subject_id, vault_internal::VaultCore::OutboxContext(topic),
+                          body.dump()));
   batch.AppendOutbox({.subject_id = subject_id,
                       .organization_id = organization_id,
                       .topic = std::move(topic),
@@ -173,8 +174,8 @@ Status RequestDesk::Impl::Transition(Tracked& r, RequestState state, std::string
 }
 
 StatusOr<Tracked> RequestDesk::Impl::Load(uint64_t id) {
-  ASSIGN_OR_RETURN(std::optional<store::RequestRecord> record,
-                   CoreOf(vault_).data().GetRequest(id));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<store::RequestRecord> record,
+                          CoreOf(vault_).data().GetRequest(id));
   if (!record) return NotFound("no such request", "request_id");
   return rights_internal::FromRecord(*record);
 }
@@ -205,7 +206,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
                              "purpose");
     }
   }
-  ASSIGN_OR_RETURN(SubjectInfo subject, vault_.GetSubject(in.subject_id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo subject, vault_.GetSubject(in.subject_id));
 
   Tracked r;
   r.id = NewRequestId();
@@ -236,95 +237,102 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
     nlohmann::json body = {{"request", std::to_string(r.id)},
                            {"right", RightName(r.right)},
                            {"member", std::to_string(r.subject_id)}};
-    RETURN_IF_ERROR(QueueMessage(r.subject_id, subject.organization_id, "request_routed", body, batch));
-    RETURN_IF_ERROR(Transition(r, RequestState::kRouted, r.filed_by,
-                               "organization:" + std::to_string(subject.organization_id), batch));
+    PRIVET_RETURN_IF_ERROR(
+        QueueMessage(r.subject_id, subject.organization_id, "request_routed", body, batch));
+    PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kRouted, r.filed_by,
+                                      "organization:" + std::to_string(subject.organization_id),
+                                      batch));
     return r;
   }
   if (in.filed_by == Requester::kReporter) {
     // Anyone may report a child's data (CN04): nothing to verify of the reporter.
-    RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, r.filed_by, "", batch));
+    PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, r.filed_by, "", batch));
     return r;
   }
   if (r.right == Right::kLimitSensitiveUse) {
     // California: a request to limit is not a verifiable consumer request (11 CCR § 7027(e)).
-    RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, r.filed_by, "", batch));
+    PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, r.filed_by, "", batch));
     return r;
   }
-  RETURN_IF_ERROR(IssueCode(r, batch));
-  RETURN_IF_ERROR(Transition(r, RequestState::kIdentityPending, r.filed_by, "", batch));
+  PRIVET_RETURN_IF_ERROR(IssueCode(r, batch));
+  PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kIdentityPending, r.filed_by, "", batch));
   return r;
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::VerifyIdentity(uint64_t id, std::string_view code) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kIdentityPending) {
     return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)) + ", not waiting for a code",
                               "request_id");
   }
-  auto refuse = [&](std::string why) -> Status {
+  auto refuse = [&](Reason why, std::string_view text) -> Status {
     AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kRequest, Principal::Service(), r.subject_id);
     e.action = "identity_refused";
     e.principal = "subject";
-    e.outcome = why;
+    e.outcome = ReasonName(why);
     e.detail = std::string(RightName(r.right)) + ":" + std::to_string(r.id);
     store::WriteBatch batch;
     batch.PutRequest(rights_internal::ToRecord(r));
-    RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {e}));
-    return PermissionDenied(why + (r.code_attempts_left > 0
-                                       ? " (" + std::to_string(r.code_attempts_left) + " attempts left)"
-                                       : "; ask for a new code"),
-                            "code");
+    PRIVET_RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {e}));
+    return PermissionDenied(
+        why,
+        std::string(text) + (r.code_attempts_left > 0
+                                 ? " (" + std::to_string(r.code_attempts_left) + " attempts left)"
+                                 : "; ask for a new code"),
+        "code");
   };
-  if (r.code_hash.empty() || r.code_attempts_left <= 0) return refuse("no_attempts_left");
+  if (r.code_hash.empty() || r.code_attempts_left <= 0)
+    return refuse(Reason::kNoAttemptsLeft, "no attempts left");
   if (Now() > r.code_expires_at) {
     r.code_attempts_left = 0;
-    return refuse("code_expired");
+    return refuse(Reason::kCodeExpired, "the code has expired");
   }
   const std::string hash = CoreOf(vault_).CodeHash(std::to_string(r.id), code);
   if (hash.size() != r.code_hash.size() ||
       sodium_memcmp(hash.data(), r.code_hash.data(), hash.size()) != 0) {  // constant time
     --r.code_attempts_left;
-    return refuse("wrong_code");
+    return refuse(Reason::kWrongCode, "the code does not match");
   }
   r.code_hash.clear();
   r.code_attempts_left = 0;
   store::WriteBatch batch;
-  RETURN_IF_ERROR(Transition(r, AfterVerification(r), "subject", "identity_verified", batch));
+  PRIVET_RETURN_IF_ERROR(
+      Transition(r, AfterVerification(r), "subject", "identity_verified", batch));
   return r;
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::ResendCode(uint64_t id) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kIdentityPending) {
     return FailedPrecondition("the request is not waiting for a code", "request_id");
   }
   store::WriteBatch batch;
-  RETURN_IF_ERROR(IssueCode(r, batch));
-  RETURN_IF_ERROR(Transition(r, RequestState::kIdentityPending, "privet", "code_resent", batch));
+  PRIVET_RETURN_IF_ERROR(IssueCode(r, batch));
+  PRIVET_RETURN_IF_ERROR(
+      Transition(r, RequestState::kIdentityPending, "privet", "code_resent", batch));
   return r;
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::RecordFeePaid(uint64_t id, std::string_view reference) {
-  RETURN_IF_ERROR(CheckReference(reference, "payment_reference"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(reference, "payment_reference"));
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kAwaitingFee) {
     return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)) + ", not awaiting a fee",
                               "request_id");
   }
   r.fee_reference = std::string(reference);
   store::WriteBatch batch;
-  RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, "staff", "fee_paid", batch));
+  PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kInProgress, "staff", "fee_paid", batch));
   return r;
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view reason) {
-  RETURN_IF_ERROR(CheckReference(reason, "reason"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(reason, "reason"));
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kInProgress) {
     return FailedPrecondition("only a request in progress can be extended (it is " +
                                   std::string(RequestStateName(r.state)) + ")",
@@ -339,23 +347,25 @@ StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view 
                          {"right", RightName(r.right)},
                          {"reason", reason},
                          {"new_due", DayString(*r.due)}};
-  RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_extended", body, batch));
-  RETURN_IF_ERROR(Transition(r, RequestState::kExtended, "staff", std::string(reason), batch));
+  PRIVET_RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_extended", body, batch));
+  PRIVET_RETURN_IF_ERROR(
+      Transition(r, RequestState::kExtended, "staff", std::string(reason), batch));
   return r;
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException why) {
-  RETURN_IF_ERROR(CheckReference(why.ground, "ground"));
-  if (!why.scope.empty()) RETURN_IF_ERROR(CheckReference(why.scope, "scope"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(why.ground, "ground"));
+  if (!why.scope.empty()) PRIVET_RETURN_IF_ERROR(CheckReference(why.scope, "scope"));
   // The provision is cited in words ("GDPR Art. 17(3)(b)"): bounded, and never a card number.
   if (why.law.empty()) return InvalidArgument("a denial names the provision it relies on", "law");
   if (why.law.size() > kMaxReferenceBytes)
     return InvalidArgument("law: at most " + std::to_string(kMaxReferenceBytes) + " characters",
                            "law");
   if (LooksLikePaymentCardNumber(why.law))
-    return PermissionDenied("law: looks like a payment card number, which is never stored", "law");
+    return PermissionDenied(Reason::kPaymentCardNumber,
+                            "law: looks like a payment card number, which is never stored", "law");
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (!r.open()) return FailedPrecondition("the request is closed", "request_id");
   r.exceptions.push_back(std::move(why));
   store::WriteBatch batch;
@@ -363,34 +373,36 @@ StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException wh
                          {"right", RightName(r.right)},
                          {"exceptions", rights_internal::ExceptionsJson(r.exceptions)}};
   if (vault_.GetSubject(r.subject_id).ok()) {
-    RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_denied", body, batch));
+    PRIVET_RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_denied", body, batch));
   }
-  RETURN_IF_ERROR(Transition(r, RequestState::kDenied, "staff", r.exceptions.back().ground, batch));
+  PRIVET_RETURN_IF_ERROR(
+      Transition(r, RequestState::kDenied, "staff", r.exceptions.back().ground, batch));
   return r;
 }
 
 StatusOr<FulfilResult> RequestDesk::Impl::Fulfil(uint64_t id, const Fulfilment& fulfilment) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state == RequestState::kIdentityPending) {
-    return FailedPrecondition("identity_pending: the subject's identity is not verified yet", "request_id");
+    return FailedPrecondition(Reason::kIdentityPending,
+                              "the subject's identity is not verified yet", "request_id");
   }
   if (r.state == RequestState::kAwaitingFee) {
-    return FailedPrecondition("awaiting_fee: the request waits for its fee", "request_id");
+    return FailedPrecondition(Reason::kAwaitingFee, "the request waits for its fee", "request_id");
   }
   if (r.state != RequestState::kInProgress && r.state != RequestState::kExtended) {
     return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)), "request_id");
   }
   FulfilResult result;
-  RETURN_IF_ERROR(CarryOut(r, fulfilment, result));
+  PRIVET_RETURN_IF_ERROR(CarryOut(r, fulfilment, result));
   store::WriteBatch batch;
   if (vault_.GetSubject(r.subject_id).ok()) {  // an erased subject has no one left to tell
     nlohmann::json body = {{"request", std::to_string(r.id)},
                            {"right", RightName(r.right)},
                            {"exceptions", rights_internal::ExceptionsJson(r.exceptions)}};
-    RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_completed", body, batch));
+    PRIVET_RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_completed", body, batch));
   }
-  RETURN_IF_ERROR(Transition(r, RequestState::kCompleted, "privet", "", batch));
+  PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kCompleted, "privet", "", batch));
   result.request = r;
   return result;
 }
@@ -399,21 +411,24 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
   const Principal subject = Principal::Subject(r.subject_id);
   switch (r.right) {
     case Right::kAccess: {
-      ASSIGN_OR_RETURN(result.export_json, rights_internal::ExportSubject(vault_, r.subject_id, false));
-      ASSIGN_OR_RETURN(result.export_csv, rights_internal::ExportCsv(vault_, r.subject_id));
+      PRIVET_ASSIGN_OR_RETURN(result.export_json,
+                              rights_internal::ExportSubject(vault_, r.subject_id, false));
+      PRIVET_ASSIGN_OR_RETURN(result.export_csv, rights_internal::ExportCsv(vault_, r.subject_id));
       return Status::Ok();
     }
     case Right::kPortability: {
-      ASSIGN_OR_RETURN(result.export_json, rights_internal::ExportSubject(vault_, r.subject_id, true));
+      PRIVET_ASSIGN_OR_RETURN(result.export_json,
+                              rights_internal::ExportSubject(vault_, r.subject_id, true));
       if (f.push_to) {
-        ASSIGN_OR_RETURN(result.push_status, rights_internal::PushExport(*f.push_to, result.export_json));
+        PRIVET_ASSIGN_OR_RETURN(result.push_status,
+                                rights_internal::PushExport(*f.push_to, result.export_json));
       }
       return Status::Ok();
     }
     case Right::kRectification: {
       if (f.corrections.empty()) return InvalidArgument("a rectification needs the corrected values", "corrections");
       for (const auto& [field_id, value] : f.corrections) {
-        RETURN_IF_ERROR(vault_.Rectify(subject, r.subject_id, field_id, value));
+        PRIVET_RETURN_IF_ERROR(vault_.Rectify(subject, r.subject_id, field_id, value));
       }
       return Status::Ok();
     }
@@ -431,14 +446,16 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
       if (!r.purpose.empty()) purposes.Set(*policy.FindPurpose(r.purpose));
       for (int p = 0; p < policy.purpose_count(); ++p) {
         if (!purposes.Test(static_cast<size_t>(p))) continue;
-        RETURN_IF_ERROR(vault_.RecordConsent(r.subject_id, {.purpose = policy.purpose_decl(static_cast<PurposeId>(p)).id,
-                                                            .action = ConsentAction::kOptOut,
-                                                            .source = ConsentSource::kForm}));
+        PRIVET_RETURN_IF_ERROR(vault_.RecordConsent(
+            r.subject_id, {.purpose = policy.purpose_decl(static_cast<PurposeId>(p)).id,
+                           .action = ConsentAction::kOptOut,
+                           .source = ConsentSource::kForm}));
       }
       return Status::Ok();
     }
     case Right::kLegalBasisInquiry: {
-      ASSIGN_OR_RETURN(result.export_json, rights_internal::LegalBasisReport(vault_, r.subject_id));
+      PRIVET_ASSIGN_OR_RETURN(result.export_json,
+                              rights_internal::LegalBasisReport(vault_, r.subject_id));
       return Status::Ok();
     }
     case Right::kLimitSensitiveUse:
@@ -452,11 +469,11 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
 Status RequestDesk::Impl::Erase(RightsRequest& r) {
   StatusOr<std::vector<rights_internal::Kept>> kept = rights_internal::KeptFields(vault_, r.subject_id);
   if (kept.status().code() == StatusCode::kNotFound) return Status::Ok();  // already gone
-  RETURN_IF_ERROR(kept.status());
+  PRIVET_RETURN_IF_ERROR(kept.status());
   if (kept->empty()) return vault_.Erase(r.subject_id);  // crypto-shredding: every copy is noise
   // Some data stays: delete the rest field by field, and report what stayed and why.
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
-                   CoreOf(vault_).data().GetFields(r.subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                          CoreOf(vault_).data().GetFields(r.subject_id));
   std::vector<store::FieldRecord> going;
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
@@ -486,13 +503,14 @@ Status RequestDesk::Impl::Object(RightsRequest& r) {
       if (cp.objectable || cp.direct_marketing) purposes.push_back(static_cast<PurposeId>(p));
     }
   }
-  ASSIGN_OR_RETURN(SubjectState state, vault_.State(r.subject_id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectState state, vault_.State(r.subject_id));
   PurposeSet marketing;
   for (PurposeId p : purposes) {
     const CompiledPurpose& cp = policy.purpose(p);
     const std::string& id = policy.purpose_decl(p).id;
-    RETURN_IF_ERROR(vault_.RecordConsent(r.subject_id, {.purpose = id, .action = ConsentAction::kObject,
-                                                        .source = ConsentSource::kForm}));
+    PRIVET_RETURN_IF_ERROR(vault_.RecordConsent(
+        r.subject_id,
+        {.purpose = id, .action = ConsentAction::kObject, .source = ConsentSource::kForm}));
     if (cp.direct_marketing) {
       marketing |= cp.self_and_descendants;
     } else if (state.overriding_grounds.Intersects(cp.self_and_ancestors)) {
@@ -501,8 +519,8 @@ Status RequestDesk::Impl::Object(RightsRequest& r) {
   }
   if (marketing.None()) return Status::Ok();
   // The marketing profile: derived data collected for a direct-marketing purpose (CF15).
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
-                   CoreOf(vault_).data().GetFields(r.subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                          CoreOf(vault_).data().GetFields(r.subject_id));
   std::vector<store::FieldRecord> profile;
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
@@ -522,7 +540,7 @@ Status RequestDesk::Impl::DeleteFields(const RightsRequest& r, const std::vector
                                        std::vector<std::string> categories, std::string action) {
   if (fields.empty()) return Status::Ok();
   store::WriteBatch batch;
-  RETURN_IF_ERROR(CoreOf(vault_).DeleteFieldsInto(r.subject_id, fields, batch));
+  PRIVET_RETURN_IF_ERROR(CoreOf(vault_).DeleteFieldsInto(r.subject_id, fields, batch));
   AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kFieldDeletion, Principal::Subject(r.subject_id),
                                       r.subject_id);
   e.action = std::move(action);
@@ -533,42 +551,42 @@ Status RequestDesk::Impl::DeleteFields(const RightsRequest& r, const std::vector
 
 StatusOr<RightsRequest> RequestDesk::Impl::Get(uint64_t id) {
   std::lock_guard lock(mu_);
-  ASSIGN_OR_RETURN(Tracked r, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   return r;
 }
 
 StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::ForSubject(uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
-                   CoreOf(vault_).data().ListRequests(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
+                          CoreOf(vault_).data().ListRequests(subject_id));
   std::vector<RightsRequest> out;
   for (const auto& row : rows) {
-    ASSIGN_OR_RETURN(Tracked r, rights_internal::FromRecord(row));
+    PRIVET_ASSIGN_OR_RETURN(Tracked r, rights_internal::FromRecord(row));
     out.push_back(std::move(r));
   }
   return out;
 }
 
 StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::Overdue(std::chrono::days within) {
-  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
-                   CoreOf(vault_).data().ListOpenRequests());
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
+                          CoreOf(vault_).data().ListOpenRequests());
   const auto horizon = std::chrono::floor<std::chrono::days>(Now()) + within;
   std::vector<RightsRequest> out;
   for (const auto& row : rows) {
-    ASSIGN_OR_RETURN(Tracked r, rights_internal::FromRecord(row));
+    PRIVET_ASSIGN_OR_RETURN(Tracked r, rights_internal::FromRecord(row));
     if (r.due && CivilDayToTime(*r.due) <= horizon) out.push_back(std::move(r));
   }
   return out;  // the store lists them by deadline
 }
 
 StatusOr<std::vector<OutboxMessage>> RequestDesk::Impl::Outbox(bool unsent_only) {
-  ASSIGN_OR_RETURN(std::vector<store::OutboxRecord> rows,
-                   CoreOf(vault_).data().GetOutbox(unsent_only));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::OutboxRecord> rows,
+                          CoreOf(vault_).data().GetOutbox(unsent_only));
   std::vector<OutboxMessage> out;
   for (auto& m : rows) {
     StatusOr<std::string> body = CoreOf(vault_).Open(
         m.subject_id, vault_internal::VaultCore::OutboxContext(m.topic), m.sealed_body);
     if (body.status().code() == StatusCode::kNotFound) continue;  // the subject was erased meanwhile
-    RETURN_IF_ERROR(body.status());
+    PRIVET_RETURN_IF_ERROR(body.status());
     out.push_back({.seq = m.seq,
                    .subject_id = m.subject_id,
                    .organization_id = m.organization_id,
@@ -587,13 +605,14 @@ Status RequestDesk::Impl::MarkSent(int64_t seq) {
 }
 
 Status RequestDesk::Impl::LiftRestriction(uint64_t subject_id, std::string_view reason) {
-  RETURN_IF_ERROR(CheckReference(reason, "reason"));
-  ASSIGN_OR_RETURN(SubjectState state, vault_.State(subject_id));
+  PRIVET_RETURN_IF_ERROR(CheckReference(reason, "reason"));
+  PRIVET_ASSIGN_OR_RETURN(SubjectState state, vault_.State(subject_id));
   if (!state.restricted) return FailedPrecondition("the subject's processing is not restricted", "subject_id");
   store::WriteBatch batch;
   // Art. 18(3): the subject is told before the restriction is lifted. The message is queued
   // first, in the same transaction as the ledger event, so the lift never happens untold.
-  RETURN_IF_ERROR(QueueMessage(subject_id, 0, "restriction_lift", {{"reason", reason}}, batch));
+  PRIVET_RETURN_IF_ERROR(
+      QueueMessage(subject_id, 0, "restriction_lift", {{"reason", reason}}, batch));
   batch.AppendConsent({.subject_id = subject_id,
                        .action = std::string(ConsentActionName(ConsentAction::kLiftRestriction)),
                        .source = std::string(ConsentSourceName(ConsentSource::kStaff)),
@@ -602,7 +621,7 @@ Status RequestDesk::Impl::LiftRestriction(uint64_t subject_id, std::string_view 
   AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kConsent, Principal::Service(), subject_id);
   e.action = std::string(ConsentActionName(ConsentAction::kLiftRestriction));
   e.detail = std::string(reason);
-  RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {e}));
+  PRIVET_RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {e}));
   CoreOf(vault_).Forget(subject_id);
   return Status::Ok();
 }

@@ -88,12 +88,13 @@ std::vector<HeldUnder> LegalBases(const CompiledPolicy& policy, const FieldValue
 }
 
 StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable) {
-  ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
-  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records,
-                   CoreOf(vault).data().GetFields(subject_id));
-  ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts, retention_internal::LoadFacts(vault, subject_id, records));
-  ASSIGN_OR_RETURN(std::vector<DisclosureEntry> disclosures, vault.Disclosures(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records,
+                          CoreOf(vault).data().GetFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts,
+                          retention_internal::LoadFacts(vault, subject_id, records));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<DisclosureEntry> disclosures, vault.Disclosures(subject_id));
   const retention_internal::RuleSet rules(vault.policy());
   const int64_t now = ToUnix(CoreOf(vault).clock().Now());
 
@@ -146,7 +147,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   if (portable) return out.dump(2);
   out["information"] = AccessInformation(policy, info, held, disclosures);
 
-  ASSIGN_OR_RETURN(std::vector<ConsentEvent> history, vault.ConsentHistory(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<ConsentEvent> history, vault.ConsentHistory(subject_id));
   json consents = json::array();
   for (const ConsentEvent& e : history) {
     consents.push_back({{"purpose", e.purpose},
@@ -165,11 +166,11 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
                             {"at", Rfc3339(d.at)}});
   }
   out["disclosures"] = jdisclosures;
-  ASSIGN_OR_RETURN(std::vector<store::RequestRecord> requests,
-                   CoreOf(vault).data().ListRequests(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::RequestRecord> requests,
+                          CoreOf(vault).data().ListRequests(subject_id));
   json jrequests = json::array();
   for (const store::RequestRecord& row : requests) {
-    ASSIGN_OR_RETURN(Tracked r, FromRecord(row));
+    PRIVET_ASSIGN_OR_RETURN(Tracked r, FromRecord(row));
     jrequests.push_back({{"id", std::to_string(r.id)},
                          {"right", RightName(r.right)},
                          {"state", RequestStateName(r.state)},
@@ -180,7 +181,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
 }
 
 StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
   std::map<std::string, std::string> out;
   for (const FieldValue& f : fields) {
     std::string& csv = out[f.category];
@@ -199,8 +200,8 @@ StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t su
 }
 
 StatusOr<std::string> LegalBasisReport(Vault& vault, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
-                   CoreOf(vault).data().GetFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                          CoreOf(vault).data().GetFields(subject_id));
   const CompiledPolicy& policy = vault.policy();
   std::map<std::string, std::vector<std::string>> categories_by_purpose;
   for (const store::FieldRecord& f : fields) {
@@ -225,9 +226,10 @@ StatusOr<std::string> LegalBasisReport(Vault& vault, uint64_t subject_id) {
 }
 
 StatusOr<std::vector<Kept>> KeptFields(Vault& vault, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
-                   CoreOf(vault).data().GetFields(subject_id));
-  ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts, retention_internal::LoadFacts(vault, subject_id, fields));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                          CoreOf(vault).data().GetFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts,
+                          retention_internal::LoadFacts(vault, subject_id, fields));
   const retention_internal::RuleSet rules(vault.policy());
   const int64_t now = ToUnix(CoreOf(vault).clock().Now());
   std::vector<Kept> kept;

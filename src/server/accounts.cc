@@ -61,7 +61,7 @@ Status Accounts::SetPassword(uint64_t subject_id, std::string_view password) {
   if (password.size() < kMinPassword || password.size() > kMaxPasswordBytes) {
     return InvalidArgument("must be 10 to 1024 bytes", "password");
   }
-  ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
+  PRIVET_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
   return store_->PutPassword(subject_id, hash);
 }
 
@@ -70,7 +70,7 @@ Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current, s
   if (RateLimited(key)) {
     return ResourceExhausted("too many wrong passwords; try again later", "current_password");
   }
-  ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->GetPassword(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->GetPassword(subject_id));
   const bool verified =
       stored && current.size() <= kMaxPasswordBytes &&
       crypto_pwhash_str_verify(stored->c_str(), current.data(), current.size()) == 0;
@@ -113,10 +113,10 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
     return ResourceExhausted("too many failed logins; try again later", "email");
   }
   std::optional<std::string> stored;
-  ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
-                   vault_.FindSubject(Vault::Identifier::kEmail, *normalized));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
+                          vault_.FindSubject(Vault::Identifier::kEmail, *normalized));
   if (subject) {
-    ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
+    PRIVET_ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
   }
   const std::string& against = stored ? *stored : dummy_hash_;
   bool verified = password.size() <= kMaxPasswordBytes &&
@@ -132,16 +132,16 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   const std::string id = Random(kIdBytes, true);
   const std::string secret = Random(kSecretBytes, false);
   const Time expires = clock_.Now() + options_.session_lifetime;
-  RETURN_IF_ERROR(store_->PutSession({.id = id,
-                                      .secret_hash = Hash(secret),
-                                      .subject_id = *subject,
-                                      .expires_at = ToUnix(expires)}));
+  PRIVET_RETURN_IF_ERROR(store_->PutSession({.id = id,
+                                             .secret_hash = Hash(secret),
+                                             .subject_id = *subject,
+                                             .expires_at = ToUnix(expires)}));
   // An erasure that ran while the password was verified (Forget before the session was stored)
   // must not leave a session behind: the subject is checked again once the session is stored.
   // An erasure after this point removes the session itself (Forget), and Authenticate refuses a
   // session whose subject is gone whatever erased it.
   if (Status live = SubjectLive(*subject); !live.ok()) {
-    RETURN_IF_ERROR(store_->DeleteSession(id));
+    PRIVET_RETURN_IF_ERROR(store_->DeleteSession(id));
     return live.code() == StatusCode::kNotFound ? bad : live;
   }
   return Session{.token = std::string(kSessionPrefix) + id + "_" + secret, .expires_at = expires};
@@ -152,7 +152,7 @@ Status Accounts::SubjectLive(uint64_t subject_id) {
   if (subject.ok()) return Status::Ok();
   if (subject.status().code() == StatusCode::kNotFound) {
     // Erased (by a request, retention, or DELETE): its account goes with it.
-    RETURN_IF_ERROR(store_->ForgetSubject(subject_id));
+    PRIVET_RETURN_IF_ERROR(store_->ForgetSubject(subject_id));
   }
   return subject.status();
 }
@@ -162,7 +162,8 @@ StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
   if (!IsSessionToken(token)) return bad;
   token.remove_prefix(kSessionPrefix.size());
   if (token.size() < kIdBytes * 2 + 1 || token[kIdBytes * 2] != '_') return bad;
-  ASSIGN_OR_RETURN(std::optional<store::SessionRecord> session, store_->GetSession(token.substr(0, kIdBytes * 2)));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<store::SessionRecord> session,
+                          store_->GetSession(token.substr(0, kIdBytes * 2)));
   if (!session) return bad;
   const std::string hash = Hash(token.substr(kIdBytes * 2 + 1));
   if (session->secret_hash.size() != hash.size() ||
@@ -170,7 +171,7 @@ StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
     return bad;
   }
   if (ToUnix(clock_.Now()) >= session->expires_at) {
-    RETURN_IF_ERROR(store_->DeleteSession(session->id));
+    PRIVET_RETURN_IF_ERROR(store_->DeleteSession(session->id));
     return bad;
   }
   if (Status live = SubjectLive(session->subject_id); !live.ok()) {
@@ -180,7 +181,7 @@ StatusOr<Principal> Accounts::Authenticate(std::string_view token) {
 }
 
 Status Accounts::Logout(std::string_view token) {
-  RETURN_IF_ERROR(Authenticate(token).status());
+  PRIVET_RETURN_IF_ERROR(Authenticate(token).status());
   token.remove_prefix(kSessionPrefix.size());
   return store_->DeleteSession(token.substr(0, kIdBytes * 2));
 }

@@ -33,10 +33,10 @@ StatusOr<HttpResponse> GetPolicy(const Call& call) {
 }
 
 StatusOr<HttpResponse> RunRetentionRoute(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"dry_run"}));
-  ASSIGN_OR_RETURN(std::optional<bool> dry_run, (Field{body, ""}.Bool("dry_run")));
-  ASSIGN_OR_RETURN(SweepReport report,
-                   call.ctx.retention.RunNow({.dry_run = dry_run.value_or(false)}));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"dry_run"}));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<bool> dry_run, (Field{body, ""}.Bool("dry_run")));
+  PRIVET_ASSIGN_OR_RETURN(SweepReport report,
+                          call.ctx.retention.RunNow({.dry_run = dry_run.value_or(false)}));
   Json due = Json::array();
   for (const DueField& d : report.due) {
     due.push_back({{"subject_id", IdString(d.subject_id)}, {"field_id", IdString(d.field_id)},
@@ -51,7 +51,7 @@ StatusOr<HttpResponse> RunRetentionRoute(const Call& call) {
 }
 
 StatusOr<HttpResponse> TreeHead(const Call& call) {
-  ASSIGN_OR_RETURN(SignedTreeHead head, call.ctx.vault.SignTreeHead());
+  PRIVET_ASSIGN_OR_RETURN(SignedTreeHead head, call.ctx.vault.SignTreeHead());
   Json out = Json::parse(TreeHeadToJson(head), nullptr, false);
   return JsonResponse(200, out);
 }
@@ -59,31 +59,33 @@ StatusOr<HttpResponse> TreeHead(const Call& call) {
 StatusOr<HttpResponse> Proof(const Call& call) {
   const std::string* index = call.request.Query("index");
   if (index == nullptr) return InvalidArgument("is required", "index");
-  ASSIGN_OR_RETURN(uint64_t entry, ParseId(*index, "index"));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t entry, ParseId(*index, "index"));
   uint64_t tree_size = 0;
   if (const std::string* size = call.request.Query("tree_size")) {
-    ASSIGN_OR_RETURN(tree_size, ParseId(*size, "tree_size"));
+    PRIVET_ASSIGN_OR_RETURN(tree_size, ParseId(*size, "tree_size"));
   }
-  ASSIGN_OR_RETURN(std::string proof, AuditInclusionProofJson(call.ctx.files, entry, tree_size));
+  PRIVET_ASSIGN_OR_RETURN(std::string proof,
+                          AuditInclusionProofJson(call.ctx.files, entry, tree_size));
   return HttpResponse{.status = 200, .body = proof};
 }
 
 StatusOr<HttpResponse> Disclose(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"recipient", "subject_id", "categories",
-                                                              "purpose", "evidence"}));
+  PRIVET_ASSIGN_OR_RETURN(
+      Json body, ParseObject(call.request.body,
+                             {"recipient", "subject_id", "categories", "purpose", "evidence"}));
   Field f{body, ""};
   Disclosure d;
-  ASSIGN_OR_RETURN(auto recipient, f.String("recipient", true));
-  ASSIGN_OR_RETURN(auto subject_id, f.Id("subject_id", true));
-  ASSIGN_OR_RETURN(auto categories, f.Strings("categories", true));
-  ASSIGN_OR_RETURN(auto purpose, f.String("purpose", true));
-  ASSIGN_OR_RETURN(auto evidence, f.Strings("evidence"));
+  PRIVET_ASSIGN_OR_RETURN(auto recipient, f.String("recipient", true));
+  PRIVET_ASSIGN_OR_RETURN(auto subject_id, f.Id("subject_id", true));
+  PRIVET_ASSIGN_OR_RETURN(auto categories, f.Strings("categories", true));
+  PRIVET_ASSIGN_OR_RETURN(auto purpose, f.String("purpose", true));
+  PRIVET_ASSIGN_OR_RETURN(auto evidence, f.Strings("evidence"));
   d.recipient = *recipient;
   d.subject_id = *subject_id;
   d.categories = *categories;
   d.purpose = *purpose;
   d.evidence = evidence.value_or(std::vector<std::string>{});
-  ASSIGN_OR_RETURN(DisclosureResult result, call.ctx.vault.Disclose(d));
+  PRIVET_ASSIGN_OR_RETURN(DisclosureResult result, call.ctx.vault.Disclose(d));
   Json withheld = Json::array();
   for (const WithheldField& w : result.withheld) {
     withheld.push_back({{"category", w.category}, {"reason", ReasonName(w.reason)}});
@@ -93,11 +95,11 @@ StatusOr<HttpResponse> Disclose(const Call& call) {
 }
 
 StatusOr<HttpResponse> CreateKey(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"principal", "label"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"principal", "label"}));
   Field f{body, ""};
-  ASSIGN_OR_RETURN(auto principal, f.String("principal", true));
-  ASSIGN_OR_RETURN(auto label, f.String("label"));
-  ASSIGN_OR_RETURN(std::string token, call.ctx.keys.Create(*principal, label.value_or("")));
+  PRIVET_ASSIGN_OR_RETURN(auto principal, f.String("principal", true));
+  PRIVET_ASSIGN_OR_RETURN(auto label, f.String("label"));
+  PRIVET_ASSIGN_OR_RETURN(std::string token, call.ctx.keys.Create(*principal, label.value_or("")));
   std::string id = token.substr(4, 16);
   return JsonResponse(201, {{"id", id}, {"principal", *principal}, {"token", token}});
 }
@@ -114,7 +116,7 @@ StatusOr<HttpResponse> ListKeys(const Call& call) {
 }
 
 StatusOr<HttpResponse> RevokeKey(const Call& call) {
-  RETURN_IF_ERROR(call.ctx.keys.Revoke(call.params.at("key_id")));
+  PRIVET_RETURN_IF_ERROR(call.ctx.keys.Revoke(call.params.at("key_id")));
   return NoContent();
 }
 

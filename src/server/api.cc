@@ -35,17 +35,18 @@ StatusOr<uint64_t> Call::IdParam(const std::string& name) const {
 
 Status CheckSubjectScope(const Principal& principal, const SubjectInfo& s, bool reads_shown_data) {
   if (principal.kind == PrincipalKind::kTenant && s.tenant_id != principal.tenant_id) {
-    return PermissionDenied("other_tenant: the subject belongs to another tenant");
+    return PermissionDenied(Reason::kOtherTenant, "the subject belongs to another tenant");
   }
   if (principal.kind == PrincipalKind::kOrganizationAdmin &&
       s.organization_id != principal.organization_id) {
-    return PermissionDenied("other_organization: the subject belongs to another organization");
+    return PermissionDenied(Reason::kOtherOrganization,
+                            "the subject belongs to another organization");
   }
   // A subject reaches its own record only, except to read what a purpose shows to other
   // subjects (CF07), which the vault decides.
   if (principal.kind == PrincipalKind::kSubject && s.id != principal.subject_id &&
       !reads_shown_data) {
-    return PermissionDenied("not_subjects_own_data: a subject reaches its own record only");
+    return PermissionDenied(Reason::kNotSubjectsOwnData, "a subject reaches its own record only");
   }
   return Status::Ok();
 }
@@ -96,13 +97,13 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id) {
     if (!SignalOn(call.request, s.header)) continue;
     const PurposeSet& covered = SignalOptOuts(policy, s.signal);
     if (covered.None()) continue;  // the policy declares it does not respond (CN11)
-    ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(subject_id));
+    PRIVET_ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(subject_id));
     if (covered.IsSubsetOf(state.opt_outs)) continue;  // already honoured
     // The signal's declared purposes; their descendants follow from the purpose tree.
     for (const std::string& purpose : policy.policy().signals.opt_out_purposes) {
       auto id = policy.FindPurpose(purpose);
       if (!id || state.opt_outs.Test(*id)) continue;
-      RETURN_IF_ERROR(call.ctx.vault.RecordConsent(
+      PRIVET_RETURN_IF_ERROR(call.ctx.vault.RecordConsent(
           subject_id, {.purpose = purpose, .action = ConsentAction::kOptOut, .source = s.source}));
     }
   }
@@ -156,22 +157,22 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
     principal = *authenticated;
     handled.principal = PrincipalKindName(principal.kind);  // the kind only: never a role or id
     if ((match.route->access.kinds & Kind(principal.kind)) == 0) {
-      ctx_.metrics.RecordDecision(principal.kind == PrincipalKind::kAdmin
-                                      ? ReasonName(Reason::kAdminHasNoDataAccess)
-                                      : "principal_not_allowed");
-      return answer(ErrorResponse(PermissionDenied(
+      const Status refused =
           principal.kind == PrincipalKind::kAdmin
-              ? std::string(ReasonName(Reason::kAdminHasNoDataAccess)) +
-                    ": the admin key configures privet and reaches no personal data"
-              : "principal_not_allowed: this kind of key may not use this route")));
+              ? PermissionDenied(Reason::kAdminHasNoDataAccess,
+                                 "the admin key configures privet and reaches no personal data")
+              : PermissionDenied(Reason::kPrincipalNotAllowed,
+                                 "this kind of key may not use this route");
+      ctx_.metrics.RecordDecision(ReasonName(*refused.reason()));
+      return answer(ErrorResponse(refused));
     }
   }
   Call call{.request = request, .params = match.params, .principal = principal, .ctx = ctx_};
   std::optional<SubjectInfo> subject;
   if (IsSubjectRoute(match.route->pattern)) {
     Status scoped = [&]() -> Status {
-      ASSIGN_OR_RETURN(uint64_t id, call.IdParam("id"));
-      ASSIGN_OR_RETURN(SubjectInfo s, ctx_.vault.GetSubject(id));
+      PRIVET_ASSIGN_OR_RETURN(uint64_t id, call.IdParam("id"));
+      PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, ctx_.vault.GetSubject(id));
       // A read for a purpose the policy shows to subjects (CF07); the vault checks the reader's
       // kind.
       bool reads_shown_data = false;
@@ -181,7 +182,7 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
             purpose ? ctx_.policy->FindPurpose(*purpose) : std::nullopt;
         reads_shown_data = pid && ctx_.policy->purpose(*pid).shown_to_kinds != 0;
       }
-      RETURN_IF_ERROR(CheckSubjectScope(principal, s, reads_shown_data));
+      PRIVET_RETURN_IF_ERROR(CheckSubjectScope(principal, s, reads_shown_data));
       subject = std::move(s);
       return Status::Ok();
     }();

@@ -67,7 +67,7 @@ StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeySt
                                                  std::shared_ptr<const CompiledPolicy> policy,
                                                  const Clock& clock) {
   if (sodium_init() < 0) return Internal("libsodium failed to initialize");
-  ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> records, store->List());
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> records, store->List());
   std::unique_ptr<ApiKeys> keys(new ApiKeys(std::move(store), std::move(policy), clock));
   for (auto& r : records) {
     keys->keys_[r.id] = {.secret_hash = std::move(r.secret_hash),
@@ -79,11 +79,11 @@ StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeySt
 }
 
 StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::string_view label) {
-  RETURN_IF_ERROR(ParsePrincipal(*policy_, principal_spec).status());
+  PRIVET_RETURN_IF_ERROR(ParsePrincipal(*policy_, principal_spec).status());
   MintedKey minted = Mint(principal_spec, label, clock_);
   store::ApiKeyRecord& record = minted.record;
   std::unique_lock lock(mu_);
-  RETURN_IF_ERROR(store_->Put(record));
+  PRIVET_RETURN_IF_ERROR(store_->Put(record));
   std::string token = std::move(minted.token);
   keys_[record.id] = {.secret_hash = std::move(record.secret_hash),
                       .principal = std::move(record.principal),
@@ -94,7 +94,7 @@ StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::stri
 
 Status ApiKeys::Revoke(std::string_view id) {
   std::unique_lock lock(mu_);
-  RETURN_IF_ERROR(store_->Delete(id));
+  PRIVET_RETURN_IF_ERROR(store_->Delete(id));
   keys_.erase(std::string(id));
   return Status::Ok();
 }
@@ -142,31 +142,33 @@ StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& given, const Clo
   const VaultFiles files = vault_internal::WithDefaults(given);
   // A server that holds the vault keeps its keys in memory: it would neither see the new key
   // nor forget the old ones. Refused while it runs.
-  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
-                   vault_internal::VaultLock::Acquire(files.data_dir));
-  RETURN_IF_ERROR(crypto::InitCrypto());
+  PRIVET_ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                          vault_internal::VaultLock::Acquire(files.data_dir));
+  PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
   {
     // Whoever runs this holds the vault's master key, and so the admin's power anyway.
-    ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
-                     store::OpenSqliteKeyStore(files.key_store_path));
-    ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
+    PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                            store::OpenSqliteKeyStore(files.key_store_path));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
+                            keys->GetMeta(store::key_meta::kKeyCheck));
     if (!check)
       return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
-    ASSIGN_OR_RETURN(crypto::SecretKey master,
-                     vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
-    RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+    PRIVET_ASSIGN_OR_RETURN(
+        crypto::SecretKey master,
+        vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
+    PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> table,
-                   store::OpenSqliteApiKeyStore(files.key_store_path));
-  ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> stored, table->List());
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> table,
+                          store::OpenSqliteApiKeyStore(files.key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> stored, table->List());
   // The new key is stored before the old ones go: interrupted, the vault keeps an admin key.
   server::MintedKey minted = server::Mint(PrincipalKindName(PrincipalKind::kAdmin),
                                           "admin key (privet keys admin --new)", clock);
-  RETURN_IF_ERROR(table->Put(minted.record));
+  PRIVET_RETURN_IF_ERROR(table->Put(minted.record));
   ReplacedAdminKey replaced{.token = std::move(minted.token)};
   for (const store::ApiKeyRecord& r : stored) {
     if (r.principal != PrincipalKindName(PrincipalKind::kAdmin)) continue;
-    RETURN_IF_ERROR(table->Delete(r.id));
+    PRIVET_RETURN_IF_ERROR(table->Delete(r.id));
     ++replaced.revoked;
   }
   return replaced;

@@ -104,9 +104,9 @@ StatusOr<std::optional<int64_t>> Field::Int(std::string_view name, bool required
 }
 
 StatusOr<std::optional<uint64_t>> Field::Id(std::string_view name, bool required) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> text, String(name, required));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> text, String(name, required));
   if (!text) return std::optional<uint64_t>();
-  ASSIGN_OR_RETURN(uint64_t id, ParseId(*text, where + std::string(name)));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, ParseId(*text, where + std::string(name)));
   return std::optional<uint64_t>(id);
 }
 
@@ -266,12 +266,7 @@ void JsonWriter::AppendEscaped(std::string_view s) {
 HttpResponse NoContent() { return {.status = 204, .content_type = "", .body = ""}; }
 
 std::string ReasonOf(const Status& status) {
-  if (status.code() != StatusCode::kPermissionDenied) return "";
-  const std::string& m = status.message();
-  size_t end = 0;
-  while (end < m.size() && ((m[end] >= 'a' && m[end] <= 'z') || m[end] == '_')) ++end;
-  if (end == 0 || (end < m.size() && m[end] != ':')) return "";
-  return m.substr(0, end);
+  return status.reason() ? std::string(ReasonName(*status.reason())) : std::string();
 }
 
 HttpResponse ErrorResponse(const Status& status) {

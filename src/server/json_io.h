@@ -137,7 +137,7 @@ HttpResponse ErrorResponse(const Status& status);
 // An error the Status codes do not name (405 METHOD_NOT_ALLOWED, 413 PAYLOAD_TOO_LARGE, ...).
 HttpResponse ErrorResponse(int http_status, std::string_view code, std::string_view message,
                            std::string_view field = {});
-// The policy reason code of a PermissionDenied message "<reason>: ...", or empty.
+// The name of the status's typed reason ("no_consent"), or empty when it carries none.
 std::string ReasonOf(const Status& status);
 
 }  // namespace privet::server

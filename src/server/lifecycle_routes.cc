@@ -12,15 +12,15 @@ namespace {
 constexpr std::string_view kEveryRule = "*";
 
 StatusOr<HttpResponse> RecordEvent(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"event"}));
-  ASSIGN_OR_RETURN(std::string name, (Field{body, ""}.RequiredString("event")));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"event"}));
+  PRIVET_ASSIGN_OR_RETURN(std::string name, (Field{body, ""}.RequiredString("event")));
   const std::optional<AnchorEvent> event = ParseAnchorEventName(name);
   if (!event || *event == AnchorEvent::kCollection) {
     return InvalidArgument(
         "must be last_activity, last_application, contract_end, process_end or analysis", "event");
   }
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.RecordLifecycleEvent(s.id, *event));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.RecordLifecycleEvent(s.id, *event));
   return NoContent();
 }
 
@@ -31,13 +31,13 @@ Json HoldJson(const LegalHold& h) {
 }
 
 StatusOr<HttpResponse> PlaceHold(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"rule", "ground"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"rule", "ground"}));
   Field f{body, ""};
-  ASSIGN_OR_RETURN(std::optional<std::string> rule, f.String("rule"));
-  ASSIGN_OR_RETURN(std::string ground, f.RequiredString("ground"));
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.PlaceLegalHold(s.id, rule.value_or(""), ground));
-  ASSIGN_OR_RETURN(std::vector<LegalHold> holds, call.ctx.vault.LegalHolds(s.id));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> rule, f.String("rule"));
+  PRIVET_ASSIGN_OR_RETURN(std::string ground, f.RequiredString("ground"));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.PlaceLegalHold(s.id, rule.value_or(""), ground));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<LegalHold> holds, call.ctx.vault.LegalHolds(s.id));
   for (const LegalHold& h : holds) {
     if (h.subject_id == s.id && h.rule == rule.value_or("")) return JsonResponse(201, HoldJson(h));
   }
@@ -45,8 +45,8 @@ StatusOr<HttpResponse> PlaceHold(const Call& call) {
 }
 
 StatusOr<HttpResponse> ListHolds(const Call& call) {
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  ASSIGN_OR_RETURN(std::vector<LegalHold> holds, call.ctx.vault.LegalHolds(s.id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(std::vector<LegalHold> holds, call.ctx.vault.LegalHolds(s.id));
   Json out = Json::array();
   for (const LegalHold& h : holds) {
     if (h.subject_id == s.id) out.push_back(HoldJson(h));
@@ -56,26 +56,26 @@ StatusOr<HttpResponse> ListHolds(const Call& call) {
 
 StatusOr<HttpResponse> ReleaseHold(const Call& call) {
   const std::string& rule = call.params.at("rule");
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.ReleaseLegalHold(s.id, rule == kEveryRule ? "" : rule));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.ReleaseLegalHold(s.id, rule == kEveryRule ? "" : rule));
   return NoContent();
 }
 
 // CX03: a court's or agency's exemption from the location requirement, recorded with its grant.
 StatusOr<HttpResponse> GrantExemption(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"exemption", "reference"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"exemption", "reference"}));
   Field f{body, ""};
-  ASSIGN_OR_RETURN(std::string exemption, f.RequiredString("exemption"));
-  ASSIGN_OR_RETURN(std::string reference, f.RequiredString("reference"));
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(
+  PRIVET_ASSIGN_OR_RETURN(std::string exemption, f.RequiredString("exemption"));
+  PRIVET_ASSIGN_OR_RETURN(std::string reference, f.RequiredString("reference"));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(
       call.ctx.vault.GrantLocationExemption(call.principal, s.id, exemption, reference));
   return NoContent();
 }
 
 StatusOr<HttpResponse> RevokeExemption(const Call& call) {
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(
       call.ctx.vault.RevokeLocationExemption(call.principal, s.id, call.params.at("exemption")));
   return NoContent();
 }

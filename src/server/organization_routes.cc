@@ -14,22 +14,22 @@ namespace {
 // The {org_id} of the route, which an organization admin may only name as its own. 0 is no
 // organization (subjects without one have it there), so no caller reaches "its members".
 StatusOr<uint64_t> OrganizationParam(const Call& call) {
-  ASSIGN_OR_RETURN(uint64_t org, call.IdParam("org_id"));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t org, call.IdParam("org_id"));
   if (org == kNoId) return NotFound("no such organization", "org_id");
   if (call.principal.kind == PrincipalKind::kOrganizationAdmin && call.principal.organization_id != org) {
-    return PermissionDenied(std::string(ReasonName(Reason::kOtherOrganization)) +
-                            ": an organization admin reaches its own organization only");
+    return PermissionDenied(Reason::kOtherOrganization,
+                            "an organization admin reaches its own organization only");
   }
   return org;
 }
 
 StatusOr<HttpResponse> ListMembers(const Call& call) {
-  ASSIGN_OR_RETURN(uint64_t org, OrganizationParam(call));
-  ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.OrganizationMembers(org));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t org, OrganizationParam(call));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.OrganizationMembers(org));
   Json members = Json::array();
   for (uint64_t id : ids) {
-    ASSIGN_OR_RETURN(SubjectInfo s, call.ctx.vault.GetSubject(id));
-    ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(id));
+    PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.ctx.vault.GetSubject(id));
+    PRIVET_ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(id));
     members.push_back({{"id", IdString(id)}, {"kind", s.kind},
                        {"removed", state.removed_from_organization}});
   }
@@ -39,21 +39,21 @@ StatusOr<HttpResponse> ListMembers(const Call& call) {
 // CT12: the member keeps its account record; the organization keeps the content; the member no
 // longer reaches it (reads are withheld with removed_from_organization).
 StatusOr<HttpResponse> RemoveMember(const Call& call) {
-  ASSIGN_OR_RETURN(uint64_t org, OrganizationParam(call));
-  ASSIGN_OR_RETURN(uint64_t member, call.IdParam("id"));
-  ASSIGN_OR_RETURN(SubjectInfo s, call.ctx.vault.GetSubject(member));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t org, OrganizationParam(call));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t member, call.IdParam("id"));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.ctx.vault.GetSubject(member));
   if (s.organization_id != org) return NotFound("no such member of this organization", "id");
-  RETURN_IF_ERROR(call.ctx.vault.RemoveFromOrganization(call.principal, member));
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.RemoveFromOrganization(call.principal, member));
   return NoContent();
 }
 
 // CT13: the requests privet routed to this organization, oldest first per member.
 StatusOr<HttpResponse> RoutedRequests(const Call& call) {
-  ASSIGN_OR_RETURN(uint64_t org, OrganizationParam(call));
-  ASSIGN_OR_RETURN(std::vector<uint64_t> members, call.ctx.vault.OrganizationMembers(org));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t org, OrganizationParam(call));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<uint64_t> members, call.ctx.vault.OrganizationMembers(org));
   Json out = Json::array();
   for (uint64_t member : members) {
-    ASSIGN_OR_RETURN(std::vector<RightsRequest> requests, call.ctx.desk.ForSubject(member));
+    PRIVET_ASSIGN_OR_RETURN(std::vector<RightsRequest> requests, call.ctx.desk.ForSubject(member));
     for (const RightsRequest& r : requests) {
       if (r.routed_to_organization == org) out.push_back(RequestJson(r));
     }

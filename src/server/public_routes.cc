@@ -9,7 +9,7 @@ void AddPublicRoutes(RouteTable& table) {
   // 200 while the vault can serve; 503 with the error document when it cannot (its last write
   // failed, or another writer changed its files under it): take the server out of rotation.
   table.Add("GET", "/healthz", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
-    RETURN_IF_ERROR(call.ctx.vault.Health());
+    PRIVET_RETURN_IF_ERROR(call.ctx.vault.Health());
     return JsonResponse(200, {{"status", "ok"}});
   });
 

@@ -11,21 +11,22 @@ namespace privet::server {
 namespace {
 
 StatusOr<HttpResponse> FileRequest(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"right", "channel", "purpose"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body,
+                          ParseObject(call.request.body, {"right", "channel", "purpose"}));
   Field f{body, ""};
-  ASSIGN_OR_RETURN(auto right_name, f.String("right", true));
-  ASSIGN_OR_RETURN(auto channel, f.String("channel", true));
-  ASSIGN_OR_RETURN(auto purpose, f.String("purpose"));
+  PRIVET_ASSIGN_OR_RETURN(auto right_name, f.String("right", true));
+  PRIVET_ASSIGN_OR_RETURN(auto channel, f.String("channel", true));
+  PRIVET_ASSIGN_OR_RETURN(auto purpose, f.String("purpose"));
   auto right = ParseRightName(*right_name);
   if (!right) return InvalidArgument("is not a right", "right");
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   NewRequest request{.right = *right, .subject_id = s.id, .channel = *channel,
                      .purpose = purpose.value_or("")};
   if (call.principal.kind == PrincipalKind::kStaff) {
     request.filed_by = Requester::kStaff;
     request.staff_role = call.ctx.policy->policy().roles[call.principal.role].id;
   }
-  ASSIGN_OR_RETURN(RightsRequest filed, call.ctx.desk.File(request));
+  PRIVET_ASSIGN_OR_RETURN(RightsRequest filed, call.ctx.desk.File(request));
   HttpResponse r = JsonResponse(201, RequestJson(filed));
   r.headers.emplace_back("Location", "/v1/requests/" + IdString(filed.id));
   return r;
@@ -37,28 +38,27 @@ StatusOr<uint64_t> RequestId(const Call& call) { return call.IdParam("id"); }
 // by the organization admin it was routed to.
 Status CheckRequestScope(const Principal& principal, const RightsRequest& r) {
   if (principal.kind == PrincipalKind::kSubject && r.subject_id != principal.subject_id) {
-    return PermissionDenied(std::string(ReasonName(Reason::kNotSubjectsOwnData)) +
-                            ": a subject reads its own requests only");
+    return PermissionDenied(Reason::kNotSubjectsOwnData, "a subject reads its own requests only");
   }
   if (principal.kind == PrincipalKind::kOrganizationAdmin &&
       (r.routed_to_organization == 0 || r.routed_to_organization != principal.organization_id)) {
-    return PermissionDenied(std::string(ReasonName(Reason::kOtherOrganization)) +
-                            ": an organization admin reads the requests routed to it only");
+    return PermissionDenied(Reason::kOtherOrganization,
+                            "an organization admin reads the requests routed to it only");
   }
   return Status::Ok();
 }
 
 StatusOr<HttpResponse> GetRequest(const Call& call) {
-  ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
-  ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Get(id));
-  RETURN_IF_ERROR(CheckRequestScope(call.principal, r));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
+  PRIVET_ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Get(id));
+  PRIVET_RETURN_IF_ERROR(CheckRequestScope(call.principal, r));
   return JsonResponse(200, RequestJson(r));
 }
 
 // The subject's requests, oldest first (the pipeline has checked the caller's scope).
 StatusOr<HttpResponse> SubjectRequests(const Call& call) {
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  ASSIGN_OR_RETURN(std::vector<RightsRequest> requests, call.ctx.desk.ForSubject(s.id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(std::vector<RightsRequest> requests, call.ctx.desk.ForSubject(s.id));
   Json out = Json::array();
   for (const RightsRequest& r : requests) out.push_back(RequestJson(r));
   return JsonResponse(200, {{"requests", out}});
@@ -81,8 +81,8 @@ StatusOr<HttpResponse> OverdueRequests(const Call& call) {
           "must be a number of days from 0 to " + std::to_string(kMaxOverdueWithinDays), "within");
     }
   }
-  ASSIGN_OR_RETURN(std::vector<RightsRequest> due,
-                   call.ctx.desk.Overdue(std::chrono::days(within)));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<RightsRequest> due,
+                          call.ctx.desk.Overdue(std::chrono::days(within)));
   const Time today = CivilDayToTime(CivilDayOf(call.ctx.clock.Now()));
   Json out = Json::array();
   for (const RightsRequest& r : due) {
@@ -97,59 +97,59 @@ StatusOr<HttpResponse> OverdueRequests(const Call& call) {
 }
 
 StatusOr<HttpResponse> Verify(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"code"}));
-  ASSIGN_OR_RETURN(auto code, (Field{body, ""}.String("code", true)));
-  ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
-  ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.VerifyIdentity(id, *code));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"code"}));
+  PRIVET_ASSIGN_OR_RETURN(auto code, (Field{body, ""}.String("code", true)));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
+  PRIVET_ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.VerifyIdentity(id, *code));
   return JsonResponse(200, RequestJson(r));
 }
 
 StatusOr<HttpResponse> Fee(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reference"}));
-  ASSIGN_OR_RETURN(auto reference, (Field{body, ""}.String("reference", true)));
-  ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
-  ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.RecordFeePaid(id, *reference));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reference"}));
+  PRIVET_ASSIGN_OR_RETURN(auto reference, (Field{body, ""}.String("reference", true)));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
+  PRIVET_ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.RecordFeePaid(id, *reference));
   return JsonResponse(200, RequestJson(r));
 }
 
 StatusOr<HttpResponse> Extend(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reason"}));
-  ASSIGN_OR_RETURN(auto reason, (Field{body, ""}.String("reason", true)));
-  ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
-  ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Extend(id, *reason));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reason"}));
+  PRIVET_ASSIGN_OR_RETURN(auto reason, (Field{body, ""}.String("reason", true)));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
+  PRIVET_ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Extend(id, *reason));
   return JsonResponse(200, RequestJson(r));
 }
 
 StatusOr<HttpResponse> Deny(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"scope", "ground", "law"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"scope", "ground", "law"}));
   Field f{body, ""};
-  ASSIGN_OR_RETURN(auto scope, f.String("scope", true));
-  ASSIGN_OR_RETURN(auto ground, f.String("ground", true));
-  ASSIGN_OR_RETURN(auto law, f.String("law", true));
-  ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
-  ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Deny(id, {*scope, *ground, *law}));
+  PRIVET_ASSIGN_OR_RETURN(auto scope, f.String("scope", true));
+  PRIVET_ASSIGN_OR_RETURN(auto ground, f.String("ground", true));
+  PRIVET_ASSIGN_OR_RETURN(auto law, f.String("law", true));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
+  PRIVET_ASSIGN_OR_RETURN(RightsRequest r, call.ctx.desk.Deny(id, {*scope, *ground, *law}));
   return JsonResponse(200, RequestJson(r));
 }
 
 StatusOr<HttpResponse> Fulfil(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"corrections"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"corrections"}));
   Fulfilment fulfilment;
   if (auto it = body.find("corrections"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) return InvalidArgument("must be an object of field id to value", "corrections");
     for (const auto& item : it->items()) {
-      ASSIGN_OR_RETURN(uint64_t field_id, ParseId(item.key(), "corrections"));
+      PRIVET_ASSIGN_OR_RETURN(uint64_t field_id, ParseId(item.key(), "corrections"));
       if (!item.value().is_string()) {
         return InvalidArgument("must be a string", "corrections." + item.key());
       }
       fulfilment.corrections[field_id] = item.value().get<std::string>();
     }
   }
-  ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
-  ASSIGN_OR_RETURN(FulfilResult done, call.ctx.desk.Fulfil(id, fulfilment));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, RequestId(call));
+  PRIVET_ASSIGN_OR_RETURN(FulfilResult done, call.ctx.desk.Fulfil(id, fulfilment));
   // An erasure that erased the subject ends its account (password and sessions) as DELETE does.
   if (done.request.right == Right::kErasure &&
       call.ctx.vault.GetSubject(done.request.subject_id).status().code() == StatusCode::kNotFound) {
-    RETURN_IF_ERROR(call.ctx.accounts.Forget(done.request.subject_id));
+    PRIVET_RETURN_IF_ERROR(call.ctx.accounts.Forget(done.request.subject_id));
   }
   Json out = {{"request", RequestJson(done.request)}};
   if (!done.export_json.empty()) out["export"] = Json::parse(done.export_json, nullptr, false);

@@ -88,7 +88,8 @@ TEST(JsonIo, BodiesAreStrict) {
 }
 
 TEST(JsonIo, ErrorsCarryCodeFieldAndReason) {
-  HttpResponse r = ErrorResponse(PermissionDenied("not_need_to_know: the role does not cover it", "purpose"));
+  HttpResponse r = ErrorResponse(
+      PermissionDenied(Reason::kNotNeedToKnow, "the role does not cover it", "purpose"));
   EXPECT_EQ(r.status, 403);
   auto j = Json::parse(r.body);
   EXPECT_EQ(j["error"]["code"], "PERMISSION_DENIED");

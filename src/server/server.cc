@@ -39,13 +39,13 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                                    .master_key_file = options.vault.master_key_file});
   std::shared_ptr<const CompiledPolicy> policy = options.vault.policy;
   const Clock& clock = *options.vault.clock;
-  ASSIGN_OR_RETURN(impl->vault, Vault::Open(options.vault));
+  PRIVET_ASSIGN_OR_RETURN(impl->vault, Vault::Open(options.vault));
   impl->desk = std::make_unique<RequestDesk>(*impl->vault);
-  ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> key_table,
-                   store::OpenSqliteApiKeyStore(files.key_store_path));
-  ASSIGN_OR_RETURN(impl->keys, server::ApiKeys::Load(std::move(key_table), policy, clock));
-  ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
-                   store::OpenSqliteAccountStore(files.key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> key_table,
+                          store::OpenSqliteApiKeyStore(files.key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(impl->keys, server::ApiKeys::Load(std::move(key_table), policy, clock));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
+                          store::OpenSqliteAccountStore(files.key_store_path));
   impl->accounts = std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
   impl->access_log = std::make_unique<server::AccessLog>(options.access_log, clock, options.access_log_flush);
   impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
@@ -67,19 +67,20 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
     raw->access_log->Write(e);
     raw->metrics.RecordRequest(e.method, e.route, e.status, e.duration);
   };
-  ASSIGN_OR_RETURN(impl->listener,
-                   server::HttpListener::Open({.address = options.address,
-                                               .port = options.port,
-                                               .threads = options.threads,
-                                               .body_limit = options.body_limit,
-                                               .read_timeout = options.read_timeout},
-                                              handler, observer));
+  PRIVET_ASSIGN_OR_RETURN(impl->listener,
+                          server::HttpListener::Open({.address = options.address,
+                                                      .port = options.port,
+                                                      .threads = options.threads,
+                                                      .body_limit = options.body_limit,
+                                                      .read_timeout = options.read_timeout},
+                                                     handler, observer));
   // The first admin key only once the server listens: a start that cannot (a port taken) must
   // not leave a key behind that nobody was shown, which would keep the next start from making
   // one. Nothing is served before Run, so no request can come before it exists.
   if (impl->keys->empty()) {
-    ASSIGN_OR_RETURN(std::string token, impl->keys->Create(PrincipalKindName(PrincipalKind::kAdmin),
-                                                           "initial admin key"));
+    PRIVET_ASSIGN_OR_RETURN(
+        std::string token,
+        impl->keys->Create(PrincipalKindName(PrincipalKind::kAdmin), "initial admin key"));
     impl->initial_admin_key = std::move(token);
   }
   // Reads' decisions are committed on the io threads, between the requests they serve: no

@@ -15,29 +15,31 @@ HttpResponse RateLimited(const Status& status) {
 // The service sets the password at sign-up, an organization admin resets a member's (CT11), and
 // the subject's own session changes it by giving the current one (a stolen session alone cannot).
 StatusOr<HttpResponse> SetPassword(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"password", "current_password"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body,
+                          ParseObject(call.request.body, {"password", "current_password"}));
   Field f{body, "", kMaxPasswordBytes};
-  ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
-  ASSIGN_OR_RETURN(std::optional<std::string> current, f.String("current_password"));
+  PRIVET_ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> current, f.String("current_password"));
   const bool own = call.principal.kind == PrincipalKind::kSubject;
   if (own && !current) return InvalidArgument("is required to change one's own password", "current_password");
   if (!own && current) return InvalidArgument("is given by the subject only", "current_password");
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   if (own) {
     Status changed = call.ctx.accounts.ChangePassword(s.id, *current, password);
     if (changed.code() == StatusCode::kResourceExhausted) return RateLimited(changed);
-    RETURN_IF_ERROR(changed);
+    PRIVET_RETURN_IF_ERROR(changed);
   } else {
-    RETURN_IF_ERROR(call.ctx.accounts.SetPassword(s.id, password));
+    PRIVET_RETURN_IF_ERROR(call.ctx.accounts.SetPassword(s.id, password));
   }
   return NoContent();
 }
 
 StatusOr<HttpResponse> Login(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"email", "password"}));
-  ASSIGN_OR_RETURN(std::string email, (Field{body, "", kMaxEmailBytes}.RequiredString("email")));
-  ASSIGN_OR_RETURN(std::string password,
-                   (Field{body, "", kMaxPasswordBytes}.RequiredString("password")));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"email", "password"}));
+  PRIVET_ASSIGN_OR_RETURN(std::string email,
+                          (Field{body, "", kMaxEmailBytes}.RequiredString("email")));
+  PRIVET_ASSIGN_OR_RETURN(std::string password,
+                          (Field{body, "", kMaxPasswordBytes}.RequiredString("password")));
   StatusOr<Session> session = call.ctx.accounts.Login(email, password);
   if (session.status().code() == StatusCode::kResourceExhausted) return RateLimited(session.status());
   if (!session.ok()) return session.status();
@@ -47,7 +49,7 @@ StatusOr<HttpResponse> Login(const Call& call) {
 StatusOr<HttpResponse> Logout(const Call& call) {
   const std::string* auth = call.request.Header("authorization");
   if (auth == nullptr || auth->size() < 7) return Internal("no session");
-  RETURN_IF_ERROR(call.ctx.accounts.Logout(std::string_view(*auth).substr(7)));
+  PRIVET_RETURN_IF_ERROR(call.ctx.accounts.Logout(std::string_view(*auth).substr(7)));
   return NoContent();
 }
 

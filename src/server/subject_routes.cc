@@ -53,20 +53,20 @@ void WriteField(JsonWriter& out, const FieldValue& f) {
 }
 
 StatusOr<HttpResponse> CreateSubject(const Call& call) {
-  ASSIGN_OR_RETURN(
+  PRIVET_ASSIGN_OR_RETURN(
       Json body, ParseObject(call.request.body, {"kind", "birth_date", "age_years", "jurisdiction",
                                                  "organization_id", "tenant_id"}));
   Field f{body, ""};
   NewSubject s{.principal = call.principal};
-  ASSIGN_OR_RETURN(auto kind, f.String("kind", true));
-  ASSIGN_OR_RETURN(auto birth_date, f.String("birth_date"));
-  ASSIGN_OR_RETURN(auto age, f.Int("age_years"));
-  ASSIGN_OR_RETURN(auto jurisdiction, f.String("jurisdiction"));
-  ASSIGN_OR_RETURN(auto organization, f.Id("organization_id"));
-  ASSIGN_OR_RETURN(auto tenant, f.Id("tenant_id"));
+  PRIVET_ASSIGN_OR_RETURN(auto kind, f.String("kind", true));
+  PRIVET_ASSIGN_OR_RETURN(auto birth_date, f.String("birth_date"));
+  PRIVET_ASSIGN_OR_RETURN(auto age, f.Int("age_years"));
+  PRIVET_ASSIGN_OR_RETURN(auto jurisdiction, f.String("jurisdiction"));
+  PRIVET_ASSIGN_OR_RETURN(auto organization, f.Id("organization_id"));
+  PRIVET_ASSIGN_OR_RETURN(auto tenant, f.Id("tenant_id"));
   s.kind = *kind;
   if (birth_date) {
-    ASSIGN_OR_RETURN(CivilDay day, ParseDay(*birth_date, "birth_date"));
+    PRIVET_ASSIGN_OR_RETURN(CivilDay day, ParseDay(*birth_date, "birth_date"));
     s.birth_date = day;
   }
   if (age) {
@@ -81,50 +81,53 @@ StatusOr<HttpResponse> CreateSubject(const Call& call) {
   // (the vault checks the same).
   if (call.principal.kind == PrincipalKind::kTenant) {
     if (tenant && *tenant != call.principal.tenant_id) {
-      return PermissionDenied("other_tenant: a tenant creates subjects for itself only", "tenant_id");
+      return PermissionDenied(Reason::kOtherTenant, "a tenant creates subjects for itself only",
+                              "tenant_id");
     }
     if (organization && *organization != kNoId) {
-      return PermissionDenied("other_organization: a tenant creates subjects in no organization",
-                              "organization_id");
+      return PermissionDenied(Reason::kOtherOrganization,
+                              "a tenant creates subjects in no organization", "organization_id");
     }
     s.tenant_id = call.principal.tenant_id;
   }
   if (call.principal.kind == PrincipalKind::kOrganizationAdmin) {
     if (organization && *organization != call.principal.organization_id) {
-      return PermissionDenied("other_organization: an organization admin creates members of its own organization only",
+      return PermissionDenied(Reason::kOtherOrganization,
+                              "an organization admin creates members of its own organization only",
                               "organization_id");
     }
     if (tenant && *tenant != kNoId) {
-      return PermissionDenied("other_tenant: an organization admin creates no tenant's subjects",
-                              "tenant_id");
+      return PermissionDenied(Reason::kOtherTenant,
+                              "an organization admin creates no tenant's subjects", "tenant_id");
     }
     s.organization_id = call.principal.organization_id;
   }
-  ASSIGN_OR_RETURN(uint64_t id, call.ctx.vault.CreateSubject(s));
-  RETURN_IF_ERROR(ApplyPrivacySignals(call, id));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t id, call.ctx.vault.CreateSubject(s));
+  PRIVET_RETURN_IF_ERROR(ApplyPrivacySignals(call, id));
   HttpResponse r = JsonResponse(201, {{"id", IdString(id)}});
   r.headers.emplace_back("Location", "/v1/subjects/" + IdString(id));
   return r;
 }
 
 StatusOr<HttpResponse> GetSubject(const Call& call) {
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   return JsonResponse(200, SubjectJson(s));
 }
 
 StatusOr<HttpResponse> EraseSubject(const Call& call) {
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.Erase(s.id));
-  RETURN_IF_ERROR(call.ctx.accounts.Forget(s.id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.Erase(s.id));
+  PRIVET_RETURN_IF_ERROR(call.ctx.accounts.Forget(s.id));
   return NoContent();
 }
 
 StatusOr<HttpResponse> WriteFields(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"purposes", "fields", "feature"}));
+  PRIVET_ASSIGN_OR_RETURN(Json body,
+                          ParseObject(call.request.body, {"purposes", "fields", "feature"}));
   Field f{body, ""};
   WriteRequest w{.principal = call.principal};
-  ASSIGN_OR_RETURN(auto purposes, f.Strings("purposes", true));
-  ASSIGN_OR_RETURN(auto feature, f.String("feature"));
+  PRIVET_ASSIGN_OR_RETURN(auto purposes, f.Strings("purposes", true));
+  PRIVET_ASSIGN_OR_RETURN(auto feature, f.String("feature"));
   w.purposes = *purposes;
   w.feature = feature.value_or("");
   auto fields = body.find("fields");
@@ -140,10 +143,10 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
       }
     }
     Field fi{item, where + "."};
-    ASSIGN_OR_RETURN(auto category, fi.String("category", true));
-    ASSIGN_OR_RETURN(auto value,
-                     (Field{item, where + ".", kMaxFieldValueBytes}.String("value", true)));
-    ASSIGN_OR_RETURN(auto source, fi.String("source"));
+    PRIVET_ASSIGN_OR_RETURN(auto category, fi.String("category", true));
+    PRIVET_ASSIGN_OR_RETURN(auto value,
+                            (Field{item, where + ".", kMaxFieldValueBytes}.String("value", true)));
+    PRIVET_ASSIGN_OR_RETURN(auto source, fi.String("source"));
     FieldInput input{.category = *category, .value = *value};
     if (source) {
       auto parsed = ParseDataSourceName(*source);
@@ -152,7 +155,7 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
     }
     w.fields.push_back(std::move(input));
   }
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   w.subject_id = s.id;
   // The request's privacy signal is honoured from this request on, but recorded only once the
   // write succeeded (a refusal changes nothing): a use it opts out of is refused here.
@@ -162,13 +165,12 @@ StatusOr<HttpResponse> WriteFields(const Call& call) {
       if (!id) continue;  // the vault refuses it
       const CompiledPurpose& p = call.ctx.policy->purpose(*id);
       if (p.consent != ConsentMode::kNone && signalled.Intersects(p.self_and_ancestors)) {
-        return PermissionDenied(std::string(ReasonName(Reason::kOptedOut)) +
-                                    ": the request's privacy signal opts out of this purpose",
-                                "purposes");
+        return PermissionDenied(
+            Reason::kOptedOut, "the request's privacy signal opts out of this purpose", "purposes");
       }
     }
   }
-  ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.Write(w));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<uint64_t> ids, call.ctx.vault.Write(w));
   call.ctx.metrics.RecordDecision("allowed", ids.size());
   Json out = Json::array();
   for (uint64_t id : ids) out.push_back(IdString(id));
@@ -244,28 +246,29 @@ void ReadFields(const Call& call, Respond respond) {
 }
 
 StatusOr<HttpResponse> RectifyField(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"value"}));
-  ASSIGN_OR_RETURN(auto value, (Field{body, "", kMaxFieldValueBytes}.String("value", true)));
-  ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.Rectify(call.principal, s.id, field_id, *value));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"value"}));
+  PRIVET_ASSIGN_OR_RETURN(auto value, (Field{body, "", kMaxFieldValueBytes}.String("value", true)));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.Rectify(call.principal, s.id, field_id, *value));
   return NoContent();
 }
 
 StatusOr<HttpResponse> DeleteField(const Call& call) {
-  ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.DeleteField(call.principal, s.id, field_id));
+  PRIVET_ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.DeleteField(call.principal, s.id, field_id));
   return NoContent();
 }
 
 StatusOr<HttpResponse> RecordConsent(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"purpose", "channel", "action", "source"}));
+  PRIVET_ASSIGN_OR_RETURN(
+      Json body, ParseObject(call.request.body, {"purpose", "channel", "action", "source"}));
   Field f{body, ""};
-  ASSIGN_OR_RETURN(auto purpose, f.String("purpose"));
-  ASSIGN_OR_RETURN(auto channel, f.String("channel"));
-  ASSIGN_OR_RETURN(auto action_name, f.String("action", true));
-  ASSIGN_OR_RETURN(auto source_name, f.String("source"));
+  PRIVET_ASSIGN_OR_RETURN(auto purpose, f.String("purpose"));
+  PRIVET_ASSIGN_OR_RETURN(auto channel, f.String("channel"));
+  PRIVET_ASSIGN_OR_RETURN(auto action_name, f.String("action", true));
+  PRIVET_ASSIGN_OR_RETURN(auto source_name, f.String("source"));
   ConsentChange change{.purpose = purpose.value_or(""), .channel = channel.value_or("")};
   auto action = ParseConsentActionName(*action_name);
   if (!action) return InvalidArgument("is not a consent action", "action");
@@ -281,14 +284,15 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   // A subject makes its own choices; recording staff decisions and notices is the controller's.
   if (call.principal.kind == PrincipalKind::kSubject &&
       (*action == ConsentAction::kOverridingGround || *action == ConsentAction::kNotified)) {
-    return PermissionDenied("principal_not_allowed: a subject does not record this action", "action");
+    return PermissionDenied(Reason::kPrincipalNotAllowed, "a subject does not record this action",
+                            "action");
   }
   // Nor does an organization admin give back a use of a member's sensitive data (CT11: it may
   // narrow, not widen).
   if (call.principal.kind == PrincipalKind::kOrganizationAdmin &&
       *action == ConsentAction::kAllowSensitiveUse) {
-    return PermissionDenied(std::string(ReasonName(Reason::kNotNeedToKnow)) +
-                                ": an organization admin does not allow uses of sensitive data",
+    return PermissionDenied(Reason::kNotNeedToKnow,
+                            "an organization admin does not allow uses of sensitive data",
                             "action");
   }
   // An organization admin administers its members' privacy settings (CT11) within its role: it
@@ -303,9 +307,8 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
     std::optional<RoleId> role = policy.organization_admin_role();
     if (id && !(role && policy.role(*role).purposes.Test(*id))) {
       return PermissionDenied(
-          std::string(ReasonName(Reason::kNotNeedToKnow)) +
-              ": an organization admin gives or restores uses for its role's purposes only",
-          "purpose");
+          Reason::kNotNeedToKnow,
+          "an organization admin gives or restores uses for its role's purposes only", "purpose");
     }
   }
   change.action = *action;
@@ -317,8 +320,8 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
     }
     change.source = *source;
   }
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.RecordConsent(s.id, change));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.RecordConsent(s.id, change));
   return JsonResponse(201, {{"recorded", true}});
 }
 
@@ -327,29 +330,30 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
 StatusOr<HttpResponse> CookiesCleared(const Call& call) {
   std::vector<std::string> cookies;
   if (!call.request.body.empty()) {
-    ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"cookies"}));
-    ASSIGN_OR_RETURN(auto named, (Field{body, ""}.Strings("cookies")));
+    PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"cookies"}));
+    PRIVET_ASSIGN_OR_RETURN(auto named, (Field{body, ""}.Strings("cookies")));
     if (named) cookies = std::move(*named);
   }
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.vault.CookiesCleared(s.id, cookies));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.vault.CookiesCleared(s.id, cookies));
   return NoContent();
 }
 
 // Art. 18(3): the subject is told before processing resumes (the desk queues the notice in the
 // same transaction as the lift).
 StatusOr<HttpResponse> LiftRestriction(const Call& call) {
-  ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reason"}));
-  ASSIGN_OR_RETURN(std::string reason, (Field{body, ""}.RequiredString("reason")));
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(call.ctx.desk.LiftRestriction(s.id, reason));
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"reason"}));
+  PRIVET_ASSIGN_OR_RETURN(std::string reason, (Field{body, ""}.RequiredString("reason")));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(call.ctx.desk.LiftRestriction(s.id, reason));
   return NoContent();
 }
 
 StatusOr<HttpResponse> ConsentHistory(const Call& call) {
-  ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  RETURN_IF_ERROR(ApplyPrivacySignals(call, s.id));  // nothing below refuses; the answer shows it
-  ASSIGN_OR_RETURN(std::vector<ConsentEvent> events, call.ctx.vault.ConsentHistory(s.id));
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_RETURN_IF_ERROR(
+      ApplyPrivacySignals(call, s.id));  // nothing below refuses; the answer shows it
+  PRIVET_ASSIGN_OR_RETURN(std::vector<ConsentEvent> events, call.ctx.vault.ConsentHistory(s.id));
   Json out = Json::array();
   for (const ConsentEvent& e : events) {
     out.push_back({{"purpose", e.purpose},

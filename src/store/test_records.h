@@ -1,6 +1,6 @@
 // Records and helpers shared by the store tests (store_conformance_test.cc, sqlite/): test-only
-// equality of rows, a StatusIs matcher, and sample rows whose ids cross 2^63 (the int64 round
-// trip of the SQL backends).
+// equality of rows, the shared StatusIs matcher, and sample rows whose ids cross 2^63 (the int64
+// round trip of the SQL backends).
 #pragma once
 
 #include <gmock/gmock.h>
@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "store/store.h"
+#include "testing/status_matchers.h"
 
 namespace privet::store {
 
@@ -29,11 +30,7 @@ inline bool operator==(const FieldRecord& a, const FieldRecord& b) {
 
 namespace test_records {
 
-MATCHER_P(StatusIs, code, "has status " + std::string(StatusCodeName(code))) {
-  if (arg.code() == code) return true;
-  *result_listener << "is " << arg.ToString();
-  return false;
-}
+using ::privet::testing::StatusIs;
 
 // Ids above 2^63 check the int64 round trip.
 inline constexpr uint64_t kSubject = 0xF00DCAFE12345678ull;

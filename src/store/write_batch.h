@@ -6,7 +6,7 @@
 //   batch.PutSubject(subject);            // the subject first: its rows refer to it
 //   batch.PutField(field);
 //   batch.AppendAudit({.index = n, .entry = bytes});
-//   RETURN_IF_ERROR(data.Apply(batch));
+//   PRIVET_RETURN_IF_ERROR(data.Apply(batch));
 //
 // Because the order is the order of adding, a later operation sees what an earlier one did: a
 // field put after the subject's PutSubject finds its subject, a blind-index entry deleted and

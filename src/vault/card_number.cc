@@ -78,7 +78,8 @@ Status CheckReference(std::string_view value, std::string_view field) {
     if (!ok) return InvalidArgument(name + ": letters, digits and _-.:/ only", name);
   }
   if (LooksLikePaymentCardNumber(value))
-    return PermissionDenied(name + ": looks like a payment card number, which is never stored",
+    return PermissionDenied(Reason::kPaymentCardNumber,
+                            name + ": looks like a payment card number, which is never stored",
                             name);
   return Status::Ok();
 }

@@ -54,10 +54,10 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
   const CompiledPolicy& policy = *policy_;
   std::vector<std::string> purposes;
   for (const ConsentChange& change : changes) {
-    ASSIGN_OR_RETURN(std::string purpose, ConsentPurpose(change));
+    PRIVET_ASSIGN_OR_RETURN(std::string purpose, ConsentPurpose(change));
     purposes.push_back(std::move(purpose));
   }
-  RETURN_IF_ERROR(Load(id).status());  // a live subject, and its state cached for the update
+  PRIVET_RETURN_IF_ERROR(Load(id).status());  // a live subject, and its state cached for the update
 
   store::WriteBatch batch;
   std::vector<AuditEntry> entries;
@@ -85,7 +85,7 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
   // ledger order == cache order.
   std::lock_guard write_lock(write_mu_);
   // Leaving a profiling purpose ends the profile built for it, in the same commit (CF15).
-  RETURN_IF_ERROR(DeleteProfileInto(id, ended, batch, entries));
+  PRIVET_RETURN_IF_ERROR(DeleteProfileInto(id, ended, batch, entries));
   return ApplyAudited(batch, std::move(entries));
 }
 
@@ -129,7 +129,7 @@ Status Vault::Impl::DeleteProfileInto(uint64_t id, const PurposeSet& ended,
       profiling.Set(static_cast<PurposeId>(p));
   }
   if (profiling.None()) return Status::Ok();
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
   std::vector<store::FieldRecord> profile;
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
@@ -148,7 +148,7 @@ Status Vault::Impl::DeleteProfileInto(uint64_t id, const PurposeSet& ended,
     profile.push_back(std::move(f));
   }
   if (profile.empty()) return Status::Ok();
-  RETURN_IF_ERROR(DeleteFieldsInto(id, profile, batch));
+  PRIVET_RETURN_IF_ERROR(DeleteFieldsInto(id, profile, batch));
   AuditEntry deleted = Audit(AuditEvent::kFieldDeletion, Principal::Subject(id), id);
   deleted.action = "profile_deleted";
   deleted.categories = std::move(categories);
@@ -158,8 +158,9 @@ Status Vault::Impl::DeleteProfileInto(uint64_t id, const PurposeSet& ended,
 }
 
 StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
-  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> records, data_->GetConsentEvents(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> records,
+                          data_->GetConsentEvents(id));
   std::vector<ConsentEvent> events;
   for (const auto& r : records) {
     ConsentEvent e{.purpose = r.purpose,
@@ -174,14 +175,14 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
 }
 
 StatusOr<SubjectState> Vault::Impl::State(uint64_t id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   return subject->state;
 }
 
 StatusOr<int> Vault::Impl::NotifiedVersion(const CachedSubject& subject) {
   int version = subject.record.policy_version;
-  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
-                   data_->GetConsentEvents(subject.record.id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
+                          data_->GetConsentEvents(subject.record.id));
   const std::optional<Duration>& window = policy_->policy().changes.opt_out_window;
   const Time now = clock_.Now();
   for (const auto& e : events) {

@@ -21,7 +21,8 @@ StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& s
                                                           const CategorySet& categories,
                                                           PurposeId purpose, LegalBasis basis,
                                                           std::vector<WithheldField>& withheld) {
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject.record.id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                          data_->GetFields(subject.record.id));
   std::vector<FieldValue> out;
   for (store::FieldRecord& f : fields) {
     std::optional<CategoryId> c = policy_->FindCategory(f.category);
@@ -34,9 +35,10 @@ StatusOr<std::vector<FieldValue>> Vault::Impl::OpenFields(const CachedSubject& s
       withheld.push_back({f.category, d.reason});
       continue;
     }
-    ASSIGN_OR_RETURN(std::string value, crypto::Open(subject.key, f.sealed_value,
-                                                     crypto::FieldAssociatedData(
-                                                         subject.record.id, f.category, f.id)));
+    PRIVET_ASSIGN_OR_RETURN(
+        std::string value,
+        crypto::Open(subject.key, f.sealed_value,
+                     crypto::FieldAssociatedData(subject.record.id, f.category, f.id)));
     out.push_back({.id = f.id,
                    .category = std::move(f.category),
                    .value = std::move(value),
@@ -53,7 +55,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   const CompiledPolicy& policy = *policy_;
   std::optional<RecipientId> recipient = policy.FindRecipient(d.recipient);
   if (!recipient) return InvalidArgument("not a recipient of the policy", "recipient");
-  RETURN_IF_ERROR(Load(d.subject_id).status());
+  PRIVET_RETURN_IF_ERROR(Load(d.subject_id).status());
   StatusOr<CategorySet> categories = policy.Categories(d.categories);
   if (!categories.ok())
     return InvalidArgument("a category the policy does not declare", "categories");
@@ -63,11 +65,11 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
                            "evidence");
   std::vector<std::string> evidence_names;  // "court_order:REF" -> "court_order"
   for (size_t i = 0; i < d.evidence.size(); ++i) {
-    RETURN_IF_ERROR(CheckReference(d.evidence[i], "evidence[" + std::to_string(i) + "]"));
+    PRIVET_RETURN_IF_ERROR(CheckReference(d.evidence[i], "evidence[" + std::to_string(i) + "]"));
     evidence_names.push_back(d.evidence[i].substr(0, d.evidence[i].find(':')));
   }
   auto refusal = [&](Reason reason, const std::string& why) {
-    return PermissionDenied(std::string(ReasonName(reason)) + ": " + why, "recipient");
+    return PermissionDenied(reason, "" + why, "recipient");
   };
   std::optional<PurposeId> purpose = policy.FindPurpose(d.purpose);
   if (!purpose) {
@@ -90,7 +92,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
           if (requested.Test(c) && !allowed.Test(c))
             result.withheld.push_back(
                 {policy.category(static_cast<CategoryId>(c)).id, Reason::kCategoryNotForRecipient});
-        ASSIGN_OR_RETURN(int notified, NotifiedVersion(subject));
+        PRIVET_ASSIGN_OR_RETURN(int notified, NotifiedVersion(subject));
         Decision to_recipient =
             DecideDisclosure(policy, {.recipient = *recipient,
                                       .categories = allowed.Any() ? allowed : requested,
@@ -108,8 +110,8 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
 
         SubjectState state = subject.state;
         state.notified_version = notified;
-        ASSIGN_OR_RETURN(result.released, OpenFields(subject, state, allowed, *purpose,
-                                                     for_subject.basis, result.withheld));
+        PRIVET_ASSIGN_OR_RETURN(result.released, OpenFields(subject, state, allowed, *purpose,
+                                                            for_subject.basis, result.withheld));
         if (result.released.empty())
           return Status::Ok();  // nothing held for that purpose: nothing goes
         store::DisclosureRecord record{.subject_id = d.subject_id,
@@ -139,13 +141,13 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
     return decided;
   }
   if (result.released.empty()) return result;
-  RETURN_IF_ERROR(ApplyAudited(batch, {audited}));
+  PRIVET_RETURN_IF_ERROR(ApplyAudited(batch, {audited}));
   return result;
 }
 
 StatusOr<std::vector<DisclosureEntry>> Vault::Impl::Disclosures(uint64_t id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
-  ASSIGN_OR_RETURN(std::vector<store::DisclosureRecord> records, data_->GetDisclosures(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::DisclosureRecord> records, data_->GetDisclosures(id));
   std::vector<DisclosureEntry> out;
   for (auto& r : records)
     out.push_back({.recipient = std::move(r.recipient),

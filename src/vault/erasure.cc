@@ -17,7 +17,7 @@ constexpr std::chrono::milliseconds kPurgeSettle{2};  // the pause in erasures a
 
 Status Vault::Impl::Erase(uint64_t id) {
   // The only wait here is the key store's durable commit (one fsync); see erasure.h.
-  RETURN_IF_ERROR(KeyWrite(keys_->DestroyWrappedKey(id)));
+  PRIVET_RETURN_IF_ERROR(KeyWrite(keys_->DestroyWrappedKey(id)));
   Forget(id);  // the cached key and sealed rows too
   purger_.Schedule(id);
   return Status::Ok();

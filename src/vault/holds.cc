@@ -19,7 +19,7 @@ Status Vault::RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::
   if (subject_id == 0 && event != AnchorEvent::kAnalysis) {
     return InvalidArgument("only the analysis can be recorded for everyone", "subject_id");
   }
-  if (subject_id != 0) RETURN_IF_ERROR(impl_->Load(subject_id).status());
+  if (subject_id != 0) PRIVET_RETURN_IF_ERROR(impl_->Load(subject_id).status());
   const Time when = at.value_or(impl_->clock().Now());
   store::WriteBatch batch;
   batch.PutLifecycleEvent(
@@ -30,14 +30,14 @@ Status Vault::RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::
 }
 
 Status Vault::PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::string_view ground) {
-  if (!rule.empty()) RETURN_IF_ERROR(CheckReference(rule, "rule"));
-  RETURN_IF_ERROR(CheckReference(ground, "ground"));
+  if (!rule.empty()) PRIVET_RETURN_IF_ERROR(CheckReference(rule, "rule"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(ground, "ground"));
   const auto& rules = impl_->policy().policy().retention;
   if (!rule.empty() && std::none_of(rules.begin(), rules.end(),
                                     [&](const RetentionRule& r) { return r.id == rule; })) {
     return InvalidArgument("not a retention rule of the policy", "rule");
   }
-  RETURN_IF_ERROR(impl_->Load(subject_id).status());
+  PRIVET_RETURN_IF_ERROR(impl_->Load(subject_id).status());
   store::WriteBatch batch;
   batch.PutLegalHold({.subject_id = subject_id,
                       .rule = std::string(rule),
@@ -50,9 +50,9 @@ Status Vault::PlaceLegalHold(uint64_t subject_id, std::string_view rule, std::st
 }
 
 Status Vault::ReleaseLegalHold(uint64_t subject_id, std::string_view rule) {
-  if (!rule.empty()) RETURN_IF_ERROR(CheckReference(rule, "rule"));
-  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds,
-                   impl_->data().GetLegalHolds(subject_id));
+  if (!rule.empty()) PRIVET_RETURN_IF_ERROR(CheckReference(rule, "rule"));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds,
+                          impl_->data().GetLegalHolds(subject_id));
   if (std::none_of(holds.begin(), holds.end(),
                    [&](const auto& h) { return h.subject_id == subject_id && h.rule == rule; })) {
     return NotFound("no such legal hold", "rule");
@@ -66,8 +66,8 @@ Status Vault::ReleaseLegalHold(uint64_t subject_id, std::string_view rule) {
 }
 
 StatusOr<std::vector<LegalHold>> Vault::LegalHolds(uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds,
-                   impl_->data().GetLegalHolds(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds,
+                          impl_->data().GetLegalHolds(subject_id));
   std::vector<LegalHold> out;
   for (auto& h : holds) {
     out.push_back({.subject_id = h.subject_id,
@@ -79,7 +79,7 @@ StatusOr<std::vector<LegalHold>> Vault::LegalHolds(uint64_t subject_id) {
 }
 
 StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
-  ASSIGN_OR_RETURN(std::vector<store::AggregateRecord> rows, impl_->data().GetAggregates());
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::AggregateRecord> rows, impl_->data().GetAggregates());
   const std::optional<AutomaticCollection>& logs = impl_->policy().policy().automatic_collection;
   const int64_t min_group = logs ? std::max(logs->min_group_size, 1) : 1;
   std::sort(rows.begin(), rows.end(),
@@ -110,13 +110,12 @@ StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
 }
 
 Status Vault::RemoveFromOrganization(const Principal& admin, uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, impl_->Load(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, impl_->Load(subject_id));
   const uint64_t org = subject->record.organization_id;
   if (admin.kind != PrincipalKind::kOrganizationAdmin || org == 0 || admin.organization_id != org) {
     Status refused =
-        PermissionDenied(std::string(ReasonName(Reason::kOtherOrganization)) +
-                             ": only the admin of the subject's organization may remove it",
-                         "principal");
+        PermissionDenied(Reason::kOtherOrganization,
+                         "only the admin of the subject's organization may remove it", "principal");
     impl_->AuditRefusal(AuditEvent::kConsent, admin, subject_id, refused);
     return refused;
   }

@@ -37,8 +37,9 @@ using vault_internal::CollectedFor;
 StatusOr<ReadResult> Vault::Impl::Read(const Principal& principal, uint64_t id,
                                        std::string_view purpose, bool located) {
   AuditEntry decision;
-  ASSIGN_OR_RETURN(ReadResult result, ReadUnstored(principal, id, purpose, decision, located));
-  RETURN_IF_ERROR(auditor_.Record(std::move(decision)));
+  PRIVET_ASSIGN_OR_RETURN(ReadResult result,
+                          ReadUnstored(principal, id, purpose, decision, located));
+  PRIVET_RETURN_IF_ERROR(auditor_.Record(std::move(decision)));
   return result;
 }
 
@@ -93,7 +94,7 @@ Status Vault::Impl::RecordReadLocation(const Principal& principal, uint64_t id,
     return InvalidArgument("only a subject's own read carries their location", "location");
   if (!location.category.empty() && !IdCovers("user.location", location.category))
     return InvalidArgument("must be a user.location field", "location.category");
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   // The feature of the subject's kind that requires a location: what the location is for.
   for (const Feature& f : policy_->policy().features) {
     const bool for_kind =
@@ -122,16 +123,17 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
   const CompiledPolicy& policy = *policy_;
   std::optional<PurposeId> pid = policy.FindPurpose(purpose);
   if (!pid) {
-    Status refused =
-        PermissionDenied("unknown_purpose: a purpose the policy does not declare", "purpose");
+    Status refused = PermissionDenied(Reason::kUnknownPurpose,
+                                      "a purpose the policy does not declare", "purpose");
     AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
     return refused;
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   // A subject's own read is one of their interactions (CX03).
   if (principal.kind == PrincipalKind::kSubject && principal.subject_id == id && !located) {
     if (const SubjectKind* kind = UnmetLocationRequirement(policy, *subject)) {
-      Status refused = FailedPrecondition("every interaction of a '" + kind->id +
+      Status refused = FailedPrecondition(Reason::kLocationRequired,
+                                          "every interaction of a '" + kind->id +
                                               "' must record the subject's location: read with one",
                                           "location");
       AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
@@ -144,18 +146,18 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
       principal.kind == PrincipalKind::kSubject && principal.subject_id != id;
   Principal reader = principal;
   if (other_subject) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> self, Load(principal.subject_id));
+    PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> self, Load(principal.subject_id));
     reader.subject_kind = policy.FindSubjectKind(self->record.kind).value_or(kUnknownSubjectKind);
     const CompiledPurpose& shown = policy.purpose(*pid);
     if (reader.subject_kind >= 64 || (shown.shown_to_kinds >> reader.subject_kind & 1) == 0) {
-      Status refused = PermissionDenied(
-          "not_subjects_own_data: a subject reads another's data only where a "
-          "purpose shows it to them");
+      Status refused = PermissionDenied(Reason::kNotSubjectsOwnData,
+                                        "a subject reads another's data only where a "
+                                        "purpose shows it to them");
       AuditRefusal(AuditEvent::kDecision, principal, id, refused, std::string(purpose));
       return refused;
     }
   }
-  ASSIGN_OR_RETURN(SealedFieldCache::Rows rows, SealedRows(id));
+  PRIVET_ASSIGN_OR_RETURN(SealedFieldCache::Rows rows, SealedRows(id));
   const CompiledPurpose& asked = policy.purpose(*pid);
   ReadResult result;
   result.fields.reserve(rows->fields.size());
@@ -182,7 +184,7 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
     // A purpose newer than the datum, where the subject's notice of it decides (CU06).
     if (f.policy_version < asked.since_version && !notified_known &&
         !policy.use_bound_to_collection_version() && policy.changes_wait_for_notice()) {
-      ASSIGN_OR_RETURN(state.notified_version, NotifiedVersion(*subject));
+      PRIVET_ASSIGN_OR_RETURN(state.notified_version, NotifiedVersion(*subject));
       notified_known = true;
     }
     Decision d = Decide(policy, reader, Action::kRead, state, one, *pid);
@@ -190,9 +192,9 @@ StatusOr<ReadResult> Vault::Impl::ReadUnstored(const Principal& principal, uint6
       result.withheld.push_back({category, d.reason});
       continue;
     }
-    ASSIGN_OR_RETURN(std::string value,
-                     crypto::Open(subject->key, rows->sealed_value(i),
-                                  crypto::FieldAssociatedData(id, category, f.id, ad)));
+    PRIVET_ASSIGN_OR_RETURN(std::string value,
+                            crypto::Open(subject->key, rows->sealed_value(i),
+                                         crypto::FieldAssociatedData(id, category, f.id, ad)));
     result.fields.push_back({.id = f.id,
                              .category = category,
                              .value = std::move(value),

@@ -53,6 +53,7 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
       return InvalidArgument("this kind of subject must give a birth date or an age", "birth_date");
     if (*age < minimum_age)  // CN03
       return PermissionDenied(
+          Reason::kBelowMinimumAge,
           "below the minimum age of " + std::to_string(minimum_age) + " for '" + s.kind + "'",
           "birth_date");
   }
@@ -63,24 +64,25 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
     return InvalidArgument(
         "a subject belongs to an organization or to a customer (tenant), not both", "tenant_id");
   if (s.principal.kind == PrincipalKind::kTenant && s.principal.tenant_id != s.tenant_id)
-    return PermissionDenied("other_tenant: a customer may only create subjects of its own",
+    return PermissionDenied(Reason::kOtherTenant, "a customer may only create subjects of its own",
                             "tenant_id");
   if (s.principal.kind == PrincipalKind::kTenant && s.organization_id != kNoId)
-    return PermissionDenied("other_organization: a customer creates subjects in no organization",
-                            "organization_id");
+    return PermissionDenied(Reason::kOtherOrganization,
+                            "a customer creates subjects in no organization", "organization_id");
   if (s.principal.kind == PrincipalKind::kOrganizationAdmin &&
       s.principal.organization_id != s.organization_id)
-    return PermissionDenied(
-        "other_organization: an organization admin creates members of its own organization only",
-        "organization_id");
+    return PermissionDenied(Reason::kOtherOrganization,
+                            "an organization admin creates members of its own organization only",
+                            "organization_id");
   if (s.principal.kind == PrincipalKind::kOrganizationAdmin && s.tenant_id != kNoId)
-    return PermissionDenied("other_tenant: an organization admin creates no customer's subjects",
-                            "tenant_id");
+    return PermissionDenied(Reason::kOtherTenant,
+                            "an organization admin creates no customer's subjects", "tenant_id");
   if (s.principal.kind != PrincipalKind::kService && s.principal.kind != PrincipalKind::kTenant &&
       s.principal.kind != PrincipalKind::kOrganizationAdmin)
-    return PermissionDenied("principal_not_allowed: this principal creates no subjects");
+    return PermissionDenied(Reason::kPrincipalNotAllowed, "this principal creates no subjects");
   // Codes, sealed at rest like the rest of the profile, and still never a card number (CX02).
-  if (!s.jurisdiction.empty()) RETURN_IF_ERROR(CheckReference(s.jurisdiction, "jurisdiction"));
+  if (!s.jurisdiction.empty())
+    PRIVET_RETURN_IF_ERROR(CheckReference(s.jurisdiction, "jurisdiction"));
   return EncodeProfile(s.jurisdiction, {}, s.birth_date, s.age_years).dump();
 }
 
@@ -100,7 +102,7 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
     // data without a key.
     Status put = KeyWrite(keys_->PutWrappedKey(id, crypto::WrapKey(master_, key, id, nonces_)));
     if (put.code() == StatusCode::kAlreadyExists) continue;
-    RETURN_IF_ERROR(put);
+    PRIVET_RETURN_IF_ERROR(put);
     store::WriteBatch batch;
     batch.PutSubject({.id = id,
                       .kind = s.kind,
@@ -124,7 +126,7 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
 }
 
 StatusOr<SubjectInfo> Vault::Impl::GetSubject(uint64_t id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> s, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> s, Load(id));
   SubjectInfo info;
   info.id = id;
   info.kind = s->record.kind;
@@ -196,7 +198,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     // unused keys, never data without a key.
     Status put = KeyWrite(keys_->PutWrappedKeys(wrapped));
     if (put.code() == StatusCode::kAlreadyExists) continue;  // an id collision: draw again
-    RETURN_IF_ERROR(put);
+    PRIVET_RETURN_IF_ERROR(put);
     std::vector<AuditEntry> entries;
     for (size_t i = 0; i < ids.size(); ++i) {
       AuditEntry created =
@@ -215,7 +217,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
     // identifier) that belongs to another subject: only the first is worth another draw.
     bool collision = false;
     for (uint64_t id : ids) {
-      ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> existing, data_->GetSubject(id));
+      PRIVET_ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> existing, data_->GetSubject(id));
       if (existing) collision = true;
     }
     if (!collision) return applied;
@@ -228,22 +230,22 @@ StatusOr<std::optional<uint64_t>> Vault::Impl::FindSubject(Identifier kind,
   crypto::IdentifierKind k = kind == Identifier::kEmail   ? crypto::IdentifierKind::kEmail
                              : kind == Identifier::kPhone ? crypto::IdentifierKind::kPhone
                                                           : crypto::IdentifierKind::kUsername;
-  ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(k, value));
-  ASSIGN_OR_RETURN(std::optional<uint64_t> found,
-                   data_->FindByBlindIndex(crypto::IdentifierKindName(k), hash));
+  PRIVET_ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(k, value));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<uint64_t> found,
+                          data_->FindByBlindIndex(crypto::IdentifierKindName(k), hash));
   if (!found) return found;
   // An erased subject's entries may outlive its key until the purge runs: they find nothing.
-  ASSIGN_OR_RETURN(std::optional<std::string> key, keys_->GetWrappedKey(*found));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> key, keys_->GetWrappedKey(*found));
   return key ? found : std::optional<uint64_t>();
 }
 
 StatusOr<std::vector<uint64_t>> Vault::Impl::OrganizationMembers(uint64_t org) {
   // 0 is "no organization": its "members" are every subject without one.
   if (org == kNoId) return NotFound("no such organization", "organization_id");
-  ASSIGN_OR_RETURN(std::vector<uint64_t> members, data_->ListOrganizationMembers(org));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<uint64_t> members, data_->ListOrganizationMembers(org));
   std::vector<uint64_t> live;  // without subjects erased but not yet purged
   for (uint64_t id : members) {
-    ASSIGN_OR_RETURN(std::optional<std::string> key, keys_->GetWrappedKey(id));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> key, keys_->GetWrappedKey(id));
     if (key) live.push_back(id);
   }
   return live;
@@ -264,15 +266,16 @@ Status Vault::Impl::ChangeLocationExemption(const Principal& by, uint64_t id,
         });
   }
   if (!may_record) {
-    Status refused = PermissionDenied(
-        "principal_not_allowed: location exemptions are recorded by the service, the admin, or "
-        "staff who may "
-        "see location data");
+    Status refused =
+        PermissionDenied(Reason::kPrincipalNotAllowed,
+                         "location exemptions are recorded by the service, the admin, or "
+                         "staff who may "
+                         "see location data");
     AuditRefusal(AuditEvent::kLocationExemption, by, id, refused);
     return refused;
   }
   std::lock_guard write_lock(write_mu_);
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   if (!subject->profile_readable)
     return Status(StatusCode::kDataLoss, "unreadable subject profile");
   const auto& kinds = policy.policy().subject_kinds;

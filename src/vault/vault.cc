@@ -29,74 +29,77 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   if (!options.policy) return InvalidArgument("a vault needs a policy", "policy");
   if (options.clock == nullptr) return InvalidArgument("a vault needs a clock", "clock");
   if (options.data_dir.empty()) return InvalidArgument("a vault needs a data directory", "data_dir");
-  RETURN_IF_ERROR(crypto::InitCrypto());
+  PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return FailedPrecondition("cannot create the data directory " + options.data_dir);
   ::chmod(options.data_dir.c_str(), 0700);
   // Before anything is read: a second process would change the files under the holder.
-  ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
-                   vault_internal::VaultLock::Acquire(options.data_dir));
+  PRIVET_ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
+                          vault_internal::VaultLock::Acquire(options.data_dir));
   const VaultFiles files = vault_internal::WithDefaults(
       {.data_dir = options.data_dir, .key_store_path = options.key_store_path, .master_key_file = options.master_key_file});
   options.key_store_path = files.key_store_path;
   options.master_key_file = files.master_key_file;
 
-  ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
-                   store::OpenSqliteKeyStore(options.key_store_path));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
+                          store::OpenSqliteKeyStore(options.key_store_path));
   if (wrap.keys) keys = wrap.keys(std::move(keys));
-  ASSIGN_OR_RETURN(std::optional<std::string> check, keys->GetMeta(store::key_meta::kKeyCheck));
-  ASSIGN_OR_RETURN(SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
-                                         options.master_key_file, check));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
+                          keys->GetMeta(store::key_meta::kKeyCheck));
+  PRIVET_ASSIGN_OR_RETURN(SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
+                                                options.master_key_file, check));
   crypto::NonceSource nonces;
   SecretKey index_root;
   if (!check) {
     // A new key store: the check value and the index root key are created together.
     index_root = SecretKey::Random();
-    RETURN_IF_ERROR(keys->PutMeta(
+    PRIVET_RETURN_IF_ERROR(keys->PutMeta(
         store::key_meta::kIndexRootKey,
         crypto::WrapKey(master, index_root, store::key_meta::kIndexRootKeyId, nonces)));
-    RETURN_IF_ERROR(
+    PRIVET_RETURN_IF_ERROR(
         keys->PutMeta(store::key_meta::kKeyCheck, crypto::MakeKeyCheck(master, nonces)));
   } else {
-    RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
-    ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root,
-                     keys->GetMeta(store::key_meta::kIndexRootKey));
+    PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root,
+                            keys->GetMeta(store::key_meta::kIndexRootKey));
     if (!wrapped_root)
       return Status(StatusCode::kDataLoss, "the key store has no blind-index key: " + options.key_store_path);
-    ASSIGN_OR_RETURN(index_root,
-                     crypto::UnwrapKey(master, *wrapped_root, store::key_meta::kIndexRootKeyId));
+    PRIVET_ASSIGN_OR_RETURN(
+        index_root, crypto::UnwrapKey(master, *wrapped_root, store::key_meta::kIndexRootKeyId));
   }
   // The tree-head signing key: created once, kept wrapped; its public half is published.
-  ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
-                   keys->GetMeta(store::key_meta::kAuditSigningSeed));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
+                          keys->GetMeta(store::key_meta::kAuditSigningSeed));
   std::string seed;
   if (!wrapped_seed) {
     seed = audit::NewSigningSeed();
-    ASSIGN_OR_RETURN(SecretKey seed_key, SecretKey::FromBytes(seed));
-    RETURN_IF_ERROR(keys->PutMeta(
+    PRIVET_ASSIGN_OR_RETURN(SecretKey seed_key, SecretKey::FromBytes(seed));
+    PRIVET_RETURN_IF_ERROR(keys->PutMeta(
         store::key_meta::kAuditSigningSeed,
         crypto::WrapKey(master, seed_key, store::key_meta::kAuditSigningSeedKeyId, nonces)));
   } else {
-    ASSIGN_OR_RETURN(
+    PRIVET_ASSIGN_OR_RETURN(
         SecretKey seed_key,
         crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
     seed = std::string(seed_key.view());
   }
   // The published half, written after the seed and whenever it is missing: a crash (or a failed
   // write) between the two writes would otherwise leave a log no one could verify.
-  ASSIGN_OR_RETURN(std::optional<std::string> public_key,
-                   keys->GetMeta(store::key_meta::kAuditPublicKey));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> public_key,
+                          keys->GetMeta(store::key_meta::kAuditPublicKey));
   if (!public_key) {
-    RETURN_IF_ERROR(keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
+    PRIVET_RETURN_IF_ERROR(
+        keys->PutMeta(store::key_meta::kAuditPublicKey, audit::PublicKeyBase64(seed)));
   }
-  ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
-                   store::OpenSqliteDataStore(vault_internal::DataFilePath(files)));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data,
+                          store::OpenSqliteDataStore(vault_internal::DataFilePath(files)));
   if (wrap.data) data = wrap.data(std::move(data));
   // Decision entries of reads are committed without an fsync of their own: they survive the
   // process being killed at once, and power loss once the next change (or tree head) commits.
   data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);
-  ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log, audit::AuditLog::Open(*data, std::move(seed)));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log,
+                          audit::AuditLog::Open(*data, std::move(seed)));
   auto impl = std::make_unique<Vault::Impl>(std::move(lock), std::move(options), std::move(master),
                                             std::move(data), std::move(keys), std::move(index_root),
                                             std::move(audit_log));
@@ -132,7 +135,7 @@ void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose, 
 StatusOr<ReadResult> Vault::Read(const Principal& p, uint64_t id, std::string_view purpose,
                                  const FieldInput* location) {
   const bool located = location != nullptr && impl_->policy().FindPurpose(purpose).has_value();
-  if (located) RETURN_IF_ERROR(impl_->RecordReadLocation(p, id, *location));
+  if (located) PRIVET_RETURN_IF_ERROR(impl_->RecordReadLocation(p, id, *location));
   return impl_->Read(p, id, purpose, located);
 }
 
@@ -150,14 +153,14 @@ void Vault::ReadThen(const Principal& p, uint64_t id, std::string_view purpose,
 
 Status Vault::GrantLocationExemption(const Principal& by, uint64_t subject_id,
                                      std::string_view exemption, std::string_view reference) {
-  RETURN_IF_ERROR(CheckReference(exemption, "exemption"));
-  RETURN_IF_ERROR(CheckReference(reference, "reference"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(exemption, "exemption"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(reference, "reference"));
   return impl_->ChangeLocationExemption(by, subject_id, exemption, reference);
 }
 
 Status Vault::RevokeLocationExemption(const Principal& by, uint64_t subject_id,
                                       std::string_view exemption) {
-  RETURN_IF_ERROR(CheckReference(exemption, "exemption"));
+  PRIVET_RETURN_IF_ERROR(CheckReference(exemption, "exemption"));
   return impl_->ChangeLocationExemption(by, subject_id, exemption, std::nullopt);
 }
 

@@ -17,15 +17,9 @@ using crypto::SecretKey;
 // Subjects whose state is cached at most; beyond, one is dropped for each new one.
 constexpr size_t kMaxCachedSubjects = 100'000;
 
-// The reason code a refusal carries ("no_consent: ..."), or its status code name.
+// The reason a refusal carries ("no_consent"), or its status code's name.
 std::string RefusalCode(const Status& s) {
-  const std::string& m = s.message();
-  const size_t colon = m.find(':');
-  if (colon != std::string::npos && colon > 0 &&
-      std::all_of(m.begin(), m.begin() + static_cast<long>(colon),
-                  [](char c) { return c == '_' || std::islower(c); }))
-    return m.substr(0, colon);
-  return std::string(StatusCodeName(s.code()));
+  return std::string(s.reason() ? ReasonName(*s.reason()) : StatusCodeName(s.code()));
 }
 
 // For Health(): a store fault, not a request the store refused (an identifier another subject
@@ -187,10 +181,10 @@ void VaultCore::AuditRefusal(AuditEvent event, const Principal& principal, uint6
 StatusOr<SignedTreeHead> VaultCore::SignTreeHead() {
   std::lock_guard write_lock(write_mu_);
   store::WriteBatch flush;
-  RETURN_IF_ERROR(ApplyAudited(flush, {}));  // the head covers every decision made so far
+  PRIVET_RETURN_IF_ERROR(ApplyAudited(flush, {}));  // the head covers every decision made so far
   store::WriteBatch batch;
   SignedTreeHead head = audit_->SignHead(clock_.Now(), batch);
-  RETURN_IF_ERROR(data_->Apply(batch));
+  PRIVET_RETURN_IF_ERROR(data_->Apply(batch));
   last_head_ = clock_.Now();
   return head;
 }
@@ -229,8 +223,8 @@ Status VaultCore::DecideThenLock(uint64_t id, std::unique_lock<std::mutex>& writ
   // and the cached subject, which every ledger commit replaces and erasure drops (AfterCommit,
   // Forget, both under write_mu_).
   const uint64_t fields_ticket = field_cache_.Ticket(id);
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
-  RETURN_IF_ERROR(decide(*subject));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_RETURN_IF_ERROR(decide(*subject));
   write_lock = std::unique_lock(write_mu_);
   bool unchanged = field_cache_.Ticket(id) == fields_ticket;
   if (unchanged) {
@@ -257,26 +251,27 @@ StatusOr<std::shared_ptr<const CachedSubject>> VaultCore::Load(uint64_t id) {
     if (it != cache_.end()) return it->second;
     ticket = subject_generation_;
   }
-  ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> record, data_->GetSubject(id));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> record, data_->GetSubject(id));
   if (!record) return NotFound("no such subject", "subject_id");
   auto entry = std::make_shared<CachedSubject>();
   {
     std::shared_lock master_lock(master_mu_);
-    ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_->GetWrappedKey(id));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_->GetWrappedKey(id));
     if (!wrapped) return NotFound("the subject was erased", "subject_id");
-    ASSIGN_OR_RETURN(entry->key, crypto::UnwrapKey(master_, *wrapped, id));
+    PRIVET_ASSIGN_OR_RETURN(entry->key, crypto::UnwrapKey(master_, *wrapped, id));
   }
   entry->record = std::move(*record);
   entry->state.subject_id = id;
   entry->state.organization_id = entry->record.organization_id;
   entry->state.tenant_id = entry->record.tenant_id;
-  ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events, data_->GetConsentEvents(id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
+                          data_->GetConsentEvents(id));
   for (const auto& e : events) {
     if (auto action = ParseConsentActionName(e.action))
       vault_internal::ApplyConsentEvent(*policy_, e.purpose, *action, entry->state);
   }
-  ASSIGN_OR_RETURN(std::string profile_json,
-                   crypto::Open(entry->key, entry->record.sealed_profile, ProfileAd(id)));
+  PRIVET_ASSIGN_OR_RETURN(std::string profile_json,
+                          crypto::Open(entry->key, entry->record.sealed_profile, ProfileAd(id)));
   DecodeProfile(profile_json, *entry);
   std::shared_ptr<const CachedSubject> shared = std::move(entry);
   Publish(id, shared, ticket);
@@ -302,7 +297,7 @@ void VaultCore::Forget(uint64_t id) {
 StatusOr<SealedFieldCache::Rows> VaultCore::SealedRows(uint64_t id) {
   if (SealedFieldCache::Rows cached = field_cache_.Find(id)) return cached;
   const uint64_t ticket = field_cache_.Ticket(id);  // before the rows are read: see the cache
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records, data_->GetFields(id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records, data_->GetFields(id));
   auto rows = std::make_shared<const SealedFields>(
       vault_internal::CompactFields(*policy_, std::move(records)));
   field_cache_.Publish(id, rows, ticket);
@@ -318,24 +313,24 @@ std::string VaultCore::SealFor(const CachedSubject& subject, uint64_t id, std::s
 
 StatusOr<std::string> VaultCore::Seal(uint64_t subject_id, std::string_view context,
                                       std::string_view plaintext) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
   return SealFor(*subject, subject_id, context, plaintext);
 }
 
 StatusOr<std::string> VaultCore::Open(uint64_t subject_id, std::string_view context,
                                       std::string_view sealed) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
   return crypto::Open(subject->key, sealed, crypto::FieldAssociatedData(subject_id, context, 0));
 }
 
 StatusOr<std::vector<FieldValue>> VaultCore::AllFields(uint64_t subject_id) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject_id));
   std::vector<FieldValue> out;
   for (store::FieldRecord& f : fields) {
-    ASSIGN_OR_RETURN(std::string value,
-                     crypto::Open(subject->key, f.sealed_value,
-                                  crypto::FieldAssociatedData(subject_id, f.category, f.id)));
+    PRIVET_ASSIGN_OR_RETURN(
+        std::string value, crypto::Open(subject->key, f.sealed_value,
+                                        crypto::FieldAssociatedData(subject_id, f.category, f.id)));
     FieldValue v{.id = f.id,
                  .category = std::move(f.category),
                  .value = std::move(value),
@@ -352,7 +347,7 @@ StatusOr<std::vector<FieldValue>> VaultCore::AllFields(uint64_t subject_id) {
 }
 
 StatusOr<store::FieldRecord> VaultCore::FindField(uint64_t id, uint64_t field_id) {
-  ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
   for (store::FieldRecord& f : fields)
     if (f.id == field_id) return std::move(f);
   return NotFound("no such field", "field_id");
@@ -363,7 +358,7 @@ StatusOr<std::optional<store::BlindIndexRecord>> VaultCore::IndexEntry(const Cat
                                                                        std::string_view value) {
   std::optional<crypto::IdentifierKind> kind = crypto::ParseIdentifierKindName(category.identifier);
   if (!kind) return std::optional<store::BlindIndexRecord>();
-  ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(*kind, value));
+  PRIVET_ASSIGN_OR_RETURN(std::string hash, indexer_.Compute(*kind, value));
   return std::optional<store::BlindIndexRecord>(store::BlindIndexRecord{
       .index = category.identifier, .hash = std::move(hash), .subject_id = id});
 }
@@ -378,18 +373,18 @@ Status VaultCore::DeleteFieldsInto(uint64_t subject_id,
     if (c && !policy_->category(*c).identifier.empty()) {
       // An identifier: its blind-index entry goes too, found by hashing the value.
       if (!subject) {
-        ASSIGN_OR_RETURN(subject, Load(subject_id));
+        PRIVET_ASSIGN_OR_RETURN(subject, Load(subject_id));
       }
       std::string sealed = f.sealed_value;
       if (sealed.empty()) {  // metadata only: fetch the value
-        ASSIGN_OR_RETURN(store::FieldRecord full, FindField(subject_id, f.id));
+        PRIVET_ASSIGN_OR_RETURN(store::FieldRecord full, FindField(subject_id, f.id));
         sealed = std::move(full.sealed_value);
       }
-      ASSIGN_OR_RETURN(std::string value,
-                       crypto::Open(subject->key, sealed,
-                                    crypto::FieldAssociatedData(subject_id, f.category, f.id)));
-      ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
-                       IndexEntry(policy_->category(*c), subject_id, value));
+      PRIVET_ASSIGN_OR_RETURN(std::string value, crypto::Open(subject->key, sealed,
+                                                              crypto::FieldAssociatedData(
+                                                                  subject_id, f.category, f.id)));
+      PRIVET_ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
+                              IndexEntry(policy_->category(*c), subject_id, value));
       if (entry) batch.DeleteBlindIndex(std::move(*entry));
     }
     batch.DeleteField(subject_id, f.id);
@@ -398,11 +393,11 @@ Status VaultCore::DeleteFieldsInto(uint64_t subject_id,
 }
 
 Status VaultCore::RotateMasterKey(std::string_view new_master_key_hex) {
-  ASSIGN_OR_RETURN(SecretKey next, SecretKey::FromHex(new_master_key_hex));
+  PRIVET_ASSIGN_OR_RETURN(SecretKey next, SecretKey::FromHex(new_master_key_hex));
   std::lock_guard write_lock(write_mu_);
   {
     std::unique_lock master_lock(master_mu_);  // no Load unwraps until every key is rewrapped
-    RETURN_IF_ERROR(
+    PRIVET_RETURN_IF_ERROR(
         vault_internal::RotateMasterKey(options_.master_key_file, master_, next, *keys_, nonces_));
     master_ = std::move(next);
   }

@@ -53,6 +53,7 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request,
     // CX02: refused wherever it appears, and never echoed.
     if (LooksLikePaymentCardNumber(f.value))
       return PermissionDenied(
+          Reason::kPaymentCardNumber,
           where + ": the value looks like a payment card number, which is never stored",
           where + ".value");
     (policy.category(*c).pseudonymous_identifier ? pseudonymous : named) = true;
@@ -60,6 +61,7 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request,
   }
   if (pseudonymous && named)  // CU04
     return PermissionDenied(
+        Reason::kTrackingIdWithNamedData,
         "cookie and tracking identifiers are never stored with a named subject's data", "fields");
   return Status::Ok();
 }
@@ -86,7 +88,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) 
   written.purpose = Joined(request.purposes);
   for (const FieldInput& f : request.fields) written.categories.push_back(f.category);
   written.detail = request.feature;
-  RETURN_IF_ERROR(ApplyAudited(batch, {written}));
+  PRIVET_RETURN_IF_ERROR(ApplyAudited(batch, {written}));
   return ids;
 }
 
@@ -99,19 +101,21 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
   const CachedSubject* subject = &subject_entry;
   std::vector<store::FieldRecord> held;
   if (held_fields == HeldFields::kInStore) {
-    ASSIGN_OR_RETURN(held, data_->GetFields(subject_id));
+    PRIVET_ASSIGN_OR_RETURN(held, data_->GetFields(subject_id));
   }
   std::vector<CategoryId> categories;
-  RETURN_IF_ERROR(CheckWriteFields(request, held, categories));
+  PRIVET_RETURN_IF_ERROR(CheckWriteFields(request, held, categories));
 
   // CU01: data is written only for declared purposes, each allowing the write.
   if (request.purposes.empty())
-    return PermissionDenied("a write needs the purpose it is for", "purposes");
+    return PermissionDenied(Reason::kPurposeRequired, "a write needs the purpose it is for",
+                            "purposes");
   std::vector<PurposeId> purposes;
   for (const std::string& p : request.purposes) {
     std::optional<PurposeId> id = policy.FindPurpose(p);
     if (!id)
-      return PermissionDenied("unknown_purpose: a purpose the policy does not declare", "purposes");
+      return PermissionDenied(Reason::kUnknownPurpose, "a purpose the policy does not declare",
+                              "purposes");
     purposes.push_back(*id);
   }
   // Each field is collected for the requested purposes that may use its category; a purpose
@@ -129,17 +133,17 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
         if (field_purposes[i].empty()) field_basis[i] = d.basis;
         field_purposes[i].push_back(request.purposes[k]);
       } else if (d.reason != Reason::kCategoryNotForPurpose) {
-        return PermissionDenied(std::string(ReasonName(d.reason)) + ": writing '" +
-                                    request.fields[i].category + "' for '" + request.purposes[k] +
-                                    "' is refused",
+        return PermissionDenied(d.reason,
+                                "writing '" + request.fields[i].category + "' for '" +
+                                    request.purposes[k] + "' is refused",
                                 "fields[" + std::to_string(i) + "]");
       } else {
         last = d.reason;
       }
     }
     if (field_purposes[i].empty())
-      return PermissionDenied(std::string(ReasonName(last)) + ": no requested purpose may use '" +
-                                  request.fields[i].category + "'",
+      return PermissionDenied(last,
+                              "no requested purpose may use '" + request.fields[i].category + "'",
                               "fields[" + std::to_string(i) + "].category");
   }
 
@@ -179,7 +183,8 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
         std::any_of(request.fields.begin(), request.fields.end(),
                     [](const FieldInput& f) { return IdCovers("user.location", f.category); });
     if (!has_location)
-      return FailedPrecondition("every interaction of a '" + kind->id +
+      return FailedPrecondition(Reason::kLocationRequired,
+                                "every interaction of a '" + kind->id +
                                     "' must record the subject's location (a user.location field)",
                                 "fields");
   }
@@ -190,8 +195,8 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
     const FieldInput& f = request.fields[i];
     const uint64_t field_id = ids_.Next();
     const Category& category = policy.category(categories[i]);
-    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
-                     IndexEntry(category, subject_id, f.value));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
+                            IndexEntry(category, subject_id, f.value));
     if (entry) batch.PutBlindIndex(std::move(*entry));
     batch.PutField({.id = field_id,
                     .subject_id = subject_id,
@@ -215,8 +220,8 @@ Status Vault::Impl::CheckFieldAction(const Principal& principal, const CachedSub
                                      Quantifier quantifier) {
   std::optional<CategoryId> c = policy_->FindCategory(field.category);
   if (!c)
-    return PermissionDenied("category_not_for_purpose: '" + field.category +
-                            "' is no longer declared");
+    return PermissionDenied(Reason::kCategoryNotForPurpose,
+                            "'" + field.category + "' is no longer declared");
   CategorySet one;
   one.Set(*c);
   Reason refused = Reason::kUnknownPurpose;
@@ -236,8 +241,7 @@ Status Vault::Impl::CheckFieldAction(const Principal& principal, const CachedSub
                       ? any_allowed
                       : (any_allowed && refused == Reason::kUnknownPurpose);
   if (ok) return Status::Ok();
-  return PermissionDenied(std::string(ReasonName(refused)) + ": not allowed on this field",
-                          "field_id");
+  return PermissionDenied(refused, "not allowed on this field", "field_id");
 }
 
 Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t field_id,
@@ -247,7 +251,7 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
   std::unique_lock<std::mutex> write_lock;
   Status decided = DecideThenLock(id, write_lock, [&](const CachedSubject& subject) -> Status {
     batch = store::WriteBatch();
-    ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
     auto found = std::find_if(held.begin(), held.end(),
                               [&](const store::FieldRecord& f) { return f.id == field_id; });
     if (found == held.end()) return NotFound("no such field", "field_id");
@@ -258,17 +262,18 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
                        .subject_id = id,
                        .fields = {{.category = field.category, .value = std::string(value)}}};
     std::vector<CategoryId> categories;
-    RETURN_IF_ERROR(CheckWriteFields(check, held, categories));
-    RETURN_IF_ERROR(CheckFieldAction(principal, subject, field, Action::kWrite, Quantifier::kAll));
+    PRIVET_RETURN_IF_ERROR(CheckWriteFields(check, held, categories));
+    PRIVET_RETURN_IF_ERROR(
+        CheckFieldAction(principal, subject, field, Action::kWrite, Quantifier::kAll));
 
     const Category& category = policy_->category(categories[0]);
-    ASSIGN_OR_RETURN(std::string old_value,
-                     crypto::Open(subject.key, field.sealed_value,
-                                  crypto::FieldAssociatedData(id, field.category, field.id)));
-    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> old_entry,
-                     IndexEntry(category, id, old_value));
-    ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> new_entry,
-                     IndexEntry(category, id, value));
+    PRIVET_ASSIGN_OR_RETURN(std::string old_value, crypto::Open(subject.key, field.sealed_value,
+                                                                crypto::FieldAssociatedData(
+                                                                    id, field.category, field.id)));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> old_entry,
+                            IndexEntry(category, id, old_value));
+    PRIVET_ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> new_entry,
+                            IndexEntry(category, id, value));
     if (old_entry) batch.DeleteBlindIndex(std::move(*old_entry));
     if (new_entry) batch.PutBlindIndex(std::move(*new_entry));
     field.sealed_value = crypto::Seal(
@@ -294,14 +299,15 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
   std::unique_lock<std::mutex> write_lock;
   Status decided = DecideThenLock(id, write_lock, [&](const CachedSubject& subject) -> Status {
     batch = store::WriteBatch();
-    ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
-    RETURN_IF_ERROR(CheckFieldAction(principal, subject, field, Action::kErase, Quantifier::kAny));
+    PRIVET_ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
+    PRIVET_RETURN_IF_ERROR(
+        CheckFieldAction(principal, subject, field, Action::kErase, Quantifier::kAny));
     if (std::optional<CategoryId> c = policy_->FindCategory(field.category)) {
-      ASSIGN_OR_RETURN(std::string value,
-                       crypto::Open(subject.key, field.sealed_value,
-                                    crypto::FieldAssociatedData(id, field.category, field.id)));
-      ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
-                       IndexEntry(policy_->category(*c), id, value));
+      PRIVET_ASSIGN_OR_RETURN(std::string value, crypto::Open(subject.key, field.sealed_value,
+                                                              crypto::FieldAssociatedData(
+                                                                  id, field.category, field.id)));
+      PRIVET_ASSIGN_OR_RETURN(std::optional<store::BlindIndexRecord> entry,
+                              IndexEntry(policy_->category(*c), id, value));
       if (entry) batch.DeleteBlindIndex(std::move(*entry));
     }
     batch.DeleteField(id, field_id);
@@ -324,8 +330,8 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
                            [&](const std::string& c) { return IdCovers(c, category_name); });
       });
   if (may_suspend) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
-    ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
+    PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
     std::erase_if(held, [&](const store::FieldRecord& f) { return f.id == field_id; });
     for (const SuspendedFeature& s : FeaturesSuspendedBy(*subject, category_name, held)) {
       const nlohmann::json body = {{"feature", s.feature->id},

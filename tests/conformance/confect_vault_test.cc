@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -29,7 +30,7 @@ TEST_F(ConfectVault, CF01_SpecialCategoryDataIsRefusedAtWriteTime) {
   }
   auto special = vault().Write({.subject_id = id, .purposes = {"purchase"},
                                 .fields = {{.category = "user.special.health", .value = "x"}}});
-  EXPECT_THAT(special.status().message(), HasSubstr("special_category_refused"));
+  EXPECT_THAT(special, ::privet::testing::Refused(Reason::kSpecialCategoryRefused));
   // The basic personal data the policy lists is accepted.
   EXPECT_TRUE(vault()
                   .Write({.subject_id = id, .purposes = {"purchase"},

@@ -8,6 +8,7 @@
 
 #include "nlohmann/json.hpp"
 #include "privet/rights.h"
+#include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -33,7 +34,7 @@ TEST_F(ConfiTrekVault, CT01_DecliningOptionalDataTurnsPersonalizationOff) {
   // Without consent the optional data cannot even be collected for personalization ...
   auto refused = Put(declined, {"personalize"}, {{.category = "user.behavior.interests", .value = "hiking"}});
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(refused.status().message(), HasSubstr("no_consent"));
+  EXPECT_THAT(refused, ::privet::testing::Refused(Reason::kNoConsent));
   // ... and the rest of the product keeps working.
   EXPECT_TRUE(Put(declined, {"provide"}, {{.category = "user.contact.email", .value = "d@example.com"},
                                           {.category = "user.name", .value = "Dee"}},
@@ -165,7 +166,7 @@ TEST_F(ConfiTrekVault, CT07_ContactDetailsReachAdvertisingOnlyThroughAChosenChan
   // Advertising without a channel choice never takes the contact details ...
   auto general = Put(id, {"advertise"}, {email});
   EXPECT_EQ(general.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(general.status().message(), HasSubstr("category_not_for_purpose"));
+  EXPECT_THAT(general, ::privet::testing::Refused(Reason::kCategoryNotForPurpose));
   EXPECT_TRUE(Put(id, {"advertise"}, {{.category = "user.name", .value = "Dee"}}).ok());
   // ... nor does a channel the subject has not chosen.
   for (const MarketingChannel& c : compiled().policy().marketing_channels) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "conformance/rights_fixture.h"
+#include "testing/status_matchers.h"
 
 namespace privet {
 namespace {
@@ -182,7 +183,8 @@ TEST_F(ConnectrexRights, CX08_UkAccessRequestWaitsForTheFee) {
 
   auto unpaid = desk().Fulfil(filed->id);
   EXPECT_EQ(unpaid.status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_THAT(unpaid.status().message(), HasSubstr("awaiting_fee"));
+  EXPECT_THAT(unpaid,
+              ::privet::testing::StatusIs(StatusCode::kFailedPrecondition, Reason::kAwaitingFee));
   auto paid = desk().RecordFeePaid(filed->id, "pay-2024-0042");
   ASSERT_TRUE(paid.ok()) << paid.status().ToString();
   EXPECT_EQ(paid->state, RequestState::kInProgress);

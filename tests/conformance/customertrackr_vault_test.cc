@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -110,7 +111,7 @@ TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
   auto peek = vault().Read(Principal::Subject(other), id, "service.profile");
   // Refused outright: not even which categories the record holds is named (CF07 showed why).
   ASSERT_EQ(peek.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(peek.status().message(), HasSubstr("not_subjects_own_data"));
+  EXPECT_THAT(peek, ::privet::testing::Refused(Reason::kNotSubjectsOwnData));
   EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, (*ids)[0], "Mallory").code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, (*ids)[0]).code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim"));

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
@@ -62,7 +63,7 @@ TEST_F(ConfiTrekDisclosure, CT05_SharingOnlyWithConsentARequestOrDeclaredRecipie
   // A third party for a transaction only when the subject asked for it ...
   auto unrequested = Disclose("transaction_parties", id, {"user.name"}, "provide.transactions");
   EXPECT_EQ(unrequested.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(unrequested.status().message(), HasSubstr("missing_precondition"));
+  EXPECT_THAT(unrequested, ::privet::testing::Refused(Reason::kMissingPrecondition));
   EXPECT_THAT(Released(Disclose("transaction_parties", id, {"user.name"}, "provide.transactions",
                                 {"subject_request:order-1182"})),
               ElementsAre("user.name=Dee"));
@@ -71,7 +72,7 @@ TEST_F(ConfiTrekDisclosure, CT05_SharingOnlyWithConsentARequestOrDeclaredRecipie
   auto unconsented =
       Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing");
   EXPECT_EQ(unconsented.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(unconsented.status().message(), HasSubstr("no_consent"));
+  EXPECT_THAT(unconsented, ::privet::testing::Refused(Reason::kNoConsent));
   EXPECT_FALSE(Disclose("consented_third_parties", id, {"user.name"}, "provide.consented_sharing",
                         {"subject_consent"})
                    .ok());
@@ -126,7 +127,7 @@ TEST_F(ConfectDisclosure, CF08_AuthoritiesGetDataOnlyWithACourtOrder) {
   const uint64_t id = Customer();
   auto without = Disclose("authorities", id, {"user.account.login_id"}, "security");
   ASSERT_EQ(without.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(without.status().message(), HasSubstr("missing_precondition"));
+  EXPECT_THAT(without, ::privet::testing::Refused(Reason::kMissingPrecondition));
   EXPECT_EQ(Disclose("authorities", id, {"user.account.login_id"}, "security", {"police_request"}).status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_THAT(Register(id), IsEmpty());
@@ -151,7 +152,7 @@ TEST_F(ConfectDisclosure, CF09_SubProcessorsAreBoundAndListedForTheSubject) {
   Reopen();
   auto refused = Disclose("it_provider_us", id, {"user.contact.email"}, "purchase");
   ASSERT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(refused.status().message(), HasSubstr("no_transfer_mechanism"));
+  EXPECT_THAT(refused, ::privet::testing::Refused(Reason::kNoTransferMechanism));
   // The subject's register says where their data went (the public notice lists the
   // sub-processors: ConfectServer.CF09_TheSubjectCanListTheSubProcessorsAndTheirSafeguards).
   EXPECT_THAT(Register(id), ElementsAre("it_provider_us/purchase"));
@@ -226,7 +227,7 @@ TEST_F(CustomerTrackrDisclosure, CU05_PersonalDataIsNeverRentedOrSold) {
   ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "sale", .action = ConsentAction::kGrant}).ok());
   auto sold = Disclose("list_buyer", id, {"user.contact.email"}, "sale");
   ASSERT_EQ(sold.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(sold.status().message(), HasSubstr("prohibited_purpose"));
+  EXPECT_THAT(sold, ::privet::testing::Refused(Reason::kProhibitedPurpose));
   EXPECT_THAT(Register(id), IsEmpty());
 }
 
@@ -243,7 +244,7 @@ TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyWaitsForNoticeAndTheOptOutWi
   Reopen();
   auto before_notice = Disclose("newsletter_partner", id, {"user.contact.email"}, "service");
   ASSERT_EQ(before_notice.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_THAT(before_notice.status().message(), HasSubstr("recipient_not_yet_in_force"));
+  EXPECT_THAT(before_notice, ::privet::testing::Refused(Reason::kRecipientNotYetInForce));
   ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kNotified}).ok());
   clock_.Advance(std::chrono::days(29));  // the policy's opt-out window is 30 days
   EXPECT_EQ(Disclose("newsletter_partner", id, {"user.contact.email"}, "service").status().code(),

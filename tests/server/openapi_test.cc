@@ -107,5 +107,21 @@ TEST_F(OpenApi, EveryErrorCodeTheServerSendsIsInTheSpec) {
     EXPECT_TRUE(documented.count(code)) << code;
 }
 
+// One vocabulary: the spec's reason codes are exactly the code's (include/privet/reason.h).
+TEST_F(OpenApi, TheReasonCodesInTheSpecAreExactlyTheCodes) {
+  YAML::Node spec = YAML::LoadFile(SourcePath("api/openapi.yaml"));
+  std::set<std::string> documented;
+  for (const auto& code : spec["components"]["schemas"]["Error"]["properties"]["error"]
+                              ["properties"]["reason"]["enum"])
+    documented.insert(code.as<std::string>());
+  std::set<std::string> codes;
+  for (int r = static_cast<int>(Reason::kAllowed) + 1; r < 256; ++r) {
+    const std::string_view name = ReasonName(static_cast<Reason>(r));
+    if (name == "unknown") break;  // past the last enumerator
+    codes.emplace(name);
+  }
+  EXPECT_EQ(documented, codes);
+}
+
 }  // namespace
 }  // namespace privet::testing

@@ -491,12 +491,12 @@ class MemoryKeyStore final : public KeyStore {
     std::lock_guard lock(mu_);
     std::map<uint64_t, std::string> keys;
     for (const auto& [id, wrapped] : keys_) {
-      ASSIGN_OR_RETURN(std::string rewrapped, rewrap(id, wrapped));
+      PRIVET_ASSIGN_OR_RETURN(std::string rewrapped, rewrap(id, wrapped));
       keys.emplace(id, std::move(rewrapped));
     }
     std::map<std::string, std::string> meta;
     for (const auto& [name, value] : meta_) {
-      ASSIGN_OR_RETURN(std::string rewrapped, rewrap_meta(name, value));
+      PRIVET_ASSIGN_OR_RETURN(std::string rewrapped, rewrap_meta(name, value));
       meta.emplace(name, std::move(rewrapped));
     }
     keys_.swap(keys);

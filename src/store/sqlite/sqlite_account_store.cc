@@ -37,13 +37,27 @@ class SqliteAccountStore final : public AccountStore {
   explicit SqliteAccountStore(std::unique_ptr<sqlite::SidecarDb> db) : db_(std::move(db)) {}
 
   Status Prepare() {
-    ASSIGN_OR_RETURN(put_password_, db_->Prepare("INSERT OR REPLACE INTO subject_passwords VALUES (?1, ?2)", kWhat));
-    ASSIGN_OR_RETURN(get_password_, db_->Prepare("SELECT password_hash FROM subject_passwords WHERE subject_id = ?1", kWhat));
-    ASSIGN_OR_RETURN(put_session_, db_->Prepare("INSERT INTO subject_sessions VALUES (?1, ?2, ?3, ?4)", kWhat));
-    ASSIGN_OR_RETURN(get_session_, db_->Prepare("SELECT secret_hash, subject_id, expires_at FROM subject_sessions WHERE id = ?1", kWhat));
-    ASSIGN_OR_RETURN(delete_session_, db_->Prepare("DELETE FROM subject_sessions WHERE id = ?1", kWhat));
-    ASSIGN_OR_RETURN(forget_password_, db_->Prepare("DELETE FROM subject_passwords WHERE subject_id = ?1", kWhat));
-    ASSIGN_OR_RETURN(forget_sessions_, db_->Prepare("DELETE FROM subject_sessions WHERE subject_id = ?1", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        put_password_,
+        db_->Prepare("INSERT OR REPLACE INTO subject_passwords VALUES (?1, ?2)", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        get_password_,
+        db_->Prepare("SELECT password_hash FROM subject_passwords WHERE subject_id = ?1", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        put_session_, db_->Prepare("INSERT INTO subject_sessions VALUES (?1, ?2, ?3, ?4)", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        get_session_,
+        db_->Prepare(
+            "SELECT secret_hash, subject_id, expires_at FROM subject_sessions WHERE id = ?1",
+            kWhat));
+    PRIVET_ASSIGN_OR_RETURN(delete_session_,
+                            db_->Prepare("DELETE FROM subject_sessions WHERE id = ?1", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        forget_password_,
+        db_->Prepare("DELETE FROM subject_passwords WHERE subject_id = ?1", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        forget_sessions_,
+        db_->Prepare("DELETE FROM subject_sessions WHERE subject_id = ?1", kWhat));
     return Status::Ok();
   }
 
@@ -102,7 +116,7 @@ class SqliteAccountStore final : public AccountStore {
     {
       ScopedReset reset(forget_password_);
       forget_password_.BindInt64(1, ToDb(subject_id));
-      RETURN_IF_ERROR(Done(forget_password_, "accounts: forget password"));
+      PRIVET_RETURN_IF_ERROR(Done(forget_password_, "accounts: forget password"));
     }
     ScopedReset reset(forget_sessions_);
     forget_sessions_.BindInt64(1, ToDb(subject_id));
@@ -130,10 +144,10 @@ class SqliteAccountStore final : public AccountStore {
 }  // namespace
 
 StatusOr<std::unique_ptr<AccountStore>> OpenSqliteAccountStore(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::SidecarDb> db,
-                   sqlite::OpenKeyStoreSidecar(path, kAccountSchema, kWhat));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::SidecarDb> db,
+                          sqlite::OpenKeyStoreSidecar(path, kAccountSchema, kWhat));
   auto store = std::make_unique<SqliteAccountStore>(std::move(db));
-  RETURN_IF_ERROR(store->Prepare());
+  PRIVET_RETURN_IF_ERROR(store->Prepare());
   return std::unique_ptr<AccountStore>(std::move(store));
 }
 

@@ -31,10 +31,13 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   explicit SqliteApiKeyStore(std::unique_ptr<sqlite::SidecarDb> db) : db_(std::move(db)) {}
 
   Status Prepare() {
-    ASSIGN_OR_RETURN(put_, db_->Prepare("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4, ?5)", kWhat));
-    ASSIGN_OR_RETURN(delete_, db_->Prepare("DELETE FROM api_keys WHERE id = ?1", kWhat));
-    ASSIGN_OR_RETURN(list_, db_->Prepare("SELECT id, secret_hash, principal, label, created_at "
-                                         "FROM api_keys ORDER BY id", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(
+        put_, db_->Prepare("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4, ?5)", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(delete_, db_->Prepare("DELETE FROM api_keys WHERE id = ?1", kWhat));
+    PRIVET_ASSIGN_OR_RETURN(list_,
+                            db_->Prepare("SELECT id, secret_hash, principal, label, created_at "
+                                         "FROM api_keys ORDER BY id",
+                                         kWhat));
     return Status::Ok();
   }
 
@@ -88,10 +91,10 @@ class SqliteApiKeyStore final : public ApiKeyStore {
 }  // namespace
 
 StatusOr<std::unique_ptr<ApiKeyStore>> OpenSqliteApiKeyStore(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::SidecarDb> db,
-                   sqlite::OpenKeyStoreSidecar(path, kApiKeySchema, kWhat));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::SidecarDb> db,
+                          sqlite::OpenKeyStoreSidecar(path, kApiKeySchema, kWhat));
   auto store = std::make_unique<SqliteApiKeyStore>(std::move(db));
-  RETURN_IF_ERROR(store->Prepare());
+  PRIVET_RETURN_IF_ERROR(store->Prepare());
   return std::unique_ptr<ApiKeyStore>(std::move(store));
 }
 

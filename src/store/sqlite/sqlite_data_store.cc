@@ -118,7 +118,7 @@ class SqliteDataStore final : public DataStore {
   // Moves the WAL checkpoints off the commits (wal_checkpointer.h): a read's audit entry or a
   // write no longer pays, now and then, for copying the whole WAL into the file.
   Status StartCheckpointer() {
-    ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
+    PRIVET_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
     return Status::Ok();
   }
 
@@ -305,19 +305,19 @@ Status SqliteDataStore::Prepare() {
       {&purge_subject_, "DELETE FROM subjects WHERE id = ?"},
   };
   for (const auto& s : kStatements) {
-    ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
+    PRIVET_ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
   }
   {
-    ASSIGN_OR_RETURN(Statement size,
-                     conn_->Prepare("SELECT coalesce(max(idx) + 1, 0) FROM audit_log"));
+    PRIVET_ASSIGN_OR_RETURN(Statement size,
+                            conn_->Prepare("SELECT coalesce(max(idx) + 1, 0) FROM audit_log"));
     if (int rc = size.Step(); rc != SQLITE_ROW)
       return SqliteStatus(rc, "data store open: audit log size");
     audit_size_ = FromDb(size.ColumnInt64(0));
   }
   rights_ = std::make_unique<sqlite::RightsTables>(*conn_);
-  RETURN_IF_ERROR(rights_->Prepare());
+  PRIVET_RETURN_IF_ERROR(rights_->Prepare());
   // The reader's copies of the read statements.
-  ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
+  PRIVET_ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
   struct {
     Statement* stmt;
     const Statement* writer_copy;
@@ -327,7 +327,7 @@ Status SqliteDataStore::Prepare() {
       {&r_list_members_, &list_members_}, {&r_get_disclosures_, &get_disclosures_},
   };
   for (const auto& r : kReaderStatements) {
-    ASSIGN_OR_RETURN(*r.stmt, reader_->Prepare(r.writer_copy->Sql()));
+    PRIVET_ASSIGN_OR_RETURN(*r.stmt, reader_->Prepare(r.writer_copy->Sql()));
   }
   return Status::Ok();
 }
@@ -337,12 +337,12 @@ Status SqliteDataStore::Apply(const WriteBatch& batch) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool relaxed = batch.audit_only() && !batch.full_durability() &&
                        audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
-  RETURN_IF_ERROR(SetSynchronousLocked(relaxed ? Synchronous::kNormal : Synchronous::kFull));
+  PRIVET_RETURN_IF_ERROR(SetSynchronousLocked(relaxed ? Synchronous::kNormal : Synchronous::kFull));
   sqlite::Transaction txn(*conn_);
-  RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
+  PRIVET_RETURN_IF_ERROR(txn.Begin("data store apply: begin"));
   uint64_t audit_size = audit_size_;
-  RETURN_IF_ERROR(ApplyLocked(batch, audit_size));
-  RETURN_IF_ERROR(txn.Commit("data store apply: commit"));
+  PRIVET_RETURN_IF_ERROR(ApplyLocked(batch, audit_size));
+  PRIVET_RETURN_IF_ERROR(txn.Commit("data store apply: commit"));
   audit_size_ = audit_size;
   return Status::Ok();
 }
@@ -353,7 +353,7 @@ Status SqliteDataStore::SetSynchronousLocked(Synchronous wanted) {
   // cached one would only take effect from its second step on (when SQLite recompiles it).
   const char* pragma =
       wanted == Synchronous::kNormal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL";
-  RETURN_IF_ERROR(conn_->Exec(pragma, "data store apply: durability"));
+  PRIVET_RETURN_IF_ERROR(conn_->Exec(pragma, "data store apply: durability"));
   synchronous_ = wanted;
   return Status::Ok();
 }
@@ -364,7 +364,7 @@ Status SqliteDataStore::ApplyLocked(const WriteBatch& batch, uint64_t& audit_siz
         Overloaded{[&](const op::AppendAudit& a) { return AppendAuditLocked(a.entry, audit_size); },
                    [&](const auto& other) { return ApplyOp(other); }},
         o);
-    RETURN_IF_ERROR(applied);
+    PRIVET_RETURN_IF_ERROR(applied);
   }
   return Status::Ok();
 }
@@ -405,7 +405,7 @@ Status SqliteDataStore::ApplyOp(const op::UpdateProfile& p) {
 
 Status SqliteDataStore::ApplyOp(const op::PutField& o) {
   const FieldRecord& f = o.field;
-  ASSIGN_OR_RETURN(std::string purposes, EncodeStringArray(f.purposes));
+  PRIVET_ASSIGN_OR_RETURN(std::string purposes, EncodeStringArray(f.purposes));
   ScopedReset reset(put_field_);
   put_field_.BindInt64(1, ToDb(f.id));
   put_field_.BindInt64(2, ToDb(f.subject_id));
@@ -442,8 +442,8 @@ Status SqliteDataStore::ApplyOp(const op::AppendConsent& o) {
 
 Status SqliteDataStore::ApplyOp(const op::AppendDisclosure& o) {
   const DisclosureRecord& d = o.disclosure;
-  ASSIGN_OR_RETURN(std::string categories, EncodeStringArray(d.categories));
-  ASSIGN_OR_RETURN(std::string evidence, EncodeStringArray(d.evidence));
+  PRIVET_ASSIGN_OR_RETURN(std::string categories, EncodeStringArray(d.categories));
+  PRIVET_ASSIGN_OR_RETURN(std::string evidence, EncodeStringArray(d.evidence));
   ScopedReset reset(insert_disclosure_);
   insert_disclosure_.BindInt64(1, ToDb(d.subject_id));
   insert_disclosure_.BindText(2, d.recipient);
@@ -465,7 +465,7 @@ Status SqliteDataStore::AppendAuditLocked(const AuditRecord& a, uint64_t& audit_
   ScopedReset reset(append_audit_);
   append_audit_.BindInt64(1, ToDb(a.index));
   append_audit_.BindBlob(2, a.entry);
-  RETURN_IF_ERROR(Run(append_audit_, "data store apply: append audit entry"));
+  PRIVET_RETURN_IF_ERROR(Run(append_audit_, "data store apply: append audit entry"));
   ++audit_size;
   return Status::Ok();
 }
@@ -495,7 +495,7 @@ Status SqliteDataStore::PutBlindIndexLocked(const BlindIndexRecord& b) {
     insert_index_.BindText(1, b.index);
     insert_index_.BindBlob(2, b.hash);
     insert_index_.BindInt64(3, ToDb(b.subject_id));
-    RETURN_IF_ERROR(Run(insert_index_, "data store apply: put blind index"));
+    PRIVET_RETURN_IF_ERROR(Run(insert_index_, "data store apply: put blind index"));
     if (sqlite3_changes(conn_->db()) > 0) return Status::Ok();
   }
   // The entry exists: fine if it already names this subject.
@@ -542,7 +542,7 @@ StatusOr<std::vector<FieldRecord>> SqliteDataStore::GetFields(uint64_t subject_i
     f.subject_id = subject_id;
     f.category = r_get_fields_.ColumnText(1);
     f.source = r_get_fields_.ColumnText(2);
-    ASSIGN_OR_RETURN(f.purposes, DecodeStringArray(r_get_fields_.ColumnText(3)));
+    PRIVET_ASSIGN_OR_RETURN(f.purposes, DecodeStringArray(r_get_fields_.ColumnText(3)));
     f.basis = r_get_fields_.ColumnText(4);
     f.collected_at = r_get_fields_.ColumnInt64(5);
     f.last_activity = r_get_fields_.ColumnInt64(6);
@@ -605,20 +605,20 @@ StatusOr<std::vector<uint64_t>> SqliteDataStore::ListOrganizationMembers(uint64_
 
 Status SqliteDataStore::PurgeSubject(uint64_t id) {
   std::lock_guard<std::mutex> lock(mu_);
-  RETURN_IF_ERROR(SetSynchronousLocked(Synchronous::kFull));
+  PRIVET_RETURN_IF_ERROR(SetSynchronousLocked(Synchronous::kFull));
   sqlite::Transaction txn(*conn_);
-  RETURN_IF_ERROR(txn.Begin("data store purge subject: begin"));
-  RETURN_IF_ERROR(PurgeLocked(id));
+  PRIVET_RETURN_IF_ERROR(txn.Begin("data store purge subject: begin"));
+  PRIVET_RETURN_IF_ERROR(PurgeLocked(id));
   return txn.Commit("data store purge subject: commit");
 }
 
 Status SqliteDataStore::PurgeLocked(uint64_t id) {
   // Children first: they reference the subject.
-  RETURN_IF_ERROR(rights_->Purge(id));
+  PRIVET_RETURN_IF_ERROR(rights_->Purge(id));
   for (Statement* stmt : {&purge_fields_, &purge_consents_, &purge_disclosures_, &purge_index_, &purge_subject_}) {
     ScopedReset reset(*stmt);
     stmt->BindInt64(1, ToDb(id));
-    RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
+    PRIVET_RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
   }
   return Status::Ok();
 }
@@ -650,8 +650,8 @@ StatusOr<std::vector<DisclosureRecord>> SqliteDataStore::GetDisclosures(uint64_t
                        .purpose = r_get_disclosures_.ColumnText(2),
                        .at = r_get_disclosures_.ColumnInt64(5),
                        .policy_version = static_cast<int>(r_get_disclosures_.ColumnInt64(6))};
-    ASSIGN_OR_RETURN(d.categories, DecodeStringArray(r_get_disclosures_.ColumnText(3)));
-    ASSIGN_OR_RETURN(d.evidence, DecodeStringArray(r_get_disclosures_.ColumnText(4)));
+    PRIVET_ASSIGN_OR_RETURN(d.categories, DecodeStringArray(r_get_disclosures_.ColumnText(3)));
+    PRIVET_ASSIGN_OR_RETURN(d.evidence, DecodeStringArray(r_get_disclosures_.ColumnText(4)));
     out.push_back(std::move(d));
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read disclosures");
@@ -682,18 +682,19 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
   const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema;
-  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
-                   sqlite::OpenStoreFile(path, {.label = "data store",
-                                                .application_id = kDataApplicationId,
-                                                .schema_version = kDataSchemaVersion,
-                                                .schema_sql = schema,
-                                                .upgrades = {sqlite::RightsTables::kSchema}}));
+  PRIVET_ASSIGN_OR_RETURN(
+      std::unique_ptr<sqlite::Connection> conn,
+      sqlite::OpenStoreFile(path, {.label = "data store",
+                                   .application_id = kDataApplicationId,
+                                   .schema_version = kDataSchemaVersion,
+                                   .schema_sql = schema,
+                                   .upgrades = {sqlite::RightsTables::kSchema}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
-  RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));
+  PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));
   auto store = std::make_unique<SqliteDataStore>(std::move(conn));
-  RETURN_IF_ERROR(store->Prepare());
-  RETURN_IF_ERROR(store->StartCheckpointer());
+  PRIVET_RETURN_IF_ERROR(store->Prepare());
+  PRIVET_RETURN_IF_ERROR(store->StartCheckpointer());
   return std::unique_ptr<DataStore>(std::move(store));
 }
 

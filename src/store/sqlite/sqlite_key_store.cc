@@ -70,7 +70,7 @@ class SqliteKeyStore final : public KeyStore {
   explicit SqliteKeyStore(std::unique_ptr<sqlite::Connection> conn) : conn_(std::move(conn)) {}
   Status Prepare();
   Status StartCheckpointer() {
-    ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
+    PRIVET_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
     return Status::Ok();
   }
 
@@ -145,7 +145,7 @@ Status SqliteKeyStore::Prepare() {
       {&sync_full_, "PRAGMA synchronous = FULL"},
   };
   for (const auto& s : kStatements) {
-    ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
+    PRIVET_ASSIGN_OR_RETURN(*s.stmt, conn_->Prepare(s.sql));
   }
   return Status::Ok();
 }
@@ -159,9 +159,9 @@ Status SqliteKeyStore::PutWrappedKeys(const std::vector<std::pair<uint64_t, std:
   if (keys.empty()) return Status::Ok();
   std::lock_guard<std::mutex> lock(mu_);
   sqlite::Transaction txn(*conn_);
-  RETURN_IF_ERROR(txn.Begin("key store put wrapped keys: begin"));
+  PRIVET_RETURN_IF_ERROR(txn.Begin("key store put wrapped keys: begin"));
   for (const auto& [subject_id, wrapped] : keys) {
-    RETURN_IF_ERROR(InsertKeyLocked(subject_id, wrapped));
+    PRIVET_RETURN_IF_ERROR(InsertKeyLocked(subject_id, wrapped));
   }
   return txn.Commit("key store put wrapped keys: commit");
 }
@@ -195,16 +195,16 @@ Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
   // (synchronous=FULL). The scrub of the key's old page images waits for PurgeDone (see the top
   // of this file): it costs two more fsyncs, which Erase no longer waits for.
   sqlite::Transaction txn(*conn_);
-  RETURN_IF_ERROR(txn.Begin("key store destroy wrapped key: begin"));
+  PRIVET_RETURN_IF_ERROR(txn.Begin("key store destroy wrapped key: begin"));
   {
     ScopedReset reset(delete_key_);
     delete_key_.BindInt64(1, ToDb(subject_id));
-    RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
+    PRIVET_RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped key"));
   }
   {
     ScopedReset reset(add_pending_);
     add_pending_.BindInt64(1, ToDb(subject_id));
-    RETURN_IF_ERROR(Run(add_pending_, "key store destroy wrapped key: pending purge"));
+    PRIVET_RETURN_IF_ERROR(Run(add_pending_, "key store destroy wrapped key: pending purge"));
   }
   // Set before the commit: if the commit fails after writing part of the WAL, a scrub is due too.
   unscrubbed_ = true;
@@ -215,13 +215,13 @@ Status SqliteKeyStore::DestroyWrappedKeys(const std::vector<uint64_t>& subject_i
   std::lock_guard<std::mutex> lock(mu_);
   {
     sqlite::Transaction txn(*conn_);
-    RETURN_IF_ERROR(txn.Begin("key store destroy wrapped keys: begin"));
+    PRIVET_RETURN_IF_ERROR(txn.Begin("key store destroy wrapped keys: begin"));
     for (uint64_t subject_id : subject_ids) {
       ScopedReset reset(delete_key_);
       delete_key_.BindInt64(1, ToDb(subject_id));
-      RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped keys"));
+      PRIVET_RETURN_IF_ERROR(Run(delete_key_, "key store destroy wrapped keys"));
     }
-    RETURN_IF_ERROR(txn.Commit("key store destroy wrapped keys: commit"));
+    PRIVET_RETURN_IF_ERROR(txn.Commit("key store destroy wrapped keys: commit"));
   }
   return CheckpointTruncateLocked("key store destroy wrapped keys: checkpoint");
 }
@@ -241,7 +241,7 @@ Status SqliteKeyStore::PurgeDone(uint64_t subject_id) {
   // The scrub first: if it fails, the note stays and the next open retries both. One scrub
   // covers every key destroyed before it, so a burst of erasures scrubs once, not once each.
   if (unscrubbed_) {
-    RETURN_IF_ERROR(CheckpointTruncateLocked("key store purge done: checkpoint"));
+    PRIVET_RETURN_IF_ERROR(CheckpointTruncateLocked("key store purge done: checkpoint"));
     unscrubbed_ = false;
   }
   // Dropping the note needs no fsync of its own: if a power failure undoes it, the next open
@@ -258,12 +258,12 @@ Status SqliteKeyStore::CommitUnsyncedLocked(std::string_view what,
                                             const std::function<Status()>& body) {
   {
     ScopedReset reset(sync_normal_);
-    RETURN_IF_ERROR(Run(sync_normal_, what));
+    PRIVET_RETURN_IF_ERROR(Run(sync_normal_, what));
   }
   Status applied = [&]() -> Status {
     sqlite::Transaction txn(*conn_);
-    RETURN_IF_ERROR(txn.Begin(what));
-    RETURN_IF_ERROR(body());
+    PRIVET_RETURN_IF_ERROR(txn.Begin(what));
+    PRIVET_RETURN_IF_ERROR(body());
     return txn.Commit(what);
   }();
   // Every other write of the key store must stay durable.
@@ -309,7 +309,7 @@ Status SqliteKeyStore::RewrapAll(
     const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
     const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) {
   std::lock_guard<std::mutex> lock(mu_);
-  RETURN_IF_ERROR(RewrapLocked(rewrap, rewrap_meta));
+  PRIVET_RETURN_IF_ERROR(RewrapLocked(rewrap, rewrap_meta));
   // Best effort: the keys wrapped by the old master key are already overwritten in the
   // database (secure_delete); the checkpoint removes their old images from the WAL. The rewrap
   // itself is committed, so a busy checkpoint is not an error of RewrapAll; the next
@@ -322,7 +322,7 @@ Status SqliteKeyStore::RewrapLocked(
     const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
     const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) {
   sqlite::Transaction txn(*conn_);
-  RETURN_IF_ERROR(txn.Begin("key store rewrap: begin"));
+  PRIVET_RETURN_IF_ERROR(txn.Begin("key store rewrap: begin"));
 
   // Keys, in chunks so memory stays bounded and no cursor is open on a table being updated.
   int64_t next = std::numeric_limits<int64_t>::min();
@@ -343,11 +343,11 @@ Status SqliteKeyStore::RewrapLocked(
            chunk.back().first != std::numeric_limits<int64_t>::max();
     if (!chunk.empty()) next = chunk.back().first + (more ? 1 : 0);
     for (const auto& [id, old_wrapped] : chunk) {
-      ASSIGN_OR_RETURN(std::string wrapped, rewrap(FromDb(id), old_wrapped));
+      PRIVET_ASSIGN_OR_RETURN(std::string wrapped, rewrap(FromDb(id), old_wrapped));
       ScopedReset reset(update_key_);
       update_key_.BindBlob(1, wrapped);
       update_key_.BindInt64(2, id);
-      RETURN_IF_ERROR(Run(update_key_, "key store rewrap: write key"));
+      PRIVET_RETURN_IF_ERROR(Run(update_key_, "key store rewrap: write key"));
     }
   }
 
@@ -362,11 +362,11 @@ Status SqliteKeyStore::RewrapLocked(
     if (rc != SQLITE_DONE) return SqliteStatus(rc, "key store rewrap: read meta");
   }
   for (const auto& [name, old_value] : meta) {
-    ASSIGN_OR_RETURN(std::string value, rewrap_meta(name, old_value));
+    PRIVET_ASSIGN_OR_RETURN(std::string value, rewrap_meta(name, old_value));
     ScopedReset reset(put_meta_);
     put_meta_.BindText(1, name);
     put_meta_.BindBlob(2, value);
-    RETURN_IF_ERROR(Run(put_meta_, "key store rewrap: write meta"));
+    PRIVET_RETURN_IF_ERROR(Run(put_meta_, "key store rewrap: write meta"));
   }
   return txn.Commit("key store rewrap: commit");
 }
@@ -374,15 +374,15 @@ Status SqliteKeyStore::RewrapLocked(
 }  // namespace
 
 StatusOr<std::unique_ptr<KeyStore>> OpenSqliteKeyStore(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
-                   sqlite::OpenStoreFile(path, {.label = "key store",
-                                                .application_id = kKeyApplicationId,
-                                                .schema_version = kKeySchemaVersion,
-                                                .schema_sql = kKeySchema,
-                                                .secure_delete = true}));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
+                          sqlite::OpenStoreFile(path, {.label = "key store",
+                                                       .application_id = kKeyApplicationId,
+                                                       .schema_version = kKeySchemaVersion,
+                                                       .schema_sql = kKeySchema,
+                                                       .secure_delete = true}));
   auto store = std::make_unique<SqliteKeyStore>(std::move(conn));
-  RETURN_IF_ERROR(store->Prepare());
-  RETURN_IF_ERROR(store->StartCheckpointer());
+  PRIVET_RETURN_IF_ERROR(store->Prepare());
+  PRIVET_RETURN_IF_ERROR(store->StartCheckpointer());
   return std::unique_ptr<KeyStore>(std::move(store));
 }
 

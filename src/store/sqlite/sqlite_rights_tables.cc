@@ -137,7 +137,7 @@ Status RightsTables::Prepare() {
       {&purge_lifecycle_, "DELETE FROM lifecycle_events WHERE subject_id = ?"},
   };
   for (const auto& s : kStatements) {
-    ASSIGN_OR_RETURN(*s.stmt, conn_.Prepare(s.sql));
+    PRIVET_ASSIGN_OR_RETURN(*s.stmt, conn_.Prepare(s.sql));
   }
   return Status::Ok();
 }
@@ -206,7 +206,7 @@ Status RightsTables::Purge(uint64_t subject_id) {
   for (Statement* stmt : {&purge_outbox_, &purge_holds_, &purge_lifecycle_}) {
     ScopedReset reset(*stmt);
     stmt->BindInt64(1, ToDb(subject_id));
-    RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
+    PRIVET_RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
   }
   return Status::Ok();
 }
@@ -217,7 +217,8 @@ StatusOr<std::vector<RequestRecord>> RightsTables::Requests(Statement& stmt, std
 
 StatusOr<std::optional<RequestRecord>> RightsTables::GetRequest(uint64_t id) {
   get_request_.BindInt64(1, ToDb(id));
-  ASSIGN_OR_RETURN(std::vector<RequestRecord> rows, Requests(get_request_, "data store get request"));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<RequestRecord> rows,
+                          Requests(get_request_, "data store get request"));
   if (rows.empty()) return std::optional<RequestRecord>();
   return std::optional<RequestRecord>(std::move(rows.front()));
 }
@@ -260,13 +261,13 @@ StatusOr<std::vector<AggregateRecord>> RightsTables::GetAggregates() {
 Status RightsTables::ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) {
   // Its own read connection: a scan of millions of rows must not hold the writer's lock, and
   // WAL gives it one consistent snapshot while writes go on.
-  ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenReader(conn_));
-  ASSIGN_OR_RETURN(Statement scan, reader->Prepare(
-                                       "SELECT f.id, f.subject_id, s.kind, f.category, f.purposes,"
-                                       " f.collected_at, f.last_activity"
-                                       " FROM fields f JOIN subjects s ON s.id = f.subject_id"
-                                       " ORDER BY f.subject_id, f.id"));
-  RETURN_IF_ERROR(reader->Exec("BEGIN", "data store scan fields: begin"));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenReader(conn_));
+  PRIVET_ASSIGN_OR_RETURN(
+      Statement scan, reader->Prepare("SELECT f.id, f.subject_id, s.kind, f.category, f.purposes,"
+                                      " f.collected_at, f.last_activity"
+                                      " FROM fields f JOIN subjects s ON s.id = f.subject_id"
+                                      " ORDER BY f.subject_id, f.id"));
+  PRIVET_RETURN_IF_ERROR(reader->Exec("BEGIN", "data store scan fields: begin"));
   FieldMetadata meta;
   int rc;
   Status status = Status::Ok();

@@ -69,19 +69,21 @@ struct Header {
 
 StatusOr<Header> ReadHeader(sqlite3* db, std::string_view what) {
   Header h;
-  ASSIGN_OR_RETURN(h.application_id, QueryInt(db, "PRAGMA application_id", what));
-  ASSIGN_OR_RETURN(h.user_version, QueryInt(db, "PRAGMA user_version", what));
-  ASSIGN_OR_RETURN(h.objects, QueryInt(db, "SELECT count(*) FROM sqlite_master", what));
+  PRIVET_ASSIGN_OR_RETURN(h.application_id, QueryInt(db, "PRAGMA application_id", what));
+  PRIVET_ASSIGN_OR_RETURN(h.user_version, QueryInt(db, "PRAGMA user_version", what));
+  PRIVET_ASSIGN_OR_RETURN(h.objects, QueryInt(db, "SELECT count(*) FROM sqlite_master", what));
   return h;
 }
 
 // Brings an older file up to format.schema_version in one transaction (all upgrades or none).
 Status Upgrade(Connection& conn, const StoreFormat& format, const std::string& what) {
-  RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", what + ": upgrade schema"));
+  PRIVET_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE", what + ": upgrade schema"));
   Status status = [&]() -> Status {
-    ASSIGN_OR_RETURN(Header header, ReadHeader(conn.db(), what + ": read header"));  // may have moved on
+    PRIVET_ASSIGN_OR_RETURN(Header header,
+                            ReadHeader(conn.db(), what + ": read header"));  // may have moved on
     for (int64_t v = header.user_version; v >= 1 && v < format.schema_version; ++v) {
-      RETURN_IF_ERROR(conn.Exec(std::string(format.upgrades[v - 1]).c_str(), what + ": upgrade schema"));
+      PRIVET_RETURN_IF_ERROR(
+          conn.Exec(std::string(format.upgrades[v - 1]).c_str(), what + ": upgrade schema"));
     }
     std::string version = "PRAGMA user_version=" + std::to_string(format.schema_version);
     return conn.Exec(version.c_str(), what + ": upgrade schema");
@@ -193,9 +195,9 @@ StatusOr<Statement> Connection::Prepare(std::string_view sql) {
 }
 
 Status Connection::PrepareTransactionStatements() {
-  ASSIGN_OR_RETURN(begin_, Prepare("BEGIN IMMEDIATE"));
-  ASSIGN_OR_RETURN(commit_, Prepare("COMMIT"));
-  ASSIGN_OR_RETURN(rollback_, Prepare("ROLLBACK"));
+  PRIVET_ASSIGN_OR_RETURN(begin_, Prepare("BEGIN IMMEDIATE"));
+  PRIVET_ASSIGN_OR_RETURN(commit_, Prepare("COMMIT"));
+  PRIVET_ASSIGN_OR_RETURN(rollback_, Prepare("ROLLBACK"));
   return Status::Ok();
 }
 
@@ -225,14 +227,14 @@ StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   if (format.secure_delete) {
-    RETURN_IF_ERROR(conn->Exec("PRAGMA secure_delete=ON", what + ": secure_delete"));
+    PRIVET_RETURN_IF_ERROR(conn->Exec("PRAGMA secure_delete=ON", what + ": secure_delete"));
   }
 
   // Read before writing anything, so a foreign or damaged file is left untouched.
-  ASSIGN_OR_RETURN(Header header, ReadHeader(db, what + ": read header"));
+  PRIVET_ASSIGN_OR_RETURN(Header header, ReadHeader(db, what + ": read header"));
   if (header.fresh()) {
-    RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL", what + ": journal_mode"));
-    RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE", what + ": create schema"));
+    PRIVET_RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL", what + ": journal_mode"));
+    PRIVET_RETURN_IF_ERROR(conn->Exec("BEGIN IMMEDIATE", what + ": create schema"));
     // Another process may have created the schema while we were not holding the lock.
     StatusOr<Header> again = ReadHeader(db, what + ": read header");
     Status status = again.ok() ? Status::Ok() : again.status();
@@ -247,7 +249,7 @@ StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
       if (!sqlite3_get_autocommit(db)) (void)conn->Exec("ROLLBACK", what + ": rollback");
       return status;
     }
-    ASSIGN_OR_RETURN(header, ReadHeader(db, what + ": read header"));
+    PRIVET_ASSIGN_OR_RETURN(header, ReadHeader(db, what + ": read header"));
   }
   if (header.application_id != format.application_id) {
     return Status(StatusCode::kDataLoss,
@@ -255,8 +257,8 @@ StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
   }
   if (header.user_version >= 1 && header.user_version < format.schema_version &&
       static_cast<size_t>(format.schema_version - 1) <= format.upgrades.size()) {
-    RETURN_IF_ERROR(Upgrade(*conn, format, what));
-    ASSIGN_OR_RETURN(header, ReadHeader(db, what + ": read header"));
+    PRIVET_RETURN_IF_ERROR(Upgrade(*conn, format, what));
+    PRIVET_ASSIGN_OR_RETURN(header, ReadHeader(db, what + ": read header"));
   }
   if (header.user_version != format.schema_version) {
     return Status(StatusCode::kDataLoss, what + ": unknown schema version " +
@@ -264,14 +266,15 @@ StatusOr<std::unique_ptr<Connection>> OpenStoreFile(const std::string& path,
                                              std::to_string(format.schema_version) + ")");
   }
 
-  ASSIGN_OR_RETURN(std::string mode, QueryText(db, "PRAGMA journal_mode=WAL", what + ": WAL"));
+  PRIVET_ASSIGN_OR_RETURN(std::string mode,
+                          QueryText(db, "PRAGMA journal_mode=WAL", what + ": WAL"));
   if (mode != "wal") {
     return Status(StatusCode::kUnavailable, what + ": cannot switch to WAL mode");
   }
-  RETURN_IF_ERROR(
+  PRIVET_RETURN_IF_ERROR(
       conn->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON", what + ": pragmas"));
-  RETURN_IF_ERROR(QuickCheck(db, what + ": quick_check"));
-  RETURN_IF_ERROR(conn->PrepareTransactionStatements());
+  PRIVET_RETURN_IF_ERROR(QuickCheck(db, what + ": quick_check"));
+  PRIVET_RETURN_IF_ERROR(conn->PrepareTransactionStatements());
   return conn;
 }
 
@@ -309,7 +312,7 @@ StatusOr<std::unique_ptr<Connection>> OpenReader(const Connection& writer) {
   std::unique_ptr<Connection> conn(new Connection(db, writer.path(), std::string(writer.label())));
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-65536", what + ": cache_size"));
+  PRIVET_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-65536", what + ": cache_size"));
   return conn;
 }
 
