@@ -29,6 +29,7 @@ namespace privet {
 
 inline constexpr int kMaxCategories = 256;
 inline constexpr int kMaxPurposes = 128;
+inline constexpr int kMaxRecipients = 128;
 // The policy role organization admins act under (CompiledPolicy::organization_admin_role).
 inline constexpr std::string_view kOrganizationAdminRole = "organization_admin";
 
@@ -94,6 +95,7 @@ class BitSet {
 
 using CategorySet = BitSet<kMaxCategories>;
 using PurposeSet = BitSet<kMaxPurposes>;
+using RecipientSet = BitSet<kMaxRecipients>;
 
 using CategoryId = uint16_t;
 using PurposeId = uint16_t;

@@ -111,6 +111,7 @@ struct SubjectState {
   PurposeSet opt_outs;     // opt-outs (including honoured GPC/DNT signals)
   PurposeSet objections;   // objections (Art. 21)
   PurposeSet overriding_grounds;  // objections overridden by a recorded compelling ground
+  RecipientSet recipient_opt_outs;  // recipients the subject opted out of sharing with (CU06)
   bool restricted = false;        // Art. 18 restriction in force
   bool removed_from_organization = false;  // the organization removed this member (CT12)
   bool limited_sensitive_use = false;      // California right to limit in force (§ 1798.121)
@@ -147,6 +148,9 @@ struct DisclosureRequest {
   PurposeId purpose = 0;
   const std::vector<std::string>* evidence = nullptr;  // may be null: no evidence
   int notified_version = 0;                            // 0: the current version
+  // The recipients the subject opted out of (CU06): refused `opted_out`, unless the purpose's
+  // basis is a legal obligation or vital interests (the law, not a preference, decides those).
+  RecipientSet opted_out;
 };
 Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest& request);
 

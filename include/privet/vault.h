@@ -203,13 +203,25 @@ std::optional<ConsentSource> ParseConsentSourceName(std::string_view name);
 struct ConsentChange {
   std::string purpose;  // a purpose id, or empty for a channel-only change
   std::string channel;  // a marketing channel id; its purpose is implied
+  // A recipient id, for an opt-out from sharing with that recipient (kOptOut/kUndoOptOut only,
+  // with no purpose or channel): its disclosures are refused `opted_out` unless the law requires
+  // them (CU06).
+  std::string recipient;
   ConsentAction action = ConsentAction::kGrant;
   ConsentSource source = ConsentSource::kApi;
+};
+
+// What AnnouncePolicyChange did.
+struct PolicyChangeAnnouncement {
+  int version = 0;             // the policy version announced
+  uint64_t subjects_told = 0;  // subjects sent a notice now
+  uint64_t already_told = 0;   // concerned subjects told of this version before
 };
 
 struct ConsentEvent {
   std::string purpose;
   std::string channel;
+  std::string recipient;
   ConsentAction action = ConsentAction::kGrant;
   ConsentSource source = ConsentSource::kApi;
   Time at;
@@ -390,6 +402,15 @@ class Vault {
   StatusOr<DisclosureResult> Disclose(const Disclosure& disclosure);
   // The subject's disclosures, oldest first (CF09: who received my data).
   StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t subject_id);
+
+  // Tells every subject whom the policy in force concerns anew (CU06): a subject holding data
+  // that a purpose or recipient declared after that data's collection (`since_version`) may
+  // use gets one sealed outbox message (topic `policy_change`: what is new, the opt-out window,
+  // how to opt out) and the `notified` event that starts the window, in one commit. Until the
+  // window has passed the engine keeps the data from what is new; an opt-out of the purpose or
+  // recipient keeps it from it for good. Idempotent: a subject already told of this version is
+  // counted, not told again.
+  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange();
 
   // Exact-match lookup by email, phone or username through blind indexes.
   enum class Identifier { kEmail, kPhone, kUsername };

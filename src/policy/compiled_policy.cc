@@ -56,8 +56,10 @@ StatusOr<CategorySet> CompiledPolicy::Categories(const std::vector<std::string>&
 Status CompiledPolicy::Build() {
   const auto& p = policy_;
   if (p.categories.size() > static_cast<size_t>(kMaxCategories) ||
-      p.purposes.size() > static_cast<size_t>(kMaxPurposes))
-    return InvalidArgument("the policy declares more categories or purposes than privet supports");
+      p.purposes.size() > static_cast<size_t>(kMaxPurposes) ||
+      p.recipients.size() > static_cast<size_t>(kMaxRecipients))
+    return InvalidArgument(
+        "the policy declares more categories, purposes or recipients than privet supports");
 
   for (size_t i = 0; i < p.categories.size(); ++i) {
     category_index_.emplace(p.categories[i].id, static_cast<CategoryId>(i));

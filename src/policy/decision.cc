@@ -114,14 +114,17 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
 
   // A purpose first declared after the data was collected: where the policy binds use to the
   // version in force at collection, only with consent (CN17); otherwise the current version
-  // governs (CU11), once the subject was told of it and could opt out (CU06).
+  // governs (CU11), once the subject was told of it and could opt out (CU06), and the subject's
+  // opt-out of that new use is honoured whatever the purpose's own consent mode.
   if (action != Action::kWrite && subject.collected_under_version > 0 &&
       subject.collected_under_version < p.since_version) {
-    const bool allowed =
-        policy.use_bound_to_collection_version()
-            ? consented
-            : !policy.changes_wait_for_notice() || subject.notified_version >= p.since_version;
-    if (!allowed) return deny(Reason::kPurposeNotInForceAtCollection);
+    if (policy.use_bound_to_collection_version()) {
+      if (!consented) return deny(Reason::kPurposeNotInForceAtCollection);
+    } else {
+      if (policy.changes_wait_for_notice() && subject.notified_version < p.since_version)
+        return deny(Reason::kPurposeNotInForceAtCollection);
+      if (subject.opt_outs.Intersects(p.self_and_ancestors)) return deny(Reason::kOptedOut);
+    }
   }
   return d;
 }
@@ -147,6 +150,9 @@ Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest&
   if (!request.categories.IsSubsetOf(purpose.categories)) return deny(Reason::kCategoryNotForPurpose);
   const int notified = request.notified_version > 0 ? request.notified_version : policy.version();
   if (to.since_version > notified) return deny(Reason::kRecipientNotYetInForce);
+  if (request.opted_out.Test(request.recipient) && purpose.basis != LegalBasis::kLegalObligation &&
+      purpose.basis != LegalBasis::kVitalInterests)
+    return deny(Reason::kOptedOut);
   for (const std::string& needed : policy.policy().recipients[request.recipient].preconditions) {
     const bool met = request.evidence != nullptr &&
                      std::find(request.evidence->begin(), request.evidence->end(), needed) !=

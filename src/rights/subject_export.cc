@@ -152,6 +152,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   for (const ConsentEvent& e : history) {
     consents.push_back({{"purpose", e.purpose},
                         {"channel", e.channel},
+                        {"recipient", e.recipient},
                         {"action", ConsentActionName(e.action)},
                         {"source", ConsentSourceName(e.source)},
                         {"at", Rfc3339(e.at)},

@@ -115,6 +115,17 @@ StatusOr<HttpResponse> ListKeys(const Call& call) {
   return JsonResponse(200, {{"keys", keys}});
 }
 
+// CU06: privet tells the subjects a change of the policy in force concerns (Vault::
+// AnnouncePolicyChange); run after deploying a policy version that adds purposes or recipients.
+StatusOr<HttpResponse> AnnouncePolicyChange(const Call& call) {
+  PRIVET_RETURN_IF_ERROR(
+      ParseObject(call.request.body.empty() ? "{}" : call.request.body, {}).status());
+  PRIVET_ASSIGN_OR_RETURN(PolicyChangeAnnouncement done, call.ctx.vault.AnnouncePolicyChange());
+  return JsonResponse(200, {{"policy_version", done.version},
+                            {"subjects_told", done.subjects_told},
+                            {"already_told", done.already_told}});
+}
+
 StatusOr<HttpResponse> RevokeKey(const Call& call) {
   PRIVET_RETURN_IF_ERROR(call.ctx.keys.Revoke(call.params.at("key_id")));
   return NoContent();
@@ -128,6 +139,7 @@ void AddAdminRoutes(RouteTable& table) {
   table.Add("POST", "/v1/audit/tree-heads", kOperators, TreeHead);
   table.Add("GET", "/v1/audit/proof", kOperators, Proof);
   table.Add("POST", "/v1/disclosures", kServiceOnly, Disclose);
+  table.Add("POST", "/v1/policy/announcements", kOperators, AnnouncePolicyChange);
   table.Add("POST", "/v1/api-keys", kAdminOnly, CreateKey);
   table.Add("GET", "/v1/api-keys", kAdminOnly, ListKeys);
   table.Add("DELETE", "/v1/api-keys/{key_id}", kAdminOnly, RevokeKey);

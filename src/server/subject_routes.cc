@@ -263,13 +263,17 @@ StatusOr<HttpResponse> DeleteField(const Call& call) {
 
 StatusOr<HttpResponse> RecordConsent(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(
-      Json body, ParseObject(call.request.body, {"purpose", "channel", "action", "source"}));
+      Json body,
+      ParseObject(call.request.body, {"purpose", "channel", "recipient", "action", "source"}));
   Field f{body, ""};
   PRIVET_ASSIGN_OR_RETURN(auto purpose, f.String("purpose"));
   PRIVET_ASSIGN_OR_RETURN(auto channel, f.String("channel"));
+  PRIVET_ASSIGN_OR_RETURN(auto recipient, f.String("recipient"));
   PRIVET_ASSIGN_OR_RETURN(auto action_name, f.String("action", true));
   PRIVET_ASSIGN_OR_RETURN(auto source_name, f.String("source"));
-  ConsentChange change{.purpose = purpose.value_or(""), .channel = channel.value_or("")};
+  ConsentChange change{.purpose = purpose.value_or(""),
+                       .channel = channel.value_or(""),
+                       .recipient = recipient.value_or("")};
   auto action = ParseConsentActionName(*action_name);
   if (!action) return InvalidArgument("is not a consent action", "action");
   // Two changes have their own route, which does what must go with them.
@@ -358,6 +362,7 @@ StatusOr<HttpResponse> ConsentHistory(const Call& call) {
   for (const ConsentEvent& e : events) {
     out.push_back({{"purpose", e.purpose},
                    {"channel", e.channel},
+                   {"recipient", e.recipient},
                    {"action", ConsentActionName(e.action)},
                    {"source", ConsentSourceName(e.source)},
                    {"at", Rfc3339(e.at)},

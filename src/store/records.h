@@ -41,6 +41,7 @@ struct ConsentEventRecord {
   int64_t seq = 0;      // assigned by the store on append: increasing per store
   std::string purpose;  // purpose id; empty when the event is about a channel only
   std::string channel;  // marketing channel id; empty when none
+  std::string recipient;  // recipient id of an opt-out from one recipient (CU06); empty when none
   std::string action;   // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
   std::string source;   // form, cookie_banner, api, gpc, dnt, staff
   int64_t at = 0;

@@ -19,6 +19,18 @@ Status Vault::Impl::RecordConsent(uint64_t id, const ConsentChange& change) {
 StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) const {
   const CompiledPolicy& policy = *policy_;
   std::string purpose = change.purpose;
+  // An opt-out from one recipient (CU06: "prevent the sharing ... by opting out"), or taking one
+  // back: about that recipient only, never a purpose or channel.
+  if (!change.recipient.empty()) {
+    if (!policy.FindRecipient(change.recipient))
+      return InvalidArgument("not a recipient of the policy", "recipient");
+    if (change.action != ConsentAction::kOptOut && change.action != ConsentAction::kUndoOptOut)
+      return InvalidArgument("a recipient takes opt_out or undo_opt_out only", "action");
+    if (!purpose.empty() || !change.channel.empty())
+      return InvalidArgument("an opt-out from a recipient names no purpose or channel",
+                             "recipient");
+    return std::string();
+  }
   if (!change.channel.empty()) {
     const auto& channels = policy.policy().marketing_channels;
     auto ch = std::find_if(channels.begin(), channels.end(),
@@ -67,6 +79,7 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
     batch.AppendConsent({.subject_id = id,
                          .purpose = purposes[i],
                          .channel = change.channel,
+                         .recipient = change.recipient,
                          .action = std::string(ConsentActionName(change.action)),
                          .source = std::string(ConsentSourceName(change.source)),
                          .at = ToUnix(clock_.Now()),
@@ -77,7 +90,9 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
         std::string(ConsentSourceName(change.source));  // who spoke: form, gpc, staff, ...
     consent.action = std::string(ConsentActionName(change.action));
     consent.purpose = purposes[i];
-    consent.detail = change.channel.empty() ? "" : "channel:" + change.channel;
+    consent.detail = !change.channel.empty()     ? "channel:" + change.channel
+                     : !change.recipient.empty() ? "recipient:" + change.recipient
+                                                 : "";
     if (!purposes[i].empty() && EndsParticipation(change.action))
       ended |= policy.purpose(*policy.FindPurpose(purposes[i])).self_and_descendants;
   }
@@ -165,6 +180,7 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
   for (const auto& r : records) {
     ConsentEvent e{.purpose = r.purpose,
                    .channel = r.channel,
+                   .recipient = r.recipient,
                    .at = FromUnix(r.at),
                    .policy_version = r.policy_version};
     if (auto a = ParseConsentActionName(r.action)) e.action = *a;

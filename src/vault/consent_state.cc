@@ -50,7 +50,14 @@ std::optional<ConsentSource> ParseConsentSourceName(std::string_view name) {
 namespace vault_internal {
 
 void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
-                       ConsentAction action, SubjectState& state) {
+                       std::string_view recipient, ConsentAction action, SubjectState& state) {
+  if (!recipient.empty()) {
+    std::optional<RecipientId> to = policy.FindRecipient(recipient);
+    if (!to) return;
+    if (action == ConsentAction::kOptOut) state.recipient_opt_outs.Set(*to);
+    if (action == ConsentAction::kUndoOptOut) state.recipient_opt_outs.Reset(*to);
+    return;
+  }
   if (action == ConsentAction::kRestrict) {
     state.restricted = true;
     return;

@@ -17,8 +17,9 @@ constexpr bool EndsParticipation(ConsentAction a) {
          a == ConsentAction::kObject;
 }
 
-// Applies one event to `state`. Purposes the current policy no longer declares are ignored.
+// Applies one event to `state`: about `purpose`, or, for an opt-out from one recipient (CU06),
+// about `recipient`. Purposes and recipients the current policy no longer declares are ignored.
 void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
-                       ConsentAction action, SubjectState& state);
+                       std::string_view recipient, ConsentAction action, SubjectState& state);
 
 }  // namespace privet::vault_internal

@@ -69,7 +69,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
     evidence_names.push_back(d.evidence[i].substr(0, d.evidence[i].find(':')));
   }
   auto refusal = [&](Reason reason, const std::string& why) {
-    return PermissionDenied(reason, "" + why, "recipient");
+    return PermissionDenied(reason, why, "recipient");
   };
   std::optional<PurposeId> purpose = policy.FindPurpose(d.purpose);
   if (!purpose) {
@@ -98,7 +98,8 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
                                       .categories = allowed.Any() ? allowed : requested,
                                       .purpose = *purpose,
                                       .evidence = &evidence_names,
-                                      .notified_version = notified});
+                                      .notified_version = notified,
+                                      .opted_out = subject.state.recipient_opt_outs});
         if (!to_recipient.allowed())
           return refusal(to_recipient.reason,
                          "'" + d.recipient + "' may not receive this for '" + d.purpose + "'");

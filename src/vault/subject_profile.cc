@@ -99,7 +99,7 @@ std::shared_ptr<const CachedSubject> WithConsentEvent(const CompiledPolicy& poli
   after->age_years = before.age_years;
   after->profile_readable = before.profile_readable;
   after->key = std::move(*key);
-  vault_internal::ApplyConsentEvent(policy, event.purpose, *action, after->state);
+  vault_internal::ApplyConsentEvent(policy, event.purpose, event.recipient, *action, after->state);
   return after;
 }
 

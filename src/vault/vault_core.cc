@@ -268,7 +268,7 @@ StatusOr<std::shared_ptr<const CachedSubject>> VaultCore::Load(uint64_t id) {
                           data_->GetConsentEvents(id));
   for (const auto& e : events) {
     if (auto action = ParseConsentActionName(e.action))
-      vault_internal::ApplyConsentEvent(*policy_, e.purpose, *action, entry->state);
+      vault_internal::ApplyConsentEvent(*policy_, e.purpose, e.recipient, *action, entry->state);
   }
   PRIVET_ASSIGN_OR_RETURN(std::string profile_json,
                           crypto::Open(entry->key, entry->record.sealed_profile, ProfileAd(id)));

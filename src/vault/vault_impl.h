@@ -5,6 +5,7 @@
 //   reads.cc         reads and their decisions (stored by the ReadAuditor, read_auditor.*)
 //   consent.cc       the consent ledger, cookies, the profile a withdrawal ends (CF15)
 //   disclosures.cc   the disclosure register (CN08, CT05)
+//   announcements.cc telling subjects of a policy change before it reaches their data (CU06)
 //   erasure.cc       crypto-shredding erasure and its Purger
 //   holds.cc         retention anchors, legal holds, aggregates, organization removal
 //   vault.cc         opening a vault, and the public API forwarded to the parts
@@ -80,6 +81,9 @@ class Vault::Impl : public vault_internal::VaultCore {
   // disclosures.cc
   StatusOr<DisclosureResult> Disclose(const Disclosure& d);
   StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
+
+  // announcements.cc
+  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange();
 
   // erasure.cc
   Status Erase(uint64_t id);

@@ -142,6 +142,41 @@ TEST_F(CustomerTrackrVault, CU11_DataIsUsedUnderTheVersionInForceAtTheTimeOfUse)
   EXPECT_EQ(after->fields[0].policy_version, 1);
 }
 
+// CU06 for a new use: "used for a purpose incompatible with the purpose(s) for which it was
+// originally collected, ... you will be able to prevent ... by opting out". The opt-out of the
+// new purpose keeps the subject's old data out of it, and only out of it.
+TEST_F(CustomerTrackrVault, CU06_AnOptOutOfANewPurposeKeepsOldDataOutOfIt) {
+  const uint64_t other = NewSubject({.kind = "user"});
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = other,
+                  .purposes = {"service.purchasing"},
+                  .fields = {{.category = "user.behavior.purchase_history", .value = "order:18"}}})
+          .ok());
+  const uint64_t id = PurchaseThenVersionTwo([](Policy&) {});
+  auto announced = vault().AnnouncePolicyChange();  // privet tells both of the new use
+  ASSERT_TRUE(announced.ok()) << announced.status().ToString();
+  ASSERT_EQ(announced->subjects_told, 2u);
+  ASSERT_TRUE(vault()
+                  .RecordConsent(id, {.purpose = "service.purchasing.recommendations",
+                                      .action = ConsentAction::kOptOut})
+                  .ok());
+  clock_.Advance(std::chrono::days(31));  // past the policy's opt-out window
+  auto opted_out = ReadRecommendations(id);
+  ASSERT_TRUE(opted_out.ok()) << opted_out.status().ToString();
+  EXPECT_THAT(opted_out->fields, IsEmpty());
+  ASSERT_EQ(opted_out->withheld.size(), 1u);
+  EXPECT_EQ(opted_out->withheld[0].reason, Reason::kOptedOut);
+  // The purpose the data was collected for goes on.
+  auto purchasing = vault().Read(Principal::Service(), id, "service.purchasing");
+  ASSERT_TRUE(purchasing.ok());
+  EXPECT_EQ(purchasing->fields.size(), 1u);
+  // A subject who did not opt out is governed by the new version.
+  auto told = ReadRecommendations(other);
+  ASSERT_TRUE(told.ok());
+  EXPECT_EQ(told->fields.size(), 1u);
+}
+
 // The same rule the other way: a policy whose changes need consent keeps old data out of a new
 // purpose whatever notice was given (CN17's rule, from the same flag).
 TEST_F(CustomerTrackrVault, MaterialChangesNeedingConsentKeepOldDataOutOfNewPurposes) {

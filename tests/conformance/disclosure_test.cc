@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "privet/rights.h"
 #include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
@@ -12,6 +16,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 // A vault on a company's policy with helpers to fill a subject and disclose.
@@ -231,34 +236,126 @@ TEST_F(CustomerTrackrDisclosure, CU05_PersonalDataIsNeverRentedOrSold) {
   EXPECT_THAT(Register(id), IsEmpty());
 }
 
-TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyWaitsForNoticeAndTheOptOutWindow) {
+// CU06: "you will be notified when your personal information may be shared with third parties
+// ..., and you will be able to prevent the sharing of this information by opting out."
+TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeOptedOutOf) {
   const uint64_t id = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "kim@example.com"}});
+  const uint64_t objector = Subject(
+      "user", {"service"}, {{.category = "user.contact.email", .value = "lee@example.com"}});
+  // A subject holding nothing the new recipient may receive is not concerned.
+  const uint64_t unconcerned =
+      Subject("user", {"service"}, {{.category = "user.name", .value = "Pat"}});
   // Version 2 adds a recipient.
   Policy v2 = compiled().policy();
   v2.version = 2;
-  v2.recipients.push_back({.id = "newsletter_partner", .kind = RecipientKind::kPartner, .country = "US",
-                           .categories = {"user.contact.email"}, .purposes = {"service"}, .since_version = 2});
+  v2.recipients.push_back({.id = "newsletter_partner",
+                           .name = "Newsletter partner",
+                           .kind = RecipientKind::kPartner,
+                           .function = "Sends our newsletter",
+                           .country = "US",
+                           .categories = {"user.contact.email"},
+                           .purposes = {"service"},
+                           .since_version = 2});
   auto compiled_v2 = CompiledPolicy::Compile(v2);
   ASSERT_TRUE(compiled_v2.ok());
   policy_ = *compiled_v2;
   Reopen();
+  // Nothing goes before the subjects are told.
   auto before_notice = Disclose("newsletter_partner", id, {"user.contact.email"}, "service");
-  ASSERT_EQ(before_notice.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(before_notice, ::privet::testing::Refused(Reason::kRecipientNotYetInForce));
-  ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kNotified}).ok());
+
+  // privet tells each concerned subject itself: a message naming the new recipient and how to
+  // opt out, queued with the notice event; announcing again tells nobody twice.
+  auto announced = vault().AnnouncePolicyChange();
+  ASSERT_TRUE(announced.ok()) << announced.status().ToString();
+  EXPECT_EQ(announced->version, 2);
+  EXPECT_EQ(announced->subjects_told, 2u);
+  auto again = vault().AnnouncePolicyChange();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->subjects_told, 0u);
+  EXPECT_EQ(again->already_told, 2u);
+  RequestDesk desk(vault());
+  auto outbox = desk.Outbox(false);
+  ASSERT_TRUE(outbox.ok());
+  std::map<uint64_t, std::vector<nlohmann::json>> told;
+  for (const OutboxMessage& m : *outbox)
+    if (m.topic == "policy_change") told[m.subject_id].push_back(nlohmann::json::parse(m.body));
+  ASSERT_EQ(told[id].size(), 1u);
+  ASSERT_EQ(told[objector].size(), 1u);
+  EXPECT_FALSE(told.count(unconcerned));
+  const nlohmann::json& notice = told[id][0];
+  EXPECT_EQ(notice["policy_version"], 2);
+  ASSERT_EQ(notice["new_recipients"].size(), 1u);
+  EXPECT_EQ(notice["new_recipients"][0]["id"], "newsletter_partner");
+  EXPECT_EQ(notice["opt_out_window"], DurationToString(*v2.changes.opt_out_window));
+
+  // Within the policy's opt-out window nothing goes either.
   clock_.Advance(std::chrono::days(29));  // the policy's opt-out window is 30 days
-  EXPECT_EQ(Disclose("newsletter_partner", id, {"user.contact.email"}, "service").status().code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Disclose("newsletter_partner", id, {"user.contact.email"}, "service"),
+              ::privet::testing::Refused(Reason::kRecipientNotYetInForce));
+  // A subject who opts out of that recipient in the window is not shared with it ...
+  ASSERT_TRUE(vault()
+                  .RecordConsent(objector, {.recipient = "newsletter_partner",
+                                            .action = ConsentAction::kOptOut})
+                  .ok());
   clock_.Advance(std::chrono::days(2));
   EXPECT_THAT(Released(Disclose("newsletter_partner", id, {"user.contact.email"}, "service")),
               ElementsAre("user.contact.email=kim@example.com"));
-  // A subject who opted out in the window is not shared.
-  const uint64_t objector = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "lee@example.com"}});
-  ASSERT_TRUE(vault().RecordConsent(objector, {.action = ConsentAction::kNotified}).ok());
-  ASSERT_TRUE(vault().RecordConsent(objector, {.purpose = "service", .action = ConsentAction::kRestrict}).ok());
-  clock_.Advance(std::chrono::days(31));
-  EXPECT_EQ(Disclose("newsletter_partner", objector, {"user.contact.email"}, "service").status().code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_THAT(Disclose("newsletter_partner", objector, {"user.contact.email"}, "service"),
+              ::privet::testing::Refused(Reason::kOptedOut));
+  EXPECT_THAT(Register(objector), IsEmpty());
+  // ... and the opt-out does exactly that: the service itself, and the sharing the policy
+  // described from the start, go on.
+  auto own_use = vault().Read(Principal::Service(), objector, "service");
+  ASSERT_TRUE(own_use.ok()) << own_use.status().ToString();
+  EXPECT_THAT(own_use->fields, Not(IsEmpty()));
+  EXPECT_THAT(Released(Disclose("authorities", objector, {"user.contact.email"}, "legal",
+                                {"legal_process:CASE-7"})),
+              ElementsAre("user.contact.email=lee@example.com"));
+  // Taking the opt-out back lets the sharing start.
+  ASSERT_TRUE(vault()
+                  .RecordConsent(objector, {.recipient = "newsletter_partner",
+                                            .action = ConsentAction::kUndoOptOut})
+                  .ok());
+  EXPECT_THAT(Released(Disclose("newsletter_partner", objector, {"user.contact.email"}, "service")),
+              ElementsAre("user.contact.email=lee@example.com"));
+}
+
+TEST_F(CustomerTrackrDisclosure, AnOptOutFromARecipientIsRefusedForWhatThePolicyDoesNotDeclare) {
+  const uint64_t id = Subject("user", {"service"},
+                              {{.category = "user.contact.email", .value = "kim@example.com"}});
+  EXPECT_EQ(
+      vault().RecordConsent(id, {.recipient = "nobody", .action = ConsentAction::kOptOut}).code(),
+      StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault()
+                .RecordConsent(id, {.recipient = "fraud_partners", .action = ConsentAction::kGrant})
+                .code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault()
+                .RecordConsent(id, {.purpose = "service",
+                                    .recipient = "fraud_partners",
+                                    .action = ConsentAction::kOptOut})
+                .code(),
+            StatusCode::kInvalidArgument);
+  auto history = vault().ConsentHistory(id);
+  ASSERT_TRUE(history.ok());
+  EXPECT_THAT(*history, IsEmpty());
+}
+
+// The law, not a preference, decides disclosures a legal obligation requires: an opt-out from
+// the authorities does not stop a release under legal process.
+TEST_F(CustomerTrackrDisclosure, AnOptOutFromARecipientDoesNotStopWhatTheLawRequires) {
+  const uint64_t id = Subject("user", {"service"},
+                              {{.category = "user.contact.email", .value = "kim@example.com"}});
+  ASSERT_TRUE(vault()
+                  .RecordConsent(id, {.recipient = "authorities", .action = ConsentAction::kOptOut})
+                  .ok());
+  const std::optional<PurposeId> legal = compiled().FindPurpose("legal");
+  ASSERT_TRUE(legal);
+  ASSERT_EQ(compiled().purpose(*legal).basis, LegalBasis::kLegalObligation);
+  EXPECT_THAT(Released(Disclose("authorities", id, {"user.contact.email"}, "legal",
+                                {"legal_process:CASE-1"})),
+              ElementsAre("user.contact.email=kim@example.com"));
 }
 
 class ConnectrexDisclosure : public DisclosureTest {

@@ -34,9 +34,12 @@ using sqlite::Statement;
 using sqlite::ToDb;
 
 constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
-// Version 2 added the rights and retention tables (sqlite_rights_tables.cc); a version-1 file
-// is upgraded in place on open.
-constexpr int kDataSchemaVersion = 2;
+// Version 2 added the rights and retention tables (sqlite_rights_tables.cc), version 3 the
+// recipient of a consent event (an opt-out from one recipient, CU06); older files are upgraded
+// in place on open.
+constexpr int kDataSchemaVersion = 3;
+constexpr char kConsentRecipientUpgrade[] =
+    "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
 
 constexpr char kDataSchema[] = R"sql(
@@ -71,7 +74,8 @@ CREATE TABLE consent_events (
   action TEXT NOT NULL,
   source TEXT NOT NULL,
   at INTEGER NOT NULL,
-  policy_version INTEGER NOT NULL
+  policy_version INTEGER NOT NULL,
+  recipient TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX consent_events_by_subject ON consent_events (subject_id);
 CREATE TABLE blind_index (
@@ -267,7 +271,7 @@ Status SqliteDataStore::Prepare() {
       {&delete_field_, "DELETE FROM fields WHERE subject_id = ? AND id = ?"},
       {&insert_consent_,
        "INSERT INTO consent_events (subject_id, purpose, channel, action, source, at,"
-       " policy_version) VALUES (?, ?, ?, ?, ?, ?, ?)"},
+       " policy_version, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"},
       {&insert_index_,
        "INSERT INTO blind_index (index_name, hash, subject_id) VALUES (?, ?, ?)"
        " ON CONFLICT (index_name, hash) DO NOTHING"},
@@ -295,7 +299,8 @@ Status SqliteDataStore::Prepare() {
        "SELECT id, category, source, purposes, basis, collected_at, last_activity,"
        " policy_version, sealed_value FROM fields WHERE subject_id = ? ORDER BY id"},
       {&get_consents_,
-       "SELECT seq, purpose, channel, action, source, at, policy_version FROM consent_events"
+       "SELECT seq, purpose, channel, action, source, at, policy_version, recipient"
+       " FROM consent_events"
        " WHERE subject_id = ? ORDER BY seq"},
       {&find_index_, "SELECT subject_id FROM blind_index WHERE index_name = ? AND hash = ?"},
       {&list_members_, "SELECT id FROM subjects WHERE organization_id = ?"},
@@ -437,6 +442,7 @@ Status SqliteDataStore::ApplyOp(const op::AppendConsent& o) {
   insert_consent_.BindText(5, e.source);
   insert_consent_.BindInt64(6, e.at);
   insert_consent_.BindInt64(7, e.policy_version);
+  insert_consent_.BindText(8, e.recipient);
   return Run(insert_consent_, "data store apply: append consent");
 }
 
@@ -569,6 +575,7 @@ StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint
     e.source = r_get_consents_.ColumnText(4);
     e.at = r_get_consents_.ColumnInt64(5);
     e.policy_version = r_get_consents_.ColumnInt(6);
+    e.recipient = r_get_consents_.ColumnText(7);
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store get consent events");
   return out;
@@ -682,13 +689,13 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
   const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema;
-  PRIVET_ASSIGN_OR_RETURN(
-      std::unique_ptr<sqlite::Connection> conn,
-      sqlite::OpenStoreFile(path, {.label = "data store",
-                                   .application_id = kDataApplicationId,
-                                   .schema_version = kDataSchemaVersion,
-                                   .schema_sql = schema,
-                                   .upgrades = {sqlite::RightsTables::kSchema}}));
+  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
+                          sqlite::OpenStoreFile(path, {.label = "data store",
+                                                       .application_id = kDataApplicationId,
+                                                       .schema_version = kDataSchemaVersion,
+                                                       .schema_sql = schema,
+                                                       .upgrades = {sqlite::RightsTables::kSchema,
+                                                                    kConsentRecipientUpgrade}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

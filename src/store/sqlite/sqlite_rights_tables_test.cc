@@ -32,11 +32,13 @@ TEST_F(RightsTables, AVersionOneFileIsUpgradedInPlace) {
   // Make the file look like version 1: without the rights tables.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE requests; DROP TABLE outbox; DROP TABLE legal_holds;"
-                         " DROP TABLE lifecycle_events; DROP TABLE aggregates; PRAGMA user_version=1;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "DROP TABLE requests; DROP TABLE outbox; DROP TABLE legal_holds;"
+                   " DROP TABLE lifecycle_events; DROP TABLE aggregates;"
+                   " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=1;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
@@ -45,6 +47,33 @@ TEST_F(RightsTables, AVersionOneFileIsUpgradedInPlace) {
   WriteBatch batch;
   batch.PutRequest({.id = 1, .subject_id = 7, .document = "{}"});
   EXPECT_TRUE((*reopened)->Apply(batch).ok());
+}
+
+TEST_F(RightsTables, AVersionTwoFileKeepsItsConsentEventsAndGainsTheirRecipient) {
+  WriteBatch consent;
+  consent.AppendConsent(
+      {.subject_id = 7, .purpose = "service", .action = "opt_out", .source = "form", .at = 9});
+  ASSERT_TRUE(store_->Apply(consent).ok());
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=2;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  WriteBatch more;
+  more.AppendConsent(
+      {.subject_id = 7, .recipient = "partner", .action = "opt_out", .source = "form", .at = 10});
+  ASSERT_TRUE((*reopened)->Apply(more).ok());
+  auto events = (*reopened)->GetConsentEvents(7);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].purpose, "service");
+  EXPECT_EQ((*events)[0].recipient, "");
+  EXPECT_EQ((*events)[1].recipient, "partner");
 }
 
 }  // namespace

@@ -1,0 +1,142 @@
+// Telling subjects of a policy change before it reaches their data (CU06): "you will be notified
+// when your personal information may be shared with third parties or used for a purpose
+// incompatible with the purpose(s) for which it was originally collected, and you will be able
+// to prevent the sharing of this information by opting out."
+//
+// A purpose or recipient with `since_version` later than the version a subject's datum was
+// collected under is new to that datum. The decision engine keeps such data from it until the
+// subject was told and the policy's opt-out window has passed (decision.cc). Here privet tells
+// them: one sealed outbox message per concerned subject, naming what is new and how to opt out,
+// and the `notified` event that starts the window, in one commit.
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/unix_time.h"
+#include "vault/vault_impl.h"
+
+namespace privet {
+namespace {
+
+using vault_internal::CollectedFor;
+
+constexpr std::string_view kTopic = "policy_change";
+
+// What is new to one subject's data: purposes and recipients, by index.
+struct News {
+  std::set<PurposeId> purposes;
+  std::set<RecipientId> recipients;
+  bool empty() const { return purposes.empty() && recipients.empty(); }
+};
+
+// What in the current policy is new to a datum of `category`, collected under `version` for
+// `purposes`.
+void AddNewsFor(const CompiledPolicy& policy, std::string_view category, int version,
+                const std::vector<std::string>& purposes, News& news) {
+  std::optional<CategoryId> c = policy.FindCategory(category);
+  if (!c) return;
+  for (int p = 0; p < policy.purpose_count(); ++p) {
+    const CompiledPurpose& purpose = policy.purpose(static_cast<PurposeId>(p));
+    if (purpose.since_version <= version || !purpose.categories.Test(*c)) continue;
+    if (CollectedFor(policy, purposes, static_cast<PurposeId>(p)))
+      news.purposes.insert(static_cast<PurposeId>(p));
+  }
+  const std::vector<Recipient>& recipients = policy.policy().recipients;
+  for (size_t r = 0; r < recipients.size(); ++r) {
+    const CompiledRecipient& to = policy.recipient(static_cast<RecipientId>(r));
+    if (to.since_version <= version || !to.categories.Test(*c)) continue;
+    for (int p = 0; p < policy.purpose_count(); ++p) {
+      if (to.purposes.Test(p) && CollectedFor(policy, purposes, static_cast<PurposeId>(p))) {
+        news.recipients.insert(static_cast<RecipientId>(r));
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange() {
+  const CompiledPolicy& policy = *policy_;
+  PolicyChangeAnnouncement result{.version = policy.version()};
+  // The subjects holding data of a category something new may use.
+  std::set<uint64_t> candidates;
+  bool anything_new = false;
+  for (int p = 0; p < policy.purpose_count(); ++p)
+    anything_new |= policy.purpose(static_cast<PurposeId>(p)).since_version > 1;
+  for (size_t r = 0; r < policy.policy().recipients.size(); ++r)
+    anything_new |= policy.recipient(static_cast<RecipientId>(r)).since_version > 1;
+  if (!anything_new) return result;
+  PRIVET_RETURN_IF_ERROR(data_->ScanFieldMetadata([&](const store::FieldMetadata& f) {
+    candidates.insert(f.subject_id);
+    return true;
+  }));
+
+  const std::optional<Duration>& window = policy.policy().changes.opt_out_window;
+  for (uint64_t id : candidates) {
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+    News news;
+    for (const store::FieldRecord& f : fields)
+      AddNewsFor(policy, f.category, f.policy_version, f.purposes, news);
+    if (news.empty()) continue;
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
+                            data_->GetConsentEvents(id));
+    const bool told = std::any_of(events.begin(), events.end(), [&](const auto& e) {
+      return e.action == ConsentActionName(ConsentAction::kNotified) &&
+             e.policy_version >= policy.version();
+    });
+    if (told) {
+      ++result.already_told;
+      continue;
+    }
+    StatusOr<std::shared_ptr<const CachedSubject>> subject = Load(id);
+    if (!subject.ok()) {
+      if (subject.status().code() == StatusCode::kNotFound) continue;  // erased meanwhile
+      return subject.status();
+    }
+    const Time now = clock_.Now();
+    nlohmann::json purposes = nlohmann::json::array();
+    for (PurposeId p : news.purposes) {
+      const Purpose& declared = policy.policy().purposes[p];
+      purposes.push_back({{"id", declared.id}, {"description", declared.description}});
+    }
+    nlohmann::json recipients = nlohmann::json::array();
+    for (RecipientId r : news.recipients) {
+      const Recipient& declared = policy.policy().recipients[r];
+      recipients.push_back({{"id", declared.id},
+                            {"name", declared.name},
+                            {"function", declared.function},
+                            {"country", declared.country}});
+    }
+    const nlohmann::json body = {
+        {"policy_version", policy.version()},
+        {"effective", CivilDayToString(policy.policy().effective)},
+        {"new_purposes", purposes},
+        {"new_recipients", recipients},
+        {"opt_out_window", window ? nlohmann::json(DurationToString(*window)) : nlohmann::json()},
+        {"opt_out",
+         "POST /v1/subjects/{id}/consents with {\"purpose\": <id>, \"action\": \"opt_out\"} or "
+         "{\"recipient\": <id>, \"action\": \"opt_out\"}"}};
+    store::WriteBatch batch;
+    batch.AppendOutbox({.subject_id = id,
+                        .topic = std::string(kTopic),
+                        .sealed_body = SealFor(**subject, id, OutboxContext(kTopic), body.dump()),
+                        .created_at = ToUnix(now)});
+    batch.AppendConsent({.subject_id = id,
+                         .action = std::string(ConsentActionName(ConsentAction::kNotified)),
+                         .source = std::string(ConsentSourceName(ConsentSource::kApi)),
+                         .at = ToUnix(now),
+                         .policy_version = policy.version()});
+    AuditEntry told_entry = Audit(AuditEvent::kConsent, Principal::Service(), id);
+    told_entry.action = std::string(ConsentActionName(ConsentAction::kNotified));
+    told_entry.detail = "policy_change:" + std::to_string(policy.version()) +
+                        ";purposes:" + std::to_string(news.purposes.size()) +
+                        ";recipients:" + std::to_string(news.recipients.size());
+    PRIVET_RETURN_IF_ERROR(Commit(batch, {told_entry}));
+    ++result.subjects_told;
+  }
+  return result;
+}
+
+}  // namespace privet
