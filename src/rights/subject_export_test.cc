@@ -332,7 +332,7 @@ TEST(AccessInformationTest, AutomatedDecisionsAuthorityAndRepresentativeComeFrom
                            R"(
 controller:
   supervisory_authority: {name: Data Protection Commission, url: "https://dpc.example"}
-  representative: {name: Example EU Rep, email: rep@example.eu, address: 1 Rue Example, Paris}
+  representative: {name: Example EU Rep, email: rep@example.eu, address: "1 Rue Example, Paris"}
 automated_decisions:
   used: true
   description: We score sign-ups automatically to refuse likely fraud; you may ask for a person.
