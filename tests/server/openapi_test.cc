@@ -210,18 +210,16 @@ TEST_F(OpenApi, OperatorAndConsentResponsesHaveTheKeysTheirSchemasDeclare) {
   const std::string service = Key("service");
   const std::string subject =
       NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
-  HttpReply w = client().Post(
-      "/v1/subjects/" + subject + "/fields",
-      {{"purposes", {"service"}},
-       {"fields", {{{"category", "user.contact.email"}, {"value", "ada@example.com"}}}}},
-      service);
-  ASSERT_EQ(w.status, 201) << w.body;
-  w = client().Post(
-      "/v1/subjects/" + subject + "/fields",
-      {{"purposes", {"security"}},
-       {"fields", {{{"category", "user.device.ip_address"}, {"value", "192.0.2.1"}}}}},
-      service);
-  ASSERT_EQ(w.status, 201) << w.body;
+  auto write = [&](const std::string& purpose, const std::string& category,
+                   const std::string& value) {
+    HttpReply w = client().Post(
+        "/v1/subjects/" + subject + "/fields",
+        {{"purposes", {purpose}}, {"fields", {{{"category", category}, {"value", value}}}}},
+        service);
+    ASSERT_EQ(w.status, 201) << w.body;
+  };
+  ASSERT_NO_FATAL_FAILURE(write("service", "user.contact.email", "ada@example.com"));
+  ASSERT_NO_FATAL_FAILURE(write("security", "user.device.ip_address", "192.0.2.1"));
   clock_.Advance(std::chrono::days(31));  // the security log is due: a dry run lists it
 
   struct Case {
