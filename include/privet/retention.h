@@ -15,8 +15,9 @@
 // A sweep deletes due fields (and their blind-index entries) in batches, each one transaction
 // with its audit entries; `anonymize` rules first add the fields to per-day counts that identify
 // no one (CN09). A subject left with no fields by rules that cover all its categories is erased
-// (crypto-shredding). Sweeps are idempotent: a sweep killed half-way leaves whole batches done,
-// and the next sweep finds exactly what is still due.
+// (crypto-shredding). A subject whose data cannot be read (DATA_LOSS) is skipped and reported,
+// and the sweep goes on for everyone else. Sweeps are idempotent: a sweep killed half-way leaves
+// whole batches done, and the next sweep finds exactly what is still due.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,12 @@ struct SweepReport {
   uint64_t fields_held = 0;        // due, but kept by a legal hold or a legal obligation
   uint64_t subjects_erased = 0;
   std::vector<DueField> due;       // dry run only
+  // Subjects skipped because their data cannot be read (DATA_LOSS: a sealed value or wrapped
+  // key that no longer opens), in ascending order. The sweep goes on for everyone else; their
+  // due fields stay until the damage is repaired. Ids only, never a value.
+  std::vector<uint64_t> subjects_unreadable;
+  // False when a subject was skipped: the sweep did not apply the rules to everyone.
+  bool complete() const { return subjects_unreadable.empty(); }
 };
 
 // Runs every retention rule of the vault's policy as of the vault clock's now.

@@ -82,6 +82,14 @@ int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostrea
   out << (dry_run ? "dry run: " : "") << report->fields_scanned << " fields scanned, " << report->fields_due
       << " due, " << (dry_run ? 0 : report->fields_deleted) << " removed, " << report->fields_held
       << " kept by a legal hold or obligation, " << report->subjects_erased << " subjects erased\n";
+  if (!report->complete()) {
+    // Ids only: which subjects to look at, never what they hold.
+    err << "privet: retention incomplete: " << report->subjects_unreadable.size()
+        << " subject(s) could not be read (DATA_LOSS) and were skipped:";
+    for (uint64_t id : report->subjects_unreadable) err << " " << id;
+    err << "\nprivet: restore them from a backup (docs/operations.md); the others were processed\n";
+    return 1;
+  }
   return 0;
 }
 

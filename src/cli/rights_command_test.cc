@@ -2,17 +2,18 @@
 // in 2024: by the real clock's today, its security log is long due and its request late.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 
+#include "privet/retention.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
 #include "testing/run_privet.h"
 #include "testing/temp_dir.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 namespace {
@@ -61,6 +62,41 @@ TEST_F(RightsCli, RetentionDryRunListsThenTheRunDeletes) {
   EXPECT_THAT(out, HasSubstr("2 fields scanned, 1 due, 1 removed"));
   ASSERT_EQ(RunPrivet("retention run" + args_, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("1 fields scanned, 0 due, 0 removed"));
+}
+
+// One subject whose sealed data no longer opens: the run processes the others, names the
+// skipped subject by id (never a value) and exits 1, so that cron mails the operator.
+TEST_F(RightsCli, RetentionSkipsAnUnreadableSubjectAndSaysTheRunWasIncomplete) {
+  uint64_t damaged = 0;
+  {
+    auto vault = Vault::Open({.data_dir = dir_ / "vault", .policy = policy_, .clock = &clock_});
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+    ASSERT_TRUE(id.ok());
+    damaged = *id;
+    ASSERT_TRUE(
+        (*vault)
+            ->Write({.subject_id = damaged,
+                     .purposes = {"service"},
+                     .fields = {{.category = "user.contact.email", .value = "bob@example.com"}}})
+            .ok());
+    ASSERT_TRUE((*vault)->RecordLifecycleEvent(damaged, AnchorEvent::kContractEnd).ok());
+    vault_internal::VaultCore& core = vault_internal::CoreOf(**vault);
+    auto fields = core.data().GetFields(damaged);
+    ASSERT_TRUE(fields.ok() && fields->size() == 1u);
+    store::FieldRecord f = fields->front();
+    f.sealed_value.back() = static_cast<char>(f.sealed_value.back() ^ 0x01);
+    store::WriteBatch batch;
+    batch.PutField(std::move(f));
+    ASSERT_TRUE(core.Commit(batch, {}).ok());
+  }
+  std::string out;
+  EXPECT_EQ(RunPrivet("retention run" + args_, &out), 1) << out;
+  EXPECT_THAT(out, HasSubstr("1 removed"));  // the other subject's security log went
+  EXPECT_THAT(out, HasSubstr("retention incomplete: 1 subject(s) could not be read (DATA_LOSS) "
+                             "and were skipped: " +
+                             std::to_string(damaged) + "\n"));
+  EXPECT_EQ(out.find("bob@example.com"), std::string::npos);  // never a value
 }
 
 TEST_F(RightsCli, OverdueListsTheLateRequestAndExitsOne) {

@@ -10,8 +10,13 @@
 // aggregates are counted exactly once), with a `retention_erase` marker among its lifecycle
 // events in the same transaction; then its key is destroyed. A sweep killed in between finds the
 // marker next time (the subject has no fields left to scan) and finishes the erasure.
+//
+// One damaged subject does not stop retention for everyone: a subject whose data answers
+// DATA_LOSS is skipped, whole (none of its fields go, so nothing is half done), and reported in
+// `subjects_unreadable`; the sweep goes on with the others.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -60,6 +65,8 @@ class Sweep {
   Status DeleteDue();
   Status EraseWhole();
   uint32_t Intern(const std::string& category);
+  // True (and the subject skipped from here on) when `status` says its data cannot be read.
+  bool Unreadable(uint64_t subject_id, const Status& status);
 
   Vault& vault_;
   const SweepOptions& options_;
@@ -73,6 +80,7 @@ class Sweep {
   std::unordered_map<std::string, uint32_t> category_index_;
   std::vector<Due> due_;
   std::unordered_set<uint64_t> erase_;  // subjects to erase whole (their fields are in due_)
+  std::set<uint64_t> unreadable_;       // subjects skipped: their data answers DATA_LOSS
   SweepReport report_;
 };
 
@@ -80,6 +88,12 @@ uint32_t Sweep::Intern(const std::string& category) {
   auto [it, inserted] = category_index_.try_emplace(category, static_cast<uint32_t>(categories_.size()));
   if (inserted) categories_.push_back(category);
   return it->second;
+}
+
+bool Sweep::Unreadable(uint64_t subject_id, const Status& status) {
+  if (status.code() != StatusCode::kDataLoss) return false;
+  unreadable_.insert(subject_id);
+  return true;
 }
 
 Status Sweep::LoadEvents() {
@@ -108,6 +122,7 @@ Status Sweep::Decide(uint64_t subject_id, const std::string& kind, const std::ve
   if (needs_consents_) {
     StatusOr<SubjectState> state = vault_.State(subject_id);
     if (state.status().code() == StatusCode::kNotFound) return Status::Ok();  // erased, not yet purged
+    if (Unreadable(subject_id, state.status())) return Status::Ok();
     PRIVET_RETURN_IF_ERROR(state.status());
     facts.consents = state->consents;
   }
@@ -142,8 +157,10 @@ Status Sweep::EraseWhole() {
     if (events.contains(std::string(kEraseMarker))) erase_.insert(subject_id);
   }
   for (uint64_t subject_id : erase_) {
+    if (unreadable_.contains(subject_id)) continue;
     Status erased = vault_.Erase(subject_id);  // audited by the vault's purge
     if (erased.code() == StatusCode::kNotFound) continue;
+    if (Unreadable(subject_id, erased)) continue;
     PRIVET_RETURN_IF_ERROR(erased);
     ++report_.subjects_erased;
   }
@@ -172,9 +189,13 @@ Status Sweep::DeleteDue() {
           ++subject_aggregates[{d.rule->id, category, d.collected_at - ((d.collected_at % 86400) + 86400) % 86400}];
         }
       }
-      Status deleted = CoreOf(vault_).DeleteFieldsInto(subject_id, fields, batch);
+      // The subject's deletions are built apart and kept only whole.
+      store::WriteBatch subject_batch;
+      Status deleted = CoreOf(vault_).DeleteFieldsInto(subject_id, fields, subject_batch);
       if (deleted.code() == StatusCode::kNotFound) continue;  // erased meanwhile: the purge takes it
+      if (Unreadable(subject_id, deleted)) continue;
       PRIVET_RETURN_IF_ERROR(deleted);
+      batch.Append(std::move(subject_batch));
       report_.fields_deleted += fields.size();
       for (const auto& [key, count] : subject_aggregates) aggregates[key] += count;
       if (erase_.contains(subject_id)) {
@@ -222,9 +243,11 @@ StatusOr<SweepReport> Sweep::Run() {
       }));
   PRIVET_RETURN_IF_ERROR(decided);
   if (!group.empty()) PRIVET_RETURN_IF_ERROR(Decide(group.front().subject_id, kind, group));
-  if (options_.dry_run) return report_;  // `due` lists every field, including whole subjects'
-  PRIVET_RETURN_IF_ERROR(DeleteDue());
-  PRIVET_RETURN_IF_ERROR(EraseWhole());
+  if (!options_.dry_run) {  // a dry run's `due` lists every field, including whole subjects'
+    PRIVET_RETURN_IF_ERROR(DeleteDue());
+    PRIVET_RETURN_IF_ERROR(EraseWhole());
+  }
+  report_.subjects_unreadable.assign(unreadable_.begin(), unreadable_.end());
   return report_;
 }
 

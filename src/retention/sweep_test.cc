@@ -132,5 +132,61 @@ TEST_F(SweepTest, EveryDeletionIsInTheAuditLog) {
   EXPECT_TRUE(verified->ok()) << ::testing::PrintToString(verified->problems);
 }
 
+// One subject whose sealed data no longer opens (DATA_LOSS) must not stop retention for
+// everyone: the sweep skips it whole, processes the others, and reports it by id.
+TEST_F(SweepTest, AnUnreadableSubjectIsSkippedAndReportedWhileTheOthersAreProcessed) {
+  auto add = [&](const std::string& email) {
+    const uint64_t id = NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+    EXPECT_TRUE(vault()
+                    .Write({.subject_id = id,
+                            .purposes = {"service"},
+                            .fields = {{.category = "user.contact.email", .value = email},
+                                       {.category = "user.name", .value = "Someone"}}})
+                    .ok());
+    return id;
+  };
+  const uint64_t damaged = add("bob@example.com");
+  const uint64_t other = add("cy@example.com");
+  for (uint64_t id : {subject_, damaged, other})
+    ASSERT_TRUE(vault().RecordLifecycleEvent(id, AnchorEvent::kContractEnd).ok());
+  // Damage the sealed email of one subject in the store (its identifier: deleting it needs the
+  // value, to find its blind-index entry), then reopen so that nothing cached hides it.
+  auto fields = vault_internal::CoreOf(vault()).data().GetFields(damaged);
+  ASSERT_TRUE(fields.ok()) << fields.status().ToString();
+  store::WriteBatch batch;
+  for (store::FieldRecord f : *fields) {
+    if (f.category != "user.contact.email") continue;
+    ASSERT_FALSE(f.sealed_value.empty());
+    f.sealed_value.back() = static_cast<char>(f.sealed_value.back() ^ 0x01);
+    batch.PutField(std::move(f));
+  }
+  ASSERT_EQ(batch.size(), 1u);
+  ASSERT_TRUE(vault_internal::CoreOf(vault()).Commit(batch, {}).ok());
+  ASSERT_NO_FATAL_FAILURE(Reopen());
+  clock_.Advance(std::chrono::days(31 * 6 + 1));
+
+  auto report = RunRetention(vault());
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->complete());
+  EXPECT_EQ(report->subjects_unreadable, std::vector<uint64_t>{damaged});
+  EXPECT_EQ(report->subjects_erased, 2u);
+  EXPECT_EQ(vault().GetSubject(subject_).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().GetSubject(other).status().code(), StatusCode::kNotFound);
+  // The damaged subject is left whole, for an operator to restore.
+  auto left = vault_internal::CoreOf(vault()).data().GetFields(damaged);
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(left->size(), fields->size());
+  // The next sweep finds only the damaged subject, and still says it is incomplete.
+  auto again = RunRetention(vault());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->subjects_unreadable, std::vector<uint64_t>{damaged});
+  EXPECT_EQ(again->fields_deleted, 0u);
+
+  vault_.reset();
+  auto verified = VerifyAuditLog({.data_dir = dir_.path()}, std::nullopt);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok()) << ::testing::PrintToString(verified->problems);
+}
+
 }  // namespace
 }  // namespace privet

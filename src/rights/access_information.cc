@@ -230,13 +230,28 @@ json RightsJson(const CompiledPolicy& policy, const SubjectInfo& subject) {
   rights["fees"] = fees;
   rights["routed_to_organization"] =
       p.rights.route_members_to_organization_admin && subject.organization_id != 0;
-  // Art. 15(1)(f): under the GDPR or the UK GDPR, a complaint may go to a supervisory authority.
+  // Art. 15(1)(f): under the GDPR or the UK GDPR, a complaint may go to a supervisory authority,
+  // named when the policy names one.
   rights["complaint_to_supervisory_authority"] = policy.under_gdpr();
+  if (const auto& authority = p.controller.supervisory_authority) {
+    rights["supervisory_authority"] = {{"name", authority->name}, {"url", authority->url}};
+  } else {
+    rights["supervisory_authority"] = nullptr;
+  }
   return rights;
 }
 
-// Art. 15(1)(h). The policy states profiling per purpose; it has no way to declare a decision
-// based solely on automated processing (Art. 22), so the export says that it states none.
+// Art. 15(1)(h). Profiling as the purposes declare it; decisions based solely on automated
+// processing (Art. 22) as the policy's `automated_decisions` states them: with no statement,
+// `declared` is false and the export claims nothing either way.
+json SolelyAutomatedJson(const Policy& p) {
+  const auto& decisions = p.automated_decisions;
+  if (!decisions) return {{"declared", false}, {"used", nullptr}, {"description", nullptr}};
+  return {{"declared", true},
+          {"used", decisions->used},
+          {"description", decisions->used ? json(decisions->description) : json(nullptr)}};
+}
+
 json AutomatedDecisionsJson(const CompiledPolicy& policy, const std::vector<PurposeSet>& used) {
   PurposeSet any;
   for (const PurposeSet& s : used) any |= s;
@@ -253,7 +268,7 @@ json AutomatedDecisionsJson(const CompiledPolicy& policy, const std::vector<Purp
   const bool profiling = !purposes.empty();
   return {{"profiling", profiling},
           {"profiling_purposes", purposes},
-          {"solely_automated_decisions", "not_declared_by_policy"}};
+          {"solely_automated_decisions", SolelyAutomatedJson(policy.policy())}};
 }
 
 }  // namespace
@@ -268,6 +283,10 @@ json AccessInformation(const CompiledPolicy& policy, const SubjectInfo& subject,
   json controller = {{"name", p.organization}, {"contact", ContactJson(p.contact)}};
   if (!p.contact.dpo_email.empty())
     controller["data_protection_officer"] = {{"email", p.contact.dpo_email}};
+  if (const auto& rep = p.controller.representative) {
+    controller["representative"] = {
+        {"name", rep->name}, {"email", rep->email}, {"address", rep->address}};
+  }
   return {{"policy_version", policy.version()},
           {"controller", controller},
           {"purposes", PurposesJson(policy, fields, used)},

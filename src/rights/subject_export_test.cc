@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -307,7 +309,73 @@ TEST_F(SubjectExportTest, TheInformationBesideTheDataIsWhatThePolicySays) {
   std::vector<std::string> got_profiling;
   for (const json& p : automated["profiling_purposes"]) got_profiling.push_back(S(p["purpose"]));
   EXPECT_EQ(got_profiling, profiling);
-  EXPECT_EQ(automated["solely_automated_decisions"], "not_declared_by_policy");
+  // Decisions based solely on automated processing: the starter policy states nothing, so the
+  // export claims nothing either way.
+  ASSERT_FALSE(policy.automated_decisions.has_value());
+  EXPECT_EQ(automated["solely_automated_decisions"]["declared"], false);
+  EXPECT_TRUE(automated["solely_automated_decisions"]["used"].is_null());
+  ASSERT_FALSE(policy.controller.supervisory_authority.has_value());
+  EXPECT_TRUE(info["rights"]["supervisory_authority"].is_null());
+  ASSERT_FALSE(policy.controller.representative.has_value());
+  EXPECT_FALSE(info["controller"].contains("representative"));
+}
+
+std::string StarterPolicyText() {
+  std::ifstream in(testing::SourcePath("policies/starter.yaml"), std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Art. 15(1)(h) and (f), and Art. 27: a policy that declares automated decisions, names its
+// supervisory authority and a representative has each of them in the export, as it states them.
+TEST(AccessInformationTest, AutomatedDecisionsAuthorityAndRepresentativeComeFromThePolicy) {
+  const std::string yaml = StarterPolicyText() +
+                           R"(
+controller:
+  supervisory_authority: {name: Data Protection Commission, url: "https://dpc.example"}
+  representative: {name: Example EU Rep, email: rep@example.eu, address: "1 Rue Example, Paris"}
+automated_decisions:
+  used: true
+  description: We score sign-ups automatically to refuse likely fraud; you may ask for a person.
+)";
+  std::shared_ptr<const CompiledPolicy> compiled = testing::CompileText(yaml);
+  ASSERT_NE(compiled, nullptr);
+  const Policy& p = compiled->policy();
+  ASSERT_TRUE(p.automated_decisions.has_value());
+  ASSERT_TRUE(p.automated_decisions->used);
+
+  FieldValue email{.id = 1,
+                   .category = "user.contact.email",
+                   .value = "ada@example.com",
+                   .purposes = {"service"}};
+  const json info = rights_internal::AccessInformation(
+      *compiled, SubjectInfo{.id = 7, .kind = "customer", .jurisdiction = "EU"},
+      {{.field = &email}}, {});
+  const json& decisions = info["automated_decision_making"]["solely_automated_decisions"];
+  EXPECT_EQ(decisions["declared"], true);
+  EXPECT_EQ(decisions["used"], p.automated_decisions->used);
+  EXPECT_EQ(decisions["description"], p.automated_decisions->description);
+  const SupervisoryAuthority& authority = *p.controller.supervisory_authority;
+  EXPECT_EQ(info["rights"]["supervisory_authority"],
+            (json{{"name", authority.name}, {"url", authority.url}}));
+  const Representative& rep = *p.controller.representative;
+  EXPECT_EQ(info["controller"]["representative"],
+            (json{{"name", rep.name}, {"email", rep.email}, {"address", rep.address}}));
+}
+
+// A policy that declares no automated decisions says so in the export.
+TEST(AccessInformationTest, APolicyThatDeclaresNoAutomatedDecisionsSaysSo) {
+  std::shared_ptr<const CompiledPolicy> compiled =
+      testing::CompileText(StarterPolicyText() + "automated_decisions: {used: false}\n");
+  ASSERT_NE(compiled, nullptr);
+  FieldValue email{
+      .id = 1, .category = "user.contact.email", .value = "a@example.com", .purposes = {"service"}};
+  const json info = rights_internal::AccessInformation(
+      *compiled, SubjectInfo{.id = 7, .kind = "customer", .jurisdiction = "EU"},
+      {{.field = &email}}, {});
+  const json& decisions = info["automated_decision_making"]["solely_automated_decisions"];
+  EXPECT_EQ(decisions["declared"], true);
+  EXPECT_EQ(decisions["used"], false);
+  EXPECT_TRUE(decisions["description"].is_null());
 }
 
 TEST_F(SubjectExportTest, ThePortableExportHasWhatTheSubjectProvidedUnderConsentOrContractOnly) {

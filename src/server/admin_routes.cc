@@ -42,11 +42,16 @@ StatusOr<HttpResponse> RunRetentionRoute(const Call& call) {
     due.push_back({{"subject_id", IdString(d.subject_id)}, {"field_id", IdString(d.field_id)},
                    {"category", d.category}, {"rule", d.rule}, {"action", d.action}});
   }
+  // Skipped subjects (DATA_LOSS): ids only, so that an operator can find and repair them.
+  Json unreadable = Json::array();
+  for (uint64_t id : report.subjects_unreadable) unreadable.push_back(IdString(id));
   return JsonResponse(200, {{"fields_scanned", report.fields_scanned},
                             {"fields_due", report.fields_due},
                             {"fields_deleted", report.fields_deleted},
                             {"fields_held", report.fields_held},
                             {"subjects_erased", report.subjects_erased},
+                            {"complete", report.complete()},
+                            {"subjects_unreadable", unreadable},
                             {"due", due}});
 }
 

@@ -52,7 +52,11 @@ void Metrics::RecordSweep(const SweepReport* report) {
     ++sweeps_.failed;
     return;
   }
-  ++sweeps_.ok;
+  if (report->complete()) {
+    ++sweeps_.ok;
+  } else {
+    ++sweeps_.incomplete;  // some subjects could not be read and were skipped
+  }
   sweeps_.fields_deleted += report->fields_deleted;
   sweeps_.fields_held += report->fields_held;
   sweeps_.subjects_erased += report->subjects_erased;
@@ -96,6 +100,8 @@ std::string Metrics::Render() const {
   out += "# TYPE privet_retention_sweeps_total counter\n";
   out += "privet_retention_sweeps_total{outcome=\"ok\"} " + std::to_string(sweeps_.ok) + "\n";
   out += "privet_retention_sweeps_total{outcome=\"error\"} " + std::to_string(sweeps_.failed) + "\n";
+  out += "privet_retention_sweeps_total{outcome=\"incomplete\"} " +
+         std::to_string(sweeps_.incomplete) + "\n";
   out += "# HELP privet_retention_fields_deleted_total Fields retention sweeps deleted or anonymized.\n";
   out += "# TYPE privet_retention_fields_deleted_total counter\n";
   out += "privet_retention_fields_deleted_total " + std::to_string(sweeps_.fields_deleted) + "\n";

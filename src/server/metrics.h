@@ -24,7 +24,8 @@ class Metrics {
                      std::chrono::nanoseconds latency);
   // One decision on one field or action; `outcome` is "allowed" or a reason code.
   void RecordDecision(std::string_view outcome, uint64_t count = 1);
-  // One retention sweep: its report, or null when it failed.
+  // One retention sweep: its report, or null when it failed. A report that skipped unreadable
+  // subjects counts as outcome="incomplete".
   void RecordSweep(const SweepReport* report);
   std::string Render() const;
 
@@ -44,7 +45,8 @@ class Metrics {
   std::map<std::string, RouteStats, std::less<>> routes_;  // GUARDED_BY(mu_); by route pattern
   std::map<std::string, uint64_t, std::less<>> decisions_;  // GUARDED_BY(mu_)
   struct Sweeps {
-    uint64_t ok = 0, failed = 0, fields_deleted = 0, fields_held = 0, subjects_erased = 0;
+    uint64_t ok = 0, incomplete = 0, failed = 0, fields_deleted = 0, fields_held = 0;
+    uint64_t subjects_erased = 0;
   } sweeps_;  // GUARDED_BY(mu_)
 };
 

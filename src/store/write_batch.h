@@ -165,6 +165,13 @@ class WriteBatch {
   }
   void PutLifecycleEvent(LifecycleEventRecord e) { Add(op::PutLifecycleEvent{std::move(e)}); }
   void AddAggregate(AggregateRecord a) { Add(op::AddAggregate{std::move(a)}); }
+  // Moves every operation of `other` to the end of this batch, in order: a caller builds one
+  // part apart and keeps it only if the part could be built whole.
+  void Append(WriteBatch other) {
+    for (WriteOp& o : other.ops_) ops_.push_back(std::move(o));
+    non_audit_ += other.non_audit_;
+    full_durability_ = full_durability_ || other.full_durability_;
+  }
 
   // An audit-only batch that must survive power loss even when the store relaxes audit-only
   // commits (erasures, key events).

@@ -246,7 +246,16 @@ TEST_F(ConfectRights, CF15_AccessExportNamesTheProfilingPurposesThatUseTheData) 
   for (const auto& p : automated["profiling_purposes"])
     got[p.value("purpose", "")] = p.value("legal_basis", "");
   EXPECT_EQ(got, expected);
-  EXPECT_EQ(automated.value("solely_automated_decisions", ""), "not_declared_by_policy");
+  // Decisions based solely on automated processing, as the policy states them (or that it
+  // states nothing).
+  const auto& declared = compiled().policy().automated_decisions;
+  const nlohmann::json& solely = automated["solely_automated_decisions"];
+  EXPECT_EQ(solely.value("declared", !declared), declared.has_value());
+  if (declared) {
+    EXPECT_EQ(solely["used"], declared->used);
+  } else {
+    EXPECT_TRUE(solely["used"].is_null());
+  }
   // The source: derived by the controller, not provided by the subject.
   ASSERT_EQ(info["sources"].size(), 1u);
   EXPECT_EQ(info["sources"][0].value("origin", ""), "derived");
