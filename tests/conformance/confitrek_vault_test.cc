@@ -28,14 +28,6 @@ class ConfiTrekVault : public testing::VaultTest {
     return vault().Write({.principal = who, .subject_id = id, .purposes = std::move(purposes),
                           .fields = std::move(fields), .feature = std::move(feature)});
   }
-
-  // A distinct value of the category's form (identifiers are unique to their subject).
-  std::string SampleValue(const Category& category) {
-    const std::string n = std::to_string(++samples_);
-    if (category.identifier == "phone") return "+1 555 01" + n;
-    return "v" + n + "." + category.id + "@example.com";
-  }
-  int samples_ = 0;
 };
 
 TEST_F(ConfiTrekVault, CT01_DecliningOptionalDataTurnsPersonalizationOff) {
@@ -160,26 +152,15 @@ TEST_F(ConfiTrekVault, CT03_EveryDeclaredPurposeServesItsDataAndNoOtherPurposeIs
   int checked = 0;
   for (const Purpose& declared : policy.policy().purposes) {
     SCOPED_TRACE(declared.id);
-    const CompiledPurpose& purpose = policy.purpose(*policy.FindPurpose(declared.id));
     // Cookie identifiers are never held beside named data (CU04): one subject for each kind.
     for (const bool pseudonymous : {false, true}) {
       std::vector<FieldInput> fields;
-      for (int c = 0; c < policy.category_count(); ++c) {
-        const Category& category = policy.category(static_cast<CategoryId>(c));
-        if (!purpose.categories.Test(c) || category.pseudonymous_identifier != pseudonymous)
-          continue;
-        fields.push_back({.category = category.id, .value = SampleValue(category)});
-      }
+      for (const Category* category : CategoriesFor(declared.id, pseudonymous))
+        fields.push_back({.category = category->id, .value = SampleValue(*category)});
       if (fields.empty()) continue;
       const uint64_t id = NewSubject({.kind = "customer"});
       // A subject who has given this purpose's choice (its channel's, for a promotional channel).
-      if (purpose.consent == ConsentMode::kRequired) {
-        ConsentChange grant{.purpose = declared.id, .action = ConsentAction::kGrant};
-        for (const MarketingChannel& ch : policy.policy().marketing_channels)
-          if (ch.purpose == declared.id)
-            grant = {.channel = ch.id, .action = ConsentAction::kGrant};
-        ASSERT_THAT(vault().RecordConsent(id, grant), ::privet::testing::IsOk());
-      }
+      ASSERT_THAT(ChooseIfNeeded(id, declared.id), ::privet::testing::IsOk());
       for (const FieldInput& f : fields)
         ASSERT_THAT(Put(id, {declared.id}, {f}), ::privet::testing::IsOk()) << f.category;
       auto read = vault().Read(Principal::Service(), id, declared.id);
@@ -224,23 +205,13 @@ TEST_F(ConfiTrekVault, CT06_AfterTheOptOutNoReadForInterestBasedAdvertisingSucce
     const uint64_t id = NewSubject({.kind = "customer"});
     subjects.push_back(id);
     for (const std::string& purpose_id : ads) {
-      const CompiledPurpose& purpose = policy.purpose(*policy.FindPurpose(purpose_id));
-      bool any = false;
-      for (int c = 0; c < policy.category_count(); ++c) {
-        const Category& category = policy.category(static_cast<CategoryId>(c));
-        if (!purpose.categories.Test(c) || category.pseudonymous_identifier != pseudonymous)
-          continue;
-        if (!any && purpose.consent == ConsentMode::kRequired) {
-          ASSERT_THAT(
-              vault().RecordConsent(id, {.purpose = purpose_id, .action = ConsentAction::kGrant}),
-              ::privet::testing::IsOk());
-        }
-        any = true;
+      ASSERT_THAT(ChooseIfNeeded(id, purpose_id), ::privet::testing::IsOk());
+      for (const Category* category : CategoriesFor(purpose_id, pseudonymous)) {
         ASSERT_THAT(
-            Put(id, {purpose_id}, {{.category = category.id, .value = SampleValue(category)}}),
+            Put(id, {purpose_id}, {{.category = category->id, .value = SampleValue(*category)}}),
             ::privet::testing::IsOk())
-            << purpose_id << " " << category.id;
-        written.emplace_back(id, purpose_id, category.id);
+            << purpose_id << " " << category->id;
+        written.emplace_back(id, purpose_id, category->id);
       }
     }
     // Data for another purpose: a named datum for the product, a cookie the subject chose.

@@ -21,12 +21,6 @@ using ::testing::IsEmpty;
 class ConnactVault : public testing::VaultTest {
  protected:
   ConnactVault() : VaultTest("policies/connact.yaml") {}
-
-  // A distinct value of the category's form (identifiers are unique to their subject).
-  std::string SampleValue(const Category& category) {
-    return "v" + std::to_string(++samples_) + "." + category.id + "@example.com";
-  }
-  int samples_ = 0;
 };
 
 TEST_F(ConnactVault, CN03_NoSignUpUnderEighteen) {
@@ -93,24 +87,16 @@ TEST_F(ConnactVault, CN10_AnalyticsToolsReceiveNoPersonallyIdentifyingData) {
     const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
     subjects.push_back(id);
     for (const Purpose& declared : policy.policy().purposes) {
-      const CompiledPurpose& purpose = policy.purpose(*policy.FindPurpose(declared.id));
       if (declared.processor) continue;  // a customer's data, never the subject's own (CN05)
-      if (purpose.consent == ConsentMode::kRequired) {
-        ASSERT_THAT(
-            vault().RecordConsent(id, {.purpose = declared.id, .action = ConsentAction::kGrant}),
-            IsOk());
-      }
-      for (int c = 0; c < policy.category_count(); ++c) {
-        const Category& category = policy.category(static_cast<CategoryId>(c));
-        if (!purpose.categories.Test(c) || category.pseudonymous_identifier != pseudonymous)
-          continue;
-        ASSERT_THAT(
-            vault().Write({.subject_id = id,
-                           .purposes = {declared.id},
-                           .fields = {{.category = category.id, .value = SampleValue(category)}}}),
-            IsOk())
-            << declared.id << " " << category.id;
-        held.push_back(category.id);
+      ASSERT_THAT(ChooseIfNeeded(id, declared.id), IsOk());
+      for (const Category* category : CategoriesFor(declared.id, pseudonymous)) {
+        ASSERT_THAT(vault().Write(
+                        {.subject_id = id,
+                         .purposes = {declared.id},
+                         .fields = {{.category = category->id, .value = SampleValue(*category)}}}),
+                    IsOk())
+            << declared.id << " " << category->id;
+        held.push_back(category->id);
       }
     }
   }
