@@ -196,17 +196,15 @@ TEST_F(ConnactVault, CN14_UnsubscribingStopsMarketingEmail) {
   ASSERT_FALSE(policy.policy().marketing_channels.empty());
   for (const MarketingChannel& channel : policy.policy().marketing_channels) {
     SCOPED_TRACE(channel.id);
-    const CompiledPurpose& marketing = policy.purpose(*policy.FindPurpose(channel.purpose));
     std::vector<std::string> contact;  // what the channel's purpose may use, from the policy
-    for (int c = 0; c < policy.category_count(); ++c)
-      if (marketing.categories.Test(c))
-        contact.push_back(policy.category(static_cast<CategoryId>(c)).id);
+    for (const Category* c : CategoriesFor(channel.purpose, false)) contact.push_back(c->id);
     ASSERT_FALSE(contact.empty());
     // Its senders: the recipients that receive data for it.
     std::vector<std::string> senders;
     for (const Recipient& r : policy.policy().recipients)
       if (std::count(r.purposes.begin(), r.purposes.end(), channel.purpose))
         senders.push_back(r.id);
+    ASSERT_FALSE(senders.empty());
 
     const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
     ASSERT_THAT(vault().Write({.subject_id = id,
