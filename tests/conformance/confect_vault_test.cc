@@ -10,12 +10,44 @@
 namespace privet {
 namespace {
 
+using ::privet::testing::IsOk;
+using ::privet::testing::Refused;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 class ConfectVault : public testing::VaultTest {
  protected:
   ConfectVault() : VaultTest("policies/confect.yaml") {}
+
+  static constexpr uint64_t kCustomer = 5;  // a customer Confect processes data for (CF04)
+
+  // A subject holding one value of every category `purpose` may use (named or pseudonymous),
+  // collected for it after the subject's choice where it needs one; 0 when there is none. Data
+  // processed for a customer is filed and written by that customer.
+  uint64_t SubjectHoldingAllOf(const std::string& purpose, bool pseudonymous) {
+    const std::vector<const Category*> categories = CategoriesFor(purpose, pseudonymous);
+    if (categories.empty()) return 0;
+    const bool processor = compiled().purpose(*compiled().FindPurpose(purpose)).processor;
+    const Principal by = processor ? Principal::Tenant(kCustomer) : Principal::Service();
+    const uint64_t id =
+        NewSubject({.kind = "customer", .tenant_id = processor ? kCustomer : 0, .principal = by});
+    EXPECT_THAT(ChooseIfNeeded(id, purpose), IsOk());
+    for (const Category* c : categories) {
+      EXPECT_THAT(vault().Write({.principal = by,
+                                 .subject_id = id,
+                                 .purposes = {purpose},
+                                 .fields = {{.category = c->id, .value = SampleValue(*c)}}}),
+                  IsOk())
+          << purpose << " " << c->id;
+    }
+    return id;
+  }
+  Principal ReaderOf(const std::string& purpose) const {
+    return compiled().purpose(*compiled().FindPurpose(purpose)).processor
+               ? Principal::Tenant(kCustomer)
+               : Principal::Service();
+  }
 };
 
 TEST_F(ConfectVault, CF01_SpecialCategoryDataIsRefusedAtWriteTime) {
@@ -207,6 +239,153 @@ TEST_F(ConfectVault, CF15_ChoicesAboutOtherPurposesLeaveTheProfile) {
   auto read = vault().Read(Principal::Service(), id, "marketing.profiling");
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->fields.size(), 1u);
+}
+
+// CF03: "Purposes: purchase and delivery, support and improvement, security, marketing,
+// recruitment; nothing else."
+TEST_F(ConfectVault, CF03_EveryDeclaredPurposeServesItsDataAndNothingElseIsUsable) {
+  int checked = 0;
+  for (const Purpose& declared : compiled().policy().purposes) {
+    SCOPED_TRACE(declared.id);
+    for (const bool pseudonymous : {false, true}) {
+      const uint64_t id = SubjectHoldingAllOf(declared.id, pseudonymous);
+      if (id == 0) continue;
+      auto read = vault().Read(ReaderOf(declared.id), id, declared.id);
+      ASSERT_THAT(read, IsOk());
+      EXPECT_THAT(read->withheld, IsEmpty());
+      EXPECT_EQ(read->fields.size(), CategoriesFor(declared.id, pseudonymous).size());
+      // Nothing else: a purpose the policy does not declare is refused, to read or to write.
+      for (const char* other : {"sale", "advertising", "analytics", "research", "profiling"}) {
+        ASSERT_FALSE(compiled().FindPurpose(other).has_value()) << other;
+        EXPECT_THAT(vault().Read(ReaderOf(declared.id), id, other),
+                    Refused(Reason::kUnknownPurpose))
+            << other;
+        EXPECT_THAT(
+            vault().Write({.principal = ReaderOf(declared.id),
+                           .subject_id = id,
+                           .purposes = {other},
+                           .fields = {{.category = read->fields.at(0).category, .value = "x"}}}),
+            Refused(Reason::kUnknownPurpose))
+            << other;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+// CF05: "Legal bases: agreement (including before a contract, e.g. job applications), consent
+// (withdrawable at any time, effective immediately), legitimate interest (security, support,
+// improvement, business contacts, webinars, downloads, forum, direct marketing)."
+TEST_F(ConfectVault, CF05_EachPurposeRestsOnItsBasisAndConsentEndsAtOnce) {
+  int by_basis[3] = {0, 0, 0};
+  for (const Purpose& declared : compiled().policy().purposes) {
+    SCOPED_TRACE(declared.id);
+    const CompiledPurpose& purpose = compiled().purpose(*compiled().FindPurpose(declared.id));
+    for (const bool pseudonymous : {false, true}) {
+      if (CategoriesFor(declared.id, pseudonymous).empty()) continue;
+      // Each datum is used under the purpose's basis, the agreement needing no contract yet and
+      // legitimate interests no choice of the subject.
+      const uint64_t id = SubjectHoldingAllOf(declared.id, pseudonymous);
+      auto read = vault().Read(ReaderOf(declared.id), id, declared.id);
+      ASSERT_THAT(read, IsOk());
+      ASSERT_FALSE(read->fields.empty());
+      for (const FieldValue& f : read->fields) EXPECT_EQ(f.basis, purpose.basis) << f.category;
+      if (purpose.basis == LegalBasis::kContract) ++by_basis[0];
+      if (purpose.basis == LegalBasis::kLegitimateInterests) ++by_basis[1];
+      if (purpose.basis != LegalBasis::kConsent) continue;
+      ++by_basis[2];
+      // Consent: nothing is collected without it, and its withdrawal takes effect at once.
+      const uint64_t declined = NewSubject({.kind = "customer"});
+      EXPECT_THAT(vault().Write({.subject_id = declined,
+                                 .purposes = {declared.id},
+                                 .fields = {{.category = read->fields[0].category, .value = "x"}}}),
+                  Refused(Reason::kNoConsent));
+      ConsentChange withdraw{.purpose = declared.id, .action = ConsentAction::kWithdraw};
+      for (const MarketingChannel& ch : compiled().policy().marketing_channels)
+        if (ch.purpose == declared.id)
+          withdraw = {.channel = ch.id, .action = ConsentAction::kWithdraw};
+      ASSERT_THAT(vault().RecordConsent(id, withdraw), IsOk());
+      auto after = vault().Read(ReaderOf(declared.id), id, declared.id);
+      ASSERT_THAT(after, IsOk());
+      EXPECT_THAT(after->fields, IsEmpty());
+    }
+  }
+  // The three bases the statement names are all in use.
+  EXPECT_GT(by_basis[0], 0);
+  EXPECT_GT(by_basis[1], 0);
+  EXPECT_GT(by_basis[2], 0);
+  // Before a contract: an applicant with no contract and no choice recorded applies for a job,
+  // under the agreement.
+  const Feature* apply = nullptr;
+  for (const Feature& f : compiled().policy().features)
+    if (f.id == "job_application") apply = &f;
+  ASSERT_NE(apply, nullptr);
+  const uint64_t applicant = NewSubject({.kind = "applicant"});
+  std::vector<FieldInput> application;
+  for (const std::string& c : apply->requires_categories)
+    application.push_back(
+        {.category = c, .value = SampleValue(compiled().category(*compiled().FindCategory(c)))});
+  ASSERT_THAT(vault().Write({.subject_id = applicant,
+                             .purposes = {apply->purpose},
+                             .fields = application,
+                             .feature = apply->id}),
+              IsOk());
+  auto read = vault().Read(Principal::Service(), applicant, apply->purpose);
+  ASSERT_THAT(read, IsOk());
+  EXPECT_EQ(read->fields.size(), application.size());
+  for (const FieldValue& f : read->fields) EXPECT_EQ(f.basis, LegalBasis::kContract) << f.category;
+}
+
+// CF16: "After a marketing opt-out, administrative messages (order confirmations, account
+// notices) still go out; marketing messages do not."
+TEST_F(ConfectVault, CF16_AfterAMarketingOptOutOnlyAdministrativeMessagesGoOut) {
+  const std::string kAdministrative = "purchase.administrative";
+  const std::string kMarketing = "marketing";
+  std::vector<std::string> marketing;  // the marketing purpose and everything under it
+  for (const Purpose& p : compiled().policy().purposes)
+    if (p.id == kMarketing || p.id.rfind(kMarketing + ".", 0) == 0) marketing.push_back(p.id);
+  ASSERT_GT(marketing.size(), 1u);
+  const uint64_t id = NewSubject({.kind = "customer"});
+  ASSERT_THAT(
+      vault().Write({.subject_id = id,
+                     .purposes = {kAdministrative},
+                     .fields = {{.category = "user.contact.email", .value = "sam@example.com"}}}),
+      IsOk());
+  // Every marketing purpose holds the subject's named data, with each choice it needs given.
+  for (const std::string& p : marketing) {
+    ASSERT_THAT(ChooseIfNeeded(id, p), IsOk());
+    for (const Category* c : CategoriesFor(p, false)) {
+      ASSERT_THAT(vault().Write({.subject_id = id,
+                                 .purposes = {p},
+                                 .fields = {{.category = c->id, .value = SampleValue(*c)}}}),
+                  IsOk())
+          << p << " " << c->id;
+    }
+    EXPECT_THAT(ValuesFor(id, p), ::testing::Not(IsEmpty())) << p;
+  }
+  // The subject opts out of marketing.
+  ASSERT_THAT(vault().RecordConsent(id, {.purpose = kMarketing, .action = ConsentAction::kOptOut}),
+              IsOk());
+  for (const bool reopened : {false, true}) {
+    if (reopened) Reopen();
+    // Administrative messages still reach the address ...
+    EXPECT_THAT(ValuesFor(id, kAdministrative), ::testing::ElementsAre("sam@example.com"));
+    // ... marketing ones do not: no marketing purpose reads anything, nor does any recipient
+    // receive anything for one.
+    for (const std::string& p : marketing) {
+      EXPECT_THAT(ValuesFor(id, p), IsEmpty()) << p;
+      for (const Recipient& r : compiled().policy().recipients) {
+        auto sent = vault().Disclose({.recipient = r.id,
+                                      .subject_id = id,
+                                      .categories = {"user.name", "user.contact.email"},
+                                      .purpose = p});
+        if (sent.ok()) {
+          EXPECT_THAT(sent->released, IsEmpty()) << p << " " << r.id;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "nlohmann/json.hpp"
 #include "privet/rights.h"
@@ -144,6 +145,136 @@ TEST_F(ConfiTrekVault, CT02_DeletingRequiredDataSuspendsTheFeatureAndTellsTheSub
     }
   }
   EXPECT_EQ(messages("feature_suspended").size(), before);
+}
+
+TEST_F(ConfiTrekVault, CT03_EveryDeclaredPurposeServesItsDataAndNoOtherPurposeIsUsable) {
+  const CompiledPolicy& policy = compiled();
+  int checked = 0;
+  for (const Purpose& declared : policy.policy().purposes) {
+    SCOPED_TRACE(declared.id);
+    // Cookie identifiers are never held beside named data (CU04): one subject for each kind.
+    for (const bool pseudonymous : {false, true}) {
+      std::vector<FieldInput> fields;
+      for (const Category* category : CategoriesFor(declared.id, pseudonymous))
+        fields.push_back({.category = category->id, .value = SampleValue(*category)});
+      if (fields.empty()) continue;
+      const uint64_t id = NewSubject({.kind = "customer"});
+      // A subject who has given this purpose's choice (its channel's, for a promotional channel).
+      ASSERT_THAT(ChooseIfNeeded(id, declared.id), ::privet::testing::IsOk());
+      for (const FieldInput& f : fields)
+        ASSERT_THAT(Put(id, {declared.id}, {f}), ::privet::testing::IsOk()) << f.category;
+      auto read = vault().Read(Principal::Service(), id, declared.id);
+      ASSERT_THAT(read, ::privet::testing::IsOk());
+      EXPECT_THAT(read->withheld, IsEmpty());
+      std::vector<std::string> values;
+      for (const FieldValue& f : read->fields) values.push_back(f.value);
+      for (const FieldInput& f : fields) EXPECT_THAT(values, ::testing::Contains(f.value));
+      // A read for any purpose the policy does not declare is refused, and so is a write.
+      for (const char* undeclared : {"sale", "data_brokerage", "credit_scoring", "operate.sale"}) {
+        ASSERT_FALSE(policy.FindPurpose(undeclared).has_value()) << undeclared;
+        EXPECT_THAT(vault().Read(Principal::Service(), id, undeclared),
+                    ::privet::testing::Refused(Reason::kUnknownPurpose))
+            << undeclared;
+        EXPECT_THAT(Put(id, {undeclared}, {fields.front()}),
+                    ::privet::testing::Refused(Reason::kUnknownPurpose))
+            << undeclared;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST_F(ConfiTrekVault, CT06_AfterTheOptOutNoReadForInterestBasedAdvertisingSucceeds) {
+  const std::string kAds = "advertise.interest_based";
+  const CompiledPolicy& policy = compiled();
+  ASSERT_EQ(policy.purpose(*policy.FindPurpose(kAds)).consent, ConsentMode::kOptOut);
+  // The purpose and everything under it (its cookie, CT10).
+  std::vector<std::string> ads;
+  for (const Purpose& p : policy.policy().purposes)
+    if (p.id == kAds || p.id.rfind(kAds + ".", 0) == 0) ads.push_back(p.id);
+  ASSERT_GT(ads.size(), 1u);
+  const std::string kOther = "provide.preferences";  // a cookie purpose outside advertising
+
+  // One subject with named data, one with only cookie identifiers (never together, CU04); each
+  // has every category of every interest-based advertising purpose, collected for it.
+  std::vector<uint64_t> subjects;
+  std::vector<std::tuple<uint64_t, std::string, std::string>>
+      written;  // subject, purpose, category
+  for (const bool pseudonymous : {false, true}) {
+    const uint64_t id = NewSubject({.kind = "customer"});
+    subjects.push_back(id);
+    for (const std::string& purpose_id : ads) {
+      ASSERT_THAT(ChooseIfNeeded(id, purpose_id), ::privet::testing::IsOk());
+      for (const Category* category : CategoriesFor(purpose_id, pseudonymous)) {
+        ASSERT_THAT(
+            Put(id, {purpose_id}, {{.category = category->id, .value = SampleValue(*category)}}),
+            ::privet::testing::IsOk())
+            << purpose_id << " " << category->id;
+        written.emplace_back(id, purpose_id, category->id);
+      }
+    }
+    // Data for another purpose: a named datum for the product, a cookie the subject chose.
+    if (pseudonymous) {
+      ASSERT_THAT(vault().RecordConsent(id, {.purpose = kOther, .action = ConsentAction::kGrant}),
+                  ::privet::testing::IsOk());
+    }
+    ASSERT_THAT(
+        Put(id, {pseudonymous ? kOther : "provide"},
+            {{.category = pseudonymous ? "user.device.cookie_id" : "user.name", .value = "kept"}}),
+        ::privet::testing::IsOk());
+  }
+  // A datum collected for interest-based advertising and for the product alike outlives the
+  // opt-out (it is no profile held for advertising alone) ...
+  ASSERT_THAT(
+      vault().Write({.subject_id = subjects[0],
+                     .purposes = {kAds, "provide"},
+                     .fields = {{.category = "user.behavior.interaction", .value = "shared"}}}),
+      ::privet::testing::IsOk());
+  EXPECT_THAT(ValuesFor(subjects[0], kAds), ::testing::Contains("shared"));
+  // Before the opt-out each datum is read for the purpose it was collected for.
+  for (const auto& [id, purpose, category] : written) {
+    auto read = vault().Read(Principal::Service(), id, purpose);
+    ASSERT_THAT(read, ::privet::testing::IsOk());
+    EXPECT_THAT(read->fields,
+                ::testing::Contains(::testing::Field(&FieldValue::category, category)))
+        << purpose;
+  }
+
+  // The subject opts out on the opt-out page ...
+  for (const uint64_t id : subjects)
+    ASSERT_THAT(vault().RecordConsent(id, {.purpose = kAds,
+                                           .action = ConsentAction::kOptOut,
+                                           .source = ConsentSource::kForm}),
+                ::privet::testing::IsOk());
+  // ... and from then on no read for that purpose succeeds, also after a restart.
+  for (const bool reopened : {false, true}) {
+    if (reopened) Reopen();
+    for (const uint64_t id : subjects)
+      for (const std::string& purpose : ads) {
+        SCOPED_TRACE(purpose + (reopened ? " (reopened)" : ""));
+        auto read = vault().Read(Principal::Service(), id, purpose);
+        ASSERT_THAT(read, ::privet::testing::IsOk());
+        EXPECT_THAT(read->fields, IsEmpty());
+        // (The profile built for it alone is deleted with the opt-out, CF15.)
+      }
+    // ... and is refused to it for the opt-out.
+    auto shared = vault().Read(Principal::Service(), subjects[0], kAds);
+    ASSERT_THAT(shared, ::privet::testing::IsOk());
+    EXPECT_THAT(shared->withheld,
+                ::testing::Contains(::testing::AllOf(
+                    ::testing::Field(&WithheldField::category, "user.behavior.interaction"),
+                    ::testing::Field(&WithheldField::reason, Reason::kOptedOut))));
+    // Nor is anything new collected for it.
+    for (const auto& [id, purpose, category] : written)
+      EXPECT_THAT(Put(id, {purpose}, {{.category = category, .value = "new"}}),
+                  ::privet::testing::Refused(Reason::kOptedOut))
+          << purpose << " " << category;
+    // Other purposes keep working.
+    EXPECT_THAT(ValuesFor(subjects[0], "provide"),
+                ::testing::UnorderedElementsAre("kept", "shared"));
+    EXPECT_THAT(ValuesFor(subjects[1], kOther), ::testing::ElementsAre("kept"));
+  }
 }
 
 TEST_F(ConfiTrekVault, CT04_CombinedDataRecordsWhereEachDatumCameFrom) {

@@ -2,11 +2,20 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
+#include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
 namespace {
 
+using ::privet::testing::IsOk;
+using ::privet::testing::Refused;
+using ::testing::Contains;
+using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
 class ConnactVault : public testing::VaultTest {
@@ -63,6 +72,201 @@ TEST_F(ConnactVault, CN05_CustomerSubmittedDataServesOnlyThatCustomer) {
                 .status()
                 .code(),
             StatusCode::kPermissionDenied);
+}
+
+// CN10: "Analytics tools receive no personally identifying data."
+TEST_F(ConnactVault, CN10_AnalyticsToolsReceiveNoPersonallyIdentifyingData) {
+  const CompiledPolicy& policy = compiled();
+  const std::string kAnalytics = "analytics_provider";  // "Third-party analytics tools"
+  ASSERT_TRUE(policy.FindRecipient(kAnalytics).has_value());
+  // Two subjects holding every category the policy's own purposes use, each collected for every
+  // purpose that may use it: one named, one known only by cookie identifiers (never both, CU04).
+  std::vector<uint64_t> subjects;
+  std::vector<std::string> held;
+  for (const bool pseudonymous : {false, true}) {
+    const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+    subjects.push_back(id);
+    for (const Purpose& declared : policy.policy().purposes) {
+      if (declared.processor) continue;  // a customer's data, never the subject's own (CN05)
+      ASSERT_THAT(ChooseIfNeeded(id, declared.id), IsOk());
+      for (const Category* category : CategoriesFor(declared.id, pseudonymous)) {
+        ASSERT_THAT(vault().Write(
+                        {.subject_id = id,
+                         .purposes = {declared.id},
+                         .fields = {{.category = category->id, .value = SampleValue(*category)}}}),
+                    IsOk())
+            << declared.id << " " << category->id;
+        held.push_back(category->id);
+      }
+    }
+  }
+  // Whatever is asked of it, for whatever purpose, the analytics tools receive only
+  // pseudonymous identifiers: nothing that identifies a person.
+  int released = 0;
+  for (const uint64_t id : subjects)
+    for (const Purpose& purpose : policy.policy().purposes) {
+      SCOPED_TRACE(purpose.id);
+      auto disclosed = vault().Disclose(
+          {.recipient = kAnalytics, .subject_id = id, .categories = held, .purpose = purpose.id});
+      if (!disclosed.ok()) {
+        EXPECT_THAT(disclosed, ::privet::testing::StatusIs(StatusCode::kPermissionDenied));
+        continue;
+      }
+      for (const FieldValue& f : disclosed->released) {
+        EXPECT_TRUE(policy.category(*policy.FindCategory(f.category)).pseudonymous_identifier)
+            << f.category;
+        ++released;
+      }
+    }
+  EXPECT_GT(released, 0);  // they do receive their cookie identifiers
+}
+
+// CN12: "Social media features may set cookies and see IP and page; they are a separate cookie
+// purpose."
+TEST_F(ConnactVault, CN12_SocialMediaCookiesAreASeparateChoice) {
+  const std::vector<Cookie>& cookies = compiled().policy().cookies;
+  const auto social = std::find_if(cookies.begin(), cookies.end(),
+                                   [](const Cookie& c) { return c.purpose == "social_media"; });
+  ASSERT_NE(social, cookies.end());
+  std::set<std::string> purposes;
+  for (const Cookie& c : cookies) purposes.insert(c.purpose);
+  ASSERT_EQ(purposes.size(), cookies.size());  // each cookie its own purpose
+  auto cookie = [](std::string value) {
+    return FieldInput{.category = "user.device.cookie_id",
+                      .value = std::move(value),
+                      .source = DataSource::kCookies};
+  };
+  const uint64_t id = NewSubject({.kind = "visitor", .age_years = 30});
+  // The social media features set no cookie until the visitor chooses them ...
+  EXPECT_THAT(
+      vault().Write({.subject_id = id, .purposes = {"social_media"}, .fields = {cookie("s")}}),
+      Refused(Reason::kNoConsent));
+  // ... and choosing them chooses nothing else; each other cookie keeps its own setting.
+  std::vector<std::string> others;
+  for (const Cookie& c : cookies) {
+    if (c.purpose == social->purpose) continue;
+    others.push_back(c.purpose);
+    auto written =
+        vault().Write({.subject_id = id, .purposes = {c.purpose}, .fields = {cookie(c.id)}});
+    if (written.ok()) continue;  // an opt-out cookie, on until declined
+    ASSERT_THAT(vault().RecordConsent(id, {.purpose = c.purpose,
+                                           .action = ConsentAction::kGrant,
+                                           .source = ConsentSource::kCookieBanner}),
+                IsOk());
+    ASSERT_THAT(
+        vault().Write({.subject_id = id, .purposes = {c.purpose}, .fields = {cookie(c.id)}}),
+        IsOk());
+  }
+  ASSERT_FALSE(others.empty());
+  ASSERT_THAT(vault().RecordConsent(id, {.purpose = social->purpose,
+                                         .action = ConsentAction::kGrant,
+                                         .source = ConsentSource::kCookieBanner}),
+              IsOk());
+  ASSERT_THAT(
+      vault().Write({.subject_id = id, .purposes = {social->purpose}, .fields = {cookie("s")}}),
+      IsOk());
+  EXPECT_THAT(ValuesFor(id, social->purpose), ElementsAre("s"));
+  // Declining every other cookie leaves the social media cookie in place ...
+  std::vector<std::string> other_ids;
+  for (const Cookie& c : cookies)
+    if (c.id != social->id) other_ids.push_back(c.id);
+  ASSERT_THAT(vault().CookiesCleared(id, other_ids), IsOk());
+  for (const std::string& p : others) EXPECT_THAT(ValuesFor(id, p), IsEmpty()) << p;
+  EXPECT_THAT(ValuesFor(id, social->purpose), ElementsAre("s"));
+  // ... and declining it alone leaves the others as they were.
+  for (const std::string& p : others) {
+    ASSERT_THAT(vault().RecordConsent(id, {.purpose = p, .action = ConsentAction::kUndoOptOut}),
+                IsOk());
+    if (!ValuesFor(id, p).empty()) continue;
+    ASSERT_THAT(vault().RecordConsent(id, {.purpose = p, .action = ConsentAction::kGrant}), IsOk());
+  }
+  for (const std::string& p : others) EXPECT_THAT(ValuesFor(id, p), Contains(::testing::_)) << p;
+  ASSERT_THAT(vault().CookiesCleared(id, {social->id}), IsOk());
+  EXPECT_THAT(ValuesFor(id, social->purpose), IsEmpty());
+  for (const std::string& p : others) EXPECT_THAT(ValuesFor(id, p), Contains(::testing::_)) << p;
+}
+
+// CN14: "Every marketing email names the sender, gives contact information and a working
+// unsubscribe; unsubscribing stops further marketing email." The message itself and its
+// unsubscribe link are issue 18; what the vault keeps is the second half: once the subject
+// unsubscribes, the marketing email purpose gets no contact data, nor does its sender, while the
+// subject's other purposes go on.
+TEST_F(ConnactVault, CN14_UnsubscribingStopsMarketingEmail) {
+  const CompiledPolicy& policy = compiled();
+  ASSERT_FALSE(policy.policy().marketing_channels.empty());
+  for (const MarketingChannel& channel : policy.policy().marketing_channels) {
+    SCOPED_TRACE(channel.id);
+    std::vector<std::string> contact;  // what the channel's purpose may use, from the policy
+    for (const Category* c : CategoriesFor(channel.purpose, false)) contact.push_back(c->id);
+    ASSERT_FALSE(contact.empty());
+    // Its senders: the recipients that receive data for it.
+    std::vector<std::string> senders;
+    for (const Recipient& r : policy.policy().recipients)
+      if (std::count(r.purposes.begin(), r.purposes.end(), channel.purpose))
+        senders.push_back(r.id);
+    ASSERT_FALSE(senders.empty());
+
+    const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+    ASSERT_THAT(vault().Write({.subject_id = id,
+                               .purposes = {"service"},
+                               .fields = {{.category = "user.account", .value = "plan:team"}}}),
+                IsOk());
+    ASSERT_THAT(vault().RecordConsent(id, {.channel = channel.id, .action = ConsentAction::kGrant}),
+                IsOk());
+    for (const std::string& c : contact)
+      ASSERT_THAT(
+          vault().Write({.subject_id = id,
+                         .purposes = {channel.purpose, "service"},
+                         .fields = {{.category = c, .value = "sub-" + c + "@example.com"}}}),
+          IsOk())
+          << c;
+    EXPECT_EQ(ValuesFor(id, channel.purpose).size(), contact.size());
+    for (const std::string& sender : senders) {
+      auto sent = vault().Disclose({.recipient = sender,
+                                    .subject_id = id,
+                                    .categories = contact,
+                                    .purpose = channel.purpose});
+      ASSERT_THAT(sent, IsOk()) << sender;
+      EXPECT_FALSE(sent->released.empty()) << sender;
+    }
+
+    // The subject unsubscribes.
+    ASSERT_THAT(
+        vault().RecordConsent(id, {.channel = channel.id, .action = ConsentAction::kWithdraw}),
+        IsOk());
+    for (const bool reopened : {false, true}) {
+      if (reopened) Reopen();
+      auto read = vault().Read(Principal::Service(), id, channel.purpose);
+      ASSERT_THAT(read, IsOk());
+      EXPECT_THAT(read->fields, IsEmpty());
+      for (const std::string& c : contact) {
+        EXPECT_THAT(read->withheld,
+                    Contains(::testing::AllOf(
+                        ::testing::Field(&WithheldField::category, c),
+                        ::testing::Field(&WithheldField::reason, Reason::kNoConsent))));
+      }
+      for (const std::string& sender : senders) {
+        auto sent = vault().Disclose({.recipient = sender,
+                                      .subject_id = id,
+                                      .categories = contact,
+                                      .purpose = channel.purpose});
+        if (sent.ok()) {
+          EXPECT_THAT(sent->released, IsEmpty()) << sender;
+        } else {
+          EXPECT_THAT(sent, Refused(Reason::kNoConsent)) << sender;
+        }
+      }
+      EXPECT_THAT(
+          vault().Write({.subject_id = id,
+                         .purposes = {channel.purpose},
+                         .fields = {{.category = contact.front(), .value = "again@example.com"}}}),
+          Refused(Reason::kNoConsent));
+      // The account goes on: the same contact data still serves the service.
+      auto service = vault().Read(Principal::Service(), id, "service");
+      ASSERT_THAT(service, IsOk());
+      EXPECT_EQ(service->fields.size(), contact.size() + 1);
+    }
+  }
 }
 
 // CN17: "we will not, without your consent, use your Personal Information in a manner materially

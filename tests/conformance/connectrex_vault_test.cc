@@ -2,12 +2,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
 namespace privet {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 
 class ConnectrexVault : public testing::VaultTest {
@@ -183,6 +185,46 @@ TEST_F(ConnectrexVault, CX05_CookiesWaitForPermissionAndStopWhenDeclined) {
   auto service = vault().Read(Principal::Service(), supervisee, "service");
   ASSERT_TRUE(service.ok());
   EXPECT_EQ(service->fields.size(), 2u);
+}
+
+// CX01: "Collected: name and job title; contact details; postal code; supervision conditions
+// including fines and fees."
+TEST_F(ConnectrexVault, CX01_WhatThePolicySaysIsCollectedIsCollectedAndServesTheService) {
+  const CompiledPolicy& policy = compiled();
+  // The promise's items, as the policy declares them (each with its subcategories).
+  std::vector<const Category*> collected;
+  for (const char* item : {"user.name", "user.job_title", "user.contact",
+                           "user.demographic.postal_code", "user.supervision"}) {
+    size_t before = collected.size();
+    for (const Category& c : policy.policy().categories)
+      if (IdCovers(item, c.id)) collected.push_back(&c);
+    EXPECT_GT(collected.size(), before) << item << " is not declared";
+  }
+  std::vector<FieldInput> fields;
+  for (const Category* c : collected)
+    fields.push_back({.category = c->id, .value = SampleValue(*c)});
+  fields.push_back(Location());  // each interaction records a location (CX03)
+  // A supervisee enrolls giving all of it, collected for the service ...
+  const uint64_t id = NewSubject({.kind = "supervisee"});
+  ASSERT_THAT(vault().Write({.principal = Principal::Subject(id),
+                             .subject_id = id,
+                             .purposes = {"service", "service.location"},
+                             .fields = fields,
+                             .feature = "enroll"}),
+              ::privet::testing::IsOk());
+  // ... and the service has every item of it, fines and fees among them.
+  auto read = vault().Read(Principal::Service(), id, "service");
+  ASSERT_THAT(read, ::privet::testing::IsOk());
+  EXPECT_THAT(read->withheld, IsEmpty());
+  std::vector<std::string> got;
+  for (const FieldValue& f : read->fields) got.push_back(f.category + "=" + f.value);
+  for (const FieldInput& f : fields)
+    EXPECT_THAT(got, ::testing::Contains(f.category + "=" + f.value));
+  // Data the policy does not declare is not collected at all.
+  EXPECT_THAT(vault().Write({.subject_id = id,
+                             .purposes = {"service"},
+                             .fields = {{.category = "user.health", .value = "x"}, Location()}}),
+              ::privet::testing::StatusIs(StatusCode::kInvalidArgument));
 }
 
 }  // namespace

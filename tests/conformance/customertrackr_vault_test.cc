@@ -2,7 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <set>
 
 #include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
@@ -189,6 +191,61 @@ TEST_F(CustomerTrackrVault, MaterialChangesNeedingConsentKeepOldDataOutOfNewPurp
   EXPECT_THAT(read->fields, IsEmpty());
   ASSERT_EQ(read->withheld.size(), 1u);
   EXPECT_EQ(read->withheld[0].reason, Reason::kPurposeNotInForceAtCollection);
+}
+
+// CU01: "Only data relevant to a declared purpose is collected; a write for no declared purpose
+// is refused."
+TEST_F(CustomerTrackrVault, CU01_OnlyDataForADeclaredPurposeThatUsesItIsCollected) {
+  const CompiledPolicy& policy = compiled();
+  int accepted = 0;
+  // Named data and cookie data on subjects of their own (never together, CU04).
+  for (const bool pseudonymous : {false, true}) {
+    SCOPED_TRACE(pseudonymous ? "pseudonymous" : "named");
+    const uint64_t id = NewSubject({.kind = pseudonymous ? "visitor" : "user"});
+    std::set<std::string> stored;
+    for (const Category& category : policy.policy().categories) {
+      if (category.pseudonymous_identifier != pseudonymous) continue;
+      const std::string value = SampleValue(category);
+      const FieldInput field{.category = category.id, .value = value};
+      // No purpose, or one the policy does not declare: refused.
+      EXPECT_THAT(vault().Write({.subject_id = id, .purposes = {}, .fields = {field}}),
+                  ::privet::testing::Refused(Reason::kPurposeRequired))
+          << category.id;
+      for (const char* undeclared : {"marketing", "advertising", "research", "sale.list"}) {
+        ASSERT_FALSE(policy.FindPurpose(undeclared).has_value()) << undeclared;
+        EXPECT_THAT(vault().Write({.subject_id = id, .purposes = {undeclared}, .fields = {field}}),
+                    ::privet::testing::Refused(Reason::kUnknownPurpose))
+            << category.id << " " << undeclared;
+      }
+      // Each declared purpose takes it exactly when the policy lets that purpose use it.
+      for (const Purpose& purpose : policy.policy().purposes) {
+        std::vector<std::string> relevant;
+        for (const Category* c : CategoriesFor(purpose.id, pseudonymous)) relevant.push_back(c->id);
+        const bool uses =
+            !purpose.prohibited && std::count(relevant.begin(), relevant.end(), category.id);
+        auto written =
+            vault().Write({.subject_id = id, .purposes = {purpose.id}, .fields = {field}});
+        if (uses) {
+          EXPECT_THAT(written, ::privet::testing::IsOk()) << category.id << " " << purpose.id;
+          if (written.ok()) stored.insert(value);
+        } else {
+          EXPECT_THAT(written, ::privet::testing::StatusIs(StatusCode::kPermissionDenied))
+              << category.id << " for " << purpose.id << " is collected";
+        }
+      }
+    }
+    // What the vault holds is exactly what was accepted: every purpose's reads together.
+    std::set<std::string> held;
+    for (const Purpose& purpose : policy.policy().purposes) {
+      if (purpose.prohibited) continue;
+      auto read = vault().Read(Principal::Service(), id, purpose.id);
+      ASSERT_THAT(read, ::privet::testing::IsOk()) << purpose.id;
+      for (const FieldValue& f : read->fields) held.insert(f.value);
+    }
+    EXPECT_EQ(held, stored);
+    accepted += static_cast<int>(stored.size());
+  }
+  EXPECT_GT(accepted, 0);
 }
 
 }  // namespace

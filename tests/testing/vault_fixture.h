@@ -69,6 +69,37 @@ class VaultTest : public ::testing::Test {
     return out;
   }
 
+  // A distinct value of the category's form (identifiers are unique to their subject).
+  std::string SampleValue(const Category& category) {
+    const std::string n = std::to_string(++samples_);
+    if (category.identifier == "phone") return "+1 555 01" + n;
+    return "v" + n + "." + category.id + "@example.com";
+  }
+
+  // The categories `purpose` may use (its own and its ancestors'), as the policy declares them:
+  // the pseudonymous identifiers or the rest (a subject never holds both, CU04).
+  std::vector<const Category*> CategoriesFor(std::string_view purpose, bool pseudonymous) const {
+    std::vector<const Category*> out;
+    const CompiledPurpose& p = policy_->purpose(*policy_->FindPurpose(purpose));
+    for (int c = 0; c < policy_->category_count(); ++c) {
+      const Category& category = policy_->category(static_cast<CategoryId>(c));
+      if (p.categories.Test(c) && category.pseudonymous_identifier == pseudonymous)
+        out.push_back(&category);
+    }
+    return out;
+  }
+
+  // Records the subject's choice of `purpose` where the purpose needs one (consent), through the
+  // marketing channel that serves it if there is one.
+  Status ChooseIfNeeded(uint64_t id, const std::string& purpose) {
+    if (policy_->purpose(*policy_->FindPurpose(purpose)).consent != ConsentMode::kRequired)
+      return Status::Ok();
+    ConsentChange grant{.purpose = purpose, .action = ConsentAction::kGrant};
+    for (const MarketingChannel& ch : policy_->policy().marketing_channels)
+      if (ch.purpose == purpose) grant = {.channel = ch.id, .action = ConsentAction::kGrant};
+    return vault_->RecordConsent(id, grant);
+  }
+
   static std::string ReadFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -79,6 +110,7 @@ class VaultTest : public ::testing::Test {
   ManualClock clock_{CivilDayToTime({2024, 3, 4})};
   std::shared_ptr<const CompiledPolicy> policy_;
   std::unique_ptr<Vault> vault_;
+  int samples_ = 0;
 };
 
 }  // namespace privet::testing
