@@ -101,7 +101,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   json out;
   // Version 2: every field lists its legal bases (one per purpose) in place of a single
   // `legal_basis`, and the Art. 15 information stands beside the data.
-  out["format"] = portable ? "privet.portable/1" : "privet.export/2";
+  out["format"] = portable ? "privet.portable/1" : "privet.export/3";
   out["generated_at"] = Rfc3339(CoreOf(vault).clock().Now());
   json subject = {{"id", std::to_string(info.id)}, {"kind", info.kind}};
   if (!portable) {

@@ -70,7 +70,7 @@ TEST_F(SubjectExportTest, AFieldHeldForTwoPurposesListsTheBasisOfEach) {
 
   FulfilResult done = Access();
   const json exported = json::parse(done.export_json);
-  EXPECT_EQ(exported["format"], "privet.export/2");
+  EXPECT_EQ(exported["format"], "privet.export/3");
   ASSERT_EQ(exported["fields"].size(), 1u);
   const json& field = exported["fields"][0];
   EXPECT_FALSE(field.contains("legal_basis"));  // one basis per field said too little
