@@ -35,8 +35,8 @@ using sqlite::ToDb;
 
 constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // Version 2 added the rights and retention tables (sqlite_rights_tables.cc); a version-1 file
-// is upgraded in place on open.
-constexpr int kDataSchemaVersion = 2;
+// is upgraded in place on open. Version 3 counts the people behind each aggregate.
+constexpr int kDataSchemaVersion = 3;
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
 
 constexpr char kDataSchema[] = R"sql(
@@ -681,14 +681,16 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 }  // namespace
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
-  const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema;
+  const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema + ";" +
+                             sqlite::RightsTables::kAggregateSubjects;
   PRIVET_ASSIGN_OR_RETURN(
       std::unique_ptr<sqlite::Connection> conn,
       sqlite::OpenStoreFile(path, {.label = "data store",
                                    .application_id = kDataApplicationId,
                                    .schema_version = kDataSchemaVersion,
                                    .schema_sql = schema,
-                                   .upgrades = {sqlite::RightsTables::kSchema}}));
+                                   .upgrades = {sqlite::RightsTables::kSchema,
+                                                sqlite::RightsTables::kAggregateSubjects}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

@@ -47,5 +47,33 @@ TEST_F(RightsTables, AVersionOneFileIsUpgradedInPlace) {
   EXPECT_TRUE((*reopened)->Apply(batch).ok());
 }
 
+TEST_F(RightsTables, AVersionTwoFileKeepsItsAggregatesWithNoOneBehindThem) {
+  store_.reset();
+  // Make the file look like version 2: aggregates without the people behind them.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(
+                db,
+                "DROP TABLE aggregates; CREATE TABLE aggregates (rule TEXT NOT NULL, category TEXT "
+                "NOT NULL,"
+                " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (rule, category, day))"
+                " WITHOUT ROWID; INSERT INTO aggregates VALUES ('logs', 'user.device', 0, 12);"
+                " PRAGMA user_version=2;",
+                nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  WriteBatch batch;
+  batch.AddAggregate(
+      {.rule = "logs", .category = "user.device", .day = 0, .count = 3, .subjects = 2});
+  ASSERT_TRUE((*reopened)->Apply(batch).ok());
+  auto aggregates = (*reopened)->GetAggregates();
+  ASSERT_TRUE(aggregates.ok()) << aggregates.status().ToString();
+  ASSERT_EQ(aggregates->size(), 1u);
+  EXPECT_EQ((*aggregates)[0].count, 15);
+  EXPECT_EQ((*aggregates)[0].subjects, 2);  // the old twelve fields count no one
+}
+
 }  // namespace
 }  // namespace privet::store
