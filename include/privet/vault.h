@@ -284,10 +284,11 @@ struct LegalHold {
 };
 
 // A count left by retention's anonymize action: fields of `category` collected from `first_day`
-// to `last_day` that rule `rule` removed. It identifies no one: no period holds fewer fields than
-// the policy's automatic_collection.min_group_size (CN02). Days are merged, in order, until a
-// period reaches it; a last period that never does joins the one before it, and is not reported
-// when there is none.
+// to `last_day` that rule `rule` removed. It identifies no one: at least the policy's
+// automatic_collection.min_group_size distinct people stand behind every period, however many
+// fields one of them left (CN02). Days are merged, in order, until a day of the period has that
+// many people; a last period that never does joins the one before it, and is not reported when
+// there is none.
 struct RetentionAggregate {
   std::string rule;
   std::string category;

@@ -113,13 +113,20 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"recipients[].id", kInformational, kName},
     {"recipients[].name", kInformational, "who the recipient is, for readers"},
     {"recipients[].kind", kEnforced,
-     "DecideDisclosure: DPAs for processors, no unaffiliated third parties (CN08)"},
+     "DecideDisclosure: DPAs for processors, no unaffiliated third parties (CN08)",
+     "processor|sub_processor;affiliate|partner|authority|controller",
+     "the engine asks a DPA of a processor or sub-processor alike, and refuses only an "
+     "unaffiliated third party; among the others the kind is the legal relationship told to "
+     "readers (Art. 13(1)(e)), which permits the same disclosures"},
     {"recipients[].function", kInformational, kWords},
     {"recipients[].country", kEnforced,
      "DecideDisclosure: transfer mechanism outside the EU/EEA (CF09)"},
     {"recipients[].dpa", kEnforced, "DecideDisclosure: a processor needs one (CF09)"},
     {"recipients[].transfer_mechanism", kEnforced,
-     "DecideDisclosure: transfers outside the EU/EEA (CF09)"},
+     "DecideDisclosure: transfers outside the EU/EEA (CF09)", "scc|bcr|adequacy|derogation|idta",
+     "the engine permits a transfer outside the EU/EEA once any mechanism is named; which one "
+     "covers it is the controller's legal paperwork, told to readers (Art. 13(1)(f)), with no "
+     "decision of its own"},
     {"recipients[].categories", kEnforced, "DecideDisclosure: only what its function needs (CN08)"},
     {"recipients[].purposes", kEnforced, "DecideDisclosure: the purposes it receives for"},
     {"recipients[].preconditions", kEnforced,
@@ -212,7 +219,7 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"automatic_collection.drop_fields", kNotYetEnforced,
      "privet computes no statistics from request logs yet"},
     {"automatic_collection.min_group_size", kEnforced,
-     "Vault::Aggregates: no count of fewer (CN02)"},
+     "Vault::Aggregates: no count that fewer distinct people stand behind (CN02)"},
     {"automatic_collection.retention", kNotYetEnforced,
      "the retention rules covering the request-log categories delete them; this figure alone "
      "deletes nothing"},
@@ -242,6 +249,26 @@ std::string SettingKeyOf(std::string_view path) {
     if (c == ']') in_index = false;
   }
   return key;
+}
+
+bool InformationalBetween(const PolicySetting& entry, std::string_view a, std::string_view b) {
+  // Groups separated by ';', values within a group by '|'.
+  auto next = [](std::string_view& rest, char sep) {
+    const size_t at = rest.find(sep);
+    const std::string_view item = rest.substr(0, at);
+    rest = at == std::string_view::npos ? std::string_view() : rest.substr(at + 1);
+    return item;
+  };
+  for (std::string_view groups = entry.alike_values; !groups.empty();) {
+    bool has_a = false, has_b = false;
+    for (std::string_view group = next(groups, ';'); !group.empty();) {
+      const std::string_view value = next(group, '|');
+      has_a |= value == a;
+      has_b |= value == b;
+    }
+    if (a != b && has_a && has_b) return true;
+  }
+  return false;
 }
 
 bool NoticeMayState(std::string_view key) {

@@ -31,6 +31,11 @@ struct PolicySetting {
   std::string_view key;  // as the loader reads it, list items as []: "purposes[].basis"
   SettingEffect effect;
   std::string_view how;
+  // Of an enforced setting: groups of values (';' between groups, '|' within one) among which a
+  // change alters the words and not what the engine does ("scc|bcr|idta": any mechanism
+  // permits the transfer), and why.
+  std::string_view alike_values = {};
+  std::string_view alike_why = {};
 };
 
 // Every setting, in the order of docs/policy.md.
@@ -39,6 +44,8 @@ std::span<const PolicySetting> PolicySettings();
 const PolicySetting* FindPolicySetting(std::string_view key);
 // The table's key for a concrete path: "purposes[3].basis" -> "purposes[].basis".
 std::string SettingKeyOf(std::string_view path);
+// True if `entry` declares values `a` and `b` alike for the engine (PolicySetting::alike_values).
+bool InformationalBetween(const PolicySetting& entry, std::string_view a, std::string_view b);
 // False for a setting the engine does not enforce yet: the notice must not state it.
 bool NoticeMayState(std::string_view key);
 

@@ -45,8 +45,15 @@ struct Due {
   uint64_t field_id;
   int64_t collected_at;
   uint32_t category;  // index into Sweep::categories_
+  // For an anonymized field: the subject's last field of its rule, category and collection day
+  // that goes, with none of that category and day left behind. The subject then counts as one
+  // person behind the day's aggregate, exactly once, even over sweeps or batches (CN02).
+  bool person = false;
   const RetentionRule* rule;
 };
+
+// Unix seconds of the UTC day `at` falls in.
+int64_t DayOf(int64_t at) { return at - ((at % 86400) + 86400) % 86400; }
 
 class Sweep {
  public:
@@ -62,6 +69,8 @@ class Sweep {
   Status LoadEvents();
   // Decides the fields of one subject (all of its fields, in `fields`).
   Status Decide(uint64_t subject_id, const std::string& kind, const std::vector<store::FieldMetadata>& fields);
+  // Marks Due::person among the subject's due fields, due_[first..].
+  void MarkPeople(const std::vector<store::FieldMetadata>& fields, size_t first);
   Status DeleteDue();
   Status EraseWhole();
   uint32_t Intern(const std::string& category);
@@ -145,10 +154,32 @@ Status Sweep::Decide(uint64_t subject_id, const std::string& kind, const std::ve
                              .rule = v.due->id,
                              .action = std::string(RetentionActionName(v.due->action))});
     }
-    due_.push_back({subject_id, f.id, f.collected_at, Intern(f.category), v.due});
+    due_.push_back({subject_id, f.id, f.collected_at, Intern(f.category), false, v.due});
   }
+  MarkPeople(fields, due_.size() - due_here);
   if (whole && due_here > 0 && due_here == fields.size()) erase_.insert(subject_id);  // nothing may stay
   return Status::Ok();
+}
+
+void Sweep::MarkPeople(const std::vector<store::FieldMetadata>& fields, size_t first) {
+  // A (category, day) of the subject stands behind an aggregate only when all of it goes anonymized
+  // now.
+  std::map<std::pair<std::string_view, int64_t>, size_t> held;  // fields the subject has
+  for (const store::FieldMetadata& f : fields) ++held[{f.category, DayOf(f.collected_at)}];
+  std::map<std::pair<std::string_view, int64_t>, size_t> going;
+  std::map<std::tuple<const RetentionRule*, std::string_view, int64_t>, size_t>
+      last;  // → index in due_
+  for (size_t i = first; i < due_.size(); ++i) {
+    const Due& d = due_[i];
+    if (d.rule->action != RetentionAction::kAnonymize) continue;
+    const std::string_view category = categories_[d.category];
+    ++going[{category, DayOf(d.collected_at)}];
+    last[{d.rule, category, DayOf(d.collected_at)}] = i;
+  }
+  for (const auto& [key, index] : last) {
+    const auto group = std::make_pair(std::get<1>(key), std::get<2>(key));
+    if (going[group] == held[group]) due_[index].person = true;
+  }
 }
 
 Status Sweep::EraseWhole() {
@@ -173,20 +204,24 @@ Status Sweep::DeleteDue() {
     const size_t end = std::min(due_.size(), start + std::max<size_t>(1, options_.batch_size));
     store::WriteBatch batch;
     std::vector<AuditEntry> entries;
-    std::map<std::tuple<std::string, std::string, int64_t>, int64_t> aggregates;  // (rule, category, day) → n
+    // (rule, category, day) → fields and people
+    std::map<std::tuple<std::string, std::string, int64_t>, std::pair<int64_t, int64_t>> aggregates;
     // Fields are in subject order: one group per subject, one audit entry per subject and rule.
     for (size_t i = start; i < end;) {
       const uint64_t subject_id = due_[i].subject_id;
       std::vector<store::FieldRecord> fields;
       std::map<const RetentionRule*, std::vector<std::string>> categories_by_rule;
-      std::map<std::tuple<std::string, std::string, int64_t>, int64_t> subject_aggregates;
+      std::map<std::tuple<std::string, std::string, int64_t>, std::pair<int64_t, int64_t>>
+          subject_aggregates;
       for (; i < end && due_[i].subject_id == subject_id; ++i) {
         const Due& d = due_[i];
         const std::string& category = categories_[d.category];
         fields.push_back({.id = d.field_id, .subject_id = subject_id, .category = category});
         categories_by_rule[d.rule].push_back(category);
         if (d.rule->action == RetentionAction::kAnonymize) {
-          ++subject_aggregates[{d.rule->id, category, d.collected_at - ((d.collected_at % 86400) + 86400) % 86400}];
+          auto& [count, people] = subject_aggregates[{d.rule->id, category, DayOf(d.collected_at)}];
+          ++count;
+          people += d.person ? 1 : 0;
         }
       }
       // The subject's deletions are built apart and kept only whole.
@@ -197,7 +232,10 @@ Status Sweep::DeleteDue() {
       PRIVET_RETURN_IF_ERROR(deleted);
       batch.Append(std::move(subject_batch));
       report_.fields_deleted += fields.size();
-      for (const auto& [key, count] : subject_aggregates) aggregates[key] += count;
+      for (const auto& [key, n] : subject_aggregates) {
+        aggregates[key].first += n.first;
+        aggregates[key].second += n.second;
+      }
       if (erase_.contains(subject_id)) {
         batch.PutLifecycleEvent({.subject_id = subject_id, .event = std::string(kEraseMarker), .at = now_});
       }
@@ -212,8 +250,12 @@ Status Sweep::DeleteDue() {
         entries.push_back(std::move(e));
       }
     }
-    for (const auto& [key, count] : aggregates) {
-      batch.AddAggregate({.rule = std::get<0>(key), .category = std::get<1>(key), .day = std::get<2>(key), .count = count});
+    for (const auto& [key, n] : aggregates) {
+      batch.AddAggregate({.rule = std::get<0>(key),
+                          .category = std::get<1>(key),
+                          .day = std::get<2>(key),
+                          .count = n.first,
+                          .subjects = n.second});
     }
     PRIVET_RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, entries));
     start = end;

@@ -11,6 +11,7 @@
 #include "keys/vault_files.h"
 #include "keys/vault_lock.h"
 #include "privet/server.h"
+#include "privet/vault.h"
 #include "store/store.h"
 
 namespace privet::server {
@@ -80,6 +81,12 @@ StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeySt
 
 StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::string_view label) {
   PRIVET_RETURN_IF_ERROR(ParsePrincipal(*policy_, principal_spec).status());
+  // A label is free text kept beside the key for as long as it lives: like every other kept
+  // input, it never holds a card number (CX02).
+  if (LooksLikePaymentCardNumber(label))
+    return PermissionDenied(Reason::kPaymentCardNumber,
+                            "label: looks like a payment card number, which is never stored",
+                            "label");
   MintedKey minted = Mint(principal_spec, label, clock_);
   store::ApiKeyRecord& record = minted.record;
   std::unique_lock lock(mu_);

@@ -129,6 +129,7 @@ struct AggregateRecord {
   std::string category;
   int64_t day = 0;  // Unix seconds of the UTC day the fields were collected
   int64_t count = 0;
+  int64_t subjects = 0;  // the distinct people behind `count`, each counted once per day (CN02)
 };
 
 // A field without its value, with its subject's kind: what retention sweeps look at.

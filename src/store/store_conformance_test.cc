@@ -406,9 +406,13 @@ TEST_P(DataStoreConformance, RightsRowsRoundTripMergeAndPurge) {
   batch.PutLifecycleEvent({.subject_id = 7, .event = "contract_end", .at = 20});
   batch.PutLifecycleEvent(
       {.subject_id = 7, .event = "contract_end", .at = 10});  // earlier: ignored
-  batch.AddAggregate({.rule = "logs", .category = "user.device", .day = 0, .count = 2});
   batch.AddAggregate(
-      {.rule = "logs", .category = "user.device", .day = 0, .count = 3});  // added up
+      {.rule = "logs", .category = "user.device", .day = 0, .count = 2, .subjects = 1});
+  batch.AddAggregate({.rule = "logs",
+                      .category = "user.device",
+                      .day = 0,
+                      .count = 3,
+                      .subjects = 2});  // added up
   ASSERT_TRUE(store_->Apply(batch).ok());
 
   auto open = store_->ListOpenRequests();
@@ -426,6 +430,7 @@ TEST_P(DataStoreConformance, RightsRowsRoundTripMergeAndPurge) {
   EXPECT_EQ(store_->GetOutbox(false)->front().sent_at, 9);
   EXPECT_EQ(store_->GetLifecycleEvents(7)->front().at, 20);
   EXPECT_EQ(store_->GetAggregates()->front().count, 5);
+  EXPECT_EQ(store_->GetAggregates()->front().subjects, 3);
   EXPECT_EQ(store_->GetLegalHolds(7)->front().ground, "case:1");
 
   std::vector<FieldMetadata> scanned;

@@ -86,19 +86,24 @@ StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
             [](const store::AggregateRecord& a, const store::AggregateRecord& b) {
               return std::tie(a.rule, a.category, a.day) < std::tie(b.rule, b.category, b.day);
             });
-  // Per rule and category, days in order, merged into periods of at least `min_group` (CN02).
+  // Per rule and category, days in order, merged into periods that at least `min_group` distinct
+  // people stand behind (CN02). One person's many fields make no group, and a person may stand
+  // behind several days, so a period counts as many people as its busiest day, never the sum.
   std::vector<RetentionAggregate> out;
   for (size_t i = 0; i < rows.size();) {
     const size_t group_start = out.size();
     RetentionAggregate open{.rule = rows[i].rule, .category = rows[i].category};
+    int64_t people = 0;
     for (; i < rows.size() && rows[i].rule == open.rule && rows[i].category == open.category; ++i) {
       const CivilDay day = TodayOf(FromUnix(rows[i].day));
       if (open.count == 0) open.first_day = day;
       open.last_day = day;
       open.count += rows[i].count;
-      if (open.count >= min_group) {
+      people = std::max(people, rows[i].subjects);
+      if (people >= min_group) {
         out.push_back(open);
         open.count = 0;
+        people = 0;
       }
     }
     if (open.count > 0 && out.size() > group_start) {  // a short tail joins the period before it

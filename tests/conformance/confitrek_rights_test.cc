@@ -2,6 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "conformance/rights_fixture.h"
 
 namespace privet {
@@ -19,6 +22,46 @@ class ConfitrekRights : public testing::RightsTest {
   static constexpr uint64_t kAcme = 41;
   static constexpr uint64_t kGlobex = 42;
 };
+
+// CT04: "each datum records its source, and an access export shows the source": data from the
+// subject, from the product's contexts and from third parties, combined in one record, and the
+// subject's access export names, for every datum, the source it was written with.
+TEST_F(ConfitrekRights, CT04_TheAccessExportShowsWhereEachDatumCameFrom) {
+  const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "personalize", .action = ConsentAction::kGrant}).ok());
+  std::map<std::string, DataSource> written;  // value → the source it was written with
+  auto put = [&](const std::string& purpose, const std::string& category, const std::string& value,
+                 DataSource source) {
+    MustWrite({.subject_id = id,
+               .purposes = {purpose},
+               .fields = {{.category = category, .value = value, .source = source}}});
+    written[value] = source;
+  };
+  put("provide", "user.name", "Dee", DataSource::kSubject);
+  put("provide", "user.workplace", "Acme Logistics", DataSource::kPartner);
+  put("provide", "user.behavior.interaction", "opened report 7", DataSource::kCookies);
+  put("personalize", "user.third_party", "household: 2 adults", DataSource::kAggregator);
+  put("personalize", "user.third_party", "listed director of Acme", DataSource::kPublicSource);
+  put("personalize", "user.third_party", "follows @logistics", DataSource::kSocialNetwork);
+  put("personalize", "user.behavior.interests", "segment:logistics", DataSource::kDerived);
+
+  auto access = Exercise({.right = Right::kAccess, .subject_id = id, .channel = "web_form"});
+  ASSERT_TRUE(access.ok()) << access.status().ToString();
+  EXPECT_EQ(access->request.state, RequestState::kCompleted);
+  nlohmann::json copy = Parse(access->export_json);
+  ASSERT_TRUE(copy["fields"].is_array()) << access->export_json;
+  std::map<std::string, std::string> exported;  // value → the source the export shows
+  for (const auto& f : copy["fields"]) {
+    ASSERT_TRUE(f.contains("source")) << f.dump();
+    exported[f.value("value", "")] = f.value("source", "");
+  }
+  ASSERT_EQ(exported.size(), written.size()) << access->export_json;
+  for (const auto& [value, source] : written) {
+    ASSERT_TRUE(exported.contains(value)) << value << " is missing from the export";
+    EXPECT_EQ(exported[value], DataSourceName(source)) << value;
+  }
+}
 
 TEST_F(ConfitrekRights, CT08_DashboardShowsOwnDataAndClearsSome) {
   const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});

@@ -166,6 +166,48 @@ TEST_F(ConnactRights, CN07_ObjectionStopsOptOutProcessing) {
             StatusCode::kInvalidArgument);
 }
 
+// CN02: "No statistic we produce describes fewer than 10 people": the statistics retention
+// leaves behind count people, not records. One visitor's many page views, on one day or on many,
+// never make a group; only min_group_size distinct people do.
+TEST_F(ConnactRights, CN02_ManyRecordsOfOnePersonNeverMakeAStatistic) {
+  const int min_group = compiled().policy().automatic_collection->min_group_size;
+  ASSERT_GT(min_group, 1);
+  clock_.Set(CivilDayToTime({2024, 5, 6}) + std::chrono::hours(9));
+  // One busy visitor and everyone but one other person the group needs, on the same day.
+  const uint64_t busy = NewUser();
+  for (int visit = 0; visit < 3 * min_group; ++visit) WriteLogs(busy, "203.0.113.7");
+  for (int i = 0; i < min_group - 2; ++i) WriteLogs(NewUser(), "198.51.100." + std::to_string(i));
+  // The busy visitor comes back every day for as many days as the group needs people.
+  for (int day = 1; day <= min_group; ++day) {
+    clock_.Advance(std::chrono::hours(24));
+    WriteLogs(busy, "203.0.113.7");
+  }
+  clock_.Advance(std::chrono::days(91));
+  auto sweep = RunRetention(vault());
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  ASSERT_GT(sweep->fields_deleted, 0u);
+  EXPECT_THAT(Visible(Principal::Service(), busy, "statistics"), IsEmpty());  // the logs went
+  auto aggregates = vault().Aggregates();
+  ASSERT_TRUE(aggregates.ok()) << aggregates.status().ToString();
+  EXPECT_THAT(*aggregates, IsEmpty()) << "a statistic of fewer than " << min_group << " people";
+
+  // A day with min_group distinct people, the busy visitor among them, is a group: now a
+  // statistic may be reported, and it covers that day.
+  const Time group_day = clock_.Now();
+  WriteLogs(busy, "203.0.113.7");
+  for (int i = 0; i < min_group - 1; ++i) WriteLogs(NewUser(), "192.0.2." + std::to_string(i));
+  clock_.Advance(std::chrono::days(91));
+  ASSERT_TRUE(RunRetention(vault()).ok());
+  aggregates = vault().Aggregates();
+  ASSERT_TRUE(aggregates.ok()) << aggregates.status().ToString();
+  EXPECT_THAT(*aggregates, Not(IsEmpty()));
+  for (const RetentionAggregate& a : *aggregates) {
+    EXPECT_EQ(a.rule, "request_logs");
+    EXPECT_LE(CivilDayToTime(a.first_day), group_day);
+    EXPECT_GE(CivilDayToTime(a.last_day) + std::chrono::hours(24), group_day);
+  }
+}
+
 TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCounts) {
   clock_.Set(CivilDayToTime({2024, 3, 4}) + std::chrono::hours(10));
   const uint64_t a = NewUser();

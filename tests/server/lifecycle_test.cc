@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "server/server_fixture.h"
 
@@ -189,6 +192,40 @@ TEST_F(Lifecycle, ConfectCF10RecruitmentDocumentsGoOnceTheProcessEndsUnlessHeld)
             204);
   EXPECT_EQ(Run()["fields_deleted"], 3);
   EXPECT_EQ(Fields(held, "recruitment"), 0u);
+}
+
+// CX02 over HTTP: "any attempt to write a card number (anywhere, in any field) is refused",
+// also in the label of an API key, free text kept as long as the key: refused with the typed
+// reason, without echoing it, and nothing is kept (no key made, no file holds it).
+TEST_F(Lifecycle, ConnectrexCX02AnApiKeyLabelNeverHoldsACardNumber) {
+  Start("policies/connectrex.yaml");
+  const size_t keys_before = client().Get("/v1/api-keys", admin()).json()["keys"].size();
+  for (const std::string card :
+       {"4111111111111111", "key for 4111 1111 1111 1111", "5500-0000-0000-0004"}) {
+    HttpReply r =
+        client().Post("/v1/api-keys", {{"principal", "service"}, {"label", card}}, admin());
+    EXPECT_EQ(r.status, 403) << card << ": " << r.body;
+    EXPECT_EQ(r.error("reason"), "payment_card_number") << r.body;
+    EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("1111"))) << r.body;
+    EXPECT_THAT(r.body, ::testing::Not(::testing::HasSubstr("0004"))) << r.body;
+  }
+  HttpReply keys = client().Get("/v1/api-keys", admin());
+  ASSERT_EQ(keys.status, 200) << keys.body;
+  EXPECT_EQ(keys.json()["keys"].size(), keys_before) << keys.body;
+  // A label without one is kept as before.
+  HttpReply fine = client().Post("/v1/api-keys",
+                                 {{"principal", "service"}, {"label", "billing job 2"}}, admin());
+  EXPECT_EQ(fine.status, 201) << fine.body;
+  WhileStopped([&](Vault&) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+      for (const char* digits : {"4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004"})
+        EXPECT_EQ(bytes.find(digits), std::string::npos) << entry.path() << " holds " << digits;
+    }
+  });
 }
 
 // CX03 over HTTP: a supervisee reading their own data in a session interacts, so the read

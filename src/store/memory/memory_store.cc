@@ -164,11 +164,12 @@ class MemoryDataStore final : public DataStore {
   StatusOr<std::vector<AggregateRecord>> GetAggregates() override {
     std::lock_guard lock(mu_);
     std::vector<AggregateRecord> out;
-    for (const auto& [key, count] : aggregates_) {
+    for (const auto& [key, n] : aggregates_) {
       out.push_back({.rule = std::get<0>(key),
                      .category = std::get<1>(key),
                      .day = std::get<2>(key),
-                     .count = count});
+                     .count = n.first,
+                     .subjects = n.second});
     }
     return out;
   }
@@ -365,7 +366,11 @@ class MemoryDataStore final : public DataStore {
   Status ApplyOp(const op::AddAggregate& o) {
     const auto key = std::make_tuple(o.aggregate.rule, o.aggregate.category, o.aggregate.day);
     auto it = aggregates_.find(key);
-    undo_.Assign(aggregates_, key, (it == aggregates_.end() ? 0 : it->second) + o.aggregate.count);
+    std::pair<int64_t, int64_t> n =
+        it == aggregates_.end() ? std::pair<int64_t, int64_t>{} : it->second;
+    n.first += o.aggregate.count;
+    n.second += o.aggregate.subjects;
+    undo_.Assign(aggregates_, key, n);
     return Status::Ok();
   }
 
@@ -421,7 +426,8 @@ class MemoryDataStore final : public DataStore {
   std::map<int64_t, OutboxRecord> outbox_;
   std::map<std::pair<uint64_t, std::string>, LegalHoldRecord> holds_;
   std::map<std::pair<uint64_t, std::string>, int64_t> lifecycle_;
-  std::map<std::tuple<std::string, std::string, int64_t>, int64_t> aggregates_;
+  std::map<std::tuple<std::string, std::string, int64_t>, std::pair<int64_t, int64_t>>
+      aggregates_;  // → count, subjects
   int64_t next_consent_seq_ = 1;
   int64_t next_disclosure_seq_ = 1;
   int64_t next_outbox_seq_ = 1;

@@ -35,9 +35,9 @@ using sqlite::ToDb;
 
 constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // Version 2 added the rights and retention tables (sqlite_rights_tables.cc), version 3 the
-// recipient of a consent event (an opt-out from one recipient, CU06); older files are upgraded
-// in place on open.
-constexpr int kDataSchemaVersion = 3;
+// people behind each aggregate (CN02), version 4 the recipient of a consent event (an opt-out
+// from one recipient, CU06); older files are upgraded in place on open.
+constexpr int kDataSchemaVersion = 4;
 constexpr char kConsentRecipientUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
@@ -688,14 +688,17 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 }  // namespace
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
-  const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema;
-  PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<sqlite::Connection> conn,
-                          sqlite::OpenStoreFile(path, {.label = "data store",
-                                                       .application_id = kDataApplicationId,
-                                                       .schema_version = kDataSchemaVersion,
-                                                       .schema_sql = schema,
-                                                       .upgrades = {sqlite::RightsTables::kSchema,
-                                                                    kConsentRecipientUpgrade}}));
+  const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema + ";" +
+                             sqlite::RightsTables::kAggregateSubjects;
+  PRIVET_ASSIGN_OR_RETURN(
+      std::unique_ptr<sqlite::Connection> conn,
+      sqlite::OpenStoreFile(path, {.label = "data store",
+                                   .application_id = kDataApplicationId,
+                                   .schema_version = kDataSchemaVersion,
+                                   .schema_sql = schema,
+                                   .upgrades = {sqlite::RightsTables::kSchema,
+                                                sqlite::RightsTables::kAggregateSubjects,
+                                                kConsentRecipientUpgrade}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

@@ -97,41 +97,57 @@ CREATE TABLE aggregates (
 ) WITHOUT ROWID
 )sql";
 
+// Version 3: how many people stand behind each aggregate. Older rows count none, so they are
+// never reported on their own (CN02).
+const char RightsTables::kAggregateSubjects[] =
+    "ALTER TABLE aggregates ADD COLUMN subjects INTEGER NOT NULL DEFAULT 0";
+
 Status RightsTables::Prepare() {
   struct {
     Statement* stmt;
     const char* sql;
   } const kStatements[] = {
       {&put_request_,
-       "INSERT OR REPLACE INTO requests (id, subject_id, open, due_at, document) VALUES (?, ?, ?, ?, ?)"},
+       "INSERT OR REPLACE INTO requests (id, subject_id, open, due_at, document) VALUES (?, ?, ?, "
+       "?, ?)"},
       {&get_request_, "SELECT id, subject_id, open, due_at, document FROM requests WHERE id = ?"},
       {&list_requests_,
-       "SELECT id, subject_id, open, due_at, document FROM requests WHERE subject_id = ? ORDER BY rowid"},
+       "SELECT id, subject_id, open, due_at, document FROM requests WHERE subject_id = ? ORDER BY "
+       "rowid"},
       {&list_open_requests_,
-       "SELECT id, subject_id, open, due_at, document FROM requests WHERE open = 1 ORDER BY due_at, id"},
+       "SELECT id, subject_id, open, due_at, document FROM requests WHERE open = 1 ORDER BY "
+       "due_at, id"},
       {&append_outbox_,
        "INSERT INTO outbox (subject_id, organization_id, topic, sealed_body, created_at, sent_at)"
        " VALUES (?, ?, ?, ?, ?, 0)"},
       {&mark_sent_, "UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at = 0"},
       {&get_outbox_,
-       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM outbox ORDER BY seq"},
+       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM "
+       "outbox ORDER BY seq"},
       {&get_unsent_outbox_,
-       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM outbox"
+       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM "
+       "outbox"
        " WHERE sent_at = 0 ORDER BY seq"},
       {&put_hold_,
-       "INSERT OR REPLACE INTO legal_holds (subject_id, rule, ground, placed_at) VALUES (?, ?, ?, ?)"},
+       "INSERT OR REPLACE INTO legal_holds (subject_id, rule, ground, placed_at) VALUES (?, ?, ?, "
+       "?)"},
       {&remove_hold_, "DELETE FROM legal_holds WHERE subject_id = ? AND rule = ?"},
-      {&get_holds_, "SELECT subject_id, rule, ground, placed_at FROM legal_holds WHERE subject_id = ?"},
-      {&get_all_holds_, "SELECT subject_id, rule, ground, placed_at FROM legal_holds ORDER BY subject_id"},
+      {&get_holds_,
+       "SELECT subject_id, rule, ground, placed_at FROM legal_holds WHERE subject_id = ?"},
+      {&get_all_holds_,
+       "SELECT subject_id, rule, ground, placed_at FROM legal_holds ORDER BY subject_id"},
       {&put_lifecycle_,
        "INSERT INTO lifecycle_events (subject_id, event, at) VALUES (?, ?, ?)"
        " ON CONFLICT (subject_id, event) DO UPDATE SET at = max(at, excluded.at)"},
       {&get_lifecycle_, "SELECT subject_id, event, at FROM lifecycle_events WHERE subject_id = ?"},
-      {&get_all_lifecycle_, "SELECT subject_id, event, at FROM lifecycle_events ORDER BY subject_id"},
+      {&get_all_lifecycle_,
+       "SELECT subject_id, event, at FROM lifecycle_events ORDER BY subject_id"},
       {&add_aggregate_,
-       "INSERT INTO aggregates (rule, category, day, count) VALUES (?, ?, ?, ?)"
-       " ON CONFLICT (rule, category, day) DO UPDATE SET count = count + excluded.count"},
-      {&get_aggregates_, "SELECT rule, category, day, count FROM aggregates ORDER BY rule, category, day"},
+       "INSERT INTO aggregates (rule, category, day, count, subjects) VALUES (?, ?, ?, ?, ?)"
+       " ON CONFLICT (rule, category, day) DO UPDATE SET count = count + excluded.count,"
+       " subjects = subjects + excluded.subjects"},
+      {&get_aggregates_,
+       "SELECT rule, category, day, count, subjects FROM aggregates ORDER BY rule, category, day"},
       {&purge_outbox_, "DELETE FROM outbox WHERE subject_id = ?"},
       {&purge_holds_, "DELETE FROM legal_holds WHERE subject_id = ?"},
       {&purge_lifecycle_, "DELETE FROM lifecycle_events WHERE subject_id = ?"},
@@ -199,6 +215,7 @@ Status RightsTables::AddAggregate(const AggregateRecord& a) {
   add_aggregate_.BindText(2, a.category);
   add_aggregate_.BindInt64(3, a.day);
   add_aggregate_.BindInt64(4, a.count);
+  add_aggregate_.BindInt64(5, a.subjects);
   return Run(add_aggregate_, "data store apply: add aggregate");
 }
 
@@ -252,10 +269,14 @@ StatusOr<std::vector<LifecycleEventRecord>> RightsTables::GetLifecycleEvents(uin
 }
 
 StatusOr<std::vector<AggregateRecord>> RightsTables::GetAggregates() {
-  return Collect<AggregateRecord>(get_aggregates_, "data store read aggregates", [](const Statement& s) {
-    return AggregateRecord{
-        .rule = s.ColumnText(0), .category = s.ColumnText(1), .day = s.ColumnInt64(2), .count = s.ColumnInt64(3)};
-  });
+  return Collect<AggregateRecord>(get_aggregates_, "data store read aggregates",
+                                  [](const Statement& s) {
+                                    return AggregateRecord{.rule = s.ColumnText(0),
+                                                           .category = s.ColumnText(1),
+                                                           .day = s.ColumnInt64(2),
+                                                           .count = s.ColumnInt64(3),
+                                                           .subjects = s.ColumnInt64(4)};
+                                  });
 }
 
 Status RightsTables::ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) {

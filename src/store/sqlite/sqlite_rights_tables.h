@@ -21,6 +21,7 @@ class RightsTables {
  public:
   // CREATE statements for these tables (part of the data file's schema, version 2).
   static const char kSchema[];
+  static const char kAggregateSubjects[];  // version 3
 
   explicit RightsTables(Connection& writer) : conn_(writer) {}
   Status Prepare();

@@ -49,7 +49,7 @@ TEST_F(RightsTables, AVersionOneFileIsUpgradedInPlace) {
   EXPECT_TRUE((*reopened)->Apply(batch).ok());
 }
 
-TEST_F(RightsTables, AVersionTwoFileKeepsItsConsentEventsAndGainsTheirRecipient) {
+TEST_F(RightsTables, AVersionThreeFileKeepsItsConsentEventsAndGainsTheirRecipient) {
   WriteBatch consent;
   consent.AppendConsent(
       {.subject_id = 7, .purpose = "service", .action = "opt_out", .source = "form", .at = 9});
@@ -58,7 +58,7 @@ TEST_F(RightsTables, AVersionTwoFileKeepsItsConsentEventsAndGainsTheirRecipient)
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db, "ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=2;",
+      sqlite3_exec(db, "ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=3;",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -74,6 +74,34 @@ TEST_F(RightsTables, AVersionTwoFileKeepsItsConsentEventsAndGainsTheirRecipient)
   EXPECT_EQ((*events)[0].purpose, "service");
   EXPECT_EQ((*events)[0].recipient, "");
   EXPECT_EQ((*events)[1].recipient, "partner");
+}
+
+TEST_F(RightsTables, AVersionTwoFileKeepsItsAggregatesWithNoOneBehindThem) {
+  store_.reset();
+  // Make the file look like version 2: aggregates without the people behind them.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(
+                db,
+                "DROP TABLE aggregates; CREATE TABLE aggregates (rule TEXT NOT NULL, category TEXT "
+                "NOT NULL,"
+                " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (rule, category, day))"
+                " WITHOUT ROWID; INSERT INTO aggregates VALUES ('logs', 'user.device', 0, 12);"
+                " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=2;",
+                nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  WriteBatch batch;
+  batch.AddAggregate(
+      {.rule = "logs", .category = "user.device", .day = 0, .count = 3, .subjects = 2});
+  ASSERT_TRUE((*reopened)->Apply(batch).ok());
+  auto aggregates = (*reopened)->GetAggregates();
+  ASSERT_TRUE(aggregates.ok()) << aggregates.status().ToString();
+  ASSERT_EQ(aggregates->size(), 1u);
+  EXPECT_EQ((*aggregates)[0].count, 15);
+  EXPECT_EQ((*aggregates)[0].subjects, 2);  // the old twelve fields count no one
 }
 
 }  // namespace
