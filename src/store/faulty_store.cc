@@ -32,6 +32,7 @@ class FaultyDataStore final : public DataStore {
     return inner_->GetSubject(id);
   }
   StatusOr<std::vector<FieldRecord>> GetFields(uint64_t subject_id) override {
+    if (std::function<void()> hook = plan_->TakeGetFieldsHook()) hook();
     return inner_->GetFields(subject_id);
   }
   StatusOr<std::vector<ConsentEventRecord>> GetConsentEvents(uint64_t subject_id) override {

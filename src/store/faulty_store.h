@@ -1,7 +1,9 @@
 // Stores that fail on purpose: wrappers around a DataStore and a KeyStore that refuse the n-th
 // write (once, or that one and every later one), for fault loops over the vault
 // (tests/fault/vault_fault_loop_test.cc). A refused write changes nothing in the wrapped store,
-// as a real store's failed transaction would; reads always go through.
+// as a real store's failed transaction would; reads always go through, and the next
+// DataStore::GetFields can first run a hook, to change the store between a decision's read and
+// its commit (tests/fault/decide_then_commit_test.cc).
 //
 // Writes are counted across both stores, in the order the vault makes them: DataStore::Apply and
 // PurgeSubject; KeyStore::PutWrappedKey(s), DestroyWrappedKey(s), PurgeDone, PutMeta and
@@ -10,7 +12,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
+
+#include <utility>
 
 #include "store/store.h"
 
@@ -30,7 +36,21 @@ class FaultPlan {
   uint64_t writes() const { return writes_.load(); }
   uint64_t failures() const { return failures_.load(); }
 
+  // Runs `hook` once, at the start of the next DataStore::GetFields (on the reading thread,
+  // before the read).
+  void BeforeNextGetFields(std::function<void()> hook) {
+    std::lock_guard lock(hook_mu_);
+    before_get_fields_ = std::move(hook);
+  }
+  // The hook set for the next GetFields, taken (empty when none).
+  std::function<void()> TakeGetFieldsHook() {
+    std::lock_guard lock(hook_mu_);
+    return std::exchange(before_get_fields_, nullptr);
+  }
+
  private:
+  std::mutex hook_mu_;
+  std::function<void()> before_get_fields_;  // guarded by hook_mu_
   std::atomic<uint64_t> fail_at_{0};
   std::atomic<Mode> mode_{Mode::kOnce};
   std::atomic<uint64_t> writes_{0};

@@ -10,7 +10,6 @@
 namespace privet {
 
 using vault_internal::CachedSubject;
-using vault_internal::TodayOf;
 
 Status Vault::RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::optional<Time> at) {
   if (event == AnchorEvent::kCollection) {
@@ -95,7 +94,7 @@ StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
     RetentionAggregate open{.rule = rows[i].rule, .category = rows[i].category};
     int64_t people = 0;
     for (; i < rows.size() && rows[i].rule == open.rule && rows[i].category == open.category; ++i) {
-      const CivilDay day = TodayOf(FromUnix(rows[i].day));
+      const CivilDay day = CivilDayOf(FromUnix(rows[i].day));
       if (open.count == 0) open.first_day = day;
       open.last_day = day;
       open.count += rows[i].count;

@@ -17,12 +17,6 @@ int AgeOn(CivilDay birth, CivilDay today) {
   return age;
 }
 
-CivilDay TodayOf(Time t) {
-  const std::chrono::year_month_day ymd{std::chrono::floor<std::chrono::days>(t)};
-  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-          static_cast<unsigned>(ymd.day())};
-}
-
 void DecodeProfile(std::string_view json, CachedSubject& s) {
   nlohmann::json profile = nlohmann::json::parse(json, nullptr, false);
   if (!profile.is_object()) {

@@ -54,8 +54,7 @@ std::shared_ptr<const CachedSubject> WithConsentEvent(const CompiledPolicy& poli
                                                       const CachedSubject& before,
                                                       const store::ConsentEventRecord& event);
 
-// The UTC calendar day of `t`, and whole years between `birth` and `today`.
-CivilDay TodayOf(Time t);
+// Whole years between `birth` and `today` (today's UTC day: CivilDayOf, privet/clock.h).
 int AgeOn(CivilDay birth, CivilDay today);
 
 }  // namespace privet::vault_internal

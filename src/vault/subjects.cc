@@ -14,7 +14,6 @@ using vault_internal::AgeOn;
 using vault_internal::EncodeProfile;
 using vault_internal::Joined;
 using vault_internal::ProfileAd;
-using vault_internal::TodayOf;
 
 constexpr size_t kMaxSubjectsPerImport = 10'000;
 
@@ -37,7 +36,7 @@ StatusOr<std::string> Vault::Impl::CheckNewSubject(const NewSubject& s) {
     return InvalidArgument("give a birth date or an age, not both", "age_years");
   if (s.age_years && (*s.age_years < 0 || *s.age_years > 150))
     return InvalidArgument("age out of range", "age_years");
-  const CivilDay today = TodayOf(clock_.Now());
+  const CivilDay today = CivilDayOf(clock_.Now());
   std::optional<int> age = s.age_years;
   if (s.birth_date) {
     const std::chrono::year_month_day ymd{std::chrono::year{s.birth_date->year},
