@@ -400,6 +400,7 @@ Json PolicyJson(const CompiledPolicy& policy) {
                         {"objectable", p.objectable},
                         {"direct_marketing", p.direct_marketing},
                         {"since_version", p.since_version},
+                        {"sensitive_use_permitted", p.sensitive_use_permitted},
                         // Declared, not inherited: Cedar's `in` walks the tree itself.
                         {"prohibited", decl.prohibited},
                         {"processor", decl.processor}});
@@ -414,7 +415,10 @@ Json PolicyJson(const CompiledPolicy& policy) {
   return {{"version", policy.version()},
           {"purposes", purposes},
           {"roles", roles},
-          {"refused_on_write", CategoryIds(policy, policy.refused_on_write())}};
+          {"refused_on_write", CategoryIds(policy, policy.refused_on_write())},
+          {"sensitive_categories", CategoryIds(policy, policy.sensitive_categories())},
+          {"use_bound_to_collection_version", policy.use_bound_to_collection_version()},
+          {"changes_wait_for_notice", policy.changes_wait_for_notice()}};
 }
 
 Json SubjectJson(const CompiledPolicy& policy, const SubjectState& s) {
@@ -424,7 +428,10 @@ Json SubjectJson(const CompiledPolicy& policy, const SubjectState& s) {
             {"objections", PurposeIds(policy, s.objections)},
             {"overriding_grounds", PurposeIds(policy, s.overriding_grounds)},
             {"restricted", s.restricted},
-            {"collected_under_version", s.collected_under_version}};
+            {"removed_from_organization", s.removed_from_organization},
+            {"limited_sensitive_use", s.limited_sensitive_use},
+            {"collected_under_version", s.collected_under_version},
+            {"notified_version", s.notified_version}};
   if (s.organization_id != kNoId) j["organization"] = s.organization_id;
   if (s.tenant_id != kNoId) j["tenant"] = s.tenant_id;
   return j;

@@ -5,19 +5,23 @@
 //  - purposes form a tree: each Purpose entity's parent is its parent purpose, so Cedar's `in`
 //    walks ancestors ("consent on the purpose or an ancestor", "prohibited itself or below a
 //    prohibited purpose", a role's purposes covering their descendants);
-//  - permits say who may act at all (service, the subject itself, staff within need-to-know,
-//    the admin of the subject's organization, the tenant that submitted the subject); a privet
-//    admin has no permit;
+//  - permits say who may act at all (service, the subject itself unless removed from its
+//    organization, staff within their role's need-to-know, the admin of the subject's
+//    organization within the policy's organization_admin role and never on a tenant's subject,
+//    the tenant that submitted the subject); a privet admin has no permit;
 //  - forbids carry every denial: prohibited purposes, controller vs processor data, refused
-//    categories on write, categories per purpose, restriction, consent, opt-out (of the purpose
-//    or an ancestor; it also ends a consent given beneath it), objection, and the policy version
-//    in force at collection.
+//    categories on write, categories per purpose, restriction, California's limit on sensitive
+//    use, consent, opt-out (of the purpose or an ancestor; it also ends a consent given beneath
+//    it), objection, and a purpose newer than the data (consent where use is bound to the
+//    collection version; otherwise notice where changes wait for it, and no opt-out of it
+//    whatever its consent mode).
 //
 // Cedar has no "for all", so each category set is the expanded set of category ids (an id
 // covers its dotted descendants), the same sets privet compiles; the effective (inherited)
 // consent mode, objectability and since_version of each purpose are attributes, as privet's
 // compiler computes them, because a child may override its parent's mode.
 
+const kOrganizationAdminRole = 'organization_admin';  // kOrganizationAdminRole in privet
 const kDataActions = ['write', 'read', 'disclose'];  // store and erase skip the subject's choices
 
 const uid = (type, id) => ({ type, id: String(id) });
@@ -33,6 +37,7 @@ entity Purpose in [Purpose] {
   objectable: Bool,
   direct_marketing: Bool,
   since_version: Long,
+  sensitive_use_permitted: Bool,
 };
 entity Role { purposes: Set<Purpose>, categories: Set<String> };
 entity Staff { role: Role };
@@ -49,7 +54,10 @@ entity Subject {
   objections: Set<Purpose>,
   overriding_grounds: Set<Purpose>,
   restricted: Bool,
+  removed_from_organization: Bool,
+  limited_sensitive_use: Bool,
   collected_under_version: Long,
+  notified_version: Long,
 };
 type DecisionContext = { purpose: Purpose, categories: Set<String> };
 action write, read, store, disclose, erase appliesTo {
@@ -69,16 +77,27 @@ export function cedarPolicies(policy) {
   out.push(`// Generated from policies/${policy.name}.yaml (as version ${policy.version}) by ` +
            'bench/cedar/cedar_policy.mjs; do not edit.\n');
   add('service', 'permit (principal is Service, action, resource)');
-  add('subject_self', 'permit (principal is Subject, action, resource) when { principal == resource }');
+  add('subject_self', `
+permit (principal is Subject, action, resource)
+when { principal == resource && !resource.removed_from_organization }`);
   add('staff_need_to_know', `
 permit (principal is Staff, action, resource)
 when {
   context.purpose in principal.role.purposes &&
   principal.role.categories.containsAll(context.categories)
 }`);
-  add('organization_admin', `
+  // An organization admin acts on its organization's members (never a tenant's subjects), and
+  // only within the policy's organization_admin role; without that role, not at all.
+  const orgAdminRole = policy.roles.find((r) => r.id === kOrganizationAdminRole);
+  if (orgAdminRole) {
+    add('organization_admin', `
 permit (principal is OrganizationAdmin, action, resource)
-when { resource has organization && principal in resource.organization }`);
+when {
+  resource has organization && principal in resource.organization && !(resource has tenant) &&
+  context.purpose in ${purposeList(orgAdminRole.purposes)} &&
+  ${JSON.stringify(orgAdminRole.categories)}.containsAll(context.categories)
+}`);
+  }
   add('tenant', `
 permit (principal is Tenant, action, resource)
 when { resource has tenant && resource.tenant == principal }`);
@@ -110,6 +129,14 @@ unless { context.purpose.categories.containsAll(context.categories) }`);
   add('restricted', `
 forbid (principal, action in ${actionList(kDataActions)}, resource)
 when { resource.restricted }`);
+  if (policy.sensitive_categories.length > 0) {
+    add('sensitive_use_limited', `
+forbid (principal, action in ${actionList(kDataActions)}, resource)
+when {
+  resource.limited_sensitive_use && !context.purpose.sensitive_use_permitted &&
+  context.categories.containsAny(${JSON.stringify(policy.sensitive_categories)})
+}`);
+  }
   add('no_consent', `
 forbid (principal, action in ${actionList(kDataActions)}, resource)
 when { context.purpose.consent == "required" && !(context.purpose in resource.consents) }`);
@@ -126,13 +153,33 @@ when {
   context.purpose in resource.objections &&
   !(context.purpose in resource.overriding_grounds)
 }`);
-  add('purpose_not_in_force_at_collection', `
-forbid (principal, action in ${actionList(['read', 'disclose'])}, resource)
-when {
+  // A purpose newer than the data: bound to the collection version, only with consent (CN17);
+  // otherwise once the subject was told (where changes wait for notice, CU06), and never after
+  // the subject opted out of it, whatever its consent mode.
+  const newerPurpose = `
   resource.collected_under_version > 0 &&
-  resource.collected_under_version < context.purpose.since_version &&
+  resource.collected_under_version < context.purpose.since_version`;
+  const newerActions = actionList(['read', 'disclose']);
+  if (policy.use_bound_to_collection_version) {
+    add('purpose_not_in_force_at_collection', `
+forbid (principal, action in ${newerActions}, resource)
+when {${newerPurpose} &&
   !(context.purpose in resource.consents)
 }`);
+  } else {
+    if (policy.changes_wait_for_notice) {
+      add('purpose_not_in_force_at_collection', `
+forbid (principal, action in ${newerActions}, resource)
+when {${newerPurpose} &&
+  resource.notified_version < context.purpose.since_version
+}`);
+    }
+    add('opted_out_of_new_purpose', `
+forbid (principal, action in ${newerActions}, resource)
+when {${newerPurpose} &&
+  context.purpose in resource.opt_outs
+}`);
+  }
   return out.join('\n');
 }
 
@@ -146,6 +193,7 @@ export function policyEntities(policy) {
       objectable: p.objectable,
       direct_marketing: p.direct_marketing,
       since_version: p.since_version,
+      sensitive_use_permitted: p.sensitive_use_permitted,
     },
     parents: p.parent ? [uid('Purpose', p.parent)] : [],
   }]));
@@ -164,7 +212,10 @@ export function subjectEntity(subject) {
     objections: subject.objections.map((p) => ref('Purpose', p)),
     overriding_grounds: subject.overriding_grounds.map((p) => ref('Purpose', p)),
     restricted: subject.restricted,
+    removed_from_organization: subject.removed_from_organization,
+    limited_sensitive_use: subject.limited_sensitive_use,
     collected_under_version: subject.collected_under_version,
+    notified_version: subject.notified_version,
   };
   if (subject.organization !== undefined) attrs.organization = ref('Organization', subject.organization);
   if (subject.tenant !== undefined) attrs.tenant = ref('Tenant', subject.tenant);
