@@ -156,7 +156,10 @@ std::vector<int> Members(const BitSet<N>& set, int limit) {
   return out;
 }
 
-std::vector<SubjectState> MakeSubjects(const CompiledPolicy& policy, Random& rng) {
+// `later` draws the subject state added after the workload was first fixed (opt-outs of the new
+// purpose, the right to limit, removal from an organization, the version the subject was told
+// of) from its own stream, so that every other draw of the workload stays as it was.
+std::vector<SubjectState> MakeSubjects(const CompiledPolicy& policy, Random& rng, Random& later) {
   bool has_processor_purposes = false;
   for (int p = 0; p < policy.purpose_count(); ++p)
     has_processor_purposes |= policy.purpose(p).processor;
@@ -181,6 +184,14 @@ std::vector<SubjectState> MakeSubjects(const CompiledPolicy& policy, Random& rng
     s.collected_under_version = version_draw == 0   ? 0
                                 : version_draw == 1 ? policy.version() - 1
                                                     : policy.version();
+    // An opt-out of a purpose newer than the data is honoured whatever its consent mode (CU06).
+    for (int p = 0; p < policy.purpose_count(); ++p)
+      if (policy.purpose(p).since_version == policy.version() &&
+          policy.purpose(p).consent != ConsentMode::kOptOut && later.Percent(20))
+        s.opt_outs.Set(p);
+    s.limited_sensitive_use = later.Percent(10);
+    s.removed_from_organization = s.organization_id != kNoId && later.Percent(10);
+    s.notified_version = later.Percent(50) ? policy.version() : 0;
   }
   return subjects;
 }
@@ -505,6 +516,7 @@ Flags ParseFlags(int argc, char** argv) {
 int Main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
   Random rng(kSeed);
+  Random later(~kSeed);
   std::vector<PolicyWorkload> workloads;
   workloads.reserve(std::size(kPolicyNames));
   for (std::string_view name : kPolicyNames) {
@@ -513,7 +525,7 @@ int Main(int argc, char** argv) {
     PolicyWorkload& w = workloads.emplace_back();
     w.name = std::string(name);
     w.policy = std::move(policy);
-    w.subjects = MakeSubjects(*w.policy, rng);
+    w.subjects = MakeSubjects(*w.policy, rng, later);
     w.requests = MakeRequests(*w.policy, w.subjects, rng);
   }
 
