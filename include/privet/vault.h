@@ -215,7 +215,8 @@ struct ConsentChange {
 struct PolicyChangeAnnouncement {
   int version = 0;             // the policy version announced
   uint64_t subjects_told = 0;  // subjects sent a notice now
-  uint64_t already_told = 0;   // concerned subjects told of this version before
+  uint64_t already_told = 0;   // concerned subjects told of what is new to them before
+  std::vector<uint64_t> subjects_unreadable;  // skipped: their data cannot be read (DATA_LOSS)
 };
 
 struct ConsentEvent {
@@ -409,9 +410,10 @@ class Vault {
   // use gets one sealed outbox message (topic `policy_change`: what is new, the opt-out window,
   // how to opt out) and the `notified` event that starts the window, in one commit. Until the
   // window has passed the engine keeps the data from what is new; an opt-out of the purpose or
-  // recipient keeps it from it for good. Idempotent: a subject already told of this version is
-  // counted, not told again.
-  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange();
+  // recipient keeps it from it for good. Idempotent: a subject already told of what is new to
+  // it is counted, not told again. A subject whose data cannot be read is reported and skipped.
+  // `by` is who asked (recorded in the audit log).
+  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange(const Principal& by);
 
   // Exact-match lookup by email, phone or username through blind indexes.
   enum class Identifier { kEmail, kPhone, kUsername };

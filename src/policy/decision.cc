@@ -123,7 +123,10 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
     } else {
       if (policy.changes_wait_for_notice() && subject.notified_version < p.since_version)
         return deny(Reason::kPurposeNotInForceAtCollection);
-      if (subject.opt_outs.Intersects(p.self_and_ancestors)) return deny(Reason::kOptedOut);
+      // The law, not a preference, decides uses it requires.
+      if (subject.opt_outs.Intersects(p.self_and_ancestors) &&
+          p.basis != LegalBasis::kLegalObligation && p.basis != LegalBasis::kVitalInterests)
+        return deny(Reason::kOptedOut);
     }
   }
   return d;

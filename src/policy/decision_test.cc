@@ -228,6 +228,39 @@ TEST_F(DecideTest, DataFromOlderVersionNotUsedForNewerPurposeWithoutConsent) {
   EXPECT_TRUE(Read(s, {"user.behavior.clicks"}, "research").allowed());
 }
 
+// CU06: an opt-out of a purpose newer than the data keeps the data from it, whatever the
+// purpose's own consent mode; but the law, not a preference, decides uses it requires.
+TEST_F(DecideTest, AnOptOutOfANewerPurposeStopsItUnlessTheLawRequiresIt) {
+  Policy edited = policy_->policy();
+  edited.changes.material_change_requires_consent = false;
+  const PurposeId security = P("security");
+  edited.purposes[security].since_version = 3;
+  auto v3 = CompiledPolicy::Compile(edited);
+  ASSERT_TRUE(v3.ok());
+  SubjectState s = Subject();
+  s.collected_under_version = 2;
+  s.opt_outs.Set(security);
+  EXPECT_EQ(
+      Decide(**v3, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security)
+          .reason,
+      Reason::kOptedOut);
+  // Data collected under the version that declared it was collected knowing of it.
+  s.collected_under_version = 3;
+  EXPECT_TRUE(
+      Decide(**v3, Principal::Service(), Action::kRead, s, C({"user.behavior.clicks"}), security)
+          .allowed());
+  s.collected_under_version = 2;
+  for (LegalBasis law : {LegalBasis::kLegalObligation, LegalBasis::kVitalInterests}) {
+    edited.purposes[security].basis = law;
+    auto lawful = CompiledPolicy::Compile(edited);
+    ASSERT_TRUE(lawful.ok());
+    EXPECT_TRUE(Decide(**lawful, Principal::Service(), Action::kRead, s,
+                       C({"user.behavior.clicks"}), security)
+                    .allowed())
+        << LegalBasisName(law);
+  }
+}
+
 TEST_F(DecideTest, WithoutTheConsentRuleTheVersionInForceGovernsUse) {
   Policy edited = policy_->policy();
   edited.changes.material_change_requires_consent = false;

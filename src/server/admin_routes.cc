@@ -125,10 +125,14 @@ StatusOr<HttpResponse> ListKeys(const Call& call) {
 StatusOr<HttpResponse> AnnouncePolicyChange(const Call& call) {
   PRIVET_RETURN_IF_ERROR(
       ParseObject(call.request.body.empty() ? "{}" : call.request.body, {}).status());
-  PRIVET_ASSIGN_OR_RETURN(PolicyChangeAnnouncement done, call.ctx.vault.AnnouncePolicyChange());
+  PRIVET_ASSIGN_OR_RETURN(PolicyChangeAnnouncement done,
+                          call.ctx.vault.AnnouncePolicyChange(call.principal));
+  Json unreadable = Json::array();
+  for (uint64_t id : done.subjects_unreadable) unreadable.push_back(IdString(id));
   return JsonResponse(200, {{"policy_version", done.version},
                             {"subjects_told", done.subjects_told},
-                            {"already_told", done.already_told}});
+                            {"already_told", done.already_told},
+                            {"subjects_unreadable", unreadable}});
 }
 
 StatusOr<HttpResponse> RevokeKey(const Call& call) {

@@ -301,13 +301,26 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   }
   // An organization admin administers its members' privacy settings (CT11) within its role: it
   // may always narrow what is done with a member's data (opt out, object, withdraw), but gives
-  // or restores a use only for the purposes its role covers.
-  if (call.principal.kind == PrincipalKind::kOrganizationAdmin && !change.purpose.empty() &&
-      (*action == ConsentAction::kGrant || *action == ConsentAction::kUndoOptOut ||
-       *action == ConsentAction::kWithdrawObjection ||
-       *action == ConsentAction::kOverridingGround)) {
+  // or restores a use only for the purposes its role covers, and never restores sharing with a
+  // recipient the member opted out of (CU06).
+  const bool widens = *action == ConsentAction::kGrant || *action == ConsentAction::kUndoOptOut ||
+                      *action == ConsentAction::kWithdrawObjection ||
+                      *action == ConsentAction::kOverridingGround;
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin && widens &&
+      !change.recipient.empty()) {
+    return PermissionDenied(Reason::kNotNeedToKnow,
+                            "an organization admin does not restore sharing with a recipient",
+                            "recipient");
+  }
+  std::string widened_purpose = change.purpose;
+  if (widened_purpose.empty() && !change.channel.empty()) {  // a channel's choice is its purpose's
+    for (const MarketingChannel& m : call.ctx.policy->policy().marketing_channels)
+      if (m.id == change.channel) widened_purpose = m.purpose;
+  }
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin && widens &&
+      !widened_purpose.empty()) {
     const CompiledPolicy& policy = *call.ctx.policy;
-    std::optional<PurposeId> id = policy.FindPurpose(change.purpose);
+    std::optional<PurposeId> id = policy.FindPurpose(widened_purpose);
     std::optional<RoleId> role = policy.organization_admin_role();
     if (id && !(role && policy.role(*role).purposes.Test(*id))) {
       return PermissionDenied(

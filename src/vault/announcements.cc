@@ -31,9 +31,12 @@ struct News {
 };
 
 // What in the current policy is new to a datum of `category`, collected under `version` for
-// `purposes`.
+// `purposes`, of a subject created under `created_under`. The same tests as the decisions':
+// a purpose is new to a datum collected before it (Decide); a recipient is new to a subject
+// created before it (DecideDisclosure, from the subject's notified version), for data it may
+// receive.
 void AddNewsFor(const CompiledPolicy& policy, std::string_view category, int version,
-                const std::vector<std::string>& purposes, News& news) {
+                int created_under, const std::vector<std::string>& purposes, News& news) {
   std::optional<CategoryId> c = policy.FindCategory(category);
   if (!c) return;
   for (int p = 0; p < policy.purpose_count(); ++p) {
@@ -45,7 +48,7 @@ void AddNewsFor(const CompiledPolicy& policy, std::string_view category, int ver
   const std::vector<Recipient>& recipients = policy.policy().recipients;
   for (size_t r = 0; r < recipients.size(); ++r) {
     const CompiledRecipient& to = policy.recipient(static_cast<RecipientId>(r));
-    if (to.since_version <= version || !to.categories.Test(*c)) continue;
+    if (to.since_version <= created_under || !to.categories.Test(*c)) continue;
     for (int p = 0; p < policy.purpose_count(); ++p) {
       if (to.purposes.Test(p) && CollectedFor(policy, purposes, static_cast<PurposeId>(p))) {
         news.recipients.insert(static_cast<RecipientId>(r));
@@ -55,19 +58,30 @@ void AddNewsFor(const CompiledPolicy& policy, std::string_view category, int ver
   }
 }
 
+// The latest version that declared something in `news`: a notice of it or later covers them all.
+int LatestVersionOf(const CompiledPolicy& policy, const News& news) {
+  int latest = 0;
+  for (PurposeId p : news.purposes) latest = std::max(latest, policy.purpose(p).since_version);
+  for (RecipientId r : news.recipients)
+    latest = std::max(latest, policy.recipient(r).since_version);
+  return latest;
+}
+
 }  // namespace
 
-StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange() {
+StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Principal& by) {
+  // One announcement at a time: a subject is told once even if two are started together.
+  std::lock_guard announcing(announce_mu_);
   const CompiledPolicy& policy = *policy_;
   PolicyChangeAnnouncement result{.version = policy.version()};
-  // The subjects holding data of a category something new may use.
-  std::set<uint64_t> candidates;
   bool anything_new = false;
   for (int p = 0; p < policy.purpose_count(); ++p)
     anything_new |= policy.purpose(static_cast<PurposeId>(p)).since_version > 1;
   for (size_t r = 0; r < policy.policy().recipients.size(); ++r)
     anything_new |= policy.recipient(static_cast<RecipientId>(r)).since_version > 1;
   if (!anything_new) return result;
+  // The subjects holding any data at all; each is then looked at whole.
+  std::set<uint64_t> candidates;
   PRIVET_RETURN_IF_ERROR(data_->ScanFieldMetadata([&](const store::FieldMetadata& f) {
     candidates.insert(f.subject_id);
     return true;
@@ -75,25 +89,37 @@ StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange() {
 
   const std::optional<Duration>& window = policy.policy().changes.opt_out_window;
   for (uint64_t id : candidates) {
-    PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(id));
+    // One subject whose data cannot be read is reported and skipped, never stops the others.
+    auto unreadable = [&](const Status& s) {
+      if (s.code() != StatusCode::kDataLoss) return false;
+      result.subjects_unreadable.push_back(id);
+      return true;
+    };
+    StatusOr<std::shared_ptr<const CachedSubject>> subject = Load(id);
+    if (!subject.ok()) {
+      if (subject.status().code() == StatusCode::kNotFound || unreadable(subject.status()))
+        continue;  // erased meanwhile, or reported
+      return subject.status();
+    }
+    StatusOr<std::vector<store::FieldRecord>> fields = data_->GetFields(id);
+    if (!fields.ok()) {
+      if (unreadable(fields.status())) continue;
+      return fields.status();
+    }
     News news;
-    for (const store::FieldRecord& f : fields)
-      AddNewsFor(policy, f.category, f.policy_version, f.purposes, news);
+    for (const store::FieldRecord& f : *fields)
+      AddNewsFor(policy, f.category, f.policy_version, (*subject)->record.policy_version,
+                 f.purposes, news);
     if (news.empty()) continue;
     PRIVET_ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
                             data_->GetConsentEvents(id));
+    const int latest = LatestVersionOf(policy, news);
     const bool told = std::any_of(events.begin(), events.end(), [&](const auto& e) {
-      return e.action == ConsentActionName(ConsentAction::kNotified) &&
-             e.policy_version >= policy.version();
+      return e.action == ConsentActionName(ConsentAction::kNotified) && e.policy_version >= latest;
     });
     if (told) {
       ++result.already_told;
       continue;
-    }
-    StatusOr<std::shared_ptr<const CachedSubject>> subject = Load(id);
-    if (!subject.ok()) {
-      if (subject.status().code() == StatusCode::kNotFound) continue;  // erased meanwhile
-      return subject.status();
     }
     const Time now = clock_.Now();
     nlohmann::json purposes = nlohmann::json::array();
@@ -128,12 +154,17 @@ StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange() {
                          .source = std::string(ConsentSourceName(ConsentSource::kApi)),
                          .at = ToUnix(now),
                          .policy_version = policy.version()});
-    AuditEntry told_entry = Audit(AuditEvent::kConsent, Principal::Service(), id);
+    AuditEntry told_entry = Audit(AuditEvent::kConsent, by, id);
     told_entry.action = std::string(ConsentActionName(ConsentAction::kNotified));
     told_entry.detail = "policy_change:" + std::to_string(policy.version()) +
                         ";purposes:" + std::to_string(news.purposes.size()) +
                         ";recipients:" + std::to_string(news.recipients.size());
-    PRIVET_RETURN_IF_ERROR(Commit(batch, {told_entry}));
+    if (Status committed = Commit(batch, {told_entry}); !committed.ok()) {
+      // Erased between the look and the commit: nobody left to tell.
+      StatusOr<std::optional<store::SubjectRecord>> still = data_->GetSubject(id);
+      if (still.ok() && !still->has_value()) continue;
+      return committed;
+    }
     ++result.subjects_told;
   }
   return result;

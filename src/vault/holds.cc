@@ -98,7 +98,9 @@ StatusOr<std::vector<RetentionAggregate>> Vault::Aggregates() {
       if (open.count == 0) open.first_day = day;
       open.last_day = day;
       open.count += rows[i].count;
-      people = std::max(people, rows[i].subjects);
+      // A day with records has at least one person behind it, even where the store does not
+      // know how many (rows kept before the count of people existed).
+      people = std::max({people, rows[i].subjects, rows[i].count > 0 ? int64_t{1} : int64_t{0}});
       if (people >= min_group) {
         out.push_back(open);
         open.count = 0;

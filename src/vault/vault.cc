@@ -187,8 +187,8 @@ Status Vault::RotateMasterKey(std::string_view hex) { return impl_->RotateMaster
 Status Vault::BackupData(const std::string& dest) { return impl_->BackupData(dest); }
 StatusOr<SignedTreeHead> Vault::SignTreeHead() { return impl_->SignTreeHead(); }
 StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->Disclose(d); }
-StatusOr<PolicyChangeAnnouncement> Vault::AnnouncePolicyChange() {
-  return impl_->AnnouncePolicyChange();
+StatusOr<PolicyChangeAnnouncement> Vault::AnnouncePolicyChange(const Principal& by) {
+  return impl_->AnnouncePolicyChange(by);
 }
 StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) { return impl_->Disclosures(id); }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -83,7 +84,7 @@ class Vault::Impl : public vault_internal::VaultCore {
   StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
 
   // announcements.cc
-  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange();
+  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange(const Principal& by);
 
   // erasure.cc
   Status Erase(uint64_t id);
@@ -144,6 +145,7 @@ class Vault::Impl : public vault_internal::VaultCore {
                                                LegalBasis basis,
                                                std::vector<WithheldField>& withheld);
 
+  std::mutex announce_mu_;  // announcements.cc: one policy-change announcement at a time
   vault_internal::ReadAuditor auditor_;
   vault_internal::Purger purger_;  // declared last: stopped before anything it uses goes
 };

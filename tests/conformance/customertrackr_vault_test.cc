@@ -156,7 +156,8 @@ TEST_F(CustomerTrackrVault, CU06_AnOptOutOfANewPurposeKeepsOldDataOutOfIt) {
                   .fields = {{.category = "user.behavior.purchase_history", .value = "order:18"}}})
           .ok());
   const uint64_t id = PurchaseThenVersionTwo([](Policy&) {});
-  auto announced = vault().AnnouncePolicyChange();  // privet tells both of the new use
+  auto announced =
+      vault().AnnouncePolicyChange(Principal::Service());  // privet tells both of the new use
   ASSERT_TRUE(announced.ok()) << announced.status().ToString();
   ASSERT_EQ(announced->subjects_told, 2u);
   ASSERT_TRUE(vault()

@@ -9,6 +9,7 @@
 #include "privet/rights.h"
 #include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 namespace {
@@ -266,11 +267,11 @@ TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeO
 
   // privet tells each concerned subject itself: a message naming the new recipient and how to
   // opt out, queued with the notice event; announcing again tells nobody twice.
-  auto announced = vault().AnnouncePolicyChange();
+  auto announced = vault().AnnouncePolicyChange(Principal::Service());
   ASSERT_TRUE(announced.ok()) << announced.status().ToString();
   EXPECT_EQ(announced->version, 2);
   EXPECT_EQ(announced->subjects_told, 2u);
-  auto again = vault().AnnouncePolicyChange();
+  auto again = vault().AnnouncePolicyChange(Principal::Service());
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->subjects_told, 0u);
   EXPECT_EQ(again->already_told, 2u);
@@ -319,6 +320,79 @@ TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeO
                   .ok());
   EXPECT_THAT(Released(Disclose("newsletter_partner", objector, {"user.contact.email"}, "service")),
               ElementsAre("user.contact.email=lee@example.com"));
+}
+
+// The announcement and the disclosure gate agree on who is concerned: a subject created before
+// the new recipient is told of it even when its data came after the change (else it would wait
+// for a notice that never comes).
+TEST_F(CustomerTrackrDisclosure, ASubjectCreatedBeforeANewRecipientIsToldEvenOfDataWrittenAfter) {
+  const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+  Policy v2 = compiled().policy();
+  v2.version = 2;
+  v2.recipients.push_back({.id = "newsletter_partner",
+                           .name = "Newsletter partner",
+                           .kind = RecipientKind::kPartner,
+                           .function = "Sends our newsletter",
+                           .country = "US",
+                           .categories = {"user.contact.email"},
+                           .purposes = {"service"},
+                           .since_version = 2});
+  auto compiled_v2 = CompiledPolicy::Compile(v2);
+  ASSERT_TRUE(compiled_v2.ok());
+  policy_ = *compiled_v2;
+  Reopen();
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"service"},
+                  .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}})
+          .ok());
+  EXPECT_THAT(Disclose("newsletter_partner", id, {"user.contact.email"}, "service"),
+              ::privet::testing::Refused(Reason::kRecipientNotYetInForce));
+  auto announced = vault().AnnouncePolicyChange(Principal::Service());
+  ASSERT_TRUE(announced.ok()) << announced.status().ToString();
+  EXPECT_EQ(announced->subjects_told, 1u);
+  clock_.Advance(std::chrono::days(31));
+  EXPECT_THAT(Released(Disclose("newsletter_partner", id, {"user.contact.email"}, "service")),
+              ElementsAre("user.contact.email=kim@example.com"));
+}
+
+// One subject whose record cannot be opened is reported and skipped; the others are told.
+TEST_F(CustomerTrackrDisclosure, AnUnreadableSubjectDoesNotStopTheAnnouncement) {
+  const uint64_t damaged = Subject(
+      "user", {"service"}, {{.category = "user.contact.email", .value = "bob@example.com"}});
+  const uint64_t id = Subject("user", {"service"},
+                              {{.category = "user.contact.email", .value = "kim@example.com"}});
+  auto record = vault_internal::CoreOf(vault()).data().GetSubject(damaged);
+  ASSERT_TRUE(record.ok() && record->has_value());
+  std::string sealed = (*record)->sealed_profile;
+  ASSERT_FALSE(sealed.empty());
+  sealed.back() = static_cast<char>(sealed.back() ^ 0x01);
+  store::WriteBatch batch;
+  batch.UpdateProfile(damaged, sealed);
+  ASSERT_TRUE(vault_internal::CoreOf(vault()).Commit(batch, {}).ok());
+  Policy v2 = compiled().policy();
+  v2.version = 2;
+  v2.recipients.push_back({.id = "newsletter_partner",
+                           .name = "Newsletter partner",
+                           .kind = RecipientKind::kPartner,
+                           .function = "Sends our newsletter",
+                           .country = "US",
+                           .categories = {"user.contact.email"},
+                           .purposes = {"service"},
+                           .since_version = 2});
+  auto compiled_v2 = CompiledPolicy::Compile(v2);
+  ASSERT_TRUE(compiled_v2.ok());
+  policy_ = *compiled_v2;
+  Reopen();  // nothing cached hides the damage
+  auto announced = vault().AnnouncePolicyChange(Principal::Service());
+  ASSERT_TRUE(announced.ok()) << announced.status().ToString();
+  EXPECT_EQ(announced->subjects_told, 1u);
+  EXPECT_EQ(announced->subjects_unreadable, std::vector<uint64_t>{damaged});
+  auto history = vault().ConsentHistory(id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].action, ConsentAction::kNotified);
 }
 
 TEST_F(CustomerTrackrDisclosure, AnOptOutFromARecipientIsRefusedForWhatThePolicyDoesNotDeclare) {

@@ -324,6 +324,26 @@ TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminIsConfinedToItsRolesPurp
                       {{"purpose", "provide.preferences"}, {"action", "grant"}}, acme_)
                 .status,
             201);
+  // The member's opt-out from a recipient (CU06) is theirs: the admin may add one, never take
+  // one back.
+  ASSERT_EQ(client()
+                .Post("/v1/subjects/" + member + "/consents",
+                      {{"recipient", "affiliates"}, {"action", "opt_out"}}, acme_)
+                .status,
+            201);
+  const size_t events =
+      client().Get("/v1/subjects/" + member + "/consents", acme_).json()["events"].size();
+  HttpReply undone =
+      client().Post("/v1/subjects/" + member + "/consents",
+                    {{"recipient", "affiliates"}, {"action", "undo_opt_out"}}, acme_);
+  EXPECT_EQ(undone.status, 403) << undone.body;
+  EXPECT_EQ(undone.error("reason"), "not_need_to_know");
+  // Nor does a channel's choice reach past the role: it is its purpose's choice.
+  HttpReply channel = client().Post("/v1/subjects/" + member + "/consents",
+                                    {{"channel", "email"}, {"action", "grant"}}, acme_);
+  EXPECT_EQ(channel.status, 403) << channel.body;
+  EXPECT_THAT(client().Get("/v1/subjects/" + member + "/consents", acme_).json()["events"],
+              SizeIs(events));
 }
 
 // Issue 15: organization 0 is no organization. The subjects without one are nobody's members,
