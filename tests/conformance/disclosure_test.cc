@@ -215,6 +215,25 @@ TEST_F(ConnactDisclosure, CN13_TheEmailAddressGoesToNoOneButTheSendingProvider) 
 class CustomerTrackrDisclosure : public DisclosureTest {
  protected:
   CustomerTrackrDisclosure() : DisclosureTest("policies/customertrackr.yaml") {}
+
+  // Version 2 of the policy adds a recipient, newsletter_partner (CU06), and the vault reopens
+  // under it.
+  void ReopenUnderVersionTwoWithANewRecipient() {
+    Policy v2 = compiled().policy();
+    v2.version = 2;
+    v2.recipients.push_back({.id = "newsletter_partner",
+                             .name = "Newsletter partner",
+                             .kind = RecipientKind::kPartner,
+                             .function = "Sends our newsletter",
+                             .country = "US",
+                             .categories = {"user.contact.email"},
+                             .purposes = {"service"},
+                             .since_version = 2});
+    auto compiled_v2 = CompiledPolicy::Compile(v2);
+    ASSERT_TRUE(compiled_v2.ok());
+    policy_ = *compiled_v2;
+    Reopen();
+  }
 };
 
 TEST_F(CustomerTrackrDisclosure, CU05_PersonalDataIsNeverRentedOrSold) {
@@ -247,20 +266,7 @@ TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeO
   const uint64_t unconcerned =
       Subject("user", {"service"}, {{.category = "user.name", .value = "Pat"}});
   // Version 2 adds a recipient.
-  Policy v2 = compiled().policy();
-  v2.version = 2;
-  v2.recipients.push_back({.id = "newsletter_partner",
-                           .name = "Newsletter partner",
-                           .kind = RecipientKind::kPartner,
-                           .function = "Sends our newsletter",
-                           .country = "US",
-                           .categories = {"user.contact.email"},
-                           .purposes = {"service"},
-                           .since_version = 2});
-  auto compiled_v2 = CompiledPolicy::Compile(v2);
-  ASSERT_TRUE(compiled_v2.ok());
-  policy_ = *compiled_v2;
-  Reopen();
+  ASSERT_NO_FATAL_FAILURE(ReopenUnderVersionTwoWithANewRecipient());
   // Nothing goes before the subjects are told.
   auto before_notice = Disclose("newsletter_partner", id, {"user.contact.email"}, "service");
   EXPECT_THAT(before_notice, ::privet::testing::Refused(Reason::kRecipientNotYetInForce));
@@ -288,7 +294,8 @@ TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeO
   EXPECT_EQ(notice["policy_version"], 2);
   ASSERT_EQ(notice["new_recipients"].size(), 1u);
   EXPECT_EQ(notice["new_recipients"][0]["id"], "newsletter_partner");
-  EXPECT_EQ(notice["opt_out_window"], DurationToString(*v2.changes.opt_out_window));
+  EXPECT_EQ(notice["opt_out_window"],
+            DurationToString(*compiled().policy().changes.opt_out_window));
 
   // Within the policy's opt-out window nothing goes either.
   clock_.Advance(std::chrono::days(29));  // the policy's opt-out window is 30 days
@@ -327,20 +334,7 @@ TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeO
 // for a notice that never comes).
 TEST_F(CustomerTrackrDisclosure, ASubjectCreatedBeforeANewRecipientIsToldEvenOfDataWrittenAfter) {
   const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
-  Policy v2 = compiled().policy();
-  v2.version = 2;
-  v2.recipients.push_back({.id = "newsletter_partner",
-                           .name = "Newsletter partner",
-                           .kind = RecipientKind::kPartner,
-                           .function = "Sends our newsletter",
-                           .country = "US",
-                           .categories = {"user.contact.email"},
-                           .purposes = {"service"},
-                           .since_version = 2});
-  auto compiled_v2 = CompiledPolicy::Compile(v2);
-  ASSERT_TRUE(compiled_v2.ok());
-  policy_ = *compiled_v2;
-  Reopen();
+  ASSERT_NO_FATAL_FAILURE(ReopenUnderVersionTwoWithANewRecipient());
   ASSERT_TRUE(
       vault()
           .Write({.subject_id = id,
@@ -371,20 +365,7 @@ TEST_F(CustomerTrackrDisclosure, AnUnreadableSubjectDoesNotStopTheAnnouncement) 
   store::WriteBatch batch;
   batch.UpdateProfile(damaged, sealed);
   ASSERT_TRUE(vault_internal::CoreOf(vault()).Commit(batch, {}).ok());
-  Policy v2 = compiled().policy();
-  v2.version = 2;
-  v2.recipients.push_back({.id = "newsletter_partner",
-                           .name = "Newsletter partner",
-                           .kind = RecipientKind::kPartner,
-                           .function = "Sends our newsletter",
-                           .country = "US",
-                           .categories = {"user.contact.email"},
-                           .purposes = {"service"},
-                           .since_version = 2});
-  auto compiled_v2 = CompiledPolicy::Compile(v2);
-  ASSERT_TRUE(compiled_v2.ok());
-  policy_ = *compiled_v2;
-  Reopen();  // nothing cached hides the damage
+  ASSERT_NO_FATAL_FAILURE(ReopenUnderVersionTwoWithANewRecipient());
   auto announced = vault().AnnouncePolicyChange(Principal::Service());
   ASSERT_TRUE(announced.ok()) << announced.status().ToString();
   EXPECT_EQ(announced->subjects_told, 1u);
