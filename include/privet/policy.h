@@ -43,6 +43,12 @@ enum class LegalBasis {
   kLegitimateInterests,
 };
 
+// Uses the law requires or a life depends on: no preference (an opt-out) stops them, and they
+// may use data whatever it was collected for.
+constexpr bool RequiredByLaw(LegalBasis b) {
+  return b == LegalBasis::kLegalObligation || b == LegalBasis::kVitalInterests;
+}
+
 // How the subject's choice gates a purpose.
 enum class ConsentMode {
   kNone,      // no choice: the basis alone suffices (contract, legal obligation, ...)
@@ -443,6 +449,9 @@ std::optional<Right> ParseRightName(std::string_view name);
 std::optional<SignalResponse> ParseSignalResponseName(std::string_view name);
 std::string DurationToString(const Duration& d);       // "6 months"
 std::string CivilDayToString(const CivilDay& d);       // "2024-03-04"
+
+// The policy's marketing channel of that id, or null.
+const MarketingChannel* FindMarketingChannel(const Policy& policy, std::string_view id);
 
 // True for ISO codes of EU/EEA member states (and "EU"/"EEA" themselves).
 bool IsEeaCountry(std::string_view iso_code);

@@ -497,6 +497,10 @@ class Vault {
 // True if `text` contains a run of 13-19 digits (single spaces or dashes allowed between
 // them) that passes the Luhn check: what a payment card number looks like (CX02).
 bool LooksLikePaymentCardNumber(std::string_view text);
+// OK, or PermissionDenied (reason payment_card_number, `field` as Status::field()) when `text`
+// looks like a payment card number: the one refusal of every input privet keeps. Never echoes
+// the text.
+Status RefuseCardNumber(std::string_view text, std::string_view field);
 
 // Checks a code or reference privet keeps beside personal data: a disclosure's evidence, a legal
 // hold's ground, a fee's payment reference, an extension's or a lift's reason, a denial's ground.

@@ -123,9 +123,7 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
     } else {
       if (policy.changes_wait_for_notice() && subject.notified_version < p.since_version)
         return deny(Reason::kPurposeNotInForceAtCollection);
-      // The law, not a preference, decides uses it requires.
-      if (subject.opt_outs.Intersects(p.self_and_ancestors) &&
-          p.basis != LegalBasis::kLegalObligation && p.basis != LegalBasis::kVitalInterests)
+      if (subject.opt_outs.Intersects(p.self_and_ancestors) && !RequiredByLaw(p.basis))
         return deny(Reason::kOptedOut);
     }
   }
@@ -153,8 +151,7 @@ Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest&
   if (!request.categories.IsSubsetOf(purpose.categories)) return deny(Reason::kCategoryNotForPurpose);
   const int notified = request.notified_version > 0 ? request.notified_version : policy.version();
   if (to.since_version > notified) return deny(Reason::kRecipientNotYetInForce);
-  if (request.opted_out.Test(request.recipient) && purpose.basis != LegalBasis::kLegalObligation &&
-      purpose.basis != LegalBasis::kVitalInterests)
+  if (request.opted_out.Test(request.recipient) && !RequiredByLaw(purpose.basis))
     return deny(Reason::kOptedOut);
   for (const std::string& needed : policy.policy().recipients[request.recipient].preconditions) {
     const bool met = request.evidence != nullptr &&

@@ -65,6 +65,12 @@ std::optional<SignalResponse> ParseSignalResponseName(std::string_view name) {
   return policy_internal::kSignalResponseNames.Parse(name);
 }
 
+const MarketingChannel* FindMarketingChannel(const Policy& policy, std::string_view id) {
+  for (const MarketingChannel& m : policy.marketing_channels)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+
 std::string DurationToString(const Duration& d) {
   std::string_view unit;
   switch (d.unit) {

@@ -361,9 +361,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException wh
   if (why.law.size() > kMaxReferenceBytes)
     return InvalidArgument("law: at most " + std::to_string(kMaxReferenceBytes) + " characters",
                            "law");
-  if (LooksLikePaymentCardNumber(why.law))
-    return PermissionDenied(Reason::kPaymentCardNumber,
-                            "law: looks like a payment card number, which is never stored", "law");
+  PRIVET_RETURN_IF_ERROR(RefuseCardNumber(why.law, "law"));
   std::lock_guard lock(mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (!r.open()) return FailedPrecondition("the request is closed", "request_id");

@@ -83,10 +83,7 @@ StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::stri
   PRIVET_RETURN_IF_ERROR(ParsePrincipal(*policy_, principal_spec).status());
   // A label is free text kept beside the key for as long as it lives: like every other kept
   // input, it never holds a card number (CX02).
-  if (LooksLikePaymentCardNumber(label))
-    return PermissionDenied(Reason::kPaymentCardNumber,
-                            "label: looks like a payment card number, which is never stored",
-                            "label");
+  PRIVET_RETURN_IF_ERROR(RefuseCardNumber(label, "label"));
   MintedKey minted = Mint(principal_spec, label, clock_);
   store::ApiKeyRecord& record = minted.record;
   std::unique_lock lock(mu_);

@@ -313,9 +313,9 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
                             "recipient");
   }
   std::string widened_purpose = change.purpose;
-  if (widened_purpose.empty() && !change.channel.empty()) {  // a channel's choice is its purpose's
-    for (const MarketingChannel& m : call.ctx.policy->policy().marketing_channels)
-      if (m.id == change.channel) widened_purpose = m.purpose;
+  if (widened_purpose.empty()) {  // a channel's choice is its purpose's
+    if (const MarketingChannel* m = FindMarketingChannel(call.ctx.policy->policy(), change.channel))
+      widened_purpose = m->purpose;
   }
   if (call.principal.kind == PrincipalKind::kOrganizationAdmin && widens &&
       !widened_purpose.empty()) {

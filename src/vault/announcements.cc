@@ -39,18 +39,23 @@ void AddNewsFor(const CompiledPolicy& policy, std::string_view category, int ver
                 int created_under, const std::vector<std::string>& purposes, News& news) {
   std::optional<CategoryId> c = policy.FindCategory(category);
   if (!c) return;
+  PurposeSet collected_for;
+  for (const std::string& id : purposes)
+    if (std::optional<PurposeId> p = policy.FindPurpose(id)) collected_for.Set(*p);
+  auto serves = [&](int p) {
+    return CollectedFor(policy.purpose(static_cast<PurposeId>(p)), collected_for);
+  };
   for (int p = 0; p < policy.purpose_count(); ++p) {
     const CompiledPurpose& purpose = policy.purpose(static_cast<PurposeId>(p));
     if (purpose.since_version <= version || !purpose.categories.Test(*c)) continue;
-    if (CollectedFor(policy, purposes, static_cast<PurposeId>(p)))
-      news.purposes.insert(static_cast<PurposeId>(p));
+    if (serves(p)) news.purposes.insert(static_cast<PurposeId>(p));
   }
   const std::vector<Recipient>& recipients = policy.policy().recipients;
   for (size_t r = 0; r < recipients.size(); ++r) {
     const CompiledRecipient& to = policy.recipient(static_cast<RecipientId>(r));
     if (to.since_version <= created_under || !to.categories.Test(*c)) continue;
     for (int p = 0; p < policy.purpose_count(); ++p) {
-      if (to.purposes.Test(p) && CollectedFor(policy, purposes, static_cast<PurposeId>(p))) {
+      if (to.purposes.Test(p) && serves(p)) {
         news.recipients.insert(static_cast<RecipientId>(r));
         break;
       }
@@ -95,12 +100,10 @@ StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Princ
       result.subjects_unreadable.push_back(id);
       return true;
     };
-    StatusOr<std::shared_ptr<const CachedSubject>> subject = Load(id);
-    if (!subject.ok()) {
-      if (subject.status().code() == StatusCode::kNotFound || unreadable(subject.status()))
-        continue;  // erased meanwhile, or reported
-      return subject.status();
-    }
+    // The stored record says when the subject was created; the subject is opened (its key
+    // unwrapped) only to seal a notice, not for every subject that holds data.
+    PRIVET_ASSIGN_OR_RETURN(std::optional<store::SubjectRecord> record, data_->GetSubject(id));
+    if (!record) continue;  // erased meanwhile
     StatusOr<std::vector<store::FieldRecord>> fields = data_->GetFields(id);
     if (!fields.ok()) {
       if (unreadable(fields.status())) continue;
@@ -108,8 +111,7 @@ StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Princ
     }
     News news;
     for (const store::FieldRecord& f : *fields)
-      AddNewsFor(policy, f.category, f.policy_version, (*subject)->record.policy_version,
-                 f.purposes, news);
+      AddNewsFor(policy, f.category, f.policy_version, record->policy_version, f.purposes, news);
     if (news.empty()) continue;
     PRIVET_ASSIGN_OR_RETURN(std::vector<store::ConsentEventRecord> events,
                             data_->GetConsentEvents(id));
@@ -120,6 +122,12 @@ StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Princ
     if (told) {
       ++result.already_told;
       continue;
+    }
+    StatusOr<std::shared_ptr<const CachedSubject>> subject = Load(id);
+    if (!subject.ok()) {
+      if (subject.status().code() == StatusCode::kNotFound || unreadable(subject.status()))
+        continue;  // erased meanwhile, or reported
+      return subject.status();
     }
     const Time now = clock_.Now();
     nlohmann::json purposes = nlohmann::json::array();

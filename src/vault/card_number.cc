@@ -77,11 +77,14 @@ Status CheckReference(std::string_view value, std::string_view field) {
                     c == '.' || c == ':' || c == '/';
     if (!ok) return InvalidArgument(name + ": letters, digits and _-.:/ only", name);
   }
-  if (LooksLikePaymentCardNumber(value))
-    return PermissionDenied(Reason::kPaymentCardNumber,
-                            name + ": looks like a payment card number, which is never stored",
-                            name);
-  return Status::Ok();
+  return RefuseCardNumber(value, field);
+}
+
+Status RefuseCardNumber(std::string_view text, std::string_view field) {
+  if (!LooksLikePaymentCardNumber(text)) return Status::Ok();
+  const std::string name(field);
+  return PermissionDenied(Reason::kPaymentCardNumber,
+                          name + ": looks like a payment card number, which is never stored", name);
 }
 
 }  // namespace privet

@@ -32,11 +32,8 @@ StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) c
     return std::string();
   }
   if (!change.channel.empty()) {
-    const auto& channels = policy.policy().marketing_channels;
-    auto ch = std::find_if(channels.begin(), channels.end(),
-                           [&](const MarketingChannel& m) { return m.id == change.channel; });
-    if (ch == channels.end())
-      return InvalidArgument("not a marketing channel of the policy", "channel");
+    const MarketingChannel* ch = FindMarketingChannel(policy.policy(), change.channel);
+    if (!ch) return InvalidArgument("not a marketing channel of the policy", "channel");
     if (!purpose.empty() && purpose != ch->purpose)
       return InvalidArgument(
           "channel '" + change.channel + "' serves purpose '" + ch->purpose + "'", "purpose");

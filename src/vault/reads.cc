@@ -16,8 +16,7 @@ using vault_internal::UnmetLocationRequirement;
 namespace vault_internal {
 
 bool CollectedFor(const CompiledPurpose& purpose, const PurposeSet& field_purposes) {
-  if (purpose.basis == LegalBasis::kLegalObligation || purpose.basis == LegalBasis::kVitalInterests)
-    return true;
+  if (RequiredByLaw(purpose.basis)) return true;
   return purpose.self_and_ancestors.Intersects(field_purposes);
 }
 

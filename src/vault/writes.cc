@@ -51,11 +51,7 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request,
     if (!IsValidUtf8(f.value))
       return InvalidArgument(where + ": value is not valid UTF-8", where + ".value");
     // CX02: refused wherever it appears, and never echoed.
-    if (LooksLikePaymentCardNumber(f.value))
-      return PermissionDenied(
-          Reason::kPaymentCardNumber,
-          where + ": the value looks like a payment card number, which is never stored",
-          where + ".value");
+    PRIVET_RETURN_IF_ERROR(RefuseCardNumber(f.value, where + ".value"));
     (policy.category(*c).pseudonymous_identifier ? pseudonymous : named) = true;
     categories.push_back(*c);
   }
