@@ -48,14 +48,12 @@
 
 #include "audit/audit_log.h"
 #include "audit/merkle.h"
+#include "bench_util.h"
 #include "privet/audit.h"
 #include "store/store.h"
 
-#include "bench_util.h"
-
 namespace privet::bench {
 namespace {
-
 
 constexpr uint64_t kSeed = 0x6175646974;  // "audit"
 
@@ -88,7 +86,6 @@ struct Options {
   std::string dir;
 };
 
-
 long RssKib() {
   std::ifstream status("/proc/self/status");
   std::string line;
@@ -111,22 +108,30 @@ Percentiles Summarize(std::vector<double> v) {
 
 // --- Entries ---------------------------------------------------------------------------------
 
-constexpr const char* kPrincipals[] = {
-    "service", "service", "service", "staff:support", "staff:billing", "staff:marketing",
-    "subject", "organization_admin:4611686018427387911", "tenant:2305843009213693973"};
-constexpr const char* kPurposes[] = {
-    "service",          "service.account",   "billing",        "billing.invoicing",
-    "support",          "marketing.email",   "marketing.sms",  "analytics.product",
-    "fraud_prevention", "legal.tax_records", "personalization"};
+constexpr const char* kPrincipals[] = {"service",
+                                       "service",
+                                       "service",
+                                       "staff:support",
+                                       "staff:billing",
+                                       "staff:marketing",
+                                       "subject",
+                                       "organization_admin:4611686018427387911",
+                                       "tenant:2305843009213693973"};
+constexpr const char* kPurposes[] = {"service",           "service.account",   "billing",
+                                     "billing.invoicing", "support",           "marketing.email",
+                                     "marketing.sms",     "analytics.product", "fraud_prevention",
+                                     "legal.tax_records", "personalization"};
 constexpr const char* kCategories[] = {
-    "user.contact.email",        "user.contact.phone",      "user.name.given",
-    "user.name.family",          "user.address.postal",     "user.financial.card_last4",
-    "user.financial.iban",       "user.device.ip_address",  "user.behavior.purchase_history",
-    "user.account.username",     "user.demographic.age_band", "user.location.country"};
-constexpr const char* kReasons[] = {"no_consent",         "not_need_to_know", "opted_out",
-                                    "objected",           "category_not_for_purpose",
-                                    "not_collected_for_purpose", "restricted"};
-constexpr const char* kBases[] = {"contract", "consent", "legitimate_interests", "legal_obligation"};
+    "user.contact.email",    "user.contact.phone",        "user.name.given",
+    "user.name.family",      "user.address.postal",       "user.financial.card_last4",
+    "user.financial.iban",   "user.device.ip_address",    "user.behavior.purchase_history",
+    "user.account.username", "user.demographic.age_band", "user.location.country"};
+constexpr const char* kReasons[] = {
+    "no_consent", "not_need_to_know",         "opted_out",
+    "objected",   "category_not_for_purpose", "not_collected_for_purpose",
+    "restricted"};
+constexpr const char* kBases[] = {"contract", "consent", "legitimate_interests",
+                                  "legal_obligation"};
 
 std::vector<AuditEntry> MakeEntries(uint64_t n) {
   Random rng(kSeed);
@@ -185,7 +190,8 @@ AppendRun RunAppends(const Options& options, const std::string& dir, uint64_t ba
                      const std::vector<std::string>& serialized) {
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/data.db";
-  std::unique_ptr<store::DataStore> data = Check(store::OpenSqliteDataStore(path), "open data store");
+  std::unique_ptr<store::DataStore> data =
+      Check(store::OpenSqliteDataStore(path), "open data store");
   data->SetAuditOnlyDurability(options.durability);
   std::unique_ptr<audit::AuditLog> log =
       Check(audit::AuditLog::Open(*data, audit::NewSigningSeed()), "open audit log");
@@ -200,7 +206,8 @@ AppendRun RunAppends(const Options& options, const std::string& dir, uint64_t ba
     if (source == Source::kAuditEntry) {
       // Vault::Impl::ApplyAudited takes a vector of entries; build it outside the clock.
       const auto u0 = SteadyClock::now();
-      chunk.assign(entries.begin() + static_cast<long>(begin), entries.begin() + static_cast<long>(end));
+      chunk.assign(entries.begin() + static_cast<long>(begin),
+                   entries.begin() + static_cast<long>(end));
       untimed += SteadyClock::now() - u0;
     }
     const auto t0 = SteadyClock::now();
@@ -264,13 +271,17 @@ int RunProofs(uint64_t leaves, int proofs) {
   for (uint64_t i = 0; i < leaves; ++i) tree.Append(audit::LeafHash(std::to_string(i)));
   const double build_s = Seconds(SteadyClock::now() - b0);
   const long rss_after = RssKib();
-  std::printf("build                          %.2f s  (%.0f appends/s, leaf hash of a short entry included)\n",
-              build_s, static_cast<double>(leaves) / build_s);
-  std::printf("memory                         %.1f MiB of stored hashes (%.1f bytes/leaf); RSS grew %.1f MiB;"
-              " ru_maxrss %ld MiB (was %ld MiB before the build)\n",
-              static_cast<double>(tree.MemoryBytes()) / 1048576.0,
-              static_cast<double>(tree.MemoryBytes()) / static_cast<double>(leaves),
-              static_cast<double>(rss_after - rss_before) / 1024.0, PeakRssMib(), peak_before);
+  std::printf(
+      "build                          %.2f s  (%.0f appends/s, leaf hash of a short entry "
+      "included)\n",
+      build_s, static_cast<double>(leaves) / build_s);
+  std::printf(
+      "memory                         %.1f MiB of stored hashes (%.1f bytes/leaf); RSS grew %.1f "
+      "MiB;"
+      " ru_maxrss %ld MiB (was %ld MiB before the build)\n",
+      static_cast<double>(tree.MemoryBytes()) / 1048576.0,
+      static_cast<double>(tree.MemoryBytes()) / static_cast<double>(leaves),
+      static_cast<double>(rss_after - rss_before) / 1024.0, PeakRssMib(), peak_before);
 
   Random rng(kSeed + 1);
   const audit::Hash root = tree.Root();
@@ -283,12 +294,15 @@ int RunProofs(uint64_t leaves, int proofs) {
     StatusOr<std::vector<audit::Hash>> proof = tree.InclusionProof(index, leaves);
     const auto t1 = SteadyClock::now();
     generate_us.push_back(Micros(t1 - t0));
-    if (!proof.ok() || !audit::VerifyInclusion(tree.LeafHashAt(index).value(), index, leaves, *proof, root))
+    if (!proof.ok() ||
+        !audit::VerifyInclusion(tree.LeafHashAt(index).value(), index, leaves, *proof, root))
       ++failures;
   }
   const Percentiles p = Summarize(generate_us);
-  std::printf("InclusionProof at size %llu  p50 %8.2f us   p99 %8.2f us   max %8.2f us   (%d random leaves)\n",
-              static_cast<unsigned long long>(leaves), p.p50, p.p99, p.max, proofs);
+  std::printf(
+      "InclusionProof at size %llu  p50 %8.2f us   p99 %8.2f us   max %8.2f us   (%d random "
+      "leaves)\n",
+      static_cast<unsigned long long>(leaves), p.p50, p.p99, p.max, proofs);
   std::printf("target p99 < 1 ms: %s\n", p.p99 < 1000.0 ? "met" : "MISSED");
   if (failures != 0) {
     std::printf("FAILED: %d proofs did not generate or verify\n", failures);
@@ -312,12 +326,12 @@ int Run(const Options& options) {
     std::atexit(RemoveCleanupDir);
   }
   const uint64_t n = options.entries;
-  std::printf("audit_bench: %llu decision entries, batches of",
-              static_cast<unsigned long long>(n));
+  std::printf("audit_bench: %llu decision entries, batches of", static_cast<unsigned long long>(n));
   for (uint64_t b : options.batches) std::printf(" %llu", static_cast<unsigned long long>(b));
   std::printf(", audit-only durability %s, in %s\n",
-              options.durability == store::DataStore::AuditOnlyDurability::kFull ? "full (synchronous=FULL)"
-                                                                                 : "process-crash (synchronous=NORMAL)",
+              options.durability == store::DataStore::AuditOnlyDurability::kFull
+                  ? "full (synchronous=FULL)"
+                  : "process-crash (synchronous=NORMAL)",
               dir.c_str());
 
   // Proofs first, while the process is small, so that ru_maxrss after the build is the tree's.
@@ -363,35 +377,44 @@ int Run(const Options& options) {
   for (const std::string& s : serialized) expected.Append(audit::LeafHash(s));
   const std::string expected_root = audit::HashToHex(expected.Root());
   const double limit = static_cast<double>(n) / best_hash_s;
-  std::printf("LeafHash limit (1 thread)      %10.0f entries/s  (%.2f us/entry, %.0f MB/s; best of 3 passes)\n",
-              limit, 1e6 / limit, static_cast<double>(total) / best_hash_s / 1e6);
+  std::printf(
+      "LeafHash limit (1 thread)      %10.0f entries/s  (%.2f us/entry, %.0f MB/s; best of 3 "
+      "passes)\n",
+      limit, 1e6 / limit, static_cast<double>(total) / best_hash_s / 1e6);
 
   // 3. Durable appends.
-  std::printf("\n-- durable appends: SQLite data store, 1 transaction per batch, Merkle update included --\n");
+  std::printf(
+      "\n-- durable appends: SQLite data store, 1 transaction per batch, Merkle update included "
+      "--\n");
   bool appends_met = true;
   int run_no = 0;
   for (uint64_t batch : options.batches) {
     for (Source source : {Source::kSerialized, Source::kAuditEntry}) {
-      const AppendRun r = RunAppends(options, dir + "/run" + std::to_string(run_no++), batch, source,
-                                     entries, serialized);
+      const AppendRun r = RunAppends(options, dir + "/run" + std::to_string(run_no++), batch,
+                                     source, entries, serialized);
       if (r.root_hex != expected_root) {
-        std::printf("FAILED: the signed root %s is not the root of the entries %s\n", r.root_hex.c_str(),
-                    expected_root.c_str());
+        std::printf("FAILED: the signed root %s is not the root of the entries %s\n",
+                    r.root_hex.c_str(), expected_root.c_str());
         return 1;
       }
       const double rate = static_cast<double>(n) / r.seconds;
       const Percentiles commit = Summarize(r.apply_us);
-      std::printf("batch %6llu, %-14s %10.0f entries/s  ratio to limit %.3f   (%llu txns in %.2f s)\n",
-                  static_cast<unsigned long long>(batch),
-                  source == Source::kSerialized ? "pre-serialized" : "from AuditEntry", rate, rate / limit,
-                  static_cast<unsigned long long>(r.apply_us.size()), r.seconds);
-      std::printf("    time: stage %.2f s (%s), Apply %.2f s, Commit (Merkle) %.3f s;"
-                  " Apply per txn p50 %.1f ms p99 %.1f ms; file %.0f MB\n",
-                  r.stage_s, source == Source::kSerialized ? "leaf hash" : "serialize + leaf hash", r.apply_s,
-                  r.commit_s, commit.p50 / 1000, commit.p99 / 1000, static_cast<double>(r.db_bytes) / 1e6);
-      std::printf("    SignHead %.1f us, Apply of the tree head %.1f us (size %llu, root verified)\n", r.sign_us,
-                  r.sign_apply_us, static_cast<unsigned long long>(n));
-      if (source == Source::kSerialized && (rate < 200'000 || rate < limit / 4)) appends_met = false;
+      std::printf(
+          "batch %6llu, %-14s %10.0f entries/s  ratio to limit %.3f   (%llu txns in %.2f s)\n",
+          static_cast<unsigned long long>(batch),
+          source == Source::kSerialized ? "pre-serialized" : "from AuditEntry", rate, rate / limit,
+          static_cast<unsigned long long>(r.apply_us.size()), r.seconds);
+      std::printf(
+          "    time: stage %.2f s (%s), Apply %.2f s, Commit (Merkle) %.3f s;"
+          " Apply per txn p50 %.1f ms p99 %.1f ms; file %.0f MB\n",
+          r.stage_s, source == Source::kSerialized ? "leaf hash" : "serialize + leaf hash",
+          r.apply_s, r.commit_s, commit.p50 / 1000, commit.p99 / 1000,
+          static_cast<double>(r.db_bytes) / 1e6);
+      std::printf(
+          "    SignHead %.1f us, Apply of the tree head %.1f us (size %llu, root verified)\n",
+          r.sign_us, r.sign_apply_us, static_cast<unsigned long long>(n));
+      if (source == Source::kSerialized && (rate < 200'000 || rate < limit / 4))
+        appends_met = false;
     }
   }
   std::printf("targets (pre-serialized): >= 200000 entries/s and >= 0.25 of the limit: %s\n",
@@ -406,7 +429,8 @@ std::vector<uint64_t> ParseList(const std::string& text) {
   size_t pos = 0;
   while (pos <= text.size()) {
     const size_t comma = text.find(',', pos);
-    const std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (!item.empty()) out.push_back(std::stoull(item));
     if (comma == std::string::npos) break;
     pos = comma + 1;
@@ -442,10 +466,11 @@ int main(int argc, char** argv) {
         throw std::invalid_argument("unknown flag");
       }
     } catch (const std::exception&) {
-      std::fprintf(stderr,
-                   "audit_bench: bad argument '%s'\nusage: audit_bench [--entries=N] [--batch=N[,N...]]"
-                   " [--proof-leaves=N] [--proofs=N] [--durability=full|process-crash] [--dir=PATH]\n",
-                   arg.c_str());
+      std::fprintf(
+          stderr,
+          "audit_bench: bad argument '%s'\nusage: audit_bench [--entries=N] [--batch=N[,N...]]"
+          " [--proof-leaves=N] [--proofs=N] [--durability=full|process-crash] [--dir=PATH]\n",
+          arg.c_str());
       return 2;
     }
   }

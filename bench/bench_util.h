@@ -37,7 +37,8 @@ inline bool PrepareScratchDir(std::string& dir, bool keep, const char* name) {
   if (dir.empty()) {
     std::string templ = std::string("/tmp/privet-") + name + "-XXXXXX";
     if (mkdtemp(templ.data()) == nullptr) {
-      std::fprintf(stderr, "%s: mkdtemp: %s\n", program_invocation_short_name, std::strerror(errno));
+      std::fprintf(stderr, "%s: mkdtemp: %s\n", program_invocation_short_name,
+                   std::strerror(errno));
       return false;
     }
     dir = templ;
@@ -50,8 +51,8 @@ inline bool PrepareScratchDir(std::string& dir, bool keep, const char* name) {
 }
 
 [[noreturn]] inline void Die(std::string_view what, const Status& status) {
-  std::fprintf(stderr, "%s: %.*s: %s\n", program_invocation_short_name, static_cast<int>(what.size()), what.data(),
-               status.ToString().c_str());
+  std::fprintf(stderr, "%s: %.*s: %s\n", program_invocation_short_name,
+               static_cast<int>(what.size()), what.data(), status.ToString().c_str());
   std::exit(1);
 }
 

@@ -50,14 +50,13 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_util.h"
 #include "privet/clock.h"
 #include "privet/compiled_policy.h"
 #include "privet/policy.h"
 #include "privet/retention.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
-
-#include "bench_util.h"
 
 namespace privet::bench {
 namespace {
@@ -84,7 +83,9 @@ struct Percentiles {
 Percentiles Summarize(std::vector<double> us) {
   if (us.empty()) return {};
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };
+  auto at = [&](double q) {
+    return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))];
+  };
   return {at(0.50), at(0.99), us.back()};
 }
 
@@ -94,7 +95,8 @@ void PrintLatency(const char* name, const Percentiles& p, size_t samples) {
 }
 
 int64_t Unix(CivilDay d) {
-  return std::chrono::duration_cast<std::chrono::seconds>(CivilDayToTime(d).time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::seconds>(CivilDayToTime(d).time_since_epoch())
+      .count();
 }
 
 // --- The workload -------------------------------------------------------------------------------
@@ -129,7 +131,8 @@ ImportedSubject Subject(int i, const Options& o) {
   ImportedSubject s{.subject = {.kind = "user", .age_years = 30, .jurisdiction = "EU"},
                     .write = {.purposes = {"service", "abuse_detection"}}};
   for (int k = 0; k < o.fields; ++k)
-    s.write.fields.push_back({.category = CategoryOf(k, o.fields), .value = Value(i, k, o.value_bytes)});
+    s.write.fields.push_back(
+        {.category = CategoryOf(k, o.fields), .value = Value(i, k, o.value_bytes)});
   return s;
 }
 
@@ -153,8 +156,8 @@ CREATE TABLE fields (
 class PlainSqlite {
  public:
   PlainSqlite(const std::string& path, bool loading) {
-    Ok(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                       nullptr),
+    Ok(sqlite3_open_v2(path.c_str(), &db_,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
        "open");
     Exec("PRAGMA journal_mode=WAL");
     if (loading) {
@@ -191,8 +194,8 @@ class PlainSqlite {
   }
   void Ok(int rc, std::string_view what) {
     if (rc == SQLITE_OK || rc == SQLITE_DONE || rc == SQLITE_ROW) return;
-    std::fprintf(stderr, "rights_bench: plain sqlite %.*s: %s\n", static_cast<int>(what.size()), what.data(),
-                 db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+    std::fprintf(stderr, "rights_bench: plain sqlite %.*s: %s\n", static_cast<int>(what.size()),
+                 what.data(), db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
     std::exit(1);
   }
 
@@ -206,10 +209,12 @@ class PlainSqlite {
 void LoadPlain(const std::string& path, const Options& o) {
   PlainSqlite db(path, /*loading=*/true);
   sqlite3_stmt* subject = db.Prepare(
-      "INSERT INTO subjects (id, kind, organization_id, tenant_id, created_at, policy_version, sealed_profile)"
+      "INSERT INTO subjects (id, kind, organization_id, tenant_id, created_at, policy_version, "
+      "sealed_profile)"
       " VALUES (?, 'user', 0, 0, ?, 1, ?)");
   sqlite3_stmt* field = db.Prepare(
-      "INSERT INTO fields (subject_id, id, category, source, purposes, basis, collected_at, last_activity,"
+      "INSERT INTO fields (subject_id, id, category, source, purposes, basis, collected_at, "
+      "last_activity,"
       " policy_version, sealed_value) VALUES (?, ?, ?, 'subject', ?, ?, ?, ?, 1, ?)");
   Random rng(kSeed);
   std::vector<uint64_t> ids(static_cast<size_t>(o.subjects));
@@ -236,8 +241,10 @@ void LoadPlain(const std::string& path, const Options& o) {
       sqlite3_bind_int64(field, 1, static_cast<int64_t>(ids[i]));
       sqlite3_bind_int64(field, 2, static_cast<int64_t>(field_id));
       sqlite3_bind_text(field, 3, CategoryOf(k, o.fields), -1, SQLITE_STATIC);
-      sqlite3_bind_text(field, 4, request_log ? "[\"abuse_detection\"]" : "[\"service\"]", -1, SQLITE_STATIC);
-      sqlite3_bind_text(field, 5, request_log ? "legitimate_interests" : "contract", -1, SQLITE_STATIC);
+      sqlite3_bind_text(field, 4, request_log ? "[\"abuse_detection\"]" : "[\"service\"]", -1,
+                        SQLITE_STATIC);
+      sqlite3_bind_text(field, 5, request_log ? "legitimate_interests" : "contract", -1,
+                        SQLITE_STATIC);
       sqlite3_bind_int64(field, 6, collected);
       sqlite3_bind_int64(field, 7, collected);
       sqlite3_bind_blob(field, 8, sealed.data(), static_cast<int>(sealed.size()), SQLITE_TRANSIENT);
@@ -313,7 +320,8 @@ Sweep PlainDelete(const std::string& path, const Options& o) {
 
 // --- Phases -------------------------------------------------------------------------------------
 
-std::unique_ptr<Vault> OpenVault(const std::string& dir, const std::shared_ptr<const CompiledPolicy>& policy,
+std::unique_ptr<Vault> OpenVault(const std::string& dir,
+                                 const std::shared_ptr<const CompiledPolicy>& policy,
                                  const Clock& clock) {
   return Check(Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock}), "open vault");
 }
@@ -336,7 +344,8 @@ Percentiles TimeExports(RequestDesk& desk, const std::vector<uint64_t>& order, i
 }
 
 int Run(const Options& o) {
-  PolicyLoadResult loaded = LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/connact.yaml");
+  PolicyLoadResult loaded =
+      LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/connact.yaml");
   if (!loaded.ok()) {
     std::fprintf(stderr, "rights_bench: cannot load policies/connact.yaml\n");
     return 1;
@@ -345,8 +354,10 @@ int Run(const Options& o) {
   ManualClock clock(CivilDayToTime(kCollected) + std::chrono::hours(9));
   const std::string vault_dir = o.dir + "/vault";
 
-  std::printf("== rights and retention: %d subjects x %d fields, %d-byte values (%d sealed), batch %d ==\n",
-              o.subjects, o.fields, o.value_bytes, o.value_bytes + static_cast<int>(kSealOverhead), o.batch);
+  std::printf(
+      "== rights and retention: %d subjects x %d fields, %d-byte values (%d sealed), batch %d ==\n",
+      o.subjects, o.fields, o.value_bytes, o.value_bytes + static_cast<int>(kSealOverhead),
+      o.batch);
   std::printf("dir: %s\n\n-- load (untimed for the targets) --\n", o.dir.c_str());
 
   // 1. Load.
@@ -362,13 +373,15 @@ int Run(const Options& o) {
       std::vector<uint64_t> got = Check(vault->Import(items), "import");
       ids.insert(ids.end(), got.begin(), got.end());
       if ((i / o.chunk) % 20 == 19) {
-        std::printf("  imported %d subjects, %.0f s\n", i + o.chunk, Seconds(SteadyClock::now() - start));
+        std::printf("  imported %d subjects, %.0f s\n", i + o.chunk,
+                    Seconds(SteadyClock::now() - start));
         std::fflush(stdout);
       }
     }
     const double s = Seconds(SteadyClock::now() - start);
-    std::printf("vault Import                       %9.0f fields/s  (%d subjects in %.1f s; %d per call)\n",
-                static_cast<double>(o.subjects) * o.fields / s, o.subjects, s, o.chunk);
+    std::printf(
+        "vault Import                       %9.0f fields/s  (%d subjects in %.1f s; %d per call)\n",
+        static_cast<double>(o.subjects) * o.fields / s, o.subjects, s, o.chunk);
   }
   std::printf("  rss peak after the vault import: %ld MiB\n", PeakRssMib());
   {
@@ -378,11 +391,13 @@ int Run(const Options& o) {
                 static_cast<double>(o.subjects) * o.fields / Seconds(SteadyClock::now() - start),
                 Seconds(SteadyClock::now() - start));
   }
-  std::printf("  rss peak so far: %ld MiB (the plain load's 1 GiB page cache included)\n", PeakRssMib());
+  std::printf("  rss peak so far: %ld MiB (the plain load's 1 GiB page cache included)\n",
+              PeakRssMib());
 
   // 2. Access exports.
-  std::printf("\n-- access export: RequestDesk::ExportJson(kEverything) of one subject among %d --\n",
-              o.subjects);
+  std::printf(
+      "\n-- access export: RequestDesk::ExportJson(kEverything) of one subject among %d --\n",
+      o.subjects);
   Percentiles cold;
   {
     auto start = SteadyClock::now();
@@ -422,9 +437,11 @@ int Run(const Options& o) {
     SweepReport report = Check(RunRetention(*vault, options), "retention sweep");
     vault_sweep.seconds = Seconds(SteadyClock::now() - start);
     vault_sweep.fields = report.fields_deleted;
-    if (report.fields_due != static_cast<uint64_t>(o.subjects) || report.fields_deleted != report.fields_due ||
+    if (report.fields_due != static_cast<uint64_t>(o.subjects) ||
+        report.fields_deleted != report.fields_due ||
         report.fields_scanned != static_cast<uint64_t>(o.subjects) * o.fields) {
-      std::fprintf(stderr, "rights_bench: sweep scanned %llu, due %llu, deleted %llu; expected %d due\n",
+      std::fprintf(stderr,
+                   "rights_bench: sweep scanned %llu, due %llu, deleted %llu; expected %d due\n",
                    static_cast<unsigned long long>(report.fields_scanned),
                    static_cast<unsigned long long>(report.fields_due),
                    static_cast<unsigned long long>(report.fields_deleted), o.subjects);
@@ -447,10 +464,11 @@ int Run(const Options& o) {
   }
   auto print_sweep = [&](const char* name, const Sweep& s) {
     const Percentiles b = Summarize(s.batch_us);
-    std::printf("%-34s %9.0f fields/s  (%llu fields in %.2f s; first batch committed at %.2f s,"
-                " the %zu after it p50 %.1f ms p99 %.1f ms each)\n",
-                name, s.per_second(), static_cast<unsigned long long>(s.fields), s.seconds, s.first_us / 1e6,
-                s.batch_us.size(), b.p50 / 1000, b.p99 / 1000);
+    std::printf(
+        "%-34s %9.0f fields/s  (%llu fields in %.2f s; first batch committed at %.2f s,"
+        " the %zu after it p50 %.1f ms p99 %.1f ms each)\n",
+        name, s.per_second(), static_cast<unsigned long long>(s.fields), s.seconds,
+        s.first_us / 1e6, s.batch_us.size(), b.p50 / 1000, b.p99 / 1000);
   };
   print_sweep("vault RunRetention", vault_sweep);
   print_sweep("plain SQLite DELETE", plain);
@@ -481,8 +499,10 @@ int main(int argc, char** argv) {
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    if (privet::bench::Flag(a, "--subjects=", &o.subjects) || privet::bench::Flag(a, "--fields=", &o.fields) ||
-        privet::bench::Flag(a, "--chunk=", &o.chunk) || privet::bench::Flag(a, "--exports=", &o.exports) ||
+    if (privet::bench::Flag(a, "--subjects=", &o.subjects) ||
+        privet::bench::Flag(a, "--fields=", &o.fields) ||
+        privet::bench::Flag(a, "--chunk=", &o.chunk) ||
+        privet::bench::Flag(a, "--exports=", &o.exports) ||
         privet::bench::Flag(a, "--batch=", &o.batch) ||
         privet::bench::Flag(a, "--value-bytes=", &o.value_bytes)) {
       continue;
@@ -492,13 +512,14 @@ int main(int argc, char** argv) {
       keep = true;
       continue;
     }
-    std::fprintf(stderr,
-                 "usage: rights_bench [--subjects=N] [--fields=N] [--chunk=N] [--exports=N] [--batch=N]"
-                 " [--value-bytes=N] [--dir=PATH]   (PRIVET_BENCH_SUBJECTS: default --subjects)\n");
+    std::fprintf(
+        stderr,
+        "usage: rights_bench [--subjects=N] [--fields=N] [--chunk=N] [--exports=N] [--batch=N]"
+        " [--value-bytes=N] [--dir=PATH]   (PRIVET_BENCH_SUBJECTS: default --subjects)\n");
     return 2;
   }
-  if (o.subjects < 1 || o.fields < 3 || o.chunk < 1 || o.chunk > 10'000 || o.exports < 1 || o.batch < 1 ||
-      o.value_bytes < 24) {
+  if (o.subjects < 1 || o.fields < 3 || o.chunk < 1 || o.chunk > 10'000 || o.exports < 1 ||
+      o.batch < 1 || o.value_bytes < 24) {
     std::fprintf(stderr,
                  "rights_bench: subjects, exports, batch >= 1; fields >= 3; 1 <= chunk <= 10000;"
                  " value-bytes >= 24\n");

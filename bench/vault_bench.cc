@@ -35,9 +35,10 @@
 // Each call is timed with steady_clock, and only the call: set-up and checks stay outside the
 // timed span. Read latencies also count the calls during which the thread was preempted
 // (getrusage(RUSAGE_THREAD) involuntary context switches, read outside the timed span): on a
-// shared machine those are the scheduler's, and the p99 of the others is printed beside it. The workload is deterministic (splitmix64, fixed seed);
-// the vault's keys, nonces and ids are random as in production. scripts/bench-vault.sh builds
-// and runs it at full size; docs/performance.md has the figures.
+// shared machine those are the scheduler's, and the p99 of the others is printed beside it. The
+// workload is deterministic (splitmix64, fixed seed); the vault's keys, nonces and ids are random
+// as in production. scripts/bench-vault.sh builds and runs it at full size; docs/performance.md has
+// the figures.
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -57,19 +58,17 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "privet/clock.h"
 #include "privet/compiled_policy.h"
 #include "privet/policy.h"
 #include "privet/vault.h"
 #include "store/store.h"
 
-#include "bench_util.h"
-
 namespace privet::bench {
 namespace {
 
-
-constexpr uint64_t kSeed = 0x7661756c74;  // "vault"
+constexpr uint64_t kSeed = 0x7661756c74;   // "vault"
 constexpr size_t kSealOverhead = 24 + 16;  // nonce + tag
 
 struct Options {
@@ -90,7 +89,9 @@ struct Percentiles {
 Percentiles Summarize(std::vector<double> us) {
   if (us.empty()) return {};
   std::sort(us.begin(), us.end());
-  auto at = [&](double q) { return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))]; };
+  auto at = [&](double q) {
+    return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))];
+  };
   return {at(0.50), at(0.99), us.back()};
 }
 
@@ -167,8 +168,9 @@ CREATE INDEX IF NOT EXISTS blind_index_by_subject ON blind_index (subject_id);
 class PlainSqlite {
  public:
   explicit PlainSqlite(const std::string& path) {
-    Ok(sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                               SQLITE_OPEN_NOMUTEX, nullptr), "open");
+    Ok(sqlite3_open_v2(path.c_str(), &db_,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr),
+       "open");
     Exec("PRAGMA journal_mode=WAL");
     Exec(kPlainSchema);
     Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536");
@@ -313,12 +315,12 @@ Rate PlainWrites(const std::string& path, const Options& o, int per_txn,
   return {Seconds(SteadyClock::now() - start), static_cast<long>(o.subjects) * o.fields};
 }
 
-std::unique_ptr<Vault> OpenVault(const std::string& dir,
-                                 const std::shared_ptr<const CompiledPolicy>& policy,
-                                 const Clock& clock,
-                                 VaultOptions::ReadAuditing reads = VaultOptions::ReadAuditing::kBeforeReturn) {
-  return Check(Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock, .read_auditing = reads}),
-               "open vault");
+std::unique_ptr<Vault> OpenVault(
+    const std::string& dir, const std::shared_ptr<const CompiledPolicy>& policy, const Clock& clock,
+    VaultOptions::ReadAuditing reads = VaultOptions::ReadAuditing::kBeforeReturn) {
+  return Check(
+      Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock, .read_auditing = reads}),
+      "open vault");
 }
 
 Rate VaultPerSubject(Vault& vault, int subjects, const Options& o) {
@@ -397,8 +399,8 @@ struct ConcurrentReads {
   Percentiles latency;
   size_t calls = 0;
 };
-ConcurrentReads TimeConcurrentReads(Vault& vault, const std::vector<uint64_t>& ids, int threads, int total,
-                                    int fields) {
+ConcurrentReads TimeConcurrentReads(Vault& vault, const std::vector<uint64_t>& ids, int threads,
+                                    int total, int fields) {
   std::vector<std::vector<double>> us(static_cast<size_t>(threads));
   std::vector<std::thread> workers;
   const auto start = SteadyClock::now();
@@ -413,7 +415,8 @@ ConcurrentReads TimeConcurrentReads(Vault& vault, const std::vector<uint64_t>& i
         StatusOr<ReadResult> r = vault.Read(Principal::Service(), id, "service");
         mine.push_back(Micros(SteadyClock::now() - call));
         if (static_cast<int>(Check(std::move(r), "read").fields.size()) != fields) {
-          std::fprintf(stderr, "vault_bench: read the wrong number of fields, expected %d\n", fields);
+          std::fprintf(stderr, "vault_bench: read the wrong number of fields, expected %d\n",
+                       fields);
           std::exit(1);
         }
       }
@@ -423,17 +426,19 @@ ConcurrentReads TimeConcurrentReads(Vault& vault, const std::vector<uint64_t>& i
   const double seconds = Seconds(SteadyClock::now() - start);
   std::vector<double> all;
   for (const std::vector<double>& u : us) all.insert(all.end(), u.begin(), u.end());
-  return {.per_second = static_cast<double>(all.size()) / seconds, .latency = Summarize(all), .calls = all.size()};
+  return {.per_second = static_cast<double>(all.size()) / seconds,
+          .latency = Summarize(all),
+          .calls = all.size()};
 }
 
-void PrintConcurrentReads(Vault& vault, const char* auditing, const std::vector<uint64_t>& ids, int total,
-                          int fields) {
+void PrintConcurrentReads(Vault& vault, const char* auditing, const std::vector<uint64_t>& ids,
+                          int total, int fields) {
   for (int threads : {1, 2, 8}) {
     const ConcurrentReads r = TimeConcurrentReads(vault, ids, threads, total, fields);
     char name[64];
     std::snprintf(name, sizeof name, "%s, %d thread%s", auditing, threads, threads == 1 ? "" : "s");
-    std::printf("%-34s %8.0f reads/s   p50 %8.1f us   p99 %8.1f us   (%zu calls)\n", name, r.per_second,
-                r.latency.p50, r.latency.p99, r.calls);
+    std::printf("%-34s %8.0f reads/s   p50 %8.1f us   p99 %8.1f us   (%zu calls)\n", name,
+                r.per_second, r.latency.p50, r.latency.p99, r.calls);
   }
 }
 
@@ -471,7 +476,8 @@ std::vector<double> FsyncLatencies(const std::string& dir, int samples) {
 
 int Run(const Options& o) {
   const int per_subject = o.per_subject < 0 ? o.subjects : std::min(o.per_subject, o.subjects);
-  PolicyLoadResult loaded = LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml");
+  PolicyLoadResult loaded =
+      LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml");
   if (!loaded.ok()) {
     std::fprintf(stderr, "vault_bench: cannot load policies/starter.yaml\n");
     return 1;
@@ -565,7 +571,8 @@ int Run(const Options& o) {
     // The same reads with decision entries batched (stored by the next change or within 5 ms)
     // instead of one commit per read.
     vault.reset();
-    auto batched = OpenVault(o.dir + "/vault-bulk", policy, clock, VaultOptions::ReadAuditing::kBatched);
+    auto batched =
+        OpenVault(o.dir + "/vault-bulk", policy, clock, VaultOptions::ReadAuditing::kBatched);
     std::vector<uint64_t> order = ids;
     rng.Shuffle(order);
     PrintReads("vault Read, cold, batched audit", TimeReads(*batched, order, o.fields));
@@ -654,13 +661,14 @@ int Run(const Options& o) {
 
   // 4. Memory.
   std::printf("\n-- memory --\npeak rss (ru_maxrss): %ld MiB\n", PeakRssMib());
-  std::printf("\ntargets: ratio >= 0.5: bulk %s, per-subject %s (Import of 1: %s);"
-              " warm read p99 < 50 us (batched audit): %s; erase < 1 ms: p50 %s, p99 %s"
-              " (erase p99 / disk fdatasync p99: %.2f)\n",
-              ratio_bulk >= 0.5 ? "met" : "MISSED", ratio_one >= 0.5 ? "met" : "MISSED",
-              ratio_one_import >= 0.5 ? "met" : "MISSED",
-              warm.all.p99 < 50 ? "met" : "MISSED", erase_p50 < 1000 ? "met" : "MISSED",
-              erase_p99 < 1000 ? "met" : "MISSED", erase_p99 / disk_fsync.p99);
+  std::printf(
+      "\ntargets: ratio >= 0.5: bulk %s, per-subject %s (Import of 1: %s);"
+      " warm read p99 < 50 us (batched audit): %s; erase < 1 ms: p50 %s, p99 %s"
+      " (erase p99 / disk fdatasync p99: %.2f)\n",
+      ratio_bulk >= 0.5 ? "met" : "MISSED", ratio_one >= 0.5 ? "met" : "MISSED",
+      ratio_one_import >= 0.5 ? "met" : "MISSED", warm.all.p99 < 50 ? "met" : "MISSED",
+      erase_p50 < 1000 ? "met" : "MISSED", erase_p99 < 1000 ? "met" : "MISSED",
+      erase_p99 / disk_fsync.p99);
   return 0;
 }
 

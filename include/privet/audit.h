@@ -52,15 +52,15 @@ std::optional<AuditEvent> ParseAuditEventName(std::string_view name);  // nullop
 struct AuditEntry {
   AuditEvent event = AuditEvent::kDecision;
   Time at;
-  uint64_t subject_id = 0;   // pseudonymous; 0 when the event concerns no subject
-  std::string principal;     // "service", "staff:<role>", "subject", "organization_admin:<id>", ...
-  std::string action;        // read, write, grant, withdraw, rotate, ...
-  std::string purpose;       // policy purpose id, or empty
+  uint64_t subject_id = 0;  // pseudonymous; 0 when the event concerns no subject
+  std::string principal;    // "service", "staff:<role>", "subject", "organization_admin:<id>", ...
+  std::string action;       // read, write, grant, withdraw, rotate, ...
+  std::string purpose;      // policy purpose id, or empty
   std::vector<std::string> categories;  // policy category ids concerned
-  std::string outcome;       // "allowed" or a reason code
-  std::string basis;         // legal basis relied on, or empty
-  std::vector<std::string> withheld;  // decisions: "<category>:<reason>" for each withheld field
-  std::string detail;        // a code (recipient id, key event name); never personal data
+  std::string outcome;                  // "allowed" or a reason code
+  std::string basis;                    // legal basis relied on, or empty
+  std::vector<std::string> withheld;    // decisions: "<category>:<reason>" for each withheld field
+  std::string detail;  // a code (recipient id, key event name); never personal data
   int policy_version = 0;
 };
 
@@ -96,14 +96,16 @@ struct AuditVerification {
 // signature verifies; and, when given, a previously published tree head is still consistent with
 // the log (detects truncation and rewriting). The public key is the one in the key store unless
 // `public_key_base64` is given (use the published one: a thief could replace the stored one).
-StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
-                                           const std::optional<std::string>& public_key_base64,
-                                           const std::optional<SignedTreeHead>& published = std::nullopt);
+StatusOr<AuditVerification> VerifyAuditLog(
+    const VaultFiles& files, const std::optional<std::string>& public_key_base64,
+    const std::optional<SignedTreeHead>& published = std::nullopt);
 
 // Proofs as JSON documents a third party can check (see docs/audit.md). `tree_size` 0 means the
 // latest signed tree head, which the proof includes.
-StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index, uint64_t tree_size);
-StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size, uint64_t new_size);
+StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index,
+                                              uint64_t tree_size);
+StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size,
+                                                uint64_t new_size);
 // Signs and stores the current tree head of a vault's log, with its key (needs the master key).
 // Holds the vault's lock: FailedPrecondition (VaultInUse()) while a Vault such as `privet serve`
 // holds it (use its POST /v1/audit/tree-heads, or Vault::SignTreeHead). The other functions

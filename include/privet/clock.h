@@ -70,7 +70,7 @@ inline Time CivilDayToTime(CivilDay d) {
 CivilDay CivilDayOf(Time t);  // the UTC day of a time
 
 // Text forms used in documents, exports and audit entries (UTC).
-std::string Rfc3339(Time t);      // 2024-03-04T12:00:00Z
+std::string Rfc3339(Time t);  // 2024-03-04T12:00:00Z
 // The same, written into `buffer` without allocating; returns a view of it.
 using Rfc3339Buffer = std::array<char, 20>;
 std::string_view Rfc3339(Time t, Rfc3339Buffer& buffer);

@@ -107,7 +107,7 @@ using SubjectKindId = uint16_t;
 struct CompiledPurpose {
   PurposeSet self_and_ancestors;  // this purpose and every purpose above it
   PurposeSet self_and_descendants;
-  CategorySet categories;         // may use: its own and its ancestors' categories (expanded)
+  CategorySet categories;  // may use: its own and its ancestors' categories (expanded)
   LegalBasis basis = LegalBasis::kContract;  // effective (inherited) basis
   ConsentMode consent = ConsentMode::kNone;  // effective (inherited) mode
   bool prohibited = false;                   // itself or an ancestor is prohibited
@@ -116,7 +116,7 @@ struct CompiledPurpose {
   bool direct_marketing = false;
   bool profiling = false;  // itself or an ancestor builds a profile; ending it deletes it (CF15)
   bool sensitive_use_permitted = false;  // itself or an ancestor (California § 1798.121)
-  int since_version = 1;  // the latest since_version along its ancestry
+  int since_version = 1;                 // the latest since_version along its ancestry
   int depth = 0;
   // CF07: the subject kinds (bit i: subject_kinds[i]) that may read other subjects' data of
   // `shown_categories` (the purpose's own categories, expanded) for this purpose.
@@ -125,16 +125,16 @@ struct CompiledPurpose {
 };
 
 struct CompiledRole {
-  PurposeSet purposes;      // expanded to descendants
-  CategorySet categories;   // expanded to descendants
+  PurposeSet purposes;     // expanded to descendants
+  CategorySet categories;  // expanded to descendants
 };
 
 struct CompiledRecipient {
-  PurposeSet purposes;     // expanded to descendants
-  CategorySet categories;  // expanded to descendants
-  bool sale_refused = false;          // a sale, and the policy forbids sales
-  bool third_party_refused = false;   // unaffiliated, and the policy forbids that
-  bool needs_dpa = false;             // a processor without a DPA on file
+  PurposeSet purposes;                    // expanded to descendants
+  CategorySet categories;                 // expanded to descendants
+  bool sale_refused = false;              // a sale, and the policy forbids sales
+  bool third_party_refused = false;       // unaffiliated, and the policy forbids that
+  bool needs_dpa = false;                 // a processor without a DPA on file
   bool needs_transfer_mechanism = false;  // outside the EU/EEA under GDPR, without a mechanism
   int since_version = 1;
 };

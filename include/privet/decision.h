@@ -51,12 +51,12 @@ enum class Action : uint8_t {
 };
 
 enum class PrincipalKind : uint8_t {
-  kSubject,             // the data subject, acting on their own data
-  kStaff,               // an employee acting in a policy role
-  kService,             // an application of the controller's
-  kOrganizationAdmin,   // admin of the organization that provides the subject's account
-  kTenant,              // a customer for whom the controller processes data as processor
-  kAdmin,               // privet administrator: configuration, never data reads for a purpose
+  kSubject,            // the data subject, acting on their own data
+  kStaff,              // an employee acting in a policy role
+  kService,            // an application of the controller's
+  kOrganizationAdmin,  // admin of the organization that provides the subject's account
+  kTenant,             // a customer for whom the controller processes data as processor
+  kAdmin,              // privet administrator: configuration, never data reads for a purpose
 };
 
 inline constexpr uint64_t kNoId = 0;
@@ -64,10 +64,10 @@ inline constexpr uint16_t kUnknownSubjectKind = 0xffff;
 
 struct Principal {
   PrincipalKind kind = PrincipalKind::kService;
-  RoleId role = 0;               // kStaff only
-  uint64_t subject_id = kNoId;   // kSubject: who they are
+  RoleId role = 0;                   // kStaff only
+  uint64_t subject_id = kNoId;       // kSubject: who they are
   uint64_t organization_id = kNoId;  // kOrganizationAdmin: the organization administered
-  uint64_t tenant_id = kNoId;    // kTenant: the customer
+  uint64_t tenant_id = kNoId;        // kTenant: the customer
   // kSubject: their kind (an index into the policy's subject_kinds), which decides what they may
   // read of other subjects (CF07). The vault fills it from the subject's record.
   uint16_t subject_kind = kUnknownSubjectKind;
@@ -107,15 +107,15 @@ struct SubjectState {
   uint64_t subject_id = kNoId;
   uint64_t organization_id = kNoId;  // the organization that provides the account, if any
   uint64_t tenant_id = kNoId;        // the customer that submitted this subject, if any
-  PurposeSet consents;     // active opt-in consents
-  PurposeSet opt_outs;     // opt-outs (including honoured GPC/DNT signals)
-  PurposeSet objections;   // objections (Art. 21)
-  PurposeSet overriding_grounds;  // objections overridden by a recorded compelling ground
-  RecipientSet recipient_opt_outs;  // recipients the subject opted out of sharing with (CU06)
-  bool restricted = false;        // Art. 18 restriction in force
+  PurposeSet consents;               // active opt-in consents
+  PurposeSet opt_outs;               // opt-outs (including honoured GPC/DNT signals)
+  PurposeSet objections;             // objections (Art. 21)
+  PurposeSet overriding_grounds;     // objections overridden by a recorded compelling ground
+  RecipientSet recipient_opt_outs;   // recipients the subject opted out of sharing with (CU06)
+  bool restricted = false;           // Art. 18 restriction in force
   bool removed_from_organization = false;  // the organization removed this member (CT12)
   bool limited_sensitive_use = false;      // California right to limit in force (§ 1798.121)
-  int collected_under_version = 0;  // policy version in force at collection; 0: current
+  int collected_under_version = 0;         // policy version in force at collection; 0: current
   // The latest policy version the subject was told of whose opt-out window has passed (CU06);
   // read only where a purpose is newer than the data and the policy has an opt-out window.
   int notified_version = 0;

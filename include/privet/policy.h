@@ -58,15 +58,15 @@ enum class ConsentMode {
 
 // How a datum reached the controller (CF02).
 enum class DataSource {
-  kSubject,            // provided by the subject
-  kConnectedPerson,    // people connected to the customer (e.g. a colleague)
-  kCookies,            // cookies and tracking technologies
-  kAggregator,         // third party: data aggregator
-  kPartner,            // third party: partner
-  kPublicSource,       // public source / public record
-  kSocialNetwork,      // social network
-  kDerived,            // computed by the controller (profiles, scores)
-  kCustomer,           // submitted by a customer about others (controller is the customer)
+  kSubject,          // provided by the subject
+  kConnectedPerson,  // people connected to the customer (e.g. a colleague)
+  kCookies,          // cookies and tracking technologies
+  kAggregator,       // third party: data aggregator
+  kPartner,          // third party: partner
+  kPublicSource,     // public source / public record
+  kSocialNetwork,    // social network
+  kDerived,          // computed by the controller (profiles, scores)
+  kCustomer,         // submitted by a customer about others (controller is the customer)
 };
 
 enum class TimeUnit { kDays, kBusinessDays, kWeeks, kMonths, kYears, kHours };
@@ -123,7 +123,7 @@ struct AutomatedDecisions {
 struct Category {
   std::string id;  // dotted, e.g. user.contact.email
   std::string description;
-  bool special = false;    // GDPR Art. 9 special category
+  bool special = false;  // GDPR Art. 9 special category
   // California "sensitive personal information" (Cal. Civ. Code § 1798.140(ae)): log-in
   // credentials, government ids, precise geolocation, message contents, ... A special category,
   // or one beneath a sensitive one, is sensitive too. A subject may limit its use (§ 1798.121).
@@ -142,10 +142,10 @@ struct Purpose {
   std::string id;      // dotted, e.g. marketing.email
   std::string parent;  // explicit parent id; empty means the dotted prefix (or root)
   std::string description;
-  std::optional<LegalBasis> basis;  // inherited from the parent when absent
-  std::optional<ConsentMode> consent;  // inherited; default follows the basis
+  std::optional<LegalBasis> basis;      // inherited from the parent when absent
+  std::optional<ConsentMode> consent;   // inherited; default follows the basis
   std::vector<std::string> categories;  // category ids (prefixes cover descendants)
-  bool prohibited = false;  // never allowed, whatever else says (e.g. sale of data)
+  bool prohibited = false;              // never allowed, whatever else says (e.g. sale of data)
   // Processing on a customer's instructions, as processor (CN05, CF04): only principals of the
   // customer (tenant) that submitted the data may use it.
   bool processor = false;
@@ -206,7 +206,7 @@ struct Role {
 enum class RecipientKind {
   kProcessor,
   kSubProcessor,
-  kAffiliate,   // group company (CF06)
+  kAffiliate,  // group company (CF06)
   kPartner,
   kAuthority,   // courts, police, regulators
   kController,  // an independent controller (e.g. a supervising agency)
@@ -226,7 +226,7 @@ struct Recipient {
   std::vector<std::string> purposes;
   // Evidence each disclosure must carry: court_order, subject_request, contract, ...
   std::vector<std::string> preconditions;
-  bool sale = false;  // the disclosure is a sale or lease (refused where the policy forbids it)
+  bool sale = false;      // the disclosure is a sale or lease (refused where the policy forbids it)
   int since_version = 1;  // a recipient new in a version waits for notice + opt-out (CU06)
   SourceLocation where;
 };
@@ -273,7 +273,7 @@ enum class Right {
 struct Deadline {
   std::string jurisdiction;  // EU, UK, US-CA, ...
   Duration period;
-  Duration extension;  // zero when no extension is allowed
+  Duration extension;              // zero when no extension is allowed
   std::vector<CivilDay> holidays;  // for business-day rules
 };
 
@@ -316,7 +316,7 @@ struct Cookie {
 struct MarketingChannel {
   std::string id;  // email, sms, phone, postal
   std::string purpose;
-  bool opt_in = true;  // off until the subject chooses it
+  bool opt_in = true;            // off until the subject chooses it
   bool unsubscribe_link = true;  // every message carries a working unsubscribe (CN14)
   SourceLocation where;
 };
@@ -330,7 +330,7 @@ struct BreachPolicy {
 };
 
 struct ChangePolicy {
-  std::vector<std::string> notify;  // email, website, none
+  std::vector<std::string> notify;         // email, website, none
   std::optional<Duration> advance_notice;  // material changes announced before they apply
   bool material_change_requires_consent = false;
   // New recipients / incompatible purposes wait this long after notice (CU06).
@@ -345,7 +345,7 @@ struct AutomaticCollection {
   // cover them by prefix (e.g. `user`) does not reach them (CN01, CX04).
   std::vector<std::string> categories;
   std::vector<std::string> drop_fields;  // removed before statistics (CN02)
-  int min_group_size = 0;  // no statistic over fewer subjects (CN02)
+  int min_group_size = 0;                // no statistic over fewer subjects (CN02)
   std::optional<Duration> retention;
   SourceLocation where;
 };
@@ -428,15 +428,15 @@ PolicyLoadResult LoadPolicy(std::string_view yaml_text, std::string_view path);
 PolicyLoadResult LoadPolicyFile(const std::string& path);
 
 // Names used in the file format and in rendered output.
-std::string_view LegalBasisName(LegalBasis b);         // "legitimate_interests"
-std::string_view LegalBasisTitle(LegalBasis b);        // "Legitimate interests"
-std::string_view ConsentModeName(ConsentMode m);       // "opt_out"
-std::string_view DataSourceName(DataSource s);         // "social_network"
-std::string_view RecipientKindName(RecipientKind k);   // "sub_processor"
-std::string_view AnchorEventName(AnchorEvent a);       // "last_activity"
+std::string_view LegalBasisName(LegalBasis b);        // "legitimate_interests"
+std::string_view LegalBasisTitle(LegalBasis b);       // "Legitimate interests"
+std::string_view ConsentModeName(ConsentMode m);      // "opt_out"
+std::string_view DataSourceName(DataSource s);        // "social_network"
+std::string_view RecipientKindName(RecipientKind k);  // "sub_processor"
+std::string_view AnchorEventName(AnchorEvent a);      // "last_activity"
 std::string_view RetentionActionName(RetentionAction a);
-std::string_view RightName(Right r);                   // "portability"
-std::string_view SignalResponseName(SignalResponse r); // "honor"
+std::string_view RightName(Right r);                    // "portability"
+std::string_view SignalResponseName(SignalResponse r);  // "honor"
 // The inverse of each name function above: the value of exactly that name, nullopt for any
 // other text (the titles are not parsed).
 std::optional<LegalBasis> ParseLegalBasisName(std::string_view name);
@@ -447,8 +447,8 @@ std::optional<AnchorEvent> ParseAnchorEventName(std::string_view name);
 std::optional<RetentionAction> ParseRetentionActionName(std::string_view name);
 std::optional<Right> ParseRightName(std::string_view name);
 std::optional<SignalResponse> ParseSignalResponseName(std::string_view name);
-std::string DurationToString(const Duration& d);       // "6 months"
-std::string CivilDayToString(const CivilDay& d);       // "2024-03-04"
+std::string DurationToString(const Duration& d);  // "6 months"
+std::string CivilDayToString(const CivilDay& d);  // "2024-03-04"
 
 // The policy's marketing channel of that id, or null.
 const MarketingChannel* FindMarketingChannel(const Policy& policy, std::string_view id);

@@ -32,7 +32,7 @@ namespace privet {
 class Vault;
 
 struct SweepOptions {
-  bool dry_run = false;  // list what would go; change nothing
+  bool dry_run = false;       // list what would go; change nothing
   size_t batch_size = 10000;  // fields per transaction
   // Called after each batch with (fields done, fields due); may be empty.
   std::function<void(uint64_t done, uint64_t total)> progress;
@@ -50,10 +50,10 @@ struct DueField {
 struct SweepReport {
   uint64_t fields_scanned = 0;
   uint64_t fields_due = 0;
-  uint64_t fields_deleted = 0;     // deleted or anonymized
-  uint64_t fields_held = 0;        // due, but kept by a legal hold or a legal obligation
+  uint64_t fields_deleted = 0;  // deleted or anonymized
+  uint64_t fields_held = 0;     // due, but kept by a legal hold or a legal obligation
   uint64_t subjects_erased = 0;
-  std::vector<DueField> due;       // dry run only
+  std::vector<DueField> due;  // dry run only
   // Subjects skipped because their data cannot be read (DATA_LOSS: a sealed value or wrapped
   // key that no longer opens), in ascending order. The sweep goes on for everyone else; their
   // due fields stay until the damage is repaired. Ids only, never a value.

@@ -56,8 +56,9 @@ class Vault;
 const Deadline* FindDeadline(const Policy& policy, std::string_view jurisdiction);
 
 struct RequestDeadline {
-  CivilDay due;                          // the last day to answer
-  std::optional<CivilDay> extended_due;  // the last day with the full extension; none if not allowed
+  CivilDay due;  // the last day to answer
+  std::optional<CivilDay>
+      extended_due;  // the last day with the full extension; none if not allowed
 };
 // The deadline of a request received on `received` under `rule`.
 RequestDeadline ComputeDeadline(const Deadline& rule, CivilDay received);
@@ -69,12 +70,12 @@ enum class RequestState {
   kIdentityPending,
   kAwaitingFee,
   kInProgress,
-  kExtended,   // in progress, with the deadline extended and the subject told why
+  kExtended,  // in progress, with the deadline extended and the subject told why
   kCompleted,
-  kDenied,     // refused, with the exception and its legal ground (CF14)
-  kRouted,     // handed to the subject's organization admin (CT13); closed for the controller
+  kDenied,  // refused, with the exception and its legal ground (CF14)
+  kRouted,  // handed to the subject's organization admin (CT13); closed for the controller
 };
-std::string_view RequestStateName(RequestState s);  // "identity_pending"
+std::string_view RequestStateName(RequestState s);                         // "identity_pending"
 std::optional<RequestState> ParseRequestStateName(std::string_view name);  // nullopt if unknown
 
 // Who filed the request.
@@ -125,14 +126,15 @@ struct RightsRequest {
   std::optional<CivilDay> extended_due;  // the latest an extension may reach
   bool extended = false;
   uint64_t routed_to_organization = 0;
-  std::optional<Fee> fee;    // the fee the policy charges for this request
+  std::optional<Fee> fee;     // the fee the policy charges for this request
   std::string fee_reference;  // the payment reference once paid
   int code_attempts_left = 0;
   std::vector<RequestException> exceptions;
   std::vector<RequestTransition> history;  // oldest first
 
   bool open() const {
-    return state != RequestState::kCompleted && state != RequestState::kDenied && state != RequestState::kRouted;
+    return state != RequestState::kCompleted && state != RequestState::kDenied &&
+           state != RequestState::kRouted;
   }
 };
 

@@ -50,10 +50,10 @@ namespace privet {
 inline constexpr size_t kMaxRequestBodyBytes = 1024 * 1024;
 
 struct ServerOptions {
-  VaultOptions vault;                    // the vault to serve (policy and clock required)
-  std::string address = "127.0.0.1";    // IPv4 or IPv6 literal
-  uint16_t port = 8080;                  // 0: any free port (see Server::port())
-  int threads = 2;                       // io_context threads, at least 1
+  VaultOptions vault;                 // the vault to serve (policy and clock required)
+  std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
+  uint16_t port = 8080;               // 0: any free port (see Server::port())
+  int threads = 2;                    // io_context threads, at least 1
   size_t body_limit = kMaxRequestBodyBytes;
   // A request (headers and body) must arrive within this, and an idle keep-alive connection
   // is closed after it: slow or stalled clients cannot hold a connection.
@@ -77,7 +77,7 @@ struct ServerOptions {
 
 // A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").
 struct RouteInfo {
-  std::string method;   // GET, POST, PUT, DELETE
+  std::string method;  // GET, POST, PUT, DELETE
   std::string pattern;
 };
 

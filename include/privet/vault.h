@@ -101,8 +101,8 @@ struct VaultOptions {
   // ReadThen with kBeforeReturn: while reads are concurrent (the previous commit stored more
   // than one decision), the committer waits up to this long for more reads to join the next
   // commit, which then costs each of them less (PostgreSQL's commit_delay); as many reads as
-  // the largest of the last 16 commits stored (at most 256) end the wait sooner. A read arriving after a lone
-  // one is committed at once; 0 never waits.
+  // the largest of the last 16 commits stored (at most 256) end the wait sooner. A read arriving
+  // after a lone one is committed at once; 0 never waits.
   std::chrono::microseconds read_commit_delay{100};
   // Memory for caching subjects' field rows as stored (sealed values, never plaintext), so that
   // reads of recently read subjects need no database fetch; subjects not read again go first.
@@ -170,7 +170,7 @@ struct WithheldField {
 };
 
 struct ReadResult {
-  std::vector<FieldValue> fields;      // what the policy lets this principal see
+  std::vector<FieldValue> fields;       // what the policy lets this principal see
   std::vector<WithheldField> withheld;  // the rest, one entry per field, with the reason
 };
 
@@ -252,7 +252,7 @@ struct SubjectInfo {
 
 // A release of a subject's data to a recipient of the policy (the disclosure register).
 struct Disclosure {
-  std::string recipient;                // a policy recipient id
+  std::string recipient;  // a policy recipient id
   uint64_t subject_id = 0;
   std::vector<std::string> categories;  // what the caller would send
   std::string purpose;                  // why
@@ -337,7 +337,8 @@ class Vault {
 
   // The subject's fields the principal may use for `purpose`; the others are withheld with the
   // reason. Also withheld: fields not collected for `purpose` or an ancestor of it.
-  StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id, std::string_view purpose);
+  StatusOr<ReadResult> Read(const Principal& principal, uint64_t subject_id,
+                            std::string_view purpose);
   // A subject's own read is one of their interactions (CX03): where the subject's kind requires
   // a location, the read carries one (a user.location field), recorded first as a write for the
   // policy's interaction feature (the feature of that kind that requires a location), and a
@@ -353,7 +354,8 @@ class Vault {
   // on this thread before ReadThen returns. `done` may call the vault, but not
   // DrainReads.
   using ReadDone = std::function<void(StatusOr<ReadResult>)>;
-  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadDone done);
+  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose,
+                ReadDone done);
   // ReadThen for a caller that hands the values out in another form, such as a response body:
   // `prepare` makes it from the result on this thread, before ReadThen returns, while the
   // decision waits to be stored; `done` receives it as ReadThen's `done` would the result (or
@@ -361,8 +363,8 @@ class Vault {
   // the caller's thread busy rather than idle, and frees the plaintext result sooner.
   using ReadPrepare = std::function<std::string(const ReadResult&)>;
   using PreparedDone = std::function<void(StatusOr<std::string>)>;
-  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose, ReadPrepare prepare,
-                PreparedDone done);
+  void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose,
+                ReadPrepare prepare, PreparedDone done);
   // With the location of a subject's own read, as Read above (recorded before ReadThen returns).
   void ReadThen(const Principal& principal, uint64_t subject_id, std::string_view purpose,
                 const FieldInput* location, ReadPrepare prepare, PreparedDone done);
@@ -458,7 +460,8 @@ class Vault {
   // contract, of a recruitment process, the last application or activity, or the statistical
   // analysis (subject 0: of everything collected before `at`, CX04). Only the latest time per
   // subject and event is kept. InvalidArgument for `collection` (fields carry their own).
-  Status RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event, std::optional<Time> at = std::nullopt);
+  Status RecordLifecycleEvent(uint64_t subject_id, AnchorEvent event,
+                              std::optional<Time> at = std::nullopt);
   // A legal hold keeps, until released, the fields its retention rule covers (every field of the
   // subject with an empty rule): retention sweeps and erasure requests leave them, and report
   // them with the hold's `ground`, a code or case reference.

@@ -33,8 +33,8 @@ static_assert(common::CoversEveryEnumerator(kAuditEventNames));
 std::optional<std::string> Base64Decode(std::string_view text) {
   std::string out(text.size(), '\0');
   size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(),
-                        nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
     return std::nullopt;
   out.resize(len);
   return out;
@@ -117,8 +117,9 @@ std::optional<AuditEvent> ParseAuditEventName(std::string_view name) {
 }
 
 std::string SerializeAuditEntry(const AuditEntry& e) {
-  if (WrittenAsIs(e.principal) && WrittenAsIs(e.action) && WrittenAsIs(e.purpose) && WrittenAsIs(e.categories) &&
-      WrittenAsIs(e.outcome) && WrittenAsIs(e.basis) && WrittenAsIs(e.withheld) && WrittenAsIs(e.detail))
+  if (WrittenAsIs(e.principal) && WrittenAsIs(e.action) && WrittenAsIs(e.purpose) &&
+      WrittenAsIs(e.categories) && WrittenAsIs(e.outcome) && WrittenAsIs(e.basis) &&
+      WrittenAsIs(e.withheld) && WrittenAsIs(e.detail))
     return SerializePlain(e);
   nlohmann::ordered_json j;
   j["event"] = AuditEventName(e.event);
@@ -184,7 +185,8 @@ bool VerifyTreeHeadSignature(const SignedTreeHead& head, std::string_view public
     return false;
   const std::string message = TreeHeadSigningInput(head);
   return crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(sig->data()),
-                                     reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                                     reinterpret_cast<const unsigned char*>(message.data()),
+                                     message.size(),
                                      reinterpret_cast<const unsigned char*>(key->data())) == 0;
 }
 

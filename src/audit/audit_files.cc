@@ -26,14 +26,17 @@ StatusOr<std::unique_ptr<store::DataStore>> OpenData(const VaultFiles& files) {
 SignedTreeHead FromRecord(const store::TreeHeadRecord& r) {
   audit::Hash root{};
   if (r.root.size() == root.size()) std::copy(r.root.begin(), r.root.end(), root.begin());
-  std::string b64(sodium_base64_ENCODED_LEN(r.signature.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(b64.data(), b64.size(), reinterpret_cast<const unsigned char*>(r.signature.data()),
-                    r.signature.size(), sodium_base64_VARIANT_ORIGINAL);
+  std::string b64(sodium_base64_ENCODED_LEN(r.signature.size(), sodium_base64_VARIANT_ORIGINAL),
+                  '\0');
+  sodium_bin2base64(b64.data(), b64.size(),
+                    reinterpret_cast<const unsigned char*>(r.signature.data()), r.signature.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
   b64.resize(std::strlen(b64.c_str()));
-  return {.tree_size = r.tree_size,
-          .root_hash = r.root.size() == root.size() ? audit::HashToHex(root) : std::string("invalid"),
-          .timestamp = r.timestamp,
-          .signature = b64};
+  return {
+      .tree_size = r.tree_size,
+      .root_hash = r.root.size() == root.size() ? audit::HashToHex(root) : std::string("invalid"),
+      .timestamp = r.timestamp,
+      .signature = b64};
 }
 
 std::vector<std::string> Hex(const std::vector<audit::Hash>& hashes) {
@@ -71,14 +74,16 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
     more = chunk.size() == kChunk;
     for (const store::AuditRecord& r : chunk) {
       if (r.index != tree.size()) {
-        report.problems.push_back("entries are not contiguous: expected entry " + std::to_string(tree.size()) +
-                                  ", found " + std::to_string(r.index));
+        report.problems.push_back("entries are not contiguous: expected entry " +
+                                  std::to_string(tree.size()) + ", found " +
+                                  std::to_string(r.index));
         more = false;
         break;
       }
       StatusOr<AuditEntry> parsed = ParseAuditEntry(r.entry);
       if (!parsed.ok() || SerializeAuditEntry(*parsed) != r.entry)
-        report.problems.push_back("entry " + std::to_string(r.index) + " is not a canonical audit entry");
+        report.problems.push_back("entry " + std::to_string(r.index) +
+                                  " is not a canonical audit entry");
       tree.Append(audit::LeafHash(r.entry));
     }
   }
@@ -91,10 +96,12 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
   if (published) to_check.push_back(*published);
   for (size_t i = 0; i < to_check.size(); ++i) {
     const SignedTreeHead& head = to_check[i];
-    const std::string which = (published && i + 1 == to_check.size() ? "the published tree head of size "
-                                                                       : "tree head of size ") +
-                              std::to_string(head.tree_size);
-    if (!VerifyTreeHeadSignature(head, public_key)) report.problems.push_back(which + ": bad signature");
+    const std::string which =
+        (published && i + 1 == to_check.size() ? "the published tree head of size "
+                                               : "tree head of size ") +
+        std::to_string(head.tree_size);
+    if (!VerifyTreeHeadSignature(head, public_key))
+      report.problems.push_back(which + ": bad signature");
     StatusOr<audit::Hash> root = tree.RootAt(head.tree_size);
     if (!root.ok()) {
       report.problems.push_back(which + ": the log holds only " + std::to_string(tree.size()) +
@@ -107,13 +114,15 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
   return report;
 }
 
-StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index, uint64_t tree_size) {
+StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index,
+                                              uint64_t tree_size) {
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   PRIVET_ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
   std::optional<SignedTreeHead> head;
   for (const auto& r : heads)
-    if ((tree_size == 0 && (!head || r.tree_size >= head->tree_size)) || r.tree_size == tree_size) head = FromRecord(r);
+    if ((tree_size == 0 && (!head || r.tree_size >= head->tree_size)) || r.tree_size == tree_size)
+      head = FromRecord(r);
   if (tree_size == 0) {
     if (!head) return FailedPrecondition("no signed tree head yet; sign one first");
     tree_size = head->tree_size;
@@ -125,14 +134,17 @@ StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t 
   j["index"] = index;
   j["tree_size"] = tree_size;
   j["entry"] = entry.empty() ? std::string() : entry[0].entry;
-  j["leaf_hash"] = entry.empty() ? std::string() : audit::HashToHex(audit::LeafHash(entry[0].entry));
+  j["leaf_hash"] =
+      entry.empty() ? std::string() : audit::HashToHex(audit::LeafHash(entry[0].entry));
   j["root_hash"] = audit::HashToHex(root);
   j["inclusion_path"] = Hex(proof);
-  if (head && head->tree_size == tree_size) j["tree_head"] = nlohmann::json::parse(TreeHeadToJson(*head));
+  if (head && head->tree_size == tree_size)
+    j["tree_head"] = nlohmann::json::parse(TreeHeadToJson(*head));
   return j.dump(2);
 }
 
-StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size, uint64_t new_size) {
+StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size,
+                                                uint64_t new_size) {
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   PRIVET_ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
   PRIVET_ASSIGN_OR_RETURN(std::vector<audit::Hash> proof,
@@ -160,7 +172,8 @@ StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock&
                           keys->GetMeta(store::key_meta::kKeyCheck));
   PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
                           keys->GetMeta(store::key_meta::kAuditSigningSeed));
-  if (!check || !wrapped_seed) return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
+  if (!check || !wrapped_seed)
+    return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
   PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
                                                         files.master_key_file, check));
   PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));

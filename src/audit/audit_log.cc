@@ -13,8 +13,8 @@ constexpr uint64_t kLoadChunk = 65536;
 
 std::string Base64(std::string_view bytes) {
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
   out.resize(std::strlen(out.c_str()));
   return out;
 }
@@ -42,20 +42,24 @@ StatusOr<MerkleTree> LoadTree(store::DataStore& data) {
                             data.GetAuditEntries(tree.size(), kLoadChunk));
     for (const store::AuditRecord& r : chunk) {
       if (r.index != tree.size())
-        return Status(StatusCode::kDataLoss, "the audit log has a gap at entry " + std::to_string(tree.size()));
+        return Status(StatusCode::kDataLoss,
+                      "the audit log has a gap at entry " + std::to_string(tree.size()));
       tree.Append(LeafHash(r.entry));
     }
     if (chunk.size() < kLoadChunk) return tree;
   }
 }
 
-StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(store::DataStore& data, std::string signing_seed) {
-  if (signing_seed.size() != crypto_sign_SEEDBYTES) return Internal("the audit signing key has the wrong size");
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(store::DataStore& data,
+                                                   std::string signing_seed) {
+  if (signing_seed.size() != crypto_sign_SEEDBYTES)
+    return Internal("the audit signing key has the wrong size");
   PRIVET_ASSIGN_OR_RETURN(MerkleTree tree, LoadTree(data));
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(tree), std::move(signing_seed)));
 }
 
-std::vector<Hash> AuditLog::Stage(const std::vector<AuditEntry>& entries, store::WriteBatch& batch) const {
+std::vector<Hash> AuditLog::Stage(const std::vector<AuditEntry>& entries,
+                                  store::WriteBatch& batch) const {
   std::vector<Hash> staged;
   staged.reserve(entries.size());
   uint64_t next = size();
@@ -85,13 +89,15 @@ SignedTreeHead AuditLog::SignHead(Time now, store::WriteBatch& batch) const {
     root = tree_.Root();
     tree_size = tree_.size();
   }
-  SignedTreeHead head{.tree_size = tree_size, .root_hash = HashToHex(root), .timestamp = Rfc3339(now)};
+  SignedTreeHead head{
+      .tree_size = tree_size, .root_hash = HashToHex(root), .timestamp = Rfc3339(now)};
   unsigned char pk[crypto_sign_PUBLICKEYBYTES];
   unsigned char sk[crypto_sign_SECRETKEYBYTES];
   crypto_sign_seed_keypair(pk, sk, reinterpret_cast<const unsigned char*>(seed_.data()));
   const std::string message = TreeHeadSigningInput(head);
   unsigned char sig[crypto_sign_BYTES];
-  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(message.data()), message.size(), sk);
+  crypto_sign_detached(sig, nullptr, reinterpret_cast<const unsigned char*>(message.data()),
+                       message.size(), sk);
   sodium_memzero(sk, sizeof sk);
   const std::string signature(reinterpret_cast<const char*>(sig), sizeof sig);
   head.signature = Base64(signature);

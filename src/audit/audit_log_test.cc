@@ -59,8 +59,9 @@ TEST(AuditEntryTest, CanonicalBytesMatchTheReferenceEncoding) {
     if (c != '"' && c != '\\') printable.detail += c;
   std::vector<AuditEntry> entries = {decision, empty, negative_time, printable};
   // Strings that need escaping take the reference path.
-  for (std::string odd : {std::string("quote\"d"), std::string("back\\slash"), std::string("tab\there"),
-                          std::string("del\x7f"), std::string("caf\xc3\xa9"), std::string(1, '\0')}) {
+  for (std::string odd :
+       {std::string("quote\"d"), std::string("back\\slash"), std::string("tab\there"),
+        std::string("del\x7f"), std::string("caf\xc3\xa9"), std::string(1, '\0')}) {
     AuditEntry e = decision;
     e.detail = odd;
     entries.push_back(e);
@@ -88,10 +89,14 @@ class AuditLogTest : public testing::VaultTest {
   uint64_t Populate() {
     const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});
     const std::string email = "canary.audit." + std::to_string(populated_++) + "@example.com";
-    EXPECT_TRUE(vault().Write({.subject_id = id, .purposes = {"service"},
-                               .fields = {{.category = "user.contact.email", .value = email}}}).ok());
+    EXPECT_TRUE(vault()
+                    .Write({.subject_id = id,
+                            .purposes = {"service"},
+                            .fields = {{.category = "user.contact.email", .value = email}}})
+                    .ok());
     EXPECT_TRUE(vault().Read(Principal::Service(), id, "service").ok());
-    EXPECT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+    EXPECT_TRUE(
+        vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
     EXPECT_FALSE(vault().Read(Principal::Service(), id, "no_such_purpose").ok());
     return id;
   }
@@ -101,7 +106,8 @@ class AuditLogTest : public testing::VaultTest {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
     char* error = nullptr;
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK)
+        << (error ? error : "");
     sqlite3_free(error);
     sqlite3_close(db);
   }
@@ -113,7 +119,8 @@ class AuditLogTest : public testing::VaultTest {
     sqlite3_stmt* stmt = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db, query.c_str(), -1, &stmt, nullptr), SQLITE_OK);
     while (sqlite3_step(stmt) == SQLITE_ROW)
-      out.emplace_back(static_cast<const char*>(sqlite3_column_blob(stmt, 0)), sqlite3_column_bytes(stmt, 0));
+      out.emplace_back(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                       sqlite3_column_bytes(stmt, 0));
     sqlite3_finalize(stmt);
     sqlite3_close(db);
     return out;
@@ -125,10 +132,12 @@ class AuditLogTest : public testing::VaultTest {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
     sqlite3_stmt* stmt = nullptr;
-    const std::string sql = "UPDATE " + table + " SET " + column + " = ? WHERE CAST(" + key + " AS BLOB) = ?";
+    const std::string sql =
+        "UPDATE " + table + " SET " + column + " = ? WHERE CAST(" + key + " AS BLOB) = ?";
     ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
     sqlite3_bind_blob(stmt, 1, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
-    sqlite3_bind_blob(stmt, 2, key_value.data(), static_cast<int>(key_value.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt, 2, key_value.data(), static_cast<int>(key_value.size()),
+                      SQLITE_TRANSIENT);
     EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
     EXPECT_EQ(sqlite3_changes(db), 1);
     sqlite3_finalize(stmt);
@@ -156,8 +165,9 @@ TEST_F(AuditLogTest, RecordsEveryDecisionAndChangeWithIdsOnly) {
     EXPECT_THAT(bytes, Not(HasSubstr("canary")));  // never a value
     events.push_back(std::string(AuditEventName(e->event)) + "/" + e->outcome);
   }
-  EXPECT_EQ(events, (std::vector<std::string>{"subject_created/allowed", "write/allowed", "decision/allowed",
-                                              "consent/allowed", "decision/unknown_purpose"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"subject_created/allowed", "write/allowed",
+                                              "decision/allowed", "consent/allowed",
+                                              "decision/unknown_purpose"}));
   auto read = ParseAuditEntry(entries[2]);
   EXPECT_EQ(read->categories, std::vector<std::string>{"user.contact.email"});
   EXPECT_EQ(read->basis, "contract");
@@ -167,8 +177,11 @@ TEST_F(AuditLogTest, RefusalsRecordOnlyDeclaredPurposeIds) {
   const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});
   // Whatever a caller passes as a purpose must not enter the permanent log verbatim.
   EXPECT_FALSE(vault().Read(Principal::Service(), id, "ada@example.com").ok());
-  EXPECT_FALSE(vault().Write({.subject_id = id, .purposes = {"service", "bob@example.com"},
-                              .fields = {{.category = "user.name", .value = "Ada"}}}).ok());
+  EXPECT_FALSE(vault()
+                   .Write({.subject_id = id,
+                           .purposes = {"service", "bob@example.com"},
+                           .fields = {{.category = "user.name", .value = "Ada"}}})
+                   .ok());
   const std::vector<std::string> entries = Blobs("SELECT entry FROM audit_log ORDER BY idx");
   ASSERT_EQ(entries.size(), 3u);
   EXPECT_EQ(ParseAuditEntry(entries[1])->purpose, "undeclared");
@@ -202,17 +215,19 @@ TEST_F(AuditLogTest, SignedTreeHeadsProofsAndVerification) {
   ASSERT_TRUE(proof_json.ok()) << proof_json.status().ToString();
   nlohmann::json proof = nlohmann::json::parse(*proof_json);
   std::vector<audit::Hash> path;
-  for (const auto& h : proof["inclusion_path"]) path.push_back(*audit::HashFromHex(h.get<std::string>()));
+  for (const auto& h : proof["inclusion_path"])
+    path.push_back(*audit::HashFromHex(h.get<std::string>()));
   EXPECT_EQ(proof["tree_size"], 10);
   EXPECT_EQ(proof["tree_head"]["root_hash"], second->root_hash);
-  EXPECT_TRUE(audit::VerifyInclusion(audit::LeafHash(proof["entry"].get<std::string>()), 7, 10, path,
-                                     *audit::HashFromHex(second->root_hash)));
+  EXPECT_TRUE(audit::VerifyInclusion(audit::LeafHash(proof["entry"].get<std::string>()), 7, 10,
+                                     path, *audit::HashFromHex(second->root_hash)));
 
   auto consistency_json = AuditConsistencyProofJson(Files(), 5, 10);
   ASSERT_TRUE(consistency_json.ok());
   nlohmann::json consistency = nlohmann::json::parse(*consistency_json);
   std::vector<audit::Hash> cpath;
-  for (const auto& h : consistency["consistency_path"]) cpath.push_back(*audit::HashFromHex(h.get<std::string>()));
+  for (const auto& h : consistency["consistency_path"])
+    cpath.push_back(*audit::HashFromHex(h.get<std::string>()));
   EXPECT_TRUE(audit::VerifyConsistency(5, 10, *audit::HashFromHex(first->root_hash),
                                        *audit::HashFromHex(second->root_hash), cpath));
 }
@@ -231,7 +246,9 @@ TEST_F(AuditLogTest, TreeHeadsAreSignedAtTheConfiguredInterval) {
 
 TEST_F(AuditLogTest, BatchedReadDecisionsAreStoredWithTheNextCommitOrShortlyAfter) {
   vault_.reset();
-  auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_,
+  auto opened = Vault::Open({.data_dir = dir_.path(),
+                             .policy = policy_,
+                             .clock = &clock_,
                              .read_auditing = VaultOptions::ReadAuditing::kBatched,
                              .read_audit_flush = std::chrono::milliseconds(20)});
   ASSERT_TRUE(opened.ok());
@@ -239,11 +256,13 @@ TEST_F(AuditLogTest, BatchedReadDecisionsAreStoredWithTheNextCommitOrShortlyAfte
   const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});  // entry 0
   ASSERT_TRUE(vault().Read(Principal::Service(), id, "service").ok());    // buffered
   // Within the flush interval the decision is stored (by the background flush) ...
-  for (int i = 0; i < 200 && vault().AuditSize() < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && vault().AuditSize() < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(vault().AuditSize(), 2u);
   // ... and a change stores buffered decisions before itself, in order.
   ASSERT_TRUE(vault().Read(Principal::Service(), id, "service").ok());
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
   EXPECT_EQ(vault().AuditSize(), 4u);
   const std::vector<std::string> entries = Blobs("SELECT entry FROM audit_log ORDER BY idx");
   ASSERT_EQ(entries.size(), 4u);
@@ -264,17 +283,21 @@ TEST_F(AuditLogTest, FlippingAnyByteOfAnyEntryOrTreeHeadIsDetected) {
   struct Target {
     std::string table, column, key;
   };
-  for (const Target& t : {Target{"audit_log", "entry", "idx"}, Target{"tree_heads", "root", "tree_size"},
-                          Target{"tree_heads", "signature", "tree_size"}}) {
-    const std::vector<std::string> keys = Blobs("SELECT CAST(" + t.key + " AS BLOB) FROM " + t.table);
-    const std::vector<std::string> values = Blobs("SELECT " + t.column + " FROM " + t.table + " ORDER BY " + t.key);
+  for (const Target& t :
+       {Target{"audit_log", "entry", "idx"}, Target{"tree_heads", "root", "tree_size"},
+        Target{"tree_heads", "signature", "tree_size"}}) {
+    const std::vector<std::string> keys =
+        Blobs("SELECT CAST(" + t.key + " AS BLOB) FROM " + t.table);
+    const std::vector<std::string> values =
+        Blobs("SELECT " + t.column + " FROM " + t.table + " ORDER BY " + t.key);
     ASSERT_EQ(keys.size(), values.size());
     for (size_t row = 0; row < values.size(); ++row) {
       for (size_t byte = 0; byte < values[row].size(); ++byte) {
         std::string flipped = values[row];
         flipped[byte] = static_cast<char>(flipped[byte] ^ 0x01);
         SetBlob(t.table, t.column, t.key, keys[row], flipped);
-        EXPECT_THAT(Verify().problems, Not(IsEmpty())) << t.table << "." << t.column << " row " << row << " byte " << byte;
+        EXPECT_THAT(Verify().problems, Not(IsEmpty()))
+            << t.table << "." << t.column << " row " << row << " byte " << byte;
         SetBlob(t.table, t.column, t.key, keys[row], values[row]);
       }
     }

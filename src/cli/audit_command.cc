@@ -22,8 +22,8 @@ int Print(const StatusOr<T>& result, std::ostream& out, std::ostream& err) {
 
 }  // namespace
 
-int AuditVerify(const VaultFiles& files, const std::string& public_key, const std::string& tree_head_file,
-                std::ostream& out, std::ostream& err) {
+int AuditVerify(const VaultFiles& files, const std::string& public_key,
+                const std::string& tree_head_file, std::ostream& out, std::ostream& err) {
   std::optional<SignedTreeHead> published;
   if (!tree_head_file.empty()) {
     std::ifstream in(tree_head_file);
@@ -35,8 +35,8 @@ int AuditVerify(const VaultFiles& files, const std::string& public_key, const st
     }
     published = *head;
   }
-  StatusOr<AuditVerification> report =
-      VerifyAuditLog(files, public_key.empty() ? std::nullopt : std::optional<std::string>(public_key), published);
+  StatusOr<AuditVerification> report = VerifyAuditLog(
+      files, public_key.empty() ? std::nullopt : std::optional<std::string>(public_key), published);
   if (!report.ok()) {
     err << "privet: " << report.status().ToString() << "\n";
     return 1;
@@ -54,12 +54,13 @@ int AuditVerify(const VaultFiles& files, const std::string& public_key, const st
   return 0;
 }
 
-int AuditProof(const VaultFiles& files, uint64_t entry, uint64_t tree_size, std::ostream& out, std::ostream& err) {
+int AuditProof(const VaultFiles& files, uint64_t entry, uint64_t tree_size, std::ostream& out,
+               std::ostream& err) {
   return Print(AuditInclusionProofJson(files, entry, tree_size), out, err);
 }
 
-int AuditConsistency(const VaultFiles& files, uint64_t old_size, uint64_t new_size, std::ostream& out,
-                     std::ostream& err) {
+int AuditConsistency(const VaultFiles& files, uint64_t old_size, uint64_t new_size,
+                     std::ostream& out, std::ostream& err) {
   return Print(AuditConsistencyProofJson(files, old_size, new_size), out, err);
 }
 

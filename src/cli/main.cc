@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   policy->require_subcommand(1);
 
   std::string path;
-  CLI::App* check = policy->add_subcommand("check", "Validate a policy file (exit 0 valid, 1 invalid)");
+  CLI::App* check =
+      policy->add_subcommand("check", "Validate a policy file (exit 0 valid, 1 invalid)");
   check->add_option("FILE", path, "Policy file")->required();
 
   std::string format = "md";
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"md", "html", "ropa"}));
 
   std::string before, after;
-  CLI::App* diff = policy->add_subcommand("diff", "List changes between two policy versions; material ones marked");
+  CLI::App* diff = policy->add_subcommand(
+      "diff", "List changes between two policy versions; material ones marked");
   diff->add_option("OLD", before, "Earlier policy file")->required();
   diff->add_option("NEW", after, "Later policy file")->required();
 
@@ -49,18 +51,23 @@ int main(int argc, char** argv) {
 
   CLI::App* keys = app.add_subcommand("keys", "Key store operations");
   keys->require_subcommand(1);
-  CLI::App* keys_backup = keys->add_subcommand("backup", "Copy the key store alone: privet keys backup DATA_DIR DEST");
+  CLI::App* keys_backup =
+      keys->add_subcommand("backup", "Copy the key store alone: privet keys backup DATA_DIR DEST");
   keys_backup->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
   keys_backup->add_option("DEST", dest, "New file to write")->required();
-  keys_backup->add_option("--key-store", files.key_store_path, "Key store path (default DATA_DIR/keys.db)");
+  keys_backup->add_option("--key-store", files.key_store_path,
+                          "Key store path (default DATA_DIR/keys.db)");
   std::string new_key_file;
-  CLI::App* rotate = keys->add_subcommand("rotate", "Re-wrap every subject key under a new master key");
+  CLI::App* rotate =
+      keys->add_subcommand("rotate", "Re-wrap every subject key under a new master key");
   rotate->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
-  rotate->add_option("--key-store", files.key_store_path, "Key store path (default DATA_DIR/keys.db)");
+  rotate->add_option("--key-store", files.key_store_path,
+                     "Key store path (default DATA_DIR/keys.db)");
   // --master-key-file as everywhere else; --key-file is its old spelling, still accepted.
   rotate->add_option("--master-key-file,--key-file", files.master_key_file,
                      "Master key file (default DATA_DIR/master.key)");
-  rotate->add_option("--new-key-file", new_key_file, "File holding the new key (default: a fresh random key)");
+  rotate->add_option("--new-key-file", new_key_file,
+                     "File holding the new key (default: a fresh random key)");
   bool new_admin_key = false;
   CLI::App* keys_admin =
       keys->add_subcommand("admin",
@@ -77,22 +84,28 @@ int main(int argc, char** argv) {
   CLI::App* audit = app.add_subcommand("audit", "Verify the audit log and print proofs");
   audit->require_subcommand(1);
   std::string public_key, tree_head_file;
-  CLI::App* verify = audit->add_subcommand("verify", "Recompute the Merkle tree and check every signed tree head");
+  CLI::App* verify =
+      audit->add_subcommand("verify", "Recompute the Merkle tree and check every signed tree head");
   verify->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
-  verify->add_option("--public-key", public_key, "The published signing key (base64); default: the key store's");
-  verify->add_option("--tree-head", tree_head_file, "A tree head published earlier (JSON): detects truncation");
+  verify->add_option("--public-key", public_key,
+                     "The published signing key (base64); default: the key store's");
+  verify->add_option("--tree-head", tree_head_file,
+                     "A tree head published earlier (JSON): detects truncation");
   uint64_t entry = 0, tree_size = 0, old_size = 0, new_size = 0;
   CLI::App* proof = audit->add_subcommand("proof", "Inclusion proof of an entry in a signed tree");
   proof->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
   proof->add_option("ENTRY", entry, "Entry index (0-based)")->required();
   proof->add_option("--tree-size", tree_size, "Tree size (default: the latest signed tree head)");
-  CLI::App* consistency = audit->add_subcommand("consistency", "Consistency proof between two tree sizes");
+  CLI::App* consistency =
+      audit->add_subcommand("consistency", "Consistency proof between two tree sizes");
   consistency->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
   consistency->add_option("OLD", old_size, "Earlier tree size")->required();
   consistency->add_option("NEW", new_size, "Later tree size")->required();
-  CLI::App* sign = audit->add_subcommand("sign", "Sign and store the current tree head (needs the master key)");
+  CLI::App* sign =
+      audit->add_subcommand("sign", "Sign and store the current tree head (needs the master key)");
   sign->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
-  CLI::App* pubkey = audit->add_subcommand("public-key", "Print the tree-head signing public key (base64)");
+  CLI::App* pubkey =
+      audit->add_subcommand("public-key", "Print the tree-head signing public key (base64)");
   pubkey->add_option("DATA_DIR", files.data_dir, "The vault's data directory")->required();
 
   privet::cli::VaultSpec spec;
@@ -101,17 +114,22 @@ int main(int argc, char** argv) {
   auto add_vault_options = [&](CLI::App* cmd) {
     cmd->add_option("--policy", spec.policy_path, "The policy file in force")->required();
     cmd->add_option("--data", spec.files.data_dir, "The vault's data directory")->required();
-    cmd->add_option("--key-store", spec.files.key_store_path, "The key store (default DATA/keys.db)");
-    cmd->add_option("--master-key-file", spec.files.master_key_file, "Default DATA/master.key; PRIVET_MASTER_KEY wins");
+    cmd->add_option("--key-store", spec.files.key_store_path,
+                    "The key store (default DATA/keys.db)");
+    cmd->add_option("--master-key-file", spec.files.master_key_file,
+                    "Default DATA/master.key; PRIVET_MASTER_KEY wins");
   };
   CLI::App* request = app.add_subcommand("request", "Data-subject rights requests");
   request->require_subcommand(1);
-  CLI::App* overdue = request->add_subcommand("overdue", "List open requests that are late or due soon (exit 1 if any)");
+  CLI::App* overdue = request->add_subcommand(
+      "overdue", "List open requests that are late or due soon (exit 1 if any)");
   add_vault_options(overdue);
-  overdue->add_option("--within", within_days, "Also list requests due within this many days")->capture_default_str();
+  overdue->add_option("--within", within_days, "Also list requests due within this many days")
+      ->capture_default_str();
   CLI::App* retention = app.add_subcommand("retention", "Retention rules");
   retention->require_subcommand(1);
-  CLI::App* retention_run = retention->add_subcommand("run", "Delete (or anonymize) what the retention rules say is due");
+  CLI::App* retention_run =
+      retention->add_subcommand("run", "Delete (or anonymize) what the retention rules say is due");
   add_vault_options(retention_run);
   retention_run->add_flag("--dry-run", dry_run, "List what would go; change nothing");
 
@@ -143,25 +161,36 @@ int main(int argc, char** argv) {
 
   privet::cli::ServeFlags serve_flags;
   CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP JSON API (docs/api.md)");
-  serve->add_option("--policy", serve_flags.vault.policy_path, "The policy file in force")->required();
-  serve->add_option("--data", serve_flags.vault.files.data_dir, "The vault's data directory")->required();
-  serve->add_option("--key-store", serve_flags.vault.files.key_store_path, "The key store (default DATA/keys.db)");
+  serve->add_option("--policy", serve_flags.vault.policy_path, "The policy file in force")
+      ->required();
+  serve->add_option("--data", serve_flags.vault.files.data_dir, "The vault's data directory")
+      ->required();
+  serve->add_option("--key-store", serve_flags.vault.files.key_store_path,
+                    "The key store (default DATA/keys.db)");
   serve->add_option("--master-key-file", serve_flags.vault.files.master_key_file,
                     "Default DATA/master.key; PRIVET_MASTER_KEY wins");
-  serve->add_option("--listen", serve_flags.listen, "HOST:PORT to listen on")->capture_default_str();
+  serve->add_option("--listen", serve_flags.listen, "HOST:PORT to listen on")
+      ->capture_default_str();
   serve->add_option("--threads", serve_flags.threads, "Server threads")
-      ->check(CLI::Range(1, 256))->capture_default_str();
-  serve->add_option("--retention-interval", serve_flags.retention_interval_seconds,
-                    "Seconds between retention sweeps; 0: only on POST /v1/retention/run")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  serve->add_option("--read-committer", serve_flags.read_committer,
-                    "Where reads' audit decisions are committed: io (the server threads) or "
-                    "thread (a committer thread)")
-      ->check(CLI::IsMember({"io", "thread"}))->capture_default_str();
-  serve->add_option("--read-commit-delay-us", serve_flags.read_commit_delay_us,
-                    "With --read-committer thread: microseconds concurrent reads wait for others "
-                    "to share their audit commit; 0: none")
-      ->check(CLI::Range(0, 100'000))->capture_default_str();
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve
+      ->add_option("--retention-interval", serve_flags.retention_interval_seconds,
+                   "Seconds between retention sweeps; 0: only on POST /v1/retention/run")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--read-committer", serve_flags.read_committer,
+                   "Where reads' audit decisions are committed: io (the server threads) or "
+                   "thread (a committer thread)")
+      ->check(CLI::IsMember({"io", "thread"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--read-commit-delay-us", serve_flags.read_commit_delay_us,
+                   "With --read-committer thread: microseconds concurrent reads wait for others "
+                   "to share their audit commit; 0: none")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -179,8 +208,9 @@ int main(int argc, char** argv) {
   if (*serve) return privet::cli::Serve(serve_flags, std::cout, std::cerr, std::clog);
   if (*check) return privet::cli::PolicyCheck(path, std::cout, std::cerr);
   if (*render) {
-    static const std::map<std::string, NoticeFormat> kFormats = {
-        {"md", NoticeFormat::kMarkdown}, {"html", NoticeFormat::kHtml}, {"ropa", NoticeFormat::kRopa}};
+    static const std::map<std::string, NoticeFormat> kFormats = {{"md", NoticeFormat::kMarkdown},
+                                                                 {"html", NoticeFormat::kHtml},
+                                                                 {"ropa", NoticeFormat::kRopa}};
     return privet::cli::PolicyRender(path, kFormats.at(format), std::cout, std::cerr);
   }
   if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
@@ -197,9 +227,11 @@ int main(int argc, char** argv) {
   if (*keys_backup) return privet::cli::KeysBackup(files, dest, std::cout, std::cerr);
   if (*rotate) return privet::cli::KeysRotate(files, new_key_file, std::cout, std::cerr);
   if (*keys_admin) return privet::cli::KeysAdminNew(files, std::cout, std::cerr);
-  if (*verify) return privet::cli::AuditVerify(files, public_key, tree_head_file, std::cout, std::cerr);
+  if (*verify)
+    return privet::cli::AuditVerify(files, public_key, tree_head_file, std::cout, std::cerr);
   if (*proof) return privet::cli::AuditProof(files, entry, tree_size, std::cout, std::cerr);
-  if (*consistency) return privet::cli::AuditConsistency(files, old_size, new_size, std::cout, std::cerr);
+  if (*consistency)
+    return privet::cli::AuditConsistency(files, old_size, new_size, std::cout, std::cerr);
   if (*sign) return privet::cli::AuditSign(files, std::cout, std::cerr);
   if (*pubkey) return privet::cli::AuditPublicKeyCommand(files, std::cout, std::cerr);
   if (*overdue) return privet::cli::RequestOverdue(spec, within_days, std::cout, std::cerr);
@@ -210,7 +242,8 @@ int main(int argc, char** argv) {
   if (*subject_release)
     return privet::cli::SubjectRelease(spec, subject_id, rule, std::cout, std::cerr);
   if (*retention_run) {
-    return privet::cli::RetentionRun(spec, dry_run, isatty(STDERR_FILENO) != 0, std::cout, std::cerr);
+    return privet::cli::RetentionRun(spec, dry_run, isatty(STDERR_FILENO) != 0, std::cout,
+                                     std::cerr);
   }
   return 2;
 }

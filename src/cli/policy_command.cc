@@ -40,9 +40,9 @@ int PolicyCheck(const std::string& path, std::ostream& out, std::ostream& err) {
     return 1;
   }
   out << path << ": ok (" << policy->organization << ", version " << policy->version
-      << ", effective " << CivilDayToString(policy->effective) << "; "
-      << policy->categories.size() << " categories, " << policy->purposes.size() << " purposes, "
-      << warnings << " warning" << (warnings == 1 ? "" : "s") << ")\n";
+      << ", effective " << CivilDayToString(policy->effective) << "; " << policy->categories.size()
+      << " categories, " << policy->purposes.size() << " purposes, " << warnings << " warning"
+      << (warnings == 1 ? "" : "s") << ")\n";
   return 0;
 }
 
@@ -51,9 +51,15 @@ int PolicyRender(const std::string& path, NoticeFormat format, std::ostream& out
   std::optional<Policy> policy = Load(path, err);
   if (!policy) return 1;
   switch (format) {
-    case NoticeFormat::kMarkdown: out << RenderNoticeMarkdown(*policy); break;
-    case NoticeFormat::kHtml: out << RenderNoticeHtml(*policy); break;
-    case NoticeFormat::kRopa: out << RenderRecordOfProcessingJson(*policy); break;
+    case NoticeFormat::kMarkdown:
+      out << RenderNoticeMarkdown(*policy);
+      break;
+    case NoticeFormat::kHtml:
+      out << RenderNoticeHtml(*policy);
+      break;
+    case NoticeFormat::kRopa:
+      out << RenderRecordOfProcessingJson(*policy);
+      break;
   }
   return 0;
 }

@@ -10,7 +10,8 @@ namespace privet::cli {
 enum class NoticeFormat { kMarkdown, kHtml, kRopa };
 
 int PolicyCheck(const std::string& path, std::ostream& out, std::ostream& err);
-int PolicyRender(const std::string& path, NoticeFormat format, std::ostream& out, std::ostream& err);
+int PolicyRender(const std::string& path, NoticeFormat format, std::ostream& out,
+                 std::ostream& err);
 int PolicyDiff(const std::string& before, const std::string& after, std::ostream& out,
                std::ostream& err);
 

@@ -1,7 +1,6 @@
 // Drives the real `privet` binary: exit codes and output of `policy check|render|diff`.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,7 +52,8 @@ std::string WriteTemp(const std::string& name, const std::string& text) {
 }
 
 TEST(PolicyCli, CheckAcceptsEveryShippedPolicy) {
-  for (const char* name : {"starter", "confitrek", "connact", "confect", "connectrex", "customertrackr"}) {
+  for (const char* name :
+       {"starter", "confitrek", "connact", "confect", "connectrex", "customertrackr"}) {
     RunResult r = RunPrivet("policy check " + Policy(name));
     EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr(": ok (")) << name;

@@ -11,7 +11,8 @@ namespace privet::cli {
 StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
   PolicyLoadResult loaded = LoadPolicyFile(spec.policy_path);
   if (!loaded.ok()) {
-    return InvalidArgument(spec.policy_path + ": the policy does not load (run `privet policy check`)", "policy");
+    return InvalidArgument(
+        spec.policy_path + ": the policy does not load (run `privet policy check`)", "policy");
   }
   PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledPolicy> policy,
                           CompiledPolicy::Compile(std::move(*loaded.policy)));
@@ -46,14 +47,16 @@ int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, st
   const CivilDay today = CivilDayOf(SystemClock().Now());
   for (const RightsRequest& r : *late) {
     const bool overdue = CivilDayToTime(*r.due) < CivilDayToTime(today);
-    out << r.id << "  " << RightName(r.right) << "  " << RequestStateName(r.state) << "  due " << DayString(*r.due)
-        << (overdue ? "  LATE" : "") << (r.extended ? "  (extended)" : "") << "\n";
+    out << r.id << "  " << RightName(r.right) << "  " << RequestStateName(r.state) << "  due "
+        << DayString(*r.due) << (overdue ? "  LATE" : "") << (r.extended ? "  (extended)" : "")
+        << "\n";
   }
   out << late->size() << " request(s) late or due within " << within_days << " day(s)\n";
   return late->empty() ? 0 : 1;
 }
 
-int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostream& out, std::ostream& err) {
+int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostream& out,
+                 std::ostream& err) {
   StatusOr<std::unique_ptr<Vault>> vault = OpenVault(spec);
   if (!vault.ok()) {
     PrintVaultError(
@@ -76,12 +79,13 @@ int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostrea
     return 1;
   }
   for (const DueField& d : report->due) {
-    out << "would " << d.action << "  subject " << d.subject_id << "  field " << d.field_id << "  " << d.category
-        << "  (rule " << d.rule << ")\n";
+    out << "would " << d.action << "  subject " << d.subject_id << "  field " << d.field_id << "  "
+        << d.category << "  (rule " << d.rule << ")\n";
   }
-  out << (dry_run ? "dry run: " : "") << report->fields_scanned << " fields scanned, " << report->fields_due
-      << " due, " << (dry_run ? 0 : report->fields_deleted) << " removed, " << report->fields_held
-      << " kept by a legal hold or obligation, " << report->subjects_erased << " subjects erased\n";
+  out << (dry_run ? "dry run: " : "") << report->fields_scanned << " fields scanned, "
+      << report->fields_due << " due, " << (dry_run ? 0 : report->fields_deleted) << " removed, "
+      << report->fields_held << " kept by a legal hold or obligation, " << report->subjects_erased
+      << " subjects erased\n";
   if (!report->complete()) {
     // Ids only: which subjects to look at, never what they hold.
     err << "privet: retention incomplete: " << report->subjects_unreadable.size()

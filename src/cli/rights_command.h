@@ -23,6 +23,7 @@ StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec);
 int RequestOverdue(const VaultSpec& spec, int within_days, std::ostream& out, std::ostream& err);
 // Runs the policy's retention rules now; `dry_run` lists what would go. Progress goes to `err`
 // when `progress` (the CLI passes isatty(stderr)).
-int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostream& out, std::ostream& err);
+int RetentionRun(const VaultSpec& spec, bool dry_run, bool progress, std::ostream& out,
+                 std::ostream& err);
 
 }  // namespace privet::cli

@@ -31,17 +31,23 @@ class RightsCli : public ::testing::Test {
     ASSERT_TRUE(vault.ok()) << vault.status().ToString();
     auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
     ASSERT_TRUE(id.ok());
-    ASSERT_TRUE((*vault)->Write({.subject_id = *id, .purposes = {"security"},
-                                 .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
-                    .ok());
-    ASSERT_TRUE((*vault)->Write({.subject_id = *id, .purposes = {"service"},
-                                 .fields = {{.category = "user.name", .value = "Ada"}}})
+    ASSERT_TRUE(
+        (*vault)
+            ->Write({.subject_id = *id,
+                     .purposes = {"security"},
+                     .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
+            .ok());
+    ASSERT_TRUE((*vault)
+                    ->Write({.subject_id = *id,
+                             .purposes = {"service"},
+                             .fields = {{.category = "user.name", .value = "Ada"}}})
                     .ok());
     RequestDesk desk(**vault);
     auto request = desk.File({.right = Right::kAccess, .subject_id = *id, .channel = "email"});
     ASSERT_TRUE(request.ok());
     request_ = request->id;
-    args_ = " --policy " + std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml --data " + (dir_ / "vault");
+    args_ = " --policy " + std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml --data " +
+            (dir_ / "vault");
   }
 
   testing::TempDir dir_;
@@ -102,14 +108,16 @@ TEST_F(RightsCli, RetentionSkipsAnUnreadableSubjectAndSaysTheRunWasIncomplete) {
 TEST_F(RightsCli, OverdueListsTheLateRequestAndExitsOne) {
   std::string out;
   ASSERT_EQ(RunPrivet("request overdue" + args_, &out), 1) << out;
-  EXPECT_THAT(out, HasSubstr(std::to_string(request_) + "  access  identity_pending  due 2024-04-04  LATE"));
+  EXPECT_THAT(out, HasSubstr(std::to_string(request_) +
+                             "  access  identity_pending  due 2024-04-04  LATE"));
   EXPECT_THAT(out, HasSubstr("1 request(s) late"));
   EXPECT_EQ(RunPrivet("request overdue --within -1" + args_, &out), 2);
 }
 
 TEST_F(RightsCli, AWrongPolicyIsRefused) {
   std::string out;
-  EXPECT_EQ(RunPrivet("retention run --policy /nonexistent.yaml --data " + (dir_ / "vault"), &out), 1);
+  EXPECT_EQ(RunPrivet("retention run --policy /nonexistent.yaml --data " + (dir_ / "vault"), &out),
+            1);
   EXPECT_THAT(out, HasSubstr("does not load"));
 }
 

@@ -1,7 +1,7 @@
 #include "cli/serve_command.h"
 
-#include <csignal>
 #include <charconv>
+#include <csignal>
 #include <ostream>
 
 #include "privet/server.h"

@@ -23,16 +23,18 @@ int Report(const Status& status, const std::string& done, std::ostream& out, std
 }  // namespace
 
 int Backup(const VaultFiles& files, const std::string& dest, std::ostream& out, std::ostream& err) {
-  return Report(BackupDataFile(files, dest), "data file copied to " + dest + " (no keys: see `privet keys backup`)",
-                out, err);
+  return Report(BackupDataFile(files, dest),
+                "data file copied to " + dest + " (no keys: see `privet keys backup`)", out, err);
 }
 
-int KeysBackup(const VaultFiles& files, const std::string& dest, std::ostream& out, std::ostream& err) {
+int KeysBackup(const VaultFiles& files, const std::string& dest, std::ostream& out,
+               std::ostream& err) {
   return Report(BackupKeyStore(files, dest),
                 "key store copied to " + dest + "; store it apart from data backups", out, err);
 }
 
-int KeysRotate(const VaultFiles& files, const std::string& new_key_file, std::ostream& out, std::ostream& err) {
+int KeysRotate(const VaultFiles& files, const std::string& new_key_file, std::ostream& out,
+               std::ostream& err) {
   std::string key;
   if (!new_key_file.empty()) {
     std::ifstream in(new_key_file);
@@ -44,7 +46,8 @@ int KeysRotate(const VaultFiles& files, const std::string& new_key_file, std::os
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     key = std::move(text);
   } else if (std::getenv("PRIVET_MASTER_KEY") != nullptr) {
-    err << "privet: the master key comes from PRIVET_MASTER_KEY; write a new key (64 hex characters) "
+    err << "privet: the master key comes from PRIVET_MASTER_KEY; write a new key (64 hex "
+           "characters) "
            "to a file readable only by you and pass it with --new-key-file\n";
     return 2;
   } else {

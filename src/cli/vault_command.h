@@ -10,7 +10,8 @@
 namespace privet::cli {
 
 int Backup(const VaultFiles& files, const std::string& dest, std::ostream& out, std::ostream& err);
-int KeysBackup(const VaultFiles& files, const std::string& dest, std::ostream& out, std::ostream& err);
+int KeysBackup(const VaultFiles& files, const std::string& dest, std::ostream& out,
+               std::ostream& err);
 // Rotates to the key in `new_key_file` (64 hex chars), or to a fresh random key when empty.
 int KeysRotate(const VaultFiles& files, const std::string& new_key_file, std::ostream& out,
                std::ostream& err);

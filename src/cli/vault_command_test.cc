@@ -1,12 +1,11 @@
 // Drives `privet backup` and `privet keys backup|rotate` against a vault made by the library.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <array>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -48,8 +47,11 @@ class VaultCli : public ::testing::Test {
     auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30});
     ASSERT_TRUE(id.ok());
     id_ = *id;
-    ASSERT_TRUE((*vault)->Write({.subject_id = id_, .purposes = {"service"},
-                                 .fields = {{.category = "user.name", .value = "Ada"}}}).ok());
+    ASSERT_TRUE((*vault)
+                    ->Write({.subject_id = id_,
+                             .purposes = {"service"},
+                             .fields = {{.category = "user.name", .value = "Ada"}}})
+                    .ok());
   }
   StatusOr<std::unique_ptr<Vault>> Open() {
     return Vault::Open({.data_dir = dir_ / "vault", .policy = policy_, .clock = &clock_});
@@ -114,7 +116,8 @@ TEST_F(VaultCli, BackupCopiesTheDataFileAloneAndNeverOverwrites) {
 
 TEST_F(VaultCli, KeysBackupAndRotateKeepTheVaultReadable) {
   std::string out;
-  ASSERT_EQ(RunPrivet("keys backup " + (dir_ / "vault") + " " + (dir_ / "keys-copy.db"), &out), 0) << out;
+  ASSERT_EQ(RunPrivet("keys backup " + (dir_ / "vault") + " " + (dir_ / "keys-copy.db"), &out), 0)
+      << out;
   EXPECT_TRUE(std::filesystem::exists(dir_ / "keys-copy.db"));
   const std::string before = Slurp(dir_ / "vault/master.key");
   ASSERT_EQ(RunPrivet("keys rotate " + (dir_ / "vault"), &out), 0) << out;
@@ -166,7 +169,8 @@ TEST_F(VaultCli, AuditSignVerifyProveAndDetectTruncation) {
     auto data = store::OpenSqliteDataStore(dir + "/data.db");
     ASSERT_TRUE(data.ok());
   }
-  const std::string sql = "sqlite3 " + dir + "/data.db 'DELETE FROM audit_log WHERE idx = 1; DELETE FROM tree_heads;'";
+  const std::string sql =
+      "sqlite3 " + dir + "/data.db 'DELETE FROM audit_log WHERE idx = 1; DELETE FROM tree_heads;'";
   ASSERT_EQ(std::system(sql.c_str()), 0);
   EXPECT_EQ(RunPrivet("audit verify " + dir, &out), 0) << out;
   EXPECT_EQ(RunPrivet("audit verify " + dir + " --tree-head " + head_file, &out), 1) << out;

@@ -19,7 +19,8 @@ std::string WithStrftime(Time t) {
 
 TEST(Clock, Rfc3339KnownInstants) {
   EXPECT_EQ(Rfc3339(CivilDayToTime({2024, 3, 4})), "2024-03-04T00:00:00Z");
-  EXPECT_EQ(Rfc3339(CivilDayToTime({2024, 2, 29}) + std::chrono::seconds(86399)), "2024-02-29T23:59:59Z");
+  EXPECT_EQ(Rfc3339(CivilDayToTime({2024, 2, 29}) + std::chrono::seconds(86399)),
+            "2024-02-29T23:59:59Z");
   EXPECT_EQ(Rfc3339(Time{}), "1970-01-01T00:00:00Z");
   EXPECT_EQ(Rfc3339(Time{} - std::chrono::seconds(1)), "1969-12-31T23:59:59Z");
 }

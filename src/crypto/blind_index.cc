@@ -144,8 +144,10 @@ BlindIndexer::BlindIndexer(const SecretKey& root) {
   }
   // The fourth derived key hashes one-time codes (subkey 4: after the three identifier kinds).
   std::array<uint8_t, kKeyBytes> derived;
-  crypto_kdf_derive_from_key(derived.data(), derived.size(), /*subkey_id=*/4, kKdfContext, root.data());
-  code_key_ = SecretKey::FromBytes({reinterpret_cast<const char*>(derived.data()), derived.size()}).value();
+  crypto_kdf_derive_from_key(derived.data(), derived.size(), /*subkey_id=*/4, kKdfContext,
+                             root.data());
+  code_key_ =
+      SecretKey::FromBytes({reinterpret_cast<const char*>(derived.data()), derived.size()}).value();
   sodium_memzero(derived.data(), derived.size());
 }
 
@@ -153,8 +155,8 @@ std::string BlindIndexer::CodeHash(std::string_view context, std::string_view co
   std::string message = std::string(context) + '\0' + std::string(code);
   std::string hash(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(hash.data()), hash.size(),
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size(), code_key_.data(),
-                     kKeyBytes);
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+                     code_key_.data(), kKeyBytes);
   sodium_memzero(message.data(), message.size());
   return hash;
 }

@@ -120,8 +120,8 @@ StatusOr<std::string> Open(const SecretKey& key, std::string_view sealed, std::s
 std::string FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id);
 // The same, written into `buffer` (replacing its contents), for loops that open many fields
 // without an allocation each. The view is valid while `buffer` is unchanged.
-std::string_view FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id,
-                                     std::string& buffer);
+std::string_view FieldAssociatedData(uint64_t subject_id, std::string_view category,
+                                     uint64_t field_id, std::string& buffer);
 
 // Wraps a subject key under the master key, bound to the subject id; and back. UnwrapKey returns
 // DataLoss when `wrapped` does not open under `master` for `subject_id`.

@@ -141,7 +141,8 @@ TEST(Crypto, ShortOrExtendedInputFailsWithDataLoss) {
 
 TEST(Crypto, AssociatedDataWrittenIntoABufferIsTheSame) {
   std::string buffer = "left over from the previous field";
-  EXPECT_EQ(FieldAssociatedData(7, "contact.email", 42, buffer), FieldAssociatedData(7, "contact.email", 42));
+  EXPECT_EQ(FieldAssociatedData(7, "contact.email", 42, buffer),
+            FieldAssociatedData(7, "contact.email", 42));
   EXPECT_EQ(FieldAssociatedData(8, "name", 1, buffer), FieldAssociatedData(8, "name", 1));
 }
 

@@ -77,8 +77,8 @@ std::string FieldAssociatedData(uint64_t subject_id, std::string_view category, 
   return ad;
 }
 
-std::string_view FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id,
-                                     std::string& buffer) {
+std::string_view FieldAssociatedData(uint64_t subject_id, std::string_view category,
+                                     uint64_t field_id, std::string& buffer) {
   buffer.assign(kFieldLabel);
   internal::AppendUint64(buffer, subject_id);
   internal::AppendUint64(buffer, field_id);

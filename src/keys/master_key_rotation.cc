@@ -26,7 +26,8 @@ Status WriteKeyFile(const std::string& path, const crypto::SecretKey& key) {
   const int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) return FailedPrecondition("cannot create the key file " + path);
   const std::string text = key.ToHex() + "\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                  ::fsync(fd) == 0;
   ::close(fd);
   if (!ok) return Internal("cannot write the key file " + path);
   return FsyncDirectoryOf(path);
@@ -34,8 +35,8 @@ Status WriteKeyFile(const std::string& path, const crypto::SecretKey& key) {
 
 }  // namespace
 
-StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(const std::string& key_file,
-                                                           const std::optional<std::string>& key_check) {
+StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(
+    const std::string& key_file, const std::optional<std::string>& key_check) {
   const std::string next_file = key_file + ".next";
   if (!UsingEnvironmentKey() && std::filesystem::exists(next_file) && key_check) {
     StatusOr<crypto::SecretKey> next = crypto::LoadOrCreateMasterKey(next_file);
@@ -56,7 +57,8 @@ StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(const std::string& ke
 }
 
 Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& current,
-                       const crypto::SecretKey& next, store::KeyStore& keys, crypto::NonceSource& nonces) {
+                       const crypto::SecretKey& next, store::KeyStore& keys,
+                       crypto::NonceSource& nonces) {
   const bool file_key = !UsingEnvironmentKey();
   const std::string next_file = key_file + ".next";
   if (file_key) PRIVET_RETURN_IF_ERROR(WriteKeyFile(next_file, next));
@@ -91,7 +93,8 @@ Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& cur
   }
   if (!file_key) return Status::Ok();
   if (std::rename(next_file.c_str(), key_file.c_str()) != 0)
-    return Internal("rotation committed but renaming " + next_file + " failed; the next open finishes it");
+    return Internal("rotation committed but renaming " + next_file +
+                    " failed; the next open finishes it");
   return FsyncDirectoryOf(key_file);
 }
 

@@ -19,10 +19,11 @@ namespace privet::vault_internal {
 // The master key for a key store whose check value is `key_check` (nullopt: a new key store,
 // whose key file is created when missing; otherwise a missing file is FailedPrecondition and
 // nothing is created), finishing an interrupted rotation first.
-StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(const std::string& key_file,
-                                                           const std::optional<std::string>& key_check);
+StatusOr<crypto::SecretKey> LoadMasterKeyFinishingRotation(
+    const std::string& key_file, const std::optional<std::string>& key_check);
 
 Status RotateMasterKey(const std::string& key_file, const crypto::SecretKey& current,
-                       const crypto::SecretKey& next, store::KeyStore& keys, crypto::NonceSource& nonces);
+                       const crypto::SecretKey& next, store::KeyStore& keys,
+                       crypto::NonceSource& nonces);
 
 }  // namespace privet::vault_internal

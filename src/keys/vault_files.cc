@@ -61,7 +61,8 @@ Status RotateMasterKeyFile(const VaultFiles& given, std::string_view new_master_
                           store::OpenSqliteKeyStore(files.key_store_path));
   PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
                           keys->GetMeta(store::key_meta::kKeyCheck));
-  if (!check) return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
+  if (!check)
+    return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
   PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey current, vault_internal::LoadMasterKeyFinishingRotation(
                                                          files.master_key_file, check));
   PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, *check));

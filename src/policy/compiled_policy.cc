@@ -72,7 +72,8 @@ Status CompiledPolicy::Build() {
   }
   for (size_t i = 0; i < p.purposes.size(); ++i)
     purpose_index_.emplace(p.purposes[i].id, static_cast<PurposeId>(i));
-  for (size_t i = 0; i < p.roles.size(); ++i) role_index_.emplace(p.roles[i].id, static_cast<RoleId>(i));
+  for (size_t i = 0; i < p.roles.size(); ++i)
+    role_index_.emplace(p.roles[i].id, static_cast<RoleId>(i));
   for (size_t i = 0; i < p.recipients.size(); ++i)
     recipient_index_.emplace(p.recipients[i].id, static_cast<RecipientId>(i));
   for (size_t i = 0; i < p.subject_kinds.size(); ++i)
@@ -137,7 +138,8 @@ Status CompiledPolicy::Build() {
     if (decl.objectable) {
       c.objectable = *decl.objectable;
     } else if (decl.basis) {
-      c.objectable = c.basis == LegalBasis::kLegitimateInterests || c.basis == LegalBasis::kPublicTask;
+      c.objectable =
+          c.basis == LegalBasis::kLegitimateInterests || c.basis == LegalBasis::kPublicTask;
     } else {
       c.objectable = up ? up->objectable : false;
     }
@@ -177,17 +179,20 @@ Status CompiledPolicy::Build() {
     roles_.push_back(role);
   }
   organization_admin_role_ = FindRole(kOrganizationAdminRole);
-  under_gdpr_ = std::any_of(p.jurisdictions.begin(), p.jurisdictions.end(), [](const std::string& j) {
-    return j == "UK" || j == "GB" || IsEeaCountry(j);
-  });
+  under_gdpr_ =
+      std::any_of(p.jurisdictions.begin(), p.jurisdictions.end(),
+                  [](const std::string& j) { return j == "UK" || j == "GB" || IsEeaCountry(j); });
   for (const Recipient& r : p.recipients) {
     CompiledRecipient rec;
     PRIVET_ASSIGN_OR_RETURN(rec.purposes, expand_purposes(r.purposes));
     PRIVET_ASSIGN_OR_RETURN(rec.categories, Categories(r.categories));
     rec.sale_refused = r.sale && !p.sharing.sale;
-    rec.third_party_refused = r.kind == RecipientKind::kThirdParty && !p.sharing.unaffiliated_third_parties;
-    rec.needs_dpa = (r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor) && !r.dpa;
-    rec.needs_transfer_mechanism = under_gdpr_ && !IsEeaCountry(r.country) && r.transfer_mechanism.empty();
+    rec.third_party_refused =
+        r.kind == RecipientKind::kThirdParty && !p.sharing.unaffiliated_third_parties;
+    rec.needs_dpa =
+        (r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor) && !r.dpa;
+    rec.needs_transfer_mechanism =
+        under_gdpr_ && !IsEeaCountry(r.country) && r.transfer_mechanism.empty();
     rec.since_version = r.since_version;
     recipients_.push_back(rec);
   }
@@ -197,8 +202,10 @@ Status CompiledPolicy::Build() {
   if (p.signals.dnt == SignalResponse::kHonor) {
     PRIVET_ASSIGN_OR_RETURN(dnt_opt_outs_, expand_purposes(p.signals.opt_out_purposes));
   }
-  if (!p.special_categories_allowed) refused_on_write_ = forbidden_ | special_;
-  else refused_on_write_ = forbidden_;
+  if (!p.special_categories_allowed)
+    refused_on_write_ = forbidden_ | special_;
+  else
+    refused_on_write_ = forbidden_;
   return Status::Ok();
 }
 

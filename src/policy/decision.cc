@@ -31,7 +31,8 @@ Reason CheckPrincipal(const CompiledPolicy& policy, const Principal& principal, 
         return ShownToSubject(policy.purpose(purpose), principal, action, categories)
                    ? Reason::kAllowed
                    : Reason::kNotSubjectsOwnData;
-      return subject.removed_from_organization ? Reason::kRemovedFromOrganization : Reason::kAllowed;
+      return subject.removed_from_organization ? Reason::kRemovedFromOrganization
+                                               : Reason::kAllowed;
     case PrincipalKind::kOrganizationAdmin: {
       if (principal.organization_id != subject.organization_id || subject.organization_id == kNoId)
         return Reason::kOtherOrganization;
@@ -83,12 +84,14 @@ Decision Decide(const CompiledPolicy& policy, const Principal& principal, Action
 
   // Controller vs processor data (CN05): a tenant's subjects serve only processor purposes, and
   // processor purposes serve only tenants' subjects.
-  if (subject.tenant_id != kNoId && !p.processor) return deny(Reason::kControllerPurposeOnProcessorData);
+  if (subject.tenant_id != kNoId && !p.processor)
+    return deny(Reason::kControllerPurposeOnProcessorData);
   if (subject.tenant_id == kNoId && p.processor) return deny(Reason::kProcessorPurposeNeedsTenant);
 
   if (action == Action::kWrite && categories.Intersects(policy.refused_on_write())) {
-    return deny(categories.Intersects(policy.forbidden_categories()) ? Reason::kForbiddenCategory
-                                                                     : Reason::kSpecialCategoryRefused);
+    return deny(categories.Intersects(policy.forbidden_categories())
+                    ? Reason::kForbiddenCategory
+                    : Reason::kSpecialCategoryRefused);
   }
   if (!categories.IsSubsetOf(p.categories)) return deny(Reason::kCategoryNotForPurpose);
 
@@ -140,7 +143,8 @@ Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest&
   const CompiledPurpose& purpose = policy.purpose(request.purpose);
   d.basis = purpose.basis;
   if (purpose.prohibited) return deny(Reason::kProhibitedPurpose);
-  if (request.recipient >= policy.policy().recipients.size()) return deny(Reason::kUnknownRecipient);
+  if (request.recipient >= policy.policy().recipients.size())
+    return deny(Reason::kUnknownRecipient);
   const CompiledRecipient& to = policy.recipient(request.recipient);
   if (to.sale_refused) return deny(Reason::kSaleProhibited);
   if (to.third_party_refused) return deny(Reason::kUnaffiliatedThirdPartyProhibited);
@@ -148,7 +152,8 @@ Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest&
   if (to.needs_transfer_mechanism) return deny(Reason::kNoTransferMechanism);
   if (!to.purposes.Test(request.purpose)) return deny(Reason::kRecipientNotForPurpose);
   if (!request.categories.IsSubsetOf(to.categories)) return deny(Reason::kCategoryNotForRecipient);
-  if (!request.categories.IsSubsetOf(purpose.categories)) return deny(Reason::kCategoryNotForPurpose);
+  if (!request.categories.IsSubsetOf(purpose.categories))
+    return deny(Reason::kCategoryNotForPurpose);
   const int notified = request.notified_version > 0 ? request.notified_version : policy.version();
   if (to.since_version > notified) return deny(Reason::kRecipientNotYetInForce);
   if (request.opted_out.Test(request.recipient) && !RequiredByLaw(purpose.basis))
@@ -163,7 +168,8 @@ Decision DecideDisclosure(const CompiledPolicy& policy, const DisclosureRequest&
 }
 
 const PurposeSet& SignalOptOuts(const CompiledPolicy& policy, PrivacySignal signal) {
-  return signal == PrivacySignal::kGlobalPrivacyControl ? policy.gpc_opt_outs() : policy.dnt_opt_outs();
+  return signal == PrivacySignal::kGlobalPrivacyControl ? policy.gpc_opt_outs()
+                                                        : policy.dnt_opt_outs();
 }
 
 }  // namespace privet

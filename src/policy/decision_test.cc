@@ -124,7 +124,8 @@ TEST_F(DecideTest, DescendantPurposeInheritsCategoriesAndBasis) {
 }
 
 TEST_F(DecideTest, CategoryOutsidePurposeIsDenied) {
-  EXPECT_EQ(Read(Subject(), {"user.behavior.clicks"}, "provide").reason, Reason::kCategoryNotForPurpose);
+  EXPECT_EQ(Read(Subject(), {"user.behavior.clicks"}, "provide").reason,
+            Reason::kCategoryNotForPurpose);
 }
 
 TEST_F(DecideTest, ProhibitedPurposeWinsOverConsent) {
@@ -198,7 +199,9 @@ TEST_F(DecideTest, RestrictionAllowsStorageOnly) {
   SubjectState s = Subject();
   s.restricted = true;
   EXPECT_EQ(Read(s, {"user.name"}, "provide").reason, Reason::kRestricted);
-  EXPECT_TRUE(Decide(*policy_, Principal::Service(), Action::kStore, s, C({"user.name"}), P("provide")).allowed());
+  EXPECT_TRUE(
+      Decide(*policy_, Principal::Service(), Action::kStore, s, C({"user.name"}), P("provide"))
+          .allowed());
 }
 
 TEST_F(DecideTest, StaffSeeOnlyTheirNeedToKnow) {
@@ -210,10 +213,12 @@ TEST_F(DecideTest, StaffSeeOnlyTheirNeedToKnow) {
 
 TEST_F(DecideTest, ForbiddenAndSpecialCategoriesRefusedOnWrite) {
   EXPECT_EQ(Decide(*policy_, Principal::Service(), Action::kWrite, Subject(),
-                   C({"user.financial.card_number"}), P("provide")).reason,
+                   C({"user.financial.card_number"}), P("provide"))
+                .reason,
             Reason::kForbiddenCategory);
   EXPECT_EQ(Decide(*policy_, Principal::Service(), Action::kWrite, Subject(), C({"user.health"}),
-                   P("provide")).reason,
+                   P("provide"))
+                .reason,
             Reason::kSpecialCategoryRefused);
 }
 
@@ -341,10 +346,12 @@ TEST_F(DecideTest, OrganizationAdminsUseNoDataWithoutTheirRole) {
 TEST_F(DecideTest, ProcessorDataServesOnlyItsTenant) {
   SubjectState submitted = Subject();
   submitted.tenant_id = 5;
-  EXPECT_TRUE(Read(submitted, {"user.name"}, "customer_processing", Principal::Tenant(5)).allowed());
+  EXPECT_TRUE(
+      Read(submitted, {"user.name"}, "customer_processing", Principal::Tenant(5)).allowed());
   EXPECT_EQ(Read(submitted, {"user.name"}, "customer_processing", Principal::Tenant(6)).reason,
             Reason::kOtherTenant);
-  EXPECT_EQ(Read(submitted, {"user.name"}, "provide").reason, Reason::kControllerPurposeOnProcessorData);
+  EXPECT_EQ(Read(submitted, {"user.name"}, "provide").reason,
+            Reason::kControllerPurposeOnProcessorData);
   EXPECT_EQ(Read(Subject(), {"user.name"}, "customer_processing").reason,
             Reason::kProcessorPurposeNeedsTenant);
 }
@@ -352,14 +359,16 @@ TEST_F(DecideTest, ProcessorDataServesOnlyItsTenant) {
 TEST_F(DecideTest, AdminHasNoDataAccessAndUnknownPurposeDenied) {
   Principal admin{.kind = PrincipalKind::kAdmin};
   EXPECT_EQ(Read(Subject(), {"user.name"}, "provide", admin).reason, Reason::kAdminHasNoDataAccess);
-  EXPECT_EQ(Decide(*policy_, Principal::Service(), Action::kRead, Subject(), C({"user.name"}), 999).reason,
+  EXPECT_EQ(Decide(*policy_, Principal::Service(), Action::kRead, Subject(), C({"user.name"}), 999)
+                .reason,
             Reason::kUnknownPurpose);
 }
 
 class DiscloseTest : public DecideTest {
  protected:
-  Decision Disclose(std::string_view recipient, std::vector<std::string> cats, std::string_view purpose,
-                    const std::vector<std::string>* evidence = nullptr, int notified_version = 0) {
+  Decision Disclose(std::string_view recipient, std::vector<std::string> cats,
+                    std::string_view purpose, const std::vector<std::string>* evidence = nullptr,
+                    int notified_version = 0) {
     return DecideDisclosure(*policy_, {.recipient = *policy_->FindRecipient(recipient),
                                        .categories = C(std::move(cats)),
                                        .purpose = P(purpose),
@@ -372,11 +381,13 @@ TEST_F(DiscloseTest, RecipientGetsOnlyItsCategoriesForItsPurposes) {
   EXPECT_TRUE(Disclose("mailer", {"user.contact.email"}, "marketing.email").allowed());
   EXPECT_EQ(Disclose("mailer", {"user.contact.phone"}, "marketing.email").reason,
             Reason::kCategoryNotForRecipient);
-  EXPECT_EQ(Disclose("mailer", {"user.contact.email"}, "provide").reason, Reason::kRecipientNotForPurpose);
+  EXPECT_EQ(Disclose("mailer", {"user.contact.email"}, "provide").reason,
+            Reason::kRecipientNotForPurpose);
 }
 
 TEST_F(DiscloseTest, PreconditionsNeedEvidence) {
-  EXPECT_EQ(Disclose("police", {"user.contact.email"}, "security").reason, Reason::kMissingPrecondition);
+  EXPECT_EQ(Disclose("police", {"user.contact.email"}, "security").reason,
+            Reason::kMissingPrecondition);
   const std::vector<std::string> wrong = {"subject_request"};
   EXPECT_EQ(Disclose("police", {"user.contact.email"}, "security", &wrong).reason,
             Reason::kMissingPrecondition);
@@ -396,7 +407,8 @@ TEST_F(DiscloseTest, ProcessorWithoutDpaOrTransferMechanismIsRefused) {
   Policy without_scc = *r.policy;
   without_scc.recipients[0].transfer_mechanism.clear();
   auto compiled = *CompiledPolicy::Compile(without_scc);
-  DisclosureRequest req{.recipient = 0, .categories = *compiled->Categories({"user.contact.email"}),
+  DisclosureRequest req{.recipient = 0,
+                        .categories = *compiled->Categories({"user.contact.email"}),
                         .purpose = *compiled->FindPurpose("marketing")};
   EXPECT_EQ(DecideDisclosure(*compiled, req).reason, Reason::kNoTransferMechanism);
   Policy without_dpa = *r.policy;

@@ -280,8 +280,9 @@ class PolicyReader {
           for (size_t k = 0; k < hs.size(); ++k) {
             auto day = hs[k].IsScalar() ? ParseDayString(hs[k].Scalar()) : std::nullopt;
             if (!day) {
-              sink_.Error(policy_internal::LocationOf(hs[k]),
-                          d.Path("holidays") + "[" + std::to_string(k) + "]: expected a date YYYY-MM-DD");
+              sink_.Error(
+                  policy_internal::LocationOf(hs[k]),
+                  d.Path("holidays") + "[" + std::to_string(k) + "]: expected a date YYYY-MM-DD");
               continue;
             }
             dl.holidays.push_back(*day);
@@ -469,10 +470,12 @@ PolicyLoadResult LoadPolicyFile(const std::string& path) {
     return result;
   }
   if (static_cast<size_t>(st.st_size) > kMaxPolicyFileBytes) {
-    result.diagnostics.push_back(
-        {Diagnostic::Severity::kError, path, {1, 1},
-         "file is " + std::to_string(st.st_size) + " bytes; policy files are limited to " +
-             std::to_string(kMaxPolicyFileBytes) + " bytes"});
+    result.diagnostics.push_back({Diagnostic::Severity::kError,
+                                  path,
+                                  {1, 1},
+                                  "file is " + std::to_string(st.st_size) +
+                                      " bytes; policy files are limited to " +
+                                      std::to_string(kMaxPolicyFileBytes) + " bytes"});
     return result;
   }
   std::ifstream in(path, std::ios::binary);

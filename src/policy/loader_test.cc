@@ -70,14 +70,17 @@ TEST(PolicyLoader, LoadsMinimalPolicy) {
 TEST(PolicyLoader, ErrorsCarryPathLineColumnAndKey) {
   PolicyLoadResult r = Load(Replace(kMinimal, "basis: contract", "basis: contrakt"));
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(Errors(r), HasSubstr("p.yaml:14:12: error: purposes[0].basis: 'contrakt' is not one of"));
+  EXPECT_THAT(Errors(r),
+              HasSubstr("p.yaml:14:12: error: purposes[0].basis: 'contrakt' is not one of"));
   EXPECT_THAT(Errors(r), HasSubstr("did you mean 'contract'?"));
 }
 
 TEST(PolicyLoader, UnknownKeyIsAnError) {
-  PolicyLoadResult r = Load(Replace(kMinimal, "    direct_marketing: true", "    direct_marketting: true"));
+  PolicyLoadResult r =
+      Load(Replace(kMinimal, "    direct_marketing: true", "    direct_marketting: true"));
   ASSERT_FALSE(r.ok());
-  EXPECT_THAT(Errors(r), HasSubstr("p.yaml:20:5: error: unknown key 'purposes[2].direct_marketting'"));
+  EXPECT_THAT(Errors(r),
+              HasSubstr("p.yaml:20:5: error: unknown key 'purposes[2].direct_marketting'"));
   EXPECT_THAT(Errors(r), HasSubstr("did you mean 'direct_marketing'?"));
 }
 
@@ -113,11 +116,15 @@ TEST(PolicyLoader, WrongTypesAreErrors) {
 }
 
 TEST(PolicyLoader, UnknownReferencesAreErrors) {
-  EXPECT_THAT(Errors(Load(Replace(kMinimal, "categories: [user.contact.email]", "categories: [user.contact.emial]"))),
-              HasSubstr("unknown category 'user.contact.emial' (did you mean 'user.contact.email'?)"));
-  std::string role = std::string(kMinimal) +
-                     "roles:\n  - id: support\n    purposes: [suport]\n    categories: [user.name]\n";
-  EXPECT_THAT(Errors(Load(role)), HasSubstr("roles[0] 'support'.purposes: unknown purpose 'suport'"));
+  EXPECT_THAT(
+      Errors(Load(Replace(kMinimal, "categories: [user.contact.email]",
+                          "categories: [user.contact.emial]"))),
+      HasSubstr("unknown category 'user.contact.emial' (did you mean 'user.contact.email'?)"));
+  std::string role =
+      std::string(kMinimal) +
+      "roles:\n  - id: support\n    purposes: [suport]\n    categories: [user.name]\n";
+  EXPECT_THAT(Errors(Load(role)),
+              HasSubstr("roles[0] 'support'.purposes: unknown purpose 'suport'"));
 }
 
 TEST(PolicyLoader, RetentionWithoutAnchorIsAnError) {
@@ -230,8 +237,8 @@ TEST(PolicyLoader, TransferOutsideEeaNeedsMechanism) {
   std::string text = std::string(kMinimal) +
                      "recipients:\n  - id: mailer\n    kind: processor\n    country: US\n"
                      "    dpa: true\n    categories: [user.contact.email]\n";
-  EXPECT_THAT(Errors(Load(text)),
-              HasSubstr("recipients[0] 'mailer': is in US, outside the EU/EEA, and the policy applies under GDPR"));
+  EXPECT_THAT(Errors(Load(text)), HasSubstr("recipients[0] 'mailer': is in US, outside the EU/EEA, "
+                                            "and the policy applies under GDPR"));
   EXPECT_TRUE(Load(text + "    transfer_mechanism: scc\n").ok());
 }
 
@@ -247,7 +254,8 @@ TEST(PolicyLoader, RiskyChoicesAreWarnings) {
                      "    categories: [user.name]\n";
   PolicyLoadResult r = Load(text);
   ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
-  EXPECT_THAT(testing::DiagnosticsText(r), HasSubstr("warning: recipients[0] 'police': an authority that needs no court_order"));
+  EXPECT_THAT(testing::DiagnosticsText(r),
+              HasSubstr("warning: recipients[0] 'police': an authority that needs no court_order"));
 }
 
 TEST(PolicyLoader, ARoutineAccessFeeUnderGdprIsAWarning) {
@@ -257,11 +265,13 @@ TEST(PolicyLoader, ARoutineAccessFeeUnderGdprIsAWarning) {
                            "  fees:\n    - right: access\n      amount: 10\n      currency: EUR\n";
   PolicyLoadResult r = Load(text);
   ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
-  EXPECT_THAT(testing::DiagnosticsText(r), HasSubstr("warning: rights.fees: a routine fee for access where GDPR applies"));
+  EXPECT_THAT(testing::DiagnosticsText(r),
+              HasSubstr("warning: rights.fees: a routine fee for access where GDPR applies"));
   // The reference policy that asks for one (connectrex, UK) hears the same.
   PolicyLoadResult connectrex = LoadPolicyFile(testing::SourcePath("policies/connectrex.yaml"));
   ASSERT_TRUE(connectrex.ok());
-  EXPECT_THAT(testing::DiagnosticsText(connectrex), HasSubstr("a routine fee for access where GDPR applies ('UK')"));
+  EXPECT_THAT(testing::DiagnosticsText(connectrex),
+              HasSubstr("a routine fee for access where GDPR applies ('UK')"));
 }
 
 TEST(PolicyLoader, RefusesNonUtf8) {
@@ -278,7 +288,8 @@ TEST(PolicyLoader, RefusesDeepNesting) {
 }
 
 TEST(PolicyLoader, RefusesAliases) {
-  EXPECT_THAT(Errors(Load("a: &x [1]\nb: *x\n")), HasSubstr("anchors and aliases are not supported"));
+  EXPECT_THAT(Errors(Load("a: &x [1]\nb: *x\n")),
+              HasSubstr("anchors and aliases are not supported"));
 }
 
 TEST(PolicyLoader, RefusesOversizedInput) {

@@ -74,12 +74,24 @@ const MarketingChannel* FindMarketingChannel(const Policy& policy, std::string_v
 std::string DurationToString(const Duration& d) {
   std::string_view unit;
   switch (d.unit) {
-    case TimeUnit::kHours: unit = "hour"; break;
-    case TimeUnit::kDays: unit = "day"; break;
-    case TimeUnit::kBusinessDays: unit = "business day"; break;
-    case TimeUnit::kWeeks: unit = "week"; break;
-    case TimeUnit::kMonths: unit = "month"; break;
-    case TimeUnit::kYears: unit = "year"; break;
+    case TimeUnit::kHours:
+      unit = "hour";
+      break;
+    case TimeUnit::kDays:
+      unit = "day";
+      break;
+    case TimeUnit::kBusinessDays:
+      unit = "business day";
+      break;
+    case TimeUnit::kWeeks:
+      unit = "week";
+      break;
+    case TimeUnit::kMonths:
+      unit = "month";
+      break;
+    case TimeUnit::kYears:
+      unit = "year";
+      break;
   }
   std::string out = std::to_string(d.count) + " " + std::string(unit);
   if (d.count != 1) out += 's';
@@ -95,9 +107,9 @@ std::string CivilDayToString(const CivilDay& d) {
 bool IsEeaCountry(std::string_view code) {
   // EU member states, the other EEA states (IS, LI, NO), and the bloc names themselves.
   static constexpr std::array<std::string_view, 33> kEea = {
-      "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU",
-      "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES",
-      "SE", "IS", "LI", "NO", "EU", "EEA", "EL"};
+      "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR",  "DE",
+      "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL",  "PT",
+      "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO", "EU", "EEA", "EL"};
   return std::find(kEea.begin(), kEea.end(), code) != kEea.end();
 }
 

@@ -17,12 +17,18 @@ bool IsGdprJurisdiction(std::string_view j) {
 
 double ApproxDays(const Duration& d) {
   switch (d.unit) {
-    case TimeUnit::kHours: return d.count / 24.0;
-    case TimeUnit::kDays: return d.count;
-    case TimeUnit::kBusinessDays: return d.count * 1.4;
-    case TimeUnit::kWeeks: return d.count * 7.0;
-    case TimeUnit::kMonths: return d.count * 30.44;
-    case TimeUnit::kYears: return d.count * 365.25;
+    case TimeUnit::kHours:
+      return d.count / 24.0;
+    case TimeUnit::kDays:
+      return d.count;
+    case TimeUnit::kBusinessDays:
+      return d.count * 1.4;
+    case TimeUnit::kWeeks:
+      return d.count * 7.0;
+    case TimeUnit::kMonths:
+      return d.count * 30.44;
+    case TimeUnit::kYears:
+      return d.count * 365.25;
   }
   return d.count;
 }
@@ -81,7 +87,8 @@ class Checker {
       const bool covers = std::any_of(p_.categories.begin(), p_.categories.end(),
                                       [&](const Category& c) { return IdCovers(ref, c.id); });
       if (!covers)
-        sink_.Error(where, context + ": unknown category '" + ref + "'" + Suggest(ref, CategoryIds()));
+        sink_.Error(where,
+                    context + ": unknown category '" + ref + "'" + Suggest(ref, CategoryIds()));
     }
   }
 
@@ -148,8 +155,8 @@ class Checker {
       if (at >= 0) {
         in_cycle[i] = true;
         sink_.Error(p_.purposes[i].where, "purposes[" + std::to_string(i) + "] '" +
-                                              p_.purposes[i].id +
-                                              "': its parents form a cycle (" + CyclePath(parent, i) + ")");
+                                              p_.purposes[i].id + "': its parents form a cycle (" +
+                                              CyclePath(parent, i) + ")");
       }
     }
     for (size_t i = 0; i < p_.purposes.size(); ++i) {
@@ -167,23 +174,28 @@ class Checker {
         basis = p_.purposes[at].basis;
       }
       if (!basis) {
-        sink_.Error(x.where, ctx + ".basis: missing, and no parent purpose states one; expected "
-                                   "consent, contract, legal_obligation, vital_interests, "
-                                   "public_task or legitimate_interests");
+        sink_.Error(x.where, ctx +
+                                 ".basis: missing, and no parent purpose states one; expected "
+                                 "consent, contract, legal_obligation, vital_interests, "
+                                 "public_task or legitimate_interests");
         continue;
       }
-      const ConsentMode mode =
-          consent.value_or(*basis == LegalBasis::kConsent ? ConsentMode::kRequired : ConsentMode::kNone);
+      const ConsentMode mode = consent.value_or(
+          *basis == LegalBasis::kConsent ? ConsentMode::kRequired : ConsentMode::kNone);
       if (*basis == LegalBasis::kConsent && mode != ConsentMode::kRequired && !x.prohibited)
-        sink_.Error(x.where, ctx + ".consent: the legal basis is consent, so consent must be "
-                                   "'required' (opt-in), not '" + std::string(ConsentModeName(mode)) + "'");
+        sink_.Error(x.where, ctx +
+                                 ".consent: the legal basis is consent, so consent must be "
+                                 "'required' (opt-in), not '" +
+                                 std::string(ConsentModeName(mode)) + "'");
       if (*basis != LegalBasis::kConsent && mode == ConsentMode::kRequired)
         sink_.Warning(x.where, ctx + ": consent is required but the legal basis is " +
                                    std::string(LegalBasisName(*basis)) +
                                    "; if consent is what makes it lawful, state basis: consent");
-      if (x.direct_marketing && *basis == LegalBasis::kLegitimateInterests && mode == ConsentMode::kNone)
-        sink_.Warning(x.where, ctx + ": direct marketing on legitimate interests with no opt-out; "
-                                     "subjects must be able to object at any time");
+      if (x.direct_marketing && *basis == LegalBasis::kLegitimateInterests &&
+          mode == ConsentMode::kNone)
+        sink_.Warning(x.where, ctx +
+                                   ": direct marketing on legitimate interests with no opt-out; "
+                                   "subjects must be able to object at any time");
       if (x.categories.empty() && parent[i] < 0 && !x.prohibited)
         sink_.Warning(x.where, ctx + ": uses no categories, so no data can be read for it");
     }
@@ -204,8 +216,9 @@ class Checker {
     for (size_t i = 0; i < p_.subject_kinds.size(); ++i) {
       const SubjectKind& k = p_.subject_kinds[i];
       if (!k.location_exemptions.empty() && !k.location_required)
-        sink_.Warning(k.where, "subject_kinds[" + std::to_string(i) +
-                                   "]: location_exemptions without location_required has no effect");
+        sink_.Warning(k.where,
+                      "subject_kinds[" + std::to_string(i) +
+                          "]: location_exemptions without location_required has no effect");
     }
   }
 
@@ -242,11 +255,13 @@ class Checker {
       const std::string ctx = "recipients[" + std::to_string(i) + "] '" + r.id + "'";
       CategoryRefs(r.categories, r.where, ctx + ".categories");
       PurposeRefs(r.purposes, r.where, ctx + ".purposes");
-      const bool iso = r.country.size() == 2 && std::all_of(r.country.begin(), r.country.end(),
-                                                            [](char c) { return c >= 'A' && c <= 'Z'; });
+      const bool iso =
+          r.country.size() == 2 && std::all_of(r.country.begin(), r.country.end(),
+                                               [](char c) { return c >= 'A' && c <= 'Z'; });
       if (!iso && r.country != "EU")
-        sink_.Error(r.where, ctx + ".country: expected an ISO 3166-1 alpha-2 code such as DE or US, got '" +
-                                 r.country + "'");
+        sink_.Error(r.where,
+                    ctx + ".country: expected an ISO 3166-1 alpha-2 code such as DE or US, got '" +
+                        r.country + "'");
       if (!r.transfer_mechanism.empty() && !kMechanisms.count(r.transfer_mechanism))
         sink_.Error(r.where, ctx + ".transfer_mechanism: '" + r.transfer_mechanism +
                                  "' is not one of: adequacy, bcr, derogation, idta, scc");
@@ -254,12 +269,17 @@ class Checker {
         sink_.Error(r.where, ctx + ": is in " + r.country +
                                  ", outside the EU/EEA, and the policy applies under GDPR; state a "
                                  "transfer_mechanism (scc, bcr, adequacy, ...)");
-      const bool processor = r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor;
+      const bool processor =
+          r.kind == RecipientKind::kProcessor || r.kind == RecipientKind::kSubProcessor;
       if (processor && !r.dpa) {
         if (gdpr_) {
-          sink_.Error(r.where, ctx + ": a processor needs a data processing agreement (dpa: true) under GDPR Art. 28");
+          sink_.Error(
+              r.where,
+              ctx +
+                  ": a processor needs a data processing agreement (dpa: true) under GDPR Art. 28");
         } else {
-          sink_.Warning(r.where, ctx + ": a processor without a data processing agreement (dpa: false)");
+          sink_.Warning(r.where,
+                        ctx + ": a processor without a data processing agreement (dpa: false)");
         }
       }
       for (const std::string& needed : r.preconditions) {
@@ -270,16 +290,21 @@ class Checker {
                           "consent ledger: let the recipient receive a purpose with basis consent");
       }
       if (r.kind == RecipientKind::kAuthority &&
-          std::find(r.preconditions.begin(), r.preconditions.end(), "court_order") == r.preconditions.end())
+          std::find(r.preconditions.begin(), r.preconditions.end(), "court_order") ==
+              r.preconditions.end())
         sink_.Warning(r.where, ctx + ": an authority that needs no court_order precondition");
       if (r.sale && !p_.sharing.sale)
-        sink_.Error(r.where, ctx + ".sale: the policy says data is never sold (sharing.sale: false)");
+        sink_.Error(r.where,
+                    ctx + ".sale: the policy says data is never sold (sharing.sale: false)");
       if (r.kind == RecipientKind::kThirdParty && !p_.sharing.unaffiliated_third_parties)
-        sink_.Error(r.where, ctx + ".kind: third_party, but sharing.unaffiliated_third_parties is false");
+        sink_.Error(r.where,
+                    ctx + ".kind: third_party, but sharing.unaffiliated_third_parties is false");
       if (r.since_version > p_.version)
-        sink_.Error(r.where, ctx + ".since_version: after the policy's version " + std::to_string(p_.version));
+        sink_.Error(r.where, ctx + ".since_version: after the policy's version " +
+                                 std::to_string(p_.version));
       if (r.categories.empty())
-        sink_.Warning(r.where, ctx + ": may receive no categories, so nothing can be disclosed to it");
+        sink_.Warning(r.where,
+                      ctx + ": may receive no categories, so nothing can be disclosed to it");
     }
   }
 
@@ -288,9 +313,10 @@ class Checker {
       const RetentionRule& r = p_.retention[i];
       const std::string ctx = "retention[" + std::to_string(i) + "] '" + r.id + "'";
       if (!r.anchor)
-        sink_.Error(r.where, "missing required key " + ctx +
-                                 ".anchor: the event the duration counts from (collection, "
-                                 "last_activity, last_application, contract_end, process_end, analysis)");
+        sink_.Error(r.where,
+                    "missing required key " + ctx +
+                        ".anchor: the event the duration counts from (collection, "
+                        "last_activity, last_application, contract_end, process_end, analysis)");
       // Zero means "as soon as the anchor event happens", which only makes sense for events that
       // end something: the analysis, the process or the contract.
       const bool ends_something = r.anchor == AnchorEvent::kAnalysis ||
@@ -313,30 +339,36 @@ class Checker {
     std::set<std::string> seen;
     for (const auto& d : r.deadlines) {
       if (!seen.insert(d.jurisdiction).second)
-        sink_.Error(r.where, "rights.deadlines: jurisdiction '" + d.jurisdiction + "' has two deadlines");
+        sink_.Error(r.where,
+                    "rights.deadlines: jurisdiction '" + d.jurisdiction + "' has two deadlines");
       if (d.period.count <= 0)
-        sink_.Error(r.where, "rights.deadlines '" + d.jurisdiction + "'.period: must be longer than zero");
+        sink_.Error(r.where,
+                    "rights.deadlines '" + d.jurisdiction + "'.period: must be longer than zero");
     }
     if (!r.offered.empty()) {
       for (const auto& j : p_.jurisdictions)
         if (!seen.count(j))
           sink_.Warning(r.where, "rights.deadlines: no deadline for jurisdiction '" + j + "'");
       if (r.channels.empty())
-        sink_.Warning(r.where, "rights.channels: rights are offered but no channel says how to exercise them");
+        sink_.Warning(
+            r.where,
+            "rights.channels: rights are offered but no channel says how to exercise them");
     }
     for (const auto& fee : r.fees) {
-      if (!fee.jurisdiction.empty() &&
-          std::find(p_.jurisdictions.begin(), p_.jurisdictions.end(), fee.jurisdiction) == p_.jurisdictions.end())
-        sink_.Error(r.where, "rights.fees: jurisdiction '" + fee.jurisdiction + "' is not one of the policy's jurisdictions");
+      if (!fee.jurisdiction.empty() && std::find(p_.jurisdictions.begin(), p_.jurisdictions.end(),
+                                                 fee.jurisdiction) == p_.jurisdictions.end())
+        sink_.Error(r.where, "rights.fees: jurisdiction '" + fee.jurisdiction +
+                                 "' is not one of the policy's jurisdictions");
       // GDPR Art. 12(5), 15(3) (and the UK GDPR): the first copy is free; a fee only for a
       // manifestly unfounded or excessive request or for further copies. The seed's words stay;
       // the operator learns that current law may not allow them.
       const bool gdpr_fee = fee.jurisdiction.empty() ? gdpr_ : IsGdprJurisdiction(fee.jurisdiction);
       if (gdpr_fee && fee.right == Right::kAccess)
-        sink_.Warning(r.where, "rights.fees: a routine fee for access where GDPR applies ('" +
-                                   (fee.jurisdiction.empty() ? std::string("everywhere") : fee.jurisdiction) +
-                                   "'): GDPR Art. 12(5) and 15(3) allow one only for manifestly unfounded or "
-                                   "excessive requests or further copies");
+        sink_.Warning(
+            r.where, "rights.fees: a routine fee for access where GDPR applies ('" +
+                         (fee.jurisdiction.empty() ? std::string("everywhere") : fee.jurisdiction) +
+                         "'): GDPR Art. 12(5) and 15(3) allow one only for manifestly unfounded or "
+                         "excessive requests or further copies");
       if (std::find(r.offered.begin(), r.offered.end(), fee.right) == r.offered.end())
         sink_.Error(r.where, "rights.fees: a fee for '" + std::string(RightName(fee.right)) +
                                  "', which is not offered");
@@ -369,9 +401,11 @@ class Checker {
 
   void CheckSignalsCookiesChannels() {
     PurposeRefs(p_.signals.opt_out_purposes, {}, "signals.opt_out_purposes");
-    const bool honors = p_.signals.dnt == SignalResponse::kHonor || p_.signals.gpc == SignalResponse::kHonor;
+    const bool honors =
+        p_.signals.dnt == SignalResponse::kHonor || p_.signals.gpc == SignalResponse::kHonor;
     if (honors && p_.signals.opt_out_purposes.empty())
-      sink_.Warning({}, "signals: a signal is honoured but opt_out_purposes is empty, so it changes nothing");
+      sink_.Warning(
+          {}, "signals: a signal is honoured but opt_out_purposes is empty, so it changes nothing");
     for (size_t i = 0; i < p_.cookies.size(); ++i) {
       const Cookie& c = p_.cookies[i];
       const std::string ctx = "cookies[" + std::to_string(i) + "] '" + c.id + "'";
@@ -409,7 +443,9 @@ class Checker {
       if (!c.unsubscribe_link)
         sink_.Warning(c.where, ctx + ": marketing messages without an unsubscribe link");
       if (gdpr_ && !c.opt_in)
-        sink_.Warning(c.where, ctx + ": opt-out marketing; electronic marketing in the EU usually needs opt-in");
+        sink_.Warning(
+            c.where,
+            ctx + ": opt-out marketing; electronic marketing in the EU usually needs opt-in");
     }
     if (p_.automatic_collection) {
       const AutomaticCollection& a = *p_.automatic_collection;
@@ -421,7 +457,8 @@ class Checker {
                     "(automatic_collection.purposes is empty)");
       CheckRequestLogUse(a);
       if (!a.purposes.empty() && a.min_group_size > 0 && a.min_group_size < 5)
-        sink_.Warning(a.where, "automatic_collection.min_group_size: groups under 5 may identify people");
+        sink_.Warning(a.where,
+                      "automatic_collection.min_group_size: groups under 5 may identify people");
     }
   }
 
@@ -491,11 +528,15 @@ class Checker {
     for (const MarketingChannel& c : p_.marketing_channels)
       if (c.unsubscribe_link) warn("marketing_channels[].unsubscribe_link", c.where);
     // A later version's new purposes: without either rule they reach older data at once.
-    const bool newer_purposes = std::any_of(p_.purposes.begin(), p_.purposes.end(),
-                                            [](const Purpose& purpose) { return purpose.since_version > 1; });
-    if (newer_purposes && !p_.changes.material_change_requires_consent && !p_.changes.opt_out_window)
-      sink_.Warning({}, "changes: purposes newer than version 1 reach data collected before them at once; set "
-                        "material_change_requires_consent (consent first) or opt_out_window (notice first)");
+    const bool newer_purposes =
+        std::any_of(p_.purposes.begin(), p_.purposes.end(),
+                    [](const Purpose& purpose) { return purpose.since_version > 1; });
+    if (newer_purposes && !p_.changes.material_change_requires_consent &&
+        !p_.changes.opt_out_window)
+      sink_.Warning(
+          {},
+          "changes: purposes newer than version 1 reach data collected before them at once; set "
+          "material_change_requires_consent (consent first) or opt_out_window (notice first)");
     if (const auto& a = p_.automatic_collection) {
       if (!a->drop_fields.empty()) warn("automatic_collection.drop_fields", a->where);
       if (a->retention) warn("automatic_collection.retention", a->where);

@@ -272,7 +272,8 @@ bool InformationalBetween(const PolicySetting& entry, std::string_view a, std::s
 }
 
 bool NoticeMayState(std::string_view key) {
-  const PolicySetting* s = FindPolicySetting(key);  // a key the table does not know promises nothing
+  const PolicySetting* s =
+      FindPolicySetting(key);  // a key the table does not know promises nothing
   return s != nullptr && s->effect != SettingEffect::kNotYetEnforced;
 }
 

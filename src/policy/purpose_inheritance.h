@@ -40,9 +40,9 @@ struct EffectivePurpose {
   std::optional<LegalBasis> basis;  // nullopt when neither the purpose nor an ancestor states one
   ConsentMode consent = ConsentMode::kNone;
   bool objectable = false;
-  bool prohibited = false;        // itself or an ancestor
-  bool processor = false;         // itself or an ancestor
-  bool direct_marketing = false;  // itself or an ancestor
+  bool prohibited = false;               // itself or an ancestor
+  bool processor = false;                // itself or an ancestor
+  bool direct_marketing = false;         // itself or an ancestor
   bool sensitive_use_permitted = false;  // itself or an ancestor
 };
 

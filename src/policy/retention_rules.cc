@@ -10,9 +10,12 @@ namespace privet::retention_internal {
 int64_t AddDuration(int64_t at, Duration d) {
   const int64_t day = 86400;
   switch (d.unit) {
-    case TimeUnit::kHours: return at + d.count * int64_t{3600};
-    case TimeUnit::kDays: return at + d.count * day;
-    case TimeUnit::kWeeks: return at + d.count * 7 * day;
+    case TimeUnit::kHours:
+      return at + d.count * int64_t{3600};
+    case TimeUnit::kDays:
+      return at + d.count * day;
+    case TimeUnit::kWeeks:
+      return at + d.count * 7 * day;
     case TimeUnit::kMonths:
     case TimeUnit::kYears:
     case TimeUnit::kBusinessDays: {
@@ -38,7 +41,8 @@ RuleSet::RuleSet(const CompiledPolicy& policy) : policy_(policy) {
       for (int i = 0; i < policy.purpose_count(); ++i) c.purposes.Set(static_cast<size_t>(i));
     } else {
       for (const std::string& p : r.purposes) {
-        if (std::optional<PurposeId> id = policy.FindPurpose(p)) c.purposes |= policy.purpose(*id).self_and_descendants;
+        if (std::optional<PurposeId> id = policy.FindPurpose(p))
+          c.purposes |= policy.purpose(*id).self_and_descendants;
       }
     }
     if (!r.unless_consent.empty()) c.unless_consent = policy.FindPurpose(r.unless_consent);
@@ -46,12 +50,17 @@ RuleSet::RuleSet(const CompiledPolicy& policy) : policy_(policy) {
   }
 }
 
-std::optional<int64_t> RuleSet::EndOf(const Compiled& c, int64_t collected_at, const SubjectFacts& subject) const {
+std::optional<int64_t> RuleSet::EndOf(const Compiled& c, int64_t collected_at,
+                                      const SubjectFacts& subject) const {
   if (!c.rule->anchor) return std::nullopt;
   int64_t anchor = 0;
   switch (*c.rule->anchor) {
-    case AnchorEvent::kCollection: anchor = collected_at; break;
-    case AnchorEvent::kLastActivity: anchor = subject.last_activity; break;
+    case AnchorEvent::kCollection:
+      anchor = collected_at;
+      break;
+    case AnchorEvent::kLastActivity:
+      anchor = subject.last_activity;
+      break;
     default: {
       auto it = subject.events.find(std::string(AnchorEventName(*c.rule->anchor)));
       if (it == subject.events.end()) return std::nullopt;
@@ -74,8 +83,8 @@ Verdict RuleSet::Evaluate(const std::string& category, const std::vector<std::st
   std::vector<const RetentionRule*>& covering = v.covering;
   for (const Compiled& c : rules_) {
     const RetentionRule& r = *c.rule;
-    if (!r.subject_kinds.empty() &&
-        std::find(r.subject_kinds.begin(), r.subject_kinds.end(), subject.kind) == r.subject_kinds.end())
+    if (!r.subject_kinds.empty() && std::find(r.subject_kinds.begin(), r.subject_kinds.end(),
+                                              subject.kind) == r.subject_kinds.end())
       continue;
     if (!r.categories.empty() && (!cat || !c.categories.Test(*cat))) continue;
     if (!r.purposes.empty() && !field_purposes.Intersects(c.purposes)) continue;
@@ -93,8 +102,8 @@ Verdict RuleSet::Evaluate(const std::string& category, const std::vector<std::st
     if (*end <= now && CoversWholeSubject(r)) v.whole_due = &r;
   }
   for (const RetentionHold& h : subject.holds) {
-    if (h.rule.empty() ||
-        std::any_of(covering.begin(), covering.end(), [&](const RetentionRule* r) { return r->id == h.rule; })) {
+    if (h.rule.empty() || std::any_of(covering.begin(), covering.end(),
+                                      [&](const RetentionRule* r) { return r->id == h.rule; })) {
       v.hold = &h;
       break;
     }

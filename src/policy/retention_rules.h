@@ -26,7 +26,7 @@ struct RetentionHold {
 struct SubjectFacts {
   std::string kind;
   std::map<std::string, int64_t> events;  // anchor name → latest time (incl. events for everyone)
-  int64_t last_activity = 0;              // latest of its fields' last activity and recorded activity
+  int64_t last_activity = 0;  // latest of its fields' last activity and recorded activity
   PurposeSet consents;
   std::vector<RetentionHold> holds;
 };
@@ -51,8 +51,8 @@ class RuleSet {
   explicit RuleSet(const CompiledPolicy& policy);
 
   // The verdict for a field (its category, purposes and collection time) of a subject at `now`.
-  Verdict Evaluate(const std::string& category, const std::vector<std::string>& purposes, int64_t collected_at,
-                   const SubjectFacts& subject, int64_t now) const;
+  Verdict Evaluate(const std::string& category, const std::vector<std::string>& purposes,
+                   int64_t collected_at, const SubjectFacts& subject, int64_t now) const;
   // True if the rule covers every category, purpose and (when it names kinds) this kind: a
   // subject whose fields all go under such rules is erased whole.
   static bool CoversWholeSubject(const RetentionRule& rule) {
@@ -68,7 +68,8 @@ class RuleSet {
     std::optional<PurposeId> unless_consent;
   };
   // When the rule's period ends for this field, if its anchor is known.
-  std::optional<int64_t> EndOf(const Compiled& c, int64_t collected_at, const SubjectFacts& subject) const;
+  std::optional<int64_t> EndOf(const Compiled& c, int64_t collected_at,
+                               const SubjectFacts& subject) const;
 
   const CompiledPolicy& policy_;
   std::vector<Compiled> rules_;

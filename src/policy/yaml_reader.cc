@@ -152,13 +152,14 @@ std::string Join(const std::vector<std::string>& names) {
 
 bool CheckRawText(std::string_view text, DiagnosticSink& sink) {
   if (text.size() > kMaxPolicyFileBytes) {
-    sink.Error({1, 1}, "file is " + std::to_string(text.size()) + " bytes; policy files are limited to " +
+    sink.Error({1, 1}, "file is " + std::to_string(text.size()) +
+                           " bytes; policy files are limited to " +
                            std::to_string(kMaxPolicyFileBytes) + " bytes");
     return false;
   }
   if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
-    sink.Error(LocationOfOffset(text, bad), "the file is not valid UTF-8 (byte offset " +
-                                                std::to_string(bad) + ")");
+    sink.Error(LocationOfOffset(text, bad),
+               "the file is not valid UTF-8 (byte offset " + std::to_string(bad) + ")");
     return false;
   }
   if (size_t nul = text.find('\0'); nul != std::string_view::npos) {
@@ -210,13 +211,19 @@ std::optional<Duration> ParseDuration(std::string_view s) {
   if (!count || *count < 0) return std::nullopt;
   std::string_view unit = s.substr(space + 1);
   static const std::map<std::string_view, TimeUnit> kUnits = {
-      {"hour", TimeUnit::kHours},   {"hours", TimeUnit::kHours},
-      {"day", TimeUnit::kDays},     {"days", TimeUnit::kDays},
-      {"business day", TimeUnit::kBusinessDays}, {"business days", TimeUnit::kBusinessDays},
+      {"hour", TimeUnit::kHours},
+      {"hours", TimeUnit::kHours},
+      {"day", TimeUnit::kDays},
+      {"days", TimeUnit::kDays},
+      {"business day", TimeUnit::kBusinessDays},
+      {"business days", TimeUnit::kBusinessDays},
       {"business_days", TimeUnit::kBusinessDays},
-      {"week", TimeUnit::kWeeks},   {"weeks", TimeUnit::kWeeks},
-      {"month", TimeUnit::kMonths}, {"months", TimeUnit::kMonths},
-      {"year", TimeUnit::kYears},   {"years", TimeUnit::kYears}};
+      {"week", TimeUnit::kWeeks},
+      {"weeks", TimeUnit::kWeeks},
+      {"month", TimeUnit::kMonths},
+      {"months", TimeUnit::kMonths},
+      {"year", TimeUnit::kYears},
+      {"years", TimeUnit::kYears}};
   auto it = kUnits.find(unit);
   if (it == kUnits.end()) return std::nullopt;
   return Duration{*count, it->second};
@@ -351,9 +358,8 @@ void MapReader::Int(std::string_view key, int& out, int min, int max, Need need)
   if (!ScalarOf(n, key, "a whole number", s)) return;
   std::optional<int> v = ParseInt(s);
   if (!v || *v < min || *v > max) {
-    sink_.Error(LocationOf(n), Path(key) + ": expected a whole number from " +
-                                   std::to_string(min) + " to " + std::to_string(max) +
-                                   ", got " + Quote(s));
+    sink_.Error(LocationOf(n), Path(key) + ": expected a whole number from " + std::to_string(min) +
+                                   " to " + std::to_string(max) + ", got " + Quote(s));
     return;
   }
   out = *v;
@@ -379,8 +385,9 @@ void MapReader::Id(std::string_view key, std::string& out, Need need) {
   std::string s;
   if (!ScalarOf(n, key, "an id", s)) return;
   if (!IsValidId(s)) {
-    sink_.Error(LocationOf(n), Path(key) + ": " + Quote(s) +
-                                   " is not a valid id (dotted lowercase words, e.g. user.contact.email)");
+    sink_.Error(LocationOf(n),
+                Path(key) + ": " + Quote(s) +
+                    " is not a valid id (dotted lowercase words, e.g. user.contact.email)");
     return;
   }
   out = std::move(s);
@@ -425,7 +432,8 @@ bool MapReader::DurationValue(std::string_view key, Duration& out, Need need) {
   if (!ScalarOf(n, key, "a duration such as '6 months'", s)) return false;
   std::optional<Duration> d = ParseDuration(s);
   if (!d) {
-    sink_.Error(LocationOf(n), Path(key) + ": expected a duration '<number> <unit>' with unit "
+    sink_.Error(LocationOf(n), Path(key) +
+                                   ": expected a duration '<number> <unit>' with unit "
                                    "hours, days, business days, weeks, months or years; got " +
                                    Quote(s));
     return false;

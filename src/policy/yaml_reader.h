@@ -92,8 +92,7 @@ class MapReader {
   void String(std::string_view key, std::string& out, Need need = Need::kOptional);
   void Bool(std::string_view key, bool& out);
   void Int(std::string_view key, int& out, int min, int max, Need need = Need::kOptional);
-  void StringList(std::string_view key, std::vector<std::string>& out,
-                  Need need = Need::kOptional);
+  void StringList(std::string_view key, std::vector<std::string>& out, Need need = Need::kOptional);
   void Id(std::string_view key, std::string& out, Need need = Need::kRequired);
   void IdList(std::string_view key, std::vector<std::string>& out, Need need = Need::kOptional);
   void Date(std::string_view key, CivilDay& out, Need need = Need::kOptional);

@@ -68,7 +68,8 @@ class Sweep {
  private:
   Status LoadEvents();
   // Decides the fields of one subject (all of its fields, in `fields`).
-  Status Decide(uint64_t subject_id, const std::string& kind, const std::vector<store::FieldMetadata>& fields);
+  Status Decide(uint64_t subject_id, const std::string& kind,
+                const std::vector<store::FieldMetadata>& fields);
   // Marks Due::person among the subject's due fields, due_[first..].
   void MarkPeople(const std::vector<store::FieldMetadata>& fields, size_t first);
   Status DeleteDue();
@@ -94,7 +95,8 @@ class Sweep {
 };
 
 uint32_t Sweep::Intern(const std::string& category) {
-  auto [it, inserted] = category_index_.try_emplace(category, static_cast<uint32_t>(categories_.size()));
+  auto [it, inserted] =
+      category_index_.try_emplace(category, static_cast<uint32_t>(categories_.size()));
   if (inserted) categories_.push_back(category);
   return it->second;
 }
@@ -116,21 +118,27 @@ Status Sweep::LoadEvents() {
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::LegalHoldRecord> holds, data.GetLegalHolds(0));
   for (store::LegalHoldRecord& h : holds)
     holds_[h.subject_id].push_back({.rule = std::move(h.rule), .ground = std::move(h.ground)});
-  for (const RetentionRule& r : vault_.policy().policy().retention) needs_consents_ |= !r.unless_consent.empty();
+  for (const RetentionRule& r : vault_.policy().policy().retention)
+    needs_consents_ |= !r.unless_consent.empty();
   return Status::Ok();
 }
 
-Status Sweep::Decide(uint64_t subject_id, const std::string& kind, const std::vector<store::FieldMetadata>& fields) {
+Status Sweep::Decide(uint64_t subject_id, const std::string& kind,
+                     const std::vector<store::FieldMetadata>& fields) {
   SubjectFacts facts{.kind = kind, .events = everyone_};
   if (auto it = events_.find(subject_id); it != events_.end()) {
-    for (const auto& [event, at] : it->second) facts.events[event] = std::max(facts.events[event], at);
+    for (const auto& [event, at] : it->second)
+      facts.events[event] = std::max(facts.events[event], at);
   }
-  if (auto it = facts.events.find("last_activity"); it != facts.events.end()) facts.last_activity = it->second;
-  for (const store::FieldMetadata& f : fields) facts.last_activity = std::max(facts.last_activity, f.last_activity);
+  if (auto it = facts.events.find("last_activity"); it != facts.events.end())
+    facts.last_activity = it->second;
+  for (const store::FieldMetadata& f : fields)
+    facts.last_activity = std::max(facts.last_activity, f.last_activity);
   if (auto it = holds_.find(subject_id); it != holds_.end()) facts.holds = it->second;
   if (needs_consents_) {
     StatusOr<SubjectState> state = vault_.State(subject_id);
-    if (state.status().code() == StatusCode::kNotFound) return Status::Ok();  // erased, not yet purged
+    if (state.status().code() == StatusCode::kNotFound)
+      return Status::Ok();  // erased, not yet purged
     if (Unreadable(subject_id, state.status())) return Status::Ok();
     PRIVET_RETURN_IF_ERROR(state.status());
     facts.consents = state->consents;
@@ -157,7 +165,8 @@ Status Sweep::Decide(uint64_t subject_id, const std::string& kind, const std::ve
     due_.push_back({subject_id, f.id, f.collected_at, Intern(f.category), false, v.due});
   }
   MarkPeople(fields, due_.size() - due_here);
-  if (whole && due_here > 0 && due_here == fields.size()) erase_.insert(subject_id);  // nothing may stay
+  if (whole && due_here > 0 && due_here == fields.size())
+    erase_.insert(subject_id);  // nothing may stay
   return Status::Ok();
 }
 
@@ -227,7 +236,8 @@ Status Sweep::DeleteDue() {
       // The subject's deletions are built apart and kept only whole.
       store::WriteBatch subject_batch;
       Status deleted = CoreOf(vault_).DeleteFieldsInto(subject_id, fields, subject_batch);
-      if (deleted.code() == StatusCode::kNotFound) continue;  // erased meanwhile: the purge takes it
+      if (deleted.code() == StatusCode::kNotFound)
+        continue;  // erased meanwhile: the purge takes it
       if (Unreadable(subject_id, deleted)) continue;
       PRIVET_RETURN_IF_ERROR(deleted);
       batch.Append(std::move(subject_batch));
@@ -237,7 +247,8 @@ Status Sweep::DeleteDue() {
         aggregates[key].second += n.second;
       }
       if (erase_.contains(subject_id)) {
-        batch.PutLifecycleEvent({.subject_id = subject_id, .event = std::string(kEraseMarker), .at = now_});
+        batch.PutLifecycleEvent(
+            {.subject_id = subject_id, .event = std::string(kEraseMarker), .at = now_});
       }
       for (auto& [rule, categories] : categories_by_rule) {
         AuditEntry e =

@@ -20,15 +20,19 @@ class SweepTest : public testing::VaultTest {
   void SetUp() override {
     VaultTest::SetUp();
     subject_ = NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
-    ASSERT_TRUE(vault().Write({.subject_id = subject_,
-                               .purposes = {"service"},
-                               .fields = {{.category = "user.contact.email", .value = "ada@example.com"},
-                                          {.category = "user.name", .value = "Ada"}}})
-                    .ok());
-    ASSERT_TRUE(vault().Write({.subject_id = subject_,
-                               .purposes = {"security"},
-                               .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
-                    .ok());
+    ASSERT_TRUE(
+        vault()
+            .Write({.subject_id = subject_,
+                    .purposes = {"service"},
+                    .fields = {{.category = "user.contact.email", .value = "ada@example.com"},
+                               {.category = "user.name", .value = "Ada"}}})
+            .ok());
+    ASSERT_TRUE(
+        vault()
+            .Write({.subject_id = subject_,
+                    .purposes = {"security"},
+                    .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
+            .ok());
   }
 
   std::vector<std::string> Categories() {
@@ -109,8 +113,10 @@ TEST_F(SweepTest, AnErasureASweepLeftHalfDoneIsFinishedByTheNext) {
 
 TEST_F(SweepTest, LegalHoldsKeepDataUntilReleased) {
   ASSERT_TRUE(vault().PlaceLegalHold(subject_, "", "litigation:2024-CV-118").ok());
-  EXPECT_EQ(vault().PlaceLegalHold(subject_, "no_such_rule", "x").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(vault().PlaceLegalHold(subject_, "", "Ada's lawsuit").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault().PlaceLegalHold(subject_, "no_such_rule", "x").code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault().PlaceLegalHold(subject_, "", "Ada's lawsuit").code(),
+            StatusCode::kInvalidArgument);
   clock_.Advance(std::chrono::days(31));
   auto report = RunRetention(vault());
   ASSERT_TRUE(report.ok());

@@ -28,7 +28,8 @@ TEST(AddPeriod, BusinessDaysSkipWeekendsAndHolidays) {
   // Friday 20 December 2024 + 5 business days, with 25 and 26 December as holidays:
   // Mon 23, Tue 24, (25, 26 holidays), Fri 27, Mon 30, Tue 31.
   const std::vector<CivilDay> holidays = {{2024, 12, 25}, {2024, 12, 26}};
-  EXPECT_EQ(AddPeriod({2024, 12, 20}, {5, TimeUnit::kBusinessDays}, holidays), (CivilDay{2024, 12, 31}));
+  EXPECT_EQ(AddPeriod({2024, 12, 20}, {5, TimeUnit::kBusinessDays}, holidays),
+            (CivilDay{2024, 12, 31}));
   // Without the holidays: Mon 23 .. Fri 27.
   EXPECT_EQ(AddPeriod({2024, 12, 20}, {5, TimeUnit::kBusinessDays}), (CivilDay{2024, 12, 27}));
   // Received on a Saturday: the first business day is Monday.
@@ -46,7 +47,8 @@ TEST(ComputeDeadline, GdprOneMonthPlusTwo) {
 }
 
 TEST(ComputeDeadline, CcpaFortyFivePlusFortyFive) {
-  const Deadline ca{.jurisdiction = "US-CA", .period = {45, TimeUnit::kDays}, .extension = {45, TimeUnit::kDays}};
+  const Deadline ca{
+      .jurisdiction = "US-CA", .period = {45, TimeUnit::kDays}, .extension = {45, TimeUnit::kDays}};
   RequestDeadline d = ComputeDeadline(ca, {2024, 1, 1});
   EXPECT_EQ(d.due, (CivilDay{2024, 2, 15}));
   EXPECT_EQ(*d.extended_due, (CivilDay{2024, 3, 31}));  // 90 days, through leap February

@@ -40,9 +40,11 @@ StatusOr<int> PushExport(const PushTarget& target, const std::string& json) {
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   // Messages name the failure, never the export's content.
-  if (rc != CURLE_OK) return Status(StatusCode::kUnavailable, std::string("push: ") + curl_easy_strerror(rc));
+  if (rc != CURLE_OK)
+    return Status(StatusCode::kUnavailable, std::string("push: ") + curl_easy_strerror(rc));
   if (status < 200 || status > 299) {
-    return Status(StatusCode::kUnavailable, "push: the receiving controller answered HTTP " + std::to_string(status));
+    return Status(StatusCode::kUnavailable,
+                  "push: the receiving controller answered HTTP " + std::to_string(status));
   }
   return static_cast<int>(status);
 }

@@ -50,10 +50,12 @@ bool Offered(const Policy& policy, Right right) {
 
 std::string ActorName(const NewRequest& r) {
   switch (r.filed_by) {
-    case Requester::kSubject: return "subject";
+    case Requester::kSubject:
+      return "subject";
     case Requester::kStaff:
       return StaffPrincipalText(r.staff_role);
-    case Requester::kReporter: return "reporter";
+    case Requester::kReporter:
+      return "reporter";
   }
   return "subject";
 }
@@ -132,8 +134,9 @@ class RequestDesk::Impl {
   std::mutex mu_;  // serializes transitions (one request's steps never interleave)
 };
 
-Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organization_id, std::string topic,
-                                       const nlohmann::json& body, store::WriteBatch& batch) {
+Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organization_id,
+                                       std::string topic, const nlohmann::json& body,
+                                       store::WriteBatch& batch) {
   PRIVET_ASSIGN_OR_RETURN(
       std::string sealed,
       CoreOf(vault_).Seal(subject_id, vault_internal::VaultCore::OutboxContext(topic),
@@ -160,14 +163,16 @@ Status RequestDesk::Impl::IssueCode(Tracked& r, store::WriteBatch& batch) {
   return queued;
 }
 
-Status RequestDesk::Impl::Transition(Tracked& r, RequestState state, std::string actor, std::string note,
-                                     store::WriteBatch& batch, std::vector<AuditEntry> entries) {
+Status RequestDesk::Impl::Transition(Tracked& r, RequestState state, std::string actor,
+                                     std::string note, store::WriteBatch& batch,
+                                     std::vector<AuditEntry> entries) {
   r.state = state;
   r.history.push_back({.state = state, .at = Now(), .actor = actor, .note = note});
   AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kRequest, Principal::Service(), r.subject_id);
   e.action = std::string(RequestStateName(state));
   e.principal = actor;
-  e.detail = std::string(RightName(r.right)) + ":" + std::to_string(r.id) + (note.empty() ? "" : ":" + note);
+  e.detail = std::string(RightName(r.right)) + ":" + std::to_string(r.id) +
+             (note.empty() ? "" : ":" + note);
   entries.push_back(std::move(e));
   batch.PutRequest(rights_internal::ToRecord(r));
   return CoreOf(vault_).Commit(batch, entries);
@@ -183,25 +188,28 @@ StatusOr<Tracked> RequestDesk::Impl::Load(uint64_t id) {
 StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
   const Policy& policy = vault_.policy().policy();
   if (!Offered(policy, in.right)) {
-    return InvalidArgument("the policy does not offer the right '" + std::string(RightName(in.right)) + "'", "right");
+    return InvalidArgument(
+        "the policy does not offer the right '" + std::string(RightName(in.right)) + "'", "right");
   }
   const auto& channels = policy.rights.channels;
-  if (in.channel.empty() ||
-      (!channels.empty() && std::find(channels.begin(), channels.end(), in.channel) == channels.end())) {
+  if (in.channel.empty() || (!channels.empty() && std::find(channels.begin(), channels.end(),
+                                                            in.channel) == channels.end())) {
     return InvalidArgument("not a rights channel of the policy", "channel");
   }
   if (in.filed_by == Requester::kStaff && !vault_.policy().FindRole(in.staff_role)) {
     return InvalidArgument("not a role of the policy", "staff_role");
   }
   if (in.filed_by == Requester::kReporter && in.right != Right::kChildDataReport) {
-    return InvalidArgument("only a child-data report may come from someone other than the subject", "filed_by");
+    return InvalidArgument("only a child-data report may come from someone other than the subject",
+                           "filed_by");
   }
   if (!in.purpose.empty()) {
     std::optional<PurposeId> p = vault_.policy().FindPurpose(in.purpose);
     if (!p) return InvalidArgument("a purpose the policy does not declare", "purpose");
     const CompiledPurpose& cp = vault_.policy().purpose(*p);
     if (in.right == Right::kObjection && !cp.objectable && !cp.direct_marketing) {
-      return InvalidArgument("purpose '" + in.purpose + "' is not open to objection (its basis is " +
+      return InvalidArgument("purpose '" + in.purpose +
+                                 "' is not open to objection (its basis is " +
                                  std::string(LegalBasisName(cp.basis)) + ")",
                              "purpose");
     }
@@ -263,8 +271,9 @@ StatusOr<RightsRequest> RequestDesk::Impl::VerifyIdentity(uint64_t id, std::stri
   std::lock_guard lock(mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kIdentityPending) {
-    return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)) + ", not waiting for a code",
-                              "request_id");
+    return FailedPrecondition(
+        "the request is " + std::string(RequestStateName(r.state)) + ", not waiting for a code",
+        "request_id");
   }
   auto refuse = [&](Reason why, std::string_view text) -> Status {
     AuditEntry e = CoreOf(vault_).Audit(AuditEvent::kRequest, Principal::Service(), r.subject_id);
@@ -320,8 +329,9 @@ StatusOr<RightsRequest> RequestDesk::Impl::RecordFeePaid(uint64_t id, std::strin
   std::lock_guard lock(mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kAwaitingFee) {
-    return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)) + ", not awaiting a fee",
-                              "request_id");
+    return FailedPrecondition(
+        "the request is " + std::string(RequestStateName(r.state)) + ", not awaiting a fee",
+        "request_id");
   }
   r.fee_reference = std::string(reference);
   store::WriteBatch batch;
@@ -338,7 +348,8 @@ StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view 
                                   std::string(RequestStateName(r.state)) + ")",
                               "request_id");
   }
-  if (!r.extended_due) return FailedPrecondition("the deadline rule allows no extension", "request_id");
+  if (!r.extended_due)
+    return FailedPrecondition("the deadline rule allows no extension", "request_id");
   r.extended = true;
   r.due = r.extended_due;
   store::WriteBatch batch;
@@ -389,7 +400,8 @@ StatusOr<FulfilResult> RequestDesk::Impl::Fulfil(uint64_t id, const Fulfilment& 
     return FailedPrecondition(Reason::kAwaitingFee, "the request waits for its fee", "request_id");
   }
   if (r.state != RequestState::kInProgress && r.state != RequestState::kExtended) {
-    return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)), "request_id");
+    return FailedPrecondition("the request is " + std::string(RequestStateName(r.state)),
+                              "request_id");
   }
   FulfilResult result;
   PRIVET_RETURN_IF_ERROR(CarryOut(r, fulfilment, result));
@@ -424,7 +436,8 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
       return Status::Ok();
     }
     case Right::kRectification: {
-      if (f.corrections.empty()) return InvalidArgument("a rectification needs the corrected values", "corrections");
+      if (f.corrections.empty())
+        return InvalidArgument("a rectification needs the corrected values", "corrections");
       for (const auto& [field_id, value] : f.corrections) {
         PRIVET_RETURN_IF_ERROR(vault_.Rectify(subject, r.subject_id, field_id, value));
       }
@@ -434,7 +447,8 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
     case Right::kChildDataReport:
       return Erase(r);
     case Right::kRestriction:
-      return vault_.RecordConsent(r.subject_id, {.action = ConsentAction::kRestrict, .source = ConsentSource::kForm});
+      return vault_.RecordConsent(
+          r.subject_id, {.action = ConsentAction::kRestrict, .source = ConsentSource::kForm});
     case Right::kObjection:
       return Object(r);
     case Right::kOptOutOfSale: {
@@ -465,7 +479,8 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
 
 // Erasure, except what a legal hold or a legal obligation keeps (reported with its ground).
 Status RequestDesk::Impl::Erase(RightsRequest& r) {
-  StatusOr<std::vector<rights_internal::Kept>> kept = rights_internal::KeptFields(vault_, r.subject_id);
+  StatusOr<std::vector<rights_internal::Kept>> kept =
+      rights_internal::KeptFields(vault_, r.subject_id);
   if (kept.status().code() == StatusCode::kNotFound) return Status::Ok();  // already gone
   PRIVET_RETURN_IF_ERROR(kept.status());
   if (kept->empty()) return vault_.Erase(r.subject_id);  // crypto-shredding: every copy is noise
@@ -475,14 +490,16 @@ Status RequestDesk::Impl::Erase(RightsRequest& r) {
   std::vector<store::FieldRecord> going;
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
-    auto k = std::find_if(kept->begin(), kept->end(), [&](const rights_internal::Kept& x) { return x.field_id == f.id; });
+    auto k = std::find_if(kept->begin(), kept->end(),
+                          [&](const rights_internal::Kept& x) { return x.field_id == f.id; });
     if (k == kept->end()) {
       categories.push_back(f.category);
       going.push_back(std::move(f));
       continue;
     }
     RequestException e{.scope = f.category, .ground = k->ground, .law = k->law};
-    if (std::find(r.exceptions.begin(), r.exceptions.end(), e) == r.exceptions.end()) r.exceptions.push_back(e);
+    if (std::find(r.exceptions.begin(), r.exceptions.end(), e) == r.exceptions.end())
+      r.exceptions.push_back(e);
   }
   return DeleteFields(r, going, std::move(categories), "erase_request");
 }
@@ -512,7 +529,8 @@ Status RequestDesk::Impl::Object(RightsRequest& r) {
     if (cp.direct_marketing) {
       marketing |= cp.self_and_descendants;
     } else if (state.overriding_grounds.Intersects(cp.self_and_ancestors)) {
-      r.exceptions.push_back({.scope = id, .ground = "overriding_ground:" + id, .law = "GDPR Art. 21(1)"});
+      r.exceptions.push_back(
+          {.scope = id, .ground = "overriding_ground:" + id, .law = "GDPR Art. 21(1)"});
     }
   }
   if (marketing.None()) return Status::Ok();
@@ -523,10 +541,11 @@ Status RequestDesk::Impl::Object(RightsRequest& r) {
   std::vector<std::string> categories;
   for (store::FieldRecord& f : fields) {
     if (f.source != DataSourceName(DataSource::kDerived)) continue;
-    const bool for_marketing = std::any_of(f.purposes.begin(), f.purposes.end(), [&](const std::string& p) {
-      std::optional<PurposeId> id = policy.FindPurpose(p);
-      return id && marketing.Test(*id);
-    });
+    const bool for_marketing =
+        std::any_of(f.purposes.begin(), f.purposes.end(), [&](const std::string& p) {
+          std::optional<PurposeId> id = policy.FindPurpose(p);
+          return id && marketing.Test(*id);
+        });
     if (!for_marketing) continue;
     categories.push_back(f.category);
     profile.push_back(std::move(f));
@@ -534,7 +553,8 @@ Status RequestDesk::Impl::Object(RightsRequest& r) {
   return DeleteFields(r, profile, std::move(categories), "profile_deleted");
 }
 
-Status RequestDesk::Impl::DeleteFields(const RightsRequest& r, const std::vector<store::FieldRecord>& fields,
+Status RequestDesk::Impl::DeleteFields(const RightsRequest& r,
+                                       const std::vector<store::FieldRecord>& fields,
                                        std::vector<std::string> categories, std::string action) {
   if (fields.empty()) return Status::Ok();
   store::WriteBatch batch;
@@ -583,7 +603,8 @@ StatusOr<std::vector<OutboxMessage>> RequestDesk::Impl::Outbox(bool unsent_only)
   for (auto& m : rows) {
     StatusOr<std::string> body = CoreOf(vault_).Open(
         m.subject_id, vault_internal::VaultCore::OutboxContext(m.topic), m.sealed_body);
-    if (body.status().code() == StatusCode::kNotFound) continue;  // the subject was erased meanwhile
+    if (body.status().code() == StatusCode::kNotFound)
+      continue;  // the subject was erased meanwhile
     PRIVET_RETURN_IF_ERROR(body.status());
     out.push_back({.seq = m.seq,
                    .subject_id = m.subject_id,
@@ -605,7 +626,8 @@ Status RequestDesk::Impl::MarkSent(int64_t seq) {
 Status RequestDesk::Impl::LiftRestriction(uint64_t subject_id, std::string_view reason) {
   PRIVET_RETURN_IF_ERROR(CheckReference(reason, "reason"));
   PRIVET_ASSIGN_OR_RETURN(SubjectState state, vault_.State(subject_id));
-  if (!state.restricted) return FailedPrecondition("the subject's processing is not restricted", "subject_id");
+  if (!state.restricted)
+    return FailedPrecondition("the subject's processing is not restricted", "subject_id");
   store::WriteBatch batch;
   // Art. 18(3): the subject is told before the restriction is lifted. The message is queued
   // first, in the same transaction as the ledger event, so the lift never happens untold.
@@ -635,15 +657,31 @@ StatusOr<RightsRequest> RequestDesk::ResendCode(uint64_t id) { return impl_->Res
 StatusOr<RightsRequest> RequestDesk::RecordFeePaid(uint64_t id, std::string_view reference) {
   return impl_->RecordFeePaid(id, reference);
 }
-StatusOr<RightsRequest> RequestDesk::Extend(uint64_t id, std::string_view reason) { return impl_->Extend(id, reason); }
-StatusOr<RightsRequest> RequestDesk::Deny(uint64_t id, RequestException why) { return impl_->Deny(id, std::move(why)); }
-StatusOr<FulfilResult> RequestDesk::Fulfil(uint64_t id, const Fulfilment& f) { return impl_->Fulfil(id, f); }
+StatusOr<RightsRequest> RequestDesk::Extend(uint64_t id, std::string_view reason) {
+  return impl_->Extend(id, reason);
+}
+StatusOr<RightsRequest> RequestDesk::Deny(uint64_t id, RequestException why) {
+  return impl_->Deny(id, std::move(why));
+}
+StatusOr<FulfilResult> RequestDesk::Fulfil(uint64_t id, const Fulfilment& f) {
+  return impl_->Fulfil(id, f);
+}
 StatusOr<RightsRequest> RequestDesk::Get(uint64_t id) { return impl_->Get(id); }
-StatusOr<std::vector<RightsRequest>> RequestDesk::ForSubject(uint64_t s) { return impl_->ForSubject(s); }
-StatusOr<std::vector<RightsRequest>> RequestDesk::Overdue(std::chrono::days within) { return impl_->Overdue(within); }
-StatusOr<std::vector<OutboxMessage>> RequestDesk::Outbox(bool unsent_only) { return impl_->Outbox(unsent_only); }
+StatusOr<std::vector<RightsRequest>> RequestDesk::ForSubject(uint64_t s) {
+  return impl_->ForSubject(s);
+}
+StatusOr<std::vector<RightsRequest>> RequestDesk::Overdue(std::chrono::days within) {
+  return impl_->Overdue(within);
+}
+StatusOr<std::vector<OutboxMessage>> RequestDesk::Outbox(bool unsent_only) {
+  return impl_->Outbox(unsent_only);
+}
 Status RequestDesk::MarkSent(int64_t seq) { return impl_->MarkSent(seq); }
-Status RequestDesk::LiftRestriction(uint64_t s, std::string_view reason) { return impl_->LiftRestriction(s, reason); }
-StatusOr<std::string> RequestDesk::ExportJson(uint64_t s, ExportScope scope) { return impl_->ExportJson(s, scope); }
+Status RequestDesk::LiftRestriction(uint64_t s, std::string_view reason) {
+  return impl_->LiftRestriction(s, reason);
+}
+StatusOr<std::string> RequestDesk::ExportJson(uint64_t s, ExportScope scope) {
+  return impl_->ExportJson(s, scope);
+}
 
 }  // namespace privet

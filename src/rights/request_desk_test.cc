@@ -15,9 +15,9 @@
 namespace privet {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using nlohmann::json;
 
 class RequestDeskTest : public testing::VaultTest {
  protected:
@@ -27,10 +27,11 @@ class RequestDeskTest : public testing::VaultTest {
     VaultTest::SetUp();
     desk_ = std::make_unique<RequestDesk>(vault());
     subject_ = NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
-    auto ids = vault().Write({.subject_id = subject_,
-                              .purposes = {"service"},
-                              .fields = {{.category = "user.contact.email", .value = "ada@example.com"},
-                                         {.category = "user.name", .value = "Ada Lovelace"}}});
+    auto ids =
+        vault().Write({.subject_id = subject_,
+                       .purposes = {"service"},
+                       .fields = {{.category = "user.contact.email", .value = "ada@example.com"},
+                                  {.category = "user.name", .value = "Ada Lovelace"}}});
     ASSERT_TRUE(ids.ok()) << ids.status().ToString();
     email_field_ = (*ids)[0];
   }
@@ -42,13 +43,15 @@ class RequestDeskTest : public testing::VaultTest {
     std::string code;
     for (const OutboxMessage& m : *outbox) {
       json body = json::parse(m.body);
-      if (m.topic == "identity_code" && body["request"] == std::to_string(request_id)) code = body["code"];
+      if (m.topic == "identity_code" && body["request"] == std::to_string(request_id))
+        code = body["code"];
     }
     return code;
   }
 
   RightsRequest FileVerified(Right right, std::string purpose = {}) {
-    auto r = desk_->File({.right = right, .subject_id = subject_, .channel = "dashboard", .purpose = purpose});
+    auto r = desk_->File(
+        {.right = right, .subject_id = subject_, .channel = "dashboard", .purpose = purpose});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     auto verified = desk_->VerifyIdentity(r->id, CodeFor(r->id));
     EXPECT_TRUE(verified.ok()) << verified.status().ToString();
@@ -82,8 +85,9 @@ TEST_F(RequestDeskTest, FiledRequestWaitsForTheCodeThenCompletes) {
   EXPECT_THAT(done->export_csv.at("user.contact.email"), HasSubstr("ada@example.com"));
   std::vector<RequestState> states;
   for (const RequestTransition& t : done->request.history) states.push_back(t.state);
-  EXPECT_EQ(states, (std::vector<RequestState>{RequestState::kReceived, RequestState::kIdentityPending,
-                                               RequestState::kInProgress, RequestState::kCompleted}));
+  EXPECT_EQ(states,
+            (std::vector<RequestState>{RequestState::kReceived, RequestState::kIdentityPending,
+                                       RequestState::kInProgress, RequestState::kCompleted}));
   // Stored: reopening the vault finds the same request.
   desk_.reset();
   Reopen();
@@ -141,12 +145,14 @@ TEST_F(RequestDeskTest, ExtensionTellsTheSubjectAndMovesTheDeadline) {
   ASSERT_TRUE(extended.ok()) << extended.status().ToString();
   EXPECT_EQ(extended->state, RequestState::kExtended);
   EXPECT_EQ(*extended->due, (CivilDay{2024, 6, 4}));  // three months from receipt
-  EXPECT_EQ(desk_->Extend(r.id, "complexity").status().code(), StatusCode::kFailedPrecondition);  // once
+  EXPECT_EQ(desk_->Extend(r.id, "complexity").status().code(),
+            StatusCode::kFailedPrecondition);  // once
   auto outbox = desk_->Outbox();
   ASSERT_TRUE(outbox.ok());
   EXPECT_EQ(outbox->back().topic, "request_extended");
   EXPECT_EQ(json::parse(outbox->back().body)["reason"], "complexity");
-  EXPECT_EQ(desk_->Extend(r.id, "free text with spaces").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(desk_->Extend(r.id, "free text with spaces").status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST_F(RequestDeskTest, OverdueListsLateAndSoonDueRequests) {
@@ -169,7 +175,8 @@ TEST_F(RequestDeskTest, DenialCarriesTheGroundAndTheLaw) {
   RightsRequest r = FileVerified(Right::kErasure);
   EXPECT_EQ(desk_->Deny(r.id, {.scope = "user.name", .ground = "legal_claims"}).status().code(),
             StatusCode::kInvalidArgument);  // no provision named
-  auto denied = desk_->Deny(r.id, {.scope = "user.name", .ground = "legal_claims", .law = "GDPR Art. 17(3)(e)"});
+  auto denied = desk_->Deny(
+      r.id, {.scope = "user.name", .ground = "legal_claims", .law = "GDPR Art. 17(3)(e)"});
   ASSERT_TRUE(denied.ok()) << denied.status().ToString();
   EXPECT_EQ(denied->state, RequestState::kDenied);
   EXPECT_EQ(desk_->Fulfil(r.id).status().code(), StatusCode::kFailedPrecondition);
@@ -178,15 +185,26 @@ TEST_F(RequestDeskTest, DenialCarriesTheGroundAndTheLaw) {
 
 TEST_F(RequestDeskTest, BadRequestsChangeNothing) {
   const uint64_t audit_before = vault().AuditSize();
-  EXPECT_EQ(desk_->File({.right = Right::kChildDataReport, .subject_id = subject_, .channel = "email"}).status().code(),
-            StatusCode::kInvalidArgument);  // not offered by the starter policy
-  EXPECT_EQ(desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "fax"}).status().code(),
+  EXPECT_EQ(
+      desk_->File({.right = Right::kChildDataReport, .subject_id = subject_, .channel = "email"})
+          .status()
+          .code(),
+      StatusCode::kInvalidArgument);  // not offered by the starter policy
+  EXPECT_EQ(desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "fax"})
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(desk_->File({.right = Right::kObjection, .subject_id = subject_, .channel = "email", .purpose = "service"})
+  EXPECT_EQ(desk_
+                ->File({.right = Right::kObjection,
+                        .subject_id = subject_,
+                        .channel = "email",
+                        .purpose = "service"})
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);  // contract processing is not open to objection
-  EXPECT_EQ(desk_->File({.right = Right::kAccess, .subject_id = 12345, .channel = "email"}).status().code(),
+  EXPECT_EQ(desk_->File({.right = Right::kAccess, .subject_id = 12345, .channel = "email"})
+                .status()
+                .code(),
             StatusCode::kNotFound);
   EXPECT_EQ(desk_->Get(999).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(vault().AuditSize(), audit_before);
@@ -219,14 +237,17 @@ TEST_F(RequestDeskTest, OutboxMessagesAreMarkedSent) {
 }
 
 TEST_F(RequestDeskTest, PortabilityExportIsSentToAnotherController) {
-  ASSERT_TRUE(vault().Write({.subject_id = subject_,
-                             .purposes = {"security"},
-                             .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
-                  .ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = subject_,
+                  .purposes = {"security"},
+                  .fields = {{.category = "user.device.ip_address", .value = "203.0.113.9"}}})
+          .ok());
   testing::HttpsReceiver receiver(dir_.path());
   ASSERT_TRUE(receiver.ok()) << "openssl could not make a certificate";
   RightsRequest r = FileVerified(Right::kPortability);
-  auto done = desk_->Fulfil(r.id, {.push_to = PushTarget{.url = receiver.url(), .ca_file = receiver.cert()}});
+  auto done = desk_->Fulfil(
+      r.id, {.push_to = PushTarget{.url = receiver.url(), .ca_file = receiver.cert()}});
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->push_status, 202);
   json received = json::parse(receiver.Received());
@@ -244,7 +265,8 @@ TEST_F(RequestDeskTest, PushRefusesPlainHttpAndUntrustedCertificates) {
   testing::HttpsReceiver receiver(dir_.path());
   ASSERT_TRUE(receiver.ok());
   // The system's trust store does not know the self-signed certificate.
-  refused = desk_->Fulfil(r.id, {.push_to = PushTarget{.url = receiver.url(), .timeout = std::chrono::seconds(5)}});
+  refused = desk_->Fulfil(
+      r.id, {.push_to = PushTarget{.url = receiver.url(), .timeout = std::chrono::seconds(5)}});
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(desk_->Get(r.id)->open());  // not completed: it can be retried
 }

@@ -16,7 +16,8 @@ using nlohmann::json;
 
 std::string Hex(const std::string& bytes) {
   std::string hex(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
   hex.pop_back();
   return hex;
 }
@@ -72,14 +73,18 @@ uint64_t Id(const json& j) {
 
 json ExceptionsJson(const std::vector<RequestException>& exceptions) {
   json out = json::array();
-  for (const RequestException& e : exceptions) out.push_back({{"scope", e.scope}, {"ground", e.ground}, {"law", e.law}});
+  for (const RequestException& e : exceptions)
+    out.push_back({{"scope", e.scope}, {"ground", e.ground}, {"law", e.law}});
   return out;
 }
 
 store::RequestRecord ToRecord(const Tracked& r) {
   json history = json::array();
   for (const RequestTransition& t : r.history) {
-    history.push_back({{"state", RequestStateName(t.state)}, {"at", ToUnix(t.at)}, {"actor", t.actor}, {"note", t.note}});
+    history.push_back({{"state", RequestStateName(t.state)},
+                       {"at", ToUnix(t.at)},
+                       {"actor", t.actor},
+                       {"note", t.note}});
   }
   json doc = {{"right", RightName(r.right)},
               {"state", RequestStateName(r.state)},
@@ -91,7 +96,8 @@ store::RequestRecord ToRecord(const Tracked& r) {
               {"extended_due", r.extended_due ? json(DayString(*r.extended_due)) : json(nullptr)},
               {"extended", r.extended},
               {"routed_to_organization", std::to_string(r.routed_to_organization)},
-              {"fee", r.fee ? json{{"amount_cents", r.fee->amount_cents}, {"currency", r.fee->currency},
+              {"fee", r.fee ? json{{"amount_cents", r.fee->amount_cents},
+                                   {"currency", r.fee->currency},
                                    {"jurisdiction", r.fee->jurisdiction}}
                             : json(nullptr)},
               {"fee_reference", r.fee_reference},
@@ -102,7 +108,11 @@ store::RequestRecord ToRecord(const Tracked& r) {
               {"history", history}};
   // The moment a request becomes late: the end of its last day.
   const int64_t due_at = r.due ? ToUnix(CivilDayToTime(*r.due)) + 86400 : 0;
-  return {.id = r.id, .subject_id = r.subject_id, .open = r.open(), .due_at = due_at, .document = doc.dump()};
+  return {.id = r.id,
+          .subject_id = r.subject_id,
+          .open = r.open(),
+          .due_at = due_at,
+          .document = doc.dump()};
 }
 
 StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {

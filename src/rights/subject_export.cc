@@ -17,7 +17,8 @@ using vault_internal::CoreOf;
 
 // True if the released category `released` covers `category` (the same, or an ancestor).
 bool Covers(const std::string& released, const std::string& category) {
-  return category == released || (category.size() > released.size() && category.rfind(released + ".", 0) == 0);
+  return category == released ||
+         (category.size() > released.size() && category.rfind(released + ".", 0) == 0);
 }
 
 // Art. 20(1)(a): provided by the subject, and processed on consent or a contract (for any of
@@ -129,14 +130,17 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
       jf["collected_at"] = Rfc3339(f.collected_at);
       jf["last_activity"] = Rfc3339(f.last_activity);
       jf["policy_version"] = f.policy_version;
-      retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), facts, now);
+      retention_internal::Verdict v =
+          rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), facts, now);
       held.push_back({.field = &f, .retention = v.covering});
       jf["retention_ends"] = v.ends_at ? json(Rfc3339(FromUnix(*v.ends_at))) : json(nullptr);
       json recipients = json::array();
       for (const DisclosureEntry& d : disclosures) {
-        const bool released = std::any_of(d.categories.begin(), d.categories.end(),
-                                          [&](const std::string& c) { return Covers(c, f.category); });
-        if (released && std::find(recipients.begin(), recipients.end(), d.recipient) == recipients.end())
+        const bool released =
+            std::any_of(d.categories.begin(), d.categories.end(),
+                        [&](const std::string& c) { return Covers(c, f.category); });
+        if (released &&
+            std::find(recipients.begin(), recipients.end(), d.recipient) == recipients.end())
           recipients.push_back(d.recipient);
       }
       jf["disclosed_to"] = recipients;
@@ -222,7 +226,9 @@ StatusOr<std::string> LegalBasisReport(Vault& vault, uint64_t subject_id) {
                         {"statutory_requirement", basis == LegalBasis::kLegalObligation},
                         {"contractual_requirement", basis == LegalBasis::kContract}});
   }
-  return json{{"format", "privet.legal_basis/1"}, {"subject", std::to_string(subject_id)}, {"purposes", purposes}}
+  return json{{"format", "privet.legal_basis/1"},
+              {"subject", std::to_string(subject_id)},
+              {"purposes", purposes}}
       .dump(2);
 }
 
@@ -235,7 +241,8 @@ StatusOr<std::vector<Kept>> KeptFields(Vault& vault, uint64_t subject_id) {
   const int64_t now = ToUnix(CoreOf(vault).clock().Now());
   std::vector<Kept> kept;
   for (const store::FieldRecord& f : fields) {
-    retention_internal::Verdict v = rules.Evaluate(f.category, f.purposes, f.collected_at, facts, now);
+    retention_internal::Verdict v =
+        rules.Evaluate(f.category, f.purposes, f.collected_at, facts, now);
     if (v.hold) {
       kept.push_back({f.id, "legal_hold:" + v.hold->ground, "GDPR Art. 17(3)(e)"});
     } else if (v.obligation) {

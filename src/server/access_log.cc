@@ -9,7 +9,8 @@ constexpr size_t kFlushBytes = 64 * 1024;  // buffered lines written out at once
 
 }  // namespace
 
-AccessLog::AccessLog(std::ostream* out, const Clock& clock, std::chrono::milliseconds flush_interval)
+AccessLog::AccessLog(std::ostream* out, const Clock& clock,
+                     std::chrono::milliseconds flush_interval)
     : out_(out), clock_(clock), flush_interval_(flush_interval) {
   if (out_ != nullptr && flush_interval_.count() > 0)
     flusher_.Start(flush_interval_, [this] { Flush(); });
@@ -30,11 +31,16 @@ void AccessLog::Write(const Exchange& e) {
   // Every value is privet's own (a route pattern, a known method, a principal kind).
   JsonWriter line(192);  // a line is ~130 bytes
   line.BeginObject()
-      .Key("time").Timestamp(clock_.Now())
-      .Key("method").String(LoggedMethod(e.method))
-      .Key("route").String(e.route)
-      .Key("status").Int(e.status)
-      .Key("duration_ms").Double(std::chrono::duration<double, std::milli>(e.duration).count());
+      .Key("time")
+      .Timestamp(clock_.Now())
+      .Key("method")
+      .String(LoggedMethod(e.method))
+      .Key("route")
+      .String(e.route)
+      .Key("status")
+      .Int(e.status)
+      .Key("duration_ms")
+      .Double(std::chrono::duration<double, std::milli>(e.duration).count());
   if (!e.principal.empty()) line.Key("principal").String(e.principal);
   std::string text = std::move(line.EndObject()).Take();  // ends with the newline
   std::unique_lock lock(mu_);

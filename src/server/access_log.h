@@ -40,10 +40,10 @@ class AccessLog {
   std::ostream* const out_;
   const Clock& clock_;
   const std::chrono::milliseconds flush_interval_;
-  std::mutex write_mu_;  // guards writing_ and out_; taken before mu_
-  std::string writing_;  // the lines being written out
-  std::mutex mu_;        // guards buffer_
-  std::string buffer_;   // lines not yet written out
+  std::mutex write_mu_;     // guards writing_ and out_; taken before mu_
+  std::string writing_;     // the lines being written out
+  std::mutex mu_;           // guards buffer_
+  std::string buffer_;      // lines not yet written out
   BackgroundLoop flusher_;  // when flush_interval_ > 0; declared last, stopped first
 };
 

@@ -25,7 +25,9 @@ class AccessLogTest : public ::testing::Test {
     text << in.rdbuf();
     return text.str();
   }
-  static size_t Lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+  static size_t Lines(const std::string& text) {
+    return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+  }
 
   static Exchange Get(std::string route) {
     return {.method = "GET", .route = std::move(route), .principal = "service", .status = 200};
@@ -40,9 +42,10 @@ class AccessLogTest : public ::testing::Test {
 TEST_F(AccessLogTest, WithoutAnIntervalEachLineIsWrittenAtOnce) {
   AccessLog log(&out_, clock_, milliseconds(0));
   log.Write(Get("/healthz"));
-  EXPECT_EQ(Written(),
-            R"({"time":"2025-03-04T00:00:00Z","method":"GET","route":"/healthz","status":200,"duration_ms":0,"principal":"service"})"
-            "\n");
+  EXPECT_EQ(
+      Written(),
+      R"({"time":"2025-03-04T00:00:00Z","method":"GET","route":"/healthz","status":200,"duration_ms":0,"principal":"service"})"
+      "\n");
 }
 
 TEST_F(AccessLogTest, BufferedLinesGoOutAtTheIntervalAndWhenTheLogCloses) {
@@ -84,7 +87,8 @@ TEST_F(AccessLogTest, ConcurrentLinesNeverInterleave) {
     std::vector<std::thread> writers;
     for (int t = 0; t < kThreads; ++t) {
       writers.emplace_back([&, t] {
-        for (int i = 0; i < kLines; ++i) log.Write(Get("/t" + std::to_string(t) + "/" + std::to_string(i)));
+        for (int i = 0; i < kLines; ++i)
+          log.Write(Get("/t" + std::to_string(t) + "/" + std::to_string(i)));
       });
     }
     for (std::thread& w : writers) w.join();

@@ -16,7 +16,8 @@ constexpr size_t kMinPassword = 10;
 std::string Hash(std::string_view bytes) {
   std::string hash(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(hash.data()), hash.size(),
-                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr, 0);
+                     reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr,
+                     0);
   return hash;
 }
 
@@ -39,8 +40,9 @@ std::string Random(size_t n, bool hex) {
 
 StatusOr<std::string> HashPassword(std::string_view password) {
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
+                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Internal("password hashing ran out of memory");
   }
   return std::string(out);
@@ -48,7 +50,9 @@ StatusOr<std::string> HashPassword(std::string_view password) {
 
 }  // namespace
 
-bool IsSessionToken(std::string_view token) { return token.substr(0, kSessionPrefix.size()) == kSessionPrefix; }
+bool IsSessionToken(std::string_view token) {
+  return token.substr(0, kSessionPrefix.size()) == kSessionPrefix;
+}
 
 Accounts::Accounts(std::unique_ptr<store::AccountStore> store, Vault& vault, const Clock& clock,
                    AccountOptions options)
@@ -65,7 +69,8 @@ Status Accounts::SetPassword(uint64_t subject_id, std::string_view password) {
   return store_->PutPassword(subject_id, hash);
 }
 
-Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current, std::string_view password) {
+Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current,
+                                std::string_view password) {
   const std::string key = Hash("subject:" + std::to_string(subject_id));
   if (RateLimited(key)) {
     return ResourceExhausted("too many wrong passwords; try again later", "current_password");

@@ -39,8 +39,11 @@ StatusOr<HttpResponse> RunRetentionRoute(const Call& call) {
                           call.ctx.retention.RunNow({.dry_run = dry_run.value_or(false)}));
   Json due = Json::array();
   for (const DueField& d : report.due) {
-    due.push_back({{"subject_id", IdString(d.subject_id)}, {"field_id", IdString(d.field_id)},
-                   {"category", d.category}, {"rule", d.rule}, {"action", d.action}});
+    due.push_back({{"subject_id", IdString(d.subject_id)},
+                   {"field_id", IdString(d.field_id)},
+                   {"category", d.category},
+                   {"rule", d.rule},
+                   {"action", d.action}});
   }
   // Skipped subjects (DATA_LOSS): ids only, so that an operator can find and repair them.
   Json unreadable = Json::array();
@@ -153,7 +156,8 @@ void AddAdminRoutes(RouteTable& table) {
   table.Add("GET", "/v1/api-keys", kAdminOnly, ListKeys);
   table.Add("DELETE", "/v1/api-keys/{key_id}", kAdminOnly, RevokeKey);
   table.Add("GET", "/metrics", kOperators, [](const Call& call) -> StatusOr<HttpResponse> {
-    return HttpResponse{.status = 200, .content_type = "text/plain; version=0.0.4",
+    return HttpResponse{.status = 200,
+                        .content_type = "text/plain; version=0.0.4",
                         .body = call.ctx.metrics.Render()};
   });
 }

@@ -22,7 +22,8 @@ void RouteTable::Add(std::string method, std::string pattern, RouteAccess access
            });
 }
 
-void RouteTable::AddAsync(std::string method, std::string pattern, RouteAccess access, AsyncHandler handler) {
+void RouteTable::AddAsync(std::string method, std::string pattern, RouteAccess access,
+                          AsyncHandler handler) {
   router_.Add(std::move(method), std::move(pattern), access);
   handlers_.push_back(std::move(handler));
 }
@@ -92,8 +93,9 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id) {
     PrivacySignal signal;
     ConsentSource source;
   };
-  for (const Signal& s : {Signal{"sec-gpc", PrivacySignal::kGlobalPrivacyControl, ConsentSource::kGpc},
-                          Signal{"dnt", PrivacySignal::kDoNotTrack, ConsentSource::kDnt}}) {
+  for (const Signal& s :
+       {Signal{"sec-gpc", PrivacySignal::kGlobalPrivacyControl, ConsentSource::kGpc},
+        Signal{"dnt", PrivacySignal::kDoNotTrack, ConsentSource::kDnt}}) {
     if (!SignalOn(call.request, s.header)) continue;
     const PurposeSet& covered = SignalOptOuts(policy, s.signal);
     if (covered.None()) continue;  // the policy declares it does not respond (CN11)
@@ -147,8 +149,8 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
       return answer(std::move(r));
     }
     const std::string_view token = std::string_view(*auth).substr(kBearer.size());
-    auto authenticated = IsSessionToken(token) ? ctx_.accounts.Authenticate(token)
-                                               : ctx_.keys.Authenticate(token);
+    auto authenticated =
+        IsSessionToken(token) ? ctx_.accounts.Authenticate(token) : ctx_.keys.Authenticate(token);
     if (!authenticated.ok()) {
       HttpResponse r = ErrorResponse(authenticated.status());
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
@@ -193,8 +195,8 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
     }
     call.subject = &*subject;
   }
-  table_.handler(match.index)(call, [this, reply = std::move(reply), handled = std::move(handled)](
-                                        MakeResponse make) mutable {
+  table_.handler(match.index)(call, [this, reply = std::move(reply),
+                                     handled = std::move(handled)](MakeResponse make) mutable {
     reply([this, handled = std::move(handled), make = std::move(make)]() mutable {
       StatusOr<HttpResponse> response = make();
       if (response.ok()) {

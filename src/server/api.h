@@ -90,19 +90,22 @@ using AsyncHandler = std::function<void(const Call&, Respond)>;
 // Principal kinds, as RouteAccess bits.
 constexpr unsigned Kind(PrincipalKind k) { return 1u << static_cast<unsigned>(k); }
 inline constexpr RouteAccess kPublic{.is_public = true};
-inline constexpr RouteAccess kAnyKey{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff) |
-                                              Kind(PrincipalKind::kOrganizationAdmin) |
-                                              Kind(PrincipalKind::kTenant) | Kind(PrincipalKind::kAdmin)};
+inline constexpr RouteAccess kAnyKey{
+    .kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff) |
+             Kind(PrincipalKind::kOrganizationAdmin) | Kind(PrincipalKind::kTenant) |
+             Kind(PrincipalKind::kAdmin)};
 // Routes that touch personal data: never the admin (who configures, and reads no data).
-inline constexpr RouteAccess kDataKeys{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff) |
-                                                Kind(PrincipalKind::kOrganizationAdmin) |
-                                                Kind(PrincipalKind::kTenant)};
+inline constexpr RouteAccess kDataKeys{
+    .kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff) |
+             Kind(PrincipalKind::kOrganizationAdmin) | Kind(PrincipalKind::kTenant)};
 inline constexpr RouteAccess kOwnerKeys{.kinds = Kind(PrincipalKind::kService) |
                                                  Kind(PrincipalKind::kOrganizationAdmin) |
                                                  Kind(PrincipalKind::kTenant)};
-inline constexpr RouteAccess kServiceStaff{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kStaff)};
+inline constexpr RouteAccess kServiceStaff{.kinds = Kind(PrincipalKind::kService) |
+                                                    Kind(PrincipalKind::kStaff)};
 inline constexpr RouteAccess kServiceOnly{.kinds = Kind(PrincipalKind::kService)};
-inline constexpr RouteAccess kOperators{.kinds = Kind(PrincipalKind::kService) | Kind(PrincipalKind::kAdmin)};
+inline constexpr RouteAccess kOperators{.kinds = Kind(PrincipalKind::kService) |
+                                                 Kind(PrincipalKind::kAdmin)};
 inline constexpr RouteAccess kAdminOnly{.kinds = Kind(PrincipalKind::kAdmin)};
 inline constexpr RouteAccess kSubjectOnly{.kinds = Kind(PrincipalKind::kSubject)};
 // `access` plus a data subject's session (on its own record only: CheckSubjectScope).

@@ -31,8 +31,8 @@ std::string Hex(const unsigned char* bytes, size_t n) {
 std::string HashSecret(std::string_view secret) {
   std::string hash(crypto_generichash_BYTES, '\0');
   crypto_generichash(reinterpret_cast<unsigned char*>(hash.data()), hash.size(),
-                     reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
-                     nullptr, 0);
+                     reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), nullptr,
+                     0);
   return hash;
 }
 
@@ -134,7 +134,8 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
     principal = it->second.principal;
   }
   auto parsed = ParsePrincipal(*policy_, principal);
-  if (!parsed.ok()) return Status(StatusCode::kUnauthenticated, "the key's principal is no longer valid");
+  if (!parsed.ok())
+    return Status(StatusCode::kUnauthenticated, "the key's principal is no longer valid");
   return *parsed;
 }
 

@@ -53,7 +53,8 @@ bool ParseTarget(std::string_view target, HttpRequest* out) {
     size_t eq = pair.find('=');
     std::string name, value;
     if (!PercentDecode(pair.substr(0, eq), true, &name)) return false;
-    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value)) return false;
+    if (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value))
+      return false;
     if (!name.empty()) out->query[name] = value;
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
@@ -82,7 +83,8 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), shared_(std::move(shared)) {}
 
   void Run() {
-    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Read, shared_from_this()));
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::Read, shared_from_this()));
   }
 
  private:
@@ -142,17 +144,19 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // The answer may come from another thread (a read waiting for its decision's commit): it
     // is sent from this session's strand, at once when it comes during the call.
-    shared_->handler(request, [self = shared_from_this(), method = request.method, start,
-                               version = req.version(), keep_alive = req.keep_alive()](Answer answer) {
-      net::dispatch(self->stream_.get_executor(),
-                    [self, method, start, version, keep_alive, answer = std::move(answer)]() mutable {
-                      Handled handled = answer();
-                      self->Send(std::move(handled.response),
-                                 {.method = std::move(method), .route = std::move(handled.route),
-                                  .principal = std::move(handled.principal)},
-                                 start, version, keep_alive);
-                    });
-    });
+    shared_->handler(
+        request, [self = shared_from_this(), method = request.method, start,
+                  version = req.version(), keep_alive = req.keep_alive()](Answer answer) {
+          net::dispatch(self->stream_.get_executor(), [self, method, start, version, keep_alive,
+                                                       answer = std::move(answer)]() mutable {
+            Handled handled = answer();
+            self->Send(std::move(handled.response),
+                       {.method = std::move(method),
+                        .route = std::move(handled.route),
+                        .principal = std::move(handled.principal)},
+                       start, version, keep_alive);
+          });
+        });
   }
 
   void Send(HttpResponse response, Exchange exchange, std::chrono::steady_clock::time_point start,
@@ -162,7 +166,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.result(static_cast<http::status>(response.status));
     response_.version(version);
     response_.set(http::field::server, "privet");
-    if (!response.content_type.empty()) response_.set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty())
+      response_.set(http::field::content_type, response.content_type);
     response_.set(http::field::cache_control, "no-store");
     response_.set("X-Content-Type-Options", "nosniff");
     for (const auto& [name, value] : response.headers) response_.set(name, value);
@@ -208,11 +213,12 @@ struct HttpListener::State {
   uint16_t port = 0;
 
   void Accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, Stream::socket_type socket) {
-      if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) std::make_shared<Session>(std::move(socket), shared)->Run();
-      Accept();
-    });
+    acceptor.async_accept(net::make_strand(ioc),
+                          [this](beast::error_code ec, Stream::socket_type socket) {
+                            if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+                            if (!ec) std::make_shared<Session>(std::move(socket), shared)->Run();
+                            Accept();
+                          });
   }
 };
 
@@ -223,7 +229,8 @@ StatusOr<std::unique_ptr<HttpListener>> HttpListener::Open(const ListenerOptions
   auto address = net::ip::make_address(options.address, ec);
   if (ec) return InvalidArgument("is not an IP address", "listen");
   auto state = std::make_unique<State>(options.threads);
-  state->shared = std::make_shared<Shared>(Shared{options, std::move(handler), std::move(on_response)});
+  state->shared =
+      std::make_shared<Shared>(Shared{options, std::move(handler), std::move(on_response)});
   tcp::endpoint endpoint(address, options.port);
   state->acceptor.open(endpoint.protocol(), ec);
   if (!ec) state->acceptor.set_option(net::socket_base::reuse_address(true), ec);

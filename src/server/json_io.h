@@ -6,10 +6,9 @@
 // strings, so JavaScript clients do not round them.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,8 +104,8 @@ class JsonWriter {
   JsonWriter& String(std::string_view value);
   JsonWriter& Strings(const std::vector<std::string>& values);
   JsonWriter& Int(int64_t value);
-  JsonWriter& Id(uint64_t id);             // as IdString: a string of decimal digits
-  JsonWriter& Timestamp(Time t);           // as Rfc3339
+  JsonWriter& Id(uint64_t id);       // as IdString: a string of decimal digits
+  JsonWriter& Timestamp(Time t);     // as Rfc3339
   JsonWriter& Double(double value);  // shortest form that reads back the same; finite values only
   // The text, with the newline every response body ends with.
   std::string Take() &&;

@@ -28,12 +28,28 @@ TEST(JsonWriter, WritesWhatNlohmannReadsBack) {
                              " bell \x07 unit \x1f é 日本 🦜";
   JsonWriter out;
   out.BeginObject()
-      .Key("fields").BeginArray()
-      .BeginObject().Key("value").String(tricky).Key("n").Int(-42).Key("x").Double(0.1).EndObject()
-      .BeginObject().Key("purposes").Strings({"a", "b"}).Key("empty").Strings({}).EndObject()
+      .Key("fields")
+      .BeginArray()
+      .BeginObject()
+      .Key("value")
+      .String(tricky)
+      .Key("n")
+      .Int(-42)
+      .Key("x")
+      .Double(0.1)
+      .EndObject()
+      .BeginObject()
+      .Key("purposes")
+      .Strings({"a", "b"})
+      .Key("empty")
+      .Strings({})
+      .EndObject()
       .EndArray()
-      .Key("withheld").BeginArray().EndArray()
-      .EscapedKey(tricky).String("")
+      .Key("withheld")
+      .BeginArray()
+      .EndArray()
+      .EscapedKey(tricky)
+      .String("")
       .EndObject();
   const std::string text = std::move(out).Take();
   ASSERT_EQ(text.back(), '\n');
@@ -53,7 +69,13 @@ TEST(JsonWriter, NamesFromTheCodeAreWrittenAsEscapedOnesAre) {
   JsonWriter from_code;
   from_code.BeginObject().Key("collected_at").Int(1).Key("a").BeginArray().EndArray().EndObject();
   JsonWriter escaped;
-  escaped.BeginObject().EscapedKey("collected_at").Int(1).EscapedKey("a").BeginArray().EndArray().EndObject();
+  escaped.BeginObject()
+      .EscapedKey("collected_at")
+      .Int(1)
+      .EscapedKey("a")
+      .BeginArray()
+      .EndArray()
+      .EndObject();
   const std::string text = std::move(from_code).Take();
   EXPECT_EQ(text, "{\"collected_at\":1,\"a\":[]}\n");
   EXPECT_EQ(text, std::move(escaped).Take());
@@ -76,7 +98,8 @@ TEST(JsonWriter, EscapesWhereverTheByteFalls) {
   }
   JsonWriter plain;
   plain.String("a plain value of more than eight bytes, with UTF-8: é 日本 ~\x7f");
-  EXPECT_EQ(std::move(plain).Take(), "\"a plain value of more than eight bytes, with UTF-8: é 日本 ~\x7f\"\n");
+  EXPECT_EQ(std::move(plain).Take(),
+            "\"a plain value of more than eight bytes, with UTF-8: é 日本 ~\x7f\"\n");
 }
 
 }  // namespace

@@ -99,16 +99,21 @@ std::string Metrics::Render() const {
   out += "# HELP privet_retention_sweeps_total Retention sweeps run, by outcome.\n";
   out += "# TYPE privet_retention_sweeps_total counter\n";
   out += "privet_retention_sweeps_total{outcome=\"ok\"} " + std::to_string(sweeps_.ok) + "\n";
-  out += "privet_retention_sweeps_total{outcome=\"error\"} " + std::to_string(sweeps_.failed) + "\n";
+  out +=
+      "privet_retention_sweeps_total{outcome=\"error\"} " + std::to_string(sweeps_.failed) + "\n";
   out += "privet_retention_sweeps_total{outcome=\"incomplete\"} " +
          std::to_string(sweeps_.incomplete) + "\n";
-  out += "# HELP privet_retention_fields_deleted_total Fields retention sweeps deleted or anonymized.\n";
+  out +=
+      "# HELP privet_retention_fields_deleted_total Fields retention sweeps deleted or "
+      "anonymized.\n";
   out += "# TYPE privet_retention_fields_deleted_total counter\n";
   out += "privet_retention_fields_deleted_total " + std::to_string(sweeps_.fields_deleted) + "\n";
-  out += "# HELP privet_retention_fields_held_total Due fields kept by a legal hold or obligation.\n";
+  out +=
+      "# HELP privet_retention_fields_held_total Due fields kept by a legal hold or obligation.\n";
   out += "# TYPE privet_retention_fields_held_total counter\n";
   out += "privet_retention_fields_held_total " + std::to_string(sweeps_.fields_held) + "\n";
-  out += "# HELP privet_retention_subjects_erased_total Subjects erased whole by retention sweeps.\n";
+  out +=
+      "# HELP privet_retention_subjects_erased_total Subjects erased whole by retention sweeps.\n";
   out += "# TYPE privet_retention_subjects_erased_total counter\n";
   out += "privet_retention_subjects_erased_total " + std::to_string(sweeps_.subjects_erased) + "\n";
   return out;

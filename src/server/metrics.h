@@ -1,7 +1,7 @@
 // Metrics in the Prometheus text format (/metrics): requests by route pattern, method (the
-// standard ones, "other" for the rest) and status, request latency histograms by route, and policy decisions by outcome (allowed or the
-// reason code), and retention sweeps with what they deleted. Labels are route patterns and codes
-// only, never ids or personal data.
+// standard ones, "other" for the rest) and status, request latency histograms by route, and policy
+// decisions by outcome (allowed or the reason code), and retention sweeps with what they deleted.
+// Labels are route patterns and codes only, never ids or personal data.
 //
 // Thread-safety: safe to use from many threads.
 #pragma once
@@ -42,7 +42,7 @@ class Metrics {
   };
   mutable std::mutex mu_;
   // Looked up by string_view (std::less<>): a request records without allocating.
-  std::map<std::string, RouteStats, std::less<>> routes_;  // GUARDED_BY(mu_); by route pattern
+  std::map<std::string, RouteStats, std::less<>> routes_;   // GUARDED_BY(mu_); by route pattern
   std::map<std::string, uint64_t, std::less<>> decisions_;  // GUARDED_BY(mu_)
   struct Sweeps {
     uint64_t ok = 0, incomplete = 0, failed = 0, fields_deleted = 0, fields_held = 0;

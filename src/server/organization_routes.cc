@@ -16,7 +16,8 @@ namespace {
 StatusOr<uint64_t> OrganizationParam(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(uint64_t org, call.IdParam("org_id"));
   if (org == kNoId) return NotFound("no such organization", "org_id");
-  if (call.principal.kind == PrincipalKind::kOrganizationAdmin && call.principal.organization_id != org) {
+  if (call.principal.kind == PrincipalKind::kOrganizationAdmin &&
+      call.principal.organization_id != org) {
     return PermissionDenied(Reason::kOtherOrganization,
                             "an organization admin reaches its own organization only");
   }
@@ -30,8 +31,8 @@ StatusOr<HttpResponse> ListMembers(const Call& call) {
   for (uint64_t id : ids) {
     PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.ctx.vault.GetSubject(id));
     PRIVET_ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(id));
-    members.push_back({{"id", IdString(id)}, {"kind", s.kind},
-                       {"removed", state.removed_from_organization}});
+    members.push_back(
+        {{"id", IdString(id)}, {"kind", s.kind}, {"removed", state.removed_from_organization}});
   }
   return JsonResponse(200, {{"members", members}});
 }
@@ -69,8 +70,10 @@ constexpr RouteAccess kServiceOrOrganizationAdmin{.kinds = Kind(PrincipalKind::k
 
 void AddOrganizationRoutes(RouteTable& table) {
   table.Add("GET", "/v1/organizations/{org_id}/members", kServiceOrOrganizationAdmin, ListMembers);
-  table.Add("DELETE", "/v1/organizations/{org_id}/members/{id}", kOrganizationAdminOnly, RemoveMember);
-  table.Add("GET", "/v1/organizations/{org_id}/requests", kServiceOrOrganizationAdmin, RoutedRequests);
+  table.Add("DELETE", "/v1/organizations/{org_id}/members/{id}", kOrganizationAdminOnly,
+            RemoveMember);
+  table.Add("GET", "/v1/organizations/{org_id}/requests", kServiceOrOrganizationAdmin,
+            RoutedRequests);
 }
 
 }  // namespace privet::server

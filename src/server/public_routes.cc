@@ -14,17 +14,20 @@ void AddPublicRoutes(RouteTable& table) {
   });
 
   // https://privacycg.github.io/gpc-spec/: whether the site honours Global Privacy Control.
-  table.Add("GET", "/.well-known/gpc.json", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
-    const Policy& p = call.ctx.policy->policy();
-    bool honoured = !SignalOptOuts(*call.ctx.policy, PrivacySignal::kGlobalPrivacyControl).None();
-    return JsonResponse(200, {{"gpc", honoured}, {"lastUpdate", CivilDayToString(p.effective)}});
-  });
+  table.Add("GET", "/.well-known/gpc.json", kPublic,
+            [](const Call& call) -> StatusOr<HttpResponse> {
+              const Policy& p = call.ctx.policy->policy();
+              bool honoured =
+                  !SignalOptOuts(*call.ctx.policy, PrivacySignal::kGlobalPrivacyControl).None();
+              return JsonResponse(
+                  200, {{"gpc", honoured}, {"lastUpdate", CivilDayToString(p.effective)}});
+            });
 
   // The notice as rendered from the policy in force (it carries its effective date).
   table.Add("GET", "/privacy", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
     const Policy& p = call.ctx.policy->policy();
-    HttpResponse r{.status = 200, .content_type = "text/html; charset=utf-8",
-                   .body = RenderNoticeHtml(p)};
+    HttpResponse r{
+        .status = 200, .content_type = "text/html; charset=utf-8", .body = RenderNoticeHtml(p)};
     r.headers.emplace_back("X-Policy-Version", std::to_string(p.version));
     r.headers.emplace_back("X-Policy-Effective", CivilDayToString(p.effective));
     return r;

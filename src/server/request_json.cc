@@ -9,8 +9,10 @@ Json RequestJson(const RightsRequest& r) {
   }
   Json history = Json::array();
   for (const RequestTransition& t : r.history) {
-    history.push_back({{"state", RequestStateName(t.state)}, {"at", Rfc3339(t.at)},
-                       {"actor", t.actor}, {"note", t.note}});
+    history.push_back({{"state", RequestStateName(t.state)},
+                       {"at", Rfc3339(t.at)},
+                       {"actor", t.actor},
+                       {"note", t.note}});
   }
   Json j = {{"id", IdString(r.id)},
             {"right", RightName(r.right)},

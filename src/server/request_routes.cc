@@ -20,8 +20,8 @@ StatusOr<HttpResponse> FileRequest(const Call& call) {
   auto right = ParseRightName(*right_name);
   if (!right) return InvalidArgument("is not a right", "right");
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  NewRequest request{.right = *right, .subject_id = s.id, .channel = *channel,
-                     .purpose = purpose.value_or("")};
+  NewRequest request{
+      .right = *right, .subject_id = s.id, .channel = *channel, .purpose = purpose.value_or("")};
   if (call.principal.kind == PrincipalKind::kStaff) {
     request.filed_by = Requester::kStaff;
     request.staff_role = call.ctx.policy->policy().roles[call.principal.role].id;
@@ -135,7 +135,8 @@ StatusOr<HttpResponse> Fulfil(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"corrections"}));
   Fulfilment fulfilment;
   if (auto it = body.find("corrections"); it != body.end() && !it->is_null()) {
-    if (!it->is_object()) return InvalidArgument("must be an object of field id to value", "corrections");
+    if (!it->is_object())
+      return InvalidArgument("must be an object of field id to value", "corrections");
     for (const auto& item : it->items()) {
       PRIVET_ASSIGN_OR_RETURN(uint64_t field_id, ParseId(item.key(), "corrections"));
       if (!item.value().is_string()) {
@@ -160,7 +161,8 @@ StatusOr<HttpResponse> Fulfil(const Call& call) {
 }  // namespace
 
 void AddRequestRoutes(RouteTable& table) {
-  constexpr RouteAccess kReaders{.kinds = kServiceStaff.kinds | Kind(PrincipalKind::kOrganizationAdmin)};
+  constexpr RouteAccess kReaders{.kinds =
+                                     kServiceStaff.kinds | Kind(PrincipalKind::kOrganizationAdmin)};
   table.Add("POST", "/v1/subjects/{id}/requests", AndSubject(kServiceStaff), FileRequest);
   table.Add("GET", "/v1/subjects/{id}/requests", AndSubject(kReaders), SubjectRequests);
   table.Add("GET", "/v1/requests/overdue", kOperators, OverdueRequests);

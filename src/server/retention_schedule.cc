@@ -2,7 +2,8 @@
 
 namespace privet::server {
 
-RetentionSchedule::RetentionSchedule(Vault& vault, Metrics& metrics, std::chrono::milliseconds interval)
+RetentionSchedule::RetentionSchedule(Vault& vault, Metrics& metrics,
+                                     std::chrono::milliseconds interval)
     : vault_(vault), metrics_(metrics), interval_(interval) {
   // A failed sweep is counted (privet_retention_sweeps_total{outcome="error"}) and retried at
   // the next interval; what it did commit stays done (sweeps are idempotent and resumable).

@@ -34,7 +34,7 @@ class RetentionSchedule {
   Vault& vault_;
   Metrics& metrics_;
   const std::chrono::milliseconds interval_;
-  std::mutex sweep_mu_;  // held for the length of a sweep
+  std::mutex sweep_mu_;   // held for the length of a sweep
   BackgroundLoop timer_;  // declared last: stopped before what its sweeps use goes
 };
 

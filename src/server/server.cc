@@ -34,9 +34,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   }
   if (options.threads < 1) return InvalidArgument("must be at least 1", "threads");
   auto impl = std::make_unique<Impl>();
-  VaultFiles files = vault_internal::WithDefaults({.data_dir = options.vault.data_dir,
-                                                   .key_store_path = options.vault.key_store_path,
-                                                   .master_key_file = options.vault.master_key_file});
+  VaultFiles files =
+      vault_internal::WithDefaults({.data_dir = options.vault.data_dir,
+                                    .key_store_path = options.vault.key_store_path,
+                                    .master_key_file = options.vault.master_key_file});
   std::shared_ptr<const CompiledPolicy> policy = options.vault.policy;
   const Clock& clock = *options.vault.clock;
   PRIVET_ASSIGN_OR_RETURN(impl->vault, Vault::Open(options.vault));
@@ -46,8 +47,10 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
   PRIVET_ASSIGN_OR_RETURN(impl->keys, server::ApiKeys::Load(std::move(key_table), policy, clock));
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
                           store::OpenSqliteAccountStore(files.key_store_path));
-  impl->accounts = std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
-  impl->access_log = std::make_unique<server::AccessLog>(options.access_log, clock, options.access_log_flush);
+  impl->accounts =
+      std::make_unique<server::Accounts>(std::move(account_tables), *impl->vault, clock);
+  impl->access_log =
+      std::make_unique<server::AccessLog>(options.access_log, clock, options.access_log_flush);
   impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
                                                                 options.retention_interval);
   impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,

@@ -21,7 +21,8 @@ StatusOr<HttpResponse> SetPassword(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(std::string password, f.RequiredString("password"));
   PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> current, f.String("current_password"));
   const bool own = call.principal.kind == PrincipalKind::kSubject;
-  if (own && !current) return InvalidArgument("is required to change one's own password", "current_password");
+  if (own && !current)
+    return InvalidArgument("is required to change one's own password", "current_password");
   if (!own && current) return InvalidArgument("is given by the subject only", "current_password");
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   if (own) {
@@ -41,9 +42,11 @@ StatusOr<HttpResponse> Login(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(std::string password,
                           (Field{body, "", kMaxPasswordBytes}.RequiredString("password")));
   StatusOr<Session> session = call.ctx.accounts.Login(email, password);
-  if (session.status().code() == StatusCode::kResourceExhausted) return RateLimited(session.status());
+  if (session.status().code() == StatusCode::kResourceExhausted)
+    return RateLimited(session.status());
   if (!session.ok()) return session.status();
-  return JsonResponse(201, {{"token", session->token}, {"expires_at", Rfc3339(session->expires_at)}});
+  return JsonResponse(201,
+                      {{"token", session->token}, {"expires_at", Rfc3339(session->expires_at)}});
 }
 
 StatusOr<HttpResponse> Logout(const Call& call) {

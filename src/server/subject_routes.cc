@@ -40,15 +40,24 @@ Json SubjectJson(const SubjectInfo& s) {
 
 void WriteField(JsonWriter& out, const FieldValue& f) {
   out.BeginObject()
-      .Key("id").Id(f.id)
-      .Key("category").String(f.category)
-      .Key("value").String(f.value)
-      .Key("source").String(DataSourceName(f.source))
-      .Key("purposes").Strings(f.purposes)
-      .Key("basis").String(LegalBasisName(f.basis))
-      .Key("collected_at").Timestamp(f.collected_at)
-      .Key("last_activity").Timestamp(f.last_activity)
-      .Key("policy_version").Int(f.policy_version)
+      .Key("id")
+      .Id(f.id)
+      .Key("category")
+      .String(f.category)
+      .Key("value")
+      .String(f.value)
+      .Key("source")
+      .String(DataSourceName(f.source))
+      .Key("purposes")
+      .Strings(f.purposes)
+      .Key("basis")
+      .String(LegalBasisName(f.basis))
+      .Key("collected_at")
+      .Timestamp(f.collected_at)
+      .Key("last_activity")
+      .Timestamp(f.last_activity)
+      .Key("policy_version")
+      .Int(f.policy_version)
       .EndObject();
 }
 
@@ -187,7 +196,12 @@ std::string FieldsBody(const ReadResult& read, Metrics& metrics) {
   for (const FieldValue& v : read.fields) WriteField(out, v);
   out.EndArray().Key("withheld").BeginArray();
   for (const WithheldField& w : read.withheld) {
-    out.BeginObject().Key("category").String(w.category).Key("reason").String(ReasonName(w.reason)).EndObject();
+    out.BeginObject()
+        .Key("category")
+        .String(w.category)
+        .Key("reason")
+        .String(ReasonName(w.reason))
+        .EndObject();
     metrics.RecordDecision(ReasonName(w.reason));
   }
   out.EndArray().EndObject();
@@ -203,7 +217,8 @@ void ReadFields(const Call& call, Respond respond) {
   StatusOr<SubjectInfo> s = purpose == nullptr || purpose->empty()
                                 ? StatusOr<SubjectInfo>(InvalidArgument("is required", "purpose"))
                                 : call.Subject();
-  if (!s.ok()) return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
+  if (!s.ok())
+    return respond([refused = s.status()]() -> StatusOr<HttpResponse> { return refused; });
   // A subject's own read carries their location where their kind requires one (CX03). Checked
   // before any signal is recorded: a refused read changes nothing.
   std::optional<FieldInput> location;
@@ -278,12 +293,16 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   if (!action) return InvalidArgument("is not a consent action", "action");
   // Two changes have their own route, which does what must go with them.
   if (*action == ConsentAction::kLiftRestriction) {
-    return InvalidArgument("a restriction is lifted with DELETE /v1/subjects/{id}/restriction, which tells the subject first",
-                           "action");
+    return InvalidArgument(
+        "a restriction is lifted with DELETE /v1/subjects/{id}/restriction, which tells the "
+        "subject first",
+        "action");
   }
   if (*action == ConsentAction::kRemovedFromOrganization) {
-    return InvalidArgument("an organization admin removes a member with DELETE /v1/organizations/{org_id}/members/{id}",
-                           "action");
+    return InvalidArgument(
+        "an organization admin removes a member with DELETE "
+        "/v1/organizations/{org_id}/members/{id}",
+        "action");
   }
   // A subject makes its own choices; recording staff decisions and notices is the controller's.
   if (call.principal.kind == PrincipalKind::kSubject &&

@@ -22,7 +22,7 @@ struct SessionRecord {
   std::string id;           // public session id (hex), part of the token
   std::string secret_hash;  // 32 bytes
   uint64_t subject_id = 0;
-  int64_t expires_at = 0;   // seconds since the epoch
+  int64_t expires_at = 0;  // seconds since the epoch
 };
 
 class AccountStore {

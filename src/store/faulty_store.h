@@ -15,7 +15,6 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-
 #include <utility>
 
 #include "store/store.h"

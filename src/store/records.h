@@ -38,12 +38,12 @@ struct FieldRecord {
 
 struct ConsentEventRecord {
   uint64_t subject_id = 0;
-  int64_t seq = 0;      // assigned by the store on append: increasing per store
-  std::string purpose;  // purpose id; empty when the event is about a channel only
-  std::string channel;  // marketing channel id; empty when none
+  int64_t seq = 0;        // assigned by the store on append: increasing per store
+  std::string purpose;    // purpose id; empty when the event is about a channel only
+  std::string channel;    // marketing channel id; empty when none
   std::string recipient;  // recipient id of an opt-out from one recipient (CU06); empty when none
-  std::string action;   // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
-  std::string source;   // form, cookie_banner, api, gpc, dnt, staff
+  std::string action;     // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
+  std::string source;     // form, cookie_banner, api, gpc, dnt, staff
   int64_t at = 0;
   int policy_version = 0;
 };

@@ -136,7 +136,8 @@ class KeyStore {
   // meta value by rewrap_meta(name, old_value), in one transaction; nothing changes on error.
   virtual Status RewrapAll(
       const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
-      const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) = 0;
+      const std::function<StatusOr<std::string>(std::string_view, std::string_view)>&
+          rewrap_meta) = 0;
 };
 
 // SQLite backends. The data file and the key store are separate files; both are opened in WAL

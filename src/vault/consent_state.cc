@@ -82,15 +82,25 @@ void ApplyConsentEvent(const CompiledPolicy& policy, std::string_view purpose,
       state.consents.Set(*id);
       state.opt_outs.Reset(*id);  // choosing it again takes back an earlier opt-out
       break;
-    case ConsentAction::kWithdraw: state.consents.Reset(*id); break;
-    case ConsentAction::kOptOut: state.opt_outs.Set(*id); break;
-    case ConsentAction::kUndoOptOut: state.opt_outs.Reset(*id); break;
-    case ConsentAction::kObject: state.objections.Set(*id); break;
+    case ConsentAction::kWithdraw:
+      state.consents.Reset(*id);
+      break;
+    case ConsentAction::kOptOut:
+      state.opt_outs.Set(*id);
+      break;
+    case ConsentAction::kUndoOptOut:
+      state.opt_outs.Reset(*id);
+      break;
+    case ConsentAction::kObject:
+      state.objections.Set(*id);
+      break;
     case ConsentAction::kWithdrawObjection:
       state.objections.Reset(*id);
       state.overriding_grounds.Reset(*id);
       break;
-    case ConsentAction::kOverridingGround: state.overriding_grounds.Set(*id); break;
+    case ConsentAction::kOverridingGround:
+      state.overriding_grounds.Set(*id);
+      break;
     case ConsentAction::kRestrict:
     case ConsentAction::kLiftRestriction:
     case ConsentAction::kNotified:

@@ -5,14 +5,15 @@
 
 #include <vector>
 
-#include "privet/vault.h"
 #include "policy/retention_rules.h"
+#include "privet/vault.h"
 #include "store/store.h"
 
 namespace privet::retention_internal {
 
 // The subject's kind, lifecycle events (with those recorded for everyone), last activity over
 // `fields`, consents and legal holds. NotFound for an erased subject.
-StatusOr<SubjectFacts> LoadFacts(Vault& vault, uint64_t subject_id, const std::vector<store::FieldRecord>& fields);
+StatusOr<SubjectFacts> LoadFacts(Vault& vault, uint64_t subject_id,
+                                 const std::vector<store::FieldRecord>& fields);
 
 }  // namespace privet::retention_internal

@@ -85,7 +85,8 @@ SealedFields CompactFields(const CompiledPolicy& policy, std::vector<store::Fiel
   return out;
 }
 
-SealedFieldCache::SealedFieldCache(size_t capacity_bytes) : shard_capacity_(capacity_bytes / kShards) {}
+SealedFieldCache::SealedFieldCache(size_t capacity_bytes)
+    : shard_capacity_(capacity_bytes / kShards) {}
 
 SealedFieldCache::Rows SealedFieldCache::Find(uint64_t subject_id) {
   Shard& shard = ShardOf(subject_id);
@@ -108,7 +109,8 @@ void SealedFieldCache::Publish(uint64_t subject_id, Rows rows, uint64_t ticket) 
   Shard& shard = ShardOf(subject_id);
   std::lock_guard lock(shard.mu);
   if (shard.generation != ticket) return;  // a change committed since the rows were read
-  if (auto old = shard.index.find(subject_id); old != shard.index.end()) EraseLocked(shard, old->second);
+  if (auto old = shard.index.find(subject_id); old != shard.index.end())
+    EraseLocked(shard, old->second);
   // Not marked: a subject read once goes before those read again since they were cached.
   shard.lru.push_front({.subject_id = subject_id, .rows = std::move(rows), .bytes = bytes});
   shard.index.emplace(subject_id, shard.lru.begin());
@@ -129,7 +131,8 @@ void SealedFieldCache::Invalidate(uint64_t subject_id) {
   Shard& shard = ShardOf(subject_id);
   std::lock_guard lock(shard.mu);
   ++shard.generation;
-  if (auto it = shard.index.find(subject_id); it != shard.index.end()) EraseLocked(shard, it->second);
+  if (auto it = shard.index.find(subject_id); it != shard.index.end())
+    EraseLocked(shard, it->second);
 }
 
 void SealedFieldCache::EraseLocked(Shard& shard, std::list<Entry>::iterator it) {

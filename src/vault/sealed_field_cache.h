@@ -97,7 +97,7 @@ class SealedFieldCache {
   // Drops the subject's entry and refuses rows read before now (see the top of this file).
   void Invalidate(uint64_t subject_id);
 
-  size_t bytes() const;    // charged to the budget now
+  size_t bytes() const;  // charged to the budget now
   size_t entries() const;
 
  private:
@@ -112,10 +112,12 @@ class SealedFieldCache {
     mutable std::mutex mu;
     std::list<Entry> lru;  // GUARDED_BY(mu); newest (or last spared) first
     std::unordered_map<uint64_t, std::list<Entry>::iterator> index;  // GUARDED_BY(mu)
-    size_t bytes = 0;        // GUARDED_BY(mu)
+    size_t bytes = 0;                                                // GUARDED_BY(mu)
     uint64_t generation = 0;  // GUARDED_BY(mu); bumped by each Invalidate
   };
-  Shard& ShardOf(uint64_t subject_id) { return shards_[(subject_id * 0x9E3779B97F4A7C15ull) >> 60]; }
+  Shard& ShardOf(uint64_t subject_id) {
+    return shards_[(subject_id * 0x9E3779B97F4A7C15ull) >> 60];
+  }
   static void EraseLocked(Shard& shard, std::list<Entry>::iterator it);
 
   const size_t shard_capacity_;

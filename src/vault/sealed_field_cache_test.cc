@@ -7,7 +7,8 @@
 namespace privet::vault_internal {
 namespace {
 
-store::FieldRecord Row(uint64_t id, std::string category, std::vector<std::string> purposes, std::string sealed) {
+store::FieldRecord Row(uint64_t id, std::string category, std::vector<std::string> purposes,
+                       std::string sealed) {
   return {.id = id,
           .subject_id = 1,
           .category = std::move(category),
@@ -30,7 +31,8 @@ class SealedFieldCacheTest : public ::testing::Test {
   // One subject's rows: `fields` fields with 72-byte sealed values.
   SealedFieldCache::Rows Rows(int fields) {
     std::vector<store::FieldRecord> records;
-    for (int i = 0; i < fields; ++i) records.push_back(Row(i + 1, "user.name", {"service"}, std::string(72, 's')));
+    for (int i = 0; i < fields; ++i)
+      records.push_back(Row(i + 1, "user.name", {"service"}, std::string(72, 's')));
     return std::make_shared<const SealedFields>(CompactFields(*policy_, std::move(records)));
   }
 

@@ -28,7 +28,8 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
                                                               const Wrappers& wrap) {
   if (!options.policy) return InvalidArgument("a vault needs a policy", "policy");
   if (options.clock == nullptr) return InvalidArgument("a vault needs a clock", "clock");
-  if (options.data_dir.empty()) return InvalidArgument("a vault needs a data directory", "data_dir");
+  if (options.data_dir.empty())
+    return InvalidArgument("a vault needs a data directory", "data_dir");
   PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
@@ -37,8 +38,10 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   // Before anything is read: a second process would change the files under the holder.
   PRIVET_ASSIGN_OR_RETURN(vault_internal::VaultLock lock,
                           vault_internal::VaultLock::Acquire(options.data_dir));
-  const VaultFiles files = vault_internal::WithDefaults(
-      {.data_dir = options.data_dir, .key_store_path = options.key_store_path, .master_key_file = options.master_key_file});
+  const VaultFiles files =
+      vault_internal::WithDefaults({.data_dir = options.data_dir,
+                                    .key_store_path = options.key_store_path,
+                                    .master_key_file = options.master_key_file});
   options.key_store_path = files.key_store_path;
   options.master_key_file = files.master_key_file;
 
@@ -64,7 +67,8 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
     PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root,
                             keys->GetMeta(store::key_meta::kIndexRootKey));
     if (!wrapped_root)
-      return Status(StatusCode::kDataLoss, "the key store has no blind-index key: " + options.key_store_path);
+      return Status(StatusCode::kDataLoss,
+                    "the key store has no blind-index key: " + options.key_store_path);
     PRIVET_ASSIGN_OR_RETURN(
         index_root, crypto::UnwrapKey(master, *wrapped_root, store::key_meta::kIndexRootKeyId));
   }
@@ -172,16 +176,22 @@ Status Vault::Rectify(const Principal& p, uint64_t id, uint64_t field_id, std::s
 Status Vault::DeleteField(const Principal& p, uint64_t id, uint64_t field_id) {
   return impl_->DeleteField(p, id, field_id);
 }
-Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) { return impl_->RecordConsent(id, c); }
+Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) {
+  return impl_->RecordConsent(id, c);
+}
 Status Vault::CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids) {
   return impl_->CookiesCleared(id, cookie_ids);
 }
-StatusOr<std::vector<ConsentEvent>> Vault::ConsentHistory(uint64_t id) { return impl_->ConsentHistory(id); }
+StatusOr<std::vector<ConsentEvent>> Vault::ConsentHistory(uint64_t id) {
+  return impl_->ConsentHistory(id);
+}
 StatusOr<SubjectState> Vault::State(uint64_t id) { return impl_->State(id); }
 StatusOr<std::optional<uint64_t>> Vault::FindSubject(Identifier kind, std::string_view value) {
   return impl_->FindSubject(kind, value);
 }
-StatusOr<std::vector<uint64_t>> Vault::OrganizationMembers(uint64_t org) { return impl_->OrganizationMembers(org); }
+StatusOr<std::vector<uint64_t>> Vault::OrganizationMembers(uint64_t org) {
+  return impl_->OrganizationMembers(org);
+}
 Status Vault::Erase(uint64_t id) { return impl_->Erase(id); }
 Status Vault::RotateMasterKey(std::string_view hex) { return impl_->RotateMasterKey(hex); }
 Status Vault::BackupData(const std::string& dest) { return impl_->BackupData(dest); }
@@ -190,7 +200,9 @@ StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->
 StatusOr<PolicyChangeAnnouncement> Vault::AnnouncePolicyChange(const Principal& by) {
   return impl_->AnnouncePolicyChange(by);
 }
-StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) { return impl_->Disclosures(id); }
+StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) {
+  return impl_->Disclosures(id);
+}
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
 Status Vault::Health() { return impl_->Health(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }

@@ -6,8 +6,8 @@
 #include <iterator>
 
 #include "common/unix_time.h"
-#include "vault/consent_state.h"
 #include "keys/master_key_rotation.h"
+#include "vault/consent_state.h"
 
 namespace privet::vault_internal {
 namespace {

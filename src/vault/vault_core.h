@@ -28,6 +28,7 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
+#include "keys/vault_lock.h"
 #include "privet/audit.h"
 #include "privet/vault.h"
 #include "store/store.h"
@@ -35,7 +36,6 @@
 #include "vault/id_generator.h"
 #include "vault/sealed_field_cache.h"
 #include "vault/subject_profile.h"
-#include "keys/vault_lock.h"
 
 namespace privet::vault_internal {
 

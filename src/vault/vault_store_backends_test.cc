@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
-
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "privet/audit.h"

@@ -22,22 +22,25 @@
 namespace privet {
 namespace {
 
-using ::testing::UnorderedElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
+using ::testing::UnorderedElementsAre;
 
 class StarterVault : public testing::VaultTest {
  protected:
   StarterVault() : VaultTest("policies/starter.yaml") {}
 
-  uint64_t Customer() { return NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"}); }
+  uint64_t Customer() {
+    return NewSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+  }
 
   StatusOr<std::vector<uint64_t>> WriteOne(uint64_t id, std::string category, std::string value,
                                            std::vector<std::string> purposes = {"service"}) {
-    return vault().Write({.subject_id = id,
-                          .purposes = std::move(purposes),
-                          .fields = {{.category = std::move(category), .value = std::move(value)}}});
+    return vault().Write(
+        {.subject_id = id,
+         .purposes = std::move(purposes),
+         .fields = {{.category = std::move(category), .value = std::move(value)}}});
   }
 
   // Every category and value the principal can read for `purpose`.
@@ -54,14 +57,17 @@ class StarterVault : public testing::VaultTest {
 
 TEST_F(StarterVault, WritesAndReadsFieldsThroughThePolicy) {
   const uint64_t id = Customer();
-  auto written = vault().Write({.subject_id = id,
-                                .purposes = {"service"},
-                                .fields = {{.category = "user.name", .value = "Ada Lovelace"},
-                                           {.category = "user.contact.email", .value = "ada@example.com"}}});
+  auto written =
+      vault().Write({.subject_id = id,
+                     .purposes = {"service"},
+                     .fields = {{.category = "user.name", .value = "Ada Lovelace"},
+                                {.category = "user.contact.email", .value = "ada@example.com"}}});
   ASSERT_TRUE(written.ok()) << written.status().ToString();
   EXPECT_EQ(written->size(), 2u);
-  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada Lovelace", "user.contact.email=ada@example.com"));
-  EXPECT_THAT(Values(id, "service.support"), UnorderedElementsAre("user.name=Ada Lovelace", "user.contact.email=ada@example.com"));
+  EXPECT_THAT(Values(id, "service"),
+              UnorderedElementsAre("user.name=Ada Lovelace", "user.contact.email=ada@example.com"));
+  EXPECT_THAT(Values(id, "service.support"),
+              UnorderedElementsAre("user.name=Ada Lovelace", "user.contact.email=ada@example.com"));
 
   auto read = vault().Read(Principal::Service(), id, "service");
   ASSERT_TRUE(read.ok());
@@ -73,7 +79,8 @@ TEST_F(StarterVault, WritesAndReadsFieldsThroughThePolicy) {
 TEST_F(StarterVault, FieldsAreUsedOnlyForThePurposesTheyWereCollectedFor) {
   const uint64_t id = Customer();
   ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
   auto read = vault().Read(Principal::Service(), id, "marketing");
   ASSERT_TRUE(read.ok());
   EXPECT_THAT(read->fields, IsEmpty());
@@ -83,13 +90,17 @@ TEST_F(StarterVault, FieldsAreUsedOnlyForThePurposesTheyWereCollectedFor) {
 
 TEST_F(StarterVault, ConsentLedgerIsAppendOnlyAndDrivesReads) {
   const uint64_t id = Customer();
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant,
-                                         .source = ConsentSource::kForm}).ok());
+  ASSERT_TRUE(vault()
+                  .RecordConsent(id, {.purpose = "marketing",
+                                      .action = ConsentAction::kGrant,
+                                      .source = ConsentSource::kForm})
+                  .ok());
   ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com", {"service", "marketing"}).ok());
   EXPECT_THAT(Values(id, "marketing"), UnorderedElementsAre("user.contact.email=ada@example.com"));
 
   clock_.Advance(std::chrono::hours(1));
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kWithdraw}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kWithdraw}).ok());
   auto read = vault().Read(Principal::Service(), id, "marketing");
   ASSERT_TRUE(read.ok());
   EXPECT_THAT(read->fields, IsEmpty());
@@ -136,7 +147,8 @@ TEST_F(StarterVault, StaffSeeOnlyTheirNeedToKnow) {
   ASSERT_EQ(security->withheld.size(), 2u);
   for (const WithheldField& w : security->withheld) {
     // The name was never collected for security; the IP address is outside support's need-to-know.
-    EXPECT_EQ(w.reason, w.category == "user.name" ? Reason::kNotCollectedForPurpose : Reason::kNotNeedToKnow);
+    EXPECT_EQ(w.reason,
+              w.category == "user.name" ? Reason::kNotCollectedForPurpose : Reason::kNotNeedToKnow);
   }
 }
 
@@ -145,19 +157,23 @@ TEST_F(StarterVault, BadInputIsRefusedAndChangesNothing) {
   auto unknown = WriteOne(id, "user.shoe_size", "42");
   EXPECT_EQ(unknown.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(unknown.status().field(), "fields[0].category");
-  EXPECT_THAT(unknown.status().message(), Not(HasSubstr("shoe_size")));  // the caller's words stay theirs
+  EXPECT_THAT(unknown.status().message(),
+              Not(HasSubstr("shoe_size")));  // the caller's words stay theirs
   // A value over the limit is a bad value (400 over HTTP), not a body over the limit (413).
   EXPECT_EQ(WriteOne(id, "user.name", std::string(kMaxFieldValueBytes + 1, 'a')).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(WriteOne(id, "user.name", "bad \xC3\x28 utf8").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(WriteOne(id, "user.name", "x", {"no_such_purpose"}).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(WriteOne(id, "user.name", "bad \xC3\x28 utf8").status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(WriteOne(id, "user.name", "x", {"no_such_purpose"}).status().code(),
+            StatusCode::kPermissionDenied);
   EXPECT_EQ(WriteOne(id, "user.name", "x", {}).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(WriteOne(999, "user.name", "x").status().code(), StatusCode::kNotFound);
   // A batch with one bad field writes none of them.
-  auto batch = vault().Write({.subject_id = id,
-                              .purposes = {"service"},
-                              .fields = {{.category = "user.name", .value = "Ada"},
-                                         {.category = "user.contact.email", .value = "4111 1111 1111 1111"}}});
+  auto batch = vault().Write(
+      {.subject_id = id,
+       .purposes = {"service"},
+       .fields = {{.category = "user.name", .value = "Ada"},
+                  {.category = "user.contact.email", .value = "4111 1111 1111 1111"}}});
   EXPECT_EQ(batch.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(Values(id, "service"), IsEmpty());
 }
@@ -183,7 +199,8 @@ TEST_F(StarterVault, MinimumAgeIsEnforcedAtSignUp) {
   auto young = vault().CreateSubject({.kind = "customer", .birth_date = CivilDay{2008, 6, 2}});
   EXPECT_EQ(young.status().code(), StatusCode::kPermissionDenied);
   EXPECT_TRUE(vault().CreateSubject({.kind = "customer", .birth_date = CivilDay{2008, 6, 1}}).ok());
-  EXPECT_EQ(vault().CreateSubject({.kind = "customer"}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault().CreateSubject({.kind = "customer"}).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(vault().CreateSubject({.kind = "martian", .age_years = 30}).status().code(),
             StatusCode::kInvalidArgument);
 }
@@ -196,11 +213,12 @@ TEST_F(StarterVault, FeatureRefusesWhenRequiredDataIsMissingAndNamesIt) {
                           .feature = "sign_up"});
   EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("user.contact.email"));
-  EXPECT_TRUE(vault().Write({.subject_id = id,
-                             .purposes = {"service"},
-                             .fields = {{.category = "user.name", .value = "Ada"},
-                                        {.category = "user.contact.email", .value = "a@example.com"}},
-                             .feature = "sign_up"})
+  EXPECT_TRUE(vault()
+                  .Write({.subject_id = id,
+                          .purposes = {"service"},
+                          .fields = {{.category = "user.name", .value = "Ada"},
+                                     {.category = "user.contact.email", .value = "a@example.com"}},
+                          .feature = "sign_up"})
                   .ok());
 }
 
@@ -219,7 +237,8 @@ TEST_F(StarterVault, ErasureShredsTheSubject) {
   const uint64_t id = Customer();
   ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
   ASSERT_TRUE(vault().Erase(id).ok());
-  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(*vault().FindSubject(Vault::Identifier::kEmail, "ada@example.com"), std::nullopt);
   EXPECT_TRUE(vault().Erase(id).ok());  // idempotent
 }
@@ -293,7 +312,8 @@ TEST_F(StarterVault, WrongMasterKeyIsRefused) {
     std::ofstream out(key_file);
     out << good;
   }
-  std::filesystem::permissions(key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   Reopen();
   EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
 }
@@ -365,7 +385,8 @@ TEST_F(StarterVault, CorruptOrTruncatedFilesAreRefusedWithoutChange) {
     }
     auto opened = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
     ASSERT_FALSE(opened.ok()) << name;
-    EXPECT_EQ(opened.status().code(), StatusCode::kDataLoss) << name << ": " << opened.status().ToString();
+    EXPECT_EQ(opened.status().code(), StatusCode::kDataLoss)
+        << name << ": " << opened.status().ToString();
     {
       std::ofstream out(path, std::ios::binary | std::ios::trunc);
       out << "this is not a database, just some text that is long enough to look like one";
@@ -397,7 +418,8 @@ TEST_F(StarterVault, ImportCreatesSubjectsWithTheirFirstFields) {
                   .feature = "sign_up"}},
        {.subject = {.kind = "customer", .birth_date = CivilDay{1990, 5, 1}}},
        {.subject = {.kind = "customer", .age_years = 40},
-        .write = {.purposes = {"service"}, .fields = {{.category = "user.name", .value = "Bob"}}}}});
+        .write = {.purposes = {"service"},
+                  .fields = {{.category = "user.name", .value = "Bob"}}}}});
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   ASSERT_EQ(ids->size(), 3u);
   Reopen();
@@ -411,32 +433,37 @@ TEST_F(StarterVault, ImportCreatesSubjectsWithTheirFirstFields) {
   EXPECT_EQ(info->birth_date, (CivilDay{1990, 5, 1}));
   EXPECT_EQ(info->created_at, clock_.Now());
   ASSERT_TRUE(vault().Erase((*ids)[0]).ok());
-  EXPECT_EQ(vault().Read(Principal::Service(), (*ids)[0], "service").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().Read(Principal::Service(), (*ids)[0], "service").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(StarterVault, ImportChecksLikeCreateAndWriteAndStoresNothingOnError) {
   const privet::NewSubject adult{.kind = "customer", .age_years = 30};
-  const WriteRequest ada{.purposes = {"service"},
-                         .fields = {{.category = "user.contact.email", .value = "ada@example.com"}}};
-  auto young = vault().Import({{.subject = adult, .write = ada},
-                               {.subject = {.kind = "customer", .age_years = 12}}});
+  const WriteRequest ada{
+      .purposes = {"service"},
+      .fields = {{.category = "user.contact.email", .value = "ada@example.com"}}};
+  auto young = vault().Import(
+      {{.subject = adult, .write = ada}, {.subject = {.kind = "customer", .age_years = 12}}});
   EXPECT_EQ(young.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(young.status().field(), "subjects[1].subject.birth_date");
 
   auto card = vault().Import(
       {{.subject = adult, .write = ada},
        {.subject = adult,
-        .write = {.purposes = {"service"}, .fields = {{.category = "user.name", .value = "4111 1111 1111 1111"}}}}});
+        .write = {.purposes = {"service"},
+                  .fields = {{.category = "user.name", .value = "4111 1111 1111 1111"}}}}});
   EXPECT_EQ(card.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(card.status().field(), "subjects[1].write.fields[0].value");
   EXPECT_THAT(card.status().message(), Not(HasSubstr("4111")));
 
-  auto feature = vault().Import(
-      {{.subject = adult,
-        .write = {.purposes = {"service"}, .fields = {{.category = "user.name", .value = "Ada"}}, .feature = "sign_up"}}});
+  auto feature = vault().Import({{.subject = adult,
+                                  .write = {.purposes = {"service"},
+                                            .fields = {{.category = "user.name", .value = "Ada"}},
+                                            .feature = "sign_up"}}});
   EXPECT_EQ(feature.status().code(), StatusCode::kFailedPrecondition);
 
-  auto same_email = vault().Import({{.subject = adult, .write = ada}, {.subject = adult, .write = ada}});
+  auto same_email =
+      vault().Import({{.subject = adult, .write = ada}, {.subject = adult, .write = ada}});
   EXPECT_EQ(same_email.status().code(), StatusCode::kAlreadyExists);
 
   EXPECT_EQ(vault().Import({}).status().code(), StatusCode::kInvalidArgument);
@@ -455,7 +482,8 @@ TEST_F(StarterVault, ReadAfterAWriteSeesTheNewField) {
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
   EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
   ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com").ok());
-  EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada", "user.contact.email=ada@example.com"));
+  EXPECT_THAT(Values(id, "service"),
+              UnorderedElementsAre("user.name=Ada", "user.contact.email=ada@example.com"));
 }
 
 TEST_F(StarterVault, ReadAfterRectificationSeesTheNewValue) {
@@ -474,10 +502,11 @@ TEST_F(StarterVault, ReadAfterRectificationSeesTheNewValue) {
 
 TEST_F(StarterVault, ReadAfterAFieldDeletionMissesIt) {
   const uint64_t id = Customer();
-  auto ids = vault().Write({.subject_id = id,
-                            .purposes = {"service"},
-                            .fields = {{.category = "user.name", .value = "Ada"},
-                                       {.category = "user.contact.email", .value = "ada@example.com"}}});
+  auto ids =
+      vault().Write({.subject_id = id,
+                     .purposes = {"service"},
+                     .fields = {{.category = "user.name", .value = "Ada"},
+                                {.category = "user.contact.email", .value = "ada@example.com"}}});
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(Values(id, "service").size(), 2u);
   ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, (*ids)[1]).ok());
@@ -489,7 +518,8 @@ TEST_F(StarterVault, ReadAfterErasureIsNotFound) {
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
   EXPECT_EQ(Values(id, "service").size(), 1u);
   ASSERT_TRUE(vault().Erase(id).ok());
-  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_F(StarterVault, ReadAfterARetentionSweepMissesTheFieldsItDeleted) {
@@ -507,7 +537,8 @@ TEST_F(StarterVault, ReadAfterARetentionSweepMissesTheFieldsItDeleted) {
 
 TEST_F(StarterVault, ReadAfterARestrictionOrConsentChangeDecidesAnew) {
   const uint64_t id = Customer();
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
   ASSERT_TRUE(WriteOne(id, "user.contact.email", "ada@example.com", {"service", "marketing"}).ok());
   EXPECT_EQ(Values(id, "marketing").size(), 1u);
   ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kRestrict}).ok());
@@ -517,7 +548,8 @@ TEST_F(StarterVault, ReadAfterARestrictionOrConsentChangeDecidesAnew) {
   EXPECT_EQ(restricted->withheld[0].reason, Reason::kRestricted);
   ASSERT_TRUE(vault().RecordConsent(id, {.action = ConsentAction::kLiftRestriction}).ok());
   EXPECT_EQ(Values(id, "marketing").size(), 1u);
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kWithdraw}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kWithdraw}).ok());
   EXPECT_THAT(Values(id, "marketing"), IsEmpty());
   EXPECT_EQ(Values(id, "service").size(), 1u);
 }
@@ -532,16 +564,19 @@ TEST_F(StarterVault, ConcurrentRectificationsNeverLeaveAStaleCachedValue) {
                                                     .purposes = {"service"},
                                                     .sealed_value = std::string(24 + 16 + 8, 's')});
   const size_t target_bytes = vault_internal::CompactFields(compiled(), like_target).bytes();
-  ReopenWith({.read_auditing = VaultOptions::ReadAuditing::kBatched, .field_cache_bytes = 16 * (target_bytes + 200)});
+  ReopenWith({.read_auditing = VaultOptions::ReadAuditing::kBatched,
+              .field_cache_bytes = 16 * (target_bytes + 200)});
   const uint64_t id = Customer();
   WriteRequest fields{.subject_id = id, .purposes = {"service"}};
-  for (int i = 0; i < 100; ++i) fields.fields.push_back({.category = "user.name", .value = "name-" + std::to_string(100 + i)});
+  for (int i = 0; i < 100; ++i)
+    fields.fields.push_back({.category = "user.name", .value = "name-" + std::to_string(100 + i)});
   auto ids = vault().Write(fields);
   ASSERT_TRUE(ids.ok());
   const uint64_t rectified = (*ids)[0];
-  std::vector<ImportedSubject> many(1000, {.subject = {.kind = "customer", .age_years = 30},
-                                           .write = {.purposes = {"service"},
-                                                     .fields = {{.category = "user.name", .value = "other"}}}});
+  std::vector<ImportedSubject> many(
+      1000, {.subject = {.kind = "customer", .age_years = 30},
+             .write = {.purposes = {"service"},
+                       .fields = {{.category = "user.name", .value = "other"}}}});
   auto others = vault().Import(many);
   ASSERT_TRUE(others.ok());
 
@@ -571,7 +606,8 @@ TEST_F(StarterVault, ConcurrentRectificationsNeverLeaveAStaleCachedValue) {
       (void)vault().Read(Principal::Service(), (*others)[i % others->size()], "service");
   });
   for (int v = 1; v <= kRectifications && !stale.load(); ++v) {
-    EXPECT_TRUE(vault().Rectify(Principal::Subject(id), id, rectified, "v" + std::to_string(v)).ok());
+    EXPECT_TRUE(
+        vault().Rectify(Principal::Subject(id), id, rectified, "v" + std::to_string(v)).ok());
     returned = v;
   }
   returned = kRectifications;
@@ -590,11 +626,15 @@ TEST_F(StarterVault, ConcurrentConsentChangesAllReachTheCachedState) {
   ASSERT_TRUE(vault().State(id).ok());
   std::thread grants([&] {
     for (int i = 0; i < 20; ++i)
-      ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant}).ok());
+      ASSERT_TRUE(vault()
+                      .RecordConsent(id, {.purpose = "marketing", .action = ConsentAction::kGrant})
+                      .ok());
   });
   std::thread opt_outs([&] {
     for (int i = 0; i < 20; ++i)
-      ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "analytics", .action = ConsentAction::kOptOut}).ok());
+      ASSERT_TRUE(vault()
+                      .RecordConsent(id, {.purpose = "analytics", .action = ConsentAction::kOptOut})
+                      .ok());
   });
   grants.join();
   opt_outs.join();
@@ -696,7 +736,9 @@ TEST_F(StarterVault, PreparedReadThenHandsOutItsAnswerOnlyOnceTheDecisionIsStore
         stored_when_prepared = vault().AuditSize();
         return r.fields.size() == 1 ? "answer: " + r.fields[0].value : std::string("wrong");
       },
-      [&](StatusOr<std::string> answer) { answered.set_value({std::move(answer), vault().AuditSize()}); });
+      [&](StatusOr<std::string> answer) {
+        answered.set_value({std::move(answer), vault().AuditSize()});
+      });
   EXPECT_EQ(prepared_on, std::this_thread::get_id());
   EXPECT_EQ(stored_when_prepared, before);
   std::future<std::pair<StatusOr<std::string>, uint64_t>> answer = answered.get_future();
@@ -714,7 +756,9 @@ TEST_F(StarterVault, PreparedReadThenHandsOutItsAnswerOnlyOnceTheDecisionIsStore
         prepared = true;
         return std::string();
       },
-      [&](StatusOr<std::string> r) { refused = r.status().code() == StatusCode::kPermissionDenied; });
+      [&](StatusOr<std::string> r) {
+        refused = r.status().code() == StatusCode::kPermissionDenied;
+      });
   EXPECT_FALSE(prepared);
   EXPECT_TRUE(refused);  // on this thread, before ReadThen returned
 }
@@ -724,7 +768,8 @@ TEST_F(StarterVault, ClosingTheVaultAnswersQueuedReads) {
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
   std::atomic<int> answered{0};
   for (int i = 0; i < 20; ++i)
-    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+    vault().ReadThen(Principal::Service(), id, "service",
+                     [&](StatusOr<ReadResult> r) { answered += r.ok(); });
   vault_.reset();
   EXPECT_EQ(answered.load(), 20);
 }
@@ -737,7 +782,8 @@ TEST_F(StarterVault, AReadAfterALoneOneIsCommittedAtOnce) {
   ASSERT_TRUE(WriteOne(id, "user.name", "Ada").ok());
   for (int i = 0; i < 5; ++i) {
     std::promise<bool> answered;
-    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered.set_value(r.ok()); });
+    vault().ReadThen(Principal::Service(), id, "service",
+                     [&](StatusOr<ReadResult> r) { answered.set_value(r.ok()); });
     std::future<bool> answer = answered.get_future();
     ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "read " << i;
     EXPECT_TRUE(answer.get());
@@ -756,7 +802,8 @@ TEST_F(StarterVault, AFullGroupOrClosingEndsTheReadCommitDelay) {
   constexpr int kMaxWaiting = 255;
   std::atomic<int> answered{0};
   for (int i = 0; i < kReads; ++i)
-    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+    vault().ReadThen(Principal::Service(), id, "service",
+                     [&](StatusOr<ReadResult> r) { answered += r.ok(); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (answered.load() < kReads - kMaxWaiting && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -934,10 +981,12 @@ TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {
     }
     for (int pass = 0; pass < 2; ++pass) {
       for (int i = 0; i < 40; ++i)
-        EXPECT_THAT(Values(ids[i], "service"), UnorderedElementsAre("user.name=name " + std::to_string(i)));
+        EXPECT_THAT(Values(ids[i], "service"),
+                    UnorderedElementsAre("user.name=name " + std::to_string(i)));
     }
     ASSERT_TRUE(WriteOne(ids[0], "user.name", "second").ok());
-    EXPECT_THAT(Values(ids[0], "service"), UnorderedElementsAre("user.name=name 0", "user.name=second"));
+    EXPECT_THAT(Values(ids[0], "service"),
+                UnorderedElementsAre("user.name=name 0", "user.name=second"));
   }
 }
 

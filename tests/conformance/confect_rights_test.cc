@@ -26,7 +26,8 @@ class ConfectRights : public testing::RightsTest {
   // An applicant with a CV on file, as a job application writes it.
   uint64_t NewApplicant(const std::string& name) {
     const uint64_t id = NewSubject({.kind = "applicant", .jurisdiction = "EU"});
-    MustWrite({.subject_id = id, .purposes = {"recruitment"},
+    MustWrite({.subject_id = id,
+               .purposes = {"recruitment"},
                .fields = {{.category = "user.name", .value = name},
                           {.category = "user.contact.email", .value = name + "@example.com"},
                           {.category = "user.job_application", .value = "cv-" + name + ".pdf"}},
@@ -55,14 +56,18 @@ TEST_F(ConfectRights, CF10_RecruitmentDataGoneSixMonthsAfterLastApplicationUnles
   clock_.Set(CivilDayToTime({2024, 3, 4}) + std::chrono::hours(9));
   const uint64_t plain = NewApplicant("ana");
   const uint64_t pooled = NewApplicant("ben");
-  ASSERT_TRUE(vault().RecordConsent(pooled, {.purpose = "recruitment.talent_pool", .action = ConsentAction::kGrant,
-                                             .source = ConsentSource::kForm}).ok());
+  ASSERT_TRUE(vault()
+                  .RecordConsent(pooled, {.purpose = "recruitment.talent_pool",
+                                          .action = ConsentAction::kGrant,
+                                          .source = ConsentSource::kForm})
+                  .ok());
   // Ana applies again a month later: the six months run from the last application.
   clock_.Advance(std::chrono::days(31));  // 2024-04-04
   ASSERT_TRUE(vault().RecordLifecycleEvent(plain, AnchorEvent::kLastApplication).ok());
   ASSERT_TRUE(vault().RecordLifecycleEvent(pooled, AnchorEvent::kLastApplication).ok());
 
-  clock_.Set(CivilDayToTime({2024, 10, 3}) + std::chrono::hours(12));  // 6 months after 2024-03-04, not after 04-04
+  clock_.Set(CivilDayToTime({2024, 10, 3}) +
+             std::chrono::hours(12));  // 6 months after 2024-03-04, not after 04-04
   EXPECT_EQ(Swept(), 0u);
   EXPECT_THAT(Held(plain), SizeIs(3));
   clock_.Set(CivilDayToTime({2024, 10, 4}) + std::chrono::hours(10));
@@ -84,8 +89,11 @@ TEST_F(ConfectRights, CF10_RecruitmentDataGoneSixMonthsAfterLastApplicationUnles
   EXPECT_THAT(Held(closed), IsEmpty());
   EXPECT_THAT(Held(pooled), SizeIs(3));  // still agreed otherwise
   // Withdrawing the agreement lets the rules apply again.
-  ASSERT_TRUE(vault().RecordConsent(pooled, {.purpose = "recruitment.talent_pool", .action = ConsentAction::kWithdraw,
-                                             .source = ConsentSource::kForm}).ok());
+  ASSERT_TRUE(vault()
+                  .RecordConsent(pooled, {.purpose = "recruitment.talent_pool",
+                                          .action = ConsentAction::kWithdraw,
+                                          .source = ConsentSource::kForm})
+                  .ok());
   EXPECT_EQ(Swept(), 3u);
   EXPECT_THAT(Held(pooled), IsEmpty());
 }
@@ -93,14 +101,18 @@ TEST_F(ConfectRights, CF10_RecruitmentDataGoneSixMonthsAfterLastApplicationUnles
 TEST_F(ConfectRights, CF11_LeadDeletedTwentyFourMonthsAfterLastActivity) {
   clock_.Set(CivilDayToTime({2024, 3, 4}) + std::chrono::hours(9));
   const uint64_t lead = NewSubject({.kind = "lead", .jurisdiction = "EU"});
-  MustWrite({.subject_id = lead, .purposes = {"marketing"},
-             .fields = {{.category = "user.name", .value = "Dana"},
-                        {.category = "user.contact.email", .value = "dana@prospect.example"},
-                        {.category = "user.workplace.customer_relationship", .value = "prospect"}}});
-  MustWrite({.subject_id = lead, .purposes = {"marketing.content"},
+  MustWrite(
+      {.subject_id = lead,
+       .purposes = {"marketing"},
+       .fields = {{.category = "user.name", .value = "Dana"},
+                  {.category = "user.contact.email", .value = "dana@prospect.example"},
+                  {.category = "user.workplace.customer_relationship", .value = "prospect"}}});
+  MustWrite({.subject_id = lead,
+             .purposes = {"marketing.content"},
              .fields = {{.category = "user.behavior.clicks", .value = "webinar-2024-03"}}});
   const uint64_t active = NewSubject({.kind = "lead", .jurisdiction = "EU"});
-  MustWrite({.subject_id = active, .purposes = {"marketing"},
+  MustWrite({.subject_id = active,
+             .purposes = {"marketing"},
              .fields = {{.category = "user.name", .value = "Eli"}}});
 
   // Eli attends a webinar a year later: recorded activity.
@@ -124,20 +136,30 @@ TEST_F(ConfectRights, CF11_LeadDeletedTwentyFourMonthsAfterLastActivity) {
 
 TEST_F(ConfectRights, CF12_AccessGivesACopyWithSourcesAndPortabilityOnlyWhatTheSubjectProvided) {
   const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "marketing.email", .action = ConsentAction::kGrant,
-                                         .source = ConsentSource::kForm}).ok());
-  MustWrite({.subject_id = id, .purposes = {"purchase"},
+  ASSERT_TRUE(vault()
+                  .RecordConsent(id, {.purpose = "marketing.email",
+                                      .action = ConsentAction::kGrant,
+                                      .source = ConsentSource::kForm})
+                  .ok());
+  MustWrite({.subject_id = id,
+             .purposes = {"purchase"},
              .fields = {{.category = "user.name", .value = "Frida"},
                         {.category = "user.contact.email", .value = "frida@example.se"}}});
-  MustWrite({.subject_id = id, .purposes = {"purchase"},
-             .fields = {{.category = "user.workplace.customer_relationship", .value = "key account",
+  MustWrite({.subject_id = id,
+             .purposes = {"purchase"},
+             .fields = {{.category = "user.workplace.customer_relationship",
+                         .value = "key account",
                          .source = DataSource::kPartner}}});
-  MustWrite({.subject_id = id, .purposes = {"marketing.email"},
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing.email"},
              .fields = {{.category = "user.contact.email", .value = "frida+news@example.se"}}});
-  MustWrite({.subject_id = id, .purposes = {"support"},
+  MustWrite({.subject_id = id,
+             .purposes = {"support"},
              .fields = {{.category = "user.device.ip_address", .value = "192.0.2.44"}}});
-  MustWrite({.subject_id = id, .purposes = {"marketing.profiling"},
-             .fields = {{.category = "user.derived.interest_profile", .value = "segment:logistics",
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing.profiling"},
+             .fields = {{.category = "user.derived.interest_profile",
+                         .value = "segment:logistics",
                          .source = DataSource::kDerived}}});
 
   auto access = Exercise({.right = Right::kAccess, .subject_id = id, .channel = "web_form"});
@@ -146,7 +168,8 @@ TEST_F(ConfectRights, CF12_AccessGivesACopyWithSourcesAndPortabilityOnlyWhatTheS
   nlohmann::json copy = Parse(access->export_json);
   ASSERT_TRUE(copy["fields"].is_array());
   ASSERT_THAT(copy["fields"], SizeIs(6));
-  std::map<std::string, std::tuple<std::string, std::string, std::string>> by_value;  // value → source, purpose, basis
+  std::map<std::string, std::tuple<std::string, std::string, std::string>>
+      by_value;  // value → source, purpose, basis
   for (const auto& f : copy["fields"]) {
     ASSERT_TRUE(f.contains("source") && f.contains("purposes") && f.contains("legal_bases"))
         << f.dump();
@@ -161,7 +184,8 @@ TEST_F(ConfectRights, CF12_AccessGivesACopyWithSourcesAndPortabilityOnlyWhatTheS
   EXPECT_EQ(by_value["key account"], (T{"partner", "purchase", "contract"}));
   EXPECT_EQ(by_value["frida+news@example.se"], (T{"subject", "marketing.email", "consent"}));
   EXPECT_EQ(by_value["192.0.2.44"], (T{"subject", "support", "legitimate_interests"}));
-  EXPECT_EQ(by_value["segment:logistics"], (T{"derived", "marketing.profiling", "legitimate_interests"}));
+  EXPECT_EQ(by_value["segment:logistics"],
+            (T{"derived", "marketing.profiling", "legitimate_interests"}));
   EXPECT_FALSE(access->export_csv.empty());  // and a CSV per category
   EXPECT_EQ(access->export_csv.count("user.name"), 1u);
 
@@ -263,21 +287,30 @@ TEST_F(ConfectRights, CF15_AccessExportNamesTheProfilingPurposesThatUseTheData) 
 
 TEST_F(ConfectRights, CF13_ObjectionToDirectMarketingAlwaysSucceeds) {
   const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
-  MustWrite({.subject_id = id, .purposes = {"marketing"},
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing"},
              .fields = {{.category = "user.name", .value = "Gus"},
                         {.category = "user.contact.phone", .value = "+46 8 123 456"}}});
-  MustWrite({.subject_id = id, .purposes = {"support"},
+  MustWrite({.subject_id = id,
+             .purposes = {"support"},
              .fields = {{.category = "user.device.info", .value = "Firefox on Linux"}}});
-  MustWrite({.subject_id = id, .purposes = {"security"},
+  MustWrite({.subject_id = id,
+             .purposes = {"security"},
              .fields = {{.category = "user.device.ip_address", .value = "192.0.2.8"}}});
   // Staff record a compelling ground for marketing and for support.
   for (const char* purpose : {"marketing", "support"}) {
-    ASSERT_TRUE(vault().RecordConsent(id, {.purpose = purpose, .action = ConsentAction::kOverridingGround,
-                                           .source = ConsentSource::kStaff}).ok());
+    ASSERT_TRUE(vault()
+                    .RecordConsent(id, {.purpose = purpose,
+                                        .action = ConsentAction::kOverridingGround,
+                                        .source = ConsentSource::kStaff})
+                    .ok());
   }
 
   // Direct marketing: the objection wins whatever ground is recorded.
-  auto marketing = Exercise({.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "marketing"});
+  auto marketing = Exercise({.right = Right::kObjection,
+                             .subject_id = id,
+                             .channel = "web_form",
+                             .purpose = "marketing"});
   ASSERT_TRUE(marketing.ok()) << marketing.status().ToString();
   EXPECT_EQ(marketing->request.state, RequestState::kCompleted);
   EXPECT_THAT(marketing->request.exceptions, IsEmpty());
@@ -287,7 +320,8 @@ TEST_F(ConfectRights, CF13_ObjectionToDirectMarketingAlwaysSucceeds) {
   EXPECT_THAT(Reasons(*read), ElementsAre(Reason::kObjected, Reason::kObjected));
 
   // Legitimate interest with an overriding ground: processing goes on, and the answer says why.
-  auto support = Exercise({.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "support"});
+  auto support = Exercise(
+      {.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "support"});
   ASSERT_TRUE(support.ok()) << support.status().ToString();
   EXPECT_EQ(support->request.state, RequestState::kCompleted);
   ASSERT_THAT(support->request.exceptions, SizeIs(1));
@@ -300,7 +334,8 @@ TEST_F(ConfectRights, CF13_ObjectionToDirectMarketingAlwaysSucceeds) {
   EXPECT_NE(completed.back().body.find("overriding_ground:support"), std::string::npos);
 
   // Legitimate interest without one: the objection stops it.
-  auto security = Exercise({.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "security"});
+  auto security = Exercise(
+      {.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "security"});
   ASSERT_TRUE(security.ok()) << security.status().ToString();
   EXPECT_THAT(security->request.exceptions, IsEmpty());
   auto sec = vault().Read(Principal::Service(), id, "security");
@@ -311,7 +346,8 @@ TEST_F(ConfectRights, CF13_ObjectionToDirectMarketingAlwaysSucceeds) {
 
 TEST_F(ConfectRights, CF14_ErasureUnderLegalHoldReportsTheExceptionAndItsGround) {
   const uint64_t id = NewApplicant("hana");
-  MustWrite({.subject_id = id, .purposes = {"security"},
+  MustWrite({.subject_id = id,
+             .purposes = {"security"},
              .fields = {{.category = "user.device.ip_address", .value = "192.0.2.99"}}});
   ASSERT_TRUE(vault().PlaceLegalHold(id, "recruitment", "case-2024-117").ok());
   auto holds = vault().LegalHolds(id);
@@ -327,7 +363,8 @@ TEST_F(ConfectRights, CF14_ErasureUnderLegalHoldReportsTheExceptionAndItsGround)
     EXPECT_EQ(e.ground, "legal_hold:case-2024-117");
     EXPECT_FALSE(e.law.empty());
   }
-  EXPECT_EQ(scopes, (std::set<std::string>{"user.contact.email", "user.job_application", "user.name"}));
+  EXPECT_EQ(scopes,
+            (std::set<std::string>{"user.contact.email", "user.job_application", "user.name"}));
   // The held data is still there; everything else is gone.
   EXPECT_TRUE(vault().GetSubject(id).ok());
   EXPECT_THAT(Held(id), ElementsAre("user.contact.email", "user.job_application", "user.name"));
@@ -355,7 +392,8 @@ TEST_F(ConfectRights, CF14_HoldOnEverythingKeepsEveryField) {
   ASSERT_TRUE(erased.ok()) << erased.status().ToString();
   EXPECT_EQ(erased->request.state, RequestState::kCompleted);
   ASSERT_THAT(erased->request.exceptions, SizeIs(3));
-  for (const RequestException& e : erased->request.exceptions) EXPECT_EQ(e.ground, "legal_hold:litigation-9");
+  for (const RequestException& e : erased->request.exceptions)
+    EXPECT_EQ(e.ground, "legal_hold:litigation-9");
   EXPECT_THAT(Held(id), SizeIs(3));
 }
 
@@ -370,15 +408,25 @@ TEST_F(ConfectRights, CF15_MarketingObjectionDeletesTheProfile) {
   MustWrite({.subject_id = id,
              .purposes = {"marketing.content", "marketing.profiling"},
              .fields = {{.category = "user.behavior.clicks", .value = "pricing-page"}}});
-  MustWrite({.subject_id = id, .purposes = {"marketing.profiling"},
-             .fields = {{.category = "user.device.info", .value = "device-class:desktop", .source = DataSource::kDerived}}});
-  MustWrite({.subject_id = id, .purposes = {"support"},
-             .fields = {{.category = "user.device.info", .value = "crash-bucket:17", .source = DataSource::kDerived}}});
-  MustWrite({.subject_id = id, .purposes = {"purchase"},
+  MustWrite({.subject_id = id,
+             .purposes = {"marketing.profiling"},
+             .fields = {{.category = "user.device.info",
+                         .value = "device-class:desktop",
+                         .source = DataSource::kDerived}}});
+  MustWrite({.subject_id = id,
+             .purposes = {"support"},
+             .fields = {{.category = "user.device.info",
+                         .value = "crash-bucket:17",
+                         .source = DataSource::kDerived}}});
+  MustWrite({.subject_id = id,
+             .purposes = {"purchase"},
              .fields = {{.category = "user.name", .value = "Jo"}}});
   ASSERT_THAT(Visible(Principal::Service(), id, "marketing.profiling"), SizeIs(4));
 
-  auto done = Exercise({.right = Right::kObjection, .subject_id = id, .channel = "web_form", .purpose = "marketing"});
+  auto done = Exercise({.right = Right::kObjection,
+                        .subject_id = id,
+                        .channel = "web_form",
+                        .purpose = "marketing"});
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->request.state, RequestState::kCompleted);
   // The profile built for marketing is deleted: what was derived for it and what was held for it

@@ -52,20 +52,23 @@ class ConfectVault : public testing::VaultTest {
 
 TEST_F(ConfectVault, CF01_SpecialCategoryDataIsRefusedAtWriteTime) {
   const uint64_t id = NewSubject({.kind = "customer"});
-  for (const char* category : {"user.special.health", "user.special.religious_belief",
-                               "user.special.trade_union"}) {
+  for (const char* category :
+       {"user.special.health", "user.special.religious_belief", "user.special.trade_union"}) {
     for (const char* purpose : {"purchase", "support", "marketing"}) {
-      auto r = vault().Write({.subject_id = id, .purposes = {purpose},
+      auto r = vault().Write({.subject_id = id,
+                              .purposes = {purpose},
                               .fields = {{.category = category, .value = "sensitive"}}});
       EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << category << " " << purpose;
     }
   }
-  auto special = vault().Write({.subject_id = id, .purposes = {"purchase"},
+  auto special = vault().Write({.subject_id = id,
+                                .purposes = {"purchase"},
                                 .fields = {{.category = "user.special.health", .value = "x"}}});
   EXPECT_THAT(special, ::privet::testing::Refused(Reason::kSpecialCategoryRefused));
   // The basic personal data the policy lists is accepted.
   EXPECT_TRUE(vault()
-                  .Write({.subject_id = id, .purposes = {"purchase"},
+                  .Write({.subject_id = id,
+                          .purposes = {"purchase"},
                           .fields = {{.category = "user.name", .value = "Sam"},
                                      {.category = "user.contact.email", .value = "sam@example.com"},
                                      {.category = "user.account.username", .value = "sam"}}})
@@ -74,18 +77,21 @@ TEST_F(ConfectVault, CF01_SpecialCategoryDataIsRefusedAtWriteTime) {
 
 TEST_F(ConfectVault, CF02_EachDatumRecordsHowItWasCollected) {
   const uint64_t id = NewSubject({.kind = "customer"});
-  const std::vector<DataSource> sources = {DataSource::kSubject,     DataSource::kConnectedPerson,
-                                           DataSource::kAggregator,  DataSource::kPartner,
+  const std::vector<DataSource> sources = {DataSource::kSubject,      DataSource::kConnectedPerson,
+                                           DataSource::kAggregator,   DataSource::kPartner,
                                            DataSource::kPublicSource, DataSource::kSocialNetwork};
   std::vector<FieldInput> fields;
   for (DataSource s : sources)
-    fields.push_back({.category = "user.name", .value = std::string(DataSourceName(s)), .source = s});
+    fields.push_back(
+        {.category = "user.name", .value = std::string(DataSourceName(s)), .source = s});
   ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"purchase"}, .fields = fields}).ok());
 
   const uint64_t visitor = NewSubject({.kind = "visitor"});
   ASSERT_TRUE(vault()
-                  .Write({.subject_id = visitor, .purposes = {"support.improvement"},
-                          .fields = {{.category = "user.device.cookie_id", .value = "c-123",
+                  .Write({.subject_id = visitor,
+                          .purposes = {"support.improvement"},
+                          .fields = {{.category = "user.device.cookie_id",
+                                      .value = "c-123",
                                       .source = DataSource::kCookies}}})
                   .ok());
 

@@ -66,7 +66,8 @@ TEST_F(ConfitrekRights, CT04_TheAccessExportShowsWhereEachDatumCameFrom) {
 TEST_F(ConfitrekRights, CT08_DashboardShowsOwnDataAndClearsSome) {
   const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
   const std::vector<uint64_t> ids =
-      MustWrite({.subject_id = id, .purposes = {"provide"},
+      MustWrite({.subject_id = id,
+                 .purposes = {"provide"},
                  .fields = {{.category = "user.name", .value = "Ada"},
                             {.category = "user.contact.email", .value = "ada@example.com"},
                             {.category = "user.behavior.interaction", .value = "opened report 7"},
@@ -88,24 +89,31 @@ TEST_F(ConfitrekRights, CT08_DashboardShowsOwnDataAndClearsSome) {
   // Refused outright: not even which categories the record holds is named (CF07 showed why).
   ASSERT_EQ(peek.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(peek.status().message(), ::testing::HasSubstr("not_subjects_own_data"));
-  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, ids[2]).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, ids[2]).code(),
+            StatusCode::kPermissionDenied);
 
   // The subject clears the activity and the file.
   ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, ids[2]).ok());
   ASSERT_TRUE(vault().DeleteField(Principal::Subject(id), id, ids[3]).ok());
-  EXPECT_THAT(Visible(Principal::Subject(id), id, "provide"), ElementsAre("user.contact.email", "user.name"));
+  EXPECT_THAT(Visible(Principal::Subject(id), id, "provide"),
+              ElementsAre("user.contact.email", "user.name"));
   // Gone for every use, not just hidden from the dashboard.
-  EXPECT_THAT(Visible(Principal::Service(), id, "provide"), ElementsAre("user.contact.email", "user.name"));
+  EXPECT_THAT(Visible(Principal::Service(), id, "provide"),
+              ElementsAre("user.contact.email", "user.name"));
   EXPECT_EQ(vault().DeleteField(Principal::Subject(id), id, ids[2]).code(), StatusCode::kNotFound);
 }
 
 TEST_F(ConfitrekRights, CT09_WebFormRequestIsTrackedToCompletion) {
   const uint64_t id = NewSubject({.kind = "customer", .jurisdiction = "EU"});
-  MustWrite({.subject_id = id, .purposes = {"provide"},
+  MustWrite({.subject_id = id,
+             .purposes = {"provide"},
              .fields = {{.category = "user.name", .value = "Ada"},
                         {.category = "user.contact.email", .value = "ada@example.com"}}});
   // Restriction is something the dashboard cannot do: it goes through the request form.
-  EXPECT_EQ(desk().File({.right = Right::kRestriction, .subject_id = id, .channel = "carrier_pigeon"}).status().code(),
+  EXPECT_EQ(desk()
+                .File({.right = Right::kRestriction, .subject_id = id, .channel = "carrier_pigeon"})
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
   auto filed = desk().File({.right = Right::kRestriction, .subject_id = id, .channel = "web_form"});
   ASSERT_TRUE(filed.ok()) << filed.status().ToString();
@@ -156,7 +164,8 @@ TEST_F(ConfitrekRights, CT09_WebFormRequestIsTrackedToCompletion) {
 
 TEST_F(ConfitrekRights, CT12_RemovedMemberLosesAccessToTheAccountContent) {
   const uint64_t member = NewSubject({.kind = "member", .organization_id = kAcme});
-  MustWrite({.subject_id = member, .purposes = {"provide"},
+  MustWrite({.subject_id = member,
+             .purposes = {"provide"},
              .fields = {{.category = "user.contact.email", .value = "kim@acme.example"},
                         {.category = "user.workplace", .value = "Acme"},
                         {.category = "user.content.private", .value = "q3-plan.xlsx"}}});
@@ -184,7 +193,8 @@ TEST_F(ConfitrekRights, CT12_RemovedMemberLosesAccessToTheAccountContent) {
   ASSERT_TRUE(held.ok());
   ASSERT_THAT(held->fields, SizeIs(3));  // the account and its content stay with the organization
   for (const FieldValue& f : held->fields) {
-    EXPECT_EQ(vault().DeleteField(Principal::Subject(member), member, f.id).code(), StatusCode::kPermissionDenied)
+    EXPECT_EQ(vault().DeleteField(Principal::Subject(member), member, f.id).code(),
+              StatusCode::kPermissionDenied)
         << f.category;
   }
   EXPECT_THAT(Visible(Principal::OrganizationAdmin(kAcme), member, "provide"), SizeIs(3));
@@ -195,8 +205,10 @@ TEST_F(ConfitrekRights, CT12_RemovedMemberLosesAccessToTheAccountContent) {
 }
 
 TEST_F(ConfitrekRights, CT13_MembersRequestsGoToTheirOrganization) {
-  const uint64_t member = NewSubject({.kind = "member", .jurisdiction = "EU", .organization_id = kAcme});
-  MustWrite({.subject_id = member, .purposes = {"provide"},
+  const uint64_t member =
+      NewSubject({.kind = "member", .jurisdiction = "EU", .organization_id = kAcme});
+  MustWrite({.subject_id = member,
+             .purposes = {"provide"},
              .fields = {{.category = "user.contact.email", .value = "kim@acme.example"}}});
   auto filed = desk().File({.right = Right::kErasure, .subject_id = member, .channel = "web_form"});
   ASSERT_TRUE(filed.ok()) << filed.status().ToString();

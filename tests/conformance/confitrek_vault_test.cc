@@ -25,31 +25,43 @@ class ConfiTrekVault : public testing::VaultTest {
   StatusOr<std::vector<uint64_t>> Put(uint64_t id, std::vector<std::string> purposes,
                                       std::vector<FieldInput> fields, std::string feature = "",
                                       Principal who = Principal::Service()) {
-    return vault().Write({.principal = who, .subject_id = id, .purposes = std::move(purposes),
-                          .fields = std::move(fields), .feature = std::move(feature)});
+    return vault().Write({.principal = who,
+                          .subject_id = id,
+                          .purposes = std::move(purposes),
+                          .fields = std::move(fields),
+                          .feature = std::move(feature)});
   }
 };
 
 TEST_F(ConfiTrekVault, CT01_DecliningOptionalDataTurnsPersonalizationOff) {
   const uint64_t declined = NewSubject({.kind = "customer"});
   // Without consent the optional data cannot even be collected for personalization ...
-  auto refused = Put(declined, {"personalize"}, {{.category = "user.behavior.interests", .value = "hiking"}});
+  auto refused =
+      Put(declined, {"personalize"}, {{.category = "user.behavior.interests", .value = "hiking"}});
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(refused, ::privet::testing::Refused(Reason::kNoConsent));
   // ... and the rest of the product keeps working.
-  EXPECT_TRUE(Put(declined, {"provide"}, {{.category = "user.contact.email", .value = "d@example.com"},
-                                          {.category = "user.name", .value = "Dee"}},
+  EXPECT_TRUE(Put(declined, {"provide"},
+                  {{.category = "user.contact.email", .value = "d@example.com"},
+                   {.category = "user.name", .value = "Dee"}},
                   "create_account")
                   .ok());
 
   const uint64_t chose = NewSubject({.kind = "customer"});
-  ASSERT_TRUE(vault().RecordConsent(chose, {.purpose = "personalize", .action = ConsentAction::kGrant}).ok());
-  ASSERT_TRUE(Put(chose, {"personalize"}, {{.category = "user.behavior.interests", .value = "hiking"}}).ok());
+  ASSERT_TRUE(vault()
+                  .RecordConsent(chose, {.purpose = "personalize", .action = ConsentAction::kGrant})
+                  .ok());
+  ASSERT_TRUE(
+      Put(chose, {"personalize"}, {{.category = "user.behavior.interests", .value = "hiking"}})
+          .ok());
   auto read = vault().Read(Principal::Service(), chose, "personalize");
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->fields.size(), 1u);
   // Declining later turns the feature off: reads for it are refused.
-  ASSERT_TRUE(vault().RecordConsent(chose, {.purpose = "personalize", .action = ConsentAction::kWithdraw}).ok());
+  ASSERT_TRUE(
+      vault()
+          .RecordConsent(chose, {.purpose = "personalize", .action = ConsentAction::kWithdraw})
+          .ok());
   read = vault().Read(Principal::Service(), chose, "personalize");
   ASSERT_TRUE(read.ok());
   EXPECT_THAT(read->fields, IsEmpty());
@@ -279,15 +291,16 @@ TEST_F(ConfiTrekVault, CT06_AfterTheOptOutNoReadForInterestBasedAdvertisingSucce
 
 TEST_F(ConfiTrekVault, CT04_CombinedDataRecordsWhereEachDatumCameFrom) {
   const uint64_t id = NewSubject({.kind = "customer"});
-  ASSERT_TRUE(Put(id, {"provide"}, {{.category = "user.name", .value = "Dee", .source = DataSource::kSubject},
-                                    {.category = "user.workplace", .value = "Acme",
-                                     .source = DataSource::kPartner}})
+  ASSERT_TRUE(Put(id, {"provide"},
+                  {{.category = "user.name", .value = "Dee", .source = DataSource::kSubject},
+                   {.category = "user.workplace", .value = "Acme", .source = DataSource::kPartner}})
                   .ok());
   auto read = vault().Read(Principal::Service(), id, "provide");
   ASSERT_TRUE(read.ok());
   ASSERT_EQ(read->fields.size(), 2u);
   for (const FieldValue& f : read->fields) {
-    EXPECT_EQ(f.source, f.category == "user.name" ? DataSource::kSubject : DataSource::kPartner) << f.category;
+    EXPECT_EQ(f.source, f.category == "user.name" ? DataSource::kSubject : DataSource::kPartner)
+        << f.category;
   }
 }
 
@@ -379,8 +392,12 @@ TEST_F(ConfiTrekVault, CT11_OrganizationAdminAdministersItsMembersOnly) {
   constexpr uint64_t kAcme = 100, kGlobex = 200;
   const uint64_t member = NewSubject({.kind = "member", .organization_id = kAcme});
   const uint64_t outsider = NewSubject({.kind = "member", .organization_id = kGlobex});
-  ASSERT_TRUE(Put(member, {"provide"}, {{.category = "user.contact.email", .value = "m@acme.example"}}).ok());
-  ASSERT_TRUE(Put(outsider, {"provide"}, {{.category = "user.contact.email", .value = "o@globex.example"}}).ok());
+  ASSERT_TRUE(
+      Put(member, {"provide"}, {{.category = "user.contact.email", .value = "m@acme.example"}})
+          .ok());
+  ASSERT_TRUE(
+      Put(outsider, {"provide"}, {{.category = "user.contact.email", .value = "o@globex.example"}})
+          .ok());
 
   const Principal acme_admin = Principal::OrganizationAdmin(kAcme);
   auto mine = vault().Read(acme_admin, member, "provide");
@@ -388,13 +405,16 @@ TEST_F(ConfiTrekVault, CT11_OrganizationAdminAdministersItsMembersOnly) {
   ASSERT_EQ(mine->fields.size(), 1u);
   EXPECT_EQ(mine->fields[0].value, "m@acme.example");
   // The admin also administers the member's account data.
-  EXPECT_TRUE(Put(member, {"provide"}, {{.category = "user.name", .value = "M"}}, "", acme_admin).ok());
+  EXPECT_TRUE(
+      Put(member, {"provide"}, {{.category = "user.name", .value = "M"}}, "", acme_admin).ok());
 
   auto theirs = vault().Read(acme_admin, outsider, "provide");
   ASSERT_TRUE(theirs.ok());
   EXPECT_THAT(theirs->fields, IsEmpty());
   EXPECT_EQ(theirs->withheld.at(0).reason, Reason::kOtherOrganization);
-  EXPECT_EQ(Put(outsider, {"provide"}, {{.category = "user.name", .value = "X"}}, "", acme_admin).status().code(),
+  EXPECT_EQ(Put(outsider, {"provide"}, {{.category = "user.name", .value = "X"}}, "", acme_admin)
+                .status()
+                .code(),
             StatusCode::kPermissionDenied);
 
   auto members = vault().OrganizationMembers(kAcme);

@@ -27,7 +27,8 @@ class ConnactRights : public testing::RightsTest {
   uint64_t NewUser() { return NewSubject({.kind = "user", .age_years = 30, .jurisdiction = "EU"}); }
   // The request log of one visit, collected for abuse detection and statistics.
   std::vector<uint64_t> WriteLogs(uint64_t id, const std::string& ip) {
-    return MustWrite({.subject_id = id, .purposes = {"abuse_detection", "statistics"},
+    return MustWrite({.subject_id = id,
+                      .purposes = {"abuse_detection", "statistics"},
                       .fields = {{.category = "user.device.ip_address", .value = ip},
                                  {.category = "user.device.browser", .value = "Firefox 124"},
                                  {.category = "user.behavior.browsing", .value = "/pricing 42s"}}});
@@ -73,11 +74,14 @@ TEST_F(ConnactRights, CN01_RequestLogsServeOnlyAbuseDetectionAndStatistics) {
 // the vault holds about that subject and the policy's bases.
 TEST_F(ConnactRights, CN06_TheSubjectLearnsTheBasisOfEachProcessingAndWhetherItIsRequired) {
   const uint64_t id = NewUser();
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
-  MustWrite({.subject_id = id, .purposes = {"service", "newsletter"},
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
+  MustWrite({.subject_id = id,
+             .purposes = {"service", "newsletter"},
              .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}});
   WriteLogs(id, "203.0.113.44");
-  auto answer = Exercise({.right = Right::kLegalBasisInquiry, .subject_id = id, .channel = "web_form"});
+  auto answer =
+      Exercise({.right = Right::kLegalBasisInquiry, .subject_id = id, .channel = "web_form"});
   ASSERT_TRUE(answer.ok()) << answer.status().ToString();
   EXPECT_EQ(answer->request.state, RequestState::kCompleted);
   nlohmann::json report = Parse(answer->export_json);
@@ -89,27 +93,38 @@ TEST_F(ConnactRights, CN06_TheSubjectLearnsTheBasisOfEachProcessingAndWhetherItI
     ASSERT_TRUE(pid.has_value()) << purpose;
     const LegalBasis basis = compiled().purpose(*pid).basis;
     EXPECT_EQ(entry.value("legal_basis", ""), LegalBasisName(basis)) << purpose;
-    EXPECT_EQ(entry.value("contractual_requirement", false), basis == LegalBasis::kContract) << purpose;
-    EXPECT_EQ(entry.value("statutory_requirement", true), basis == LegalBasis::kLegalObligation) << purpose;
+    EXPECT_EQ(entry.value("contractual_requirement", false), basis == LegalBasis::kContract)
+        << purpose;
+    EXPECT_EQ(entry.value("statutory_requirement", true), basis == LegalBasis::kLegalObligation)
+        << purpose;
     EXPECT_FALSE(entry["categories"].empty()) << purpose;
   }
   // Every purpose the subject's data was collected for is answered, and nothing else.
-  EXPECT_EQ(answered, (std::set<std::string>{"service", "newsletter", "abuse_detection", "statistics"}));
+  EXPECT_EQ(answered,
+            (std::set<std::string>{"service", "newsletter", "abuse_detection", "statistics"}));
   EXPECT_THAT(answer->export_json, Not(HasSubstr("kim@example.com")));  // bases, not the data
 }
 
 TEST_F(ConnactRights, CN04_ChildDataReportNeedsNoCodeAndErasesTheData) {
   const uint64_t id = NewUser();  // signed up claiming to be an adult
-  MustWrite({.subject_id = id, .purposes = {"service"},
+  MustWrite({.subject_id = id,
+             .purposes = {"service"},
              .fields = {{.category = "user.name", .value = "Robin"},
                         {.category = "user.contact.email", .value = "robin@example.com"}}});
   WriteLogs(id, "203.0.113.9");
   // Only a child-data report may come from someone other than the subject.
-  EXPECT_EQ(desk().File({.right = Right::kErasure, .subject_id = id, .channel = "web_form",
-                         .filed_by = Requester::kReporter}).status().code(),
+  EXPECT_EQ(desk()
+                .File({.right = Right::kErasure,
+                       .subject_id = id,
+                       .channel = "web_form",
+                       .filed_by = Requester::kReporter})
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
 
-  auto filed = desk().File({.right = Right::kChildDataReport, .subject_id = id, .channel = "web_form",
+  auto filed = desk().File({.right = Right::kChildDataReport,
+                            .subject_id = id,
+                            .channel = "web_form",
                             .filed_by = Requester::kReporter});
   ASSERT_TRUE(filed.ok()) << filed.status().ToString();
   EXPECT_EQ(filed->state, RequestState::kInProgress);  // nothing to verify of the reporter
@@ -121,7 +136,8 @@ TEST_F(ConnactRights, CN04_ChildDataReportNeedsNoCodeAndErasesTheData) {
   EXPECT_EQ(done->request.state, RequestState::kCompleted);
   EXPECT_THAT(done->request.exceptions, IsEmpty());
   EXPECT_EQ(vault().GetSubject(id).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(),
+            StatusCode::kNotFound);
   auto lookup = vault().FindSubject(Vault::Identifier::kEmail, "robin@example.com");
   EXPECT_TRUE(!lookup.ok() || !lookup->has_value());
   auto tracked = desk().Get(filed->id);
@@ -136,7 +152,8 @@ TEST_F(ConnactRights, CN07_ObjectionStopsOptOutProcessing) {
   ASSERT_THAT(Visible(Principal::Service(), id, "statistics"), SizeIs(3));
 
   // Statistics rest on legitimate interests: the subject objects, and they stop.
-  auto done = Exercise({.right = Right::kObjection, .subject_id = id, .channel = "email", .purpose = "statistics"});
+  auto done = Exercise(
+      {.right = Right::kObjection, .subject_id = id, .channel = "email", .purpose = "statistics"});
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->request.state, RequestState::kCompleted);
   EXPECT_THAT(done->request.exceptions, IsEmpty());
@@ -150,19 +167,30 @@ TEST_F(ConnactRights, CN07_ObjectionStopsOptOutProcessing) {
 
   // Analytics cookies are opt-out: opting out stops them too.
   const uint64_t visitor = NewSubject({.kind = "visitor", .age_years = 40, .jurisdiction = "EU"});
-  MustWrite({.subject_id = visitor, .purposes = {"statistics.analytics"},
-             .fields = {{.category = "user.device.cookie_id", .value = "ga-77", .source = DataSource::kCookies}}});
+  MustWrite({.subject_id = visitor,
+             .purposes = {"statistics.analytics"},
+             .fields = {{.category = "user.device.cookie_id",
+                         .value = "ga-77",
+                         .source = DataSource::kCookies}}});
   ASSERT_THAT(Visible(Principal::Service(), visitor, "statistics.analytics"), SizeIs(1));
-  ASSERT_TRUE(vault().RecordConsent(visitor, {.purpose = "statistics.analytics", .action = ConsentAction::kOptOut,
-                                              .source = ConsentSource::kCookieBanner}).ok());
+  ASSERT_TRUE(vault()
+                  .RecordConsent(visitor, {.purpose = "statistics.analytics",
+                                           .action = ConsentAction::kOptOut,
+                                           .source = ConsentSource::kCookieBanner})
+                  .ok());
   auto analytics = vault().Read(Principal::Service(), visitor, "statistics.analytics");
   ASSERT_TRUE(analytics.ok());
   EXPECT_THAT(analytics->fields, IsEmpty());
   EXPECT_THAT(Reasons(*analytics), ElementsAre(Reason::kOptedOut));
 
   // Contract processing is not open to objection.
-  EXPECT_EQ(desk().File({.right = Right::kObjection, .subject_id = id, .channel = "email", .purpose = "service"})
-                .status().code(),
+  EXPECT_EQ(desk()
+                .File({.right = Right::kObjection,
+                       .subject_id = id,
+                       .channel = "email",
+                       .purpose = "service"})
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
 }
 
@@ -212,7 +240,8 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
   clock_.Set(CivilDayToTime({2024, 3, 4}) + std::chrono::hours(10));
   const uint64_t a = NewUser();
   const uint64_t b = NewUser();
-  MustWrite({.subject_id = a, .purposes = {"service"},
+  MustWrite({.subject_id = a,
+             .purposes = {"service"},
              .fields = {{.category = "user.name", .value = "Alex"},
                         {.category = "user.contact.email", .value = "alex@example.com"}}});
   const std::vector<uint64_t> logs_a = WriteLogs(a, "203.0.113.7");
@@ -235,7 +264,8 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
     EXPECT_THAT(logs->fields, IsEmpty());
     EXPECT_THAT(Reasons(*logs), IsEmpty());  // gone, not withheld
   }
-  EXPECT_THAT(Visible(Principal::Service(), a, "service"), ElementsAre("user.contact.email", "user.name"));
+  EXPECT_THAT(Visible(Principal::Service(), a, "service"),
+              ElementsAre("user.contact.email", "user.name"));
 
   // What stays are counts naming no one, and none of two people (CN02: no statistic describes
   // fewer than the policy's min_group_size).
@@ -254,17 +284,20 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
   for (const auto& f : exported["fields"]) categories.push_back(f.value("category", ""));
   std::sort(categories.begin(), categories.end());
   EXPECT_THAT(categories, ElementsAre("user.contact.email", "user.name"));
-  for (const auto& [category, csv] : access->export_csv) EXPECT_THAT(csv, Not(HasSubstr("203.0.113.7")));
+  for (const auto& [category, csv] : access->export_csv)
+    EXPECT_THAT(csv, Not(HasSubstr("203.0.113.7")));
 
   auto portable = Exercise({.right = Right::kPortability, .subject_id = a, .channel = "web_form"});
   ASSERT_TRUE(portable.ok()) << portable.status().ToString();
   EXPECT_THAT(portable->export_json, Not(HasSubstr("203.0.113.7")));
 
-  RightsRequest rectify = FileAndVerify({.right = Right::kRectification, .subject_id = a, .channel = "web_form"});
+  RightsRequest rectify =
+      FileAndVerify({.right = Right::kRectification, .subject_id = a, .channel = "web_form"});
   ASSERT_NE(rectify.id, 0u);
   auto corrected = desk().Fulfil(rectify.id, {.corrections = {{logs_a[0], "192.0.2.1"}}});
   EXPECT_EQ(corrected.status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(vault().Rectify(Principal::Subject(a), a, logs_a[0], "192.0.2.1").code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().Rectify(Principal::Subject(a), a, logs_a[0], "192.0.2.1").code(),
+            StatusCode::kNotFound);
   EXPECT_EQ(vault().DeleteField(Principal::Subject(a), a, logs_a[0]).code(), StatusCode::kNotFound);
 
   auto erased = Exercise({.right = Right::kErasure, .subject_id = a, .channel = "web_form"});
@@ -297,7 +330,8 @@ TEST_F(ConnactRights, CN09_RequestLogsGoAfterNinetyDaysLeavingOnlyAnonymousCount
 
 TEST_F(ConnactRights, CN09_AccountDataGoesTwelveMonthsAfterTheContractEnds) {
   const uint64_t id = NewUser();
-  MustWrite({.subject_id = id, .purposes = {"service"},
+  MustWrite({.subject_id = id,
+             .purposes = {"service"},
              .fields = {{.category = "user.name", .value = "Alex"},
                         {.category = "user.contact.email", .value = "alex@example.com"}}});
   clock_.Advance(std::chrono::days(400));
@@ -323,7 +357,8 @@ TEST_F(ConnactRights, CN09_AccountDataGoesTwelveMonthsAfterTheContractEnds) {
 TEST_F(ConnactRights, CN18_AnsweredWithinOneMonthAndLateRequestsAreListed) {
   clock_.Set(CivilDayToTime({2024, 1, 31}) + std::chrono::hours(9));
   const uint64_t id = NewUser();
-  RightsRequest r = FileAndVerify({.right = Right::kAccess, .subject_id = id, .channel = "web_form"});
+  RightsRequest r =
+      FileAndVerify({.right = Right::kAccess, .subject_id = id, .channel = "web_form"});
   ASSERT_NE(r.id, 0u);
   ASSERT_TRUE(r.due.has_value());
   // One calendar month, clamped to the end of February in a leap year.
@@ -348,7 +383,8 @@ TEST_F(ConnactRights, CN18_AnsweredWithinOneMonthAndLateRequestsAreListed) {
 
   // A second request, extended for complexity: the subject is told, the deadline moves.
   const uint64_t other = NewUser();
-  RightsRequest big = FileAndVerify({.right = Right::kAccess, .subject_id = other, .channel = "email"});
+  RightsRequest big =
+      FileAndVerify({.right = Right::kAccess, .subject_id = other, .channel = "email"});
   ASSERT_NE(big.id, 0u);
   EXPECT_EQ(*big.due, (CivilDay{2024, 4, 1}));
   auto extended = desk().Extend(big.id, "complexity");

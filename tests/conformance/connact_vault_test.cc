@@ -30,7 +30,8 @@ TEST_F(ConnactVault, CN03_NoSignUpUnderEighteen) {
     EXPECT_EQ(minor.status().code(), StatusCode::kPermissionDenied) << kind;
     EXPECT_EQ(vault().CreateSubject({.kind = kind, .age_years = 17}).status().code(),
               StatusCode::kPermissionDenied);
-    EXPECT_TRUE(vault().CreateSubject({.kind = kind, .birth_date = CivilDay{2006, 6, 1}}).ok()) << kind;
+    EXPECT_TRUE(vault().CreateSubject({.kind = kind, .birth_date = CivilDay{2006, 6, 1}}).ok())
+        << kind;
   }
   // No age at all is not a way around the gate.
   EXPECT_EQ(vault().CreateSubject({.kind = "user"}).status().code(), StatusCode::kInvalidArgument);
@@ -45,7 +46,8 @@ TEST_F(ConnactVault, CN05_CustomerSubmittedDataServesOnlyThatCustomer) {
                   .Write({.principal = a,
                           .subject_id = contact,
                           .purposes = {"customer_instructions"},
-                          .fields = {{.category = "customer_data", .value = "lead notes",
+                          .fields = {{.category = "customer_data",
+                                      .value = "lead notes",
                                       .source = DataSource::kCustomer}}})
                   .ok());
   auto own = vault().Read(a, contact, "customer_instructions");
@@ -53,7 +55,8 @@ TEST_F(ConnactVault, CN05_CustomerSubmittedDataServesOnlyThatCustomer) {
   ASSERT_EQ(own->fields.size(), 1u);
   EXPECT_EQ(own->fields[0].value, "lead notes");
 
-  auto other_customer = vault().Read(Principal::Tenant(kCustomerB), contact, "customer_instructions");
+  auto other_customer =
+      vault().Read(Principal::Tenant(kCustomerB), contact, "customer_instructions");
   ASSERT_TRUE(other_customer.ok());
   EXPECT_THAT(other_customer->fields, IsEmpty());
   EXPECT_EQ(other_customer->withheld.at(0).reason, Reason::kOtherTenant);
@@ -68,10 +71,12 @@ TEST_F(ConnactVault, CN05_CustomerSubmittedDataServesOnlyThatCustomer) {
     EXPECT_THAT(operator_read->fields, IsEmpty()) << purpose;
   }
   // A customer cannot file subjects for another customer.
-  EXPECT_EQ(vault().CreateSubject({.kind = "customer_contact", .tenant_id = kCustomerB, .principal = a})
-                .status()
-                .code(),
-            StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      vault()
+          .CreateSubject({.kind = "customer_contact", .tenant_id = kCustomerB, .principal = a})
+          .status()
+          .code(),
+      StatusCode::kPermissionDenied);
 }
 
 // CN10: "Analytics tools receive no personally identifying data."
@@ -294,8 +299,10 @@ TEST_F(ConnactVault, CN17_DataIsNotUsedForAPurposeAddedAfterCollectionWithoutCon
   ASSERT_EQ(old_data->withheld.size(), 1u);
   EXPECT_EQ(old_data->withheld[0].reason, Reason::kPurposeNotInForceAtCollection);
   // Nor does it go to a recipient for it; the register says why.
-  auto disclosed = vault().Disclose(
-      {.recipient = "affiliates", .subject_id = id, .categories = {"user.account"}, .purpose = "service.insights"});
+  auto disclosed = vault().Disclose({.recipient = "affiliates",
+                                     .subject_id = id,
+                                     .categories = {"user.account"},
+                                     .purpose = "service.insights"});
   ASSERT_TRUE(disclosed.ok()) << disclosed.status().ToString();
   EXPECT_THAT(disclosed->released, IsEmpty());
   ASSERT_EQ(disclosed->withheld.size(), 1u);

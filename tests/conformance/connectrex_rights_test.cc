@@ -20,7 +20,9 @@ using ::testing::SizeIs;
 class ConnectrexRights : public testing::RightsTest {
  protected:
   ConnectrexRights() : RightsTest("policies/connectrex.yaml") {}
-  static FieldInput Location() { return {.category = "user.location.precise", .value = "37.65,-122.41"}; }
+  static FieldInput Location() {
+    return {.category = "user.location.precise", .value = "37.65,-122.41"};
+  }
   size_t Swept() {
     auto report = RunRetention(vault());
     EXPECT_TRUE(report.ok()) << report.status().ToString();
@@ -138,7 +140,8 @@ TEST_F(ConnectrexRights, CX04_TrafficLogsRemovedAfterTheAnalysis) {
   EXPECT_THAT(Reasons(*legal), SizeIs(3));
   // A supervisee's service data is not traffic log and stays.
   const uint64_t supervisee = NewSubject({.kind = "supervisee", .jurisdiction = "US-CA"});
-  MustWrite({.subject_id = supervisee, .purposes = {"service", "service.location"},
+  MustWrite({.subject_id = supervisee,
+             .purposes = {"service", "service.location"},
              .fields = {{.category = "user.name", .value = "Pat"}, Location()}});
 
   // Before any analysis the logs are still needed for it.
@@ -150,7 +153,8 @@ TEST_F(ConnectrexRights, CX04_TrafficLogsRemovedAfterTheAnalysis) {
   ASSERT_TRUE(vault().RecordLifecycleEvent(0, AnchorEvent::kAnalysis).ok());
   clock_.Advance(std::chrono::minutes(5));
   // Data collected after the analysis waits for the next one.
-  MustWrite({.subject_id = pages, .purposes = {"statistics"},
+  MustWrite({.subject_id = pages,
+             .purposes = {"statistics"},
              .fields = {{.category = "user.behavior.page_views", .value = "/after"}}});
   EXPECT_EQ(Swept(), 3u);
   auto left = vault().Read(Principal::Service(), pages, "statistics");
@@ -170,7 +174,8 @@ TEST_F(ConnectrexRights, CX04_TrafficLogsRemovedAfterTheAnalysis) {
 
 TEST_F(ConnectrexRights, CX08_UkAccessRequestWaitsForTheFee) {
   const uint64_t uk = NewSubject({.kind = "supervisee", .jurisdiction = "UK"});
-  MustWrite({.subject_id = uk, .purposes = {"service", "service.location"},
+  MustWrite({.subject_id = uk,
+             .purposes = {"service", "service.location"},
              .fields = {{.category = "user.name", .value = "Alex"}, Location()}});
   auto filed = desk().File({.right = Right::kAccess, .subject_id = uk, .channel = "post"});
   ASSERT_TRUE(filed.ok()) << filed.status().ToString();
@@ -189,18 +194,21 @@ TEST_F(ConnectrexRights, CX08_UkAccessRequestWaitsForTheFee) {
   ASSERT_TRUE(paid.ok()) << paid.status().ToString();
   EXPECT_EQ(paid->state, RequestState::kInProgress);
   EXPECT_EQ(paid->fee_reference, "pay-2024-0042");
-  EXPECT_EQ(desk().RecordFeePaid(filed->id, "pay-again").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(desk().RecordFeePaid(filed->id, "pay-again").status().code(),
+            StatusCode::kFailedPrecondition);
   auto done = desk().Fulfil(filed->id);
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(done->request.state, RequestState::kCompleted);
   EXPECT_THAT(done->export_json, HasSubstr("Alex"));
-  EXPECT_THAT(States(done->request),
-              ElementsAre(RequestState::kReceived, RequestState::kIdentityPending, RequestState::kAwaitingFee,
-                          RequestState::kInProgress, RequestState::kCompleted));
+  EXPECT_THAT(
+      States(done->request),
+      ElementsAre(RequestState::kReceived, RequestState::kIdentityPending,
+                  RequestState::kAwaitingFee, RequestState::kInProgress, RequestState::kCompleted));
 
   // California: access is free, so no fee and no wait.
   const uint64_t ca = NewSubject({.kind = "supervisee", .jurisdiction = "US-CA"});
-  MustWrite({.subject_id = ca, .purposes = {"service", "service.location"},
+  MustWrite({.subject_id = ca,
+             .purposes = {"service", "service.location"},
              .fields = {{.category = "user.name", .value = "Sam"}, Location()}});
   auto no_fee = desk().File({.right = Right::kAccess, .subject_id = ca, .channel = "email"});
   ASSERT_TRUE(no_fee.ok()) << no_fee.status().ToString();
@@ -208,7 +216,8 @@ TEST_F(ConnectrexRights, CX08_UkAccessRequestWaitsForTheFee) {
   auto ca_verified = desk().VerifyIdentity(no_fee->id, CodeFor(no_fee->id));
   ASSERT_TRUE(ca_verified.ok());
   EXPECT_EQ(ca_verified->state, RequestState::kInProgress);
-  EXPECT_EQ(desk().RecordFeePaid(no_fee->id, "pay-1").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(desk().RecordFeePaid(no_fee->id, "pay-1").status().code(),
+            StatusCode::kFailedPrecondition);
   auto ca_done = desk().Fulfil(no_fee->id);
   ASSERT_TRUE(ca_done.ok()) << ca_done.status().ToString();
   EXPECT_THAT(ca_done->export_json, HasSubstr("Sam"));

@@ -17,10 +17,14 @@ class ConnectrexVault : public testing::VaultTest {
   ConnectrexVault() : VaultTest("policies/connectrex.yaml") {}
 
   StatusOr<std::vector<uint64_t>> Interact(uint64_t id, std::vector<FieldInput> fields,
-                                           std::vector<std::string> purposes = {"service", "service.location"}) {
-    return vault().Write({.subject_id = id, .purposes = std::move(purposes), .fields = std::move(fields)});
+                                           std::vector<std::string> purposes = {
+                                               "service", "service.location"}) {
+    return vault().Write(
+        {.subject_id = id, .purposes = std::move(purposes), .fields = std::move(fields)});
   }
-  static FieldInput Location() { return {.category = "user.location.precise", .value = "37.65,-122.41"}; }
+  static FieldInput Location() {
+    return {.category = "user.location.precise", .value = "37.65,-122.41"};
+  }
 };
 
 TEST_F(ConnectrexVault, CX03_EveryInteractionRecordsALocationUnlessExempt) {
@@ -130,7 +134,8 @@ TEST_F(ConnectrexVault, CX03_EveryInteractionRecordsALocationUnlessExempt) {
 
 TEST_F(ConnectrexVault, CX09_IncorrectDataReportedIsCorrected) {
   const uint64_t id = NewSubject({.kind = "supervisee"});
-  auto ids = Interact(id, {{.category = "user.contact.address", .value = "P.O. Box 2056"}, Location()});
+  auto ids =
+      Interact(id, {{.category = "user.contact.address", .value = "P.O. Box 2056"}, Location()});
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
   const uint64_t address = (*ids)[0];
   clock_.Advance(std::chrono::hours(2));
@@ -149,7 +154,8 @@ TEST_F(ConnectrexVault, CX09_IncorrectDataReportedIsCorrected) {
             StatusCode::kPermissionDenied);
   // Nobody corrects someone else's data.
   const uint64_t other = NewSubject({.kind = "supervisee"});
-  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, address, "x").code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, address, "x").code(),
+            StatusCode::kPermissionDenied);
 }
 
 // CX05 through the vault: a cookie waits for permission, works once given, stops once declined;
@@ -158,11 +164,13 @@ TEST_F(ConnectrexVault, CX05_CookiesWaitForPermissionAndStopWhenDeclined) {
   const uint64_t visitor = NewSubject({.kind = "visitor"});
   const WriteRequest cookie{.subject_id = visitor,
                             .purposes = {"service.preferences"},
-                            .fields = {{.category = "user.device.cookie_id.preferences", .value = "pref-1",
+                            .fields = {{.category = "user.device.cookie_id.preferences",
+                                        .value = "pref-1",
                                         .source = DataSource::kCookies}}};
   EXPECT_EQ(vault().Write(cookie).status().code(), StatusCode::kPermissionDenied);  // no choice yet
   ASSERT_TRUE(vault()
-                  .RecordConsent(visitor, {.purpose = "service.preferences", .action = ConsentAction::kGrant,
+                  .RecordConsent(visitor, {.purpose = "service.preferences",
+                                           .action = ConsentAction::kGrant,
                                            .source = ConsentSource::kCookieBanner})
                   .ok());
   ASSERT_TRUE(vault().Write(cookie).ok());
@@ -170,7 +178,8 @@ TEST_F(ConnectrexVault, CX05_CookiesWaitForPermissionAndStopWhenDeclined) {
   ASSERT_TRUE(agreed.ok());
   EXPECT_EQ(agreed->fields.size(), 1u);
   ASSERT_TRUE(vault()
-                  .RecordConsent(visitor, {.purpose = "service.preferences", .action = ConsentAction::kWithdraw,
+                  .RecordConsent(visitor, {.purpose = "service.preferences",
+                                           .action = ConsentAction::kWithdraw,
                                            .source = ConsentSource::kCookieBanner})
                   .ok());
   auto declined = vault().Read(Principal::Service(), visitor, "service.preferences");

@@ -22,7 +22,8 @@ class CustomertrackrRights : public testing::RightsTest {
 TEST_F(CustomertrackrRights, CU09_SubjectSeesCorrectsAndDeletesOwnData) {
   const uint64_t id = NewSubject({.kind = "user", .jurisdiction = "US-MA"});
   const std::vector<uint64_t> ids =
-      MustWrite({.subject_id = id, .purposes = {"service"},
+      MustWrite({.subject_id = id,
+                 .purposes = {"service"},
                  .fields = {{.category = "user.contact.email", .value = "kai@example.com"},
                             {.category = "user.account.username", .value = "kai"},
                             {.category = "user.profile", .value = "likes: sailing"}},
@@ -49,8 +50,9 @@ TEST_F(CustomertrackrRights, CU09_SubjectSeesCorrectsAndDeletesOwnData) {
   ASSERT_TRUE(now.ok());
   std::map<std::string, std::string> values;
   for (const FieldValue& f : now->fields) values[f.category] = f.value;
-  EXPECT_EQ(values, (std::map<std::string, std::string>{{"user.contact.email", "kai@example.org"},
-                                                        {"user.profile", "likes: sailing, chess"}}));
+  EXPECT_EQ(values,
+            (std::map<std::string, std::string>{{"user.contact.email", "kai@example.org"},
+                                                {"user.profile", "likes: sailing, chess"}}));
   auto by_name = vault().FindSubject(Vault::Identifier::kUsername, "kai");
   ASSERT_TRUE(by_name.ok());
   EXPECT_EQ(*by_name, std::nullopt);
@@ -61,24 +63,36 @@ TEST_F(CustomertrackrRights, CU09_SubjectSeesCorrectsAndDeletesOwnData) {
   // Refused outright: not even which categories the record holds is named (CF07 showed why).
   ASSERT_EQ(peek.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(peek.status().message(), ::testing::HasSubstr("not_subjects_own_data"));
-  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, ids[2], "x").code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, ids[2]).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, ids[2], "x").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, ids[2]).code(),
+            StatusCode::kPermissionDenied);
   EXPECT_THAT(Visible(Principal::Subject(id), id, "service.profile"), SizeIs(2));
 }
 
 TEST_F(CustomertrackrRights, CU10_SupportFilesDeletionOnTheSubjectsBehalf) {
   const uint64_t id = NewSubject({.kind = "user", .jurisdiction = "US-MA"});
-  MustWrite({.subject_id = id, .purposes = {"service"},
+  MustWrite({.subject_id = id,
+             .purposes = {"service"},
              .fields = {{.category = "user.contact.email", .value = "lou@example.com"},
                         {.category = "user.name", .value = "Lou"}},
              .feature = "register"});
   // Only a role of the policy files requests for others.
-  EXPECT_EQ(desk().File({.right = Right::kErasure, .subject_id = id, .channel = "support",
-                         .filed_by = Requester::kStaff, .staff_role = "janitor"}).status().code(),
+  EXPECT_EQ(desk()
+                .File({.right = Right::kErasure,
+                       .subject_id = id,
+                       .channel = "support",
+                       .filed_by = Requester::kStaff,
+                       .staff_role = "janitor"})
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
 
-  auto filed = desk().File({.right = Right::kErasure, .subject_id = id, .channel = "support",
-                            .filed_by = Requester::kStaff, .staff_role = "support"});
+  auto filed = desk().File({.right = Right::kErasure,
+                            .subject_id = id,
+                            .channel = "support",
+                            .filed_by = Requester::kStaff,
+                            .staff_role = "support"});
   ASSERT_TRUE(filed.ok()) << filed.status().ToString();
   EXPECT_EQ(filed->filed_by, "staff:support");
   EXPECT_EQ(filed->channel, "support");
@@ -98,7 +112,8 @@ TEST_F(CustomertrackrRights, CU10_SupportFilesDeletionOnTheSubjectsBehalf) {
   EXPECT_THAT(done->request.exceptions, IsEmpty());
   // Crypto-shredded: the subject, its key and its lookups are gone.
   EXPECT_EQ(vault().GetSubject(id).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(vault().Read(Principal::Service(), id, "service").status().code(),
+            StatusCode::kNotFound);
   auto found = vault().FindSubject(Vault::Identifier::kEmail, "lou@example.com");
   EXPECT_TRUE(!found.ok() || !found->has_value());
   auto tracked = desk().Get(filed->id);

@@ -12,9 +12,9 @@
 namespace privet {
 namespace {
 
-using ::testing::UnorderedElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
 
 class CustomerTrackrVault : public testing::VaultTest {
  protected:
@@ -36,7 +36,8 @@ class CustomerTrackrVault : public testing::VaultTest {
     EXPECT_TRUE(vault()
                     .Write({.subject_id = id,
                             .purposes = {"service.purchasing"},
-                            .fields = {{.category = "user.behavior.purchase_history", .value = "order:17"}}})
+                            .fields = {{.category = "user.behavior.purchase_history",
+                                        .value = "order:17"}}})
                     .ok());
     ReopenUnder([&](Policy& p) {
       p.version = 2;
@@ -56,35 +57,51 @@ class CustomerTrackrVault : public testing::VaultTest {
 
 TEST_F(CustomerTrackrVault, CU02_RegistrationRequiresAnEmailAddress) {
   const uint64_t id = NewSubject({.kind = "user"});
-  auto r = vault().Write({.subject_id = id, .purposes = {"service.registration"},
-                          .fields = {{.category = "user.name", .value = "Kim"}}, .feature = "register"});
+  auto r = vault().Write({.subject_id = id,
+                          .purposes = {"service.registration"},
+                          .fields = {{.category = "user.name", .value = "Kim"}},
+                          .feature = "register"});
   ASSERT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(r.status().message(), HasSubstr("user.contact.email"));
-  EXPECT_TRUE(vault()
-                  .Write({.subject_id = id, .purposes = {"service.registration"},
-                          .fields = {{.category = "user.name", .value = "Kim"},
-                                     {.category = "user.contact.email", .value = "kim@example.com"}},
-                          .feature = "register"})
-                  .ok());
+  EXPECT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"service.registration"},
+                  .fields = {{.category = "user.name", .value = "Kim"},
+                             {.category = "user.contact.email", .value = "kim@example.com"}},
+                  .feature = "register"})
+          .ok());
 }
 
 TEST_F(CustomerTrackrVault, CU04_CookieIdentifiersAreNeverJoinedWithPersonalData) {
   const uint64_t visitor = NewSubject({.kind = "visitor"});
   ASSERT_TRUE(vault()
-                  .Write({.subject_id = visitor, .purposes = {"analytics"},
-                          .fields = {{.category = "user.device.cookie_id", .value = "ck-77", .source = DataSource::kCookies},
-                                     {.category = "user.behavior.page_visits", .value = "/pricing", .source = DataSource::kCookies}}})
+                  .Write({.subject_id = visitor,
+                          .purposes = {"analytics"},
+                          .fields = {{.category = "user.device.cookie_id",
+                                      .value = "ck-77",
+                                      .source = DataSource::kCookies},
+                                     {.category = "user.behavior.page_visits",
+                                      .value = "/pricing",
+                                      .source = DataSource::kCookies}}})
                   .ok());
   // Named data never joins the cookie identifier's record ...
-  auto join = vault().Write({.subject_id = visitor, .purposes = {"service"},
-                             .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}});
+  auto join =
+      vault().Write({.subject_id = visitor,
+                     .purposes = {"service"},
+                     .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}});
   EXPECT_EQ(join.status().code(), StatusCode::kPermissionDenied);
   // ... nor does a cookie identifier join a named subject's record, even in one write.
   const uint64_t user = NewSubject({.kind = "user"});
-  ASSERT_TRUE(vault().Write({.subject_id = user, .purposes = {"service"},
-                             .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}}).ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = user,
+                  .purposes = {"service"},
+                  .fields = {{.category = "user.contact.email", .value = "kim@example.com"}}})
+          .ok());
   EXPECT_EQ(vault()
-                .Write({.subject_id = user, .purposes = {"analytics"},
+                .Write({.subject_id = user,
+                        .purposes = {"analytics"},
                         .fields = {{.category = "user.device.cookie_id", .value = "ck-77"}}})
                 .status()
                 .code(),
@@ -98,7 +115,8 @@ TEST_F(CustomerTrackrVault, CU04_CookieIdentifiersAreNeverJoinedWithPersonalData
 
 TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
   const uint64_t id = NewSubject({.kind = "user"});
-  auto ids = vault().Write({.subject_id = id, .purposes = {"service"},
+  auto ids = vault().Write({.subject_id = id,
+                            .purposes = {"service"},
                             .fields = {{.category = "user.name", .value = "Kim"},
                                        {.category = "user.profile", .value = "likes: tea"}}});
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
@@ -114,8 +132,10 @@ TEST_F(CustomerTrackrVault, CU09_SubjectsSeeCorrectAndDeleteTheirOwnData) {
   // Refused outright: not even which categories the record holds is named (CF07 showed why).
   ASSERT_EQ(peek.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(peek, ::privet::testing::Refused(Reason::kNotSubjectsOwnData));
-  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, (*ids)[0], "Mallory").code(), StatusCode::kPermissionDenied);
-  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, (*ids)[0]).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().Rectify(Principal::Subject(other), id, (*ids)[0], "Mallory").code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(vault().DeleteField(Principal::Subject(other), id, (*ids)[0]).code(),
+            StatusCode::kPermissionDenied);
   EXPECT_THAT(OwnValues(id), UnorderedElementsAre("user.name=Kim"));
 }
 

@@ -25,17 +25,24 @@ class DisclosureTest : public testing::VaultTest {
  protected:
   using VaultTest::VaultTest;
 
-  uint64_t Subject(const std::string& kind, std::vector<std::string> purposes, std::vector<FieldInput> fields) {
+  uint64_t Subject(const std::string& kind, std::vector<std::string> purposes,
+                   std::vector<FieldInput> fields) {
     const uint64_t id = NewSubject({.kind = kind, .age_years = 30});
-    auto w = vault().Write({.subject_id = id, .purposes = std::move(purposes), .fields = std::move(fields)});
+    auto w = vault().Write(
+        {.subject_id = id, .purposes = std::move(purposes), .fields = std::move(fields)});
     EXPECT_TRUE(w.ok()) << w.status().ToString();
     return id;
   }
 
-  StatusOr<DisclosureResult> Disclose(const std::string& recipient, uint64_t id, std::vector<std::string> categories,
-                                      const std::string& purpose, std::vector<std::string> evidence = {}) {
-    return vault().Disclose({.recipient = recipient, .subject_id = id, .categories = std::move(categories),
-                             .purpose = purpose, .evidence = std::move(evidence)});
+  StatusOr<DisclosureResult> Disclose(const std::string& recipient, uint64_t id,
+                                      std::vector<std::string> categories,
+                                      const std::string& purpose,
+                                      std::vector<std::string> evidence = {}) {
+    return vault().Disclose({.recipient = recipient,
+                             .subject_id = id,
+                             .categories = std::move(categories),
+                             .purpose = purpose,
+                             .evidence = std::move(evidence)});
   }
 
   static std::vector<std::string> Released(const StatusOr<DisclosureResult>& r) {
@@ -61,8 +68,9 @@ class ConfiTrekDisclosure : public DisclosureTest {
 };
 
 TEST_F(ConfiTrekDisclosure, CT05_SharingOnlyWithConsentARequestOrDeclaredRecipientsAndRecorded) {
-  const uint64_t id = Subject("customer", {"provide"}, {{.category = "user.name", .value = "Dee"},
-                                                       {.category = "user.contact.email", .value = "dee@example.com"}});
+  const uint64_t id = Subject("customer", {"provide"},
+                              {{.category = "user.name", .value = "Dee"},
+                               {.category = "user.contact.email", .value = "dee@example.com"}});
   // Vendors acting for CT: allowed for the declared purposes.
   EXPECT_THAT(Released(Disclose("vendors", id, {"user.contact.email"}, "provide")),
               ElementsAre("user.contact.email=dee@example.com"));
@@ -122,8 +130,9 @@ class ConfectDisclosure : public DisclosureTest {
 
 TEST_F(ConfectDisclosure, CF06_GroupCompaniesReceiveWhatThePolicyLetsThem) {
   const uint64_t id = Customer();
-  EXPECT_THAT(Released(Disclose("group_companies", id, {"user.name", "user.contact.email"}, "purchase")),
-              UnorderedElementsAre("user.name=Sam", "user.contact.email=sam@example.com"));
+  EXPECT_THAT(
+      Released(Disclose("group_companies", id, {"user.name", "user.contact.email"}, "purchase")),
+      UnorderedElementsAre("user.name=Sam", "user.contact.email=sam@example.com"));
   EXPECT_EQ(Disclose("group_companies", id, {"user.name"}, "recruitment").status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_THAT(Register(id), ElementsAre("group_companies/purchase"));
@@ -134,7 +143,9 @@ TEST_F(ConfectDisclosure, CF08_AuthoritiesGetDataOnlyWithACourtOrder) {
   auto without = Disclose("authorities", id, {"user.account.login_id"}, "security");
   ASSERT_EQ(without.status().code(), StatusCode::kPermissionDenied);
   EXPECT_THAT(without, ::privet::testing::Refused(Reason::kMissingPrecondition));
-  EXPECT_EQ(Disclose("authorities", id, {"user.account.login_id"}, "security", {"police_request"}).status().code(),
+  EXPECT_EQ(Disclose("authorities", id, {"user.account.login_id"}, "security", {"police_request"})
+                .status()
+                .code(),
             StatusCode::kPermissionDenied);
   EXPECT_THAT(Register(id), IsEmpty());
   auto with =
@@ -171,15 +182,21 @@ class ConnactDisclosure : public DisclosureTest {
 
 TEST_F(ConnactDisclosure, CN08_ProvidersGetOnlyWhatTheirFunctionNeeds) {
   const uint64_t id = NewSubject({.kind = "subscriber", .age_years = 40});
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
-  ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"newsletter", "service"},
-                             .fields = {{.category = "user.contact.email", .value = "ann@example.com"},
-                                        {.category = "user.name", .value = "Ann"},
-                                        {.category = "user.account", .value = "ann-acct"}}}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(vault()
+                  .Write({.subject_id = id,
+                          .purposes = {"newsletter", "service"},
+                          .fields = {{.category = "user.contact.email", .value = "ann@example.com"},
+                                     {.category = "user.name", .value = "Ann"},
+                                     {.category = "user.account", .value = "ann-acct"}}})
+                  .ok());
   // The email provider asks for more than sending needs: the account stays home.
-  auto r = Disclose("email_provider", id, {"user.contact.email", "user.name", "user.account"}, "newsletter");
+  auto r = Disclose("email_provider", id, {"user.contact.email", "user.name", "user.account"},
+                    "newsletter");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_THAT(Released(r), UnorderedElementsAre("user.contact.email=ann@example.com", "user.name=Ann"));
+  EXPECT_THAT(Released(r),
+              UnorderedElementsAre("user.contact.email=ann@example.com", "user.name=Ann"));
   ASSERT_EQ(r->withheld.size(), 1u);
   EXPECT_EQ(r->withheld[0].category, "user.account");
   EXPECT_EQ(r->withheld[0].reason, Reason::kCategoryNotForRecipient);
@@ -192,9 +209,14 @@ TEST_F(ConnactDisclosure, CN08_ProvidersGetOnlyWhatTheirFunctionNeeds) {
 TEST_F(ConnactDisclosure, CN13_TheEmailAddressGoesToNoOneButTheSendingProvider) {
   // A newsletter subscriber gives the address for the newsletter.
   const uint64_t id = NewSubject({.kind = "subscriber", .age_years = 40});
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
-  ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"newsletter"},
-                             .fields = {{.category = "user.contact.email", .value = "ann@example.com"}}}).ok());
+  ASSERT_TRUE(
+      vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kGrant}).ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"newsletter"},
+                  .fields = {{.category = "user.contact.email", .value = "ann@example.com"}}})
+          .ok());
   EXPECT_THAT(Released(Disclose("email_provider", id, {"user.contact.email"}, "newsletter")),
               ElementsAre("user.contact.email=ann@example.com"));
   for (const Recipient& r : compiled().policy().recipients) {
@@ -206,7 +228,9 @@ TEST_F(ConnactDisclosure, CN13_TheEmailAddressGoesToNoOneButTheSendingProvider) 
     }
   }
   // Without the opt-in, not even the provider gets it.
-  ASSERT_TRUE(vault().RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kWithdraw}).ok());
+  ASSERT_TRUE(vault()
+                  .RecordConsent(id, {.purpose = "newsletter", .action = ConsentAction::kWithdraw})
+                  .ok());
   EXPECT_EQ(Disclose("email_provider", id, {"user.contact.email"}, "newsletter").status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_THAT(Register(id), ElementsAre("email_provider/newsletter"));
@@ -237,14 +261,19 @@ class CustomerTrackrDisclosure : public DisclosureTest {
 };
 
 TEST_F(CustomerTrackrDisclosure, CU05_PersonalDataIsNeverRentedOrSold) {
-  const uint64_t id = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "kim@example.com"}});
+  const uint64_t id = Subject("user", {"service"},
+                              {{.category = "user.contact.email", .value = "kim@example.com"}});
   EXPECT_FALSE(compiled().policy().sharing.sale);
   for (const Recipient& r : compiled().policy().recipients) EXPECT_FALSE(r.sale) << r.id;
   // A buyer added to the policy by hand is refused even with the subject's consent.
   Policy changed = compiled().policy();
   changed.sharing.sale = true;  // the loader would refuse a sale recipient otherwise
-  changed.recipients.push_back({.id = "list_buyer", .kind = RecipientKind::kThirdParty, .country = "US",
-                                .categories = {"user.contact.email"}, .purposes = {"sale"}, .sale = true});
+  changed.recipients.push_back({.id = "list_buyer",
+                                .kind = RecipientKind::kThirdParty,
+                                .country = "US",
+                                .categories = {"user.contact.email"},
+                                .purposes = {"sale"},
+                                .sale = true});
   auto compiled_sale = CompiledPolicy::Compile(changed);
   ASSERT_TRUE(compiled_sale.ok());
   policy_ = *compiled_sale;
@@ -259,7 +288,8 @@ TEST_F(CustomerTrackrDisclosure, CU05_PersonalDataIsNeverRentedOrSold) {
 // CU06: "you will be notified when your personal information may be shared with third parties
 // ..., and you will be able to prevent the sharing of this information by opting out."
 TEST_F(CustomerTrackrDisclosure, CU06_ANewThirdPartyIsAnnouncedByPrivetAndCanBeOptedOutOf) {
-  const uint64_t id = Subject("user", {"service"}, {{.category = "user.contact.email", .value = "kim@example.com"}});
+  const uint64_t id = Subject("user", {"service"},
+                              {{.category = "user.contact.email", .value = "kim@example.com"}});
   const uint64_t objector = Subject(
       "user", {"service"}, {{.category = "user.contact.email", .value = "lee@example.com"}});
   // A subject holding nothing the new recipient may receive is not concerned.
@@ -434,10 +464,11 @@ TEST_F(ConnectrexDisclosure, CX06_PublicRecordDataIsStillReleasedOnlyAsThePolicy
                                 {"contract:agency-7"})),
               ElementsAre("user.supervision.conditions=curfew 21:00"));
   // Being public record opens no other door: not to the payment provider, nor to collections.
-  EXPECT_EQ(Disclose("payment_provider", id, {"user.supervision.conditions"}, "billing").status().code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_EQ(Disclose("collection_agency", id, {"user.supervision.conditions"}, "billing.collections",
-                     {"unpaid_balance:inv-9"})
+  EXPECT_EQ(
+      Disclose("payment_provider", id, {"user.supervision.conditions"}, "billing").status().code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_EQ(Disclose("collection_agency", id, {"user.supervision.conditions"},
+                     "billing.collections", {"unpaid_balance:inv-9"})
                 .status()
                 .code(),
             StatusCode::kPermissionDenied);
@@ -445,24 +476,35 @@ TEST_F(ConnectrexDisclosure, CX06_PublicRecordDataIsStillReleasedOnlyAsThePolicy
 
 TEST_F(ConnectrexDisclosure, CX07_NoSaleAndDisclosuresOnlyForTheStatedReasonsEachRecorded) {
   const uint64_t id = Supervisee();
-  ASSERT_TRUE(vault().Write({.subject_id = id, .purposes = {"billing", "service.location"},
-                             .fields = {{.category = "user.financial.account_balance", .value = "-45.00"},
-                                        {.category = "user.location.precise", .value = "37.65,-122.41"}}}).ok());
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = id,
+                  .purposes = {"billing", "service.location"},
+                  .fields = {{.category = "user.financial.account_balance", .value = "-45.00"},
+                             {.category = "user.location.precise", .value = "37.65,-122.41"}}})
+          .ok());
   EXPECT_FALSE(compiled().policy().sharing.sale);
   // (i) law and legal process, (ii) unpaid bills, (iv) disputes: each needs its occasion.
   EXPECT_EQ(Disclose("courts_and_law_enforcement", id, {"user.name"}, "legal").status().code(),
             StatusCode::kPermissionDenied);
-  EXPECT_THAT(Released(Disclose("courts_and_law_enforcement", id, {"user.name"}, "legal", {"legal_process:sub-1"})),
+  EXPECT_THAT(Released(Disclose("courts_and_law_enforcement", id, {"user.name"}, "legal",
+                                {"legal_process:sub-1"})),
               ElementsAre("user.name=Pat"));
-  EXPECT_EQ(Disclose("collection_agency", id, {"user.financial.account_balance"}, "billing.collections").status().code(),
-            StatusCode::kPermissionDenied);
-  EXPECT_THAT(Released(Disclose("collection_agency", id, {"user.financial.account_balance"}, "billing.collections",
-                                {"unpaid_balance:inv-9"})),
+  EXPECT_EQ(
+      Disclose("collection_agency", id, {"user.financial.account_balance"}, "billing.collections")
+          .status()
+          .code(),
+      StatusCode::kPermissionDenied);
+  EXPECT_THAT(Released(Disclose("collection_agency", id, {"user.financial.account_balance"},
+                                "billing.collections", {"unpaid_balance:inv-9"})),
               ElementsAre("user.financial.account_balance=-45.00"));
   // No recipient for any other reason (marketing, statistics).
-  EXPECT_EQ(Disclose("dispute_resolution", id, {"user.name"}, "statistics", {"dispute:d-1"}).status().code(),
+  EXPECT_EQ(Disclose("dispute_resolution", id, {"user.name"}, "statistics", {"dispute:d-1"})
+                .status()
+                .code(),
             StatusCode::kPermissionDenied);
-  EXPECT_THAT(Register(id), ElementsAre("courts_and_law_enforcement/legal", "collection_agency/billing.collections"));
+  EXPECT_THAT(Register(id), ElementsAre("courts_and_law_enforcement/legal",
+                                        "collection_agency/billing.collections"));
 }
 
 }  // namespace

@@ -596,8 +596,9 @@ std::string GroupBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
 // each retention rule of `policy` falls due, so a rule that changes shows on one of them.
 std::vector<int> SweepDays(const Policy& policy) {
   std::set<int> days = {0, 1, 400, 1200};
-  const int64_t start =
-      std::chrono::duration_cast<std::chrono::seconds>(CivilDayToTime({2024, 3, 4}).time_since_epoch()).count();
+  const int64_t start = std::chrono::duration_cast<std::chrono::seconds>(
+                            CivilDayToTime({2024, 3, 4}).time_since_epoch())
+                            .count();
   for (const RetentionRule& r : policy.retention) {
     const int64_t due = retention_internal::AddDuration(start, r.duration);  // the sweep's own rule
     const int d = static_cast<int>((due - start) / 86400);
@@ -860,8 +861,9 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
   // Gaps known when the guard was written, each with the work that closes it: a new one fails,
   // and so does a listed one of this policy that no longer shows (take it off the list).
   for (const auto& [gap, example] : gaps)
-    EXPECT_TRUE(KnownGaps().count(gap)) << example << " changes the notice or the record of processing and nothing "
-                                        << "the engine does (" << gap << ")";
+    EXPECT_TRUE(KnownGaps().count(gap))
+        << example << " changes the notice or the record of processing and nothing "
+        << "the engine does (" << gap << ")";
   for (const auto& [gap, why] : KnownGaps()) {
     if (gap.starts_with(GetParam() + ":")) {
       EXPECT_TRUE(gaps.count(gap))

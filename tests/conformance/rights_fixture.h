@@ -91,7 +91,8 @@ class RightsTest : public VaultTest {
   }
 
   // The categories a Read returns for `purpose` as seen by `who`, sorted.
-  std::vector<std::string> Visible(const Principal& who, uint64_t subject, const std::string& purpose) {
+  std::vector<std::string> Visible(const Principal& who, uint64_t subject,
+                                   const std::string& purpose) {
     auto read = vault().Read(who, subject, purpose);
     EXPECT_TRUE(read.ok()) << read.status().ToString();
     return read.ok() ? CategoriesOf(read->fields) : std::vector<std::string>{};

@@ -28,7 +28,8 @@ std::vector<std::string> FilesContaining(const std::string& dir, std::string_vie
   std::vector<std::string> hits;
   for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
-    if (ReadFile(e.path()).find(needle) != std::string::npos) hits.push_back(e.path().filename().string());
+    if (ReadFile(e.path()).find(needle) != std::string::npos)
+      hits.push_back(e.path().filename().string());
   }
   return hits;
 }
@@ -50,31 +51,43 @@ class OnDisk : public ::testing::Test {
 };
 
 TEST_F(OnDisk, PlaintextCanariesAppearInNoFile) {
-  const std::vector<std::string> canaries = {"Zebulon Quixotic-Canary", "zq.canary.7731@example.org",
-                                             "Birthplace Xanadu Canary"};
+  const std::vector<std::string> canaries = {
+      "Zebulon Quixotic-Canary", "zq.canary.7731@example.org", "Birthplace Xanadu Canary"};
   std::vector<uint64_t> ids;
   for (int i = 0; i < 20; ++i) {
-    auto id = vault_->CreateSubject({.kind = "customer", .birth_date = CivilDay{1987, 7, 31},
-                                     .jurisdiction = "Canaryland"});
+    auto id = vault_->CreateSubject(
+        {.kind = "customer", .birth_date = CivilDay{1987, 7, 31}, .jurisdiction = "Canaryland"});
     ASSERT_TRUE(id.ok());
     ids.push_back(*id);
     ASSERT_TRUE(vault_
-                    ->Write({.subject_id = *id, .purposes = {"service"},
+                    ->Write({.subject_id = *id,
+                             .purposes = {"service"},
                              .fields = {{.category = "user.name", .value = canaries[0]},
                                         {.category = "user.contact.email",
-                                         .value = i == 0 ? canaries[1] : "zq.canary.7731+" + std::to_string(i) + "@example.org"},
+                                         .value = i == 0 ? canaries[1]
+                                                         : "zq.canary.7731+" + std::to_string(i) +
+                                                               "@example.org"},
                                         {.category = "user.name", .value = canaries[2]}}})
                     .ok());
   }
-  ASSERT_TRUE(vault_->Rectify(Principal::Service(), ids[0], *vault_->Write({.subject_id = ids[0], .purposes = {"service"},
-      .fields = {{.category = "user.name", .value = "temporary"}}})->begin(), "Rectified Canary Value").ok());
+  ASSERT_TRUE(
+      vault_
+          ->Rectify(Principal::Service(), ids[0],
+                    *vault_
+                         ->Write({.subject_id = ids[0],
+                                  .purposes = {"service"},
+                                  .fields = {{.category = "user.name", .value = "temporary"}}})
+                         ->begin(),
+                    "Rectified Canary Value")
+          .ok());
   ASSERT_TRUE(vault_->FindSubject(Vault::Identifier::kEmail, canaries[1])->has_value());
 
   auto scan = [&](const char* when) {
-    for (std::string needle : {canaries[0], canaries[1], canaries[2], std::string("Rectified Canary Value"),
-                               std::string("Canaryland"), std::string("1987-07-31"),
-                               std::string("zq.canary.7731")}) {
-      EXPECT_EQ(FilesContaining(dir_.path(), needle), std::vector<std::string>{}) << needle << " " << when;
+    for (std::string needle :
+         {canaries[0], canaries[1], canaries[2], std::string("Rectified Canary Value"),
+          std::string("Canaryland"), std::string("1987-07-31"), std::string("zq.canary.7731")}) {
+      EXPECT_EQ(FilesContaining(dir_.path(), needle), std::vector<std::string>{})
+          << needle << " " << when;
     }
   };
   scan("while open (WAL files present)");
@@ -87,8 +100,11 @@ TEST_F(OnDisk, PlaintextCanariesAppearInNoFile) {
 TEST_F(OnDisk, ErasedSubjectsKeyIsGoneAndOldBackupsYieldNothing) {
   auto id = vault_->CreateSubject({.kind = "customer", .age_years = 40});
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(vault_->Write({.subject_id = *id, .purposes = {"service"},
-                             .fields = {{.category = "user.name", .value = "Erase Me"}}}).ok());
+  ASSERT_TRUE(vault_
+                  ->Write({.subject_id = *id,
+                           .purposes = {"service"},
+                           .fields = {{.category = "user.name", .value = "Erase Me"}}})
+                  .ok());
   const std::string before_erasure = dir_ / "backup-before-erasure.db";
   ASSERT_TRUE(vault_->BackupData(before_erasure).ok());
 
@@ -118,8 +134,11 @@ TEST_F(OnDisk, ErasedSubjectsKeyIsGoneAndOldBackupsYieldNothing) {
   // A data file copied before the erasure, opened with today's key store, yields nothing.
   testing::TempDir restored;
   std::filesystem::copy_file(before_erasure, restored / "data.db");
-  auto restored_vault = Vault::Open({.data_dir = restored.path(), .key_store_path = dir_ / "keys.db",
-                                     .master_key_file = dir_ / "master.key", .policy = policy_, .clock = &clock_});
+  auto restored_vault = Vault::Open({.data_dir = restored.path(),
+                                     .key_store_path = dir_ / "keys.db",
+                                     .master_key_file = dir_ / "master.key",
+                                     .policy = policy_,
+                                     .clock = &clock_});
   ASSERT_TRUE(restored_vault.ok()) << restored_vault.status().ToString();
   auto read = (*restored_vault)->Read(Principal::Service(), *id, "service");
   EXPECT_EQ(read.status().code(), StatusCode::kNotFound);

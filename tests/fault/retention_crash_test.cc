@@ -32,11 +32,11 @@
 namespace privet {
 namespace {
 
-constexpr int kOldSubjects = 2000;      // imported on kCollectedOld: their request logs expire
-constexpr int kFreshSubjects = 500;     // imported on kCollectedFresh: nothing of theirs is due
-constexpr int kContractEnded = 200;     // old subjects whose contract ended over 12 months ago
-constexpr int kLaterWrites = 200;       // old subjects with one more request-log field, fresh
-constexpr size_t kBatchSize = 50;       // fields per sweep transaction: many commits to kill
+constexpr int kOldSubjects = 2000;   // imported on kCollectedOld: their request logs expire
+constexpr int kFreshSubjects = 500;  // imported on kCollectedFresh: nothing of theirs is due
+constexpr int kContractEnded = 200;  // old subjects whose contract ended over 12 months ago
+constexpr int kLaterWrites = 200;    // old subjects with one more request-log field, fresh
+constexpr size_t kBatchSize = 50;    // fields per sweep transaction: many commits to kill
 constexpr int kKillRounds = 16;
 
 const CivilDay kContractEnd{2023, 1, 16};     // + 12 months = 2024-01-16, before the sweep
@@ -63,23 +63,26 @@ struct Expected {
 
 // The request-log fields of subject `i` (categories under user.device and user.behavior).
 std::vector<FieldInput> RequestLog(int i, const char* tag) {
-  return {{.category = "user.device.ip_address", .value = std::string("ip-") + tag + Letters(i)},
-          {.category = "user.device.browser", .value = std::string("browser-") + tag + Letters(i)},
-          {.category = "user.behavior.browsing", .value = std::string("pages-") + tag + Letters(i)}};
+  return {
+      {.category = "user.device.ip_address", .value = std::string("ip-") + tag + Letters(i)},
+      {.category = "user.device.browser", .value = std::string("browser-") + tag + Letters(i)},
+      {.category = "user.behavior.browsing", .value = std::string("pages-") + tag + Letters(i)}};
 }
 
 ImportedSubject Account(int i, const char* tag) {
   ImportedSubject s{.subject = {.kind = "user", .age_years = 30, .jurisdiction = "EU"},
                     .write = {.purposes = {"service", "abuse_detection"}}};
-  s.write.fields = {{.category = "user.name", .value = std::string("Name ") + tag + Letters(i)},
-                    {.category = "user.contact.email", .value = std::string(tag) + Letters(i) + "@example.com"}};
+  s.write.fields = {
+      {.category = "user.name", .value = std::string("Name ") + tag + Letters(i)},
+      {.category = "user.contact.email", .value = std::string(tag) + Letters(i) + "@example.com"}};
   for (FieldInput& f : RequestLog(i, tag)) s.write.fields.push_back(std::move(f));
   return s;
 }
 
 // The sweeper: one retention sweep, telling the parent (a line on `progress_fd`) after each
 // committed batch, then "finished". Never returns.
-[[noreturn]] void RunSweeper(const std::string& dir, std::shared_ptr<const CompiledPolicy> policy, int progress_fd) {
+[[noreturn]] void RunSweeper(const std::string& dir, std::shared_ptr<const CompiledPolicy> policy,
+                             int progress_fd) {
   ManualClock clock(CivilDayToTime(kSweepDay));
   auto vault = Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock});
   if (!vault.ok()) {
@@ -87,7 +90,8 @@ ImportedSubject Account(int i, const char* tag) {
     _exit(3);
   }
   auto tell = [&](const std::string& line) {
-    if (::write(progress_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) _exit(6);
+    if (::write(progress_fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      _exit(6);
   };
   SweepOptions options{.batch_size = kBatchSize};
   options.progress = [&](uint64_t done, uint64_t total) {
@@ -123,7 +127,8 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
     for (int i = 0; i < kOldSubjects; ++i) {
       Expected& e = expected[(*old_ids)[i]];
       for (const FieldInput& f : old[i].write.fields) {
-        const bool request_log = f.category.rfind("user.device", 0) == 0 || f.category.rfind("user.behavior", 0) == 0;
+        const bool request_log =
+            f.category.rfind("user.device", 0) == 0 || f.category.rfind("user.behavior", 0) == 0;
         (request_log ? e.gone : e.kept)[f.category] = f.value;
         if (request_log) ++anonymized;
         if (f.category == "user.contact.email") e.email = f.value;
@@ -131,7 +136,10 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
     }
     for (int i = 0; i < kContractEnded; ++i) {
       const uint64_t id = (*old_ids)[static_cast<size_t>(i) * (kOldSubjects / kContractEnded)];
-      ASSERT_TRUE((*vault)->RecordLifecycleEvent(id, AnchorEvent::kContractEnd, CivilDayToTime(kContractEnd)).ok());
+      ASSERT_TRUE(
+          (*vault)
+              ->RecordLifecycleEvent(id, AnchorEvent::kContractEnd, CivilDayToTime(kContractEnd))
+              .ok());
       Expected& e = expected[id];
       e.gone.merge(e.kept);  // name and email go too (delete, not anonymize)
       e.email_kept = false;
@@ -192,7 +200,8 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
     int batches = 0;
     char buf[4096];
     if (by_time) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(2, 80)(rng)));
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<int>(2, 80)(rng)));
     } else {
       while (batches < batches_before_kill && !finished) {
         const ssize_t n = ::read(fds[0], buf, sizeof buf);
@@ -202,7 +211,8 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
         for (size_t at = 0; (at = lines.find("batch ", at)) != std::string::npos; ++at) ++batches;
         finished = lines.find("finished") != std::string::npos;
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
     }
     ::kill(child, SIGKILL);
     int status = 0;
@@ -285,11 +295,12 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
   auto report = VerifyAuditLog({.data_dir = dir.path()}, std::nullopt);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok()) << report->problems.front();
-  std::printf("retention crash test: %d kills (%d after a committed batch), %llu batches reported before"
-              " kills, %llu of %llu due fields left for the last sweep, %llu audit entries\n",
-              kills, kills_mid_batch, static_cast<unsigned long long>(batches_seen),
-              static_cast<unsigned long long>(last->fields_due), static_cast<unsigned long long>(due),
-              static_cast<unsigned long long>(report->entries));
+  std::printf(
+      "retention crash test: %d kills (%d after a committed batch), %llu batches reported before"
+      " kills, %llu of %llu due fields left for the last sweep, %llu audit entries\n",
+      kills, kills_mid_batch, static_cast<unsigned long long>(batches_seen),
+      static_cast<unsigned long long>(last->fields_due), static_cast<unsigned long long>(due),
+      static_cast<unsigned long long>(report->entries));
 }
 
 }  // namespace

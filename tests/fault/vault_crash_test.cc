@@ -33,16 +33,19 @@ std::string ValueFor(uint64_t subject, int i) {
 
 // The writer: creates subjects and writes kFieldsPerWrite fields to each in one write, telling
 // the parent (one line per write on `ack_fd`) only after the vault acknowledged it. Never returns.
-[[noreturn]] void RunWriter(const std::string& dir, std::shared_ptr<const CompiledPolicy> policy, int ack_fd) {
+[[noreturn]] void RunWriter(const std::string& dir, std::shared_ptr<const CompiledPolicy> policy,
+                            int ack_fd) {
   SystemClock clock;
   auto vault = Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock});
   if (!vault.ok()) _exit(3);
   for (;;) {
-    auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30, .organization_id = kCrashOrganization});
+    auto id = (*vault)->CreateSubject(
+        {.kind = "customer", .age_years = 30, .organization_id = kCrashOrganization});
     if (!id.ok()) _exit(4);
     WriteRequest w{.subject_id = *id, .purposes = {"service"}};
     for (int i = 0; i < kFieldsPerWrite; ++i)
-      w.fields.push_back({.category = i % 2 ? "user.name" : "user.contact.email", .value = ValueFor(*id, i)});
+      w.fields.push_back(
+          {.category = i % 2 ? "user.name" : "user.contact.email", .value = ValueFor(*id, i)});
     if (Status s = (*vault)->Write(w).status(); !s.ok()) {
       std::fprintf(stderr, "writer: %s\n", s.ToString().c_str());
       _exit(5);
@@ -69,7 +72,8 @@ TEST(VaultCrash, AcknowledgedWritesSurviveSigkillAndNothingIsHalfWritten) {
       RunWriter(dir.path(), policy, fds[1]);
     }
     ::close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 120)(rng)));
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(5, 120)(rng)));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);

@@ -21,7 +21,8 @@ std::string Fill(std::string pattern, const std::string& subject) {
                               {"{org_id}", "1"},
                               {"{key_id}", "0000000000000000"},
                               {"{rule}", "accounts"}}) {
-    for (size_t at; (at = pattern.find(param)) != std::string::npos;) pattern.replace(at, param.size(), value);
+    for (size_t at; (at = pattern.find(param)) != std::string::npos;)
+      pattern.replace(at, param.size(), value);
   }
   return pattern;
 }
@@ -30,10 +31,16 @@ bool IsPublic(const std::string& pattern) {
   return pattern == "/healthz" || pattern == "/.well-known/gpc.json" || pattern == "/privacy" ||
          pattern == "/v1/sessions";
 }
-bool IsSubjectRoute(const std::string& pattern) { return pattern.rfind("/v1/subjects/{id}", 0) == 0; }
+bool IsSubjectRoute(const std::string& pattern) {
+  return pattern.rfind("/v1/subjects/{id}", 0) == 0;
+}
 bool IsKeyRoute(const std::string& pattern) { return pattern.rfind("/v1/api-keys", 0) == 0; }
-bool IsOrganizationRoute(const std::string& pattern) { return pattern.rfind("/v1/organizations/{org_id}", 0) == 0; }
-bool IsRequestRoute(const std::string& pattern) { return pattern.rfind("/v1/requests/{id}", 0) == 0; }
+bool IsOrganizationRoute(const std::string& pattern) {
+  return pattern.rfind("/v1/organizations/{org_id}", 0) == 0;
+}
+bool IsRequestRoute(const std::string& pattern) {
+  return pattern.rfind("/v1/requests/{id}", 0) == 0;
+}
 
 class AccessMatrix : public ServerTest {
  protected:
@@ -50,11 +57,20 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
   // Two data subjects with accounts; each signs in.
   auto account = [&](const std::string& email) {
     const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
-    EXPECT_EQ(client().Post("/v1/subjects/" + id + "/fields",
-                            {{"purposes", {"service"}}, {"fields", {{{"category", "user.contact.email"}, {"value", email}}}}},
-                            service).status, 201);
-    EXPECT_EQ(client().Send("PUT", "/v1/subjects/" + id + "/password", R"({"password":"correct horse battery"})", service).status, 204);
-    HttpReply login = client().Post("/v1/sessions", {{"email", email}, {"password", "correct horse battery"}}, "");
+    EXPECT_EQ(client()
+                  .Post("/v1/subjects/" + id + "/fields",
+                        {{"purposes", {"service"}},
+                         {"fields", {{{"category", "user.contact.email"}, {"value", email}}}}},
+                        service)
+                  .status,
+              201);
+    EXPECT_EQ(client()
+                  .Send("PUT", "/v1/subjects/" + id + "/password",
+                        R"({"password":"correct horse battery"})", service)
+                  .status,
+              204);
+    HttpReply login = client().Post("/v1/sessions",
+                                    {{"email", email}, {"password", "correct horse battery"}}, "");
     EXPECT_EQ(login.status, 201) << login.body;
     return std::pair{id, login.json().value("token", "")};
   };
@@ -88,17 +104,21 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
 
     if (IsSubjectRoute(route.pattern)) {
       for (const Outsider& o : outsiders) {
-        HttpReply r = client().Send(route.method, Fill(route.pattern, o.subject), "{}", o.token, gpc);
+        HttpReply r =
+            client().Send(route.method, Fill(route.pattern, o.subject), "{}", o.token, gpc);
         EXPECT_EQ(r.status, 403) << where << " by " << o.who << ": " << r.body;
-        EXPECT_THAT(r.error("reason"), AnyOf(Eq(o.reason), Eq("principal_not_allowed"))) << where << " by " << o.who;
+        EXPECT_THAT(r.error("reason"), AnyOf(Eq(o.reason), Eq("principal_not_allowed")))
+            << where << " by " << o.who;
       }
-      HttpReply admin_reply = client().Send(route.method, Fill(route.pattern, of_tenant1), "{}", admin(), gpc);
+      HttpReply admin_reply =
+          client().Send(route.method, Fill(route.pattern, of_tenant1), "{}", admin(), gpc);
       EXPECT_EQ(admin_reply.status, 403) << where << " by the admin";
       EXPECT_EQ(admin_reply.error("reason"), "admin_has_no_data_access") << where;
     }
     if (IsKeyRoute(route.pattern)) {
       for (const std::string& token : {service, staff, tenant1, org1, alice_session}) {
-        EXPECT_EQ(client().Send(route.method, Fill(route.pattern, "1"), "{}", token).status, 403) << where;
+        EXPECT_EQ(client().Send(route.method, Fill(route.pattern, "1"), "{}", token).status, 403)
+            << where;
       }
     }
     // Organization 1's routes: not for another organization's admin, nor for anyone but the
@@ -108,15 +128,16 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
       EXPECT_EQ(other.status, 403) << where;
       EXPECT_EQ(other.error("reason"), "other_organization") << where;
       for (const std::string& token : {staff, tenant1, admin(), alice_session}) {
-        EXPECT_EQ(client().Send(route.method, Fill(route.pattern, of_org1), "", token).status, 403) << where;
+        EXPECT_EQ(client().Send(route.method, Fill(route.pattern, of_org1), "", token).status, 403)
+            << where;
       }
     }
   }
 
   // A request is read by the controller, the subject it is about, and the organization admin it
   // was routed to: not by another subject, an organization it was not routed to, or a tenant.
-  HttpReply filed = client().Post("/v1/subjects/" + alice + "/requests", {{"right", "access"}, {"channel", "dashboard"}},
-                                  alice_session);
+  HttpReply filed = client().Post("/v1/subjects/" + alice + "/requests",
+                                  {{"right", "access"}, {"channel", "dashboard"}}, alice_session);
   ASSERT_EQ(filed.status, 201) << filed.body;
   const std::string request = "/v1/requests/" + filed.json().value("id", "");
   EXPECT_EQ(client().Get(request, alice_session).status, 200);
@@ -129,17 +150,19 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
   // Subjects' sessions reach none of the controller's routes (reading a request of their own
   // is checked above).
   for (const RouteInfo& route : server().routes()) {
-    if (IsPublic(route.pattern) || IsSubjectRoute(route.pattern) || route.pattern == "/v1/sessions/current" ||
+    if (IsPublic(route.pattern) || IsSubjectRoute(route.pattern) ||
+        route.pattern == "/v1/sessions/current" ||
         (IsRequestRoute(route.pattern) && route.method == "GET")) {
       continue;
     }
-    EXPECT_EQ(client().Send(route.method, Fill(route.pattern, alice), "{}", alice_session).status, 403)
+    EXPECT_EQ(client().Send(route.method, Fill(route.pattern, alice), "{}", alice_session).status,
+              403)
         << route.method << " " << route.pattern;
   }
 
   // Nothing the outsiders sent changed anything: the subjects are there, with no consent event.
-  for (const auto& [owner, subject] : {std::pair{tenant1, of_tenant1}, std::pair{org1, of_org1},
-                                       std::pair{service, alice}}) {
+  for (const auto& [owner, subject] :
+       {std::pair{tenant1, of_tenant1}, std::pair{org1, of_org1}, std::pair{service, alice}}) {
     EXPECT_EQ(client().Get("/v1/subjects/" + subject, owner).status, 200);
     HttpReply history = client().Get("/v1/subjects/" + subject + "/consents", owner);
     ASSERT_EQ(history.status, 200);

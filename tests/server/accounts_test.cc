@@ -26,13 +26,20 @@ class Accounts : public ServerTest {
     Start("policies/customertrackr.yaml");
     service_ = Key("service");
     subject_ = NewSubject({{"kind", "user"}}, service_);
-    ASSERT_EQ(client().Post("/v1/subjects/" + subject_ + "/fields",
-                            {{"purposes", {"service"}},
-                             {"fields", {{{"category", "user.contact.email"}, {"value", "kim@example.com"}},
-                                         {{"category", "user.profile"}, {"value", "likes: tea"}}}}},
-                            service_).status, 201);
-    ASSERT_EQ(client().Send("PUT", "/v1/subjects/" + subject_ + "/password",
-                            Json{{"password", kPassword}}.dump(), service_).status, 204);
+    ASSERT_EQ(client()
+                  .Post("/v1/subjects/" + subject_ + "/fields",
+                        {{"purposes", {"service"}},
+                         {"fields",
+                          {{{"category", "user.contact.email"}, {"value", "kim@example.com"}},
+                           {{"category", "user.profile"}, {"value", "likes: tea"}}}}},
+                        service_)
+                  .status,
+              201);
+    ASSERT_EQ(client()
+                  .Send("PUT", "/v1/subjects/" + subject_ + "/password",
+                        Json{{"password", kPassword}}.dump(), service_)
+                  .status,
+              204);
   }
   HttpReply Login(const std::string& password, const std::string& email = "kim@example.com") {
     return client().Post("/v1/sessions", {{"email", email}, {"password", password}}, "");
@@ -40,7 +47,8 @@ class Accounts : public ServerTest {
   std::vector<std::string> StoredPasswordHashes() {
     sqlite3* db = nullptr;
     std::vector<std::string> out;
-    if (sqlite3_open_v2((dir_ / "keys.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    if (sqlite3_open_v2((dir_ / "keys.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+        SQLITE_OK) {
       sqlite3_stmt* stmt = nullptr;
       sqlite3_prepare_v2(db, "SELECT password_hash FROM subject_passwords", -1, &stmt, nullptr);
       while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
@@ -62,7 +70,8 @@ TEST_F(Accounts, CU07_PasswordsAreStoredOnlyAsArgon2idHashes) {
   EXPECT_THAT(hashes[0], Not(HasSubstr(kPassword)));
   EXPECT_THAT(log(), Not(HasSubstr(kPassword)));
   // Too short a password is refused.
-  HttpReply weak = client().Send("PUT", "/v1/subjects/" + subject_ + "/password", R"({"password":"short"})", service_);
+  HttpReply weak = client().Send("PUT", "/v1/subjects/" + subject_ + "/password",
+                                 R"({"password":"short"})", service_);
   EXPECT_EQ(weak.status, 400);
   EXPECT_EQ(weak.error("field"), "password");
 }
@@ -72,7 +81,8 @@ TEST_F(Accounts, CU07_ASubjectSignsInSeesItsOwnDataAndSignsOut) {
   ASSERT_EQ(login.status, 201) << login.body;
   const std::string session = login.json()["token"];
   EXPECT_THAT(session, StartsWith("pss_"));
-  HttpReply own = client().Get("/v1/subjects/" + subject_ + "/fields?purpose=service.profile", session);
+  HttpReply own =
+      client().Get("/v1/subjects/" + subject_ + "/fields?purpose=service.profile", session);
   ASSERT_EQ(own.status, 200) << own.body;
   EXPECT_THAT(own.body, HasSubstr("likes: tea"));
   EXPECT_EQ(client().Send("DELETE", "/v1/sessions/current", "", session).status, 204);

@@ -17,10 +17,9 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -70,7 +69,8 @@ class HttpClient {
         continue;
       }
       HttpReply reply{.status = static_cast<int>(res.result_int()), .body = res.body()};
-      for (const auto& field : res) reply.headers[std::string(field.name_string())] = std::string(field.value());
+      for (const auto& field : res)
+        reply.headers[std::string(field.name_string())] = std::string(field.value());
       if (!res.keep_alive()) stream_.reset();
       return reply;
     }
@@ -91,7 +91,8 @@ class HttpClient {
     if (stream_) return;
     stream_.emplace(ioc_);
     buffer_.clear();
-    stream_->connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    stream_->connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
   }
 
   boost::asio::io_context ioc_;

@@ -18,7 +18,8 @@ namespace privet::testing {
 namespace {
 
 std::set<std::pair<std::string, std::string>> SpecRoutes(const YAML::Node& spec) {
-  static const std::set<std::string> kMethods = {"get", "post", "put", "delete", "patch", "head", "options"};
+  static const std::set<std::string> kMethods = {"get",   "post", "put",    "delete",
+                                                 "patch", "head", "options"};
   std::set<std::pair<std::string, std::string>> out;
   for (const auto& path : spec["paths"]) {
     for (const auto& op : path.second) {
@@ -118,8 +119,10 @@ TEST_F(OpenApi, EveryRouteInTheSpecIsServedAndEveryServedRouteIsInTheSpec) {
   std::set<std::pair<std::string, std::string>> documented = SpecRoutes(spec);
   std::set<std::pair<std::string, std::string>> served;
   for (const RouteInfo& r : server().routes()) served.emplace(r.method, r.pattern);
-  for (const auto& r : documented) EXPECT_TRUE(served.count(r)) << "documented, not served: " << r.first << " " << r.second;
-  for (const auto& r : served) EXPECT_TRUE(documented.count(r)) << "served, not documented: " << r.first << " " << r.second;
+  for (const auto& r : documented)
+    EXPECT_TRUE(served.count(r)) << "documented, not served: " << r.first << " " << r.second;
+  for (const auto& r : served)
+    EXPECT_TRUE(documented.count(r)) << "served, not documented: " << r.first << " " << r.second;
 }
 
 TEST_F(OpenApi, EveryDocumentedRouteAnswersOverHttpAndNoneIs404) {
@@ -127,7 +130,8 @@ TEST_F(OpenApi, EveryDocumentedRouteAnswersOverHttpAndNoneIs404) {
   for (const auto& [method, pattern] : SpecRoutes(spec)) {
     std::string target = pattern;
     for (const char* param : {"{id}", "{field_id}", "{key_id}"}) {
-      for (size_t at; (at = target.find(param)) != std::string::npos;) target.replace(at, std::string(param).size(), "1");
+      for (size_t at; (at = target.find(param)) != std::string::npos;)
+        target.replace(at, std::string(param).size(), "1");
     }
     HttpReply r = client().Send(method, target, "", "");
     EXPECT_NE(r.status, 404) << method << " " << target;

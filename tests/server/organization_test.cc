@@ -44,27 +44,34 @@ class ConfitrekOrganizations : public ServerTest {
   // A member of Acme, created and administered by Acme's admin, with an email, a workplace and
   // private content, and a password the admin set; returns its id.
   std::string AcmeMember(const std::string& email) {
-    const std::string id = NewSubject({{"kind", "member"}, {"jurisdiction", "EU"}, {"age_years", 30}}, acme_);
-    HttpReply wrote = client().Post(
-        "/v1/subjects/" + id + "/fields",
-        {{"purposes", {"provide"}},
-         {"fields", {{{"category", "user.contact.email"}, {"value", email}},
-                     {{"category", "user.workplace"}, {"value", "Acme"}},
-                     {{"category", "user.content.private"}, {"value", "q3-plan.xlsx"}}}}},
-        acme_);
+    const std::string id =
+        NewSubject({{"kind", "member"}, {"jurisdiction", "EU"}, {"age_years", 30}}, acme_);
+    HttpReply wrote =
+        client().Post("/v1/subjects/" + id + "/fields",
+                      {{"purposes", {"provide"}},
+                       {"fields",
+                        {{{"category", "user.contact.email"}, {"value", email}},
+                         {{"category", "user.workplace"}, {"value", "Acme"}},
+                         {{"category", "user.content.private"}, {"value", "q3-plan.xlsx"}}}}},
+                      acme_);
     EXPECT_EQ(wrote.status, 201) << wrote.body;
-    EXPECT_EQ(client().Send("PUT", "/v1/subjects/" + id + "/password",
-                            Json{{"password", kPassword}}.dump(), acme_).status, 204);
+    EXPECT_EQ(client()
+                  .Send("PUT", "/v1/subjects/" + id + "/password",
+                        Json{{"password", kPassword}}.dump(), acme_)
+                  .status,
+              204);
     return id;
   }
 
   std::string SignIn(const std::string& email) {
-    HttpReply login = client().Post("/v1/sessions", {{"email", email}, {"password", kPassword}}, "");
+    HttpReply login =
+        client().Post("/v1/sessions", {{"email", email}, {"password", kPassword}}, "");
     EXPECT_EQ(login.status, 201) << login.body;
     return login.json().value("token", "");
   }
 
-  HttpReply ReadFields(const std::string& id, const std::string& token, const std::string& purpose = "provide") {
+  HttpReply ReadFields(const std::string& id, const std::string& token,
+                       const std::string& purpose = "provide") {
     return client().Get("/v1/subjects/" + id + "/fields?purpose=" + purpose, token);
   }
 
@@ -78,7 +85,9 @@ TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminAdministersItsMembersOve
   HttpReply record = client().Get("/v1/subjects/" + member, acme_);
   ASSERT_EQ(record.status, 200) << record.body;
   EXPECT_EQ(record.json()["organization_id"], "41");
-  EXPECT_EQ(client().Post("/v1/subjects", {{"kind", "member"}, {"age_years", 30}, {"organization_id", "42"}}, acme_)
+  EXPECT_EQ(client()
+                .Post("/v1/subjects",
+                      {{"kind", "member"}, {"age_years", 30}, {"organization_id", "42"}}, acme_)
                 .error("reason"),
             "other_organization");
 
@@ -92,8 +101,9 @@ TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminAdministersItsMembersOve
   ASSERT_THAT(members.json()["members"], SizeIs(1));
   EXPECT_EQ(members.json()["members"][0]["id"], member);
   EXPECT_EQ(members.json()["members"][0]["removed"], false);
-  HttpReply opt_out = client().Post("/v1/subjects/" + member + "/consents",
-                                    {{"purpose", "advertise"}, {"action", "opt_out"}, {"source", "staff"}}, acme_);
+  HttpReply opt_out =
+      client().Post("/v1/subjects/" + member + "/consents",
+                    {{"purpose", "advertise"}, {"action", "opt_out"}, {"source", "staff"}}, acme_);
   EXPECT_EQ(opt_out.status, 201) << opt_out.body;
   HttpReply history = client().Get("/v1/subjects/" + member + "/consents", acme_);
   ASSERT_EQ(history.status, 200);
@@ -107,23 +117,25 @@ TEST_F(ConfitrekOrganizations, CT11_TheOrganizationAdminAdministersItsMembersOve
   // No other organization reaches the account: not its record, data, settings, password or
   // membership list, and nothing changes.
   const std::string base = "/v1/subjects/" + member;
-  for (auto [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
-           {"GET", base, ""},
-           {"GET", base + "/fields?purpose=provide", ""},
-           {"POST", base + "/fields", R"({"purposes":["provide"],"fields":[{"category":"user.workplace","value":"Globex"}]})"},
-           {"POST", base + "/consents", R"({"purpose":"advertise","action":"undo_opt_out"})"},
-           {"GET", base + "/consents", ""},
-           {"PUT", base + "/password", R"({"password":"globex owns you now"})"},
-           {"DELETE", base, ""},
-           {"GET", "/v1/organizations/41/members", ""},
-           {"DELETE", "/v1/organizations/41/members/" + member, ""},
-       }) {
+  for (
+      auto [method, path, body] : std::vector<std::tuple<std::string, std::string, std::string>>{
+          {"GET", base, ""},
+          {"GET", base + "/fields?purpose=provide", ""},
+          {"POST", base + "/fields",
+           R"({"purposes":["provide"],"fields":[{"category":"user.workplace","value":"Globex"}]})"},
+          {"POST", base + "/consents", R"({"purpose":"advertise","action":"undo_opt_out"})"},
+          {"GET", base + "/consents", ""},
+          {"PUT", base + "/password", R"({"password":"globex owns you now"})"},
+          {"DELETE", base, ""},
+          {"GET", "/v1/organizations/41/members", ""},
+          {"DELETE", "/v1/organizations/41/members/" + member, ""},
+      }) {
     HttpReply r = client().Send(method, path, body, globex_);
     EXPECT_EQ(r.status, 403) << method << " " << path << ": " << r.body;
     EXPECT_EQ(r.error("reason"), "other_organization") << method << " " << path;
   }
-  EXPECT_THAT(Categories(ReadFields(member, acme_).json()), UnorderedElementsAre("user.contact.email", "user.workplace",
-                                                                        "user.content.private"));
+  EXPECT_THAT(Categories(ReadFields(member, acme_).json()),
+              UnorderedElementsAre("user.contact.email", "user.workplace", "user.content.private"));
   EXPECT_THAT(client().Get(base + "/consents", acme_).json()["events"], SizeIs(1));
   EXPECT_FALSE(SignIn("kim@acme.example").empty());  // the password is still the admin's
   HttpReply globex_members = client().Get("/v1/organizations/42/members", globex_);
@@ -140,10 +152,14 @@ TEST_F(ConfitrekOrganizations, CT12_ARemovedMemberLosesAccessToTheAccountContent
   const std::string removal = "/v1/organizations/41/members/" + member;
   EXPECT_EQ(client().Send("DELETE", removal, "", globex_).error("reason"), "other_organization");
   EXPECT_EQ(client().Send("DELETE", removal, "", session).status, 403);
-  EXPECT_EQ(client().Send("DELETE", "/v1/organizations/42/members/" + member, "", globex_).status, 404);
+  EXPECT_EQ(client().Send("DELETE", "/v1/organizations/42/members/" + member, "", globex_).status,
+            404);
   // Nor does a consent event in disguise.
-  EXPECT_EQ(client().Post("/v1/subjects/" + member + "/consents",
-                          {{"action", "removed_from_organization"}}, acme_).error("field"), "action");
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + member + "/consents",
+                      {{"action", "removed_from_organization"}}, acme_)
+                .error("field"),
+            "action");
   ASSERT_THAT(Categories(ReadFields(member, session).json()), SizeIs(3));
 
   ASSERT_EQ(client().Send("DELETE", removal, "", acme_).status, 204);
@@ -162,7 +178,9 @@ TEST_F(ConfitrekOrganizations, CT12_ARemovedMemberLosesAccessToTheAccountContent
   ASSERT_THAT(held_fields, SizeIs(3));  // the account and its content stay with Acme
   for (const Json& f : held_fields) {
     const std::string field = f.value("id", "");
-    EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + member + "/fields/" + field, "", session).status, 403);
+    EXPECT_EQ(
+        client().Send("DELETE", "/v1/subjects/" + member + "/fields/" + field, "", session).status,
+        403);
   }
   EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
   HttpReply members = client().Get("/v1/organizations/41/members", acme_);
@@ -195,20 +213,32 @@ TEST_F(ConfitrekOrganizations, CT13_MembersRequestsAreRoutedToTheirOrganizationA
   ASSERT_THAT(mine.json()["requests"], SizeIs(1));
   EXPECT_EQ(client().Get("/v1/requests/" + request, session).json()["state"], "routed");
   EXPECT_EQ(client().Get("/v1/requests/" + request, globex_).error("reason"), "other_organization");
-  EXPECT_EQ(client().Get("/v1/organizations/41/requests", globex_).error("reason"), "other_organization");
+  EXPECT_EQ(client().Get("/v1/organizations/41/requests", globex_).error("reason"),
+            "other_organization");
   HttpReply globex_routed = client().Get("/v1/organizations/42/requests", globex_);
   ASSERT_EQ(globex_routed.status, 200);
   EXPECT_THAT(globex_routed.json()["requests"], IsEmpty());
-  const std::string other = NewSubject({{"kind", "customer"}, {"jurisdiction", "EU"}, {"age_years", 30}}, service_);
-  ASSERT_EQ(client().Post("/v1/subjects/" + other + "/fields",
-                          {{"purposes", {"provide"}}, {"fields", {{{"category", "user.contact.email"}, {"value", "lee@example.com"}}}}},
-                          service_).status, 201);
-  ASSERT_EQ(client().Send("PUT", "/v1/subjects/" + other + "/password", Json{{"password", kPassword}}.dump(), service_)
-                .status, 204);
-  EXPECT_EQ(client().Get("/v1/requests/" + request, SignIn("lee@example.com")).error("reason"), "not_subjects_own_data");
+  const std::string other =
+      NewSubject({{"kind", "customer"}, {"jurisdiction", "EU"}, {"age_years", 30}}, service_);
+  ASSERT_EQ(
+      client()
+          .Post("/v1/subjects/" + other + "/fields",
+                {{"purposes", {"provide"}},
+                 {"fields", {{{"category", "user.contact.email"}, {"value", "lee@example.com"}}}}},
+                service_)
+          .status,
+      201);
+  ASSERT_EQ(client()
+                .Send("PUT", "/v1/subjects/" + other + "/password",
+                      Json{{"password", kPassword}}.dump(), service_)
+                .status,
+            204);
+  EXPECT_EQ(client().Get("/v1/requests/" + request, SignIn("lee@example.com")).error("reason"),
+            "not_subjects_own_data");
 
   // ConfiTrek does not carry it out itself: the member's data stays for Acme to decide.
-  EXPECT_EQ(client().Post("/v1/requests/" + request + "/fulfil", Json::object(), service_).status, 409);
+  EXPECT_EQ(client().Post("/v1/requests/" + request + "/fulfil", Json::object(), service_).status,
+            409);
   EXPECT_THAT(Categories(ReadFields(member, acme_).json()), SizeIs(3));
 }
 
@@ -387,12 +417,14 @@ class ConnactTenants : public ServerTest {
 };
 
 TEST_F(ConnactTenants, CN05_ACustomersKeySeesOnlyTheDataThatCustomerSubmitted) {
-  const std::string customer_a = Key("tenant:7"), customer_b = Key("tenant:8"), service = Key("service");
+  const std::string customer_a = Key("tenant:7"), customer_b = Key("tenant:8"),
+                    service = Key("service");
   const std::string contact = NewSubject({{"kind", "customer_contact"}}, customer_a);
   HttpReply wrote = client().Post(
       "/v1/subjects/" + contact + "/fields",
       {{"purposes", {"customer_instructions"}},
-       {"fields", {{{"category", "customer_data"}, {"value", "lead notes"}, {"source", "customer"}}}}},
+       {"fields",
+        {{{"category", "customer_data"}, {"value", "lead notes"}, {"source", "customer"}}}}},
       customer_a);
   ASSERT_EQ(wrote.status, 201) << wrote.body;
   HttpReply record = client().Get("/v1/subjects/" + contact, customer_a);
@@ -400,21 +432,26 @@ TEST_F(ConnactTenants, CN05_ACustomersKeySeesOnlyTheDataThatCustomerSubmitted) {
   EXPECT_EQ(record.json()["tenant_id"], "7");
 
   // The customer reads (exports) what it submitted.
-  HttpReply own = client().Get("/v1/subjects/" + contact + "/fields?purpose=customer_instructions", customer_a);
+  HttpReply own =
+      client().Get("/v1/subjects/" + contact + "/fields?purpose=customer_instructions", customer_a);
   ASSERT_EQ(own.status, 200) << own.body;
   ASSERT_THAT(own.json()["fields"], SizeIs(1));
   EXPECT_EQ(own.json()["fields"][0]["value"], "lead notes");
 
   // Another customer reaches nothing of it, and cannot file subjects in A's name.
-  for (const std::string& path : {"/v1/subjects/" + contact,
-                                  "/v1/subjects/" + contact + "/fields?purpose=customer_instructions",
-                                  "/v1/subjects/" + contact + "/consents"}) {
+  for (const std::string& path :
+       {"/v1/subjects/" + contact,
+        "/v1/subjects/" + contact + "/fields?purpose=customer_instructions",
+        "/v1/subjects/" + contact + "/consents"}) {
     EXPECT_EQ(client().Get(path, customer_b).error("reason"), "other_tenant") << path;
   }
-  EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + contact, "", customer_b).error("reason"), "other_tenant");
-  EXPECT_EQ(client().Post("/v1/subjects", {{"kind", "customer_contact"}, {"tenant_id", "7"}}, customer_b)
-                .error("reason"),
+  EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + contact, "", customer_b).error("reason"),
             "other_tenant");
+  EXPECT_EQ(
+      client()
+          .Post("/v1/subjects", {{"kind", "customer_contact"}, {"tenant_id", "7"}}, customer_b)
+          .error("reason"),
+      "other_tenant");
 
   // CONNACT's own purposes never see it, whichever of its keys asks.
   for (const char* purpose : {"service", "statistics", "abuse_detection"}) {
@@ -427,7 +464,11 @@ TEST_F(ConnactTenants, CN05_ACustomersKeySeesOnlyTheDataThatCustomerSubmitted) {
   // Erased at the customer's request: gone for everyone.
   ASSERT_EQ(client().Send("DELETE", "/v1/subjects/" + contact, "", customer_a).status, 204);
   EXPECT_EQ(client().Get("/v1/subjects/" + contact, customer_a).status, 404);
-  EXPECT_EQ(client().Get("/v1/subjects/" + contact + "/fields?purpose=customer_instructions", customer_a).status, 404);
+  EXPECT_EQ(
+      client()
+          .Get("/v1/subjects/" + contact + "/fields?purpose=customer_instructions", customer_a)
+          .status,
+      404);
 }
 
 }  // namespace

@@ -29,9 +29,12 @@ class StarterServer : public ServerTest {
   void StopWithReadsInFlight(ServerOptions::ReadCommitter committer);
   // Starts the server again on the same data, with `committer`, and a client for it.
   void StartAgain(ServerOptions::ReadCommitter committer) {
-    auto started = Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
-                                  .port = 0, .threads = 2, .retention_interval = std::chrono::milliseconds(0),
-                                  .read_committer = committer});
+    auto started =
+        Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
+                       .port = 0,
+                       .threads = 2,
+                       .retention_interval = std::chrono::milliseconds(0),
+                       .read_committer = committer});
     ASSERT_TRUE(started.ok()) << started.status().ToString();
     server_ = std::move(*started);
     client_ = std::make_unique<HttpClient>(server_->port());
@@ -69,7 +72,11 @@ TEST_F(StarterServer, RevokedKeysAre401) {
   ASSERT_EQ(created.status, 201);
   const std::string token = created.json()["token"];
   EXPECT_EQ(client().Get("/v1/policy", token).status, 200);
-  EXPECT_EQ(client().Send("DELETE", "/v1/api-keys/" + created.json()["id"].get<std::string>(), "", admin()).status, 204);
+  EXPECT_EQ(
+      client()
+          .Send("DELETE", "/v1/api-keys/" + created.json()["id"].get<std::string>(), "", admin())
+          .status,
+      204);
   EXPECT_EQ(client().Get("/v1/policy", token).status, 401);
 }
 
@@ -86,9 +93,12 @@ TEST_F(StarterServer, UnknownRoutesAre404AndWrongMethods405) {
 TEST_F(StarterServer, BodiesOverTheLimitAre413) {
   boost::asio::io_context ioc;
   boost::beast::tcp_stream stream(ioc);
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server().port()));
-  std::string head = "POST /v1/subjects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     "Content-Length: " + std::to_string(kMaxRequestBodyBytes + 1) + "\r\n\r\n";
+  stream.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server().port()));
+  std::string head =
+      "POST /v1/subjects HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(kMaxRequestBodyBytes + 1) + "\r\n\r\n";
   boost::asio::write(stream, boost::asio::buffer(head));
   boost::beast::flat_buffer buffer;
   boost::beast::http::response<boost::beast::http::string_body> res;
@@ -104,16 +114,20 @@ TEST_F(StarterServer, MalformedJsonUnknownFieldsAndWrongTypesAre400AndChangeNoth
   HttpReply broken = client().Send("POST", fields, "{\"purposes\": [", service);
   EXPECT_EQ(broken.status, 400);
   EXPECT_EQ(broken.error("field"), "body");
-  HttpReply unknown = client().Post(fields, {{"purposes", {"service"}}, {"fields", Json::array()}, {"colour", 1}}, service);
+  HttpReply unknown = client().Post(
+      fields, {{"purposes", {"service"}}, {"fields", Json::array()}, {"colour", 1}}, service);
   EXPECT_EQ(unknown.status, 400);
   EXPECT_EQ(unknown.error("field"), "colour");
   HttpReply wrong_type = client().Post(
-      fields, {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", 42}}}}}, service);
+      fields, {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", 42}}}}},
+      service);
   EXPECT_EQ(wrong_type.status, 400);
   EXPECT_EQ(wrong_type.error("field"), "fields[0].value");
-  HttpReply nested_unknown = client().Post(
-      fields, {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", "Ada"}, {"x", 1}}}}},
-      service);
+  HttpReply nested_unknown =
+      client().Post(fields,
+                    {{"purposes", {"service"}},
+                     {"fields", {{{"category", "user.name"}, {"value", "Ada"}, {"x", 1}}}}},
+                    service);
   EXPECT_EQ(nested_unknown.status, 400);
   EXPECT_EQ(nested_unknown.error("field"), "fields[0].x");
   HttpReply bad_subject = client().Post("/v1/subjects", {{"kind", 7}}, service);
@@ -128,13 +142,16 @@ TEST_F(StarterServer, MalformedJsonUnknownFieldsAndWrongTypesAre400AndChangeNoth
 
 TEST_F(StarterServer, WriteAndReadBackWithAServiceKey) {
   const std::string service = Key("service");
-  const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
-  HttpReply written = client().Post("/v1/subjects/" + id + "/fields",
-                                    {{"purposes", {"service"}},
-                                     {"feature", "sign_up"},
-                                     {"fields", {{{"category", "user.contact.email"}, {"value", "ada@example.com"}},
-                                                 {{"category", "user.name"}, {"value", "Ada"}}}}},
-                                    service);
+  const std::string id =
+      NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
+  HttpReply written =
+      client().Post("/v1/subjects/" + id + "/fields",
+                    {{"purposes", {"service"}},
+                     {"feature", "sign_up"},
+                     {"fields",
+                      {{{"category", "user.contact.email"}, {"value", "ada@example.com"}},
+                       {{"category", "user.name"}, {"value", "Ada"}}}}},
+                    service);
   ASSERT_EQ(written.status, 201) << written.body;
   ASSERT_EQ(written.json()["field_ids"].size(), 2u);
   HttpReply read = client().Get("/v1/subjects/" + id + "/fields?purpose=service", service);
@@ -145,8 +162,14 @@ TEST_F(StarterServer, WriteAndReadBackWithAServiceKey) {
 
   // Rectify, then delete one field.
   const std::string name_id = written.json()["field_ids"][1];
-  EXPECT_EQ(client().Send("PUT", "/v1/subjects/" + id + "/fields/" + name_id, R"({"value":"Ada L."})", service).status, 204);
-  EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + id + "/fields/" + name_id, "", service).status, 204);
+  EXPECT_EQ(client()
+                .Send("PUT", "/v1/subjects/" + id + "/fields/" + name_id, R"({"value":"Ada L."})",
+                      service)
+                .status,
+            204);
+  EXPECT_EQ(
+      client().Send("DELETE", "/v1/subjects/" + id + "/fields/" + name_id, "", service).status,
+      204);
   read = client().Get("/v1/subjects/" + id + "/fields?purpose=service", service);
   EXPECT_THAT(Categories(read.json()["fields"]), ::testing::ElementsAre("user.contact.email"));
 
@@ -182,16 +205,20 @@ TEST_F(StarterServer, ConcurrentClientsEachSeeTheirOwnWrites) {
   for (int c = 0; c < kClients; ++c) {
     threads.emplace_back([&, c] {
       HttpClient own(server().port());
-      HttpReply created = own.Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}}, service);
+      HttpReply created =
+          own.Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}}, service);
       if (created.status != 201) return void(++failures);
       const std::string id = created.json()["id"];
       for (int i = 0; i < kRounds; ++i) {
         const std::string value = "client" + std::to_string(c) + "-" + std::to_string(i);
         HttpReply w = own.Post("/v1/subjects/" + id + "/fields",
-                               {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", value}}}}},
+                               {{"purposes", {"service"}},
+                                {"fields", {{{"category", "user.name"}, {"value", value}}}}},
                                service);
         HttpReply r = own.Get("/v1/subjects/" + id + "/fields?purpose=service", service);
-        if (w.status != 201 || r.status != 200 || r.json()["fields"].size() != static_cast<size_t>(i + 1)) ++failures;
+        if (w.status != 201 || r.status != 200 ||
+            r.json()["fields"].size() != static_cast<size_t>(i + 1))
+          ++failures;
       }
     });
   }
@@ -225,11 +252,17 @@ TEST_F(StarterServer, CrossTenantAccessIsRefused) {
   HttpReply other = client().Get("/v1/subjects/" + id, tenant2);
   EXPECT_EQ(other.status, 403);
   EXPECT_EQ(other.error("reason"), "other_tenant");
-  EXPECT_EQ(client().Get("/v1/subjects/" + id + "/fields?purpose=service", tenant2).error("reason"), "other_tenant");
-  EXPECT_EQ(client().Post("/v1/subjects/" + id + "/consents", {{"purpose", "marketing"}, {"action", "grant"}}, tenant2).status, 403);
+  EXPECT_EQ(client().Get("/v1/subjects/" + id + "/fields?purpose=service", tenant2).error("reason"),
+            "other_tenant");
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + id + "/consents",
+                      {{"purpose", "marketing"}, {"action", "grant"}}, tenant2)
+                .status,
+            403);
   EXPECT_EQ(client().Send("DELETE", "/v1/subjects/" + id, "", tenant2).status, 403);
   // A tenant cannot create subjects for another tenant.
-  HttpReply foreign = client().Post("/v1/subjects", {{"kind", "customer"}, {"age_years", 30}, {"tenant_id", "1"}}, tenant2);
+  HttpReply foreign = client().Post(
+      "/v1/subjects", {{"kind", "customer"}, {"age_years", 30}, {"tenant_id", "1"}}, tenant2);
   EXPECT_EQ(foreign.status, 403);
   EXPECT_EQ(client().Get("/v1/subjects/" + id, tenant1).status, 200);  // still there
 }
@@ -262,10 +295,11 @@ TEST_F(StarterServer, GpcIsHonouredAsAnOptOutWhenThePolicySaysSo) {
   HttpReply again = client().Get("/v1/subjects/" + id + "/consents", service, {{"Sec-GPC", "1"}});
   EXPECT_EQ(again.json()["events"].size(), r.json()["events"].size());
   // And honoured from then on: analytics data is no longer used.
-  HttpReply write = client().Post("/v1/subjects/" + id + "/fields",
-                                  {{"purposes", {"analytics"}},
-                                   {"fields", {{{"category", "user.device.cookie_id"}, {"value", "c-1"}}}}},
-                                  service);
+  HttpReply write =
+      client().Post("/v1/subjects/" + id + "/fields",
+                    {{"purposes", {"analytics"}},
+                     {"fields", {{{"category", "user.device.cookie_id"}, {"value", "c-1"}}}}},
+                    service);
   EXPECT_EQ(write.status, 403) << write.body;
   EXPECT_EQ(write.error("reason"), "opted_out");
 }
@@ -340,7 +374,8 @@ TEST_F(StarterServer, RefusedRequestsRecordNoPrivacySignal) {
 
 TEST_F(StarterServer, ServedRoutesAreExposedForTheSpec) {
   bool found = false;
-  for (const RouteInfo& r : server().routes()) found = found || (r.method == "GET" && r.pattern == "/v1/subjects/{id}/fields");
+  for (const RouteInfo& r : server().routes())
+    found = found || (r.method == "GET" && r.pattern == "/v1/subjects/{id}/fields");
   EXPECT_TRUE(found);
 }
 
@@ -349,7 +384,9 @@ TEST_F(StarterServer, MetricsCountRequestsByRoutePattern) {
   client().Get("/healthz");
   HttpReply m = client().Get("/metrics", service);
   ASSERT_EQ(m.status, 200);
-  EXPECT_THAT(m.body, HasSubstr("privet_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"));
+  EXPECT_THAT(
+      m.body,
+      HasSubstr("privet_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"));
   EXPECT_THAT(m.body, HasSubstr("privet_http_request_duration_seconds_bucket{route=\"/healthz\""));
   EXPECT_THAT(m.body, HasSubstr("privet_decisions_total"));
 }
@@ -360,8 +397,10 @@ TEST_F(StarterServer, MetricsCountRequestsByRoutePattern) {
 // more per connection, for reads committed but not answered before the stop).
 // Both read committers (ServerOptions::read_committer): the io threads, the committer thread.
 TEST_F(StarterServer, StoppingWithReadsInFlightLosesNoDecision) {
-  for (auto committer : {ServerOptions::ReadCommitter::kIoThreads, ServerOptions::ReadCommitter::kCommitterThread}) {
-    SCOPED_TRACE(committer == ServerOptions::ReadCommitter::kIoThreads ? "io threads" : "committer thread");
+  for (auto committer :
+       {ServerOptions::ReadCommitter::kIoThreads, ServerOptions::ReadCommitter::kCommitterThread}) {
+    SCOPED_TRACE(committer == ServerOptions::ReadCommitter::kIoThreads ? "io threads"
+                                                                       : "committer thread");
     StopWithReadsInFlight(committer);
   }
 }
@@ -371,10 +410,16 @@ void StarterServer::StopWithReadsInFlight(ServerOptions::ReadCommitter committer
     ASSERT_NO_FATAL_FAILURE(StartAgain(committer));
   }
   const std::string service = Key("service");
-  const std::string id = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
+  const std::string id =
+      NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service);
   const std::string fields = "/v1/subjects/" + id + "/fields";
-  ASSERT_EQ(client().Post(fields, {{"purposes", {"service"}}, {"fields", {{{"category", "user.name"}, {"value", "Ada"}}}}},
-                          service).status, 201);
+  ASSERT_EQ(client()
+                .Post(fields,
+                      {{"purposes", {"service"}},
+                       {"fields", {{{"category", "user.name"}, {"value", "Ada"}}}}},
+                      service)
+                .status,
+            201);
   server_.reset();
   const auto audit_size = [&] {
     auto vault = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
@@ -420,10 +465,14 @@ void StarterServer::StopWithReadsInFlight(ServerOptions::ReadCommitter committer
 
 TEST_F(StarterServer, MetricsNameUnknownMethodsOther) {
   // A client's own method names would make as many series as it likes.
-  for (const char* method : {"BREW", "XYZZY"}) EXPECT_EQ(client().Send(method, "/healthz").status, 405);
+  for (const char* method : {"BREW", "XYZZY"})
+    EXPECT_EQ(client().Send(method, "/healthz").status, 405);
   HttpReply m = client().Get("/metrics", Key("service"));
   ASSERT_EQ(m.status, 200);
-  EXPECT_THAT(m.body, HasSubstr("privet_http_requests_total{route=\"unmatched\",method=\"other\",status=\"405\"} 2"));
+  EXPECT_THAT(
+      m.body,
+      HasSubstr(
+          "privet_http_requests_total{route=\"unmatched\",method=\"other\",status=\"405\"} 2"));
   EXPECT_THAT(m.body, Not(HasSubstr("BREW")));
 }
 
@@ -435,8 +484,10 @@ class ConnactServer : public ServerTest {
 TEST_F(ConnactServer, CN11_BrowserSignalsAreIgnoredWhereThePolicyDeclaresSo) {
   EXPECT_EQ(client().Get("/.well-known/gpc.json").json()["gpc"], false);
   const std::string service = Key("service");
-  const std::string id = NewSubject({{"kind", "user"}, {"age_years", 30}}, service, {{"Sec-GPC", "1"}, {"DNT", "1"}});
-  HttpReply r = client().Get("/v1/subjects/" + id + "/consents", service, {{"Sec-GPC", "1"}, {"DNT", "1"}});
+  const std::string id =
+      NewSubject({{"kind", "user"}, {"age_years", 30}}, service, {{"Sec-GPC", "1"}, {"DNT", "1"}});
+  HttpReply r =
+      client().Get("/v1/subjects/" + id + "/consents", service, {{"Sec-GPC", "1"}, {"DNT", "1"}});
   ASSERT_EQ(r.status, 200) << r.body;
   const Json history = r.json();
   for (const Json& e : history["events"]) {
@@ -457,14 +508,16 @@ TEST_F(CustomerTrackrServer, CU08_AStaffKeySeesOnlyItsRolesNeedToKnow) {
   const std::string id = NewSubject({{"kind", "user"}}, service);
   HttpReply w = client().Post("/v1/subjects/" + id + "/fields",
                               {{"purposes", {"service"}},
-                               {"fields", {{{"category", "user.contact.email"}, {"value", "kim@example.com"}},
-                                           {{"category", "user.name"}, {"value", "Kim"}},
-                                           {{"category", "user.profile"}, {"value", "likes: tea"}}}}},
+                               {"fields",
+                                {{{"category", "user.contact.email"}, {"value", "kim@example.com"}},
+                                 {{"category", "user.name"}, {"value", "Kim"}},
+                                 {{"category", "user.profile"}, {"value", "likes: tea"}}}}},
                               service);
   ASSERT_EQ(w.status, 201) << w.body;
   HttpReply r = client().Get("/v1/subjects/" + id + "/fields?purpose=service.support", support);
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_THAT(Categories(r.json()["fields"]), ::testing::UnorderedElementsAre("user.contact.email", "user.name"));
+  EXPECT_THAT(Categories(r.json()["fields"]),
+              ::testing::UnorderedElementsAre("user.contact.email", "user.name"));
   ASSERT_EQ(r.json()["withheld"].size(), 1u);
   EXPECT_EQ(r.json()["withheld"][0]["category"], "user.profile");
   EXPECT_EQ(r.json()["withheld"][0]["reason"], "not_need_to_know");
@@ -614,13 +667,16 @@ class SlowServer : public ServerTest {
 TEST_F(SlowServer, StalledClientsAreDisconnected) {
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::socket socket(ioc);
-  socket.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server().port()));
-  boost::asio::write(socket, boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
+  socket.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server().port()));
+  boost::asio::write(socket,
+                     boost::asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\n")));
   const auto start = std::chrono::steady_clock::now();
   char byte;
   boost::system::error_code ec;
   socket.read_some(boost::asio::buffer(&byte, 1), ec);  // blocks until the server hangs up
-  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset) << ec.message();
+  EXPECT_TRUE(ec == boost::asio::error::eof || ec == boost::asio::error::connection_reset)
+      << ec.message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   // The server still serves others.
   EXPECT_EQ(client().Get("/healthz").status, 200);

@@ -20,7 +20,8 @@ namespace privet::testing {
 class ServerTest : public ::testing::Test {
  protected:
   // Starts the server with a policy of policies/ (e.g. "policies/starter.yaml").
-  void Start(const std::string& policy_file, std::chrono::milliseconds read_timeout = std::chrono::seconds(10)) {
+  void Start(const std::string& policy_file,
+             std::chrono::milliseconds read_timeout = std::chrono::seconds(10)) {
     policy_ = CompileFile(policy_file);
     ASSERT_NE(policy_, nullptr);
     read_timeout_ = read_timeout;
@@ -45,7 +46,8 @@ class ServerTest : public ::testing::Test {
 
   // A key for `principal`, created over HTTP with the admin key.
   std::string Key(const std::string& principal) {
-    HttpReply r = client().Post("/v1/api-keys", {{"principal", principal}, {"label", "test"}}, admin_);
+    HttpReply r =
+        client().Post("/v1/api-keys", {{"principal", principal}, {"label", "test"}}, admin_);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.json().value("token", "");
   }

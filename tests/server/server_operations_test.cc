@@ -26,12 +26,15 @@ class Operations : public ServerTest {
   void SetUp() override {
     Start("policies/starter.yaml");
     service_ = Key("service");
-    subject_ = NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service_);
-    HttpReply w = client().Post("/v1/subjects/" + subject_ + "/fields",
-                                {{"purposes", {"service"}},
-                                 {"fields", {{{"category", "user.contact.email"}, {"value", "ada@example.com"}},
-                                             {{"category", "user.name"}, {"value", "Ada"}}}}},
-                                service_);
+    subject_ =
+        NewSubject({{"kind", "customer"}, {"age_years", 30}, {"jurisdiction", "EU"}}, service_);
+    HttpReply w =
+        client().Post("/v1/subjects/" + subject_ + "/fields",
+                      {{"purposes", {"service"}},
+                       {"fields",
+                        {{{"category", "user.contact.email"}, {"value", "ada@example.com"}},
+                         {{"category", "user.name"}, {"value", "Ada"}}}}},
+                      service_);
     ASSERT_EQ(w.status, 201) << w.body;
   }
   std::string service_;
@@ -48,21 +51,25 @@ TEST_F(Operations, ARightsRequestIsFiledTrackedAndDenied) {
   const std::string id = request["id"];
   EXPECT_EQ(client().Get("/v1/requests/" + id, service_).json()["right"], "access");
   // A wrong identity code is refused and uses an attempt.
-  HttpReply wrong = client().Post("/v1/requests/" + id + "/verify", {{"code", "00000000"}}, service_);
+  HttpReply wrong =
+      client().Post("/v1/requests/" + id + "/verify", {{"code", "00000000"}}, service_);
   EXPECT_EQ(wrong.status, 403) << wrong.body;
   // Fulfilling before the identity is verified is not possible.
   EXPECT_EQ(client().Post("/v1/requests/" + id + "/fulfil", Json::object(), service_).status, 409);
   // Nor is extending it: the deadline runs once the identity is confirmed.
-  HttpReply extended = client().Post("/v1/requests/" + id + "/extend", {{"reason", "complexity"}}, service_);
+  HttpReply extended =
+      client().Post("/v1/requests/" + id + "/extend", {{"reason", "complexity"}}, service_);
   EXPECT_EQ(extended.status, 409) << extended.body;
   EXPECT_EQ(extended.error(), "FAILED_PRECONDITION");
-  HttpReply denied = client().Post("/v1/requests/" + id + "/deny",
-                                   {{"scope", "user.name"}, {"ground", "manifestly_unfounded"}, {"law", "GDPR Art. 12(5)"}},
-                                   service_);
+  HttpReply denied = client().Post(
+      "/v1/requests/" + id + "/deny",
+      {{"scope", "user.name"}, {"ground", "manifestly_unfounded"}, {"law", "GDPR Art. 12(5)"}},
+      service_);
   ASSERT_EQ(denied.status, 200) << denied.body;
   EXPECT_EQ(denied.json()["state"], "denied");
   // Bad input: an unknown right, an unknown field.
-  HttpReply bad = client().Post("/v1/subjects/" + subject_ + "/requests", {{"right", "everything"}, {"channel", "dashboard"}}, service_);
+  HttpReply bad = client().Post("/v1/subjects/" + subject_ + "/requests",
+                                {{"right", "everything"}, {"channel", "dashboard"}}, service_);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.error("field"), "right");
   EXPECT_EQ(client().Get("/v1/requests/999", service_).status, 404);
@@ -165,7 +172,8 @@ TEST_F(Operations, RetentionRunsDryAndForReal) {
   HttpReply dry = client().Post("/v1/retention/run", {{"dry_run", true}}, admin());
   ASSERT_EQ(dry.status, 200) << dry.body;
   EXPECT_EQ(dry.json()["fields_scanned"], 2);
-  EXPECT_EQ(client().Post("/v1/retention/run", {{"dry_run", "yes"}}, admin()).error("field"), "dry_run");
+  EXPECT_EQ(client().Post("/v1/retention/run", {{"dry_run", "yes"}}, admin()).error("field"),
+            "dry_run");
   EXPECT_EQ(client().Post("/v1/retention/run", Json::object(), service_).status, 200);
 }
 
@@ -182,21 +190,31 @@ TEST_F(Operations, TheAuditLogSignsTreeHeadsAndProvesEntries) {
 
 TEST_F(Operations, DisclosuresReleaseOnlyWhatTheRecipientMayReceive) {
   HttpReply r = client().Post("/v1/disclosures",
-                              {{"recipient", "hosting"}, {"subject_id", subject_},
-                               {"categories", {"user.contact.email"}}, {"purpose", "service"}},
+                              {{"recipient", "hosting"},
+                               {"subject_id", subject_},
+                               {"categories", {"user.contact.email"}},
+                               {"purpose", "service"}},
                               service_);
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(r.json()["released"].size(), 1u);
   EXPECT_EQ(r.json()["released"][0]["value"], "ada@example.com");
   HttpReply unknown = client().Post("/v1/disclosures",
-                                    {{"recipient", "data_broker"}, {"subject_id", subject_},
-                                     {"categories", {"user.contact.email"}}, {"purpose", "service"}},
+                                    {{"recipient", "data_broker"},
+                                     {"subject_id", subject_},
+                                     {"categories", {"user.contact.email"}},
+                                     {"purpose", "service"}},
                                     service_);
   EXPECT_NE(unknown.status, 200);
   // Staff keys cannot disclose.
-  EXPECT_EQ(client().Post("/v1/disclosures", {{"recipient", "hosting"}, {"subject_id", subject_},
-                                              {"categories", {"user.name"}}, {"purpose", "service"}},
-                          Key("staff:support")).status, 403);
+  EXPECT_EQ(client()
+                .Post("/v1/disclosures",
+                      {{"recipient", "hosting"},
+                       {"subject_id", subject_},
+                       {"categories", {"user.name"}},
+                       {"purpose", "service"}},
+                      Key("staff:support"))
+                .status,
+            403);
 }
 
 // `privet request overdue` cannot run beside the server (it holds the vault): the same list,
@@ -281,13 +299,19 @@ class ScheduledRetention : public ServerTest {
 TEST_F(ScheduledRetention, ExpiredFieldsGoWithoutAnyoneAsking) {
   const std::string service = Key("service");
   const std::string subject = NewSubject({{"kind", "customer"}, {"age_years", 30}}, service);
-  ASSERT_EQ(client().Post("/v1/subjects/" + subject + "/fields",
-                          {{"purposes", {"security"}},
-                           {"fields", {{{"category", "user.device.ip_address"}, {"value", "203.0.113.9"}}}}},
-                          service).status, 201);
+  ASSERT_EQ(
+      client()
+          .Post("/v1/subjects/" + subject + "/fields",
+                {{"purposes", {"security"}},
+                 {"fields", {{{"category", "user.device.ip_address"}, {"value", "203.0.113.9"}}}}},
+                service)
+          .status,
+      201);
   // Sweeps run, and keep the field while its 30 days last.
   auto swept = [&](long at_least) {
-    for (int i = 0; i < 500 && Metric(service, "privet_retention_sweeps_total{outcome=\"ok\"}") < at_least; ++i) {
+    for (int i = 0;
+         i < 500 && Metric(service, "privet_retention_sweeps_total{outcome=\"ok\"}") < at_least;
+         ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return Metric(service, "privet_retention_sweeps_total{outcome=\"ok\"}");

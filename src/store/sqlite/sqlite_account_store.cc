@@ -95,10 +95,11 @@ class SqliteAccountStore final : public AccountStore {
     get_session_.BindText(1, id);
     int rc = get_session_.Step();
     if (rc == SQLITE_ROW) {
-      return std::optional<SessionRecord>(SessionRecord{.id = std::string(id),
-                                                        .secret_hash = get_session_.ColumnBlob(0),
-                                                        .subject_id = FromDb(get_session_.ColumnInt64(1)),
-                                                        .expires_at = get_session_.ColumnInt64(2)});
+      return std::optional<SessionRecord>(
+          SessionRecord{.id = std::string(id),
+                        .secret_hash = get_session_.ColumnBlob(0),
+                        .subject_id = FromDb(get_session_.ColumnInt64(1)),
+                        .expires_at = get_session_.ColumnInt64(2)});
     }
     if (rc != SQLITE_DONE) return SqliteStatus(rc, "accounts: get session");
     return std::optional<SessionRecord>();

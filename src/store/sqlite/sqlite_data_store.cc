@@ -622,7 +622,8 @@ Status SqliteDataStore::PurgeSubject(uint64_t id) {
 Status SqliteDataStore::PurgeLocked(uint64_t id) {
   // Children first: they reference the subject.
   PRIVET_RETURN_IF_ERROR(rights_->Purge(id));
-  for (Statement* stmt : {&purge_fields_, &purge_consents_, &purge_disclosures_, &purge_index_, &purge_subject_}) {
+  for (Statement* stmt :
+       {&purge_fields_, &purge_consents_, &purge_disclosures_, &purge_index_, &purge_subject_}) {
     ScopedReset reset(*stmt);
     stmt->BindInt64(1, ToDb(id));
     PRIVET_RETURN_IF_ERROR(Run(*stmt, "data store purge subject"));
@@ -630,7 +631,8 @@ Status SqliteDataStore::PurgeLocked(uint64_t id) {
   return Status::Ok();
 }
 
-StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t start, uint64_t limit) {
+StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t start,
+                                                                    uint64_t limit) {
   std::lock_guard<std::mutex> lock(mu_);
   ScopedReset reset(get_audit_);
   get_audit_.BindInt64(1, ToDb(start));

@@ -231,7 +231,8 @@ StatusOr<std::vector<uint64_t>> SqliteKeyStore::PendingPurges() {
   ScopedReset reset(list_pending_);
   std::vector<uint64_t> out;
   int rc;
-  while ((rc = list_pending_.Step()) == SQLITE_ROW) out.push_back(FromDb(list_pending_.ColumnInt64(0)));
+  while ((rc = list_pending_.Step()) == SQLITE_ROW)
+    out.push_back(FromDb(list_pending_.ColumnInt64(0)));
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "key store list pending purges");
   return out;
 }

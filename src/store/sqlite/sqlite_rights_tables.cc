@@ -228,7 +228,8 @@ Status RightsTables::Purge(uint64_t subject_id) {
   return Status::Ok();
 }
 
-StatusOr<std::vector<RequestRecord>> RightsTables::Requests(Statement& stmt, std::string_view what) {
+StatusOr<std::vector<RequestRecord>> RightsTables::Requests(Statement& stmt,
+                                                            std::string_view what) {
   return Collect<RequestRecord>(stmt, what, RequestRow);
 }
 
@@ -250,22 +251,25 @@ StatusOr<std::vector<RequestRecord>> RightsTables::ListOpenRequests() {
 }
 
 StatusOr<std::vector<OutboxRecord>> RightsTables::GetOutbox(bool unsent_only) {
-  return Collect<OutboxRecord>(unsent_only ? get_unsent_outbox_ : get_outbox_, "data store read outbox",
-                               OutboxRow);
+  return Collect<OutboxRecord>(unsent_only ? get_unsent_outbox_ : get_outbox_,
+                               "data store read outbox", OutboxRow);
 }
 
 StatusOr<std::vector<LegalHoldRecord>> RightsTables::GetLegalHolds(uint64_t subject_id) {
-  if (subject_id == 0) return Collect<LegalHoldRecord>(get_all_holds_, "data store read legal holds", HoldRow);
+  if (subject_id == 0)
+    return Collect<LegalHoldRecord>(get_all_holds_, "data store read legal holds", HoldRow);
   get_holds_.BindInt64(1, ToDb(subject_id));
   return Collect<LegalHoldRecord>(get_holds_, "data store read legal holds", HoldRow);
 }
 
 StatusOr<std::vector<LifecycleEventRecord>> RightsTables::GetLifecycleEvents(uint64_t subject_id) {
   if (subject_id == 0) {
-    return Collect<LifecycleEventRecord>(get_all_lifecycle_, "data store read lifecycle events", LifecycleRow);
+    return Collect<LifecycleEventRecord>(get_all_lifecycle_, "data store read lifecycle events",
+                                         LifecycleRow);
   }
   get_lifecycle_.BindInt64(1, ToDb(subject_id));
-  return Collect<LifecycleEventRecord>(get_lifecycle_, "data store read lifecycle events", LifecycleRow);
+  return Collect<LifecycleEventRecord>(get_lifecycle_, "data store read lifecycle events",
+                                       LifecycleRow);
 }
 
 StatusOr<std::vector<AggregateRecord>> RightsTables::GetAggregates() {
@@ -307,7 +311,8 @@ Status RightsTables::ScanFieldMetadata(const std::function<bool(const FieldMetad
     meta.last_activity = scan.ColumnInt64(6);
     if (!visit(meta)) break;
   }
-  if (status.ok() && rc != SQLITE_ROW && rc != SQLITE_DONE) status = SqliteStatus(rc, "data store scan fields");
+  if (status.ok() && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    status = SqliteStatus(rc, "data store scan fields");
   scan.Reset();
   (void)reader->Exec("COMMIT", "data store scan fields: end");
   return status;

@@ -18,8 +18,13 @@ class RightsTables : public ::testing::Test {
     store_ = std::move(*opened);
     WriteBatch batch;
     batch.PutSubject({.id = 7, .kind = "customer", .sealed_profile = "p"});
-    batch.PutField({.id = 70, .subject_id = 7, .category = "user.name", .purposes = {"service"}, .collected_at = 5,
-                    .last_activity = 6, .sealed_value = "v"});
+    batch.PutField({.id = 70,
+                    .subject_id = 7,
+                    .category = "user.name",
+                    .purposes = {"service"},
+                    .collected_at = 5,
+                    .last_activity = 6,
+                    .sealed_value = "v"});
     ASSERT_TRUE(store_->Apply(batch).ok());
   }
 

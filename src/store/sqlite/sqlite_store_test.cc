@@ -235,7 +235,8 @@ TEST(WalCheckpointer, CatchesUpInlineSoTheWalStartsOverUnderSteadyCommits) {
   auto conn = OpenWalTestStore(path);
   ASSERT_TRUE(conn.ok()) << conn.status().ToString();
   auto checkpointer = sqlite::WalCheckpointer::Start(
-      **conn, {.checkpoint_frames = 64, .backstop_frames = 1'000'000, .catch_up_frames = 1'000'000});
+      **conn,
+      {.checkpoint_frames = 64, .backstop_frames = 1'000'000, .catch_up_frames = 1'000'000});
   ASSERT_TRUE(checkpointer.ok()) << checkpointer.status().ToString();
   // Commits of one 4 KiB row each (two or more frames) until the background has checkpointed
   // twenty times: 1,280 frames (5 MiB) or more went through the WAL.

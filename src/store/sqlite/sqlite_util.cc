@@ -89,7 +89,8 @@ Status Upgrade(Connection& conn, const StoreFormat& format, const std::string& w
     return conn.Exec(version.c_str(), what + ": upgrade schema");
   }();
   if (status.ok()) status = conn.Exec("COMMIT", what + ": upgrade schema");
-  if (!status.ok() && !sqlite3_get_autocommit(conn.db())) (void)conn.Exec("ROLLBACK", what + ": rollback");
+  if (!status.ok() && !sqlite3_get_autocommit(conn.db()))
+    (void)conn.Exec("ROLLBACK", what + ": rollback");
   return status;
 }
 
@@ -304,7 +305,8 @@ Status Transaction::Commit(std::string_view what) {
 StatusOr<std::unique_ptr<Connection>> OpenReader(const Connection& writer) {
   const std::string what = std::string(writer.label()) + " " + writer.path() + " (reader)";
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(writer.path().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(writer.path().c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                           nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_close_v2(db);
     return SqliteStatus(rc, what + ": open");
@@ -320,12 +322,16 @@ Status BackupDatabase(sqlite3* db, const std::string& path, std::string_view wha
   // Create the file exclusively so an existing file (or a racing backup) is never overwritten.
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    if (errno == EEXIST) return Status(StatusCode::kAlreadyExists, std::string(what) + ": " + path + " already exists");
-    return Internal(std::string(what) + ": cannot create " + path + ": " + std::generic_category().message(errno));
+    if (errno == EEXIST)
+      return Status(StatusCode::kAlreadyExists,
+                    std::string(what) + ": " + path + " already exists");
+    return Internal(std::string(what) + ": cannot create " + path + ": " +
+                    std::generic_category().message(errno));
   }
   ::close(fd);
   sqlite3* dest = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc == SQLITE_OK) {
     sqlite3_backup* backup = sqlite3_backup_init(dest, "main", db, "main");
     if (backup == nullptr) {

@@ -6,7 +6,7 @@
 namespace privet::store::sqlite {
 
 StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(Connection& writer,
-                                                                   Options options) {
+                                                                  Options options) {
   const std::string what = std::string(writer.label()) + " " + writer.path() + " (checkpointer)";
   sqlite3* db = nullptr;
   // Read-write: a checkpoint writes the database file.
@@ -48,7 +48,8 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* writer_db, const char* schema
   auto* c = static_cast<WalCheckpointer*>(self);
   if (wal_frames < c->woken_at_frames_) c->woken_at_frames_ = 0;  // the WAL started over
   const int copied = c->background_copied_.exchange(0);
-  const bool catch_up = copied > 0 && copied <= wal_frames && wal_frames - copied <= c->options_.catch_up_frames;
+  const bool catch_up =
+      copied > 0 && copied <= wal_frames && wal_frames - copied <= c->options_.catch_up_frames;
   if (catch_up || wal_frames >= c->options_.backstop_frames) {
     // See the header: checkpoint here so that the next transaction can start the WAL over.
     // Errors (e.g. the thread holding the checkpoint lock) are left for the next commit.
@@ -74,7 +75,8 @@ void WalCheckpointer::Run() {
     // PASSIVE: copies what no reader still needs without waiting for anyone. A failure or a
     // partial checkpoint is retried when a later commit finds the WAL still long.
     int copied = 0;
-    if (sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied) == SQLITE_OK) {
+    if (sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied) ==
+        SQLITE_OK) {
       background_copied_.store(copied);
     }
     lock.lock();

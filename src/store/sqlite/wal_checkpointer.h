@@ -81,8 +81,8 @@ class WalCheckpointer {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool due_ = false;         // guarded by mu_: a commit found the WAL long
-  bool stop_ = false;        // guarded by mu_
+  bool due_ = false;          // guarded by mu_: a commit found the WAL long
+  bool stop_ = false;         // guarded by mu_
   uint64_t checkpoints_ = 0;  // guarded by mu_
   std::thread thread_;        // declared last: started once everything above is set
 };
