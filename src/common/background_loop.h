@@ -12,10 +12,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace privet {
 
@@ -28,52 +28,56 @@ class BackgroundLoop {
 
   // Starts the thread: `task` runs every `period` (measured from the end of the last run) and
   // whenever Wake() is called. A loop runs one task; Start on a running loop does nothing.
-  void Start(std::chrono::steady_clock::duration period, std::function<void()> task) {
-    std::lock_guard lock(mu_);
+  void Start(std::chrono::steady_clock::duration period, std::function<void()> task) EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     if (thread_.joinable()) return;
     stop_ = false;
     woken_ = false;
     thread_ = std::thread([this, period, task = std::move(task)] { Run(period, task); });
   }
 
-  void Wake() {
+  void Wake() EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       woken_ = true;
     }
-    cv_.notify_one();
+    cv_.NotifyOne();
   }
 
   // Lets a run under way finish, then joins the thread. Idempotent.
-  void Stop() {
+  void Stop() EXCLUDES(mu_) {
     std::thread thread;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
       thread.swap(thread_);
     }
-    cv_.notify_one();
+    cv_.NotifyOne();
     if (thread.joinable()) thread.join();
   }
 
  private:
-  void Run(std::chrono::steady_clock::duration period, const std::function<void()>& task) {
-    std::unique_lock lock(mu_);
+  void Run(std::chrono::steady_clock::duration period, const std::function<void()>& task)
+      EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
     for (;;) {
-      cv_.wait_for(lock, period, [&] { return stop_ || woken_; });
+      const auto deadline = std::chrono::steady_clock::now() + period;
+      while (!stop_ && !woken_) {
+        if (!cv_.WaitUntil(&mu_, deadline)) break;
+      }
       if (stop_) return;
       woken_ = false;
-      lock.unlock();
+      lock.Unlock();
       task();
-      lock.lock();
+      lock.Lock();
     }
   }
 
-  std::mutex mu_;  // guards stop_, woken_ and thread_
-  std::condition_variable cv_;
-  bool stop_ = false;
-  bool woken_ = false;
-  std::thread thread_;
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool woken_ GUARDED_BY(mu_) = false;
+  std::thread thread_ GUARDED_BY(mu_);
 };
 
 }  // namespace privet
