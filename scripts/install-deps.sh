@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libboost-dev libpq-dev
   libcurl4-openssl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   nodejs wrk  # benchmarks: the Cedar comparison, the HTTP load generator
 )
 # npm: the OpenAPI linter (scripts/lint-openapi.sh). Some machines have it with their own Node.js.

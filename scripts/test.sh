@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and run every test.
+#  0. the format check (clang-format-14, every C++ file);
 #  1. release build (with benchmarks): unit, conformance and fuzz-corpus replay tests;
+#     then clang-tidy-14 on the C++ files the last commit changed (scripts/tidy.sh);
 #  2. api/openapi.yaml through a real OpenAPI linter;
 #  3. a short benchmark smoke run, so a broken benchmark fails CI too;
 #  4. ASan+UBSan build: the same tests again;
-#  5. ThreadSanitizer build (clang-14): the unit and server tests, where the threads are (the
+#  5. ThreadSanitizer build (clang-14, which also checks the lock annotations with
+#     -Wthread-safety): the unit and server tests, where the threads are (the
 #     vault's read committer and purger, the server's io threads, access log flusher and
 #     retention timer). Conformance and fault tests run single-threaded code paths already
 #     covered by the unit tests and would double the phase's time (docs/development.md).
@@ -15,10 +18,16 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=$(nproc)
 
+echo "== format check"
+scripts/check-format.sh
+
 echo "== build (RelWithDebInfo)"
 scripts/build.sh
 echo "== tests"
 ctest --test-dir build -j "$jobs" --output-on-failure --timeout 300
+
+echo "== clang-tidy on the files the last commit changed"
+scripts/tidy.sh
 
 echo "== OpenAPI lint (Redocly, strict rules)"
 scripts/lint-openapi.sh

@@ -72,12 +72,12 @@ std::vector<Hash> AuditLog::Stage(const std::vector<AuditEntry>& entries,
 }
 
 void AuditLog::Commit(const std::vector<Hash>& staged) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   for (const Hash& h : staged) tree_.Append(h);
 }
 
 uint64_t AuditLog::size() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return tree_.size();
 }
 
@@ -85,7 +85,7 @@ SignedTreeHead AuditLog::SignHead(Time now, store::WriteBatch& batch) const {
   Hash root;
   uint64_t tree_size;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(&mu_);
     root = tree_.Root();
     tree_size = tree_.size();
   }

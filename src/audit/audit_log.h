@@ -3,11 +3,11 @@
 #pragma once
 
 #include <memory>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "audit/merkle.h"
+#include "common/mutex.h"
 #include "privet/audit.h"
 #include "store/store.h"
 
@@ -39,8 +39,8 @@ class AuditLog {
  private:
   AuditLog(MerkleTree tree, std::string seed) : tree_(std::move(tree)), seed_(std::move(seed)) {}
 
-  mutable std::shared_mutex mu_;  // guards tree_
-  MerkleTree tree_;
+  mutable SharedMutex mu_;
+  MerkleTree tree_ GUARDED_BY(mu_);
   std::string seed_;
 };
 

@@ -7,8 +7,8 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "common/name_table.h"
 #include "common/unix_time.h"
 #include "privet/audit.h"
@@ -131,7 +131,7 @@ class RequestDesk::Impl {
   Time Now() const { return CoreOf(vault_).clock().Now(); }
 
   Vault& vault_;
-  std::mutex mu_;  // serializes transitions (one request's steps never interleave)
+  Mutex mu_;  // serializes transitions (one request's steps never interleave)
 };
 
 Status RequestDesk::Impl::QueueMessage(uint64_t subject_id, uint64_t organization_id,
@@ -236,7 +236,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
   }
   r.history.push_back({.state = RequestState::kReceived, .at = r.received_at, .actor = r.filed_by});
 
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   store::WriteBatch batch;
   if (policy.rights.route_members_to_organization_admin && subject.organization_id != 0 &&
       in.right != Right::kChildDataReport) {
@@ -268,7 +268,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::VerifyIdentity(uint64_t id, std::string_view code) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kIdentityPending) {
     return FailedPrecondition(
@@ -312,7 +312,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::VerifyIdentity(uint64_t id, std::stri
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::ResendCode(uint64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kIdentityPending) {
     return FailedPrecondition("the request is not waiting for a code", "request_id");
@@ -326,7 +326,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::ResendCode(uint64_t id) {
 
 StatusOr<RightsRequest> RequestDesk::Impl::RecordFeePaid(uint64_t id, std::string_view reference) {
   PRIVET_RETURN_IF_ERROR(CheckReference(reference, "payment_reference"));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kAwaitingFee) {
     return FailedPrecondition(
@@ -341,7 +341,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::RecordFeePaid(uint64_t id, std::strin
 
 StatusOr<RightsRequest> RequestDesk::Impl::Extend(uint64_t id, std::string_view reason) {
   PRIVET_RETURN_IF_ERROR(CheckReference(reason, "reason"));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state != RequestState::kInProgress) {
     return FailedPrecondition("only a request in progress can be extended (it is " +
@@ -373,7 +373,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException wh
     return InvalidArgument("law: at most " + std::to_string(kMaxReferenceBytes) + " characters",
                            "law");
   PRIVET_RETURN_IF_ERROR(RefuseCardNumber(why.law, "law"));
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (!r.open()) return FailedPrecondition("the request is closed", "request_id");
   r.exceptions.push_back(std::move(why));
@@ -390,7 +390,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::Deny(uint64_t id, RequestException wh
 }
 
 StatusOr<FulfilResult> RequestDesk::Impl::Fulfil(uint64_t id, const Fulfilment& fulfilment) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   if (r.state == RequestState::kIdentityPending) {
     return FailedPrecondition(Reason::kIdentityPending,
@@ -568,7 +568,7 @@ Status RequestDesk::Impl::DeleteFields(const RightsRequest& r,
 }
 
 StatusOr<RightsRequest> RequestDesk::Impl::Get(uint64_t id) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_ASSIGN_OR_RETURN(Tracked r, Load(id));
   return r;
 }

@@ -22,8 +22,8 @@ AccessLog::~AccessLog() {
 }
 
 void AccessLog::Flush() {
-  std::unique_lock lock(mu_);
-  if (!buffer_.empty()) WriteOut(lock);
+  MutexLock lock(&mu_);
+  if (!buffer_.empty()) WriteOut();
 }
 
 void AccessLog::Write(const Exchange& e) {
@@ -43,21 +43,23 @@ void AccessLog::Write(const Exchange& e) {
       .Double(std::chrono::duration<double, std::milli>(e.duration).count());
   if (!e.principal.empty()) line.Key("principal").String(e.principal);
   std::string text = std::move(line.EndObject()).Take();  // ends with the newline
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   buffer_ += text;
-  if (flush_interval_.count() == 0 || buffer_.size() >= kFlushBytes) WriteOut(lock);
+  if (flush_interval_.count() == 0 || buffer_.size() >= kFlushBytes) WriteOut();
 }
 
-void AccessLog::WriteOut(std::unique_lock<std::mutex>& buffer_lock) {
-  buffer_lock.unlock();
-  std::lock_guard write(write_mu_);  // taken before the lines are: they leave in the order buffered
-  buffer_lock.lock();
-  writing_.swap(buffer_);  // buffer_ gets the empty string, and keeps its capacity
-  buffer_lock.unlock();
-  out_->write(writing_.data(), static_cast<std::streamsize>(writing_.size()));
-  out_->flush();
-  writing_.clear();
-  buffer_lock.lock();
+void AccessLog::WriteOut() {
+  mu_.Unlock();
+  {
+    MutexLock write(&write_mu_);  // taken before the lines are: they leave in the order buffered
+    mu_.Lock();
+    writing_.swap(buffer_);  // buffer_ gets the empty string, and keeps its capacity
+    mu_.Unlock();
+    out_->write(writing_.data(), static_cast<std::streamsize>(writing_.size()));
+    out_->flush();
+    writing_.clear();
+  }
+  mu_.Lock();
 }
 
 }  // namespace privet::server

@@ -11,11 +11,11 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <ostream>
 #include <string>
 
 #include "common/background_loop.h"
+#include "common/mutex.h"
 #include "privet/clock.h"
 #include "server/http_listener.h"
 
@@ -33,18 +33,18 @@ class AccessLog {
   void Write(const Exchange& exchange);
 
  private:
-  void Flush();
-  // Writes out the buffered lines; `buffer_lock` holds mu_, and is released while writing.
-  void WriteOut(std::unique_lock<std::mutex>& buffer_lock);
+  void Flush() EXCLUDES(mu_, write_mu_);
+  // Writes out the buffered lines; releases mu_ while writing, and holds it again on return.
+  void WriteOut() REQUIRES(mu_) EXCLUDES(write_mu_);
 
   std::ostream* const out_;
   const Clock& clock_;
   const std::chrono::milliseconds flush_interval_;
-  std::mutex write_mu_;     // guards writing_ and out_; taken before mu_
-  std::string writing_;     // the lines being written out
-  std::mutex mu_;           // guards buffer_
-  std::string buffer_;      // lines not yet written out
-  BackgroundLoop flusher_;  // when flush_interval_ > 0; declared last, stopped first
+  Mutex write_mu_ ACQUIRED_BEFORE(mu_);        // guards out_ too
+  std::string writing_ GUARDED_BY(write_mu_);  // the lines being written out
+  Mutex mu_;
+  std::string buffer_ GUARDED_BY(mu_);  // lines not yet written out
+  BackgroundLoop flusher_;              // when flush_interval_ > 0; declared last, stopped first
 };
 
 }  // namespace privet::server

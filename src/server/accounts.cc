@@ -87,7 +87,7 @@ Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current,
 }
 
 bool Accounts::RateLimited(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = failures_.find(key);
   if (it == failures_.end()) return false;
   if (clock_.Now() - it->second.window_start >= options_.failure_window) {
@@ -98,7 +98,7 @@ bool Accounts::RateLimited(const std::string& key) {
 }
 
 void Accounts::RecordFailure(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   Failures& f = failures_[key];
   if (f.count == 0 || clock_.Now() - f.window_start >= options_.failure_window) {
     f = {.count = 0, .window_start = clock_.Now()};
@@ -131,7 +131,7 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
     return bad;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     failures_.erase(key);
   }
   const std::string id = Random(kIdBytes, true);

@@ -19,10 +19,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "privet/clock.h"
 #include "privet/decision.h"
 #include "privet/status.h"
@@ -72,8 +72,8 @@ class Accounts {
  private:
   // OK while the subject exists; NotFound once it is erased, after forgetting its account.
   Status SubjectLive(uint64_t subject_id);
-  bool RateLimited(const std::string& key);
-  void RecordFailure(const std::string& key);
+  bool RateLimited(const std::string& key) EXCLUDES(mu_);
+  void RecordFailure(const std::string& key) EXCLUDES(mu_);
 
   std::unique_ptr<store::AccountStore> store_;
   Vault& vault_;
@@ -85,8 +85,8 @@ class Accounts {
     int count = 0;
     Time window_start;
   };
-  std::mutex mu_;
-  std::map<std::string, Failures> failures_;  // GUARDED_BY(mu_), by BLAKE2b(email)
+  Mutex mu_;
+  std::map<std::string, Failures> failures_ GUARDED_BY(mu_);  // by BLAKE2b(email)
 };
 
 // True if `token` looks like a session token (as opposed to an API key).

@@ -3,8 +3,8 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <mutex>
 
+#include "common/mutex.h"
 #include "common/unix_time.h"
 #include "crypto/crypto.h"
 #include "keys/master_key_rotation.h"
@@ -70,6 +70,7 @@ StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeySt
   if (sodium_init() < 0) return Internal("libsodium failed to initialize");
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> records, store->List());
   std::unique_ptr<ApiKeys> keys(new ApiKeys(std::move(store), std::move(policy), clock));
+  WriterLock lock(&keys->mu_);
   for (auto& r : records) {
     keys->keys_[r.id] = {.secret_hash = std::move(r.secret_hash),
                          .principal = std::move(r.principal),
@@ -86,7 +87,7 @@ StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::stri
   PRIVET_RETURN_IF_ERROR(RefuseCardNumber(label, "label"));
   MintedKey minted = Mint(principal_spec, label, clock_);
   store::ApiKeyRecord& record = minted.record;
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   PRIVET_RETURN_IF_ERROR(store_->Put(record));
   std::string token = std::move(minted.token);
   keys_[record.id] = {.secret_hash = std::move(record.secret_hash),
@@ -97,14 +98,14 @@ StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::stri
 }
 
 Status ApiKeys::Revoke(std::string_view id) {
-  std::unique_lock lock(mu_);
+  WriterLock lock(&mu_);
   PRIVET_RETURN_IF_ERROR(store_->Delete(id));
   keys_.erase(std::string(id));
   return Status::Ok();
 }
 
 std::vector<ApiKeyInfo> ApiKeys::List() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   std::vector<ApiKeyInfo> out;
   for (const auto& [id, e] : keys_) out.push_back({id, e.principal, e.label, e.created_at});
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
@@ -112,7 +113,7 @@ std::vector<ApiKeyInfo> ApiKeys::List() const {
 }
 
 bool ApiKeys::empty() const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return keys_.empty();
 }
 
@@ -125,7 +126,7 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
   std::string hash = HashSecret(token.substr(kIdBytes * 2 + 1));
   std::string principal;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(&mu_);
     auto it = keys_.find(id);
     if (it == keys_.end() || it->second.secret_hash.size() != hash.size() ||
         sodium_memcmp(it->second.secret_hash.data(), hash.data(), hash.size()) != 0) {

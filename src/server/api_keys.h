@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
 #include "privet/clock.h"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
@@ -66,8 +67,8 @@ class ApiKeys {
   std::unique_ptr<store::ApiKeyStore> store_;
   std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
-  mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, Entry> keys_;  // GUARDED_BY(mu_), by id
+  mutable SharedMutex mu_;
+  std::unordered_map<std::string, Entry> keys_ GUARDED_BY(mu_);  // by id
 };
 
 }  // namespace privet::server

@@ -22,7 +22,7 @@ std::string Number(double v) {
 void Metrics::RecordRequest(std::string_view method, std::string_view route, int status,
                             std::chrono::nanoseconds latency) {
   const double seconds = std::chrono::duration<double>(latency).count();
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = routes_.find(route);
   if (it == routes_.end()) it = routes_.emplace(std::string(route), RouteStats{}).first;
   RouteStats& stats = it->second;
@@ -40,14 +40,14 @@ void Metrics::RecordRequest(std::string_view method, std::string_view route, int
 }
 
 void Metrics::RecordDecision(std::string_view outcome, uint64_t count) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   auto it = decisions_.find(outcome);
   if (it == decisions_.end()) it = decisions_.emplace(std::string(outcome), 0).first;
   it->second += count;
 }
 
 void Metrics::RecordSweep(const SweepReport* report) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (report == nullptr) {
     ++sweeps_.failed;
     return;
@@ -63,7 +63,7 @@ void Metrics::RecordSweep(const SweepReport* report) {
 }
 
 std::string Metrics::Render() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   std::string out;
   out += "# HELP privet_http_requests_total HTTP requests by route pattern, method and status.\n";
   out += "# TYPE privet_http_requests_total counter\n";

@@ -8,12 +8,12 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "privet/retention.h"
 
 namespace privet::server {
@@ -40,14 +40,14 @@ class Metrics {
     std::map<std::pair<std::string_view, int>, uint64_t> requests;
     Histogram latency;
   };
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // Looked up by string_view (std::less<>): a request records without allocating.
-  std::map<std::string, RouteStats, std::less<>> routes_;   // GUARDED_BY(mu_); by route pattern
-  std::map<std::string, uint64_t, std::less<>> decisions_;  // GUARDED_BY(mu_)
+  std::map<std::string, RouteStats, std::less<>> routes_ GUARDED_BY(mu_);  // by route pattern
+  std::map<std::string, uint64_t, std::less<>> decisions_ GUARDED_BY(mu_);
   struct Sweeps {
     uint64_t ok = 0, incomplete = 0, failed = 0, fields_deleted = 0, fields_held = 0;
     uint64_t subjects_erased = 0;
-  } sweeps_;  // GUARDED_BY(mu_)
+  } sweeps_ GUARDED_BY(mu_);
 };
 
 }  // namespace privet::server

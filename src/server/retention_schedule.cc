@@ -11,7 +11,7 @@ RetentionSchedule::RetentionSchedule(Vault& vault, Metrics& metrics,
 }
 
 StatusOr<SweepReport> RetentionSchedule::RunNow(const SweepOptions& options) {
-  std::lock_guard sweeping(sweep_mu_);
+  MutexLock sweeping(&sweep_mu_);
   StatusOr<SweepReport> report = RunRetention(vault_, options);
   if (!options.dry_run) metrics_.RecordSweep(report.ok() ? &*report : nullptr);
   return report;

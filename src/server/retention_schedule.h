@@ -8,9 +8,9 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 
 #include "common/background_loop.h"
+#include "common/mutex.h"
 #include "privet/retention.h"
 #include "privet/vault.h"
 #include "server/metrics.h"
@@ -34,7 +34,7 @@ class RetentionSchedule {
   Vault& vault_;
   Metrics& metrics_;
   const std::chrono::milliseconds interval_;
-  std::mutex sweep_mu_;   // held for the length of a sweep
+  Mutex sweep_mu_;        // held for the length of a sweep
   BackgroundLoop timer_;  // declared last: stopped before what its sweeps use goes
 };
 

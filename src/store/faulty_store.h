@@ -14,9 +14,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <utility>
 
+#include "common/mutex.h"
 #include "store/store.h"
 
 namespace privet::store {
@@ -38,17 +38,17 @@ class FaultPlan {
   // Runs `hook` once, at the start of the next DataStore::GetFields (on the reading thread,
   // before the read).
   void BeforeNextGetFields(std::function<void()> hook) {
-    std::lock_guard lock(hook_mu_);
+    MutexLock lock(&hook_mu_);
     before_get_fields_ = std::move(hook);
   }
   // The hook set for the next GetFields, taken (empty when none).
   std::function<void()> TakeGetFieldsHook() {
-    std::lock_guard lock(hook_mu_);
+    MutexLock lock(&hook_mu_);
     return std::exchange(before_get_fields_, nullptr);
   }
 
  private:
-  std::mutex hook_mu_;
+  Mutex hook_mu_;
   std::function<void()> before_get_fields_;  // guarded by hook_mu_
   std::atomic<uint64_t> fail_at_{0};
   std::atomic<Mode> mode_{Mode::kOnce};

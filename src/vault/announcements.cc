@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/mutex.h"
 #include "common/unix_time.h"
 #include "vault/vault_impl.h"
 
@@ -76,7 +77,7 @@ int LatestVersionOf(const CompiledPolicy& policy, const News& news) {
 
 StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Principal& by) {
   // One announcement at a time: a subject is told once even if two are started together.
-  std::lock_guard announcing(announce_mu_);
+  MutexLock announcing(&announce_mu_);
   const CompiledPolicy& policy = *policy_;
   PolicyChangeAnnouncement result{.version = policy.version()};
   bool anything_new = false;

@@ -2,6 +2,7 @@
 // into each subject's state; cookies cleared (CT10); the profile a withdrawal ends (CF15).
 #include <algorithm>
 
+#include "common/mutex.h"
 #include "common/unix_time.h"
 #include "vault/consent_state.h"
 #include "vault/vault_impl.h"
@@ -95,7 +96,7 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
   }
   // The commit also folds the events into the cached state (AfterCommit), under the write lock:
   // ledger order == cache order.
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   // Leaving a profiling purpose ends the profile built for it, in the same commit (CF15).
   PRIVET_RETURN_IF_ERROR(DeleteProfileInto(id, ended, batch, entries));
   return ApplyAudited(batch, std::move(entries));

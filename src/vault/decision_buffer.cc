@@ -6,39 +6,39 @@
 namespace privet::vault_internal {
 
 bool DecisionBuffer::Add(AuditEntry decision) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   pending_.push_back(std::move(decision));
   FreeStoredLocked();
   return pending_.size() >= kMaxBuffered;
 }
 
 bool DecisionBuffer::empty() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   return pending_.empty();
 }
 
 std::vector<AuditEntry> DecisionBuffer::Take() {
   std::vector<AuditEntry> taken;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   taken.swap(pending_);
   pending_.swap(spare_);
   return taken;
 }
 
 void DecisionBuffer::Restore(std::vector<AuditEntry>& taken, size_t count) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   pending_.insert(pending_.begin(), std::make_move_iterator(taken.begin()),
                   std::make_move_iterator(taken.begin() + static_cast<long>(count)));
 }
 
 void DecisionBuffer::Recycle(std::vector<AuditEntry> stored) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   if (batched_ && stored_.empty()) {
     stored_.swap(stored);  // `stored` now holds the emptied buffer
   } else {
-    lock.unlock();  // no reads are batched, or they have not freed the last batch yet
+    lock.Unlock();  // no reads are batched, or they have not freed the last batch yet
     stored.clear();
-    lock.lock();
+    lock.Lock();
   }
   if (stored.capacity() > spare_.capacity()) spare_.swap(stored);
 }

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <vector>
 
+#include "common/mutex.h"
 #include "privet/audit.h"
 
 namespace privet::vault_internal {
@@ -43,13 +43,13 @@ class DecisionBuffer {
   void Recycle(std::vector<AuditEntry> stored);
 
  private:
-  void FreeStoredLocked();  // REQUIRES: mu_ held
+  void FreeStoredLocked() REQUIRES(mu_);
 
   const bool batched_;
-  std::mutex mu_;                    // guards the three below
-  std::vector<AuditEntry> pending_;  // not yet stored
-  std::vector<AuditEntry> stored_;   // stored, for the readers to free
-  std::vector<AuditEntry> spare_;    // empty; the next pending_
+  Mutex mu_;
+  std::vector<AuditEntry> pending_ GUARDED_BY(mu_);  // not yet stored
+  std::vector<AuditEntry> stored_ GUARDED_BY(mu_);   // stored, for the readers to free
+  std::vector<AuditEntry> spare_ GUARDED_BY(mu_);    // empty; the next pending_
 };
 
 }  // namespace privet::vault_internal

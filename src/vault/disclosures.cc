@@ -3,6 +3,7 @@
 // restriction), and recorded with what was withheld.
 #include <algorithm>
 
+#include "common/mutex.h"
 #include "common/unix_time.h"
 #include "vault/vault_impl.h"
 
@@ -83,7 +84,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
   DisclosureResult result;
   store::WriteBatch batch;
   AuditEntry audited;
-  std::unique_lock<std::mutex> write_lock;
+  std::unique_lock<Mutex> write_lock;
   Status decided =
       DecideThenLock(d.subject_id, write_lock, [&](const CachedSubject& subject) -> Status {
         result = DisclosureResult();
@@ -141,6 +142,7 @@ StatusOr<DisclosureResult> Vault::Impl::Disclose(const Disclosure& d) {
     AuditRefusal(AuditEvent::kDisclosure, Principal::Service(), d.subject_id, decided, d.purpose);
     return decided;
   }
+  write_mu_.AssertHeld();  // DecideThenLock said OK: write_lock holds it
   if (result.released.empty()) return result;
   PRIVET_RETURN_IF_ERROR(ApplyAudited(batch, {audited}));
   return result;

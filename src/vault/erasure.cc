@@ -27,17 +27,17 @@ namespace vault_internal {
 
 void Purger::Schedule(uint64_t id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     queue_.push_back(id);
     last_erasure_ = std::chrono::steady_clock::now();
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
 }
 
 void Purger::Start() {
   StatusOr<std::vector<uint64_t>> pending = keys_.PendingPurges();  // left by a crash
   if (pending.ok()) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (uint64_t id : *pending) queue_.push_back(id);
   }
   thread_ = std::thread([this] { Run(); });
@@ -45,11 +45,16 @@ void Purger::Start() {
 
 void Purger::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
-  cv_.notify_one();
+  cv_.NotifyOne();
   if (thread_.joinable()) thread_.join();
+}
+
+bool Purger::Settling() const {
+  return !stop_ && queue_.size() < kMaxPurgesWaiting &&
+         std::chrono::steady_clock::now() - last_erasure_ < kPurgeSettle;
 }
 
 void Purger::Run() {
@@ -72,23 +77,22 @@ void Purger::Run() {
     // queue the erasures' own fsyncs behind theirs. The rows are crypto-shredded already.
     std::vector<uint64_t> ids;
     {
-      std::unique_lock lock(mu_);
-      auto settling = [this] {
-        return !stop_ && queue_.size() < kMaxPurgesWaiting &&
-               std::chrono::steady_clock::now() - last_erasure_ < kPurgeSettle;
-      };
-      auto ready = [&] { return stop_ || (!queue_.empty() && !settling()); };
+      MutexLock lock(&mu_);
       if (queue_.empty()) {
         // Until an erasure comes: then round the loop, to the settling wait below (waiting here
-        // for `ready` would sleep through the pause no erasure ends with a notification).
-        cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+        // for the settling to end would sleep through the pause no erasure ends with a
+        // notification).
+        while (!stop_ && queue_.empty()) cv_.Wait(&mu_);
       } else {
-        cv_.wait_for(lock, kPurgeSettle, ready);
+        const auto deadline = std::chrono::steady_clock::now() + kPurgeSettle;
+        while (!stop_ && (queue_.empty() || Settling())) {
+          if (!cv_.WaitUntil(&mu_, deadline)) break;
+        }
       }
-      if (queue_.empty() || settling()) {
+      if (queue_.empty() || Settling()) {
         const bool stopping = stop_;
         const bool idle = queue_.empty();
-        lock.unlock();
+        lock.Unlock();
         if (idle) finish_purges();
         if (stopping) return;  // nothing left to purge or scrub
         continue;
@@ -112,7 +116,7 @@ void Purger::Run() {
     if (purged.ok()) purged_ids.insert(purged_ids.end(), ids.begin(), ids.end());
     bool burst_over;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       burst_over = queue_.empty();
     }
     if (burst_over || purged_ids.size() >= kMaxPurgesBeforeScrub) finish_purges();

@@ -10,12 +10,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <thread>
 
+#include "common/mutex.h"
 #include "store/store.h"
 #include "vault/vault_core.h"
 
@@ -37,15 +36,19 @@ class Purger {
 
  private:
   void Run();
+  // Erasures keep coming: the newest is less than kPurgeSettle old, and fewer than
+  // kMaxPurgesWaiting wait. The purge waits meanwhile (Run).
+  bool Settling() const REQUIRES(mu_);
 
   VaultCore& core_;
   store::KeyStore& keys_;
-  std::mutex mu_;  // guards queue_, last_erasure_ and stop_
-  std::condition_variable cv_;
-  std::deque<uint64_t> queue_;
-  std::chrono::steady_clock::time_point last_erasure_;  // when the newest was queued
-  bool stop_ = false;
-  std::thread thread_;
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<uint64_t> queue_ GUARDED_BY(mu_);
+  // When the newest was queued.
+  std::chrono::steady_clock::time_point last_erasure_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // the owner's (Start, Stop)
 };
 
 }  // namespace privet::vault_internal

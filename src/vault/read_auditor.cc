@@ -45,30 +45,30 @@ Status ReadAuditor::CommitDecisions(std::vector<AuditEntry> decisions) {
 
 Status ReadAuditor::Store(AuditEntry decision) {
   QueuedDecision mine{.entry = std::move(decision)};
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   queued_decisions_.push_back(&mine);
   // While another reader leads, ours is either in its group (done when it finishes) or queued
   // for the next one, which we may lead.
-  decisions_done_.wait(lock, [&] { return mine.done || !leading_group_commit_; });
+  while (!mine.done && leading_group_commit_) decisions_done_.Wait(&mu_);
   if (mine.done) return mine.stored;
   leading_group_commit_ = true;
   std::vector<QueuedDecision*> group;  // ours and every one queued behind it so far
   group.swap(queued_decisions_);
-  lock.unlock();
+  lock.Unlock();
 
   std::vector<AuditEntry> entries;
   entries.reserve(group.size());
   for (QueuedDecision* q : group) entries.push_back(std::move(q->entry));
   const Status stored = CommitDecisions(std::move(entries));
 
-  lock.lock();
+  lock.Lock();
   for (QueuedDecision* q : group) {  // each lives on its reader's stack until it sees `done`
     q->stored = stored;
     q->done = true;
   }
   leading_group_commit_ = false;
-  lock.unlock();
-  decisions_done_.notify_all();
+  lock.Unlock();
+  decisions_done_.NotifyAll();
   return stored;
 }
 
@@ -78,7 +78,7 @@ void ReadAuditor::Queue(AuditEntry decision, std::function<void(const Status& st
   // Hand the runner a commit task: none is waiting to start or running.
   bool hand_out = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     queued_reads_.push_back({.decision = std::move(decision), .release = std::move(release)});
     if (commit_runner_) {
       // While a task commits, the reads queue for the one it hands out as it ends: a second
@@ -93,15 +93,14 @@ void ReadAuditor::Queue(AuditEntry decision, std::function<void(const Status& st
       }
     }
   }
-  // commit_runner_ changes only in RunCommitsOn and Drain, never during a ReadThen.
-  if (hand_out) commit_runner_([this] { CommitQueuedReads(); });
-  if (wake) reads_queued_.notify_one();
+  if (hand_out) CommitRunnerOutsideLock()([this] { CommitQueuedReads(); });
+  if (wake) reads_queued_.NotifyOne();
 }
 
 void ReadAuditor::CommitQueuedReads() {
   std::vector<QueuedRead> group;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     commit_task_queued_ = false;
     if (!commit_runner_) return;  // Drain took over: it commits what is queued
     group.swap(queued_reads_);
@@ -111,7 +110,7 @@ void ReadAuditor::CommitQueuedReads() {
   // the runner's threads handled while the task waited its turn.
   CommitReadGroup(group);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     // To the back of the runner's queue, not a loop here: the reads queued meanwhile wait for
     // one commit, and the thread serves the requests ahead of it first. Under the lock, since
     // Drain may be clearing the runner.
@@ -121,7 +120,7 @@ void ReadAuditor::CommitQueuedReads() {
     }
     --commit_tasks_running_;
   }
-  commit_task_ended_.notify_all();
+  commit_task_ended_.NotifyAll();
 }
 
 void ReadAuditor::CommitReadGroup(std::vector<QueuedRead>& group) {
@@ -137,7 +136,7 @@ void ReadAuditor::CommitReadGroup(std::vector<QueuedRead>& group) {
 
 void ReadAuditor::RunCommitsOn(Vault::TaskRunner run) {
   Drain();  // a committer thread started by earlier reads stores what it holds, and stops
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   commit_runner_ = std::move(run);
 }
 
@@ -146,9 +145,9 @@ void ReadAuditor::RunCommitter() {
   size_t last_group = 0;
   std::array<size_t, 16> recent_groups{};  // the sizes of the last 16 commits' groups
   uint64_t commits = 0;
-  std::unique_lock lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
-    reads_queued_.wait(lock, [&] { return committer_stop_ || !queued_reads_.empty(); });
+    while (!committer_stop_ && queued_reads_.empty()) reads_queued_.Wait(&mu_);
     if (queued_reads_.empty()) return;  // stopping, and every reader answered
     if (last_group > 1 && core_.options().read_commit_delay.count() > 0) {
       // Reads are concurrent: more will queue within the delay, and share this commit. As many
@@ -157,18 +156,19 @@ void ReadAuditor::RunCommitter() {
       // field reads/s in bench-server over always waiting the whole delay). The largest, not
       // the last: one small group would otherwise make the next ones small too, and the
       // committer settled for whole runs at groups of 8 instead of 15-25, at 30% fewer reads/s.
-      reads_queued_.wait_for(lock, core_.options().read_commit_delay, [&] {
-        return committer_stop_ || queued_reads_.size() >= read_group_target_;
-      });
+      const auto deadline = std::chrono::steady_clock::now() + core_.options().read_commit_delay;
+      while (!committer_stop_ && queued_reads_.size() < read_group_target_) {
+        if (!reads_queued_.WaitUntil(&mu_, deadline)) break;
+      }
     }
     group.swap(queued_reads_);
     last_group = group.size();
     recent_groups[commits++ % recent_groups.size()] = last_group;
     read_group_target_ = std::clamp<size_t>(
         *std::max_element(recent_groups.begin(), recent_groups.end()), 2, kFullReadGroup);
-    lock.unlock();
+    lock.Unlock();
     CommitReadGroup(group);
-    lock.lock();
+    lock.Lock();
   }
 }
 
@@ -176,15 +176,15 @@ void ReadAuditor::Drain() {
   std::thread committer;
   std::vector<QueuedRead> left;  // queued for a runner's task that may never run
   {
-    std::unique_lock lock(mu_);
+    MutexLock lock(&mu_);
     committer_stop_ = true;
     committer.swap(committer_);
     commit_runner_ = nullptr;  // a task of it that starts from now on does nothing
     commit_task_queued_ = false;
-    commit_task_ended_.wait(lock, [&] { return commit_tasks_running_ == 0; });
+    while (commit_tasks_running_ != 0) commit_task_ended_.Wait(&mu_);
     if (!committer.joinable()) left.swap(queued_reads_);
   }
-  reads_queued_.notify_one();
+  reads_queued_.NotifyOne();
   if (committer.joinable()) committer.join();
   CommitReadGroup(left);
   Flush();  // the buffered decisions (kBatched) too

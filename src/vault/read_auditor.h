@@ -15,14 +15,13 @@
 // Every commit goes through VaultCore::Commit. Thread-safe; Drain() before the core goes.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "common/background_loop.h"
+#include "common/mutex.h"
 #include "privet/audit.h"
 #include "privet/vault.h"
 #include "vault/vault_core.h"
@@ -57,8 +56,8 @@ class ReadAuditor {
   // A reader's decision waiting for a group commit (Store), on the reader's stack.
   struct QueuedDecision {
     AuditEntry entry;
-    bool done = false;  // GUARDED_BY(mu_)
-    Status stored;      // GUARDED_BY(mu_)
+    bool done = false;  // under ReadAuditor::mu_
+    Status stored;      // under ReadAuditor::mu_
   };
   // A ReadThen waiting for its decision to be stored.
   struct QueuedRead {
@@ -84,20 +83,29 @@ class ReadAuditor {
   const bool batched_;
   BackgroundLoop flusher_;  // kBatched only
 
-  std::mutex mu_;                                  // guards everything below
-  std::condition_variable decisions_done_;         // a group commit finished
-  bool leading_group_commit_ = false;              // a reader is committing queued_decisions_
-  std::vector<QueuedDecision*> queued_decisions_;  // waiting for a group commit (Store)
-  std::vector<QueuedRead> queued_reads_;           // ReadThen's, for the committer
-  std::condition_variable reads_queued_;           // wakes the committer
-  bool committer_stop_ = false;
-  size_t read_group_target_;  // reads that end the commit delay
-  std::thread committer_;     // joined in Drain
+  // commit_runner_ without the lock: it changes only in RunCommitsOn and Drain, which no
+  // ReadThen runs beside (the vault's contract), and calling it under the lock would deadlock
+  // a runner that runs its task at once.
+  const Vault::TaskRunner& CommitRunnerOutsideLock() const NO_THREAD_SAFETY_ANALYSIS {
+    return commit_runner_;
+  }
+
+  Mutex mu_;
+  CondVar decisions_done_;                                         // a group commit finished
+  bool leading_group_commit_ GUARDED_BY(mu_) = false;              // a reader is committing
+  std::vector<QueuedDecision*> queued_decisions_ GUARDED_BY(mu_);  // for a group commit (Store)
+  std::vector<QueuedRead> queued_reads_ GUARDED_BY(mu_);           // ReadThen's, for the committer
+  CondVar reads_queued_;                                           // wakes the committer
+  bool committer_stop_ GUARDED_BY(mu_) = false;
+  size_t read_group_target_ GUARDED_BY(mu_);  // reads that end the commit delay
+  std::thread committer_ GUARDED_BY(mu_);     // joined in Drain
   // RunCommitsOn's runner, which then commits ReadThen's reads instead of committer_.
-  Vault::TaskRunner commit_runner_;
-  bool commit_task_queued_ = false;  // a CommitQueuedReads is with the runner, not yet started
-  int commit_tasks_running_ = 0;     // CommitQueuedReads under way (at most one, but in Drain)
-  std::condition_variable commit_task_ended_;
+  Vault::TaskRunner commit_runner_ GUARDED_BY(mu_);
+  // A CommitQueuedReads is with the runner, not yet started.
+  bool commit_task_queued_ GUARDED_BY(mu_) = false;
+  // CommitQueuedReads under way (at most one, but in Drain).
+  int commit_tasks_running_ GUARDED_BY(mu_) = 0;
+  CondVar commit_task_ended_;
 };
 
 }  // namespace privet::vault_internal

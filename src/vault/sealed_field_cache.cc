@@ -90,7 +90,7 @@ SealedFieldCache::SealedFieldCache(size_t capacity_bytes)
 
 SealedFieldCache::Rows SealedFieldCache::Find(uint64_t subject_id) {
   Shard& shard = ShardOf(subject_id);
-  std::lock_guard lock(shard.mu);
+  MutexLock lock(&shard.mu);
   auto it = shard.index.find(subject_id);
   if (it == shard.index.end()) return nullptr;
   it->second->referenced = true;  // no move to the front here: that touches two more entries
@@ -99,7 +99,7 @@ SealedFieldCache::Rows SealedFieldCache::Find(uint64_t subject_id) {
 
 uint64_t SealedFieldCache::Ticket(uint64_t subject_id) {
   Shard& shard = ShardOf(subject_id);
-  std::lock_guard lock(shard.mu);
+  MutexLock lock(&shard.mu);
   return shard.generation;
 }
 
@@ -107,7 +107,7 @@ void SealedFieldCache::Publish(uint64_t subject_id, Rows rows, uint64_t ticket) 
   const size_t bytes = rows->bytes();
   if (bytes > shard_capacity_) return;
   Shard& shard = ShardOf(subject_id);
-  std::lock_guard lock(shard.mu);
+  MutexLock lock(&shard.mu);
   if (shard.generation != ticket) return;  // a change committed since the rows were read
   if (auto old = shard.index.find(subject_id); old != shard.index.end())
     EraseLocked(shard, old->second);
@@ -129,7 +129,7 @@ void SealedFieldCache::Publish(uint64_t subject_id, Rows rows, uint64_t ticket) 
 
 void SealedFieldCache::Invalidate(uint64_t subject_id) {
   Shard& shard = ShardOf(subject_id);
-  std::lock_guard lock(shard.mu);
+  MutexLock lock(&shard.mu);
   ++shard.generation;
   if (auto it = shard.index.find(subject_id); it != shard.index.end())
     EraseLocked(shard, it->second);
@@ -144,7 +144,7 @@ void SealedFieldCache::EraseLocked(Shard& shard, std::list<Entry>::iterator it) 
 size_t SealedFieldCache::bytes() const {
   size_t n = 0;
   for (const Shard& shard : shards_) {
-    std::lock_guard lock(shard.mu);
+    MutexLock lock(&shard.mu);
     n += shard.bytes;
   }
   return n;
@@ -153,7 +153,7 @@ size_t SealedFieldCache::bytes() const {
 size_t SealedFieldCache::entries() const {
   size_t n = 0;
   for (const Shard& shard : shards_) {
-    std::lock_guard lock(shard.mu);
+    MutexLock lock(&shard.mu);
     n += shard.index.size();
   }
   return n;

@@ -25,12 +25,12 @@
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
 #include "privet/compiled_policy.h"
 #include "store/store.h"
 
@@ -109,16 +109,16 @@ class SealedFieldCache {
     bool referenced = false;  // found since it was published or last spared
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::list<Entry> lru;  // GUARDED_BY(mu); newest (or last spared) first
-    std::unordered_map<uint64_t, std::list<Entry>::iterator> index;  // GUARDED_BY(mu)
-    size_t bytes = 0;                                                // GUARDED_BY(mu)
-    uint64_t generation = 0;  // GUARDED_BY(mu); bumped by each Invalidate
+    mutable Mutex mu;
+    std::list<Entry> lru GUARDED_BY(mu);  // newest (or last spared) first; its entries too
+    std::unordered_map<uint64_t, std::list<Entry>::iterator> index GUARDED_BY(mu);
+    size_t bytes GUARDED_BY(mu) = 0;
+    uint64_t generation GUARDED_BY(mu) = 0;  // bumped by each Invalidate
   };
   Shard& ShardOf(uint64_t subject_id) {
     return shards_[(subject_id * 0x9E3779B97F4A7C15ull) >> 60];
   }
-  static void EraseLocked(Shard& shard, std::list<Entry>::iterator it);
+  static void EraseLocked(Shard& shard, std::list<Entry>::iterator it) REQUIRES(shard.mu);
 
   const size_t shard_capacity_;
   Shard shards_[kShards];

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/mutex.h"
 #include "common/unix_time.h"
 #include "vault/vault_impl.h"
 
@@ -94,7 +95,7 @@ StatusOr<uint64_t> Vault::Impl::CreateSubject(const NewSubject& s) {
   }
   const std::string profile = std::move(*checked);
   SecretKey key = SecretKey::Random();
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   for (int attempt = 0; attempt < 8; ++attempt) {
     const uint64_t id = ids_.Next();
     // The key goes first, durably: a crash before the data commit leaves an unused key, never
@@ -186,7 +187,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Import(const std::vector<ImportedSu
       }
       ids.push_back(id);
     }
-    std::lock_guard write_lock(write_mu_);
+    MutexLock write_lock(&write_mu_);
     // Wrapped under write_mu_, as in CreateSubject: a rotation (which holds it) can neither
     // change master_ as it is read nor rewrap the keys before they are stored under the old one.
     std::vector<std::pair<uint64_t, std::string>> wrapped;
@@ -273,7 +274,7 @@ Status Vault::Impl::ChangeLocationExemption(const Principal& by, uint64_t id,
     AuditRefusal(AuditEvent::kLocationExemption, by, id, refused);
     return refused;
   }
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   if (!subject->profile_readable)
     return Status(StatusCode::kDataLoss, "unreadable subject profile");

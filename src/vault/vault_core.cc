@@ -62,7 +62,7 @@ AuditEntry VaultCore::Audit(AuditEvent event, const Principal& principal, uint64
 }
 
 Status VaultCore::Commit(store::WriteBatch& batch, std::vector<AuditEntry> entries) {
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   return ApplyAudited(batch, std::move(entries));
 }
 
@@ -96,7 +96,7 @@ Status VaultCore::ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntry>
 
 Status VaultCore::KeyWrite(Status written) {
   if (written.ok() || IsStoreFault(written)) {
-    std::lock_guard lock(key_health_mu_);
+    MutexLock lock(&key_health_mu_);
     last_key_write_ = written;
   }
   return written;
@@ -135,23 +135,31 @@ void VaultCore::AfterCommit(const store::WriteBatch& batch, bool committed) {
   // Subject state: a ledger event updates the cached state (it must take effect at once); a
   // purge drops it. Both refuse state that Load read before this commit.
   if (!subject_state) return;
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   ++subject_generation_;
-  batch.ForEach(store::Overloaded{
-      [&](const store::op::PurgeSubject& o) { cache_.erase(o.subject_id); },
-      [&](const store::op::UpdateProfile& o) { cache_.erase(o.subject_id); },
-      [&](const store::op::AppendConsent& o) {
-        auto it = cache_.find(o.event.subject_id);
-        if (it == cache_.end()) return;
-        std::shared_ptr<const CachedSubject> after =
-            committed ? WithConsentEvent(*policy_, *it->second, o.event) : nullptr;
-        if (after) {
-          it->second = std::move(after);
-        } else {
-          cache_.erase(it);
-        }
-      },
-      [](const auto&) {}});
+  // The visitors run here, under mu_ (the analysis does not follow into lambdas).
+  batch.ForEach(store::Overloaded{[&](const store::op::PurgeSubject& o) {
+                                    mu_.AssertHeld();
+                                    cache_.erase(o.subject_id);
+                                  },
+                                  [&](const store::op::UpdateProfile& o) {
+                                    mu_.AssertHeld();
+                                    cache_.erase(o.subject_id);
+                                  },
+                                  [&](const store::op::AppendConsent& o) {
+                                    mu_.AssertHeld();
+                                    auto it = cache_.find(o.event.subject_id);
+                                    if (it == cache_.end()) return;
+                                    std::shared_ptr<const CachedSubject> after =
+                                        committed ? WithConsentEvent(*policy_, *it->second, o.event)
+                                                  : nullptr;
+                                    if (after) {
+                                      it->second = std::move(after);
+                                    } else {
+                                      cache_.erase(it);
+                                    }
+                                  },
+                                  [](const auto&) {}});
 }
 
 void VaultCore::AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,
@@ -174,12 +182,12 @@ void VaultCore::AuditRefusal(AuditEvent event, const Principal& principal, uint6
   }
   e.purpose = std::move(declared);
   store::WriteBatch batch;
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   (void)ApplyAudited(batch, {e});  // the refusal stands whether or not its record could be stored
 }
 
 StatusOr<SignedTreeHead> VaultCore::SignTreeHead() {
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   store::WriteBatch flush;
   PRIVET_RETURN_IF_ERROR(ApplyAudited(flush, {}));  // the head covers every decision made so far
   store::WriteBatch batch;
@@ -190,14 +198,14 @@ StatusOr<SignedTreeHead> VaultCore::SignTreeHead() {
 }
 
 Status VaultCore::Health() {
-  std::lock_guard write_lock(write_mu_);  // no commit half-way between the store and the tree
+  MutexLock write_lock(&write_mu_);  // no commit half-way between the store and the tree
   if (!last_write_.ok()) {
     return Status(StatusCode::kUnavailable, "the vault's last write failed (" +
                                                 std::string(StatusCodeName(last_write_.code())) +
                                                 "); it serves again once a write succeeds");
   }
   {
-    std::lock_guard lock(key_health_mu_);
+    MutexLock lock(&key_health_mu_);
     if (!last_key_write_.ok()) {
       return Status(StatusCode::kUnavailable,
                     "the key store's last write failed (" +
@@ -217,7 +225,7 @@ Status VaultCore::Health() {
   return Status::Ok();
 }
 
-Status VaultCore::DecideThenLock(uint64_t id, std::unique_lock<std::mutex>& write_lock,
+Status VaultCore::DecideThenLock(uint64_t id, std::unique_lock<Mutex>& write_lock,
                                  const std::function<Status(const CachedSubject&)>& decide) {
   // What the decision is made on: the field rows' generation, taken before anything is read,
   // and the cached subject, which every ledger commit replaces and erasure drops (AfterCommit,
@@ -228,7 +236,7 @@ Status VaultCore::DecideThenLock(uint64_t id, std::unique_lock<std::mutex>& writ
   write_lock = std::unique_lock(write_mu_);
   bool unchanged = field_cache_.Ticket(id) == fields_ticket;
   if (unchanged) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = cache_.find(id);
     unchanged = it != cache_.end() && it->second == subject;
   }
@@ -246,7 +254,7 @@ Status VaultCore::DecideThenLock(uint64_t id, std::unique_lock<std::mutex>& writ
 StatusOr<std::shared_ptr<const CachedSubject>> VaultCore::Load(uint64_t id) {
   uint64_t ticket;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = cache_.find(id);
     if (it != cache_.end()) return it->second;
     ticket = subject_generation_;
@@ -255,7 +263,7 @@ StatusOr<std::shared_ptr<const CachedSubject>> VaultCore::Load(uint64_t id) {
   if (!record) return NotFound("no such subject", "subject_id");
   auto entry = std::make_shared<CachedSubject>();
   {
-    std::shared_lock master_lock(master_mu_);
+    ReaderLock master_lock(&master_mu_);
     PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped, keys_->GetWrappedKey(id));
     if (!wrapped) return NotFound("the subject was erased", "subject_id");
     PRIVET_ASSIGN_OR_RETURN(entry->key, crypto::UnwrapKey(master_, *wrapped, id));
@@ -279,7 +287,7 @@ StatusOr<std::shared_ptr<const CachedSubject>> VaultCore::Load(uint64_t id) {
 }
 
 void VaultCore::Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry, uint64_t ticket) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(&mu_);
   if (subject_generation_ != ticket) return;
   if (cache_.size() >= kMaxCachedSubjects && !cache_.count(id)) cache_.erase(cache_.begin());
   cache_[id] = std::move(entry);
@@ -287,7 +295,7 @@ void VaultCore::Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry,
 
 void VaultCore::Forget(uint64_t id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ++subject_generation_;
     cache_.erase(id);
   }
@@ -394,9 +402,9 @@ Status VaultCore::DeleteFieldsInto(uint64_t subject_id,
 
 Status VaultCore::RotateMasterKey(std::string_view new_master_key_hex) {
   PRIVET_ASSIGN_OR_RETURN(SecretKey next, SecretKey::FromHex(new_master_key_hex));
-  std::lock_guard write_lock(write_mu_);
+  MutexLock write_lock(&write_mu_);
   {
-    std::unique_lock master_lock(master_mu_);  // no Load unwraps until every key is rewrapped
+    WriterLock master_lock(&master_mu_);  // no Load unwraps until every key is rewrapped
     PRIVET_RETURN_IF_ERROR(
         vault_internal::RotateMasterKey(options_.master_key_file, master_, next, *keys_, nonces_));
     master_ = std::move(next);

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "audit/audit_log.h"
+#include "common/mutex.h"
 #include "crypto/crypto.h"
 #include "keys/vault_lock.h"
 #include "privet/audit.h"
@@ -89,21 +90,23 @@ class VaultCore {
   // The cached subject, loading it (record, key, consent ledger, profile) on a miss.
   StatusOr<std::shared_ptr<const CachedSubject>> Load(uint64_t id);
   // Applies `batch` with `entries` (after any read decisions buffered in decisions()) in one
-  // transaction; signs a tree head when the interval has passed. REQUIRES: write_mu_ held.
-  Status ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntry> entries);
+  // transaction; signs a tree head when the interval has passed.
+  Status ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntry> entries)
+      REQUIRES(write_mu_);
   // Decides about subject `id` with `decide`, then takes write_mu_ into `write_lock` for the
   // commit. A decision must not commit after a change it did not see (a consent withdrawn, the
   // subject erased, a field written or deleted meanwhile): if the subject's cached state was
   // replaced or its field rows changed between the decision and the lock, `decide` runs again,
   // holding the lock. `decide` is called with the subject as cached and must start afresh each
-  // time (a new batch). Returns what `decide` returned last: OK with `write_lock` held, or its
-  // refusal with the lock released (so that the refusal can be recorded).
-  Status DecideThenLock(uint64_t id, std::unique_lock<std::mutex>& write_lock,
+  // time (a new batch). Returns what `decide` returned last: OK with `write_lock` held (the
+  // caller then says so to the analysis: write_mu_.AssertHeld()), or its refusal with the lock
+  // released (so that the refusal can be recorded).
+  Status DecideThenLock(uint64_t id, std::unique_lock<Mutex>& write_lock,
                         const std::function<Status(const CachedSubject&)>& decide);
   // Records a refused request (a decision too); the refusal's own status is what callers
-  // return. Only refusals (PermissionDenied, FailedPrecondition) are recorded. Takes write_mu_.
+  // return. Only refusals (PermissionDenied, FailedPrecondition) are recorded.
   void AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,
-                    const Status& refusal, std::string purpose = {});
+                    const Status& refusal, std::string purpose = {}) EXCLUDES(write_mu_);
   // Seals bytes under a loaded subject's key, bound to the subject and `context`.
   std::string SealFor(const CachedSubject& subject, uint64_t id, std::string_view context,
                       std::string_view plaintext);
@@ -115,28 +118,28 @@ class VaultCore {
   // The subject's field rows, sealed: from the cache, or read from the store and cached.
   StatusOr<SealedFieldCache::Rows> SealedRows(uint64_t id);
   // Notes a key-store write's outcome for Health() and returns it.
-  Status KeyWrite(Status written);
+  Status KeyWrite(Status written) EXCLUDES(key_health_mu_);
   // Read decisions waiting for the next commit (ReadAuditing::kBatched).
   DecisionBuffer& decisions() { return decisions_; }
 
-  StatusOr<SignedTreeHead> SignTreeHead();
+  StatusOr<SignedTreeHead> SignTreeHead() EXCLUDES(write_mu_);
   uint64_t AuditSize() const { return audit_->size(); }
   // Unavailable when the last write of either store failed, or the log holds entries this
   // process did not write.
-  Status Health();
-  Status RotateMasterKey(std::string_view new_master_key_hex);
+  Status Health() EXCLUDES(write_mu_, key_health_mu_);
+  Status RotateMasterKey(std::string_view new_master_key_hex) EXCLUDES(write_mu_, master_mu_);
   Status BackupData(const std::string& dest) { return data_->BackupTo(dest); }
 
  protected:
   // Applies `batch` to the data store and brings the caches in line with it, in the same
   // critical section: no cached field rows or subject state outlive a commit that changed them.
-  // REQUIRES: write_mu_ held.
-  Status ApplyBatch(const store::WriteBatch& batch);
-  void AfterCommit(const store::WriteBatch& batch, bool committed);
+  Status ApplyBatch(const store::WriteBatch& batch) REQUIRES(write_mu_);
+  void AfterCommit(const store::WriteBatch& batch, bool committed) REQUIRES(write_mu_);
   // Caches what Load read unless the ledger changed or a subject was forgotten since `ticket`
   // (subject_generation_ when Load started reading): state read before a consent change or an
   // erasure must never be cached after it.
-  void Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry, uint64_t ticket);
+  void Publish(uint64_t id, std::shared_ptr<const CachedSubject> entry, uint64_t ticket)
+      EXCLUDES(mu_);
 
   VaultLock lock_;  // declared first: released after everything else closed
   VaultOptions options_;
@@ -146,27 +149,29 @@ class VaultCore {
   // wraps keys under write_mu_ needs nothing more; Load, which unwraps without write_mu_, holds
   // master_mu_ shared from reading a wrapped key to unwrapping it, so that it never pairs a key
   // wrapped under one master key with the other (nor reads master_ as it is replaced).
-  std::shared_mutex master_mu_;
-  crypto::SecretKey master_;  // GUARDED_BY(master_mu_) for reading without write_mu_
+  SharedMutex master_mu_ ACQUIRED_AFTER(write_mu_);
+  crypto::SecretKey master_;  // written under both locks, read under either
   crypto::BlindIndexer indexer_;
   crypto::NonceSource nonces_;
   IdGenerator ids_;
   std::unique_ptr<store::DataStore> data_;
   std::unique_ptr<store::KeyStore> keys_;
   std::unique_ptr<audit::AuditLog> audit_;
-  Time last_head_;  // when a tree head was last signed (or the vault opened); GUARDED_BY(write_mu_)
+  // Serializes writes of one vault (SQLite has one writer anyway).
+  Mutex write_mu_ ACQUIRED_BEFORE(mu_);
+  // When a tree head was last signed (or the vault opened).
+  Time last_head_ GUARDED_BY(write_mu_);
+  Status last_write_ GUARDED_BY(write_mu_);  // of the last batch applied to the data store
 
-  std::mutex mu_;  // guards cache_ and subject_generation_
-  std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_;  // GUARDED_BY(mu_)
-  uint64_t subject_generation_ = 0;  // GUARDED_BY(mu_); bumped by ledger changes and Forget
-  SealedFieldCache field_cache_;     // the subjects' sealed field rows; thread-safe
-  DecisionBuffer decisions_;         // thread-safe
-  std::mutex write_mu_;  // serializes writes of one vault (SQLite has one writer anyway)
-  Status last_write_;    // GUARDED_BY(write_mu_): of the last batch applied to the data store
+  Mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<const CachedSubject>> cache_ GUARDED_BY(mu_);
+  uint64_t subject_generation_ GUARDED_BY(mu_) = 0;  // bumped by ledger changes and Forget
+  SealedFieldCache field_cache_;                     // the subjects' sealed field rows; thread-safe
+  DecisionBuffer decisions_;                         // thread-safe
   // For Health(): the key store's last write, as last_write_ is the data store's. Its own lock:
   // erasures and the purger write keys without write_mu_.
-  std::mutex key_health_mu_;
-  Status last_key_write_;  // GUARDED_BY(key_health_mu_)
+  Mutex key_health_mu_;
+  Status last_key_write_ GUARDED_BY(key_health_mu_);
 };
 
 // The core of a vault, for the rights and retention layers.

@@ -15,13 +15,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/mutex.h"
 #include "privet/vault.h"
 #include "vault/erasure.h"
 #include "vault/read_auditor.h"
@@ -145,7 +145,7 @@ class Vault::Impl : public vault_internal::VaultCore {
                                                LegalBasis basis,
                                                std::vector<WithheldField>& withheld);
 
-  std::mutex announce_mu_;  // announcements.cc: one policy-change announcement at a time
+  Mutex announce_mu_;  // announcements.cc: one policy-change announcement at a time
   vault_internal::ReadAuditor auditor_;
   vault_internal::Purger purger_;  // declared last: stopped before anything it uses goes
 };

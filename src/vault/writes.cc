@@ -3,6 +3,7 @@
 // interaction where required (CX03); rectification and deletion of one field.
 #include <algorithm>
 
+#include "common/mutex.h"
 #include "common/unix_time.h"
 #include "common/utf8.h"
 #include "nlohmann/json.hpp"
@@ -65,7 +66,7 @@ Status Vault::Impl::CheckWriteFields(const WriteRequest& request,
 StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) {
   store::WriteBatch batch;
   std::vector<uint64_t> ids;
-  std::unique_lock<std::mutex> write_lock;
+  std::unique_lock<Mutex> write_lock;
   Status decided =
       DecideThenLock(request.subject_id, write_lock, [&](const CachedSubject& subject) {
         batch = store::WriteBatch();
@@ -79,6 +80,7 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::Write(const WriteRequest& request) 
                  Joined(request.purposes));
     return decided;
   }
+  write_mu_.AssertHeld();  // DecideThenLock said OK: write_lock holds it
   AuditEntry written = Audit(AuditEvent::kWrite, request.principal, request.subject_id);
   written.action = "write";
   written.purpose = Joined(request.purposes);
@@ -244,7 +246,7 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
                             std::string_view value) {
   store::WriteBatch batch;
   AuditEntry rectified;
-  std::unique_lock<std::mutex> write_lock;
+  std::unique_lock<Mutex> write_lock;
   Status decided = DecideThenLock(id, write_lock, [&](const CachedSubject& subject) -> Status {
     batch = store::WriteBatch();
     PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> held, data_->GetFields(id));
@@ -286,13 +288,14 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
     AuditRefusal(AuditEvent::kRectification, principal, id, decided);
     return decided;
   }
+  write_mu_.AssertHeld();  // DecideThenLock said OK: write_lock holds it
   return ApplyAudited(batch, {rectified});
 }
 
 Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_t field_id) {
   store::WriteBatch batch;
   std::string category_name;
-  std::unique_lock<std::mutex> write_lock;
+  std::unique_lock<Mutex> write_lock;
   Status decided = DecideThenLock(id, write_lock, [&](const CachedSubject& subject) -> Status {
     batch = store::WriteBatch();
     PRIVET_ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
@@ -314,6 +317,7 @@ Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_
     AuditRefusal(AuditEvent::kFieldDeletion, principal, id, decided);
     return decided;
   }
+  write_mu_.AssertHeld();  // DecideThenLock said OK: write_lock holds it
   AuditEntry deleted = Audit(AuditEvent::kFieldDeletion, principal, id);
   deleted.action = "delete";
   deleted.categories = {category_name};

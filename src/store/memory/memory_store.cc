@@ -4,11 +4,12 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <set>
 #include <tuple>
 #include <utility>
 #include <variant>
+
+#include "common/mutex.h"
 
 namespace privet::store {
 namespace {
@@ -66,9 +67,14 @@ constexpr int64_t kMaxSeq = std::numeric_limits<int64_t>::max();
 class MemoryDataStore final : public DataStore {
  public:
   Status Apply(const WriteBatch& batch) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (const WriteOp& o : batch.ops()) {
-      Status applied = std::visit([&](const auto& one) { return ApplyOp(one); }, o);
+      Status applied = std::visit(
+          [&](const auto& one) {
+            mu_.AssertHeld();  // the visitor runs here, under the lock
+            return ApplyOp(one);
+          },
+          o);
       if (!applied.ok()) {
         undo_.Rollback();
         return applied;
@@ -79,32 +85,32 @@ class MemoryDataStore final : public DataStore {
   }
 
   StatusOr<std::optional<SubjectRecord>> GetSubject(uint64_t id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = subjects_.find(id);
     if (it == subjects_.end()) return std::optional<SubjectRecord>();
     return std::optional<SubjectRecord>(it->second);
   }
   StatusOr<std::vector<FieldRecord>> GetFields(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return OfSubject(fields_, subject_id);
   }
   StatusOr<std::vector<ConsentEventRecord>> GetConsentEvents(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return OfSubject(consents_, subject_id);
   }
   StatusOr<std::vector<DisclosureRecord>> GetDisclosures(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return OfSubject(disclosures_, subject_id);
   }
   StatusOr<std::optional<uint64_t>> FindByBlindIndex(std::string_view index,
                                                      std::string_view hash) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = index_.find({std::string(index), std::string(hash)});
     if (it == index_.end()) return std::optional<uint64_t>();
     return std::optional<uint64_t>(it->second);
   }
   StatusOr<std::vector<uint64_t>> ListOrganizationMembers(uint64_t organization_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<uint64_t> out;
     for (const auto& [id, s] : subjects_) {
       if (s.organization_id == organization_id) out.push_back(id);
@@ -112,13 +118,13 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
   StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = requests_.find(id);
     if (it == requests_.end()) return std::optional<RequestRecord>();
     return std::optional<RequestRecord>(it->second);
   }
   StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<RequestRecord> out;
     for (const auto& [id, r] : requests_) {
       if (r.subject_id == subject_id) out.push_back(r);
@@ -126,7 +132,7 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
   StatusOr<std::vector<RequestRecord>> ListOpenRequests() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<RequestRecord> out;
     for (const auto& [id, r] : requests_) {
       if (r.open) out.push_back(r);
@@ -137,7 +143,7 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<OutboxRecord> out;
     for (const auto& [seq, m] : outbox_) {
       if (!unsent_only || m.sent_at == 0) out.push_back(m);
@@ -145,14 +151,14 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
   StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (subject_id != 0) return OfSubject(holds_, subject_id);
     std::vector<LegalHoldRecord> out;
     for (const auto& [key, hold] : holds_) out.push_back(hold);
     return out;
   }
   StatusOr<std::vector<LifecycleEventRecord>> GetLifecycleEvents(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<LifecycleEventRecord> out;
     for (const auto& [key, at] : lifecycle_) {
       if (subject_id == 0 || key.first == subject_id) {
@@ -162,7 +168,7 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
   StatusOr<std::vector<AggregateRecord>> GetAggregates() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<AggregateRecord> out;
     for (const auto& [key, n] : aggregates_) {
       out.push_back({.rule = std::get<0>(key),
@@ -176,7 +182,7 @@ class MemoryDataStore final : public DataStore {
   Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override {
     std::vector<FieldMetadata> snapshot;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(&mu_);
       snapshot.reserve(fields_.size());
       for (const auto& [key, f] : fields_) {
         snapshot.push_back({.id = f.id,
@@ -195,7 +201,7 @@ class MemoryDataStore final : public DataStore {
   }
 
   Status PurgeSubject(uint64_t id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     Purge(id);
     undo_.Commit();
     return Status::Ok();
@@ -206,7 +212,7 @@ class MemoryDataStore final : public DataStore {
   }
 
   StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<AuditRecord> out;
     for (uint64_t i = start; i < audit_.size() && i - start < limit; ++i) {
       out.push_back({.index = i, .entry = audit_[i]});
@@ -214,7 +220,7 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
   StatusOr<std::vector<TreeHeadRecord>> GetTreeHeads() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::vector<TreeHeadRecord> out;
     for (const auto& [size, head] : heads_) out.push_back(head);
     return out;
@@ -234,20 +240,20 @@ class MemoryDataStore final : public DataStore {
     return out;
   }
 
-  bool HasSubject(uint64_t id) const { return subjects_.contains(id); }
+  bool HasSubject(uint64_t id) const REQUIRES(mu_) { return subjects_.contains(id); }
   static Status NoSubject(std::string_view what) {
     return FailedPrecondition(std::string("data store apply: ") + std::string(what) +
                               ": no such subject");
   }
 
-  Status ApplyOp(const op::PutSubject& o) {
+  Status ApplyOp(const op::PutSubject& o) REQUIRES(mu_) {
     if (HasSubject(o.subject.id)) {
       return Status(StatusCode::kAlreadyExists, "data store apply: subject already exists");
     }
     undo_.Assign(subjects_, o.subject.id, o.subject);
     return Status::Ok();
   }
-  Status ApplyOp(const op::UpdateProfile& o) {
+  Status ApplyOp(const op::UpdateProfile& o) REQUIRES(mu_) {
     auto it = subjects_.find(o.subject_id);
     if (it == subjects_.end()) return NoSubject("update profile");
     SubjectRecord updated = it->second;
@@ -255,7 +261,7 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(subjects_, o.subject_id, std::move(updated));
     return Status::Ok();
   }
-  Status ApplyOp(const op::PutField& o) {
+  Status ApplyOp(const op::PutField& o) REQUIRES(mu_) {
     const FieldRecord& f = o.field;
     if (!HasSubject(f.subject_id)) return NoSubject("put field");
     // A field id is unique across subjects: the field of that id goes, whoever held it.
@@ -266,14 +272,14 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(fields_, {f.subject_id, f.id}, f);
     return Status::Ok();
   }
-  Status ApplyOp(const op::DeleteField& o) {
+  Status ApplyOp(const op::DeleteField& o) REQUIRES(mu_) {
     auto owner = field_owner_.find(o.field_id);
     if (owner == field_owner_.end() || owner->second != o.subject_id) return Status::Ok();
     undo_.Erase(fields_, {o.subject_id, o.field_id});
     undo_.Erase(field_owner_, o.field_id);
     return Status::Ok();
   }
-  Status ApplyOp(const op::AppendConsent& o) {
+  Status ApplyOp(const op::AppendConsent& o) REQUIRES(mu_) {
     if (!HasSubject(o.event.subject_id)) return NoSubject("append consent");
     ConsentEventRecord e = o.event;
     e.seq = next_consent_seq_;
@@ -281,7 +287,7 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(consents_, {e.subject_id, e.seq}, std::move(e));
     return Status::Ok();
   }
-  Status ApplyOp(const op::AppendDisclosure& o) {
+  Status ApplyOp(const op::AppendDisclosure& o) REQUIRES(mu_) {
     if (!HasSubject(o.disclosure.subject_id)) return NoSubject("record disclosure");
     DisclosureRecord d = o.disclosure;
     d.seq = next_disclosure_seq_;
@@ -289,11 +295,11 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(disclosures_, {d.subject_id, d.seq}, std::move(d));
     return Status::Ok();
   }
-  Status ApplyOp(const op::PurgeSubject& o) {
+  Status ApplyOp(const op::PurgeSubject& o) REQUIRES(mu_) {
     Purge(o.subject_id);
     return Status::Ok();
   }
-  Status ApplyOp(const op::PutBlindIndex& o) {
+  Status ApplyOp(const op::PutBlindIndex& o) REQUIRES(mu_) {
     const BlindIndexRecord& b = o.entry;
     auto it = index_.find({b.index, b.hash});
     if (it != index_.end()) {
@@ -305,13 +311,13 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(index_, {b.index, b.hash}, b.subject_id);
     return Status::Ok();
   }
-  Status ApplyOp(const op::DeleteBlindIndex& o) {
+  Status ApplyOp(const op::DeleteBlindIndex& o) REQUIRES(mu_) {
     const BlindIndexRecord& b = o.entry;
     auto it = index_.find({b.index, b.hash});
     if (it != index_.end() && it->second == b.subject_id) undo_.Erase(index_, it->first);
     return Status::Ok();
   }
-  Status ApplyOp(const op::AppendAudit& o) {
+  Status ApplyOp(const op::AppendAudit& o) REQUIRES(mu_) {
     if (o.entry.index < audit_.size()) {
       return Status(StatusCode::kAlreadyExists, "data store apply: audit entry index already used");
     }
@@ -319,18 +325,21 @@ class MemoryDataStore final : public DataStore {
       return FailedPrecondition("data store apply: audit entry index leaves a gap in the log");
     }
     audit_.push_back(o.entry.entry);
-    undo_.Add([this] { audit_.pop_back(); });
+    undo_.Add([this] {
+      mu_.AssertHeld();  // undone by Apply, under the lock
+      audit_.pop_back();
+    });
     return Status::Ok();
   }
-  Status ApplyOp(const op::PutTreeHead& o) {
+  Status ApplyOp(const op::PutTreeHead& o) REQUIRES(mu_) {
     undo_.Assign(heads_, o.head.tree_size, o.head);
     return Status::Ok();
   }
-  Status ApplyOp(const op::PutRequest& o) {
+  Status ApplyOp(const op::PutRequest& o) REQUIRES(mu_) {
     undo_.Assign(requests_, o.request.id, o.request);
     return Status::Ok();
   }
-  Status ApplyOp(const op::AppendOutbox& o) {
+  Status ApplyOp(const op::AppendOutbox& o) REQUIRES(mu_) {
     if (!HasSubject(o.message.subject_id)) return NoSubject("append outbox message");
     OutboxRecord m = o.message;
     m.seq = next_outbox_seq_;
@@ -339,7 +348,7 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(outbox_, m.seq, std::move(m));
     return Status::Ok();
   }
-  Status ApplyOp(const op::MarkOutboxSent& o) {
+  Status ApplyOp(const op::MarkOutboxSent& o) REQUIRES(mu_) {
     auto it = outbox_.find(o.seq);
     if (it == outbox_.end() || it->second.sent_at != 0) return Status::Ok();
     OutboxRecord sent = it->second;
@@ -347,23 +356,23 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(outbox_, o.seq, std::move(sent));
     return Status::Ok();
   }
-  Status ApplyOp(const op::PutLegalHold& o) {
+  Status ApplyOp(const op::PutLegalHold& o) REQUIRES(mu_) {
     if (!HasSubject(o.hold.subject_id)) return NoSubject("put legal hold");
     undo_.Assign(holds_, {o.hold.subject_id, o.hold.rule}, o.hold);
     return Status::Ok();
   }
-  Status ApplyOp(const op::RemoveLegalHold& o) {
+  Status ApplyOp(const op::RemoveLegalHold& o) REQUIRES(mu_) {
     undo_.Erase(holds_, {o.subject_id, o.rule});
     return Status::Ok();
   }
-  Status ApplyOp(const op::PutLifecycleEvent& o) {
+  Status ApplyOp(const op::PutLifecycleEvent& o) REQUIRES(mu_) {
     const std::pair<uint64_t, std::string> key{o.event.subject_id, o.event.event};
     auto it = lifecycle_.find(key);
     if (it == lifecycle_.end() || it->second < o.event.at)
       undo_.Assign(lifecycle_, key, o.event.at);
     return Status::Ok();
   }
-  Status ApplyOp(const op::AddAggregate& o) {
+  Status ApplyOp(const op::AddAggregate& o) REQUIRES(mu_) {
     const auto key = std::make_tuple(o.aggregate.rule, o.aggregate.category, o.aggregate.day);
     auto it = aggregates_.find(key);
     std::pair<int64_t, int64_t> n =
@@ -375,7 +384,7 @@ class MemoryDataStore final : public DataStore {
   }
 
   // Every row of the subject but its requests, undoably.
-  void Purge(uint64_t id) {
+  void Purge(uint64_t id) REQUIRES(mu_) {
     std::vector<uint64_t> field_ids;
     for (auto it = fields_.lower_bound({id, 0}); it != fields_.end() && it->first.first == id;
          ++it) {
@@ -412,37 +421,40 @@ class MemoryDataStore final : public DataStore {
     undo_.Erase(subjects_, id);
   }
 
-  std::mutex mu_;  // guards everything below
-  UndoLog undo_;   // of the Apply under way
-  std::map<uint64_t, SubjectRecord> subjects_;
-  std::map<std::pair<uint64_t, uint64_t>, FieldRecord> fields_;           // (subject, id)
-  std::map<uint64_t, uint64_t> field_owner_;                              // field id → subject
-  std::map<std::pair<uint64_t, int64_t>, ConsentEventRecord> consents_;   // (subject, seq)
-  std::map<std::pair<uint64_t, int64_t>, DisclosureRecord> disclosures_;  // (subject, seq)
-  std::map<std::pair<std::string, std::string>, uint64_t> index_;  // (index, hash) → subject
-  std::vector<std::string> audit_;
-  std::map<uint64_t, TreeHeadRecord> heads_;
-  std::map<uint64_t, RequestRecord> requests_;
-  std::map<int64_t, OutboxRecord> outbox_;
-  std::map<std::pair<uint64_t, std::string>, LegalHoldRecord> holds_;
-  std::map<std::pair<uint64_t, std::string>, int64_t> lifecycle_;
+  Mutex mu_;
+  UndoLog undo_ GUARDED_BY(mu_);  // of the Apply under way
+  std::map<uint64_t, SubjectRecord> subjects_ GUARDED_BY(mu_);
+  std::map<std::pair<uint64_t, uint64_t>, FieldRecord> fields_ GUARDED_BY(mu_);  // (subject, id)
+  std::map<uint64_t, uint64_t> field_owner_ GUARDED_BY(mu_);  // field id → subject
+  std::map<std::pair<uint64_t, int64_t>, ConsentEventRecord> consents_
+      GUARDED_BY(mu_);  // (subject, seq)
+  std::map<std::pair<uint64_t, int64_t>, DisclosureRecord> disclosures_
+      GUARDED_BY(mu_);  // (subject, seq)
+  std::map<std::pair<std::string, std::string>, uint64_t> index_
+      GUARDED_BY(mu_);  // (index, hash) → subject
+  std::vector<std::string> audit_ GUARDED_BY(mu_);
+  std::map<uint64_t, TreeHeadRecord> heads_ GUARDED_BY(mu_);
+  std::map<uint64_t, RequestRecord> requests_ GUARDED_BY(mu_);
+  std::map<int64_t, OutboxRecord> outbox_ GUARDED_BY(mu_);
+  std::map<std::pair<uint64_t, std::string>, LegalHoldRecord> holds_ GUARDED_BY(mu_);
+  std::map<std::pair<uint64_t, std::string>, int64_t> lifecycle_ GUARDED_BY(mu_);
   std::map<std::tuple<std::string, std::string, int64_t>, std::pair<int64_t, int64_t>>
       aggregates_;  // → count, subjects
-  int64_t next_consent_seq_ = 1;
-  int64_t next_disclosure_seq_ = 1;
-  int64_t next_outbox_seq_ = 1;
+  int64_t next_consent_seq_ GUARDED_BY(mu_) = 1;
+  int64_t next_disclosure_seq_ GUARDED_BY(mu_) = 1;
+  int64_t next_outbox_seq_ GUARDED_BY(mu_) = 1;
 };
 
 class MemoryKeyStore final : public KeyStore {
  public:
   Status PutWrappedKey(uint64_t subject_id, std::string_view wrapped) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     if (keys_.contains(subject_id)) return KeyExists();
     keys_.emplace(subject_id, std::string(wrapped));
     return Status::Ok();
   }
   Status PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::set<uint64_t> seen;
     for (const auto& [subject_id, wrapped] : keys) {
       if (keys_.contains(subject_id) || !seen.insert(subject_id).second) return KeyExists();
@@ -451,39 +463,39 @@ class MemoryKeyStore final : public KeyStore {
     return Status::Ok();
   }
   StatusOr<std::optional<std::string>> GetWrappedKey(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = keys_.find(subject_id);
     if (it == keys_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
   }
   Status DestroyWrappedKey(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     keys_.erase(subject_id);
     pending_purges_.insert(subject_id);
     return Status::Ok();
   }
   Status DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     for (uint64_t id : subject_ids) keys_.erase(id);
     return Status::Ok();
   }
   StatusOr<std::vector<uint64_t>> PendingPurges() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     return std::vector<uint64_t>(pending_purges_.begin(), pending_purges_.end());
   }
   Status PurgeDone(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     pending_purges_.erase(subject_id);
     return Status::Ok();
   }
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     auto it = meta_.find(std::string(name));
     if (it == meta_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
   }
   Status PutMeta(std::string_view name, std::string_view value) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     meta_.insert_or_assign(std::string(name), std::string(value));
     return Status::Ok();
   }
@@ -494,7 +506,7 @@ class MemoryKeyStore final : public KeyStore {
   Status RewrapAll(const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
                    const std::function<StatusOr<std::string>(std::string_view, std::string_view)>&
                        rewrap_meta) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     std::map<uint64_t, std::string> keys;
     for (const auto& [id, wrapped] : keys_) {
       PRIVET_ASSIGN_OR_RETURN(std::string rewrapped, rewrap(id, wrapped));
@@ -515,10 +527,10 @@ class MemoryKeyStore final : public KeyStore {
     return Status(StatusCode::kAlreadyExists, "key store: the subject already has a key");
   }
 
-  std::mutex mu_;  // guards everything below
-  std::map<uint64_t, std::string> keys_;
-  std::set<uint64_t> pending_purges_;
-  std::map<std::string, std::string> meta_;
+  Mutex mu_;
+  std::map<uint64_t, std::string> keys_ GUARDED_BY(mu_);
+  std::set<uint64_t> pending_purges_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> meta_ GUARDED_BY(mu_);
 };
 
 }  // namespace

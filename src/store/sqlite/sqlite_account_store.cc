@@ -1,8 +1,7 @@
 // Subjects' password hashes and sessions in the SQLite key store file (store/account_store.h).
 #include <sqlite3.h>
 
-#include <mutex>
-
+#include "common/mutex.h"
 #include "store/account_store.h"
 #include "store/sqlite/key_store_sidecar.h"
 #include "store/sqlite/sqlite_util.h"
@@ -37,6 +36,7 @@ class SqliteAccountStore final : public AccountStore {
   explicit SqliteAccountStore(std::unique_ptr<sqlite::SidecarDb> db) : db_(std::move(db)) {}
 
   Status Prepare() {
+    MutexLock lock(&mu_);
     PRIVET_ASSIGN_OR_RETURN(
         put_password_,
         db_->Prepare("INSERT OR REPLACE INTO subject_passwords VALUES (?1, ?2)", kWhat));
@@ -62,7 +62,7 @@ class SqliteAccountStore final : public AccountStore {
   }
 
   Status PutPassword(uint64_t subject_id, std::string_view password_hash) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(put_password_);
     put_password_.BindInt64(1, ToDb(subject_id));
     put_password_.BindText(2, password_hash);
@@ -70,7 +70,7 @@ class SqliteAccountStore final : public AccountStore {
   }
 
   StatusOr<std::optional<std::string>> GetPassword(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(get_password_);
     get_password_.BindInt64(1, ToDb(subject_id));
     int rc = get_password_.Step();
@@ -80,7 +80,7 @@ class SqliteAccountStore final : public AccountStore {
   }
 
   Status PutSession(const SessionRecord& s) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(put_session_);
     put_session_.BindText(1, s.id);
     put_session_.BindBlob(2, s.secret_hash);
@@ -90,7 +90,7 @@ class SqliteAccountStore final : public AccountStore {
   }
 
   StatusOr<std::optional<SessionRecord>> GetSession(std::string_view id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(get_session_);
     get_session_.BindText(1, id);
     int rc = get_session_.Step();
@@ -106,14 +106,14 @@ class SqliteAccountStore final : public AccountStore {
   }
 
   Status DeleteSession(std::string_view id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(delete_session_);
     delete_session_.BindText(1, id);
     return Done(delete_session_, "accounts: delete session");
   }
 
   Status ForgetSubject(uint64_t subject_id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     {
       ScopedReset reset(forget_password_);
       forget_password_.BindInt64(1, ToDb(subject_id));
@@ -131,15 +131,15 @@ class SqliteAccountStore final : public AccountStore {
     return Status::Ok();
   }
 
-  std::mutex mu_;
-  std::unique_ptr<sqlite::SidecarDb> db_;
-  Statement put_password_;
-  Statement get_password_;
-  Statement put_session_;
-  Statement get_session_;
-  Statement delete_session_;
-  Statement forget_password_;
-  Statement forget_sessions_;
+  Mutex mu_;
+  std::unique_ptr<sqlite::SidecarDb> db_ GUARDED_BY(mu_);
+  Statement put_password_ GUARDED_BY(mu_);
+  Statement get_password_ GUARDED_BY(mu_);
+  Statement put_session_ GUARDED_BY(mu_);
+  Statement get_session_ GUARDED_BY(mu_);
+  Statement delete_session_ GUARDED_BY(mu_);
+  Statement forget_password_ GUARDED_BY(mu_);
+  Statement forget_sessions_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -1,8 +1,7 @@
 // The API key table in the SQLite key store file (see store/api_key_store.h).
 #include <sqlite3.h>
 
-#include <mutex>
-
+#include "common/mutex.h"
 #include "store/api_key_store.h"
 #include "store/sqlite/key_store_sidecar.h"
 #include "store/sqlite/sqlite_util.h"
@@ -31,6 +30,7 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   explicit SqliteApiKeyStore(std::unique_ptr<sqlite::SidecarDb> db) : db_(std::move(db)) {}
 
   Status Prepare() {
+    MutexLock lock(&mu_);
     PRIVET_ASSIGN_OR_RETURN(
         put_, db_->Prepare("INSERT INTO api_keys VALUES (?1, ?2, ?3, ?4, ?5)", kWhat));
     PRIVET_ASSIGN_OR_RETURN(delete_, db_->Prepare("DELETE FROM api_keys WHERE id = ?1", kWhat));
@@ -42,7 +42,7 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   }
 
   Status Put(const ApiKeyRecord& key) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(put_);
     put_.BindText(1, key.id);
     put_.BindBlob(2, key.secret_hash);
@@ -55,7 +55,7 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   }
 
   Status Delete(std::string_view id) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(delete_);
     delete_.BindText(1, id);
     int rc = delete_.Step();
@@ -65,7 +65,7 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   }
 
   StatusOr<std::vector<ApiKeyRecord>> List() override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(&mu_);
     ScopedReset reset(list_);
     std::vector<ApiKeyRecord> out;
     int rc;
@@ -81,11 +81,11 @@ class SqliteApiKeyStore final : public ApiKeyStore {
   }
 
  private:
-  std::mutex mu_;
-  std::unique_ptr<sqlite::SidecarDb> db_;
-  Statement put_;
-  Statement delete_;
-  Statement list_;
+  Mutex mu_;
+  std::unique_ptr<sqlite::SidecarDb> db_ GUARDED_BY(mu_);
+  Statement put_ GUARDED_BY(mu_);
+  Statement delete_ GUARDED_BY(mu_);
+  Statement list_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -12,11 +12,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <variant>
 
+#include "common/mutex.h"
 #include "store/sqlite/sqlite_rights_tables.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_checkpointer.h"
@@ -122,6 +122,7 @@ class SqliteDataStore final : public DataStore {
   // Moves the WAL checkpoints off the commits (wal_checkpointer.h): a read's audit entry or a
   // write no longer pays, now and then, for copying the whole WAL into the file.
   Status StartCheckpointer() {
+    MutexLock lock(&mu_);
     PRIVET_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
     return Status::Ok();
   }
@@ -140,122 +141,134 @@ class SqliteDataStore final : public DataStore {
   StatusOr<std::vector<TreeHeadRecord>> GetTreeHeads() override;
   // Rights and retention tables: under the writer lock (they are not on the hot read path).
   StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->GetRequest(id);
   }
   StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->ListRequests(subject_id);
   }
   StatusOr<std::vector<RequestRecord>> ListOpenRequests() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->ListOpenRequests();
   }
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->GetOutbox(unsent_only);
   }
   StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->GetLegalHolds(subject_id);
   }
   StatusOr<std::vector<LifecycleEventRecord>> GetLifecycleEvents(uint64_t subject_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->GetLifecycleEvents(subject_id);
   }
   StatusOr<std::vector<AggregateRecord>> GetAggregates() override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return rights_->GetAggregates();
   }
-  Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override {
-    return rights_->ScanFieldMetadata(visit);  // its own connection: no lock
+  // No lock: the scan runs on a connection of its own, and rights_ is set once, in Prepare.
+  Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override
+      NO_THREAD_SAFETY_ANALYSIS {
+    return rights_->ScanFieldMetadata(visit);
   }
   void SetAuditOnlyDurability(AuditOnlyDurability d) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     audit_only_durability_ = d;
   }
 
  private:
   enum class Synchronous { kFull, kNormal };
 
-  Status ApplyLocked(const WriteBatch& batch, uint64_t& audit_size);
+  Status ApplyLocked(const WriteBatch& batch, uint64_t& audit_size) REQUIRES(mu_);
   // One operation each, in the batch's transaction.
-  Status ApplyOp(const op::PutSubject& o);
-  Status ApplyOp(const op::UpdateProfile& o);
-  Status ApplyOp(const op::PutField& o);
-  Status ApplyOp(const op::DeleteField& o);
-  Status ApplyOp(const op::AppendConsent& o);
-  Status ApplyOp(const op::AppendDisclosure& o);
-  Status ApplyOp(const op::PurgeSubject& o) { return PurgeLocked(o.subject_id); }
-  Status ApplyOp(const op::PutBlindIndex& o) { return PutBlindIndexLocked(o.entry); }
-  Status ApplyOp(const op::DeleteBlindIndex& o);
-  Status ApplyOp(const op::PutTreeHead& o);
-  Status ApplyOp(const op::PutRequest& o) { return rights_->PutRequest(o.request); }
-  Status ApplyOp(const op::AppendOutbox& o) { return rights_->AppendOutbox(o.message); }
-  Status ApplyOp(const op::MarkOutboxSent& o) { return rights_->MarkOutboxSent(o.seq, o.sent_at); }
-  Status ApplyOp(const op::PutLegalHold& o) { return rights_->PutLegalHold(o.hold); }
-  Status ApplyOp(const op::RemoveLegalHold& o) {
+  Status ApplyOp(const op::PutSubject& o) REQUIRES(mu_);
+  Status ApplyOp(const op::UpdateProfile& o) REQUIRES(mu_);
+  Status ApplyOp(const op::PutField& o) REQUIRES(mu_);
+  Status ApplyOp(const op::DeleteField& o) REQUIRES(mu_);
+  Status ApplyOp(const op::AppendConsent& o) REQUIRES(mu_);
+  Status ApplyOp(const op::AppendDisclosure& o) REQUIRES(mu_);
+  Status ApplyOp(const op::PurgeSubject& o) REQUIRES(mu_) { return PurgeLocked(o.subject_id); }
+  Status ApplyOp(const op::PutBlindIndex& o) REQUIRES(mu_) { return PutBlindIndexLocked(o.entry); }
+  Status ApplyOp(const op::DeleteBlindIndex& o) REQUIRES(mu_);
+  Status ApplyOp(const op::PutTreeHead& o) REQUIRES(mu_);
+  Status ApplyOp(const op::PutRequest& o) REQUIRES(mu_) { return rights_->PutRequest(o.request); }
+  Status ApplyOp(const op::AppendOutbox& o) REQUIRES(mu_) {
+    return rights_->AppendOutbox(o.message);
+  }
+  Status ApplyOp(const op::MarkOutboxSent& o) REQUIRES(mu_) {
+    return rights_->MarkOutboxSent(o.seq, o.sent_at);
+  }
+  Status ApplyOp(const op::PutLegalHold& o) REQUIRES(mu_) { return rights_->PutLegalHold(o.hold); }
+  Status ApplyOp(const op::RemoveLegalHold& o) REQUIRES(mu_) {
     return rights_->RemoveLegalHold(o.subject_id, o.rule);
   }
-  Status ApplyOp(const op::PutLifecycleEvent& o) { return rights_->PutLifecycleEvent(o.event); }
-  Status ApplyOp(const op::AddAggregate& o) { return rights_->AddAggregate(o.aggregate); }
-  Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size);
-  Status SetSynchronousLocked(Synchronous wanted);
-  Status PurgeLocked(uint64_t id);
-  Status PutBlindIndexLocked(const BlindIndexRecord& b);
+  Status ApplyOp(const op::PutLifecycleEvent& o) REQUIRES(mu_) {
+    return rights_->PutLifecycleEvent(o.event);
+  }
+  Status ApplyOp(const op::AddAggregate& o) REQUIRES(mu_) {
+    return rights_->AddAggregate(o.aggregate);
+  }
+  Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size) REQUIRES(mu_);
+  Status SetSynchronousLocked(Synchronous wanted) REQUIRES(mu_);
+  Status PurgeLocked(uint64_t id) REQUIRES(mu_);
+  Status PutBlindIndexLocked(const BlindIndexRecord& b) REQUIRES(mu_);
 
-  std::mutex mu_;
+  Mutex mu_;
   // Guarded by mu_: the connection and every cached statement below (an SQLite connection
   // opened with SQLITE_OPEN_NOMUTEX must not be used by two threads at once).
-  std::unique_ptr<sqlite::Connection> conn_;
-  std::unique_ptr<sqlite::RightsTables> rights_;
-  Statement insert_subject_;
-  Statement update_profile_;
-  Statement put_field_;
-  Statement delete_field_;
-  Statement insert_consent_;
-  Statement insert_index_;
-  Statement delete_index_;
-  Statement get_subject_;
-  Statement get_fields_;
-  Statement get_consents_;
-  Statement find_index_;
-  Statement list_members_;
-  Statement purge_fields_;
-  Statement purge_consents_;
-  Statement purge_index_;
-  Statement purge_subject_;
-  Statement append_audit_;
-  Statement insert_disclosure_;
-  Statement get_disclosures_;
-  Statement purge_disclosures_;
-  Statement put_tree_head_;
-  Statement get_audit_;
-  Statement get_tree_heads_;
-  AuditOnlyDurability audit_only_durability_ = AuditOnlyDurability::kFull;
+  std::unique_ptr<sqlite::Connection> conn_ GUARDED_BY(mu_);
+  std::unique_ptr<sqlite::RightsTables> rights_ GUARDED_BY(mu_);
+  Statement insert_subject_ GUARDED_BY(mu_);
+  Statement update_profile_ GUARDED_BY(mu_);
+  Statement put_field_ GUARDED_BY(mu_);
+  Statement delete_field_ GUARDED_BY(mu_);
+  Statement insert_consent_ GUARDED_BY(mu_);
+  Statement insert_index_ GUARDED_BY(mu_);
+  Statement delete_index_ GUARDED_BY(mu_);
+  Statement get_subject_ GUARDED_BY(mu_);
+  Statement get_fields_ GUARDED_BY(mu_);
+  Statement get_consents_ GUARDED_BY(mu_);
+  Statement find_index_ GUARDED_BY(mu_);
+  Statement list_members_ GUARDED_BY(mu_);
+  Statement purge_fields_ GUARDED_BY(mu_);
+  Statement purge_consents_ GUARDED_BY(mu_);
+  Statement purge_index_ GUARDED_BY(mu_);
+  Statement purge_subject_ GUARDED_BY(mu_);
+  Statement append_audit_ GUARDED_BY(mu_);
+  Statement insert_disclosure_ GUARDED_BY(mu_);
+  Statement get_disclosures_ GUARDED_BY(mu_);
+  Statement purge_disclosures_ GUARDED_BY(mu_);
+  Statement put_tree_head_ GUARDED_BY(mu_);
+  Statement get_audit_ GUARDED_BY(mu_);
+  Statement get_tree_heads_ GUARDED_BY(mu_);
+  AuditOnlyDurability audit_only_durability_ GUARDED_BY(mu_) = AuditOnlyDurability::kFull;
   // Entries in the audit log (its next index), as committed. Guarded by mu_.
-  uint64_t audit_size_ = 0;
+  uint64_t audit_size_ GUARDED_BY(mu_) = 0;
   // The connection's PRAGMA synchronous (FULL when opened). Switched only when a commit needs
   // the other setting, so a run of relaxed audit-only commits (one per read) switches nothing.
-  Synchronous synchronous_ = Synchronous::kFull;
+  Synchronous synchronous_ GUARDED_BY(mu_) = Synchronous::kFull;
 
   // The hot reads run on a second, read-only connection, so they never wait behind a commit
   // (WAL lets them read the last committed state meanwhile). Guarded by read_mu_; the
   // statements are declared after the connection so they are finalized first.
-  std::mutex read_mu_;
-  std::unique_ptr<sqlite::Connection> reader_;
-  Statement r_get_subject_;
-  Statement r_get_fields_;
-  Statement r_get_consents_;
-  Statement r_find_index_;
-  Statement r_list_members_;
-  Statement r_get_disclosures_;
+  Mutex read_mu_;
+  std::unique_ptr<sqlite::Connection> reader_ GUARDED_BY(read_mu_);
+  Statement r_get_subject_ GUARDED_BY(read_mu_);
+  Statement r_get_fields_ GUARDED_BY(read_mu_);
+  Statement r_get_consents_ GUARDED_BY(read_mu_);
+  Statement r_find_index_ GUARDED_BY(read_mu_);
+  Statement r_list_members_ GUARDED_BY(read_mu_);
+  Statement r_get_disclosures_ GUARDED_BY(read_mu_);
 
   // Declared last, so it stops (and closes its connection) before the connections above close.
   std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 };
 
 Status SqliteDataStore::Prepare() {
+  MutexLock lock(&mu_);
+  MutexLock read_lock(&read_mu_);
   struct {
     Statement* stmt;
     const char* sql;
@@ -339,7 +352,7 @@ Status SqliteDataStore::Prepare() {
 
 Status SqliteDataStore::Apply(const WriteBatch& batch) {
   if (batch.empty()) return Status::Ok();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const bool relaxed = batch.audit_only() && !batch.full_durability() &&
                        audit_only_durability_ == AuditOnlyDurability::kProcessCrash;
   PRIVET_RETURN_IF_ERROR(SetSynchronousLocked(relaxed ? Synchronous::kNormal : Synchronous::kFull));
@@ -366,8 +379,15 @@ Status SqliteDataStore::SetSynchronousLocked(Synchronous wanted) {
 Status SqliteDataStore::ApplyLocked(const WriteBatch& batch, uint64_t& audit_size) {
   for (const WriteOp& o : batch.ops()) {
     Status applied = std::visit(
-        Overloaded{[&](const op::AppendAudit& a) { return AppendAuditLocked(a.entry, audit_size); },
-                   [&](const auto& other) { return ApplyOp(other); }},
+        // The visitors run here, under mu_ (the analysis does not follow into lambdas).
+        Overloaded{[&](const op::AppendAudit& a) {
+                     mu_.AssertHeld();
+                     return AppendAuditLocked(a.entry, audit_size);
+                   },
+                   [&](const auto& other) {
+                     mu_.AssertHeld();
+                     return ApplyOp(other);
+                   }},
         o);
     PRIVET_RETURN_IF_ERROR(applied);
   }
@@ -519,7 +539,7 @@ Status SqliteDataStore::PutBlindIndexLocked(const BlindIndexRecord& b) {
 }
 
 StatusOr<std::optional<SubjectRecord>> SqliteDataStore::GetSubject(uint64_t id) {
-  std::lock_guard<std::mutex> lock(read_mu_);
+  MutexLock lock(&read_mu_);
   ScopedReset reset(r_get_subject_);
   r_get_subject_.BindInt64(1, ToDb(id));
   int rc = r_get_subject_.Step();
@@ -537,7 +557,7 @@ StatusOr<std::optional<SubjectRecord>> SqliteDataStore::GetSubject(uint64_t id) 
 }
 
 StatusOr<std::vector<FieldRecord>> SqliteDataStore::GetFields(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(read_mu_);
+  MutexLock lock(&read_mu_);
   ScopedReset reset(r_get_fields_);
   r_get_fields_.BindInt64(1, ToDb(subject_id));
   std::vector<FieldRecord> out;
@@ -560,7 +580,7 @@ StatusOr<std::vector<FieldRecord>> SqliteDataStore::GetFields(uint64_t subject_i
 }
 
 StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(read_mu_);
+  MutexLock lock(&read_mu_);
   ScopedReset reset(r_get_consents_);
   r_get_consents_.BindInt64(1, ToDb(subject_id));
   std::vector<ConsentEventRecord> out;
@@ -583,7 +603,7 @@ StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint
 
 StatusOr<std::optional<uint64_t>> SqliteDataStore::FindByBlindIndex(std::string_view index,
                                                                     std::string_view hash) {
-  std::lock_guard<std::mutex> lock(read_mu_);
+  MutexLock lock(&read_mu_);
   ScopedReset reset(r_find_index_);
   r_find_index_.BindText(1, index);
   r_find_index_.BindBlob(2, hash);
@@ -596,7 +616,7 @@ StatusOr<std::optional<uint64_t>> SqliteDataStore::FindByBlindIndex(std::string_
 StatusOr<std::vector<uint64_t>> SqliteDataStore::ListOrganizationMembers(uint64_t organization_id) {
   std::vector<uint64_t> out;
   {
-    std::lock_guard<std::mutex> lock(read_mu_);
+    MutexLock lock(&read_mu_);
     ScopedReset reset(r_list_members_);
     r_list_members_.BindInt64(1, ToDb(organization_id));
     int rc;
@@ -611,7 +631,7 @@ StatusOr<std::vector<uint64_t>> SqliteDataStore::ListOrganizationMembers(uint64_
 }
 
 Status SqliteDataStore::PurgeSubject(uint64_t id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_RETURN_IF_ERROR(SetSynchronousLocked(Synchronous::kFull));
   sqlite::Transaction txn(*conn_);
   PRIVET_RETURN_IF_ERROR(txn.Begin("data store purge subject: begin"));
@@ -633,7 +653,7 @@ Status SqliteDataStore::PurgeLocked(uint64_t id) {
 
 StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t start,
                                                                     uint64_t limit) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ScopedReset reset(get_audit_);
   get_audit_.BindInt64(1, ToDb(start));
   get_audit_.BindInt64(2, static_cast<int64_t>(std::min<uint64_t>(limit, INT64_MAX)));
@@ -647,7 +667,7 @@ StatusOr<std::vector<AuditRecord>> SqliteDataStore::GetAuditEntries(uint64_t sta
 }
 
 StatusOr<std::vector<DisclosureRecord>> SqliteDataStore::GetDisclosures(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(read_mu_);
+  MutexLock lock(&read_mu_);
   ScopedReset reset(r_get_disclosures_);
   r_get_disclosures_.BindInt64(1, ToDb(subject_id));
   std::vector<DisclosureRecord> out;
@@ -668,7 +688,7 @@ StatusOr<std::vector<DisclosureRecord>> SqliteDataStore::GetDisclosures(uint64_t
 }
 
 StatusOr<std::vector<TreeHeadRecord>> SqliteDataStore::GetTreeHeads() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ScopedReset reset(get_tree_heads_);
   std::vector<TreeHeadRecord> out;
   int rc;
@@ -683,7 +703,7 @@ StatusOr<std::vector<TreeHeadRecord>> SqliteDataStore::GetTreeHeads() {
 }
 
 Status SqliteDataStore::BackupTo(const std::string& path) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return sqlite::BackupDatabase(conn_->db(), path, "data store backup");
 }
 

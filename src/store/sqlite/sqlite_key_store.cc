@@ -23,11 +23,11 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
-#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "common/mutex.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_checkpointer.h"
 #include "store/store.h"
@@ -70,6 +70,7 @@ class SqliteKeyStore final : public KeyStore {
   explicit SqliteKeyStore(std::unique_ptr<sqlite::Connection> conn) : conn_(std::move(conn)) {}
   Status Prepare();
   Status StartCheckpointer() {
+    MutexLock lock(&mu_);
     PRIVET_ASSIGN_OR_RETURN(checkpointer_, sqlite::WalCheckpointer::Start(*conn_, {}));
     return Status::Ok();
   }
@@ -84,7 +85,7 @@ class SqliteKeyStore final : public KeyStore {
   StatusOr<std::optional<std::string>> GetMeta(std::string_view name) override;
   Status PutMeta(std::string_view name, std::string_view value) override;
   Status BackupTo(const std::string& path) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return sqlite::BackupDatabase(conn_->db(), path, "key store backup");
   }
   Status RewrapAll(const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
@@ -92,39 +93,42 @@ class SqliteKeyStore final : public KeyStore {
                        rewrap_meta) override;
 
  private:
-  Status InsertKeyLocked(uint64_t subject_id, std::string_view wrapped);
+  Status InsertKeyLocked(uint64_t subject_id, std::string_view wrapped) REQUIRES(mu_);
   Status RewrapLocked(
       const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
-      const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta);
+      const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta)
+      REQUIRES(mu_);
   // Copies the WAL into the database file and truncates the WAL to zero bytes.
-  Status CheckpointTruncateLocked(std::string_view what);
-  // Runs `body` in one transaction committed without an fsync (synchronous=NORMAL): for writes
-  // whose loss in a power failure only repeats idempotent work.
-  Status CommitUnsyncedLocked(std::string_view what, const std::function<Status()>& body);
+  Status CheckpointTruncateLocked(std::string_view what) REQUIRES(mu_);
+  // Runs `body` (under mu_) in one transaction committed without an fsync (synchronous=NORMAL):
+  // for writes whose loss in a power failure only repeats idempotent work.
+  Status CommitUnsyncedLocked(std::string_view what, const std::function<Status()>& body)
+      REQUIRES(mu_);
 
-  std::mutex mu_;
+  Mutex mu_;
   // Guarded by mu_: the connection and every cached statement below.
-  std::unique_ptr<sqlite::Connection> conn_;
-  Statement insert_key_;
-  Statement get_key_;
-  Statement delete_key_;
-  Statement update_key_;
-  Statement scan_keys_;
-  Statement get_meta_;
-  Statement put_meta_;
-  Statement scan_meta_;
-  Statement add_pending_;
-  Statement list_pending_;
-  Statement remove_pending_;
-  Statement sync_normal_;
-  Statement sync_full_;
+  std::unique_ptr<sqlite::Connection> conn_ GUARDED_BY(mu_);
+  Statement insert_key_ GUARDED_BY(mu_);
+  Statement get_key_ GUARDED_BY(mu_);
+  Statement delete_key_ GUARDED_BY(mu_);
+  Statement update_key_ GUARDED_BY(mu_);
+  Statement scan_keys_ GUARDED_BY(mu_);
+  Statement get_meta_ GUARDED_BY(mu_);
+  Statement put_meta_ GUARDED_BY(mu_);
+  Statement scan_meta_ GUARDED_BY(mu_);
+  Statement add_pending_ GUARDED_BY(mu_);
+  Statement list_pending_ GUARDED_BY(mu_);
+  Statement remove_pending_ GUARDED_BY(mu_);
+  Statement sync_normal_ GUARDED_BY(mu_);
+  Statement sync_full_ GUARDED_BY(mu_);
   // A key was destroyed and not yet scrubbed from disk. True at open: a crash may have left one.
-  bool unscrubbed_ = true;
+  bool unscrubbed_ GUARDED_BY(mu_) = true;
   // Declared last, so it stops (and closes its connection) before conn_ closes.
-  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_ GUARDED_BY(mu_);
 };
 
 Status SqliteKeyStore::Prepare() {
+  MutexLock lock(&mu_);
   struct {
     Statement* stmt;
     const char* sql;
@@ -151,13 +155,13 @@ Status SqliteKeyStore::Prepare() {
 }
 
 Status SqliteKeyStore::PutWrappedKey(uint64_t subject_id, std::string_view wrapped) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return InsertKeyLocked(subject_id, wrapped);
 }
 
 Status SqliteKeyStore::PutWrappedKeys(const std::vector<std::pair<uint64_t, std::string>>& keys) {
   if (keys.empty()) return Status::Ok();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   sqlite::Transaction txn(*conn_);
   PRIVET_RETURN_IF_ERROR(txn.Begin("key store put wrapped keys: begin"));
   for (const auto& [subject_id, wrapped] : keys) {
@@ -180,7 +184,7 @@ Status SqliteKeyStore::InsertKeyLocked(uint64_t subject_id, std::string_view wra
 }
 
 StatusOr<std::optional<std::string>> SqliteKeyStore::GetWrappedKey(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ScopedReset reset(get_key_);
   get_key_.BindInt64(1, ToDb(subject_id));
   int rc = get_key_.Step();
@@ -190,7 +194,7 @@ StatusOr<std::optional<std::string>> SqliteKeyStore::GetWrappedKey(uint64_t subj
 }
 
 Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   // The key goes and the purge of the subject's rows is remembered, in one durable transaction
   // (synchronous=FULL). The scrub of the key's old page images waits for PurgeDone (see the top
   // of this file): it costs two more fsyncs, which Erase no longer waits for.
@@ -212,7 +216,7 @@ Status SqliteKeyStore::DestroyWrappedKey(uint64_t subject_id) {
 }
 
 Status SqliteKeyStore::DestroyWrappedKeys(const std::vector<uint64_t>& subject_ids) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   {
     sqlite::Transaction txn(*conn_);
     PRIVET_RETURN_IF_ERROR(txn.Begin("key store destroy wrapped keys: begin"));
@@ -227,7 +231,7 @@ Status SqliteKeyStore::DestroyWrappedKeys(const std::vector<uint64_t>& subject_i
 }
 
 StatusOr<std::vector<uint64_t>> SqliteKeyStore::PendingPurges() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ScopedReset reset(list_pending_);
   std::vector<uint64_t> out;
   int rc;
@@ -238,7 +242,7 @@ StatusOr<std::vector<uint64_t>> SqliteKeyStore::PendingPurges() {
 }
 
 Status SqliteKeyStore::PurgeDone(uint64_t subject_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   // The scrub first: if it fails, the note stays and the next open retries both. One scrub
   // covers every key destroyed before it, so a burst of erasures scrubs once, not once each.
   if (unscrubbed_) {
@@ -249,6 +253,7 @@ Status SqliteKeyStore::PurgeDone(uint64_t subject_id) {
   // purges (and scrubs) again, which changes nothing. Committed after the truncation, it also
   // writes the new WAL's header, so the next erasure's commit does not pay for syncing it.
   return CommitUnsyncedLocked("key store purge done", [&]() -> Status {
+    mu_.AssertHeld();  // CommitUnsyncedLocked runs it under mu_
     ScopedReset reset(remove_pending_);
     remove_pending_.BindInt64(1, ToDb(subject_id));
     return Run(remove_pending_, "key store purge done");
@@ -262,6 +267,7 @@ Status SqliteKeyStore::CommitUnsyncedLocked(std::string_view what,
     PRIVET_RETURN_IF_ERROR(Run(sync_normal_, what));
   }
   Status applied = [&]() -> Status {
+    mu_.AssertHeld();
     sqlite::Transaction txn(*conn_);
     PRIVET_RETURN_IF_ERROR(txn.Begin(what));
     PRIVET_RETURN_IF_ERROR(body());
@@ -289,7 +295,7 @@ Status SqliteKeyStore::CheckpointTruncateLocked(std::string_view what) {
 }
 
 StatusOr<std::optional<std::string>> SqliteKeyStore::GetMeta(std::string_view name) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ScopedReset reset(get_meta_);
   get_meta_.BindText(1, name);
   int rc = get_meta_.Step();
@@ -299,7 +305,7 @@ StatusOr<std::optional<std::string>> SqliteKeyStore::GetMeta(std::string_view na
 }
 
 Status SqliteKeyStore::PutMeta(std::string_view name, std::string_view value) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ScopedReset reset(put_meta_);
   put_meta_.BindText(1, name);
   put_meta_.BindBlob(2, value);
@@ -309,7 +315,7 @@ Status SqliteKeyStore::PutMeta(std::string_view name, std::string_view value) {
 Status SqliteKeyStore::RewrapAll(
     const std::function<StatusOr<std::string>(uint64_t, std::string_view)>& rewrap,
     const std::function<StatusOr<std::string>(std::string_view, std::string_view)>& rewrap_meta) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   PRIVET_RETURN_IF_ERROR(RewrapLocked(rewrap, rewrap_meta));
   // Best effort: the keys wrapped by the old master key are already overwritten in the
   // database (secure_delete); the checkpoint removes their old images from the WAL. The rewrap
