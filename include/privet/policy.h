@@ -417,7 +417,7 @@ struct PolicyLoadResult {
 };
 
 // Limits a policy file must stay under; larger inputs are refused before parsing.
-inline constexpr std::size_t kMaxPolicyFileBytes = 10 * 1024 * 1024;
+inline constexpr std::size_t kMaxPolicyFileBytes = std::size_t{10} * 1024 * 1024;
 inline constexpr int kMaxPolicyNesting = 32;
 
 // Parses and checks a policy. Never throws; every problem is a Diagnostic. `path` is used only

@@ -47,7 +47,7 @@
 namespace privet {
 
 // Largest request body accepted, in bytes; larger ones are answered 413.
-inline constexpr size_t kMaxRequestBodyBytes = 1024 * 1024;
+inline constexpr size_t kMaxRequestBodyBytes = size_t{1024} * 1024;
 
 struct ServerOptions {
   VaultOptions vault;                 // the vault to serve (policy and clock required)

@@ -148,9 +148,12 @@ class [[nodiscard]] StatusOr {
     if (!privet_status_.ok()) return privet_status_; \
   } while (0)
 
-// PRIVET_ASSIGN_OR_RETURN(auto x, MakeX()): binds the value or returns the error.
+// PRIVET_ASSIGN_OR_RETURN(auto x, MakeX()): binds the value or returns the error. (`lhs` is a
+// declaration, which parentheses would break: hence the NOLINT.)
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PRIVET_ASSIGN_OR_RETURN(lhs, expr)               \
   auto PRIVET_CONCAT(privet_or_, __LINE__) = (expr);     \
   if (!PRIVET_CONCAT(privet_or_, __LINE__).ok())         \
     return PRIVET_CONCAT(privet_or_, __LINE__).status(); \
   lhs = std::move(PRIVET_CONCAT(privet_or_, __LINE__)).value()
+// NOLINTEND(bugprone-macro-parentheses)

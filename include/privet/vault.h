@@ -113,7 +113,7 @@ struct VaultOptions {
 
 // Largest value a field may hold, in bytes. A write or rectification with a larger value is
 // InvalidArgument (HTTP 400) naming the value, like any other bad value.
-inline constexpr size_t kMaxFieldValueBytes = 64 * 1024;
+inline constexpr size_t kMaxFieldValueBytes = size_t{64} * 1024;
 
 struct NewSubject {
   std::string kind;                    // one of the policy's subject kinds

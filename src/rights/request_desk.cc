@@ -110,8 +110,9 @@ class RequestDesk::Impl {
   // A request and its stored form, loaded under mu_.
   StatusOr<Tracked> Load(uint64_t id);
   // Moves `r` to `state` (history, audit entry) and stores it with whatever `batch` holds.
-  Status Transition(Tracked& r, RequestState state, std::string actor, std::string note,
-                    store::WriteBatch& batch, std::vector<AuditEntry> entries = {});
+  Status Transition(Tracked& r, RequestState state, const std::string& actor,
+                    const std::string& note, store::WriteBatch& batch,
+                    std::vector<AuditEntry> entries = {});
   // Adds an outbox message for the subject (or its organization's admin) to `batch`.
   Status QueueMessage(uint64_t subject_id, uint64_t organization_id, std::string topic,
                       const nlohmann::json& body, store::WriteBatch& batch);
@@ -163,8 +164,8 @@ Status RequestDesk::Impl::IssueCode(Tracked& r, store::WriteBatch& batch) {
   return queued;
 }
 
-Status RequestDesk::Impl::Transition(Tracked& r, RequestState state, std::string actor,
-                                     std::string note, store::WriteBatch& batch,
+Status RequestDesk::Impl::Transition(Tracked& r, RequestState state, const std::string& actor,
+                                     const std::string& note, store::WriteBatch& batch,
                                      std::vector<AuditEntry> entries) {
   r.state = state;
   r.history.push_back({.state = state, .at = Now(), .actor = actor, .note = note});
@@ -457,7 +458,7 @@ Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, Fulfil
       PurposeSet purposes = policy.gpc_opt_outs();
       if (!r.purpose.empty()) purposes.Set(*policy.FindPurpose(r.purpose));
       for (int p = 0; p < policy.purpose_count(); ++p) {
-        if (!purposes.Test(static_cast<size_t>(p))) continue;
+        if (!purposes.Test(p)) continue;
         PRIVET_RETURN_IF_ERROR(vault_.RecordConsent(
             r.subject_id, {.purpose = policy.purpose_decl(static_cast<PurposeId>(p)).id,
                            .action = ConsentAction::kOptOut,

@@ -5,7 +5,8 @@
 namespace privet::server {
 namespace {
 
-constexpr size_t kFlushBytes = 64 * 1024;  // buffered lines written out at once, whatever the time
+constexpr size_t kFlushBytes =
+    size_t{64} * 1024;  // buffered lines written out at once, whatever the time
 
 }  // namespace
 

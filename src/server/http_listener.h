@@ -25,7 +25,7 @@ struct ListenerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;
   int threads = 1;
-  size_t body_limit = 1024 * 1024;
+  size_t body_limit = size_t{1024} * 1024;
   std::chrono::milliseconds read_timeout{10000};
 };
 

@@ -152,6 +152,7 @@ StatusOr<std::vector<DisclosureEntry>> Vault::Impl::Disclosures(uint64_t id) {
   PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::DisclosureRecord> records, data_->GetDisclosures(id));
   std::vector<DisclosureEntry> out;
+  out.reserve(records.size());
   for (auto& r : records)
     out.push_back({.recipient = std::move(r.recipient),
                    .purpose = std::move(r.purpose),

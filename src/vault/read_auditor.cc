@@ -59,7 +59,7 @@ Status ReadAuditor::Store(AuditEntry decision) {
   std::vector<AuditEntry> entries;
   entries.reserve(group.size());
   for (QueuedDecision* q : group) entries.push_back(std::move(q->entry));
-  const Status stored = CommitDecisions(std::move(entries));
+  Status stored = CommitDecisions(std::move(entries));
 
   lock.Lock();
   for (QueuedDecision* q : group) {  // each lives on its reader's stack until it sees `done`
@@ -128,7 +128,7 @@ void ReadAuditor::CommitReadGroup(std::vector<QueuedRead>& group) {
   std::vector<AuditEntry> entries;
   entries.reserve(group.size());
   for (QueuedRead& r : group) entries.push_back(std::move(r.decision));
-  const Status stored = CommitDecisions(std::move(entries));
+  Status stored = CommitDecisions(std::move(entries));
   // Each reader gets its values only now, its decision stored; or the commit's error.
   for (QueuedRead& r : group) r.release(stored);
   group.clear();

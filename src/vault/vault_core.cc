@@ -163,7 +163,7 @@ void VaultCore::AfterCommit(const store::WriteBatch& batch, bool committed) {
 }
 
 void VaultCore::AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,
-                             const Status& refusal, std::string purpose) {
+                             const Status& refusal, std::string_view purpose) {
   if (refusal.code() != StatusCode::kPermissionDenied &&
       refusal.code() != StatusCode::kFailedPrecondition)
     return;
@@ -175,7 +175,7 @@ void VaultCore::AuditRefusal(AuditEvent event, const Principal& principal, uint6
   std::string declared;
   for (size_t start = 0; start <= purpose.size() && !purpose.empty();) {
     const size_t comma = std::min(purpose.find(',', start), purpose.size());
-    const std::string_view one = std::string_view(purpose).substr(start, comma - start);
+    const std::string_view one = purpose.substr(start, comma - start);
     declared +=
         (declared.empty() ? "" : ",") + std::string(policy_->FindPurpose(one) ? one : "undeclared");
     start = comma + 1;
@@ -244,7 +244,7 @@ Status VaultCore::DecideThenLock(uint64_t id, std::unique_lock<Mutex>& write_loc
   // Something changed (or the cache let the subject go, which says nothing, but costs no more
   // than this): decide again on what is stored now, which cannot change while the lock is held.
   StatusOr<std::shared_ptr<const CachedSubject>> current = Load(id);
-  const Status again = current.ok() ? decide(**current) : current.status();
+  Status again = current.ok() ? decide(**current) : current.status();
   if (!again.ok()) write_lock.unlock();
   return again;
 }

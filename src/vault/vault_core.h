@@ -106,7 +106,7 @@ class VaultCore {
   // Records a refused request (a decision too); the refusal's own status is what callers
   // return. Only refusals (PermissionDenied, FailedPrecondition) are recorded.
   void AuditRefusal(AuditEvent event, const Principal& principal, uint64_t subject,
-                    const Status& refusal, std::string purpose = {}) EXCLUDES(write_mu_);
+                    const Status& refusal, std::string_view purpose = {}) EXCLUDES(write_mu_);
   // Seals bytes under a loaded subject's key, bound to the subject and `context`.
   std::string SealFor(const CachedSubject& subject, uint64_t id, std::string_view context,
                       std::string_view plaintext);

@@ -284,7 +284,8 @@ class MemoryDataStore final : public DataStore {
     ConsentEventRecord e = o.event;
     e.seq = next_consent_seq_;
     undo_.Set(next_consent_seq_, next_consent_seq_ + 1);
-    undo_.Assign(consents_, {e.subject_id, e.seq}, std::move(e));
+    const std::pair<uint64_t, int64_t> key{e.subject_id, e.seq};  // before e is moved
+    undo_.Assign(consents_, key, std::move(e));
     return Status::Ok();
   }
   Status ApplyOp(const op::AppendDisclosure& o) REQUIRES(mu_) {
@@ -292,7 +293,8 @@ class MemoryDataStore final : public DataStore {
     DisclosureRecord d = o.disclosure;
     d.seq = next_disclosure_seq_;
     undo_.Set(next_disclosure_seq_, next_disclosure_seq_ + 1);
-    undo_.Assign(disclosures_, {d.subject_id, d.seq}, std::move(d));
+    const std::pair<uint64_t, int64_t> key{d.subject_id, d.seq};  // before d is moved
+    undo_.Assign(disclosures_, key, std::move(d));
     return Status::Ok();
   }
   Status ApplyOp(const op::PurgeSubject& o) REQUIRES(mu_) {
@@ -345,7 +347,8 @@ class MemoryDataStore final : public DataStore {
     m.seq = next_outbox_seq_;
     m.sent_at = 0;
     undo_.Set(next_outbox_seq_, next_outbox_seq_ + 1);
-    undo_.Assign(outbox_, m.seq, std::move(m));
+    const int64_t seq = m.seq;  // before m is moved
+    undo_.Assign(outbox_, seq, std::move(m));
     return Status::Ok();
   }
   Status ApplyOp(const op::MarkOutboxSent& o) REQUIRES(mu_) {
