@@ -11,6 +11,7 @@ namespace {
 
 std::vector<uint64_t> Draw(IdSource& source, int n) {
   std::vector<uint64_t> out;
+  out.reserve(n);
   for (int i = 0; i < n; ++i) out.push_back(source.Next());
   return out;
 }
