@@ -50,7 +50,9 @@ namespace privet {
 inline constexpr size_t kMaxRequestBodyBytes = size_t{1024} * 1024;
 
 struct ServerOptions {
-  VaultOptions vault;                 // the vault to serve (policy and clock required)
+  // The vault to serve (policy and clock required); its id source, if given, also draws the
+  // API keys' ids.
+  VaultOptions vault;
   std::string address = "127.0.0.1";  // IPv4 or IPv6 literal
   uint16_t port = 8080;               // 0: any free port (see Server::port())
   int threads = 2;                    // io_context threads, at least 1

@@ -41,7 +41,7 @@
 // ids): Status::field() says which input was wrong.
 //
 // Thread-safety: a Vault is safe to use from many threads. Ownership: the caller keeps the clock
-// alive for the vault's lifetime; the policy is shared.
+// (and an id source, if it gives one) alive for the vault's lifetime; the policy is shared.
 #pragma once
 
 #include <chrono>
@@ -56,6 +56,7 @@
 #include "privet/clock.h"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
+#include "privet/id_source.h"
 #include "privet/policy.h"
 #include "privet/status.h"
 #include "privet/vault_files.h"
@@ -86,6 +87,10 @@ struct VaultOptions {
   std::string master_key_file;
   std::shared_ptr<const CompiledPolicy> policy;  // required
   const Clock* clock = nullptr;                  // required
+  // Where subject and field ids (and the request desk's request ids) are drawn; null: the
+  // default, libsodium's CSPRNG. A SeededIdSource makes them repeatable in tests. Secrets never
+  // come from it (privet/id_source.h). The caller keeps it alive for the vault's lifetime.
+  IdSource* ids = nullptr;
   // The audit log's tree head is signed on demand (SignTreeHead) and, when this is positive,
   // with the first change after each interval has passed.
   std::chrono::seconds tree_head_interval{3600};

@@ -21,6 +21,7 @@ std::string Base64(std::string_view bytes) {
 
 }  // namespace
 
+// Key material: always libsodium's CSPRNG, never an IdSource (privet/id_source.h).
 std::string NewSigningSeed() {
   std::string seed(crypto_sign_SEEDBYTES, '\0');
   randombytes_buf(seed.data(), seed.size());

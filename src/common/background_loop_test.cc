@@ -34,6 +34,20 @@ TEST(BackgroundLoop, WakeRunsWithoutWaitingForThePeriod) {
   EXPECT_EQ(runs, 1);
 }
 
+TEST(BackgroundLoop, OnlyWhenWokenRunsOncePerWakeAndNeverOnItsOwn) {
+  std::atomic<int> runs{0};
+  BackgroundLoop loop;
+  loop.Start(BackgroundLoop::kOnlyWhenWoken, [&] { ++runs; });
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(runs, 0);
+  loop.Wake();
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (runs == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(runs, 1);
+  loop.Stop();
+}
+
 TEST(BackgroundLoop, StopWaitsForTheRunUnderWay) {
   std::atomic<bool> started{false};
   std::atomic<bool> finished{false};

@@ -27,19 +27,19 @@ namespace {
 constexpr int kCodeAttempts = 5;
 constexpr auto kCodeLifetime = std::chrono::minutes(15);
 
-// Eight random digits, uniformly.
+// Eight random digits, uniformly. A secret the subject proves identity with: always from
+// libsodium's CSPRNG, never from the vault's IdSource (privet/id_source.h).
 std::string NewCode() {
   std::string code(8, '0');
   for (char& c : code) c = static_cast<char>('0' + randombytes_uniform(10));
   return code;
 }
 
-uint64_t NewRequestId() {
+// Not a secret (every route that takes it is authenticated): drawn from the vault's IdSource, so
+// that a test with a seeded source gets the same request ids every run.
+uint64_t NewRequestId(IdSource& ids) {
   uint64_t id = 0;
-  while (id == 0) {
-    randombytes_buf(&id, sizeof id);
-    id &= 0x7fffffffffffffffull;  // positive as a signed 64-bit integer too
-  }
+  while (id == 0) id = ids.Next() & 0x7fffffffffffffffull;  // positive as a signed 64-bit integer
   return id;
 }
 
@@ -218,7 +218,7 @@ StatusOr<RightsRequest> RequestDesk::Impl::File(const NewRequest& in) {
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo subject, vault_.GetSubject(in.subject_id));
 
   Tracked r;
-  r.id = NewRequestId();
+  r.id = NewRequestId(CoreOf(vault_).id_source());
   r.right = in.right;
   r.subject_id = in.subject_id;
   r.channel = in.channel;

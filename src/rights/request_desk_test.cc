@@ -276,5 +276,49 @@ TEST(RequestState, NamesRoundTrip) {
   EXPECT_EQ(RequestStateName(RequestState::kIdentityPending), "identity_pending");
 }
 
+// The id seam (privet/id_source.h): a request's id comes from the vault's IdSource, its
+// verification code from the CSPRNG whatever the source.
+struct FiledWithSeed {
+  uint64_t request_id = 0;
+  std::string code;
+};
+FiledWithSeed FileOneWithSeed(const std::string& data_dir, uint64_t seed) {
+  ManualClock clock(CivilDayToTime({2024, 3, 4}));
+  SeededIdSource ids(seed);
+  auto vault = Vault::Open({.data_dir = data_dir,
+                            .policy = testing::CompileFile("policies/starter.yaml"),
+                            .clock = &clock,
+                            .ids = &ids});
+  EXPECT_TRUE(vault.ok()) << vault.status().ToString();
+  if (!vault.ok()) return {};
+  RequestDesk desk(**vault);
+  auto subject =
+      (*vault)->CreateSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+  EXPECT_TRUE(subject.ok()) << subject.status().ToString();
+  if (!subject.ok()) return {};
+  auto r = desk.File({.right = Right::kAccess, .subject_id = *subject, .channel = "dashboard"});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  FiledWithSeed out{.request_id = r->id};
+  auto outbox = desk.Outbox();
+  EXPECT_TRUE(outbox.ok()) << outbox.status().ToString();
+  if (!outbox.ok()) return out;
+  for (const OutboxMessage& m : *outbox)
+    if (m.topic == "identity_code") out.code = json::parse(m.body)["code"];
+  return out;
+}
+
+TEST(RequestIds, ComeFromTheVaultsIdSourceButCodesNever) {
+  testing::TempDir dir;
+  const FiledWithSeed a = FileOneWithSeed(dir / "a", 9);
+  const FiledWithSeed b = FileOneWithSeed(dir / "b", 9);
+  EXPECT_NE(a.request_id, 0u);
+  EXPECT_EQ(a.request_id, b.request_id);
+  ASSERT_EQ(a.code.size(), 8u);
+  ASSERT_EQ(b.code.size(), 8u);
+  // Two independent eight-digit codes are equal once in 10^8 runs.
+  EXPECT_NE(a.code, b.code);
+}
+
 }  // namespace
 }  // namespace privet

@@ -21,6 +21,8 @@ std::string Hash(std::string_view bytes) {
   return hash;
 }
 
+// Session ids and secrets, and the dummy password's salt: always libsodium's CSPRNG, never an
+// IdSource (privet/id_source.h). A session token must not be guessable, even in a test build.
 std::string Random(size_t n, bool hex) {
   std::string raw(n, '\0');
   randombytes_buf(raw.data(), n);

@@ -41,11 +41,15 @@ struct MintedKey {
   std::string token;  // its only copy
 };
 
-// A new key's stored record and its token.
-MintedKey Mint(std::string_view principal_spec, std::string_view label, const Clock& clock) {
+// A new key's stored record and its token. The id, public, is drawn from `ids` (a test may fix
+// it); the secret always from libsodium's CSPRNG (privet/id_source.h).
+MintedKey Mint(std::string_view principal_spec, std::string_view label, const Clock& clock,
+               IdSource& ids) {
+  static_assert(kIdBytes == sizeof(uint64_t));
   unsigned char id_bytes[kIdBytes];
+  const uint64_t id = ids.Next();
+  for (size_t i = 0; i < kIdBytes; ++i) id_bytes[i] = static_cast<unsigned char>(id >> (8 * i));
   unsigned char secret_bytes[kSecretBytes];
-  randombytes_buf(id_bytes, sizeof id_bytes);
   randombytes_buf(secret_bytes, sizeof secret_bytes);
   std::string secret(
       sodium_base64_ENCODED_LEN(kSecretBytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
@@ -66,10 +70,10 @@ MintedKey Mint(std::string_view principal_spec, std::string_view label, const Cl
 
 StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeyStore> store,
                                                  std::shared_ptr<const CompiledPolicy> policy,
-                                                 const Clock& clock) {
+                                                 const Clock& clock, IdSource& ids) {
   if (sodium_init() < 0) return Internal("libsodium failed to initialize");
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> records, store->List());
-  std::unique_ptr<ApiKeys> keys(new ApiKeys(std::move(store), std::move(policy), clock));
+  std::unique_ptr<ApiKeys> keys(new ApiKeys(std::move(store), std::move(policy), clock, ids));
   WriterLock lock(&keys->mu_);
   for (auto& r : records) {
     keys->keys_[r.id] = {.secret_hash = std::move(r.secret_hash),
@@ -85,7 +89,7 @@ StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::stri
   // A label is free text kept beside the key for as long as it lives: like every other kept
   // input, it never holds a card number (CX02).
   PRIVET_RETURN_IF_ERROR(RefuseCardNumber(label, "label"));
-  MintedKey minted = Mint(principal_spec, label, clock_);
+  MintedKey minted = Mint(principal_spec, label, clock_, ids_);
   store::ApiKeyRecord& record = minted.record;
   WriterLock lock(&mu_);
   PRIVET_RETURN_IF_ERROR(store_->Put(record));
@@ -168,8 +172,9 @@ StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& given, const Clo
                           store::OpenSqliteApiKeyStore(files.key_store_path));
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::ApiKeyRecord> stored, table->List());
   // The new key is stored before the old ones go: interrupted, the vault keeps an admin key.
-  server::MintedKey minted = server::Mint(PrincipalKindName(PrincipalKind::kAdmin),
-                                          "admin key (privet keys admin --new)", clock);
+  server::MintedKey minted =
+      server::Mint(PrincipalKindName(PrincipalKind::kAdmin), "admin key (privet keys admin --new)",
+                   clock, DefaultIdSource());
   PRIVET_RETURN_IF_ERROR(table->Put(minted.record));
   ReplacedAdminKey replaced{.token = std::move(minted.token)};
   for (const store::ApiKeyRecord& r : stored) {

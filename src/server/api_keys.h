@@ -1,7 +1,8 @@
 // API keys: tokens, their hashes, and the principals they act as.
 //
-// A token is "pvk_<id>_<secret>": <id> is 16 hex characters (public, the lookup key), <secret>
-// is 32 random bytes in unpadded base64url. Only BLAKE2b-256(secret) is stored; verification
+// A token is "pvk_<id>_<secret>": <id> is 16 hex characters (public, the lookup key, drawn from
+// the server's IdSource), <secret> is 32 random bytes in unpadded base64url (libsodium's CSPRNG
+// always). Only BLAKE2b-256(secret) is stored; verification
 // compares hashes with sodium_memcmp (constant time). Keys are cached in memory and written
 // through to the store, so authenticating a request costs no database read.
 //
@@ -24,6 +25,7 @@
 #include "privet/clock.h"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
+#include "privet/id_source.h"
 #include "privet/status.h"
 #include "store/api_key_store.h"
 
@@ -38,10 +40,10 @@ struct ApiKeyInfo {
 
 class ApiKeys {
  public:
-  // Loads every key from `store`.
+  // Loads every key from `store`. New keys' ids are drawn from `ids`, which must outlive this.
   static StatusOr<std::unique_ptr<ApiKeys>> Load(std::unique_ptr<store::ApiKeyStore> store,
                                                  std::shared_ptr<const CompiledPolicy> policy,
-                                                 const Clock& clock);
+                                                 const Clock& clock, IdSource& ids);
 
   // Creates and stores a key; returns the token (its only copy).
   StatusOr<std::string> Create(std::string_view principal_spec, std::string_view label);
@@ -55,8 +57,8 @@ class ApiKeys {
 
  private:
   ApiKeys(std::unique_ptr<store::ApiKeyStore> store, std::shared_ptr<const CompiledPolicy> policy,
-          const Clock& clock)
-      : store_(std::move(store)), policy_(std::move(policy)), clock_(clock) {}
+          const Clock& clock, IdSource& ids)
+      : store_(std::move(store)), policy_(std::move(policy)), clock_(clock), ids_(ids) {}
 
   struct Entry {
     std::string secret_hash;
@@ -67,6 +69,7 @@ class ApiKeys {
   std::unique_ptr<store::ApiKeyStore> store_;
   std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
+  IdSource& ids_;
   mutable SharedMutex mu_;
   std::unordered_map<std::string, Entry> keys_ GUARDED_BY(mu_);  // by id
 };

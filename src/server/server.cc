@@ -40,11 +40,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                     .master_key_file = options.vault.master_key_file});
   std::shared_ptr<const CompiledPolicy> policy = options.vault.policy;
   const Clock& clock = *options.vault.clock;
+  // API key ids come from the vault's id source, so that one seeded source fixes them all.
+  IdSource& ids = options.vault.ids != nullptr ? *options.vault.ids : DefaultIdSource();
   PRIVET_ASSIGN_OR_RETURN(impl->vault, Vault::Open(options.vault));
   impl->desk = std::make_unique<RequestDesk>(*impl->vault);
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> key_table,
                           store::OpenSqliteApiKeyStore(files.key_store_path));
-  PRIVET_ASSIGN_OR_RETURN(impl->keys, server::ApiKeys::Load(std::move(key_table), policy, clock));
+  PRIVET_ASSIGN_OR_RETURN(impl->keys,
+                          server::ApiKeys::Load(std::move(key_table), policy, clock, ids));
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::AccountStore> account_tables,
                           store::OpenSqliteAccountStore(files.key_store_path));
   impl->accounts =

@@ -1,19 +1,21 @@
 // Ids for subjects and fields: random-looking 63-bit numbers that carry nothing about the
 // subject, drawn without a system call. splitmix64 is a bijection, so within one generator
 // (one random seed) ids never repeat; across processes the store's uniqueness check catches the
-// rare collision. Thread-safe. Private to src/vault/.
+// rare collision. The seed is one draw from the vault's IdSource (privet/id_source.h): a seeded
+// source gives the same ids to the same sequence of creations. Thread-safe. Private to
+// src/vault/.
 #pragma once
-
-#include <sodium.h>
 
 #include <atomic>
 #include <cstdint>
+
+#include "privet/id_source.h"
 
 namespace privet::vault_internal {
 
 class IdGenerator {
  public:
-  IdGenerator() { randombytes_buf(&seed_, sizeof seed_); }
+  explicit IdGenerator(IdSource& source) : seed_(source.Next()) {}
 
   uint64_t Next() {
     for (;;) {
@@ -27,7 +29,7 @@ class IdGenerator {
   }
 
  private:
-  uint64_t seed_ = 0;
+  const uint64_t seed_;
   std::atomic<uint64_t> counter_{1};
 };
 

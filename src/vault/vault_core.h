@@ -52,6 +52,8 @@ class VaultCore {
 
   const CompiledPolicy& policy() const { return *policy_; }
   const Clock& clock() const { return clock_; }
+  // Where ids are drawn (VaultOptions::ids, or DefaultIdSource()): for ids only, never secrets.
+  IdSource& id_source() const { return id_source_; }
   // The data store, to read from. Changes go through Commit, never data().Apply: the caches of
   // field rows and consent state follow the batches committed there.
   store::DataStore& data() { return *data_; }
@@ -145,6 +147,7 @@ class VaultCore {
   VaultOptions options_;
   std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
+  IdSource& id_source_;
   // Changed only by RotateMasterKey, which holds write_mu_ and master_mu_ both: a writer that
   // wraps keys under write_mu_ needs nothing more; Load, which unwraps without write_mu_, holds
   // master_mu_ shared from reading a wrapped key to unwrapping it, so that it never pairs a key

@@ -1028,5 +1028,56 @@ TEST(VaultFiles, EveryFileOfAFreshVaultIsOwnerOnly) {
   ::umask(umask_before);
 }
 
+// The id seam (privet/id_source.h): the ids a vault assigns, in the order it creates subjects and
+// fields, and nothing else.
+std::vector<uint64_t> IdsOfThreeSubjects(const std::string& data_dir, IdSource* ids) {
+  ManualClock clock(CivilDayToTime({2024, 3, 4}));
+  auto vault = Vault::Open({.data_dir = data_dir,
+                            .policy = testing::CompileFile("policies/starter.yaml"),
+                            .clock = &clock,
+                            .ids = ids});
+  EXPECT_TRUE(vault.ok()) << vault.status().ToString();
+  if (!vault.ok()) return {};
+  std::vector<uint64_t> out;
+  for (int i = 0; i < 3; ++i) {
+    auto id = (*vault)->CreateSubject({.kind = "customer", .age_years = 30, .jurisdiction = "EU"});
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    if (!id.ok()) return {};
+    out.push_back(*id);
+    auto fields = (*vault)->Write(
+        {.subject_id = *id,
+         .purposes = {"service"},
+         .fields = {{.category = "user.name", .value = "Ada " + std::to_string(i)}}});
+    EXPECT_TRUE(fields.ok()) << fields.status().ToString();
+    if (fields.ok()) out.insert(out.end(), fields->begin(), fields->end());
+  }
+  return out;
+}
+
+TEST(IdSource, VaultsWithTheSameSeedAssignTheSameIds) {
+  testing::TempDir dir;
+  SeededIdSource first(42);
+  SeededIdSource second(42);
+  const std::vector<uint64_t> a = IdsOfThreeSubjects(dir / "a", &first);
+  const std::vector<uint64_t> b = IdsOfThreeSubjects(dir / "b", &second);
+  ASSERT_EQ(a.size(), 6u);  // three subjects, a field each
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(std::set<uint64_t>(a.begin(), a.end()).size(), a.size());
+
+  SeededIdSource other(43);
+  EXPECT_NE(IdsOfThreeSubjects(dir / "c", &other), a);
+}
+
+TEST(IdSource, TheDefaultSourceGivesEachVaultItsOwnIds) {
+  testing::TempDir dir;
+  const std::vector<uint64_t> a = IdsOfThreeSubjects(dir / "a", nullptr);
+  const std::vector<uint64_t> b = IdsOfThreeSubjects(dir / "b", nullptr);
+  ASSERT_EQ(a.size(), 6u);
+  ASSERT_EQ(b.size(), 6u);
+  std::set<uint64_t> all(a.begin(), a.end());
+  all.insert(b.begin(), b.end());
+  EXPECT_EQ(all.size(), 12u);
+}
+
 }  // namespace
 }  // namespace privet

@@ -334,5 +334,30 @@ TEST_F(ScheduledRetention, ExpiredFieldsGoWithoutAnyoneAsking) {
   EXPECT_EQ(manual.json()["fields_deleted"], 0);
 }
 
+// The id seam (privet/id_source.h) reaches the server: an API key's id comes from the vault's
+// IdSource, its secret from the CSPRNG whatever the source.
+TEST(ApiKeyIds, ComeFromTheVaultsIdSourceButSecretsNever) {
+  auto admin_key = [](const std::string& data_dir) -> std::string {
+    ManualClock clock(CivilDayToTime({2025, 3, 4}));
+    SeededIdSource ids(11);
+    auto server = Server::Start({.vault = {.data_dir = data_dir,
+                                           .policy = CompileFile("policies/starter.yaml"),
+                                           .clock = &clock,
+                                           .ids = &ids},
+                                 .port = 0});
+    EXPECT_TRUE(server.ok()) << server.status().ToString();
+    if (!server.ok() || !(*server)->initial_admin_key()) return "";
+    return *(*server)->initial_admin_key();
+  };
+  TempDir dir;
+  const std::string a = admin_key(dir / "a");
+  const std::string b = admin_key(dir / "b");
+  // pvk_<16 hex id>_<secret>
+  ASSERT_EQ(a.substr(0, 4), "pvk_");
+  ASSERT_EQ(b.substr(0, 4), "pvk_");
+  EXPECT_EQ(a.substr(0, 21), b.substr(0, 21));
+  EXPECT_NE(a.substr(21), b.substr(21));
+}
+
 }  // namespace
 }  // namespace privet::testing

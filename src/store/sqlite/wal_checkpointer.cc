@@ -22,7 +22,8 @@ StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(Connection& wr
     return SqliteStatus(rc, what + ": open");
   }
   std::unique_ptr<WalCheckpointer> checkpointer(new WalCheckpointer(writer, db, options));
-  checkpointer->thread_ = std::thread([c = checkpointer.get()] { c->Run(); });
+  checkpointer->loop_.Start(BackgroundLoop::kOnlyWhenWoken,
+                            [c = checkpointer.get()] { c->Checkpoint(); });
   // Replaces SQLite's automatic checkpoint (itself a WAL hook) on the writer.
   sqlite3_wal_hook(writer.db(), &WalCheckpointer::OnCommit, checkpointer.get());
   return checkpointer;
@@ -30,19 +31,11 @@ StatusOr<std::unique_ptr<WalCheckpointer>> WalCheckpointer::Start(Connection& wr
 
 WalCheckpointer::~WalCheckpointer() {
   sqlite3_wal_hook(writer_.db(), nullptr, nullptr);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
+  loop_.Stop();  // a checkpoint under way finishes; none is started after
   sqlite3_close_v2(db_);
 }
 
-uint64_t WalCheckpointer::CheckpointsForTest() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return checkpoints_;
-}
+uint64_t WalCheckpointer::CheckpointsForTest() { return checkpoints_.load(); }
 
 int WalCheckpointer::OnCommit(void* self, sqlite3* writer_db, const char* schema, int wal_frames) {
   auto* c = static_cast<WalCheckpointer*>(self);
@@ -56,32 +49,20 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* writer_db, const char* schema
     (void)sqlite3_wal_checkpoint_v2(writer_db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   } else if (wal_frames >= c->woken_at_frames_ + c->options_.checkpoint_frames) {
     c->woken_at_frames_ = wal_frames;
-    {
-      std::lock_guard<std::mutex> lock(c->mu_);
-      c->due_ = true;
-    }
-    c->cv_.notify_one();
+    c->loop_.Wake();
   }
   return SQLITE_OK;  // the commit itself succeeded whatever happens here
 }
 
-void WalCheckpointer::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    cv_.wait(lock, [this] { return due_ || stop_; });
-    if (stop_) return;
-    due_ = false;
-    lock.unlock();
-    // PASSIVE: copies what no reader still needs without waiting for anyone. A failure or a
-    // partial checkpoint is retried when a later commit finds the WAL still long.
-    int copied = 0;
-    if (sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied) ==
-        SQLITE_OK) {
-      background_copied_.store(copied);
-    }
-    lock.lock();
-    ++checkpoints_;
+void WalCheckpointer::Checkpoint() {
+  // PASSIVE: copies what no reader still needs without waiting for anyone. A failure or a
+  // partial checkpoint is retried when a later commit finds the WAL still long.
+  int copied = 0;
+  if (sqlite3_wal_checkpoint_v2(db_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied) ==
+      SQLITE_OK) {
+    background_copied_.store(copied);
   }
+  ++checkpoints_;
 }
 
 }  // namespace privet::store::sqlite

@@ -6,8 +6,9 @@
 // read in 400 paid for the whole log's checkpoint (measured: 359 fdatasync calls during 100,000
 // reads with ReadAuditing::kBeforeReturn). With a WalCheckpointer the writer's commits only note
 // the WAL's length (a WAL hook, which replaces the automatic checkpoint) and, every
-// `checkpoint_frames` new frames, wake a thread that runs a PASSIVE checkpoint on a connection of
-// its own: it neither blocks nor waits for the writer or the readers.
+// `checkpoint_frames` new frames, wake a thread (a BackgroundLoop that runs only when woken)
+// that runs a PASSIVE checkpoint on a connection of its own: it neither blocks nor waits for the
+// writer or the readers.
 //
 // The WAL file only starts over from its beginning when a transaction begins while the WAL is
 // entirely checkpointed. Under a steady stream of commits (a read's audit entry every few tens of
@@ -30,12 +31,10 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "common/background_loop.h"
 #include "privet/status.h"
 #include "store/sqlite/sqlite_util.h"
 
@@ -67,10 +66,10 @@ class WalCheckpointer {
   WalCheckpointer(Connection& writer, sqlite3* db, Options options)
       : writer_(writer), db_(db), options_(options) {}
   static int OnCommit(void* self, sqlite3* writer_db, const char* schema, int wal_frames);
-  void Run();
+  void Checkpoint();  // one background checkpoint, on the loop's thread
 
   Connection& writer_;
-  sqlite3* const db_;  // the checkpointer's own connection, used by the thread only
+  sqlite3* const db_;  // the checkpointer's own connection, used by the loop's thread only
   const Options options_;
 
   // Where the WAL stood when the thread was last woken. Touched by the hook only, that is by
@@ -79,12 +78,11 @@ class WalCheckpointer {
   // Frames the last background checkpoint copied, for the next commit's catch-up; 0 once used.
   std::atomic<int> background_copied_{0};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool due_ = false;          // guarded by mu_: a commit found the WAL long
-  bool stop_ = false;         // guarded by mu_
-  uint64_t checkpoints_ = 0;  // guarded by mu_
-  std::thread thread_;        // declared last: started once everything above is set
+  std::atomic<uint64_t> checkpoints_{0};  // background checkpoints finished
+
+  // Woken by a commit that found the WAL long; Stop lets a checkpoint under way finish. Declared
+  // last: started once everything above is set, stopped (by the destructor) before it goes.
+  BackgroundLoop loop_;
 };
 
 }  // namespace privet::store::sqlite
