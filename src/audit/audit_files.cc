@@ -5,8 +5,8 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
-#include "keys/master_key_rotation.h"
 #include "keys/vault_files.h"
+#include "keys/vault_keys.h"
 #include "keys/vault_lock.h"
 #include "nlohmann/json.hpp"
 #include "privet/audit.h"
@@ -168,21 +168,16 @@ StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock&
   PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                           store::OpenSqliteKeyStore(files.key_store_path));
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
-                          keys->GetMeta(store::key_meta::kKeyCheck));
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
-                          keys->GetMeta(store::key_meta::kAuditSigningSeed));
-  if (!check || !wrapped_seed)
-    return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
-  PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
-                                                        files.master_key_file, check));
-  PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
   PRIVET_ASSIGN_OR_RETURN(
-      crypto::SecretKey seed,
-      crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
+      vault_internal::MasterKey master,
+      vault_internal::LoadMasterKey(*keys, files, vault_internal::NewKeyStore::kRefuse));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> seed,
+                          vault_internal::LoadAuditSigningSeed(*keys, master.key));
+  if (!seed)
+    return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
-                          audit::AuditLog::Open(*data, std::string(seed.view())));
+                          audit::AuditLog::Open(*data, std::string(seed->view())));
   store::WriteBatch batch;
   SignedTreeHead head = log->SignHead(clock.Now(), batch);
   PRIVET_RETURN_IF_ERROR(data->Apply(batch));
