@@ -72,8 +72,9 @@ StatusOr<HttpResponse> Proof(const Call& call) {
   if (const std::string* size = call.request.Query("tree_size")) {
     PRIVET_ASSIGN_OR_RETURN(tree_size, ParseId(*size, "tree_size"));
   }
+  // From the vault's tree in memory: no second store, no re-reading of the log.
   PRIVET_ASSIGN_OR_RETURN(std::string proof,
-                          AuditInclusionProofJson(call.ctx.files, entry, tree_size));
+                          call.ctx.vault.AuditInclusionProofJson(entry, tree_size));
   return HttpResponse{.status = 200, .body = proof};
 }
 

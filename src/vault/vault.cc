@@ -200,6 +200,12 @@ StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) {
   return impl_->Disclosures(id);
 }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
+StatusOr<std::string> Vault::AuditInclusionProofJson(uint64_t index, uint64_t tree_size) {
+  return impl_->AuditInclusionProofJson(index, tree_size);
+}
+StatusOr<std::string> Vault::AuditConsistencyProofJson(uint64_t old_size, uint64_t new_size) {
+  return impl_->AuditConsistencyProofJson(old_size, new_size);
+}
 Status Vault::Health() { return impl_->Health(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
 
