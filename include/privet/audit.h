@@ -101,7 +101,9 @@ StatusOr<AuditVerification> VerifyAuditLog(
     const std::optional<SignedTreeHead>& published = std::nullopt);
 
 // Proofs as JSON documents a third party can check (see docs/audit.md). `tree_size` 0 means the
-// latest signed tree head, which the proof includes.
+// latest signed tree head, which the proof includes. These load the whole log from a vault's
+// files (for `privet audit`, with no server running); a running Vault gives the same documents
+// from its tree in memory (Vault::AuditInclusionProofJson, AuditConsistencyProofJson).
 StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t index,
                                               uint64_t tree_size);
 StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size,

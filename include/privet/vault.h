@@ -449,6 +449,14 @@ class Vault {
   // current tree head (publish it); AuditSize() is the number of entries.
   StatusOr<SignedTreeHead> SignTreeHead();
   uint64_t AuditSize() const;
+  // Proofs from the tree this Vault keeps in memory, as the documents of include/privet/audit.h's
+  // functions of the same names (which load the tree from a vault's files instead): the proof
+  // costs O(log n) hashes and one entry read, whatever the log's length, and covers every entry
+  // committed so far. `tree_size` 0 means the latest signed tree head (FailedPrecondition when
+  // none was signed). InvalidArgument ("index", "tree_size", "old_size", "new_size") for a size
+  // beyond the log or an index not below the size; nothing is changed or recorded. Thread-safe.
+  StatusOr<std::string> AuditInclusionProofJson(uint64_t index, uint64_t tree_size = 0);
+  StatusOr<std::string> AuditConsistencyProofJson(uint64_t old_size, uint64_t new_size);
 
   // Whether the vault can serve, for a health check; cheap (one indexed read), but it waits for
   // a commit under way. Unavailable when the last write to the data store failed and none has

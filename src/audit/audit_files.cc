@@ -1,14 +1,10 @@
 // Offline audit operations on a vault's files: verification and proofs (include/privet/audit.h).
-#include <sodium.h>
-
-#include <cstring>
-
 #include "audit/audit_log.h"
+#include "audit/audit_proof.h"
 #include "crypto/crypto.h"
-#include "keys/master_key_rotation.h"
 #include "keys/vault_files.h"
+#include "keys/vault_keys.h"
 #include "keys/vault_lock.h"
-#include "nlohmann/json.hpp"
 #include "privet/audit.h"
 #include "store/store.h"
 
@@ -21,28 +17,6 @@ using vault_internal::WithDefaults;
 
 StatusOr<std::unique_ptr<store::DataStore>> OpenData(const VaultFiles& files) {
   return store::OpenSqliteDataStore(vault_internal::DataFilePath(files));
-}
-
-SignedTreeHead FromRecord(const store::TreeHeadRecord& r) {
-  audit::Hash root{};
-  if (r.root.size() == root.size()) std::copy(r.root.begin(), r.root.end(), root.begin());
-  std::string b64(sodium_base64_ENCODED_LEN(r.signature.size(), sodium_base64_VARIANT_ORIGINAL),
-                  '\0');
-  sodium_bin2base64(b64.data(), b64.size(),
-                    reinterpret_cast<const unsigned char*>(r.signature.data()), r.signature.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  b64.resize(std::strlen(b64.c_str()));
-  return {
-      .tree_size = r.tree_size,
-      .root_hash = r.root.size() == root.size() ? audit::HashToHex(root) : std::string("invalid"),
-      .timestamp = r.timestamp,
-      .signature = b64};
-}
-
-std::vector<std::string> Hex(const std::vector<audit::Hash>& hashes) {
-  std::vector<std::string> out;
-  for (const auto& h : hashes) out.push_back(audit::HashToHex(h));
-  return out;
 }
 
 }  // namespace
@@ -92,7 +66,7 @@ StatusOr<AuditVerification> VerifyAuditLog(const VaultFiles& files,
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
   report.tree_heads = heads.size();
   std::vector<SignedTreeHead> to_check;
-  for (const auto& r : heads) to_check.push_back(FromRecord(r));
+  for (const auto& r : heads) to_check.push_back(audit::TreeHeadFromRecord(r));
   if (published) to_check.push_back(*published);
   for (size_t i = 0; i < to_check.size(); ++i) {
     const SignedTreeHead& head = to_check[i];
@@ -118,46 +92,18 @@ StatusOr<std::string> AuditInclusionProofJson(const VaultFiles& files, uint64_t 
                                               uint64_t tree_size) {
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   PRIVET_ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
-  PRIVET_ASSIGN_OR_RETURN(std::vector<store::TreeHeadRecord> heads, data->GetTreeHeads());
-  std::optional<SignedTreeHead> head;
-  for (const auto& r : heads)
-    if ((tree_size == 0 && (!head || r.tree_size >= head->tree_size)) || r.tree_size == tree_size)
-      head = FromRecord(r);
-  if (tree_size == 0) {
-    if (!head) return FailedPrecondition("no signed tree head yet; sign one first");
-    tree_size = head->tree_size;
-  }
-  PRIVET_ASSIGN_OR_RETURN(std::vector<audit::Hash> proof, tree.InclusionProof(index, tree_size));
-  PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> entry, data->GetAuditEntries(index, 1));
-  PRIVET_ASSIGN_OR_RETURN(audit::Hash root, tree.RootAt(tree_size));
-  nlohmann::ordered_json j;
-  j["index"] = index;
-  j["tree_size"] = tree_size;
-  j["entry"] = entry.empty() ? std::string() : entry[0].entry;
-  j["leaf_hash"] =
-      entry.empty() ? std::string() : audit::HashToHex(audit::LeafHash(entry[0].entry));
-  j["root_hash"] = audit::HashToHex(root);
-  j["inclusion_path"] = Hex(proof);
-  if (head && head->tree_size == tree_size)
-    j["tree_head"] = nlohmann::json::parse(TreeHeadToJson(*head));
-  return j.dump(2);
+  return audit::InclusionProofJson(*data, index, tree_size, [&](uint64_t i, uint64_t size) {
+    return audit::ProveInclusion(tree, i, size);
+  });
 }
 
 StatusOr<std::string> AuditConsistencyProofJson(const VaultFiles& files, uint64_t old_size,
                                                 uint64_t new_size) {
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   PRIVET_ASSIGN_OR_RETURN(audit::MerkleTree tree, audit::LoadTree(*data));
-  PRIVET_ASSIGN_OR_RETURN(std::vector<audit::Hash> proof,
-                          tree.ConsistencyProof(old_size, new_size));
-  PRIVET_ASSIGN_OR_RETURN(audit::Hash old_root, tree.RootAt(old_size));
-  PRIVET_ASSIGN_OR_RETURN(audit::Hash new_root, tree.RootAt(new_size));
-  nlohmann::ordered_json j;
-  j["old_size"] = old_size;
-  j["new_size"] = new_size;
-  j["old_root_hash"] = audit::HashToHex(old_root);
-  j["new_root_hash"] = audit::HashToHex(new_root);
-  j["consistency_path"] = Hex(proof);
-  return j.dump(2);
+  PRIVET_ASSIGN_OR_RETURN(audit::ConsistencyProof proof,
+                          audit::ProveConsistency(tree, old_size, new_size));
+  return audit::ConsistencyProofJson(old_size, new_size, proof);
 }
 
 StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock& clock) {
@@ -168,21 +114,16 @@ StatusOr<SignedTreeHead> SignAuditTreeHead(const VaultFiles& given, const Clock&
   PRIVET_RETURN_IF_ERROR(crypto::InitCrypto());
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                           store::OpenSqliteKeyStore(files.key_store_path));
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
-                          keys->GetMeta(store::key_meta::kKeyCheck));
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
-                          keys->GetMeta(store::key_meta::kAuditSigningSeed));
-  if (!check || !wrapped_seed)
-    return FailedPrecondition("the key store holds no vault yet: " + files.key_store_path);
-  PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
-                                                        files.master_key_file, check));
-  PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
   PRIVET_ASSIGN_OR_RETURN(
-      crypto::SecretKey seed,
-      crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
+      vault_internal::MasterKey master,
+      vault_internal::LoadMasterKey(*keys, files, vault_internal::NewKeyStore::kRefuse));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<crypto::SecretKey> seed,
+                          vault_internal::LoadAuditSigningSeed(*keys, master.key));
+  if (!seed)
+    return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::DataStore> data, OpenData(files));
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> log,
-                          audit::AuditLog::Open(*data, std::string(seed.view())));
+                          audit::AuditLog::Open(*data, std::string(seed->view())));
   store::WriteBatch batch;
   SignedTreeHead head = log->SignHead(clock.Now(), batch);
   PRIVET_RETURN_IF_ERROR(data->Apply(batch));

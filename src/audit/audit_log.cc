@@ -82,6 +82,16 @@ uint64_t AuditLog::size() const {
   return tree_.size();
 }
 
+StatusOr<InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) const {
+  std::shared_lock lock(mu_);
+  return audit::ProveInclusion(tree_, index, tree_size);
+}
+
+StatusOr<ConsistencyProof> AuditLog::ProveConsistency(uint64_t old_size, uint64_t new_size) const {
+  std::shared_lock lock(mu_);
+  return audit::ProveConsistency(tree_, old_size, new_size);
+}
+
 SignedTreeHead AuditLog::SignHead(Time now, store::WriteBatch& batch) const {
   Hash root;
   uint64_t tree_size;

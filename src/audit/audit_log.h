@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_proof.h"
 #include "audit/merkle.h"
 #include "common/mutex.h"
 #include "privet/audit.h"
@@ -35,6 +36,11 @@ class AuditLog {
   SignedTreeHead SignHead(Time now, store::WriteBatch& batch) const;
 
   uint64_t size() const;
+
+  // Proofs from the tree in memory, built under the lock (audit_proof.h): entries appended up to
+  // the last Commit, and no store read. InvalidArgument for a size beyond the log.
+  StatusOr<InclusionProof> ProveInclusion(uint64_t index, uint64_t tree_size) const;
+  StatusOr<ConsistencyProof> ProveConsistency(uint64_t old_size, uint64_t new_size) const;
 
  private:
   AuditLog(MerkleTree tree, std::string seed) : tree_(std::move(tree)), seed_(std::move(seed)) {}

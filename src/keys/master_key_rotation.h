@@ -1,5 +1,5 @@
-// Master-key loading and rotation, crash-safe. Private to src/ (the vault, the offline audit
-// tools and the server's admin-key replacement load the master key through it).
+// Master-key loading and rotation, crash-safe. Private to src/ (callers load the master key
+// through vault_keys.h's LoadMasterKey, which checks it against the key store).
 //
 // Rotation writes the new key to `<key_file>.next` (0600, fsynced) before re-wrapping the key
 // store in one transaction, and renames it over `<key_file>` after. If a crash interrupts it,

@@ -6,6 +6,7 @@
 
 #include "crypto/crypto.h"
 #include "keys/master_key_rotation.h"
+#include "keys/vault_keys.h"
 #include "keys/vault_lock.h"
 #include "privet/vault_files.h"
 #include "store/store.h"
@@ -59,15 +60,11 @@ Status RotateMasterKeyFile(const VaultFiles& given, std::string_view new_master_
   PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey next, crypto::SecretKey::FromHex(new_master_key_hex));
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                           store::OpenSqliteKeyStore(files.key_store_path));
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
-                          keys->GetMeta(store::key_meta::kKeyCheck));
-  if (!check)
-    return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
-  PRIVET_ASSIGN_OR_RETURN(crypto::SecretKey current, vault_internal::LoadMasterKeyFinishingRotation(
-                                                         files.master_key_file, check));
-  PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(current, *check));
+  PRIVET_ASSIGN_OR_RETURN(
+      vault_internal::MasterKey current,
+      vault_internal::LoadMasterKey(*keys, files, vault_internal::NewKeyStore::kRefuse));
   crypto::NonceSource nonces;
-  return vault_internal::RotateMasterKey(files.master_key_file, current, next, *keys, nonces);
+  return vault_internal::RotateMasterKey(files.master_key_file, current.key, next, *keys, nonces);
 }
 
 std::string NewMasterKeyHex() {

@@ -72,8 +72,24 @@ StatusOr<HttpResponse> Proof(const Call& call) {
   if (const std::string* size = call.request.Query("tree_size")) {
     PRIVET_ASSIGN_OR_RETURN(tree_size, ParseId(*size, "tree_size"));
   }
+  // From the vault's tree in memory: no second store, no re-reading of the log.
   PRIVET_ASSIGN_OR_RETURN(std::string proof,
-                          AuditInclusionProofJson(call.ctx.files, entry, tree_size));
+                          call.ctx.vault.AuditInclusionProofJson(entry, tree_size));
+  return HttpResponse{.status = 200, .body = proof};
+}
+
+// The log as signed at `old_size` is a prefix of the log at `new_size` (compare two published
+// tree heads).
+StatusOr<HttpResponse> ConsistencyProof(const Call& call) {
+  uint64_t sizes[2];
+  const char* const names[2] = {"old_size", "new_size"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string* size = call.request.Query(names[i]);
+    if (size == nullptr) return InvalidArgument("is required", names[i]);
+    PRIVET_ASSIGN_OR_RETURN(sizes[i], ParseId(*size, names[i]));
+  }
+  PRIVET_ASSIGN_OR_RETURN(std::string proof,
+                          call.ctx.vault.AuditConsistencyProofJson(sizes[0], sizes[1]));
   return HttpResponse{.status = 200, .body = proof};
 }
 
@@ -150,6 +166,7 @@ void AddAdminRoutes(RouteTable& table) {
   table.Add("POST", "/v1/retention/run", kOperators, RunRetentionRoute);
   table.Add("POST", "/v1/audit/tree-heads", kOperators, TreeHead);
   table.Add("GET", "/v1/audit/proof", kOperators, Proof);
+  table.Add("GET", "/v1/audit/consistency", kOperators, ConsistencyProof);
   table.Add("POST", "/v1/disclosures", kServiceOnly, Disclose);
   table.Add("POST", "/v1/policy/announcements", kOperators, AnnouncePolicyChange);
   table.Add("POST", "/v1/api-keys", kAdminOnly, CreateKey);

@@ -37,7 +37,6 @@ struct ApiContext {
   Accounts& accounts;
   Metrics& metrics;
   RetentionSchedule& retention;
-  VaultFiles files;  // for the audit proofs, which open their own handles
   std::shared_ptr<const CompiledPolicy> policy;
   const Clock& clock;  // the vault's
 };

@@ -7,8 +7,8 @@
 #include "common/mutex.h"
 #include "common/unix_time.h"
 #include "crypto/crypto.h"
-#include "keys/master_key_rotation.h"
 #include "keys/vault_files.h"
+#include "keys/vault_keys.h"
 #include "keys/vault_lock.h"
 #include "privet/server.h"
 #include "privet/vault.h"
@@ -159,14 +159,8 @@ StatusOr<ReplacedAdminKey> ReplaceAdminApiKey(const VaultFiles& given, const Clo
     // Whoever runs this holds the vault's master key, and so the admin's power anyway.
     PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                             store::OpenSqliteKeyStore(files.key_store_path));
-    PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
-                            keys->GetMeta(store::key_meta::kKeyCheck));
-    if (!check)
-      return FailedPrecondition("the key store " + files.key_store_path + " holds no vault yet");
-    PRIVET_ASSIGN_OR_RETURN(
-        crypto::SecretKey master,
-        vault_internal::LoadMasterKeyFinishingRotation(files.master_key_file, check));
-    PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
+    PRIVET_RETURN_IF_ERROR(
+        vault_internal::LoadMasterKey(*keys, files, vault_internal::NewKeyStore::kRefuse).status());
   }
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::ApiKeyStore> table,
                           store::OpenSqliteApiKeyStore(files.key_store_path));

@@ -62,7 +62,6 @@ StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
                                                                .accounts = *impl->accounts,
                                                                .metrics = impl->metrics,
                                                                .retention = *impl->retention,
-                                                               .files = files,
                                                                .policy = policy,
                                                                .clock = clock});
   Impl* raw = impl.get();

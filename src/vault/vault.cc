@@ -8,8 +8,8 @@
 
 #include "audit/audit_log.h"
 #include "crypto/crypto.h"
-#include "keys/master_key_rotation.h"
 #include "keys/vault_files.h"
+#include "keys/vault_keys.h"
 #include "store/store.h"
 #include "vault/vault_impl.h"
 #include "vault/vault_internal.h"
@@ -48,13 +48,13 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<store::KeyStore> keys,
                           store::OpenSqliteKeyStore(options.key_store_path));
   if (wrap.keys) keys = wrap.keys(std::move(keys));
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> check,
-                          keys->GetMeta(store::key_meta::kKeyCheck));
-  PRIVET_ASSIGN_OR_RETURN(SecretKey master, vault_internal::LoadMasterKeyFinishingRotation(
-                                                options.master_key_file, check));
+  PRIVET_ASSIGN_OR_RETURN(
+      vault_internal::MasterKey loaded,
+      vault_internal::LoadMasterKey(*keys, files, vault_internal::NewKeyStore::kCreate));
+  SecretKey master = std::move(loaded.key);
   crypto::NonceSource nonces;
   SecretKey index_root;
-  if (!check) {
+  if (loaded.new_key_store) {
     // A new key store: the check value and the index root key are created together.
     index_root = SecretKey::Random();
     PRIVET_RETURN_IF_ERROR(keys->PutMeta(
@@ -63,7 +63,6 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
     PRIVET_RETURN_IF_ERROR(
         keys->PutMeta(store::key_meta::kKeyCheck, crypto::MakeKeyCheck(master, nonces)));
   } else {
-    PRIVET_RETURN_IF_ERROR(crypto::VerifyKeyCheck(master, *check));
     PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root,
                             keys->GetMeta(store::key_meta::kIndexRootKey));
     if (!wrapped_root)
@@ -73,20 +72,17 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
         index_root, crypto::UnwrapKey(master, *wrapped_root, store::key_meta::kIndexRootKeyId));
   }
   // The tree-head signing key: created once, kept wrapped; its public half is published.
-  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_seed,
-                          keys->GetMeta(store::key_meta::kAuditSigningSeed));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<SecretKey> seed_key,
+                          vault_internal::LoadAuditSigningSeed(*keys, master));
   std::string seed;
-  if (!wrapped_seed) {
+  if (!seed_key) {
     seed = audit::NewSigningSeed();
-    PRIVET_ASSIGN_OR_RETURN(SecretKey seed_key, SecretKey::FromBytes(seed));
+    PRIVET_ASSIGN_OR_RETURN(SecretKey new_seed_key, SecretKey::FromBytes(seed));
     PRIVET_RETURN_IF_ERROR(keys->PutMeta(
         store::key_meta::kAuditSigningSeed,
-        crypto::WrapKey(master, seed_key, store::key_meta::kAuditSigningSeedKeyId, nonces)));
+        crypto::WrapKey(master, new_seed_key, store::key_meta::kAuditSigningSeedKeyId, nonces)));
   } else {
-    PRIVET_ASSIGN_OR_RETURN(
-        SecretKey seed_key,
-        crypto::UnwrapKey(master, *wrapped_seed, store::key_meta::kAuditSigningSeedKeyId));
-    seed = std::string(seed_key.view());
+    seed = std::string(seed_key->view());
   }
   // The published half, written after the seed and whenever it is missing: a crash (or a failed
   // write) between the two writes would otherwise leave a log no one could verify.
@@ -204,6 +200,12 @@ StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) {
   return impl_->Disclosures(id);
 }
 uint64_t Vault::AuditSize() const { return impl_->AuditSize(); }
+StatusOr<std::string> Vault::AuditInclusionProofJson(uint64_t index, uint64_t tree_size) {
+  return impl_->AuditInclusionProofJson(index, tree_size);
+}
+StatusOr<std::string> Vault::AuditConsistencyProofJson(uint64_t old_size, uint64_t new_size) {
+  return impl_->AuditConsistencyProofJson(old_size, new_size);
+}
 Status Vault::Health() { return impl_->Health(); }
 const CompiledPolicy& Vault::policy() const { return impl_->policy(); }
 

@@ -199,6 +199,19 @@ StatusOr<SignedTreeHead> VaultCore::SignTreeHead() {
   return head;
 }
 
+StatusOr<std::string> VaultCore::AuditInclusionProofJson(uint64_t index, uint64_t tree_size) {
+  return audit::InclusionProofJson(*data_, index, tree_size, [this](uint64_t i, uint64_t size) {
+    return audit_->ProveInclusion(i, size);
+  });
+}
+
+StatusOr<std::string> VaultCore::AuditConsistencyProofJson(uint64_t old_size,
+                                                           uint64_t new_size) const {
+  PRIVET_ASSIGN_OR_RETURN(audit::ConsistencyProof proof,
+                          audit_->ProveConsistency(old_size, new_size));
+  return audit::ConsistencyProofJson(old_size, new_size, proof);
+}
+
 Status VaultCore::Health() {
   MutexLock write_lock(&write_mu_);  // no commit half-way between the store and the tree
   if (!last_write_.ok()) {

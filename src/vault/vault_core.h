@@ -126,6 +126,9 @@ class VaultCore {
 
   StatusOr<SignedTreeHead> SignTreeHead() EXCLUDES(write_mu_);
   uint64_t AuditSize() const { return audit_->size(); }
+  // Proofs from the live tree; the inclusion proof reads its entry and the tree heads from data_.
+  StatusOr<std::string> AuditInclusionProofJson(uint64_t index, uint64_t tree_size);
+  StatusOr<std::string> AuditConsistencyProofJson(uint64_t old_size, uint64_t new_size) const;
   // Unavailable when the last write of either store failed, or the log holds entries this
   // process did not write.
   Status Health() EXCLUDES(write_mu_, key_health_mu_);

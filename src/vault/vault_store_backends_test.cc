@@ -1,6 +1,7 @@
 // The vault on each store implementation: the same script on SQLite and on the in-memory store
 // (swapped in through vault_internal::Opener's wrappers), with the same expectations. What the
 // vault promises must not depend on the backend under it.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,10 +10,13 @@
 #include <thread>
 #include <vector>
 
+#include "audit/merkle.h"
+#include "nlohmann/json.hpp"
 #include "privet/audit.h"
 #include "privet/vault.h"
 #include "store/memory/memory_store.h"
 #include "testing/policy_fixture.h"
+#include "testing/status_matchers.h"
 #include "testing/temp_dir.h"
 #include "vault/vault_core.h"
 #include "vault/vault_internal.h"
@@ -134,6 +138,61 @@ TEST_P(VaultOnStore, ConsentTakesEffectErasureHidesAndTheLogIsSigned) {
   ASSERT_TRUE(entries.ok());
   EXPECT_EQ(head->tree_size, entries->size());
   EXPECT_GE(entries->size(), 5u);
+}
+
+// Proofs come from the vault's own tree and store: on the in-memory store there are no files a
+// second store could read, and entries appended after the vault opened are proved at once.
+TEST_P(VaultOnStore, ProofsComeFromTheVaultsLiveTree) {
+  using testing::StatusIs;
+  // No tree head signed yet: "the latest signed head" names nothing.
+  EXPECT_THAT(vault_->AuditInclusionProofJson(0).status(),
+              StatusIs(StatusCode::kFailedPrecondition));
+  auto id = NewCustomer();
+  ASSERT_TRUE(id.ok());
+  auto first = vault_->SignTreeHead();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(WriteEmail(*id, "di@example.com").ok());
+  ASSERT_TRUE(vault_->Read(Principal::Service(), *id, "service").ok());
+  auto second = vault_->SignTreeHead();
+  ASSERT_TRUE(second.ok());
+  ASSERT_GT(second->tree_size, first->tree_size);
+
+  for (uint64_t index : {uint64_t{0}, second->tree_size - 1}) {
+    auto json = vault_->AuditInclusionProofJson(index);  // against the latest signed head
+    ASSERT_TRUE(json.ok()) << json.status().ToString();
+    nlohmann::json proof = nlohmann::json::parse(*json);
+    EXPECT_EQ(proof["index"], index);
+    EXPECT_EQ(proof["tree_size"], second->tree_size);
+    EXPECT_EQ(proof["tree_head"]["root_hash"], second->root_hash);
+    std::vector<audit::Hash> path;
+    for (const auto& h : proof["inclusion_path"])
+      path.push_back(*audit::HashFromHex(h.get<std::string>()));
+    EXPECT_TRUE(audit::VerifyInclusion(audit::LeafHash(proof["entry"].get<std::string>()), index,
+                                       second->tree_size, path,
+                                       *audit::HashFromHex(second->root_hash)));
+  }
+  auto consistency = vault_->AuditConsistencyProofJson(first->tree_size, second->tree_size);
+  ASSERT_TRUE(consistency.ok()) << consistency.status().ToString();
+  nlohmann::json c = nlohmann::json::parse(*consistency);
+  std::vector<audit::Hash> cpath;
+  for (const auto& h : c["consistency_path"])
+    cpath.push_back(*audit::HashFromHex(h.get<std::string>()));
+  EXPECT_TRUE(audit::VerifyConsistency(first->tree_size, second->tree_size,
+                                       *audit::HashFromHex(first->root_hash),
+                                       *audit::HashFromHex(second->root_hash), cpath));
+
+  // Beyond the log: refused, naming the parameter, and nothing recorded.
+  const uint64_t size = vault_->AuditSize();
+  EXPECT_THAT(vault_->AuditInclusionProofJson(size, size + 1).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(vault_->AuditInclusionProofJson(size, size).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(vault_->AuditConsistencyProofJson(1, size + 1).status(),
+              StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_EQ(vault_->AuditInclusionProofJson(size, size + 1).status().field(), "tree_size");
+  EXPECT_EQ(vault_->AuditInclusionProofJson(size, size).status().field(), "index");
+  EXPECT_EQ(vault_->AuditSize(), size);
+  EXPECT_TRUE(vault_->Health().ok());
 }
 
 }  // namespace
