@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <ctime>
-#include <mutex>
 
 namespace privet::audit {
 namespace {
@@ -83,12 +82,12 @@ uint64_t AuditLog::size() const {
 }
 
 StatusOr<InclusionProof> AuditLog::ProveInclusion(uint64_t index, uint64_t tree_size) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return audit::ProveInclusion(tree_, index, tree_size);
 }
 
 StatusOr<ConsistencyProof> AuditLog::ProveConsistency(uint64_t old_size, uint64_t new_size) const {
-  std::shared_lock lock(mu_);
+  ReaderLock lock(&mu_);
   return audit::ProveConsistency(tree_, old_size, new_size);
 }
 
