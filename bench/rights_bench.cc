@@ -84,7 +84,7 @@ Percentiles Summarize(std::vector<double> us) {
   if (us.empty()) return {};
   std::sort(us.begin(), us.end());
   auto at = [&](double q) {
-    return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))];
+    return us[std::min(us.size() - 1, static_cast<size_t>(q * static_cast<double>(us.size())))];
   };
   return {at(0.50), at(0.99), us.back()};
 }
@@ -221,7 +221,7 @@ void LoadPlain(const std::string& path, const Options& o) {
   for (uint64_t& id : ids) id = rng.Id();
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  const int64_t collected = Unix(kCollected) + 9 * 3600;
+  const int64_t collected = Unix(kCollected) + int64_t{9} * 3600;
   const std::string profile = rng.Bytes(64 + kSealOverhead);  // about the sealed profile's size
   const size_t sealed_bytes = static_cast<size_t>(o.value_bytes) + kSealOverhead;
   db.Exec("BEGIN");
@@ -278,7 +278,7 @@ Sweep PlainDelete(const std::string& path, const Options& o) {
   sqlite3_stmt* del = db.Prepare("DELETE FROM fields WHERE subject_id = ? AND id = ?");
   sqlite3_stmt* begin = db.Prepare("BEGIN IMMEDIATE");
   sqlite3_stmt* commit = db.Prepare("COMMIT");
-  const int64_t cutoff = Unix(kSweepDay) - 90 * 86400;
+  const int64_t cutoff = Unix(kSweepDay) - int64_t{90} * 86400;
   int64_t last_subject = -1, last_id = -1;
   Sweep out;
   const auto start = SteadyClock::now();

@@ -90,7 +90,7 @@ Percentiles Summarize(std::vector<double> us) {
   if (us.empty()) return {};
   std::sort(us.begin(), us.end());
   auto at = [&](double q) {
-    return us[std::min(us.size() - 1, static_cast<size_t>(q * us.size()))];
+    return us[std::min(us.size() - 1, static_cast<size_t>(q * static_cast<double>(us.size())))];
   };
   return {at(0.50), at(0.99), us.back()};
 }
@@ -288,7 +288,7 @@ class PlainSqlite {
 struct Rate {
   double seconds = 0;
   long fields = 0;
-  double per_second() const { return fields / seconds; }
+  double per_second() const { return static_cast<double>(fields) / seconds; }
 };
 
 void PrintRate(const char* name, const Rate& r, int subjects, const char* granularity) {
@@ -681,7 +681,8 @@ bool Flag(std::string_view arg, std::string_view name, int* out) {
 }  // namespace
 }  // namespace privet::bench
 
-int main(int argc, char** argv) {
+// An exception that escapes ends the run with its message: what a benchmark should do.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   privet::bench::Options o;
   bool keep = false;
   for (int i = 1; i < argc; ++i) {

@@ -89,7 +89,7 @@ class Server {
   // (only once bound: a start that fails leaves none behind) and starts serving. Errors: those
   // of Vault::Open (FailedPrecondition, VaultInUse(), while another process holds the vault);
   // Unavailable if the address cannot be bound; InvalidArgument for bad options.
-  static StatusOr<std::unique_ptr<Server>> Start(ServerOptions options);
+  static StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
   ~Server();
 
   uint16_t port() const;

@@ -59,7 +59,7 @@ TEST(AuditEntryTest, CanonicalBytesMatchTheReferenceEncoding) {
     if (c != '"' && c != '\\') printable.detail += c;
   std::vector<AuditEntry> entries = {decision, empty, negative_time, printable};
   // Strings that need escaping take the reference path.
-  for (std::string odd :
+  for (const std::string& odd :
        {std::string("quote\"d"), std::string("back\\slash"), std::string("tab\there"),
         std::string("del\x7f"), std::string("caf\xc3\xa9"), std::string(1, '\0')}) {
     AuditEntry e = decision;

@@ -14,7 +14,9 @@
 #include "cli/subject_command.h"
 #include "cli/vault_command.h"
 
-int main(int argc, char** argv) {
+// CLI11 reports bad arguments itself (CLI11_PARSE); anything else that escapes ends the process
+// with its message, which is what a command-line tool should do with the unexpected.
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   using privet::cli::NoticeFormat;
   CLI::App app{"privet: a personal-data vault and policy engine"};
   app.set_version_flag("--version", std::string("privet ") + PRIVET_VERSION);

@@ -42,22 +42,22 @@ Status Invalid(IdentifierKind kind, std::string_view problem) {
 }
 
 StatusOr<std::string> NormalizeEmail(std::string_view value) {
-  constexpr IdentifierKind kind = IdentifierKind::kEmail;
+  constexpr IdentifierKind kKind = IdentifierKind::kEmail;
   for (char c : value) {
     if (IsSpace(c) || IsControl(c)) {
-      return Invalid(kind, "contains whitespace or a control character");
+      return Invalid(kKind, "contains whitespace or a control character");
     }
   }
   size_t at = value.rfind('@');
-  if (at == std::string_view::npos) return Invalid(kind, "has no '@'");
+  if (at == std::string_view::npos) return Invalid(kKind, "has no '@'");
   if (at == 0 || at + 1 == value.size()) {
-    return Invalid(kind, "needs a non-empty part on both sides of the '@'");
+    return Invalid(kKind, "needs a non-empty part on both sides of the '@'");
   }
   return LowerAscii(value);
 }
 
 StatusOr<std::string> NormalizePhone(std::string_view value) {
-  constexpr IdentifierKind kind = IdentifierKind::kPhone;
+  constexpr IdentifierKind kKind = IdentifierKind::kPhone;
   std::string out;
   if (value.front() == '+') {
     out.push_back('+');
@@ -69,11 +69,11 @@ StatusOr<std::string> NormalizePhone(std::string_view value) {
       out.push_back(c);
       ++digits;
     } else if (c != ' ' && c != '-' && c != '.' && c != '/' && c != '(' && c != ')') {
-      return Invalid(kind, "may hold only digits, a leading '+', spaces and - . / ( )");
+      return Invalid(kKind, "may hold only digits, a leading '+', spaces and - . / ( )");
     }
   }
-  if (digits == 0) return Invalid(kind, "has no digits");
-  if (digits > kMaxPhoneDigits) return Invalid(kind, "has more than 20 digits");
+  if (digits == 0) return Invalid(kKind, "has no digits");
+  if (digits > kMaxPhoneDigits) return Invalid(kKind, "has more than 20 digits");
   return out;
 }
 

@@ -72,7 +72,7 @@ StatusOr<std::string> Open(const SecretKey& key, std::string_view sealed, std::s
 
 std::string FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id) {
   std::string ad;
-  ad.reserve(kFieldLabel.size() + 3 * 8 + category.size());
+  ad.reserve(kFieldLabel.size() + size_t{3} * 8 + category.size());
   FieldAssociatedData(subject_id, category, field_id, ad);
   return ad;
 }

@@ -98,7 +98,7 @@ class DecideTest : public ::testing::Test {
     ASSERT_NE(policy_, nullptr);
   }
   PurposeId P(std::string_view id) { return *policy_->FindPurpose(id); }
-  CategorySet C(std::vector<std::string> ids) { return *policy_->Categories(ids); }
+  CategorySet C(const std::vector<std::string>& ids) { return *policy_->Categories(ids); }
   Decision Read(const SubjectState& s, std::vector<std::string> cats, std::string_view purpose,
                 Principal who = Principal::Service()) {
     return Decide(*policy_, who, Action::kRead, s, C(std::move(cats)), P(purpose));

@@ -33,12 +33,12 @@ RuleSet::RuleSet(const CompiledPolicy& policy) : policy_(policy) {
   for (const RetentionRule& r : policy.policy().retention) {
     Compiled c{.rule = &r};
     if (r.categories.empty()) {
-      for (int i = 0; i < policy.category_count(); ++i) c.categories.Set(static_cast<size_t>(i));
+      for (int i = 0; i < policy.category_count(); ++i) c.categories.Set(i);
     } else if (StatusOr<CategorySet> set = policy.Categories(r.categories); set.ok()) {
       c.categories = *set;
     }
     if (r.purposes.empty()) {
-      for (int i = 0; i < policy.purpose_count(); ++i) c.purposes.Set(static_cast<size_t>(i));
+      for (int i = 0; i < policy.purpose_count(); ++i) c.purposes.Set(i);
     } else {
       for (const std::string& p : r.purposes) {
         if (std::optional<PurposeId> id = policy.FindPurpose(p))

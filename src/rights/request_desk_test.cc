@@ -50,8 +50,10 @@ class RequestDeskTest : public testing::VaultTest {
   }
 
   RightsRequest FileVerified(Right right, std::string purpose = {}) {
-    auto r = desk_->File(
-        {.right = right, .subject_id = subject_, .channel = "dashboard", .purpose = purpose});
+    auto r = desk_->File({.right = right,
+                          .subject_id = subject_,
+                          .channel = "dashboard",
+                          .purpose = std::move(purpose)});
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     auto verified = desk_->VerifyIdentity(r->id, CodeFor(r->id));
     EXPECT_TRUE(verified.ok()) << verified.status().ToString();

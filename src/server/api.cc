@@ -9,7 +9,7 @@ namespace privet::server {
 void RouteTable::Add(std::string method, std::string pattern, RouteAccess access, Handler handler,
                      SignalPoint signals) {
   AddAsync(std::move(method), std::move(pattern), access,
-           [handler = std::move(handler), signals](const Call& call, Respond respond) {
+           [handler = std::move(handler), signals](const Call& call, const Respond& respond) {
              StatusOr<HttpResponse> response = handler(call);
              // A refusal changes nothing: the signals are recorded once the call succeeded.
              if (signals == SignalPoint::kAfterSuccess && call.subject != nullptr &&

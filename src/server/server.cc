@@ -28,7 +28,7 @@ class Server::Impl {
   std::optional<std::string> initial_admin_key;
 };
 
-StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options) {
+StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   if (options.vault.policy == nullptr || options.vault.clock == nullptr) {
     return InvalidArgument("a policy and a clock are required", "vault");
   }

@@ -86,7 +86,7 @@ TEST_F(SealedFieldCacheTest, RowsReadBeforeAnInvalidationAreNeverPublished) {
 TEST_F(SealedFieldCacheTest, TheSizeBoundEvictsWhatWasNotReadAgain) {
   const size_t entry_bytes = Rows(10)->bytes();
   // Room for about 4 entries per shard, 64 in all.
-  const size_t capacity = 16 * 4 * entry_bytes + 16 * entry_bytes / 2;
+  const size_t capacity = size_t{16} * 4 * entry_bytes + size_t{16} * entry_bytes / 2;
   SealedFieldCache cache(capacity);
   for (uint64_t id = 1; id <= 1000; ++id) {
     cache.Publish(id, Rows(10), cache.Ticket(id));
@@ -99,7 +99,7 @@ TEST_F(SealedFieldCacheTest, TheSizeBoundEvictsWhatWasNotReadAgain) {
 }
 
 TEST_F(SealedFieldCacheTest, AnEntryOverAShardsShareIsNotCached) {
-  SealedFieldCache cache(16 * 1000);
+  SealedFieldCache cache(size_t{16} * 1000);
   cache.Publish(5, Rows(100), cache.Ticket(5));
   EXPECT_EQ(cache.Find(5), nullptr);
   SealedFieldCache off(0);

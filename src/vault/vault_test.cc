@@ -666,9 +666,9 @@ TEST_F(StarterVault, ConcurrentReadsStoreEveryDecisionOnce) {
   }
   for (std::thread& r : readers) r.join();
   EXPECT_EQ(returned.load(), kThreads * kReads);
-  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + uint64_t{kThreads} * kReads);
   Reopen();  // the stored log has no gap and holds them all
-  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + uint64_t{kThreads} * kReads);
 }
 
 // ReadThen of a subject whose one field is user.name "Ada", from several threads at once.
@@ -705,15 +705,15 @@ TEST_F(StarterVault, ReadThenAnswersAfterItsDecisionIsStored) {
   vault().DrainReads();
   EXPECT_EQ(reads.answered.load(), kThreads * kReads);
   EXPECT_EQ(reads.unstored.load(), 0);
-  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + uint64_t{kThreads} * kReads);
   Reopen();
-  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + uint64_t{kThreads} * kReads);
 }
 
 TEST_F(StarterVault, ReadThenRefusesAtOnce) {
   const uint64_t id = Customer();
   bool called = false;
-  vault().ReadThen(Principal::Service(), id, "no_such_purpose", [&](StatusOr<ReadResult> r) {
+  vault().ReadThen(Principal::Service(), id, "no_such_purpose", [&](const StatusOr<ReadResult>& r) {
     called = true;
     EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
   });
@@ -756,7 +756,7 @@ TEST_F(StarterVault, PreparedReadThenHandsOutItsAnswerOnlyOnceTheDecisionIsStore
         prepared = true;
         return std::string();
       },
-      [&](StatusOr<std::string> r) {
+      [&](const StatusOr<std::string>& r) {
         refused = r.status().code() == StatusCode::kPermissionDenied;
       });
   EXPECT_FALSE(prepared);
@@ -769,7 +769,7 @@ TEST_F(StarterVault, ClosingTheVaultAnswersQueuedReads) {
   std::atomic<int> answered{0};
   for (int i = 0; i < 20; ++i)
     vault().ReadThen(Principal::Service(), id, "service",
-                     [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+                     [&](const StatusOr<ReadResult>& r) { answered += r.ok(); });
   vault_.reset();
   EXPECT_EQ(answered.load(), 20);
 }
@@ -783,7 +783,7 @@ TEST_F(StarterVault, AReadAfterALoneOneIsCommittedAtOnce) {
   for (int i = 0; i < 5; ++i) {
     std::promise<bool> answered;
     vault().ReadThen(Principal::Service(), id, "service",
-                     [&](StatusOr<ReadResult> r) { answered.set_value(r.ok()); });
+                     [&](const StatusOr<ReadResult>& r) { answered.set_value(r.ok()); });
     std::future<bool> answer = answered.get_future();
     ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "read " << i;
     EXPECT_TRUE(answer.get());
@@ -803,7 +803,7 @@ TEST_F(StarterVault, AFullGroupOrClosingEndsTheReadCommitDelay) {
   std::atomic<int> answered{0};
   for (int i = 0; i < kReads; ++i)
     vault().ReadThen(Principal::Service(), id, "service",
-                     [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+                     [&](const StatusOr<ReadResult>& r) { answered += r.ok(); });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (answered.load() < kReads - kMaxWaiting && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -857,7 +857,7 @@ TEST_F(StarterVault, ReadsCommittedOnARunnerShareTheCommitOfItsTask) {
   const uint64_t before = vault().AuditSize();
   std::vector<uint64_t> stored_when_answered;
   auto read = [&] {
-    vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) {
+    vault().ReadThen(Principal::Service(), id, "service", [&](const StatusOr<ReadResult>& r) {
       EXPECT_TRUE(r.ok() && r->fields.size() == 1 && r->fields[0].value == "Ada");
       stored_when_answered.push_back(vault().AuditSize());
     });
@@ -873,7 +873,7 @@ TEST_F(StarterVault, ReadsCommittedOnARunnerShareTheCommitOfItsTask) {
   // A read that queues while a task commits gets the next task, handed out as this one ends
   // (not at once: two tasks would hold two threads, one of them waiting for the other).
   stored_when_answered.clear();
-  vault().ReadThen(Principal::Service(), id, "service", [&](StatusOr<ReadResult> r) {
+  vault().ReadThen(Principal::Service(), id, "service", [&](const StatusOr<ReadResult>& r) {
     ASSERT_TRUE(r.ok());
     stored_when_answered.push_back(vault().AuditSize());
     if (stored_when_answered.size() == 1) {
@@ -901,7 +901,7 @@ TEST_F(StarterVault, DrainReadsCommitsWhatARunnersTaskNeverTook) {
   int answered = 0;
   for (int i = 0; i < 3; ++i)
     vault().ReadThen(Principal::Service(), id, "service",
-                     [&](StatusOr<ReadResult> r) { answered += r.ok(); });
+                     [&](const StatusOr<ReadResult>& r) { answered += r.ok(); });
   ASSERT_EQ(tasks.queued(), 1u);
   vault().DrainReads();
   EXPECT_EQ(answered, 3);
@@ -912,7 +912,7 @@ TEST_F(StarterVault, DrainReadsCommitsWhatARunnersTaskNeverTook) {
   // Back on the vault's own committer thread.
   std::promise<bool> again;
   vault().ReadThen(Principal::Service(), id, "service",
-                   [&](StatusOr<ReadResult> r) { again.set_value(r.ok()); });
+                   [&](const StatusOr<ReadResult>& r) { again.set_value(r.ok()); });
   std::future<bool> answer = again.get_future();
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(30)), std::future_status::ready);
   EXPECT_TRUE(answer.get());
@@ -966,9 +966,9 @@ TEST_F(StarterVault, ReadsCommittedOnARunnersThreadsAreEachStoredOnce) {
   vault().DrainReads();
   EXPECT_EQ(reads.answered.load(), kThreads * kReads);
   EXPECT_EQ(reads.unstored.load(), 0);
-  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + uint64_t{kThreads} * kReads);
   Reopen();
-  EXPECT_EQ(vault().AuditSize(), before + kThreads * kReads);
+  EXPECT_EQ(vault().AuditSize(), before + uint64_t{kThreads} * kReads);
 }
 
 TEST_F(StarterVault, ReadsAreRightWhateverTheFieldCacheHolds) {

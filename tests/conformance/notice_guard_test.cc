@@ -642,7 +642,7 @@ void CollectSettings(const YAML::Node& node, std::vector<Step>& path, const std:
   out.push_back({path, key, where});
 }
 
-YAML::Node At(YAML::Node root, const std::vector<Step>& path) {
+YAML::Node At(const YAML::Node& root, const std::vector<Step>& path) {
   YAML::Node node = root;
   for (const Step& step : path) {
     if (const std::string* name = std::get_if<std::string>(&step)) {
@@ -669,7 +669,7 @@ std::vector<YAML::Node> Alternatives(const YAML::Node& value) {
     return out;
   }
   if (!value.IsScalar()) return out;
-  const std::string s = value.Scalar();
+  const std::string& s = value.Scalar();
   auto add = [&](const std::string& v) {
     if (v != s) out.push_back(YAML::Node(v));
   };
@@ -831,7 +831,7 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
       YAML::Node copy = YAML::Clone(root);
       YAML::Node replacement = YAML::Clone(value);
       // A flip changes the value, not whether it is confirmed: the mark stays.
-      if (const std::string tag = base_value.Tag(); tag == "!unconfirmed") replacement.SetTag(tag);
+      if (const std::string& tag = base_value.Tag(); tag == "!unconfirmed") replacement.SetTag(tag);
       At(copy, setting.path) = replacement;
       const Rendered changed = Render(copy);
       if (!changed.loaded) continue;

@@ -83,7 +83,7 @@ TEST_F(OnDisk, PlaintextCanariesAppearInNoFile) {
   ASSERT_TRUE(vault_->FindSubject(Vault::Identifier::kEmail, canaries[1])->has_value());
 
   auto scan = [&](const char* when) {
-    for (std::string needle :
+    for (const std::string& needle :
          {canaries[0], canaries[1], canaries[2], std::string("Rectified Canary Value"),
           std::string("Canaryland"), std::string("1987-07-31"), std::string("zq.canary.7731")}) {
       EXPECT_EQ(FilesContaining(dir_.path(), needle), std::vector<std::string>{})

@@ -84,7 +84,7 @@ ImportedSubject Account(int i, const char* tag) {
 [[noreturn]] void RunSweeper(const std::string& dir, std::shared_ptr<const CompiledPolicy> policy,
                              int progress_fd) {
   ManualClock clock(CivilDayToTime(kSweepDay));
-  auto vault = Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock});
+  auto vault = Vault::Open({.data_dir = dir, .policy = std::move(policy), .clock = &clock});
   if (!vault.ok()) {
     std::fprintf(stderr, "sweeper: %s\n", vault.status().ToString().c_str());
     _exit(3);
@@ -175,7 +175,7 @@ TEST(RetentionCrash, KilledSweepsLeaveExactlyTheExpiredDataGoneAndCountedOnce) {
     ASSERT_EQ(dry->fields_due, due);
     ASSERT_EQ(dry->subjects_erased, 0u);
   }
-  ASSERT_EQ(due, anonymized + 2u * kContractEnded);
+  ASSERT_EQ(due, anonymized + size_t{2} * kContractEnded);
 
   // --- Sweeps killed mid-way. ----------------------------------------------------------------
   std::mt19937 rng(20261124);

@@ -36,7 +36,7 @@ std::string ValueFor(uint64_t subject, int i) {
 [[noreturn]] void RunWriter(const std::string& dir, std::shared_ptr<const CompiledPolicy> policy,
                             int ack_fd) {
   SystemClock clock;
-  auto vault = Vault::Open({.data_dir = dir, .policy = policy, .clock = &clock});
+  auto vault = Vault::Open({.data_dir = dir, .policy = std::move(policy), .clock = &clock});
   if (!vault.ok()) _exit(3);
   for (;;) {
     auto id = (*vault)->CreateSubject(

@@ -44,7 +44,7 @@ class ConfitrekOrganizations : public ServerTest {
   // A member of Acme, created and administered by Acme's admin, with an email, a workplace and
   // private content, and a password the admin set; returns its id.
   std::string AcmeMember(const std::string& email) {
-    const std::string id =
+    std::string id =
         NewSubject({{"kind", "member"}, {"jurisdiction", "EU"}, {"age_years", 30}}, acme_);
     HttpReply wrote =
         client().Post("/v1/subjects/" + id + "/fields",

@@ -217,7 +217,7 @@ TEST_F(StarterServer, ConcurrentClientsEachSeeTheirOwnWrites) {
                                service);
         HttpReply r = own.Get("/v1/subjects/" + id + "/fields?purpose=service", service);
         if (w.status != 201 || r.status != 200 ||
-            r.json()["fields"].size() != static_cast<size_t>(i + 1))
+            r.json()["fields"].size() != static_cast<size_t>(i) + 1)
           ++failures;
       }
     });
