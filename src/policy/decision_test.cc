@@ -99,9 +99,9 @@ class DecideTest : public ::testing::Test {
   }
   PurposeId P(std::string_view id) { return *policy_->FindPurpose(id); }
   CategorySet C(const std::vector<std::string>& ids) { return *policy_->Categories(ids); }
-  Decision Read(const SubjectState& s, std::vector<std::string> cats, std::string_view purpose,
-                Principal who = Principal::Service()) {
-    return Decide(*policy_, who, Action::kRead, s, C(std::move(cats)), P(purpose));
+  Decision Read(const SubjectState& s, const std::vector<std::string>& cats,
+                std::string_view purpose, Principal who = Principal::Service()) {
+    return Decide(*policy_, who, Action::kRead, s, C(cats), P(purpose));
   }
   SubjectState Subject() {
     SubjectState s;
@@ -366,11 +366,11 @@ TEST_F(DecideTest, AdminHasNoDataAccessAndUnknownPurposeDenied) {
 
 class DiscloseTest : public DecideTest {
  protected:
-  Decision Disclose(std::string_view recipient, std::vector<std::string> cats,
+  Decision Disclose(std::string_view recipient, const std::vector<std::string>& cats,
                     std::string_view purpose, const std::vector<std::string>* evidence = nullptr,
                     int notified_version = 0) {
     return DecideDisclosure(*policy_, {.recipient = *policy_->FindRecipient(recipient),
-                                       .categories = C(std::move(cats)),
+                                       .categories = C(cats),
                                        .purpose = P(purpose),
                                        .evidence = evidence,
                                        .notified_version = notified_version});

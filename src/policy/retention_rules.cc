@@ -15,7 +15,7 @@ int64_t AddDuration(int64_t at, Duration d) {
     case TimeUnit::kDays:
       return at + d.count * day;
     case TimeUnit::kWeeks:
-      return at + d.count * 7 * day;
+      return at + d.count * int64_t{7} * day;
     case TimeUnit::kMonths:
     case TimeUnit::kYears:
     case TimeUnit::kBusinessDays: {
