@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "fault/vault_model.h"
 #include "privet/audit.h"
 #include "privet/vault.h"
 #include "store/faulty_store.h"
@@ -30,25 +31,12 @@ using store::FaultPlan;
 constexpr int kSubjects = 3;
 
 // What the vault acknowledged, as the script saw it.
-struct Model {
-  struct Subject {
-    std::map<uint64_t, std::string> fields;  // field id -> value
-    bool marketing = false;                  // consent granted and acknowledged
-    bool erased = false;
-  };
-  std::map<uint64_t, Subject> subjects;
-};
+using Model = testing::VaultModel;
+using testing::FieldValues;
 
 std::string Email(int run, int i) {
-  return "p" + std::string(1, static_cast<char>('a' + i)) + std::string(1, 'a' + run % 26) +
-         "@example.com";
-}
-
-// The values a read returned, by field id.
-std::map<uint64_t, std::string> Values(const ReadResult& r) {
-  std::map<uint64_t, std::string> out;
-  for (const FieldValue& f : r.fields) out[f.id] = f.value;
-  return out;
+  return "p" + std::string(1, static_cast<char>('a' + i)) +
+         std::string(1, static_cast<char>('a' + run % 26)) + "@example.com";
 }
 
 class VaultFaultLoop : public ::testing::Test {
@@ -58,7 +46,8 @@ class VaultFaultLoop : public ::testing::Test {
     ASSERT_NE(policy_, nullptr);
   }
 
-  StatusOr<std::unique_ptr<Vault>> Open(const std::string& dir, std::shared_ptr<FaultPlan> plan) {
+  StatusOr<std::unique_ptr<Vault>> Open(const std::string& dir,
+                                        const std::shared_ptr<FaultPlan>& plan) {
     vault_internal::Opener::Wrappers wrap;
     if (plan) {
       wrap.data = [plan](std::unique_ptr<store::DataStore> s) {
@@ -109,7 +98,7 @@ class VaultFaultLoop : public ::testing::Test {
   void ExpectReadMatches(Vault& vault, uint64_t id, const Model::Subject& s, const char* when) {
     StatusOr<ReadResult> r = vault.Read(Principal::Service(), id, "service");
     if (r.ok()) {
-      EXPECT_EQ(Values(*r), s.fields) << when;
+      EXPECT_EQ(FieldValues(*r), s.fields) << when;
     }
     StatusOr<ReadResult> m = vault.Read(Principal::Service(), id, "marketing");
     if (m.ok() && !s.marketing) {
@@ -122,22 +111,7 @@ class VaultFaultLoop : public ::testing::Test {
     {
       auto vault = Open(dir, nullptr);
       ASSERT_TRUE(vault.ok()) << label << ": " << vault.status().ToString();
-      for (const auto& [id, s] : model.subjects) {
-        StatusOr<ReadResult> r = (*vault)->Read(Principal::Service(), id, "service");
-        if (s.erased) {
-          EXPECT_FALSE(r.ok() && !r->fields.empty()) << label << ": erased subject " << id;
-          continue;
-        }
-        ASSERT_TRUE(r.ok()) << label << ": " << r.status().ToString();
-        EXPECT_EQ(Values(*r), s.fields) << label << ": subject " << id;
-        StatusOr<std::vector<ConsentEvent>> history = (*vault)->ConsentHistory(id);
-        ASSERT_TRUE(history.ok()) << label;
-        const bool granted = std::any_of(history->begin(), history->end(), [](const auto& e) {
-          return e.action == ConsentAction::kGrant && e.purpose == "marketing";
-        });
-        EXPECT_EQ(granted, s.marketing) << label << ": subject " << id;
-      }
-      EXPECT_TRUE((*vault)->Health().ok()) << label;
+      ASSERT_NO_FATAL_FAILURE(testing::ExpectVaultHolds(**vault, model, label));
     }
     StatusOr<AuditVerification> verified = VerifyAuditLog({.data_dir = dir}, std::nullopt);
     ASSERT_TRUE(verified.ok()) << label << ": " << verified.status().ToString();
