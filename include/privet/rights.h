@@ -195,6 +195,7 @@ class RequestDesk {
   StatusOr<FulfilResult> Fulfil(uint64_t request_id, const Fulfilment& fulfilment = {});
 
   StatusOr<RightsRequest> Get(uint64_t request_id);
+  // The subject's requests, oldest first.
   StatusOr<std::vector<RightsRequest>> ForSubject(uint64_t subject_id);
   // Open requests that are late, or due within `within` of today, soonest first.
   StatusOr<std::vector<RightsRequest>> Overdue(std::chrono::days within = std::chrono::days(0));

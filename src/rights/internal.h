@@ -26,6 +26,9 @@ struct Tracked : RightsRequest {
 // The stored row (request_document.cc); the document holds no personal data.
 store::RequestRecord ToRecord(const Tracked& r);
 StatusOr<Tracked> FromRecord(const store::RequestRecord& record);
+// A subject's requests, oldest first (by when they were received, then id: the store lists them
+// in id order, and ids are random).
+StatusOr<std::vector<Tracked>> RequestsOfSubject(store::DataStore& data, uint64_t subject_id);
 
 nlohmann::json ExceptionsJson(const std::vector<RequestException>& exceptions);
 

@@ -575,14 +575,10 @@ StatusOr<RightsRequest> RequestDesk::Impl::Get(uint64_t id) {
 }
 
 StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::ForSubject(uint64_t subject_id) {
-  PRIVET_ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows,
-                          CoreOf(vault_).data().ListRequests(subject_id));
-  std::vector<RightsRequest> out;
-  for (const auto& row : rows) {
-    PRIVET_ASSIGN_OR_RETURN(Tracked r, rights_internal::FromRecord(row));
-    out.push_back(std::move(r));
-  }
-  return out;
+  PRIVET_ASSIGN_OR_RETURN(std::vector<Tracked> requests,
+                          rights_internal::RequestsOfSubject(CoreOf(vault_).data(), subject_id));
+  return std::vector<RightsRequest>(std::make_move_iterator(requests.begin()),
+                                    std::make_move_iterator(requests.end()));
 }
 
 StatusOr<std::vector<RightsRequest>> RequestDesk::Impl::Overdue(std::chrono::days within) {

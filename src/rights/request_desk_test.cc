@@ -173,6 +173,22 @@ TEST_F(RequestDeskTest, OverdueListsLateAndSoonDueRequests) {
   EXPECT_THAT(*desk_->Overdue(), IsEmpty());
 }
 
+TEST_F(RequestDeskTest, ASubjectsRequestsAreListedOldestFirst) {
+  // Request ids are random, so the store's id order is not the order they were filed in.
+  std::vector<uint64_t> filed;
+  for (int i = 0; i < 8; ++i) {
+    auto r = desk_->File({.right = Right::kAccess, .subject_id = subject_, .channel = "dashboard"});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    filed.push_back(r->id);
+    clock_.Advance(std::chrono::minutes(1));
+  }
+  auto listed = desk_->ForSubject(subject_);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  std::vector<uint64_t> ids;
+  for (const RightsRequest& r : *listed) ids.push_back(r.id);
+  EXPECT_EQ(ids, filed);
+}
+
 TEST_F(RequestDeskTest, DenialCarriesTheGroundAndTheLaw) {
   RightsRequest r = FileVerified(Right::kErasure);
   EXPECT_EQ(desk_->Deny(r.id, {.scope = "user.name", .ground = "legal_claims"}).status().code(),

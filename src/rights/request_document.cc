@@ -1,9 +1,11 @@
 // The stored form of a request: a JSON document of ids, codes and times (no personal data).
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <stdexcept>
+#include <tuple>
 
 #include "common/json_integer.h"
 #include "common/unix_time.h"
@@ -113,6 +115,20 @@ store::RequestRecord ToRecord(const Tracked& r) {
           .open = r.open(),
           .due_at = due_at,
           .document = doc.dump()};
+}
+
+StatusOr<std::vector<Tracked>> RequestsOfSubject(store::DataStore& data, uint64_t subject_id) {
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::RequestRecord> rows, data.ListRequests(subject_id));
+  std::vector<Tracked> out;
+  out.reserve(rows.size());
+  for (const store::RequestRecord& row : rows) {
+    PRIVET_ASSIGN_OR_RETURN(Tracked r, FromRecord(row));
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(), [](const Tracked& a, const Tracked& b) {
+    return std::tie(a.received_at, a.id) < std::tie(b.received_at, b.id);
+  });
+  return out;
 }
 
 StatusOr<Tracked> FromRecord(const store::RequestRecord& record) {

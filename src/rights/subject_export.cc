@@ -171,11 +171,10 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
                             {"at", Rfc3339(d.at)}});
   }
   out["disclosures"] = jdisclosures;
-  PRIVET_ASSIGN_OR_RETURN(std::vector<store::RequestRecord> requests,
-                          CoreOf(vault).data().ListRequests(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<Tracked> requests,
+                          RequestsOfSubject(CoreOf(vault).data(), subject_id));
   json jrequests = json::array();
-  for (const store::RequestRecord& row : requests) {
-    PRIVET_ASSIGN_OR_RETURN(Tracked r, FromRecord(row));
+  for (const Tracked& r : requests) {
     jrequests.push_back({{"id", std::to_string(r.id)},
                          {"right", RightName(r.right)},
                          {"state", RequestStateName(r.state)},

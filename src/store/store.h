@@ -48,7 +48,7 @@ class DataStore {
   // Subjects of an organization (for its admins), in id order.
   virtual StatusOr<std::vector<uint64_t>> ListOrganizationMembers(uint64_t organization_id) = 0;
 
-  // Rights requests: one by id; a subject's, oldest first; the open ones, by deadline.
+  // Rights requests: one by id; a subject's, in id order; the open ones, by deadline.
   virtual StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id) = 0;
   virtual StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id) = 0;
   virtual StatusOr<std::vector<RequestRecord>> ListOpenRequests() = 0;
