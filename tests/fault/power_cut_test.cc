@@ -9,9 +9,10 @@
 // entry up to the last acknowledged change.
 #include <gtest/gtest.h>
 
-#include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fault/power_cut_vfs.h"
@@ -120,8 +121,15 @@ TEST_F(PowerCut, EveryAcknowledgedChangeSurvivesACutAndTheLogVerifies) {
       Cut(vault, model);
     }
     const uint64_t erased = model.subjects.begin()->first;
+    const uint64_t before_erasure = vault.AuditSize();
     ASSERT_TRUE(vault.Erase(erased).ok());
     model.subjects[erased].erased = true;
+    // The purger commits the erasure's entry on its own thread: wait for it, so that no commit
+    // runs while a cut is taken (the sizes each cut is checked against are exact).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (vault.AuditSize() == before_erasure && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_GT(vault.AuditSize(), before_erasure) << "the erasure was never purged";
     changed();
     Cut(vault, model);
     ASSERT_TRUE(vault.Read(service, std::next(model.subjects.begin())->first, "service").ok());
