@@ -10,6 +10,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev libjemalloc-dev
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
+  python3-aiosmtpd  # tests: a real SMTP server on loopback (tests/testing/smtp_sink.py)
   nodejs wrk  # benchmarks: the Cedar comparison, the HTTP load generator
 )
 # npm: the OpenAPI linter (scripts/lint-openapi.sh). Some machines have it with their own Node.js.

@@ -3,7 +3,8 @@
 #   cmake -DPRIVET_SOURCE_DIR=<repo> -P tests/layering.cmake      (ctest runs it as `layering`)
 #
 # The layers, lowest first; an arrow means "may be used by":
-#   common -> policy, crypto -> store -> keys -> audit -> vault -> rights, retention -> server -> cli
+#   common -> policy, crypto -> store -> keys -> audit -> vault -> rights, retention, delivery
+#   -> server -> cli
 # (cli is above server: `privet serve` runs it.)
 #
 # 1. Each src/<folder>/README.md has one line `Depends on: a, b, c` (or `Depends on: nothing`)
@@ -40,6 +41,7 @@ set(rank_audit 4)
 set(rank_vault 5)
 set(rank_rights 6)
 set(rank_retention 6)
+set(rank_delivery 6)
 set(rank_server 7)
 set(rank_cli 8)  # above server: `privet serve`
 set(test_helper_dirs testing conformance)  # under tests/, for *_test.cc only

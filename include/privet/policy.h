@@ -337,6 +337,18 @@ struct ChangePolicy {
   std::optional<Duration> opt_out_window;
 };
 
+// The text of the messages privet sends for one outbox topic (identity_code, request_completed,
+// policy_change, breach_notice, ...), replacing the default: `{{name}}` placeholders filled from
+// the message (src/delivery/messages.h). `html` is optional: without it the text is sent as HTML
+// too, escaped.
+struct MessageTemplate {
+  std::string topic;
+  std::string subject;
+  std::string text;
+  std::string html;
+  SourceLocation where;
+};
+
 struct AutomaticCollection {
   std::vector<std::string> fields;    // ip, browser, os, language, referrer, pages, ...
   std::vector<std::string> purposes;  // only these may use request logs (CN01)
@@ -393,6 +405,7 @@ struct Policy {
   std::vector<MarketingChannel> marketing_channels;
   BreachPolicy breach;
   ChangePolicy changes;
+  std::vector<MessageTemplate> messages;  // by topic; the defaults for the rest
   std::optional<AutomaticCollection> automatic_collection;
   // Unset: the policy says nothing about automated decisions, and the notice claims nothing.
   std::optional<AutomatedDecisions> automated_decisions;

@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "privet/delivery.h"
 #include "privet/status.h"
 #include "privet/vault.h"
 
@@ -75,6 +76,10 @@ struct ServerOptions {
   // machine (docs/performance.md); the thread keeps a slow disk's commit off them.
   enum class ReadCommitter { kIoThreads, kCommitterThread };
   ReadCommitter read_committer = ReadCommitter::kIoThreads;
+  // What the server delivers (email over SMTP, webhooks; privet/delivery.h), and how often it
+  // looks for due messages; zero: only on POST /v1/outbox/deliver.
+  DeliveryOptions delivery;
+  std::chrono::milliseconds delivery_interval{1000};
 };
 
 // A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").

@@ -116,6 +116,16 @@ std::string Seal(const SecretKey& key, std::string_view plaintext, std::string_v
 // or any byte is wrong, or if `sealed` is too short to be a sealed value.
 StatusOr<std::string> Open(const SecretKey& key, std::string_view sealed, std::string_view ad);
 
+// A subkey of `root` for one use: crypto_kdf (BLAKE2b) with an 8-character `context` and a
+// subkey number. Different contexts or numbers give independent keys.
+SecretKey DeriveKey(const SecretKey& root, uint64_t subkey_id, const char (&context)[9]);
+
+// HMAC-SHA-256 of `message` under `key` (any length), as 64 lowercase hex characters.
+std::string HmacSha256Hex(std::string_view key, std::string_view message);
+
+// `n` random bytes from libsodium's CSPRNG, as 2n lowercase hex characters (secrets, tokens).
+std::string RandomHex(size_t n);
+
 // The associated data that binds a sealed field to its row.
 std::string FieldAssociatedData(uint64_t subject_id, std::string_view category, uint64_t field_id);
 // The same, written into `buffer` (replacing its contents), for loops that open many fields

@@ -563,3 +563,35 @@ TEST(IdentifierKind, NamesRoundTrip) {
 
 }  // namespace
 }  // namespace privet::crypto
+
+namespace privet::crypto {
+namespace {
+
+// RFC 4231, test cases 1, 2 and 6 (a key longer than the block size).
+TEST(HmacSha256Test, MatchesRfc4231) {
+  EXPECT_EQ(HmacSha256Hex(std::string(20, '\x0b'), "Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HmacSha256Hex(std::string(131, '\xaa'),
+                          "Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
+TEST(DeriveKeyTest, ContextsAndNumbersGiveIndependentKeys) {
+  const SecretKey root = SecretKey::Random();
+  EXPECT_TRUE(DeriveKey(root, 1, "privetsv") == DeriveKey(root, 1, "privetsv"));
+  EXPECT_FALSE(DeriveKey(root, 1, "privetsv") == DeriveKey(root, 2, "privetsv"));
+  EXPECT_FALSE(DeriveKey(root, 1, "privetsv") == DeriveKey(root, 1, "privetbi"));
+  EXPECT_FALSE(DeriveKey(root, 1, "privetsv") == root);
+}
+
+TEST(RandomHexTest, IsHexOfTheRightLengthAndVaries) {
+  const std::string a = RandomHex(32);
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_NE(a, RandomHex(32));
+}
+
+}  // namespace
+}  // namespace privet::crypto

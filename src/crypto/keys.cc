@@ -4,6 +4,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <mutex>
 #include <unordered_set>
@@ -119,6 +120,44 @@ std::string SecretKey::ToHex() const {
   std::string hex(2 * kKeyBytes + 1, '\0');
   sodium_bin2hex(hex.data(), hex.size(), bytes_.data(), bytes_.size());  // constant-time
   hex.pop_back();  // the terminating NUL; no reallocation, so no stray copy of the key
+  return hex;
+}
+
+SecretKey DeriveKey(const SecretKey& root, uint64_t subkey_id, const char (&context)[9]) {
+  static_assert(crypto_kdf_CONTEXTBYTES == 8);
+  std::array<uint8_t, kKeyBytes> derived;
+  crypto_kdf_derive_from_key(derived.data(), derived.size(), subkey_id, context, root.data());
+  SecretKey key =
+      SecretKey::FromBytes({reinterpret_cast<const char*>(derived.data()), derived.size()})
+          .value();  // the size is right, so FromBytes cannot fail
+  sodium_memzero(derived.data(), derived.size());
+  return key;
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view message) {
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac;
+  crypto_auth_hmacsha256_final(&state, mac.data());
+  sodium_memzero(&state, sizeof state);
+  std::string hex(2 * mac.size() + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), mac.data(), mac.size());
+  hex.pop_back();
+  return hex;
+}
+
+std::string RandomHex(size_t n) {
+  (void)InitCrypto();
+  std::string bytes(n, '\0');
+  randombytes_buf(bytes.data(), bytes.size());
+  std::string hex(2 * n + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
+  sodium_memzero(bytes.data(), bytes.size());
+  hex.pop_back();
   return hex;
 }
 

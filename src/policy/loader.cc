@@ -59,6 +59,7 @@ class PolicyReader {
              &PolicyReader::ReadChannel);
     ReadBreach(m.Get("breach"), p.breach);
     ReadChanges(m.Get("changes"), p.changes);
+    ReadList(m, "messages", Need::kOptional, p.messages, &PolicyReader::ReadMessage);
     if (YAML::Node n = m.Get("automatic_collection"); n.IsDefined()) {
       p.automatic_collection.emplace();
       ReadAutomaticCollection(n, *p.automatic_collection);
@@ -372,6 +373,13 @@ class PolicyReader {
     m.Id("purpose", c.purpose);
     m.Bool("opt_in", c.opt_in);
     m.Bool("unsubscribe_link", c.unsubscribe_link);
+  }
+
+  void ReadMessage(MapReader& m, MessageTemplate& t) {
+    m.Id("topic", t.topic);
+    m.String("subject", t.subject, Need::kRequired);
+    m.String("text", t.text, Need::kRequired);
+    m.String("html", t.html);
   }
 
   void ReadBreach(const YAML::Node& n, BreachPolicy& b) {

@@ -208,6 +208,12 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"changes.opt_out_window", kEnforced,
      "Decide, DecideDisclosure: notice and opt-out first (CU06)"},
 
+    {"messages[].topic", kEnforced,
+     "delivery/messages.cc: the outbox topic whose emails this template writes"},
+    {"messages[].subject", kEnforced, "delivery/messages.cc: the email's Subject"},
+    {"messages[].text", kEnforced, "delivery/messages.cc: the email's plain text"},
+    {"messages[].html", kEnforced, "delivery/messages.cc: the email's HTML part"},
+
     {"automatic_collection.fields", kInformational,
      "what the request logs hold, in readers' words; automatic_collection.categories is what the "
      "engine "

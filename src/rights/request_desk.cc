@@ -14,6 +14,7 @@
 #include "privet/audit.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
+#include "privet/webhook_events.h"
 #include "rights/internal.h"
 #include "vault/vault_core.h"
 
@@ -413,6 +414,12 @@ StatusOr<FulfilResult> RequestDesk::Impl::Fulfil(uint64_t id, const Fulfilment& 
                            {"exceptions", rights_internal::ExceptionsJson(r.exceptions)}};
     PRIVET_RETURN_IF_ERROR(QueueMessage(r.subject_id, 0, "request_completed", body, batch));
   }
+  // Downstream systems carry the right out on their copies too (Art. 19).
+  const nlohmann::json event = {{"request_id", std::to_string(r.id)},
+                                {"right", RightName(r.right)},
+                                {"subject_id", std::to_string(r.subject_id)}};
+  CoreOf(vault_).AddWebhookEvent(batch, webhook_event::kRequestFulfilled, r.subject_id,
+                                 event.dump());
   PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kCompleted, "privet", "", batch));
   result.request = r;
   return result;

@@ -117,6 +117,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddSubjectRoutes(table_);
   AddRequestRoutes(table_);
   AddAdminRoutes(table_);
+  AddDeliveryRoutes(table_);
   AddSessionRoutes(table_);
   AddOrganizationRoutes(table_);
   AddLifecycleRoutes(table_);

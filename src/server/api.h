@@ -19,6 +19,7 @@
 
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
+#include "privet/delivery.h"
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "server/accounts.h"
@@ -37,6 +38,7 @@ struct ApiContext {
   Accounts& accounts;
   Metrics& metrics;
   RetentionSchedule& retention;
+  Deliverer& delivery;
   std::shared_ptr<const CompiledPolicy> policy;
   const Clock& clock;  // the vault's
 };
@@ -137,6 +139,7 @@ void AddPublicRoutes(RouteTable& table);
 void AddSubjectRoutes(RouteTable& table);
 void AddRequestRoutes(RouteTable& table);
 void AddAdminRoutes(RouteTable& table);
+void AddDeliveryRoutes(RouteTable& table);
 void AddSessionRoutes(RouteTable& table);
 void AddOrganizationRoutes(RouteTable& table);
 void AddLifecycleRoutes(RouteTable& table);

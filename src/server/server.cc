@@ -21,6 +21,7 @@ class Server::Impl {
   std::unique_ptr<server::Accounts> accounts;
   server::Metrics metrics;
   std::unique_ptr<server::RetentionSchedule> retention;
+  std::unique_ptr<Deliverer> delivery;
   std::unique_ptr<server::AccessLog> access_log;
   std::unique_ptr<server::Api> api;
   std::unique_ptr<server::HttpListener> listener;  // null once stopped
@@ -56,12 +57,14 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
       std::make_unique<server::AccessLog>(options.access_log, clock, options.access_log_flush);
   impl->retention = std::make_unique<server::RetentionSchedule>(*impl->vault, impl->metrics,
                                                                 options.retention_interval);
+  impl->delivery = std::make_unique<Deliverer>(*impl->vault, options.delivery);
   impl->api = std::make_unique<server::Api>(server::ApiContext{.vault = *impl->vault,
                                                                .desk = *impl->desk,
                                                                .keys = *impl->keys,
                                                                .accounts = *impl->accounts,
                                                                .metrics = impl->metrics,
                                                                .retention = *impl->retention,
+                                                               .delivery = *impl->delivery,
                                                                .policy = policy,
                                                                .clock = clock});
   Impl* raw = impl.get();
@@ -97,6 +100,7 @@ StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   }
   impl->listener->Run();
   impl->port = impl->listener->port();
+  if (options.delivery_interval.count() > 0) impl->delivery->Start(options.delivery_interval);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -123,6 +127,7 @@ void Server::Stop() {
   if (!impl_ || !impl_->listener) return;
   impl_->listener->Stop();
   impl_->retention->Stop();  // no sweep starts on a stopped server (one under way finishes)
+  impl_->delivery->Stop();   // nor a delivery pass
   // Reads still waiting for their decisions' commit answer into the stopped listener; none
   // may come after it is gone.
   impl_->vault->DrainReads();

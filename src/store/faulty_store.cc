@@ -60,6 +60,23 @@ class FaultyDataStore final : public DataStore {
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
     return inner_->GetOutbox(unsent_only);
   }
+  StatusOr<std::vector<OutboxRecord>> GetDueOutbox(int64_t now, size_t limit) override {
+    return inner_->GetDueOutbox(now, limit);
+  }
+  StatusOr<std::vector<OutboxRecord>> GetOutboxInState(OutboxState state) override {
+    return inner_->GetOutboxInState(state);
+  }
+  StatusOr<std::vector<WebhookEndpointRecord>> GetWebhookEndpoints() override {
+    return inner_->GetWebhookEndpoints();
+  }
+  StatusOr<std::vector<WebhookEventRecord>> GetWebhookEvents(int64_t after_seq,
+                                                             size_t limit) override {
+    return inner_->GetWebhookEvents(after_seq, limit);
+  }
+  StatusOr<int64_t> LastWebhookEventSeq() override { return inner_->LastWebhookEventSeq(); }
+  StatusOr<std::vector<WebhookDeadLetterRecord>> GetWebhookDeadLetters() override {
+    return inner_->GetWebhookDeadLetters();
+  }
   StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) override {
     return inner_->GetLegalHolds(subject_id);
   }

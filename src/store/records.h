@@ -91,9 +91,14 @@ struct RequestRecord {
   std::string document;
 };
 
-// A message waiting to be sent (identity codes, notices to the subject): the outbox. Delivery
-// adapters read it and mark messages sent. The body is sealed with the subject's key, so an
-// erasure also makes its messages unreadable; the rows go with the subject's purge.
+// Where an outbox message stands. Pending messages are sent (src/delivery); a message that
+// failed its last attempt is dead (the admin sees it), one that can never be sent (its subject
+// erased, no address) is undeliverable. Stored as these numbers.
+enum class OutboxState : int { kPending = 0, kSent = 1, kDead = 2, kUndeliverable = 3 };
+
+// A message waiting to be sent (identity codes, notices to the subject): the outbox. The
+// deliverer reads the due ones and records each attempt. The body is sealed with the subject's
+// key, so an erasure also makes its messages unreadable; the rows go with the subject's purge.
 struct OutboxRecord {
   int64_t seq = 0;  // assigned by the store on append
   uint64_t subject_id = 0;
@@ -102,6 +107,45 @@ struct OutboxRecord {
   std::string sealed_body;
   int64_t created_at = 0;
   int64_t sent_at = 0;  // 0: not sent yet
+  OutboxState state = OutboxState::kPending;
+  int attempts = 0;             // delivery attempts made
+  int64_t next_attempt_at = 0;  // not before (Unix seconds); 0: at once
+  std::string last_error;       // a code of the last failed attempt (no personal data)
+};
+
+// An event for downstream systems (webhooks): a subject erased, a request fulfilled, consent
+// withdrawn, a breach recorded. The body (JSON without personal data: pseudonymous ids, codes,
+// times) is sealed under the vault's service key, not the subject's: a subject's erasure must
+// still reach the systems that have to erase too. Not removed by a subject's purge.
+struct WebhookEventRecord {
+  int64_t seq = 0;          // assigned by the store on append
+  std::string type;         // subject.erased, request.fulfilled, consent.withdrawn, breach.recorded
+  uint64_t subject_id = 0;  // 0: about no one subject
+  int64_t at = 0;
+  std::string sealed_body;
+};
+
+// A webhook endpoint the admin configured, with its delivery cursor: every event up to
+// `cursor` was delivered to it or dead-lettered; the next is retried at `next_attempt_at`.
+struct WebhookEndpointRecord {
+  uint64_t id = 0;
+  std::string url;
+  std::string events;         // JSON array of the event types it receives
+  std::string sealed_secret;  // its signing secret, sealed under the service key
+  int64_t created_at = 0;
+  int64_t cursor = 0;
+  int attempts = 0;  // failed attempts at the event after the cursor
+  int64_t next_attempt_at = 0;
+  std::string last_error;
+};
+
+// An event an endpoint never acknowledged, after its last retry: the dead letters.
+struct WebhookDeadLetterRecord {
+  uint64_t endpoint_id = 0;
+  int64_t event_seq = 0;
+  int64_t at = 0;
+  int attempts = 0;
+  std::string error;
 };
 
 // A legal hold: suspends a retention rule (or, with an empty rule, every rule and erasure) for

@@ -52,8 +52,23 @@ class DataStore {
   virtual StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id) = 0;
   virtual StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id) = 0;
   virtual StatusOr<std::vector<RequestRecord>> ListOpenRequests() = 0;
-  // Outbox messages in append order; only the unsent ones when `unsent_only`.
+  // Outbox messages in append order; only the pending ones when `unsent_only`.
   virtual StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) = 0;
+  // What the deliverer sends next: pending messages to subjects (organization_id 0; an
+  // organization's admin reads theirs through the API) due by `now` (next_attempt_at <= now)
+  // that are the first pending such message of their subject (a subject's messages go out in
+  // order), in append order, at most `limit`.
+  virtual StatusOr<std::vector<OutboxRecord>> GetDueOutbox(int64_t now, size_t limit) = 0;
+  // The messages in `state` (the dead letters, the undeliverable), in append order.
+  virtual StatusOr<std::vector<OutboxRecord>> GetOutboxInState(OutboxState state) = 0;
+  // Webhooks: the endpoints in id order; the events after `after_seq` in seq order, at most
+  // `limit`; the highest seq ever appended (0 before the first, and still after a prune); the
+  // dead letters in (endpoint, event) order.
+  virtual StatusOr<std::vector<WebhookEndpointRecord>> GetWebhookEndpoints() = 0;
+  virtual StatusOr<std::vector<WebhookEventRecord>> GetWebhookEvents(int64_t after_seq,
+                                                                     size_t limit) = 0;
+  virtual StatusOr<int64_t> LastWebhookEventSeq() = 0;
+  virtual StatusOr<std::vector<WebhookDeadLetterRecord>> GetWebhookDeadLetters() = 0;
   // Legal holds of one subject, or of everyone (subject_id 0).
   virtual StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) = 0;
   // Lifecycle events of one subject, or of everyone (subject_id 0 means all, including the

@@ -764,6 +764,141 @@ TEST_P(DataStoreConformance, OutboxMarksOnceAndHoldsAndEventsReadPerSubjectOrAll
   EXPECT_THAT(*store_->GetLifecycleEvents(0), SizeIs(2));  // everyone's, subject 0 included
 }
 
+TEST_P(DataStoreConformance, DueOutboxIsEachSubjectsFirstPendingMessageWhenDue) {
+  PopulateOne(kSubject);
+  PopulateOne(kOtherSubject);
+  WriteBatch batch;
+  batch.AppendOutbox({.subject_id = kSubject, .topic = "a1", .sealed_body = "1"});
+  batch.AppendOutbox({.subject_id = kSubject, .topic = "a2", .sealed_body = "2"});
+  batch.AppendOutbox({.subject_id = kOtherSubject, .topic = "b1", .sealed_body = "3"});
+  // An organization's admin reads theirs through the API: never due, never in the way.
+  batch.AppendOutbox({.subject_id = kOtherSubject, .organization_id = kOrg, .topic = "org"});
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  auto topics = [&](int64_t now, size_t limit) {
+    std::vector<std::string> out;
+    auto due = store_->GetDueOutbox(now, limit);
+    EXPECT_TRUE(due.ok());
+    if (due.ok())
+      for (const OutboxRecord& m : *due) out.push_back(m.topic);
+    return out;
+  };
+  EXPECT_THAT(topics(0, 10), ElementsAre("a1", "b1"));
+  EXPECT_THAT(topics(0, 1), ElementsAre("a1"));
+  const std::vector<OutboxRecord> all = *store_->GetOutbox(false);
+  ASSERT_THAT(all, SizeIs(4));
+
+  // a1 fails and waits until 100: a2 waits behind it; b1 is sent.
+  WriteBatch attempt;
+  attempt.UpdateOutboxDelivery({.seq = all[0].seq,
+                                .state = OutboxState::kPending,
+                                .attempts = 1,
+                                .next_attempt_at = 100,
+                                .last_error = "smtp_451"});
+  attempt.UpdateOutboxDelivery(
+      {.seq = all[2].seq, .state = OutboxState::kSent, .attempts = 1, .sent_at = 5});
+  attempt.UpdateOutboxDelivery({.seq = 123456, .state = OutboxState::kSent});  // none: nothing
+  ASSERT_TRUE(store_->Apply(attempt).ok());
+  EXPECT_THAT(topics(99, 10), IsEmpty());
+  EXPECT_THAT(topics(100, 10), ElementsAre("a1"));
+  const OutboxRecord a1 = store_->GetOutbox(false)->front();
+  EXPECT_EQ(a1.attempts, 1);
+  EXPECT_EQ(a1.next_attempt_at, 100);
+  EXPECT_EQ(a1.last_error, "smtp_451");
+
+  // a1 dead: a2 is next. The dead and the sent are listed by state.
+  WriteBatch dead;
+  dead.UpdateOutboxDelivery(
+      {.seq = all[0].seq, .state = OutboxState::kDead, .attempts = 8, .last_error = "smtp_550"});
+  ASSERT_TRUE(store_->Apply(dead).ok());
+  EXPECT_THAT(topics(0, 10), ElementsAre("a2"));
+  auto dead_ones = store_->GetOutboxInState(OutboxState::kDead);
+  ASSERT_TRUE(dead_ones.ok());
+  ASSERT_THAT(*dead_ones, SizeIs(1));
+  EXPECT_EQ(dead_ones->front().topic, "a1");
+  EXPECT_EQ(store_->GetOutboxInState(OutboxState::kSent)->front().sent_at, 5);
+  // Pending only, for GetOutbox(true): a2 and the organization's.
+  EXPECT_THAT(*store_->GetOutbox(true), SizeIs(2));
+}
+
+TEST_P(DataStoreConformance, WebhookEventsEndpointsAndDeadLettersRoundTripAndPrune) {
+  EXPECT_EQ(*store_->LastWebhookEventSeq(), 0);
+  WriteBatch batch;
+  // No subject needed: an event may outlive its subject (an erasure's).
+  batch.AppendWebhookEvent(
+      {.type = "subject.erased", .subject_id = 99, .at = 1, .sealed_body = "e1"});
+  batch.AppendWebhookEvent(
+      {.type = "consent.withdrawn", .subject_id = 98, .at = 2, .sealed_body = "e2"});
+  batch.AppendWebhookEvent(
+      {.type = "subject.erased", .subject_id = 97, .at = 3, .sealed_body = "e3"});
+  batch.PutWebhookEndpoint({.id = 5,
+                            .url = "https://a.example/",
+                            .events = "[\"subject.erased\"]",
+                            .sealed_secret = "s",
+                            .created_at = 1});
+  batch.PutWebhookEndpoint({.id = 3, .url = "https://b.example/", .events = "[]", .created_at = 2});
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  auto events = store_->GetWebhookEvents(0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_THAT(*events, SizeIs(3));
+  EXPECT_EQ((*events)[0].type, "subject.erased");
+  EXPECT_EQ((*events)[1].subject_id, 98u);
+  EXPECT_EQ((*events)[2].sealed_body, "e3");
+  EXPECT_LT((*events)[0].seq, (*events)[1].seq);
+  EXPECT_EQ(*store_->LastWebhookEventSeq(), (*events)[2].seq);
+  auto after_first = store_->GetWebhookEvents((*events)[0].seq, 1);
+  ASSERT_THAT(*after_first, SizeIs(1));
+  EXPECT_EQ(after_first->front().seq, (*events)[1].seq);
+
+  auto endpoints = store_->GetWebhookEndpoints();
+  ASSERT_TRUE(endpoints.ok());
+  ASSERT_THAT(*endpoints, SizeIs(2));
+  EXPECT_EQ((*endpoints)[0].id, 3u);  // in id order
+  EXPECT_EQ((*endpoints)[1].sealed_secret, "s");
+  WebhookEndpointRecord moved = (*endpoints)[1];
+  moved.cursor = (*events)[1].seq;
+  moved.attempts = 2;
+  moved.next_attempt_at = 50;
+  moved.last_error = "http_503";
+  WriteBatch progress;
+  progress.PutWebhookEndpoint(moved);  // replaces
+  progress.PutWebhookDeadLetter({.endpoint_id = 5,
+                                 .event_seq = (*events)[0].seq,
+                                 .at = 4,
+                                 .attempts = 8,
+                                 .error = "http_500"});
+  ASSERT_TRUE(store_->Apply(progress).ok());
+  EXPECT_EQ(store_->GetWebhookEndpoints()->at(1).cursor, (*events)[1].seq);
+  EXPECT_EQ(store_->GetWebhookEndpoints()->at(1).last_error, "http_503");
+  auto letters = store_->GetWebhookDeadLetters();
+  ASSERT_TRUE(letters.ok());
+  ASSERT_THAT(*letters, SizeIs(1));
+  EXPECT_EQ(letters->front().error, "http_500");
+
+  // Pruning keeps what a dead letter needs, and the last seq survives the prune.
+  WriteBatch prune;
+  prune.PruneWebhookEvents((*events)[2].seq);
+  ASSERT_TRUE(store_->Apply(prune).ok());
+  auto left = store_->GetWebhookEvents(0, 10);
+  ASSERT_THAT(*left, SizeIs(1));
+  EXPECT_EQ(left->front().seq, (*events)[0].seq);
+  EXPECT_EQ(*store_->LastWebhookEventSeq(), (*events)[2].seq);
+
+  // Removing an endpoint removes its dead letters; a missing one changes nothing.
+  WriteBatch removed;
+  removed.RemoveWebhookEndpoint(5);
+  removed.RemoveWebhookEndpoint(77);
+  removed.RemoveWebhookDeadLetter(3, 1);
+  ASSERT_TRUE(store_->Apply(removed).ok());
+  EXPECT_THAT(*store_->GetWebhookEndpoints(), SizeIs(1));
+  EXPECT_THAT(*store_->GetWebhookDeadLetters(), IsEmpty());
+  // A subject's purge leaves the events (they announce it).
+  WriteBatch more;
+  more.AppendWebhookEvent({.type = "subject.erased", .subject_id = kSubject, .at = 5});
+  ASSERT_TRUE(store_->Apply(more).ok());
+  ASSERT_TRUE(store_->PurgeSubject(kSubject).ok());
+  EXPECT_THAT(*store_->GetWebhookEvents((*events)[2].seq, 10), SizeIs(1));
+}
+
 TEST_P(DataStoreConformance, ScanVisitsEachSubjectsFieldsTogetherAndStops) {
   PopulateOne(kSubject);
   PopulateOne(kOtherSubject);

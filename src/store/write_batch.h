@@ -24,9 +24,11 @@
 // - AppendAudit: the entry's index is the log's size at that point, i.e. the entries extend the
 //   log contiguously (an index already used: AlreadyExists; a gap: FailedPrecondition).
 // The other operations cannot fail on their arguments: DeleteField, DeleteBlindIndex,
-// MarkOutboxSent and RemoveLegalHold change nothing when nothing matches; PurgeSubject of a
-// missing subject is a no-op; PutRequest, PutTreeHead insert or replace; PutLifecycleEvent keeps
-// the later time; AddAggregate adds up.
+// MarkOutboxSent, UpdateOutboxDelivery, RemoveLegalHold, RemoveWebhookEndpoint,
+// RemoveWebhookDeadLetter and PruneWebhookEvents change nothing when nothing matches;
+// PurgeSubject of a missing subject is a no-op; PutRequest, PutTreeHead, PutWebhookEndpoint and
+// PutWebhookDeadLetter insert or replace; AppendWebhookEvent always appends (an event may
+// outlive its subject); PutLifecycleEvent keeps the later time; AddAggregate adds up.
 //
 // Readers of a batch (a store's Apply, the vault's caches) walk `ops()` with std::visit, or
 // ForEach; `Overloaded` builds a visitor from lambdas. Not thread-safe: one thread builds a
@@ -103,6 +105,42 @@ struct MarkOutboxSent {
   int64_t seq = 0;
   int64_t sent_at = 0;
 };
+// Records a delivery attempt's outcome on message `seq`: its state, attempts, next attempt,
+// error and (when sent) sent_at. Nothing when no such message is left (purged meanwhile).
+struct UpdateOutboxDelivery {
+  int64_t seq = 0;
+  OutboxState state = OutboxState::kPending;
+  int attempts = 0;
+  int64_t next_attempt_at = 0;
+  std::string last_error;
+  int64_t sent_at = 0;
+};
+// Appends an event for the webhook endpoints; the store assigns `seq`.
+struct AppendWebhookEvent {
+  WebhookEventRecord event;
+};
+// Inserts or replaces the endpoint of that id (its cursor and retry state too).
+struct PutWebhookEndpoint {
+  WebhookEndpointRecord endpoint;
+};
+// Removes the endpoint and its dead letters. Nothing when there is no such endpoint.
+struct RemoveWebhookEndpoint {
+  uint64_t id = 0;
+};
+// Inserts or replaces the dead letter of (endpoint, event).
+struct PutWebhookDeadLetter {
+  WebhookDeadLetterRecord letter;
+};
+// Removes the dead letter of (endpoint, event) (redelivered). Nothing when there is none.
+struct RemoveWebhookDeadLetter {
+  uint64_t endpoint_id = 0;
+  int64_t event_seq = 0;
+};
+// Deletes the events up to `through_seq` that no dead letter refers to (every endpoint is past
+// them).
+struct PruneWebhookEvents {
+  int64_t through_seq = 0;
+};
 // Inserts or replaces the hold of (subject, rule).
 struct PutLegalHold {
   LegalHoldRecord hold;
@@ -126,7 +164,9 @@ using WriteOp =
                  op::AppendConsent, op::AppendDisclosure, op::PurgeSubject, op::PutBlindIndex,
                  op::DeleteBlindIndex, op::AppendAudit, op::PutTreeHead, op::PutRequest,
                  op::AppendOutbox, op::MarkOutboxSent, op::PutLegalHold, op::RemoveLegalHold,
-                 op::PutLifecycleEvent, op::AddAggregate>;
+                 op::PutLifecycleEvent, op::AddAggregate, op::UpdateOutboxDelivery,
+                 op::AppendWebhookEvent, op::PutWebhookEndpoint, op::RemoveWebhookEndpoint,
+                 op::PutWebhookDeadLetter, op::RemoveWebhookDeadLetter, op::PruneWebhookEvents>;
 
 // A visitor made of lambdas, for std::visit over a WriteOp:
 //   std::visit(Overloaded{[](const op::PutField& p) {...}, [](const auto&) {}}, op);
@@ -159,6 +199,17 @@ class WriteBatch {
   void PutRequest(RequestRecord r) { Add(op::PutRequest{std::move(r)}); }
   void AppendOutbox(OutboxRecord m) { Add(op::AppendOutbox{std::move(m)}); }
   void MarkOutboxSent(int64_t seq, int64_t at) { Add(op::MarkOutboxSent{seq, at}); }
+  void UpdateOutboxDelivery(op::UpdateOutboxDelivery u) { Add(std::move(u)); }
+  void AppendWebhookEvent(WebhookEventRecord e) { Add(op::AppendWebhookEvent{std::move(e)}); }
+  void PutWebhookEndpoint(WebhookEndpointRecord e) { Add(op::PutWebhookEndpoint{std::move(e)}); }
+  void RemoveWebhookEndpoint(uint64_t id) { Add(op::RemoveWebhookEndpoint{id}); }
+  void PutWebhookDeadLetter(WebhookDeadLetterRecord d) {
+    Add(op::PutWebhookDeadLetter{std::move(d)});
+  }
+  void RemoveWebhookDeadLetter(uint64_t endpoint_id, int64_t event_seq) {
+    Add(op::RemoveWebhookDeadLetter{endpoint_id, event_seq});
+  }
+  void PruneWebhookEvents(int64_t through_seq) { Add(op::PruneWebhookEvents{through_seq}); }
   void PutLegalHold(LegalHoldRecord h) { Add(op::PutLegalHold{std::move(h)}); }
   void RemoveLegalHold(uint64_t subject_id, std::string rule) {
     Add(op::RemoveLegalHold{subject_id, std::move(rule)});

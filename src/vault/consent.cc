@@ -1,9 +1,11 @@
 // The consent ledger: consent, opt-outs, objections, restriction and notices as events, folded
 // into each subject's state; cookies cleared (CT10); the profile a withdrawal ends (CF15).
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "common/mutex.h"
 #include "common/unix_time.h"
+#include "privet/webhook_events.h"
 #include "vault/consent_state.h"
 #include "vault/vault_impl.h"
 
@@ -93,6 +95,14 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
                                                  : "";
     if (!purposes[i].empty() && EndsParticipation(change.action))
       ended |= policy.purpose(*policy.FindPurpose(purposes[i])).self_and_descendants;
+    // Downstream systems that act on the subject's data must stop too.
+    if (EndsParticipation(change.action)) {
+      const nlohmann::json data = {
+          {"subject_id", std::to_string(id)}, {"action", consent.action},
+          {"purpose", purposes[i]},           {"channel", change.channel},
+          {"recipient", change.recipient},    {"source", consent.principal}};
+      AddWebhookEvent(batch, webhook_event::kConsentWithdrawn, id, data.dump());
+    }
   }
   // The commit also folds the events into the cached state (AfterCommit), under the write lock:
   // ledger order == cache order.

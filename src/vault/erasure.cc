@@ -1,8 +1,10 @@
 // Erasure and the Purger (erasure.h).
 #include "vault/erasure.h"
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "privet/webhook_events.h"
 #include "vault/vault_impl.h"
 
 namespace privet {
@@ -110,6 +112,9 @@ void Purger::Run() {
           erased.emplace_back(core_.Audit(AuditEvent::kErasure, Principal::Service(), id));
       e.action = "erase";
       e.detail = "crypto_shredding";
+      // Downstream systems holding copies must erase them too (Art. 17(2), Art. 19).
+      const nlohmann::json data = {{"subject_id", std::to_string(id)}};
+      core_.AddWebhookEvent(batch, webhook_event::kSubjectErased, id, data.dump());
     }
     const Status purged = core_.Commit(batch, std::move(erased));
     // A failed purge stays pending in the key store and is retried at the next open.

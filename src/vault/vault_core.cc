@@ -42,6 +42,7 @@ VaultCore::VaultCore(VaultLock lock, VaultOptions options, SecretKey master,
       id_source_(options_.ids != nullptr ? *options_.ids : DefaultIdSource()),
       master_(std::move(master)),
       indexer_(index_root),
+      service_key_(crypto::DeriveKey(index_root, 1, "privetsv")),
       ids_(id_source_),
       data_(std::move(data)),
       keys_(std::move(keys)),
@@ -367,6 +368,35 @@ StatusOr<std::vector<FieldValue>> VaultCore::AllFields(uint64_t subject_id) {
     out.push_back(std::move(v));
   }
   return out;
+}
+
+std::string VaultCore::SealService(std::string_view context, std::string_view plaintext) {
+  return crypto::Seal(service_key_, plaintext, context, nonces_);
+}
+
+StatusOr<std::string> VaultCore::OpenService(std::string_view context,
+                                             std::string_view sealed) const {
+  return crypto::Open(service_key_, sealed, context);
+}
+
+void VaultCore::AddWebhookEvent(store::WriteBatch& batch, std::string_view type,
+                                uint64_t subject_id, std::string_view data) {
+  batch.AppendWebhookEvent({.type = std::string(type),
+                            .subject_id = subject_id,
+                            .at = ToUnix(clock_.Now()),
+                            .sealed_body = SealService(WebhookEventContext(type), data)});
+}
+
+StatusOr<std::string> VaultCore::OpenFieldOf(uint64_t subject_id, std::string_view category) {
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields, data_->GetFields(subject_id));
+  const store::FieldRecord* first = nullptr;
+  for (const store::FieldRecord& f : fields) {
+    if (f.category == category && (first == nullptr || f.id < first->id)) first = &f;
+  }
+  if (first == nullptr) return NotFound("the subject holds no such field", "category");
+  return crypto::Open(subject->key, first->sealed_value,
+                      crypto::FieldAssociatedData(subject_id, first->category, first->id));
 }
 
 StatusOr<store::FieldRecord> VaultCore::FindField(uint64_t id, uint64_t field_id) {

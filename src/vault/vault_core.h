@@ -66,11 +66,28 @@ class VaultCore {
   static std::string OutboxContext(std::string_view topic) {
     return "privet.outbox." + std::string(topic);
   }
+  // The context a webhook event's data is sealed under (SealService / OpenService), by type.
+  static std::string WebhookEventContext(std::string_view type) {
+    return "privet.webhook_event." + std::string(type);
+  }
   // Seals / opens bytes under the subject's key, bound to the subject and `context`.
   StatusOr<std::string> Seal(uint64_t subject_id, std::string_view context,
                              std::string_view plaintext);
   StatusOr<std::string> Open(uint64_t subject_id, std::string_view context,
                              std::string_view sealed);
+  // Seals / opens bytes under the vault's service key (derived from the index root key, so it
+  // survives master key rotations): what belongs to no subject but must not lie in clear at
+  // rest, such as webhook events (which must outlive an erased subject) and webhook secrets.
+  std::string SealService(std::string_view context, std::string_view plaintext);
+  StatusOr<std::string> OpenService(std::string_view context, std::string_view sealed) const;
+  // Adds to `batch` an event for the webhook endpoints (types: delivery/webhooks.h), its JSON
+  // `data` (no personal data: pseudonymous ids, codes, times) sealed under the service key, so
+  // the event commits with the change it announces.
+  void AddWebhookEvent(store::WriteBatch& batch, std::string_view type, uint64_t subject_id,
+                       std::string_view data);
+  // The subject's value of `category`, opened (the first such field): for the deliverer, which
+  // needs an address and nothing else. NotFound when the subject is erased or holds none.
+  StatusOr<std::string> OpenFieldOf(uint64_t subject_id, std::string_view category);
   // A keyed hash of a one-time code bound to `context`.
   std::string CodeHash(std::string_view context, std::string_view code) const {
     return indexer_.CodeHash(context, code);
@@ -158,6 +175,7 @@ class VaultCore {
   SharedMutex master_mu_ ACQUIRED_AFTER(write_mu_);
   crypto::SecretKey master_;  // written under both locks, read under either
   crypto::BlindIndexer indexer_;
+  crypto::SecretKey service_key_;  // SealService
   crypto::NonceSource nonces_;
   IdGenerator ids_;
   std::unique_ptr<store::DataStore> data_;

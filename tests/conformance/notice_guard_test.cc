@@ -79,6 +79,7 @@ cookies: [{}]
 marketing_channels: [{}]
 breach: {}
 changes: {}
+messages: [{}]
 automatic_collection: {}
 automated_decisions: {}
 )";

@@ -146,8 +146,54 @@ class MemoryDataStore final : public DataStore {
     MutexLock lock(&mu_);
     std::vector<OutboxRecord> out;
     for (const auto& [seq, m] : outbox_) {
-      if (!unsent_only || m.sent_at == 0) out.push_back(m);
+      if (!unsent_only || m.state == OutboxState::kPending) out.push_back(m);
     }
+    return out;
+  }
+  StatusOr<std::vector<OutboxRecord>> GetDueOutbox(int64_t now, size_t limit) override {
+    MutexLock lock(&mu_);
+    std::vector<OutboxRecord> out;
+    std::set<uint64_t> waiting;  // subjects with an earlier pending message
+    for (const auto& [seq, m] : outbox_) {
+      if (out.size() == limit) break;
+      if (m.state != OutboxState::kPending || m.organization_id != 0) continue;
+      if (!waiting.insert(m.subject_id).second) continue;
+      if (m.next_attempt_at <= now) out.push_back(m);
+    }
+    return out;
+  }
+  StatusOr<std::vector<OutboxRecord>> GetOutboxInState(OutboxState state) override {
+    MutexLock lock(&mu_);
+    std::vector<OutboxRecord> out;
+    for (const auto& [seq, m] : outbox_) {
+      if (m.state == state) out.push_back(m);
+    }
+    return out;
+  }
+  StatusOr<std::vector<WebhookEndpointRecord>> GetWebhookEndpoints() override {
+    MutexLock lock(&mu_);
+    std::vector<WebhookEndpointRecord> out;
+    for (const auto& [id, e] : endpoints_) out.push_back(e);
+    return out;
+  }
+  StatusOr<std::vector<WebhookEventRecord>> GetWebhookEvents(int64_t after_seq,
+                                                             size_t limit) override {
+    MutexLock lock(&mu_);
+    std::vector<WebhookEventRecord> out;
+    for (auto it = events_.upper_bound(after_seq); it != events_.end() && out.size() < limit;
+         ++it) {
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  StatusOr<int64_t> LastWebhookEventSeq() override {
+    MutexLock lock(&mu_);
+    return next_event_seq_ - 1;
+  }
+  StatusOr<std::vector<WebhookDeadLetterRecord>> GetWebhookDeadLetters() override {
+    MutexLock lock(&mu_);
+    std::vector<WebhookDeadLetterRecord> out;
+    for (const auto& [key, d] : dead_letters_) out.push_back(d);
     return out;
   }
   StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) override {
@@ -346,6 +392,10 @@ class MemoryDataStore final : public DataStore {
     OutboxRecord m = o.message;
     m.seq = next_outbox_seq_;
     m.sent_at = 0;
+    m.state = OutboxState::kPending;
+    m.attempts = 0;
+    m.next_attempt_at = 0;
+    m.last_error.clear();
     undo_.Set(next_outbox_seq_, next_outbox_seq_ + 1);
     const int64_t seq = m.seq;  // before m is moved
     undo_.Assign(outbox_, seq, std::move(m));
@@ -356,7 +406,55 @@ class MemoryDataStore final : public DataStore {
     if (it == outbox_.end() || it->second.sent_at != 0) return Status::Ok();
     OutboxRecord sent = it->second;
     sent.sent_at = o.sent_at;
+    sent.state = OutboxState::kSent;
     undo_.Assign(outbox_, o.seq, std::move(sent));
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::UpdateOutboxDelivery& o) REQUIRES(mu_) {
+    auto it = outbox_.find(o.seq);
+    if (it == outbox_.end()) return Status::Ok();
+    OutboxRecord m = it->second;
+    m.state = o.state;
+    m.attempts = o.attempts;
+    m.next_attempt_at = o.next_attempt_at;
+    m.last_error = o.last_error;
+    m.sent_at = o.sent_at;
+    undo_.Assign(outbox_, o.seq, std::move(m));
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::AppendWebhookEvent& o) REQUIRES(mu_) {
+    WebhookEventRecord e = o.event;
+    e.seq = next_event_seq_;
+    undo_.Set(next_event_seq_, next_event_seq_ + 1);
+    const int64_t seq = e.seq;  // before e is moved
+    undo_.Assign(events_, seq, std::move(e));
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::PutWebhookEndpoint& o) REQUIRES(mu_) {
+    undo_.Assign(endpoints_, o.endpoint.id, o.endpoint);
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::RemoveWebhookEndpoint& o) REQUIRES(mu_) {
+    undo_.Erase(endpoints_, o.id);
+    undo_.EraseRange(dead_letters_, {o.id, std::numeric_limits<int64_t>::min()}, {o.id, kMaxSeq});
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::PutWebhookDeadLetter& o) REQUIRES(mu_) {
+    undo_.Assign(dead_letters_, {o.letter.endpoint_id, o.letter.event_seq}, o.letter);
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::RemoveWebhookDeadLetter& o) REQUIRES(mu_) {
+    undo_.Erase(dead_letters_, {o.endpoint_id, o.event_seq});
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::PruneWebhookEvents& o) REQUIRES(mu_) {
+    std::set<int64_t> kept;
+    for (const auto& [key, d] : dead_letters_) kept.insert(d.event_seq);
+    std::vector<int64_t> gone;
+    for (auto it = events_.begin(); it != events_.end() && it->first <= o.through_seq; ++it) {
+      if (!kept.contains(it->first)) gone.push_back(it->first);
+    }
+    for (int64_t seq : gone) undo_.Erase(events_, seq);
     return Status::Ok();
   }
   Status ApplyOp(const op::PutLegalHold& o) REQUIRES(mu_) {
@@ -446,6 +544,10 @@ class MemoryDataStore final : public DataStore {
   int64_t next_consent_seq_ GUARDED_BY(mu_) = 1;
   int64_t next_disclosure_seq_ GUARDED_BY(mu_) = 1;
   int64_t next_outbox_seq_ GUARDED_BY(mu_) = 1;
+  std::map<uint64_t, WebhookEndpointRecord> endpoints_ GUARDED_BY(mu_);
+  std::map<int64_t, WebhookEventRecord> events_ GUARDED_BY(mu_);
+  std::map<std::pair<uint64_t, int64_t>, WebhookDeadLetterRecord> dead_letters_ GUARDED_BY(mu_);
+  int64_t next_event_seq_ GUARDED_BY(mu_) = 1;
 };
 
 class MemoryKeyStore final : public KeyStore {

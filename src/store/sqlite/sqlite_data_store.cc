@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "common/mutex.h"
+#include "store/sqlite/sqlite_delivery_tables.h"
 #include "store/sqlite/sqlite_rights_tables.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_checkpointer.h"
@@ -28,6 +29,7 @@ namespace {
 using sqlite::DecodeStringArray;
 using sqlite::EncodeStringArray;
 using sqlite::FromDb;
+using sqlite::Run;
 using sqlite::ScopedReset;
 using sqlite::SqliteStatus;
 using sqlite::Statement;
@@ -36,8 +38,9 @@ using sqlite::ToDb;
 constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // Version 2 added the rights and retention tables (sqlite_rights_tables.cc), version 3 the
 // people behind each aggregate (CN02), version 4 the recipient of a consent event (an opt-out
-// from one recipient, CU06); older files are upgraded in place on open.
-constexpr int kDataSchemaVersion = 4;
+// from one recipient, CU06), version 5 the outbox's delivery state and the webhook tables
+// (sqlite_delivery_tables.cc); older files are upgraded in place on open.
+constexpr int kDataSchemaVersion = 5;
 constexpr char kConsentRecipientUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
@@ -108,13 +111,6 @@ CREATE TABLE tree_heads (
 )
 )sql";
 
-// Runs a statement that returns no rows.
-Status Run(Statement& stmt, std::string_view what) {
-  int rc = stmt.Step();
-  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
-  return Status::Ok();
-}
-
 class SqliteDataStore final : public DataStore {
  public:
   explicit SqliteDataStore(std::unique_ptr<sqlite::Connection> conn) : conn_(std::move(conn)) {}
@@ -154,7 +150,32 @@ class SqliteDataStore final : public DataStore {
   }
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
     MutexLock lock(&mu_);
-    return rights_->GetOutbox(unsent_only);
+    return delivery_->GetOutbox(unsent_only);
+  }
+  StatusOr<std::vector<OutboxRecord>> GetDueOutbox(int64_t now, size_t limit) override {
+    MutexLock lock(&mu_);
+    return delivery_->GetDueOutbox(now, limit);
+  }
+  StatusOr<std::vector<OutboxRecord>> GetOutboxInState(OutboxState state) override {
+    MutexLock lock(&mu_);
+    return delivery_->GetOutboxInState(state);
+  }
+  StatusOr<std::vector<WebhookEndpointRecord>> GetWebhookEndpoints() override {
+    MutexLock lock(&mu_);
+    return delivery_->GetWebhookEndpoints();
+  }
+  StatusOr<std::vector<WebhookEventRecord>> GetWebhookEvents(int64_t after_seq,
+                                                             size_t limit) override {
+    MutexLock lock(&mu_);
+    return delivery_->GetWebhookEvents(after_seq, limit);
+  }
+  StatusOr<int64_t> LastWebhookEventSeq() override {
+    MutexLock lock(&mu_);
+    return delivery_->LastWebhookEventSeq();
+  }
+  StatusOr<std::vector<WebhookDeadLetterRecord>> GetWebhookDeadLetters() override {
+    MutexLock lock(&mu_);
+    return delivery_->GetWebhookDeadLetters();
   }
   StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id) override {
     MutexLock lock(&mu_);
@@ -210,6 +231,27 @@ class SqliteDataStore final : public DataStore {
   Status ApplyOp(const op::AddAggregate& o) REQUIRES(mu_) {
     return rights_->AddAggregate(o.aggregate);
   }
+  Status ApplyOp(const op::UpdateOutboxDelivery& o) REQUIRES(mu_) {
+    return delivery_->UpdateOutboxDelivery(o);
+  }
+  Status ApplyOp(const op::AppendWebhookEvent& o) REQUIRES(mu_) {
+    return delivery_->AppendWebhookEvent(o.event);
+  }
+  Status ApplyOp(const op::PutWebhookEndpoint& o) REQUIRES(mu_) {
+    return delivery_->PutWebhookEndpoint(o.endpoint);
+  }
+  Status ApplyOp(const op::RemoveWebhookEndpoint& o) REQUIRES(mu_) {
+    return delivery_->RemoveWebhookEndpoint(o.id);
+  }
+  Status ApplyOp(const op::PutWebhookDeadLetter& o) REQUIRES(mu_) {
+    return delivery_->PutWebhookDeadLetter(o.letter);
+  }
+  Status ApplyOp(const op::RemoveWebhookDeadLetter& o) REQUIRES(mu_) {
+    return delivery_->RemoveWebhookDeadLetter(o.endpoint_id, o.event_seq);
+  }
+  Status ApplyOp(const op::PruneWebhookEvents& o) REQUIRES(mu_) {
+    return delivery_->PruneWebhookEvents(o.through_seq);
+  }
   Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size) REQUIRES(mu_);
   Status SetSynchronousLocked(Synchronous wanted) REQUIRES(mu_);
   Status PurgeLocked(uint64_t id) REQUIRES(mu_);
@@ -220,6 +262,7 @@ class SqliteDataStore final : public DataStore {
   // opened with SQLITE_OPEN_NOMUTEX must not be used by two threads at once).
   std::unique_ptr<sqlite::Connection> conn_ GUARDED_BY(mu_);
   std::unique_ptr<sqlite::RightsTables> rights_ GUARDED_BY(mu_);
+  std::unique_ptr<sqlite::DeliveryTables> delivery_ GUARDED_BY(mu_);
   Statement insert_subject_ GUARDED_BY(mu_);
   Statement update_profile_ GUARDED_BY(mu_);
   Statement put_field_ GUARDED_BY(mu_);
@@ -334,6 +377,8 @@ Status SqliteDataStore::Prepare() {
   }
   rights_ = std::make_unique<sqlite::RightsTables>(*conn_);
   PRIVET_RETURN_IF_ERROR(rights_->Prepare());
+  delivery_ = std::make_unique<sqlite::DeliveryTables>(*conn_);
+  PRIVET_RETURN_IF_ERROR(delivery_->Prepare());
   // The reader's copies of the read statements.
   PRIVET_ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
   struct {
@@ -711,16 +756,18 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
   const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema + ";" +
-                             sqlite::RightsTables::kAggregateSubjects;
+                             sqlite::RightsTables::kAggregateSubjects + ";" +
+                             sqlite::DeliveryTables::kSchema;
   PRIVET_ASSIGN_OR_RETURN(
       std::unique_ptr<sqlite::Connection> conn,
-      sqlite::OpenStoreFile(path, {.label = "data store",
-                                   .application_id = kDataApplicationId,
-                                   .schema_version = kDataSchemaVersion,
-                                   .schema_sql = schema,
-                                   .upgrades = {sqlite::RightsTables::kSchema,
-                                                sqlite::RightsTables::kAggregateSubjects,
-                                                kConsentRecipientUpgrade}}));
+      sqlite::OpenStoreFile(
+          path,
+          {.label = "data store",
+           .application_id = kDataApplicationId,
+           .schema_version = kDataSchemaVersion,
+           .schema_sql = schema,
+           .upgrades = {sqlite::RightsTables::kSchema, sqlite::RightsTables::kAggregateSubjects,
+                        kConsentRecipientUpgrade, sqlite::DeliveryTables::kSchema}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

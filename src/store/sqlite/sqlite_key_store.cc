@@ -36,6 +36,7 @@ namespace privet::store {
 namespace {
 
 using sqlite::FromDb;
+using sqlite::Run;
 using sqlite::ScopedReset;
 using sqlite::SqliteStatus;
 using sqlite::Statement;
@@ -58,12 +59,6 @@ CREATE TABLE pending_purges (
   subject_id INTEGER PRIMARY KEY
 )
 )sql";
-
-Status Run(Statement& stmt, std::string_view what) {
-  int rc = stmt.Step();
-  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
-  return Status::Ok();
-}
 
 class SqliteKeyStore final : public KeyStore {
  public:

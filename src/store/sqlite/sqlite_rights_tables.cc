@@ -5,39 +5,12 @@
 namespace privet::store::sqlite {
 namespace {
 
-Status Run(Statement& stmt, std::string_view what) {
-  int rc = stmt.Step();
-  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
-  return Status::Ok();
-}
-
-// Collects rows of `stmt` (already bound) through `row`.
-template <typename T, typename RowFn>
-StatusOr<std::vector<T>> Collect(Statement& stmt, std::string_view what, RowFn row) {
-  ScopedReset reset(stmt);
-  std::vector<T> out;
-  int rc;
-  while ((rc = stmt.Step()) == SQLITE_ROW) out.push_back(row(stmt));
-  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
-  return out;
-}
-
 RequestRecord RequestRow(const Statement& s) {
   return {.id = FromDb(s.ColumnInt64(0)),
           .subject_id = FromDb(s.ColumnInt64(1)),
           .open = s.ColumnInt64(2) != 0,
           .due_at = s.ColumnInt64(3),
           .document = s.ColumnText(4)};
-}
-
-OutboxRecord OutboxRow(const Statement& s) {
-  return {.seq = s.ColumnInt64(0),
-          .subject_id = FromDb(s.ColumnInt64(1)),
-          .organization_id = FromDb(s.ColumnInt64(2)),
-          .topic = s.ColumnText(3),
-          .sealed_body = s.ColumnBlob(4),
-          .created_at = s.ColumnInt64(5),
-          .sent_at = s.ColumnInt64(6)};
 }
 
 LegalHoldRecord HoldRow(const Statement& s) {
@@ -120,14 +93,7 @@ Status RightsTables::Prepare() {
       {&append_outbox_,
        "INSERT INTO outbox (subject_id, organization_id, topic, sealed_body, created_at, sent_at)"
        " VALUES (?, ?, ?, ?, ?, 0)"},
-      {&mark_sent_, "UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at = 0"},
-      {&get_outbox_,
-       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM "
-       "outbox ORDER BY seq"},
-      {&get_unsent_outbox_,
-       "SELECT seq, subject_id, organization_id, topic, sealed_body, created_at, sent_at FROM "
-       "outbox"
-       " WHERE sent_at = 0 ORDER BY seq"},
+      {&mark_sent_, "UPDATE outbox SET sent_at = ?, state = 1 WHERE seq = ? AND sent_at = 0"},
       {&put_hold_,
        "INSERT OR REPLACE INTO legal_holds (subject_id, rule, ground, placed_at) VALUES (?, ?, ?, "
        "?)"},
@@ -248,11 +214,6 @@ StatusOr<std::vector<RequestRecord>> RightsTables::ListRequests(uint64_t subject
 
 StatusOr<std::vector<RequestRecord>> RightsTables::ListOpenRequests() {
   return Requests(list_open_requests_, "data store list open requests");
-}
-
-StatusOr<std::vector<OutboxRecord>> RightsTables::GetOutbox(bool unsent_only) {
-  return Collect<OutboxRecord>(unsent_only ? get_unsent_outbox_ : get_outbox_,
-                               "data store read outbox", OutboxRow);
 }
 
 StatusOr<std::vector<LegalHoldRecord>> RightsTables::GetLegalHolds(uint64_t subject_id) {

@@ -1,7 +1,8 @@
-// The data file's tables for data-subject rights and retention: requests, the outbox, legal
-// holds, lifecycle events (retention anchors) and the aggregates anonymization leaves behind.
-// SqliteDataStore owns one RightsTables and calls it under its writer lock, inside the
-// transaction of Apply(), so these rows commit together with the change and its audit entries.
+// The data file's tables for data-subject rights and retention: requests, the outbox (whose
+// delivery state and reads are sqlite_delivery_tables.h's), legal holds, lifecycle events
+// (retention anchors) and the aggregates anonymization leaves behind. SqliteDataStore owns one
+// RightsTables and calls it under its writer lock, inside the transaction of Apply(), so these rows
+// commit together with the change and its audit entries.
 //
 // Thread-safety: none; every method REQUIRES the data store's writer mutex, except
 // ScanFieldMetadata, which opens its own read connection.
@@ -40,7 +41,6 @@ class RightsTables {
   StatusOr<std::optional<RequestRecord>> GetRequest(uint64_t id);
   StatusOr<std::vector<RequestRecord>> ListRequests(uint64_t subject_id);
   StatusOr<std::vector<RequestRecord>> ListOpenRequests();
-  StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only);
   StatusOr<std::vector<LegalHoldRecord>> GetLegalHolds(uint64_t subject_id);
   StatusOr<std::vector<LifecycleEventRecord>> GetLifecycleEvents(uint64_t subject_id);
   StatusOr<std::vector<AggregateRecord>> GetAggregates();
@@ -56,8 +56,6 @@ class RightsTables {
   Statement list_open_requests_;
   Statement append_outbox_;
   Statement mark_sent_;
-  Statement get_outbox_;
-  Statement get_unsent_outbox_;
   Statement put_hold_;
   Statement remove_hold_;
   Statement get_holds_;

@@ -32,19 +32,56 @@ class RightsTables : public ::testing::Test {
   std::unique_ptr<DataStore> store_;
 };
 
+// Takes a file back to version 4: before the outbox's delivery state and the webhook tables.
+constexpr char kUndoVersion5[] =
+    "DROP TABLE webhook_endpoints; DROP TABLE webhook_events; DROP TABLE webhook_dead_letters;"
+    " DROP INDEX outbox_pending; ALTER TABLE outbox DROP COLUMN state;"
+    " ALTER TABLE outbox DROP COLUMN attempts; ALTER TABLE outbox DROP COLUMN next_attempt_at;"
+    " ALTER TABLE outbox DROP COLUMN last_error; DELETE FROM sqlite_sequence WHERE name ="
+    " 'webhook_events'; PRAGMA user_version=4;";
+
+// Runs `sql` on the closed store's file, after taking it back to version 4.
+void Downgrade(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion5) + sql).c_str(), nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST_F(RightsTables, AVersionFourFileKeepsItsOutboxAndGainsDeliveryState) {
+  WriteBatch outbox;
+  outbox.AppendOutbox({.subject_id = 7, .topic = "sent", .sealed_body = "1", .created_at = 1});
+  outbox.AppendOutbox({.subject_id = 7, .topic = "waiting", .sealed_body = "2", .created_at = 2});
+  ASSERT_TRUE(store_->Apply(outbox).ok());
+  WriteBatch sent;
+  sent.MarkOutboxSent(store_->GetOutbox(false)->front().seq, 5);
+  ASSERT_TRUE(store_->Apply(sent).ok());
+  store_.reset();
+  Downgrade(dir_ / "data.db", "");
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto sent_ones = (*reopened)->GetOutboxInState(OutboxState::kSent);
+  ASSERT_TRUE(sent_ones.ok());
+  ASSERT_EQ(sent_ones->size(), 1u);
+  EXPECT_EQ(sent_ones->front().topic, "sent");
+  auto due = (*reopened)->GetDueOutbox(0, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().topic, "waiting");
+  WriteBatch event;
+  event.AppendWebhookEvent({.type = "subject.erased", .subject_id = 7, .at = 3});
+  EXPECT_TRUE((*reopened)->Apply(event).ok());
+}
+
 TEST_F(RightsTables, AVersionOneFileIsUpgradedInPlace) {
   store_.reset();
   // Make the file look like version 1: without the rights tables.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(db,
-                   "DROP TABLE requests; DROP TABLE outbox; DROP TABLE legal_holds;"
-                   " DROP TABLE lifecycle_events; DROP TABLE aggregates;"
-                   " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=1;",
-                   nullptr, nullptr, nullptr),
-      SQLITE_OK);
-  sqlite3_close(db);
+  Downgrade(dir_ / "data.db",
+            "DROP TABLE requests; DROP TABLE outbox; DROP TABLE legal_holds;"
+            " DROP TABLE lifecycle_events; DROP TABLE aggregates;"
+            " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=1;");
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   auto subject = (*reopened)->GetSubject(7);
@@ -60,13 +97,8 @@ TEST_F(RightsTables, AVersionThreeFileKeepsItsConsentEventsAndGainsTheirRecipien
       {.subject_id = 7, .purpose = "service", .action = "opt_out", .source = "form", .at = 9});
   ASSERT_TRUE(store_->Apply(consent).ok());
   store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(db, "ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=3;",
-                   nullptr, nullptr, nullptr),
-      SQLITE_OK);
-  sqlite3_close(db);
+  Downgrade(dir_ / "data.db",
+            "ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=3;");
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   WriteBatch more;
@@ -84,18 +116,11 @@ TEST_F(RightsTables, AVersionThreeFileKeepsItsConsentEventsAndGainsTheirRecipien
 TEST_F(RightsTables, AVersionTwoFileKeepsItsAggregatesWithNoOneBehindThem) {
   store_.reset();
   // Make the file look like version 2: aggregates without the people behind them.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(
-                db,
-                "DROP TABLE aggregates; CREATE TABLE aggregates (rule TEXT NOT NULL, category TEXT "
-                "NOT NULL,"
-                " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (rule, category, day))"
-                " WITHOUT ROWID; INSERT INTO aggregates VALUES ('logs', 'user.device', 0, 12);"
-                " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=2;",
-                nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  Downgrade(dir_ / "data.db",
+            "DROP TABLE aggregates; CREATE TABLE aggregates (rule TEXT NOT NULL, category TEXT "
+            "NOT NULL, day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (rule, category,"
+            " day)) WITHOUT ROWID; INSERT INTO aggregates VALUES ('logs', 'user.device', 0, 12);"
+            " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=2;");
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   WriteBatch batch;

@@ -87,6 +87,25 @@ class ScopedReset {
   Statement& stmt_;
 };
 
+// Runs a bound statement that returns no rows.
+inline Status Run(Statement& stmt, std::string_view what) {
+  const int rc = stmt.Step();
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  return Status::Ok();
+}
+
+// Collects the rows of a bound statement through `row` (a function of the Statement), and
+// resets it.
+template <typename T, typename RowFn>
+StatusOr<std::vector<T>> Collect(Statement& stmt, std::string_view what, RowFn row) {
+  ScopedReset reset(stmt);
+  std::vector<T> out;
+  int rc;
+  while ((rc = stmt.Step()) == SQLITE_ROW) out.push_back(row(stmt));
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, what);
+  return out;
+}
+
 // What a store file must be: OpenStoreFile creates it with `schema_sql` when the file is new
 // or empty, and otherwise requires application_id and user_version to match.
 struct StoreFormat {
