@@ -193,6 +193,27 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                    "to share their audit commit; 0: none")
       ->check(CLI::Range(0, 100'000))
       ->capture_default_str();
+  serve->add_option("--smtp", serve_flags.smtp_url,
+                    "Send email through this server: smtp://HOST:PORT (STARTTLS when offered) or "
+                    "smtps://HOST:PORT; without it email waits in the outbox");
+  serve->add_option("--smtp-from", serve_flags.smtp_from, "The address email comes from");
+  serve->add_option("--smtp-user", serve_flags.smtp_user,
+                    "SMTP user; the password from PRIVET_SMTP_PASSWORD or --smtp-password-file");
+  serve->add_option("--smtp-password-file", serve_flags.smtp_password_file,
+                    "A file whose first line is the SMTP password");
+  serve->add_flag("--smtp-require-tls", serve_flags.smtp_require_tls,
+                  "Never send email in clear: STARTTLS is required");
+  serve->add_option("--smtp-ca-file", serve_flags.smtp_ca_file,
+                    "PEM certificates to trust for the SMTP server instead of the system's");
+  serve->add_option("--webhook-ca-file", serve_flags.webhook_ca_file,
+                    "PEM certificates to trust for webhook endpoints instead of the system's");
+  serve->add_flag("--webhooks-allow-loopback-http", serve_flags.webhooks_allow_loopback_http,
+                  "Accept http:// webhook endpoints on 127.0.0.1 / ::1 (a local relay)");
+  serve
+      ->add_option("--delivery-interval-ms", serve_flags.delivery_interval_ms,
+                   "Milliseconds between delivery passes; 0: only on POST /v1/outbox/deliver")
+      ->check(CLI::Range(0, 3'600'000))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <csignal>
+#include <cstdlib>
+#include <fstream>
 #include <ostream>
 
 #include "privet/server.h"
@@ -23,6 +25,38 @@ bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
   return ec == std::errc() && ptr == end && begin != end;
 }
 
+// The delivery options from the flags; false (with a message) when they do not fit together.
+bool DeliveryFromFlags(const ServeFlags& flags, DeliveryOptions& out, std::ostream& err) {
+  out.webhook_ca_file = flags.webhook_ca_file;
+  out.allow_loopback_http = flags.webhooks_allow_loopback_http;
+  if (flags.smtp_url.empty()) return true;
+  if (flags.smtp_from.empty()) {
+    err << "privet serve: --smtp needs --smtp-from (the address mail comes from)\n";
+    return false;
+  }
+  SmtpSettings smtp{.url = flags.smtp_url,
+                    .from = flags.smtp_from,
+                    .username = flags.smtp_user,
+                    .require_tls = flags.smtp_require_tls,
+                    .ca_file = flags.smtp_ca_file};
+  if (!flags.smtp_password_file.empty()) {
+    std::ifstream in(flags.smtp_password_file);
+    if (!in || !std::getline(in, smtp.password)) {
+      err << "privet serve: cannot read --smtp-password-file " << flags.smtp_password_file << "\n";
+      return false;
+    }
+  } else if (const char* env = std::getenv("PRIVET_SMTP_PASSWORD")) {
+    smtp.password = env;
+  }
+  if (!smtp.username.empty() && smtp.password.empty()) {
+    err << "privet serve: --smtp-user needs a password (PRIVET_SMTP_PASSWORD or "
+           "--smtp-password-file)\n";
+    return false;
+  }
+  out.smtp = std::move(smtp);
+  return true;
+}
+
 }  // namespace
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log) {
@@ -32,6 +66,8 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
     err << "privet serve: --listen must be HOST:PORT, e.g. 127.0.0.1:8080\n";
     return 2;
   }
+  DeliveryOptions delivery;
+  if (!DeliveryFromFlags(flags, delivery, err)) return 2;
   PolicyLoadResult loaded = LoadPolicyFile(flags.vault.policy_path);
   if (!loaded.ok()) {
     err << flags.vault.policy_path << ": the policy does not load (run `privet policy check`)\n";
@@ -64,7 +100,9 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
        .access_log = &log,
        .read_committer = flags.read_committer == "thread"
                              ? ServerOptions::ReadCommitter::kCommitterThread
-                             : ServerOptions::ReadCommitter::kIoThreads});
+                             : ServerOptions::ReadCommitter::kIoThreads,
+       .delivery = std::move(delivery),
+       .delivery_interval = std::chrono::milliseconds(flags.delivery_interval_ms)});
   if (!server.ok()) {
     err << "privet serve: " << server.status().ToString() << "\n";
     return 1;

@@ -17,6 +17,18 @@ struct ServeFlags {
   int retention_interval_seconds = 3600;  // 0: sweeps only on POST /v1/retention/run
   std::string read_committer = "io";      // ServerOptions::read_committer: "io" or "thread"
   int read_commit_delay_us = 100;         // VaultOptions::read_commit_delay (with "thread")
+  // Email (privet/delivery.h): smtp://host:port or smtps://host:port; empty: email waits in
+  // the outbox. The password comes from the environment (PRIVET_SMTP_PASSWORD) or a file,
+  // never the command line (other users can read it in the process list).
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string smtp_user;
+  std::string smtp_password_file;
+  bool smtp_require_tls = false;
+  std::string smtp_ca_file;
+  std::string webhook_ca_file;
+  bool webhooks_allow_loopback_http = false;
+  int delivery_interval_ms = 1000;  // 0: only on POST /v1/outbox/deliver
 };
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log);

@@ -69,7 +69,9 @@ class ServerTest : public ::testing::Test {
                        .read_timeout = read_timeout_,
                        .retention_interval = retention_interval_,
                        .access_log = &log_,
-                       .access_log_flush = std::chrono::milliseconds(0)});
+                       .access_log_flush = std::chrono::milliseconds(0),
+                       .delivery = delivery_,
+                       .delivery_interval = delivery_interval_});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     client_ = std::make_unique<HttpClient>(server_->port());
@@ -89,6 +91,8 @@ class ServerTest : public ::testing::Test {
   std::string admin_;
   std::chrono::milliseconds retention_interval_{0};  // set before Start() to sweep on a timer
   std::chrono::milliseconds read_timeout_{10000};
+  DeliveryOptions delivery_;                        // set before Start(): SMTP, webhooks
+  std::chrono::milliseconds delivery_interval_{0};  // 0: delivery only on POST /v1/outbox/deliver
 };
 
 }  // namespace privet::testing
