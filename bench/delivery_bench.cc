@@ -23,6 +23,7 @@
 // scripts/bench-delivery.sh builds and runs it; docs/performance.md has the figures.
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -56,7 +57,7 @@ struct Upload {
 size_t ReadUpload(char* buffer, size_t size, size_t count, void* user) {
   auto* up = static_cast<Upload*>(user);
   const size_t n = std::min(size * count, up->data->size() - up->at);
-  std::memcpy(buffer, up->data->data() + up->at, n);
+  std::copy_n(up->data->data() + up->at, n, buffer);
   up->at += n;
   return n;
 }
@@ -205,7 +206,7 @@ int Run(Options o) {
 }  // namespace
 }  // namespace privet::bench
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape): dies on any error
   privet::bench::Options o;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
