@@ -41,7 +41,8 @@ TEST_F(RightsTables, AVersionOneFileIsUpgradedInPlace) {
       sqlite3_exec(db,
                    "DROP TABLE requests; DROP TABLE outbox; DROP TABLE legal_holds;"
                    " DROP TABLE lifecycle_events; DROP TABLE aggregates;"
-                   " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=1;",
+                   " ALTER TABLE consent_events DROP COLUMN recipient; DROP TABLE policy_versions;"
+                   " PRAGMA user_version=1;",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -63,7 +64,9 @@ TEST_F(RightsTables, AVersionThreeFileKeepsItsConsentEventsAndGainsTheirRecipien
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db, "ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=3;",
+      sqlite3_exec(db,
+                   "ALTER TABLE consent_events DROP COLUMN recipient; DROP TABLE policy_versions;"
+                   " PRAGMA user_version=3;",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -92,7 +95,8 @@ TEST_F(RightsTables, AVersionTwoFileKeepsItsAggregatesWithNoOneBehindThem) {
                 "NOT NULL,"
                 " day INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (rule, category, day))"
                 " WITHOUT ROWID; INSERT INTO aggregates VALUES ('logs', 'user.device', 0, 12);"
-                " ALTER TABLE consent_events DROP COLUMN recipient; PRAGMA user_version=2;",
+                " ALTER TABLE consent_events DROP COLUMN recipient; DROP TABLE policy_versions;"
+                " PRAGMA user_version=2;",
                 nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
@@ -107,6 +111,27 @@ TEST_F(RightsTables, AVersionTwoFileKeepsItsAggregatesWithNoOneBehindThem) {
   ASSERT_EQ(aggregates->size(), 1u);
   EXPECT_EQ((*aggregates)[0].count, 15);
   EXPECT_EQ((*aggregates)[0].subjects, 2);  // the old twelve fields count no one
+}
+
+// Version 5 added the published policy versions (sqlite_policy_versions.cc).
+TEST_F(RightsTables, AVersionFourFileGainsThePolicyVersionsTable) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE policy_versions; PRAGMA user_version=4;", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto subject = (*reopened)->GetSubject(7);
+  ASSERT_TRUE(subject.ok() && subject->has_value());
+  WriteBatch batch;
+  batch.PutPolicyVersion({.version = 1, .text = "version: 1"});
+  ASSERT_TRUE((*reopened)->Apply(batch).ok());
+  auto versions = (*reopened)->GetPolicyVersions();
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions->size(), 1u);
 }
 
 }  // namespace
