@@ -55,6 +55,7 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
                  .key_store_path = flags.vault.files.key_store_path,
                  .master_key_file = flags.vault.files.master_key_file,
                  .policy = *policy,
+                 .policy_text = ReadPolicyText(flags.vault.policy_path),
                  .clock = &clock,
                  .read_commit_delay = std::chrono::microseconds(flags.read_commit_delay_us)},
        .address = host,
