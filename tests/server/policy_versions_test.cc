@@ -81,5 +81,14 @@ TEST_F(PolicyVersionsRoutes, RefusalsAreClearAndChangeNothing) {
   EXPECT_EQ(later.json().value("classification", ""), "material");
 }
 
+TEST_F(PolicyVersionsRoutes, TheNoticeAnnouncesTheNextVersionAndListsEarlierOnes) {
+  ASSERT_EQ(client().Post("/v1/policy/versions", {{"policy", Next(InDays(5))}}, admin()).status,
+            201);
+  HttpReply notice = client().Get("/privacy");
+  ASSERT_EQ(notice.status, 200);
+  EXPECT_THAT(notice.body, HasSubstr("takes effect on " + DayString(InDays(5))));
+  EXPECT_THAT(notice.body, HasSubstr("Coming into effect"));
+}
+
 }  // namespace
 }  // namespace privet
