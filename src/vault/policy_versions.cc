@@ -157,13 +157,18 @@ Status Vault::Impl::StartPolicyHistory() {
     return recorded;
   }
   PRIVET_RETURN_IF_ERROR(CheckOpeningPolicy(versions));
-  for (size_t i = 0; i < versions.size(); ++i) {
-    if (!versions[i].notices_pending) continue;
-    PolicyLoadResult loaded = LoadPolicy(versions[i].text, "published policy");
+  return ResumePolicyNotices(versions, Principal::Service());
+}
+
+Status Vault::Impl::ResumePolicyNotices(const std::vector<store::PolicyVersionRecord>& versions,
+                                        const Principal& by) {
+  for (const store::PolicyVersionRecord& v : versions) {
+    if (!v.notices_pending) continue;
+    PolicyLoadResult loaded = LoadPolicy(v.text, "published policy");
     if (!loaded.ok()) return LoadError(loaded);
     PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CompiledPolicy> compiled,
                             CompiledPolicy::Compile(std::move(*loaded.policy)));
-    PRIVET_RETURN_IF_ERROR(QueuePolicyNotices(versions[i], *compiled, Principal::Service()));
+    PRIVET_RETURN_IF_ERROR(QueuePolicyNotices(v, *compiled, by));
   }
   return Status::Ok();
 }
@@ -292,6 +297,8 @@ StatusOr<PolicyVersion> Vault::Impl::PublishPolicy(const PolicyPublication& publ
       .changes = ChangesJson(changes),
       .notices_pending = true};
   const bool email = NotifiesByEmail(*before) || NotifiesByEmail(after);
+  // The notices of an earlier version a crash interrupted go out first, in order.
+  PRIVET_RETURN_IF_ERROR(ResumePolicyNotices(versions, publication.by));
   // The version and the first batch of its notices in one commit. A subject erased between the
   // look and the commit fails it (its rows are gone): look again.
   Status committed;

@@ -151,6 +151,35 @@ TEST_F(PolicyVersionsTest, NoticesInterruptedByACrashAreFinishedOnceOnReopen) {
   EXPECT_THAT(Notices(), SizeIs(subjects));
 }
 
+TEST_F(PolicyVersionsTest, NoticesInterruptedByACrashAreFinishedByTheNextPublication) {
+  const size_t subjects = Vault::kPolicyNoticeBatch + 3;
+  ImportSubjects(subjects);
+  auto plan = std::make_shared<store::FaultPlan>();
+  vault_.reset();
+  {
+    vault_internal::Opener::Wrappers wrap;
+    wrap.data = [&](std::unique_ptr<store::DataStore> s) {
+      return store::WrapFaulty(std::move(s), plan);
+    };
+    auto opened = vault_internal::Opener::Open(
+        {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_}, wrap);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    vault_ = std::move(*opened);
+  }
+  plan->FailAt(2, store::FaultPlan::Mode::kOnce);
+  EXPECT_FALSE(vault().PublishPolicy({.text = Next(Today())}).ok());
+  EXPECT_THAT(Notices(), SizeIs(Vault::kPolicyNoticeBatch));
+  // Version 3: version 2's notices are finished first, then its own go out; none twice.
+  auto third = vault().PublishPolicy({.text = testing::VersionText(policy_text_, 3, Today())});
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  std::map<int, size_t> per_version;
+  std::multimap<uint64_t, nlohmann::json> notices = Notices();
+  for (const auto& [subject, body] : notices) ++per_version[body.value("version", 0)];
+  EXPECT_EQ(per_version[2], subjects);
+  EXPECT_EQ(per_version[3], subjects);
+  for (const PolicyVersion& v : Versions()) EXPECT_FALSE(v.notices_pending) << v.version;
+}
+
 TEST_F(PolicyVersionsTest, ANewPurposeIsAnnouncedToTheSubjectsItConcernsWhenPublished) {
   auto id = vault().CreateSubject({.kind = "customer", .age_years = 30});
   ASSERT_TRUE(id.ok());

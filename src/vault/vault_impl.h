@@ -161,12 +161,15 @@ class Vault::Impl : public vault_internal::VaultCore {
   // policy_versions.cc: FailedPrecondition ("policy") unless the policy the vault is opened with
   // (when it came with its text) is the published version in force today.
   Status CheckOpeningPolicy(const std::vector<store::PolicyVersionRecord>& versions);
+  // policy_versions.cc: finishes the notices of every version in `versions` still pending.
+  Status ResumePolicyNotices(const std::vector<store::PolicyVersionRecord>& versions,
+                             const Principal& by) REQUIRES(publish_mu_);
   // policy_versions.cc: queues the notices of `v` (emails, then the CU06 announcement) from
   // where its progress says, in commits of kPolicyNoticeBatch subjects, then clears
   // notices_pending. AddPolicyNotices adds to `batch` the emails of the next page of subjects
   // after `after` (called only where a version's changes.notify lists email).
   Status QueuePolicyNotices(const store::PolicyVersionRecord& v, const CompiledPolicy& policy,
-                            const Principal& by);
+                            const Principal& by) REQUIRES(publish_mu_);
   struct NoticeStep {
     uint64_t through = 0;  // the last subject looked at
     bool done = false;     // no subject after it
