@@ -42,6 +42,18 @@ class PolicyVersionsTest : public testing::VaultTest {
     return v.ok() ? *v : std::vector<PolicyVersion>{};
   }
   std::multimap<uint64_t, nlohmann::json> Notices() { return OpenedOutbox("policy_updated"); }
+  // Reopens the vault on a data store that fails the writes `plan` says.
+  void ReopenFaulty(const std::shared_ptr<store::FaultPlan>& plan) {
+    vault_.reset();
+    vault_internal::Opener::Wrappers wrap;
+    wrap.data = [plan](std::unique_ptr<store::DataStore> s) {
+      return store::WrapFaulty(std::move(s), plan);
+    };
+    auto opened = vault_internal::Opener::Open(
+        {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_}, wrap);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    vault_ = std::move(*opened);
+  }
   void ImportSubjects(size_t n) {
     std::vector<ImportedSubject> subjects(n);
     for (ImportedSubject& s : subjects) s.subject = {.kind = "customer", .age_years = 30};
@@ -122,17 +134,7 @@ TEST_F(PolicyVersionsTest, NoticesInterruptedByACrashAreFinishedOnceOnReopen) {
   const size_t subjects = 2 * Vault::kPolicyNoticeBatch + 7;
   ImportSubjects(subjects);
   auto plan = std::make_shared<store::FaultPlan>();
-  vault_.reset();
-  {
-    vault_internal::Opener::Wrappers wrap;
-    wrap.data = [&](std::unique_ptr<store::DataStore> s) {
-      return store::WrapFaulty(std::move(s), plan);
-    };
-    auto opened = vault_internal::Opener::Open(
-        {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_}, wrap);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    vault_ = std::move(*opened);
-  }
+  ASSERT_NO_FATAL_FAILURE(ReopenFaulty(plan));
   // The version and the first batch commit; the second batch's commit fails, as a crash would.
   plan->FailAt(2, store::FaultPlan::Mode::kForever);
   EXPECT_FALSE(vault().PublishPolicy({.text = Next(Today())}).ok());
@@ -155,17 +157,7 @@ TEST_F(PolicyVersionsTest, NoticesInterruptedByACrashAreFinishedByTheNextPublica
   const size_t subjects = Vault::kPolicyNoticeBatch + 3;
   ImportSubjects(subjects);
   auto plan = std::make_shared<store::FaultPlan>();
-  vault_.reset();
-  {
-    vault_internal::Opener::Wrappers wrap;
-    wrap.data = [&](std::unique_ptr<store::DataStore> s) {
-      return store::WrapFaulty(std::move(s), plan);
-    };
-    auto opened = vault_internal::Opener::Open(
-        {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_}, wrap);
-    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
-    vault_ = std::move(*opened);
-  }
+  ASSERT_NO_FATAL_FAILURE(ReopenFaulty(plan));
   plan->FailAt(2, store::FaultPlan::Mode::kOnce);
   EXPECT_FALSE(vault().PublishPolicy({.text = Next(Today())}).ok());
   EXPECT_THAT(Notices(), SizeIs(Vault::kPolicyNoticeBatch));
