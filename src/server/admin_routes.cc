@@ -189,8 +189,16 @@ StatusOr<HttpResponse> PublishPolicyVersion(const Call& call) {
 StatusOr<HttpResponse> ListPolicyVersions(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(std::vector<PolicyVersion> versions, call.ctx.vault.PolicyVersions());
   Json out = Json::array();
-  for (const PolicyVersion& v : versions) out.push_back(VersionJson(v));
-  return JsonResponse(200, {{"in_force", call.ctx.policy->version()}, {"versions", out}});
+  // Due: the latest version whose effective day has come. A server that runs an older one must
+  // be restarted with the published file (it does not switch by itself yet).
+  const Time today = CivilDayToTime(CivilDayOf(call.ctx.clock.Now()));
+  int due = 0;
+  for (const PolicyVersion& v : versions) {
+    out.push_back(VersionJson(v));
+    if (due == 0 || CivilDayToTime(v.effective) <= today) due = v.version;
+  }
+  return JsonResponse(200,
+                      {{"in_force", call.ctx.policy->version()}, {"due", due}, {"versions", out}});
 }
 
 StatusOr<HttpResponse> RevokeKey(const Call& call) {

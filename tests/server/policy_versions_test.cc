@@ -45,6 +45,7 @@ TEST_F(PolicyVersionsRoutes, OnlyTheAdminPublishes) {
   ASSERT_EQ(listed["versions"].size(), 2u);
   EXPECT_EQ(listed["versions"][0].value("classification", ""), "initial");
   EXPECT_EQ(listed["in_force"], 1);
+  EXPECT_EQ(listed["due"], 2);  // effective today: the server is to be restarted with it
   // A service key may read the list.
   EXPECT_EQ(client().Get("/v1/policy/versions", Key("service")).status, 200);
 }
