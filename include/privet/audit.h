@@ -45,6 +45,7 @@ enum class AuditEvent {
   kLegalHold,          // a legal hold placed or released
   kLifecycle,          // a retention anchor recorded (end of contract, of a process, ...)
   kLocationExemption,  // a location exemption granted or revoked (CX03)
+  kPolicyVersion,      // a policy version published (its number and classification)
 };
 std::string_view AuditEventName(AuditEvent e);                         // "subject_created"
 std::optional<AuditEvent> ParseAuditEventName(std::string_view name);  // nullopt if unknown

@@ -76,6 +76,9 @@ struct DeliveryOptions {
   // Allow http:// endpoints on loopback addresses only (tests, a sidecar); https:// otherwise.
   bool allow_loopback_http = false;
   size_t batch = 64;  // messages taken per pass
+  // Where privet's public pages are served, e.g. https://privacy.example.com: messages that
+  // point to a page (the notice at /privacy) give its full address. Empty: the path alone.
+  std::string public_url;
 };
 
 struct WebhookEndpoint {

@@ -17,20 +17,41 @@
 // references (those are rendered as written). Thread-safe: pure functions of their argument.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "privet/policy.h"
+#include "privet/policy_diff.h"
 
 namespace privet {
+
+// What a published notice shows beside the version in force (CX10, CU11): the versions before
+// it with their effective dates, and a version announced but not yet in force, with its date
+// and what changes (Vault::PolicyVersions has them).
+struct NoticeVersion {
+  int version = 0;
+  CivilDay effective;
+  std::vector<PolicyChange> changes;  // from the version before; shown for `upcoming` only
+};
+struct NoticeHistory {
+  std::vector<NoticeVersion> earlier;     // oldest first
+  std::optional<NoticeVersion> upcoming;  // the next version, once published
+};
 
 // The notice as CommonMark. Policy text is escaped so that it cannot inject markup; ids appear
 // as code spans.
 std::string RenderNoticeMarkdown(const Policy& p);
+// The same with the version history (CX10, CU11): the intro says when the announced version
+// takes effect; "Changes to this notice" lists the earlier versions and what the announced one
+// changes.
+std::string RenderNoticeMarkdown(const Policy& p, const NoticeHistory& history);
 
 // The notice as a complete, standalone HTML5 document (lang="en", UTF-8, inline CSS, no
 // scripts, a Content-Security-Policy that forbids them). Every policy string is HTML-escaped.
 std::string RenderNoticeHtml(const Policy& p);
+std::string RenderNoticeHtml(const Policy& p, const NoticeHistory& history);
 
 // The record of processing activities (GDPR Art. 30(1)) as pretty-printed JSON:
 //

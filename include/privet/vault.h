@@ -58,6 +58,7 @@
 #include "privet/decision.h"
 #include "privet/id_source.h"
 #include "privet/policy.h"
+#include "privet/policy_diff.h"
 #include "privet/status.h"
 #include "privet/vault_files.h"
 
@@ -86,7 +87,15 @@ struct VaultOptions {
   // `<data_dir>/master.key`. The environment variable PRIVET_MASTER_KEY, when set, wins.
   std::string master_key_file;
   std::shared_ptr<const CompiledPolicy> policy;  // required
-  const Clock* clock = nullptr;                  // required
+  // The text of the policy file `policy` was loaded from. On a vault's first open it is recorded
+  // as the first published version (PolicyVersions), the one later versions are compared with;
+  // empty (a policy built in code) records the version without its text. On later opens, a
+  // policy given with its text must be the published version in force today (the latest whose
+  // effective date has come): an older one, one not yet in force, one never published, or a
+  // text that differs from the published one is refused with FailedPrecondition ("policy")
+  // naming the version to start with. Without text, the policy is not checked.
+  std::string policy_text;
+  const Clock* clock = nullptr;  // required
   // Where subject and field ids (and the request desk's request ids) are drawn; null: the
   // default, libsodium's CSPRNG. A SeededIdSource makes them repeatable in tests. Secrets never
   // come from it (privet/id_source.h). The caller keeps it alive for the vault's lifetime.
@@ -222,6 +231,37 @@ struct PolicyChangeAnnouncement {
   uint64_t subjects_told = 0;  // subjects sent a notice now
   uint64_t already_told = 0;   // concerned subjects told of what is new to them before
   std::vector<uint64_t> subjects_unreadable;  // skipped: their data cannot be read (DATA_LOSS)
+};
+
+// A published version of the policy (Vault::PublishPolicy, Vault::PolicyVersions).
+enum class PolicyClassification {
+  kInitial,      // the version the vault was first opened with: history starts there
+  kMaterial,     // at least one material change from the version before (policy_diff.h)
+  kNonMaterial,  // changes, none of them material
+};
+std::string_view PolicyClassificationName(PolicyClassification c);  // "non_material"
+
+struct PolicyVersion {
+  int version = 0;
+  CivilDay effective;  // the day it takes (or took) effect
+  std::string text;    // the policy file as published; empty when recorded without it
+  std::string hash;    // SHA-256 of `text`, lowercase hex
+  Time published_at;
+  std::string published_by;  // the principal that published it, as the audit log names it
+  PolicyClassification classification = PolicyClassification::kInitial;
+  std::vector<PolicyChange> changes;  // from the version before (none for the first)
+  // Its notices to subjects (emails, CU06 announcements) are still being queued: a crash
+  // interrupted them, and the next PublishPolicy or Open finishes them.
+  bool notices_pending = false;
+};
+
+// What PublishPolicy records.
+struct PolicyPublication {
+  std::string text;  // the policy file (YAML)
+  // The day it takes effect; unset: the file's `effective:`. When set, it is what the notice
+  // shows and what the server switches on, whatever the file says.
+  std::optional<CivilDay> effective;
+  Principal by = Principal::Service();  // who publishes (recorded in the audit log)
 };
 
 struct ConsentEvent {
@@ -421,6 +461,29 @@ class Vault {
   // it is counted, not told again. A subject whose data cannot be read is reported and skipped.
   // `by` is who asked (recorded in the audit log).
   StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange(const Principal& by);
+
+  // Publishes a new version of the policy (CN16, CF17, CX10, CU06, CU11). The text must load and
+  // compile, name the same organization as the latest published version, and carry `version:`
+  // exactly the latest + 1; the effective date must be today or later and not before the
+  // latest version's. The change is classified against the latest version as `privet policy
+  // diff` does. A material change whose effective date comes sooner than today + the policy's
+  // `changes.advance_notice` (the longer of the latest and the new version's) is refused with
+  // FailedPrecondition naming the first allowed date (CF17). Bad input is InvalidArgument
+  // ("policy", "version", "organization", "effective"); a refusal changes nothing.
+  //
+  // When either version's `changes.notify` lists email, one sealed outbox message per subject
+  // that exists at publication (topic `policy_updated`; body a flat JSON object: version,
+  // effective, organization, material, summary, notice) is queued: the first batch in the same
+  // commit as the version record, the rest in further commits of kPolicyNoticeBatch subjects
+  // that each record how far they got, so a crash neither loses nor repeats a notice (the next
+  // PublishPolicy or Open resumes). Then the subjects whom a purpose or recipient new in this
+  // version concerns are told as AnnouncePolicyChange tells them (CU06), before it applies.
+  // Audited (event policy_version: who, version, classification). The vault keeps running its
+  // opening policy: the version takes effect where the policy is loaded again (docs/policy.md).
+  StatusOr<PolicyVersion> PublishPolicy(const PolicyPublication& publication);
+  // Every published version, oldest first (the first is the one the vault was first opened with).
+  StatusOr<std::vector<PolicyVersion>> PolicyVersions();
+  static constexpr size_t kPolicyNoticeBatch = 500;
 
   // Exact-match lookup by email, phone or username through blind indexes.
   enum class Identifier { kEmail, kPhone, kUsername };

@@ -27,6 +27,7 @@ constexpr auto kAuditEventNames = common::MakeNameTable<AuditEvent>({
     {AuditEvent::kLegalHold, "legal_hold"},
     {AuditEvent::kLifecycle, "lifecycle"},
     {AuditEvent::kLocationExemption, "location_exemption"},
+    {AuditEvent::kPolicyVersion, "policy_version"},
 });
 static_assert(common::CoversEveryEnumerator(kAuditEventNames));
 

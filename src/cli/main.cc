@@ -121,6 +121,15 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     cmd->add_option("--master-key-file", spec.files.master_key_file,
                     "Default DATA/master.key; PRIVET_MASTER_KEY wins");
   };
+  std::string effective;
+  CLI::App* publish = policy->add_subcommand(
+      "publish", "Publish FILE as the vault's next policy version (notices, advance notice)");
+  publish->add_option("FILE", path, "The new policy file")->required();
+  publish->add_option("--effective", effective, "YYYY-MM-DD (default: the file's effective:)");
+  add_vault_options(publish);
+  CLI::App* versions =
+      policy->add_subcommand("versions", "List the vault's published policy versions");
+  add_vault_options(versions);
   CLI::App* request = app.add_subcommand("request", "Data-subject rights requests");
   request->require_subcommand(1);
   CLI::App* overdue = request->add_subcommand(
@@ -209,6 +218,9 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                     "PEM certificates to trust for webhook endpoints instead of the system's");
   serve->add_flag("--webhooks-allow-loopback-http", serve_flags.webhooks_allow_loopback_http,
                   "Accept http:// webhook endpoints on 127.0.0.1 / ::1 (a local relay)");
+  serve->add_option("--public-url", serve_flags.public_url,
+                    "Where the public pages are reached, e.g. https://privacy.example.com: "
+                    "emails link the notice there");
   serve
       ->add_option("--delivery-interval-ms", serve_flags.delivery_interval_ms,
                    "Milliseconds between delivery passes; 0: only on POST /v1/outbox/deliver")
@@ -239,8 +251,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
   // Every command below works on an existing vault: a mistyped directory is a usage error, never
   // a new empty vault (or an empty report of one).
-  const bool with_policy =
-      *overdue || *retention_run || *subject_event || *subject_hold || *subject_release;
+  const bool with_policy = *publish || *versions || *overdue || *retention_run || *subject_event ||
+                           *subject_hold || *subject_release;
   const privet::VaultFiles& named = with_policy ? spec.files : files;
   if (privet::Status found = privet::FindVault(named); !found.ok()) {
     std::cerr << "privet: " << found.message() << "\n";
@@ -257,6 +269,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
     return privet::cli::AuditConsistency(files, old_size, new_size, std::cout, std::cerr);
   if (*sign) return privet::cli::AuditSign(files, std::cout, std::cerr);
   if (*pubkey) return privet::cli::AuditPublicKeyCommand(files, std::cout, std::cerr);
+  if (*publish) return privet::cli::PolicyPublish(spec, path, effective, std::cout, std::cerr);
+  if (*versions) return privet::cli::PolicyVersions(spec, std::cout, std::cerr);
   if (*overdue) return privet::cli::RequestOverdue(spec, within_days, std::cout, std::cerr);
   if (*subject_event)
     return privet::cli::SubjectEvent(spec, subject_id, event, std::cout, std::cerr);

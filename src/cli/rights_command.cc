@@ -1,12 +1,21 @@
 #include "cli/rights_command.h"
 
+#include <fstream>
 #include <ostream>
+#include <sstream>
 
 #include "cli/vault_in_use.h"
 #include "privet/retention.h"
 #include "privet/rights.h"
 
 namespace privet::cli {
+
+std::string ReadPolicyText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
   PolicyLoadResult loaded = LoadPolicyFile(spec.policy_path);
@@ -21,6 +30,7 @@ StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec) {
                       .key_store_path = spec.files.key_store_path,
                       .master_key_file = spec.files.master_key_file,
                       .policy = std::move(policy),
+                      .policy_text = ReadPolicyText(spec.policy_path),
                       .clock = &clock});
 }
 

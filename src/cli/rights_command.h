@@ -15,6 +15,9 @@ struct VaultSpec {
   std::string policy_path;
 };
 
+// The text of a policy file (empty when it cannot be read; LoadPolicyFile says why).
+std::string ReadPolicyText(const std::string& path);
+
 // Opens the vault with the policy in `spec` and the system clock. FailedPrecondition
 // (VaultInUse) while another process holds it.
 StatusOr<std::unique_ptr<Vault>> OpenVault(const VaultSpec& spec);

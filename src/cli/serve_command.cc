@@ -28,6 +28,7 @@ bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
 // The delivery options from the flags; false (with a message) when they do not fit together.
 bool DeliveryFromFlags(const ServeFlags& flags, DeliveryOptions& out, std::ostream& err) {
   out.webhook_ca_file = flags.webhook_ca_file;
+  out.public_url = flags.public_url;
   out.allow_loopback_http = flags.webhooks_allow_loopback_http;
   if (flags.smtp_url.empty()) return true;
   if (flags.smtp_from.empty()) {
@@ -91,6 +92,7 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
                  .key_store_path = flags.vault.files.key_store_path,
                  .master_key_file = flags.vault.files.master_key_file,
                  .policy = *policy,
+                 .policy_text = ReadPolicyText(flags.vault.policy_path),
                  .clock = &clock,
                  .read_commit_delay = std::chrono::microseconds(flags.read_commit_delay_us)},
        .address = host,

@@ -29,6 +29,7 @@ struct ServeFlags {
   std::string webhook_ca_file;
   bool webhooks_allow_loopback_http = false;
   int delivery_interval_ms = 1000;  // 0: only on POST /v1/outbox/deliver
+  std::string public_url;           // DeliveryOptions::public_url
 };
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log);

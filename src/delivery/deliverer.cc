@@ -164,12 +164,13 @@ void Deliverer::Impl::DeliverEmail(delivery::SmtpClient& smtp, const store::Outb
   }
   nlohmann::json fields = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
   Wipe(*body);
-  delivery::Email email{.from = options_.smtp->from,
-                        .from_name = core_.policy().policy().organization,
-                        .to = std::move(*address),
-                        .idempotency_key = IdempotencyKey("email", row.seq),
-                        .date = FromUnix(now),
-                        .content = delivery::RenderMessage(core_.policy(), row.topic, fields)};
+  delivery::Email email{
+      .from = options_.smtp->from,
+      .from_name = core_.policy().policy().organization,
+      .to = std::move(*address),
+      .idempotency_key = IdempotencyKey("email", row.seq),
+      .date = FromUnix(now),
+      .content = delivery::RenderMessage(core_.policy(), row.topic, fields, options_.public_url)};
   fields.clear();
   const delivery::SendResult sent = smtp.Send(email);
   Wipe(email.to);

@@ -13,7 +13,7 @@ struct DefaultTemplate {
 
 // What privet says when the policy gives no template for a topic. Each names its facts from the
 // message's body (rights/request_desk.cc, vault/writes.cc, vault/announcements.cc, ...).
-constexpr std::array<DefaultTemplate, 9> kDefaults = {{
+constexpr std::array<DefaultTemplate, 10> kDefaults = {{
     {"identity_code", "Your verification code",
      "To confirm your {{right}} request, enter this code: {{code}}\n\nIt is valid until "
      "{{expires_at}}. If you did not make this request, you can ignore this message."},
@@ -37,6 +37,9 @@ constexpr std::array<DefaultTemplate, 9> kDefaults = {{
      "Our privacy policy (version {{policy_version}}, effective {{effective}}) adds uses of "
      "your data: purposes {{new_purposes}}; recipients {{new_recipients}}.\n\nYou can opt out "
      "within {{opt_out_window}}: {{opt_out}}"},
+    {"policy_updated", "Our privacy policy changes on {{effective}}",
+     "We have published version {{version}} of our privacy policy. It takes effect on "
+     "{{effective}}.\n\nWhat changes:\n{{summary}}\n\nRead it at {{site}}{{notice}}"},
     {"breach_notice", "A security incident affecting your data",
      "We are writing to tell you about a security incident that concerns your data.\n\n"
      "{{description}}\n\nData concerned: {{categories}}."},
@@ -141,9 +144,10 @@ std::string FillTemplate(std::string_view tmpl, const nlohmann::json& values, bo
 }
 
 RenderedMessage RenderMessage(const CompiledPolicy& policy, std::string_view topic,
-                              const nlohmann::json& body) {
+                              const nlohmann::json& body, std::string_view site) {
   const Policy& p = policy.policy();
   nlohmann::json values = body.is_object() ? body : nlohmann::json::object();
+  values["site"] = site;
   values["organization"] = p.organization;
   values["contact_email"] = p.contact.email;
 

@@ -2,11 +2,12 @@
 // the template for its topic — the policy's (`messages:`, docs/policy.md) or the default.
 //
 // Templates are plain text with `{{name}}` placeholders, filled from the body's top-level keys
-// and from `organization` and `contact_email` (the policy's). A string fills in as it is, a
-// number as its digits, a list as its items joined by ", " (an item that is an object shows its
-// `description`, `name` or `id`), anything else as compact JSON; an unknown name as nothing.
-// The HTML part is the HTML template filled with HTML-escaped values, or, without one, the
-// plain text escaped, with a paragraph per blank-line-separated block.
+// and from `organization` and `contact_email` (the policy's) and `site` (where privet's public
+// pages are, DeliveryOptions::public_url: a body's paths such as `/privacy` follow it). A string
+// fills in as it is, a number as its digits, a list as its items joined by ", " (an item that is an
+// object shows its `description`, `name` or `id`), anything else as compact JSON; an unknown name
+// as nothing. The HTML part is the HTML template filled with HTML-escaped values, or, without one,
+// the plain text escaped, with a paragraph per blank-line-separated block.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -24,7 +25,7 @@ struct RenderedMessage {
 };
 
 RenderedMessage RenderMessage(const CompiledPolicy& policy, std::string_view topic,
-                              const nlohmann::json& body);
+                              const nlohmann::json& body, std::string_view site = "");
 
 // `{{name}}` placeholders of `tmpl` filled from `values` (escaped for HTML when `html`).
 std::string FillTemplate(std::string_view tmpl, const nlohmann::json& values, bool html);

@@ -200,8 +200,10 @@ a { color: #0b57d0; }
 
 }  // namespace
 
-std::string RenderNoticeMarkdown(const Policy& p) {
-  NoticeDocument doc = policy_internal::BuildNotice(p);
+std::string RenderNoticeMarkdown(const Policy& p) { return RenderNoticeMarkdown(p, {}); }
+
+std::string RenderNoticeMarkdown(const Policy& p, const NoticeHistory& history) {
+  NoticeDocument doc = policy_internal::BuildNotice(p, history);
   std::string out = "# " + MarkdownInline(Rich(doc.title)) + "\n\n";
   for (const Rich& para : doc.intro) out += MarkdownInline(para) + "\n\n";
   for (const Section& s : doc.sections) MarkdownSection(s, 2, out);
@@ -211,8 +213,10 @@ std::string RenderNoticeMarkdown(const Policy& p) {
   return out;
 }
 
-std::string RenderNoticeHtml(const Policy& p) {
-  NoticeDocument doc = policy_internal::BuildNotice(p);
+std::string RenderNoticeHtml(const Policy& p) { return RenderNoticeHtml(p, {}); }
+
+std::string RenderNoticeHtml(const Policy& p, const NoticeHistory& history) {
+  NoticeDocument doc = policy_internal::BuildNotice(p, history);
   std::string out;
   out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";

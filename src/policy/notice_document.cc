@@ -952,6 +952,46 @@ Section BreachSection(const Policy& p) {
   return s;
 }
 
+// What one change says to a reader: "Purpose added: `marketing.sms` (basis consent)".
+Rich ChangeLine(const PolicyChange& c) {
+  Rich line;
+  if (c.material) line.Strong("Material: ");
+  line.Text(Humanize(c.kind));
+  if (!c.subject.empty()) line.Text(": ").Code(c.subject);
+  if (!c.detail.empty()) line.Text(" (" + c.detail + ")");
+  return line;
+}
+
+// CX10, CU11: the versions before this one, and the one announced to follow it.
+void AddVersionHistory(const Policy& p, const NoticeHistory& history, Section& s) {
+  if (history.upcoming) {
+    const NoticeVersion& next = *history.upcoming;
+    Section coming = NewSection("upcoming-version", Rich("Coming into effect"));
+    coming.Paragraph(Rich("Version " + std::to_string(next.version) + " of this notice takes " +
+                          "effect on " + CivilDayToString(next.effective) +
+                          " and replaces version " + std::to_string(p.version) +
+                          ". What changes:"));
+    std::vector<Rich> items;
+    for (const PolicyChange& c : next.changes) {
+      if (c.kind == "version_changed" || c.kind == "effective_changed") continue;
+      items.push_back(ChangeLine(c));
+    }
+    if (items.empty()) items.push_back(Rich("Only its version number and date."));
+    coming.List(std::move(items));
+    s.subsections.push_back(std::move(coming));
+  }
+  if (!history.earlier.empty()) {
+    Section earlier = NewSection("earlier-versions", Rich("Earlier versions"));
+    std::vector<Rich> items;
+    for (auto it = history.earlier.rbegin(); it != history.earlier.rend(); ++it) {
+      items.push_back(Rich("Version " + std::to_string(it->version) + ", effective " +
+                           CivilDayToString(it->effective)));
+    }
+    earlier.List(std::move(items));
+    s.subsections.push_back(std::move(earlier));
+  }
+}
+
 Section ChangesSection(const Policy& p) {
   const ChangePolicy& c = p.changes;
   Section s = NewSection("changes", Rich("Changes to this notice"));
@@ -1127,7 +1167,7 @@ void MarkUnconfirmed(const Policy& p, NoticeDocument& doc) {
 
 }  // namespace
 
-NoticeDocument BuildNotice(const Policy& p) {
+NoticeDocument BuildNotice(const Policy& p, const NoticeHistory& history) {
   NoticeDocument doc;
   doc.title = "Privacy notice of " + (p.organization.empty() ? "our organization" : p.organization);
   doc.intro.push_back(Rich("This notice explains how " + Organization(p) +
@@ -1135,6 +1175,17 @@ NoticeDocument BuildNotice(const Policy& p) {
   doc.intro.push_back(Rich()
                           .Strong("Version " + std::to_string(p.version))
                           .Text(", effective " + CivilDayToString(p.effective) + "."));
+  if (!history.earlier.empty()) {
+    doc.intro.push_back(Rich("Last updated " + CivilDayToString(p.effective) +
+                             "; the earlier versions are listed under Changes to this notice."));
+  }
+  if (history.upcoming) {
+    doc.intro.push_back(Rich()
+                            .Strong("Version " + std::to_string(history.upcoming->version))
+                            .Text(" takes effect on " +
+                                  CivilDayToString(history.upcoming->effective) +
+                                  "; what changes is listed under Changes to this notice."));
+  }
   if (!p.summary.empty()) doc.intro.push_back(Rich(Sentence(p.summary)));
   doc.sections.push_back(IntroSection(p));
   doc.sections.push_back(WhereSection(p));
@@ -1152,6 +1203,7 @@ NoticeDocument BuildNotice(const Policy& p) {
   if (p.automatic_collection) doc.sections.push_back(AutomaticSection(p, *p.automatic_collection));
   doc.sections.push_back(BreachSection(p));
   doc.sections.push_back(ChangesSection(p));
+  AddVersionHistory(p, history, doc.sections.back());
   MarkUnconfirmed(p, doc);
   return doc;
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "privet/notice.h"
 #include "privet/policy.h"
 
 namespace privet::policy_internal {
@@ -81,6 +82,6 @@ struct NoticeDocument {
 };
 
 // Deterministic: the same policy always gives the same document.
-NoticeDocument BuildNotice(const Policy& p);
+NoticeDocument BuildNotice(const Policy& p, const NoticeHistory& history = {});
 
 }  // namespace privet::policy_internal

@@ -793,5 +793,34 @@ TEST(RecordOfProcessing, ListsUnconfirmedValues) {
   EXPECT_EQ(j["unconfirmed"][0], "recipients[0].country");
 }
 
+TEST(Notice, HistoryListsEarlierVersionsAndAnnouncesTheNextWithWhatChanges) {
+  PolicyLoadResult r = LoadPolicyFile(std::string(PRIVET_SOURCE_DIR) + "/policies/starter.yaml");
+  ASSERT_TRUE(r.ok());
+  Policy p = *r.policy;
+  p.version = 2;
+  const NoticeHistory history{
+      .earlier = {{.version = 1, .effective = {2024, 1, 1}}},
+      .upcoming = NoticeVersion{
+          .version = 3,
+          .effective = {2025, 6, 1},
+          .changes = {{.kind = "version_changed", .subject = "version", .detail = "2 -> 3"},
+                      {.kind = "purpose_added",
+                       .subject = "service.<b>",
+                       .detail = "basis contract",
+                       .material = true}}}};
+  const std::string md = RenderNoticeMarkdown(p, history);
+  EXPECT_THAT(md, HasSubstr("Version 1, effective 2024-01-01"));
+  EXPECT_THAT(md, HasSubstr("takes effect on 2025-06-01"));
+  EXPECT_THAT(md, HasSubstr("Version 3 of this notice takes effect on 2025-06-01"));
+  EXPECT_THAT(md, HasSubstr("service.<b>"));
+  EXPECT_THAT(md, Not(HasSubstr("2 -> 3")));  // the version number is not a change to list
+  const std::string html = RenderNoticeHtml(p, history);
+  EXPECT_THAT(html, HasSubstr("Earlier versions"));
+  EXPECT_THAT(html, Not(HasSubstr("service.<b>")));  // escaped
+  // Without history the notice is what it always was.
+  EXPECT_EQ(RenderNoticeHtml(p, {}), RenderNoticeHtml(p));
+  EXPECT_THAT(RenderNoticeHtml(p), Not(HasSubstr("Earlier versions")));
+}
+
 }  // namespace
 }  // namespace privet

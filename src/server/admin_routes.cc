@@ -154,6 +154,53 @@ StatusOr<HttpResponse> AnnouncePolicyChange(const Call& call) {
                             {"subjects_unreadable", unreadable}});
 }
 
+Json VersionJson(const PolicyVersion& v) {
+  Json changes = Json::array();
+  for (const PolicyChange& c : v.changes) {
+    changes.push_back(
+        {{"kind", c.kind}, {"subject", c.subject}, {"detail", c.detail}, {"material", c.material}});
+  }
+  return {{"version", v.version},
+          {"effective", DayString(v.effective)},
+          {"hash", v.hash},
+          {"published_at", Rfc3339(v.published_at)},
+          {"published_by", v.published_by},
+          {"classification", PolicyClassificationName(v.classification)},
+          {"changes", changes},
+          {"notices_pending", v.notices_pending}};
+}
+
+// CN16, CF17, CX10, CU06, CU11: records the next policy version (Vault::PublishPolicy).
+StatusOr<HttpResponse> PublishPolicyVersion(const Call& call) {
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"policy", "effective"}));
+  PRIVET_ASSIGN_OR_RETURN(std::string text,
+                          (Field{body, "", kMaxPolicyFileBytes}.RequiredString("policy")));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> effective,
+                          (Field{body, ""}.String("effective")));
+  PolicyPublication publication{.text = std::move(text), .by = call.principal};
+  if (effective) {
+    publication.effective = ParseDayString(*effective);
+    if (!publication.effective) return InvalidArgument("must be a date YYYY-MM-DD", "effective");
+  }
+  PRIVET_ASSIGN_OR_RETURN(PolicyVersion published, call.ctx.vault.PublishPolicy(publication));
+  return JsonResponse(201, VersionJson(published));
+}
+
+StatusOr<HttpResponse> ListPolicyVersions(const Call& call) {
+  PRIVET_ASSIGN_OR_RETURN(std::vector<PolicyVersion> versions, call.ctx.vault.PolicyVersions());
+  Json out = Json::array();
+  // Due: the latest version whose effective day has come. A server that runs an older one must
+  // be restarted with the published file (it does not switch by itself yet).
+  const Time today = CivilDayToTime(CivilDayOf(call.ctx.clock.Now()));
+  int due = 0;
+  for (const PolicyVersion& v : versions) {
+    out.push_back(VersionJson(v));
+    if (due == 0 || CivilDayToTime(v.effective) <= today) due = v.version;
+  }
+  return JsonResponse(200,
+                      {{"in_force", call.ctx.policy->version()}, {"due", due}, {"versions", out}});
+}
+
 StatusOr<HttpResponse> RevokeKey(const Call& call) {
   PRIVET_RETURN_IF_ERROR(call.ctx.keys.Revoke(call.params.at("key_id")));
   return NoContent();
@@ -169,6 +216,8 @@ void AddAdminRoutes(RouteTable& table) {
   table.Add("GET", "/v1/audit/consistency", kOperators, ConsistencyProof);
   table.Add("POST", "/v1/disclosures", kServiceOnly, Disclose);
   table.Add("POST", "/v1/policy/announcements", kOperators, AnnouncePolicyChange);
+  table.Add("POST", "/v1/policy/versions", kAdminOnly, PublishPolicyVersion);
+  table.Add("GET", "/v1/policy/versions", kAnyKey, ListPolicyVersions);
   table.Add("POST", "/v1/api-keys", kAdminOnly, CreateKey);
   table.Add("GET", "/v1/api-keys", kAdminOnly, ListKeys);
   table.Add("DELETE", "/v1/api-keys/{key_id}", kAdminOnly, RevokeKey);

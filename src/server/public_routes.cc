@@ -23,11 +23,23 @@ void AddPublicRoutes(RouteTable& table) {
                   200, {{"gpc", honoured}, {"lastUpdate", CivilDayToString(p.effective)}});
             });
 
-  // The notice as rendered from the policy in force (it carries its effective date).
+  // The notice as rendered from the policy in force (it carries its effective date), with the
+  // earlier published versions and the one announced to follow it (CX10, CU11).
   table.Add("GET", "/privacy", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
     const Policy& p = call.ctx.policy->policy();
-    HttpResponse r{
-        .status = 200, .content_type = "text/html; charset=utf-8", .body = RenderNoticeHtml(p)};
+    PRIVET_ASSIGN_OR_RETURN(std::vector<PolicyVersion> versions, call.ctx.vault.PolicyVersions());
+    NoticeHistory history;
+    for (const PolicyVersion& v : versions) {
+      if (v.version < p.version) {
+        history.earlier.push_back({.version = v.version, .effective = v.effective});
+      } else if (v.version > p.version && !history.upcoming) {
+        history.upcoming =
+            NoticeVersion{.version = v.version, .effective = v.effective, .changes = v.changes};
+      }
+    }
+    HttpResponse r{.status = 200,
+                   .content_type = "text/html; charset=utf-8",
+                   .body = RenderNoticeHtml(p, history)};
     r.headers.emplace_back("X-Policy-Version", std::to_string(p.version));
     r.headers.emplace_back("X-Policy-Effective", CivilDayToString(p.effective));
     return r;

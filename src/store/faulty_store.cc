@@ -89,6 +89,12 @@ class FaultyDataStore final : public DataStore {
   Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override {
     return inner_->ScanFieldMetadata(visit);
   }
+  StatusOr<std::vector<SubjectRecord>> ListSubjects(uint64_t after, size_t limit) override {
+    return inner_->ListSubjects(after, limit);
+  }
+  StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() override {
+    return inner_->GetPolicyVersions();
+  }
   Status BackupTo(const std::string& path) override { return inner_->BackupTo(path); }
   StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override {
     return inner_->GetAuditEntries(start, limit);

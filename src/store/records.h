@@ -176,6 +176,25 @@ struct AggregateRecord {
   int64_t subjects = 0;  // the distinct people behind `count`, each counted once per day (CN02)
 };
 
+// One published version of the policy (CN16, CF17, CX10, CU11): the file as published, what
+// changed from the version before, and how far its notices to subjects have got. A policy holds
+// no personal data; neither does this row (the publisher is a principal name, not a person).
+struct PolicyVersionRecord {
+  int version = 0;
+  int64_t effective = 0;  // Unix seconds of the UTC day it takes effect
+  std::string text;       // the policy file as published (empty: the vault was opened without it)
+  std::string hash;       // SHA-256 of `text`, lowercase hex
+  int64_t published_at = 0;
+  std::string published_by;    // principal name: "admin", "service", "cli"
+  std::string classification;  // initial, material, non_material
+  std::string changes;         // the diff from the version before, FormatPolicyChanges lines
+  // Notices of this version to subjects (emails, CU06 announcements) still to queue: they are
+  // queued in batches, each committed with the progress below, so a crash resumes where the
+  // last commit ended and never queues one twice.
+  bool notices_pending = false;
+  uint64_t notices_through = 0;  // the last subject (DataStore::ListSubjects order) done; 0: none
+};
+
 // A field without its value, with its subject's kind: what retention sweeps look at.
 struct FieldMetadata {
   uint64_t id = 0;

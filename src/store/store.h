@@ -81,6 +81,13 @@ class DataStore {
   // Sees one consistent state; writes may continue meanwhile (SQLite: a read connection).
   virtual Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) = 0;
 
+  // Subjects in the store's id order (ids compared as the int64 bit patterns SQLite keeps: the
+  // same order in every backend), from the one after `after` (0: from the first; no subject has
+  // id 0), at most `limit`: a resumable walk over everyone, such as policy-change notices.
+  virtual StatusOr<std::vector<SubjectRecord>> ListSubjects(uint64_t after, size_t limit) = 0;
+  // Every published policy version, oldest first.
+  virtual StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() = 0;
+
   // Removes every row of the subject: fields, consent events, blind-index entries, disclosures,
   // outbox messages, legal holds, lifecycle events, the subject. Requests stay (they record what
   // was done, and hold no personal data). Idempotent (OK when nothing is left).

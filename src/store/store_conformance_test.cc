@@ -610,27 +610,27 @@ TEST_P(DataStoreConformance, AuditEntriesExtendTheLogContiguously) {
 
 TEST_P(DataStoreConformance, ProfileOfAMissingSubjectAndRowsOfOneAreRefused) {
   PopulateOne(kSubject);
-  auto refused = [&](WriteBatch batch) {
+  auto refused = [&](const WriteBatch& batch) {
     EXPECT_THAT(store_->Apply(batch), StatusIs(StatusCode::kFailedPrecondition));
   };
   WriteBatch profile;
   profile.UpdateProfile(kOtherSubject, "p");
-  refused(std::move(profile));
+  refused(profile);
   WriteBatch consent;
   consent.AppendConsent(Consent(kOtherSubject, "grant"));
-  refused(std::move(consent));
+  refused(consent);
   WriteBatch disclosure;
   disclosure.AppendDisclosure({.subject_id = kOtherSubject, .recipient = "r"});
-  refused(std::move(disclosure));
+  refused(disclosure);
   WriteBatch index;
   index.PutBlindIndex({.index = "email", .hash = "new", .subject_id = kOtherSubject});
-  refused(std::move(index));
+  refused(index);
   WriteBatch outbox;
   outbox.AppendOutbox({.subject_id = kOtherSubject, .topic = "t"});
-  refused(std::move(outbox));
+  refused(outbox);
   WriteBatch hold;
   hold.PutLegalHold({.subject_id = kOtherSubject, .rule = "r"});
-  refused(std::move(hold));
+  refused(hold);
   // An entry naming another subject is AlreadyExists before the subject's absence is looked at.
   WriteBatch taken;
   taken.PutBlindIndex({.index = "email",
@@ -955,6 +955,92 @@ TEST_P(KeyStoreConformance, DestroyRecordsAPendingPurgeUntilDone) {
   EXPECT_THAT(*store_->PendingPurges(), UnorderedElementsAre(kSubject, 555u));
   // A destroyed key's id may be used again.
   EXPECT_TRUE(store_->PutWrappedKey(1, "new").ok());
+}
+
+TEST_P(DataStoreConformance, PolicyVersionsRoundTripInVersionOrder) {
+  const PolicyVersionRecord v1{.version = 1,
+                               .effective = 86400,
+                               .text = "version: 1\n",
+                               .hash = "aa",
+                               .published_at = 10,
+                               .published_by = "cli",
+                               .classification = "initial"};
+  PolicyVersionRecord v2 = v1;
+  v2.version = 2;
+  v2.text = "version: 2\n";
+  v2.classification = "material";
+  v2.changes = "MATERIAL purpose_added x: y\n";
+  v2.notices_pending = true;
+  WriteBatch batch;
+  batch.PutPolicyVersion(v2);  // any order: read back by version
+  batch.PutPolicyVersion(v1);
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  auto versions = store_->GetPolicyVersions();
+  ASSERT_TRUE(versions.ok()) << versions.status().ToString();
+  ASSERT_THAT(*versions, SizeIs(2));
+  EXPECT_EQ((*versions)[0].version, 1);
+  EXPECT_EQ((*versions)[0].text, "version: 1\n");
+  EXPECT_EQ((*versions)[0].published_by, "cli");
+  EXPECT_EQ((*versions)[0].effective, 86400);
+  EXPECT_FALSE((*versions)[0].notices_pending);
+  EXPECT_EQ((*versions)[1].version, 2);
+  EXPECT_EQ((*versions)[1].classification, "material");
+  EXPECT_EQ((*versions)[1].changes, "MATERIAL purpose_added x: y\n");
+  EXPECT_TRUE((*versions)[1].notices_pending);
+  EXPECT_EQ((*versions)[1].notices_through, 0u);
+
+  WriteBatch progress;
+  progress.SetPolicyNoticeProgress(2, 0xF000000000000001u, false);
+  ASSERT_TRUE(store_->Apply(progress).ok());
+  versions = store_->GetPolicyVersions();
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ((*versions)[1].notices_through, 0xF000000000000001u);
+  EXPECT_FALSE((*versions)[1].notices_pending);
+}
+
+TEST_P(DataStoreConformance, APolicyVersionIsRecordedOnceAndProgressNeedsOne) {
+  WriteBatch first;
+  first.PutPolicyVersion({.version = 1, .text = "a"});
+  ASSERT_TRUE(store_->Apply(first).ok());
+  WriteBatch again;
+  again.PutSubject({.id = 5, .kind = "customer"});
+  again.PutPolicyVersion({.version = 1, .text = "b"});
+  EXPECT_EQ(store_->Apply(again).code(), StatusCode::kAlreadyExists);
+  WriteBatch unknown;
+  unknown.PutSubject({.id = 6, .kind = "customer"});
+  unknown.SetPolicyNoticeProgress(9, 1, false);
+  EXPECT_EQ(store_->Apply(unknown).code(), StatusCode::kFailedPrecondition);
+  // Neither batch left anything.
+  auto versions = store_->GetPolicyVersions();
+  ASSERT_TRUE(versions.ok());
+  ASSERT_THAT(*versions, SizeIs(1));
+  EXPECT_EQ((*versions)[0].text, "a");
+  EXPECT_FALSE(store_->GetSubject(5)->has_value());
+  EXPECT_FALSE(store_->GetSubject(6)->has_value());
+}
+
+TEST_P(DataStoreConformance, ListSubjectsWalksEveryoneOnceInPages) {
+  // Ids on both sides of the sign bit: the order is the int64 one in every backend.
+  const std::vector<uint64_t> ids = {3,  0x8000000000000000u, 0xFFFFFFFFFFFFFFFFu,
+                                     42, uint64_t{1} << 40,   0x9000000000000000u};
+  WriteBatch batch;
+  for (uint64_t id : ids) batch.PutSubject({.id = id, .kind = "customer", .created_at = 7});
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  std::vector<uint64_t> walked;
+  uint64_t after = 0;
+  for (;;) {
+    auto page = store_->ListSubjects(after, 4);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ASSERT_LE(page->size(), 4u);
+    if (page->empty()) break;
+    for (const SubjectRecord& s : *page) {
+      walked.push_back(s.id);
+      EXPECT_EQ(s.created_at, 7);
+    }
+    after = page->back().id;
+  }
+  EXPECT_THAT(walked, ElementsAre(0x8000000000000000u, 0x9000000000000000u, 0xFFFFFFFFFFFFFFFFu, 3,
+                                  42, uint64_t{1} << 40));
 }
 
 }  // namespace

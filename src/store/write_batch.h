@@ -21,6 +21,8 @@
 //   PutLegalHold: the subject exists at that point of the batch (FailedPrecondition).
 // - PutBlindIndex: the (index, hash) does not name another subject (AlreadyExists); naming the
 //   same subject it is a no-op. That check comes before the subject's existence.
+// - PutPolicyVersion: the version is new (AlreadyExists). SetPolicyNoticeProgress: the version
+//   is recorded (FailedPrecondition).
 // - AppendAudit: the entry's index is the log's size at that point, i.e. the entries extend the
 //   log contiguously (an index already used: AlreadyExists; a gap: FailedPrecondition).
 // The other operations cannot fail on their arguments: DeleteField, DeleteBlindIndex,
@@ -157,6 +159,16 @@ struct PutLifecycleEvent {
 struct AddAggregate {
   AggregateRecord aggregate;
 };
+// Records a new published policy version.
+struct PutPolicyVersion {
+  PolicyVersionRecord version;
+};
+// Sets the notice progress of a recorded version (PolicyVersionRecord::notices_*).
+struct SetPolicyNoticeProgress {
+  int version = 0;
+  uint64_t notices_through = 0;
+  bool notices_pending = false;
+};
 }  // namespace op
 
 using WriteOp =
@@ -166,7 +178,8 @@ using WriteOp =
                  op::AppendOutbox, op::MarkOutboxSent, op::PutLegalHold, op::RemoveLegalHold,
                  op::PutLifecycleEvent, op::AddAggregate, op::UpdateOutboxDelivery,
                  op::AppendWebhookEvent, op::PutWebhookEndpoint, op::RemoveWebhookEndpoint,
-                 op::PutWebhookDeadLetter, op::RemoveWebhookDeadLetter, op::PruneWebhookEvents>;
+                 op::PutWebhookDeadLetter, op::RemoveWebhookDeadLetter, op::PruneWebhookEvents,
+                 op::PutPolicyVersion, op::SetPolicyNoticeProgress>;
 
 // A visitor made of lambdas, for std::visit over a WriteOp:
 //   std::visit(Overloaded{[](const op::PutField& p) {...}, [](const auto&) {}}, op);
@@ -216,6 +229,10 @@ class WriteBatch {
   }
   void PutLifecycleEvent(LifecycleEventRecord e) { Add(op::PutLifecycleEvent{std::move(e)}); }
   void AddAggregate(AggregateRecord a) { Add(op::AddAggregate{std::move(a)}); }
+  void PutPolicyVersion(PolicyVersionRecord v) { Add(op::PutPolicyVersion{std::move(v)}); }
+  void SetPolicyNoticeProgress(int version, uint64_t notices_through, bool notices_pending) {
+    Add(op::SetPolicyNoticeProgress{version, notices_through, notices_pending});
+  }
   // Moves every operation of `other` to the end of this batch, in order: a caller builds one
   // part apart and keeps it only if the part could be built whole.
   void Append(WriteBatch other) {

@@ -75,10 +75,10 @@ int LatestVersionOf(const CompiledPolicy& policy, const News& news) {
 
 }  // namespace
 
-StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Principal& by) {
+StatusOr<PolicyChangeAnnouncement> Vault::Impl::AnnouncePolicyChange(const Principal& by,
+                                                                     const CompiledPolicy& policy) {
   // One announcement at a time: a subject is told once even if two are started together.
   MutexLock announcing(&announce_mu_);
-  const CompiledPolicy& policy = *policy_;
   PolicyChangeAnnouncement result{.version = policy.version()};
   bool anything_new = false;
   for (int p = 0; p < policy.purpose_count(); ++p)

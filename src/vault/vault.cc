@@ -104,6 +104,8 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
                                             std::move(data), std::move(keys), std::move(index_root),
                                             std::move(audit_log));
   impl->StartPurger();
+  // History starts with the policy of the first open; notices a crash interrupted are finished.
+  PRIVET_RETURN_IF_ERROR(impl->StartPolicyHistory());
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
 
@@ -196,6 +198,10 @@ StatusOr<DisclosureResult> Vault::Disclose(const Disclosure& d) { return impl_->
 StatusOr<PolicyChangeAnnouncement> Vault::AnnouncePolicyChange(const Principal& by) {
   return impl_->AnnouncePolicyChange(by);
 }
+StatusOr<PolicyVersion> Vault::PublishPolicy(const PolicyPublication& publication) {
+  return impl_->PublishPolicy(publication);
+}
+StatusOr<std::vector<PolicyVersion>> Vault::PolicyVersions() { return impl_->PolicyVersions(); }
 StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) {
   return impl_->Disclosures(id);
 }

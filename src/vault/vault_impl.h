@@ -6,6 +6,7 @@
 //   consent.cc       the consent ledger, cookies, the profile a withdrawal ends (CF15)
 //   disclosures.cc   the disclosure register (CN08, CT05)
 //   announcements.cc telling subjects of a policy change before it reaches their data (CU06)
+//   policy_versions.cc publishing policy versions and their notices (CN16, CF17, CX10, CU11)
 //   erasure.cc       crypto-shredding erasure and its Purger
 //   holds.cc         retention anchors, legal holds, aggregates, organization removal
 //   vault.cc         opening a vault, and the public API forwarded to the parts
@@ -83,8 +84,20 @@ class Vault::Impl : public vault_internal::VaultCore {
   StatusOr<DisclosureResult> Disclose(const Disclosure& d);
   StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
 
-  // announcements.cc
-  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange(const Principal& by);
+  // announcements.cc: tells the subjects what `policy` (the policy in force, or a version just
+  // published) declares anew for their data.
+  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange(const Principal& by) {
+    return AnnouncePolicyChange(by, *policy_);
+  }
+  StatusOr<PolicyChangeAnnouncement> AnnouncePolicyChange(const Principal& by,
+                                                          const CompiledPolicy& policy);
+
+  // policy_versions.cc
+  StatusOr<PolicyVersion> PublishPolicy(const PolicyPublication& publication);
+  StatusOr<std::vector<PolicyVersion>> PolicyVersions();
+  // On open: records the opening policy as the first version of a vault that has none, and
+  // finishes the notices of a version a crash interrupted.
+  Status StartPolicyHistory();
 
   // erasure.cc
   Status Erase(uint64_t id);
@@ -145,7 +158,36 @@ class Vault::Impl : public vault_internal::VaultCore {
                                                LegalBasis basis,
                                                std::vector<WithheldField>& withheld);
 
+  // policy_versions.cc: FailedPrecondition ("policy") unless the policy the vault is opened with
+  // (when it came with its text) is the published version in force today.
+  Status CheckOpeningPolicy(const std::vector<store::PolicyVersionRecord>& versions);
+  // policy_versions.cc: finishes the notices of every version in `versions` still pending.
+  Status ResumePolicyNotices(const std::vector<store::PolicyVersionRecord>& versions,
+                             const Principal& by) REQUIRES(publish_mu_);
+  // policy_versions.cc: queues the notices of `v` (emails, then the CU06 announcement) from
+  // where its progress says, in commits of kPolicyNoticeBatch subjects, then clears
+  // notices_pending. AddPolicyNotices adds to `batch` the emails of the next page of subjects
+  // after `after` (called only where a version's changes.notify lists email).
+  Status QueuePolicyNotices(const store::PolicyVersionRecord& v, const CompiledPolicy& policy,
+                            const Principal& by) REQUIRES(publish_mu_);
+  struct NoticeStep {
+    uint64_t through = 0;  // the last subject looked at
+    bool done = false;     // no subject after it
+  };
+  StatusOr<NoticeStep> AddPolicyNotices(const store::PolicyVersionRecord& v,
+                                        const CompiledPolicy& policy, uint64_t after,
+                                        store::WriteBatch& batch);
+
   Mutex announce_mu_;  // announcements.cc: one policy-change announcement at a time
+  Mutex publish_mu_;   // policy_versions.cc: one publication (or notice run) at a time
+  // policy_versions.cc: the published versions as last read (the public notice lists them on
+  // every request); reset by every change to them.
+  Mutex versions_mu_ ACQUIRED_AFTER(publish_mu_);
+  std::optional<std::vector<PolicyVersion>> versions_ GUARDED_BY(versions_mu_);
+  void ForgetPolicyVersions() {
+    MutexLock lock(&versions_mu_);
+    versions_.reset();
+  }
   vault_internal::ReadAuditor auditor_;
   vault_internal::Purger purger_;  // declared last: stopped before anything it uses goes
 };

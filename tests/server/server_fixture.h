@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -24,6 +26,8 @@ class ServerTest : public ::testing::Test {
              std::chrono::milliseconds read_timeout = std::chrono::seconds(10)) {
     policy_ = CompileFile(policy_file);
     ASSERT_NE(policy_, nullptr);
+    std::ifstream in(SourcePath(policy_file), std::ios::binary);
+    policy_text_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     read_timeout_ = read_timeout;
     ASSERT_NO_FATAL_FAILURE(Serve());
     ASSERT_TRUE(server_->initial_admin_key().has_value());
@@ -62,16 +66,18 @@ class ServerTest : public ::testing::Test {
 
   // Starts a server on the files in dir_ with policy_, and a client for it.
   void Serve() {
-    auto server =
-        Server::Start({.vault = {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_},
-                       .port = 0,
-                       .threads = 2,
-                       .read_timeout = read_timeout_,
-                       .retention_interval = retention_interval_,
-                       .access_log = &log_,
-                       .access_log_flush = std::chrono::milliseconds(0),
-                       .delivery = delivery_,
-                       .delivery_interval = delivery_interval_});
+    auto server = Server::Start({.vault = {.data_dir = dir_.path(),
+                                           .policy = policy_,
+                                           .policy_text = policy_text_,
+                                           .clock = &clock_},
+                                 .port = 0,
+                                 .threads = 2,
+                                 .read_timeout = read_timeout_,
+                                 .retention_interval = retention_interval_,
+                                 .access_log = &log_,
+                                 .access_log_flush = std::chrono::milliseconds(0),
+                                 .delivery = delivery_,
+                                 .delivery_interval = delivery_interval_});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     client_ = std::make_unique<HttpClient>(server_->port());
@@ -85,7 +91,8 @@ class ServerTest : public ::testing::Test {
   TempDir dir_;
   ManualClock clock_{CivilDayToTime({2025, 3, 4})};
   std::shared_ptr<const CompiledPolicy> policy_;
-  std::ostringstream log_;  // written by the server's threads; read after requests complete
+  std::string policy_text_;  // the file policy_ was compiled from
+  std::ostringstream log_;   // written by the server's threads; read after requests complete
   std::unique_ptr<Server> server_;
   std::unique_ptr<HttpClient> client_;
   std::string admin_;

@@ -6,13 +6,17 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
 #include "testing/temp_dir.h"
+#include "vault/vault_core.h"
 
 namespace privet::testing {
 
@@ -24,7 +28,10 @@ class VaultTest : public ::testing::Test {
   void SetUp() override {
     policy_ = CompileFile(policy_file_);
     ASSERT_NE(policy_, nullptr);
-    Reopen();
+    // As the CLI and the server open it: the first open records the file as the first
+    // published version (Vault::PolicyVersions), the one a published change is compared with.
+    if (first_open_with_text_) policy_text_ = ReadFile(SourcePath(policy_file_));
+    ReopenWith({.policy_text = policy_text_});
   }
 
   void Reopen() { ReopenWith({}); }
@@ -100,12 +107,31 @@ class VaultTest : public ::testing::Test {
     return vault_->RecordConsent(id, grant);
   }
 
+  // The outbox messages of `topic`, opened with their subject's key, by subject.
+  std::multimap<uint64_t, nlohmann::json> OpenedOutbox(std::string_view topic) {
+    std::multimap<uint64_t, nlohmann::json> out;
+    vault_internal::VaultCore& core = vault_internal::CoreOf(*vault_);
+    auto messages = core.data().GetOutbox(false);
+    EXPECT_TRUE(messages.ok()) << messages.status().ToString();
+    if (!messages.ok()) return out;
+    for (const store::OutboxRecord& m : *messages) {
+      if (m.topic != topic) continue;
+      auto body =
+          core.Open(m.subject_id, vault_internal::VaultCore::OutboxContext(m.topic), m.sealed_body);
+      EXPECT_TRUE(body.ok()) << body.status().ToString();
+      out.emplace(m.subject_id, nlohmann::json::parse(body.ok() ? *body : "null"));
+    }
+    return out;
+  }
+
   static std::string ReadFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
   std::string policy_file_;
+  bool first_open_with_text_ = false;  // set in a constructor: SetUp opens with policy_text_
+  std::string policy_text_;            // the file's text, when first_open_with_text_
   TempDir dir_;
   ManualClock clock_{CivilDayToTime({2024, 3, 4})};
   std::shared_ptr<const CompiledPolicy> policy_;

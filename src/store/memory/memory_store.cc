@@ -142,6 +142,31 @@ class MemoryDataStore final : public DataStore {
     });
     return out;
   }
+  StatusOr<std::vector<SubjectRecord>> ListSubjects(uint64_t after, size_t limit) override {
+    MutexLock lock(&mu_);
+    // The order SQLite keeps: ids as int64 bit patterns. Subjects with the sign bit clear
+    // (std::map order) come after those with it set.
+    auto signed_less = [](uint64_t a, uint64_t b) {
+      return static_cast<int64_t>(a) < static_cast<int64_t>(b);
+    };
+    std::vector<SubjectRecord> out;
+    std::vector<uint64_t> ids;
+    for (const auto& [id, s] : subjects_) {
+      if (after == 0 || signed_less(after, id)) ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end(), signed_less);
+    for (uint64_t id : ids) {
+      if (out.size() >= limit) break;
+      out.push_back(subjects_.at(id));
+    }
+    return out;
+  }
+  StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() override {
+    MutexLock lock(&mu_);
+    std::vector<PolicyVersionRecord> out;
+    for (const auto& [version, v] : policy_versions_) out.push_back(v);
+    return out;
+  }
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
     MutexLock lock(&mu_);
     std::vector<OutboxRecord> out;
@@ -473,6 +498,26 @@ class MemoryDataStore final : public DataStore {
       undo_.Assign(lifecycle_, key, o.event.at);
     return Status::Ok();
   }
+  Status ApplyOp(const op::PutPolicyVersion& o) REQUIRES(mu_) {
+    if (policy_versions_.count(o.version.version)) {
+      return Status(StatusCode::kAlreadyExists,
+                    "data store apply: policy version already recorded");
+    }
+    undo_.Assign(policy_versions_, o.version.version, o.version);
+    return Status::Ok();
+  }
+  Status ApplyOp(const op::SetPolicyNoticeProgress& o) REQUIRES(mu_) {
+    auto it = policy_versions_.find(o.version);
+    if (it == policy_versions_.end()) {
+      return Status(StatusCode::kFailedPrecondition,
+                    "data store apply: policy version not recorded");
+    }
+    PolicyVersionRecord v = it->second;
+    v.notices_through = o.notices_through;
+    v.notices_pending = o.notices_pending;
+    undo_.Assign(policy_versions_, o.version, std::move(v));
+    return Status::Ok();
+  }
   Status ApplyOp(const op::AddAggregate& o) REQUIRES(mu_) {
     const auto key = std::make_tuple(o.aggregate.rule, o.aggregate.category, o.aggregate.day);
     auto it = aggregates_.find(key);
@@ -548,6 +593,7 @@ class MemoryDataStore final : public DataStore {
   std::map<int64_t, WebhookEventRecord> events_ GUARDED_BY(mu_);
   std::map<std::pair<uint64_t, int64_t>, WebhookDeadLetterRecord> dead_letters_ GUARDED_BY(mu_);
   int64_t next_event_seq_ GUARDED_BY(mu_) = 1;
+  std::map<int, PolicyVersionRecord> policy_versions_ GUARDED_BY(mu_);
 };
 
 class MemoryKeyStore final : public KeyStore {

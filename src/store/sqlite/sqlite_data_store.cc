@@ -18,6 +18,7 @@
 
 #include "common/mutex.h"
 #include "store/sqlite/sqlite_delivery_tables.h"
+#include "store/sqlite/sqlite_policy_versions.h"
 #include "store/sqlite/sqlite_rights_tables.h"
 #include "store/sqlite/sqlite_util.h"
 #include "store/sqlite/wal_checkpointer.h"
@@ -39,8 +40,9 @@ constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // Version 2 added the rights and retention tables (sqlite_rights_tables.cc), version 3 the
 // people behind each aggregate (CN02), version 4 the recipient of a consent event (an opt-out
 // from one recipient, CU06), version 5 the outbox's delivery state and the webhook tables
-// (sqlite_delivery_tables.cc); older files are upgraded in place on open.
-constexpr int kDataSchemaVersion = 5;
+// (sqlite_delivery_tables.cc), version 6 the published policy versions
+// (sqlite::PolicyVersionTable::kSchema); older files are upgraded in place on open.
+constexpr int kDataSchemaVersion = 6;
 constexpr char kConsentRecipientUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
@@ -189,6 +191,14 @@ class SqliteDataStore final : public DataStore {
     MutexLock lock(&mu_);
     return rights_->GetAggregates();
   }
+  StatusOr<std::vector<SubjectRecord>> ListSubjects(uint64_t after, size_t limit) override {
+    MutexLock lock(&mu_);
+    return policy_versions_->ListSubjects(after, limit);
+  }
+  StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() override {
+    MutexLock lock(&mu_);
+    return policy_versions_->GetAll();
+  }
   // No lock: the scan runs on a connection of its own, and rights_ is set once, in Prepare.
   Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override
       NO_THREAD_SAFETY_ANALYSIS {
@@ -252,6 +262,12 @@ class SqliteDataStore final : public DataStore {
   Status ApplyOp(const op::PruneWebhookEvents& o) REQUIRES(mu_) {
     return delivery_->PruneWebhookEvents(o.through_seq);
   }
+  Status ApplyOp(const op::PutPolicyVersion& o) REQUIRES(mu_) {
+    return policy_versions_->Put(o.version);
+  }
+  Status ApplyOp(const op::SetPolicyNoticeProgress& o) REQUIRES(mu_) {
+    return policy_versions_->SetNoticeProgress(o.version, o.notices_through, o.notices_pending);
+  }
   Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size) REQUIRES(mu_);
   Status SetSynchronousLocked(Synchronous wanted) REQUIRES(mu_);
   Status PurgeLocked(uint64_t id) REQUIRES(mu_);
@@ -263,6 +279,7 @@ class SqliteDataStore final : public DataStore {
   std::unique_ptr<sqlite::Connection> conn_ GUARDED_BY(mu_);
   std::unique_ptr<sqlite::RightsTables> rights_ GUARDED_BY(mu_);
   std::unique_ptr<sqlite::DeliveryTables> delivery_ GUARDED_BY(mu_);
+  std::unique_ptr<sqlite::PolicyVersionTable> policy_versions_ GUARDED_BY(mu_);
   Statement insert_subject_ GUARDED_BY(mu_);
   Statement update_profile_ GUARDED_BY(mu_);
   Statement put_field_ GUARDED_BY(mu_);
@@ -379,6 +396,8 @@ Status SqliteDataStore::Prepare() {
   PRIVET_RETURN_IF_ERROR(rights_->Prepare());
   delivery_ = std::make_unique<sqlite::DeliveryTables>(*conn_);
   PRIVET_RETURN_IF_ERROR(delivery_->Prepare());
+  policy_versions_ = std::make_unique<sqlite::PolicyVersionTable>(*conn_);
+  PRIVET_RETURN_IF_ERROR(policy_versions_->Prepare());
   // The reader's copies of the read statements.
   PRIVET_ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
   struct {
@@ -757,7 +776,8 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
   const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema + ";" +
                              sqlite::RightsTables::kAggregateSubjects + ";" +
-                             sqlite::DeliveryTables::kSchema;
+                             sqlite::DeliveryTables::kSchema + ";" +
+                             sqlite::PolicyVersionTable::kSchema;
   PRIVET_ASSIGN_OR_RETURN(
       std::unique_ptr<sqlite::Connection> conn,
       sqlite::OpenStoreFile(
@@ -767,7 +787,8 @@ StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path
            .schema_version = kDataSchemaVersion,
            .schema_sql = schema,
            .upgrades = {sqlite::RightsTables::kSchema, sqlite::RightsTables::kAggregateSubjects,
-                        kConsentRecipientUpgrade, sqlite::DeliveryTables::kSchema}}));
+                        kConsentRecipientUpgrade, sqlite::DeliveryTables::kSchema,
+                        sqlite::PolicyVersionTable::kSchema}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

@@ -32,9 +32,11 @@ class RightsTables : public ::testing::Test {
   std::unique_ptr<DataStore> store_;
 };
 
-// Takes a file back to version 4: before the outbox's delivery state and the webhook tables.
+// Takes a file back to version 4: before the outbox's delivery state and the webhook tables
+// (version 5) and the policy versions (version 6).
 constexpr char kUndoVersion5[] =
-    "DROP TABLE webhook_endpoints; DROP TABLE webhook_events; DROP TABLE webhook_dead_letters;"
+    "DROP TABLE policy_versions; DROP TABLE webhook_endpoints; DROP TABLE webhook_events; DROP "
+    "TABLE webhook_dead_letters;"
     " DROP INDEX outbox_pending; ALTER TABLE outbox DROP COLUMN state;"
     " ALTER TABLE outbox DROP COLUMN attempts; ALTER TABLE outbox DROP COLUMN next_attempt_at;"
     " ALTER TABLE outbox DROP COLUMN last_error; DELETE FROM sqlite_sequence WHERE name ="
@@ -132,6 +134,27 @@ TEST_F(RightsTables, AVersionTwoFileKeepsItsAggregatesWithNoOneBehindThem) {
   ASSERT_EQ(aggregates->size(), 1u);
   EXPECT_EQ((*aggregates)[0].count, 15);
   EXPECT_EQ((*aggregates)[0].subjects, 2);  // the old twelve fields count no one
+}
+
+// Version 5 added the published policy versions (sqlite_policy_versions.cc).
+TEST_F(RightsTables, AVersionFiveFileGainsThePolicyVersionsTable) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE policy_versions; PRAGMA user_version=5;", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto subject = (*reopened)->GetSubject(7);
+  ASSERT_TRUE(subject.ok() && subject->has_value());
+  WriteBatch batch;
+  batch.PutPolicyVersion({.version = 1, .text = "version: 1"});
+  ASSERT_TRUE((*reopened)->Apply(batch).ok());
+  auto versions = (*reopened)->GetPolicyVersions();
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions->size(), 1u);
 }
 
 }  // namespace
