@@ -46,6 +46,7 @@ enum class AuditEvent {
   kLifecycle,          // a retention anchor recorded (end of contract, of a process, ...)
   kLocationExemption,  // a location exemption granted or revoked (CX03)
   kPolicyVersion,      // a policy version published (its number and classification)
+  kBreach,             // a breach recorded, its notices queued, the authority told
 };
 std::string_view AuditEventName(AuditEvent e);                         // "subject_created"
 std::optional<AuditEvent> ParseAuditEventName(std::string_view name);  // nullopt if unknown
@@ -55,6 +56,9 @@ struct AuditEntry {
   Time at;
   uint64_t subject_id = 0;  // pseudonymous; 0 when the event concerns no subject
   std::string principal;    // "service", "staff:<role>", "subject", "organization_admin:<id>", ...
+  // The API key that acted: its public id (16 hex digits), empty when none did. Written into the
+  // canonical bytes only when set, so entries from before it existed keep their bytes.
+  std::string key;
   std::string action;       // read, write, grant, withdraw, rotate, ...
   std::string purpose;      // policy purpose id, or empty
   std::vector<std::string> categories;  // policy category ids concerned

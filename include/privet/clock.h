@@ -81,5 +81,8 @@ std::string DayString(CivilDay d);  // 2024-03-04
 inline constexpr int kFirstYear = 1678;
 inline constexpr int kLastYear = 2261;
 std::optional<CivilDay> ParseDayString(std::string_view text);
+// The inverse of Rfc3339: exactly YYYY-MM-DDTHH:MM:SSZ (UTC, whole seconds), a day
+// ParseDayString accepts and a time of day that exists; nullopt for anything else.
+std::optional<Time> ParseRfc3339(std::string_view text);
 
 }  // namespace privet

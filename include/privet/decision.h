@@ -71,6 +71,10 @@ struct Principal {
   // kSubject: their kind (an index into the policy's subject_kinds), which decides what they may
   // read of other subjects (CF07). The vault fills it from the subject's record.
   uint16_t subject_kind = kUnknownSubjectKind;
+  // The API key the caller authenticated with (its public id as a number; 0: none, such as a
+  // session or the vault's own work). Decisions do not depend on it; audit entries record it,
+  // so that a breach can name whose data a leaked key actually read.
+  uint64_t api_key = 0;
 
   static Principal Service() { return {}; }
   static Principal Staff(RoleId role) { return {.kind = PrincipalKind::kStaff, .role = role}; }
@@ -94,6 +98,10 @@ std::optional<PrincipalKind> ParsePrincipalKindName(std::string_view name);
 // or "tenant:<tenant id>" (ids in decimal). A subject's id is not part of the text. A staff role
 // the policy does not have is written "staff:?".
 std::string PrincipalText(const CompiledPolicy& policy, const Principal& principal);
+// An API key's public id as audit entries and breach reports write it (16 lowercase hex digits,
+// the id in the key's token), and back; nullopt for other text.
+std::string ApiKeyIdText(uint64_t id);
+std::optional<uint64_t> ParseApiKeyId(std::string_view text);
 // "staff:<role>" for a role given by its policy id.
 std::string StaffPrincipalText(std::string_view role);
 // The inverse of PrincipalText for the principals a key can act as: "service", "admin",

@@ -35,9 +35,20 @@ struct NoticeVersion {
   CivilDay effective;
   std::vector<PolicyChange> changes;  // from the version before; shown for `upcoming` only
 };
+// A breach the notice posts (CN15: the policy's breach.channels lists website and the breach
+// met its threshold; Vault::Breaches has them). The company's words, no personal data.
+struct NoticeBreach {
+  std::string what;
+  Time started_at;
+  std::optional<Time> ended_at;  // unset: still going on when recorded
+  Time recorded_at;
+  std::vector<std::string> categories;  // policy category ids; empty: every category
+  std::string measures;
+};
 struct NoticeHistory {
   std::vector<NoticeVersion> earlier;     // oldest first
   std::optional<NoticeVersion> upcoming;  // the next version, once published
+  std::vector<NoticeBreach> breaches;     // posted on the notice, oldest first
 };
 
 // The notice as CommonMark. Policy text is escaped so that it cannot inject markup; ids appear
@@ -45,7 +56,8 @@ struct NoticeHistory {
 std::string RenderNoticeMarkdown(const Policy& p);
 // The same with the version history (CX10, CU11): the intro says when the announced version
 // takes effect; "Changes to this notice" lists the earlier versions and what the announced one
-// changes.
+// changes. Breaches posted on the notice (CN15) are announced in the intro and described under
+// "If something goes wrong", newest first.
 std::string RenderNoticeMarkdown(const Policy& p, const NoticeHistory& history);
 
 // The notice as a complete, standalone HTML5 document (lang="en", UTF-8, inline CSS, no

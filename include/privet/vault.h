@@ -53,6 +53,7 @@
 #include <string_view>
 #include <vector>
 
+#include "privet/breach.h"
 #include "privet/clock.h"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
@@ -484,6 +485,28 @@ class Vault {
   // Every published version, oldest first (the first is the one the vault was first opened with).
   StatusOr<std::vector<PolicyVersion>> PolicyVersions();
   static constexpr size_t kPolicyNoticeBatch = 500;
+
+  // Records a personal data breach in the register and does what the policy's `breach:` section
+  // says (privet/breach.h; CN15). The report must name a start not after its end, an end and an
+  // awareness not in the future, categories the policy declares, and API key ids and principals
+  // in their text forms: InvalidArgument naming the field otherwise, and nothing changes.
+  //
+  // Who is affected is worked out from the data and the audit log (read decisions buffered so
+  // far are committed first, so every read up to now counts). Where the risk meets the
+  // policy's threshold and `breach.channels` lists email, a sealed outbox message (topic
+  // `breach_notice`) is queued for every affected subject. The breach commits first, with its
+  // audit entry and a breach.recorded webhook event, marked as having notices pending; the
+  // notices follow in commits of kBreachNoticeBatch that each record their progress with the
+  // breach, so that a crash neither loses nor repeats a notice: the next open finishes them.
+  // `breach.channels` listing website puts the breach on the notice (/privacy) once the threshold
+  // is met.
+  StatusOr<Breach> RecordBreach(const BreachReport& report);
+  // The register, oldest first.
+  StatusOr<std::vector<Breach>> Breaches();
+  // Records that the supervisory authority was told of breach `id` at `at` (not in the future):
+  // its deadline stops running. NotFound for an unknown breach; audited.
+  StatusOr<Breach> RecordAuthorityNotified(uint64_t id, Time at, const Principal& by);
+  static constexpr size_t kBreachNoticeBatch = 500;
 
   // Exact-match lookup by email, phone or username through blind indexes.
   enum class Identifier { kEmail, kPhone, kUsername };

@@ -28,6 +28,7 @@ constexpr auto kAuditEventNames = common::MakeNameTable<AuditEvent>({
     {AuditEvent::kLifecycle, "lifecycle"},
     {AuditEvent::kLocationExemption, "location_exemption"},
     {AuditEvent::kPolicyVersion, "policy_version"},
+    {AuditEvent::kBreach, "breach"},
 });
 static_assert(common::CoversEveryEnumerator(kAuditEventNames));
 
@@ -87,8 +88,9 @@ void AppendArray(std::string& out, std::string_view key, const std::vector<std::
 // path below produces for them, at a tenth of the cost (audit_log_test checks the two agree).
 std::string SerializePlain(const AuditEntry& e) {
   std::string out;
-  out.reserve(160 + e.principal.size() + e.action.size() + e.purpose.size() + e.outcome.size() +
-              e.basis.size() + e.detail.size() + 32 * (e.categories.size() + e.withheld.size()));
+  out.reserve(160 + e.principal.size() + e.key.size() + e.action.size() + e.purpose.size() +
+              e.outcome.size() + e.basis.size() + e.detail.size() +
+              32 * (e.categories.size() + e.withheld.size()));
   out += "{\"event\":\"";
   out += AuditEventName(e.event);
   out += '"';
@@ -97,6 +99,7 @@ std::string SerializePlain(const AuditEntry& e) {
   AppendKey(out, "subject");
   out += std::to_string(e.subject_id);
   AppendString(out, "principal", e.principal);
+  if (!e.key.empty()) AppendString(out, "key", e.key);
   AppendString(out, "action", e.action);
   AppendString(out, "purpose", e.purpose);
   AppendArray(out, "categories", e.categories);
@@ -118,15 +121,16 @@ std::optional<AuditEvent> ParseAuditEventName(std::string_view name) {
 }
 
 std::string SerializeAuditEntry(const AuditEntry& e) {
-  if (WrittenAsIs(e.principal) && WrittenAsIs(e.action) && WrittenAsIs(e.purpose) &&
-      WrittenAsIs(e.categories) && WrittenAsIs(e.outcome) && WrittenAsIs(e.basis) &&
-      WrittenAsIs(e.withheld) && WrittenAsIs(e.detail))
+  if (WrittenAsIs(e.principal) && WrittenAsIs(e.key) && WrittenAsIs(e.action) &&
+      WrittenAsIs(e.purpose) && WrittenAsIs(e.categories) && WrittenAsIs(e.outcome) &&
+      WrittenAsIs(e.basis) && WrittenAsIs(e.withheld) && WrittenAsIs(e.detail))
     return SerializePlain(e);
   nlohmann::ordered_json j;
   j["event"] = AuditEventName(e.event);
   j["at"] = ToUnix(e.at);
   j["subject"] = e.subject_id;
   j["principal"] = e.principal;
+  if (!e.key.empty()) j["key"] = e.key;
   j["action"] = e.action;
   j["purpose"] = e.purpose;
   j["categories"] = e.categories;
@@ -158,6 +162,12 @@ StatusOr<AuditEntry> ParseAuditEntry(std::string_view bytes) {
     e.at = FromUnix(*at);
     e.subject_id = *subject;
     e.principal = j.at("principal").get<std::string>();
+    const bool with_key = j.contains("key");
+    if (with_key) {
+      e.key = j.at("key").get<std::string>();
+      // Absent and empty are the same entry: only one of them is canonical.
+      if (e.key.empty()) return InvalidArgument("audit entry has an empty key");
+    }
     e.action = j.at("action").get<std::string>();
     e.purpose = j.at("purpose").get<std::string>();
     e.categories = j.at("categories").get<std::vector<std::string>>();
@@ -166,7 +176,8 @@ StatusOr<AuditEntry> ParseAuditEntry(std::string_view bytes) {
     e.withheld = j.at("withheld").get<std::vector<std::string>>();
     e.detail = j.at("detail").get<std::string>();
     e.policy_version = *policy_version;
-    if (j.size() != 12) return InvalidArgument("audit entry has unexpected keys");
+    if (j.size() != (with_key ? 13u : 12u))
+      return InvalidArgument("audit entry has unexpected keys");
     return e;
   } catch (const nlohmann::json::exception&) {
     return InvalidArgument("audit entry is missing a key or has a wrong type");

@@ -27,6 +27,7 @@ std::string ReferenceBytes(const AuditEntry& e) {
   j["at"] = std::chrono::duration_cast<std::chrono::seconds>(e.at.time_since_epoch()).count();
   j["subject"] = e.subject_id;
   j["principal"] = e.principal;
+  if (!e.key.empty()) j["key"] = e.key;  // added later, and only where set
   j["action"] = e.action;
   j["purpose"] = e.purpose;
   j["categories"] = e.categories;
@@ -57,7 +58,9 @@ TEST(AuditEntryTest, CanonicalBytesMatchTheReferenceEncoding) {
   AuditEntry printable = decision;  // every printable ASCII character that needs no escape
   for (char c = 0x20; c < 0x7f; ++c)
     if (c != '"' && c != '\\') printable.detail += c;
-  std::vector<AuditEntry> entries = {decision, empty, negative_time, printable};
+  AuditEntry by_key = decision;  // an API key's read (breach evidence)
+  by_key.key = "0123456789abcdef";
+  std::vector<AuditEntry> entries = {decision, empty, negative_time, printable, by_key};
   // Strings that need escaping take the reference path.
   for (const std::string& odd :
        {std::string("quote\"d"), std::string("back\\slash"), std::string("tab\there"),
@@ -76,6 +79,21 @@ TEST(AuditEntryTest, CanonicalBytesMatchTheReferenceEncoding) {
     ASSERT_TRUE(parsed.ok()) << bytes;
     EXPECT_EQ(SerializeAuditEntry(*parsed), bytes);
   }
+}
+
+// An entry without a key keeps the bytes it had before keys were recorded; "key" comes after
+// "principal" when set; an empty "key" is not canonical (absent is).
+TEST(AuditEntryTest, TheKeyIsWrittenOnlyWhenSet) {
+  AuditEntry e{.event = AuditEvent::kDecision, .principal = "staff:support", .action = "read"};
+  EXPECT_THAT(SerializeAuditEntry(e), Not(HasSubstr("\"key\"")));
+  e.key = "00000000000000ff";
+  const std::string bytes = SerializeAuditEntry(e);
+  EXPECT_THAT(bytes, HasSubstr("\"principal\":\"staff:support\",\"key\":\"00000000000000ff\","));
+  ASSERT_TRUE(ParseAuditEntry(bytes).ok());
+  EXPECT_EQ(ParseAuditEntry(bytes)->key, e.key);
+  std::string empty_key = bytes;
+  empty_key.replace(empty_key.find("00000000000000ff"), 16, "");
+  EXPECT_FALSE(ParseAuditEntry(empty_key).ok());
 }
 
 class AuditLogTest : public testing::VaultTest {

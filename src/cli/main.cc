@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/audit_command.h"
+#include "cli/breach_command.h"
 #include "cli/policy_command.h"
 #include "cli/rights_command.h"
 #include "cli/serve_command.h"
@@ -130,6 +131,42 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   CLI::App* versions =
       policy->add_subcommand("versions", "List the vault's published policy versions");
   add_vault_options(versions);
+  privet::cli::BreachFlags breach_flags;
+  std::string breach_id, breach_at;
+  CLI::App* breach = app.add_subcommand("breach", "The breach register (CN15)");
+  breach->require_subcommand(1);
+  CLI::App* breach_record = breach->add_subcommand(
+      "record", "Record a breach: who is affected, their notices, the authority deadline");
+  breach_record->add_option("--what", breach_flags.what, "What happened (no personal data)")
+      ->required();
+  breach_record->add_option("--started", breach_flags.started_at,
+                            "When it started, YYYY-MM-DDTHH:MM:SSZ (default: now)");
+  breach_record->add_option("--ended", breach_flags.ended_at,
+                            "When it ended (default: still going on)");
+  breach_record->add_option("--aware", breach_flags.aware_at,
+                            "When the company became aware (default: now)");
+  breach_record->add_option("--categories", breach_flags.categories,
+                            "Policy category ids concerned (default: every category)");
+  breach_record->add_option("--systems", breach_flags.systems, "The systems involved");
+  breach_record->add_option("--api-keys", breach_flags.api_keys,
+                            "API key ids involved: their reads name who is affected");
+  breach_record->add_option("--principals", breach_flags.principals,
+                            "Principals involved (staff:<role>, service, ...): likewise");
+  breach_record
+      ->add_option("--risk", breach_flags.risk,
+                   "unlikely, risk, reasonable_risk_of_harm or high_risk")
+      ->capture_default_str();
+  breach_record->add_option("--measures", breach_flags.measures,
+                            "What was done and what people can do (no personal data)");
+  add_vault_options(breach_record);
+  CLI::App* breach_list =
+      breach->add_subcommand("list", "The register, with each authority deadline");
+  add_vault_options(breach_list);
+  CLI::App* breach_told = breach->add_subcommand(
+      "authority-notified", "Record that the supervisory authority was told of breach ID");
+  breach_told->add_option("ID", breach_id, "The breach id (privet breach list)")->required();
+  breach_told->add_option("--at", breach_at, "When, YYYY-MM-DDTHH:MM:SSZ (default: now)");
+  add_vault_options(breach_told);
   CLI::App* request = app.add_subcommand("request", "Data-subject rights requests");
   request->require_subcommand(1);
   CLI::App* overdue = request->add_subcommand(
@@ -251,7 +288,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   if (*diff) return privet::cli::PolicyDiff(before, after, std::cout, std::cerr);
   // Every command below works on an existing vault: a mistyped directory is a usage error, never
   // a new empty vault (or an empty report of one).
-  const bool with_policy = *publish || *versions || *overdue || *retention_run || *subject_event ||
+  const bool with_policy = *publish || *versions || *breach_record || *breach_list ||
+                           *breach_told || *overdue || *retention_run || *subject_event ||
                            *subject_hold || *subject_release;
   const privet::VaultFiles& named = with_policy ? spec.files : files;
   if (privet::Status found = privet::FindVault(named); !found.ok()) {
@@ -271,6 +309,11 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
   if (*pubkey) return privet::cli::AuditPublicKeyCommand(files, std::cout, std::cerr);
   if (*publish) return privet::cli::PolicyPublish(spec, path, effective, std::cout, std::cerr);
   if (*versions) return privet::cli::PolicyVersions(spec, std::cout, std::cerr);
+  if (*breach_record) return privet::cli::BreachRecord(spec, breach_flags, std::cout, std::cerr);
+  if (*breach_list) return privet::cli::BreachList(spec, std::cout, std::cerr);
+  if (*breach_told) {
+    return privet::cli::BreachAuthorityNotified(spec, breach_id, breach_at, std::cout, std::cerr);
+  }
   if (*overdue) return privet::cli::RequestOverdue(spec, within_days, std::cout, std::cerr);
   if (*subject_event)
     return privet::cli::SubjectEvent(spec, subject_id, event, std::cout, std::cerr);

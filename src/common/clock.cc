@@ -80,4 +80,16 @@ std::optional<CivilDay> ParseDayString(std::string_view text) {
   return parsed;
 }
 
+std::optional<Time> ParseRfc3339(std::string_view text) {
+  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
+    return std::nullopt;
+  const std::optional<CivilDay> day = ParseDayString(text.substr(0, 10));
+  const std::optional<unsigned> h = Digits(text.substr(11, 2));
+  const std::optional<unsigned> m = Digits(text.substr(14, 2));
+  const std::optional<unsigned> s = Digits(text.substr(17, 2));
+  if (!day || !h || !m || !s || *h > 23 || *m > 59 || *s > 59) return std::nullopt;
+  return CivilDayToTime(*day) + std::chrono::hours(*h) + std::chrono::minutes(*m) +
+         std::chrono::seconds(*s);
+}
+
 }  // namespace privet

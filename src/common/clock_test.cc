@@ -51,6 +51,19 @@ TEST(Clock, ParseDayStringIsTheInverseOfDayString) {
   EXPECT_EQ(ParseDayString(DayString(day)), day);
 }
 
+TEST(Clock, ParseRfc3339IsTheInverseOfRfc3339) {
+  const Time t = CivilDayToTime({2024, 3, 4}) + std::chrono::hours(13) + std::chrono::minutes(5) +
+                 std::chrono::seconds(59);
+  EXPECT_EQ(ParseRfc3339("2024-03-04T13:05:59Z"), t);
+  EXPECT_EQ(ParseRfc3339(Rfc3339(t)), t);
+  for (const char* bad :
+       {"2024-03-04T24:00:00Z", "2024-03-04T13:60:00Z", "2024-03-04T13:00:60Z",
+        "2024-03-04 13:00:00Z", "2024-03-04T13:00:00", "2024-03-04T13:00:00+00:00",
+        "2023-02-29T00:00:00Z", "2024-03-04T1:00:00Z", ""}) {
+    EXPECT_EQ(ParseRfc3339(bad), std::nullopt) << bad;
+  }
+}
+
 // A day beyond the years Time spans (a damaged document once carried 99999-01-01) used to
 // overflow its nanoseconds (UBSan: signed overflow); it is the nearest end of Time instead.
 TEST(Clock, CivilDayToTimeStopsAtTheEndsOfTime) {

@@ -41,8 +41,10 @@ constexpr std::array<DefaultTemplate, 10> kDefaults = {{
      "We have published version {{version}} of our privacy policy. It takes effect on "
      "{{effective}}.\n\nWhat changes:\n{{summary}}\n\nRead it at {{site}}{{notice}}"},
     {"breach_notice", "A security incident affecting your data",
-     "We are writing to tell you about a security incident that concerns your data.\n\n"
-     "{{description}}\n\nData concerned: {{categories}}."},
+     "We are writing to tell you about a security incident at {{organization}} that concerns "
+     "your data.\n\nWhat happened: {{what}}\nIt started: {{started_at}}\nIt ended: "
+     "{{ended_at}}\nYour data concerned: {{categories}}\n\nWhat we have done, and what you "
+     "can do: {{measures}}\n\nQuestions: {{contact}}"},
 }};
 
 // A message for a topic with no template anywhere: every fact of the body, one per line.

@@ -992,6 +992,36 @@ void AddVersionHistory(const Policy& p, const NoticeHistory& history, Section& s
   }
 }
 
+// CN15: the breaches posted on the notice, newest first.
+void AddBreaches(const Policy& p, const NoticeHistory& history, Section& s) {
+  if (history.breaches.empty()) return;
+  Section posted = NewSection("breach-notices", Rich("Security incidents"));
+  for (auto it = history.breaches.rbegin(); it != history.breaches.rend(); ++it) {
+    const NoticeBreach& b = *it;
+    std::string when = "From " + Rfc3339(b.started_at);
+    when += b.ended_at ? " to " + Rfc3339(*b.ended_at) : ", still going on when found";
+    posted.Paragraph(Rich()
+                         .Strong("Recorded " + CivilDayToString(CivilDayOf(b.recorded_at)) + ": ")
+                         .Text(Sentence(b.what)));
+    std::vector<Rich> items;
+    items.push_back(Rich(when + "."));
+    std::vector<std::string> names;
+    // Each id covers the categories beneath it (user.contact: user.contact.email, ...).
+    for (const Category& c : p.categories) {
+      const bool covered = std::any_of(b.categories.begin(), b.categories.end(), [&](auto& id) {
+        return c.id == id || c.id.rfind(id + ".", 0) == 0;
+      });
+      if (covered) names.push_back(c.description.empty() ? c.id : c.description);
+    }
+    items.push_back(Rich("Data concerned: " +
+                         (names.empty() ? std::string("any of the data above") : JoinWords(names)) +
+                         "."));
+    if (!b.measures.empty()) items.push_back(Rich("What we have done: " + Sentence(b.measures)));
+    posted.List(std::move(items));
+  }
+  s.subsections.push_back(std::move(posted));
+}
+
 Section ChangesSection(const Policy& p) {
   const ChangePolicy& c = p.changes;
   Section s = NewSection("changes", Rich("Changes to this notice"));
@@ -1186,6 +1216,11 @@ NoticeDocument BuildNotice(const Policy& p, const NoticeHistory& history) {
                                   CivilDayToString(history.upcoming->effective) +
                                   "; what changes is listed under Changes to this notice."));
   }
+  if (!history.breaches.empty()) {
+    doc.intro.push_back(Rich()
+                            .Strong("Security incident notice: ")
+                            .Text("see Security incidents under If something goes wrong."));
+  }
   if (!p.summary.empty()) doc.intro.push_back(Rich(Sentence(p.summary)));
   doc.sections.push_back(IntroSection(p));
   doc.sections.push_back(WhereSection(p));
@@ -1202,6 +1237,7 @@ NoticeDocument BuildNotice(const Policy& p, const NoticeHistory& history) {
   doc.sections.push_back(MarketingSection(p));
   if (p.automatic_collection) doc.sections.push_back(AutomaticSection(p, *p.automatic_collection));
   doc.sections.push_back(BreachSection(p));
+  AddBreaches(p, history, doc.sections.back());
   doc.sections.push_back(ChangesSection(p));
   AddVersionHistory(p, history, doc.sections.back());
   MarkUnconfirmed(p, doc);

@@ -47,6 +47,29 @@ std::string StaffPrincipalText(std::string_view role) {
   return WithArgument(PrincipalKind::kStaff, role);
 }
 
+std::string ApiKeyIdText(uint64_t id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, id >>= 4) out[static_cast<size_t>(i)] = kHex[id & 15];
+  return out;
+}
+
+std::optional<uint64_t> ParseApiKeyId(std::string_view text) {
+  if (text.size() != 16) return std::nullopt;
+  uint64_t id = 0;
+  for (char c : text) {
+    int digit = 0;
+    if (c >= '0' && c <= '9')
+      digit = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      digit = c - 'a' + 10;
+    else
+      return std::nullopt;
+    id = (id << 4) | static_cast<uint64_t>(digit);
+  }
+  return id;
+}
+
 std::string PrincipalText(const CompiledPolicy& policy, const Principal& p) {
   switch (p.kind) {
     case PrincipalKind::kStaff:

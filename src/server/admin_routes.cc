@@ -1,5 +1,5 @@
 // Routes for operators: the policy in force, retention sweeps, the audit log, disclosures,
-// API keys and metrics.
+// API keys and metrics (with the breach register's deadlines, breach_routes.cc).
 #include "common/unix_time.h"
 #include "privet/audit.h"
 #include "privet/notice.h"
@@ -224,7 +224,8 @@ void AddAdminRoutes(RouteTable& table) {
   table.Add("GET", "/metrics", kOperators, [](const Call& call) -> StatusOr<HttpResponse> {
     return HttpResponse{.status = 200,
                         .content_type = "text/plain; version=0.0.4",
-                        .body = call.ctx.metrics.Render()};
+                        .body = call.ctx.metrics.Render() +
+                                RenderBreachMetrics(call.ctx.vault, call.ctx.clock.Now())};
   });
 }
 

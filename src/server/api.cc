@@ -118,6 +118,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddRequestRoutes(table_);
   AddAdminRoutes(table_);
   AddDeliveryRoutes(table_);
+  AddBreachRoutes(table_);
   AddSessionRoutes(table_);
   AddOrganizationRoutes(table_);
   AddLifecycleRoutes(table_);

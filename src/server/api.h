@@ -143,6 +143,9 @@ void AddDeliveryRoutes(RouteTable& table);
 void AddSessionRoutes(RouteTable& table);
 void AddOrganizationRoutes(RouteTable& table);
 void AddLifecycleRoutes(RouteTable& table);
+void AddBreachRoutes(RouteTable& table);
+// The breach register's authority deadlines in the Prometheus text format, for /metrics.
+std::string RenderBreachMetrics(Vault& vault, Time now);
 
 class Api {
  public:

@@ -24,7 +24,8 @@ void AddPublicRoutes(RouteTable& table) {
             });
 
   // The notice as rendered from the policy in force (it carries its effective date), with the
-  // earlier published versions and the one announced to follow it (CX10, CU11).
+  // earlier published versions and the one announced to follow it (CX10, CU11), and the
+  // breaches it must post (CN15).
   table.Add("GET", "/privacy", kPublic, [](const Call& call) -> StatusOr<HttpResponse> {
     const Policy& p = call.ctx.policy->policy();
     PRIVET_ASSIGN_OR_RETURN(std::vector<PolicyVersion> versions, call.ctx.vault.PolicyVersions());
@@ -36,6 +37,17 @@ void AddPublicRoutes(RouteTable& table) {
         history.upcoming =
             NoticeVersion{.version = v.version, .effective = v.effective, .changes = v.changes};
       }
+    }
+    // CN15: breaches the policy posts on the website.
+    PRIVET_ASSIGN_OR_RETURN(std::vector<Breach> breaches, call.ctx.vault.Breaches());
+    for (const Breach& b : breaches) {
+      if (!b.website_notice) continue;
+      history.breaches.push_back({.what = b.report.what,
+                                  .started_at = b.report.started_at,
+                                  .ended_at = b.report.ended_at,
+                                  .recorded_at = b.recorded_at,
+                                  .categories = b.report.categories,
+                                  .measures = b.report.measures});
     }
     HttpResponse r{.status = 200,
                    .content_type = "text/html; charset=utf-8",

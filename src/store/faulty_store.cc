@@ -95,6 +95,7 @@ class FaultyDataStore final : public DataStore {
   StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() override {
     return inner_->GetPolicyVersions();
   }
+  StatusOr<std::vector<BreachRecord>> GetBreaches() override { return inner_->GetBreaches(); }
   Status BackupTo(const std::string& path) override { return inner_->BackupTo(path); }
   StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override {
     return inner_->GetAuditEntries(start, limit);

@@ -195,6 +195,19 @@ struct PolicyVersionRecord {
   uint64_t notices_through = 0;  // the last subject (DataStore::ListSubjects order) done; 0: none
 };
 
+// One breach in the register (CN15). The store keeps the columns it resumes on apart and the
+// rest as the vault's own JSON document, which holds no personal data (codes, counts, times,
+// the company's description): subjects appear as counts only.
+struct BreachRecord {
+  uint64_t id = 0;
+  int64_t recorded_at = 0;
+  std::string document;
+  // The notices to affected subjects still to queue: queued in batches, each committed with the
+  // progress below, so a crash resumes where the last commit ended and never queues one twice.
+  bool notices_pending = false;
+  uint64_t notices_through = 0;  // the last affected subject done (ascending ids); 0: none
+};
+
 // A field without its value, with its subject's kind: what retention sweeps look at.
 struct FieldMetadata {
   uint64_t id = 0;

@@ -87,6 +87,8 @@ class DataStore {
   virtual StatusOr<std::vector<SubjectRecord>> ListSubjects(uint64_t after, size_t limit) = 0;
   // Every published policy version, oldest first.
   virtual StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() = 0;
+  // The breach register, in no particular order.
+  virtual StatusOr<std::vector<BreachRecord>> GetBreaches() = 0;
 
   // Removes every row of the subject: fields, consent events, blind-index entries, disclosures,
   // outbox messages, legal holds, lifecycle events, the subject. Requests stay (they record what

@@ -1019,6 +1019,38 @@ TEST_P(DataStoreConformance, APolicyVersionIsRecordedOnceAndProgressNeedsOne) {
   EXPECT_FALSE(store_->GetSubject(6)->has_value());
 }
 
+TEST_P(DataStoreConformance, BreachesAreRecordedReplacedAndRolledBack) {
+  WriteBatch batch;
+  batch.PutBreach({.id = 0x8000000000000001u,
+                   .recorded_at = 5,
+                   .document = "{\"a\":1}",
+                   .notices_pending = true});
+  batch.PutBreach({.id = 7, .recorded_at = 6, .document = "{}"});
+  ASSERT_TRUE(store_->Apply(batch).ok());
+  WriteBatch progress;
+  progress.PutBreach({.id = 0x8000000000000001u,
+                      .recorded_at = 5,
+                      .document = "{\"a\":2}",
+                      .notices_pending = false,
+                      .notices_through = 0xFFFFFFFFFFFFFFFFu});
+  ASSERT_TRUE(store_->Apply(progress).ok());
+  // A batch that fails leaves its breach out.
+  WriteBatch failing;
+  failing.PutBreach({.id = 9, .document = "{}"});
+  failing.PutLegalHold({.subject_id = 0xDEAD, .rule = "r"});
+  EXPECT_FALSE(store_->Apply(failing).ok());
+  auto breaches = store_->GetBreaches();
+  ASSERT_TRUE(breaches.ok()) << breaches.status().ToString();
+  ASSERT_THAT(*breaches, SizeIs(2));
+  std::sort(breaches->begin(), breaches->end(),
+            [](const BreachRecord& a, const BreachRecord& b) { return a.id < b.id; });
+  EXPECT_EQ((*breaches)[0].id, 7u);
+  EXPECT_EQ((*breaches)[1].document, "{\"a\":2}");
+  EXPECT_FALSE((*breaches)[1].notices_pending);
+  EXPECT_EQ((*breaches)[1].notices_through, 0xFFFFFFFFFFFFFFFFu);
+  EXPECT_EQ((*breaches)[1].recorded_at, 5);
+}
+
 TEST_P(DataStoreConformance, ListSubjectsWalksEveryoneOnceInPages) {
   // Ids on both sides of the sign bit: the order is the int64 one in every backend.
   const std::vector<uint64_t> ids = {3,  0x8000000000000000u, 0xFFFFFFFFFFFFFFFFu,

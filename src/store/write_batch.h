@@ -169,6 +169,10 @@ struct SetPolicyNoticeProgress {
   uint64_t notices_through = 0;
   bool notices_pending = false;
 };
+// Records a breach, or replaces the record of the same id (its progress, the authority told).
+struct PutBreach {
+  BreachRecord breach;
+};
 }  // namespace op
 
 using WriteOp =
@@ -179,7 +183,7 @@ using WriteOp =
                  op::PutLifecycleEvent, op::AddAggregate, op::UpdateOutboxDelivery,
                  op::AppendWebhookEvent, op::PutWebhookEndpoint, op::RemoveWebhookEndpoint,
                  op::PutWebhookDeadLetter, op::RemoveWebhookDeadLetter, op::PruneWebhookEvents,
-                 op::PutPolicyVersion, op::SetPolicyNoticeProgress>;
+                 op::PutPolicyVersion, op::SetPolicyNoticeProgress, op::PutBreach>;
 
 // A visitor made of lambdas, for std::visit over a WriteOp:
 //   std::visit(Overloaded{[](const op::PutField& p) {...}, [](const auto&) {}}, op);
@@ -233,6 +237,7 @@ class WriteBatch {
   void SetPolicyNoticeProgress(int version, uint64_t notices_through, bool notices_pending) {
     Add(op::SetPolicyNoticeProgress{version, notices_through, notices_pending});
   }
+  void PutBreach(BreachRecord b) { Add(op::PutBreach{std::move(b)}); }
   // Moves every operation of `other` to the end of this batch, in order: a caller builds one
   // part apart and keeps it only if the part could be built whole.
   void Append(WriteBatch other) {

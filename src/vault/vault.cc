@@ -106,6 +106,8 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   impl->StartPurger();
   // History starts with the policy of the first open; notices a crash interrupted are finished.
   PRIVET_RETURN_IF_ERROR(impl->StartPolicyHistory());
+  // Breach notices a crash interrupted are finished.
+  PRIVET_RETURN_IF_ERROR(impl->ResumeBreachNotices());
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
 
@@ -202,6 +204,13 @@ StatusOr<PolicyVersion> Vault::PublishPolicy(const PolicyPublication& publicatio
   return impl_->PublishPolicy(publication);
 }
 StatusOr<std::vector<PolicyVersion>> Vault::PolicyVersions() { return impl_->PolicyVersions(); }
+StatusOr<Breach> Vault::RecordBreach(const BreachReport& report) {
+  return impl_->RecordBreach(report);
+}
+StatusOr<std::vector<Breach>> Vault::Breaches() { return impl_->Breaches(); }
+StatusOr<Breach> Vault::RecordAuthorityNotified(uint64_t id, Time at, const Principal& by) {
+  return impl_->RecordAuthorityNotified(id, at, by);
+}
 StatusOr<std::vector<DisclosureEntry>> Vault::Disclosures(uint64_t id) {
   return impl_->Disclosures(id);
 }

@@ -59,6 +59,7 @@ AuditEntry VaultCore::Audit(AuditEvent event, const Principal& principal, uint64
   e.at = clock_.Now();
   e.subject_id = subject;
   e.principal = PrincipalText(*policy_, principal);
+  if (principal.api_key != 0) e.key = ApiKeyIdText(principal.api_key);
   e.outcome = "allowed";
   e.policy_version = policy_->version();
   return e;

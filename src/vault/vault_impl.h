@@ -7,6 +7,7 @@
 //   disclosures.cc   the disclosure register (CN08, CT05)
 //   announcements.cc telling subjects of a policy change before it reaches their data (CU06)
 //   policy_versions.cc publishing policy versions and their notices (CN16, CF17, CX10, CU11)
+//   breaches.cc      the breach register, who a breach affected, and their notices (CN15)
 //   erasure.cc       crypto-shredding erasure and its Purger
 //   holds.cc         retention anchors, legal holds, aggregates, organization removal
 //   vault.cc         opening a vault, and the public API forwarded to the parts
@@ -99,6 +100,13 @@ class Vault::Impl : public vault_internal::VaultCore {
   // finishes the notices of a version a crash interrupted.
   Status StartPolicyHistory();
 
+  // breaches.cc
+  StatusOr<Breach> RecordBreach(const BreachReport& report);
+  StatusOr<std::vector<Breach>> Breaches();
+  StatusOr<Breach> RecordAuthorityNotified(uint64_t id, Time at, const Principal& by);
+  // On open: finishes the notices of a breach a crash interrupted.
+  Status ResumeBreachNotices();
+
   // erasure.cc
   Status Erase(uint64_t id);
   void StartPurger() { purger_.Start(); }
@@ -177,6 +185,20 @@ class Vault::Impl : public vault_internal::VaultCore {
   StatusOr<NoticeStep> AddPolicyNotices(const store::PolicyVersionRecord& v,
                                         const CompiledPolicy& policy, uint64_t after,
                                         store::WriteBatch& batch);
+
+  // breaches.cc: who `b` affected (ascending subject ids, with the categories concerned),
+  // computed again on every resume from the same bounds (the audit entries before the record,
+  // the fields collected by the end of the window).
+  struct Affected {
+    std::vector<std::pair<uint64_t, CategorySet>> subjects;
+    uint64_t with_data = 0;
+  };
+  StatusOr<Affected> FindAffected(const Breach& b, uint64_t audit_end);
+  // breaches.cc: queues the notices of `b` to `affected` from its progress on, in commits of
+  // kBreachNoticeBatch, then clears notices_pending.
+  Status QueueBreachNotices(Breach& b, store::BreachRecord& record, const Affected& affected)
+      REQUIRES(breach_mu_);
+  Mutex breach_mu_;  // breaches.cc: one breach change at a time
 
   Mutex announce_mu_;  // announcements.cc: one policy-change announcement at a time
   Mutex publish_mu_;   // policy_versions.cc: one publication (or notice run) at a time

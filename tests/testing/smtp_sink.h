@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -47,6 +48,26 @@ struct ReceivedMail {
       at = end + 3;
     }
     return value;
+  }
+
+  // The text/plain part's content, decoded from base64 (as privet sends it), or "".
+  std::string Text() const {
+    const std::string part = "Content-Type: text/plain; charset=utf-8\r\n";
+    size_t at = data.find(part);
+    if (at == std::string::npos) return "";
+    at = data.find("\r\n\r\n", at);
+    if (at == std::string::npos) return "";
+    at += 4;
+    const size_t end = data.find("\r\n--", at);
+    const std::string encoded = data.substr(at, end == std::string::npos ? end : end - at);
+    std::string out(encoded.size(), '\0');
+    size_t len = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), encoded.data(),
+                          encoded.size(), "\r\n", &len, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+      return "";
+    out.resize(len);
+    return out;
   }
 };
 

@@ -167,6 +167,12 @@ class MemoryDataStore final : public DataStore {
     for (const auto& [version, v] : policy_versions_) out.push_back(v);
     return out;
   }
+  StatusOr<std::vector<BreachRecord>> GetBreaches() override {
+    MutexLock lock(&mu_);
+    std::vector<BreachRecord> out;
+    for (const auto& [id, b] : breaches_) out.push_back(b);
+    return out;
+  }
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
     MutexLock lock(&mu_);
     std::vector<OutboxRecord> out;
@@ -518,6 +524,10 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(policy_versions_, o.version, std::move(v));
     return Status::Ok();
   }
+  Status ApplyOp(const op::PutBreach& o) REQUIRES(mu_) {
+    undo_.Assign(breaches_, o.breach.id, o.breach);
+    return Status::Ok();
+  }
   Status ApplyOp(const op::AddAggregate& o) REQUIRES(mu_) {
     const auto key = std::make_tuple(o.aggregate.rule, o.aggregate.category, o.aggregate.day);
     auto it = aggregates_.find(key);
@@ -594,6 +604,7 @@ class MemoryDataStore final : public DataStore {
   std::map<std::pair<uint64_t, int64_t>, WebhookDeadLetterRecord> dead_letters_ GUARDED_BY(mu_);
   int64_t next_event_seq_ GUARDED_BY(mu_) = 1;
   std::map<int, PolicyVersionRecord> policy_versions_ GUARDED_BY(mu_);
+  std::map<uint64_t, BreachRecord> breaches_ GUARDED_BY(mu_);
 };
 
 class MemoryKeyStore final : public KeyStore {

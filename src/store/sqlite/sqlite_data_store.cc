@@ -17,6 +17,7 @@
 #include <variant>
 
 #include "common/mutex.h"
+#include "store/sqlite/sqlite_breaches.h"
 #include "store/sqlite/sqlite_delivery_tables.h"
 #include "store/sqlite/sqlite_policy_versions.h"
 #include "store/sqlite/sqlite_rights_tables.h"
@@ -41,8 +42,9 @@ constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // people behind each aggregate (CN02), version 4 the recipient of a consent event (an opt-out
 // from one recipient, CU06), version 5 the outbox's delivery state and the webhook tables
 // (sqlite_delivery_tables.cc), version 6 the published policy versions
-// (sqlite::PolicyVersionTable::kSchema); older files are upgraded in place on open.
-constexpr int kDataSchemaVersion = 6;
+// (sqlite::PolicyVersionTable::kSchema), version 7 the breach register (sqlite::BreachTable);
+// older files are upgraded in place on open.
+constexpr int kDataSchemaVersion = 7;
 constexpr char kConsentRecipientUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
@@ -199,6 +201,10 @@ class SqliteDataStore final : public DataStore {
     MutexLock lock(&mu_);
     return policy_versions_->GetAll();
   }
+  StatusOr<std::vector<BreachRecord>> GetBreaches() override {
+    MutexLock lock(&mu_);
+    return breaches_->GetAll();
+  }
   // No lock: the scan runs on a connection of its own, and rights_ is set once, in Prepare.
   Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override
       NO_THREAD_SAFETY_ANALYSIS {
@@ -268,6 +274,7 @@ class SqliteDataStore final : public DataStore {
   Status ApplyOp(const op::SetPolicyNoticeProgress& o) REQUIRES(mu_) {
     return policy_versions_->SetNoticeProgress(o.version, o.notices_through, o.notices_pending);
   }
+  Status ApplyOp(const op::PutBreach& o) REQUIRES(mu_) { return breaches_->Put(o.breach); }
   Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size) REQUIRES(mu_);
   Status SetSynchronousLocked(Synchronous wanted) REQUIRES(mu_);
   Status PurgeLocked(uint64_t id) REQUIRES(mu_);
@@ -280,6 +287,7 @@ class SqliteDataStore final : public DataStore {
   std::unique_ptr<sqlite::RightsTables> rights_ GUARDED_BY(mu_);
   std::unique_ptr<sqlite::DeliveryTables> delivery_ GUARDED_BY(mu_);
   std::unique_ptr<sqlite::PolicyVersionTable> policy_versions_ GUARDED_BY(mu_);
+  std::unique_ptr<sqlite::BreachTable> breaches_ GUARDED_BY(mu_);
   Statement insert_subject_ GUARDED_BY(mu_);
   Statement update_profile_ GUARDED_BY(mu_);
   Statement put_field_ GUARDED_BY(mu_);
@@ -398,6 +406,8 @@ Status SqliteDataStore::Prepare() {
   PRIVET_RETURN_IF_ERROR(delivery_->Prepare());
   policy_versions_ = std::make_unique<sqlite::PolicyVersionTable>(*conn_);
   PRIVET_RETURN_IF_ERROR(policy_versions_->Prepare());
+  breaches_ = std::make_unique<sqlite::BreachTable>(*conn_);
+  PRIVET_RETURN_IF_ERROR(breaches_->Prepare());
   // The reader's copies of the read statements.
   PRIVET_ASSIGN_OR_RETURN(reader_, sqlite::OpenReader(*conn_));
   struct {
@@ -774,10 +784,10 @@ Status SqliteDataStore::BackupTo(const std::string& path) {
 }  // namespace
 
 StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path) {
-  const std::string schema = std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema + ";" +
-                             sqlite::RightsTables::kAggregateSubjects + ";" +
-                             sqlite::DeliveryTables::kSchema + ";" +
-                             sqlite::PolicyVersionTable::kSchema;
+  const std::string schema =
+      std::string(kDataSchema) + ";" + sqlite::RightsTables::kSchema + ";" +
+      sqlite::RightsTables::kAggregateSubjects + ";" + sqlite::DeliveryTables::kSchema + ";" +
+      sqlite::PolicyVersionTable::kSchema + ";" + sqlite::BreachTable::kSchema;
   PRIVET_ASSIGN_OR_RETURN(
       std::unique_ptr<sqlite::Connection> conn,
       sqlite::OpenStoreFile(
@@ -788,7 +798,7 @@ StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path
            .schema_sql = schema,
            .upgrades = {sqlite::RightsTables::kSchema, sqlite::RightsTables::kAggregateSubjects,
                         kConsentRecipientUpgrade, sqlite::DeliveryTables::kSchema,
-                        sqlite::PolicyVersionTable::kSchema}}));
+                        sqlite::PolicyVersionTable::kSchema, sqlite::BreachTable::kSchema}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

@@ -33,9 +33,10 @@ class RightsTables : public ::testing::Test {
 };
 
 // Takes a file back to version 4: before the outbox's delivery state and the webhook tables
-// (version 5) and the policy versions (version 6).
+// (version 5), the policy versions (version 6) and the breach register (version 7).
 constexpr char kUndoVersion5[] =
-    "DROP TABLE policy_versions; DROP TABLE webhook_endpoints; DROP TABLE webhook_events; DROP "
+    "DROP TABLE breaches; DROP TABLE policy_versions; DROP TABLE webhook_endpoints; DROP TABLE "
+    "webhook_events; DROP "
     "TABLE webhook_dead_letters;"
     " DROP INDEX outbox_pending; ALTER TABLE outbox DROP COLUMN state;"
     " ALTER TABLE outbox DROP COLUMN attempts; ALTER TABLE outbox DROP COLUMN next_attempt_at;"
@@ -141,9 +142,10 @@ TEST_F(RightsTables, AVersionFiveFileGainsThePolicyVersionsTable) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE policy_versions; PRAGMA user_version=5;", nullptr, nullptr,
-                         nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP TABLE breaches; DROP TABLE policy_versions; PRAGMA user_version=5;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
   sqlite3_close(db);
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
@@ -155,6 +157,27 @@ TEST_F(RightsTables, AVersionFiveFileGainsThePolicyVersionsTable) {
   auto versions = (*reopened)->GetPolicyVersions();
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->size(), 1u);
+}
+
+// Version 6 added the breach register (sqlite_breaches.cc).
+TEST_F(RightsTables, AVersionSixFileGainsTheBreachRegister) {
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "DROP TABLE breaches; PRAGMA user_version=6;", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto subject = (*reopened)->GetSubject(7);
+  ASSERT_TRUE(subject.ok() && subject->has_value());
+  WriteBatch batch;
+  batch.PutBreach({.id = 3, .recorded_at = 9, .document = "{}"});
+  ASSERT_TRUE((*reopened)->Apply(batch).ok());
+  auto breaches = (*reopened)->GetBreaches();
+  ASSERT_TRUE(breaches.ok());
+  EXPECT_EQ(breaches->size(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,407 @@
+// The breach register, who a breach affected, and what they are told (CN15; privet/breach.h).
+//
+// Who is affected is computed from two sources: the field metadata (which subjects held data
+// in the breached categories by the end of the window) and, when the report names principals or
+// API keys, the audit log (whose data in those categories they read in the window: every read
+// decision names its principal and key). The computation is bounded by what existed when the
+// breach was recorded (the audit entries before it, fields collected by the end of the window)
+// so that a resume after a crash finds the same people, less any erased since.
+//
+// The notices are queued as policy-change notices are (policy_versions.cc): the first batch in
+// the commit that records the breach, the rest in commits of kBreachNoticeBatch that each record
+// how far they got in the breach's row.
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+
+#include "common/unix_time.h"
+#include "privet/webhook_events.h"
+#include "vault/vault_impl.h"
+
+namespace privet {
+namespace {
+
+constexpr std::string_view kTopic = "breach_notice";
+constexpr uint64_t kAuditPage = 4096;
+
+bool Lists(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+nlohmann::json TimeJson(const std::optional<Time>& t) {
+  return t ? nlohmann::json(ToUnix(*t)) : nlohmann::json(nullptr);
+}
+
+std::optional<Time> TimeFrom(const nlohmann::json& j, const char* key) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+  return FromUnix(it->get<int64_t>());
+}
+
+// The row's document: everything but the columns the store keeps apart. The audit log's size
+// when the breach was recorded bounds the evidence a resume looks at again.
+std::string Document(const Breach& b, uint64_t audit_end) {
+  const BreachReport& r = b.report;
+  const nlohmann::json doc = {{"what", r.what},
+                              {"started_at", ToUnix(r.started_at)},
+                              {"ended_at", TimeJson(r.ended_at)},
+                              {"aware_at", ToUnix(r.aware_at)},
+                              {"categories", r.categories},
+                              {"systems", r.systems},
+                              {"api_keys", r.api_keys},
+                              {"principals", r.principals},
+                              {"risk", BreachRiskName(r.risk)},
+                              {"measures", r.measures},
+                              {"recorded_by", b.recorded_by},
+                              {"read_evidence", b.read_evidence},
+                              {"subjects_affected", b.subjects_affected},
+                              {"subjects_with_data", b.subjects_with_data},
+                              {"threshold_met", b.threshold_met},
+                              {"subjects_notified", b.subjects_notified},
+                              {"website_notice", b.website_notice},
+                              {"authority_due", TimeJson(b.authority_due)},
+                              {"authority_notified_at", TimeJson(b.authority_notified_at)},
+                              {"audit_end", audit_end}};
+  return doc.dump();
+}
+
+store::BreachRecord ToRecord(const Breach& b, uint64_t audit_end, uint64_t notices_through) {
+  return {.id = b.id,
+          .recorded_at = ToUnix(b.recorded_at),
+          .document = Document(b, audit_end),
+          .notices_pending = b.notices_pending,
+          .notices_through = notices_through};
+}
+
+// A stored breach, and the audit log's size when it was recorded.
+std::pair<Breach, uint64_t> FromRecord(const store::BreachRecord& row) {
+  Breach b{.id = row.id, .recorded_at = FromUnix(row.recorded_at)};
+  b.notices_pending = row.notices_pending;
+  const nlohmann::json doc = nlohmann::json::parse(row.document, nullptr, false);
+  if (!doc.is_object()) return {b, 0};
+  BreachReport& r = b.report;
+  r.what = doc.value("what", "");
+  r.started_at = TimeFrom(doc, "started_at").value_or(Time{});
+  r.ended_at = TimeFrom(doc, "ended_at");
+  r.aware_at = TimeFrom(doc, "aware_at").value_or(Time{});
+  r.categories = doc.value("categories", std::vector<std::string>{});
+  r.systems = doc.value("systems", std::vector<std::string>{});
+  r.api_keys = doc.value("api_keys", std::vector<std::string>{});
+  r.principals = doc.value("principals", std::vector<std::string>{});
+  r.risk = ParseBreachRisk(doc.value("risk", "")).value_or(BreachRisk::kHighRisk);
+  r.measures = doc.value("measures", "");
+  b.recorded_by = doc.value("recorded_by", "");
+  b.read_evidence = doc.value("read_evidence", false);
+  b.subjects_affected = doc.value("subjects_affected", uint64_t{0});
+  b.subjects_with_data = doc.value("subjects_with_data", uint64_t{0});
+  b.threshold_met = doc.value("threshold_met", false);
+  b.subjects_notified = doc.value("subjects_notified", uint64_t{0});
+  b.website_notice = doc.value("website_notice", false);
+  b.authority_due = TimeFrom(doc, "authority_due");
+  b.authority_notified_at = TimeFrom(doc, "authority_notified_at");
+  return {b, doc.value("audit_end", uint64_t{0})};
+}
+
+// `t` + `d`: hours exactly (the 72 hours of GDPR Art. 33), longer periods on the calendar at the
+// same time of day.
+Time After(Time t, Duration d) {
+  if (d.unit == TimeUnit::kHours) return t + std::chrono::hours(d.count);
+  const CivilDay day = CivilDayOf(t);
+  return CivilDayToTime(AddPeriod(day, d)) + (t - CivilDayToTime(day));
+}
+
+// Checks a report against the policy and the clock: InvalidArgument naming the field.
+Status CheckReport(const BreachReport& r, const CompiledPolicy& policy, Time now) {
+  if (r.what.empty()) return InvalidArgument("must say what happened", "what");
+  if (r.ended_at && *r.ended_at < r.started_at)
+    return InvalidArgument("must not be before started_at", "ended_at");
+  if (r.ended_at && *r.ended_at > now) return InvalidArgument("is in the future", "ended_at");
+  if (r.started_at > now) return InvalidArgument("is in the future", "started_at");
+  if (r.aware_at > now) return InvalidArgument("is in the future", "aware_at");
+  if (r.aware_at < r.started_at)
+    return InvalidArgument("must not be before started_at", "aware_at");
+  if (!policy.Categories(r.categories).ok())
+    return InvalidArgument("names a category the policy does not declare", "categories");
+  for (const std::string& key : r.api_keys) {
+    if (!ParseApiKeyId(key))
+      return InvalidArgument("must be API key ids (16 hex digits)", "api_keys");
+  }
+  for (const std::string& p : r.principals) {
+    // "subject" too: a subject's session acts as "subject" (a compromised account).
+    if (p != "subject" && !ParsePrincipal(policy, p).ok())
+      return InvalidArgument("must be principals as API keys name them", "principals");
+  }
+  return Status::Ok();
+}
+
+// The time an audit entry records, read from its canonical bytes without parsing them:
+// `{"event":"<name>","at":<seconds>,...`. nullopt when the entry is not of `event`.
+std::optional<int64_t> EntryTime(std::string_view entry, std::string_view prefix) {
+  if (entry.substr(0, prefix.size()) != prefix) return std::nullopt;
+  entry.remove_prefix(prefix.size());
+  int64_t at = 0;
+  bool negative = false;
+  size_t i = 0;
+  if (i < entry.size() && entry[i] == '-') {
+    negative = true;
+    ++i;
+  }
+  const size_t digits = i;
+  for (; i < entry.size() && entry[i] >= '0' && entry[i] <= '9'; ++i)
+    at = at * 10 + (entry[i] - '0');
+  if (i == digits) return std::nullopt;
+  return negative ? -at : at;
+}
+
+}  // namespace
+
+std::string_view BreachRiskName(BreachRisk risk) {
+  switch (risk) {
+    case BreachRisk::kUnlikely:
+      return "unlikely";
+    case BreachRisk::kRisk:
+      return "risk";
+    case BreachRisk::kReasonableRiskOfHarm:
+      return "reasonable_risk_of_harm";
+    case BreachRisk::kHighRisk:
+      return "high_risk";
+  }
+  return "high_risk";
+}
+
+std::optional<BreachRisk> ParseBreachRisk(std::string_view name) {
+  for (BreachRisk r : {BreachRisk::kUnlikely, BreachRisk::kRisk, BreachRisk::kReasonableRiskOfHarm,
+                       BreachRisk::kHighRisk}) {
+    if (BreachRiskName(r) == name) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<BreachRisk> BreachThresholdRisk(std::string_view threshold) {
+  if (threshold.empty() || threshold == "any" || threshold == "required_by_law")
+    return BreachRisk::kRisk;
+  std::optional<BreachRisk> named = ParseBreachRisk(threshold);
+  if (named == BreachRisk::kUnlikely) return std::nullopt;  // "tell when unlikely" is no threshold
+  return named;
+}
+
+StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint64_t audit_end) {
+  const CompiledPolicy& policy = *policy_;
+  CategorySet breached;
+  if (b.report.categories.empty()) {
+    for (int c = 0; c < policy.category_count(); ++c) breached.Set(static_cast<CategoryId>(c));
+  } else {
+    PRIVET_ASSIGN_OR_RETURN(breached, policy.Categories(b.report.categories));
+  }
+  const int64_t start = ToUnix(b.report.started_at);
+  const int64_t end = ToUnix(b.report.ended_at.value_or(b.recorded_at));
+
+  // Everyone who held data in the breached categories by the end of the window.
+  std::unordered_map<uint64_t, CategorySet> with_data;
+  PRIVET_RETURN_IF_ERROR(data_->ScanFieldMetadata([&](const store::FieldMetadata& f) {
+    if (f.collected_at > end) return true;
+    const std::optional<CategoryId> c = policy.FindCategory(f.category);
+    if (c && breached.Test(*c)) with_data[f.subject_id].Set(*c);
+    return true;
+  }));
+  Affected out{.with_data = with_data.size()};
+
+  std::unordered_map<uint64_t, CategorySet> read;
+  if (b.read_evidence) {
+    // The needles each involved principal or key leaves in an entry's canonical bytes.
+    std::vector<std::string> needles;
+    for (const std::string& p : b.report.principals)
+      needles.push_back("\"principal\":\"" + p + "\",");
+    for (const std::string& k : b.report.api_keys) needles.push_back("\"key\":\"" + k + "\",");
+    const std::string prefix =
+        "{\"event\":\"" + std::string(AuditEventName(AuditEvent::kDecision)) + "\",\"at\":";
+    for (uint64_t next = 0; next < audit_end;) {
+      PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> page,
+                              data_->GetAuditEntries(next, std::min(kAuditPage, audit_end - next)));
+      if (page.empty()) break;
+      next += page.size();
+      for (const store::AuditRecord& row : page) {
+        const std::optional<int64_t> at = EntryTime(row.entry, prefix);
+        if (!at || *at < start || *at > end) continue;
+        if (std::none_of(needles.begin(), needles.end(), [&](const std::string& n) {
+              return row.entry.find(n) != std::string::npos;
+            }))
+          continue;
+        StatusOr<AuditEntry> entry = ParseAuditEntry(row.entry);
+        if (!entry.ok() || entry->action != "read" || entry->subject_id == 0) continue;
+        // The needle may have matched inside another key's text: check the fields themselves.
+        if (!Lists(b.report.principals, entry->principal) && !Lists(b.report.api_keys, entry->key))
+          continue;
+        CategorySet released;
+        for (const std::string& category : entry->categories) {
+          const std::optional<CategoryId> c = policy.FindCategory(category);
+          if (c && breached.Test(*c)) released.Set(*c);
+        }
+        if (released.Any()) read[entry->subject_id] |= released;
+      }
+    }
+  }
+  const std::unordered_map<uint64_t, CategorySet>& affected = b.read_evidence ? read : with_data;
+  out.subjects.assign(affected.begin(), affected.end());
+  std::sort(out.subjects.begin(), out.subjects.end(),
+            [](const auto& x, const auto& y) { return x.first < y.first; });
+  return out;
+}
+
+StatusOr<Breach> Vault::Impl::RecordBreach(const BreachReport& report) {
+  MutexLock recording(&breach_mu_);
+  const Time now = clock_.Now();
+  PRIVET_RETURN_IF_ERROR(CheckReport(report, *policy_, now));
+  const BreachPolicy& rules = policy_->policy().breach;
+  Breach b{.id = ids_.Next(), .report = report, .recorded_at = now};
+  b.recorded_by = PrincipalText(*policy_, report.by);
+  b.read_evidence = !report.api_keys.empty() || !report.principals.empty();
+  const std::optional<BreachRisk> threshold = BreachThresholdRisk(rules.threshold);
+  b.threshold_met = threshold && report.risk >= *threshold;
+  b.website_notice = b.threshold_met && Lists(rules.channels, "website");
+  if (rules.authority_within) b.authority_due = After(report.aware_at, *rules.authority_within);
+  b.notices_pending = b.threshold_met && rules.notify_subjects && Lists(rules.channels, "email");
+
+  // Reads whose decisions are still buffered count: commit them first.
+  store::WriteBatch flush;
+  PRIVET_RETURN_IF_ERROR(Commit(flush, {}));
+  const uint64_t audit_end = AuditSize();
+  PRIVET_ASSIGN_OR_RETURN(Affected affected, FindAffected(b, audit_end));
+  b.subjects_affected = affected.subjects.size();
+  b.subjects_with_data = affected.with_data;
+
+  store::BreachRecord record = ToRecord(b, audit_end, 0);
+  store::WriteBatch batch;
+  batch.PutBreach(record);
+  AuditEntry entry = Audit(AuditEvent::kBreach, report.by, 0);
+  entry.action = "record";
+  entry.categories = report.categories;
+  entry.detail = "breach:" + std::to_string(b.id) +
+                 ";risk:" + std::string(BreachRiskName(report.risk)) +
+                 ";affected:" + std::to_string(b.subjects_affected) +
+                 ";threshold_met:" + (b.threshold_met ? "true" : "false");
+  // Downstream systems learn of it with the record (counts and codes, nobody named).
+  const nlohmann::json event = {
+      {"breach_id", std::to_string(b.id)},
+      {"risk", BreachRiskName(report.risk)},
+      {"categories", report.categories},
+      {"started_at", Rfc3339(report.started_at)},
+      {"aware_at", Rfc3339(report.aware_at)},
+      {"subjects_affected", b.subjects_affected},
+      {"threshold_met", b.threshold_met},
+      {"subjects_to_notify", b.notices_pending ? b.subjects_affected : 0},
+      {"authority_due", b.authority_due ? Rfc3339(*b.authority_due) : ""}};
+  AddWebhookEvent(batch, webhook_event::kBreachRecorded, 0, event.dump());
+  PRIVET_RETURN_IF_ERROR(Commit(batch, {entry}));
+  if (b.notices_pending) PRIVET_RETURN_IF_ERROR(QueueBreachNotices(b, record, affected));
+  return b;
+}
+
+Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
+                                       const Affected& affected) {
+  const Policy& p = policy_->policy();
+  const std::string contact = !p.contact.email.empty() ? p.contact.email : p.contact.web_form;
+  const std::string ended =
+      b.report.ended_at ? Rfc3339(*b.report.ended_at) : "not yet: it was still going on when found";
+  auto next = std::upper_bound(
+      affected.subjects.begin(), affected.subjects.end(), record.notices_through,
+      [](uint64_t through, const auto& subject) { return through < subject.first; });
+  while (b.notices_pending) {
+    store::WriteBatch batch;
+    uint64_t queued = 0;
+    uint64_t through = record.notices_through;
+    for (size_t n = 0; n < Vault::kBreachNoticeBatch && next != affected.subjects.end();
+         ++n, ++next) {
+      const auto& [subject, categories] = *next;
+      through = subject;
+      std::string concerned;
+      for (int c = 0; c < policy_->category_count(); ++c) {
+        if (!categories.Test(static_cast<CategoryId>(c))) continue;
+        const Category& category = policy_->category(static_cast<CategoryId>(c));
+        if (!concerned.empty()) concerned += ", ";
+        concerned += category.description.empty() ? category.id : category.description;
+      }
+      const nlohmann::json body = {{"breach_id", std::to_string(b.id)},
+                                   {"organization", p.organization},
+                                   {"what", b.report.what},
+                                   {"started_at", Rfc3339(b.report.started_at)},
+                                   {"ended_at", ended},
+                                   {"categories", concerned},
+                                   {"measures", b.report.measures},
+                                   {"contact", contact}};
+      StatusOr<std::string> sealed = Seal(subject, OutboxContext(kTopic), body.dump());
+      if (!sealed.ok()) {
+        // Erased since (nobody to tell), or a key that cannot be read (nothing can be sealed
+        // for them: their data is lost to everyone, the breach's included).
+        const StatusCode code = sealed.status().code();
+        if (code == StatusCode::kNotFound || code == StatusCode::kDataLoss) continue;
+        return sealed.status();
+      }
+      batch.AppendOutbox({.subject_id = subject,
+                          .topic = std::string(kTopic),
+                          .sealed_body = std::move(*sealed),
+                          .created_at = ToUnix(clock_.Now())});
+      ++queued;
+    }
+    const bool done = next == affected.subjects.end();
+    Breach updated = b;
+    updated.subjects_notified += queued;
+    updated.notices_pending = !done;
+    const uint64_t audit_end = FromRecord(record).second;
+    store::BreachRecord progress = ToRecord(updated, audit_end, through);
+    batch.PutBreach(progress);
+    AuditEntry entry = Audit(AuditEvent::kBreach, Principal::Service(), 0);
+    entry.action = "notify";
+    entry.detail = "breach:" + std::to_string(b.id) + ";messages:" + std::to_string(queued);
+    // A subject erased between the seal and the commit fails it (its rows are gone): the next
+    // open resumes from the last progress, sealing for those still there.
+    PRIVET_RETURN_IF_ERROR(Commit(batch, {entry}));
+    b = std::move(updated);
+    record = std::move(progress);
+  }
+  return Status::Ok();
+}
+
+Status Vault::Impl::ResumeBreachNotices() {
+  MutexLock recording(&breach_mu_);
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
+  for (store::BreachRecord& row : rows) {
+    if (!row.notices_pending) continue;
+    auto [b, audit_end] = FromRecord(row);
+    PRIVET_ASSIGN_OR_RETURN(Affected affected, FindAffected(b, audit_end));
+    PRIVET_RETURN_IF_ERROR(QueueBreachNotices(b, row, affected));
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::vector<Breach>> Vault::Impl::Breaches() {
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
+  std::vector<Breach> out;
+  out.reserve(rows.size());
+  for (const store::BreachRecord& row : rows) out.push_back(FromRecord(row).first);
+  std::sort(out.begin(), out.end(), [](const Breach& x, const Breach& y) {
+    return x.recorded_at != y.recorded_at ? x.recorded_at < y.recorded_at : x.id < y.id;
+  });
+  return out;
+}
+
+StatusOr<Breach> Vault::Impl::RecordAuthorityNotified(uint64_t id, Time at, const Principal& by) {
+  MutexLock recording(&breach_mu_);
+  if (at > clock_.Now()) return InvalidArgument("is in the future", "at");
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
+  for (const store::BreachRecord& row : rows) {
+    if (row.id != id) continue;
+    auto [b, audit_end] = FromRecord(row);
+    b.authority_notified_at = at;
+    store::WriteBatch batch;
+    batch.PutBreach(ToRecord(b, audit_end, row.notices_through));
+    AuditEntry entry = Audit(AuditEvent::kBreach, by, 0);
+    entry.action = "authority_notified";
+    entry.detail = "breach:" + std::to_string(id);
+    PRIVET_RETURN_IF_ERROR(Commit(batch, {entry}));
+    return b;
+  }
+  return Status(StatusCode::kNotFound, "no such breach", "breach_id");
+}
+
+}  // namespace privet
