@@ -59,8 +59,8 @@ struct AuditEntry {
   // The API key that acted: its public id (16 hex digits), empty when none did. Written into the
   // canonical bytes only when set, so entries from before it existed keep their bytes.
   std::string key;
-  std::string action;       // read, write, grant, withdraw, rotate, ...
-  std::string purpose;      // policy purpose id, or empty
+  std::string action;                   // read, write, grant, withdraw, rotate, ...
+  std::string purpose;                  // policy purpose id, or empty
   std::vector<std::string> categories;  // policy category ids concerned
   std::string outcome;                  // "allowed" or a reason code
   std::string basis;                    // legal basis relied on, or empty
