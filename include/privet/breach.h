@@ -32,25 +32,9 @@
 
 #include "privet/clock.h"
 #include "privet/decision.h"
+#include "privet/policy.h"  // BreachRisk
 
 namespace privet {
-
-// The company's assessment of the risk to the people affected, in increasing order. The
-// policy's `breach.threshold` names the least that obliges privet to tell them: `risk` (GDPR
-// Art. 33's "likely to result in a risk"), `reasonable_risk_of_harm` (a real risk of significant
-// harm, as Canadian law has it), `high_risk` (Art. 34); `any` and `required_by_law` (the law
-// requires notice of any breach that is not unlikely to harm) are met by `risk` and above.
-enum class BreachRisk {
-  kUnlikely,              // unlikely to result in a risk: recorded, nobody told
-  kRisk,                  // likely to result in a risk
-  kReasonableRiskOfHarm,  // a real risk of significant harm
-  kHighRisk,              // likely to result in a high risk
-};
-std::string_view BreachRiskName(BreachRisk risk);  // "reasonable_risk_of_harm"
-std::optional<BreachRisk> ParseBreachRisk(std::string_view name);
-// The risk a policy threshold names (above); nullopt for a threshold privet does not know, which
-// `privet policy check` reports.
-std::optional<BreachRisk> BreachThresholdRisk(std::string_view threshold);
 
 // What the company records.
 struct BreachReport {
@@ -84,6 +68,9 @@ struct Breach {
   bool website_notice = false;      // shown on /privacy
   // Notices still being queued: a crash interrupted them; the next open finishes them.
   bool notices_pending = false;
+  // aware_at + breach.subjects_within: when the subjects must have been told. privet queues the
+  // notices when the breach is recorded; this is the date the register holds delivery to.
+  std::optional<Time> subjects_due;
   std::optional<Time> authority_due;  // aware_at + breach.authority_within
   std::optional<Time> authority_notified_at;
 };

@@ -321,10 +321,27 @@ struct MarketingChannel {
   SourceLocation where;
 };
 
+// The company's assessment of the risk to the people affected, in increasing order. The
+// policy's `breach.threshold` names the least that obliges privet to tell them: `risk` (GDPR
+// Art. 33's "likely to result in a risk"), `reasonable_risk_of_harm` (a real risk of significant
+// harm, as Canadian law has it), `high_risk` (Art. 34); `any` and `required_by_law` (the law
+// requires notice of any breach that is not unlikely to harm) are met by `risk` and above.
+enum class BreachRisk {
+  kUnlikely,              // unlikely to result in a risk: recorded, nobody told
+  kRisk,                  // likely to result in a risk
+  kReasonableRiskOfHarm,  // a real risk of significant harm
+  kHighRisk,              // likely to result in a high risk
+};
+std::string_view BreachRiskName(BreachRisk risk);  // "reasonable_risk_of_harm"
+std::optional<BreachRisk> ParseBreachRisk(std::string_view name);
+// The risk a policy threshold names (above); nullopt for a threshold privet does not know, which
+// `privet policy check` reports.
+std::optional<BreachRisk> BreachThresholdRisk(std::string_view threshold);
+
 struct BreachPolicy {
   bool notify_subjects = false;
-  std::vector<std::string> channels;  // email, website, post
-  std::string threshold;              // e.g. reasonable_risk_of_harm
+  std::vector<std::string> channels;  // email, website
+  std::string threshold;              // e.g. reasonable_risk_of_harm (BreachThresholdRisk)
   std::optional<Duration> authority_within;
   std::optional<Duration> subjects_within;
 };

@@ -65,6 +65,7 @@ class Checker {
     CheckRights();
     CheckSignalsCookiesChannels();
     CheckUnusedCategories();
+    CheckBreach();
     WarnNotYetEnforced();
   }
 
@@ -540,6 +541,21 @@ class Checker {
     if (const auto& a = p_.automatic_collection) {
       if (!a->drop_fields.empty()) warn("automatic_collection.drop_fields", a->where);
       if (a->retention) warn("automatic_collection.retention", a->where);
+    }
+  }
+
+  // A threshold privet does not know would never be met: nobody would be told of any breach.
+  void CheckBreach() {
+    const BreachPolicy& b = p_.breach;
+    if (!BreachThresholdRisk(b.threshold)) {
+      sink_.Error({}, "breach.threshold: '" + b.threshold +
+                          "' is not one of any, risk, reasonable_risk_of_harm, high_risk, "
+                          "required_by_law");
+    }
+    for (const std::string& c : b.channels) {
+      if (c != "email" && c != "website")
+        sink_.Error({}, "breach.channels: '" + c +
+                            "' is not one privet delivers through (email, website)");
     }
   }
 

@@ -187,16 +187,18 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
      "unsubscribe is "
      "its own issue)"},
 
-    {"breach.notify_subjects", kNotYetEnforced,
-     "privet records and delivers no breach notices yet (CN15)"},
-    {"breach.channels", kNotYetEnforced,
-     "privet records and delivers no breach notices yet (CN15)"},
-    {"breach.threshold", kNotYetEnforced,
-     "privet records and delivers no breach notices yet (CN15)"},
-    {"breach.authority_within", kNotYetEnforced,
-     "privet records and delivers no breach notices yet"},
-    {"breach.subjects_within", kNotYetEnforced,
-     "privet records and delivers no breach notices yet (CN15)"},
+    {"breach.notify_subjects", kEnforced,
+     "Vault::RecordBreach: affected subjects are sent a notice through the outbox (CN15)"},
+    {"breach.channels", kEnforced,
+     "Vault::RecordBreach: email queues the notices, website posts the breach on /privacy"},
+    {"breach.threshold", kEnforced,
+     "Vault::RecordBreach: the least risk that obliges privet to tell the subjects"},
+    {"breach.authority_within", kEnforced,
+     "Vault::RecordBreach: the authority deadline in the register, GET /v1/breaches and "
+     "/metrics"},
+    {"breach.subjects_within", kEnforced,
+     "Vault::RecordBreach: the subjects' deadline in the register (their notices are queued at "
+     "once)"},
 
     {"changes.notify", kNotYetEnforced,
      "privet sends no change notices yet (CN16); it publishes the version in force at /privacy "

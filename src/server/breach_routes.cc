@@ -40,6 +40,7 @@ Json BreachJson(const Breach& b, Time now) {
               {"subjects_notified", b.subjects_notified},
               {"website_notice", b.website_notice},
               {"notices_pending", b.notices_pending},
+              {"subjects_due", TimeOrNull(b.subjects_due)},
               {"authority_due", TimeOrNull(b.authority_due)},
               {"authority_notified_at", TimeOrNull(b.authority_notified_at)},
               {"authority", AuthorityState(b, now)}};

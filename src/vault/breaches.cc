@@ -59,6 +59,7 @@ std::string Document(const Breach& b, uint64_t audit_end) {
                               {"threshold_met", b.threshold_met},
                               {"subjects_notified", b.subjects_notified},
                               {"website_notice", b.website_notice},
+                              {"subjects_due", TimeJson(b.subjects_due)},
                               {"authority_due", TimeJson(b.authority_due)},
                               {"authority_notified_at", TimeJson(b.authority_notified_at)},
                               {"audit_end", audit_end}};
@@ -97,6 +98,7 @@ std::pair<Breach, uint64_t> FromRecord(const store::BreachRecord& row) {
   b.threshold_met = doc.value("threshold_met", false);
   b.subjects_notified = doc.value("subjects_notified", uint64_t{0});
   b.website_notice = doc.value("website_notice", false);
+  b.subjects_due = TimeFrom(doc, "subjects_due");
   b.authority_due = TimeFrom(doc, "authority_due");
   b.authority_notified_at = TimeFrom(doc, "authority_notified_at");
   return {b, doc.value("audit_end", uint64_t{0})};
@@ -154,36 +156,6 @@ std::optional<int64_t> EntryTime(std::string_view entry, std::string_view prefix
 }
 
 }  // namespace
-
-std::string_view BreachRiskName(BreachRisk risk) {
-  switch (risk) {
-    case BreachRisk::kUnlikely:
-      return "unlikely";
-    case BreachRisk::kRisk:
-      return "risk";
-    case BreachRisk::kReasonableRiskOfHarm:
-      return "reasonable_risk_of_harm";
-    case BreachRisk::kHighRisk:
-      return "high_risk";
-  }
-  return "high_risk";
-}
-
-std::optional<BreachRisk> ParseBreachRisk(std::string_view name) {
-  for (BreachRisk r : {BreachRisk::kUnlikely, BreachRisk::kRisk, BreachRisk::kReasonableRiskOfHarm,
-                       BreachRisk::kHighRisk}) {
-    if (BreachRiskName(r) == name) return r;
-  }
-  return std::nullopt;
-}
-
-std::optional<BreachRisk> BreachThresholdRisk(std::string_view threshold) {
-  if (threshold.empty() || threshold == "any" || threshold == "required_by_law")
-    return BreachRisk::kRisk;
-  std::optional<BreachRisk> named = ParseBreachRisk(threshold);
-  if (named == BreachRisk::kUnlikely) return std::nullopt;  // "tell when unlikely" is no threshold
-  return named;
-}
 
 StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint64_t audit_end) {
   const CompiledPolicy& policy = *policy_;
@@ -261,6 +233,8 @@ StatusOr<Breach> Vault::Impl::RecordBreach(const BreachReport& report) {
   b.website_notice = b.threshold_met && Lists(rules.channels, "website");
   if (rules.authority_within) b.authority_due = After(report.aware_at, *rules.authority_within);
   b.notices_pending = b.threshold_met && rules.notify_subjects && Lists(rules.channels, "email");
+  if (rules.subjects_within && b.notices_pending)
+    b.subjects_due = After(report.aware_at, *rules.subjects_within);
 
   // Reads whose decisions are still buffered count: commit them first.
   store::WriteBatch flush;

@@ -475,6 +475,24 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
     for (const RetentionAggregate& a : *aggregates)
       out << a.rule << "/" << a.category << "=" << a.count << ";";
   out << "\ngroups:" << GroupBehaviour(compiled);
+  // A breach at each level of risk, affecting everyone with data: whether the threshold is met,
+  // who is told and how, and the deadlines (CN15).
+  out << "\nbreaches:";
+  for (BreachRisk risk : {BreachRisk::kUnlikely, BreachRisk::kRisk,
+                          BreachRisk::kReasonableRiskOfHarm, BreachRisk::kHighRisk}) {
+    const Time now = clock.Now();
+    auto b = vault.RecordBreach({.what = "probe", .started_at = now, .aware_at = now, .risk = risk});
+    if (!b.ok()) {
+      out << Code(b.status());
+      continue;
+    }
+    auto offset = [&](const std::optional<Time>& t) {
+      return t ? std::to_string((*t - now) / std::chrono::hours(1)) : std::string("-");
+    };
+    out << b->threshold_met << "/" << b->subjects_affected << "/" << b->subjects_notified << "/"
+        << b->website_notice << "/" << offset(b->subjects_due) << "/" << offset(b->authority_due)
+        << ";";
+  }
   // Objection and erasure, last: an erasure's purge runs in the background, and no sweep must
   // race it. Carried out on the first subject, which consented to everything.
   out << "\nobjection, erasure:";
