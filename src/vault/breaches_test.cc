@@ -26,7 +26,7 @@ class BreachTest : public testing::VaultTest {
     clock_.Set(CivilDayToTime({2025, 3, 4}));  // after the starter policy's effective date
   }
 
-  uint64_t SubjectWith(std::vector<FieldInput> fields) {
+  uint64_t SubjectWith(const std::vector<FieldInput>& fields) {
     const uint64_t id = NewSubject({.kind = "customer", .age_years = 30});
     auto written = vault().Write({.subject_id = id, .purposes = {"service"}, .fields = fields});
     EXPECT_TRUE(written.ok()) << written.status().ToString();
@@ -38,7 +38,7 @@ class BreachTest : public testing::VaultTest {
                         {.category = "user.contact.email", .value = "p" + n + "@example.com"}});
   }
   void Advance(std::chrono::seconds by) { clock_.Set(clock_.Now() + by); }
-  Breach Record(BreachReport report) {
+  Breach Record(const BreachReport& report) {
     auto recorded = vault().RecordBreach(report);
     EXPECT_TRUE(recorded.ok()) << recorded.status().ToString();
     return recorded.ok() ? *recorded : Breach{};
@@ -259,10 +259,10 @@ TEST_F(BreachTest, NoticesInterruptedByACrashAreFinishedOnceOnReopen) {
   EXPECT_THAT(Notices(), SizeIs(Vault::kBreachNoticeBatch));
 
   Reopen();  // finishes them
-  const std::vector<Breach> register_ = *vault().Breaches();
-  ASSERT_THAT(register_, SizeIs(1));
-  EXPECT_FALSE(register_[0].notices_pending);
-  EXPECT_EQ(register_[0].subjects_notified, subjects);
+  const std::vector<Breach> breaches = *vault().Breaches();
+  ASSERT_THAT(breaches, SizeIs(1));
+  EXPECT_FALSE(breaches[0].notices_pending);
+  EXPECT_EQ(breaches[0].subjects_notified, subjects);
   const std::multimap<uint64_t, nlohmann::json> notices = Notices();
   EXPECT_THAT(notices, SizeIs(subjects));
   for (const auto& [subject, body] : notices) EXPECT_EQ(notices.count(subject), 1u) << subject;

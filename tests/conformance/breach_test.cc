@@ -40,7 +40,7 @@ class BreachServer : public testing::ServerTest {
   }
   // A user with a name and an email address; returns its id.
   std::string User(const std::string& email) {
-    const std::string id =
+    std::string id =
         NewSubject({{"kind", "user"}, {"age_years", 30}, {"jurisdiction", "CA"}}, service_);
     HttpReply w = client().Post("/v1/subjects/" + id + "/fields",
                                 {{"purposes", {"service"}},
