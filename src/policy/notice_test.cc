@@ -274,8 +274,9 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   EXPECT_THAT(md, HasSubstr("The current version is always published with its effective date."));
   // Breach notices, which privet sends and posts (Vault::RecordBreach), are promised as the
   // policy says.
-  EXPECT_THAT(md, HasSubstr("If a personal data breach affects you and creates a reasonable risk of "
-                            "harm, we will tell you by email and with a notice on our website."));
+  EXPECT_THAT(md,
+              HasSubstr("If a personal data breach affects you and creates a reasonable risk of "
+                        "harm, we will tell you by email and with a notice on our website."));
   EXPECT_THAT(md, HasSubstr("supervisory authority within 72 hours."));
   // What privet cannot do yet is not promised (policy_settings.h): unsubscribe links, statistics
   // from request logs, change notices, announcing changes ahead.

@@ -554,8 +554,8 @@ class Checker {
     }
     for (const std::string& c : b.channels) {
       if (c != "email" && c != "website")
-        sink_.Error({}, "breach.channels: '" + c +
-                            "' is not one privet delivers through (email, website)");
+        sink_.Error(
+            {}, "breach.channels: '" + c + "' is not one privet delivers through (email, website)");
     }
   }
 

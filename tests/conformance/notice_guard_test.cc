@@ -481,7 +481,8 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
   for (BreachRisk risk : {BreachRisk::kUnlikely, BreachRisk::kRisk,
                           BreachRisk::kReasonableRiskOfHarm, BreachRisk::kHighRisk}) {
     const Time now = clock.Now();
-    auto b = vault.RecordBreach({.what = "probe", .started_at = now, .aware_at = now, .risk = risk});
+    auto b =
+        vault.RecordBreach({.what = "probe", .started_at = now, .aware_at = now, .risk = risk});
     if (!b.ok()) {
       out << Code(b.status());
       continue;
