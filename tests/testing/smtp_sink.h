@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sodium.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -94,8 +95,12 @@ class SmtpSink {
                                      "--delay-ms",
                                      std::to_string(options.delay_ms)};
     if (options.reject) args.push_back("--reject");
+    const pid_t parent = getpid();
     pid_ = fork();
     if (pid_ == 0) {
+      // A test killed by its timeout leaves no server behind: the kernel ends the sink with it.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the test died before the line above
       std::vector<char*> argv;
       for (std::string& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
