@@ -266,8 +266,13 @@ StatusOr<Breach> Vault::Impl::RecordBreach(const BreachReport& report) {
       {"subjects_to_notify", b.notices_pending ? b.subjects_affected : 0},
       {"authority_due", b.authority_due ? Rfc3339(*b.authority_due) : ""}};
   AddWebhookEvent(batch, webhook_event::kBreachRecorded, 0, event.dump());
-  PRIVET_RETURN_IF_ERROR(Commit(batch, {entry}));
+  Status committed = Commit(batch, {entry});
+  ForgetBreaches();
+  PRIVET_RETURN_IF_ERROR(committed);
   if (b.notices_pending) PRIVET_RETURN_IF_ERROR(QueueBreachNotices(b, record, affected));
+  // The notices of an earlier breach that a failure interrupted go out now, not only on the
+  // next open.
+  PRIVET_RETURN_IF_ERROR(ResumeBreachNoticesLocked());
   return b;
 }
 
@@ -329,7 +334,9 @@ Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
     entry.detail = "breach:" + std::to_string(b.id) + ";messages:" + std::to_string(queued);
     // A subject erased between the seal and the commit fails it (its rows are gone): the next
     // open resumes from the last progress, sealing for those still there.
-    PRIVET_RETURN_IF_ERROR(Commit(batch, {entry}));
+    Status committed = Commit(batch, {entry});
+    ForgetBreaches();
+    PRIVET_RETURN_IF_ERROR(committed);
     b = std::move(updated);
     record = std::move(progress);
   }
@@ -338,6 +345,10 @@ Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
 
 Status Vault::Impl::ResumeBreachNotices() {
   MutexLock recording(&breach_mu_);
+  return ResumeBreachNoticesLocked();
+}
+
+Status Vault::Impl::ResumeBreachNoticesLocked() {
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
   for (store::BreachRecord& row : rows) {
     if (!row.notices_pending) continue;
@@ -349,14 +360,18 @@ Status Vault::Impl::ResumeBreachNotices() {
 }
 
 StatusOr<std::vector<Breach>> Vault::Impl::Breaches() {
-  PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
-  std::vector<Breach> out;
-  out.reserve(rows.size());
-  for (const store::BreachRecord& row : rows) out.push_back(FromRecord(row).first);
-  std::sort(out.begin(), out.end(), [](const Breach& x, const Breach& y) {
-    return x.recorded_at != y.recorded_at ? x.recorded_at < y.recorded_at : x.id < y.id;
-  });
-  return out;
+  MutexLock lock(&breaches_mu_);
+  if (!breaches_) {
+    PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
+    std::vector<Breach> out;
+    out.reserve(rows.size());
+    for (const store::BreachRecord& row : rows) out.push_back(FromRecord(row).first);
+    std::sort(out.begin(), out.end(), [](const Breach& x, const Breach& y) {
+      return x.recorded_at != y.recorded_at ? x.recorded_at < y.recorded_at : x.id < y.id;
+    });
+    breaches_ = std::move(out);
+  }
+  return *breaches_;
 }
 
 StatusOr<Breach> Vault::Impl::RecordAuthorityNotified(uint64_t id, Time at, const Principal& by) {
@@ -372,7 +387,9 @@ StatusOr<Breach> Vault::Impl::RecordAuthorityNotified(uint64_t id, Time at, cons
     AuditEntry entry = Audit(AuditEvent::kBreach, by, 0);
     entry.action = "authority_notified";
     entry.detail = "breach:" + std::to_string(id);
-    PRIVET_RETURN_IF_ERROR(Commit(batch, {entry}));
+    Status committed = Commit(batch, {entry});
+    ForgetBreaches();
+    PRIVET_RETURN_IF_ERROR(committed);
     return b;
   }
   return Status(StatusCode::kNotFound, "no such breach", "breach_id");

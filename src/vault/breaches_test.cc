@@ -55,6 +55,10 @@ class BreachTest : public testing::VaultTest {
     return out;
   }
 
+  static constexpr size_t kSubjects = Vault::kBreachNoticeBatch + 7;
+  void InterruptNotices();
+  void ExpectEveryoneToldOnce();
+
   int people_ = 0;
 };
 
@@ -225,7 +229,28 @@ TEST_F(BreachTest, TheAuthorityNotifiedIsRecorded) {
 }
 
 TEST_F(BreachTest, NoticesInterruptedByACrashAreFinishedOnceOnReopen) {
-  const size_t subjects = Vault::kBreachNoticeBatch + 7;
+  ASSERT_NO_FATAL_FAILURE(InterruptNotices());
+  Reopen();  // finishes them
+  ExpectEveryoneToldOnce();
+}
+
+TEST_F(BreachTest, NoticesAFailureInterruptedAreFinishedByTheNextBreach) {
+  ASSERT_NO_FATAL_FAILURE(InterruptNotices());
+  const Breach next = Record({.what = "y",
+                              .started_at = clock_.Now(),
+                              .aware_at = clock_.Now(),
+                              .risk = BreachRisk::kRisk});  // below the threshold: no notices
+  EXPECT_EQ(next.subjects_notified, 0u);
+  std::vector<Breach> breaches = *vault().Breaches();
+  ASSERT_THAT(breaches, SizeIs(2));
+  EXPECT_FALSE(breaches[0].notices_pending);
+  EXPECT_THAT(Notices(), SizeIs(kSubjects));
+}
+
+// Imports kSubjects subjects with an email each, and records a breach whose second batch of
+// notices fails to commit, as a crash would leave it.
+void BreachTest::InterruptNotices() {
+  const size_t subjects = kSubjects;
   std::vector<ImportedSubject> imported(subjects);
   for (size_t i = 0; i < subjects; ++i) {
     imported[i].subject = {.kind = "customer", .age_years = 30};
@@ -257,8 +282,10 @@ TEST_F(BreachTest, NoticesInterruptedByACrashAreFinishedOnceOnReopen) {
   ASSERT_THAT(*vault().Breaches(), SizeIs(1));
   EXPECT_TRUE((*vault().Breaches())[0].notices_pending);
   EXPECT_THAT(Notices(), SizeIs(Vault::kBreachNoticeBatch));
+}
 
-  Reopen();  // finishes them
+void BreachTest::ExpectEveryoneToldOnce() {
+  const size_t subjects = kSubjects;
   const std::vector<Breach> breaches = *vault().Breaches();
   ASSERT_THAT(breaches, SizeIs(1));
   EXPECT_FALSE(breaches[0].notices_pending);

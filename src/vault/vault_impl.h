@@ -198,7 +198,17 @@ class Vault::Impl : public vault_internal::VaultCore {
   // kBreachNoticeBatch, then clears notices_pending.
   Status QueueBreachNotices(Breach& b, store::BreachRecord& record, const Affected& affected)
       REQUIRES(breach_mu_);
+  // breaches.cc: finishes the notices of every breach still pending.
+  Status ResumeBreachNoticesLocked() REQUIRES(breach_mu_);
   Mutex breach_mu_;  // breaches.cc: one breach change at a time
+  // breaches.cc: the register as last read (the public notice and /metrics read it on every
+  // request); reset by every change to it.
+  Mutex breaches_mu_ ACQUIRED_AFTER(breach_mu_);
+  std::optional<std::vector<Breach>> breaches_ GUARDED_BY(breaches_mu_);
+  void ForgetBreaches() {
+    MutexLock lock(&breaches_mu_);
+    breaches_.reset();
+  }
 
   Mutex announce_mu_;  // announcements.cc: one policy-change announcement at a time
   Mutex publish_mu_;   // policy_versions.cc: one publication (or notice run) at a time
