@@ -143,6 +143,8 @@ class Deliverer {
 
   // One pass: sends what is due now. Errors only when the store cannot be read.
   StatusOr<DeliveryReport> RunOnce();
+  // Every pass's report added up since this Deliverer started (for /metrics).
+  DeliveryReport Totals() const;
   // Runs passes every `period` on a thread of its own (and at once on Wake), until Stop.
   void Start(std::chrono::milliseconds period);
   void Wake();

@@ -62,6 +62,10 @@ class Deliverer::Impl {
   StatusOr<std::vector<DeadLetter>> DeadLetters();
   Status Redeliver(const DeadLetter& letter, const Principal& by) EXCLUDES(pass_mu_);
   StatusOr<DeliveryReport> RunOnce() EXCLUDES(pass_mu_);
+  DeliveryReport Totals() const EXCLUDES(pass_mu_) {
+    MutexLock lock(&pass_mu_);
+    return totals_;
+  }
 
   void Start(std::chrono::milliseconds period) {
     loop_.Start(period, [this] { (void)RunOnce(); });
@@ -117,8 +121,9 @@ class Deliverer::Impl {
   VaultCore& core_;
   DeliveryOptions options_;
   const std::string email_category_;
-  Mutex pass_mu_;  // one pass, or change of the endpoints, at a time
+  mutable Mutex pass_mu_;  // one pass, or change of the endpoints, at a time
   int64_t pruned_through_ GUARDED_BY(pass_mu_) = 0;
+  DeliveryReport totals_ GUARDED_BY(pass_mu_);  // every pass's, added up
   BackgroundLoop loop_;
 };
 
@@ -339,6 +344,11 @@ StatusOr<DeliveryReport> Deliverer::Impl::RunOnce() {
   DeliveryReport report;
   const Status emails = DeliverEmails(report);
   const Status webhooks = DeliverWebhooks(report);
+  totals_.emails_sent += report.emails_sent;
+  totals_.webhooks_sent += report.webhooks_sent;
+  totals_.retries_scheduled += report.retries_scheduled;
+  totals_.dead += report.dead;
+  totals_.undeliverable += report.undeliverable;
   PRIVET_RETURN_IF_ERROR(emails);
   PRIVET_RETURN_IF_ERROR(webhooks);
   return report;
@@ -523,6 +533,7 @@ Status Deliverer::Redeliver(const DeadLetter& letter, const Principal& by) {
   return impl_->Redeliver(letter, by);
 }
 StatusOr<DeliveryReport> Deliverer::RunOnce() { return impl_->RunOnce(); }
+DeliveryReport Deliverer::Totals() const { return impl_->Totals(); }
 void Deliverer::Start(std::chrono::milliseconds period) { impl_->Start(period); }
 void Deliverer::Wake() { impl_->Wake(); }
 void Deliverer::Stop() { impl_->Stop(); }

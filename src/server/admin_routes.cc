@@ -225,6 +225,7 @@ void AddAdminRoutes(RouteTable& table) {
     return HttpResponse{.status = 200,
                         .content_type = "text/plain; version=0.0.4",
                         .body = call.ctx.metrics.Render() +
+                                RenderDeliveryMetrics(call.ctx.delivery) +
                                 RenderBreachMetrics(call.ctx.vault, call.ctx.clock.Now())};
   });
 }

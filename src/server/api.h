@@ -146,6 +146,8 @@ void AddLifecycleRoutes(RouteTable& table);
 void AddBreachRoutes(RouteTable& table);
 // The breach register's authority deadlines in the Prometheus text format, for /metrics.
 std::string RenderBreachMetrics(Vault& vault, Time now);
+// What the deliverer sent, retried and gave up on since the server started, for /metrics.
+std::string RenderDeliveryMetrics(const Deliverer& delivery);
 
 class Api {
  public:

@@ -81,6 +81,22 @@ StatusOr<HttpResponse> DeliverNow(const Call& call) {
 
 }  // namespace
 
+std::string RenderDeliveryMetrics(const Deliverer& delivery) {
+  const DeliveryReport t = delivery.Totals();
+  std::string out =
+      "# HELP privet_delivery_total Outbox messages and webhook events since the server "
+      "started, by outcome.\n"
+      "# TYPE privet_delivery_total counter\n";
+  for (const auto& [outcome, n] :
+       {std::pair{"email_sent", t.emails_sent}, std::pair{"webhook_sent", t.webhooks_sent},
+        std::pair{"retry_scheduled", t.retries_scheduled}, std::pair{"dead", t.dead},
+        std::pair{"undeliverable", t.undeliverable}}) {
+    out += "privet_delivery_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) +
+           "\n";
+  }
+  return out;
+}
+
 void AddDeliveryRoutes(RouteTable& table) {
   table.Add("POST", "/v1/webhooks", kAdminOnly, AddWebhook);
   table.Add("GET", "/v1/webhooks", kAdminOnly, ListWebhooks);

@@ -58,6 +58,9 @@ TEST_F(DeliveryRoutes, AnIdentityCodeFiledOverHttpArrivesByEmail) {
   ASSERT_EQ(mail.size(), 1u);
   EXPECT_EQ(mail[0].rcpt_to, "ada@example.com");
   EXPECT_EQ(mail[0].Header("Subject"), "Your verification code");
+  // Counted for the operator.
+  EXPECT_THAT(client().Get("/metrics", service_).body,
+              HasSubstr("privet_delivery_total{outcome=\"email_sent\"} 1\n"));
 }
 
 TEST_F(DeliveryRoutes, OnlyTheAdminConfiguresWebhooksAndRefusalsChangeNothing) {
