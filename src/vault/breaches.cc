@@ -149,8 +149,10 @@ std::optional<int64_t> EntryTime(std::string_view entry, std::string_view prefix
     ++i;
   }
   const size_t digits = i;
-  for (; i < entry.size() && entry[i] >= '0' && entry[i] <= '9'; ++i)
+  for (; i < entry.size() && entry[i] >= '0' && entry[i] <= '9'; ++i) {
+    if (i - digits == 18) return std::nullopt;  // not a time the log writes (nor fits int64)
     at = at * 10 + (entry[i] - '0');
+  }
   if (i == digits) return std::nullopt;
   return negative ? -at : at;
 }
