@@ -506,6 +506,10 @@ class Vault {
   // Records that the supervisory authority was told of breach `id` at `at` (not in the future):
   // its deadline stops running. NotFound for an unknown breach; audited.
   StatusOr<Breach> RecordAuthorityNotified(uint64_t id, Time at, const Principal& by);
+  // Finishes the notices a failure left pending (Breach::notices_pending); OK at once when none
+  // are. Open, every RecordBreach and every delivery pass call it: a failure after a breach is
+  // recorded never undoes the record, and its notices go out once the store takes writes again.
+  Status ResumeBreachNotices();
   static constexpr size_t kBreachNoticeBatch = 500;
 
   // Exact-match lookup by email, phone or username through blind indexes.

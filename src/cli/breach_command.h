@@ -16,12 +16,12 @@ struct BreachFlags {
   std::string what;
   std::string started_at;
   std::string ended_at;  // empty: still going on
-  std::string aware_at;  // empty: now
+  std::string aware_at;
   std::vector<std::string> categories;
   std::vector<std::string> systems;
   std::vector<std::string> api_keys;
   std::vector<std::string> principals;
-  std::string risk = "high_risk";
+  std::string risk;
   std::string measures;
 };
 

@@ -32,8 +32,8 @@ class BreachCli : public ::testing::Test {
                                .fields = {{.category = "user.contact.email", .value = email}}})
                       .ok());
     }
-    vault_ = " --policy " + testing::SourcePath("policies/starter.yaml") + " --data " +
-             (dir_ / "vault");
+    vault_ =
+        " --policy " + testing::SourcePath("policies/starter.yaml") + " --data " + (dir_ / "vault");
   }
 
   testing::TempDir dir_;
@@ -44,31 +44,44 @@ class BreachCli : public ::testing::Test {
 TEST_F(BreachCli, RecordsListsAndClosesTheAuthorityDeadline) {
   const std::string started = Rfc3339(clock_.Now() - std::chrono::hours(5));
   std::string out;
-  ASSERT_EQ(RunPrivet("breach record --what 'A mailing list export was exposed' --started " +
-                          started + " --categories user.contact --risk high_risk" + vault_,
-                      &out),
-            0)
+  ASSERT_EQ(
+      RunPrivet("breach record --what 'A mailing list export was exposed' --started " + started +
+                    " --aware " + started + " --categories user.contact --risk high_risk" + vault_,
+                &out),
+      0)
       << out;
   EXPECT_THAT(out, HasSubstr("2 subjects affected"));
   EXPECT_THAT(out, HasSubstr("2 notices queued"));
   EXPECT_THAT(out, HasSubstr("authority due "));
-  EXPECT_THAT(out, Not(HasSubstr("example.com")));  // nobody named
+  EXPECT_THAT(out, Not(HasSubstr("example.com")));            // nobody named
   const std::string id = out.substr(16, out.find(':') - 16);  // "recorded breach ID: ..."
   ASSERT_EQ(RunPrivet("breach list" + vault_, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr(id + "\t"));
   EXPECT_THAT(out, HasSubstr("high_risk\t2 affected (data held)\t2 notified\tauthority due"));
   ASSERT_EQ(RunPrivet("breach authority-notified " + id + vault_, &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("authority notified "));
+  EXPECT_EQ(RunPrivet("breach authority-notified " + id + vault_, &out), 1);  // once
+  EXPECT_THAT(out, HasSubstr("FAILED_PRECONDITION"));
   EXPECT_EQ(RunPrivet("breach authority-notified 12345" + vault_, &out), 1);
   EXPECT_THAT(out, HasSubstr("NOT_FOUND"));
 }
 
 TEST_F(BreachCli, BadFlagsAreRefusedAndRecordNothing) {
   std::string out;
-  EXPECT_EQ(RunPrivet("breach record --what x --started yesterday" + vault_, &out), 2);
+  const std::string now = " --aware " + Rfc3339(clock_.Now()) + " ";
+  EXPECT_EQ(
+      RunPrivet("breach record --what x --risk risk --started yesterday" + now + vault_, &out), 2);
   EXPECT_THAT(out, HasSubstr("--started must be a UTC time"));
-  EXPECT_EQ(RunPrivet("breach record --what x --risk catastrophic" + vault_, &out), 2);
-  EXPECT_EQ(RunPrivet("breach record --what x --categories user.nothing" + vault_, &out), 1);
+  EXPECT_EQ(RunPrivet("breach record --what x --started 2026-01-01T00:00:00Z" + now + vault_, &out),
+            2);  // --risk is required: no default assessment
+  EXPECT_EQ(RunPrivet("breach record --what x --started 2026-01-01T00:00:00Z --risk catastrophic" +
+                          now + vault_,
+                      &out),
+            2);
+  EXPECT_EQ(RunPrivet("breach record --what x --started 2026-01-01T00:00:00Z --risk risk" + now +
+                          "--categories user.nothing" + vault_,
+                      &out),
+            1);
   EXPECT_THAT(out, HasSubstr("INVALID_ARGUMENT"));
   ASSERT_EQ(RunPrivet("breach list" + vault_, &out), 0) << out;
   EXPECT_EQ(out, "");

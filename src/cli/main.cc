@@ -139,12 +139,15 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
       "record", "Record a breach: who is affected, their notices, the authority deadline");
   breach_record->add_option("--what", breach_flags.what, "What happened (no personal data)")
       ->required();
-  breach_record->add_option("--started", breach_flags.started_at,
-                            "When it started, YYYY-MM-DDTHH:MM:SSZ (default: now)");
+  breach_record
+      ->add_option("--started", breach_flags.started_at, "When it started, YYYY-MM-DDTHH:MM:SSZ")
+      ->required();
   breach_record->add_option("--ended", breach_flags.ended_at,
                             "When it ended (default: still going on)");
-  breach_record->add_option("--aware", breach_flags.aware_at,
-                            "When the company became aware (default: now)");
+  breach_record
+      ->add_option("--aware", breach_flags.aware_at,
+                   "When the company became aware: the authority clock starts")
+      ->required();
   breach_record->add_option("--categories", breach_flags.categories,
                             "Policy category ids concerned (default: every category)");
   breach_record->add_option("--systems", breach_flags.systems, "The systems involved");
@@ -154,8 +157,8 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                             "Principals involved (staff:<role>, service, ...): likewise");
   breach_record
       ->add_option("--risk", breach_flags.risk,
-                   "unlikely, risk, reasonable_risk_of_harm or high_risk")
-      ->capture_default_str();
+                   "Your assessment: unlikely, risk, reasonable_risk_of_harm or high_risk")
+      ->required();
   breach_record->add_option("--measures", breach_flags.measures,
                             "What was done and what people can do (no personal data)");
   add_vault_options(breach_record);

@@ -48,7 +48,8 @@ std::string_view StateName(store::OutboxState s) {
 class Deliverer::Impl {
  public:
   Impl(Vault& vault, DeliveryOptions options)
-      : core_(CoreOf(vault)),
+      : vault_(vault),
+        core_(CoreOf(vault)),
         options_(std::move(options)),
         email_category_(EmailCategory(core_.policy())) {
     options_.max_attempts = std::max(options_.max_attempts, 1);
@@ -118,6 +119,7 @@ class Deliverer::Impl {
   std::optional<SignedEvent> SignEvent(const store::WebhookEventRecord& ev, std::string_view secret,
                                        int64_t now) const;
 
+  Vault& vault_;
   VaultCore& core_;
   DeliveryOptions options_;
   const std::string email_category_;
@@ -342,6 +344,8 @@ Status Deliverer::Impl::DeliverWebhooks(DeliveryReport& report) {
 StatusOr<DeliveryReport> Deliverer::Impl::RunOnce() {
   MutexLock lock(&pass_mu_);
   DeliveryReport report;
+  // Breach notices a failure left pending are queued first, so that this pass sends them.
+  (void)vault_.ResumeBreachNotices();
   const Status emails = DeliverEmails(report);
   const Status webhooks = DeliverWebhooks(report);
   totals_.emails_sent += report.emails_sent;

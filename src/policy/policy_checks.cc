@@ -552,6 +552,8 @@ class Checker {
                           "' is not one of any, risk, reasonable_risk_of_harm, high_risk, "
                           "required_by_law");
     }
+    if (b.notify_subjects && b.channels.empty())
+      sink_.Error({}, "breach.notify_subjects: name the channels (email, website) to tell them by");
     for (const std::string& c : b.channels) {
       if (c != "email" && c != "website")
         sink_.Error(

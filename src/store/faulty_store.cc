@@ -96,6 +96,9 @@ class FaultyDataStore final : public DataStore {
     return inner_->GetPolicyVersions();
   }
   StatusOr<std::vector<BreachRecord>> GetBreaches() override { return inner_->GetBreaches(); }
+  StatusOr<std::string> GetBreachAffected(uint64_t breach_id) override {
+    return inner_->GetBreachAffected(breach_id);
+  }
   Status BackupTo(const std::string& path) override { return inner_->BackupTo(path); }
   StatusOr<std::vector<AuditRecord>> GetAuditEntries(uint64_t start, uint64_t limit) override {
     return inner_->GetAuditEntries(start, limit);

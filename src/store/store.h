@@ -89,6 +89,8 @@ class DataStore {
   virtual StatusOr<std::vector<PolicyVersionRecord>> GetPolicyVersions() = 0;
   // The breach register, in no particular order.
   virtual StatusOr<std::vector<BreachRecord>> GetBreaches() = 0;
+  // Who breach `breach_id` affected, as recorded (op::PutBreachAffected); NotFound if nothing is.
+  virtual StatusOr<std::string> GetBreachAffected(uint64_t breach_id) = 0;
 
   // Removes every row of the subject: fields, consent events, blind-index entries, disclosures,
   // outbox messages, legal holds, lifecycle events, the subject. Requests stay (they record what

@@ -1049,6 +1049,19 @@ TEST_P(DataStoreConformance, BreachesAreRecordedReplacedAndRolledBack) {
   EXPECT_FALSE((*breaches)[1].notices_pending);
   EXPECT_EQ((*breaches)[1].notices_through, 0xFFFFFFFFFFFFFFFFu);
   EXPECT_EQ((*breaches)[1].recorded_at, 5);
+  // Who a breach affected is written once, as bytes.
+  EXPECT_EQ(store_->GetBreachAffected(7).status().code(), StatusCode::kNotFound);
+  const std::string bytes("\x01\x00\xff", 3);
+  WriteBatch affected;
+  affected.PutBreachAffected(7, bytes);
+  ASSERT_TRUE(store_->Apply(affected).ok());
+  EXPECT_EQ(*store_->GetBreachAffected(7), bytes);
+  WriteBatch again;
+  again.PutBreach({.id = 8, .document = "{}"});
+  again.PutBreachAffected(7, "other");
+  EXPECT_EQ(store_->Apply(again).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(*store_->GetBreachAffected(7), bytes);
+  EXPECT_THAT(*store_->GetBreaches(), SizeIs(2));  // breach 8 rolled back with it
 }
 
 TEST_P(DataStoreConformance, ListSubjectsWalksEveryoneOnceInPages) {

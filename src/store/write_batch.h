@@ -21,6 +21,7 @@
 //   PutLegalHold: the subject exists at that point of the batch (FailedPrecondition).
 // - PutBlindIndex: the (index, hash) does not name another subject (AlreadyExists); naming the
 //   same subject it is a no-op. That check comes before the subject's existence.
+// - PutBreachAffected: none is recorded for the breach yet (AlreadyExists).
 // - PutPolicyVersion: the version is new (AlreadyExists). SetPolicyNoticeProgress: the version
 //   is recorded (FailedPrecondition).
 // - AppendAudit: the entry's index is the log's size at that point, i.e. the entries extend the
@@ -173,6 +174,12 @@ struct SetPolicyNoticeProgress {
 struct PutBreach {
   BreachRecord breach;
 };
+// Records who a breach affected, once (the vault's own encoding: pseudonymous ids and category
+// codes). A second one for the same breach: AlreadyExists.
+struct PutBreachAffected {
+  uint64_t breach_id = 0;
+  std::string affected;
+};
 }  // namespace op
 
 using WriteOp =
@@ -183,7 +190,8 @@ using WriteOp =
                  op::PutLifecycleEvent, op::AddAggregate, op::UpdateOutboxDelivery,
                  op::AppendWebhookEvent, op::PutWebhookEndpoint, op::RemoveWebhookEndpoint,
                  op::PutWebhookDeadLetter, op::RemoveWebhookDeadLetter, op::PruneWebhookEvents,
-                 op::PutPolicyVersion, op::SetPolicyNoticeProgress, op::PutBreach>;
+                 op::PutPolicyVersion, op::SetPolicyNoticeProgress, op::PutBreach,
+                 op::PutBreachAffected>;
 
 // A visitor made of lambdas, for std::visit over a WriteOp:
 //   std::visit(Overloaded{[](const op::PutField& p) {...}, [](const auto&) {}}, op);
@@ -238,6 +246,9 @@ class WriteBatch {
     Add(op::SetPolicyNoticeProgress{version, notices_through, notices_pending});
   }
   void PutBreach(BreachRecord b) { Add(op::PutBreach{std::move(b)}); }
+  void PutBreachAffected(uint64_t breach_id, std::string affected) {
+    Add(op::PutBreachAffected{breach_id, std::move(affected)});
+  }
   // Moves every operation of `other` to the end of this batch, in order: a caller builds one
   // part apart and keeps it only if the part could be built whole.
   void Append(WriteBatch other) {

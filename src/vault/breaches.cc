@@ -3,14 +3,18 @@
 // Who is affected is computed from two sources: the field metadata (which subjects held data
 // in the breached categories by the end of the window) and, when the report names principals or
 // API keys, the audit log (whose data in those categories they read in the window: every read
-// decision names its principal and key). The computation is bounded by what existed when the
-// breach was recorded (the audit entries before it, fields collected by the end of the window)
-// so that a resume after a crash finds the same people, less any erased since.
+// decision names its principal and key). Who was found is recorded with the breach
+// (pseudonymous ids and category codes, in a row of its own written once), so that the notices
+// resume from exactly that list after a crash, whatever the data or the policy became meanwhile.
 //
-// The notices are queued as policy-change notices are (policy_versions.cc): the first batch in
-// the commit that records the breach, the rest in commits of kBreachNoticeBatch that each record
-// how far they got in the breach's row.
+// The notices are queued as policy-change notices are (policy_versions.cc): after the commit
+// that records the breach, in commits of kBreachNoticeBatch that each record how far they got in
+// the breach's row.
 #include <algorithm>
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -40,7 +44,8 @@ std::optional<Time> TimeFrom(const nlohmann::json& j, const char* key) {
 
 // The row's document: everything but the columns the store keeps apart. The audit log's size
 // when the breach was recorded bounds the evidence a resume looks at again.
-std::string Document(const Breach& b, uint64_t audit_end) {
+std::string Document(const Breach& b, uint64_t audit_end,
+                     const std::vector<std::vector<std::string>>& combos) {
   const BreachReport& r = b.report;
   const nlohmann::json doc = {{"what", r.what},
                               {"started_at", ToUnix(r.started_at)},
@@ -62,24 +67,31 @@ std::string Document(const Breach& b, uint64_t audit_end) {
                               {"subjects_due", TimeJson(b.subjects_due)},
                               {"authority_due", TimeJson(b.authority_due)},
                               {"authority_notified_at", TimeJson(b.authority_notified_at)},
-                              {"audit_end", audit_end}};
+                              {"audit_end", audit_end},
+                              {"combos", combos}};
   return doc.dump();
 }
 
-store::BreachRecord ToRecord(const Breach& b, uint64_t audit_end, uint64_t notices_through) {
+// What a breach's document keeps for the vault alone.
+struct Stored {
+  uint64_t audit_end = 0;                        // the audit log's size when it was recorded
+  std::vector<std::vector<std::string>> combos;  // AffectedList::combos
+};
+
+store::BreachRecord ToRecord(const Breach& b, const Stored& stored, uint64_t notices_through) {
   return {.id = b.id,
           .recorded_at = ToUnix(b.recorded_at),
-          .document = Document(b, audit_end),
+          .document = Document(b, stored.audit_end, stored.combos),
           .notices_pending = b.notices_pending,
           .notices_through = notices_through};
 }
 
-// A stored breach, and the audit log's size when it was recorded.
-std::pair<Breach, uint64_t> FromRecord(const store::BreachRecord& row) {
+// A stored breach, with what its document keeps for the vault alone.
+std::pair<Breach, Stored> FromRecord(const store::BreachRecord& row) {
   Breach b{.id = row.id, .recorded_at = FromUnix(row.recorded_at)};
   b.notices_pending = row.notices_pending;
   const nlohmann::json doc = nlohmann::json::parse(row.document, nullptr, false);
-  if (!doc.is_object()) return {b, 0};
+  if (!doc.is_object()) return {b, {}};
   BreachReport& r = b.report;
   r.what = doc.value("what", "");
   r.started_at = TimeFrom(doc, "started_at").value_or(Time{});
@@ -101,7 +113,43 @@ std::pair<Breach, uint64_t> FromRecord(const store::BreachRecord& row) {
   b.subjects_due = TimeFrom(doc, "subjects_due");
   b.authority_due = TimeFrom(doc, "authority_due");
   b.authority_notified_at = TimeFrom(doc, "authority_notified_at");
-  return {b, doc.value("audit_end", uint64_t{0})};
+  Stored stored{.audit_end = doc.value("audit_end", uint64_t{0})};
+  const auto combos = doc.find("combos");
+  if (combos != doc.end() && combos->is_array()) {
+    for (const nlohmann::json& c : *combos) {
+      std::vector<std::string>& ids = stored.combos.emplace_back();
+      if (!c.is_array()) continue;
+      for (const nlohmann::json& id : c)
+        if (id.is_string()) ids.push_back(id.get<std::string>());
+    }
+  }
+  return {b, std::move(stored)};
+}
+
+// The affected list's bytes: per subject, its id (8 bytes) and its combination of categories
+// (2 bytes), little-endian, ascending ids.
+constexpr size_t kAffectedEntry = 10;
+
+std::string EncodeAffected(const std::vector<std::pair<uint64_t, uint16_t>>& subjects) {
+  std::string out(subjects.size() * kAffectedEntry, '\0');
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    char* at = out.data() + i * kAffectedEntry;
+    for (int k = 0; k < 8; ++k) at[k] = static_cast<char>(subjects[i].first >> (8 * k));
+    at[8] = static_cast<char>(subjects[i].second & 0xff);
+    at[9] = static_cast<char>(subjects[i].second >> 8);
+  }
+  return out;
+}
+
+std::vector<std::pair<uint64_t, uint16_t>> DecodeAffected(std::string_view bytes) {
+  std::vector<std::pair<uint64_t, uint16_t>> out(bytes.size() / kAffectedEntry);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const auto* at = reinterpret_cast<const unsigned char*>(bytes.data() + i * kAffectedEntry);
+    uint64_t id = 0;
+    for (int k = 0; k < 8; ++k) id |= uint64_t{at[k]} << (8 * k);
+    out[i] = {id, static_cast<uint16_t>(at[8] | (at[9] << 8))};
+  }
+  return out;
 }
 
 // `t` + `d`: hours exactly (the 72 hours of GDPR Art. 33), longer periods on the calendar at the
@@ -129,8 +177,8 @@ Status CheckReport(const BreachReport& r, const CompiledPolicy& policy, Time now
       return InvalidArgument("must be API key ids (16 hex digits)", "api_keys");
   }
   for (const std::string& p : r.principals) {
-    // "subject" too: a subject's session acts as "subject" (a compromised account).
-    if (p != "subject" && !ParsePrincipal(policy, p).ok())
+    // Not "subject": it names every data subject's own session, not one account.
+    if (!ParsePrincipal(policy, p).ok())
       return InvalidArgument("must be principals as API keys name them", "principals");
   }
   return Status::Ok();
@@ -232,7 +280,7 @@ StatusOr<Breach> Vault::Impl::RecordBreach(const BreachReport& report) {
   b.read_evidence = !report.api_keys.empty() || !report.principals.empty();
   const std::optional<BreachRisk> threshold = BreachThresholdRisk(rules.threshold);
   b.threshold_met = threshold && report.risk >= *threshold;
-  b.website_notice = b.threshold_met && Lists(rules.channels, "website");
+  b.website_notice = b.threshold_met && rules.notify_subjects && Lists(rules.channels, "website");
   if (rules.authority_within) b.authority_due = After(report.aware_at, *rules.authority_within);
   b.notices_pending = b.threshold_met && rules.notify_subjects && Lists(rules.channels, "email");
   if (rules.subjects_within && b.notices_pending)
@@ -242,13 +290,31 @@ StatusOr<Breach> Vault::Impl::RecordBreach(const BreachReport& report) {
   store::WriteBatch flush;
   PRIVET_RETURN_IF_ERROR(Commit(flush, {}));
   const uint64_t audit_end = AuditSize();
-  PRIVET_ASSIGN_OR_RETURN(Affected affected, FindAffected(b, audit_end));
-  b.subjects_affected = affected.subjects.size();
-  b.subjects_with_data = affected.with_data;
+  PRIVET_ASSIGN_OR_RETURN(Affected found, FindAffected(b, audit_end));
+  b.subjects_affected = found.subjects.size();
+  b.subjects_with_data = found.with_data;
+  // Each subject with its combination of categories; the combinations named by category id.
+  AffectedList affected;
+  affected.subjects.reserve(found.subjects.size());
+  std::map<std::array<uint64_t, CategorySet::kWords>, uint16_t> combo_index;
+  for (const auto& [subject, categories] : found.subjects) {
+    if (combo_index.size() > UINT16_MAX)
+      return Status(StatusCode::kResourceExhausted, "too many combinations of categories");
+    auto [it, added] =
+        combo_index.try_emplace(categories.words(), static_cast<uint16_t>(affected.combos.size()));
+    if (added) {
+      std::vector<std::string>& ids = affected.combos.emplace_back();
+      for (int c = 0; c < policy_->category_count(); ++c)
+        if (categories.Test(c)) ids.push_back(policy_->category(static_cast<CategoryId>(c)).id);
+    }
+    affected.subjects.emplace_back(subject, it->second);
+  }
+  const Stored stored{.audit_end = audit_end, .combos = affected.combos};
 
-  store::BreachRecord record = ToRecord(b, audit_end, 0);
+  store::BreachRecord record = ToRecord(b, stored, 0);
   store::WriteBatch batch;
   batch.PutBreach(record);
+  batch.PutBreachAffected(b.id, EncodeAffected(affected.subjects));
   AuditEntry entry = Audit(AuditEvent::kBreach, report.by, 0);
   entry.action = "record";
   entry.categories = report.categories;
@@ -271,15 +337,16 @@ StatusOr<Breach> Vault::Impl::RecordBreach(const BreachReport& report) {
   Status committed = Commit(batch, {entry});
   ForgetBreaches();
   PRIVET_RETURN_IF_ERROR(committed);
-  if (b.notices_pending) PRIVET_RETURN_IF_ERROR(QueueBreachNotices(b, record, affected));
-  // The notices of an earlier breach that a failure interrupted go out now, not only on the
-  // next open.
-  PRIVET_RETURN_IF_ERROR(ResumeBreachNoticesLocked());
+  // Recorded: from here on a failure leaves notices_pending in the register (and in the answer),
+  // for the next open, breach or delivery pass to finish; it does not undo the record.
+  if (b.notices_pending) (void)QueueBreachNotices(b, record, affected);
+  // The notices of an earlier breach that a failure interrupted go out now too.
+  (void)ResumeBreachNoticesLocked();
   return b;
 }
 
 Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
-                                       const Affected& affected) {
+                                       const AffectedList& affected) {
   const Policy& p = policy_->policy();
   const std::string contact = !p.contact.email.empty() ? p.contact.email : p.contact.web_form;
   const std::string ended =
@@ -293,14 +360,17 @@ Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
     uint64_t through = record.notices_through;
     for (size_t n = 0; n < Vault::kBreachNoticeBatch && next != affected.subjects.end();
          ++n, ++next) {
-      const auto& [subject, categories] = *next;
+      const auto& [subject, combo] = *next;
       through = subject;
       std::string concerned;
-      for (int c = 0; c < policy_->category_count(); ++c) {
-        if (!categories.Test(static_cast<CategoryId>(c))) continue;
-        const Category& category = policy_->category(static_cast<CategoryId>(c));
-        if (!concerned.empty()) concerned += ", ";
-        concerned += category.description.empty() ? category.id : category.description;
+      if (combo < affected.combos.size()) {
+        for (const std::string& id : affected.combos[combo]) {
+          // In the words of the policy in force (the id, if it no longer has the category).
+          const std::optional<CategoryId> c = policy_->FindCategory(id);
+          const std::string& description = c ? policy_->category(*c).description : id;
+          if (!concerned.empty()) concerned += ", ";
+          concerned += description.empty() ? id : description;
+        }
       }
       const nlohmann::json body = {{"breach_id", std::to_string(b.id)},
                                    {"organization", p.organization},
@@ -328,8 +398,7 @@ Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
     Breach updated = b;
     updated.subjects_notified += queued;
     updated.notices_pending = !done;
-    const uint64_t audit_end = FromRecord(record).second;
-    store::BreachRecord progress = ToRecord(updated, audit_end, through);
+    store::BreachRecord progress = ToRecord(updated, FromRecord(record).second, through);
     batch.PutBreach(progress);
     AuditEntry entry = Audit(AuditEvent::kBreach, Principal::Service(), 0);
     entry.action = "notify";
@@ -346,6 +415,11 @@ Status Vault::Impl::QueueBreachNotices(Breach& b, store::BreachRecord& record,
 }
 
 Status Vault::Impl::ResumeBreachNotices() {
+  // The cached register says whether there is anything to do: a delivery pass asks every time.
+  PRIVET_ASSIGN_OR_RETURN(std::vector<Breach> breaches, Breaches());
+  if (std::none_of(breaches.begin(), breaches.end(),
+                   [](const Breach& b) { return b.notices_pending; }))
+    return Status::Ok();
   MutexLock recording(&breach_mu_);
   return ResumeBreachNoticesLocked();
 }
@@ -354,8 +428,9 @@ Status Vault::Impl::ResumeBreachNoticesLocked() {
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
   for (store::BreachRecord& row : rows) {
     if (!row.notices_pending) continue;
-    auto [b, audit_end] = FromRecord(row);
-    PRIVET_ASSIGN_OR_RETURN(Affected affected, FindAffected(b, audit_end));
+    auto [b, stored] = FromRecord(row);
+    PRIVET_ASSIGN_OR_RETURN(std::string bytes, data_->GetBreachAffected(b.id));
+    const AffectedList affected{.subjects = DecodeAffected(bytes), .combos = stored.combos};
     PRIVET_RETURN_IF_ERROR(QueueBreachNotices(b, row, affected));
   }
   return Status::Ok();
@@ -382,10 +457,15 @@ StatusOr<Breach> Vault::Impl::RecordAuthorityNotified(uint64_t id, Time at, cons
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::BreachRecord> rows, data_->GetBreaches());
   for (const store::BreachRecord& row : rows) {
     if (row.id != id) continue;
-    auto [b, audit_end] = FromRecord(row);
+    auto [b, stored] = FromRecord(row);
+    if (at < b.report.aware_at) return InvalidArgument("is before aware_at", "at");
+    if (b.authority_notified_at) {
+      return FailedPrecondition(
+          "the authority was told of this breach at " + Rfc3339(*b.authority_notified_at), "at");
+    }
     b.authority_notified_at = at;
     store::WriteBatch batch;
-    batch.PutBreach(ToRecord(b, audit_end, row.notices_through));
+    batch.PutBreach(ToRecord(b, stored, row.notices_through));
     AuditEntry entry = Audit(AuditEvent::kBreach, by, 0);
     entry.action = "authority_notified";
     entry.detail = "breach:" + std::to_string(id);

@@ -221,8 +221,13 @@ TEST_F(BreachTest, TheAuthorityNotifiedIsRecorded) {
   EXPECT_THAT(vault().RecordAuthorityNotified(b.id, clock_.Now() + std::chrono::hours(1),
                                               Principal::Service()),
               StatusIs(StatusCode::kInvalidArgument));
+  EXPECT_THAT(vault().RecordAuthorityNotified(b.id, clock_.Now() - std::chrono::hours(4),
+                                              Principal::Service()),
+              StatusIs(StatusCode::kInvalidArgument));  // before the company knew
   auto told = vault().RecordAuthorityNotified(b.id, clock_.Now(), Principal::Service());
   ASSERT_TRUE(told.ok()) << told.status().ToString();
+  EXPECT_THAT(vault().RecordAuthorityNotified(b.id, clock_.Now(), Principal::Service()),
+              StatusIs(StatusCode::kFailedPrecondition));  // once
   EXPECT_EQ(told->authority_notified_at, clock_.Now());
   Reopen();
   EXPECT_EQ((*vault().Breaches())[0].authority_notified_at, clock_.Now());
@@ -273,11 +278,12 @@ void BreachTest::InterruptNotices() {
   // The record, the first batch of notices, then the second batch fails
   // as a crash would.
   plan->FailAt(3, store::FaultPlan::Mode::kForever);
-  EXPECT_FALSE(vault()
-                   .RecordBreach({.what = "x",
-                                  .started_at = clock_.Now() - std::chrono::hours(2),
-                                  .aware_at = clock_.Now()})
-                   .ok());
+  // The breach is recorded all the same, and says its notices are pending.
+  auto recorded = vault().RecordBreach(
+      {.what = "x", .started_at = clock_.Now() - std::chrono::hours(2), .aware_at = clock_.Now()});
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  EXPECT_TRUE(recorded->notices_pending);
+  EXPECT_EQ(recorded->subjects_notified, Vault::kBreachNoticeBatch);
   plan->FailAt(0, store::FaultPlan::Mode::kOnce);
   ASSERT_THAT(*vault().Breaches(), SizeIs(1));
   EXPECT_TRUE((*vault().Breaches())[0].notices_pending);

@@ -106,8 +106,9 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   impl->StartPurger();
   // History starts with the policy of the first open; notices a crash interrupted are finished.
   PRIVET_RETURN_IF_ERROR(impl->StartPolicyHistory());
-  // Breach notices a crash interrupted are finished.
-  PRIVET_RETURN_IF_ERROR(impl->ResumeBreachNotices());
+  // Breach notices a crash interrupted are finished (or stay pending, as the register says, for
+  // the next delivery pass: they never keep a vault from opening).
+  (void)impl->ResumeBreachNotices();
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
 
@@ -208,6 +209,7 @@ StatusOr<Breach> Vault::RecordBreach(const BreachReport& report) {
   return impl_->RecordBreach(report);
 }
 StatusOr<std::vector<Breach>> Vault::Breaches() { return impl_->Breaches(); }
+Status Vault::ResumeBreachNotices() { return impl_->ResumeBreachNotices(); }
 StatusOr<Breach> Vault::RecordAuthorityNotified(uint64_t id, Time at, const Principal& by) {
   return impl_->RecordAuthorityNotified(id, at, by);
 }

@@ -186,17 +186,23 @@ class Vault::Impl : public vault_internal::VaultCore {
                                         const CompiledPolicy& policy, uint64_t after,
                                         store::WriteBatch& batch);
 
-  // breaches.cc: who `b` affected (ascending subject ids, with the categories concerned),
-  // computed again on every resume from the same bounds (the audit entries before the record,
-  // the fields collected by the end of the window).
+  // breaches.cc: who `b` affected (ascending subject ids, with the categories concerned), from
+  // the audit entries before `audit_end` and the fields collected by the end of the window.
   struct Affected {
     std::vector<std::pair<uint64_t, CategorySet>> subjects;
     uint64_t with_data = 0;
   };
   StatusOr<Affected> FindAffected(const Breach& b, uint64_t audit_end);
+  // breaches.cc: who a breach affected as recorded with it (store::op::PutBreachAffected), so
+  // that its notices resume from the record, whatever changed since: ascending subject ids, each
+  // with an index into `combos`, the sets of category ids concerned.
+  struct AffectedList {
+    std::vector<std::pair<uint64_t, uint16_t>> subjects;
+    std::vector<std::vector<std::string>> combos;
+  };
   // breaches.cc: queues the notices of `b` to `affected` from its progress on, in commits of
   // kBreachNoticeBatch, then clears notices_pending.
-  Status QueueBreachNotices(Breach& b, store::BreachRecord& record, const Affected& affected)
+  Status QueueBreachNotices(Breach& b, store::BreachRecord& record, const AffectedList& affected)
       REQUIRES(breach_mu_);
   // breaches.cc: finishes the notices of every breach still pending.
   Status ResumeBreachNoticesLocked() REQUIRES(breach_mu_);

@@ -173,6 +173,13 @@ class MemoryDataStore final : public DataStore {
     for (const auto& [id, b] : breaches_) out.push_back(b);
     return out;
   }
+  StatusOr<std::string> GetBreachAffected(uint64_t breach_id) override {
+    MutexLock lock(&mu_);
+    auto it = breach_affected_.find(breach_id);
+    if (it == breach_affected_.end())
+      return Status(StatusCode::kNotFound, "no affected subjects recorded for the breach");
+    return it->second;
+  }
   StatusOr<std::vector<OutboxRecord>> GetOutbox(bool unsent_only) override {
     MutexLock lock(&mu_);
     std::vector<OutboxRecord> out;
@@ -528,6 +535,12 @@ class MemoryDataStore final : public DataStore {
     undo_.Assign(breaches_, o.breach.id, o.breach);
     return Status::Ok();
   }
+  Status ApplyOp(const op::PutBreachAffected& o) REQUIRES(mu_) {
+    if (breach_affected_.count(o.breach_id))
+      return Status(StatusCode::kAlreadyExists, "data store apply: breach affected recorded");
+    undo_.Assign(breach_affected_, o.breach_id, o.affected);
+    return Status::Ok();
+  }
   Status ApplyOp(const op::AddAggregate& o) REQUIRES(mu_) {
     const auto key = std::make_tuple(o.aggregate.rule, o.aggregate.category, o.aggregate.day);
     auto it = aggregates_.find(key);
@@ -605,6 +618,7 @@ class MemoryDataStore final : public DataStore {
   int64_t next_event_seq_ GUARDED_BY(mu_) = 1;
   std::map<int, PolicyVersionRecord> policy_versions_ GUARDED_BY(mu_);
   std::map<uint64_t, BreachRecord> breaches_ GUARDED_BY(mu_);
+  std::map<uint64_t, std::string> breach_affected_ GUARDED_BY(mu_);
 };
 
 class MemoryKeyStore final : public KeyStore {

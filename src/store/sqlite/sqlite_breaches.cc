@@ -11,6 +11,10 @@ CREATE TABLE breaches (
   document TEXT NOT NULL,
   notices_pending INTEGER NOT NULL,
   notices_through INTEGER NOT NULL
+);
+CREATE TABLE breach_affected (
+  breach_id INTEGER PRIMARY KEY,
+  affected BLOB NOT NULL
 )
 )sql";
 
@@ -18,6 +22,11 @@ Status BreachTable::Prepare() {
   PRIVET_ASSIGN_OR_RETURN(
       put_, conn_.Prepare("INSERT OR REPLACE INTO breaches (id, recorded_at, document,"
                           " notices_pending, notices_through) VALUES (?, ?, ?, ?, ?)"));
+  PRIVET_ASSIGN_OR_RETURN(
+      put_affected_,
+      conn_.Prepare("INSERT INTO breach_affected (breach_id, affected) VALUES (?, ?)"));
+  PRIVET_ASSIGN_OR_RETURN(
+      get_affected_, conn_.Prepare("SELECT affected FROM breach_affected WHERE breach_id = ?"));
   PRIVET_ASSIGN_OR_RETURN(get_all_,
                           conn_.Prepare("SELECT id, recorded_at, document, notices_pending,"
                                         " notices_through FROM breaches"));
@@ -34,6 +43,24 @@ Status BreachTable::Put(const BreachRecord& b) {
   if (int rc = put_.Step(); rc != SQLITE_DONE)
     return SqliteStatus(rc, "data store apply: put breach");
   return Status::Ok();
+}
+
+Status BreachTable::PutAffected(uint64_t breach_id, const std::string& affected) {
+  ScopedReset reset(put_affected_);
+  put_affected_.BindInt64(1, ToDb(breach_id));
+  put_affected_.BindBlob(2, affected);
+  if (int rc = put_affected_.Step(); rc != SQLITE_DONE)
+    return SqliteStatus(rc, "data store apply: put breach affected");
+  return Status::Ok();
+}
+
+StatusOr<std::string> BreachTable::GetAffected(uint64_t breach_id) {
+  ScopedReset reset(get_affected_);
+  get_affected_.BindInt64(1, ToDb(breach_id));
+  const int rc = get_affected_.Step();
+  if (rc == SQLITE_ROW) return get_affected_.ColumnBlob(0);
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store read breach affected");
+  return Status(StatusCode::kNotFound, "no affected subjects recorded for the breach");
 }
 
 StatusOr<std::vector<BreachRecord>> BreachTable::GetAll() {

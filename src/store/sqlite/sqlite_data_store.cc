@@ -205,6 +205,10 @@ class SqliteDataStore final : public DataStore {
     MutexLock lock(&mu_);
     return breaches_->GetAll();
   }
+  StatusOr<std::string> GetBreachAffected(uint64_t breach_id) override {
+    MutexLock lock(&mu_);
+    return breaches_->GetAffected(breach_id);
+  }
   // No lock: the scan runs on a connection of its own, and rights_ is set once, in Prepare.
   Status ScanFieldMetadata(const std::function<bool(const FieldMetadata&)>& visit) override
       NO_THREAD_SAFETY_ANALYSIS {
@@ -275,6 +279,9 @@ class SqliteDataStore final : public DataStore {
     return policy_versions_->SetNoticeProgress(o.version, o.notices_through, o.notices_pending);
   }
   Status ApplyOp(const op::PutBreach& o) REQUIRES(mu_) { return breaches_->Put(o.breach); }
+  Status ApplyOp(const op::PutBreachAffected& o) REQUIRES(mu_) {
+    return breaches_->PutAffected(o.breach_id, o.affected);
+  }
   Status AppendAuditLocked(const AuditRecord& a, uint64_t& audit_size) REQUIRES(mu_);
   Status SetSynchronousLocked(Synchronous wanted) REQUIRES(mu_);
   Status PurgeLocked(uint64_t id) REQUIRES(mu_);

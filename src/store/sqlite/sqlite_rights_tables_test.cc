@@ -35,7 +35,8 @@ class RightsTables : public ::testing::Test {
 // Takes a file back to version 4: before the outbox's delivery state and the webhook tables
 // (version 5), the policy versions (version 6) and the breach register (version 7).
 constexpr char kUndoVersion5[] =
-    "DROP TABLE breaches; DROP TABLE policy_versions; DROP TABLE webhook_endpoints; DROP TABLE "
+    "DROP TABLE breach_affected; DROP TABLE breaches; DROP TABLE policy_versions; DROP TABLE "
+    "webhook_endpoints; DROP TABLE "
     "webhook_events; DROP "
     "TABLE webhook_dead_letters;"
     " DROP INDEX outbox_pending; ALTER TABLE outbox DROP COLUMN state;"
@@ -143,7 +144,9 @@ TEST_F(RightsTables, AVersionFiveFileGainsThePolicyVersionsTable) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE breaches; DROP TABLE policy_versions; PRAGMA user_version=5;",
+      sqlite3_exec(db,
+                   "DROP TABLE breach_affected; DROP TABLE breaches; DROP TABLE policy_versions;"
+                   " PRAGMA user_version=5;",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -165,7 +168,8 @@ TEST_F(RightsTables, AVersionSixFileGainsTheBreachRegister) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE breaches; PRAGMA user_version=6;", nullptr, nullptr, nullptr),
+      sqlite3_exec(db, "DROP TABLE breach_affected; DROP TABLE breaches; PRAGMA user_version=6;",
+                   nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
