@@ -122,7 +122,7 @@ struct Layout {
 
 Layout MakeLayout(uint64_t reads) {
   Layout l;
-  l.import_at = Unix(CivilDayToTime(kImportDay)) + 9 * 3600;
+  l.import_at = Unix(CivilDayToTime(kImportDay)) + int64_t{9} * 3600;
   l.reads_from = l.import_at + 3600;
   l.reads = reads;
   l.now = l.reads_from + kReadsSpan + 86400;

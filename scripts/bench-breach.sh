@@ -10,9 +10,10 @@
 #   scripts/bench-breach.sh [breach_bench flags]     e.g. --subjects=20000 --entries=300000
 #
 # Environment: PRIVET_BUILD_DIR (default build); PRIVET_BENCH_DIR (default
-# /tmp/privet-breach-bench): where the dataset is built once and kept, about 4 GB at full size
-# and 2 to 3 minutes to build; later runs with the same --subjects and --entries reuse it (its
-# `manifest` says which). Delete the directory to rebuild or to free the space.
+# /tmp/privet-breach-bench): where the dataset is built once and kept, about 3.5 GB at full size
+# and 3 minutes to build; later runs with the same --subjects and --entries reuse it (its
+# `manifest` says which), a run with other sizes rebuilds it there (give a smoke run its own
+# PRIVET_BENCH_DIR to keep the full one). Delete the directory to free the space.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${PRIVET_BUILD_DIR:-build}
