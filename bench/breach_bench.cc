@@ -308,7 +308,7 @@ uint64_t Build(const Options& o, const std::string& vault_dir,
     store::WriteBatch batch;
     const std::vector<audit::Hash> staged = log->Stage(batch_entries, batch);
     Check(data->Apply(batch), "append");
-    log->Commit(staged);
+    log->Commit(staged, &batch_entries);
   }
   std::printf("build: %llu entries appended through the store in %.1f s\n",
               static_cast<unsigned long long>(target - (import_entries + real)),

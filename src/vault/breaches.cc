@@ -354,41 +354,46 @@ StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint6
     auto contains = [](std::string_view entry, const std::string& needle) {
       return memmem(entry.data(), entry.size(), needle.data(), needle.size()) != nullptr;
     };
-    for (uint64_t next = 0; next < audit_end;) {
-      PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> page,
-                              data_->GetAuditEntries(next, std::min(kAuditPage, audit_end - next)));
-      if (page.empty()) break;
-      next += page.size();
-      for (const store::AuditRecord& row : page) {
-        const std::optional<int64_t> at = EntryTime(row.entry, prefix);
-        if (!at || *at < start || *at > end) continue;
-        if (std::none_of(needles.begin(), needles.end(),
-                         [&](const std::string& n) { return contains(row.entry, n); }))
-          continue;
-        // The canonical bytes read in place; anything else through the full parse.
-        std::optional<DecisionFacts> facts = ReadDecision(row.entry, prefix);
-        std::optional<AuditEntry> parsed;  // what `facts` points into, when parsed
-        if (!facts) {
-          StatusOr<AuditEntry> full = ParseAuditEntry(row.entry);
-          if (!full.ok()) continue;
-          parsed = std::move(*full);
-          facts =
-              DecisionFacts{.subject_id = parsed->subject_id,
-                            .principal = parsed->principal,
-                            .key = parsed->key,
-                            .action = parsed->action,
-                            .categories = {parsed->categories.begin(), parsed->categories.end()}};
+    // Only the blocks of the log whose times reach into the window: the rest hold no entry
+    // the time check below would let through.
+    for (const auto& [first, last] : audit_->TimesCovering(start, end, audit_end)) {
+      for (uint64_t next = first; next < last;) {
+        PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> page,
+                                data_->GetAuditEntries(next, std::min(kAuditPage, last - next)));
+        if (page.empty()) break;
+        next += page.size();
+        for (const store::AuditRecord& row : page) {
+          const std::optional<int64_t> at = EntryTime(row.entry, prefix);
+          if (!at || *at < start || *at > end) continue;
+          if (std::none_of(needles.begin(), needles.end(),
+                           [&](const std::string& n) { return contains(row.entry, n); }))
+            continue;
+          // The canonical bytes read in place; anything else through the full parse.
+          std::optional<DecisionFacts> facts = ReadDecision(row.entry, prefix);
+          std::optional<AuditEntry> parsed;  // what `facts` points into, when parsed
+          if (!facts) {
+            StatusOr<AuditEntry> full = ParseAuditEntry(row.entry);
+            if (!full.ok()) continue;
+            parsed = std::move(*full);
+            facts =
+                DecisionFacts{.subject_id = parsed->subject_id,
+                              .principal = parsed->principal,
+                              .key = parsed->key,
+                              .action = parsed->action,
+                              .categories = {parsed->categories.begin(), parsed->categories.end()}};
+          }
+          if (facts->action != "read" || facts->subject_id == 0) continue;
+          // The needle may have matched inside another key's text: check the fields themselves.
+          if (!Lists(b.report.principals, facts->principal) &&
+              !Lists(b.report.api_keys, facts->key))
+            continue;
+          CategorySet released;
+          for (std::string_view category : facts->categories) {
+            const std::optional<CategoryId> c = policy.FindCategory(category);
+            if (c && breached.Test(*c)) released.Set(*c);
+          }
+          if (released.Any()) read.push_back({facts->subject_id, released});
         }
-        if (facts->action != "read" || facts->subject_id == 0) continue;
-        // The needle may have matched inside another key's text: check the fields themselves.
-        if (!Lists(b.report.principals, facts->principal) && !Lists(b.report.api_keys, facts->key))
-          continue;
-        CategorySet released;
-        for (std::string_view category : facts->categories) {
-          const std::optional<CategoryId> c = policy.FindCategory(category);
-          if (c && breached.Test(*c)) released.Set(*c);
-        }
-        if (released.Any()) read.push_back({facts->subject_id, released});
       }
     }
   }
