@@ -173,16 +173,17 @@ class CanonicalReader {
     rest_.remove_prefix(text.size());
     return true;
   }
-  bool Peek(std::string_view text) const { return rest_.substr(0, text.size()) == text; }
   // A JSON integer (no leading zero, no sign unless `negative_ok`) of at most `max_digits`
   // digits, so that it fits the type the full parser reads it into.
   std::optional<int64_t> Integer(size_t max_digits, bool negative_ok) {
     const bool negative = negative_ok && Literal("-");
     size_t n = 0;
     int64_t value = 0;
-    while (n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9')
-      value = value * 10 + (rest_[n++] - '0');
-    if (n == 0 || n > max_digits || (n > 1 && rest_[0] == '0')) return std::nullopt;
+    for (; n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9'; ++n) {
+      if (n == max_digits) return std::nullopt;
+      value = value * 10 + (rest_[n] - '0');
+    }
+    if (n == 0 || (n > 1 && rest_[0] == '0')) return std::nullopt;
     if (negative && value == 0) return std::nullopt;  // "-0": never written
     rest_.remove_prefix(n);
     return negative ? -value : value;
@@ -190,9 +191,11 @@ class CanonicalReader {
   std::optional<uint64_t> Unsigned() {  // up to 19 digits: below 2^64
     size_t n = 0;
     uint64_t value = 0;
-    while (n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9')
-      value = value * 10 + static_cast<uint64_t>(rest_[n++] - '0');
-    if (n == 0 || n > 19 || (n > 1 && rest_[0] == '0')) return std::nullopt;
+    for (; n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9'; ++n) {
+      if (n == 19) return std::nullopt;
+      value = value * 10 + static_cast<uint64_t>(rest_[n] - '0');
+    }
+    if (n == 0 || (n > 1 && rest_[0] == '0')) return std::nullopt;
     rest_.remove_prefix(n);
     return value;
   }
