@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
+
+#include "common/unix_time.h"
 
 namespace privet::audit {
 namespace {
@@ -35,7 +38,52 @@ std::string PublicKeyBase64(const std::string& seed) {
   return Base64(std::string_view(reinterpret_cast<const char*>(pk), sizeof pk));
 }
 
-StatusOr<MerkleTree> LoadTree(store::DataStore& data) {
+void EntryTimes::Add(std::optional<int64_t> at) {
+  if (size_ % kBlock == 0) blocks_.emplace_back();
+  Block& block = blocks_.back();
+  block.earliest = std::min(block.earliest, at.value_or(INT64_MIN));
+  block.latest = std::max(block.latest, at.value_or(INT64_MAX));
+  ++size_;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> EntryTimes::Covering(int64_t start, int64_t end,
+                                                                uint64_t size) const {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  const uint64_t limit = std::min(size, size_);
+  for (uint64_t b = 0; b * kBlock < limit; ++b) {
+    if (blocks_[b].latest < start || blocks_[b].earliest > end) continue;
+    const uint64_t first = b * kBlock;
+    const uint64_t last = std::min(limit, first + kBlock);
+    if (!out.empty() && out.back().second == first) {
+      out.back().second = last;
+    } else {
+      out.emplace_back(first, last);
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> EntryTimeOf(std::string_view bytes) {
+  constexpr std::string_view kEvent = "{\"event\":\"";
+  constexpr std::string_view kAt = "\",\"at\":";
+  if (bytes.substr(0, kEvent.size()) != kEvent) return std::nullopt;
+  const size_t quote = bytes.find('"', kEvent.size());
+  if (quote == std::string_view::npos || bytes.substr(quote, kAt.size()) != kAt)
+    return std::nullopt;
+  bytes.remove_prefix(quote + kAt.size());
+  const bool negative = !bytes.empty() && bytes[0] == '-';
+  if (negative) bytes.remove_prefix(1);
+  size_t n = 0;
+  int64_t at = 0;
+  for (; n < bytes.size() && bytes[n] >= '0' && bytes[n] <= '9'; ++n) {
+    if (n == 18) return std::nullopt;  // more than int64_t surely holds
+    at = at * 10 + (bytes[n] - '0');
+  }
+  if (n == 0) return std::nullopt;
+  return negative ? -at : at;
+}
+
+StatusOr<MerkleTree> LoadTree(store::DataStore& data, EntryTimes* times) {
   MerkleTree tree;
   for (;;) {
     PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> chunk,
@@ -45,6 +93,7 @@ StatusOr<MerkleTree> LoadTree(store::DataStore& data) {
         return Status(StatusCode::kDataLoss,
                       "the audit log has a gap at entry " + std::to_string(tree.size()));
       tree.Append(LeafHash(r.entry));
+      if (times) times->Add(EntryTimeOf(r.entry));
     }
     if (chunk.size() < kLoadChunk) return tree;
   }
@@ -54,8 +103,10 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(store::DataStore& data,
                                                    std::string signing_seed) {
   if (signing_seed.size() != crypto_sign_SEEDBYTES)
     return Internal("the audit signing key has the wrong size");
-  PRIVET_ASSIGN_OR_RETURN(MerkleTree tree, LoadTree(data));
-  return std::unique_ptr<AuditLog>(new AuditLog(std::move(tree), std::move(signing_seed)));
+  EntryTimes times;
+  PRIVET_ASSIGN_OR_RETURN(MerkleTree tree, LoadTree(data, &times));
+  return std::unique_ptr<AuditLog>(
+      new AuditLog(std::move(tree), std::move(times), std::move(signing_seed)));
 }
 
 std::vector<Hash> AuditLog::Stage(const std::vector<AuditEntry>& entries,
@@ -71,9 +122,19 @@ std::vector<Hash> AuditLog::Stage(const std::vector<AuditEntry>& entries,
   return staged;
 }
 
-void AuditLog::Commit(const std::vector<Hash>& staged) {
+void AuditLog::Commit(const std::vector<Hash>& staged, const std::vector<AuditEntry>* entries) {
+  const bool timed = entries != nullptr && entries->size() == staged.size();
   WriterLock lock(&mu_);
-  for (const Hash& h : staged) tree_.Append(h);
+  for (size_t i = 0; i < staged.size(); ++i) {
+    tree_.Append(staged[i]);
+    times_.Add(timed ? std::optional<int64_t>(ToUnix((*entries)[i].at)) : std::nullopt);
+  }
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> AuditLog::TimesCovering(int64_t start, int64_t end,
+                                                                   uint64_t size) const {
+  ReaderLock lock(&mu_);
+  return times_.Covering(start, end, size);
 }
 
 uint64_t AuditLog::size() const {

@@ -1,5 +1,7 @@
 // The audit log as the vault keeps it: what is recorded, signed tree heads, proofs, and tamper
 // detection by VerifyAuditLog.
+#include "audit/audit_log.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -37,6 +39,40 @@ std::string ReferenceBytes(const AuditEntry& e) {
   j["detail"] = e.detail;
   j["policy_version"] = e.policy_version;
   return j.dump(-1, ' ', /*ensure_ascii=*/true);
+}
+
+// A search by time reads only the blocks that may hold the window, whatever the entries' order.
+TEST(EntryTimesTest, CoversEveryEntryInTheWindowWhateverTheOrder) {
+  constexpr uint64_t kBlock = audit::EntryTimes::kBlock;
+  audit::EntryTimes times;
+  for (uint64_t i = 0; i < 4 * kBlock; ++i) {
+    if (i == kBlock + 5) {
+      times.Add(10);  // a clock stepped back
+    } else if (i == 2 * kBlock + 7) {
+      times.Add(std::nullopt);  // a time not known
+    } else {
+      times.Add(1000 + static_cast<int64_t>(i));
+    }
+  }
+  using Ranges = std::vector<std::pair<uint64_t, uint64_t>>;
+  EXPECT_EQ(times.Covering(10, 10, times.size()), (Ranges{{kBlock, 3 * kBlock}}));
+  // Block 1 spans 10 to its last time, so it is read for any time between.
+  EXPECT_EQ(times.Covering(1000, 1000, times.size()), (Ranges{{0, 3 * kBlock}}));
+  const int64_t in_block_3 = 1000 + static_cast<int64_t>(3 * kBlock + 1);
+  EXPECT_EQ(times.Covering(in_block_3, in_block_3, times.size()),
+            (Ranges{{2 * kBlock, 4 * kBlock}}));
+  const int64_t last = 1000 + static_cast<int64_t>(4 * kBlock - 1);
+  EXPECT_EQ(times.Covering(last, last + 10, times.size()), (Ranges{{2 * kBlock, 4 * kBlock}}));
+  EXPECT_EQ(times.Covering(last + 1, last + 10, 3 * kBlock), (Ranges{{2 * kBlock, 3 * kBlock}}));
+  EXPECT_EQ(times.Covering(INT64_MIN, INT64_MAX, 10), (Ranges{{0, 10}}));
+}
+
+TEST(EntryTimesTest, EntryTimeOfReadsTheCanonicalPrefixOnly) {
+  EXPECT_EQ(audit::EntryTimeOf(R"({"event":"write","at":1741082437,"subject":1})"), 1741082437);
+  EXPECT_EQ(audit::EntryTimeOf(R"({"event":"decision","at":-5,"subject":1})"), -5);
+  EXPECT_EQ(audit::EntryTimeOf(R"({"at":5,"event":"write"})"), std::nullopt);
+  EXPECT_EQ(audit::EntryTimeOf(R"({"event":"write","at":"5"})"), std::nullopt);
+  EXPECT_EQ(audit::EntryTimeOf(R"({"event":"write","at":1234567890123456789})"), std::nullopt);
 }
 
 TEST(AuditEntryTest, CanonicalBytesMatchTheReferenceEncoding) {

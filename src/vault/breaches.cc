@@ -10,13 +10,14 @@
 // The notices are queued as policy-change notices are (policy_versions.cc): after the commit
 // that records the breach, in commits of kBreachNoticeBatch that each record how far they got in
 // the breach's row.
+#include <string.h>  // memmem
+
 #include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <unordered_map>
 
 #include "common/unix_time.h"
 #include "privet/webhook_events.h"
@@ -26,7 +27,9 @@ namespace privet {
 namespace {
 
 constexpr std::string_view kTopic = "breach_notice";
-constexpr uint64_t kAuditPage = 4096;
+// Audit entries per store read: larger pages cost fewer calls, but each holds the store's writer
+// lock while it copies its rows (16,384 entries of ~300 bytes: a few milliseconds).
+constexpr uint64_t kAuditPage = 16384;
 
 bool Lists(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
@@ -205,6 +208,129 @@ std::optional<int64_t> EntryTime(std::string_view entry, std::string_view prefix
   return negative ? -at : at;
 }
 
+// What a breach needs of a read decision, read from its canonical bytes without parsing them.
+struct DecisionFacts {
+  uint64_t subject_id = 0;
+  std::string_view principal, key, action;
+  std::vector<std::string_view> categories;
+};
+
+// A cursor over canonical bytes in the one form SerializeAuditEntry writes when no string needs
+// escaping. Each step either matches exactly or fails.
+class CanonicalReader {
+ public:
+  explicit CanonicalReader(std::string_view bytes) : rest_(bytes) {}
+  bool Literal(std::string_view text) {
+    if (rest_.substr(0, text.size()) != text) return false;
+    rest_.remove_prefix(text.size());
+    return true;
+  }
+  // A JSON integer (no leading zero, no sign unless `negative_ok`) of at most `max_digits`
+  // digits, so that it fits the type the full parser reads it into.
+  std::optional<int64_t> Integer(size_t max_digits, bool negative_ok) {
+    const bool negative = negative_ok && Literal("-");
+    size_t n = 0;
+    int64_t value = 0;
+    for (; n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9'; ++n) {
+      if (n == max_digits) return std::nullopt;
+      value = value * 10 + (rest_[n] - '0');
+    }
+    if (n == 0 || (n > 1 && rest_[0] == '0')) return std::nullopt;
+    if (negative && value == 0) return std::nullopt;  // "-0": never written
+    rest_.remove_prefix(n);
+    return negative ? -value : value;
+  }
+  std::optional<uint64_t> Unsigned() {  // up to 19 digits: below 2^64
+    size_t n = 0;
+    uint64_t value = 0;
+    for (; n < rest_.size() && rest_[n] >= '0' && rest_[n] <= '9'; ++n) {
+      if (n == 19) return std::nullopt;
+      value = value * 10 + static_cast<uint64_t>(rest_[n] - '0');
+    }
+    if (n == 0 || (n > 1 && rest_[0] == '0')) return std::nullopt;
+    rest_.remove_prefix(n);
+    return value;
+  }
+  // A quoted string of printable ASCII without a quote or backslash: what JSON reads unchanged.
+  std::optional<std::string_view> String() {
+    if (!Literal("\"")) return std::nullopt;
+    size_t n = 0;
+    for (; n < rest_.size() && rest_[n] != '"'; ++n) {
+      const auto c = static_cast<unsigned char>(rest_[n]);
+      if (c < 0x20 || c > 0x7e || c == '\\') return std::nullopt;
+    }
+    if (n == rest_.size()) return std::nullopt;
+    const std::string_view out = rest_.substr(0, n);
+    rest_.remove_prefix(n + 1);
+    return out;
+  }
+  bool Strings(std::vector<std::string_view>* out) {
+    if (!Literal("[")) return false;
+    if (Literal("]")) return true;
+    do {
+      const std::optional<std::string_view> item = String();
+      if (!item) return false;
+      if (out) out->push_back(*item);
+    } while (Literal(","));
+    return Literal("]");
+  }
+  bool AtEnd() const { return rest_.empty(); }
+
+ private:
+  std::string_view rest_;
+};
+
+// The facts of a decision entry whose bytes are exactly in the canonical form, keys in order and
+// strings unescaped (every entry the vault writes); nullopt for any other bytes, which
+// ParseAuditEntry then judges. Whatever this accepts, ParseAuditEntry accepts too with the same
+// values: the same twelve or thirteen keys, a non-empty key when present, integers in the range
+// it checks (the time in UnixTimeInRange, the subject below 2^64, the policy version an int),
+// strings that JSON reads as they stand. It is a shortcut, never a second opinion.
+std::optional<DecisionFacts> ReadDecision(std::string_view entry, std::string_view prefix) {
+  CanonicalReader r(entry);
+  DecisionFacts f;
+  if (!r.Literal(prefix)) return std::nullopt;
+  const std::optional<int64_t> at = r.Integer(18, /*negative_ok=*/true);
+  if (!at || !UnixTimeInRange(*at) || !r.Literal(",\"subject\":")) return std::nullopt;
+  const std::optional<uint64_t> subject = r.Unsigned();
+  if (!subject || !r.Literal(",\"principal\":")) return std::nullopt;
+  f.subject_id = *subject;
+  std::optional<std::string_view> text = r.String();
+  if (!text) return std::nullopt;
+  f.principal = *text;
+  if (r.Literal(",\"key\":")) {
+    if (!(text = r.String()) || text->empty()) return std::nullopt;
+    f.key = *text;
+  }
+  if (!r.Literal(",\"action\":") || !(text = r.String())) return std::nullopt;
+  f.action = *text;
+  if (!r.Literal(",\"purpose\":") || !r.String() || !r.Literal(",\"categories\":") ||
+      !r.Strings(&f.categories) || !r.Literal(",\"outcome\":") || !r.String() ||
+      !r.Literal(",\"basis\":") || !r.String() || !r.Literal(",\"withheld\":") ||
+      !r.Strings(nullptr) || !r.Literal(",\"detail\":") || !r.String() ||
+      !r.Literal(",\"policy_version\":") || !r.Integer(9, /*negative_ok=*/true) ||
+      !r.Literal("}") || !r.AtEnd())
+    return std::nullopt;
+  return f;
+}
+
+// Sorts by subject (the notices resume from a subject id) and merges each subject's pairs into
+// one. Cheap when already in order, as the field scan usually delivers them.
+void SortBySubject(std::vector<std::pair<uint64_t, CategorySet>>& subjects) {
+  auto by_subject = [](const auto& x, const auto& y) { return x.first < y.first; };
+  if (!std::is_sorted(subjects.begin(), subjects.end(), by_subject))
+    std::sort(subjects.begin(), subjects.end(), by_subject);
+  size_t kept = 0;
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    if (kept > 0 && subjects[kept - 1].first == subjects[i].first) {
+      subjects[kept - 1].second |= subjects[i].second;
+    } else {
+      subjects[kept++] = subjects[i];
+    }
+  }
+  subjects.resize(kept);
+}
+
 }  // namespace
 
 StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint64_t audit_end) {
@@ -217,18 +343,30 @@ StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint6
   }
   const int64_t start = ToUnix(b.report.started_at);
   const int64_t end = ToUnix(b.report.ended_at.value_or(b.recorded_at));
+  using SubjectCategories = std::vector<std::pair<uint64_t, CategorySet>>;
 
-  // Everyone who held data in the breached categories by the end of the window.
-  std::unordered_map<uint64_t, CategorySet> with_data;
+  // Everyone who held data in the breached categories by the end of the window. The scan groups
+  // each subject's fields together, so a subject is merged with the one before it, not looked up
+  // in a map (a million subjects: no hashing, no allocation each).
+  SubjectCategories with_data;
+  std::string last_category;  // most fields share a few categories: look each run up once
+  std::optional<CategoryId> last_id;
   PRIVET_RETURN_IF_ERROR(data_->ScanFieldMetadata([&](const store::FieldMetadata& f) {
     if (f.collected_at > end) return true;
-    const std::optional<CategoryId> c = policy.FindCategory(f.category);
-    if (c && breached.Test(*c)) with_data[f.subject_id].Set(*c);
+    if (f.category != last_category) {
+      last_category = f.category;
+      last_id = policy.FindCategory(f.category);
+    }
+    if (!last_id || !breached.Test(*last_id)) return true;
+    if (with_data.empty() || with_data.back().first != f.subject_id)
+      with_data.push_back({f.subject_id, CategorySet{}});
+    with_data.back().second.Set(*last_id);
     return true;
   }));
+  SortBySubject(with_data);
   Affected out{.with_data = with_data.size()};
 
-  std::unordered_map<uint64_t, CategorySet> read;
+  SubjectCategories read;
   if (b.read_evidence) {
     // The needles each involved principal or key leaves in an entry's canonical bytes.
     std::vector<std::string> needles;
@@ -237,36 +375,55 @@ StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint6
     for (const std::string& k : b.report.api_keys) needles.push_back("\"key\":\"" + k + "\",");
     const std::string prefix =
         "{\"event\":\"" + std::string(AuditEventName(AuditEvent::kDecision)) + "\",\"at\":";
-    for (uint64_t next = 0; next < audit_end;) {
-      PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> page,
-                              data_->GetAuditEntries(next, std::min(kAuditPage, audit_end - next)));
-      if (page.empty()) break;
-      next += page.size();
-      for (const store::AuditRecord& row : page) {
-        const std::optional<int64_t> at = EntryTime(row.entry, prefix);
-        if (!at || *at < start || *at > end) continue;
-        if (std::none_of(needles.begin(), needles.end(), [&](const std::string& n) {
-              return row.entry.find(n) != std::string::npos;
-            }))
-          continue;
-        StatusOr<AuditEntry> entry = ParseAuditEntry(row.entry);
-        if (!entry.ok() || entry->action != "read" || entry->subject_id == 0) continue;
-        // The needle may have matched inside another key's text: check the fields themselves.
-        if (!Lists(b.report.principals, entry->principal) && !Lists(b.report.api_keys, entry->key))
-          continue;
-        CategorySet released;
-        for (const std::string& category : entry->categories) {
-          const std::optional<CategoryId> c = policy.FindCategory(category);
-          if (c && breached.Test(*c)) released.Set(*c);
+    // memmem (two-way) rather than std::string::find, which compares at every '"' of the entry.
+    auto contains = [](std::string_view entry, const std::string& needle) {
+      return memmem(entry.data(), entry.size(), needle.data(), needle.size()) != nullptr;
+    };
+    // Only the blocks of the log whose times reach into the window: the rest hold no entry
+    // the time check below would let through.
+    for (const auto& [first, last] : audit_->TimesCovering(start, end, audit_end)) {
+      for (uint64_t next = first; next < last;) {
+        PRIVET_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> page,
+                                data_->GetAuditEntries(next, std::min(kAuditPage, last - next)));
+        if (page.empty()) break;
+        next += page.size();
+        for (const store::AuditRecord& row : page) {
+          const std::optional<int64_t> at = EntryTime(row.entry, prefix);
+          if (!at || *at < start || *at > end) continue;
+          if (std::none_of(needles.begin(), needles.end(),
+                           [&](const std::string& n) { return contains(row.entry, n); }))
+            continue;
+          // The canonical bytes read in place; anything else through the full parse.
+          std::optional<DecisionFacts> facts = ReadDecision(row.entry, prefix);
+          std::optional<AuditEntry> parsed;  // what `facts` points into, when parsed
+          if (!facts) {
+            StatusOr<AuditEntry> full = ParseAuditEntry(row.entry);
+            if (!full.ok()) continue;
+            parsed = std::move(*full);
+            facts =
+                DecisionFacts{.subject_id = parsed->subject_id,
+                              .principal = parsed->principal,
+                              .key = parsed->key,
+                              .action = parsed->action,
+                              .categories = {parsed->categories.begin(), parsed->categories.end()}};
+          }
+          if (facts->action != "read" || facts->subject_id == 0) continue;
+          // The needle may have matched inside another key's text: check the fields themselves.
+          if (!Lists(b.report.principals, facts->principal) &&
+              !Lists(b.report.api_keys, facts->key))
+            continue;
+          CategorySet released;
+          for (std::string_view category : facts->categories) {
+            const std::optional<CategoryId> c = policy.FindCategory(category);
+            if (c && breached.Test(*c)) released.Set(*c);
+          }
+          if (released.Any()) read.push_back({facts->subject_id, released});
         }
-        if (released.Any()) read[entry->subject_id] |= released;
       }
     }
   }
-  const std::unordered_map<uint64_t, CategorySet>& affected = b.read_evidence ? read : with_data;
-  out.subjects.assign(affected.begin(), affected.end());
-  std::sort(out.subjects.begin(), out.subjects.end(),
-            [](const auto& x, const auto& y) { return x.first < y.first; });
+  if (b.read_evidence) SortBySubject(read);
+  out.subjects = std::move(b.read_evidence ? read : with_data);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "privet/audit.h"
 #include "privet/webhook_events.h"
 #include "store/faulty_store.h"
+#include "store/store.h"
 #include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 #include "vault/vault_internal.h"
@@ -166,6 +167,46 @@ TEST_F(BreachTest, ALeakedKeyAffectsOnlyThoseWhoseDataItRead) {
   EXPECT_EQ(notices.count(read_by_key), 2u);
   EXPECT_EQ(notices.count(read_before), 0u);
   EXPECT_EQ(notices.count(never_read), 0u);
+}
+
+TEST_F(BreachTest, AReadStoredWithEscapedTextCountsAsAnyOther) {
+  // The vault's entries are read in place; bytes in any other valid form go through the full
+  // parser, and the same reads count.
+  const uint64_t id = Customer();
+  const Time start = clock_.Now();
+  vault_.reset();
+  {
+    auto data = store::OpenSqliteDataStore(dir_ / "data.db");
+    ASSERT_TRUE(data.ok());
+    auto rows = (*data)->GetAuditEntries(0, 1'000'000);
+    ASSERT_TRUE(rows.ok());
+    const AuditEntry read{.event = AuditEvent::kDecision,
+                          .at = start,
+                          .subject_id = id,
+                          .principal = "staff:support",
+                          .key = "0123456789abcdef",
+                          .action = "read",
+                          .purpose = "service.support",
+                          .categories = {"user.contact.email"},
+                          .outcome = "allowed",
+                          .basis = "contract",
+                          .detail = "caf\xc3\xa9",  // not plain ASCII: escaped
+                          .policy_version = compiled().version()};
+    const std::string bytes = SerializeAuditEntry(read);
+    ASSERT_THAT(bytes, HasSubstr("\\u00e9"));
+    store::WriteBatch batch;
+    batch.AppendAudit({.index = rows->size(), .entry = bytes});
+    ASSERT_TRUE((*data)->Apply(batch).ok());
+  }
+  Reopen();
+  Advance(std::chrono::hours(1));
+  const Breach b = Record({.what = "A support API key was published",
+                           .started_at = start,
+                           .aware_at = clock_.Now(),
+                           .categories = {"user.contact"},
+                           .api_keys = {"0123456789abcdef"},
+                           .risk = BreachRisk::kRisk});
+  EXPECT_EQ(b.subjects_affected, 1u);
 }
 
 TEST_F(BreachTest, BelowThePolicysThresholdTheBreachIsRecordedAndNobodyIsTold) {

@@ -88,8 +88,8 @@ Status VaultCore::ApplyAudited(store::WriteBatch& batch, std::vector<AuditEntry>
     decisions_.Restore(all, buffered);  // kept for the next commit
     return applied;
   }
+  audit_->Commit(staged, &all);  // with the entries: the log then knows their times
   decisions_.Recycle(std::move(all));
-  audit_->Commit(staged);
   if (sign) {  // the interval's tree head, covering this change too
     store::WriteBatch head;
     (void)audit_->SignHead(now, head);
