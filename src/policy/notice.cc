@@ -87,11 +87,11 @@ std::string MarkdownInline(const Rich& r) {
     }
   }
   // A block must not start like a list item or a setext underline.
-  if (!out.empty() && (out[0] == '-' || out[0] == '+' || out[0] == '=')) out.insert(0, "\\");
+  if (!out.empty() && (out[0] == '-' || out[0] == '+' || out[0] == '=')) out.insert(0, 1, '\\');
   size_t digits = 0;
   while (digits < out.size() && out[digits] >= '0' && out[digits] <= '9') ++digits;
   if (digits > 0 && digits < out.size() && (out[digits] == '.' || out[digits] == ')')) {
-    out.insert(digits, "\\");
+    out.insert(digits, 1, '\\');
   }
   return out;
 }
