@@ -29,7 +29,8 @@
 // JSON lines (method, route pattern, status, duration): never bodies, query values, tokens or
 // personal data.
 //
-// Thread-safety: Start/Stop from one thread; CreateApiKey and routes() from any.
+// Thread-safety: Start/Stop from one thread; CreateApiKey, routes() and AdoptPolicyInForce from
+// any other.
 #pragma once
 
 #include <chrono>
@@ -80,6 +81,9 @@ struct ServerOptions {
   // looks for due messages; zero: only on POST /v1/outbox/deliver.
   DeliveryOptions delivery;
   std::chrono::milliseconds delivery_interval{1000};
+  // How often the server looks for a published policy version whose effective day has come
+  // (Server::AdoptPolicyInForce); zero: only when that is called.
+  std::chrono::milliseconds policy_check_interval{60000};
 };
 
 // A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").
@@ -105,6 +109,16 @@ class Server {
   StatusOr<std::string> CreateApiKey(const std::string& principal, const std::string& label);
   // Every route served, for the OpenAPI test.
   std::vector<RouteInfo> routes() const;
+  // Switches to the published policy version in force today (PolicyVersionInForce) when it is
+  // not the one served, without a restart, and returns the version now served. The requests
+  // under way finish under the old version; those arriving meanwhile wait (they are not refused)
+  // and are served under the new one. The vault is reopened with the version's published text,
+  // so everything the policy drives (decisions, notices, rights, retention, delivery, keys'
+  // roles) changes at once, while each datum keeps the version it was collected under (CN17).
+  // A version that does not load or compile, or a vault that does not reopen, is an error, and
+  // the server goes on with the version it served. Runs every policy_check_interval; also
+  // callable from any thread but an io thread (a handler).
+  StatusOr<int> AdoptPolicyInForce();
   // Stops accepting, closes connections and joins the threads. Idempotent.
   void Stop();
 

@@ -256,6 +256,10 @@ struct PolicyVersion {
   bool notices_pending = false;
 };
 
+// The version in force at `now`: the latest whose effective day has come, or the first one
+// whatever its date (history starts there). Null when `versions` (oldest first) is empty.
+const PolicyVersion* PolicyVersionInForce(const std::vector<PolicyVersion>& versions, Time now);
+
 // What PublishPolicy records.
 struct PolicyPublication {
   std::string text;  // the policy file (YAML)

@@ -266,6 +266,12 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                    "Milliseconds between delivery passes; 0: only on POST /v1/outbox/deliver")
       ->check(CLI::Range(0, 3'600'000))
       ->capture_default_str();
+  serve
+      ->add_option("--policy-check-interval", serve_flags.policy_check_interval_seconds,
+                   "Seconds between looks for a published policy version whose day has come, "
+                   "which the server then enforces without a restart; 0: never")
+      ->check(CLI::Range(0, 86'400))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

@@ -104,7 +104,8 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
                              ? ServerOptions::ReadCommitter::kCommitterThread
                              : ServerOptions::ReadCommitter::kIoThreads,
        .delivery = std::move(delivery),
-       .delivery_interval = std::chrono::milliseconds(flags.delivery_interval_ms)});
+       .delivery_interval = std::chrono::milliseconds(flags.delivery_interval_ms),
+       .policy_check_interval = std::chrono::seconds(flags.policy_check_interval_seconds)});
   if (!server.ok()) {
     err << "privet serve: " << server.status().ToString() << "\n";
     return 1;

@@ -30,6 +30,9 @@ struct ServeFlags {
   bool webhooks_allow_loopback_http = false;
   int delivery_interval_ms = 1000;  // 0: only on POST /v1/outbox/deliver
   std::string public_url;           // DeliveryOptions::public_url
+  // How often the server looks for a published policy version whose day has come; 0: never
+  // (the operator restarts it with the version's file).
+  int policy_check_interval_seconds = 60;
 };
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log);

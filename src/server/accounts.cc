@@ -58,7 +58,7 @@ bool IsSessionToken(std::string_view token) {
 
 Accounts::Accounts(std::unique_ptr<store::AccountStore> store, Vault& vault, const Clock& clock,
                    AccountOptions options)
-    : store_(std::move(store)), vault_(vault), clock_(clock), options_(options) {
+    : store_(std::move(store)), vault_(&vault), clock_(clock), options_(options) {
   auto dummy = HashPassword(Random(16, true));
   if (dummy.ok()) dummy_hash_ = *dummy;
 }
@@ -121,7 +121,7 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   }
   std::optional<std::string> stored;
   PRIVET_ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
-                          vault_.FindSubject(Vault::Identifier::kEmail, *normalized));
+                          vault_->FindSubject(Vault::Identifier::kEmail, *normalized));
   if (subject) {
     PRIVET_ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
   }
@@ -155,7 +155,7 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
 }
 
 Status Accounts::SubjectLive(uint64_t subject_id) {
-  StatusOr<SubjectInfo> subject = vault_.GetSubject(subject_id);
+  StatusOr<SubjectInfo> subject = vault_->GetSubject(subject_id);
   if (subject.ok()) return Status::Ok();
   if (subject.status().code() == StatusCode::kNotFound) {
     // Erased (by a request, retention, or DELETE): its account goes with it.

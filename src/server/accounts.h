@@ -68,6 +68,9 @@ class Accounts {
   Status Logout(std::string_view token);
   // Erasure: the password and every session of the subject.
   Status Forget(uint64_t subject_id);
+  // The vault subjects are looked up in from now on (the server reopened it under a new policy
+  // version). REQUIRES: no other call under way.
+  void UseVault(Vault& vault) { vault_ = &vault; }
 
  private:
   // OK while the subject exists; NotFound once it is erased, after forgetting its account.
@@ -76,7 +79,7 @@ class Accounts {
   void RecordFailure(const std::string& key) EXCLUDES(mu_);
 
   std::unique_ptr<store::AccountStore> store_;
-  Vault& vault_;
+  Vault* vault_;  // never null
   const Clock& clock_;
   AccountOptions options_;
   std::string dummy_hash_;  // verified against when the email is unknown

@@ -189,14 +189,11 @@ StatusOr<HttpResponse> PublishPolicyVersion(const Call& call) {
 StatusOr<HttpResponse> ListPolicyVersions(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(std::vector<PolicyVersion> versions, call.ctx.vault.PolicyVersions());
   Json out = Json::array();
-  // Due: the latest version whose effective day has come. A server that runs an older one must
-  // be restarted with the published file (it does not switch by itself yet).
-  const Time today = CivilDayToTime(CivilDayOf(call.ctx.clock.Now()));
-  int due = 0;
-  for (const PolicyVersion& v : versions) {
-    out.push_back(VersionJson(v));
-    if (due == 0 || CivilDayToTime(v.effective) <= today) due = v.version;
-  }
+  // Due: the version in force today. The server switches to it by itself (within
+  // --policy-check-interval of its day), so `in_force` differs from it only meanwhile.
+  for (const PolicyVersion& v : versions) out.push_back(VersionJson(v));
+  const PolicyVersion* in_force = PolicyVersionInForce(versions, call.ctx.clock.Now());
+  const int due = in_force != nullptr ? in_force->version : 0;
   return JsonResponse(200,
                       {{"in_force", call.ctx.policy->version()}, {"due", due}, {"versions", out}});
 }

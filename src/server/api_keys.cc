@@ -85,7 +85,12 @@ StatusOr<std::unique_ptr<ApiKeys>> ApiKeys::Load(std::unique_ptr<store::ApiKeySt
 }
 
 StatusOr<std::string> ApiKeys::Create(std::string_view principal_spec, std::string_view label) {
-  PRIVET_RETURN_IF_ERROR(ParsePrincipal(*policy_, principal_spec).status());
+  std::shared_ptr<const CompiledPolicy> policy;
+  {
+    ReaderLock lock(&mu_);
+    policy = policy_;
+  }
+  PRIVET_RETURN_IF_ERROR(ParsePrincipal(*policy, principal_spec).status());
   // A label is free text kept beside the key for as long as it lives: like every other kept
   // input, it never holds a card number (CX02).
   PRIVET_RETURN_IF_ERROR(RefuseCardNumber(label, "label"));
@@ -129,6 +134,7 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
   std::string id(token.substr(0, kIdBytes * 2));
   std::string hash = HashSecret(token.substr(kIdBytes * 2 + 1));
   std::string principal;
+  std::shared_ptr<const CompiledPolicy> policy;
   {
     ReaderLock lock(&mu_);
     auto it = keys_.find(id);
@@ -137,13 +143,19 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
       return bad;
     }
     principal = it->second.principal;
+    policy = policy_;
   }
-  auto parsed = ParsePrincipal(*policy_, principal);
+  auto parsed = ParsePrincipal(*policy, principal);
   if (!parsed.ok())
     return Status(StatusCode::kUnauthenticated, "the key's principal is no longer valid");
   // Recorded in the audit entries of what the key does (breach evidence).
   parsed->api_key = ParseApiKeyId(id).value_or(0);
   return *parsed;
+}
+
+void ApiKeys::UsePolicy(std::shared_ptr<const CompiledPolicy> policy) {
+  WriterLock lock(&mu_);
+  policy_ = std::move(policy);
 }
 
 }  // namespace privet::server

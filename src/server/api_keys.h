@@ -55,10 +55,13 @@ class ApiKeys {
   // whose principal the policy no longer allows (e.g. a role since removed).
   StatusOr<Principal> Authenticate(std::string_view token) const;
 
+  // The policy principals are checked against from now on (the server switched versions).
+  void UsePolicy(std::shared_ptr<const CompiledPolicy> policy);
+
  private:
   ApiKeys(std::unique_ptr<store::ApiKeyStore> store, std::shared_ptr<const CompiledPolicy> policy,
           const Clock& clock, IdSource& ids)
-      : store_(std::move(store)), policy_(std::move(policy)), clock_(clock), ids_(ids) {}
+      : store_(std::move(store)), clock_(clock), ids_(ids), policy_(std::move(policy)) {}
 
   struct Entry {
     std::string secret_hash;
@@ -67,10 +70,10 @@ class ApiKeys {
     int64_t created_at = 0;
   };
   std::unique_ptr<store::ApiKeyStore> store_;
-  std::shared_ptr<const CompiledPolicy> policy_;
   const Clock& clock_;
   IdSource& ids_;
   mutable SharedMutex mu_;
+  std::shared_ptr<const CompiledPolicy> policy_ GUARDED_BY(mu_);
   std::unordered_map<std::string, Entry> keys_ GUARDED_BY(mu_);  // by id
 };
 

@@ -62,6 +62,16 @@ void Metrics::RecordSweep(const SweepReport* report) {
   sweeps_.subjects_erased += report->subjects_erased;
 }
 
+void Metrics::RecordPolicy(int version_served, bool switch_failed) {
+  MutexLock lock(&mu_);
+  if (switch_failed) {
+    ++policy_.failed;
+  } else {
+    if (policy_.served != 0 && policy_.served != version_served) ++policy_.ok;
+    policy_.served = version_served;
+  }
+}
+
 std::string Metrics::Render() const {
   MutexLock lock(&mu_);
   std::string out;
@@ -96,6 +106,13 @@ std::string Metrics::Render() const {
   for (const auto& [outcome, n] : decisions_) {
     out += "privet_decisions_total{outcome=\"" + outcome + "\"} " + std::to_string(n) + "\n";
   }
+  out += "# HELP privet_policy_version The published policy version the server enforces.\n";
+  out += "# TYPE privet_policy_version gauge\n";
+  out += "privet_policy_version " + std::to_string(policy_.served) + "\n";
+  out += "# HELP privet_policy_switches_total Switches to a newly effective policy version.\n";
+  out += "# TYPE privet_policy_switches_total counter\n";
+  out += "privet_policy_switches_total{outcome=\"ok\"} " + std::to_string(policy_.ok) + "\n";
+  out += "privet_policy_switches_total{outcome=\"error\"} " + std::to_string(policy_.failed) + "\n";
   out += "# HELP privet_retention_sweeps_total Retention sweeps run, by outcome.\n";
   out += "# TYPE privet_retention_sweeps_total counter\n";
   out += "privet_retention_sweeps_total{outcome=\"ok\"} " + std::to_string(sweeps_.ok) + "\n";

@@ -1,6 +1,7 @@
 // Metrics in the Prometheus text format (/metrics): requests by route pattern, method (the
 // standard ones, "other" for the rest) and status, request latency histograms by route, and policy
-// decisions by outcome (allowed or the reason code), and retention sweeps with what they deleted.
+// decisions by outcome (allowed or the reason code), retention sweeps with what they deleted, and
+// the policy version served with the switches to newly effective ones.
 // Labels are route patterns and codes only, never ids or personal data.
 //
 // Thread-safety: safe to use from many threads.
@@ -27,6 +28,8 @@ class Metrics {
   // One retention sweep: its report, or null when it failed. A report that skipped unreadable
   // subjects counts as outcome="incomplete".
   void RecordSweep(const SweepReport* report);
+  // The policy version served, and each switch to a newly effective one (ok or failed).
+  void RecordPolicy(int version_served, bool switch_failed);
   std::string Render() const;
 
  private:
@@ -48,6 +51,10 @@ class Metrics {
     uint64_t ok = 0, incomplete = 0, failed = 0, fields_deleted = 0, fields_held = 0;
     uint64_t subjects_erased = 0;
   } sweeps_ GUARDED_BY(mu_);
+  struct PolicySwitches {
+    int served = 0;
+    uint64_t ok = 0, failed = 0;
+  } policy_ GUARDED_BY(mu_);
 };
 
 }  // namespace privet::server

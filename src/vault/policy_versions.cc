@@ -120,6 +120,16 @@ std::string_view PolicyClassificationName(PolicyClassification c) {
   return "material";
 }
 
+const PolicyVersion* PolicyVersionInForce(const std::vector<PolicyVersion>& versions, Time now) {
+  if (versions.empty()) return nullptr;
+  const Time today = CivilDayToTime(CivilDayOf(now));
+  const PolicyVersion* in_force = &versions.front();
+  for (const PolicyVersion& v : versions) {
+    if (CivilDayToTime(v.effective) <= today) in_force = &v;
+  }
+  return in_force;
+}
+
 StatusOr<std::vector<PolicyVersion>> Vault::Impl::PolicyVersions() {
   MutexLock lock(&versions_mu_);
   if (!versions_) {

@@ -77,7 +77,8 @@ class ServerTest : public ::testing::Test {
                                  .access_log = &log_,
                                  .access_log_flush = std::chrono::milliseconds(0),
                                  .delivery = delivery_,
-                                 .delivery_interval = delivery_interval_});
+                                 .delivery_interval = delivery_interval_,
+                                 .policy_check_interval = policy_check_interval_});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     client_ = std::make_unique<HttpClient>(server_->port());
@@ -100,6 +101,8 @@ class ServerTest : public ::testing::Test {
   std::chrono::milliseconds read_timeout_{10000};
   DeliveryOptions delivery_;                        // set before Start(): SMTP, webhooks
   std::chrono::milliseconds delivery_interval_{0};  // 0: delivery only on POST /v1/outbox/deliver
+  // 0: the server switches policy versions only when a test calls AdoptPolicyInForce.
+  std::chrono::milliseconds policy_check_interval_{0};
 };
 
 }  // namespace privet::testing
