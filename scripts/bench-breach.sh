@@ -4,7 +4,8 @@
 # the service and support agents, each with its API key): by a leaked API key over 1% of the
 # log's time and over all of it (read evidence), and by categories only (data held), each
 # against plain SQLite doing the least equivalent work on the same data file in the same run;
-# target under 5 s. See bench/breach_bench.cc for the workload and docs/performance.md for the
+# target under 5 s. It also times Vault::Reopen (a running server's policy switch) against the
+# vault's Open. See bench/breach_bench.cc for the workload and docs/performance.md for the
 # figures.
 #
 #   scripts/bench-breach.sh [breach_bench flags]     e.g. --subjects=20000 --entries=300000

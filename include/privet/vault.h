@@ -355,6 +355,15 @@ class Vault {
   // vault (VaultInUse(), checked before anything is read); DataLoss for corrupt or foreign
   // files. Nothing is changed on error.
   static StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options);
+  // Reopens `vault` under `options`, which name the same files with another policy (a newly
+  // effective version, with its published text): as closing it and opening it again, without
+  // reading back the audit log's tree or the keys, which it takes over (milliseconds where an
+  // Open of a large vault takes seconds). Nothing stored changes. REQUIRES: no call on `vault`
+  // under way. InvalidArgument, with `vault` left open and returned through `back`, for options
+  // naming other files, and FailedPrecondition the same way while read decisions wait for a
+  // commit that failed (close it and Open in full); other errors are Open's, the vault closed.
+  static StatusOr<std::unique_ptr<Vault>> Reopen(std::unique_ptr<Vault> vault, VaultOptions options,
+                                                 std::unique_ptr<Vault>* back = nullptr);
   ~Vault();
 
   // Creates a subject with a fresh data key. PermissionDenied below the kind's minimum age
@@ -484,7 +493,8 @@ class Vault {
   // PublishPolicy or Open resumes). Then the subjects whom a purpose or recipient new in this
   // version concerns are told as AnnouncePolicyChange tells them (CU06), before it applies.
   // Audited (event policy_version: who, version, classification). The vault keeps running its
-  // opening policy: the version takes effect where the policy is loaded again (docs/policy.md).
+  // opening policy: the version takes effect where the vault is opened or reopened under it
+  // (Reopen; a running server does so on its effective day, Server::AdoptPolicyInForce).
   StatusOr<PolicyVersion> PublishPolicy(const PolicyPublication& publication);
   // Every published version, oldest first (the first is the one the vault was first opened with).
   StatusOr<std::vector<PolicyVersion>> PolicyVersions();

@@ -36,6 +36,14 @@ struct Engine {
     delivery->Stop();
     vault->DrainReads();
   }
+  // The vault, once everything that holds it has gone.
+  std::unique_ptr<Vault> TakeVault() && {
+    api.reset();
+    delivery.reset();
+    retention.reset();
+    desk.reset();
+    return std::move(vault);
+  }
 };
 
 }  // namespace
@@ -182,6 +190,9 @@ StatusOr<int> Server::Impl::AdoptPolicyInForce() {
     return refuse(InvalidArgument("published version " + std::to_string(in_force->version) +
                                   " does not load (privet policy check names why)"));
   }
+  // The day it was published to take effect on, which the notice shows (publishing may have
+  // set another than the file's).
+  loaded.policy->effective = in_force->effective;
   StatusOr<std::shared_ptr<const CompiledPolicy>> compiled =
       CompiledPolicy::Compile(std::move(*loaded.policy));
   if (!compiled.ok()) return refuse(compiled.status());
@@ -189,8 +200,15 @@ StatusOr<int> Server::Impl::AdoptPolicyInForce() {
 
   gate.Close();  // the requests under way finish; new ones wait
   engine->Stop();
-  engine.reset();  // closes the vault, which only one holder may have open
-  StatusOr<std::unique_ptr<Engine>> opened = OpenEngine(next);
+  std::unique_ptr<Vault> vault = std::move(*engine).TakeVault();
+  engine.reset();
+  // The vault reopened under the new version keeps its stores and its audit tree; one that
+  // cannot hand them over is closed and opened in full.
+  std::unique_ptr<Vault> kept;
+  StatusOr<std::unique_ptr<Vault>> reopened = Vault::Reopen(std::move(vault), next, &kept);
+  kept.reset();
+  StatusOr<std::unique_ptr<Engine>> opened =
+      reopened.ok() ? OpenEngine(next, std::move(*reopened)) : OpenEngine(next);
   const Status result = opened.status();
   if (!opened.ok()) {
     VaultOptions before = served;  // back to the version served, its text unchecked

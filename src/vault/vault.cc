@@ -100,9 +100,12 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   data->SetAuditOnlyDurability(store::DataStore::AuditOnlyDurability::kProcessCrash);
   PRIVET_ASSIGN_OR_RETURN(std::unique_ptr<audit::AuditLog> audit_log,
                           audit::AuditLog::Open(*data, std::move(seed)));
-  auto impl = std::make_unique<Vault::Impl>(std::move(lock), std::move(options), std::move(master),
-                                            std::move(data), std::move(keys), std::move(index_root),
-                                            std::move(audit_log));
+  return Start(std::make_unique<Vault::Impl>(std::move(lock), std::move(options), std::move(master),
+                                             std::move(data), std::move(keys),
+                                             std::move(index_root), std::move(audit_log)));
+}
+
+StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Start(std::unique_ptr<Vault::Impl> impl) {
   impl->StartPurger();
   // History starts with the policy of the first open; notices a crash interrupted are finished.
   PRIVET_RETURN_IF_ERROR(impl->StartPolicyHistory());
@@ -110,6 +113,50 @@ StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Open(VaultOptions optio
   // the next delivery pass: they never keep a vault from opening).
   (void)impl->ResumeBreachNotices();
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
+}
+
+StatusOr<std::unique_ptr<Vault>> Vault::Reopen(std::unique_ptr<Vault> vault, VaultOptions options,
+                                               std::unique_ptr<Vault>* back) {
+  return vault_internal::Opener::Reopen(std::move(vault), std::move(options), back);
+}
+
+StatusOr<std::unique_ptr<Vault>> vault_internal::Opener::Reopen(std::unique_ptr<Vault> vault,
+                                                                VaultOptions options,
+                                                                std::unique_ptr<Vault>* back) {
+  auto refuse = [&](Status why) {
+    if (back != nullptr) *back = std::move(vault);
+    return why;
+  };
+  if (vault == nullptr) return InvalidArgument("no vault to reopen", "vault");
+  if (!options.policy) return refuse(InvalidArgument("a vault needs a policy", "policy"));
+  if (options.clock == nullptr) return refuse(InvalidArgument("a vault needs a clock", "clock"));
+  const VaultOptions& was = vault->impl_->options();
+  const VaultFiles files =
+      vault_internal::WithDefaults({.data_dir = options.data_dir,
+                                    .key_store_path = options.key_store_path,
+                                    .master_key_file = options.master_key_file});
+  if (options.data_dir != was.data_dir || files.key_store_path != was.key_store_path ||
+      files.master_key_file != was.master_key_file) {
+    return refuse(InvalidArgument("a reopen names the vault's own files", "data_dir"));
+  }
+  options.key_store_path = files.key_store_path;
+  options.master_key_file = files.master_key_file;
+  StatusOr<VaultCore::Stores> handed = vault->impl_->HandOver();
+  if (!handed.ok()) return refuse(handed.status());
+  vault.reset();  // its background work is stopped and its stores are ours: it only goes
+  VaultCore::Stores stores = std::move(*handed);
+  // The blind-index root, unwrapped again: the core keeps only what it derives from it.
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> wrapped_root,
+                          stores.keys->GetMeta(store::key_meta::kIndexRootKey));
+  if (!wrapped_root)
+    return Status(StatusCode::kDataLoss,
+                  "the key store has no blind-index key: " + options.key_store_path);
+  PRIVET_ASSIGN_OR_RETURN(
+      SecretKey index_root,
+      crypto::UnwrapKey(stores.master, *wrapped_root, store::key_meta::kIndexRootKeyId));
+  return Start(std::make_unique<Vault::Impl>(
+      std::move(stores.lock), std::move(options), std::move(stores.master), std::move(stores.data),
+      std::move(stores.keys), std::move(index_root), std::move(stores.audit)));
 }
 
 Vault::Vault(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

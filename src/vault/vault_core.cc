@@ -51,6 +51,16 @@ VaultCore::VaultCore(VaultLock lock, VaultOptions options, SecretKey master,
       field_cache_(options_.field_cache_bytes),
       decisions_(options_.read_auditing == VaultOptions::ReadAuditing::kBatched) {}
 
+VaultCore::Stores VaultCore::TakeStores() {
+  MutexLock writing(&write_mu_);
+  WriterLock keys(&master_mu_);
+  return {.lock = std::move(lock_),
+          .master = std::move(master_),
+          .data = std::move(data_),
+          .keys = std::move(keys_),
+          .audit = std::move(audit_)};
+}
+
 // --- Committing -------------------------------------------------------------------------------
 
 AuditEntry VaultCore::Audit(AuditEvent event, const Principal& principal, uint64_t subject) const {

@@ -141,6 +141,19 @@ class VaultCore {
   // Read decisions waiting for the next commit (ReadAuditing::kBatched).
   DecisionBuffer& decisions() { return decisions_; }
 
+  // What a reopen under another policy version takes over (Opener::Reopen): the lock, the key
+  // store with the master key, the data store, and the audit log with its tree (which would take
+  // longest to read back). Afterwards this core holds none of them and may only be destroyed.
+  // REQUIRES: no call under way, the background work stopped, no decision left unstored.
+  struct Stores {
+    VaultLock lock;
+    crypto::SecretKey master;
+    std::unique_ptr<store::DataStore> data;
+    std::unique_ptr<store::KeyStore> keys;
+    std::unique_ptr<audit::AuditLog> audit;
+  };
+  Stores TakeStores() EXCLUDES(write_mu_, master_mu_);
+
   StatusOr<SignedTreeHead> SignTreeHead() EXCLUDES(write_mu_);
   uint64_t AuditSize() const { return audit_->size(); }
   // Proofs from the live tree; the inclusion proof reads its entry and the tree heads from data_.

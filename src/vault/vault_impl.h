@@ -110,6 +110,16 @@ class Vault::Impl : public vault_internal::VaultCore {
   // erasure.cc
   Status Erase(uint64_t id);
   void StartPurger() { purger_.Start(); }
+  // For a reopen under another policy version (Opener::Reopen): stops the background work and
+  // gives up the stores. FailedPrecondition, taking nothing, while decisions wait unstored (their
+  // last commit failed): the vault must then be closed and opened in full.
+  StatusOr<vault_internal::VaultCore::Stores> HandOver() {
+    auditor_.Drain();
+    if (!decisions().empty())
+      return FailedPrecondition("read decisions are waiting for a commit that failed");
+    purger_.Stop();
+    return TakeStores();
+  }
 
  private:
   friend class Vault;  // holds.cc: its retention and organization calls

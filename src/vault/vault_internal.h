@@ -23,6 +23,14 @@ struct Opener {
     std::function<std::unique_ptr<store::KeyStore>(std::unique_ptr<store::KeyStore>)> keys;
   };
   static StatusOr<std::unique_ptr<Vault>> Open(VaultOptions options, const Wrappers& wrap);
+  // Vault::Reopen.
+  static StatusOr<std::unique_ptr<Vault>> Reopen(std::unique_ptr<Vault> vault, VaultOptions options,
+                                                 std::unique_ptr<Vault>* back);
+
+ private:
+  // What every open does once the stores are in place: the background purger, the policy
+  // history (checked against options.policy_text), breach notices a crash interrupted.
+  static StatusOr<std::unique_ptr<Vault>> Start(std::unique_ptr<Vault::Impl> impl);
 };
 
 }  // namespace privet::vault_internal

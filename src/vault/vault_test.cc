@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "privet/audit.h"
 #include "privet/retention.h"
 #include "store/store.h"
 #include "testing/vault_fixture.h"
@@ -397,6 +398,57 @@ TEST_F(StarterVault, CorruptOrTruncatedFilesAreRefusedWithoutChange) {
   }
   Reopen();
   EXPECT_THAT(Values(id, "service"), UnorderedElementsAre("user.name=Ada"));
+}
+
+// What a running server does when a new policy version takes effect (Server::AdoptPolicyInForce):
+// the vault reopened under it keeps its data, its keys, its audit log and its lock.
+TEST_F(StarterVault, AReopenUnderTheNextVersionKeepsTheDataTheLogAndTheLock) {
+  const uint64_t id = Customer();
+  ASSERT_TRUE(WriteOne(id, "user.contact.email", "kim@example.com").ok());
+  ASSERT_TRUE(WriteOne(id, "user.name", "Kim").ok());
+  auto head = vault().SignTreeHead();
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  const uint64_t logged = vault().AuditSize();
+
+  ASSERT_NO_FATAL_FAILURE(ReopenUnder([](Policy& p) {
+    p.version = 2;
+    Purpose recommendations;
+    recommendations.id = "service.recommendations";
+    recommendations.description = "Recommendations";
+    recommendations.categories = {"user.name"};
+    recommendations.since_version = 2;
+    p.purposes.push_back(recommendations);
+  }));
+  EXPECT_EQ(vault().policy().version(), 2);
+  EXPECT_EQ(vault().AuditSize(), logged);
+  // The sealed data opens, the blind index finds the subject, the new version's purpose works.
+  EXPECT_THAT(Values(id, "service"), ::testing::UnorderedElementsAre(
+                                         "user.contact.email=kim@example.com", "user.name=Kim"));
+  auto found = vault().FindSubject(Vault::Identifier::kEmail, "kim@example.com");
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->value_or(0), id);
+  const uint64_t later = Customer();
+  ASSERT_TRUE(WriteOne(later, "user.name", "Lee", {"service.recommendations"}).ok());
+  EXPECT_THAT(Values(later, "service.recommendations"), ::testing::ElementsAre("user.name=Lee"));
+  // The log goes on from where it was, consistent with the head signed before.
+  EXPECT_GT(vault().AuditSize(), logged);
+  ASSERT_TRUE(vault().SignTreeHead().ok());
+  auto verified = VerifyAuditLog({.data_dir = dir_.path()}, std::nullopt, *head);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->ok()) << ::testing::PrintToString(verified->problems);
+  // The reopened vault holds the lock.
+  auto second = Vault::Open({.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+  EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+
+  // Other files are refused, and the vault comes back open.
+  std::unique_ptr<Vault> back;
+  auto elsewhere = Vault::Reopen(
+      std::move(vault_), {.data_dir = dir_.path() + "/other", .policy = policy_, .clock = &clock_},
+      &back);
+  EXPECT_EQ(elsewhere.status().code(), StatusCode::kInvalidArgument);
+  ASSERT_NE(back, nullptr);
+  vault_ = std::move(back);
+  EXPECT_THAT(Values(later, "service.recommendations"), ::testing::ElementsAre("user.name=Lee"));
 }
 
 TEST(PaymentCard, DetectsLuhnValidRunsOfThirteenToNineteenDigits) {

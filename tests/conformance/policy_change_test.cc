@@ -163,13 +163,16 @@ class PublishingServer : public testing::ServerTest {
   HttpReply Publish(const std::string& text, const std::string& key) {
     return client().Post("/v1/policy/versions", {{"policy", text}}, key);
   }
-  // Serves the published `text` from its effective date on, as an operator deploying it would.
+  // Lets the effective day of the published `text` come: the running server switches to it, as
+  // its timer would (Server::AdoptPolicyInForce); later restarts start with that file.
   void RunFrom(const std::string& text, CivilDay effective) {
     clock_.Set(CivilDayToTime(effective));
+    const StatusOr<int> served = server().AdoptPolicyInForce();
+    ASSERT_TRUE(served.ok()) << served.status().ToString();
     policy_ = testing::CompileText(text);
     ASSERT_NE(policy_, nullptr);
+    ASSERT_EQ(*served, policy_->version());
     policy_text_ = text;
-    ASSERT_NO_FATAL_FAILURE(WhileStopped([](Vault&) {}));
   }
 };
 

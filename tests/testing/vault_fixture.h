@@ -47,14 +47,18 @@ class VaultTest : public ::testing::Test {
     vault_ = std::move(*opened);
   }
 
-  // Reopens the vault under an edited copy of its policy, e.g. the policy's next version.
+  // Reopens the vault under an edited copy of its policy, e.g. the policy's next version, as a
+  // running server does when that version takes effect (Vault::Reopen).
   void ReopenUnder(const std::function<void(Policy&)>& edit) {
     Policy edited = policy_->policy();
     edit(edited);
     auto compiled = CompiledPolicy::Compile(std::move(edited));
     ASSERT_TRUE(compiled.ok()) << compiled.status().ToString();
     policy_ = *compiled;
-    Reopen();
+    auto reopened = Vault::Reopen(std::move(vault_),
+                                  {.data_dir = dir_.path(), .policy = policy_, .clock = &clock_});
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    vault_ = std::move(*reopened);
   }
 
   Vault& vault() { return *vault_; }
