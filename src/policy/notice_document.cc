@@ -1197,7 +1197,13 @@ void MarkUnconfirmed(const Policy& p, NoticeDocument& doc) {
 
 }  // namespace
 
-NoticeDocument BuildNotice(const Policy& p, const NoticeHistory& history) {
+NoticeDocument BuildNotice(const Policy& p, const NoticeHistory& published) {
+  // A version is announced on the website before it takes effect where the policy says changes
+  // are (CU11); the version in force and the earlier ones are published whatever it says (CX10).
+  NoticeHistory history = published;
+  if (std::find(p.changes.notify.begin(), p.changes.notify.end(), "website") ==
+      p.changes.notify.end())
+    history.upcoming.reset();
   NoticeDocument doc;
   doc.title = "Privacy notice of " + (p.organization.empty() ? "our organization" : p.organization);
   doc.intro.push_back(Rich("This notice explains how " + Organization(p) +

@@ -278,12 +278,14 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
               HasSubstr("If a personal data breach affects you and creates a reasonable risk of "
                         "harm, we will tell you by email and with a notice on our website."));
   EXPECT_THAT(md, HasSubstr("supervisory authority within 72 hours."));
+  // Change notices (Vault::PublishPolicy emails every subject; /privacy announces the next
+  // version) and the advance notice it holds material changes to, as the policy says.
+  EXPECT_THAT(md, HasSubstr("email you and post the updated notice on our website."));
+  EXPECT_THAT(md, HasSubstr("at least 30 days before they take effect."));
   // What privet cannot do yet is not promised (policy_settings.h): unsubscribe links, statistics
-  // from request logs, change notices, announcing changes ahead.
+  // from request logs.
   EXPECT_THAT(md, Not(HasSubstr("working unsubscribe link")));
   EXPECT_THAT(md, Not(HasSubstr("Before we compute statistics we remove")));
-  EXPECT_THAT(md, Not(HasSubstr("email you")));
-  EXPECT_THAT(md, Not(HasSubstr("before they take effect")));
 }
 
 TEST(Notice, SmallWordingCases) {
@@ -781,7 +783,7 @@ TEST(Notice, UnconfirmedValuesMakeTheNoticeADraftThatNamesThem) {
 // A mark on something the notice does not state (a promise privet cannot keep yet) makes no draft.
 TEST(Notice, UnconfirmedValuesTheNoticeDoesNotStateLeaveItAlone) {
   Policy p = FullPolicy();
-  p.unconfirmed.push_back({"changes.advance_notice", {70, 19}});
+  p.unconfirmed.push_back({"marketing_channels[0].unsubscribe_link", {70, 19}});
   EXPECT_EQ(RenderNoticeMarkdown(p), RenderNoticeMarkdown(FullPolicy()));
 }
 
@@ -821,6 +823,13 @@ TEST(Notice, HistoryListsEarlierVersionsAndAnnouncesTheNextWithWhatChanges) {
   // Without history the notice is what it always was.
   EXPECT_EQ(RenderNoticeHtml(p, {}), RenderNoticeHtml(p));
   EXPECT_THAT(RenderNoticeHtml(p), Not(HasSubstr("Earlier versions")));
+  // A policy that does not announce changes on the website (changes.notify) publishes the
+  // version in force and the earlier ones (CX10), not the next one.
+  p.changes.notify = {"email"};
+  const std::string unannounced = RenderNoticeMarkdown(p, history);
+  EXPECT_THAT(unannounced, HasSubstr("Version 1, effective 2024-01-01"));
+  EXPECT_THAT(unannounced, Not(HasSubstr("takes effect on 2025-06-01")));
+  EXPECT_THAT(unannounced, Not(HasSubstr("service.<b>")));
 }
 
 }  // namespace

@@ -200,11 +200,12 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
      "Vault::RecordBreach: the subjects' deadline in the register (their notices are queued at "
      "once)"},
 
-    {"changes.notify", kNotYetEnforced,
-     "privet sends no change notices yet (CN16); it publishes the version in force at /privacy "
-     "(CX10)"},
-    {"changes.advance_notice", kNotYetEnforced,
-     "privet does not hold a new version back until announced (CF17)"},
+    {"changes.notify", kEnforced,
+     "Vault::PublishPolicy: email queues a policy_updated message to every subject (CN16); "
+     "website announces the next version on /privacy until it takes effect (CU11)"},
+    {"changes.advance_notice", kEnforced,
+     "Vault::PublishPolicy: a material change sooner than this is refused, naming the first "
+     "allowed date (CF17)"},
     {"changes.material_change_requires_consent", kEnforced,
      "Decide: consent (CN17) or the version in force (CU11)"},
     {"changes.opt_out_window", kEnforced,

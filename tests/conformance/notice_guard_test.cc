@@ -38,6 +38,7 @@
 #include "privet/rights.h"
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 namespace {
@@ -272,6 +273,74 @@ StatusOr<std::unique_ptr<Vault>> OpenRunVault(const ScratchDir& dir,
                       .clock = &clock,
                       .tree_head_interval = std::chrono::seconds(0),
                       .field_cache_bytes = 0});
+}
+
+// What publishing the policy's next version does (changes.notify, changes.advance_notice): a
+// vault opened with the policy's text on its effective date, a subject of each kind, then the
+// next version (a purpose added beneath the first root purpose, so the change is material)
+// published to take effect the next day and, when that is refused, in three years. What the
+// refusal says (the first allowed date), the notices queued for subjects (CN16), and whether
+// the notice the server posts announces the next version (CU11).
+std::string PublicationBehaviour(const YAML::Node& root,
+                                 const std::shared_ptr<const CompiledPolicy>& compiled) {
+  const Policy& p = compiled->policy();
+  std::ostringstream out;
+  ScratchDir dir;
+  ManualClock clock(CivilDayToTime(p.effective) + std::chrono::hours(10));
+  auto opened = Vault::Open({.data_dir = dir.path(),
+                             .policy = compiled,
+                             .policy_text = YAML::Dump(root),
+                             .clock = &clock,
+                             .tree_head_interval = std::chrono::seconds(0),
+                             .field_cache_bytes = 0});
+  if (!opened.ok()) return "open:" + Code(opened.status());
+  Vault& vault = **opened;
+  const std::string jurisdiction = p.jurisdictions.empty() ? "" : p.jurisdictions[0];
+  std::vector<std::string> kinds;
+  for (const SubjectKind& k : p.subject_kinds) kinds.push_back(k.id);
+  if (kinds.empty()) kinds.push_back("");
+  for (const std::string& kind : kinds)
+    out << Code(vault.CreateSubject({.kind = kind, .age_years = 40, .jurisdiction = jurisdiction})
+                    .status());
+
+  YAML::Node next = YAML::Clone(root);
+  next["version"] = p.version + 1;
+  for (const Purpose& purpose : p.purposes) {
+    if (!purpose.parent.empty() || purpose.id.find('.') != std::string::npos) continue;
+    YAML::Node added;
+    added["id"] = purpose.id + ".guard_probe";
+    added["description"] = "A use the next version adds";
+    added["since_version"] = p.version + 1;
+    next["purposes"].push_back(added);
+    break;
+  }
+  const CivilDay today = CivilDayOf(clock.Now());
+  out << "\npublish:";
+  for (int days : {1, 3 * 365}) {
+    const StatusOr<PolicyVersion> published = vault.PublishPolicy(
+        {.text = YAML::Dump(next),
+         .effective = AddPeriod(today, {.count = days, .unit = TimeUnit::kDays}),
+         .by = {.kind = PrincipalKind::kAdmin}});
+    out << Code(published.status()) << published.status().message() << ";";
+    if (published.ok()) break;
+  }
+  auto versions = vault.PolicyVersions();
+  if (!versions.ok()) return out.str() + Code(versions.status());
+  auto outbox = vault_internal::CoreOf(vault).data().GetOutbox(false);
+  if (!outbox.ok()) return out.str() + Code(outbox.status());
+  std::map<std::string, int> topics;
+  for (const store::OutboxRecord& m : *outbox) ++topics[m.topic];
+  out << "\noutbox:";
+  for (const auto& [topic, n] : topics) out << topic << "=" << n << ";";
+  NoticeHistory history;
+  if (versions->size() > 1) {
+    const PolicyVersion& v = versions->back();
+    history.upcoming =
+        NoticeVersion{.version = v.version, .effective = v.effective, .changes = v.changes};
+  }
+  const std::string notice = RenderNoticeMarkdown(p, history);
+  out << "\nannounced:" << (notice.find("Coming into effect") != std::string::npos);
+  return out.str();
 }
 
 // A vault run: age gates, writes of every category for every purpose, features, marketing
@@ -827,7 +896,8 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
   ASSERT_TRUE(base.loaded);
   const std::string base_decisions = DecisionBehaviour(*base.compiled);
   const std::string base_next = NextVersionBehaviour(*base.compiled);
-  std::optional<std::string> base_vault;  // run once, when first needed
+  std::optional<std::string> base_vault;        // run once, when first needed
+  std::optional<std::string> base_publication;  // likewise
   const std::vector<int> sweep_days = SweepDays(base.compiled->policy());
 
   std::vector<Setting> settings;
@@ -871,6 +941,8 @@ TEST_P(NoticeGuard, EverySettingThatChangesTheNoticeChangesWhatTheEngineDoes) {
       if (DecisionBehaviour(*changed.compiled) != base_decisions ||
           NextVersionBehaviour(*changed.compiled) != base_next)
         continue;
+      if (!base_publication) base_publication = PublicationBehaviour(root, base.compiled);
+      if (PublicationBehaviour(copy, changed.compiled) != *base_publication) continue;
       if (!base_vault) base_vault = VaultBehaviour(base.compiled, sweep_days);
       if (VaultBehaviour(changed.compiled, sweep_days) != *base_vault) continue;
       std::string& shown = gaps[GetParam() + ":" + setting.key];
