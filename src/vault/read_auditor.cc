@@ -93,7 +93,7 @@ void ReadAuditor::Queue(AuditEntry decision, std::function<void(const Status& st
       }
     }
   }
-  if (hand_out) CommitRunnerOutsideLock()([this] { CommitQueuedReads(); });
+  if (hand_out) CommitRunnerOutsideLock()(CommitTask());
   if (wake) reads_queued_.NotifyOne();
 }
 
@@ -116,7 +116,7 @@ void ReadAuditor::CommitQueuedReads() {
     // Drain may be clearing the runner.
     if (commit_runner_ && !queued_reads_.empty() && !commit_task_queued_) {
       commit_task_queued_ = true;
-      commit_runner_([this] { CommitQueuedReads(); });
+      commit_runner_(CommitTask());
     }
     --commit_tasks_running_;
   }
@@ -136,8 +136,21 @@ void ReadAuditor::CommitReadGroup(std::vector<QueuedRead>& group) {
 
 void ReadAuditor::RunCommitsOn(Vault::TaskRunner run) {
   Drain();  // a committer thread started by earlier reads stores what it holds, and stops
+  auto target = std::make_shared<TaskTarget>();
+  {
+    WriterLock lock(&target->mu);
+    target->auditor = this;
+  }
+  task_target_ = std::move(target);
   MutexLock lock(&mu_);
   commit_runner_ = std::move(run);
+}
+
+std::function<void()> ReadAuditor::CommitTask() const {
+  return [target = task_target_] {
+    ReaderLock lock(&target->mu);
+    if (target->auditor != nullptr) target->auditor->CommitQueuedReads();
+  };
 }
 
 void ReadAuditor::RunCommitter() {
@@ -173,6 +186,11 @@ void ReadAuditor::RunCommitter() {
 }
 
 void ReadAuditor::Drain() {
+  if (task_target_ != nullptr) {
+    // Waits for the runner's tasks under way; any that starts from now on does nothing.
+    WriterLock lock(&task_target_->mu);
+    task_target_->auditor = nullptr;
+  }
   std::thread committer;
   std::vector<QueuedRead> left;  // queued for a runner's task that may never run
   {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -78,6 +79,8 @@ class ReadAuditor {
   // A task given to commit_runner_: commits every read queued when it starts, then hands
   // itself to the runner again if more have queued meanwhile.
   void CommitQueuedReads();
+  // What is handed to commit_runner_: CommitQueuedReads through task_target_.
+  std::function<void()> CommitTask() const;
 
   VaultCore& core_;
   const bool batched_;
@@ -89,6 +92,17 @@ class ReadAuditor {
   const Vault::TaskRunner& CommitRunnerOutsideLock() const NO_THREAD_SAFETY_ANALYSIS {
     return commit_runner_;
   }
+
+  // What a task handed to commit_runner_ reaches the auditor through. The runner may run a task
+  // after the auditor is gone (a server that reopens its vault keeps its io threads): Drain
+  // clears `auditor` under the exclusive lock, which waits for the tasks running (each holds it
+  // shared from start to end), and a task that starts later does nothing.
+  struct TaskTarget {
+    SharedMutex mu;
+    ReadAuditor* auditor GUARDED_BY(mu) = nullptr;
+  };
+  // Set by RunCommitsOn, like commit_runner_; null before.
+  std::shared_ptr<TaskTarget> task_target_;
 
   Mutex mu_;
   CondVar decisions_done_;                                         // a group commit finished
