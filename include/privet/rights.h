@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "privet/clock.h"
+#include "privet/decision.h"
 #include "privet/policy.h"
 #include "privet/status.h"
 
@@ -161,6 +162,10 @@ struct Fulfilment {
   std::map<uint64_t, std::string> corrections;
   // Portability: send the export to another controller as well.
   std::optional<PushTarget> push_to;
+  // Who carries the right out. An access or portability export is audited as a read of the
+  // exported categories by it (and its API key): a leaked key that exports data leaves the same
+  // evidence as one that reads it (Vault::RecordBreach).
+  Principal by = Principal::Service();
 };
 
 struct FulfilResult {

@@ -33,8 +33,10 @@ StatusOr<std::vector<Tracked>> RequestsOfSubject(store::DataStore& data, uint64_
 nlohmann::json ExceptionsJson(const std::vector<RequestException>& exceptions);
 
 // Exports (subject_export.cc). Portable: only what the subject provided, held under consent or
-// contract for at least one of its purposes.
-StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable);
+// contract for at least one of its purposes. `exported`, when given, gets the categories of the
+// fields the export holds, each once (what its audit entry records).
+StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable,
+                                    std::vector<std::string>* exported = nullptr);
 // One CSV per category: field_id,category,value,source,purposes,legal_bases,collected_at; every
 // cell quoted, and one that a spreadsheet would read as a formula prefixed with ' (CsvCell).
 StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t subject_id);

@@ -123,7 +123,9 @@ class RequestDesk::Impl {
   static RequestState AfterVerification(const RightsRequest& r) {
     return r.fee ? RequestState::kAwaitingFee : RequestState::kInProgress;
   }
-  Status CarryOut(RightsRequest& r, const Fulfilment& f, FulfilResult& result);
+  // `exported`: the categories an access or portability export holds.
+  Status CarryOut(RightsRequest& r, const Fulfilment& f, FulfilResult& result,
+                  std::vector<std::string>& exported);
   Status Erase(RightsRequest& r);
   Status Object(RightsRequest& r);
   // Deletes some of the request's subject's fields, with one audit entry naming the request.
@@ -406,7 +408,17 @@ StatusOr<FulfilResult> RequestDesk::Impl::Fulfil(uint64_t id, const Fulfilment& 
                               "request_id");
   }
   FulfilResult result;
-  PRIVET_RETURN_IF_ERROR(CarryOut(r, fulfilment, result));
+  std::vector<std::string> exported;
+  PRIVET_RETURN_IF_ERROR(CarryOut(r, fulfilment, result, exported));
+  std::vector<AuditEntry> entries;
+  if (r.right == Right::kAccess || r.right == Right::kPortability) {
+    // The export is a read of the subject's data by whoever carried the request out.
+    AuditEntry read = CoreOf(vault_).Audit(AuditEvent::kDecision, fulfilment.by, r.subject_id);
+    read.action = "export";
+    read.categories = std::move(exported);
+    read.detail = std::string(RightName(r.right)) + ":" + std::to_string(r.id);
+    entries.push_back(std::move(read));
+  }
   store::WriteBatch batch;
   if (vault_.GetSubject(r.subject_id).ok()) {  // an erased subject has no one left to tell
     nlohmann::json body = {{"request", std::to_string(r.id)},
@@ -420,23 +432,25 @@ StatusOr<FulfilResult> RequestDesk::Impl::Fulfil(uint64_t id, const Fulfilment& 
                                 {"subject_id", std::to_string(r.subject_id)}};
   CoreOf(vault_).AddWebhookEvent(batch, webhook_event::kRequestFulfilled, r.subject_id,
                                  event.dump());
-  PRIVET_RETURN_IF_ERROR(Transition(r, RequestState::kCompleted, "privet", "", batch));
+  PRIVET_RETURN_IF_ERROR(
+      Transition(r, RequestState::kCompleted, "privet", "", batch, std::move(entries)));
   result.request = r;
   return result;
 }
 
-Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, FulfilResult& result) {
+Status RequestDesk::Impl::CarryOut(RightsRequest& r, const Fulfilment& f, FulfilResult& result,
+                                   std::vector<std::string>& exported) {
   const Principal subject = Principal::Subject(r.subject_id);
   switch (r.right) {
     case Right::kAccess: {
-      PRIVET_ASSIGN_OR_RETURN(result.export_json,
-                              rights_internal::ExportSubject(vault_, r.subject_id, false));
+      PRIVET_ASSIGN_OR_RETURN(result.export_json, rights_internal::ExportSubject(
+                                                      vault_, r.subject_id, false, &exported));
       PRIVET_ASSIGN_OR_RETURN(result.export_csv, rights_internal::ExportCsv(vault_, r.subject_id));
       return Status::Ok();
     }
     case Right::kPortability: {
-      PRIVET_ASSIGN_OR_RETURN(result.export_json,
-                              rights_internal::ExportSubject(vault_, r.subject_id, true));
+      PRIVET_ASSIGN_OR_RETURN(result.export_json, rights_internal::ExportSubject(
+                                                      vault_, r.subject_id, true, &exported));
       if (f.push_to) {
         PRIVET_ASSIGN_OR_RETURN(result.push_status,
                                 rights_internal::PushExport(*f.push_to, result.export_json));

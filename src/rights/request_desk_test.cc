@@ -5,12 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "privet/audit.h"
+#include "privet/breach.h"
 #include "privet/retention.h"
 #include "privet/rights.h"
 #include "testing/enum_names.h"
 #include "testing/https_receiver.h"
 #include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
+#include "vault/vault_core.h"
 
 namespace privet {
 namespace {
@@ -98,6 +101,53 @@ TEST_F(RequestDeskTest, FiledRequestWaitsForTheCodeThenCompletes) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->state, RequestState::kCompleted);
   EXPECT_EQ(again->history.size(), 4u);
+}
+
+// An access export is a read of the subject's data by whoever fulfilled the request, with its
+// API key: a leaked key that exports data leaves the evidence a read leaves, and a breach of that
+// key names the subject it exported (Vault::RecordBreach).
+TEST_F(RequestDeskTest, AnExportIsAuditedAsAReadByTheKeyThatFulfilledIt) {
+  const uint64_t bystander = NewSubject({.kind = "customer", .age_years = 30});
+  ASSERT_TRUE(
+      vault()
+          .Write({.subject_id = bystander,
+                  .purposes = {"service"},
+                  .fields = {{.category = "user.contact.email", .value = "bo@example.com"}}})
+          .ok());
+  const RightsRequest r = FileVerified(Right::kAccess);
+  const Time started = clock_.Now();
+  Principal agent = Principal::Staff(*compiled().FindRole("support"));
+  agent.api_key = 0x3f9c0a1b2c3d4e5f;
+  auto done = desk_->Fulfil(r.id, {.by = agent});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+
+  std::vector<AuditEntry> exports;
+  auto rows = vault_internal::CoreOf(vault()).data().GetAuditEntries(0, vault().AuditSize());
+  ASSERT_TRUE(rows.ok());
+  for (const store::AuditRecord& row : *rows) {
+    auto e = ParseAuditEntry(row.entry);
+    ASSERT_TRUE(e.ok());
+    if (e->event == AuditEvent::kDecision && e->action == "export") exports.push_back(*e);
+  }
+  ASSERT_EQ(exports.size(), 1u);
+  EXPECT_EQ(exports[0].subject_id, subject_);
+  EXPECT_EQ(exports[0].principal, "staff:support");
+  EXPECT_EQ(exports[0].key, ApiKeyIdText(agent.api_key));
+  EXPECT_THAT(exports[0].categories,
+              ::testing::UnorderedElementsAre("user.contact.email", "user.name"));
+  EXPECT_EQ(exports[0].detail, "access:" + std::to_string(r.id));
+
+  clock_.Set(clock_.Now() + std::chrono::hours(1));
+  auto breach = vault().RecordBreach({.what = "A support agent's key was leaked",
+                                      .started_at = started,
+                                      .aware_at = clock_.Now(),
+                                      .categories = {"user.contact"},
+                                      .api_keys = {ApiKeyIdText(agent.api_key)},
+                                      .risk = BreachRisk::kRisk});
+  ASSERT_TRUE(breach.ok()) << breach.status().ToString();
+  EXPECT_TRUE(breach->read_evidence);
+  EXPECT_EQ(breach->subjects_affected, 1u);  // the exported subject, not the bystander
+  EXPECT_EQ(breach->subjects_with_data, 2u);
 }
 
 TEST_F(RequestDeskTest, WrongCodesUseUpTheAttempts) {

@@ -88,7 +88,8 @@ std::vector<HeldUnder> LegalBases(const CompiledPolicy& policy, const FieldValue
   return out;
 }
 
-StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable) {
+StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable,
+                                    std::vector<std::string>* exported) {
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
   PRIVET_ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records,
@@ -121,6 +122,9 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   for (const FieldValue& f : fields) {
     const std::vector<HeldUnder> bases = LegalBases(policy, f);
     if (portable && !Portable(f, bases)) continue;
+    if (exported != nullptr &&
+        std::find(exported->begin(), exported->end(), f.category) == exported->end())
+      exported->push_back(f.category);
     json jf = {{"category", f.category}, {"value", f.value}};
     if (!portable) {
       jf["id"] = std::to_string(f.id);

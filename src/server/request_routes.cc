@@ -133,7 +133,7 @@ StatusOr<HttpResponse> Deny(const Call& call) {
 
 StatusOr<HttpResponse> Fulfil(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"corrections"}));
-  Fulfilment fulfilment;
+  Fulfilment fulfilment{.by = call.principal};
   if (auto it = body.find("corrections"); it != body.end() && !it->is_null()) {
     if (!it->is_object())
       return InvalidArgument("must be an object of field id to value", "corrections");

@@ -407,7 +407,9 @@ StatusOr<Vault::Impl::Affected> Vault::Impl::FindAffected(const Breach& b, uint6
                               .action = parsed->action,
                               .categories = {parsed->categories.begin(), parsed->categories.end()}};
           }
-          if (facts->action != "read" || facts->subject_id == 0) continue;
+          // A read, or a rights request's export (RequestDesk::Fulfil) carried out by it.
+          if ((facts->action != "read" && facts->action != "export") || facts->subject_id == 0)
+            continue;
           // The needle may have matched inside another key's text: check the fields themselves.
           if (!Lists(b.report.principals, facts->principal) &&
               !Lists(b.report.api_keys, facts->key))
