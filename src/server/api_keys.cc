@@ -133,8 +133,7 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
   if (token.size() < kIdBytes * 2 + 1 || token[kIdBytes * 2] != '_') return bad;
   std::string id(token.substr(0, kIdBytes * 2));
   std::string hash = HashSecret(token.substr(kIdBytes * 2 + 1));
-  std::string principal;
-  std::shared_ptr<const CompiledPolicy> policy;
+  StatusOr<Principal> parsed = bad;
   {
     ReaderLock lock(&mu_);
     auto it = keys_.find(id);
@@ -142,10 +141,9 @@ StatusOr<Principal> ApiKeys::Authenticate(std::string_view token) const {
         sodium_memcmp(it->second.secret_hash.data(), hash.data(), hash.size()) != 0) {
       return bad;
     }
-    principal = it->second.principal;
-    policy = policy_;
+    // Under the lock, against the policy a switch may replace: no copy of either per request.
+    parsed = ParsePrincipal(*policy_, it->second.principal);
   }
-  auto parsed = ParsePrincipal(*policy, principal);
   if (!parsed.ok())
     return Status(StatusCode::kUnauthenticated, "the key's principal is no longer valid");
   // Recorded in the audit entries of what the key does (breach evidence).

@@ -57,6 +57,13 @@ class Server::Impl {
                                                std::unique_ptr<Vault> vault = nullptr);
   // Starts what runs beside the requests: reads' commits on the io threads, delivery.
   void Run(Engine& e);
+  // The engine over the version last served, its text unchecked (the history has moved on):
+  // what a failed switch falls back to.
+  StatusOr<std::unique_ptr<Engine>> OpenServedUnchecked() {
+    VaultOptions before = served;
+    before.policy_text.clear();
+    return OpenEngine(before);
+  }
   void Dispatch(const server::HttpRequest& request, server::Reply reply);
   StatusOr<int> AdoptPolicyInForce();
 
@@ -155,10 +162,8 @@ StatusOr<int> Server::Impl::AdoptPolicyInForce() {
   if (engine == nullptr) {
     // The last switch could not reopen the vault at all: open it with the version it served
     // (its text unchecked: the history has moved on), then look for the version in force.
-    VaultOptions before = served;
-    before.policy_text.clear();
     gate.Close();
-    StatusOr<std::unique_ptr<Engine>> reopened = OpenEngine(before);
+    StatusOr<std::unique_ptr<Engine>> reopened = OpenServedUnchecked();
     if (reopened.ok()) {
       engine = std::move(*reopened);
       Run(*engine);
@@ -210,11 +215,7 @@ StatusOr<int> Server::Impl::AdoptPolicyInForce() {
   StatusOr<std::unique_ptr<Engine>> opened =
       reopened.ok() ? OpenEngine(next, std::move(*reopened)) : OpenEngine(next);
   const Status result = opened.status();
-  if (!opened.ok()) {
-    VaultOptions before = served;  // back to the version served, its text unchecked
-    before.policy_text.clear();
-    opened = OpenEngine(before);
-  }
+  if (!opened.ok()) opened = OpenServedUnchecked();
   if (opened.ok()) {
     engine = std::move(*opened);
     Run(*engine);
