@@ -3,8 +3,9 @@
 #   cmake -DPRIVET_SOURCE_DIR=<repo> -P tests/layering.cmake      (ctest runs it as `layering`)
 #
 # The layers, lowest first; an arrow means "may be used by":
-#   common -> policy, crypto -> store -> keys -> audit -> vault -> rights, retention, delivery
-#   -> server -> cli
+#   common -> policy, crypto, signals
+#   policy, crypto -> store -> keys -> audit -> vault -> rights, retention, delivery -> server -> cli
+#   (signals, the consent-string codecs of TCF and GPP, depends on common only)
 # (cli is above server: `privet serve` runs it.)
 #
 # 1. Each src/<folder>/README.md has one line `Depends on: a, b, c` (or `Depends on: nothing`)
@@ -35,6 +36,7 @@ endif()
 set(rank_common 0)
 set(rank_policy 1)
 set(rank_crypto 1)
+set(rank_signals 1)
 set(rank_store 2)
 set(rank_keys 3)
 set(rank_audit 4)

@@ -1,0 +1,137 @@
+#include "signals/bits.h"
+
+#include <array>
+#include <string>
+
+namespace privet::signals {
+namespace {
+
+constexpr std::string_view kAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// The value of each base64url character, or -1.
+constexpr std::array<int8_t, 256> MakeReverseAlphabet() {
+  std::array<int8_t, 256> reverse{};
+  for (auto& value : reverse) value = -1;
+  for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
+    reverse[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  }
+  return reverse;
+}
+constexpr std::array<int8_t, 256> kReverseAlphabet = MakeReverseAlphabet();
+
+}  // namespace
+
+StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_t char_offset,
+                                               std::string_view segment, std::string_view field) {
+  if (text.empty()) {
+    return InvalidArgument("empty " + std::string(segment) + " at character " +
+                               std::to_string(char_offset),
+                           std::string(field));
+  }
+  std::vector<uint8_t> bits(text.size() * 6);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const int value = kReverseAlphabet[static_cast<unsigned char>(text[i])];
+    if (value < 0) {
+      return InvalidArgument("not a base64url character at character " +
+                                 std::to_string(char_offset + i) + " (" + std::string(segment) +
+                                 ")",
+                             std::string(field));
+    }
+    for (int b = 0; b < 6; ++b) bits[i * 6 + b] = static_cast<uint8_t>((value >> (5 - b)) & 1);
+  }
+  return bits;
+}
+
+uint32_t BitReader::Read(int width, std::string_view what) {
+  if (!status_.ok()) return 0;
+  if (bits_.size() - position_ < static_cast<std::size_t>(width)) {
+    Fail(position_, "truncated", what);
+    position_ = bits_.size();
+    return 0;
+  }
+  uint32_t value = 0;
+  for (int i = 0; i < width; ++i) value = (value << 1) | bits_[position_ + i];
+  position_ += width;
+  return value;
+}
+
+uint32_t BitReader::ReadFibonacci(std::string_view what) {
+  if (!status_.ok()) return 0;
+  const std::size_t start = position_;
+  // Fibonacci numbers 1, 2, 3, 5, ...; a GPP value fits 16 bits, so 24 terms (46368) suffice and
+  // a longer code is malformed.
+  constexpr int kMaxTerms = 24;
+  uint32_t value = 0;
+  uint32_t fib = 1;
+  uint32_t next = 2;
+  uint8_t previous = 0;
+  for (int term = 0;; ++term) {
+    if (position_ >= bits_.size()) {
+      Fail(start, "truncated Fibonacci code", what);
+      return 0;
+    }
+    const uint8_t bit = bits_[position_++];
+    if (bit == 1 && previous == 1) return value;
+    if (term >= kMaxTerms) {
+      Fail(start, "Fibonacci code too long", what);
+      return 0;
+    }
+    if (bit == 1) value += fib;
+    previous = bit;
+    const uint32_t sum = fib + next;
+    fib = next;
+    next = sum;
+  }
+}
+
+void BitReader::Fail(std::size_t at_bit, std::string_view problem, std::string_view what) {
+  if (!status_.ok()) return;
+  status_ = InvalidArgument(std::string(problem) + " at bit " + std::to_string(at_bit) + " (" +
+                                std::string(segment_) + ": " + std::string(what) + ")",
+                            std::string(field_));
+}
+
+void BitWriter::Write(uint32_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) bits_.push_back(static_cast<uint8_t>((value >> i) & 1));
+}
+
+void BitWriter::WriteFibonacci(uint32_t value) {
+  // Fibonacci numbers up to value, then the greedy (Zeckendorf) representation, least term
+  // first, and the terminating 1.
+  std::array<uint32_t, 48> fib{};
+  std::size_t count = 0;
+  for (uint32_t a = 1, b = 2; a <= value && count < fib.size(); count++) {
+    fib[count] = a;
+    const uint32_t sum = a + b;
+    a = b;
+    b = sum;
+  }
+  std::array<uint8_t, 48> code{};
+  for (std::size_t i = count; i-- > 0;) {
+    if (value >= fib[i]) {
+      code[i] = 1;
+      value -= fib[i];
+    }
+  }
+  bits_.insert(bits_.end(), code.begin(), code.begin() + static_cast<std::ptrdiff_t>(count));
+  bits_.push_back(1);
+}
+
+void BitWriter::AppendBase64Url(Padding padding, std::string& out) const {
+  std::size_t length = bits_.size();
+  if (padding == Padding::kTraditional) {
+    length = (length + 23) / 24 * 24;
+  } else {
+    length = (length + 7) / 8 * 8;
+    length = (length + 5) / 6 * 6;
+  }
+  out.reserve(out.size() + length / 6);
+  for (std::size_t i = 0; i < length; i += 6) {
+    unsigned value = 0;
+    for (std::size_t b = i; b < i + 6; ++b) value = (value << 1) | (b < bits_.size() ? bits_[b] : 0);
+    out.push_back(kAlphabet[value]);
+  }
+}
+
+}  // namespace privet::signals

@@ -1,0 +1,76 @@
+// Bits of a consent string: base64url (no padding) to bits and back, a bounds-checked reader and
+// a writer. Shared by the TCF and GPP codecs; nothing here knows a field.
+//
+// The reader does not stop at the first error: it keeps the first one (which field, at which
+// bit, what went wrong) and returns zeros afterwards, so a decoder reads a segment straight
+// through and checks `status()` once, and before any loop whose count came from the string.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "privet/status.h"
+
+namespace privet::signals {
+
+// How an encoder pads the last bits before writing base64url characters.
+enum class Padding : uint8_t {
+  kTraditional,  // to a multiple of 24 bits (@iabtechlabtcf/core; GPP's TCF section)
+  kCompressed,   // to a multiple of 8 bits, then of 6 (GPP's header and US sections)
+};
+
+// Decodes base64url characters into bits (6 per character). InvalidArgument naming the
+// character offset (counted from `char_offset`, the segment's place in the whole string) if a
+// character is not in the alphabet A-Z a-z 0-9 - _ or the segment is empty.
+StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_t char_offset,
+                                               std::string_view segment, std::string_view field);
+
+class BitReader {
+ public:
+  // Reads `bits` (one 0/1 byte per bit). `segment` names the segment in error messages ("core
+  // segment"); `field` is the Status field ("tcf", "gpp").
+  BitReader(const std::vector<uint8_t>& bits, std::string_view segment, std::string_view field)
+      : bits_(bits), segment_(segment), field_(field) {}
+
+  // The next `width` bits (at most 32) as an unsigned integer, most significant bit first.
+  // Past the end: records "truncated at bit N (<what>)" and returns 0.
+  uint32_t Read(int width, std::string_view what);
+  bool ReadBool(std::string_view what) { return Read(1, what) != 0; }
+  // A Fibonacci-coded integer (GPP): bits up to and including the terminating "11".
+  uint32_t ReadFibonacci(std::string_view what);
+
+  // Records an error about the value just read (at the bit where it started).
+  void Fail(std::size_t at_bit, std::string_view problem, std::string_view what);
+
+  bool ok() const { return status_.ok(); }
+  const Status& status() const { return status_; }
+  std::size_t position() const { return position_; }
+  std::size_t size() const { return bits_.size(); }
+
+ private:
+  const std::vector<uint8_t>& bits_;
+  std::size_t position_ = 0;
+  std::string_view segment_;
+  std::string_view field_;
+  Status status_;
+};
+
+class BitWriter {
+ public:
+  // Appends `value` in `width` bits, most significant first. REQUIRES: value < 2^width (the
+  // encoders check each field's range first and return InvalidArgument).
+  void Write(uint32_t value, int width);
+  void WriteBool(bool value) { bits_.push_back(value ? 1 : 0); }
+  void WriteFibonacci(uint32_t value);  // REQUIRES: value >= 1
+  std::size_t size() const { return bits_.size(); }
+  // Appends the base64url text of the bits written, padded as `padding` says.
+  void AppendBase64Url(Padding padding, std::string& out) const;
+
+ private:
+  std::vector<uint8_t> bits_;
+};
+
+}  // namespace privet::signals
