@@ -74,13 +74,13 @@ struct UsSection {
 
 // A GPP string: one optional section per jurisdiction understood.
 struct GppString {
-  std::optional<TcString> tcf_eu;  // id 2
-  std::optional<UsSection> us_nat;  // id 7
-  std::optional<UsSection> us_ca;   // id 8
-  std::optional<UsSection> us_va;   // id 9
-  std::optional<UsSection> us_co;   // id 10
-  std::optional<UsSection> us_ut;   // id 11
-  std::optional<UsSection> us_ct;   // id 12
+  std::optional<TcString> tcf_eu;             // id 2
+  std::optional<UsSection> us_nat;            // id 7
+  std::optional<UsSection> us_ca;             // id 8
+  std::optional<UsSection> us_va;             // id 9
+  std::optional<UsSection> us_co;             // id 10
+  std::optional<UsSection> us_ut;             // id 11
+  std::optional<UsSection> us_ct;             // id 12
   std::map<int, std::string> other_sections;  // section id -> encoded section, passed through
 
   friend bool operator==(const GppString&, const GppString&) = default;

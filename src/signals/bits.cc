@@ -9,30 +9,32 @@ namespace {
 constexpr std::string_view kAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-// The value of each base64url character, or -1.
-constexpr std::array<int8_t, 256> MakeReverseAlphabet() {
-  std::array<int8_t, 256> reverse{};
-  for (auto& value : reverse) value = -1;
+constexpr uint8_t kNotBase64Url = 0xff;
+
+// The value of each base64url character, or kNotBase64Url.
+constexpr std::array<uint8_t, 256> MakeReverseAlphabet() {
+  std::array<uint8_t, 256> reverse{};
+  for (auto& value : reverse) value = kNotBase64Url;
   for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
-    reverse[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+    reverse[static_cast<unsigned char>(kAlphabet[i])] = static_cast<uint8_t>(i);
   }
   return reverse;
 }
-constexpr std::array<int8_t, 256> kReverseAlphabet = MakeReverseAlphabet();
+constexpr std::array<uint8_t, 256> kReverseAlphabet = MakeReverseAlphabet();
 
 }  // namespace
 
 StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_t char_offset,
                                                std::string_view segment, std::string_view field) {
   if (text.empty()) {
-    return InvalidArgument("empty " + std::string(segment) + " at character " +
-                               std::to_string(char_offset),
-                           std::string(field));
+    return InvalidArgument(
+        "empty " + std::string(segment) + " at character " + std::to_string(char_offset),
+        std::string(field));
   }
   std::vector<uint8_t> bits(text.size() * 6);
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const int value = kReverseAlphabet[static_cast<unsigned char>(text[i])];
-    if (value < 0) {
+    const uint8_t value = kReverseAlphabet[static_cast<unsigned char>(text[i])];
+    if (value == kNotBase64Url) {
       return InvalidArgument("not a base64url character at character " +
                                  std::to_string(char_offset + i) + " (" + std::string(segment) +
                                  ")",
@@ -43,20 +45,20 @@ StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_
   return bits;
 }
 
-uint32_t BitReader::Read(int width, std::string_view what) {
+uint64_t BitReader::Read(int width, const Where& where) {
   if (!status_.ok()) return 0;
   if (bits_.size() - position_ < static_cast<std::size_t>(width)) {
-    Fail(position_, "truncated", what);
+    Fail(position_, "truncated", where);
     position_ = bits_.size();
     return 0;
   }
-  uint32_t value = 0;
+  uint64_t value = 0;
   for (int i = 0; i < width; ++i) value = (value << 1) | bits_[position_ + i];
   position_ += width;
   return value;
 }
 
-uint32_t BitReader::ReadFibonacci(std::string_view what) {
+uint32_t BitReader::ReadFibonacci(const Where& where) {
   if (!status_.ok()) return 0;
   const std::size_t start = position_;
   // Fibonacci numbers 1, 2, 3, 5, ...; a GPP value fits 16 bits, so 24 terms (46368) suffice and
@@ -68,13 +70,13 @@ uint32_t BitReader::ReadFibonacci(std::string_view what) {
   uint8_t previous = 0;
   for (int term = 0;; ++term) {
     if (position_ >= bits_.size()) {
-      Fail(start, "truncated Fibonacci code", what);
+      Fail(start, "truncated Fibonacci code", where);
       return 0;
     }
     const uint8_t bit = bits_[position_++];
     if (bit == 1 && previous == 1) return value;
     if (term >= kMaxTerms) {
-      Fail(start, "Fibonacci code too long", what);
+      Fail(start, "Fibonacci code too long", where);
       return 0;
     }
     if (bit == 1) value += fib;
@@ -85,14 +87,17 @@ uint32_t BitReader::ReadFibonacci(std::string_view what) {
   }
 }
 
-void BitReader::Fail(std::size_t at_bit, std::string_view problem, std::string_view what) {
+void BitReader::Fail(std::size_t at_bit, std::string_view problem, const Where& where) {
   if (!status_.ok()) return;
-  status_ = InvalidArgument(std::string(problem) + " at bit " + std::to_string(at_bit) + " (" +
-                                std::string(segment_) + ": " + std::string(what) + ")",
-                            std::string(field_));
+  std::string message = std::string(problem) + " at bit " + std::to_string(at_bit) + " (" +
+                        std::string(segment_) + ": " + std::string(where.what);
+  if (!where.item.empty()) {
+    message += ": " + std::string(where.item) + " " + std::to_string(where.number);
+  }
+  status_ = InvalidArgument(message + ")", std::string(field_));
 }
 
-void BitWriter::Write(uint32_t value, int width) {
+void BitWriter::Write(uint64_t value, int width) {
   for (int i = width - 1; i >= 0; --i) bits_.push_back(static_cast<uint8_t>((value >> i) & 1));
 }
 
@@ -129,7 +134,8 @@ void BitWriter::AppendBase64Url(Padding padding, std::string& out) const {
   out.reserve(out.size() + length / 6);
   for (std::size_t i = 0; i < length; i += 6) {
     unsigned value = 0;
-    for (std::size_t b = i; b < i + 6; ++b) value = (value << 1) | (b < bits_.size() ? bits_[b] : 0);
+    for (std::size_t b = i; b < i + 6; ++b)
+      value = (value << 1) | (b < bits_.size() ? bits_[b] : 0);
     out.push_back(kAlphabet[value]);
   }
 }

@@ -28,6 +28,17 @@ enum class Padding : uint8_t {
 StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_t char_offset,
                                                std::string_view segment, std::string_view field);
 
+// Which field a read is for, for error messages: "vendor consents", or "vendor consents: range
+// entry 3" with `item` "range entry" and `number` 3.
+struct Where {
+  Where(const char* field_name) : what(field_name) {}  // NOLINT(google-explicit-constructor)
+  Where(std::string_view field_name, std::string_view item_name, std::size_t item_number)
+      : what(field_name), item(item_name), number(item_number) {}
+  std::string_view what;
+  std::string_view item;
+  std::size_t number = 0;
+};
+
 class BitReader {
  public:
   // Reads `bits` (one 0/1 byte per bit). `segment` names the segment in error messages ("core
@@ -35,15 +46,15 @@ class BitReader {
   BitReader(const std::vector<uint8_t>& bits, std::string_view segment, std::string_view field)
       : bits_(bits), segment_(segment), field_(field) {}
 
-  // The next `width` bits (at most 32) as an unsigned integer, most significant bit first.
-  // Past the end: records "truncated at bit N (<what>)" and returns 0.
-  uint32_t Read(int width, std::string_view what);
-  bool ReadBool(std::string_view what) { return Read(1, what) != 0; }
+  // The next `width` bits (at most 64) as an unsigned integer, most significant bit first.
+  // Past the end: records "truncated at bit N (<segment>: <what>)" and returns 0.
+  uint64_t Read(int width, const Where& where);
+  bool ReadBool(const Where& where) { return Read(1, where) != 0; }
   // A Fibonacci-coded integer (GPP): bits up to and including the terminating "11".
-  uint32_t ReadFibonacci(std::string_view what);
+  uint32_t ReadFibonacci(const Where& where);
 
   // Records an error about the value just read (at the bit where it started).
-  void Fail(std::size_t at_bit, std::string_view problem, std::string_view what);
+  void Fail(std::size_t at_bit, std::string_view problem, const Where& where);
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -62,7 +73,7 @@ class BitWriter {
  public:
   // Appends `value` in `width` bits, most significant first. REQUIRES: value < 2^width (the
   // encoders check each field's range first and return InvalidArgument).
-  void Write(uint32_t value, int width);
+  void Write(uint64_t value, int width);
   void WriteBool(bool value) { bits_.push_back(value ? 1 : 0); }
   void WriteFibonacci(uint32_t value);  // REQUIRES: value >= 1
   std::size_t size() const { return bits_.size(); }
