@@ -297,11 +297,40 @@ struct RightsPolicy {
 
 enum class SignalResponse { kHonor, kIgnore };
 
+// One purpose of the policy that follows IAB TCF v2.2 consent strings (signals.tcf). A string
+// allows it only when it consents to every TCF purpose listed and opts in to every special
+// feature listed; otherwise the string refuses it: a `required` purpose's consent is withdrawn,
+// an `opt_out` purpose is opted out of.
+struct TcfMapping {
+  std::string purpose;
+  std::vector<int> tcf_purposes;      // TCF purposes 1..11 (e.g. 3 and 4: personalised ads)
+  std::vector<int> special_features;  // TCF special features 1..2 (1: precise geolocation)
+  SourceLocation where;
+};
+inline constexpr int kTcfPurposeCount = 11;
+inline constexpr int kTcfSpecialFeatureCount = 2;
+
+// What the opt-outs of a GPP string's US sections (National, California, Virginia, Colorado,
+// Utah, Connecticut) opt the subject out of (signals.gpp). An opt-out of sale or sharing also
+// opts out of what a honoured GPC signal does, and a section's GPC flag counts as the signal.
+struct GppMapping {
+  std::vector<std::string> sale;
+  std::vector<std::string> sharing;
+  std::vector<std::string> targeted_advertising;
+  std::vector<std::string> sensitive_data;  // any sensitive category's processing refused
+  SourceLocation where;
+};
+
 struct Signals {
   SignalResponse dnt = SignalResponse::kIgnore;
   SignalResponse gpc = SignalResponse::kHonor;
   // Purposes a honoured signal opts the subject out of (sale, sharing, targeted ads).
   std::vector<std::string> opt_out_purposes;
+  // Empty: TCF strings are refused (the policy does not say what they mean).
+  std::vector<TcfMapping> tcf;
+  // Unset: GPP strings are taken only for their GPC flag and sale/sharing opt-outs, and only when
+  // GPC is honoured.
+  std::optional<GppMapping> gpp;
   std::string statement;  // the notice's words on signals
 };
 

@@ -207,7 +207,16 @@ enum class ConsentAction {
   kAllowSensitiveUse,
 };
 
-enum class ConsentSource { kForm, kCookieBanner, kApi, kGpc, kDnt, kStaff };
+enum class ConsentSource {
+  kForm,
+  kCookieBanner,
+  kApi,
+  kGpc,
+  kDnt,
+  kStaff,
+  kTcf,  // an IAB TCF v2.2 consent string (Vault::RecordConsentString)
+  kGpp,  // an IAB GPP string
+};
 
 std::string_view ConsentActionName(ConsentAction a);  // "undo_opt_out"
 std::string_view ConsentSourceName(ConsentSource s);  // "cookie_banner"
@@ -275,8 +284,18 @@ struct ConsentEvent {
   std::string recipient;
   ConsentAction action = ConsentAction::kGrant;
   ConsentSource source = ConsentSource::kApi;
-  Time at;
+  Time at;  // when privet recorded it
   int policy_version = 0;
+  // An event from a consent string (source tcf or gpp): the string's own timestamps, when it has
+  // them (a TCF string's Created and LastUpdated; a GPP string's TCF EU section's).
+  std::optional<Time> string_created;
+  std::optional<Time> string_updated;
+};
+
+// The kinds of IAB consent string privet reads (Vault::RecordConsentString).
+enum class ConsentStringFormat {
+  kTcf,  // a TCF v2.2 TC string (privet/tcf.h)
+  kGpp,  // a GPP string (privet/gpp.h)
 };
 
 // A court's or supervising agency's exemption from recording the subject's location (CX03).
@@ -451,6 +470,23 @@ class Vault {
   // non-essential cookie's when `cookie_ids` is empty) are withdrawn in one commit, source
   // cookie_banner. An id the policy does not declare is InvalidArgument and changes nothing.
   Status CookiesCleared(uint64_t subject_id, const std::vector<std::string>& cookie_ids);
+  // Reads an IAB consent string a site's consent tool produced for this subject (a named one, or
+  // a device known only by cookie ids: nothing is joined, CU04) and records on the ledger, in one
+  // commit with source tcf or gpp and the string's timestamps, what it changes under the
+  // policy's signals.tcf / signals.gpp:
+  //   - TCF: each mapped purpose is refused unless the string consents to all its TCF purposes
+  //     and special features (withdraw a consent, or opt out); allowed again (grant, or undo an
+  //     opt-out) only when the string was last updated after the subject's latest choice about
+  //     that purpose, and never over an opt-out a GPC/DNT/GPP signal made.
+  //   - GPP: opt-outs only: sale, sharing, targeted advertising and sensitive data opt out of the
+  //     purposes mapped to them; sale and sharing (and a section's GPC flag) also of what a
+  //     honoured GPC signal opts out of. A GPP string never takes an opt-out back.
+  // Returns the events recorded (none when the string changes nothing). A malformed string is
+  // InvalidArgument naming the position; a format the policy gives no meaning to is
+  // FailedPrecondition. Either changes nothing.
+  StatusOr<std::vector<ConsentEvent>> RecordConsentString(uint64_t subject_id,
+                                                          ConsentStringFormat format,
+                                                          std::string_view text);
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t subject_id);
   // The derived state the decision engine reads.
   StatusOr<SubjectState> State(uint64_t subject_id);

@@ -79,7 +79,7 @@ class PolicyReader {
     YAML::Node seq = m.Sequence(key, need);
     if (!seq.IsDefined()) return;
     for (size_t i = 0; i < seq.size(); ++i) {
-      MapReader item(seq[i], std::string(key) + "[" + std::to_string(i) + "]", sink_);
+      MapReader item(seq[i], m.Path(key) + "[" + std::to_string(i) + "]", sink_);
       if (!item.valid()) continue;
       T value;
       value.where = item.where();
@@ -357,8 +357,25 @@ class PolicyReader {
     if (m.Enum("dnt", dnt, kSignalResponseNames)) s.dnt = *dnt;
     if (m.Enum("gpc", gpc, kSignalResponseNames)) s.gpc = *gpc;
     m.IdList("opt_out_purposes", s.opt_out_purposes);
+    ReadList(m, "tcf", Need::kOptional, s.tcf, &PolicyReader::ReadTcfMapping);
+    if (YAML::Node gpp = m.Get("gpp"); gpp.IsDefined()) {
+      MapReader g(gpp, "signals.gpp", sink_);
+      GppMapping& out = s.gpp.emplace();
+      out.where = g.where();
+      g.IdList("sale", out.sale);
+      g.IdList("sharing", out.sharing);
+      g.IdList("targeted_advertising", out.targeted_advertising);
+      g.IdList("sensitive_data", out.sensitive_data);
+      g.Finish();
+    }
     m.String("statement", s.statement);
     m.Finish();
+  }
+
+  void ReadTcfMapping(MapReader& m, TcfMapping& t) {
+    m.Id("purpose", t.purpose);
+    m.IntList("tcf_purposes", t.tcf_purposes, 1, kTcfPurposeCount);
+    m.IntList("special_features", t.special_features, 1, kTcfSpecialFeatureCount);
   }
 
   void ReadCookie(MapReader& m, Cookie& c) {

@@ -127,6 +127,49 @@ TEST(PolicyLoader, UnknownReferencesAreErrors) {
               HasSubstr("roles[0] 'support'.purposes: unknown purpose 'suport'"));
 }
 
+TEST(PolicyLoader, ReadsWhatConsentStringsMean) {
+  PolicyLoadResult r =
+      Load(std::string(kMinimal) +
+           "signals:\n  opt_out_purposes: [marketing]\n  tcf:\n"
+           "    - purpose: marketing\n      tcf_purposes: [3, 4]\n"
+           "      special_features: [1]\n"
+           "  gpp:\n    sale: [marketing]\n    targeted_advertising: [marketing]\n");
+  ASSERT_TRUE(r.ok()) << testing::DiagnosticsText(r);
+  const Signals& s = r.policy->signals;
+  ASSERT_EQ(s.tcf.size(), 1u);
+  EXPECT_EQ(s.tcf[0].purpose, "marketing");
+  EXPECT_EQ(s.tcf[0].tcf_purposes, (std::vector<int>{3, 4}));
+  EXPECT_EQ(s.tcf[0].special_features, (std::vector<int>{1}));
+  ASSERT_TRUE(s.gpp.has_value());
+  EXPECT_EQ(s.gpp->sale, (std::vector<std::string>{"marketing"}));
+  EXPECT_TRUE(s.gpp->sharing.empty());
+}
+
+TEST(PolicyLoader, ConsentStringMappingsNameChoicesTheSubjectHas) {
+  auto errors = [](std::string_view signals) {
+    return Errors(Load(std::string(kMinimal) + "signals:\n  opt_out_purposes: [marketing]\n" +
+                       std::string(signals)));
+  };
+  EXPECT_THAT(errors("  tcf:\n    - purpose: marketing\n      tcf_purposes: [12]\n"),
+              HasSubstr("tcf_purposes[0]: expected a whole number from 1 to 11"));
+  EXPECT_THAT(errors("  tcf:\n    - purpose: marketing\n      special_features: [3]\n"),
+              HasSubstr("special_features[0]: expected a whole number from 1 to 2"));
+  EXPECT_THAT(errors("  tcf:\n    - purpose: marketing\n"),
+              HasSubstr("names no tcf_purposes or special_features"));
+  EXPECT_THAT(errors("  tcf:\n    - purpose: marketting\n      tcf_purposes: [1]\n"),
+              HasSubstr("unknown purpose 'marketting'"));
+  EXPECT_THAT(errors("  tcf:\n    - purpose: marketing\n      tcf_purposes: [1]\n"
+                     "    - purpose: marketing\n      tcf_purposes: [2]\n"),
+              HasSubstr("purpose 'marketing' is mapped twice"));
+  // A purpose the subject has no say in cannot follow a string.
+  EXPECT_THAT(errors("  tcf:\n    - purpose: provide\n      tcf_purposes: [1]\n"),
+              HasSubstr("'provide' needs no consent and has no opt-out"));
+  EXPECT_THAT(errors("  gpp:\n    sale: [provide]\n"),
+              HasSubstr("signals.gpp.sale: purpose 'provide' needs no consent"));
+  EXPECT_THAT(errors("  gpp:\n    sharing: [nope]\n"), HasSubstr("unknown purpose 'nope'"));
+  EXPECT_THAT(errors("  gpp:\n    resale: [marketing]\n"), HasSubstr("resale"));
+}
+
 TEST(PolicyLoader, RetentionWithoutAnchorIsAnError) {
   PolicyLoadResult r = Load(Replace(kMinimal, "    anchor: last_activity\n", ""));
   ASSERT_FALSE(r.ok());

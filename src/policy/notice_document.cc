@@ -3,6 +3,7 @@
 #include "policy/notice_document.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <utility>
@@ -783,6 +784,72 @@ Section CaliforniaSection(const Policy& p) {
   return s;
 }
 
+// The IAB TCF v2.2 purposes and special features, by number, as the framework names them.
+constexpr std::array<std::string_view, kTcfPurposeCount> kTcfPurposeNames = {
+    "store and/or access information on a device",
+    "use limited data to select advertising",
+    "create profiles for personalised advertising",
+    "use profiles to select personalised advertising",
+    "create profiles to personalise content",
+    "use profiles to select personalised content",
+    "measure advertising performance",
+    "measure content performance",
+    "understand audiences through statistics or combinations of data from different sources",
+    "develop and improve services",
+    "use limited data to select content",
+};
+constexpr std::array<std::string_view, kTcfSpecialFeatureCount> kTcfSpecialFeatureNames = {
+    "use precise geolocation data",
+    "actively scan device characteristics for identification",
+};
+
+// What an IAB consent string does here (signals.tcf, signals.gpp): said exactly as
+// Vault::RecordConsentString does it.
+void ConsentStringParagraphs(const Policy& p, Section& s) {
+  const Signals& sig = p.signals;
+  for (const TcfMapping& t : sig.tcf) {
+    std::vector<std::string> needs;
+    for (int n : t.tcf_purposes)
+      needs.push_back("TCF purpose " + std::to_string(n) + " (\"" +
+                      std::string(kTcfPurposeNames[n - 1]) + "\")");
+    for (int n : t.special_features)
+      needs.push_back("TCF special feature " + std::to_string(n) + " (\"" +
+                      std::string(kTcfSpecialFeatureNames[n - 1]) + "\")");
+    const Purpose* purpose = FindPurposeById(p, t.purpose);
+    const bool opt_out =
+        purpose != nullptr && ResolvePurpose(p, *purpose).consent == ConsentMode::kOptOut;
+    s.Paragraph(Rich("When our consent tool records your choices as an IAB TCF consent string, " +
+                     PurposeName(p, t.purpose) + " follows it: refusing " + JoinWords(needs, "or") +
+                     (opt_out ? " opts you out of it" : " withdraws your consent to it") +
+                     " at once, and choosing them all again " +
+                     (opt_out ? "takes the opt-out back" : "gives your consent") +
+                     " unless you decided otherwise with us after the string was last updated."));
+  }
+  const bool gpc = sig.gpc == SignalResponse::kHonor;
+  if (!sig.gpp && !gpc) return;
+  std::vector<std::string> effects;
+  auto effect = [&](const char* what, const std::vector<std::string>& purposes) {
+    if (purposes.empty()) return;
+    effects.push_back(std::string(what) + " opts you out of " +
+                      JoinWords(PurposeNames(p, purposes)));
+  };
+  if (sig.gpp) {
+    effect("an opt-out of the sale of your data", sig.gpp->sale);
+    effect("an opt-out of its sharing", sig.gpp->sharing);
+    effect("an opt-out of targeted advertising", sig.gpp->targeted_advertising);
+    effect("refusing the processing of sensitive data", sig.gpp->sensitive_data);
+  }
+  Rich r(
+      "When you make choices under US state privacy laws and they reach us as a Global "
+      "Privacy Platform (GPP) string, ");
+  if (!effects.empty()) r.Text(JoinWords(effects) + (gpc ? "; and " : "."));
+  if (gpc)
+    r.Text(std::string(effects.empty() ? "an" : "its") +
+           " opt-out of sale or sharing, or its Global Privacy Control flag, counts as a Global "
+           "Privacy Control signal.");
+  s.Paragraph(r);
+}
+
 Section SignalsSection(const Policy& p) {
   const Signals& sig = p.signals;
   Section s = NewSection("signals", Rich("Do Not Track and Global Privacy Control"));
@@ -808,6 +875,7 @@ Section SignalsSection(const Policy& p) {
   } else {
     s.Paragraph(Rich("We do not respond to Global Privacy Control signals."));
   }
+  ConsentStringParagraphs(p, s);
   if (!sig.statement.empty()) s.Paragraph(Rich(Sentence(sig.statement)));
   return s;
 }
@@ -1133,6 +1201,18 @@ std::pair<std::string, std::string> UnconfirmedWhat(const Policy& p, std::string
     const size_t index = std::stoul(std::string(rest.substr(1, close - 1)));
     if (std::string name = ItemName(p, top, index); !name.empty()) item = name;
     rest = rest.substr(close + 1);
+  }
+  // signals.tcf[i] and signals.gpp: what the consent strings mean.
+  if (top == "signals" && rest.starts_with(".tcf[")) {
+    const size_t close = rest.find(']');
+    const size_t index = std::stoul(std::string(rest.substr(5, close - 5)));
+    item = "IAB TCF strings";
+    if (index < p.signals.tcf.size())
+      item += " for " + PurposeName(p, p.signals.tcf[index].purpose);
+    rest = rest.substr(close + 1);
+  } else if (top == "signals" && rest.starts_with(".gpp")) {
+    item = "GPP strings";
+    rest.remove_prefix(4);
   }
   if (rest.starts_with(".")) rest.remove_prefix(1);
   std::string words(rest);

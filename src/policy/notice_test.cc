@@ -336,6 +336,25 @@ TEST(Notice, DntWordingFollowsThePolicy) {
   EXPECT_THAT(md, HasSubstr("We do not respond to Global Privacy Control signals."));
 }
 
+TEST(Notice, ConsentStringsAreStatedAsTheEngineFollowsThem) {
+  Policy p = FullPolicy();
+  p.signals.gpc = SignalResponse::kIgnore;
+  EXPECT_THAT(RenderNoticeMarkdown(p), Not(HasSubstr("TCF")));
+  EXPECT_THAT(RenderNoticeMarkdown(p), Not(HasSubstr("GPP")));
+  p.signals.tcf.push_back({.purpose = "marketing", .tcf_purposes = {3, 4}});
+  p.signals.gpp = GppMapping{.targeted_advertising = {"marketing"}};
+  std::string md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr("IAB TCF consent string, Marketing follows it: refusing TCF purpose "
+                            "3 (\"create profiles for personalised advertising\") or TCF purpose "
+                            "4 (\"use profiles to select personalised advertising\")"));
+  EXPECT_THAT(md, HasSubstr("an opt-out of targeted advertising opts you out of Marketing."));
+  EXPECT_THAT(md, Not(HasSubstr("counts as a Global Privacy Control signal")));
+  p.signals.gpc = SignalResponse::kHonor;
+  md = RenderNoticeMarkdown(p);
+  EXPECT_THAT(md, HasSubstr("or its Global Privacy Control flag, counts as a Global Privacy "
+                            "Control signal."));
+}
+
 TEST(Notice, SharingStatementsFollowThePolicy) {
   Policy p = FullPolicy();
   p.sharing.sale = true;

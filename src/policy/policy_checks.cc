@@ -400,6 +400,39 @@ class Checker {
     }
   }
 
+  // signals.tcf and signals.gpp: what an IAB consent string may change must be a choice the
+  // subject has (consent or opt-out), or the string would claim a say it does not give.
+  void CheckConsentStringMappings() {
+    std::set<std::string> mapped;
+    for (size_t i = 0; i < p_.signals.tcf.size(); ++i) {
+      const TcfMapping& t = p_.signals.tcf[i];
+      const std::string ctx = "signals.tcf[" + std::to_string(i) + "]";
+      if (!mapped.insert(t.purpose).second)
+        sink_.Error(t.where, ctx + ": purpose '" + t.purpose + "' is mapped twice");
+      if (t.tcf_purposes.empty() && t.special_features.empty())
+        sink_.Error(t.where, ctx + ": names no tcf_purposes or special_features to follow");
+      if (!PurposeRef(t.purpose, t.where, ctx + ".purpose")) continue;
+      if (ResolvePurpose(p_, *FindPurposeById(p_, t.purpose)).consent == ConsentMode::kNone)
+        sink_.Error(t.where, ctx + ": purpose '" + t.purpose +
+                                 "' needs no consent and has no opt-out, so a TCF string cannot "
+                                 "change it");
+    }
+    if (!p_.signals.gpp) return;
+    const GppMapping& g = *p_.signals.gpp;
+    for (const auto& [name, list] : {std::pair{"sale", &g.sale}, std::pair{"sharing", &g.sharing},
+                                     std::pair{"targeted_advertising", &g.targeted_advertising},
+                                     std::pair{"sensitive_data", &g.sensitive_data}}) {
+      const std::string ctx = std::string("signals.gpp.") + name;
+      for (const std::string& ref : *list) {
+        if (!PurposeRef(ref, g.where, ctx)) continue;
+        if (ResolvePurpose(p_, *FindPurposeById(p_, ref)).consent == ConsentMode::kNone)
+          sink_.Error(g.where, ctx + ": purpose '" + ref +
+                                   "' needs no consent and has no opt-out, so a GPP opt-out "
+                                   "cannot change it");
+      }
+    }
+  }
+
   void CheckSignalsCookiesChannels() {
     PurposeRefs(p_.signals.opt_out_purposes, {}, "signals.opt_out_purposes");
     const bool honors =
@@ -407,6 +440,7 @@ class Checker {
     if (honors && p_.signals.opt_out_purposes.empty())
       sink_.Warning(
           {}, "signals: a signal is honoured but opt_out_purposes is empty, so it changes nothing");
+    CheckConsentStringMappings();
     for (size_t i = 0; i < p_.cookies.size(); ++i) {
       const Cookie& c = p_.cookies[i];
       const std::string ctx = "cookies[" + std::to_string(i) + "] '" + c.id + "'";

@@ -520,6 +520,19 @@ class Differ {
          y.route_members_to_organization_admin, Worse::kNever);
   }
 
+  // Each TCF mapping as one word: "ads<-p3,p4,sf1".
+  static std::vector<std::string> TcfMappingNames(const std::vector<TcfMapping>& tcf) {
+    std::vector<std::string> names;
+    for (const TcfMapping& t : tcf) {
+      std::string name = t.purpose + "<-";
+      for (int n : t.tcf_purposes) name += "p" + std::to_string(n) + ",";
+      for (int n : t.special_features) name += "sf" + std::to_string(n) + ",";
+      if (name.back() == ',') name.pop_back();
+      names.push_back(std::move(name));
+    }
+    return names;
+  }
+
   void SignalsSection() {
     const Signals& x = b_.signals;
     const Signals& y = a_.signals;
@@ -532,6 +545,19 @@ class Differ {
     signal("gpc", x.gpc, y.gpc);
     List("signal_changed", "opt_out_purposes", "opt_out_purposes", x.opt_out_purposes,
          y.opt_out_purposes, Worse::kRemoved);
+    // A purpose that stops following TCF strings, or follows fewer TCF purposes, gives the
+    // subject's choice in the consent tool less say.
+    List("signal_changed", "tcf", "tcf", TcfMappingNames(x.tcf), TcfMappingNames(y.tcf),
+         Worse::kRemoved);
+    const GppMapping none;
+    const GppMapping& gx = x.gpp ? *x.gpp : none;
+    const GppMapping& gy = y.gpp ? *y.gpp : none;
+    List("signal_changed", "gpp.sale", "gpp.sale", gx.sale, gy.sale, Worse::kRemoved);
+    List("signal_changed", "gpp.sharing", "gpp.sharing", gx.sharing, gy.sharing, Worse::kRemoved);
+    List("signal_changed", "gpp.targeted_advertising", "gpp.targeted_advertising",
+         gx.targeted_advertising, gy.targeted_advertising, Worse::kRemoved);
+    List("signal_changed", "gpp.sensitive_data", "gpp.sensitive_data", gx.sensitive_data,
+         gy.sensitive_data, Worse::kRemoved);
     Field("signal_changed", "statement", "statement", Str(x.statement), Str(y.statement));
   }
 

@@ -128,6 +128,19 @@ TEST(PolicyDiff, NewPurposeIsMaterialButNewProhibitedOneIsNot) {
   ExpectSingleChange(after, "purpose_added", "sale", false);
 }
 
+TEST(PolicyDiff, AConsentStringMappingRemovedIsMaterialAndOneAddedIsNot) {
+  Policy before = BasePolicy();
+  before.signals.tcf.push_back({.purpose = "marketing", .tcf_purposes = {3, 4}});
+  Policy after = BasePolicy();
+  std::vector<PolicyChange> changes = DiffPolicies(before, after);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].kind, "signal_changed");
+  EXPECT_TRUE(changes[0].material);
+  changes = DiffPolicies(after, before);
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_FALSE(changes[0].material);
+}
+
 TEST(PolicyDiff, ShowingAPurposesDataToMoreSubjectsIsMaterial) {
   Policy after = BasePolicy();
   after.purposes[0].shown_to_subjects = {"customer"};

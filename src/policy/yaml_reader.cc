@@ -365,6 +365,23 @@ void MapReader::Int(std::string_view key, int& out, int min, int max, Need need)
   out = *v;
 }
 
+void MapReader::IntList(std::string_view key, std::vector<int>& out, int min, int max) {
+  YAML::Node seq = Sequence(key);
+  if (!seq.IsDefined()) return;
+  for (size_t i = 0; i < seq.size(); ++i) {
+    const YAML::Node item = seq[i];
+    const std::string where = Path(key) + "[" + std::to_string(i) + "]";
+    std::optional<int> v = item.IsScalar() ? ParseInt(item.Scalar()) : std::nullopt;
+    if (!v || *v < min || *v > max) {
+      sink_.Error(LocationOf(item), where + ": expected a whole number from " +
+                                        std::to_string(min) + " to " + std::to_string(max));
+      continue;
+    }
+    sink_.NoteUnconfirmed(where, item);
+    out.push_back(*v);
+  }
+}
+
 void MapReader::StringList(std::string_view key, std::vector<std::string>& out, Need need) {
   YAML::Node seq = Sequence(key, need);
   if (!seq.IsDefined()) return;

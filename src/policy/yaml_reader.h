@@ -92,6 +92,8 @@ class MapReader {
   void String(std::string_view key, std::string& out, Need need = Need::kOptional);
   void Bool(std::string_view key, bool& out);
   void Int(std::string_view key, int& out, int min, int max, Need need = Need::kOptional);
+  // A sequence of whole numbers from `min` to `max` (optional).
+  void IntList(std::string_view key, std::vector<int>& out, int min, int max);
   void StringList(std::string_view key, std::vector<std::string>& out, Need need = Need::kOptional);
   void Id(std::string_view key, std::string& out, Need need = Need::kRequired);
   void IdList(std::string_view key, std::vector<std::string>& out, Need need = Need::kOptional);

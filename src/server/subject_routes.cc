@@ -350,8 +350,10 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   change.action = *action;
   if (source_name) {
     auto source = ParseConsentSourceName(*source_name);
-    // gpc and dnt events come from the browser's headers only, never from a body.
-    if (!source || *source == ConsentSource::kGpc || *source == ConsentSource::kDnt) {
+    // gpc and dnt events come from the browser's headers only, tcf and gpp from a consent
+    // string (POST .../consent-strings), never from a body.
+    if (!source || *source == ConsentSource::kGpc || *source == ConsentSource::kDnt ||
+        *source == ConsentSource::kTcf || *source == ConsentSource::kGpp) {
       return InvalidArgument("must be form, cookie_banner, api or staff", "source");
     }
     change.source = *source;
@@ -385,22 +387,47 @@ StatusOr<HttpResponse> LiftRestriction(const Call& call) {
   return NoContent();
 }
 
+Json ConsentEventsJson(const std::vector<ConsentEvent>& events) {
+  Json out = Json::array();
+  for (const ConsentEvent& e : events) {
+    Json event = {{"purpose", e.purpose},
+                  {"channel", e.channel},
+                  {"recipient", e.recipient},
+                  {"action", ConsentActionName(e.action)},
+                  {"source", ConsentSourceName(e.source)},
+                  {"at", Rfc3339(e.at)},
+                  {"policy_version", e.policy_version}};
+    if (e.string_created) event["string_created"] = Rfc3339(*e.string_created);
+    if (e.string_updated) event["string_updated"] = Rfc3339(*e.string_updated);
+    out.push_back(std::move(event));
+  }
+  return out;
+}
+
 StatusOr<HttpResponse> ConsentHistory(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
   PRIVET_RETURN_IF_ERROR(
       ApplyPrivacySignals(call, s.id));  // nothing below refuses; the answer shows it
   PRIVET_ASSIGN_OR_RETURN(std::vector<ConsentEvent> events, call.ctx.vault.ConsentHistory(s.id));
-  Json out = Json::array();
-  for (const ConsentEvent& e : events) {
-    out.push_back({{"purpose", e.purpose},
-                   {"channel", e.channel},
-                   {"recipient", e.recipient},
-                   {"action", ConsentActionName(e.action)},
-                   {"source", ConsentSourceName(e.source)},
-                   {"at", Rfc3339(e.at)},
-                   {"policy_version", e.policy_version}});
-  }
-  return JsonResponse(200, {{"events", out}});
+  return JsonResponse(200, {{"events", ConsentEventsJson(events)}});
+}
+
+// An IAB consent string from the site's consent tool: {"tcf": "..."} or {"gpp": "..."}. The
+// events it causes are recorded at once and returned; a string that changes nothing records
+// nothing.
+StatusOr<HttpResponse> RecordConsentString(const Call& call) {
+  PRIVET_ASSIGN_OR_RETURN(Json body, ParseObject(call.request.body, {"tcf", "gpp"}));
+  const Field field{body, ""};
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> tcf, field.String("tcf"));
+  PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> gpp, field.String("gpp"));
+  if (tcf.has_value() == gpp.has_value())
+    return InvalidArgument("give exactly one of tcf and gpp", tcf ? "gpp" : "tcf");
+  PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
+  PRIVET_ASSIGN_OR_RETURN(
+      std::vector<ConsentEvent> recorded,
+      call.ctx.vault.RecordConsentString(
+          s.id, tcf ? ConsentStringFormat::kTcf : ConsentStringFormat::kGpp, tcf ? *tcf : *gpp));
+  return JsonResponse(200, {{"recorded", ConsentEventsJson(recorded)}});
 }
 
 }  // namespace
@@ -418,6 +445,8 @@ void AddSubjectRoutes(RouteTable& table) {
   table.Add("GET", "/v1/subjects/{id}/consents", AndSubject(kOwnerKeys), ConsentHistory,
             SignalPoint::kHandler);
   table.Add("POST", "/v1/subjects/{id}/cookies/cleared", AndSubject(kOwnerKeys), CookiesCleared);
+  table.Add("POST", "/v1/subjects/{id}/consent-strings", AndSubject(kOwnerKeys),
+            RecordConsentString);
   table.Add("DELETE", "/v1/subjects/{id}/restriction", kServiceStaff, LiftRestriction);
 }
 

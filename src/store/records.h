@@ -43,9 +43,12 @@ struct ConsentEventRecord {
   std::string channel;    // marketing channel id; empty when none
   std::string recipient;  // recipient id of an opt-out from one recipient (CU06); empty when none
   std::string action;     // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
-  std::string source;     // form, cookie_banner, api, gpc, dnt, staff
+  std::string source;     // form, cookie_banner, api, gpc, dnt, staff, tcf, gpp
   int64_t at = 0;
   int policy_version = 0;
+  // A consent string's own Created / LastUpdated (unix seconds); 0 when none.
+  int64_t string_created = 0;
+  int64_t string_updated = 0;
 };
 
 struct BlindIndexRecord {

@@ -62,7 +62,8 @@ StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) c
 }
 
 // Appends `changes` to the ledger in one commit: all of them or, if one is invalid, none.
-Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> changes) {
+Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> changes,
+                                   const StringTimes& times) {
   const CompiledPolicy& policy = *policy_;
   std::vector<std::string> purposes;
   for (const ConsentChange& change : changes) {
@@ -83,7 +84,9 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
                          .action = std::string(ConsentActionName(change.action)),
                          .source = std::string(ConsentSourceName(change.source)),
                          .at = ToUnix(clock_.Now()),
-                         .policy_version = policy.version()});
+                         .policy_version = policy.version(),
+                         .string_created = times.created ? ToUnix(*times.created) : 0,
+                         .string_updated = times.updated ? ToUnix(*times.updated) : 0});
     AuditEntry& consent =
         entries.emplace_back(Audit(AuditEvent::kConsent, Principal::Subject(id), id));
     consent.principal =
@@ -193,6 +196,8 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
                    .policy_version = r.policy_version};
     if (auto a = ParseConsentActionName(r.action)) e.action = *a;
     if (auto s = ParseConsentSourceName(r.source)) e.source = *s;
+    if (r.string_created != 0) e.string_created = FromUnix(r.string_created);
+    if (r.string_updated != 0) e.string_updated = FromUnix(r.string_updated);
     events.push_back(std::move(e));
   }
   return events;

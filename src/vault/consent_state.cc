@@ -33,6 +33,8 @@ constexpr auto kConsentSourceNames = common::MakeNameTable<ConsentSource>({
     {ConsentSource::kGpc, "gpc"},
     {ConsentSource::kDnt, "dnt"},
     {ConsentSource::kStaff, "staff"},
+    {ConsentSource::kTcf, "tcf"},
+    {ConsentSource::kGpp, "gpp"},
 });
 static_assert(common::CoversEveryEnumerator(kConsentSourceNames));
 

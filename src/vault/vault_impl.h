@@ -31,6 +31,8 @@
 
 namespace privet {
 
+struct TcString;  // privet/tcf.h
+
 class Vault::Impl : public vault_internal::VaultCore {
  public:
   using CachedSubject = vault_internal::CachedSubject;
@@ -78,6 +80,8 @@ class Vault::Impl : public vault_internal::VaultCore {
   // consent.cc
   Status RecordConsent(uint64_t id, const ConsentChange& change);
   Status CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids);
+  StatusOr<std::vector<ConsentEvent>> RecordConsentString(uint64_t id, ConsentStringFormat format,
+                                                          std::string_view text);
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t id);
   StatusOr<SubjectState> State(uint64_t id);
 
@@ -160,7 +164,17 @@ class Vault::Impl : public vault_internal::VaultCore {
 
   // consent.cc
   StatusOr<std::string> ConsentPurpose(const ConsentChange& change) const;
-  Status CommitConsents(uint64_t id, std::span<const ConsentChange> changes);
+  // A consent string's own timestamps, recorded with the events it caused.
+  struct StringTimes {
+    std::optional<Time> created;
+    std::optional<Time> updated;
+  };
+  Status CommitConsents(uint64_t id, std::span<const ConsentChange> changes,
+                        const StringTimes& times = {});
+  // consent_strings.cc
+  std::vector<ConsentChange> TcfChanges(const TcString& tc, const SubjectState& state,
+                                        const std::vector<store::ConsentEventRecord>& ledger,
+                                        ConsentSource source) const;
   Status DeleteProfileInto(uint64_t id, const PurposeSet& ended, store::WriteBatch& batch,
                            std::vector<AuditEntry>& entries);
   // The latest policy version the subject was notified of whose opt-out window has passed (the

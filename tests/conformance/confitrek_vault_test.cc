@@ -15,8 +15,12 @@
 namespace privet {
 namespace {
 
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 class ConfiTrekVault : public testing::VaultTest {
  protected:
@@ -286,6 +290,140 @@ TEST_F(ConfiTrekVault, CT06_AfterTheOptOutNoReadForInterestBasedAdvertisingSucce
     EXPECT_THAT(ValuesFor(subjects[0], "provide"),
                 ::testing::UnorderedElementsAre("kept", "shared"));
     EXPECT_THAT(ValuesFor(subjects[1], kOther), ::testing::ElementsAre("kept"));
+  }
+}
+
+// IAB consent strings as ConfiTrek's consent tool writes them, made with the IAB's own
+// encoders (@iabtechlabtcf/core, @iabgpp/cmpapi; tools/iab-reference): CMP 300, created
+// 2024-03-01, last updated on the day named.
+constexpr char kTcfRefusingAll[] = "CP6ywkAP65WcAEsACBENCWFgAAAAAAAAAAYgAAAAAAAA";         // 03-03
+constexpr char kTcfConsenting134[] = "CP6ywkAP65WcAEsACBENCWFgALAAAAAAAAYgAAAAAAAA";       // 03-03
+constexpr char kTcfConsenting134Later[] = "CP6ywkAP7QbAAEsACBENCWFgALAAAAAAAAYgAAAAAAAA";  // 03-10
+constexpr char kTcfConsenting34[] = "CP6ywkAP65WcAEsACBENCWFgADAAAAAAAAYgAAAAAAAA";        // 03-03
+// US National: opted out of sharing and of targeted advertising, not of sale.
+constexpr char kGppOptingOutOfTargetedAds[] = "DBABLA~CVQlAAAAAABA.QA";
+
+TEST_F(ConfiTrekVault, CT06_AConsentToolStringRefusingPersonalisedAdsSwitchesThemOff) {
+  const std::string kAds = "advertise.interest_based";
+  std::vector<std::string> ads;  // the purpose and everything under it (its cookie, CT10)
+  for (const Purpose& p : compiled().policy().purposes)
+    if (p.id == kAds || p.id.rfind(kAds + ".", 0) == 0) ads.push_back(p.id);
+  ASSERT_GT(ads.size(), 1u);
+  // A named subject, a device known only by its cookie ids (CU04), and one whose choices come
+  // as a GPP string; each with data for every interest-based advertising purpose.
+  std::vector<uint64_t> subjects;
+  for (const bool pseudonymous : {false, true, false}) {
+    const uint64_t id = NewSubject({.kind = "customer"});
+    subjects.push_back(id);
+    for (const std::string& purpose : ads) {
+      ASSERT_THAT(ChooseIfNeeded(id, purpose), ::privet::testing::IsOk());
+      for (const Category* category : CategoriesFor(purpose, pseudonymous))
+        ASSERT_THAT(
+            Put(id, {purpose}, {{.category = category->id, .value = SampleValue(*category)}}),
+            ::privet::testing::IsOk());
+    }
+  }
+  // Nothing is read for any of its purposes, nor collected for them.
+  auto switched_off = [&](uint64_t id) {
+    const bool pseudonymous = id == subjects[1];
+    for (const std::string& purpose : ads) {
+      SCOPED_TRACE(purpose);
+      auto read = vault().Read(Principal::Service(), id, purpose);
+      ASSERT_THAT(read, ::privet::testing::IsOk());
+      EXPECT_THAT(read->fields, IsEmpty());
+      for (const Category* category : CategoriesFor(purpose, pseudonymous))
+        EXPECT_EQ(Put(id, {purpose}, {{.category = category->id, .value = "new"}}).status().code(),
+                  StatusCode::kPermissionDenied)
+            << category->id;
+    }
+  };
+  EXPECT_THAT(ValuesFor(subjects[0], kAds), Not(IsEmpty()));
+  EXPECT_THAT(ValuesFor(subjects[1], "advertise.interest_based.cookies"), Not(IsEmpty()));
+
+  // The consent tool's string refuses TCF purposes 3 and 4: recorded at once, with its source
+  // and its own timestamps, and the next reads and writes follow it.
+  for (size_t i = 0; i < 2; ++i) {
+    auto recorded =
+        vault().RecordConsentString(subjects[i], ConsentStringFormat::kTcf, kTcfRefusingAll);
+    ASSERT_THAT(recorded, ::privet::testing::IsOk());
+    EXPECT_THAT(*recorded, Contains(AllOf(Field(&ConsentEvent::purpose, kAds),
+                                          Field(&ConsentEvent::action, ConsentAction::kOptOut))));
+    switched_off(subjects[i]);
+    auto history = vault().ConsentHistory(subjects[i]);
+    ASSERT_THAT(history, ::privet::testing::IsOk());
+    EXPECT_EQ(history->back().source, ConsentSource::kTcf);
+    EXPECT_EQ(history->back().string_created, CivilDayToTime({2024, 3, 1}));
+    EXPECT_EQ(history->back().string_updated, CivilDayToTime({2024, 3, 3}));
+  }
+  // A GPP string opting out of targeted advertising does the same.
+  ASSERT_THAT(vault().RecordConsentString(subjects[2], ConsentStringFormat::kGpp,
+                                          kGppOptingOutOfTargetedAds),
+              ::privet::testing::IsOk());
+  switched_off(subjects[2]);
+  EXPECT_EQ(vault().ConsentHistory(subjects[2])->back().source, ConsentSource::kGpp);
+
+  // An older string that still consents (the tool's cookie was not updated) changes nothing ...
+  auto stale =
+      vault().RecordConsentString(subjects[0], ConsentStringFormat::kTcf, kTcfConsenting134);
+  ASSERT_THAT(stale, ::privet::testing::IsOk());
+  EXPECT_THAT(*stale, IsEmpty());
+  switched_off(subjects[0]);
+  for (bool reopened : {false, true}) {
+    if (reopened) Reopen();
+    switched_off(subjects[0]);
+    switched_off(subjects[1]);
+    switched_off(subjects[2]);
+  }
+  // ... a string made after the refusal takes it back ...
+  clock_.Set(CivilDayToTime({2024, 3, 11}));
+  ASSERT_THAT(
+      vault().RecordConsentString(subjects[0], ConsentStringFormat::kTcf, kTcfConsenting134Later),
+      ::privet::testing::IsOk());
+  EXPECT_THAT(Put(subjects[0], {kAds}, {{.category = "user.behavior.interaction", .value = "x"}}),
+              ::privet::testing::IsOk());
+  // ... but never an opt-out a GPP string (or a GPC signal) made.
+  auto over_gpp =
+      vault().RecordConsentString(subjects[2], ConsentStringFormat::kTcf, kTcfConsenting134Later);
+  ASSERT_THAT(over_gpp, ::privet::testing::IsOk());
+  EXPECT_THAT(*over_gpp, Not(Contains(Field(&ConsentEvent::purpose, kAds))));
+  switched_off(subjects[2]);
+
+  // A malformed string is refused, naming where, and changes nothing.
+  const size_t events = vault().ConsentHistory(subjects[1])->size();
+  auto bad = vault().RecordConsentString(subjects[1], ConsentStringFormat::kTcf, "CP6y!");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(vault().ConsentHistory(subjects[1])->size(), events);
+}
+
+TEST_F(ConfiTrekVault, CT10_AStringBlockingDeviceStorageWithdrawsTheCookiesThatNeedIt) {
+  const uint64_t id = NewSubject({.kind = "customer"});
+  const std::vector<Cookie>& cookies = compiled().policy().cookies;
+  for (const Cookie& c : cookies) {
+    ASSERT_THAT(vault().RecordConsent(id, {.purpose = c.purpose,
+                                           .action = ConsentAction::kGrant,
+                                           .source = ConsentSource::kCookieBanner}),
+                ::privet::testing::IsOk());
+    ASSERT_THAT(Put(id, {c.purpose},
+                    {{.category = "user.device.cookie_id",
+                      .value = "c-" + c.id,
+                      .source = DataSource::kCookies}}),
+                ::privet::testing::IsOk());
+  }
+  // The tool's string consents to personalised ads (3, 4) but refuses storage on the device (1).
+  ASSERT_THAT(vault().RecordConsentString(id, ConsentStringFormat::kTcf, kTcfConsenting34),
+              ::privet::testing::IsOk());
+  // Each cookie the policy makes follow TCF purpose 1 is withdrawn; the others are separate
+  // consents and stay as the subject chose them.
+  std::set<std::string> need_storage;
+  for (const TcfMapping& m : compiled().policy().signals.tcf)
+    if (std::find(m.tcf_purposes.begin(), m.tcf_purposes.end(), 1) != m.tcf_purposes.end())
+      need_storage.insert(m.purpose);
+  ASSERT_FALSE(need_storage.empty());
+  for (const Cookie& c : cookies) {
+    SCOPED_TRACE(c.id);
+    auto read = vault().Read(Principal::Service(), id, c.purpose);
+    ASSERT_THAT(read, ::privet::testing::IsOk());
+    EXPECT_EQ(read->fields.empty(), need_storage.contains(c.purpose));
   }
 }
 

@@ -128,6 +128,31 @@ TEST_F(ConnactVault, CN10_AnalyticsToolsReceiveNoPersonallyIdentifyingData) {
 
 // CN12: "Social media features may set cookies and see IP and page; they are a separate cookie
 // purpose."
+// CN11: the policy declares that browser signals change nothing here (DNT not honoured, GPC has
+// nothing to opt out of) and gives IAB consent strings no meaning; a GPP string carrying a GPC
+// flag and a sale opt-out, or a TCF string, changes nothing either, and says why.
+TEST_F(ConnactVault, CN11_ConsentStringsChangeNothingWhereThePolicyDeclaresSignalsIgnored) {
+  ASSERT_EQ(compiled().policy().signals.gpc, SignalResponse::kIgnore);
+  ASSERT_TRUE(compiled().policy().signals.tcf.empty());
+  ASSERT_FALSE(compiled().policy().signals.gpp.has_value());
+  const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+  auto before = vault().ConsentHistory(id);
+  ASSERT_THAT(before, IsOk());
+  auto state = vault().State(id);
+  ASSERT_THAT(state, IsOk());
+  // Made with @iabgpp/cmpapi: California, GPC on; California, sale opted out. And a TCF string
+  // refusing everything (@iabtechlabtcf/core).
+  for (const char* gpp : {"DBABBg~BAoAAABA.YA", "DBABBg~BQYAAABA.QA"}) {
+    auto r = vault().RecordConsentString(id, ConsentStringFormat::kGpp, gpp);
+    EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << gpp;
+  }
+  auto tcf = vault().RecordConsentString(id, ConsentStringFormat::kTcf,
+                                         "CP6ywkAP65WcAEsACBENCWFgAAAAAAAAAAYgAAAAAAAA");
+  EXPECT_EQ(tcf.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(vault().ConsentHistory(id)->size(), before->size());
+  EXPECT_TRUE(vault().State(id)->opt_outs == state->opt_outs);
+}
+
 TEST_F(ConnactVault, CN12_SocialMediaCookiesAreASeparateChoice) {
   const std::vector<Cookie>& cookies = compiled().policy().cookies;
   const auto social = std::find_if(cookies.begin(), cookies.end(),

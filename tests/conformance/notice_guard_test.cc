@@ -32,10 +32,12 @@
 #include "policy/retention_rules.h"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
+#include "privet/gpp.h"
 #include "privet/notice.h"
 #include "privet/policy.h"
 #include "privet/retention.h"
 #include "privet/rights.h"
+#include "privet/tcf.h"
 #include "privet/vault.h"
 #include "testing/policy_fixture.h"
 #include "vault/vault_core.h"
@@ -75,7 +77,7 @@ recipients: [{}]
 sharing: {}
 retention: [{}]
 rights: {deadlines: [{}], fees: [{}]}
-signals: {}
+signals: {tcf: [{}], gpp: {}}
 cookies: [{}]
 marketing_channels: [{}]
 breach: {}
@@ -458,6 +460,44 @@ std::string VaultBehaviour(const std::shared_ptr<const CompiledPolicy>& compiled
       if (state.ok())
         for (uint64_t w : state->consents.words()) out << w << ",";
     }
+  // IAB consent strings (signals.tcf, signals.gpp): what each refusal changes for a subject that
+  // chose everything: one TCF purpose or special feature refused at a time, then one GPP opt-out
+  // at a time.
+  out << "\nconsent strings:";
+  if (!kinds.empty()) {
+    auto record = [&](ConsentStringFormat format, const StatusOr<std::string>& text) {
+      auto id =
+          vault.CreateSubject({.kind = kinds[0], .age_years = 40, .jurisdiction = jurisdiction});
+      if (!id.ok() || !text.ok()) return;
+      for (const Purpose& purpose : p.purposes)
+        (void)vault.RecordConsent(*id, {.purpose = purpose.id, .action = ConsentAction::kGrant});
+      auto events = vault.RecordConsentString(*id, format, *text);
+      out << Code(events.status()) << "[";
+      if (events.ok())
+        for (const ConsentEvent& e : *events)
+          out << e.purpose << ":" << ConsentActionName(e.action) << ",";
+      out << "]";
+    };
+    for (int refused = 0; refused <= kTcfPurposeCount + kTcfSpecialFeatureCount; ++refused) {
+      TcString tc;
+      tc.created = tc.last_updated = clock.Now() - std::chrono::hours(24);
+      for (int n = 1; n <= kTcfPurposeCount; ++n) tc.purpose_consents.set(n - 1, n != refused);
+      for (int n = 1; n <= kTcfSpecialFeatureCount; ++n)
+        tc.special_feature_optins.set(n - 1, n + kTcfPurposeCount != refused);
+      record(ConsentStringFormat::kTcf, EncodeTcString(tc));
+    }
+    for (int opt_out = 0; opt_out < 5; ++opt_out) {
+      UsSection us = *DecodeGppString("DBABLA~CVQlAAAAAABA.QA")->us_nat;  // none opted out below
+      us.sale_opt_out = us.sharing_opt_out = us.targeted_advertising_opt_out = 2;
+      for (int& v : us.sensitive_data_processing) v = 2;
+      us.gpc = opt_out == 4;
+      if (opt_out == 0) us.sale_opt_out = 1;
+      if (opt_out == 1) us.sharing_opt_out = 1;
+      if (opt_out == 2) us.targeted_advertising_opt_out = 1;
+      if (opt_out == 3) us.sensitive_data_processing.front() = 1;
+      record(ConsentStringFormat::kGpp, EncodeGppString({.us_nat = us}));
+    }
+  }
   // A datum derived for each purpose, then the subject leaves the purpose: a profiling purpose's
   // profile goes with the choice (CF15).
   out << "\nopt-outs:";
@@ -876,7 +916,6 @@ const std::map<std::string, std::string>& KnownGaps() {
       {"confect:retention[].anchor", anchors},
       {"connectrex:retention[].anchor", anchors},
       {"connact:signals.dnt", signals},
-      {"connact:signals.gpc", signals},
       {"starter:recipients[].kind", kinds},
       {"confitrek:recipients[].kind", kinds},
       {"connact:recipients[].kind", kinds},

@@ -42,11 +42,15 @@ constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // people behind each aggregate (CN02), version 4 the recipient of a consent event (an opt-out
 // from one recipient, CU06), version 5 the outbox's delivery state and the webhook tables
 // (sqlite_delivery_tables.cc), version 6 the published policy versions
-// (sqlite::PolicyVersionTable::kSchema), version 7 the breach register (sqlite::BreachTable);
-// older files are upgraded in place on open.
-constexpr int kDataSchemaVersion = 7;
+// (sqlite::PolicyVersionTable::kSchema), version 7 the breach register (sqlite::BreachTable),
+// version 8 a consent string's own timestamps on its consent events; older files are upgraded
+// in place on open.
+constexpr int kDataSchemaVersion = 8;
 constexpr char kConsentRecipientUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
+constexpr char kConsentStringTimesUpgrade[] =
+    "ALTER TABLE consent_events ADD COLUMN string_created INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE consent_events ADD COLUMN string_updated INTEGER NOT NULL DEFAULT 0";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
 
 constexpr char kDataSchema[] = R"sql(
@@ -82,7 +86,9 @@ CREATE TABLE consent_events (
   source TEXT NOT NULL,
   at INTEGER NOT NULL,
   policy_version INTEGER NOT NULL,
-  recipient TEXT NOT NULL DEFAULT ''
+  recipient TEXT NOT NULL DEFAULT '',
+  string_created INTEGER NOT NULL DEFAULT 0,  -- a consent string's Created (unix s), or 0
+  string_updated INTEGER NOT NULL DEFAULT 0   -- its LastUpdated
 );
 CREATE INDEX consent_events_by_subject ON consent_events (subject_id);
 CREATE TABLE blind_index (
@@ -359,7 +365,8 @@ Status SqliteDataStore::Prepare() {
       {&delete_field_, "DELETE FROM fields WHERE subject_id = ? AND id = ?"},
       {&insert_consent_,
        "INSERT INTO consent_events (subject_id, purpose, channel, action, source, at,"
-       " policy_version, recipient) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"},
+       " policy_version, recipient, string_created, string_updated)"
+       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&insert_index_,
        "INSERT INTO blind_index (index_name, hash, subject_id) VALUES (?, ?, ?)"
        " ON CONFLICT (index_name, hash) DO NOTHING"},
@@ -387,8 +394,8 @@ Status SqliteDataStore::Prepare() {
        "SELECT id, category, source, purposes, basis, collected_at, last_activity,"
        " policy_version, sealed_value FROM fields WHERE subject_id = ? ORDER BY id"},
       {&get_consents_,
-       "SELECT seq, purpose, channel, action, source, at, policy_version, recipient"
-       " FROM consent_events"
+       "SELECT seq, purpose, channel, action, source, at, policy_version, recipient,"
+       " string_created, string_updated FROM consent_events"
        " WHERE subject_id = ? ORDER BY seq"},
       {&find_index_, "SELECT subject_id FROM blind_index WHERE index_name = ? AND hash = ?"},
       {&list_members_, "SELECT id FROM subjects WHERE organization_id = ?"},
@@ -544,6 +551,8 @@ Status SqliteDataStore::ApplyOp(const op::AppendConsent& o) {
   insert_consent_.BindInt64(6, e.at);
   insert_consent_.BindInt64(7, e.policy_version);
   insert_consent_.BindText(8, e.recipient);
+  insert_consent_.BindInt64(9, e.string_created);
+  insert_consent_.BindInt64(10, e.string_updated);
   return Run(insert_consent_, "data store apply: append consent");
 }
 
@@ -677,6 +686,8 @@ StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint
     e.at = r_get_consents_.ColumnInt64(5);
     e.policy_version = r_get_consents_.ColumnInt(6);
     e.recipient = r_get_consents_.ColumnText(7);
+    e.string_created = r_get_consents_.ColumnInt64(8);
+    e.string_updated = r_get_consents_.ColumnInt64(9);
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store get consent events");
   return out;
@@ -798,14 +809,14 @@ StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path
   PRIVET_ASSIGN_OR_RETURN(
       std::unique_ptr<sqlite::Connection> conn,
       sqlite::OpenStoreFile(
-          path,
-          {.label = "data store",
-           .application_id = kDataApplicationId,
-           .schema_version = kDataSchemaVersion,
-           .schema_sql = schema,
-           .upgrades = {sqlite::RightsTables::kSchema, sqlite::RightsTables::kAggregateSubjects,
-                        kConsentRecipientUpgrade, sqlite::DeliveryTables::kSchema,
-                        sqlite::PolicyVersionTable::kSchema, sqlite::BreachTable::kSchema}}));
+          path, {.label = "data store",
+                 .application_id = kDataApplicationId,
+                 .schema_version = kDataSchemaVersion,
+                 .schema_sql = schema,
+                 .upgrades = {sqlite::RightsTables::kSchema,
+                              sqlite::RightsTables::kAggregateSubjects, kConsentRecipientUpgrade,
+                              sqlite::DeliveryTables::kSchema, sqlite::PolicyVersionTable::kSchema,
+                              sqlite::BreachTable::kSchema, kConsentStringTimesUpgrade}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

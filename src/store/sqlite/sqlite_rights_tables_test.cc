@@ -33,7 +33,11 @@ class RightsTables : public ::testing::Test {
 };
 
 // Takes a file back to version 4: before the outbox's delivery state and the webhook tables
-// (version 5), the policy versions (version 6) and the breach register (version 7).
+// (version 5), the policy versions (version 6), the breach register (version 7) and the consent
+// string timestamps (version 8).
+constexpr char kUndoVersion8[] =
+    "ALTER TABLE consent_events DROP COLUMN string_created;"
+    " ALTER TABLE consent_events DROP COLUMN string_updated;";
 constexpr char kUndoVersion5[] =
     "DROP TABLE breach_affected; DROP TABLE breaches; DROP TABLE policy_versions; DROP TABLE "
     "webhook_endpoints; DROP TABLE "
@@ -48,7 +52,8 @@ constexpr char kUndoVersion5[] =
 void Downgrade(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion5) + sql).c_str(), nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion8) + kUndoVersion5 + sql).c_str(), nullptr,
+                         nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
@@ -145,8 +150,10 @@ TEST_F(RightsTables, AVersionFiveFileGainsThePolicyVersionsTable) {
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
-                   "DROP TABLE breach_affected; DROP TABLE breaches; DROP TABLE policy_versions;"
-                   " PRAGMA user_version=5;",
+                   (std::string(kUndoVersion8) +
+                    "DROP TABLE breach_affected; DROP TABLE breaches; DROP TABLE policy_versions;"
+                    " PRAGMA user_version=5;")
+                       .c_str(),
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
@@ -167,10 +174,12 @@ TEST_F(RightsTables, AVersionSixFileGainsTheBreachRegister) {
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE breach_affected; DROP TABLE breaches; PRAGMA user_version=6;",
-                   nullptr, nullptr, nullptr),
-      SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         (std::string(kUndoVersion8) +
+                          "DROP TABLE breach_affected; DROP TABLE breaches; PRAGMA user_version=6;")
+                             .c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
@@ -182,6 +191,38 @@ TEST_F(RightsTables, AVersionSixFileGainsTheBreachRegister) {
   auto breaches = (*reopened)->GetBreaches();
   ASSERT_TRUE(breaches.ok());
   EXPECT_EQ(breaches->size(), 1u);
+}
+
+// Version 8 added a consent string's own timestamps to its consent events.
+TEST_F(RightsTables, AVersionSevenFileKeepsItsConsentEventsAndGainsStringTimes) {
+  WriteBatch consent;
+  consent.AppendConsent(
+      {.subject_id = 7, .purpose = "service", .action = "opt_out", .source = "form", .at = 9});
+  ASSERT_TRUE(store_->Apply(consent).ok());
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion8) + "PRAGMA user_version=7;").c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  WriteBatch more;
+  more.AppendConsent({.subject_id = 7,
+                      .purpose = "ads",
+                      .action = "opt_out",
+                      .source = "tcf",
+                      .at = 10,
+                      .string_created = 3,
+                      .string_updated = 8});
+  ASSERT_TRUE((*reopened)->Apply(more).ok());
+  auto events = (*reopened)->GetConsentEvents(7);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].string_updated, 0);
+  EXPECT_EQ((*events)[1].string_created, 3);
+  EXPECT_EQ((*events)[1].string_updated, 8);
 }
 
 }  // namespace
