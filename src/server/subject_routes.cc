@@ -350,8 +350,10 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   change.action = *action;
   if (source_name) {
     auto source = ParseConsentSourceName(*source_name);
-    // gpc and dnt events come from the browser's headers only, never from a body.
-    if (!source || *source == ConsentSource::kGpc || *source == ConsentSource::kDnt) {
+    // gpc and dnt events come from the browser's headers only, unsubscribe from the link in a
+    // marketing email (POST /unsubscribe/{token}): never from a body.
+    if (!source || *source == ConsentSource::kGpc || *source == ConsentSource::kDnt ||
+        *source == ConsentSource::kUnsubscribe) {
       return InvalidArgument("must be form, cookie_banner, api or staff", "source");
     }
     change.source = *source;

@@ -33,6 +33,7 @@ constexpr auto kConsentSourceNames = common::MakeNameTable<ConsentSource>({
     {ConsentSource::kGpc, "gpc"},
     {ConsentSource::kDnt, "dnt"},
     {ConsentSource::kStaff, "staff"},
+    {ConsentSource::kUnsubscribe, "unsubscribe"},
 });
 static_assert(common::CoversEveryEnumerator(kConsentSourceNames));
 

@@ -230,6 +230,21 @@ Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) {
 Status Vault::CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids) {
   return impl_->CookiesCleared(id, cookie_ids);
 }
+StatusOr<Decision> Vault::DecideMarketing(uint64_t id, std::string_view channel) {
+  return impl_->DecideMarketing(id, channel);
+}
+Status Vault::QueueMarketing(const MarketingMessage& message) {
+  return impl_->QueueMarketing(message);
+}
+StatusOr<std::string> Vault::UnsubscribeToken(uint64_t id, std::string_view channel) {
+  return impl_->UnsubscribeToken(id, channel);
+}
+StatusOr<std::string> Vault::UnsubscribeChannel(std::string_view token) {
+  return impl_->UnsubscribeChannel(token);
+}
+StatusOr<std::string> Vault::Unsubscribe(std::string_view token) {
+  return impl_->Unsubscribe(token);
+}
 StatusOr<std::vector<ConsentEvent>> Vault::ConsentHistory(uint64_t id) {
   return impl_->ConsentHistory(id);
 }
