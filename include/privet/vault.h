@@ -482,8 +482,10 @@ class Vault {
   // DecideMarketing allows it now; the deliverer decides again when it sends (privet/delivery.h).
   // PermissionDenied with the decision's reason, recorded in the audit log, and nothing queued
   // otherwise. InvalidArgument for a missing or overlong subject line or text, and
-  // FailedPrecondition ("channel") for a declared channel other than email: privet decides those
-  // (DecideMarketing) but does not send them. Audited (a decision, action "queue_marketing").
+  // FailedPrecondition ("channel") for a declared channel other than email (privet decides those,
+  // DecideMarketing, but does not send them) and for a policy whose contact gives no email,
+  // address, phone or web form (the footer must tell the subject how to reach the sender). Audited
+  // (a decision, action "queue_marketing").
   Status QueueMarketing(const MarketingMessage& message);
 
   // One-click unsubscribe (RFC 8058). The token for the subject's `channel`: the subject id and

@@ -66,6 +66,14 @@ Status Vault::Impl::QueueMarketing(const MarketingMessage& m) {
                               "channel");
   }
   PRIVET_RETURN_IF_ERROR(CheckMessage(m));
+  const Contact& contact = policy_->policy().contact;
+  if (contact.email.empty() && contact.address.empty() && contact.phone.empty() &&
+      contact.web_form.empty()) {
+    return FailedPrecondition(
+        "the policy's contact gives no email, address, phone or web form for the footer every "
+        "marketing email must carry (CN14)",
+        "channel");
+  }
   const nlohmann::json body = {
       {"channel", ch->id}, {"subject", m.subject}, {"text", m.text}, {"html", m.html}};
   store::WriteBatch batch;
