@@ -24,6 +24,18 @@
 // admin (DeadLetters) and redeliverable. A message body is opened only to be sent; a message
 // whose subject was erased, or who holds no address, is undeliverable and never opened again.
 //
+// Marketing email (outbox topic `marketing`, queued by Vault::QueueMarketing) is decided again
+// when it is sent: if the subject has since opted out of its channel or the channel's purpose,
+// objected, or is restricted (Vault::DecideMarketing), it is cancelled — never sent, never
+// retried, counted in DeliveryReport::cancelled — and an erased subject's is undeliverable. It
+// goes out only with a working unsubscribe (CN14, RFC 8058): the headers
+// `List-Unsubscribe: <{public_url}/unsubscribe/{token}>` and
+// `List-Unsubscribe-Post: List-Unsubscribe=One-Click`, and a footer naming the sender (the
+// policy's organization), its contact details and the same link; without a `public_url` it is
+// undeliverable (`no_public_url`), since a link without a host works in no mail client. Service
+// messages (identity codes, request notices, policy changes, breach notices) are never affected
+// by marketing choices.
+//
 // Webhook requests: POST, `Content-Type: application/json`, body
 // {"id","type","created","data":{...}}, headers `Privet-Idempotency-Key: <id>` and
 // `Privet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the endpoint's
@@ -77,7 +89,8 @@ struct DeliveryOptions {
   bool allow_loopback_http = false;
   size_t batch = 64;  // messages taken per pass
   // Where privet's public pages are served, e.g. https://privacy.example.com: messages that
-  // point to a page (the notice at /privacy) give its full address. Empty: the path alone.
+  // point to a page (the notice at /privacy) give its full address. Empty: the path alone, and
+  // no marketing email (its unsubscribe link needs the full address).
   std::string public_url;
 };
 
@@ -119,6 +132,7 @@ struct DeliveryReport {
   size_t retries_scheduled = 0;
   size_t dead = 0;
   size_t undeliverable = 0;
+  size_t cancelled = 0;  // marketing email its subject opted out of before it went
 };
 
 class Deliverer {
@@ -143,6 +157,8 @@ class Deliverer {
 
   // One pass: sends what is due now. Errors only when the store cannot be read.
   StatusOr<DeliveryReport> RunOnce();
+  // True when marketing email can go: a public_url is set for its unsubscribe link.
+  bool SendsMarketing() const;
   // Every pass's report added up since this Deliverer started (for /metrics).
   DeliveryReport Totals() const;
   // Runs passes every `period` on a thread of its own (and at once on Wake), until Stop.

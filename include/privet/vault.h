@@ -216,6 +216,9 @@ enum class ConsentSource {
   kStaff,
   kTcf,  // an IAB TCF v2.2 consent string (Vault::RecordConsentString)
   kGpp,  // an IAB GPP string
+  // The subject followed the unsubscribe link of a marketing email (RFC 8058 one-click or its
+  // confirmation page): recorded by Vault::Unsubscribe only, never taken from a caller.
+  kUnsubscribe,
 };
 
 std::string_view ConsentActionName(ConsentAction a);  // "undo_opt_out"
@@ -233,6 +236,17 @@ struct ConsentChange {
   std::string recipient;
   ConsentAction action = ConsentAction::kGrant;
   ConsentSource source = ConsentSource::kApi;
+};
+
+// A marketing message to queue (Vault::QueueMarketing). Only the email channel is sent by privet;
+// the caller writes the content, privet adds who sends it, how to reach them and the unsubscribe.
+struct MarketingMessage {
+  uint64_t subject_id = 0;
+  std::string channel;                  // a marketing channel of the policy: "email"
+  std::string subject;                  // the subject line (one line, at most 200 bytes)
+  std::string text;                     // the plain-text body (required)
+  std::string html;                     // an HTML body; empty: the text, escaped
+  Principal by = Principal::Service();  // who sends it (recorded in the audit log)
 };
 
 // What AnnouncePolicyChange did.
@@ -490,6 +504,42 @@ class Vault {
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t subject_id);
   // The derived state the decision engine reads.
   StatusOr<SubjectState> State(uint64_t subject_id);
+
+  // --- Marketing channels (CN13, CN14, CT07) ---------------------------------------------------
+  //
+  // May marketing reach the subject through `channel` now? The decision for the channel's purpose
+  // (each channel has its own, so channels stay separate: CT07) on the subject's state as it is:
+  // its consent where the channel is opt-in (CN13), no opt-out of the channel or of its purpose
+  // (or an ancestor), no objection (always honoured for direct marketing), no restriction; for
+  // email, the purpose must also be one that may use the policy's email category. Reads nothing
+  // but the cached state and records nothing. InvalidArgument ("channel") for a channel the
+  // policy does not declare; NotFound for an unknown or erased subject.
+  StatusOr<Decision> DecideMarketing(uint64_t subject_id, std::string_view channel);
+  // Queues a marketing email (outbox topic `marketing`, sealed under the subject's key) if
+  // DecideMarketing allows it now; the deliverer decides again when it sends (privet/delivery.h).
+  // PermissionDenied with the decision's reason, recorded in the audit log, and nothing queued
+  // otherwise. InvalidArgument for a missing or overlong subject line or text, and
+  // FailedPrecondition ("channel") for a declared channel other than email (privet decides those,
+  // DecideMarketing, but does not send them) and for a policy whose contact gives no email,
+  // address, phone or web form (the footer must tell the subject how to reach the sender). Audited
+  // (a decision, action "queue_marketing").
+  Status QueueMarketing(const MarketingMessage& message);
+
+  // One-click unsubscribe (RFC 8058). The token for the subject's `channel`: the subject id and
+  // the channel sealed (XChaCha20-Poly1305, random nonce) under a key derived from the vault's
+  // index root key (so it survives restarts and master-key rotations), in unpadded base64url.
+  // It reveals nothing (the subject id is encrypted, the nonce makes each token different) and
+  // cannot be forged or altered; it does not expire, so a link in an old email still works.
+  // NotFound for an unknown or erased subject; InvalidArgument for an undeclared channel.
+  StatusOr<std::string> UnsubscribeToken(uint64_t subject_id, std::string_view channel);
+  // The channel a token unsubscribes from, changing nothing (the confirmation page). NotFound,
+  // saying nothing more, for a token that does not open, names a channel the policy no longer
+  // declares, or belongs to an erased subject.
+  StatusOr<std::string> UnsubscribeChannel(std::string_view token);
+  // Records, at once, the opt-out of the token's channel (ConsentAction::kOptOut with the
+  // channel, source kUnsubscribe), audited like any consent change; returns the channel.
+  // Idempotent: a channel already opted out of records nothing more. NotFound as above.
+  StatusOr<std::string> Unsubscribe(std::string_view token);
 
   // Releases data to a recipient if the policy lets that recipient receive it for that purpose
   // and its preconditions hold (DecideDisclosure: court orders, DPAs, transfer mechanisms, no

@@ -25,6 +25,9 @@
 //   key check      Seal(master, "privet key check", "privet/key-check/v1")
 //   blind index    BLAKE2b-256(key = KDF(root, id, "privetbi"), normalized value);
 //                  id 1 email, 2 phone, 3 username
+//   unsubscribe    base64url (unpadded) of random nonce (24) || XChaCha20-Poly1305 of
+//   token          (subject id (8, LE) || channel id) || tag (16); AD "privet/unsubscribe/v1";
+//                  key KDF(index root, 1, "privetus")
 //
 // Thread-safety: all functions are thread-safe; NonceSource is lock-free.
 // Private to src/ (the vault is the public interface).
@@ -145,6 +148,20 @@ std::string MakeKeyCheck(const SecretKey& master, NonceSource& nonces);
 // FailedPrecondition "wrong master key: it does not open this key store" when `check` does not
 // open under `master` (whatever the reason: wrong key, truncated or altered check).
 Status VerifyKeyCheck(const SecretKey& master, std::string_view check);
+
+// Unsubscribe tokens (the link in a marketing email, RFC 8058): a subject and a marketing channel,
+// sealed under `key` with a random nonce, as unpadded base64url (about 70 characters for a short
+// channel id). Opaque (nothing of the subject can be read from one, and no two tokens for the same
+// subject and channel are alike) and unforgeable (a changed byte does not open). Channel ids
+// longer than 64 bytes are cut there. OpenUnsubscribeToken: NotFound "not an unsubscribe token"
+// for text that is not base64url of a token sealed under `key`, whatever the reason.
+struct UnsubscribeTarget {
+  uint64_t subject_id = 0;
+  std::string channel;
+};
+std::string SealUnsubscribeToken(const SecretKey& key, uint64_t subject_id,
+                                 std::string_view channel);
+StatusOr<UnsubscribeTarget> OpenUnsubscribeToken(const SecretKey& key, std::string_view token);
 
 // Blind indexes: keyed hashes for exact-match lookup of identifiers.
 enum class IdentifierKind { kEmail, kPhone, kUsername };

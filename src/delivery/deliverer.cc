@@ -23,6 +23,7 @@ using vault_internal::CoreOf;
 using vault_internal::VaultCore;
 
 constexpr std::string_view kSecretContext = "privet.webhook_secret";
+constexpr std::string_view kMarketingTopic = "marketing";  // Vault::QueueMarketing
 
 // Wipes a string that held personal data (a body, an address) before it is freed.
 void Wipe(std::string& s) {
@@ -39,6 +40,21 @@ std::string EmailCategory(const CompiledPolicy& policy) {
   return "";
 }
 
+// Where privet's pages are, without a trailing slash; empty when unset or when it could break a
+// header line (it is written into List-Unsubscribe).
+std::string PublicUrl(std::string_view url) {
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == '<' || c == '>') return "";
+  }
+  return std::string(url);
+}
+
+// The reason code of a refusal ("opted_out"), or "refused".
+std::string ReasonOf(const Status& s) {
+  return s.reason() ? std::string(ReasonName(*s.reason())) : std::string("refused");
+}
+
 std::string_view StateName(store::OutboxState s) {
   return s == store::OutboxState::kDead ? "dead" : "undeliverable";
 }
@@ -51,7 +67,8 @@ class Deliverer::Impl {
       : vault_(vault),
         core_(CoreOf(vault)),
         options_(std::move(options)),
-        email_category_(EmailCategory(core_.policy())) {
+        email_category_(EmailCategory(core_.policy())),
+        public_url_(PublicUrl(options_.public_url)) {
     options_.max_attempts = std::max(options_.max_attempts, 1);
     options_.batch = std::max<size_t>(options_.batch, 1);
   }
@@ -67,6 +84,8 @@ class Deliverer::Impl {
     MutexLock lock(&pass_mu_);
     return totals_;
   }
+
+  bool SendsMarketing() const { return !public_url_.empty(); }
 
   void Start(std::chrono::milliseconds period) {
     loop_.Start(period, [this] { (void)RunOnce(); });
@@ -106,6 +125,13 @@ class Deliverer::Impl {
                     store::WriteBatch& batch, std::vector<AuditEntry>& entries,
                     DeliveryReport& report, bool& unreachable) REQUIRES(pass_mu_);
   Status DeliverEmails(DeliveryReport& report) REQUIRES(pass_mu_);
+  // A marketing email's unsubscribe URL, once the decision for its channel is taken again now:
+  // PermissionDenied with the reason when the subject opted out since it was queued (recorded in
+  // `entries`), FailedPrecondition with the code to record when it can never go.
+  StatusOr<std::string> MarketingUnsubscribeUrl(const store::OutboxRecord& row,
+                                                const nlohmann::json& fields,
+                                                std::vector<AuditEntry>& entries)
+      REQUIRES(pass_mu_);
   // An endpoint's due events, in order, until one fails or none is left; commits its cursor.
   Status DeliverToEndpoint(delivery::WebhookClient& client, store::WebhookEndpointRecord& e,
                            DeliveryReport& report) REQUIRES(pass_mu_);
@@ -123,7 +149,8 @@ class Deliverer::Impl {
   VaultCore& core_;
   DeliveryOptions options_;
   const std::string email_category_;
-  mutable Mutex pass_mu_;  // one pass, or change of the endpoints, at a time
+  const std::string public_url_;  // for unsubscribe links: no trailing slash
+  mutable Mutex pass_mu_;         // one pass, or change of the endpoints, at a time
   int64_t pruned_through_ GUARDED_BY(pass_mu_) = 0;
   DeliveryReport totals_ GUARDED_BY(pass_mu_);  // every pass's, added up
   BackgroundLoop loop_;
@@ -145,6 +172,7 @@ void Deliverer::Impl::DeliverEmail(delivery::SmtpClient& smtp, const store::Outb
     u.last_error = std::move(error);
     if (state == store::OutboxState::kDead) ++report.dead;
     if (state == store::OutboxState::kUndeliverable) ++report.undeliverable;
+    if (state == store::OutboxState::kCancelled) ++report.cancelled;
     batch.UpdateOutboxDelivery(u);
   };
   StatusOr<std::string> body =
@@ -155,29 +183,45 @@ void Deliverer::Impl::DeliverEmail(delivery::SmtpClient& smtp, const store::Outb
       return finish(store::OutboxState::kUndeliverable, "subject_erased");
     return finish(store::OutboxState::kDead, "unreadable");
   }
+  nlohmann::json fields = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  Wipe(*body);
+  std::string unsubscribe_url;
+  if (row.topic == kMarketingTopic) {
+    StatusOr<std::string> url = MarketingUnsubscribeUrl(row, fields, entries);
+    if (!url.ok()) {
+      fields.clear();
+      // Opted out (or objected, restricted) since it was queued: it never goes (CN14).
+      if (url.status().code() == StatusCode::kPermissionDenied)
+        return finish(store::OutboxState::kCancelled, ReasonOf(url.status()));
+      return finish(store::OutboxState::kUndeliverable, url.status().message());
+    }
+    unsubscribe_url = std::move(*url);
+  }
   StatusOr<std::string> address =
       email_category_.empty() ? StatusOr<std::string>(NotFound("the policy has no email category"))
                               : core_.OpenFieldOf(row.subject_id, email_category_);
   if (!address.ok()) {
-    Wipe(*body);
+    fields.clear();
     if (address.status().code() == StatusCode::kNotFound)
       return finish(store::OutboxState::kUndeliverable, "no_address");
     return finish(store::OutboxState::kDead, "unreadable");
   }
   if (!delivery::PlainAddress(*address)) {
-    Wipe(*body);
+    fields.clear();
     Wipe(*address);
     return finish(store::OutboxState::kUndeliverable, "bad_address");
   }
-  nlohmann::json fields = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
-  Wipe(*body);
   delivery::Email email{
       .from = options_.smtp->from,
       .from_name = core_.policy().policy().organization,
       .to = std::move(*address),
       .idempotency_key = IdempotencyKey("email", row.seq),
       .date = FromUnix(now),
-      .content = delivery::RenderMessage(core_.policy(), row.topic, fields, options_.public_url)};
+      .content =
+          unsubscribe_url.empty()
+              ? delivery::RenderMessage(core_.policy(), row.topic, fields, options_.public_url)
+              : delivery::RenderMarketing(core_.policy(), fields, unsubscribe_url),
+      .unsubscribe_url = unsubscribe_url};
   fields.clear();
   const delivery::SendResult sent = smtp.Send(email);
   Wipe(email.to);
@@ -213,6 +257,36 @@ void Deliverer::Impl::DeliverEmail(delivery::SmtpClient& smtp, const store::Outb
   }
 }
 
+StatusOr<std::string> Deliverer::Impl::MarketingUnsubscribeUrl(const store::OutboxRecord& row,
+                                                               const nlohmann::json& fields,
+                                                               std::vector<AuditEntry>& entries) {
+  // A link without a host works in no mail client: no marketing without one.
+  if (public_url_.empty()) return FailedPrecondition("no_public_url");
+  const auto channel = fields.is_object() ? fields.find("channel") : fields.end();
+  if (channel == fields.end() || !channel->is_string()) return FailedPrecondition("unreadable");
+  StatusOr<Decision> decision = vault_.DecideMarketing(row.subject_id, channel->get<std::string>());
+  if (!decision.ok()) {
+    return FailedPrecondition(decision.status().code() == StatusCode::kNotFound
+                                  ? "subject_erased"
+                                  : "unknown_channel");  // the policy no longer declares it
+  }
+  if (!decision->allowed()) {
+    // Decided like any use of the subject's data, so recorded like one.
+    AuditEntry& e = entries.emplace_back(
+        core_.Audit(AuditEvent::kDecision, Principal::Service(), row.subject_id));
+    e.action = "deliver";
+    e.outcome = std::string(ReasonName(decision->reason));
+    e.detail = "email:" + row.topic;
+    if (const MarketingChannel* m =
+            FindMarketingChannel(core_.policy().policy(), channel->get<std::string>()))
+      e.purpose = m->purpose;
+    return PermissionDenied(decision->reason, "opted out since it was queued");
+  }
+  PRIVET_ASSIGN_OR_RETURN(std::string token,
+                          vault_.UnsubscribeToken(row.subject_id, channel->get<std::string>()));
+  return public_url_ + "/unsubscribe/" + token;
+}
+
 Status Deliverer::Impl::DeliverEmails(DeliveryReport& report) {
   if (!options_.smtp) return Status::Ok();  // email waits in the outbox
   delivery::SmtpClient smtp(*options_.smtp);
@@ -226,9 +300,12 @@ Status Deliverer::Impl::DeliverEmails(DeliveryReport& report) {
     bool unreachable = false;
     size_t settled = 0;  // sent, dead or undeliverable: a subject's next message may go now
     for (const store::OutboxRecord& row : rows) {
-      const size_t before = report.emails_sent + report.dead + report.undeliverable;
+      auto settled_so_far = [&] {
+        return report.emails_sent + report.dead + report.undeliverable + report.cancelled;
+      };
+      const size_t before = settled_so_far();
       DeliverEmail(smtp, row, now, batch, entries, report, unreachable);
-      settled += report.emails_sent + report.dead + report.undeliverable - before;
+      settled += settled_so_far() - before;
       if (unreachable) break;
     }
     // One commit for the batch: a crash before it sends these again, with the same keys.
@@ -353,6 +430,7 @@ StatusOr<DeliveryReport> Deliverer::Impl::RunOnce() {
   totals_.retries_scheduled += report.retries_scheduled;
   totals_.dead += report.dead;
   totals_.undeliverable += report.undeliverable;
+  totals_.cancelled += report.cancelled;
   PRIVET_RETURN_IF_ERROR(emails);
   PRIVET_RETURN_IF_ERROR(webhooks);
   return report;
@@ -538,6 +616,7 @@ Status Deliverer::Redeliver(const DeadLetter& letter, const Principal& by) {
 }
 StatusOr<DeliveryReport> Deliverer::RunOnce() { return impl_->RunOnce(); }
 DeliveryReport Deliverer::Totals() const { return impl_->Totals(); }
+bool Deliverer::SendsMarketing() const { return impl_->SendsMarketing(); }
 void Deliverer::Start(std::chrono::milliseconds period) { impl_->Start(period); }
 void Deliverer::Wake() { impl_->Wake(); }
 void Deliverer::Stop() { impl_->Stop(); }

@@ -1,6 +1,8 @@
 #include "delivery/messages.h"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 namespace privet::delivery {
 namespace {
@@ -143,6 +145,49 @@ std::string FillTemplate(std::string_view tmpl, const nlohmann::json& values, bo
     at = close + 2;
   }
   return out;
+}
+
+std::string HtmlEscaped(std::string_view text) {
+  std::string out;
+  AppendEscaped(out, text);
+  return out;
+}
+
+RenderedMessage RenderMarketing(const CompiledPolicy& policy, const nlohmann::json& body,
+                                std::string_view unsubscribe_url) {
+  const Policy& p = policy.policy();
+  auto field = [&](const char* key) {
+    auto it = body.find(key);
+    return it != body.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::vector<std::string> contact;
+  for (const std::string* c :
+       {&p.contact.email, &p.contact.address, &p.contact.phone, &p.contact.web_form}) {
+    if (!c->empty()) contact.push_back(*c);
+  }
+  std::string reach;
+  for (const std::string& c : contact) reach += (reach.empty() ? "" : " | ") + c;
+  const std::string sender = "Sent by " + p.organization + (reach.empty() ? "" : ". Contact: ");
+  const std::string stop = "To stop marketing email from " + p.organization + ", unsubscribe: ";
+
+  RenderedMessage m;
+  m.subject = field("subject");
+  for (char& c : m.subject) {
+    if (c == '\r' || c == '\n') c = ' ';  // one header line
+  }
+  m.text = field("text") + "\n\n-- \n" + sender + reach + "\n" + stop +
+           std::string(unsubscribe_url) + "\n";
+  const std::string footer = "<hr>\n<p>" + HtmlEscaped(sender + reach) + "<br>\n" +
+                             HtmlEscaped(stop) + "<a href=\"" + HtmlEscaped(unsubscribe_url) +
+                             "\">" + HtmlEscaped(unsubscribe_url) + "</a></p>\n";
+  std::string html = field("html");
+  if (html.empty()) html = TextAsHtml(field("text"));
+  size_t end = std::string::npos;
+  for (const char* tag : {"</body>", "</BODY>", "</Body>"}) {
+    end = std::min(end, html.rfind(tag));
+  }
+  m.html = end == std::string::npos ? html + footer : html.insert(end, footer);
+  return m;
 }
 
 RenderedMessage RenderMessage(const CompiledPolicy& policy, std::string_view topic,

@@ -27,6 +27,17 @@ struct RenderedMessage {
 RenderedMessage RenderMessage(const CompiledPolicy& policy, std::string_view topic,
                               const nlohmann::json& body, std::string_view site = "");
 
+// A marketing email (topic `marketing`): the caller's subject line, text and HTML from `body`
+// ({"subject","text","html"}), each part followed by a footer that names the sender (the policy's
+// organization), its contact details (email, postal address, phone, web form: those the policy
+// gives) and the unsubscribe link `unsubscribe_url` (CN14). The caller's HTML is its own; the
+// footer goes before its `</body>`, or at the end.
+RenderedMessage RenderMarketing(const CompiledPolicy& policy, const nlohmann::json& body,
+                                std::string_view unsubscribe_url);
+
+// `text` with HTML's special characters escaped.
+std::string HtmlEscaped(std::string_view text);
+
 // `{{name}}` placeholders of `tmpl` filled from `values` (escaped for HTML when `html`).
 std::string FillTemplate(std::string_view tmpl, const nlohmann::json& values, bool html);
 

@@ -123,6 +123,10 @@ std::string ComposeMime(const Email& email) {
   m += "Subject: " + HeaderText(email.content.subject) + "\r\n";
   m += "Message-ID: <" + email.idempotency_key + "@" + DomainOf(email.from) + ">\r\n";
   m += "Privet-Idempotency-Key: " + email.idempotency_key + "\r\n";
+  if (!email.unsubscribe_url.empty()) {
+    m += "List-Unsubscribe: <" + email.unsubscribe_url + ">\r\n";
+    m += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
+  }
   m += "Auto-Submitted: auto-generated\r\n";
   m += "MIME-Version: 1.0\r\n";
   m += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";

@@ -20,10 +20,13 @@ struct Email {
   std::string idempotency_key;  // also the Message-ID's local part
   Time date;
   RenderedMessage content;
+  // Marketing only: the one-click unsubscribe URL (RFC 8058); empty for service messages.
+  std::string unsubscribe_url;
 };
 
 // The message as sent: headers (Date, From, To, Subject (RFC 2047 when not ASCII), Message-ID,
-// MIME-Version, Auto-Submitted, Privet-Idempotency-Key) and a multipart/alternative body, with
+// MIME-Version, Auto-Submitted, Privet-Idempotency-Key; with an unsubscribe URL, List-Unsubscribe
+// and List-Unsubscribe-Post: List-Unsubscribe=One-Click) and a multipart/alternative body, with
 // CRLF line ends.
 std::string ComposeMime(const Email& email);
 

@@ -282,9 +282,9 @@ TEST(Notice, MarkdownStatesTheFactsInPlainWords) {
   // version) and the advance notice it holds material changes to, as the policy says.
   EXPECT_THAT(md, HasSubstr("email you and post the updated notice on our website."));
   EXPECT_THAT(md, HasSubstr("at least 30 days before they take effect."));
-  // What privet cannot do yet is not promised (policy_settings.h): unsubscribe links, statistics
-  // from request logs.
-  EXPECT_THAT(md, Not(HasSubstr("working unsubscribe link")));
+  // The unsubscribe link, which privet adds to every marketing email it sends (CN14).
+  EXPECT_THAT(md, HasSubstr("working unsubscribe link"));
+  // What privet cannot do yet is not promised (policy_settings.h): statistics from request logs.
   EXPECT_THAT(md, Not(HasSubstr("Before we compute statistics we remove")));
 }
 
@@ -802,7 +802,7 @@ TEST(Notice, UnconfirmedValuesMakeTheNoticeADraftThatNamesThem) {
 // A mark on something the notice does not state (a promise privet cannot keep yet) makes no draft.
 TEST(Notice, UnconfirmedValuesTheNoticeDoesNotStateLeaveItAlone) {
   Policy p = FullPolicy();
-  p.unconfirmed.push_back({"marketing_channels[0].unsubscribe_link", {70, 19}});
+  p.unconfirmed.push_back({"automatic_collection.drop_fields", {70, 19}});
   EXPECT_EQ(RenderNoticeMarkdown(p), RenderNoticeMarkdown(FullPolicy()));
 }
 

@@ -194,10 +194,13 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
     {"marketing_channels[].purpose", kEnforced, "Vault::RecordConsent: the channel's purpose"},
     {"marketing_channels[].opt_in", kEnforced,
      "loader: an opt-in channel's purpose needs consent (CN13)"},
-    {"marketing_channels[].unsubscribe_link", kNotYetEnforced,
-     "privet sends no marketing email yet, so it cannot add the unsubscribe (CN14; one-click "
-     "unsubscribe is "
-     "its own issue)"},
+    {"marketing_channels[].unsubscribe_link", kEnforced,
+     "Deliverer: every marketing email privet sends carries List-Unsubscribe (one-click, RFC "
+     "8058) and a footer with the sender, its contact details and the link, which opts out at "
+     "once (CN14)",
+     "true|false",
+     "privet adds the one-click unsubscribe to every marketing email it sends, whatever the "
+     "setting; false only keeps the promise out of the notice (a phone call carries no link)"},
 
     {"breach.notify_subjects", kEnforced,
      "Vault::RecordBreach: affected subjects are sent a notice through the outbox (CN15)"},

@@ -119,6 +119,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddAdminRoutes(table_);
   AddDeliveryRoutes(table_);
   AddBreachRoutes(table_);
+  AddMarketingRoutes(table_);
   AddSessionRoutes(table_);
   AddOrganizationRoutes(table_);
   AddLifecycleRoutes(table_);

@@ -7,7 +7,8 @@
 // (/healthz, /.well-known/gpc.json, /privacy), subject_routes.cc (subjects, fields, consents),
 // request_routes.cc (rights requests), session_routes.cc (subjects' passwords and sessions),
 // organization_routes.cc (members and routed requests), admin_routes.cc (policy, retention,
-// audit, disclosures, API keys, metrics).
+// audit, disclosures, API keys, metrics), marketing_routes.cc (marketing email, a channel's
+// decision, the public unsubscribe link).
 //
 // Thread-safety: Handle() may run on many threads at once.
 #pragma once
@@ -144,6 +145,7 @@ void AddSessionRoutes(RouteTable& table);
 void AddOrganizationRoutes(RouteTable& table);
 void AddLifecycleRoutes(RouteTable& table);
 void AddBreachRoutes(RouteTable& table);
+void AddMarketingRoutes(RouteTable& table);
 // The breach register's authority deadlines in the Prometheus text format, for /metrics.
 std::string RenderBreachMetrics(Vault& vault, Time now);
 // What the deliverer sent, retried and gave up on since the server started, for /metrics.

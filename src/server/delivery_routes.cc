@@ -76,7 +76,8 @@ StatusOr<HttpResponse> DeliverNow(const Call& call) {
                             {"webhooks_sent", r.webhooks_sent},
                             {"retries_scheduled", r.retries_scheduled},
                             {"dead", r.dead},
-                            {"undeliverable", r.undeliverable}});
+                            {"undeliverable", r.undeliverable},
+                            {"cancelled", r.cancelled}});
 }
 
 }  // namespace
@@ -90,7 +91,7 @@ std::string RenderDeliveryMetrics(const Deliverer& delivery) {
   for (const auto& [outcome, n] :
        {std::pair{"email_sent", t.emails_sent}, std::pair{"webhook_sent", t.webhooks_sent},
         std::pair{"retry_scheduled", t.retries_scheduled}, std::pair{"dead", t.dead},
-        std::pair{"undeliverable", t.undeliverable}}) {
+        std::pair{"undeliverable", t.undeliverable}, std::pair{"cancelled", t.cancelled}}) {
     out += "privet_delivery_total{outcome=\"" + std::string(outcome) + "\"} " + std::to_string(n) +
            "\n";
   }

@@ -351,9 +351,11 @@ StatusOr<HttpResponse> RecordConsent(const Call& call) {
   if (source_name) {
     auto source = ParseConsentSourceName(*source_name);
     // gpc and dnt events come from the browser's headers only, tcf and gpp from a consent
-    // string (POST .../consent-strings), never from a body.
+    // string (POST .../consent-strings), unsubscribe from the link in a marketing email (POST
+    // /unsubscribe/{token}): never from a body.
     if (!source || *source == ConsentSource::kGpc || *source == ConsentSource::kDnt ||
-        *source == ConsentSource::kTcf || *source == ConsentSource::kGpp) {
+        *source == ConsentSource::kTcf || *source == ConsentSource::kGpp ||
+        *source == ConsentSource::kUnsubscribe) {
       return InvalidArgument("must be form, cookie_banner, api or staff", "source");
     }
     change.source = *source;

@@ -43,7 +43,7 @@ struct ConsentEventRecord {
   std::string channel;    // marketing channel id; empty when none
   std::string recipient;  // recipient id of an opt-out from one recipient (CU06); empty when none
   std::string action;     // grant, withdraw, opt_out, opt_in, object, withdraw_objection, ...
-  std::string source;     // form, cookie_banner, api, gpc, dnt, staff, tcf, gpp
+  std::string source;     // form, cookie_banner, api, gpc, dnt, staff, tcf, gpp, unsubscribe
   int64_t at = 0;
   int policy_version = 0;
   // A consent string's own Created / LastUpdated (unix seconds); 0 when none.
@@ -96,8 +96,15 @@ struct RequestRecord {
 
 // Where an outbox message stands. Pending messages are sent (src/delivery); a message that
 // failed its last attempt is dead (the admin sees it), one that can never be sent (its subject
-// erased, no address) is undeliverable. Stored as these numbers.
-enum class OutboxState : int { kPending = 0, kSent = 1, kDead = 2, kUndeliverable = 3 };
+// erased, no address) is undeliverable, and a marketing message whose subject opted out before it
+// went is cancelled (not a failure: never retried, never a dead letter). Stored as these numbers.
+enum class OutboxState : int {
+  kPending = 0,
+  kSent = 1,
+  kDead = 2,
+  kUndeliverable = 3,
+  kCancelled = 4
+};
 
 // A message waiting to be sent (identity codes, notices to the subject): the outbox. The
 // deliverer reads the due ones and records each attempt. The body is sealed with the subject's

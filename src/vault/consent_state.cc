@@ -35,6 +35,7 @@ constexpr auto kConsentSourceNames = common::MakeNameTable<ConsentSource>({
     {ConsentSource::kStaff, "staff"},
     {ConsentSource::kTcf, "tcf"},
     {ConsentSource::kGpp, "gpp"},
+    {ConsentSource::kUnsubscribe, "unsubscribe"},
 });
 static_assert(common::CoversEveryEnumerator(kConsentSourceNames));
 

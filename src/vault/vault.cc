@@ -235,6 +235,21 @@ StatusOr<std::vector<ConsentEvent>> Vault::RecordConsentString(uint64_t id,
                                                                std::string_view text) {
   return impl_->RecordConsentString(id, format, text);
 }
+StatusOr<Decision> Vault::DecideMarketing(uint64_t id, std::string_view channel) {
+  return impl_->DecideMarketing(id, channel);
+}
+Status Vault::QueueMarketing(const MarketingMessage& message) {
+  return impl_->QueueMarketing(message);
+}
+StatusOr<std::string> Vault::UnsubscribeToken(uint64_t id, std::string_view channel) {
+  return impl_->UnsubscribeToken(id, channel);
+}
+StatusOr<std::string> Vault::UnsubscribeChannel(std::string_view token) {
+  return impl_->UnsubscribeChannel(token);
+}
+StatusOr<std::string> Vault::Unsubscribe(std::string_view token) {
+  return impl_->Unsubscribe(token);
+}
 StatusOr<std::vector<ConsentEvent>> Vault::ConsentHistory(uint64_t id) {
   return impl_->ConsentHistory(id);
 }

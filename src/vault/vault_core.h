@@ -188,7 +188,8 @@ class VaultCore {
   SharedMutex master_mu_ ACQUIRED_AFTER(write_mu_);
   crypto::SecretKey master_;  // written under both locks, read under either
   crypto::BlindIndexer indexer_;
-  crypto::SecretKey service_key_;  // SealService
+  crypto::SecretKey service_key_;      // SealService
+  crypto::SecretKey unsubscribe_key_;  // unsubscribe tokens (marketing.cc)
   crypto::NonceSource nonces_;
   IdGenerator ids_;
   std::unique_ptr<store::DataStore> data_;

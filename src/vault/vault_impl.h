@@ -5,6 +5,7 @@
 //   reads.cc         reads and their decisions (stored by the ReadAuditor, read_auditor.*)
 //   consent.cc       the consent ledger, cookies, the profile a withdrawal ends (CF15)
 //   disclosures.cc   the disclosure register (CN08, CT05)
+//   marketing.cc     marketing channels: their decision, queued emails, unsubscribe tokens (CN14)
 //   announcements.cc telling subjects of a policy change before it reaches their data (CU06)
 //   policy_versions.cc publishing policy versions and their notices (CN16, CF17, CX10, CU11)
 //   breaches.cc      the breach register, who a breach affected, and their notices (CN15)
@@ -88,6 +89,13 @@ class Vault::Impl : public vault_internal::VaultCore {
   // disclosures.cc
   StatusOr<DisclosureResult> Disclose(const Disclosure& d);
   StatusOr<std::vector<DisclosureEntry>> Disclosures(uint64_t id);
+
+  // marketing.cc
+  StatusOr<Decision> DecideMarketing(uint64_t id, std::string_view channel);
+  Status QueueMarketing(const MarketingMessage& message);
+  StatusOr<std::string> UnsubscribeToken(uint64_t id, std::string_view channel);
+  StatusOr<std::string> UnsubscribeChannel(std::string_view token);
+  StatusOr<std::string> Unsubscribe(std::string_view token);
 
   // announcements.cc: tells the subjects what `policy` (the policy in force, or a version just
   // published) declares anew for their data.
@@ -180,6 +188,12 @@ class Vault::Impl : public vault_internal::VaultCore {
   // The latest policy version the subject was notified of whose opt-out window has passed (the
   // version they signed up under counts as notified).
   StatusOr<int> NotifiedVersion(const CachedSubject& subject);
+
+  // marketing.cc: the policy's channel `channel` (InvalidArgument otherwise); the decision for it
+  // on `subject`'s state; the subject and channel of a token (NotFound, saying nothing more).
+  StatusOr<const MarketingChannel*> FindChannel(std::string_view channel) const;
+  Decision DecideChannel(const MarketingChannel& channel, const CachedSubject& subject) const;
+  StatusOr<std::pair<uint64_t, const MarketingChannel*>> OpenToken(std::string_view token);
 
   // disclosures.cc: opens the subject's fields whose category is in `categories`, that were
   // collected for `purpose` or a purpose above it, and that the policy version they were

@@ -562,3 +562,59 @@ TEST_F(ConfiTrekVault, CT11_OrganizationAdminAdministersItsMembersOnly) {
 
 }  // namespace
 }  // namespace privet
+
+namespace privet {
+namespace {
+
+// CT07: "Promotional channels are chosen separately: email, SMS, telephone, postal mail." Ending
+// one channel from its own unsubscribe link (the link of a marketing email) ends that channel
+// only: the others stay as the subject chose them. privet decides every channel and sends email
+// itself; the other channels are the caller's to send once their decision allows.
+TEST_F(ConfiTrekVault, CT07_UnsubscribingFromOneChannelLeavesTheOthersAsChosen) {
+  const std::vector<MarketingChannel>& channels = compiled().policy().marketing_channels;
+  ASSERT_EQ(channels.size(), 4u);
+  for (const MarketingChannel& ended : channels) {
+    SCOPED_TRACE(ended.id);
+    const uint64_t id = NewSubject({.kind = "customer"});
+    for (const MarketingChannel& c : channels) {
+      auto before = vault().DecideMarketing(id, c.id);
+      ASSERT_TRUE(before.ok()) << before.status().ToString();
+      EXPECT_EQ(before->allowed(), !c.opt_in) << c.id;
+      ASSERT_TRUE(
+          vault().RecordConsent(id, {.channel = c.id, .action = ConsentAction::kGrant}).ok());
+    }
+    auto token = vault().UnsubscribeToken(id, ended.id);
+    ASSERT_TRUE(token.ok()) << token.status().ToString();
+    auto unsubscribed = vault().Unsubscribe(*token);
+    ASSERT_TRUE(unsubscribed.ok()) << unsubscribed.status().ToString();
+    EXPECT_EQ(*unsubscribed, ended.id);
+    for (const MarketingChannel& c : channels) {
+      auto after = vault().DecideMarketing(id, c.id);
+      ASSERT_TRUE(after.ok());
+      if (c.id == ended.id) {
+        EXPECT_EQ(after->reason, Reason::kOptedOut) << c.id;
+      } else {
+        EXPECT_TRUE(after->allowed()) << c.id << " changed with " << ended.id;
+      }
+    }
+    // The ledger says where the change came from, and for which channel.
+    auto history = vault().ConsentHistory(id);
+    ASSERT_TRUE(history.ok());
+    EXPECT_EQ(history->back().channel, ended.id);
+    EXPECT_EQ(history->back().source, ConsentSource::kUnsubscribe);
+    // Choosing the channel again takes the unsubscribe back.
+    ASSERT_TRUE(
+        vault().RecordConsent(id, {.channel = ended.id, .action = ConsentAction::kGrant}).ok());
+    EXPECT_TRUE(vault().DecideMarketing(id, ended.id)->allowed());
+  }
+  // SMS, telephone and post are decided here, not sent by privet.
+  const uint64_t id = NewSubject({.kind = "customer"});
+  ASSERT_TRUE(vault().RecordConsent(id, {.channel = "sms", .action = ConsentAction::kGrant}).ok());
+  EXPECT_EQ(vault()
+                .QueueMarketing({.subject_id = id, .channel = "sms", .subject = "x", .text = "y"})
+                .code(),
+            StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace privet

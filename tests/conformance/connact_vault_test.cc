@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "privet/delivery.h"
+#include "privet/rights.h"
+#include "testing/smtp_sink.h"
 #include "testing/status_matchers.h"
 #include "testing/vault_fixture.h"
 
@@ -16,7 +19,9 @@ using ::privet::testing::IsOk;
 using ::privet::testing::Refused;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::StartsWith;
 
 class ConnactVault : public testing::VaultTest {
  protected:
@@ -217,10 +222,10 @@ TEST_F(ConnactVault, CN12_SocialMediaCookiesAreASeparateChoice) {
 }
 
 // CN14: "Every marketing email names the sender, gives contact information and a working
-// unsubscribe; unsubscribing stops further marketing email." The message itself and its
-// unsubscribe link are issue 18; what the vault keeps is the second half: once the subject
-// unsubscribes, the marketing email purpose gets no contact data, nor does its sender, while the
-// subject's other purposes go on.
+// unsubscribe; unsubscribing stops further marketing email." The message itself is checked by
+// CN14_EveryMarketingEmailNamesTheSenderAndItsLinkStopsTheNext below; this is what the vault keeps
+// of the second half: once the subject unsubscribes, the marketing email purpose gets no contact
+// data, nor does its sender, while the subject's other purposes go on.
 TEST_F(ConnactVault, CN14_UnsubscribingStopsMarketingEmail) {
   const CompiledPolicy& policy = compiled();
   ASSERT_FALSE(policy.policy().marketing_channels.empty());
@@ -354,6 +359,105 @@ TEST_F(ConnactVault, CN17_DataIsNotUsedForAPurposeAddedAfterCollectionWithoutCon
   ASSERT_TRUE(consented.ok());
   ASSERT_EQ(consented->fields.size(), 1u);
   EXPECT_EQ(consented->fields[0].value, "plan:team");
+}
+
+}  // namespace
+}  // namespace privet
+
+namespace privet {
+namespace {
+
+// CN13: "Newsletters are opt-in." Nothing is queued for a subject who has not subscribed, and a
+// subscriber's newsletter is.
+TEST_F(ConnactVault, CN13_NoNewsletterIsQueuedBeforeTheSubjectOptsIn) {
+  for (const MarketingChannel& channel : compiled().policy().marketing_channels) {
+    SCOPED_TRACE(channel.id);
+    ASSERT_TRUE(channel.opt_in);
+    const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+    auto decided = vault().DecideMarketing(id, channel.id);
+    ASSERT_THAT(decided, IsOk());
+    EXPECT_EQ(decided->reason, Reason::kNoConsent);
+    if (channel.id != "email") continue;
+    const MarketingMessage news{
+        .subject_id = id, .channel = channel.id, .subject = "News", .text = "What is new."};
+    EXPECT_THAT(vault().QueueMarketing(news), Refused(Reason::kNoConsent));
+    ASSERT_THAT(vault().RecordConsent(id, {.channel = channel.id, .action = ConsentAction::kGrant}),
+                IsOk());
+    EXPECT_THAT(vault().QueueMarketing(news), IsOk());
+  }
+}
+
+// CN14, the whole promise, through the outbox to a real SMTP server: every marketing email names
+// the sender and its contact information (as the policy gives them) and carries a working one-click
+// unsubscribe; following it stops further marketing email, including one already queued, while
+// the subject's service email still goes.
+TEST_F(ConnactVault, CN14_EveryMarketingEmailNamesTheSenderAndItsLinkStopsTheNext) {
+  const Policy& policy = compiled().policy();
+  ASSERT_NE(FindMarketingChannel(policy, "email"), nullptr);
+  ASSERT_TRUE(FindMarketingChannel(policy, "email")->unsubscribe_link);
+  testing::SmtpSink sink(dir_.path() + "/smtp");
+  ASSERT_TRUE(sink.ok());
+  Deliverer deliverer(vault(),
+                      {.smtp = SmtpSettings{.url = sink.url(), .from = "news@connact.test"},
+                       .max_attempts = 1,
+                       .public_url = "https://privacy.connact.test"});
+  const uint64_t id = NewSubject({.kind = "user", .age_years = 30});
+  ASSERT_THAT(
+      vault().Write({.subject_id = id,
+                     .purposes = {"service"},
+                     .fields = {{.category = "user.contact.email", .value = "u@example.com"}}}),
+      IsOk());
+  ASSERT_THAT(vault().RecordConsent(id, {.channel = "email", .action = ConsentAction::kGrant}),
+              IsOk());
+  auto news = [&](const std::string& line) {
+    return vault().QueueMarketing(
+        {.subject_id = id, .channel = "email", .subject = line, .text = "What is new."});
+  };
+  ASSERT_THAT(news("March"), IsOk());
+  auto pass = deliverer.RunOnce();
+  ASSERT_THAT(pass, IsOk());
+  EXPECT_EQ(pass->emails_sent, 1u);
+  const std::vector<testing::ReceivedMail> mail = sink.WaitFor(1);
+  ASSERT_EQ(mail.size(), 1u);
+  // The sender, by name, in the From header and in the text; contact information the policy gives.
+  EXPECT_THAT(mail[0].Header("From"), HasSubstr(policy.organization));
+  const std::string text = mail[0].Text();
+  EXPECT_THAT(text, HasSubstr("Sent by " + policy.organization));
+  for (const std::string* contact : {&policy.contact.email, &policy.contact.address,
+                                     &policy.contact.phone, &policy.contact.web_form}) {
+    if (!contact->empty()) {
+      EXPECT_THAT(text, HasSubstr(*contact));
+    }
+  }
+  // A working unsubscribe: one-click headers and the same link in the text.
+  EXPECT_EQ(mail[0].Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+  const std::string link = mail[0].Header("List-Unsubscribe");
+  const std::string prefix = "<https://privacy.connact.test/unsubscribe/";
+  ASSERT_THAT(link, StartsWith(prefix));
+  const std::string token = link.substr(prefix.size(), link.size() - prefix.size() - 1);
+  EXPECT_THAT(text, HasSubstr(token));
+
+  // The next newsletter is queued; the subject unsubscribes before it goes.
+  ASSERT_THAT(news("April"), IsOk());
+  auto channel = vault().Unsubscribe(token);
+  ASSERT_THAT(channel, IsOk());
+  EXPECT_EQ(*channel, "email");
+  auto history = vault().ConsentHistory(id);
+  ASSERT_THAT(history, IsOk());
+  EXPECT_EQ(history->back().action, ConsentAction::kOptOut);
+  EXPECT_EQ(history->back().source, ConsentSource::kUnsubscribe);
+  pass = deliverer.RunOnce();
+  ASSERT_THAT(pass, IsOk());
+  EXPECT_EQ(pass->emails_sent, 0u);
+  EXPECT_EQ(pass->cancelled, 1u);
+  EXPECT_THAT(news("May"), Refused(Reason::kOptedOut));
+  // Unsubscribing ends marketing, not the account: a service message still goes.
+  RequestDesk desk(vault());
+  ASSERT_THAT(desk.File({.right = Right::kAccess, .subject_id = id, .channel = "email"}), IsOk());
+  pass = deliverer.RunOnce();
+  ASSERT_THAT(pass, IsOk());
+  EXPECT_EQ(pass->emails_sent, 1u);
+  EXPECT_EQ(sink.WaitFor(2).size(), 2u);
 }
 
 }  // namespace

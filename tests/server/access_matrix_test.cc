@@ -29,7 +29,8 @@ std::string Fill(std::string pattern, const std::string& subject) {
 
 bool IsPublic(const std::string& pattern) {
   return pattern == "/healthz" || pattern == "/.well-known/gpc.json" || pattern == "/privacy" ||
-         pattern == "/v1/sessions";
+         pattern == "/v1/sessions" ||
+         pattern == "/unsubscribe/{token}";  // the link's token is its only credential
 }
 bool IsSubjectRoute(const std::string& pattern) {
   return pattern.rfind("/v1/subjects/{id}", 0) == 0;

@@ -56,7 +56,8 @@ class HttpClient {
       req.set(http::field::host, "127.0.0.1");
       if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
       for (const auto& [name, value] : headers) req.set(name, value);
-      if (!body.empty()) req.set(http::field::content_type, "application/json");
+      if (!body.empty() && !headers.count("Content-Type"))
+        req.set(http::field::content_type, "application/json");
       req.body() = body;
       req.keep_alive(true);
       req.prepare_payload();

@@ -134,6 +134,12 @@ TEST_F(OpenApi, EveryDocumentedRouteAnswersOverHttpAndNoneIs404) {
         target.replace(at, std::string(param).size(), "1");
     }
     HttpReply r = client().Send(method, target, "", "");
+    if (pattern == "/unsubscribe/{token}") {
+      // No token works here: the route answers its own page, not the JSON of an unknown route.
+      EXPECT_EQ(r.status, 404) << method << " " << target;
+      EXPECT_EQ(r.headers["Content-Type"], "text/html; charset=utf-8") << method << " " << target;
+      continue;
+    }
     EXPECT_NE(r.status, 404) << method << " " << target;
     EXPECT_NE(r.status, 405) << method << " " << target;
     // Public routes answer; the others want a key.
