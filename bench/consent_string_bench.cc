@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -40,7 +41,7 @@ double Rate(const std::vector<std::string>& strings, Decode decode, double secon
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   std::string path;
   double seconds = 3;
   for (int i = 1; i < argc; ++i) {
@@ -94,4 +95,7 @@ int main(int argc, char** argv) {
               gpp_rate);
   std::printf("sink=%zu\n", sink % 2);
   return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "consent_string_bench: %s\n", e.what());
+  return 1;
 }
