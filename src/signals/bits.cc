@@ -115,7 +115,9 @@ void BitReader::Fail(std::size_t at_bit, std::string_view problem, const Where& 
 }
 
 void BitWriter::Write(uint64_t value, int width) {
-  for (int i = width - 1; i >= 0; --i) bits_.push_back(static_cast<uint8_t>((value >> i) & 1));
+  for (int i = width - 1; i >= 0; --i) {
+    bits_.push_back(i < 64 ? static_cast<uint8_t>((value >> i) & 1) : 0);  // above 64: zeros
+  }
 }
 
 void BitWriter::WriteFibonacci(uint32_t value) {

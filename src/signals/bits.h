@@ -101,8 +101,9 @@ class BitReader {
 
 class BitWriter {
  public:
-  // Appends `value` in `width` bits, most significant first. REQUIRES: value < 2^width (the
-  // encoders check each field's range first and return InvalidArgument).
+  // Appends `value` in `width` bits, most significant first (a width above 64 writes leading
+  // zeros). REQUIRES: value < 2^width (the encoders check each field's range first and return
+  // InvalidArgument).
   void Write(uint64_t value, int width);
   void WriteBool(bool value) { bits_.push_back(value ? 1 : 0); }
   void WriteFibonacci(uint32_t value);  // REQUIRES: value >= 1
