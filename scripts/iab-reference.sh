@@ -3,7 +3,7 @@
 # states encoded by the IAB's own JavaScript libraries, decoded and re-encoded by privet.
 #
 #   scripts/iab-reference.sh [COUNT [SEED]]     (default 10000 states, seed 1; ctest runs 10000)
-#   scripts/iab-reference.sh 1000000 7          (the long run: about half an hour)
+#   scripts/iab-reference.sh 1000000 7          (the long run: about 11 minutes on 2 cores)
 #
 # The libraries come from npm, pinned by tools/iab-reference/package-lock.json, and are installed
 # into tools/iab-reference/node_modules the first time (needs Node.js 18+). The test binary is

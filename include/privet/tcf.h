@@ -63,8 +63,8 @@ enum class RestrictionType : uint8_t {
 };
 
 // One publisher restriction: for `purpose_id` (1..63), `restriction_type` applies to these
-// vendors (sorted ids). The reference encoder writes restrictions ordered by purpose id, then
-// by restriction type; EncodeTcString writes them in the order given.
+// vendors (sorted ids). Restrictions are written in the order given (the reference encoder
+// writes them in the order they were first added), each vendor list as runs of consecutive ids.
 struct PublisherRestriction {
   int purpose_id = 0;
   RestrictionType restriction_type = RestrictionType::kNotAllowed;

@@ -24,14 +24,22 @@ constexpr std::array<uint8_t, 256> kReverseAlphabet = MakeReverseAlphabet();
 
 }  // namespace
 
-StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_t char_offset,
-                                               std::string_view segment, std::string_view field) {
+StatusOr<Bits> Base64UrlToBits(std::string_view text, std::size_t char_offset,
+                               std::string_view segment, std::string_view field) {
   if (text.empty()) {
     return InvalidArgument(
         "empty " + std::string(segment) + " at character " + std::to_string(char_offset),
         std::string(field));
   }
-  std::vector<uint8_t> bits(text.size() * 6);
+  Bits bits;
+  bits.size = text.size() * 6;
+  const std::size_t word_count = (bits.size + 63) / 64;
+  if (word_count > Bits::kInlineWords) bits.heap.resize(word_count);
+  uint64_t* words = word_count > Bits::kInlineWords ? bits.heap.data() : bits.inline_words.data();
+  // Six bits per character into `pending` (holding `held` bits), a word out when it fills.
+  uint64_t pending = 0;
+  int held = 0;
+  std::size_t word = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const uint8_t value = kReverseAlphabet[static_cast<unsigned char>(text[i])];
     if (value == kNotBase64Url) {
@@ -40,22 +48,31 @@ StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_
                                  ")",
                              std::string(field));
     }
-    for (int b = 0; b < 6; ++b) bits[i * 6 + b] = static_cast<uint8_t>((value >> (5 - b)) & 1);
+    if (held <= 58) {
+      pending = (pending << 6) | value;
+      held += 6;
+      if (held == 64) {
+        words[word++] = pending;
+        pending = 0;
+        held = 0;
+      }
+    } else {
+      const int fits = 64 - held;  // 1..5 bits of this character end the word
+      words[word++] = (pending << fits) | (value >> (6 - fits));
+      held = 6 - fits;
+      pending = value & ((1U << held) - 1);
+    }
   }
+  if (held > 0) words[word] = pending << (64 - held);
   return bits;
 }
 
-uint64_t BitReader::Read(int width, const Where& where) {
-  if (!status_.ok()) return 0;
-  if (bits_.size() - position_ < static_cast<std::size_t>(width)) {
+uint64_t BitReader::Truncated(const Where& where) {
+  if (status_.ok()) {
     Fail(position_, "truncated", where);
-    position_ = bits_.size();
-    return 0;
+    position_ = bits_.size;
   }
-  uint64_t value = 0;
-  for (int i = 0; i < width; ++i) value = (value << 1) | bits_[position_ + i];
-  position_ += width;
-  return value;
+  return 0;
 }
 
 uint32_t BitReader::ReadFibonacci(const Where& where) {
@@ -69,11 +86,11 @@ uint32_t BitReader::ReadFibonacci(const Where& where) {
   uint32_t next = 2;
   uint8_t previous = 0;
   for (int term = 0;; ++term) {
-    if (position_ >= bits_.size()) {
+    if (position_ >= bits_.size) {
       Fail(start, "truncated Fibonacci code", where);
       return 0;
     }
-    const uint8_t bit = bits_[position_++];
+    const auto bit = static_cast<uint8_t>(Read(1, where));
     if (bit == 1 && previous == 1) return value;
     if (term >= kMaxTerms) {
       Fail(start, "Fibonacci code too long", where);
@@ -98,7 +115,9 @@ void BitReader::Fail(std::size_t at_bit, std::string_view problem, const Where& 
 }
 
 void BitWriter::Write(uint64_t value, int width) {
-  for (int i = width - 1; i >= 0; --i) bits_.push_back(static_cast<uint8_t>((value >> i) & 1));
+  for (int i = width - 1; i >= 0; --i) {
+    bits_.push_back(i < 64 ? static_cast<uint8_t>((value >> i) & 1) : 0);  // above 64: zeros
+  }
 }
 
 void BitWriter::WriteFibonacci(uint32_t value) {

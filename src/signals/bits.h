@@ -6,6 +6,7 @@
 // through and checks `status()` once, and before any loop whose count came from the string.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,16 +23,30 @@ enum class Padding : uint8_t {
   kCompressed,   // to a multiple of 8 bits, then of 6 (GPP's header and US sections)
 };
 
+// Bits in 64-bit words, the first bit the most significant of the first word. Most segments fit
+// in the inline words (85 characters); longer ones use the heap.
+struct Bits {
+  static constexpr std::size_t kInlineWords = 8;
+  const uint64_t* words() const { return heap.empty() ? inline_words.data() : heap.data(); }
+
+  std::array<uint64_t, kInlineWords> inline_words{};
+  std::vector<uint64_t> heap;
+  std::size_t size = 0;
+};
+
 // Decodes base64url characters into bits (6 per character). InvalidArgument naming the
 // character offset (counted from `char_offset`, the segment's place in the whole string) if a
 // character is not in the alphabet A-Z a-z 0-9 - _ or the segment is empty.
-StatusOr<std::vector<uint8_t>> Base64UrlToBits(std::string_view text, std::size_t char_offset,
-                                               std::string_view segment, std::string_view field);
+StatusOr<Bits> Base64UrlToBits(std::string_view text, std::size_t char_offset,
+                               std::string_view segment, std::string_view field);
 
 // Which field a read is for, for error messages: "vendor consents", or "vendor consents: range
 // entry 3" with `item` "range entry" and `number` 3.
 struct Where {
-  Where(const char* field_name) : what(field_name) {}  // NOLINT(google-explicit-constructor)
+  template <std::size_t N>
+  Where(const char (&field_name)[N])  // NOLINT(google-explicit-constructor): a literal's length
+      : what(field_name, N - 1) {}    // is known, no strlen on the hot path
+  Where(std::string_view field_name) : what(field_name) {}  // NOLINT(google-explicit-constructor)
   Where(std::string_view field_name, std::string_view item_name, std::size_t item_number)
       : what(field_name), item(item_name), number(item_number) {}
   std::string_view what;
@@ -41,14 +56,26 @@ struct Where {
 
 class BitReader {
  public:
-  // Reads `bits` (one 0/1 byte per bit). `segment` names the segment in error messages ("core
-  // segment"); `field` is the Status field ("tcf", "gpp").
-  BitReader(const std::vector<uint8_t>& bits, std::string_view segment, std::string_view field)
+  // Reads `bits`. `segment` names the segment in error messages ("core segment"); `field` is
+  // the Status field ("tcf", "gpp").
+  BitReader(const Bits& bits, std::string_view segment, std::string_view field)
       : bits_(bits), segment_(segment), field_(field) {}
 
   // The next `width` bits (at most 64) as an unsigned integer, most significant bit first.
   // Past the end: records "truncated at bit N (<segment>: <what>)" and returns 0.
-  uint64_t Read(int width, const Where& where);
+  uint64_t Read(int width, const Where& where) {
+    if (!status_.ok() || remaining() < static_cast<std::size_t>(width)) {
+      return Truncated(where);
+    }
+    if (width == 0) return 0;
+    const std::size_t word = position_ / 64;
+    const std::size_t offset = position_ % 64;
+    const uint64_t* words = bits_.words();
+    uint64_t value = words[word] << offset;
+    if (offset + static_cast<std::size_t>(width) > 64) value |= words[word + 1] >> (64 - offset);
+    position_ += static_cast<std::size_t>(width);
+    return value >> (64 - width);
+  }
   bool ReadBool(const Where& where) { return Read(1, where) != 0; }
   // A Fibonacci-coded integer (GPP): bits up to and including the terminating "11".
   uint32_t ReadFibonacci(const Where& where);
@@ -59,10 +86,13 @@ class BitReader {
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
   std::size_t position() const { return position_; }
-  std::size_t size() const { return bits_.size(); }
+  std::size_t size() const { return bits_.size; }
+  std::size_t remaining() const { return bits_.size - position_; }
 
  private:
-  const std::vector<uint8_t>& bits_;
+  uint64_t Truncated(const Where& where);  // records the error (unless one is kept); returns 0
+
+  const Bits& bits_;
   std::size_t position_ = 0;
   std::string_view segment_;
   std::string_view field_;
@@ -71,8 +101,9 @@ class BitReader {
 
 class BitWriter {
  public:
-  // Appends `value` in `width` bits, most significant first. REQUIRES: value < 2^width (the
-  // encoders check each field's range first and return InvalidArgument).
+  // Appends `value` in `width` bits, most significant first (a width above 64 writes leading
+  // zeros). REQUIRES: value < 2^width (the encoders check each field's range first and return
+  // InvalidArgument).
   void Write(uint64_t value, int width);
   void WriteBool(bool value) { bits_.push_back(value ? 1 : 0); }
   void WriteFibonacci(uint32_t value);  // REQUIRES: value >= 1

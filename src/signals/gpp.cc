@@ -111,7 +111,7 @@ StatusOr<GppString> DecodeGppString(std::string_view text) {
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  PRIVET_ASSIGN_OR_RETURN(std::vector<uint8_t> bits,
+  PRIVET_ASSIGN_OR_RETURN(signals::Bits bits,
                           signals::Base64UrlToBits(parts[0], 0, "header", "gpp"));
   BitReader reader(bits, "header", "gpp");
   const auto type = static_cast<int>(reader.Read(6, "type"));

@@ -24,9 +24,10 @@ constexpr int kPublisherTcSegment = 3;
 constexpr int kMaxCustomPurposes = 63;
 
 template <std::size_t N>
-std::bitset<N> ReadBitset(BitReader& reader, const char* what) {
+std::bitset<N> ReadBitset(BitReader& reader, const Where& what) {
+  const uint64_t value = reader.Read(N, what);
   std::bitset<N> bits;
-  for (std::size_t i = 0; i < N; ++i) bits[i] = reader.ReadBool(what);
+  for (std::size_t i = 0; i < N; ++i) bits[i] = ((value >> (N - 1 - i)) & 1) != 0;
   return bits;
 }
 
@@ -36,7 +37,7 @@ void WriteBitset(const std::bitset<N>& bits, BitWriter& writer) {
 }
 
 // Two letters A-Z, 6 bits each (A = 0).
-std::string ReadLetters(BitReader& reader, const char* what) {
+std::string ReadLetters(BitReader& reader, const Where& what) {
   const std::size_t at = reader.position();
   std::string letters;
   for (int i = 0; i < 2; ++i) {
@@ -47,7 +48,7 @@ std::string ReadLetters(BitReader& reader, const char* what) {
   return letters;
 }
 
-Time ReadTime(BitReader& reader, const char* what) {
+Time ReadTime(BitReader& reader, const Where& what) {
   const uint64_t deciseconds = reader.Read(36, what);
   return Time(std::chrono::duration_cast<Time::duration>(
       std::chrono::milliseconds(static_cast<int64_t>(deciseconds) * 100)));
@@ -210,8 +211,7 @@ StatusOr<TcString> DecodeTc(std::string_view text, std::string_view field, std::
     const std::size_t offset = char_offset + start;
     const std::string segment =
         std::string(context) + (index == 0 ? "core segment" : "segment " + std::to_string(index));
-    PRIVET_ASSIGN_OR_RETURN(std::vector<uint8_t> bits,
-                            Base64UrlToBits(segment_text, offset, segment, field));
+    PRIVET_ASSIGN_OR_RETURN(Bits bits, Base64UrlToBits(segment_text, offset, segment, field));
     BitReader reader(bits, segment, field);
     if (index == 0) {
       ReadCore(reader, tc);

@@ -20,7 +20,7 @@ constexpr int kGpcSegmentType = 1;
 
 // One field of a core segment: a 2-bit value, or `count` of them in a list.
 struct UsField {
-  const char* name;
+  std::string_view name;
   int UsSection::*value = nullptr;
   std::vector<int> UsSection::*list = nullptr;
   std::size_t count = 0;
@@ -179,8 +179,7 @@ StatusOr<UsSection> DecodeUsSection(UsSectionId id, std::string_view text,
   const std::string_view core_text = text.substr(0, dot);
   const std::string context = SectionContext(id);
   const std::string core_name = context + " core segment";
-  PRIVET_ASSIGN_OR_RETURN(std::vector<uint8_t> bits,
-                          Base64UrlToBits(core_text, char_offset, core_name, "gpp"));
+  PRIVET_ASSIGN_OR_RETURN(Bits bits, Base64UrlToBits(core_text, char_offset, core_name, "gpp"));
   BitReader reader(bits, core_name, "gpp");
   UsSection section;
   section.version = static_cast<int>(reader.Read(6, "version"));
@@ -212,7 +211,7 @@ StatusOr<UsSection> DecodeUsSection(UsSectionId id, std::string_view text,
         context + ": unexpected segment at character " + std::to_string(char_offset + dot + 1),
         "gpp");
   }
-  PRIVET_ASSIGN_OR_RETURN(std::vector<uint8_t> gpc_bits,
+  PRIVET_ASSIGN_OR_RETURN(Bits gpc_bits,
                           Base64UrlToBits(gpc_text, char_offset + dot + 1, gpc_name, "gpp"));
   BitReader gpc_reader(gpc_bits, gpc_name, "gpp");
   const auto type = static_cast<int>(gpc_reader.Read(2, "segment type"));
@@ -234,7 +233,7 @@ StatusOr<std::string> EncodeUsSection(UsSectionId id, const UsSection& section) 
   // US National v2 has every field of UsSection: none it lacks may be set.
   for (const UsField& field : kNationalV2) {
     if (field.value != nullptr && section.*field.value != 0 && !HasField(*layout, field.value)) {
-      return InvalidArgument(context + " has no field " + field.name, "gpp");
+      return InvalidArgument(context + " has no field " + std::string(field.name), "gpp");
     }
   }
   if (section.gpc && !layout->has_gpc) {
@@ -249,7 +248,7 @@ StatusOr<std::string> EncodeUsSection(UsSectionId id, const UsSection& section) 
     } else {
       values = section.*field.list;
       if (values.size() != field.count) {
-        return InvalidArgument(context + ": " + field.name + " needs " +
+        return InvalidArgument(context + ": " + std::string(field.name) + " needs " +
                                    std::to_string(field.count) + " values, has " +
                                    std::to_string(values.size()),
                                "gpp");
@@ -257,9 +256,9 @@ StatusOr<std::string> EncodeUsSection(UsSectionId id, const UsSection& section) 
     }
     for (const int value : values) {
       if (value < 0 || value > kMaxValue) {
-        return InvalidArgument(
-            context + ": " + field.name + " value " + std::to_string(value) + " outside 0..2",
-            "gpp");
+        return InvalidArgument(context + ": " + std::string(field.name) + " value " +
+                                   std::to_string(value) + " outside 0..2",
+                               "gpp");
       }
       core.Write(static_cast<uint64_t>(value), kValueBits);
     }

@@ -1,9 +1,10 @@
 #include "signals/vendor_section.h"
 
 #include <algorithm>
-#include <bitset>
+#include <bit>
 #include <cstddef>
-#include <memory>
+#include <iterator>
+#include <numeric>
 #include <string>
 
 namespace privet::signals {
@@ -12,17 +13,18 @@ namespace {
 constexpr int kIdBits = 16;
 constexpr int kNumEntriesBits = 12;
 
-// Reads range entries into `present`; ids must be in 1..max_id.
-void ReadEntriesInto(BitReader& reader, std::string_view what, int max_id,
-                     std::bitset<kMaxVendorId + 1>& present) {
+// Reads range entries; ids must be in 1..max_id. Returns the ids sorted without duplicates.
+std::vector<int> ReadEntries(BitReader& reader, std::string_view what, int max_id) {
   const auto count = static_cast<std::size_t>(reader.Read(kNumEntriesBits, {what, "", 0}));
+  std::vector<IdRun> runs;
+  bool sorted = true;
   for (std::size_t entry = 1; entry <= count && reader.ok(); ++entry) {
     const Where where(what, "range entry", entry);
     const std::size_t at = reader.position();
     const bool is_range = reader.ReadBool(where);
     const auto first = static_cast<int>(reader.Read(kIdBits, where));
     const int last = is_range ? static_cast<int>(reader.Read(kIdBits, where)) : first;
-    if (!reader.ok()) return;
+    if (!reader.ok()) break;
     if (first == 0) {
       reader.Fail(at, "vendor id 0", where);
     } else if (last < first) {
@@ -34,16 +36,31 @@ void ReadEntriesInto(BitReader& reader, std::string_view what, int max_id,
           at, "vendor id " + std::to_string(last) + " above MaxVendorId " + std::to_string(max_id),
           where);
     } else {
-      for (int id = first; id <= last; ++id) present.set(static_cast<std::size_t>(id));
+      sorted = sorted && (runs.empty() || runs.back().last < first);
+      runs.push_back({first, last});
     }
   }
-}
-
-std::vector<int> IdsOf(const std::bitset<kMaxVendorId + 1>& present, int max_id) {
-  std::vector<int> ids;
-  ids.reserve(present.count());
-  for (int id = 1; id <= max_id; ++id) {
-    if (present.test(static_cast<std::size_t>(id))) ids.push_back(id);
+  if (!reader.ok()) return {};
+  if (!sorted) {
+    // Out of order or overlapping (allowed): sort and merge, so each id appears once.
+    std::sort(runs.begin(), runs.end(), [](IdRun a, IdRun b) { return a.first < b.first; });
+    std::vector<IdRun> merged;
+    for (const IdRun& run : runs) {
+      if (!merged.empty() && run.first <= merged.back().last + 1) {
+        merged.back().last = std::max(merged.back().last, run.last);
+      } else {
+        merged.push_back(run);
+      }
+    }
+    runs = std::move(merged);
+  }
+  std::size_t total = 0;
+  for (const IdRun& run : runs) total += static_cast<std::size_t>(run.last - run.first + 1);
+  std::vector<int> ids(total);
+  auto out = ids.begin();
+  for (const IdRun& run : runs) {
+    out = std::next(out, run.last - run.first + 1);
+    std::iota(std::prev(out, run.last - run.first + 1), out, run.first);
   }
   return ids;
 }
@@ -93,30 +110,31 @@ std::vector<int> ReadVendorSection(BitReader& reader, std::string_view what) {
   const auto max_id = static_cast<int>(reader.Read(kIdBits, {what, "", 0}));
   const bool is_range = reader.ReadBool({what, "", 0});
   if (!reader.ok()) return {};
-  if (!is_range) {
-    if (reader.size() - reader.position() < static_cast<std::size_t>(max_id)) {
-      reader.Fail(reader.position(),
-                  "truncated bit field of MaxVendorId " + std::to_string(max_id) + " bits",
-                  {what, "", 0});
-      return {};
-    }
-    std::vector<int> ids;
-    for (int id = 1; id <= max_id; ++id) {
-      if (reader.ReadBool({what, "", 0})) ids.push_back(id);
-    }
-    return ids;
+  if (is_range) return ReadEntries(reader, what, max_id);
+  if (reader.remaining() < static_cast<std::size_t>(max_id)) {
+    reader.Fail(reader.position(),
+                "truncated bit field of MaxVendorId " + std::to_string(max_id) + " bits",
+                {what, "", 0});
+    return {};
   }
-  auto present = std::make_unique<std::bitset<kMaxVendorId + 1>>();
-  ReadEntriesInto(reader, what, max_id, *present);
-  if (!reader.ok()) return {};
-  return IdsOf(*present, max_id);
+  // 64 bits at a time, the first the lowest id; each set bit found by counting zeros.
+  std::vector<int> ids;
+  for (int base = 0; base < max_id; base += 64) {
+    const int width = std::min(64, max_id - base);
+    uint64_t chunk = reader.Read(width, {what, "", 0});
+    std::size_t at = ids.size();
+    ids.resize(at + static_cast<std::size_t>(std::popcount(chunk)));
+    while (chunk != 0) {
+      const int high = 63 - std::countl_zero(chunk);
+      ids[at++] = base + width - high;
+      chunk &= ~(uint64_t{1} << high);
+    }
+  }
+  return ids;
 }
 
 std::vector<int> ReadRangeEntries(BitReader& reader, std::string_view what) {
-  auto present = std::make_unique<std::bitset<kMaxVendorId + 1>>();
-  ReadEntriesInto(reader, what, kMaxVendorId, *present);
-  if (!reader.ok()) return {};
-  return IdsOf(*present, kMaxVendorId);
+  return ReadEntries(reader, what, kMaxVendorId);
 }
 
 Status CheckVendorIds(const std::vector<int>& ids, std::string_view what) {

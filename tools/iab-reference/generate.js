@@ -380,7 +380,14 @@ function gppCase(r) {
   return {kind: 'gpp', state, encoded};
 }
 
-function main() {
+// Writes `text` to stdout, waiting while the pipe is full: without the wait Node buffers every
+// line in memory until the loop ends (gigabytes for a million states).
+function write(text) {
+  if (process.stdout.write(text)) return Promise.resolve();
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+async function main() {
   const {seed, count} = parseArgs(process.argv);
   const r = makeRandom(seed);
   const gvl = count > 0 ? makeGvl() : null;
@@ -388,11 +395,14 @@ function main() {
   for (let i = 0; i < count; i++) {
     out.push(JSON.stringify(r.bool() ? tcfCase(r, gvl) : gppCase(r)));
     if (out.length >= 1000) {
-      process.stdout.write(out.join('\n') + '\n');
+      await write(out.join('\n') + '\n');
       out.length = 0;
     }
   }
-  if (out.length > 0) process.stdout.write(out.join('\n') + '\n');
+  if (out.length > 0) await write(out.join('\n') + '\n');
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
