@@ -204,10 +204,15 @@ TEST_F(Unsubscribe, AnErasedSubjectsLinkSaysNothing) {
   HttpReply gone = client().Get(path);
   EXPECT_EQ(gone.status, 404);
   EXPECT_EQ(gone.body, client().Get("/unsubscribe/nothing-here").body);
-  // Its queued marketing email never goes.
+  // Its queued marketing email never goes: the erasure's purge deletes it, or, if the purge has
+  // not run yet, the deliverer finds no one to send it to. Either way nothing is retried.
   const Json pass = Deliver();
   EXPECT_EQ(pass["emails_sent"], 0);
-  EXPECT_EQ(pass["undeliverable"], 1);
+  EXPECT_LE(pass["undeliverable"].get<int>(), 1);
+  const Json next = Deliver();
+  EXPECT_EQ(next["emails_sent"], 0);
+  EXPECT_EQ(next["undeliverable"], 0);
+  EXPECT_EQ(sink_->WaitFor(2, std::chrono::milliseconds(200)).size(), 1u);
 }
 
 TEST_F(Unsubscribe, ServiceKeysSendAndAskTheDecisionPerChannel) {
