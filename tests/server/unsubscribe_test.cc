@@ -68,6 +68,17 @@ class Unsubscribe : public ServerTest {
     return header.substr(prefix.size(), header.size() - prefix.size() - 1);
   }
 
+  // Subscribes, sends one marketing email and sets `path` to its unsubscribe link's path.
+  void SendOneAndTakeItsLink(std::string& path) {
+    ASSERT_NO_FATAL_FAILURE(Subscribe());
+    ASSERT_EQ(Queue("Spring sale").status, 202);
+    EXPECT_EQ(Deliver()["emails_sent"], 1);
+    const std::vector<ReceivedMail> mail = sink_->WaitFor(1);
+    ASSERT_EQ(mail.size(), 1u);
+    path = LinkPath(mail[0]);
+    ASSERT_FALSE(path.empty());
+  }
+
   std::unique_ptr<SmtpSink> sink_;
   std::string service_;
   std::string subject_;
@@ -157,26 +168,16 @@ TEST_F(Unsubscribe, MarketingEmailCarriesAOneClickUnsubscribeThatStopsTheNextOne
 }
 
 TEST_F(Unsubscribe, TheLinkStillWorksAfterARestart) {
-  ASSERT_NO_FATAL_FAILURE(Subscribe());
-  ASSERT_EQ(Queue("Spring sale").status, 202);
-  EXPECT_EQ(Deliver()["emails_sent"], 1);
-  const std::vector<ReceivedMail> mail = sink_->WaitFor(1);
-  ASSERT_EQ(mail.size(), 1u);
-  const std::string path = LinkPath(mail[0]);
-  ASSERT_FALSE(path.empty());
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(SendOneAndTakeItsLink(path));
   ASSERT_NO_FATAL_FAILURE(WhileStopped([](Vault&) {}));
   EXPECT_EQ(client().Send("POST", path, "List-Unsubscribe=One-Click", "", kOneClick).status, 200);
   EXPECT_EQ(Consents().back()["source"], "unsubscribe");
 }
 
 TEST_F(Unsubscribe, ABadOrAlteredLinkIs404AndChangesNothing) {
-  ASSERT_NO_FATAL_FAILURE(Subscribe());
-  ASSERT_EQ(Queue("Spring sale").status, 202);
-  EXPECT_EQ(Deliver()["emails_sent"], 1);
-  const std::vector<ReceivedMail> mail = sink_->WaitFor(1);
-  ASSERT_EQ(mail.size(), 1u);
-  std::string path = LinkPath(mail[0]);
-  ASSERT_FALSE(path.empty());
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(SendOneAndTakeItsLink(path));
   path.back() = path.back() == 'A' ? 'B' : 'A';
   const size_t events = Consents().size();
   for (const std::string& bad :
@@ -193,12 +194,8 @@ TEST_F(Unsubscribe, ABadOrAlteredLinkIs404AndChangesNothing) {
 }
 
 TEST_F(Unsubscribe, AnErasedSubjectsLinkSaysNothing) {
-  ASSERT_NO_FATAL_FAILURE(Subscribe());
-  ASSERT_EQ(Queue("Spring sale").status, 202);
-  EXPECT_EQ(Deliver()["emails_sent"], 1);
-  const std::vector<ReceivedMail> mail = sink_->WaitFor(1);
-  ASSERT_EQ(mail.size(), 1u);
-  const std::string path = LinkPath(mail[0]);
+  std::string path;
+  ASSERT_NO_FATAL_FAILURE(SendOneAndTakeItsLink(path));
   ASSERT_EQ(Queue("Summer sale").status, 202);
   ASSERT_EQ(client().Send("DELETE", "/v1/subjects/" + subject_, "", service_).status, 204);
   HttpReply gone = client().Get(path);
