@@ -13,7 +13,7 @@
 // Semantics (IAB Europe, "TCF v2.2 Consent string and vendor list formats", and the reference
 // encoder @iabtechlabtcf/core, whose bytes EncodeTcString reproduces):
 //  - bit i of a purpose or special-feature bitset is purpose (feature) i+1;
-//  - vendor lists are sorted, without duplicates, ids 1..65535;
+//  - vendor ids are 1..65535, kept in a VendorSet (a bit set: a set has no order or duplicates);
 //  - Created and LastUpdated are stored as deciseconds since the Unix epoch (36 bits); a Time
 //    is rounded to the nearest decisecond when encoded;
 //  - a vendor section is written as a bit field or as ranges, whichever the reference encoder
@@ -31,8 +31,7 @@
 // string longer than kMaxTcStringLength characters is refused before decoding. A v1 string, an
 // unknown segment type, or the deprecated AllowedVendors segment (type 2) is refused.
 // EncodeTcString returns InvalidArgument when a field does not fit its width (a cmp id above
-// 4095, a language that is not two letters A-Z, a vendor id of 0 or above 65535, an unsorted
-// vendor list, more than 63 custom purposes).
+// 4095, a language that is not two letters A-Z, more than 63 custom purposes).
 //
 // Both functions are pure: no I/O, no locks, no shared state; thread-safe.
 #pragma once
@@ -40,7 +39,9 @@
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,58 @@ namespace privet {
 // 65535 vendor ids in bit fields in all sections stays well below this.
 inline constexpr std::size_t kMaxTcStringLength = 100'000;
 
+// The highest vendor id a TC string can name (16 bits).
+inline constexpr int kMaxVendorId = 65535;
+
+// A set of vendor ids, 1..kMaxVendorId, kept the way a TC string wrote it: a set decoded from a
+// bit field keeps the bits (one per id up to the highest, 8 KiB at most), copied 64 ids at a
+// time; a set built from ranges or single ids keeps runs of consecutive ids. Either way a
+// string naming thousands of vendors decodes without building a list of them, and a sparse set
+// of high ids stays small. The two forms are one set: equality, runs() and ids() do not depend
+// on which is kept.
+//
+//   VendorSet consents = {1, 2, 755};
+//   consents.insert_range(1000, 1999);
+//   if (tc->vendor_consents.contains(755)) ...
+class VendorSet {
+ public:
+  struct Run {  // consecutive ids [first, last]
+    int first = 0;
+    int last = 0;
+    friend bool operator==(const Run&, const Run&) = default;
+  };
+
+  VendorSet() = default;
+  // Ids outside 1..kMaxVendorId cannot be members and are skipped; insert() reports them.
+  VendorSet(std::initializer_list<int> ids);  // NOLINT(google-explicit-constructor): a literal set
+  explicit VendorSet(std::span<const int> ids);
+
+  // Adds `id`; false (and nothing changes) unless 1 <= id <= kMaxVendorId.
+  bool insert(int id) { return insert_range(id, id); }
+  // Adds every id of [first, last]; false (and nothing changes) unless
+  // 1 <= first <= last <= kMaxVendorId. Ranges may come in any order and overlap.
+  bool insert_range(int first, int last);
+
+  bool contains(int id) const;
+  bool empty() const { return bits_.empty() && runs_.empty(); }
+  std::size_t size() const;       // how many ids
+  int max_id() const;             // the highest id, 0 when empty
+  std::vector<int> ids() const;   // ascending
+  std::vector<Run> runs() const;  // maximal runs of consecutive ids, ascending
+
+  // Replaces the set with a bit field: bit 63 (the most significant) of word w is id 64*w + 1,
+  // as a TC string orders it. Bits past kMaxVendorId are ignored.
+  void assign_bits(std::vector<uint64_t> words);
+
+  friend bool operator==(const VendorSet& a, const VendorSet& b);
+
+ private:
+  // At most one of the two is non-empty. `bits_` never ends with a zero word; `runs_` is
+  // ascending, each run separated from the next by at least one missing id.
+  std::vector<uint64_t> bits_;
+  std::vector<Run> runs_;
+};
+
 // What a publisher restriction requires of the listed vendors for one purpose (2 bits).
 enum class RestrictionType : uint8_t {
   kNotAllowed = 0,                 // purpose flatly not allowed by the publisher
@@ -63,12 +116,12 @@ enum class RestrictionType : uint8_t {
 };
 
 // One publisher restriction: for `purpose_id` (1..63), `restriction_type` applies to these
-// vendors (sorted ids). Restrictions are written in the order given (the reference encoder
+// vendors. Restrictions are written in the order given (the reference encoder
 // writes them in the order they were first added), each vendor list as runs of consecutive ids.
 struct PublisherRestriction {
   int purpose_id = 0;
   RestrictionType restriction_type = RestrictionType::kNotAllowed;
-  std::vector<int> vendor_ids;
+  VendorSet vendor_ids;
 
   friend bool operator==(const PublisherRestriction&, const PublisherRestriction&) = default;
 };
@@ -102,11 +155,11 @@ struct TcString {
   std::bitset<24> purpose_legitimate_interests;  // bit i = purpose i+1
   bool purpose_one_treatment = false;
   std::string publisher_country_code = "AA";  // two letters A-Z
-  std::vector<int> vendor_consents;           // sorted vendor ids
-  std::vector<int> vendor_legitimate_interests;
+  VendorSet vendor_consents;
+  VendorSet vendor_legitimate_interests;
   std::vector<PublisherRestriction> publisher_restrictions;
-  std::optional<std::vector<int>> disclosed_vendors;  // the DisclosedVendors segment, when present
-  std::optional<PublisherTc> publisher_tc;            // the Publisher TC segment, when present
+  std::optional<VendorSet> disclosed_vendors;  // the DisclosedVendors segment, when present
+  std::optional<PublisherTc> publisher_tc;     // the Publisher TC segment, when present
 
   friend bool operator==(const TcString&, const TcString&) = default;
 };

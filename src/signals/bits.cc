@@ -24,47 +24,61 @@ constexpr std::array<uint8_t, 256> kReverseAlphabet = MakeReverseAlphabet();
 
 }  // namespace
 
-StatusOr<Bits> Base64UrlToBits(std::string_view text, std::size_t char_offset,
-                               std::string_view segment, std::string_view field) {
+Status Base64UrlToBits(std::string_view text, std::size_t char_offset, std::string_view segment,
+                       std::string_view field, Bits& bits) {
   if (text.empty()) {
     return InvalidArgument(
         "empty " + std::string(segment) + " at character " + std::to_string(char_offset),
         std::string(field));
   }
-  Bits bits;
   bits.size = text.size() * 6;
   const std::size_t word_count = (bits.size + 63) / 64;
+  bits.heap.clear();
   if (word_count > Bits::kInlineWords) bits.heap.resize(word_count);
   uint64_t* words = word_count > Bits::kInlineWords ? bits.heap.data() : bits.inline_words.data();
-  // Six bits per character into `pending` (holding `held` bits), a word out when it fills.
+  // `bad` collects every value looked up: only kNotBase64Url has bits above the low six, so one
+  // test after the loop finds any character outside the alphabet.
+  const auto* chars = reinterpret_cast<const unsigned char*>(text.data());
+  uint8_t bad = 0;
+  // Bits into `pending` (holding `held` bits, fewer than 64), a word out when it fills: four
+  // characters (24 bits) at a time, then the last few one by one.
   uint64_t pending = 0;
   int held = 0;
   std::size_t word = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const uint8_t value = kReverseAlphabet[static_cast<unsigned char>(text[i])];
-    if (value == kNotBase64Url) {
-      return InvalidArgument("not a base64url character at character " +
-                                 std::to_string(char_offset + i) + " (" + std::string(segment) +
-                                 ")",
-                             std::string(field));
+  const auto push = [&](uint64_t value, int width) {
+    if (held + width < 64) {
+      pending = (pending << width) | value;
+      held += width;
+      return;
     }
-    if (held <= 58) {
-      pending = (pending << 6) | value;
-      held += 6;
-      if (held == 64) {
-        words[word++] = pending;
-        pending = 0;
-        held = 0;
-      }
-    } else {
-      const int fits = 64 - held;  // 1..5 bits of this character end the word
-      words[word++] = (pending << fits) | (value >> (6 - fits));
-      held = 6 - fits;
-      pending = value & ((1U << held) - 1);
+    const int fits = 64 - held;  // 1..width bits of this value end the word
+    words[word++] = (pending << fits) | (value >> (width - fits));
+    held = width - fits;
+    pending = value & ((uint64_t{1} << held) - 1);
+  };
+  std::size_t i = 0;
+  for (; i + 4 <= text.size(); i += 4) {
+    const uint8_t a = kReverseAlphabet[chars[i]];
+    const uint8_t b = kReverseAlphabet[chars[i + 1]];
+    const uint8_t c = kReverseAlphabet[chars[i + 2]];
+    const uint8_t d = kReverseAlphabet[chars[i + 3]];
+    bad |= a | b | c | d;
+    push((uint64_t{a} << 18) | (uint64_t{b} << 12) | (uint64_t{c} << 6) | d, 24);
+  }
+  for (; i < text.size(); ++i) {
+    const uint8_t value = kReverseAlphabet[chars[i]];
+    bad |= value;
+    push(value, 6);
+  }
+  if (bad > 63) {
+    for (i = 0; kReverseAlphabet[chars[i]] != kNotBase64Url; ++i) {
     }
+    return InvalidArgument("not a base64url character at character " +
+                               std::to_string(char_offset + i) + " (" + std::string(segment) + ")",
+                           std::string(field));
   }
   if (held > 0) words[word] = pending << (64 - held);
-  return bits;
+  return Status::Ok();
 }
 
 uint64_t BitReader::Truncated(const Where& where) {

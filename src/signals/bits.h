@@ -23,10 +23,11 @@ enum class Padding : uint8_t {
   kCompressed,   // to a multiple of 8 bits, then of 6 (GPP's header and US sections)
 };
 
-// Bits in 64-bit words, the first bit the most significant of the first word. Most segments fit
-// in the inline words (85 characters); longer ones use the heap.
+// Bits in 64-bit words, the first bit the most significant of the first word. Segments up to 682
+// characters (a TC string naming vendors up to id 3,900 in bit fields) fit in the inline words;
+// longer ones use the heap. Lives on the decoder's stack: filled in place, never copied.
 struct Bits {
-  static constexpr std::size_t kInlineWords = 8;
+  static constexpr std::size_t kInlineWords = 64;
   const uint64_t* words() const { return heap.empty() ? inline_words.data() : heap.data(); }
 
   std::array<uint64_t, kInlineWords> inline_words{};
@@ -34,11 +35,11 @@ struct Bits {
   std::size_t size = 0;
 };
 
-// Decodes base64url characters into bits (6 per character). InvalidArgument naming the
+// Decodes base64url characters into `bits` (6 per character). InvalidArgument naming the
 // character offset (counted from `char_offset`, the segment's place in the whole string) if a
 // character is not in the alphabet A-Z a-z 0-9 - _ or the segment is empty.
-StatusOr<Bits> Base64UrlToBits(std::string_view text, std::size_t char_offset,
-                               std::string_view segment, std::string_view field);
+Status Base64UrlToBits(std::string_view text, std::size_t char_offset, std::string_view segment,
+                       std::string_view field, Bits& bits);
 
 // Which field a read is for, for error messages: "vendor consents", or "vendor consents: range
 // entry 3" with `item` "range entry" and `number` 3.
@@ -106,6 +107,9 @@ class BitWriter {
   // InvalidArgument).
   void Write(uint64_t value, int width);
   void WriteBool(bool value) { bits_.push_back(value ? 1 : 0); }
+  void WriteRepeated(bool value, std::size_t count) {
+    bits_.insert(bits_.end(), count, value ? 1 : 0);
+  }
   void WriteFibonacci(uint32_t value);  // REQUIRES: value >= 1
   std::size_t size() const { return bits_.size(); }
   // Appends the base64url text of the bits written, padded as `padding` says.

@@ -69,10 +69,18 @@ std::vector<int> ReadSectionIds(BitReader& reader, std::size_t max_count) {
 }
 
 void WriteSectionIds(const std::vector<int>& ids, BitWriter& writer) {
-  const std::vector<IdRun> runs = RunsOf(ids);
+  // Runs of consecutive ids (the ids are sorted, from a std::map).
+  std::vector<VendorSet::Run> runs;
+  for (const int id : ids) {
+    if (!runs.empty() && runs.back().last + 1 == id) {
+      runs.back().last = id;
+    } else {
+      runs.push_back({id, id});
+    }
+  }
   writer.Write(runs.size(), 12);
   int offset = 0;
-  for (const IdRun& run : runs) {
+  for (const VendorSet::Run& run : runs) {
     writer.WriteBool(run.first != run.last);
     writer.WriteFibonacci(static_cast<uint32_t>(run.first - offset));
     if (run.first != run.last) writer.WriteFibonacci(static_cast<uint32_t>(run.last - run.first));
@@ -111,8 +119,8 @@ StatusOr<GppString> DecodeGppString(std::string_view text) {
     if (end == std::string_view::npos) break;
     start = end + 1;
   }
-  PRIVET_ASSIGN_OR_RETURN(signals::Bits bits,
-                          signals::Base64UrlToBits(parts[0], 0, "header", "gpp"));
+  signals::Bits bits;
+  PRIVET_RETURN_IF_ERROR(signals::Base64UrlToBits(parts[0], 0, "header", "gpp", bits));
   BitReader reader(bits, "header", "gpp");
   const auto type = static_cast<int>(reader.Read(6, "type"));
   if (reader.ok() && type != signals::kHeaderType) {

@@ -120,7 +120,7 @@ TEST(GppRoundTrip, EverySection) {
   StatusOr<GppString> back = DecodeGppString(*text);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   // GPP's TCF section always carries its DisclosedVendors and Publisher TC segments.
-  gpp.tcf_eu->disclosed_vendors = std::vector<int>{};
+  gpp.tcf_eu->disclosed_vendors = VendorSet{};
   gpp.tcf_eu->publisher_tc = PublisherTc{};
   EXPECT_EQ(*back, gpp);
   EXPECT_EQ(*EncodeGppString(*back), *text);

@@ -23,12 +23,18 @@ constexpr int kAllowedVendorsSegment = 2;
 constexpr int kPublisherTcSegment = 3;
 constexpr int kMaxCustomPurposes = 63;
 
+// The bits of `value` in reverse order.
+uint64_t Reverse(uint64_t value) {
+  value = ((value >> 1) & 0x5555555555555555) | ((value & 0x5555555555555555) << 1);
+  value = ((value >> 2) & 0x3333333333333333) | ((value & 0x3333333333333333) << 2);
+  value = ((value >> 4) & 0x0F0F0F0F0F0F0F0F) | ((value & 0x0F0F0F0F0F0F0F0F) << 4);
+  return __builtin_bswap64(value);
+}
+
+// N bits, the first read being purpose (feature) 1: bit 0 of the bitset.
 template <std::size_t N>
 std::bitset<N> ReadBitset(BitReader& reader, const Where& what) {
-  const uint64_t value = reader.Read(N, what);
-  std::bitset<N> bits;
-  for (std::size_t i = 0; i < N; ++i) bits[i] = ((value >> (N - 1 - i)) & 1) != 0;
-  return bits;
+  return std::bitset<N>(Reverse(reader.Read(N, what)) >> (64 - N));
 }
 
 template <std::size_t N>
@@ -154,9 +160,6 @@ Status CheckTc(const TcString& tc, std::string_view field) {
   PRIVET_RETURN_IF_ERROR(CheckWidth(tc.tcf_policy_version, 6, "tcf policy version", field));
   PRIVET_RETURN_IF_ERROR(CheckLetters(tc.consent_language, "consent language", field));
   PRIVET_RETURN_IF_ERROR(CheckLetters(tc.publisher_country_code, "publisher country code", field));
-  PRIVET_RETURN_IF_ERROR(CheckVendorIds(tc.vendor_consents, "vendor consents"));
-  PRIVET_RETURN_IF_ERROR(
-      CheckVendorIds(tc.vendor_legitimate_interests, "vendor legitimate interests"));
   PRIVET_RETURN_IF_ERROR(CheckWidth(static_cast<long>(tc.publisher_restrictions.size()), 12,
                                     "number of publisher restrictions", field));
   for (const PublisherRestriction& restriction : tc.publisher_restrictions) {
@@ -168,10 +171,6 @@ Status CheckTc(const TcString& tc, std::string_view field) {
     if (static_cast<int>(restriction.restriction_type) > 3) {
       return InvalidArgument("publisher restriction type outside 0..3", std::string(field));
     }
-    PRIVET_RETURN_IF_ERROR(CheckVendorIds(restriction.vendor_ids, "publisher restriction"));
-  }
-  if (tc.disclosed_vendors) {
-    PRIVET_RETURN_IF_ERROR(CheckVendorIds(*tc.disclosed_vendors, "disclosed vendors"));
   }
   if (tc.publisher_tc) {
     const PublisherTc& publisher = *tc.publisher_tc;
@@ -203,6 +202,7 @@ StatusOr<TcString> DecodeTc(std::string_view text, std::string_view field, std::
   TcString tc;
   bool seen_disclosed = false;
   bool seen_publisher = false;
+  Bits bits;  // each segment's in turn
   std::size_t start = 0;
   for (int index = 0; start <= text.size(); ++index) {
     std::size_t end = text.find('.', start);
@@ -211,7 +211,7 @@ StatusOr<TcString> DecodeTc(std::string_view text, std::string_view field, std::
     const std::size_t offset = char_offset + start;
     const std::string segment =
         std::string(context) + (index == 0 ? "core segment" : "segment " + std::to_string(index));
-    PRIVET_ASSIGN_OR_RETURN(Bits bits, Base64UrlToBits(segment_text, offset, segment, field));
+    PRIVET_RETURN_IF_ERROR(Base64UrlToBits(segment_text, offset, segment, field, bits));
     BitReader reader(bits, segment, field);
     if (index == 0) {
       ReadCore(reader, tc);
@@ -280,7 +280,7 @@ StatusOr<std::string> EncodeTc(const TcString& tc, TcEncoder encoder, std::strin
   if (tc.disclosed_vendors || all_segments) {
     BitWriter disclosed;
     disclosed.Write(kDisclosedVendorsSegment, kSegmentTypeBits);
-    WriteVendorSection(tc.disclosed_vendors.value_or(std::vector<int>{}), rule, disclosed);
+    WriteVendorSection(tc.disclosed_vendors.value_or(VendorSet{}), rule, disclosed);
     WriteSegment(disclosed, out);
   }
   if (tc.publisher_tc || all_segments) {

@@ -179,7 +179,8 @@ StatusOr<UsSection> DecodeUsSection(UsSectionId id, std::string_view text,
   const std::string_view core_text = text.substr(0, dot);
   const std::string context = SectionContext(id);
   const std::string core_name = context + " core segment";
-  PRIVET_ASSIGN_OR_RETURN(Bits bits, Base64UrlToBits(core_text, char_offset, core_name, "gpp"));
+  Bits bits;
+  PRIVET_RETURN_IF_ERROR(Base64UrlToBits(core_text, char_offset, core_name, "gpp", bits));
   BitReader reader(bits, core_name, "gpp");
   UsSection section;
   section.version = static_cast<int>(reader.Read(6, "version"));
@@ -211,8 +212,9 @@ StatusOr<UsSection> DecodeUsSection(UsSectionId id, std::string_view text,
         context + ": unexpected segment at character " + std::to_string(char_offset + dot + 1),
         "gpp");
   }
-  PRIVET_ASSIGN_OR_RETURN(Bits gpc_bits,
-                          Base64UrlToBits(gpc_text, char_offset + dot + 1, gpc_name, "gpp"));
+  Bits gpc_bits;
+  PRIVET_RETURN_IF_ERROR(
+      Base64UrlToBits(gpc_text, char_offset + dot + 1, gpc_name, "gpp", gpc_bits));
   BitReader gpc_reader(gpc_bits, gpc_name, "gpp");
   const auto type = static_cast<int>(gpc_reader.Read(2, "segment type"));
   if (gpc_reader.ok() && type != kGpcSegmentType) {

@@ -54,7 +54,7 @@ json ToJson(const privet::TcString& tc) {
   for (const privet::PublisherRestriction& r : tc.publisher_restrictions) {
     restrictions.push_back({{"purpose_id", r.purpose_id},
                             {"restriction_type", static_cast<int>(r.restriction_type)},
-                            {"vendor_ids", r.vendor_ids}});
+                            {"vendor_ids", r.vendor_ids.ids()}});
   }
   json publisher = nullptr;
   if (tc.publisher_tc) {
@@ -81,10 +81,11 @@ json ToJson(const privet::TcString& tc) {
           {"purpose_legitimate_interests", BitsetIds(tc.purpose_legitimate_interests)},
           {"purpose_one_treatment", tc.purpose_one_treatment},
           {"publisher_country_code", tc.publisher_country_code},
-          {"vendor_consents", tc.vendor_consents},
-          {"vendor_legitimate_interests", tc.vendor_legitimate_interests},
+          {"vendor_consents", tc.vendor_consents.ids()},
+          {"vendor_legitimate_interests", tc.vendor_legitimate_interests.ids()},
           {"publisher_restrictions", restrictions},
-          {"disclosed_vendors", tc.disclosed_vendors ? json(*tc.disclosed_vendors) : json(nullptr)},
+          {"disclosed_vendors",
+           tc.disclosed_vendors ? json(tc.disclosed_vendors->ids()) : json(nullptr)},
           {"publisher_tc", publisher}};
 }
 
@@ -106,16 +107,18 @@ privet::TcString TcFromJson(const json& j) {
   tc.purpose_legitimate_interests = BitsetFromIds<24>(j.at("purpose_legitimate_interests"));
   tc.purpose_one_treatment = j.at("purpose_one_treatment").get<bool>();
   tc.publisher_country_code = j.at("publisher_country_code").get<std::string>();
-  tc.vendor_consents = j.at("vendor_consents").get<std::vector<int>>();
-  tc.vendor_legitimate_interests = j.at("vendor_legitimate_interests").get<std::vector<int>>();
+  tc.vendor_consents = privet::VendorSet(j.at("vendor_consents").get<std::vector<int>>());
+  tc.vendor_legitimate_interests =
+      privet::VendorSet(j.at("vendor_legitimate_interests").get<std::vector<int>>());
   for (const json& r : j.at("publisher_restrictions")) {
-    tc.publisher_restrictions.push_back({.purpose_id = r.at("purpose_id").get<int>(),
-                                         .restriction_type = static_cast<privet::RestrictionType>(
-                                             r.at("restriction_type").get<int>()),
-                                         .vendor_ids = r.at("vendor_ids").get<std::vector<int>>()});
+    tc.publisher_restrictions.push_back(
+        {.purpose_id = r.at("purpose_id").get<int>(),
+         .restriction_type =
+             static_cast<privet::RestrictionType>(r.at("restriction_type").get<int>()),
+         .vendor_ids = privet::VendorSet(r.at("vendor_ids").get<std::vector<int>>())});
   }
   if (!j.at("disclosed_vendors").is_null()) {
-    tc.disclosed_vendors = j.at("disclosed_vendors").get<std::vector<int>>();
+    tc.disclosed_vendors = privet::VendorSet(j.at("disclosed_vendors").get<std::vector<int>>());
   }
   if (const json& p = j.at("publisher_tc"); !p.is_null()) {
     tc.publisher_tc = privet::PublisherTc{
