@@ -12,6 +12,7 @@ packages=(
   clang-14 libclang-rt-14-dev clang-format-14 clang-tidy-14
   python3-aiosmtpd  # tests: a real SMTP server on loopback (tests/testing/smtp_sink.py)
   nodejs wrk  # benchmarks: the Cedar comparison, the HTTP load generator
+  chromium fonts-liberation  # browser tests (scripts/browser-tests.sh); Arial's metrics for pages
 )
 # npm: the OpenAPI linter (scripts/lint-openapi.sh). Some machines have it with their own Node.js.
 if ! command -v npm >/dev/null; then packages+=(npm); fi
