@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and run every test.
 #  0. the format check (clang-format-14, every C++ file);
-#  1. release build (with benchmarks): unit, conformance and fuzz-corpus replay tests;
+#  1. release build (with benchmarks): unit, conformance and fuzz-corpus replay tests, and the
+#     rest ctest knows, the browser tests (real Chromium) among them;
 #     then clang-tidy-14 on the C++ files the last commit changed (scripts/tidy.sh);
 #  2. api/openapi.yaml through a real OpenAPI linter;
 #  3. a short benchmark smoke run, so a broken benchmark fails CI too;
-#  4. ASan+UBSan build: the same tests again;
+#  4. ASan+UBSan build: the same tests again, but the browser tests (label `browser`: real
+#     Chromium against the server; once, in step 1, is enough);
 #  5. ThreadSanitizer build (clang-14, which also checks the lock annotations with
 #     -Wthread-safety): the unit and server tests, where the threads are (the
 #     vault's read committer and purger, the server's io threads, access log flusher and
@@ -39,7 +41,7 @@ echo "== build (ASan+UBSan)"
 PRIVET_BUILD_DIR=build-asan scripts/build.sh -DCMAKE_BUILD_TYPE=Debug -DPRIVET_SANITIZE=ON -DPRIVET_BENCH=OFF
 echo "== tests under ASan+UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan -j "$jobs" --output-on-failure --timeout 600
+  ctest --test-dir build-asan -LE '^browser$' -j "$jobs" --output-on-failure --timeout 600
 
 echo "== build (ThreadSanitizer, clang-14)"
 tsan_started=$SECONDS
