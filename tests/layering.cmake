@@ -4,9 +4,11 @@
 #
 # The layers, lowest first; an arrow means "may be used by":
 #   common -> policy, crypto, signals
-#   policy, crypto -> store -> keys -> audit -> vault -> rights, retention, delivery -> server -> cli
+#   policy, crypto -> store -> keys -> audit -> vault -> rights, retention, delivery -> web
+#   -> server -> cli
 #   (signals, the consent-string codecs of TCF and GPP, depends on common only)
-# (cli is above server: `privet serve` runs it.)
+# (web renders the privacy center's pages, server serves them; cli is above server: `privet
+# serve` runs it.)
 #
 # 1. Each src/<folder>/README.md has one line `Depends on: a, b, c` (or `Depends on: nothing`)
 #    naming the folders it may include; each must be a known layer below the folder's own. The
@@ -44,8 +46,9 @@ set(rank_vault 5)
 set(rank_rights 6)
 set(rank_retention 6)
 set(rank_delivery 6)
-set(rank_server 7)
-set(rank_cli 8)  # above server: `privet serve`
+set(rank_web 7)
+set(rank_server 8)
+set(rank_cli 9)  # above server: `privet serve`
 set(test_helper_dirs testing conformance)  # under tests/, for *_test.cc only
 
 set(problems "")

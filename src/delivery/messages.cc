@@ -4,6 +4,8 @@
 #include <array>
 #include <vector>
 
+#include "common/html.h"
+
 namespace privet::delivery {
 namespace {
 
@@ -52,30 +54,6 @@ constexpr std::array<DefaultTemplate, 10> kDefaults = {{
 // A message for a topic with no template anywhere: every fact of the body, one per line.
 constexpr std::string_view kGenericSubject = "A message about your data";
 
-void AppendEscaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 std::string ItemText(const nlohmann::json& item) {
   if (item.is_string()) return item.get<std::string>();
   if (item.is_object()) {
@@ -111,7 +89,7 @@ std::string TextAsHtml(std::string_view text) {
     } else if (text[i] == '\n') {
       out += "<br>\n";
     } else {
-      AppendEscaped(out, text.substr(i, 1));
+      AppendHtmlEscaped(out, text.substr(i, 1));
     }
   }
   out += "</p>\n</body></html>\n";
@@ -137,19 +115,13 @@ std::string FillTemplate(std::string_view tmpl, const nlohmann::json& values, bo
     if (auto it = values.find(std::string(name)); it != values.end()) {
       const std::string value = ValueText(*it);
       if (html) {
-        AppendEscaped(out, value);
+        AppendHtmlEscaped(out, value);
       } else {
         out += value;
       }
     }
     at = close + 2;
   }
-  return out;
-}
-
-std::string HtmlEscaped(std::string_view text) {
-  std::string out;
-  AppendEscaped(out, text);
   return out;
 }
 
@@ -177,9 +149,9 @@ RenderedMessage RenderMarketing(const CompiledPolicy& policy, const nlohmann::js
   }
   m.text = field("text") + "\n\n-- \n" + sender + reach + "\n" + stop +
            std::string(unsubscribe_url) + "\n";
-  const std::string footer = "<hr>\n<p>" + HtmlEscaped(sender + reach) + "<br>\n" +
-                             HtmlEscaped(stop) + "<a href=\"" + HtmlEscaped(unsubscribe_url) +
-                             "\">" + HtmlEscaped(unsubscribe_url) + "</a></p>\n";
+  const std::string footer = "<hr>\n<p>" + HtmlEscape(sender + reach) + "<br>\n" +
+                             HtmlEscape(stop) + "<a href=\"" + HtmlEscape(unsubscribe_url) + "\">" +
+                             HtmlEscape(unsubscribe_url) + "</a></p>\n";
   std::string html = field("html");
   if (html.empty()) html = TextAsHtml(field("text"));
   size_t end = std::string::npos;

@@ -35,9 +35,6 @@ RenderedMessage RenderMessage(const CompiledPolicy& policy, std::string_view top
 RenderedMessage RenderMarketing(const CompiledPolicy& policy, const nlohmann::json& body,
                                 std::string_view unsubscribe_url);
 
-// `text` with HTML's special characters escaped.
-std::string HtmlEscaped(std::string_view text);
-
 // `{{name}}` placeholders of `tmpl` filled from `values` (escaped for HTML when `html`).
 std::string FillTemplate(std::string_view tmpl, const nlohmann::json& values, bool html);
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/html.h"
 #include "policy/notice_document.h"
 
 namespace privet {
@@ -111,49 +112,24 @@ void MarkdownSection(const Section& s, int level, std::string& out) {
 
 // ---- HTML ----
 
-std::string HtmlEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (char c : OneLine(s)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-        break;
-    }
-  }
-  return out;
-}
+// Notice text is one line per item: line breaks in policy text become spaces, then escaped.
+std::string HtmlText(std::string_view s) { return privet::HtmlEscape(OneLine(s)); }
 
 std::string HtmlInline(const Rich& r) {
   std::string out;
   for (const Span& span : r.spans()) {
     switch (span.kind) {
       case Span::Kind::kText:
-        out += HtmlEscape(span.text);
+        out += HtmlText(span.text);
         break;
       case Span::Kind::kCode:
-        out += "<code>" + HtmlEscape(span.text) + "</code>";
+        out += "<code>" + HtmlText(span.text) + "</code>";
         break;
       case Span::Kind::kStrong:
-        out += "<strong>" + HtmlEscape(span.text) + "</strong>";
+        out += "<strong>" + HtmlText(span.text) + "</strong>";
         break;
       case Span::Kind::kLink:
-        out += "<a href=\"" + HtmlEscape(span.href) + "\">" + HtmlEscape(span.text) + "</a>";
+        out += "<a href=\"" + HtmlText(span.href) + "\">" + HtmlText(span.text) + "</a>";
         break;
     }
   }
@@ -162,7 +138,7 @@ std::string HtmlInline(const Rich& r) {
 
 void HtmlSection(const Section& s, int level, std::string& out) {
   std::string h = "h" + std::to_string(level);
-  out += "<section id=\"" + HtmlEscape(s.anchor) + "\">\n";
+  out += "<section id=\"" + HtmlText(s.anchor) + "\">\n";
   out += "<" + h + ">" + HtmlInline(s.title) + "</" + h + ">\n";
   for (const Block& b : s.blocks) {
     if (b.kind == Block::Kind::kParagraph) {
@@ -223,13 +199,13 @@ std::string RenderNoticeHtml(const Policy& p, const NoticeHistory& history) {
   out +=
       "<meta http-equiv=\"Content-Security-Policy\" "
       "content=\"default-src 'none'; style-src 'unsafe-inline'\">\n";
-  out += "<title>" + HtmlEscape(doc.title) + "</title>\n";
+  out += "<title>" + HtmlText(doc.title) + "</title>\n";
   out += "<style>" + std::string(kStyle) + "</style>\n</head>\n<body>\n<main>\n";
-  out += "<h1>" + HtmlEscape(doc.title) + "</h1>\n";
+  out += "<h1>" + HtmlText(doc.title) + "</h1>\n";
   for (const Rich& para : doc.intro) out += "<p>" + HtmlInline(para) + "</p>\n";
   out += "<nav aria-label=\"Contents\">\n<h2>Contents</h2>\n<ol>\n";
   for (const Section& s : doc.sections) {
-    out += "<li><a href=\"#" + HtmlEscape(s.anchor) + "\">" + HtmlInline(s.title) + "</a></li>\n";
+    out += "<li><a href=\"#" + HtmlText(s.anchor) + "\">" + HtmlInline(s.title) + "</a></li>\n";
   }
   out += "</ol>\n</nav>\n";
   for (const Section& s : doc.sections) HtmlSection(s, 2, out);

@@ -120,6 +120,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddDeliveryRoutes(table_);
   AddBreachRoutes(table_);
   AddMarketingRoutes(table_);
+  AddCenterRoutes(table_);
   AddSessionRoutes(table_);
   AddOrganizationRoutes(table_);
   AddLifecycleRoutes(table_);

@@ -42,6 +42,9 @@ struct ApiContext {
   Deliverer& delivery;
   std::shared_ptr<const CompiledPolicy> policy;
   const Clock& clock;  // the vault's
+  // The privacy center's cookies carry Secure (the server's public URL is https: a TLS proxy
+  // is in front of it).
+  bool secure_cookies = false;
 };
 
 // One request being handled.
@@ -146,6 +149,8 @@ void AddOrganizationRoutes(RouteTable& table);
 void AddLifecycleRoutes(RouteTable& table);
 void AddBreachRoutes(RouteTable& table);
 void AddMarketingRoutes(RouteTable& table);
+// The privacy center's pages under /privacy-center/ (and / leading there).
+void AddCenterRoutes(RouteTable& table);
 // The breach register's authority deadlines in the Prometheus text format, for /metrics.
 std::string RenderBreachMetrics(Vault& vault, Time now);
 // What the deliverer sent, retried and gave up on since the server started, for /metrics.

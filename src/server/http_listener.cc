@@ -132,8 +132,8 @@ class Session : public std::enable_shared_from_this<Session> {
     HttpRequest request;
     request.method = std::string(req.method_string());
     request.body = std::move(req.body());
-    for (const char* name :
-         {"authorization", "sec-gpc", "dnt", "content-type", "privet-location"}) {
+    for (const char* name : {"authorization", "sec-gpc", "dnt", "content-type", "privet-location",
+                             "cookie", "origin", "host", "sec-fetch-site"}) {
       auto it = req.find(name);
       if (it != req.end()) request.headers[name] = std::string(it->value());
     }
@@ -170,7 +170,13 @@ class Session : public std::enable_shared_from_this<Session> {
       response_.set(http::field::content_type, response.content_type);
     response_.set(http::field::cache_control, "no-store");
     response_.set("X-Content-Type-Options", "nosniff");
-    for (const auto& [name, value] : response.headers) response_.set(name, value);
+    for (const auto& [name, value] : response.headers) {
+      if (name == "Set-Cookie") {
+        response_.insert(name, value);  // one header per cookie
+      } else {
+        response_.set(name, value);
+      }
+    }
     response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive);
     response_.prepare_payload();

@@ -17,7 +17,8 @@ struct HttpRequest {
   std::string path;
   std::map<std::string, std::string> query;  // decoded query parameters (last one wins)
   // The few headers privet reads, by lower-case name: authorization, sec-gpc, dnt, content-type,
-  // privet-location (CX03).
+  // privet-location (CX03); and for the privacy center's pages cookie, origin, host and
+  // sec-fetch-site.
   std::map<std::string, std::string> headers;
   std::string body;
 

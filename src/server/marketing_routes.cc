@@ -2,6 +2,7 @@
 // decides first and adds the unsubscribe; the subject unsubscribes from a link, without signing in.
 #include <cctype>
 
+#include "common/html.h"
 #include "delivery/messages.h"
 #include "policy/notice_text.h"
 #include "privet/vault.h"
@@ -62,11 +63,11 @@ HttpResponse Page(int status, std::string_view title, const std::string& body_ht
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
       "<meta name=\"referrer\" content=\"no-referrer\">\n<title>" +
-      delivery::HtmlEscaped(title) +
+      HtmlEscape(title) +
       "</title>\n<style>body{font-family:sans-serif;max-width:36rem;margin:3rem auto;"
       "padding:0 1rem;line-height:1.5}button{font-size:1rem;padding:.5rem 1rem}</style>\n"
       "</head>\n<body>\n<main>\n<h1>" +
-      delivery::HtmlEscaped(title) + "</h1>\n" + body_html + "</main>\n</body>\n</html>\n";
+      HtmlEscape(title) + "</h1>\n" + body_html + "</main>\n</body>\n</html>\n";
   r.headers.emplace_back("Content-Security-Policy",
                          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                          "frame-ancestors 'none'; base-uri 'none'");
@@ -98,8 +99,8 @@ StatusOr<HttpResponse> ConfirmPage(const Call& call) {
   }
   const std::string organization = call.ctx.policy->policy().organization;
   return Page(200, "Unsubscribe",
-              "<p>Stop marketing by <strong>" + delivery::HtmlEscaped(ChannelWords(*channel)) +
-                  "</strong> from " + delivery::HtmlEscaped(organization) +
+              "<p>Stop marketing by <strong>" + HtmlEscape(ChannelWords(*channel)) +
+                  "</strong> from " + HtmlEscape(organization) +
                   "? Messages about your account and your requests still reach you.</p>\n"
                   "<form method=\"post\">\n"
                   "<input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\n"
@@ -115,9 +116,8 @@ StatusOr<HttpResponse> UnsubscribeNow(const Call& call) {
     return channel.status();
   }
   return Page(200, "You are unsubscribed",
-              "<p>" + delivery::HtmlEscaped(call.ctx.policy->policy().organization) +
-                  " will send you no more marketing by " +
-                  delivery::HtmlEscaped(ChannelWords(*channel)) +
+              "<p>" + HtmlEscape(call.ctx.policy->policy().organization) +
+                  " will send you no more marketing by " + HtmlEscape(ChannelWords(*channel)) +
                   ". This took effect now. Your other choices are unchanged.</p>\n");
 }
 

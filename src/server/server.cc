@@ -107,15 +107,17 @@ StatusOr<std::unique_ptr<Engine>> Server::Impl::OpenEngine(const VaultOptions& v
   e->retention =
       std::make_unique<server::RetentionSchedule>(*e->vault, metrics, options.retention_interval);
   e->delivery = std::make_unique<Deliverer>(*e->vault, options.delivery);
-  e->api = std::make_unique<server::Api>(server::ApiContext{.vault = *e->vault,
-                                                            .desk = *e->desk,
-                                                            .keys = *keys,
-                                                            .accounts = *accounts,
-                                                            .metrics = metrics,
-                                                            .retention = *e->retention,
-                                                            .delivery = *e->delivery,
-                                                            .policy = vault_options.policy,
-                                                            .clock = clock});
+  e->api = std::make_unique<server::Api>(
+      server::ApiContext{.vault = *e->vault,
+                         .desk = *e->desk,
+                         .keys = *keys,
+                         .accounts = *accounts,
+                         .metrics = metrics,
+                         .retention = *e->retention,
+                         .delivery = *e->delivery,
+                         .policy = vault_options.policy,
+                         .clock = clock,
+                         .secure_cookies = options.delivery.public_url.starts_with("https://")});
   metrics.RecordPolicy(e->policy().version(), /*switch_failed=*/false);
   return e;
 }

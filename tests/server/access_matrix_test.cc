@@ -27,10 +27,20 @@ std::string Fill(std::string pattern, const std::string& subject) {
   return pattern;
 }
 
+// The privacy center's pages need no API key: their credential is the session cookie.
+bool IsCenterPage(const std::string& pattern) {
+  return pattern == "/" || pattern.starts_with("/privacy-center");
+}
+// The center's pages anyone may open: the sign-in page and its form, and the static assets.
+bool IsOpenCenterPage(const std::string& pattern) {
+  return pattern == "/" || pattern == "/privacy-center" || pattern == "/privacy-center/" ||
+         pattern == "/privacy-center/sign-in" || pattern.starts_with("/privacy-center/assets/");
+}
 bool IsPublic(const std::string& pattern) {
   return pattern == "/healthz" || pattern == "/.well-known/gpc.json" || pattern == "/privacy" ||
          pattern == "/v1/sessions" ||
-         pattern == "/unsubscribe/{token}";  // the link's token is its only credential
+         pattern == "/unsubscribe/{token}" ||  // the link's token is its only credential
+         IsCenterPage(pattern);
 }
 bool IsSubjectRoute(const std::string& pattern) {
   return pattern.rfind("/v1/subjects/{id}", 0) == 0;
@@ -97,7 +107,14 @@ TEST_F(AccessMatrix, EveryRouteRefusesEveryPrincipalOutsideItsScope) {
     const std::string where = route.method + " " + route.pattern;
     // Anonymous.
     HttpReply anonymous = client().Send(route.method, Fill(route.pattern, of_tenant1), "", "", gpc);
-    if (IsPublic(route.pattern)) {
+    if (IsCenterPage(route.pattern) && !IsOpenCenterPage(route.pattern)) {
+      // Without a session cookie (an API key is no credential here) a page leads to the
+      // sign-in page, and a form does nothing but that.
+      EXPECT_EQ(anonymous.status, 303) << where;
+      EXPECT_EQ(anonymous.headers["Location"], "/privacy-center/") << where;
+      HttpReply with_key = client().Send(route.method, route.pattern, "", service);
+      EXPECT_EQ(with_key.status, 303) << where << " with a service key";
+    } else if (IsPublic(route.pattern)) {
       EXPECT_NE(anonymous.status, 401) << where;
     } else {
       EXPECT_EQ(anonymous.status, 401) << where;

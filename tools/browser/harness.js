@@ -21,6 +21,7 @@
 const assert = require('node:assert/strict');
 const {spawn} = require('node:child_process');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
@@ -120,6 +121,79 @@ async function startServer({policy = kStarterPolicy, args = []} = {}) {
   }
 }
 
+// A real SMTP server on loopback (tests/testing/smtp_sink.py, aiosmtpd from Debian's
+// python3-aiosmtpd, run by Debian's /usr/bin/python3) that keeps every message it accepts, so a
+// test reads the mail privet sent (an identity code) as the subject would. Resolves with
+// {port, dir, messages(): [{to, text}], waitFor(regex, to): the first match, stop()}.
+async function startMailSink() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'privet-mail-'));
+  const port = await freePort();
+  const child = spawn('/usr/bin/python3',
+                      [path.join(kRoot, 'tests/testing/smtp_sink.py'), '--port', String(port),
+                       '--dir', dir],
+                      {stdio: ['ignore', 'ignore', 'pipe']});
+  const sink = {process: child, dataDir: dir, stopped: false};
+  running.add(sink);
+  child.on('exit', () => running.delete(sink));
+  const stop = async () => {
+    if (!sink.stopped) {
+      sink.stopped = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.on('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+    fs.rmSync(dir, {recursive: true, force: true});
+  };
+  for (let waited = 0; !fs.existsSync(path.join(dir, 'ready')); waited += 50) {
+    if (waited > 10000 || child.exitCode !== null) {
+      await stop();
+      throw new Error('the SMTP sink did not start (is python3-aiosmtpd installed?)');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const messages = () => fs.readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().map((f) => {
+    const envelope = fs.readFileSync(path.join(dir, f.replace(/\.eml$/, '.env')), 'utf8');
+    const raw = fs.readFileSync(path.join(dir, f), 'utf8');
+    // The message's parts, each decoded (privet writes base64 text and HTML parts).
+    const parts = raw.split(/\r?\n--[^\r\n]+\r?\n/).map((part) => {
+      const at = part.search(/\r?\n\r?\n/);
+      const head = at < 0 ? part : part.slice(0, at);
+      const body = at < 0 ? '' : part.slice(at).trim();
+      if (/Content-Transfer-Encoding:\s*base64/i.test(head)) {
+        return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+      }
+      return body;
+    });
+    const text = parts.join('\n');
+    return {to: envelope.split('\n')[1] || '', text};
+  });
+  const waitFor = async (regex, to, timeoutMs = 15000) => {
+    for (let waited = 0; waited < timeoutMs; waited += 100) {
+      for (const m of messages()) {
+        const match = m.to.includes(to) && m.text.match(regex);
+        if (match) return match;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`no mail to ${to} matching ${regex} within ${timeoutMs} ms`);
+  };
+  return {port, dir, messages, waitFor, stop};
+}
+
+// A TCP port nothing listens on now, for a helper that must be told its port.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const {port} = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 // serve prints "admin API key (shown once, keep it safe): pvk_..." on a new vault's first start,
 // then "listening on HOST:PORT" (src/cli/serve_command.cc).
 function firstLines(child, exited, logTail) {
@@ -165,9 +239,12 @@ async function api(baseUrl, method, route, body, key) {
 // the email up in), with `fields` ({category: value}) beside it, for `purposes`; `password`, when
 // given, lets it sign in. Resolves with {id, email, password}.
 async function createSubject(server, {email, password, fields = {}, kind = 'customer',
-                                      ageYears = 30, purposes = ['service']} = {}) {
+                                      ageYears = 30, purposes = ['service'],
+                                      jurisdiction} = {}) {
   const key = server.serviceKey;
-  const {id} = await api(server.baseUrl, 'POST', '/v1/subjects', {kind, age_years: ageYears}, key);
+  const subject = {kind, age_years: ageYears};
+  if (jurisdiction !== undefined) subject.jurisdiction = jurisdiction;
+  const {id} = await api(server.baseUrl, 'POST', '/v1/subjects', subject, key);
   const values = {...fields};
   if (email !== undefined) values['user.contact.email'] = email;
   const written = Object.entries(values).map(([category, value]) => ({category, value}));
@@ -239,14 +316,17 @@ async function checkAccessibility(page) {
 // One server and one browser for a test file, started before its first test and stopped after
 // its last. Returns an object whose fields are filled in by then:
 //   env.server       startServer()'s answer (baseUrl, adminKey, serviceKey, stop)
+//   env.mail         with setup({mail: true}): the SMTP sink privet sends through
+//                    (startMailSink: messages(), waitFor(regex, to))
 //   env.browser      the Playwright Browser
 //   env.api(method, route, body, key = the service key)
 //   env.createSubject({email, password, fields})
 //   env.newPage(contextOptions)   a page in a new browser context (own cookies), closed at the
 //                                 end; page.problems lists its console errors (watchProblems)
-function setup({policy, args} = {}) {
+function setup({policy, args = [], mail = false} = {}) {
   const env = {
     server: null,
+    mail: null,
     browser: null,
     api: (method, route, body, key = env.server.serviceKey) =>
       api(env.server.baseUrl, method, route, body, key),
@@ -259,14 +339,24 @@ function setup({policy, args} = {}) {
     },
   };
   before(async () => {
-    env.server = await startServer({policy, args});
+    let serverArgs = args;
+    if (mail) {
+      env.mail = await startMailSink();
+      serverArgs = [...args, '--smtp', `smtp://127.0.0.1:${env.mail.port}`,
+                    '--smtp-from', 'privacy@example.com'];
+    }
+    env.server = await startServer({policy, args: serverArgs});
     env.browser = await launchBrowser();
   });
   after(async () => {
     try {
       if (env.browser) await env.browser.close();
     } finally {
-      if (env.server) await env.server.stop();
+      try {
+        if (env.server) await env.server.stop();
+      } finally {
+        if (env.mail) await env.mail.stop();
+      }
     }
   });
   return env;
@@ -275,6 +365,7 @@ function setup({policy, args} = {}) {
 module.exports = {
   setup,
   startServer,
+  startMailSink,
   api,
   createSubject,
   launchBrowser,
