@@ -220,6 +220,14 @@ class RequestDesk {
   // held under consent or contract for at least one purpose.
   enum class ExportScope { kEverything, kPortable };
   StatusOr<std::string> ExportJson(uint64_t subject_id, ExportScope scope);
+  // The subject's own copy of everything held, shown to it or downloaded by it outside a request
+  // (the privacy center's "My data", CT08): the export as JSON (ExportJson's kEverything) or as
+  // CSV (one row per field: id, category, value, source, purposes, legal bases, collected).
+  // Recorded in the audit log like any read: a decision entry, action "export", by `by`, with
+  // the categories it holds and `detail` (where it was shown: "privacy_center:data").
+  enum class CopyFormat { kJson, kCsv };
+  StatusOr<std::string> SubjectCopy(uint64_t subject_id, CopyFormat format, const Principal& by,
+                                    std::string_view detail);
 
  private:
   class Impl;

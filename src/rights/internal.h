@@ -39,6 +39,9 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
                                     std::vector<std::string>* exported = nullptr);
 // One CSV per category: field_id,category,value,source,purposes,legal_bases,collected_at; every
 // cell quoted, and one that a spreadsheet would read as a formula prefixed with ' (CsvCell).
+// The first line of every CSV table of ExportCsv.
+inline constexpr std::string_view kCsvHeader =
+    "field_id,category,value,source,purposes,legal_bases,collected_at\r\n";
 StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t subject_id);
 // A CSV cell (RFC 4180, always quoted, quotes doubled) that a spreadsheet shows as text: one
 // that begins with = + - @, a tab or a carriage return gets a leading ' (OWASP CSV injection).

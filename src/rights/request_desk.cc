@@ -106,6 +106,8 @@ class RequestDesk::Impl {
   StatusOr<std::string> ExportJson(uint64_t subject_id, ExportScope scope) {
     return rights_internal::ExportSubject(vault_, subject_id, scope == ExportScope::kPortable);
   }
+  StatusOr<std::string> SubjectCopy(uint64_t subject_id, CopyFormat format, const Principal& by,
+                                    std::string_view detail);
 
  private:
   // A request and its stored form, loaded under mu_.
@@ -698,6 +700,39 @@ Status RequestDesk::MarkSent(int64_t seq) { return impl_->MarkSent(seq); }
 Status RequestDesk::LiftRestriction(uint64_t s, std::string_view reason) {
   return impl_->LiftRestriction(s, reason);
 }
+StatusOr<std::string> RequestDesk::Impl::SubjectCopy(uint64_t subject_id, CopyFormat format,
+                                                     const Principal& by, std::string_view detail) {
+  std::vector<std::string> categories;
+  std::string copy;
+  if (format == CopyFormat::kJson) {
+    PRIVET_ASSIGN_OR_RETURN(copy,
+                            rights_internal::ExportSubject(vault_, subject_id, false, &categories));
+  } else {
+    PRIVET_ASSIGN_OR_RETURN(auto by_category, rights_internal::ExportCsv(vault_, subject_id));
+    // One table: the header once, then every category's rows.
+    for (const auto& [category, table] : by_category) {
+      const std::size_t header_end = table.find("\r\n") + 2;
+      if (copy.empty()) copy = table.substr(0, header_end);
+      copy += table.substr(header_end);
+      categories.push_back(category);
+    }
+    if (copy.empty()) copy = std::string(rights_internal::kCsvHeader);
+  }
+  // Shown to someone: a read of the subject's data, recorded before it is returned.
+  AuditEntry read = CoreOf(vault_).Audit(AuditEvent::kDecision, by, subject_id);
+  read.action = "export";
+  read.categories = std::move(categories);
+  read.detail = std::string(detail);
+  store::WriteBatch batch;
+  PRIVET_RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {std::move(read)}));
+  return copy;
+}
+
+StatusOr<std::string> RequestDesk::SubjectCopy(uint64_t s, CopyFormat format, const Principal& by,
+                                               std::string_view detail) {
+  return impl_->SubjectCopy(s, format, by, detail);
+}
+
 StatusOr<std::string> RequestDesk::ExportJson(uint64_t s, ExportScope scope) {
   return impl_->ExportJson(s, scope);
 }

@@ -150,6 +150,38 @@ TEST_F(RequestDeskTest, AnExportIsAuditedAsAReadByTheKeyThatFulfilledIt) {
   EXPECT_EQ(breach->subjects_with_data, 2u);
 }
 
+// The subject's own copy, outside a request (the privacy center): a read like any other, in the
+// audit log before it is shown, in either format.
+TEST_F(RequestDeskTest, ASubjectsOwnCopyIsAuditedAsAnExportInEitherFormat) {
+  const Principal self = Principal::Subject(subject_);
+  auto as_json =
+      desk_->SubjectCopy(subject_, RequestDesk::CopyFormat::kJson, self, "privacy_center:data");
+  ASSERT_TRUE(as_json.ok()) << as_json.status().ToString();
+  EXPECT_EQ(nlohmann::json::parse(*as_json)["fields"].size(), 2u);
+  auto csv =
+      desk_->SubjectCopy(subject_, RequestDesk::CopyFormat::kCsv, self, "privacy_center:download");
+  ASSERT_TRUE(csv.ok()) << csv.status().ToString();
+  EXPECT_TRUE(csv->starts_with("field_id,category,value,")) << *csv;
+  EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'), 3);  // the header and two fields
+
+  std::vector<AuditEntry> exports;
+  auto rows = vault_internal::CoreOf(vault()).data().GetAuditEntries(0, vault().AuditSize());
+  ASSERT_TRUE(rows.ok());
+  for (const store::AuditRecord& row : *rows) {
+    auto e = ParseAuditEntry(row.entry);
+    ASSERT_TRUE(e.ok());
+    if (e->event == AuditEvent::kDecision && e->action == "export") exports.push_back(*e);
+  }
+  ASSERT_EQ(exports.size(), 2u);
+  for (const AuditEntry& e : exports) {
+    EXPECT_EQ(e.subject_id, subject_);
+    EXPECT_EQ(e.principal, "subject");
+    EXPECT_THAT(e.categories, ::testing::UnorderedElementsAre("user.contact.email", "user.name"));
+  }
+  EXPECT_EQ(exports[0].detail, "privacy_center:data");
+  EXPECT_EQ(exports[1].detail, "privacy_center:download");
+}
+
 TEST_F(RequestDeskTest, WrongCodesUseUpTheAttempts) {
   auto r = desk_->File({.right = Right::kErasure, .subject_id = subject_, .channel = "email"});
   ASSERT_TRUE(r.ok());

@@ -193,7 +193,7 @@ StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t su
   std::map<std::string, std::string> out;
   for (const FieldValue& f : fields) {
     std::string& csv = out[f.category];
-    if (csv.empty()) csv = "field_id,category,value,source,purposes,legal_bases,collected_at\r\n";
+    if (csv.empty()) csv = std::string(kCsvHeader);
     const std::vector<std::string> cells = {std::to_string(f.id),
                                             f.category,
                                             f.value,

@@ -17,7 +17,6 @@
 #include <string_view>
 
 #include "crypto/crypto.h"
-#include "rights/internal.h"
 #include "server/api.h"
 #include "server/json_io.h"
 #include "web/assets.h"
@@ -303,7 +302,8 @@ StatusOr<HttpResponse> MyData(const Call& call) {
   return SignedInPage(call, [&](const Visitor& visitor) -> StatusOr<HttpResponse> {
     PRIVET_ASSIGN_OR_RETURN(
         std::string exported,
-        call.ctx.desk.ExportJson(visitor.subject_id, RequestDesk::ExportScope::kEverything));
+        call.ctx.desk.SubjectCopy(visitor.subject_id, RequestDesk::CopyFormat::kJson,
+                                  Principal::Subject(visitor.subject_id), "privacy_center:data"));
     const nlohmann::json document = nlohmann::json::parse(exported);
     return HtmlResponse(200,
                         web::RenderPage(FrameFor(call, visitor, "My data", "data"),
@@ -439,25 +439,20 @@ HttpResponse Attachment(std::string content_type, std::string_view filename, std
 
 StatusOr<HttpResponse> DownloadJson(const Call& call) {
   return SignedInPage(call, [&](const Visitor& visitor) -> StatusOr<HttpResponse> {
-    PRIVET_ASSIGN_OR_RETURN(
-        std::string exported,
-        call.ctx.desk.ExportJson(visitor.subject_id, RequestDesk::ExportScope::kEverything));
+    PRIVET_ASSIGN_OR_RETURN(std::string exported,
+                            call.ctx.desk.SubjectCopy(
+                                visitor.subject_id, RequestDesk::CopyFormat::kJson,
+                                Principal::Subject(visitor.subject_id), "privacy_center:download"));
     return Attachment("application/json", "my-data.json", std::move(exported));
   });
 }
 
 StatusOr<HttpResponse> DownloadCsv(const Call& call) {
   return SignedInPage(call, [&](const Visitor& visitor) -> StatusOr<HttpResponse> {
-    PRIVET_ASSIGN_OR_RETURN(auto by_category,
-                            rights_internal::ExportCsv(call.ctx.vault, visitor.subject_id));
-    // One table: the header once, then every category's rows.
-    std::string csv;
-    for (const auto& [category, table] : by_category) {
-      const std::size_t header_end = table.find("\r\n");
-      if (csv.empty()) csv = table.substr(0, header_end + 2);
-      csv += table.substr(header_end + 2);
-    }
-    if (csv.empty()) csv = "field_id,category,value,source,purposes,legal_bases,collected_at\r\n";
+    PRIVET_ASSIGN_OR_RETURN(std::string csv,
+                            call.ctx.desk.SubjectCopy(
+                                visitor.subject_id, RequestDesk::CopyFormat::kCsv,
+                                Principal::Subject(visitor.subject_id), "privacy_center:download"));
     return Attachment("text/csv; charset=utf-8", "my-data.csv", std::move(csv));
   });
 }
