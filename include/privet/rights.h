@@ -150,6 +150,24 @@ struct OutboxMessage {
   bool sent = false;
 };
 
+// One field as its subject is told of it (RequestDesk::HeldFields; the access export's entry).
+struct FieldHeld {
+  struct Use {
+    std::string purpose;
+    std::optional<LegalBasis> basis;  // none: the policy in force no longer declares the purpose
+  };
+  uint64_t id = 0;
+  std::string category;
+  std::string value;
+  DataSource source = DataSource::kSubject;
+  std::vector<Use> uses;  // the purposes it is held for, each with its legal basis
+  Time collected_at;
+  Time last_activity;
+  int policy_version = 0;                 // the notice version it was collected under
+  std::optional<Time> retention_ends;     // when the earliest retention rule ends it, if known
+  std::vector<std::string> disclosed_to;  // recipients it was released to
+};
+
 // Where a portability export goes when the subject asks for it to be sent to another controller.
 struct PushTarget {
   std::string url;      // https:// only
@@ -226,6 +244,10 @@ class RequestDesk {
   // Recorded in the audit log like any read: a decision entry, action "export", by `by`, with
   // the categories it holds and `detail` (where it was shown: "privacy_center:data").
   enum class CopyFormat { kJson, kCsv };
+  // The same copy's fields, typed, for a page that shows them (the privacy center's "My data"),
+  // audited the same way. NotFound for an unknown or erased subject.
+  StatusOr<std::vector<FieldHeld>> HeldFields(uint64_t subject_id, const Principal& by,
+                                              std::string_view detail);
   StatusOr<std::string> SubjectCopy(uint64_t subject_id, CopyFormat format, const Principal& by,
                                     std::string_view detail);
 

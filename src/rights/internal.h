@@ -39,6 +39,11 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
                                     std::vector<std::string>* exported = nullptr);
 // One CSV per category: field_id,category,value,source,purposes,legal_bases,collected_at; every
 // cell quoted, and one that a spreadsheet would read as a formula prefixed with ' (CsvCell).
+// The subject's fields as RequestDesk::HeldFields gives them (not audited here); the categories
+// they hold are added to `categories` when given.
+StatusOr<std::vector<FieldHeld>> FieldsHeld(Vault& vault, uint64_t subject_id,
+                                            std::vector<std::string>* categories = nullptr);
+
 // The first line of every CSV table of ExportCsv.
 inline constexpr std::string_view kCsvHeader =
     "field_id,category,value,source,purposes,legal_bases,collected_at\r\n";

@@ -108,6 +108,24 @@ class RequestDesk::Impl {
   }
   StatusOr<std::string> SubjectCopy(uint64_t subject_id, CopyFormat format, const Principal& by,
                                     std::string_view detail);
+  StatusOr<std::vector<FieldHeld>> HeldFields(uint64_t subject_id, const Principal& by,
+                                              std::string_view detail) {
+    std::vector<std::string> categories;
+    PRIVET_ASSIGN_OR_RETURN(std::vector<FieldHeld> fields,
+                            rights_internal::FieldsHeld(vault_, subject_id, &categories));
+    PRIVET_RETURN_IF_ERROR(RecordCopy(subject_id, by, std::move(categories), detail));
+    return fields;
+  }
+  // Records a copy shown to someone outside a request: a read, stored as Vault::Read stores its
+  // decisions (concurrent readers share commits) before the copy is returned.
+  Status RecordCopy(uint64_t subject_id, const Principal& by, std::vector<std::string> categories,
+                    std::string_view detail) {
+    AuditEntry read = CoreOf(vault_).Audit(AuditEvent::kDecision, by, subject_id);
+    read.action = "export";
+    read.categories = std::move(categories);
+    read.detail = std::string(detail);
+    return CoreOf(vault_).RecordRead(std::move(read));
+  }
 
  private:
   // A request and its stored form, loaded under mu_.
@@ -718,19 +736,18 @@ StatusOr<std::string> RequestDesk::Impl::SubjectCopy(uint64_t subject_id, CopyFo
     }
     if (copy.empty()) copy = std::string(rights_internal::kCsvHeader);
   }
-  // Shown to someone: a read of the subject's data, recorded before it is returned.
-  AuditEntry read = CoreOf(vault_).Audit(AuditEvent::kDecision, by, subject_id);
-  read.action = "export";
-  read.categories = std::move(categories);
-  read.detail = std::string(detail);
-  store::WriteBatch batch;
-  PRIVET_RETURN_IF_ERROR(CoreOf(vault_).Commit(batch, {std::move(read)}));
+  PRIVET_RETURN_IF_ERROR(RecordCopy(subject_id, by, std::move(categories), detail));
   return copy;
 }
 
 StatusOr<std::string> RequestDesk::SubjectCopy(uint64_t s, CopyFormat format, const Principal& by,
                                                std::string_view detail) {
   return impl_->SubjectCopy(s, format, by, detail);
+}
+
+StatusOr<std::vector<FieldHeld>> RequestDesk::HeldFields(uint64_t s, const Principal& by,
+                                                         std::string_view detail) {
+  return impl_->HeldFields(s, by, detail);
 }
 
 StatusOr<std::string> RequestDesk::ExportJson(uint64_t s, ExportScope scope) {

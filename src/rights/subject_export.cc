@@ -30,15 +30,6 @@ bool Portable(const FieldValue& f, const std::vector<HeldUnder>& bases) {
          });
 }
 
-json BasesJson(const std::vector<HeldUnder>& bases) {
-  json out = json::array();
-  for (const HeldUnder& h : bases) {
-    out.push_back({{"purpose", h.purpose},
-                   {"basis", h.basis ? json(LegalBasisName(*h.basis)) : json(nullptr)}});
-  }
-  return out;
-}
-
 // "service:contract;marketing:consent" for a CSV cell.
 std::string BasesText(const std::vector<HeldUnder>& bases) {
   std::string out;
@@ -88,17 +79,99 @@ std::vector<HeldUnder> LegalBases(const CompiledPolicy& policy, const FieldValue
   return out;
 }
 
+namespace {
+
+// What describing a subject's fields needs, loaded once.
+struct Holdings {
+  std::vector<FieldValue> fields;
+  retention_internal::SubjectFacts facts;
+  std::vector<DisclosureEntry> disclosures;
+  int64_t now = 0;
+};
+
+StatusOr<Holdings> LoadHoldings(Vault& vault, uint64_t subject_id) {
+  Holdings h;
+  PRIVET_ASSIGN_OR_RETURN(h.fields, CoreOf(vault).AllFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records,
+                          CoreOf(vault).data().GetFields(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(h.facts, retention_internal::LoadFacts(vault, subject_id, records));
+  PRIVET_ASSIGN_OR_RETURN(h.disclosures, vault.Disclosures(subject_id));
+  h.now = ToUnix(CoreOf(vault).clock().Now());
+  return h;
+}
+
+// One field as the subject is told of it: its uses and their bases, its retention (the rules
+// covering it into `covering`), the recipients it went to.
+FieldHeld Describe(const FieldValue& f, const std::vector<HeldUnder>& bases,
+                   const retention_internal::RuleSet& rules, const Holdings& h,
+                   std::vector<const RetentionRule*>* covering) {
+  FieldHeld out{.id = f.id,
+                .category = f.category,
+                .value = f.value,
+                .source = f.source,
+                .collected_at = f.collected_at,
+                .last_activity = f.last_activity,
+                .policy_version = f.policy_version};
+  for (const HeldUnder& b : bases) out.uses.push_back({.purpose = b.purpose, .basis = b.basis});
+  retention_internal::Verdict v =
+      rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), h.facts, h.now);
+  if (covering != nullptr) *covering = v.covering;
+  if (v.ends_at) out.retention_ends = FromUnix(*v.ends_at);
+  for (const DisclosureEntry& d : h.disclosures) {
+    const bool released = std::any_of(d.categories.begin(), d.categories.end(),
+                                      [&](const std::string& c) { return Covers(c, f.category); });
+    if (released && std::find(out.disclosed_to.begin(), out.disclosed_to.end(), d.recipient) ==
+                        out.disclosed_to.end()) {
+      out.disclosed_to.push_back(d.recipient);
+    }
+  }
+  return out;
+}
+
+json FieldJson(const FieldHeld& f) {
+  json uses = json::array();
+  for (const FieldHeld::Use& u : f.uses) {
+    uses.push_back({{"purpose", u.purpose},
+                    {"basis", u.basis ? json(LegalBasisName(*u.basis)) : json(nullptr)}});
+  }
+  json purposes = json::array();
+  for (const FieldHeld::Use& u : f.uses) purposes.push_back(u.purpose);
+  return {{"category", f.category},
+          {"value", f.value},
+          {"id", std::to_string(f.id)},
+          {"source", DataSourceName(f.source)},
+          {"purposes", purposes},
+          {"legal_bases", uses},
+          {"collected_at", Rfc3339(f.collected_at)},
+          {"last_activity", Rfc3339(f.last_activity)},
+          {"policy_version", f.policy_version},
+          {"retention_ends", f.retention_ends ? json(Rfc3339(*f.retention_ends)) : json(nullptr)},
+          {"disclosed_to", f.disclosed_to}};
+}
+
+}  // namespace
+
+StatusOr<std::vector<FieldHeld>> FieldsHeld(Vault& vault, uint64_t subject_id,
+                                            std::vector<std::string>* categories) {
+  PRIVET_RETURN_IF_ERROR(vault.GetSubject(subject_id).status());
+  PRIVET_ASSIGN_OR_RETURN(Holdings h, LoadHoldings(vault, subject_id));
+  const retention_internal::RuleSet rules(vault.policy());
+  std::vector<FieldHeld> out;
+  for (const FieldValue& f : h.fields) {
+    out.push_back(Describe(f, LegalBases(vault.policy(), f), rules, h, nullptr));
+    if (categories != nullptr &&
+        std::find(categories->begin(), categories->end(), f.category) == categories->end()) {
+      categories->push_back(f.category);
+    }
+  }
+  return out;
+}
+
 StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool portable,
                                     std::vector<std::string>* exported) {
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo info, vault.GetSubject(subject_id));
-  PRIVET_ASSIGN_OR_RETURN(std::vector<FieldValue> fields, CoreOf(vault).AllFields(subject_id));
-  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> records,
-                          CoreOf(vault).data().GetFields(subject_id));
-  PRIVET_ASSIGN_OR_RETURN(retention_internal::SubjectFacts facts,
-                          retention_internal::LoadFacts(vault, subject_id, records));
-  PRIVET_ASSIGN_OR_RETURN(std::vector<DisclosureEntry> disclosures, vault.Disclosures(subject_id));
+  PRIVET_ASSIGN_OR_RETURN(Holdings h, LoadHoldings(vault, subject_id));
   const retention_internal::RuleSet rules(vault.policy());
-  const int64_t now = ToUnix(CoreOf(vault).clock().Now());
 
   json out;
   // Version 2: every field lists its legal bases (one per purpose) in place of a single
@@ -119,41 +192,23 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   const CompiledPolicy& policy = vault.policy();
   json jfields = json::array();
   std::vector<HeldField> held;
-  for (const FieldValue& f : fields) {
+  for (const FieldValue& f : h.fields) {
     const std::vector<HeldUnder> bases = LegalBases(policy, f);
     if (portable && !Portable(f, bases)) continue;
     if (exported != nullptr &&
         std::find(exported->begin(), exported->end(), f.category) == exported->end())
       exported->push_back(f.category);
-    json jf = {{"category", f.category}, {"value", f.value}};
-    if (!portable) {
-      jf["id"] = std::to_string(f.id);
-      jf["source"] = DataSourceName(f.source);
-      jf["purposes"] = f.purposes;
-      jf["legal_bases"] = BasesJson(bases);
-      jf["collected_at"] = Rfc3339(f.collected_at);
-      jf["last_activity"] = Rfc3339(f.last_activity);
-      jf["policy_version"] = f.policy_version;
-      retention_internal::Verdict v =
-          rules.Evaluate(f.category, f.purposes, ToUnix(f.collected_at), facts, now);
-      held.push_back({.field = &f, .retention = v.covering});
-      jf["retention_ends"] = v.ends_at ? json(Rfc3339(FromUnix(*v.ends_at))) : json(nullptr);
-      json recipients = json::array();
-      for (const DisclosureEntry& d : disclosures) {
-        const bool released =
-            std::any_of(d.categories.begin(), d.categories.end(),
-                        [&](const std::string& c) { return Covers(c, f.category); });
-        if (released &&
-            std::find(recipients.begin(), recipients.end(), d.recipient) == recipients.end())
-          recipients.push_back(d.recipient);
-      }
-      jf["disclosed_to"] = recipients;
+    if (portable) {
+      jfields.push_back({{"category", f.category}, {"value", f.value}});
+      continue;
     }
-    jfields.push_back(std::move(jf));
+    HeldField covered{.field = &f};
+    jfields.push_back(FieldJson(Describe(f, bases, rules, h, &covered.retention)));
+    held.push_back(std::move(covered));
   }
   out["fields"] = jfields;
   if (portable) return out.dump(2);
-  out["information"] = AccessInformation(policy, info, held, disclosures);
+  out["information"] = AccessInformation(policy, info, held, h.disclosures);
 
   PRIVET_ASSIGN_OR_RETURN(std::vector<ConsentEvent> history, vault.ConsentHistory(subject_id));
   json consents = json::array();
@@ -168,7 +223,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
   }
   out["consent_history"] = consents;
   json jdisclosures = json::array();
-  for (const DisclosureEntry& d : disclosures) {
+  for (const DisclosureEntry& d : h.disclosures) {
     jdisclosures.push_back({{"recipient", d.recipient},
                             {"purpose", d.purpose},
                             {"categories", d.categories},

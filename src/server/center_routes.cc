@@ -301,13 +301,12 @@ StatusOr<HttpResponse> SignOut(const Call& call) {
 StatusOr<HttpResponse> MyData(const Call& call) {
   return SignedInPage(call, [&](const Visitor& visitor) -> StatusOr<HttpResponse> {
     PRIVET_ASSIGN_OR_RETURN(
-        std::string exported,
-        call.ctx.desk.SubjectCopy(visitor.subject_id, RequestDesk::CopyFormat::kJson,
-                                  Principal::Subject(visitor.subject_id), "privacy_center:data"));
-    const nlohmann::json document = nlohmann::json::parse(exported);
+        std::vector<FieldHeld> fields,
+        call.ctx.desk.HeldFields(visitor.subject_id, Principal::Subject(visitor.subject_id),
+                                 "privacy_center:data"));
     return HtmlResponse(200,
                         web::RenderPage(FrameFor(call, visitor, "My data", "data"),
-                                        web::MyDataPage(*call.ctx.policy, document, visitor.csrf)));
+                                        web::MyDataPage(*call.ctx.policy, fields, visitor.csrf)));
   });
 }
 

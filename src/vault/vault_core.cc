@@ -76,6 +76,11 @@ AuditEntry VaultCore::Audit(AuditEvent event, const Principal& principal, uint64
   return e;
 }
 
+Status VaultCore::RecordRead(AuditEntry decision) {
+  store::WriteBatch nothing;
+  return Commit(nothing, {std::move(decision)});
+}
+
 Status VaultCore::Commit(store::WriteBatch& batch, std::vector<AuditEntry> entries) {
   MutexLock write_lock(&write_mu_);
   return ApplyAudited(batch, std::move(entries));

@@ -47,6 +47,7 @@ class VaultCore {
             crypto::SecretKey index_root, std::unique_ptr<audit::AuditLog> audit);
   VaultCore(const VaultCore&) = delete;
   VaultCore& operator=(const VaultCore&) = delete;
+  virtual ~VaultCore() = default;
 
   // --- For the layers above (rights, retention) ------------------------------------------------
 
@@ -62,6 +63,11 @@ class VaultCore {
   // Applies `batch` with `entries` appended to the audit log, in one transaction, under the
   // write lock: the change and its record are stored together or not at all.
   Status Commit(store::WriteBatch& batch, std::vector<AuditEntry> entries);
+  // Stores a read's decision the way Vault::Read stores its own (VaultOptions::read_auditing:
+  // before returning, concurrent readers sharing commits; or buffered): for reads made outside
+  // Read, such as a copy of the data shown to its subject. The vault overrides it; this base
+  // version commits the entry alone.
+  virtual Status RecordRead(AuditEntry decision);
   // The context an outbox message's body is sealed under (Seal / Open), by topic.
   static std::string OutboxContext(std::string_view topic) {
     return "privet.outbox." + std::string(topic);

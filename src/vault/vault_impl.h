@@ -77,6 +77,7 @@ class Vault::Impl : public vault_internal::VaultCore {
   // interaction feature.
   Status RecordReadLocation(const Principal& principal, uint64_t id, const FieldInput& location);
   vault_internal::ReadAuditor& auditor() { return auditor_; }
+  Status RecordRead(AuditEntry decision) override { return auditor_.Record(std::move(decision)); }
 
   // consent.cc
   Status RecordConsent(uint64_t id, const ConsentChange& change);

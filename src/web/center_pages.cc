@@ -11,14 +11,6 @@
 namespace privet::web {
 namespace {
 
-using Json = nlohmann::json;
-
-// A string member of a JSON object, or "".
-std::string Text(const Json& object, const char* name) {
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // "2026-12-07T10:00:00Z" as "2026-12-07 10:00 UTC": a date a person reads.
 std::string When(std::string_view rfc3339) {
   if (rfc3339.size() < 16) return std::string(rfc3339);
@@ -208,16 +200,14 @@ Html HomePage(const CompiledPolicy& policy) {
   return h;
 }
 
-Html MyDataPage(const CompiledPolicy& policy, const Json& export_document, std::string_view csrf) {
-  // Fields by category, in the order the export gives them (collection order).
-  std::map<std::string, std::vector<const Json*>> by_category;
+Html MyDataPage(const CompiledPolicy& policy, const std::vector<FieldHeld>& fields,
+                std::string_view csrf) {
+  // Fields by category, in the order they were collected.
+  std::map<std::string, std::vector<const FieldHeld*>> by_category;
   std::vector<std::string> order;
-  if (auto it = export_document.find("fields"); it != export_document.end() && it->is_array()) {
-    for (const Json& field : *it) {
-      const std::string category = Text(field, "category");
-      if (!by_category.contains(category)) order.push_back(category);
-      by_category[category].push_back(&field);
-    }
+  for (const FieldHeld& field : fields) {
+    if (!by_category.contains(field.category)) order.push_back(field.category);
+    by_category[field.category].push_back(&field);
   }
   Html h;
   if (order.empty()) {
@@ -228,28 +218,14 @@ Html MyDataPage(const CompiledPolicy& policy, const Json& export_document, std::
         policy.policy().organization);
   for (const std::string& category : order) {
     Html rows;
-    for (const Json* field : by_category[category]) {
+    for (const FieldHeld* field : by_category[category]) {
       Html uses;
-      if (auto bases = field->find("legal_bases"); bases != field->end() && bases->is_array()) {
-        for (const Json& b : *bases) {
-          const std::string basis = b.contains("basis") && b["basis"].is_string()
-                                        ? Words(b["basis"].get<std::string>())
-                                        : std::string("no legal basis in force");
-          uses.Add("<li>{} <span class=\"muted\">({})</span></li>",
-                   PurposeTitle(policy, Text(b, "purpose")), basis);
-        }
+      for (const FieldHeld::Use& use : field->uses) {
+        uses.Add("<li>{} <span class=\"muted\">({})</span></li>", PurposeTitle(policy, use.purpose),
+                 use.basis ? Words(LegalBasisName(*use.basis)) : "no longer a use");
       }
       Html recipients;
-      if (auto to = field->find("disclosed_to"); to != field->end() && to->is_array()) {
-        for (const Json& r : *to) {
-          if (r.is_string()) recipients.Add("<li>{}</li>", r.get<std::string>());
-        }
-      }
-      const std::string retention = Text(*field, "retention_ends");
-      const int version =
-          field->contains("policy_version") && (*field)["policy_version"].is_number_integer()
-              ? (*field)["policy_version"].get<int>()
-              : 0;
+      for (const std::string& r : field->disclosed_to) recipients.Add("<li>{}</li>", r);
       rows.Add(
           "<tr><td class=\"value\">{}</td><td>{}</td><td><ul>{}</ul></td>"
           "<td>{}<br><span class=\"muted\">under notice version {}</span></td><td>{}</td>"
@@ -257,11 +233,12 @@ Html MyDataPage(const CompiledPolicy& policy, const Json& export_document, std::
           "<td><form method=\"post\" action=\"/privacy-center/data/clear\">{}"
           "<input type=\"hidden\" name=\"field\" value=\"{}\">"
           "<button type=\"submit\" class=\"secondary\">Clear</button></form></td></tr>\n",
-          Text(*field, "value"), SourceWords(Text(*field, "source")), uses,
-          When(Text(*field, "collected_at")), version,
-          retention.empty() ? std::string("kept while needed") : "until " + When(retention),
+          field->value, SourceWords(DataSourceName(field->source)), uses,
+          When(Rfc3339(field->collected_at)), field->policy_version,
+          field->retention_ends ? "until " + When(Rfc3339(*field->retention_ends))
+                                : std::string("kept while needed"),
           recipients.empty() ? Html().Add("nobody") : Html().Add("<ul>{}</ul>", recipients),
-          CsrfField(csrf), Text(*field, "id"));
+          CsrfField(csrf), field->id);
     }
     Html needed;
     for (const Feature* f : FeaturesNeeding(policy, category)) {

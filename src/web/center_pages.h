@@ -4,7 +4,7 @@
 // it in the document every page shares. The server decides who is signed in, checks each form's
 // CSRF token and calls the library; nothing here changes anything.
 //
-//   Html body = web::MyDataPage(policy, export_document, csrf);
+//   Html body = web::MyDataPage(policy, *desk.HeldFields(id, by, "privacy_center:data"), csrf);
 //   std::string html = web::RenderPage({.organization = org, .title = "My data",
 //                                       .signed_in = true, .csrf = csrf, .current = "data"},
 //                                      body);
@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "common/html.h"
-#include "nlohmann/json.hpp"
 #include "privet/compiled_policy.h"
 #include "privet/decision.h"
 #include "privet/rights.h"
@@ -44,8 +43,8 @@ Html HomePage(const CompiledPolicy& policy);
 // Every field the vault holds, grouped by category, with its source, purposes and legal bases,
 // collection date and policy version, retention, recipients; a button to clear each one and,
 // where a feature needs the category, what clearing it suspends (CT01, CT02, CT04, CT08).
-// `export_document` is RequestDesk::ExportJson(kEverything).
-Html MyDataPage(const CompiledPolicy& policy, const nlohmann::json& export_document,
+// `fields` is RequestDesk::HeldFields.
+Html MyDataPage(const CompiledPolicy& policy, const std::vector<FieldHeld>& fields,
                 std::string_view csrf);
 
 // Consent, opt-out and objection per purpose, and marketing channels one by one (CF05, CT06,
