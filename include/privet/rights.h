@@ -244,6 +244,14 @@ class RequestDesk {
   // Recorded in the audit log like any read: a decision entry, action "export", by `by`, with
   // the categories it holds and `detail` (where it was shown: "privacy_center:data").
   enum class CopyFormat { kJson, kCsv };
+  // A subject clears one of its own fields (CT08; the privacy center's Clear): Vault::DeleteField,
+  // unless a legal hold or a legal obligation keeps the field (GDPR Art. 17(3)(b), (e)), or it is
+  // the address the subject signs in with (the policy's email identifier: changed by rectification,
+  // never left without one); either is FailedPrecondition saying why, and changes nothing. The
+  // field is checked just before the deletion: a hold placed between the two is not seen.
+  Status ClearField(const Principal& by, uint64_t subject_id, uint64_t field_id);
+  // The fields of the subject that a legal hold or obligation keeps (ClearField refuses them).
+  StatusOr<std::vector<uint64_t>> KeptFieldIds(uint64_t subject_id);
   // The same copy's fields, typed, for a page that shows them (the privacy center's "My data"),
   // audited the same way. NotFound for an unknown or erased subject.
   StatusOr<std::vector<FieldHeld>> HeldFields(uint64_t subject_id, const Principal& by,

@@ -103,6 +103,7 @@ class RequestDesk::Impl {
   StatusOr<std::vector<OutboxMessage>> Outbox(bool unsent_only);
   Status MarkSent(int64_t seq);
   Status LiftRestriction(uint64_t subject_id, std::string_view reason);
+  Vault& vault() { return vault_; }
   StatusOr<std::string> ExportJson(uint64_t subject_id, ExportScope scope) {
     return rights_internal::ExportSubject(vault_, subject_id, scope == ExportScope::kPortable);
   }
@@ -743,6 +744,40 @@ StatusOr<std::string> RequestDesk::Impl::SubjectCopy(uint64_t subject_id, CopyFo
 StatusOr<std::string> RequestDesk::SubjectCopy(uint64_t s, CopyFormat format, const Principal& by,
                                                std::string_view detail) {
   return impl_->SubjectCopy(s, format, by, detail);
+}
+
+Status RequestDesk::ClearField(const Principal& by, uint64_t subject_id, uint64_t field_id) {
+  // The address the subject signs in with (the policy's email identifier): clearing it would
+  // lock the subject out of its own account; it is changed by rectification.
+  PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,
+                          CoreOf(impl_->vault()).data().GetFields(subject_id));
+  const CompiledPolicy& policy = impl_->vault().policy();
+  for (const store::FieldRecord& f : fields) {
+    if (f.id != field_id) continue;
+    std::optional<CategoryId> c = policy.FindCategory(f.category);
+    if (c && policy.category(*c).identifier == "email") {
+      return FailedPrecondition(
+          "this is the address you sign in with; to change it, ask for a rectification",
+          "field_id");
+    }
+  }
+  PRIVET_ASSIGN_OR_RETURN(std::vector<rights_internal::Kept> kept,
+                          rights_internal::KeptFields(impl_->vault(), subject_id));
+  for (const rights_internal::Kept& k : kept) {
+    if (k.field_id == field_id) {
+      return FailedPrecondition(
+          "the law requires this data to be kept (" + k.ground + ", " + k.law + ")", "field_id");
+    }
+  }
+  return impl_->vault().DeleteField(by, subject_id, field_id);
+}
+
+StatusOr<std::vector<uint64_t>> RequestDesk::KeptFieldIds(uint64_t subject_id) {
+  PRIVET_ASSIGN_OR_RETURN(std::vector<rights_internal::Kept> kept,
+                          rights_internal::KeptFields(impl_->vault(), subject_id));
+  std::vector<uint64_t> ids;
+  for (const rights_internal::Kept& k : kept) ids.push_back(k.field_id);
+  return ids;
 }
 
 StatusOr<std::vector<FieldHeld>> RequestDesk::HeldFields(uint64_t s, const Principal& by,

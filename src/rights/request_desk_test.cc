@@ -182,6 +182,30 @@ TEST_F(RequestDeskTest, ASubjectsOwnCopyIsAuditedAsAnExportInEitherFormat) {
   EXPECT_EQ(exports[1].detail, "privacy_center:download");
 }
 
+// A subject's own Clear stops at the sign-in address and at what the law keeps (Art. 17(3)),
+// and a refused clear changes nothing.
+TEST_F(RequestDeskTest, ASubjectClearsItsFieldsButNotItsSignInAddressNorWhatTheLawKeeps) {
+  const Principal self = Principal::Subject(subject_);
+  EXPECT_EQ(desk_->ClearField(self, subject_, email_field_).code(),
+            StatusCode::kFailedPrecondition);
+  auto name = vault().Write({.subject_id = subject_,
+                             .purposes = {"service"},
+                             .fields = {{.category = "user.name", .value = "A. L."}}});
+  ASSERT_TRUE(name.ok());
+  ASSERT_TRUE(vault().PlaceLegalHold(subject_, "", "litigation-17").ok());
+  auto kept = desk_->KeptFieldIds(subject_);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->size(), 3u);
+  const Status refused = desk_->ClearField(self, subject_, (*name)[0]);
+  EXPECT_EQ(refused.code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr("legal_hold:litigation-17"));
+  ASSERT_TRUE(vault().ReleaseLegalHold(subject_, "").ok());
+  EXPECT_TRUE(desk_->ClearField(self, subject_, (*name)[0]).ok());
+  auto copy = desk_->HeldFields(subject_, self, "test");
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->size(), 2u);  // the email and the first name; the cleared one is gone
+}
+
 TEST_F(RequestDeskTest, WrongCodesUseUpTheAttempts) {
   auto r = desk_->File({.right = Right::kErasure, .subject_id = subject_, .channel = "email"});
   ASSERT_TRUE(r.ok());

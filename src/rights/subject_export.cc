@@ -46,6 +46,12 @@ std::string Joined(const std::vector<std::string>& items, std::string_view sep) 
   return out;
 }
 
+// The document as text; a value that is not valid UTF-8 (older or imported data: writes check it)
+// is written with U+FFFD in its place rather than throwing.
+std::string Dumped(const json& document) {
+  return document.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string CsvCell(std::string_view text) {
@@ -207,7 +213,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
     held.push_back(std::move(covered));
   }
   out["fields"] = jfields;
-  if (portable) return out.dump(2);
+  if (portable) return Dumped(out);
   out["information"] = AccessInformation(policy, info, held, h.disclosures);
 
   PRIVET_ASSIGN_OR_RETURN(std::vector<ConsentEvent> history, vault.ConsentHistory(subject_id));
@@ -240,7 +246,7 @@ StatusOr<std::string> ExportSubject(Vault& vault, uint64_t subject_id, bool port
                          {"received_at", Rfc3339(r.received_at)}});
   }
   out["requests"] = jrequests;
-  return out.dump(2);
+  return Dumped(out);
 }
 
 StatusOr<std::map<std::string, std::string>> ExportCsv(Vault& vault, uint64_t subject_id) {

@@ -195,7 +195,13 @@ template <typename Render>
 StatusOr<HttpResponse> SignedInPage(const Call& call, Render render) {
   std::optional<Visitor> visitor = SignedIn(call);
   if (!visitor) return SeeOther(std::string(kCenter) + "/");
-  return render(*visitor);
+  // The browser's Global Privacy Control / Do Not Track, honoured as the policy says before the
+  // page shows the choices (the API does the same on its routes).
+  Status signals = ApplyPrivacySignals(call, visitor->subject_id);
+  if (!signals.ok()) return FormError(call, signals, "/privacy-center/");
+  StatusOr<HttpResponse> page = render(*visitor);
+  if (!page.ok()) return FormError(call, page.status(), "/privacy-center/");
+  return page;
 }
 
 // Runs a signed-in form: refuses other sites, no session, a wrong CSRF token or a malformed body
@@ -220,6 +226,10 @@ StatusOr<HttpResponse> SignedInForm(const Call& call, std::string_view back, Act
   }
   StatusOr<HttpResponse> done = act(*visitor, *form);
   if (!done.ok()) return FormError(call, done.status(), back);
+  // Only once the form went through: a refused one changes nothing, not even a signal.
+  if (Status signals = ApplyPrivacySignals(call, visitor->subject_id); !signals.ok()) {
+    return FormError(call, signals, back);
+  }
   return done;
 }
 
@@ -276,7 +286,8 @@ StatusOr<HttpResponse> SignIn(const Call& call) {
   if (session.status().code() == StatusCode::kUnauthenticated) {
     return again(401, "The email or the password is not right.");
   }
-  if (!session.ok()) return session.status();
+  if (!session.ok())
+    return again(HttpStatusFor(session.status().code()), ErrorText(session.status()));
   const auto lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - call.ctx.clock.Now());
   HttpResponse r = SeeOther(std::string(kCenter) + "/data");
@@ -304,9 +315,11 @@ StatusOr<HttpResponse> MyData(const Call& call) {
         std::vector<FieldHeld> fields,
         call.ctx.desk.HeldFields(visitor.subject_id, Principal::Subject(visitor.subject_id),
                                  "privacy_center:data"));
-    return HtmlResponse(200,
-                        web::RenderPage(FrameFor(call, visitor, "My data", "data"),
-                                        web::MyDataPage(*call.ctx.policy, fields, visitor.csrf)));
+    PRIVET_ASSIGN_OR_RETURN(std::vector<uint64_t> kept,
+                            call.ctx.desk.KeptFieldIds(visitor.subject_id));
+    return HtmlResponse(
+        200, web::RenderPage(FrameFor(call, visitor, "My data", "data"),
+                             web::MyDataPage(*call.ctx.policy, fields, kept, visitor.csrf)));
   });
 }
 
@@ -314,7 +327,7 @@ StatusOr<HttpResponse> ClearField(const Call& call) {
   return SignedInForm(call, "/privacy-center/data",
                       [&](const Visitor& visitor, const auto& form) -> StatusOr<HttpResponse> {
                         PRIVET_ASSIGN_OR_RETURN(const uint64_t field_id, FormId(form, "field"));
-                        PRIVET_RETURN_IF_ERROR(call.ctx.vault.DeleteField(
+                        PRIVET_RETURN_IF_ERROR(call.ctx.desk.ClearField(
                             Principal::Subject(visitor.subject_id), visitor.subject_id, field_id));
                         return SeeOther(std::string(kCenter) + "/data?done=cleared");
                       });

@@ -201,7 +201,7 @@ Html HomePage(const CompiledPolicy& policy) {
 }
 
 Html MyDataPage(const CompiledPolicy& policy, const std::vector<FieldHeld>& fields,
-                std::string_view csrf) {
+                const std::vector<uint64_t>& kept, std::string_view csrf) {
   // Fields by category, in the order they were collected.
   std::map<std::string, std::vector<const FieldHeld*>> by_category;
   std::vector<std::string> order;
@@ -226,19 +226,31 @@ Html MyDataPage(const CompiledPolicy& policy, const std::vector<FieldHeld>& fiel
       }
       Html recipients;
       for (const std::string& r : field->disclosed_to) recipients.Add("<li>{}</li>", r);
+      // What the subject may do with it: clear it, unless the law keeps it or it is the address
+      // it signs in with (the server refuses both too).
+      Html action;
+      const std::optional<CategoryId> c = policy.FindCategory(field->category);
+      if (std::find(kept.begin(), kept.end(), field->id) != kept.end()) {
+        action.Add("The law requires us to keep it.");
+      } else if (c && policy.category(*c).identifier == "email") {
+        action.Add("You sign in with it: ask for a correction to change it.");
+      } else {
+        action.Add(
+            "<form method=\"post\" action=\"/privacy-center/data/clear\">{}"
+            "<input type=\"hidden\" name=\"field\" value=\"{}\">"
+            "<button type=\"submit\" class=\"secondary\">Clear</button></form>",
+            CsrfField(csrf), field->id);
+      }
       rows.Add(
           "<tr><td class=\"value\">{}</td><td>{}</td><td><ul>{}</ul></td>"
           "<td>{}<br><span class=\"muted\">under notice version {}</span></td><td>{}</td>"
-          "<td>{}</td>"
-          "<td><form method=\"post\" action=\"/privacy-center/data/clear\">{}"
-          "<input type=\"hidden\" name=\"field\" value=\"{}\">"
-          "<button type=\"submit\" class=\"secondary\">Clear</button></form></td></tr>\n",
+          "<td>{}</td><td>{}</td></tr>\n",
           field->value, SourceWords(DataSourceName(field->source)), uses,
           When(Rfc3339(field->collected_at)), field->policy_version,
           field->retention_ends ? "until " + When(Rfc3339(*field->retention_ends))
                                 : std::string("kept while needed"),
           recipients.empty() ? Html().Add("nobody") : Html().Add("<ul>{}</ul>", recipients),
-          CsrfField(csrf), field->id);
+          action);
     }
     Html needed;
     for (const Feature* f : FeaturesNeeding(policy, category)) {

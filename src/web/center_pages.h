@@ -43,9 +43,10 @@ Html HomePage(const CompiledPolicy& policy);
 // Every field the vault holds, grouped by category, with its source, purposes and legal bases,
 // collection date and policy version, retention, recipients; a button to clear each one and,
 // where a feature needs the category, what clearing it suspends (CT01, CT02, CT04, CT08).
-// `fields` is RequestDesk::HeldFields.
+// `fields` is RequestDesk::HeldFields, `kept` RequestDesk::KeptFieldIds (no Clear button for
+// those, nor for the address the subject signs in with).
 Html MyDataPage(const CompiledPolicy& policy, const std::vector<FieldHeld>& fields,
-                std::string_view csrf);
+                const std::vector<uint64_t>& kept, std::string_view csrf);
 
 // Consent, opt-out and objection per purpose, and marketing channels one by one (CF05, CT06,
 // CT07): each with its state now and the button that changes it. `channels_allowed[i]` says

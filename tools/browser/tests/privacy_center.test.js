@@ -175,3 +175,49 @@ test('a form posted without the session\'s token, or from another site, changes 
   assert.equal(session.httpOnly, true);
   assert.equal(session.sameSite, 'Strict');
 });
+
+test('what the law keeps and the sign-in address are not cleared, not even by a crafted form',
+     async () => {
+  const subject = await env.createSubject({email: 'frances@example.com',
+                                           password: 'a long enough password',
+                                           fields: {'user.name': 'Frances'}});
+  const page = await env.newPage();
+  await signIn(page, subject);
+  const cell = (value) => page.getByRole('row').filter(
+      {has: page.getByRole('cell', {name: value, exact: true})});
+  // The address one signs in with: no Clear (it would lock the subject out), a way to change it.
+  assert.equal(await cell(subject.email).getByRole('button', {name: 'Clear'}).count(), 0);
+  await cell(subject.email).getByText('You sign in with it').waitFor();
+  // A legal hold keeps everything: no Clear anywhere, and a crafted post is refused.
+  await env.api('POST', `/v1/subjects/${subject.id}/legal-holds`, {ground: 'litigation-2026-17'});
+  await page.reload();
+  assert.equal(await page.getByRole('button', {name: 'Clear'}).count(), 0);
+  await cell('Frances').getByText('The law requires us to keep it.').waitFor();
+  const csrf = await page.locator('form[action="/privacy-center/sign-out"] input[name="csrf"]')
+      .getAttribute('value');
+  const {fields} = await env.api('GET', `/v1/subjects/${subject.id}/fields?purpose=service`);
+  for (const f of fields) {
+    const refused = await page.request.post(`${env.server.baseUrl}/privacy-center/data/clear`, {
+      form: {csrf, field: f.id},
+    });
+    assert.equal(refused.status(), 409, f.category);
+  }
+  const after = await env.api('GET', `/v1/subjects/${subject.id}/fields?purpose=service`);
+  assert.equal(after.fields.length, fields.length);
+});
+
+test('a browser sending Global Privacy Control is opted out as the policy says, and sees it',
+     async () => {
+  const subject = await env.createSubject({email: 'gpc@example.com',
+                                           password: 'a long enough password'});
+  const page = await env.newPage({extraHTTPHeaders: {'Sec-GPC': '1'}});
+  await signIn(page, subject);
+  await page.getByRole('link', {name: 'My choices'}).click();
+  await page.locator('[id="p-analytics"]').getByText('You have opted out.').waitFor();
+  // On the ledger with its source, as the policy's signals section says.
+  const {events} = await env.api('GET', `/v1/subjects/${subject.id}/consents`);
+  const gpc = events.filter((e) => e.source === 'gpc');
+  const {signals} = await env.api('GET', '/v1/policy');
+  assert.deepEqual(gpc.map((e) => e.purpose).sort(), [...signals.opt_out_purposes].sort());
+  assert.ok(gpc.every((e) => e.action === 'opt_out'));
+});
