@@ -63,6 +63,22 @@ class RequestDeskTest : public testing::VaultTest {
     return *verified;
   }
 
+  // The audit log's export entries (reads of a whole copy), oldest first.
+  std::vector<AuditEntry> Exports() {
+    std::vector<AuditEntry> exports;
+    auto rows = vault_internal::CoreOf(vault()).data().GetAuditEntries(0, vault().AuditSize());
+    EXPECT_TRUE(rows.ok());
+    if (!rows.ok()) return exports;
+    for (const store::AuditRecord& row : *rows) {
+      auto e = ParseAuditEntry(row.entry);
+      EXPECT_TRUE(e.ok());
+      if (e.ok() && e->event == AuditEvent::kDecision && e->action == "export") {
+        exports.push_back(*e);
+      }
+    }
+    return exports;
+  }
+
   std::unique_ptr<RequestDesk> desk_;
   uint64_t subject_ = 0;
   uint64_t email_field_ = 0;
@@ -121,14 +137,7 @@ TEST_F(RequestDeskTest, AnExportIsAuditedAsAReadByTheKeyThatFulfilledIt) {
   auto done = desk_->Fulfil(r.id, {.by = agent});
   ASSERT_TRUE(done.ok()) << done.status().ToString();
 
-  std::vector<AuditEntry> exports;
-  auto rows = vault_internal::CoreOf(vault()).data().GetAuditEntries(0, vault().AuditSize());
-  ASSERT_TRUE(rows.ok());
-  for (const store::AuditRecord& row : *rows) {
-    auto e = ParseAuditEntry(row.entry);
-    ASSERT_TRUE(e.ok());
-    if (e->event == AuditEvent::kDecision && e->action == "export") exports.push_back(*e);
-  }
+  const std::vector<AuditEntry> exports = Exports();
   ASSERT_EQ(exports.size(), 1u);
   EXPECT_EQ(exports[0].subject_id, subject_);
   EXPECT_EQ(exports[0].principal, "staff:support");
@@ -164,14 +173,7 @@ TEST_F(RequestDeskTest, ASubjectsOwnCopyIsAuditedAsAnExportInEitherFormat) {
   EXPECT_TRUE(csv->starts_with("field_id,category,value,")) << *csv;
   EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'), 3);  // the header and two fields
 
-  std::vector<AuditEntry> exports;
-  auto rows = vault_internal::CoreOf(vault()).data().GetAuditEntries(0, vault().AuditSize());
-  ASSERT_TRUE(rows.ok());
-  for (const store::AuditRecord& row : *rows) {
-    auto e = ParseAuditEntry(row.entry);
-    ASSERT_TRUE(e.ok());
-    if (e->event == AuditEvent::kDecision && e->action == "export") exports.push_back(*e);
-  }
+  const std::vector<AuditEntry> exports = Exports();
   ASSERT_EQ(exports.size(), 2u);
   for (const AuditEntry& e : exports) {
     EXPECT_EQ(e.subject_id, subject_);
