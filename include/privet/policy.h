@@ -180,6 +180,10 @@ struct SubjectKind {
   bool location_required = false;
   // ... unless the subject holds one of these recorded exemptions.
   std::vector<std::string> location_exemptions;
+  // A browser or device known only by a random cookie id: the consent banner records an
+  // anonymous visitor's cookie choices on a subject of this kind. It holds pseudonymous
+  // identifiers only, never named data (CU04). At most one kind is a device.
+  bool device = false;
   SourceLocation where;
 };
 
@@ -511,6 +515,12 @@ std::string CivilDayToString(const CivilDay& d);  // "2024-03-04"
 
 // The policy's marketing channel of that id, or null.
 const MarketingChannel* FindMarketingChannel(const Policy& policy, std::string_view id);
+// The policy's cookie of that id, or null.
+const Cookie* FindCookie(const Policy& policy, std::string_view id);
+// The policy's device kind (SubjectKind::device), or null when it has none.
+const SubjectKind* DeviceKind(const Policy& policy);
+// True when `kind` is the policy's device kind.
+bool IsDeviceKind(const Policy& policy, std::string_view kind);
 
 // True for ISO codes of EU/EEA member states (and "EU"/"EEA" themselves).
 bool IsEeaCountry(std::string_view iso_code);

@@ -84,6 +84,10 @@ struct ServerOptions {
   // How often the server looks for a published policy version whose effective day has come
   // (Server::AdoptPolicyInForce); zero: only when that is called.
   std::chrono::milliseconds policy_check_interval{60000};
+  // Web sites whose pages include the consent banner (/privet-consent.js) from this server, as
+  // origins ("https://www.example.com"): their browsers may call the banner's API (CORS). The
+  // server's own origin (and delivery.public_url's) always may.
+  std::vector<std::string> site_origins;
 };
 
 // A route the server answers, as in api/openapi.yaml ("/v1/subjects/{id}").

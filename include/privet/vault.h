@@ -238,6 +238,18 @@ struct ConsentChange {
   ConsentSource source = ConsentSource::kApi;
 };
 
+// A visitor's choice in the consent banner (privet-consent.js): cookies of the policy allowed or
+// declined, and the banner text the choice was made on.
+struct CookieChoices {
+  std::vector<std::pair<std::string, bool>> cookies;  // cookie id, allowed
+  std::string text_hash;  // the SHA-256 (64 lowercase hex digits) of the banner text shown
+};
+
+// InvalidArgument for an unknown cookie, one named twice, an essential cookie declined, no
+// cookie at all, or a text hash that is not 64 lowercase hex digits: the checks
+// Vault::RecordCookieChoices makes before it records anything.
+Status CheckCookieChoices(const CompiledPolicy& policy, const CookieChoices& choices);
+
 // A marketing message to queue (Vault::QueueMarketing). Only the email channel is sent by privet;
 // the caller writes the content, privet adds who sends it, how to reach them and the unsubscribe.
 struct MarketingMessage {
@@ -304,6 +316,10 @@ struct ConsentEvent {
   // them (a TCF string's Created and LastUpdated; a GPP string's TCF EU section's).
   std::optional<Time> string_created;
   std::optional<Time> string_updated;
+  // A choice made in the consent banner (source cookie_banner): the SHA-256 (64 hex digits) of
+  // the banner text the person was shown, which the banner's current text can be checked
+  // against (Vault::RecordCookieChoices); empty otherwise.
+  std::string text_hash;
 };
 
 // The kinds of IAB consent string privet reads (Vault::RecordConsentString).
@@ -484,6 +500,15 @@ class Vault {
   // non-essential cookie's when `cookie_ids` is empty) are withdrawn in one commit, source
   // cookie_banner. An id the policy does not declare is InvalidArgument and changes nothing.
   Status CookiesCleared(uint64_t subject_id, const std::vector<std::string>& cookie_ids);
+  // Records a choice made in the consent banner, as its proof: for each named non-essential
+  // cookie, its purpose granted or withdrawn (allowed again or opted out of, for an opt-out
+  // purpose), in one commit, source cookie_banner, each event with the policy version and the
+  // banner text's hash. Every choice is recorded, changed or not: the ledger shows what the
+  // person affirmed, on which text, and when. Returns the events. An unknown cookie, one named
+  // twice, an essential cookie declined or a malformed hash is InvalidArgument and changes
+  // nothing.
+  StatusOr<std::vector<ConsentEvent>> RecordCookieChoices(uint64_t subject_id,
+                                                          const CookieChoices& choices);
   // Reads an IAB consent string a site's consent tool produced for this subject (a named one, or
   // a device known only by cookie ids: nothing is joined, CU04) and records on the ledger, in one
   // commit with source tcf or gpp and the string's timestamps, what it changes under the

@@ -258,6 +258,9 @@ int main(int argc, char** argv) {  // NOLINT(bugprone-exception-escape)
                     "PEM certificates to trust for webhook endpoints instead of the system's");
   serve->add_flag("--webhooks-allow-loopback-http", serve_flags.webhooks_allow_loopback_http,
                   "Accept http:// webhook endpoints on 127.0.0.1 / ::1 (a local relay)");
+  serve->add_option("--site-origin", serve_flags.site_origins,
+                    "A web site whose pages include the consent banner (/privet-consent.js) "
+                    "from this server, e.g. https://www.example.com; repeat for more");
   serve->add_option("--public-url", serve_flags.public_url,
                     "Where the public pages are reached, e.g. https://privacy.example.com: "
                     "emails link the notice there");

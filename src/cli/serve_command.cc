@@ -58,6 +58,19 @@ bool DeliveryFromFlags(const ServeFlags& flags, DeliveryOptions& out, std::ostre
   return true;
 }
 
+// "http(s)://host[:port]" with nothing after: what a browser sends as Origin.
+bool IsWebOrigin(std::string_view origin) {
+  std::string_view rest;
+  if (origin.starts_with("https://")) {
+    rest = origin.substr(8);
+  } else if (origin.starts_with("http://")) {
+    rest = origin.substr(7);
+  } else {
+    return false;
+  }
+  return !rest.empty() && rest.find_first_of("/?#@ \t") == std::string_view::npos;
+}
+
 }  // namespace
 
 int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::ostream& log) {
@@ -69,6 +82,14 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
   }
   DeliveryOptions delivery;
   if (!DeliveryFromFlags(flags, delivery, err)) return 2;
+  for (const std::string& origin : flags.site_origins) {
+    if (!IsWebOrigin(origin)) {
+      err << "privet serve: --site-origin must be an origin, scheme and host only, e.g. "
+             "https://www.example.com (got '"
+          << origin << "')\n";
+      return 2;
+    }
+  }
   PolicyLoadResult loaded = LoadPolicyFile(flags.vault.policy_path);
   if (!loaded.ok()) {
     err << flags.vault.policy_path << ": the policy does not load (run `privet policy check`)\n";
@@ -105,7 +126,8 @@ int Serve(const ServeFlags& flags, std::ostream& out, std::ostream& err, std::os
                              : ServerOptions::ReadCommitter::kIoThreads,
        .delivery = std::move(delivery),
        .delivery_interval = std::chrono::milliseconds(flags.delivery_interval_ms),
-       .policy_check_interval = std::chrono::seconds(flags.policy_check_interval_seconds)});
+       .policy_check_interval = std::chrono::seconds(flags.policy_check_interval_seconds),
+       .site_origins = flags.site_origins});
   if (!server.ok()) {
     err << "privet serve: " << server.status().ToString() << "\n";
     return 1;

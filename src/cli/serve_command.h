@@ -5,6 +5,7 @@
 
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "cli/rights_command.h"
 
@@ -28,8 +29,9 @@ struct ServeFlags {
   std::string smtp_ca_file;
   std::string webhook_ca_file;
   bool webhooks_allow_loopback_http = false;
-  int delivery_interval_ms = 1000;  // 0: only on POST /v1/outbox/deliver
-  std::string public_url;           // DeliveryOptions::public_url
+  int delivery_interval_ms = 1000;        // 0: only on POST /v1/outbox/deliver
+  std::string public_url;                 // DeliveryOptions::public_url
+  std::vector<std::string> site_origins;  // ServerOptions::site_origins
   // How often the server looks for a published policy version whose day has come; 0: never
   // (the operator restarts it with the version's file).
   int policy_check_interval_seconds = 60;

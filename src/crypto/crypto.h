@@ -126,6 +126,9 @@ SecretKey DeriveKey(const SecretKey& root, uint64_t subkey_id, const char (&cont
 // HMAC-SHA-256 of `message` under `key` (any length), as 64 lowercase hex characters.
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
 
+// SHA-256 of `message` (FIPS 180-4), as 64 lowercase hex characters.
+std::string Sha256Hex(std::string_view message);
+
 // `n` random bytes from libsodium's CSPRNG, as 2n lowercase hex characters (secrets, tokens).
 std::string RandomHex(size_t n);
 

@@ -578,6 +578,11 @@ TEST(HmacSha256Test, MatchesRfc4231) {
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+TEST(Sha256HexTest, MatchesFips180Examples) {
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST(DeriveKeyTest, ContextsAndNumbersGiveIndependentKeys) {
   const SecretKey root = SecretKey::Random();
   EXPECT_TRUE(DeriveKey(root, 1, "privetsv") == DeriveKey(root, 1, "privetsv"));

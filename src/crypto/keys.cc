@@ -149,6 +149,16 @@ std::string HmacSha256Hex(std::string_view key, std::string_view message) {
   return hex;
 }
 
+std::string Sha256Hex(std::string_view message) {
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest;
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(message.data()),
+                     message.size());
+  std::string hex(2 * digest.size() + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+  hex.pop_back();
+  return hex;
+}
+
 std::string RandomHex(size_t n) {
   (void)InitCrypto();
   std::string bytes(n, '\0');

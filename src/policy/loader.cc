@@ -201,6 +201,7 @@ class PolicyReader {
     m.Int("minimum_age", k.minimum_age, 0, 120);
     m.Bool("location_required", k.location_required);
     m.IdList("location_exemptions", k.location_exemptions);
+    m.Bool("device", k.device);
   }
 
   void ReadFeature(MapReader& m, Feature& f) {

@@ -291,6 +291,23 @@ TEST(PolicyLoader, ConsentBasisMustBeOptIn) {
   EXPECT_THAT(Errors(r), HasSubstr("consent must be 'required' (opt-in)"));
 }
 
+TEST(PolicyLoader, OneDeviceKindWithNoAgeOrLocation) {
+  const std::string kinds = std::string(kMinimal) +
+                            "subject_kinds:\n  - id: customer\n  - id: visitor\n    device: true\n";
+  PolicyLoadResult one = Load(kinds);
+  ASSERT_TRUE(one.ok()) << testing::DiagnosticsText(one);
+  EXPECT_EQ(DeviceKind(*one.policy)->id, "visitor");
+  EXPECT_TRUE(IsDeviceKind(*one.policy, "visitor"));
+  EXPECT_FALSE(IsDeviceKind(*one.policy, "customer"));
+  EXPECT_THAT(Errors(Load(kinds + "  - id: browser\n    device: true\n")),
+              HasSubstr("only one subject kind can be the device kind, and 'visitor' already is"));
+  EXPECT_THAT(Errors(Load(kinds + "    minimum_age: 16\n")),
+              HasSubstr("a device kind has no minimum_age or location_required"));
+  PolicyLoadResult none = Load(kMinimal);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(DeviceKind(*none.policy), nullptr);
+}
+
 TEST(PolicyLoader, RiskyChoicesAreWarnings) {
   std::string text = std::string(kMinimal) +
                      "recipients:\n  - id: police\n    kind: authority\n    country: DE\n"

@@ -71,6 +71,23 @@ const MarketingChannel* FindMarketingChannel(const Policy& policy, std::string_v
   return nullptr;
 }
 
+const Cookie* FindCookie(const Policy& policy, std::string_view id) {
+  for (const Cookie& c : policy.cookies)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+const SubjectKind* DeviceKind(const Policy& policy) {
+  for (const SubjectKind& k : policy.subject_kinds)
+    if (k.device) return &k;
+  return nullptr;
+}
+
+bool IsDeviceKind(const Policy& policy, std::string_view kind) {
+  const SubjectKind* device = DeviceKind(policy);
+  return device != nullptr && device->id == kind;
+}
+
 std::string DurationToString(const Duration& d) {
   std::string_view unit;
   switch (d.unit) {

@@ -214,12 +214,23 @@ class Checker {
   }
 
   void CheckSubjectKinds() {
+    const SubjectKind* device = nullptr;
     for (size_t i = 0; i < p_.subject_kinds.size(); ++i) {
       const SubjectKind& k = p_.subject_kinds[i];
+      const std::string ctx = "subject_kinds[" + std::to_string(i) + "]";
       if (!k.location_exemptions.empty() && !k.location_required)
         sink_.Warning(k.where,
-                      "subject_kinds[" + std::to_string(i) +
-                          "]: location_exemptions without location_required has no effect");
+                      ctx + ": location_exemptions without location_required has no effect");
+      if (!k.device) continue;
+      // A device is known by a random cookie id alone: it has no age and no whereabouts to give.
+      if (device != nullptr)
+        sink_.Error(k.where, ctx + ".device: only one subject kind can be the device kind, and '" +
+                                 device->id + "' already is");
+      if (k.minimum_age > 0 || k.location_required)
+        sink_.Error(k.where, ctx +
+                                 ".device: a device kind has no minimum_age or location_required "
+                                 "(nothing is known of the person behind it)");
+      device = &k;
     }
   }
 

@@ -92,6 +92,9 @@ constexpr auto kSettings = std::to_array<PolicySetting>({
      "Vault::Write: every interaction carries a location (CX03)"},
     {"subject_kinds[].location_exemptions", kEnforced,
      "Vault::Write: the recorded exemptions (CX03)"},
+    {"subject_kinds[].device", kEnforced,
+     "Vault::Write: a device holds pseudonymous identifiers only (CU04); the consent banner "
+     "(POST /v1/banner/choices) records an anonymous visitor's choices on one"},
 
     {"features[].id", kInformational, kName},
     {"features[].description", kInformational, kWords},

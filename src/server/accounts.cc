@@ -136,20 +136,26 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
     MutexLock lock(&mu_);
     failures_.erase(key);
   }
+  StatusOr<Session> session = OpenSession(*subject, options_.session_lifetime);
+  if (!session.ok() && session.status().code() == StatusCode::kNotFound) return bad;
+  return session;
+}
+
+StatusOr<Session> Accounts::OpenSession(uint64_t subject_id, std::chrono::seconds lifetime) {
   const std::string id = Random(kIdBytes, true);
   const std::string secret = Random(kSecretBytes, false);
-  const Time expires = clock_.Now() + options_.session_lifetime;
+  const Time expires = clock_.Now() + lifetime;
   PRIVET_RETURN_IF_ERROR(store_->PutSession({.id = id,
                                              .secret_hash = Hash(secret),
-                                             .subject_id = *subject,
+                                             .subject_id = subject_id,
                                              .expires_at = ToUnix(expires)}));
-  // An erasure that ran while the password was verified (Forget before the session was stored)
-  // must not leave a session behind: the subject is checked again once the session is stored.
-  // An erasure after this point removes the session itself (Forget), and Authenticate refuses a
-  // session whose subject is gone whatever erased it.
-  if (Status live = SubjectLive(*subject); !live.ok()) {
+  // An erasure that ran meanwhile (Forget before the session was stored) must not leave a
+  // session behind: the subject is checked again once the session is stored. An erasure after
+  // this point removes the session itself (Forget), and Authenticate refuses a session whose
+  // subject is gone whatever erased it.
+  if (Status live = SubjectLive(subject_id); !live.ok()) {
     PRIVET_RETURN_IF_ERROR(store_->DeleteSession(id));
-    return live.code() == StatusCode::kNotFound ? bad : live;
+    return live;
   }
   return Session{.token = std::string(kSessionPrefix) + id + "_" + secret, .expires_at = expires};
 }

@@ -61,6 +61,10 @@ class Accounts {
   // is rate limited. A login racing the subject's erasure returns no session that outlives it:
   // the subject is checked again once the session is stored.
   StatusOr<Session> Login(std::string_view email, std::string_view password);
+  // A session for a subject that proved itself another way: a device the consent banner has
+  // just created (its token is the device's only credential, kept in the visitor's browser).
+  // NotFound once the subject is erased.
+  StatusOr<Session> OpenSession(uint64_t subject_id, std::chrono::seconds lifetime);
   // The subject principal of a live session token; Unauthenticated otherwise, and for a session
   // whose subject was erased since (by any path: DELETE, a fulfilled request, retention).
   StatusOr<Principal> Authenticate(std::string_view token);

@@ -121,6 +121,7 @@ Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddBreachRoutes(table_);
   AddMarketingRoutes(table_);
   AddCenterRoutes(table_);
+  AddBannerRoutes(table_);
   AddSessionRoutes(table_);
   AddOrganizationRoutes(table_);
   AddLifecycleRoutes(table_);

@@ -8,7 +8,8 @@
 // request_routes.cc (rights requests), session_routes.cc (subjects' passwords and sessions),
 // organization_routes.cc (members and routed requests), admin_routes.cc (policy, retention,
 // audit, disclosures, API keys, metrics), marketing_routes.cc (marketing email, a channel's
-// decision, the public unsubscribe link).
+// decision, the public unsubscribe link), center_routes.cc (the privacy center's pages),
+// banner_routes.cc (the consent banner's script and API).
 //
 // Thread-safety: Handle() may run on many threads at once.
 #pragma once
@@ -45,6 +46,11 @@ struct ApiContext {
   // The privacy center's cookies carry Secure (the server's public URL is https: a TLS proxy
   // is in front of it).
   bool secure_cookies = false;
+  // Where the public pages are reached (--public-url), or empty: the notice's address.
+  std::string public_url;
+  // Web sites (origins, "https://www.example.com") whose pages include the consent banner from
+  // this server: its API answers their browsers (CORS). The server's own origin always may.
+  std::vector<std::string> site_origins;
 };
 
 // One request being handled.
@@ -151,6 +157,8 @@ void AddBreachRoutes(RouteTable& table);
 void AddMarketingRoutes(RouteTable& table);
 // The privacy center's pages under /privacy-center/ (and / leading there).
 void AddCenterRoutes(RouteTable& table);
+// The consent banner: /privet-consent.js and its API under /v1/banner.
+void AddBannerRoutes(RouteTable& table);
 // The breach register's authority deadlines in the Prometheus text format, for /metrics.
 std::string RenderBreachMetrics(Vault& vault, Time now);
 // What the deliverer sent, retried and gave up on since the server started, for /metrics.

@@ -117,7 +117,9 @@ StatusOr<std::unique_ptr<Engine>> Server::Impl::OpenEngine(const VaultOptions& v
                          .delivery = *e->delivery,
                          .policy = vault_options.policy,
                          .clock = clock,
-                         .secure_cookies = options.delivery.public_url.starts_with("https://")});
+                         .secure_cookies = options.delivery.public_url.starts_with("https://"),
+                         .public_url = options.delivery.public_url,
+                         .site_origins = options.site_origins});
   metrics.RecordPolicy(e->policy().version(), /*switch_failed=*/false);
   return e;
 }

@@ -400,6 +400,7 @@ Json ConsentEventsJson(const std::vector<ConsentEvent>& events) {
                   {"at", Rfc3339(e.at)},
                   {"policy_version", e.policy_version}};
     if (e.string_created) event["string_created"] = Rfc3339(*e.string_created);
+    if (!e.text_hash.empty()) event["text_hash"] = e.text_hash;
     if (e.string_updated) event["string_updated"] = Rfc3339(*e.string_updated);
     out.push_back(std::move(event));
   }

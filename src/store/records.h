@@ -49,6 +49,8 @@ struct ConsentEventRecord {
   // A consent string's own Created / LastUpdated (unix seconds); 0 when none.
   int64_t string_created = 0;
   int64_t string_updated = 0;
+  // A choice made in the consent banner: the SHA-256 (hex) of the banner's text it was made on.
+  std::string text_hash;
 };
 
 struct BlindIndexRecord {

@@ -63,7 +63,7 @@ StatusOr<std::string> Vault::Impl::ConsentPurpose(const ConsentChange& change) c
 
 // Appends `changes` to the ledger in one commit: all of them or, if one is invalid, none.
 Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> changes,
-                                   const StringTimes& times) {
+                                   const ConsentEvidence& evidence) {
   const CompiledPolicy& policy = *policy_;
   std::vector<std::string> purposes;
   for (const ConsentChange& change : changes) {
@@ -85,8 +85,9 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
                          .source = std::string(ConsentSourceName(change.source)),
                          .at = ToUnix(clock_.Now()),
                          .policy_version = policy.version(),
-                         .string_created = times.created ? ToUnix(*times.created) : 0,
-                         .string_updated = times.updated ? ToUnix(*times.updated) : 0});
+                         .string_created = evidence.created ? ToUnix(*evidence.created) : 0,
+                         .string_updated = evidence.updated ? ToUnix(*evidence.updated) : 0,
+                         .text_hash = evidence.text_hash});
     AuditEntry& consent =
         entries.emplace_back(Audit(AuditEvent::kConsent, Principal::Subject(id), id));
     consent.principal =
@@ -115,6 +116,25 @@ Status Vault::Impl::CommitConsents(uint64_t id, std::span<const ConsentChange> c
   return ApplyAudited(batch, std::move(entries));
 }
 
+StatusOr<std::vector<ConsentEvent>> Vault::Impl::CommitConsentEvents(
+    uint64_t id, std::span<const ConsentChange> changes, const ConsentEvidence& evidence) {
+  std::vector<ConsentEvent> recorded;
+  if (changes.empty()) return recorded;
+  const Time now = clock_.Now();
+  PRIVET_RETURN_IF_ERROR(CommitConsents(id, changes, evidence));
+  for (const ConsentChange& c : changes) {
+    recorded.push_back({.purpose = c.purpose,
+                        .action = c.action,
+                        .source = c.source,
+                        .at = now,
+                        .policy_version = policy_->version(),
+                        .string_created = evidence.created,
+                        .string_updated = evidence.updated,
+                        .text_hash = evidence.text_hash});
+  }
+  return recorded;
+}
+
 // Clearing or blocking cookies withdraws the choices they carry (CT10): each named cookie's
 // purpose (every non-essential cookie's when none is named) is withdrawn, or opted out of if it
 // is an opt-out purpose, in one commit. Essential cookies carry no choice.
@@ -139,6 +159,57 @@ Status Vault::Impl::CookiesCleared(uint64_t id, const std::vector<std::string>& 
                        .source = ConsentSource::kCookieBanner});
   }
   return CommitConsents(id, changes);
+}
+
+namespace {
+
+bool IsLowerHexSha256(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+}  // namespace
+
+Status CheckCookieChoices(const CompiledPolicy& policy, const CookieChoices& choices) {
+  if (!IsLowerHexSha256(choices.text_hash))
+    return InvalidArgument("the banner text's SHA-256, as 64 lowercase hex digits", "text_hash");
+  if (choices.cookies.empty()) return InvalidArgument("no cookie chosen", "cookies");
+  for (size_t i = 0; i < choices.cookies.size(); ++i) {
+    const auto& [id, allowed] = choices.cookies[i];
+    const Cookie* cookie = FindCookie(policy.policy(), id);
+    if (cookie == nullptr) return InvalidArgument("not a cookie of the policy", "cookies");
+    for (size_t j = 0; j < i; ++j) {
+      if (choices.cookies[j].first == id)
+        return InvalidArgument("a cookie chosen twice", "cookies");
+    }
+    if (cookie->essential && !allowed)
+      return InvalidArgument("an essential cookie cannot be declined: the site needs it",
+                             "cookies");
+  }
+  return Status::Ok();
+}
+
+// A choice in the consent banner (CT10): each named cookie's purpose granted or withdrawn, with
+// the text it was chosen on. Checked whole before anything is recorded.
+StatusOr<std::vector<ConsentEvent>> Vault::Impl::RecordCookieChoices(uint64_t id,
+                                                                     const CookieChoices& choices) {
+  const CompiledPolicy& policy = *policy_;
+  PRIVET_RETURN_IF_ERROR(CheckCookieChoices(policy, choices));
+  std::vector<ConsentChange> changes;
+  for (const auto& [cookie_id, allowed] : choices.cookies) {
+    const Cookie& cookie = *FindCookie(policy.policy(), cookie_id);
+    if (cookie.essential) continue;  // no choice to record
+    const bool opt_out =
+        policy.purpose(*policy.FindPurpose(cookie.purpose)).consent == ConsentMode::kOptOut;
+    const ConsentAction action =
+        opt_out ? (allowed ? ConsentAction::kUndoOptOut : ConsentAction::kOptOut)
+                : (allowed ? ConsentAction::kGrant : ConsentAction::kWithdraw);
+    changes.push_back(
+        {.purpose = cookie.purpose, .action = action, .source = ConsentSource::kCookieBanner});
+  }
+  // Essential cookies only: nothing to choose, nothing recorded.
+  return CommitConsentEvents(id, changes, {.text_hash = choices.text_hash});
 }
 
 // The subject's profile within `ended`, the purposes the subject has just left: of those that
@@ -198,6 +269,7 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::ConsentHistory(uint64_t id) {
     if (auto s = ParseConsentSourceName(r.source)) e.source = *s;
     if (r.string_created != 0) e.string_created = FromUnix(r.string_created);
     if (r.string_updated != 0) e.string_updated = FromUnix(r.string_updated);
+    e.text_hash = r.text_hash;
     events.push_back(std::move(e));
   }
   return events;

@@ -130,22 +130,9 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::RecordConsentString(uint64_t id
         {.purpose = purpose, .action = ConsentAction::kOptOut, .source = ConsentSource::kGpp});
   }
 
-  const StringTimes times{.created = tc ? std::optional(tc->created) : std::nullopt,
-                          .updated = tc ? std::optional(tc->last_updated) : std::nullopt};
-  std::vector<ConsentEvent> recorded;
-  if (changes.empty()) return recorded;
-  const Time now = clock_.Now();
-  PRIVET_RETURN_IF_ERROR(CommitConsents(id, changes, times));
-  for (const ConsentChange& c : changes) {
-    recorded.push_back({.purpose = c.purpose,
-                        .action = c.action,
-                        .source = c.source,
-                        .at = now,
-                        .policy_version = policy.version(),
-                        .string_created = times.created,
-                        .string_updated = times.updated});
-  }
-  return recorded;
+  const ConsentEvidence times{.created = tc ? std::optional(tc->created) : std::nullopt,
+                              .updated = tc ? std::optional(tc->last_updated) : std::nullopt};
+  return CommitConsentEvents(id, changes, times);
 }
 
 }  // namespace privet

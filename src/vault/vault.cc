@@ -230,6 +230,11 @@ Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) {
 Status Vault::CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids) {
   return impl_->CookiesCleared(id, cookie_ids);
 }
+
+StatusOr<std::vector<ConsentEvent>> Vault::RecordCookieChoices(uint64_t id,
+                                                               const CookieChoices& choices) {
+  return impl_->RecordCookieChoices(id, choices);
+}
 StatusOr<std::vector<ConsentEvent>> Vault::RecordConsentString(uint64_t id,
                                                                ConsentStringFormat format,
                                                                std::string_view text) {

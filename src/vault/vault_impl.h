@@ -45,7 +45,7 @@ class Vault::Impl : public vault_internal::VaultCore {
                   std::move(keys), std::move(index_root), std::move(audit)),
         auditor_(*this),
         purger_(*this, *keys_) {}
-  ~Impl() {
+  ~Impl() override {
     auditor_.Drain();  // the committer stores what it holds and answers its readers
     purger_.Stop();
   }
@@ -82,6 +82,8 @@ class Vault::Impl : public vault_internal::VaultCore {
   // consent.cc
   Status RecordConsent(uint64_t id, const ConsentChange& change);
   Status CookiesCleared(uint64_t id, const std::vector<std::string>& cookie_ids);
+  StatusOr<std::vector<ConsentEvent>> RecordCookieChoices(uint64_t id,
+                                                          const CookieChoices& choices);
   StatusOr<std::vector<ConsentEvent>> RecordConsentString(uint64_t id, ConsentStringFormat format,
                                                           std::string_view text);
   StatusOr<std::vector<ConsentEvent>> ConsentHistory(uint64_t id);
@@ -173,13 +175,19 @@ class Vault::Impl : public vault_internal::VaultCore {
 
   // consent.cc
   StatusOr<std::string> ConsentPurpose(const ConsentChange& change) const;
-  // A consent string's own timestamps, recorded with the events it caused.
-  struct StringTimes {
+  // What a set of changes was made on, recorded with each event: a consent string's own
+  // timestamps, or the hash of the consent banner's text.
+  struct ConsentEvidence {
     std::optional<Time> created;
     std::optional<Time> updated;
+    std::string text_hash;
   };
   Status CommitConsents(uint64_t id, std::span<const ConsentChange> changes,
-                        const StringTimes& times = {});
+                        const ConsentEvidence& evidence = {});
+  // The same, when there are changes, returning them as the ledger's events; none: nothing.
+  StatusOr<std::vector<ConsentEvent>> CommitConsentEvents(uint64_t id,
+                                                          std::span<const ConsentChange> changes,
+                                                          const ConsentEvidence& evidence);
   // consent_strings.cc
   std::vector<ConsentChange> TcfChanges(const TcString& tc, const SubjectState& state,
                                         const std::vector<store::ConsentEventRecord>& ledger,

@@ -103,6 +103,15 @@ StatusOr<std::vector<uint64_t>> Vault::Impl::PrepareWrite(const WriteRequest& re
   }
   std::vector<CategoryId> categories;
   PRIVET_RETURN_IF_ERROR(CheckWriteFields(request, held, categories));
+  // A device (the consent banner's anonymous visitor) holds cookie ids only, never named data.
+  if (IsDeviceKind(policy.policy(), subject->record.kind)) {
+    for (const CategoryId c : categories) {
+      if (!policy.category(c).pseudonymous_identifier)
+        return PermissionDenied(Reason::kTrackingIdWithNamedData,
+                                "a device known only by its cookie id holds no named data",
+                                "fields");
+    }
+  }
 
   // CU01: data is written only for declared purposes, each allowing the write.
   if (request.purposes.empty())

@@ -9,5 +9,7 @@ namespace privet::web {
 std::string_view CenterCss();
 // Its icon (/privacy-center/assets/icon.svg): a shield.
 std::string_view CenterIcon();
+// The consent banner's script (/privet-consent.js), from src/web/privet-consent.js.
+std::string_view ConsentScript();
 
 }  // namespace privet::web

@@ -526,6 +526,65 @@ TEST_F(ConfiTrekVault, CT10_CookiesAreSeparateConsentsThatClearingWithdraws) {
   for (const Cookie& c : cookies) EXPECT_FALSE(usable(c)) << c.id;
 }
 
+// The consent banner's choices (Vault::RecordCookieChoices): each cookie its own consent, recorded
+// with the text it was made on; a bad choice records nothing.
+TEST_F(ConfiTrekVault, CT10_ABannerChoiceIsEachCookiesOwnConsentWithItsProof) {
+  const SubjectKind* device = DeviceKind(compiled().policy());
+  ASSERT_NE(device, nullptr);
+  const uint64_t id = NewSubject({.kind = device->id});
+  const std::vector<Cookie>& cookies = compiled().policy().cookies;
+  ASSERT_GT(cookies.size(), 1u);
+  const std::string hash(64, 'e');
+  auto may_set = [&](const Cookie& c) {
+    return Put(id, {c.purpose},
+               {{.category = "user.device.cookie_id",
+                 .value = "c-" + c.id,
+                 .source = DataSource::kCookies}})
+        .ok();
+  };
+
+  // Refused whole, nothing recorded: an unknown cookie, one twice, a malformed hash, no cookie.
+  for (const CookieChoices& bad :
+       {CookieChoices{.cookies = {{cookies[0].id, true}, {"no_such_cookie", true}},
+       .text_hash = hash},
+        CookieChoices{.cookies = {{cookies[0].id, true}, {cookies[0].id, false}},
+        .text_hash = hash},
+        CookieChoices{.cookies = {{cookies[0].id, true}}, .text_hash = "E" + hash.substr(1)},
+        CookieChoices{.cookies = {}, .text_hash = hash}}) {
+    EXPECT_EQ(vault().RecordCookieChoices(id, bad).status().code(), StatusCode::kInvalidArgument);
+  }
+  EXPECT_THAT(*vault().ConsentHistory(id), IsEmpty());
+
+  // The first cookie allowed, every other declined: one event each, with the proof.
+  CookieChoices choice{.text_hash = hash};
+  for (const Cookie& c : cookies) choice.cookies.emplace_back(c.id, c.id == cookies[0].id);
+  auto recorded = vault().RecordCookieChoices(id, choice);
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  auto history = vault().ConsentHistory(id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), cookies.size());
+  for (size_t i = 0; i < cookies.size(); ++i) {
+    const ConsentEvent& e = (*history)[i];
+    EXPECT_EQ(e.purpose, cookies[i].purpose);
+    EXPECT_EQ(e.action, i == 0 ? ConsentAction::kGrant : ConsentAction::kWithdraw) << cookies[i].id;
+    EXPECT_EQ(e.source, ConsentSource::kCookieBanner);
+    EXPECT_EQ(e.text_hash, hash);
+    EXPECT_EQ(e.policy_version, compiled().version());
+  }
+  EXPECT_TRUE(may_set(cookies[0]));
+  for (size_t i = 1; i < cookies.size(); ++i) EXPECT_FALSE(may_set(cookies[i])) << cookies[i].id;
+
+  // Withdrawing is the same call: the first one is off again at once.
+  ASSERT_TRUE(vault()
+                  .RecordCookieChoices(id, {.cookies = {{cookies[0].id, false}}, .text_hash = hash})
+                  .ok());
+  EXPECT_FALSE(may_set(cookies[0]));
+
+  // The device holds cookie ids only, never named data (CU04).
+  EXPECT_EQ(Put(id, {"provide"}, {{.category = "user.name", .value = "Ada"}}).status().code(),
+            StatusCode::kPermissionDenied);
+}
+
 TEST_F(ConfiTrekVault, CT11_OrganizationAdminAdministersItsMembersOnly) {
   constexpr uint64_t kAcme = 100, kGlobex = 200;
   const uint64_t member = NewSubject({.kind = "member", .organization_id = kAcme});

@@ -896,8 +896,6 @@ const std::map<std::string, std::string>& KnownGaps() {
        "redundant filter: the security_logs rule names user.device.ip_address, the only category "
        "its purpose "
        "`security` may use; the notice still states it"},
-      {"starter:retention[].subject_kinds",
-       "redundant filter: the accounts rule names the only subject kind"},
       {"customertrackr:changes.opt_out_window",
        "probe: enforced by Vault::NotifiedVersion (CU06, CU11 tests), but the vault run does not "
        "step through "

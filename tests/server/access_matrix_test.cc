@@ -40,6 +40,9 @@ bool IsPublic(const std::string& pattern) {
   return pattern == "/healthz" || pattern == "/.well-known/gpc.json" || pattern == "/privacy" ||
          pattern == "/v1/sessions" ||
          pattern == "/unsubscribe/{token}" ||  // the link's token is its only credential
+         // The consent banner: its visitors have no key; a device's token is optional (and
+         // checked by the route), and a choice without one records on a new device only.
+         pattern == "/privet-consent.js" || pattern.starts_with("/v1/banner") ||
          IsCenterPage(pattern);
 }
 bool IsSubjectRoute(const std::string& pattern) {

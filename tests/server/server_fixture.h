@@ -78,7 +78,8 @@ class ServerTest : public ::testing::Test {
                                  .access_log_flush = std::chrono::milliseconds(0),
                                  .delivery = delivery_,
                                  .delivery_interval = delivery_interval_,
-                                 .policy_check_interval = policy_check_interval_});
+                                 .policy_check_interval = policy_check_interval_,
+                                 .site_origins = site_origins_});
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(*server);
     client_ = std::make_unique<HttpClient>(server_->port());
@@ -103,6 +104,7 @@ class ServerTest : public ::testing::Test {
   std::chrono::milliseconds delivery_interval_{0};  // 0: delivery only on POST /v1/outbox/deliver
   // 0: the server switches policy versions only when a test calls AdoptPolicyInForce.
   std::chrono::milliseconds policy_check_interval_{0};
+  std::vector<std::string> site_origins_;  // set before Start(): the consent banner's sites
 };
 
 }  // namespace privet::testing

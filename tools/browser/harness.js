@@ -21,6 +21,7 @@
 const assert = require('node:assert/strict');
 const {spawn} = require('node:child_process');
 const fs = require('node:fs');
+const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
@@ -183,6 +184,39 @@ async function startMailSink() {
 }
 
 // A TCP port nothing listens on now, for a helper that must be told its port.
+// A company's own web site on another origin than privet (http://localhost:PORT, where privet is
+// on 127.0.0.1), for the consent banner: it serves `pages` ({path: () => html}), each built when
+// it is requested. Resolves with {origin, url(path), stop()}.
+async function startSite(pages) {
+  const server = http.createServer((request, response) => {
+    const pathname = new URL(request.url, 'http://localhost').pathname;
+    if (pathname === '/favicon.ico') {  // asked by every browser; none is not an error
+      response.writeHead(204).end();
+      return;
+    }
+    const page = pages[pathname];
+    if (!page) {
+      response.writeHead(404, {'Content-Type': 'text/plain'}).end('not found');
+      return;
+    }
+    response.writeHead(200, {'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store'})
+        .end(page());
+  });
+  await new Promise((resolve, reject) => {
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const origin = `http://localhost:${server.address().port}`;
+  return {
+    origin,
+    url: (p) => origin + p,
+    stop: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -321,12 +355,15 @@ async function checkAccessibility(page) {
 //   env.browser      the Playwright Browser
 //   env.api(method, route, body, key = the service key)
 //   env.createSubject({email, password, fields})
+//   env.site         with setup({site: pages}): the company's own web site (startSite), whose
+//                    origin the server takes as --site-origin (the consent banner's CORS)
 //   env.newPage(contextOptions)   a page in a new browser context (own cookies), closed at the
 //                                 end; page.problems lists its console errors (watchProblems)
-function setup({policy, args = [], mail = false} = {}) {
+function setup({policy, args = [], mail = false, site = null} = {}) {
   const env = {
     server: null,
     mail: null,
+    site: null,
     browser: null,
     api: (method, route, body, key = env.server.serviceKey) =>
       api(env.server.baseUrl, method, route, body, key),
@@ -345,6 +382,10 @@ function setup({policy, args = [], mail = false} = {}) {
       serverArgs = [...args, '--smtp', `smtp://127.0.0.1:${env.mail.port}`,
                     '--smtp-from', 'privacy@example.com'];
     }
+    if (site) {
+      env.site = await startSite(site);
+      serverArgs = [...serverArgs, '--site-origin', env.site.origin];
+    }
     env.server = await startServer({policy, args: serverArgs});
     env.browser = await launchBrowser();
   });
@@ -356,6 +397,7 @@ function setup({policy, args = [], mail = false} = {}) {
         if (env.server) await env.server.stop();
       } finally {
         if (env.mail) await env.mail.stop();
+        if (env.site) await env.site.stop();
       }
     }
   });
@@ -366,6 +408,7 @@ module.exports = {
   setup,
   startServer,
   startMailSink,
+  startSite,
   api,
   createSubject,
   launchBrowser,

@@ -43,14 +43,16 @@ constexpr int32_t kDataApplicationId = 0x50525644;  // "PRVD"
 // from one recipient, CU06), version 5 the outbox's delivery state and the webhook tables
 // (sqlite_delivery_tables.cc), version 6 the published policy versions
 // (sqlite::PolicyVersionTable::kSchema), version 7 the breach register (sqlite::BreachTable),
-// version 8 a consent string's own timestamps on its consent events; older files are upgraded
-// in place on open.
-constexpr int kDataSchemaVersion = 8;
+// version 8 a consent string's own timestamps on its consent events, version 9 the hash of the
+// consent banner's text a choice was made on; older files are upgraded in place on open.
+constexpr int kDataSchemaVersion = 9;
 constexpr char kConsentRecipientUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN recipient TEXT NOT NULL DEFAULT ''";
 constexpr char kConsentStringTimesUpgrade[] =
     "ALTER TABLE consent_events ADD COLUMN string_created INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE consent_events ADD COLUMN string_updated INTEGER NOT NULL DEFAULT 0";
+constexpr char kConsentTextHashUpgrade[] =
+    "ALTER TABLE consent_events ADD COLUMN text_hash TEXT NOT NULL DEFAULT ''";
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size=-65536";  // KiB: 64 MiB
 
 constexpr char kDataSchema[] = R"sql(
@@ -88,7 +90,8 @@ CREATE TABLE consent_events (
   policy_version INTEGER NOT NULL,
   recipient TEXT NOT NULL DEFAULT '',
   string_created INTEGER NOT NULL DEFAULT 0,  -- a consent string's Created (unix s), or 0
-  string_updated INTEGER NOT NULL DEFAULT 0   -- its LastUpdated
+  string_updated INTEGER NOT NULL DEFAULT 0,  -- its LastUpdated
+  text_hash TEXT NOT NULL DEFAULT ''  -- the consent banner text's SHA-256 (hex), or ''
 );
 CREATE INDEX consent_events_by_subject ON consent_events (subject_id);
 CREATE TABLE blind_index (
@@ -365,8 +368,8 @@ Status SqliteDataStore::Prepare() {
       {&delete_field_, "DELETE FROM fields WHERE subject_id = ? AND id = ?"},
       {&insert_consent_,
        "INSERT INTO consent_events (subject_id, purpose, channel, action, source, at,"
-       " policy_version, recipient, string_created, string_updated)"
-       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+       " policy_version, recipient, string_created, string_updated, text_hash)"
+       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
       {&insert_index_,
        "INSERT INTO blind_index (index_name, hash, subject_id) VALUES (?, ?, ?)"
        " ON CONFLICT (index_name, hash) DO NOTHING"},
@@ -395,7 +398,7 @@ Status SqliteDataStore::Prepare() {
        " policy_version, sealed_value FROM fields WHERE subject_id = ? ORDER BY id"},
       {&get_consents_,
        "SELECT seq, purpose, channel, action, source, at, policy_version, recipient,"
-       " string_created, string_updated FROM consent_events"
+       " string_created, string_updated, text_hash FROM consent_events"
        " WHERE subject_id = ? ORDER BY seq"},
       {&find_index_, "SELECT subject_id FROM blind_index WHERE index_name = ? AND hash = ?"},
       {&list_members_, "SELECT id FROM subjects WHERE organization_id = ?"},
@@ -553,6 +556,7 @@ Status SqliteDataStore::ApplyOp(const op::AppendConsent& o) {
   insert_consent_.BindText(8, e.recipient);
   insert_consent_.BindInt64(9, e.string_created);
   insert_consent_.BindInt64(10, e.string_updated);
+  insert_consent_.BindText(11, e.text_hash);
   return Run(insert_consent_, "data store apply: append consent");
 }
 
@@ -688,6 +692,7 @@ StatusOr<std::vector<ConsentEventRecord>> SqliteDataStore::GetConsentEvents(uint
     e.recipient = r_get_consents_.ColumnText(7);
     e.string_created = r_get_consents_.ColumnInt64(8);
     e.string_updated = r_get_consents_.ColumnInt64(9);
+    e.text_hash = r_get_consents_.ColumnText(10);
   }
   if (rc != SQLITE_DONE) return SqliteStatus(rc, "data store get consent events");
   return out;
@@ -809,14 +814,15 @@ StatusOr<std::unique_ptr<DataStore>> OpenSqliteDataStore(const std::string& path
   PRIVET_ASSIGN_OR_RETURN(
       std::unique_ptr<sqlite::Connection> conn,
       sqlite::OpenStoreFile(
-          path, {.label = "data store",
-                 .application_id = kDataApplicationId,
-                 .schema_version = kDataSchemaVersion,
-                 .schema_sql = schema,
-                 .upgrades = {sqlite::RightsTables::kSchema,
-                              sqlite::RightsTables::kAggregateSubjects, kConsentRecipientUpgrade,
-                              sqlite::DeliveryTables::kSchema, sqlite::PolicyVersionTable::kSchema,
-                              sqlite::BreachTable::kSchema, kConsentStringTimesUpgrade}}));
+          path,
+          {.label = "data store",
+           .application_id = kDataApplicationId,
+           .schema_version = kDataSchemaVersion,
+           .schema_sql = schema,
+           .upgrades = {sqlite::RightsTables::kSchema, sqlite::RightsTables::kAggregateSubjects,
+                        kConsentRecipientUpgrade, sqlite::DeliveryTables::kSchema,
+                        sqlite::PolicyVersionTable::kSchema, sqlite::BreachTable::kSchema,
+                        kConsentStringTimesUpgrade, kConsentTextHashUpgrade}}));
   // A larger page cache than SQLite's 2 MiB default keeps hot subjects' pages in memory
   // instead of a pread per page (GetFields p99 budget: tens of microseconds).
   PRIVET_RETURN_IF_ERROR(conn->Exec(kCacheSizePragma, "data store " + path + ": cache_size"));

@@ -34,7 +34,8 @@ class RightsTables : public ::testing::Test {
 
 // Takes a file back to version 4: before the outbox's delivery state and the webhook tables
 // (version 5), the policy versions (version 6), the breach register (version 7) and the consent
-// string timestamps (version 8).
+// string timestamps (version 8), and the consent banner's text hash (version 9).
+constexpr char kUndoVersion9[] = "ALTER TABLE consent_events DROP COLUMN text_hash;";
 constexpr char kUndoVersion8[] =
     "ALTER TABLE consent_events DROP COLUMN string_created;"
     " ALTER TABLE consent_events DROP COLUMN string_updated;";
@@ -52,9 +53,10 @@ constexpr char kUndoVersion5[] =
 void Downgrade(const std::filesystem::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion8) + kUndoVersion5 + sql).c_str(), nullptr,
-                         nullptr, nullptr),
-            SQLITE_OK)
+  ASSERT_EQ(
+      sqlite3_exec(db, (std::string(kUndoVersion9) + kUndoVersion8 + kUndoVersion5 + sql).c_str(),
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
 }
@@ -150,7 +152,7 @@ TEST_F(RightsTables, AVersionFiveFileGainsThePolicyVersionsTable) {
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
-                   (std::string(kUndoVersion8) +
+                   (std::string(kUndoVersion9) + kUndoVersion8 +
                     "DROP TABLE breach_affected; DROP TABLE breaches; DROP TABLE policy_versions;"
                     " PRAGMA user_version=5;")
                        .c_str(),
@@ -175,7 +177,7 @@ TEST_F(RightsTables, AVersionSixFileGainsTheBreachRegister) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         (std::string(kUndoVersion8) +
+                         (std::string(kUndoVersion9) + kUndoVersion8 +
                           "DROP TABLE breach_affected; DROP TABLE breaches; PRAGMA user_version=6;")
                              .c_str(),
                          nullptr, nullptr, nullptr),
@@ -202,8 +204,9 @@ TEST_F(RightsTables, AVersionSevenFileKeepsItsConsentEventsAndGainsStringTimes) 
   store_.reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion8) + "PRAGMA user_version=7;").c_str(),
-                         nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(
+                db, (std::string(kUndoVersion9) + kUndoVersion8 + "PRAGMA user_version=7;").c_str(),
+                nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto reopened = OpenSqliteDataStore(dir_ / "data.db");
@@ -223,6 +226,37 @@ TEST_F(RightsTables, AVersionSevenFileKeepsItsConsentEventsAndGainsStringTimes) 
   EXPECT_EQ((*events)[0].string_updated, 0);
   EXPECT_EQ((*events)[1].string_created, 3);
   EXPECT_EQ((*events)[1].string_updated, 8);
+}
+
+// Version 9 added the hash of the consent banner's text to its consent events.
+TEST_F(RightsTables, AVersionEightFileKeepsItsConsentEventsAndGainsTheBannerTextHash) {
+  WriteBatch consent;
+  consent.AppendConsent(
+      {.subject_id = 7, .purpose = "service", .action = "grant", .source = "form", .at = 9});
+  ASSERT_TRUE(store_->Apply(consent).ok());
+  store_.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "data.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, (std::string(kUndoVersion9) + "PRAGMA user_version=8;").c_str(),
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = OpenSqliteDataStore(dir_ / "data.db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  WriteBatch more;
+  more.AppendConsent({.subject_id = 7,
+                      .purpose = "analytics",
+                      .action = "grant",
+                      .source = "cookie_banner",
+                      .at = 10,
+                      .text_hash = std::string(64, 'a')});
+  ASSERT_TRUE((*reopened)->Apply(more).ok());
+  auto events = (*reopened)->GetConsentEvents(7);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].text_hash, "");
+  EXPECT_EQ((*events)[0].action, "grant");
+  EXPECT_EQ((*events)[1].text_hash, std::string(64, 'a'));
 }
 
 }  // namespace
