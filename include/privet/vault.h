@@ -245,8 +245,9 @@ struct CookieChoices {
   std::string text_hash;  // the SHA-256 (64 lowercase hex digits) of the banner text shown
 };
 
-// InvalidArgument for an unknown cookie, one named twice, an essential cookie declined, no
-// cookie at all, or a text hash that is not 64 lowercase hex digits: the checks
+// InvalidArgument for an unknown cookie, one named twice, an essential cookie declined, two
+// cookies of one purpose chosen differently, no cookie at all, or a text hash that is not 64
+// lowercase hex digits: the checks
 // Vault::RecordCookieChoices makes before it records anything.
 Status CheckCookieChoices(const CompiledPolicy& policy, const CookieChoices& choices);
 
@@ -500,13 +501,13 @@ class Vault {
   // non-essential cookie's when `cookie_ids` is empty) are withdrawn in one commit, source
   // cookie_banner. An id the policy does not declare is InvalidArgument and changes nothing.
   Status CookiesCleared(uint64_t subject_id, const std::vector<std::string>& cookie_ids);
-  // Records a choice made in the consent banner, as its proof: for each named non-essential
-  // cookie, its purpose granted or withdrawn (allowed again or opted out of, for an opt-out
+  // Records a choice made in the consent banner, as its proof: for each purpose of the named
+  // non-essential cookies, granted or withdrawn (allowed again or opted out of, for an opt-out
   // purpose), in one commit, source cookie_banner, each event with the policy version and the
   // banner text's hash. Every choice is recorded, changed or not: the ledger shows what the
-  // person affirmed, on which text, and when. Returns the events. An unknown cookie, one named
-  // twice, an essential cookie declined or a malformed hash is InvalidArgument and changes
-  // nothing.
+  // person affirmed, on which text, and when (a repeated withdrawal is told to webhooks again,
+  // which act on it idempotently). Returns the events. What CheckCookieChoices refuses is
+  // InvalidArgument and changes nothing.
   StatusOr<std::vector<ConsentEvent>> RecordCookieChoices(uint64_t subject_id,
                                                           const CookieChoices& choices);
   // Reads an IAB consent string a site's consent tool produced for this subject (a named one, or

@@ -112,6 +112,12 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id) {
   return Status::Ok();
 }
 
+bool IsDeviceSession(const ApiContext& ctx, const Principal& principal) {
+  if (principal.kind != PrincipalKind::kSubject) return false;
+  StatusOr<SubjectInfo> subject = ctx.vault.GetSubject(principal.subject_id);
+  return subject.ok() && IsDeviceKind(ctx.policy->policy(), subject->kind);
+}
+
 Api::Api(ApiContext ctx) : ctx_(std::move(ctx)) {
   AddPublicRoutes(table_);
   AddSubjectRoutes(table_);
@@ -163,6 +169,10 @@ void Api::Handle(const HttpRequest& request, Reply reply) {
     }
     principal = *authenticated;
     handled.principal = PrincipalKindName(principal.kind);  // the kind only: never a role or id
+    if (IsDeviceSession(ctx_, principal)) {
+      return answer(ErrorResponse(PermissionDenied(
+          Reason::kPrincipalNotAllowed, "a device's token reaches only the consent banner")));
+    }
     if ((match.route->access.kinds & Kind(principal.kind)) == 0) {
       const Status refused =
           principal.kind == PrincipalKind::kAdmin

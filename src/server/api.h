@@ -82,6 +82,9 @@ Status ApplyPrivacySignals(const Call& call, uint64_t subject_id);
 // carries none, or the policy ignores them): what a handler checks a use against before the
 // signal is recorded, so the signal is honoured from the request that carries it.
 PurposeSet SignalledOptOuts(const Call& call);
+// True for the session of a device subject (the consent banner's anonymous visitor): its token
+// reaches the banner's routes only, never the API's subject routes or the privacy center.
+bool IsDeviceSession(const ApiContext& ctx, const Principal& principal);
 // PermissionDenied with other_tenant / other_organization / not_subjects_own_data when
 // `principal` may not reach `s` at all.
 // `reads_shown_data`: the request reads fields for a purpose the policy shows to other subjects

@@ -47,13 +47,13 @@ std::string OriginOf(std::string_view url) {
   return std::string(url.substr(0, path));
 }
 
-// May a browser on `origin` use the banner's API? The configured sites, the server's public
-// URL, and the server's own origin as the browser reached it.
+// May a browser on `origin` use the banner's API? The configured sites and the server's public
+// URL; without a public URL (a server reached directly), the origin the browser reached it at.
 bool AllowedOrigin(const Call& call, std::string_view origin) {
   const ApiContext& ctx = call.ctx;
   if (std::find(ctx.site_origins.begin(), ctx.site_origins.end(), origin) != ctx.site_origins.end())
     return true;
-  if (!ctx.public_url.empty() && OriginOf(ctx.public_url) == origin) return true;
+  if (!ctx.public_url.empty()) return OriginOf(ctx.public_url) == origin;
   const std::string* host = call.request.Header("host");
   const size_t scheme = origin.find("://");
   return host != nullptr && scheme != std::string_view::npos && origin.substr(scheme + 3) == *host;
@@ -98,8 +98,9 @@ std::string_view CookieKind(const CompiledPolicy& policy, const Cookie& cookie) 
              : "opt_in";
 }
 
-// What the banner says, from the policy alone: the same text for every visitor of one policy
-// version, so its hash names it.
+// What the banner says, from the policy and privet's own words: the same text for every visitor
+// of one policy version and privet release, so its hash names it. (The notice's address, which
+// is the server's configuration, comes beside it: NoticeLink.)
 Json BannerText(const Call& call) {
   const CompiledPolicy& compiled = *call.ctx.policy;
   const Policy& p = compiled.policy();
@@ -124,14 +125,12 @@ Json BannerText(const Call& call) {
   if (opt_out)
     intro += " Those marked \u201cunless you decline\u201d are set until you refuse them.";
   intro += " You can change your choice at any time with \u201cCookie settings\u201d.";
-  const std::string notice =
-      (call.ctx.public_url.empty() ? std::string() : call.ctx.public_url) + "/privacy";
   return {{"policy_version", p.version},
           {"title", "Cookies"},
           {"intro", intro},
-          {"notice", {{"label", "Privacy notice"}, {"href", notice}}},
           {"labels",
-           {{"allow_all", "Allow all"},
+           {{"notice", "Privacy notice"},
+            {"allow_all", "Allow all"},
             {"refuse_all", "Refuse all"},
             {"save", "Save my choices"},
             {"settings", "Cookie settings"},
@@ -172,6 +171,10 @@ HttpRequest WithScriptSignal(const HttpRequest& request, bool gpc) {
 // not by the engine's decision, and whether a signal holds it off.
 Json ChoiceState(const Call& call, const SubjectState& state, const Json& text,
                  std::string_view text_hash, bool decided) {
+  // Nothing to choose (essential cookies only): nothing to ask.
+  const std::vector<Cookie>& all = call.ctx.policy->policy().cookies;
+  decided =
+      decided || std::all_of(all.begin(), all.end(), [](const Cookie& c) { return c.essential; });
   const CompiledPolicy& policy = *call.ctx.policy;
   const PurposeSet signalled = SignalledOptOuts(call);
   SubjectState seen = state;
@@ -188,6 +191,7 @@ Json ChoiceState(const Call& call, const SubjectState& state, const Json& text,
   }
   return {{"text", text},
           {"text_hash", text_hash},
+          {"notice", call.ctx.public_url + "/privacy"},  // relative to the server without one
           {"decided", decided},
           {"gpc_honoured", !SignalOptOuts(policy, PrivacySignal::kGlobalPrivacyControl).None()},
           {"signal_applied", !signalled.None()},
@@ -270,6 +274,10 @@ StatusOr<HttpResponse> Choose(const Call& call) {
           "cookies." + id);
   }
 
+  const bool chooses = std::any_of(
+      choices.cookies.begin(), choices.cookies.end(),
+      [&](const auto& c) { return !FindCookie(call.ctx.policy->policy(), c.first)->essential; });
+
   // Whose ledger: the token's subject, or a new device.
   std::optional<Session> device;
   uint64_t subject_id = 0;
@@ -283,6 +291,8 @@ StatusOr<HttpResponse> Choose(const Call& call) {
           "an anonymous visitor's choice on",
           "subject_kinds");
     }
+    // Essential cookies only: nothing to record, so no device to make.
+    if (!chooses) return JsonResponse(200, ChoiceState(signalled, {}, text, text_hash, true));
     PRIVET_ASSIGN_OR_RETURN(subject_id, call.ctx.vault.CreateSubject({.kind = kind->id}));
     StatusOr<Session> session = call.ctx.accounts.OpenSession(subject_id, kDeviceTokenLifetime);
     if (!session.ok()) {
@@ -291,13 +301,16 @@ StatusOr<HttpResponse> Choose(const Call& call) {
     }
     device = std::move(session).value();
   }
+  // The signal first, then the choice, the visitor's last word. A new device that fails either
+  // is erased again: nobody holds its token.
+  const Status signals = ApplyPrivacySignals(signalled, subject_id);
   StatusOr<std::vector<ConsentEvent>> recorded =
-      call.ctx.vault.RecordCookieChoices(subject_id, choices);
+      signals.ok() ? call.ctx.vault.RecordCookieChoices(subject_id, choices)
+                   : StatusOr<std::vector<ConsentEvent>>(signals);
   if (!recorded.ok()) {
     if (device) (void)call.ctx.vault.Erase(subject_id);
     return recorded.status();
   }
-  PRIVET_RETURN_IF_ERROR(ApplyPrivacySignals(signalled, subject_id));
   PRIVET_ASSIGN_OR_RETURN(SubjectState state, call.ctx.vault.State(subject_id));
   Json answer = ChoiceState(signalled, state, text, text_hash, /*decided=*/true);
   answer["subject_id"] = IdString(subject_id);

@@ -143,7 +143,9 @@ std::optional<Visitor> SignedIn(const Call& call) {
   std::optional<std::string> token = CookieValue(call.request, kSessionCookie);
   if (!token || !IsSessionToken(*token)) return std::nullopt;
   StatusOr<Principal> principal = call.ctx.accounts.Authenticate(*token);
-  if (!principal.ok() || principal->kind != PrincipalKind::kSubject) return std::nullopt;
+  if (!principal.ok() || principal->kind != PrincipalKind::kSubject ||
+      IsDeviceSession(call.ctx, *principal))
+    return std::nullopt;
   return Visitor{.subject_id = principal->subject_id, .token = *token, .csrf = CsrfFor(*token)};
 }
 

@@ -186,6 +186,15 @@ Status CheckCookieChoices(const CompiledPolicy& policy, const CookieChoices& cho
     if (cookie->essential && !allowed)
       return InvalidArgument("an essential cookie cannot be declined: the site needs it",
                              "cookies");
+    // One purpose, one choice: cookies that serve it are allowed or declined together.
+    for (size_t j = 0; j < i; ++j) {
+      const auto& [other, other_allowed] = choices.cookies[j];
+      if (other_allowed != allowed &&
+          FindCookie(policy.policy(), other)->purpose == cookie->purpose)
+        return InvalidArgument("cookies '" + other + "' and '" + id +
+                                   "' serve one purpose: allow or decline them together",
+                               "cookies");
+    }
   }
   return Status::Ok();
 }
@@ -200,6 +209,9 @@ StatusOr<std::vector<ConsentEvent>> Vault::Impl::RecordCookieChoices(uint64_t id
   for (const auto& [cookie_id, allowed] : choices.cookies) {
     const Cookie& cookie = *FindCookie(policy.policy(), cookie_id);
     if (cookie.essential) continue;  // no choice to record
+    if (std::any_of(changes.begin(), changes.end(),
+                    [&](const ConsentChange& c) { return c.purpose == cookie.purpose; }))
+      continue;  // another cookie of the same purpose (chosen alike: checked above)
     const bool opt_out =
         policy.purpose(*policy.FindPurpose(cookie.purpose)).consent == ConsentMode::kOptOut;
     const ConsentAction action =

@@ -17,16 +17,21 @@
   if (!me || window.privetConsent) return;
   const base = new URL(me.src).origin;
   const kCookie = 'privet_consent';
-  const session = me.getAttribute('data-session');
+  let session = me.getAttribute('data-session');
   const gpc = navigator.globalPrivacyControl === true;
   let state = null;
   let root = null;
   let opener = null;
+  let saving = false;
   const ran = new Set();  // purposes whose scripts have run on this page
 
   const readCookie = () => {
     const found = document.cookie.split('; ').find((c) => c.startsWith(kCookie + '='));
-    return found ? decodeURIComponent(found.slice(kCookie.length + 1)) : null;
+    try {
+      return found ? decodeURIComponent(found.slice(kCookie.length + 1)) : null;
+    } catch (e) {
+      return null;  // not ours to read: ask as a new visitor
+    }
   };
   const writeCookie = (value, expires) => {
     const secure = location.protocol === 'https:' ? '; Secure' : '';
@@ -47,8 +52,9 @@
     return {status: r.status, json};
   }
 
-  // Runs the marked scripts whose purpose is allowed: each is copied into a real script.
-  function runAllowed() {
+  // Runs the marked scripts whose purpose is allowed, in page order: each is copied into a real
+  // script, and one with a src is waited for before the next, as the page would have run them.
+  async function runAllowed() {
     for (const held of document.querySelectorAll('script[type="text/plain"][data-privet-purpose]')) {
       const purpose = held.getAttribute('data-privet-purpose');
       if (held.hasAttribute('data-privet-ran') || state.purposes[purpose] !== true) continue;
@@ -56,11 +62,19 @@
       for (const a of held.attributes) {
         if (a.name !== 'type' && !a.name.startsWith('data-privet-')) live.setAttribute(a.name, a.value);
       }
+      live.nonce = held.nonce;  // a nonce is hidden from the attribute once parsed
       live.type = held.getAttribute('data-privet-type') || 'text/javascript';
-      if (!held.src) live.text = held.textContent;
       held.setAttribute('data-privet-ran', '');
-      held.after(live);
       ran.add(purpose);
+      if (held.src) {
+        live.async = false;
+        const loaded = new Promise((done) => { live.onload = live.onerror = done; });
+        held.after(live);
+        await loaded;
+      } else {
+        live.text = held.textContent;
+        held.after(live);
+      }
     }
   }
 
@@ -93,9 +107,13 @@
   }
 
   function close() {
+    const hadFocus = root && root.contains(document.activeElement);
     if (root) root.remove();
     root = null;
-    if (opener) opener.hidden = false;
+    if (opener) {
+      opener.hidden = false;
+      if (hadFocus) opener.focus();  // where the keyboard user can reopen it
+    }
   }
 
   function show(focus) {
@@ -111,15 +129,20 @@
       const box = el('input', {type: 'checkbox', id});
       box.checked = c.kind === 'essential' || s.allowed;
       box.disabled = c.kind === 'essential' || s.held_off_by_signal;
+      if (s.held_off_by_signal) box.setAttribute('aria-describedby', 'privet-consent-signal');
       boxes.push([c, box]);
       const kind = labels[c.kind === 'essential' ? 'essential' : c.kind];
       const name = el('strong', {}, c.name);
       const label = el('label', {for: id}, name, ` \u2014 ${c.purpose_name} (${kind})`);
       list.append(el('div', {class: 'pc-item'}, box, ' ', label));
     }
+    // A cookie a privacy signal holds off is no choice of the visitor's: it is left out.
     const choose = (pick) => () => {
       const cookies = {};
-      for (const [c, box] of boxes) cookies[c.id] = c.kind === 'essential' || (!box.disabled && pick(box));
+      for (const [c, box] of boxes) {
+        if (c.kind === 'essential') cookies[c.id] = true;
+        else if (!box.disabled) cookies[c.id] = pick(box);
+      }
       save(cookies);
     };
     const button = (label, action) => {
@@ -128,10 +151,14 @@
       return b;
     };
     const heading = el('h2', {id: 'privet-consent-title', tabindex: '-1'}, t.title);
-    const intro = el('p', {}, t.intro, ' ', el('a', {href: new URL(t.notice.href, base).href}, t.notice.label));
+    const notice = el('a', {href: new URL(state.notice, base).href}, labels.notice);
+    const intro = el('p', {}, t.intro, ' ', notice);
     root = el('section', {'id': 'privet-consent', 'role': 'dialog',
                           'aria-labelledby': 'privet-consent-title'}, heading, intro);
-    if (state.signal_applied) root.append(el('p', {class: 'pc-note', role: 'status'}, labels.gpc));
+    if (state.signal_applied) {
+      root.append(el('p', {class: 'pc-note', role: 'status', id: 'privet-consent-signal'},
+                     labels.gpc));
+    }
     root.append(list, el('div', {class: 'pc-actions'},
                          button(labels.refuse_all, choose(() => false)),
                          button(labels.allow_all, choose(() => true)),
@@ -147,23 +174,40 @@
     opener = el('button', {type: 'button', id: 'privet-consent-open'}, state.text.labels.settings);
     opener.addEventListener('click', () => show(true));
     document.body.append(opener);
-    for (const e of document.querySelectorAll('[data-privet-consent-open]')) {
-      e.addEventListener('click', (ev) => { ev.preventDefault(); show(true); });
-    }
+    // Delegated: links the page adds later work too.
+    document.addEventListener('click', (ev) => {
+      if (!ev.target.closest || !ev.target.closest('[data-privet-consent-open]')) return;
+      ev.preventDefault();
+      show(true);
+    });
+  }
+
+  function alert(message) {
+    if (!root) return;
+    const old = root.querySelector('[role=alert]');
+    if (old) old.remove();
+    root.append(el('p', {class: 'pc-note', role: 'alert'}, message));
   }
 
   async function save(cookies) {
-    let r = await call('POST', '/v1/banner/choices', {cookies, text_hash: state.text_hash, gpc});
-    if (r.status === 401 && !session) {  // the device's token is gone: choose as a new visitor
-      writeCookie(null);
-      r = await call('POST', '/v1/banner/choices', {cookies, text_hash: state.text_hash, gpc});
+    if (saving) return;  // one choice at a time: a double click makes no second device
+    saving = true;
+    let r;
+    try {
+      const body = {cookies, text_hash: state.text_hash, gpc};
+      r = await call('POST', '/v1/banner/choices', body);
+      if (r.status === 401) {  // the token is no longer a session: choose as a new visitor
+        if (session) session = null;
+        else writeCookie(null);
+        r = await call('POST', '/v1/banner/choices', body);
+      }
+    } catch (e) {
+      r = {status: 0, json: {error: {message: 'The choice could not be sent; try again.'}}};
+    } finally {
+      saving = false;
     }
     if (r.status === 409 && r.json.error && r.json.error.field === 'text_hash') return load(true);
-    if (r.status !== 200) {
-      const message = (r.json.error && r.json.error.message) || `error ${r.status}`;
-      root.append(el('p', {class: 'pc-note', role: 'alert'}, message));
-      return;
-    }
+    if (r.status !== 200) return alert((r.json.error && r.json.error.message) || `error ${r.status}`);
     if (r.json.token) writeCookie(r.json.token, r.json.token_expires_at);
     state = r.json;
     close();
@@ -176,7 +220,10 @@
     const r = await call('GET', `/v1/banner${gpc ? '?gpc=1' : ''}`);
     if (r.status !== 200) return;  // nothing runs that needs a choice
     state = r.json;
-    if (state.token_refused && !session) writeCookie(null);
+    if (state.token_refused) {  // an ended session or a forgotten device: a new visitor
+      if (session) session = null;
+      else writeCookie(null);
+    }
     runAllowed();
     addOpener();
     if (!state.decided || focus) show(focus);

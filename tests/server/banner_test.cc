@@ -96,6 +96,22 @@ TEST_F(Banner, AChoiceIsRecordedWithItsProofOnANewDeviceThatHoldsNoNamedData) {
   EXPECT_TRUE(allow.json()["purposes"]["analytics"]);
   EXPECT_EQ(allow.json().count("token"), 0u);
 
+  // Its token reaches the banner only: not the subject routes, not the privacy center.
+  for (const std::string& route :
+       {"/v1/subjects/" + device, "/v1/subjects/" + device + "/consents"}) {
+    HttpReply refused = client().Get(route, token);
+    EXPECT_EQ(refused.status, 403) << route;
+    EXPECT_EQ(refused.error("reason"), "principal_not_allowed") << route;
+  }
+  EXPECT_EQ(client()
+                .Post("/v1/subjects/" + device + "/requests",
+                      {{"right", "erasure"}, {"channel", "dashboard"}}, token)
+                .status,
+            403);
+  HttpReply center =
+      client().Get("/privacy-center/data", "", {{"Cookie", "privet_session=" + token}});
+  EXPECT_EQ(center.status, 303) << "a device token is no privacy-center session";
+
   // A device is known by its cookie id alone (CU04).
   HttpReply named = client().Post(
       "/v1/subjects/" + device + "/fields",
