@@ -550,6 +550,10 @@ class Vault {
   // address, phone or web form (the footer must tell the subject how to reach the sender). Audited
   // (a decision, action "queue_marketing").
   Status QueueMarketing(const MarketingMessage& message);
+  // Queues a one-time sign-in code for the subject (outbox topic `sign_in_code`, sealed under
+  // the subject's key, sent by email like every outbox message): the code and until when it
+  // works. Whoever made the code keeps only its hash. NotFound for an erased subject.
+  Status QueueSignInCode(uint64_t subject_id, std::string_view code, Time expires_at);
 
   // One-click unsubscribe (RFC 8058). The token for the subject's `channel`: the subject id and
   // the channel sealed (XChaCha20-Poly1305, random nonce) under a key derived from the vault's

@@ -17,7 +17,11 @@ struct DefaultTemplate {
 
 // What privet says when the policy gives no template for a topic. Each names its facts from the
 // message's body (rights/request_desk.cc, vault/writes.cc, vault/announcements.cc, ...).
-constexpr std::array<DefaultTemplate, 10> kDefaults = {{
+constexpr std::array<DefaultTemplate, 11> kDefaults = {{
+    {"sign_in_code", "Your sign-in code",
+     "To sign in to the privacy center, enter this code: {{code}}\n\nIt is valid until "
+     "{{expires_at}} and works once. If you did not ask for it, you can ignore this message: "
+     "nobody can sign in without it."},
     {"identity_code", "Your verification code",
      "To confirm your {{right}} request, enter this code: {{code}}\n\nIt is valid until "
      "{{expires_at}}. If you did not make this request, you can ignore this message."},

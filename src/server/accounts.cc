@@ -50,6 +50,15 @@ StatusOr<std::string> HashPassword(std::string_view password) {
   return std::string(out);
 }
 
+// The key an email's login limit and code are kept under: the email as the blind index
+// normalises it (trimmed, lower-cased), hashed, so that re-spelling one address counts alike.
+StatusOr<std::pair<std::string, std::string>> EmailKey(std::string_view email) {
+  StatusOr<std::string> normalized =
+      crypto::NormalizeIdentifier(crypto::IdentifierKind::kEmail, email);
+  if (!normalized.ok()) return InvalidArgument(normalized.status().message(), "email");
+  return std::pair{*normalized, Hash("email:" + *normalized)};
+}
+
 }  // namespace
 
 bool IsSessionToken(std::string_view token) {
@@ -112,16 +121,14 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   const Status bad(StatusCode::kUnauthenticated, "unknown email or wrong password");
   // Counted and looked up as the blind index normalises it (trimmed, lower-cased), so that
   // re-spelling one address does not reset its count.
-  StatusOr<std::string> normalized =
-      crypto::NormalizeIdentifier(crypto::IdentifierKind::kEmail, email);
-  if (!normalized.ok()) return InvalidArgument(normalized.status().message(), "email");
-  const std::string key = Hash("email:" + *normalized);
+  PRIVET_ASSIGN_OR_RETURN(auto email_key, EmailKey(email));
+  const auto& [normalized, key] = email_key;
   if (RateLimited(key)) {
     return ResourceExhausted("too many failed logins; try again later", "email");
   }
   std::optional<std::string> stored;
   PRIVET_ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
-                          vault_->FindSubject(Vault::Identifier::kEmail, *normalized));
+                          vault_->FindSubject(Vault::Identifier::kEmail, normalized));
   if (subject) {
     PRIVET_ASSIGN_OR_RETURN(stored, store_->GetPassword(*subject));
   }
@@ -135,6 +142,71 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   {
     MutexLock lock(&mu_);
     failures_.erase(key);
+  }
+  StatusOr<Session> session = OpenSession(*subject, options_.session_lifetime);
+  if (!session.ok() && session.status().code() == StatusCode::kNotFound) return bad;
+  return session;
+}
+
+Status Accounts::SendSignInCode(std::string_view email) {
+  if (email.size() > kMaxEmailBytes) return InvalidArgument("too long for an email", "email");
+  PRIVET_ASSIGN_OR_RETURN(auto key, EmailKey(email));
+  const auto& [normalized, login_key] = key;
+  const std::string sent_key = Hash("code:" + normalized);
+  if (RateLimited(sent_key)) {
+    return ResourceExhausted("too many codes asked for this email; try again later", "email");
+  }
+  RecordFailure(sent_key);  // counts the codes asked for, known email or not
+  PRIVET_ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
+                          vault_->FindSubject(Vault::Identifier::kEmail, normalized));
+  if (!subject) return Status::Ok();  // the same answer: nobody learns who has an account
+  std::string code(8, '0');
+  for (char& c : code) c = static_cast<char>('0' + randombytes_uniform(10));
+  const Time expires = clock_.Now() + options_.code_lifetime;
+  {
+    MutexLock lock(&mu_);
+    codes_[login_key] = {.subject_id = *subject,
+                         .hash = Hash(code),
+                         .expires_at = expires,
+                         .attempts_left = options_.code_attempts};
+  }
+  Status queued = vault_->QueueSignInCode(*subject, code, expires);
+  sodium_memzero(code.data(), code.size());
+  if (queued.code() == StatusCode::kNotFound) return Status::Ok();  // erased meanwhile
+  return queued;
+}
+
+StatusOr<Session> Accounts::LoginWithCode(std::string_view email, std::string_view code) {
+  const Status bad(StatusCode::kUnauthenticated, "unknown email, or a wrong or expired code");
+  if (email.size() > kMaxEmailBytes) return InvalidArgument("too long for an email", "email");
+  PRIVET_ASSIGN_OR_RETURN(auto key, EmailKey(email));
+  const std::string& login_key = key.second;
+  if (RateLimited(login_key)) {
+    return ResourceExhausted("too many failed sign-ins; try again later", "email");
+  }
+  const std::string hash = Hash(code);
+  std::optional<uint64_t> subject;
+  {
+    MutexLock lock(&mu_);
+    auto it = codes_.find(login_key);
+    if (it != codes_.end()) {
+      PendingCode& pending = it->second;
+      const bool live = clock_.Now() < pending.expires_at;
+      if (live && sodium_memcmp(pending.hash.data(), hash.data(), hash.size()) == 0) {
+        subject = pending.subject_id;
+        codes_.erase(it);  // works once
+      } else if (!live || --pending.attempts_left <= 0) {
+        codes_.erase(it);
+      }
+    }
+  }
+  if (!subject) {
+    RecordFailure(login_key);
+    return bad;
+  }
+  {
+    MutexLock lock(&mu_);
+    failures_.erase(login_key);
   }
   StatusOr<Session> session = OpenSession(*subject, options_.session_lifetime);
   if (!session.ok() && session.status().code() == StatusCode::kNotFound) return bad;

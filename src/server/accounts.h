@@ -40,6 +40,10 @@ struct AccountOptions {
   std::chrono::seconds session_lifetime{std::chrono::hours(12)};
   int max_failures = 5;
   std::chrono::seconds failure_window{std::chrono::minutes(15)};
+  // One-time sign-in codes: how long one works, and how many wrong tries spend it. At most
+  // max_failures codes are sent for one email within failure_window.
+  std::chrono::seconds code_lifetime{std::chrono::minutes(15)};
+  int code_attempts = 5;
 };
 
 struct Session {
@@ -61,6 +65,18 @@ class Accounts {
   // is rate limited. A login racing the subject's erasure returns no session that outlives it:
   // the subject is checked again once the session is stored.
   StatusOr<Session> Login(std::string_view email, std::string_view password);
+  // Sends a one-time sign-in code (8 digits) by email through the outbox to the subject whose
+  // email this is, for a person without a password. The answer is the same whether or not the
+  // email belongs to anyone, so nobody learns who has an account: OK, InvalidArgument for
+  // something that is no email, ResourceExhausted once max_failures codes went to that email
+  // within failure_window. A new code replaces the previous one. Only the code's hash is kept,
+  // in memory: a restart spends every code.
+  Status SendSignInCode(std::string_view email);
+  // A session for the email's subject if `code` is its live code. Unauthenticated for any other
+  // (unknown email, wrong, expired or spent code: one answer), counted against the same login
+  // limit as a wrong password; ResourceExhausted past it. A code works once, and
+  // code_attempts wrong tries spend it.
+  StatusOr<Session> LoginWithCode(std::string_view email, std::string_view code);
   // A session for a subject that proved itself another way: a device the consent banner has
   // just created (its token is the device's only credential, kept in the visitor's browser).
   // NotFound once the subject is erased.
@@ -92,8 +108,15 @@ class Accounts {
     int count = 0;
     Time window_start;
   };
+  struct PendingCode {
+    uint64_t subject_id = 0;
+    std::string hash;  // BLAKE2b of the code
+    Time expires_at;
+    int attempts_left = 0;
+  };
   Mutex mu_;
   std::map<std::string, Failures> failures_ GUARDED_BY(mu_);  // by BLAKE2b(email)
+  std::map<std::string, PendingCode> codes_ GUARDED_BY(mu_);  // by BLAKE2b(email)
 };
 
 // True if `token` looks like a session token (as opposed to an API key).

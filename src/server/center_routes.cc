@@ -235,61 +235,71 @@ StatusOr<HttpResponse> SignedInForm(const Call& call, std::string_view back, Act
   return done;
 }
 
+// Which sign-in page: the password form, the form that asks for a code, or the one that takes
+// the code sent to an address.
+enum class SignInStep { kPassword, kAskCode, kEnterCode };
+
+// A sign-in page with a fresh pre-session token (cookie and hidden field, against login CSRF:
+// someone else's session planted on you), `error` above it if any. `code_for`: the address a
+// code went to (kEnterCode).
+HttpResponse SignInAnswer(const Call& call, int status, std::string error,
+                          SignInStep step = SignInStep::kPassword, std::string_view code_for = {}) {
+  const std::string token = crypto::RandomHex(16);
+  const std::string& organization = call.ctx.policy->policy().organization;
+  const Html page = step == SignInStep::kEnterCode ? web::SignInCodePage(token, code_for)
+                    : step == SignInStep::kAskCode ? web::SignInCodeRequestPage(token)
+                                                   : web::SignInPage(token, organization);
+  HttpResponse r = HtmlResponse(
+      status,
+      web::RenderPage({.organization = organization,
+                       .title = step == SignInStep::kPassword ? "Sign in" : "Sign in with a code",
+                       .error = std::move(error)},
+                      page));
+  r.headers.emplace_back("Set-Cookie", Cookie(call.ctx, kSignInCookie, token, "3600"));
+  return r;
+}
+
 StatusOr<HttpResponse> Home(const Call& call) {
   if (std::optional<Visitor> visitor = SignedIn(call)) {
     return HtmlResponse(200, web::RenderPage(FrameFor(call, *visitor, "Your privacy", "home"),
                                              web::HomePage(*call.ctx.policy)));
   }
-  // The sign-in form's own token, against login CSRF (someone else's session planted on you).
-  const std::string token = crypto::RandomHex(16);
-  HttpResponse r = HtmlResponse(
-      200,
-      web::RenderPage({.organization = call.ctx.policy->policy().organization, .title = "Sign in"},
-                      web::SignInPage(token, call.ctx.policy->policy().organization)));
-  r.headers.emplace_back("Set-Cookie", Cookie(call.ctx, kSignInCookie, token, "3600"));
-  return r;
+  return SignInAnswer(call, 200, "");
 }
 
-StatusOr<HttpResponse> SignIn(const Call& call) {
+// A sign-in form's checks before `act` runs: sent from this site, well formed, and carrying the
+// pre-session token of the page that showed it.
+template <typename Act>
+StatusOr<HttpResponse> SignInForm(const Call& call, Act act) {
   if (CrossSite(call.request)) {
     return FormError(call,
                      PermissionDenied(Reason::kPrincipalNotAllowed,
                                       "the form was sent from another site", "origin"),
                      "/privacy-center/");
   }
-  StatusOr<std::map<std::string, std::string>> parsed = ParseForm(call.request.body);
-  if (!parsed.ok()) return FormError(call, parsed.status(), "/privacy-center/");
-  const std::map<std::string, std::string>& form = *parsed;
+  StatusOr<std::map<std::string, std::string>> form = ParseForm(call.request.body);
+  if (!form.ok()) return FormError(call, form.status(), "/privacy-center/");
   const std::optional<std::string> expected = CookieValue(call.request, kSignInCookie);
-  const std::string organization = call.ctx.policy->policy().organization;
-  auto again = [&](int status, std::string error) {
-    const std::string token = crypto::RandomHex(16);
-    HttpResponse r = HtmlResponse(
-        status, web::RenderPage(
-                    {.organization = organization, .title = "Sign in", .error = std::move(error)},
-                    web::SignInPage(token, organization)));
-    r.headers.emplace_back("Set-Cookie", Cookie(call.ctx, kSignInCookie, token, "3600"));
-    return r;
-  };
-  if (!expected || !SameSecret(FormValue(form, "csrf"), *expected)) {
-    return again(403, "The sign-in form had expired. Please try again.");
+  if (!expected || !SameSecret(FormValue(*form, "csrf"), *expected)) {
+    return SignInAnswer(call, 403, "The sign-in form had expired. Please try again.");
   }
-  const std::string email = FormValue(form, "email");
-  const std::string password = FormValue(form, "password");
-  if (email.size() > kMaxEmailBytes || password.size() > kMaxPasswordBytes) {
-    return again(400, "The email or the password is too long.");
-  }
-  StatusOr<Session> session = call.ctx.accounts.Login(email, password);
+  return act(*form);
+}
+
+// The answer to a login: on to My data with the session cookie, or the form again saying why.
+HttpResponse LoginAnswer(const Call& call, const StatusOr<Session>& session, std::string_view wrong,
+                         SignInStep step, std::string_view code_for = {}) {
   if (session.status().code() == StatusCode::kResourceExhausted) {
-    HttpResponse r = again(429, "Too many attempts for this email. Please wait 15 minutes.");
+    HttpResponse r = SignInAnswer(
+        call, 429, "Too many attempts for this email. Please wait 15 minutes.", step, code_for);
     r.headers.emplace_back("Retry-After", "900");
     return r;
   }
-  if (session.status().code() == StatusCode::kUnauthenticated) {
-    return again(401, "The email or the password is not right.");
-  }
+  if (session.status().code() == StatusCode::kUnauthenticated)
+    return SignInAnswer(call, 401, std::string(wrong), step, code_for);
   if (!session.ok())
-    return again(HttpStatusFor(session.status().code()), ErrorText(session.status()));
+    return SignInAnswer(call, HttpStatusFor(session.status().code()), ErrorText(session.status()),
+                        step, code_for);
   const auto lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(session->expires_at - call.ctx.clock.Now());
   HttpResponse r = SeeOther(std::string(kCenter) + "/data");
@@ -299,6 +309,48 @@ StatusOr<HttpResponse> SignIn(const Call& call) {
              std::to_string(std::max<int64_t>(0, static_cast<int64_t>(lifetime.count())))));
   r.headers.emplace_back("Set-Cookie", Cookie(call.ctx, kSignInCookie, "", "0"));
   return r;
+}
+
+StatusOr<HttpResponse> SignIn(const Call& call) {
+  return SignInForm(call, [&](const auto& form) {
+    const std::string email = FormValue(form, "email");
+    const std::string password = FormValue(form, "password");
+    if (email.size() > kMaxEmailBytes || password.size() > kMaxPasswordBytes) {
+      return SignInAnswer(call, 400, "The email or the password is too long.");
+    }
+    return LoginAnswer(call, call.ctx.accounts.Login(email, password),
+                       "The email or the password is not right.", SignInStep::kPassword);
+  });
+}
+
+// A one-time code for someone who never set a password, sent through the outbox; the page that
+// follows reads the same whether or not the address has an account.
+StatusOr<HttpResponse> SendCode(const Call& call) {
+  return SignInForm(call, [&](const auto& form) {
+    const std::string email = FormValue(form, "email");
+    const Status sent = call.ctx.accounts.SendSignInCode(email);
+    if (sent.code() == StatusCode::kResourceExhausted) {
+      HttpResponse r =
+          SignInAnswer(call, 429, "Too many codes for this email. Please wait 15 minutes.",
+                       SignInStep::kEnterCode, email);
+      r.headers.emplace_back("Retry-After", "900");
+      return r;
+    }
+    if (sent.code() == StatusCode::kInvalidArgument)
+      return SignInAnswer(call, 400, "That is not an email address.", SignInStep::kAskCode);
+    if (!sent.ok())
+      return SignInAnswer(call, HttpStatusFor(sent.code()), ErrorText(sent), SignInStep::kAskCode);
+    return SignInAnswer(call, 200, "", SignInStep::kEnterCode, email);
+  });
+}
+
+StatusOr<HttpResponse> SignInWithCode(const Call& call) {
+  return SignInForm(call, [&](const auto& form) {
+    const std::string email = FormValue(form, "email");
+    return LoginAnswer(call, call.ctx.accounts.LoginWithCode(email, FormValue(form, "code")),
+                       "That code is not right, or no longer works. Ask for a new one.",
+                       SignInStep::kEnterCode, email);
+  });
 }
 
 StatusOr<HttpResponse> SignOut(const Call& call) {
@@ -496,6 +548,11 @@ void AddCenterRoutes(RouteTable& table) {
         return r;
       });
   table.Add("POST", "/privacy-center/sign-in", kPublic, SignIn);
+  table.Add("GET", "/privacy-center/sign-in/code", kPublic, [](const Call& call) {
+    return StatusOr<HttpResponse>(SignInAnswer(call, 200, "", SignInStep::kAskCode));
+  });
+  table.Add("POST", "/privacy-center/sign-in/code", kPublic, SendCode);
+  table.Add("POST", "/privacy-center/sign-in/code/verify", kPublic, SignInWithCode);
   table.Add("POST", "/privacy-center/sign-out", kPublic, SignOut);
   table.Add("GET", "/privacy-center/data", kPublic, MyData);
   table.Add("POST", "/privacy-center/data/clear", kPublic, ClearField);

@@ -246,6 +246,10 @@ StatusOr<Decision> Vault::DecideMarketing(uint64_t id, std::string_view channel)
 Status Vault::QueueMarketing(const MarketingMessage& message) {
   return impl_->QueueMarketing(message);
 }
+
+Status Vault::QueueSignInCode(uint64_t subject_id, std::string_view code, Time expires_at) {
+  return impl_->QueueSignInCode(subject_id, code, expires_at);
+}
 StatusOr<std::string> Vault::UnsubscribeToken(uint64_t id, std::string_view channel) {
   return impl_->UnsubscribeToken(id, channel);
 }

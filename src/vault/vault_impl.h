@@ -9,6 +9,7 @@
 //   announcements.cc telling subjects of a policy change before it reaches their data (CU06)
 //   policy_versions.cc publishing policy versions and their notices (CN16, CF17, CX10, CU11)
 //   breaches.cc      the breach register, who a breach affected, and their notices (CN15)
+//   sign_in_codes.cc the one-time sign-in code's message
 //   erasure.cc       crypto-shredding erasure and its Purger
 //   holds.cc         retention anchors, legal holds, aggregates, organization removal
 //   vault.cc         opening a vault, and the public API forwarded to the parts
@@ -96,6 +97,8 @@ class Vault::Impl : public vault_internal::VaultCore {
   // marketing.cc
   StatusOr<Decision> DecideMarketing(uint64_t id, std::string_view channel);
   Status QueueMarketing(const MarketingMessage& message);
+  // sign_in_codes.cc
+  Status QueueSignInCode(uint64_t id, std::string_view code, Time expires_at);
   StatusOr<std::string> UnsubscribeToken(uint64_t id, std::string_view channel);
   StatusOr<std::string> UnsubscribeChannel(std::string_view token);
   StatusOr<std::string> Unsubscribe(std::string_view token);

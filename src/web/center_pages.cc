@@ -178,8 +178,41 @@ Html SignInPage(std::string_view csrf, std::string_view organization) {
       "<input id=\"password\" name=\"password\" type=\"password\" "
       "autocomplete=\"current-password\" required>\n"
       "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
+      "<p>No password? <a href=\"/privacy-center/sign-in/code\">Sign in with a code we email "
+      "you</a>.</p>\n"
       "<p>You can read the <a href=\"/privacy\">privacy notice</a> without signing in.</p>\n",
       organization, CsrfField(csrf));
+  return h;
+}
+
+Html SignInCodeRequestPage(std::string_view csrf) {
+  Html h;
+  h.Add(
+      "<p>We email you a one-time code to sign in with: no password needed.</p>\n"
+      "<form method=\"post\" action=\"/privacy-center/sign-in/code\">\n{}\n"
+      "<label for=\"email\">Email</label>\n"
+      "<input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"email\" required>\n"
+      "<p><button type=\"submit\">Email me a code</button></p>\n</form>\n"
+      "<p><a href=\"/privacy-center/\">Sign in with a password</a> instead.</p>\n",
+      CsrfField(csrf));
+  return h;
+}
+
+Html SignInCodePage(std::string_view csrf, std::string_view email) {
+  Html h;
+  h.Add(
+      "<p>If an account uses {}, we have emailed it a code. It works once, for 15 minutes.</p>\n"
+      "<form method=\"post\" action=\"/privacy-center/sign-in/code/verify\">\n{}\n"
+      "<input type=\"hidden\" name=\"email\" value=\"{}\">\n"
+      "<label for=\"code\">Code</label>\n"
+      "<input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" "
+      "pattern=\"[0-9]{{8}}\" maxlength=\"8\" required>\n"
+      "<p><button type=\"submit\">Sign in</button></p>\n</form>\n"
+      "<form method=\"post\" action=\"/privacy-center/sign-in/code\">\n{}\n"
+      "<input type=\"hidden\" name=\"email\" value=\"{}\">\n"
+      "<p>No code? <button type=\"submit\" class=\"secondary\">Send a new one</button> "
+      "or <a href=\"/privacy-center/\">sign in with a password</a>.</p>\n</form>\n",
+      email, CsrfField(csrf), email, CsrfField(csrf), email);
   return h;
 }
 

@@ -34,8 +34,14 @@ struct Frame {
 };
 std::string RenderPage(const Frame& frame, const Html& content);
 
-// Sign in with email and password. `csrf` is the pre-session token (cookie + hidden field).
+// Sign in with email and password, or follow the link to a one-time code by email (for someone
+// who never set a password). `csrf` is the pre-session token (cookie + hidden field).
 Html SignInPage(std::string_view csrf, std::string_view organization);
+// Ask for a one-time code by email.
+Html SignInCodeRequestPage(std::string_view csrf);
+// Enter the one-time code sent to `email` (said the same way whether or not the address has an
+// account), or have a new one sent.
+Html SignInCodePage(std::string_view csrf, std::string_view email);
 
 // Where a signed-in subject starts: what each page is for.
 Html HomePage(const CompiledPolicy& policy);

@@ -34,7 +34,8 @@ bool IsCenterPage(const std::string& pattern) {
 // The center's pages anyone may open: the sign-in page and its form, and the static assets.
 bool IsOpenCenterPage(const std::string& pattern) {
   return pattern == "/" || pattern == "/privacy-center" || pattern == "/privacy-center/" ||
-         pattern == "/privacy-center/sign-in" || pattern.starts_with("/privacy-center/assets/");
+         pattern.starts_with("/privacy-center/sign-in") ||
+         pattern.starts_with("/privacy-center/assets/");
 }
 bool IsPublic(const std::string& pattern) {
   return pattern == "/healthz" || pattern == "/.well-known/gpc.json" || pattern == "/privacy" ||
