@@ -244,8 +244,9 @@ class RequestDesk {
   // Recorded in the audit log like any read: a decision entry, action "export", by `by`, with
   // the categories it holds and `detail` (where it was shown: "privacy_center:data").
   enum class CopyFormat { kJson, kCsv };
-  // A subject clears one of its own fields (CT08; the privacy center's Clear): Vault::DeleteField,
-  // unless a legal hold or a legal obligation keeps the field (GDPR Art. 17(3)(b), (e)), or it is
+  // A subject clears one of its own fields (CT08; the privacy center's Clear, and DELETE on a
+  // field with the subject's session): Vault::DeleteField, whose refusals answer first, unless a
+  // legal hold or a legal obligation keeps the field (GDPR Art. 17(3)(b), (e)), or it is
   // the address the subject signs in with (the policy's email identifier: changed by rectification,
   // never left without one); either is FailedPrecondition saying why, and changes nothing. The
   // field is checked just before the deletion: a hold placed between the two is not seen.

@@ -443,6 +443,9 @@ class Vault {
   // Deletes one field (and its blind-index entry) at the subject's or an allowed principal's
   // request (CT08, CU09).
   Status DeleteField(const Principal& principal, uint64_t subject_id, uint64_t field_id);
+  // The decision DeleteField would make now (NotFound, PermissionDenied with the reason, or OK),
+  // recording nothing: for a caller with checks of its own to make after the engine's.
+  Status MayDeleteField(const Principal& principal, uint64_t subject_id, uint64_t field_id);
 
   // The subject's fields the principal may use for `purpose`; the others are withheld with the
   // reason. Also withheld: fields not collected for `purpose` or an ancestor of it.

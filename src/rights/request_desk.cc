@@ -747,6 +747,10 @@ StatusOr<std::string> RequestDesk::SubjectCopy(uint64_t s, CopyFormat format, co
 }
 
 Status RequestDesk::ClearField(const Principal& by, uint64_t subject_id, uint64_t field_id) {
+  // The engine answers first: a refusal (a member its organization removed, CT12; a field that
+  // is not there) is DeleteField's own, audited like any.
+  if (!impl_->vault().MayDeleteField(by, subject_id, field_id).ok())
+    return impl_->vault().DeleteField(by, subject_id, field_id);
   // The address the subject signs in with (the policy's email identifier): clearing it would
   // lock the subject out of its own account; it is changed by rectification.
   PRIVET_ASSIGN_OR_RETURN(std::vector<store::FieldRecord> fields,

@@ -269,10 +269,15 @@ StatusOr<HttpResponse> RectifyField(const Call& call) {
   return NoContent();
 }
 
+// A subject deleting its own field is held to what the privacy center's Clear is (what the law
+// keeps, the address it signs in with: RequestDesk::ClearField); the controller's keys decide
+// through the engine alone.
 StatusOr<HttpResponse> DeleteField(const Call& call) {
   PRIVET_ASSIGN_OR_RETURN(uint64_t field_id, call.IdParam("field_id"));
   PRIVET_ASSIGN_OR_RETURN(SubjectInfo s, call.Subject());
-  PRIVET_RETURN_IF_ERROR(call.ctx.vault.DeleteField(call.principal, s.id, field_id));
+  PRIVET_RETURN_IF_ERROR(call.principal.kind == PrincipalKind::kSubject
+                             ? call.ctx.desk.ClearField(call.principal, s.id, field_id)
+                             : call.ctx.vault.DeleteField(call.principal, s.id, field_id));
   return NoContent();
 }
 

@@ -224,6 +224,9 @@ Status Vault::Rectify(const Principal& p, uint64_t id, uint64_t field_id, std::s
 Status Vault::DeleteField(const Principal& p, uint64_t id, uint64_t field_id) {
   return impl_->DeleteField(p, id, field_id);
 }
+Status Vault::MayDeleteField(const Principal& p, uint64_t id, uint64_t field_id) {
+  return impl_->MayDeleteField(p, id, field_id);
+}
 Status Vault::RecordConsent(uint64_t id, const ConsentChange& c) {
   return impl_->RecordConsent(id, c);
 }

@@ -66,6 +66,7 @@ class Vault::Impl : public vault_internal::VaultCore {
   Status Rectify(const Principal& principal, uint64_t id, uint64_t field_id,
                  std::string_view value);
   Status DeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
+  Status MayDeleteField(const Principal& principal, uint64_t id, uint64_t field_id);
 
   // reads.cc
   StatusOr<ReadResult> Read(const Principal& principal, uint64_t id, std::string_view purpose,

@@ -301,6 +301,12 @@ Status Vault::Impl::Rectify(const Principal& principal, uint64_t id, uint64_t fi
   return ApplyAudited(batch, {rectified});
 }
 
+Status Vault::Impl::MayDeleteField(const Principal& principal, uint64_t id, uint64_t field_id) {
+  PRIVET_ASSIGN_OR_RETURN(std::shared_ptr<const CachedSubject> subject, Load(id));
+  PRIVET_ASSIGN_OR_RETURN(store::FieldRecord field, FindField(id, field_id));
+  return CheckFieldAction(principal, *subject, field, Action::kErase, Quantifier::kAny);
+}
+
 Status Vault::Impl::DeleteField(const Principal& principal, uint64_t id, uint64_t field_id) {
   store::WriteBatch batch;
   std::string category_name;

@@ -299,5 +299,54 @@ TEST_F(Lifecycle, ConnectrexCX03SupervisseeReadsCarryALocationUnlessExempt) {
   EXPECT_EQ(client().Get(fields + "service", session).status, 409);
 }
 
+// A subject deleting its own field over the API is held to what the privacy center's Clear is:
+// what a legal hold keeps stays (GDPR Art. 17(3)), and so does the address it signs in with;
+// each is 409 and changes nothing. The engine's own refusals still come first.
+TEST_F(Lifecycle, ASubjectsOwnDeleteKeepsWhatTheLawKeepsAndItsSignInAddress) {
+  Start("policies/starter.yaml");
+  service_ = Key("service");
+  const std::string held = Customer("ada");
+  ASSERT_EQ(client()
+                .Send("PUT", "/v1/subjects/" + held + "/password",
+                      Json{{"password", "a long enough password"}}.dump(), service_)
+                .status,
+            204);
+  const std::string session =
+      client()
+          .Post("/v1/sessions",
+                {{"email", "ada@example.com"}, {"password", "a long enough password"}}, "")
+          .json()["token"];
+  HttpReply fields = client().Get("/v1/subjects/" + held + "/fields?purpose=service", service_);
+  std::string email_field, name_field;
+  const Json held_fields = fields.json()["fields"];
+  for (const Json& f : held_fields) {
+    (f["category"] == "user.contact.email" ? email_field : name_field) = f["id"];
+  }
+  const std::string field = "/v1/subjects/" + held + "/fields/";
+  HttpReply email = client().Send("DELETE", field + email_field, "", session);
+  EXPECT_EQ(email.status, 409) << email.body;
+  EXPECT_THAT(email.error("message"), ::testing::HasSubstr("sign in"));
+
+  ASSERT_EQ(client()
+                .Post("/v1/subjects/" + held + "/legal-holds",
+                      {{"rule", "accounts"}, {"ground", "litigation:2025-CV-7"}}, service_)
+                .status,
+            201);
+  HttpReply kept = client().Send("DELETE", field + name_field, "", session);
+  EXPECT_EQ(kept.status, 409) << kept.body;
+  EXPECT_THAT(kept.error("message"), ::testing::HasSubstr("the law requires"));
+  EXPECT_EQ(Fields(held, "service"), 2u);
+  // Not a field of the subject: the engine's 404, before any of the above.
+  EXPECT_EQ(client().Send("DELETE", field + "1", "", session).status, 404);
+
+  // Released, the subject clears it like any optional datum.
+  ASSERT_EQ(client()
+                .Send("DELETE", "/v1/subjects/" + held + "/legal-holds/accounts", "", service_)
+                .status,
+            204);
+  EXPECT_EQ(client().Send("DELETE", field + name_field, "", session).status, 204);
+  EXPECT_EQ(Fields(held, "service"), 1u);
+}
+
 }  // namespace
 }  // namespace privet::testing
