@@ -83,38 +83,34 @@ Status Accounts::SetPassword(uint64_t subject_id, std::string_view password) {
 Status Accounts::ChangePassword(uint64_t subject_id, std::string_view current,
                                 std::string_view password) {
   const std::string key = Hash("subject:" + std::to_string(subject_id));
-  if (RateLimited(key)) {
+  if (!TakeAttempt(key)) {
     return ResourceExhausted("too many wrong passwords; try again later", "current_password");
   }
   PRIVET_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->GetPassword(subject_id));
   const bool verified =
       stored && current.size() <= kMaxPasswordBytes &&
       crypto_pwhash_str_verify(stored->c_str(), current.data(), current.size()) == 0;
-  if (!verified) {
-    RecordFailure(key);
-    return Status(StatusCode::kUnauthenticated, "the current password is wrong");
-  }
+  if (!verified) return Status(StatusCode::kUnauthenticated, "the current password is wrong");
+  Forgive(key);
   return SetPassword(subject_id, password);
 }
 
-bool Accounts::RateLimited(const std::string& key) {
-  MutexLock lock(&mu_);
-  auto it = failures_.find(key);
-  if (it == failures_.end()) return false;
-  if (clock_.Now() - it->second.window_start >= options_.failure_window) {
-    failures_.erase(it);
-    return false;
-  }
-  return it->second.count >= options_.max_failures;
-}
-
-void Accounts::RecordFailure(const std::string& key) {
+// One attempt against `key`'s limit, counted before it is tried: concurrent attempts cannot
+// all pass the check before any is counted. A success forgives it (Forgive).
+bool Accounts::TakeAttempt(const std::string& key) {
   MutexLock lock(&mu_);
   Failures& f = failures_[key];
   if (f.count == 0 || clock_.Now() - f.window_start >= options_.failure_window) {
     f = {.count = 0, .window_start = clock_.Now()};
   }
+  if (f.count >= options_.max_failures) return false;
   ++f.count;
+  return true;
+}
+
+void Accounts::Forgive(const std::string& key) {
+  MutexLock lock(&mu_);
+  failures_.erase(key);
 }
 
 StatusOr<Session> Accounts::Login(std::string_view email, std::string_view password) {
@@ -123,7 +119,7 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   // re-spelling one address does not reset its count.
   PRIVET_ASSIGN_OR_RETURN(auto email_key, EmailKey(email));
   const auto& [normalized, key] = email_key;
-  if (RateLimited(key)) {
+  if (!TakeAttempt(key)) {
     return ResourceExhausted("too many failed logins; try again later", "email");
   }
   std::optional<std::string> stored;
@@ -135,14 +131,8 @@ StatusOr<Session> Accounts::Login(std::string_view email, std::string_view passw
   const std::string& against = stored ? *stored : dummy_hash_;
   bool verified = password.size() <= kMaxPasswordBytes &&
                   crypto_pwhash_str_verify(against.c_str(), password.data(), password.size()) == 0;
-  if (!verified || !stored) {
-    RecordFailure(key);
-    return bad;
-  }
-  {
-    MutexLock lock(&mu_);
-    failures_.erase(key);
-  }
+  if (!verified || !stored) return bad;  // the attempt stays counted
+  Forgive(key);
   StatusOr<Session> session = OpenSession(*subject, options_.session_lifetime);
   if (!session.ok() && session.status().code() == StatusCode::kNotFound) return bad;
   return session;
@@ -153,10 +143,10 @@ Status Accounts::SendSignInCode(std::string_view email) {
   PRIVET_ASSIGN_OR_RETURN(auto key, EmailKey(email));
   const auto& [normalized, login_key] = key;
   const std::string sent_key = Hash("code:" + normalized);
-  if (RateLimited(sent_key)) {
+  // Counts the codes asked for, known email or not.
+  if (!TakeAttempt(sent_key)) {
     return ResourceExhausted("too many codes asked for this email; try again later", "email");
   }
-  RecordFailure(sent_key);  // counts the codes asked for, known email or not
   PRIVET_ASSIGN_OR_RETURN(std::optional<uint64_t> subject,
                           vault_->FindSubject(Vault::Identifier::kEmail, normalized));
   if (!subject) return Status::Ok();  // the same answer: nobody learns who has an account
@@ -181,7 +171,7 @@ StatusOr<Session> Accounts::LoginWithCode(std::string_view email, std::string_vi
   if (email.size() > kMaxEmailBytes) return InvalidArgument("too long for an email", "email");
   PRIVET_ASSIGN_OR_RETURN(auto key, EmailKey(email));
   const std::string& login_key = key.second;
-  if (RateLimited(login_key)) {
+  if (!TakeAttempt(login_key)) {
     return ResourceExhausted("too many failed sign-ins; try again later", "email");
   }
   const std::string hash = Hash(code);
@@ -200,14 +190,8 @@ StatusOr<Session> Accounts::LoginWithCode(std::string_view email, std::string_vi
       }
     }
   }
-  if (!subject) {
-    RecordFailure(login_key);
-    return bad;
-  }
-  {
-    MutexLock lock(&mu_);
-    failures_.erase(login_key);
-  }
+  if (!subject) return bad;  // the attempt stays counted
+  Forgive(login_key);
   StatusOr<Session> session = OpenSession(*subject, options_.session_lifetime);
   if (!session.ok() && session.status().code() == StatusCode::kNotFound) return bad;
   return session;

@@ -95,8 +95,10 @@ class Accounts {
  private:
   // OK while the subject exists; NotFound once it is erased, after forgetting its account.
   Status SubjectLive(uint64_t subject_id);
-  bool RateLimited(const std::string& key) EXCLUDES(mu_);
-  void RecordFailure(const std::string& key) EXCLUDES(mu_);
+  // Counts one attempt against `key`'s limit before it is tried; false (nothing counted) once
+  // max_failures are in the window. Forgive clears the count after a success.
+  bool TakeAttempt(const std::string& key) EXCLUDES(mu_);
+  void Forgive(const std::string& key) EXCLUDES(mu_);
 
   std::unique_ptr<store::AccountStore> store_;
   Vault* vault_;  // never null
