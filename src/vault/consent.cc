@@ -142,8 +142,7 @@ Status Vault::Impl::CookiesCleared(uint64_t id, const std::vector<std::string>& 
   const CompiledPolicy& policy = *policy_;
   const std::vector<Cookie>& cookies = policy.policy().cookies;
   for (const std::string& named : cookie_ids) {
-    if (std::none_of(cookies.begin(), cookies.end(),
-                     [&](const Cookie& c) { return c.id == named; }))
+    if (FindCookie(policy.policy(), named) == nullptr)
       return InvalidArgument("not a cookie of the policy", "cookies");
   }
   std::vector<ConsentChange> changes;

@@ -357,6 +357,8 @@ async function checkAccessibility(page) {
 //   env.createSubject({email, password, fields})
 //   env.site         with setup({site: pages}): the company's own web site (startSite), whose
 //                    origin the server takes as --site-origin (the consent banner's CORS)
+//   env.signIn(page, {email, password})  signs in to the privacy center through its form, and
+//                                 resolves on the My data page
 //   env.newPage(contextOptions)   a page in a new browser context (own cookies), closed at the
 //                                 end; page.problems lists its console errors (watchProblems)
 function setup({policy, args = [], mail = false, site = null} = {}) {
@@ -368,6 +370,13 @@ function setup({policy, args = [], mail = false, site = null} = {}) {
     api: (method, route, body, key = env.server.serviceKey) =>
       api(env.server.baseUrl, method, route, body, key),
     createSubject: (options) => createSubject(env.server, options),
+    signIn: async (page, {email, password}) => {
+      await page.goto(`${env.server.baseUrl}/privacy-center/`);
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', {name: 'Sign in'}).click();
+      await page.waitForURL(/\/privacy-center\/data$/);
+    },
     newPage: async (contextOptions = {}) => {
       const context = await env.browser.newContext(contextOptions);
       const page = await context.newPage();

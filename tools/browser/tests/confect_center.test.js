@@ -16,11 +16,7 @@ async function customer(page) {
   const subject = await env.createSubject({
     email, password: kPassword, jurisdiction: 'EU', purposes: ['purchase.accounts'],
     fields: {'user.name': 'Customer'}});
-  await page.goto(`${env.server.baseUrl}/privacy-center/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(kPassword);
-  await page.getByRole('button', {name: 'Sign in'}).click();
-  await page.waitForURL(/\/privacy-center\/data$/);
+  await env.signIn(page, {email, password: kPassword});
   return subject;
 }
 

@@ -19,11 +19,7 @@ async function customer(page, {fields = {}} = {}) {
   const subject = await env.createSubject({
     email, password: kPassword, jurisdiction: 'EU', purposes: ['provide'],
     fields: {'user.name': `Customer ${count}`, ...fields}});
-  await page.goto(`${env.server.baseUrl}/privacy-center/`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(kPassword);
-  await page.getByRole('button', {name: 'Sign in'}).click();
-  await page.waitForURL(/\/privacy-center\/data$/);
+  await env.signIn(page, {email, password: kPassword});
   return subject;
 }
 

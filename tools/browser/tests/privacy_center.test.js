@@ -27,10 +27,7 @@ async function tabTo(page, selector) {
 async function signIn(page, subject) {
   await page.goto(`${env.server.baseUrl}/`);  // "/" leads a browser to the privacy center
   assert.match(page.url(), /\/privacy-center\/$/);
-  await page.getByLabel('Email').fill(subject.email);
-  await page.getByLabel('Password').fill(subject.password);
-  await page.getByRole('button', {name: 'Sign in'}).click();
-  await page.waitForURL(/\/privacy-center\/data$/);
+  await env.signIn(page, subject);
 }
 
 async function marketingAllowed(subjectId) {
