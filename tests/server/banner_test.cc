@@ -32,7 +32,7 @@ class Banner : public ServerTest {
     return r.json();
   }
   HttpReply Choose(const Json& body, const std::string& token = "",
-                   std::map<std::string, std::string> headers = {{"Origin", kSite}}) {
+                   const std::map<std::string, std::string>& headers = {{"Origin", kSite}}) {
     return client().Post("/v1/banner/choices", body, token, headers);
   }
 };
